@@ -1,0 +1,60 @@
+// @ts-check
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import reactHooks from 'eslint-plugin-react-hooks'
+import globals from 'globals'
+import { builtinModules } from 'node:module'
+
+/**
+ * The layer rules of docs/architecture.md, as lint errors. Each folder states where its code
+ * may run; an import that would drag a runtime into the wrong place fails `npm run lint`.
+ */
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
+const electron = { name: 'electron', message: 'Electron is only for src/main, src/preload and src/utility.' }
+const noReact = [
+  { group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand', 'zustand/*'], message: 'React belongs to src/renderer.' },
+]
+const noNode = nodeBuiltins.map((name) => ({ name, message: 'Node builtins do not belong in this layer.' }))
+const noRendererImports = [{ group: ['**/renderer/**'], message: 'Only src/renderer may import renderer code.' }]
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/results/**', 'test/lint-fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Enums are not erasable; use a union of string literals.' },
+        { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'Namespaces are not erasable.' },
+        { selector: 'TSParameterProperty', message: 'Parameter properties are not erasable.' },
+      ],
+    },
+  },
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [electron, ...noNode], patterns: [...noReact, ...noRendererImports] }],
+    },
+  },
+  {
+    files: ['src/engine/**', 'src/cli/**', 'src/server/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [electron], patterns: [...noReact, ...noRendererImports] }] },
+  },
+  {
+    files: ['src/main/**', 'src/preload/**', 'src/utility/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: noRendererImports }] },
+  },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': ['error', { paths: [electron, ...noNode] }],
+    },
+  },
+)

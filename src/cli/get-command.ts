@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto'
+import { readFile, access } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createEngine, type Engine } from '../engine/engine.ts'
+import { parseChecksumSpec } from '../engine/checksum/hash-file.ts'
+import type { AddRequest, DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
+import { ERROR_CODES } from '../shared/protocol/errors.ts'
+import { parseDownloadUrl } from '../shared/protocol/url.ts'
+import { parseHeader, parseInputFile } from './input-file.ts'
+import { ProgressDisplay } from './progress-display.ts'
+import { EXIT } from './exit-codes.ts'
+
+export type GetOptions = {
+  inputFile?: string
+  dir: string
+  out?: string
+  maxConcurrentDownloads: number
+  maxConnectionsPerDownload?: number
+  minSplitSize?: number
+  maxTries: number
+  retryWait: number
+  timeout: number
+  lowestSpeedLimit?: number
+  maxOverallDownloadLimit?: number
+  maxDownloadLimit?: number
+  checksum?: string
+  header: string[]
+  userAgent?: string
+  allProxy?: string
+  json?: boolean
+  quiet?: boolean
+  stateDir?: string
+}
+
+type Usage = { requests: AddRequest[]; labels: string[]; problems: string[]; fatal: string | null }
+
+/**
+ * `downpour get`: adds the URLs to an engine whose queue lives in a per-folder state dir, so
+ * running the same command again after Ctrl-C or kill -9 resumes instead of starting over.
+ */
+export async function runGet(urls: string[], options: GetOptions): Promise<number> {
+  const stderr = process.stderr
+  const dir = resolve(options.dir)
+  const usage = await collectRequests(urls, options, dir)
+  for (const problem of usage.problems) stderr.write(`downpour: ${problem}\n`)
+  if (usage.fatal) {
+    stderr.write(`downpour: ${usage.fatal}\n`)
+    return EXIT.usage
+  }
+  if (usage.requests.length === 0) {
+    stderr.write(`downpour: nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}\n`)
+    return EXIT.usage
+  }
+
+  const settings: Partial<Settings> = {
+    defaultDir: dir,
+    maxConcurrentDownloads: options.maxConcurrentDownloads,
+    maxTries: options.maxTries,
+    retryWaitMs: Math.round(options.retryWait * 1000),
+    timeoutMs: Math.max(100, Math.round(options.timeout * 1000)),
+    lowestSpeedLimit: options.lowestSpeedLimit ?? 0,
+    maxOverallDownloadLimit: options.maxOverallDownloadLimit ?? 0,
+    proxy: options.allProxy ?? null,
+    ...(options.maxConnectionsPerDownload ? { maxConnectionsPerDownload: options.maxConnectionsPerDownload } : {}),
+    ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+  }
+  const engine = await createEngine({ stateDir: options.stateDir ?? defaultStateDir(dir), settings })
+  return await drive(engine, usage, options)
+}
+
+async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise<number> {
+  const stdout = process.stdout
+  const display = options.json || options.quiet ? null : new ProgressDisplay(stdout)
+  const emitJson = (event: string, payload: unknown) => stdout.write(JSON.stringify({ event, ...(payload as object) }) + '\n')
+  const mine = new Set<string>()
+  const finished = new Map<string, DownloadSnapshot>()
+  let wake: () => void = () => {}
+
+  engine.on('download/changed', (e) => {
+    if (!mine.has(e.download.id)) return
+    if (options.json) emitJson('download/changed', e)
+    display?.changed(e.download, e.previousState)
+    if (e.download.state === 'completed' || e.download.state === 'failed') {
+      finished.set(e.download.id, e.download)
+      wake()
+    }
+  })
+  engine.on('progress/beat', (e) => {
+    if (options.json && e.items.some((item) => mine.has(item.id))) emitJson('progress/beat', e)
+    display?.beat(e)
+  })
+  engine.on('log/entry', (e) => {
+    if (e.id !== null && !mine.has(e.id)) return
+    if (options.json) emitJson('log/entry', e)
+    else if (!options.quiet && (e.level !== 'info' || display) && e.id === null) display?.message(e.message)
+  })
+
+  const result = await engine.add(usage.requests)
+  const previous = await engine.snapshot()
+  const byId = new Map(previous.downloads.map((d) => [d.id, d]))
+  let rejectedCount = 0
+  for (const d of result.added) mine.add(d.id)
+  for (const rejection of result.rejected) {
+    const existing = rejection.existingId ? byId.get(rejection.existingId) : undefined
+    if (rejection.error.code === ERROR_CODES.duplicate && existing) {
+      // The same command ran before: continue that download instead of starting over.
+      mine.add(existing.id)
+      if (existing.state === 'completed' && (await exists(join(existing.dir, existing.name)))) {
+        finished.set(existing.id, existing)
+        if (!options.quiet && !options.json) process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
+      } else if (existing.state === 'completed') {
+        await engine.remove({ ids: [existing.id] })
+        mine.delete(existing.id)
+        const again = await engine.add([usage.requests[rejection.index]!])
+        for (const d of again.added) mine.add(d.id)
+      } else if (existing.state === 'paused') await engine.resume({ ids: [existing.id] })
+      else if (existing.state === 'failed') await engine.retry({ ids: [existing.id] })
+      continue
+    }
+    rejectedCount++
+    process.stderr.write(`downpour: ${usage.labels[rejection.index]}: ${rejection.error.message}\n`)
+  }
+  for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
+
+  let interrupted = false
+  const onSignal = () => {
+    if (interrupted) process.exit(EXIT.interrupted)
+    interrupted = true
+    wake()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    while (!interrupted && [...mine].some((id) => !finished.has(id))) {
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+
+  if (interrupted) {
+    // Ctrl-C pauses: every received byte is made durable, and the next run resumes.
+    await engine.pause({ ids: [...mine] })
+    await engine.close()
+    display?.finish()
+    if (!options.quiet) process.stderr.write('downpour: interrupted; partial data kept, run the same command again to resume\n')
+    return EXIT.interrupted
+  }
+
+  display?.finish()
+  const failed = [...finished.values()].filter((d) => d.state === 'failed')
+  for (const d of failed) process.stderr.write(`downpour: failed ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)
+  // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
+  const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
+  await engine.remove({ ids: completed })
+  await engine.close()
+  if (!options.quiet && !options.json) {
+    process.stdout.write(`${completed.length} completed, ${failed.length} failed${rejectedCount ? `, ${rejectedCount} rejected` : ''}\n`)
+  }
+  return failed.length > 0 || rejectedCount > 0 || usage.problems.length > 0 ? EXIT.failed : EXIT.ok
+}
+
+async function collectRequests(urls: string[], options: GetOptions, dir: string): Promise<Usage> {
+  const usage: Usage = { requests: [], labels: [], problems: [], fatal: null }
+  const headers: Record<string, string> = {}
+  for (const text of options.header) {
+    const header = parseHeader(text)
+    if (!header) return { ...usage, fatal: `--header must be "Name: value", got "${text}"` }
+    headers[header[0]] = header[1]
+  }
+  const checksum = options.checksum ? parseChecksumSpec(options.checksum) : undefined
+  if (checksum === null) return { ...usage, fatal: `--checksum must be ALGO=HEX (sha-256, sha-1 or md5 with a full-length hex digest), got "${options.checksum}"` }
+  const common = (request: AddRequest): AddRequest => ({
+    ...request,
+    dir,
+    ...(Object.keys(headers).length ? { headers: { ...headers, ...request.headers } } : {}),
+    ...(options.maxDownloadLimit ? { speedLimit: options.maxDownloadLimit } : {}),
+  })
+  urls.forEach((url, i) => {
+    try {
+      parseDownloadUrl(url)
+      usage.requests.push(common({ url, ...(checksum ? { checksum } : {}) }))
+      usage.labels.push(url)
+    } catch (error) {
+      usage.problems.push(`argument ${i + 1}: ${(error as Error).message}`)
+    }
+  })
+  if (options.inputFile) {
+    let text: string
+    try {
+      text = options.inputFile === '-' ? await readStdin() : await readFile(options.inputFile, 'utf8')
+    } catch (error) {
+      return { ...usage, fatal: `cannot read input file ${options.inputFile}: ${(error as Error).message}` }
+    }
+    const label = options.inputFile === '-' ? 'stdin' : options.inputFile
+    const parsed = parseInputFile(text)
+    for (const p of parsed.problems) usage.problems.push(`${label}:${p.line}: ${p.message}`)
+    for (const entry of parsed.entries) {
+      usage.requests.push(common(entry.request))
+      usage.labels.push(`${label}:${entry.line}`)
+    }
+  }
+  if (options.out !== undefined) {
+    if (usage.requests.length !== 1) return { ...usage, fatal: '-o/--out needs exactly one URL' }
+    usage.requests[0]!.name = options.out
+  }
+  return usage
+}
+
+/** One resumable queue per destination folder, outside it (the folder stays clean). */
+export function defaultStateDir(dir: string): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
+  return join(base, 'downpour', 'cli', createHash('sha256').update(dir).digest('hex').slice(0, 16))
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Turns any server- or user-supplied name into a single safe file name on every OS:
+ * no path separators or traversal, no control or Windows-reserved characters, no reserved device
+ * names (CON, COM1, …), no trailing dots/spaces, at most 255 UTF-8 bytes with the extension kept.
+ */
+export const FALLBACK_FILE_NAME = 'download'
+const MAX_NAME_BYTES = 255
+/** Room kept for ` (NNN)` clash suffixes and the `.part.downpour` control-file suffix. */
+const RESERVED_SUFFIX_BYTES = 24
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f<>:"/\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+export function sanitizeFileName(input: string, fallback = FALLBACK_FILE_NAME): string {
+  // Keep only the last path component: a server naming "../../etc/passwd" gets "passwd".
+  const lastComponent = input.split(/[/\\]/).filter((part) => part !== '').pop() ?? ''
+  let name = lastComponent.normalize('NFC').replace(FORBIDDEN, '_')
+  name = name.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '')
+  if (name === '' || /^_+$/.test(name)) return fallback
+  const stem = name.split('.')[0] ?? ''
+  if (WINDOWS_RESERVED.test(stem.trim())) name = `_${name}`
+  return truncateUtf8Name(name, MAX_NAME_BYTES - RESERVED_SUFFIX_BYTES)
+}
+
+/** Shortens the stem (not the extension) until the whole name fits in `maxBytes` of UTF-8. */
+export function truncateUtf8Name(name: string, maxBytes: number): string {
+  const encoder = new TextEncoder()
+  if (encoder.encode(name).length <= maxBytes) return name
+  const dot = name.lastIndexOf('.')
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : ''
+  let stem = ext ? name.slice(0, dot) : name
+  const budget = maxBytes - encoder.encode(ext).length
+  // Drop whole code points (never split a surrogate pair or a UTF-8 sequence).
+  const points = Array.from(stem)
+  while (points.length > 0 && encoder.encode(points.join('')).length > budget) points.pop()
+  stem = points.join('').replace(/[\s.]+$/, '')
+  return (stem || FALLBACK_FILE_NAME) + ext
+}

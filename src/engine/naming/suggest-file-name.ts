@@ -1,0 +1,55 @@
+import { parse as parseContentDisposition } from 'content-disposition'
+import { sanitizeFileName, FALLBACK_FILE_NAME } from './sanitize-file-name.ts'
+
+/**
+ * The name a download should get, in the order browsers use: Content-Disposition (RFC 6266,
+ * `filename*` preferred, parsed by the maintained `content-disposition` package), else the last
+ * segment of the final URL's path, else a fallback. Always sanitized.
+ */
+export function suggestFileName(options: {
+  contentDisposition?: string | null
+  url: URL
+  contentType?: string | null
+}): string {
+  const fromHeader = nameFromContentDisposition(options.contentDisposition)
+  if (fromHeader) return sanitizeFileName(fromHeader)
+  const fromUrl = nameFromUrl(options.url)
+  if (fromUrl) return sanitizeFileName(fromUrl)
+  return FALLBACK_FILE_NAME + extensionFor(options.contentType)
+}
+
+function nameFromContentDisposition(header: string | null | undefined): string | null {
+  if (!header) return null
+  try {
+    const name = parseContentDisposition(header).parameters.filename
+    return typeof name === 'string' && name.trim() !== '' ? name : null
+  } catch {
+    // Malformed headers are common; browsers fall back to the URL too. Try a lenient pick.
+    const match = /filename\s*=\s*"?([^";]+)"?/i.exec(header)
+    return match?.[1]?.trim() || null
+  }
+}
+
+export function nameFromUrl(url: URL): string | null {
+  const segment = url.pathname.split('/').filter(Boolean).pop()
+  if (!segment) return null
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+function extensionFor(contentType: string | null | undefined): string {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase()
+  const known: Record<string, string> = {
+    'text/html': '.html',
+    'text/plain': '.txt',
+    'application/json': '.json',
+    'application/pdf': '.pdf',
+    'application/zip': '.zip',
+    'image/png': '.png',
+    'image/jpeg': '.jpg',
+  }
+  return (type && known[type]) ?? ''
+}

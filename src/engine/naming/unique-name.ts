@@ -1,0 +1,45 @@
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PART_SUFFIX, CONTROL_SUFFIX } from '../storage/control-file.ts'
+
+/**
+ * `name`, or `name (1)`, `name (2)`, … — the first that is free in `dir`: no file of that name,
+ * no `.part` of another download, and not reserved by a download of this engine.
+ * `canAdopt` lets a download claim a `.part` it left behind in an earlier run.
+ */
+export async function pickUniqueName(
+  dir: string,
+  name: string,
+  reserved: ReadonlySet<string>,
+  canAdopt: (candidate: string) => Promise<boolean>,
+): Promise<string> {
+  for (let n = 0; n < 10_000; n++) {
+    const candidate = withCounter(name, n)
+    if (reserved.has(join(dir, candidate))) continue
+    if (await exists(join(dir, candidate))) continue
+    const partTaken =
+      (await exists(join(dir, candidate + PART_SUFFIX))) ||
+      (await exists(join(dir, candidate + PART_SUFFIX + CONTROL_SUFFIX)))
+    if (partTaken && !(await canAdopt(candidate))) continue
+    return candidate
+  }
+  throw new Error(`no free name for ${name} in ${dir}`)
+}
+
+/** `report.pdf` → `report (2).pdf`; `archive.tar.gz` → `archive (2).tar.gz`. */
+export function withCounter(name: string, n: number): string {
+  if (n === 0) return name
+  const match = /^(.+?)((?:\.tar)?\.[A-Za-z0-9]{1,8})?$/.exec(name)
+  const stem = match?.[1] ?? name
+  const ext = match?.[2] ?? ''
+  return `${stem} (${n})${ext}`
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,324 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Dispatcher } from 'undici'
+import * as v from 'valibot'
+import type { AddResult, EngineApi, Selection } from '../../shared/protocol/api.ts'
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import type { EngineEvents, LogLevel } from '../../shared/protocol/events.ts'
+import { ACTIVE_STATES, type DownloadState, type Settings } from '../../shared/protocol/model.ts'
+import { describeIssues, settingsPatchSchema } from '../../shared/protocol/schemas.ts'
+import { Emitter } from '../../shared/emitter.ts'
+import { createDispatcher } from '../transfer/http-dispatcher.ts'
+import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
+import { QueueStore } from '../storage/queue-store.ts'
+import { buildRecord } from './build-record.ts'
+import { toSnapshot, type DownloadRecord } from './download-record.ts'
+import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
+
+export type SchedulerOptions = {
+  /** Folder for the queue file. Null = keep nothing on disk (tests, one-shot tools). */
+  stateDir: string | null
+  settings: Settings
+  heartbeatMs: number
+}
+
+/**
+ * The engine's single owner of download state: commands come in, events go out, nothing else
+ * touches a record. Starts queued downloads in queue order within the concurrency and per-host
+ * connection limits; persists every change (coalesced).
+ */
+export class Scheduler implements EngineApi {
+  readonly events = new Emitter<EngineEvents>()
+  #settings: Settings
+  #records = new Map<string, DownloadRecord>()
+  #order: string[] = []
+  #transfers = new Map<string, DownloadTransfer>()
+  #hostConnections = new Map<string, number>()
+  #reservedPaths = new Set<string>()
+  #revision = 0
+  #dispatcher: Dispatcher
+  #store: QueueStore | null
+  #heartbeat: ProgressHeartbeat
+  #closed = false
+  #lastStates = new Map<string, DownloadState>()
+
+  constructor(options: SchedulerOptions) {
+    this.#settings = options.settings
+    this.#dispatcher = createDispatcher(this.#settings)
+    this.#store = options.stateDir
+      ? new QueueStore(
+          join(options.stateDir, 'queue.json'),
+          () => ({ settings: this.#settings, downloads: this.#order.map((id) => this.#records.get(id)!) }),
+          (error) => this.#log('error', null, `cannot save the queue: ${error.message}`),
+        )
+      : null
+    this.#heartbeat = new ProgressHeartbeat(options.heartbeatMs, () => this.#activeFigures(), (beat) =>
+      this.events.emit('progress/beat', { ...beat, revision: this.#revision }),
+    )
+  }
+
+  /** Loads the persisted queue; downloads that were running continue where their bytes end. */
+  async open(stateDir: string | null): Promise<void> {
+    if (stateDir) await mkdir(stateDir, { recursive: true, mode: 0o700 })
+    const loaded = await this.#store?.load()
+    if (loaded?.kind === 'corrupt') {
+      this.#log('error', null, `the queue file was unreadable (${loaded.problem}); it was set aside as ${loaded.movedTo}`, {
+        code: ERROR_CODES.corruptState,
+        message: loaded.problem,
+      })
+    }
+    if (loaded?.kind === 'loaded') {
+      const patch = v.safeParse(settingsPatchSchema, loaded.queue.settings)
+      if (patch.success) this.#settings = { ...this.#settings, ...patch.output, defaultDir: this.#settings.defaultDir }
+      for (const record of loaded.queue.downloads) {
+        if (ACTIVE_STATES.has(record.state) || record.state === 'retrying') record.state = 'queued'
+        record.nextRetryAt = null
+        this.#records.set(record.id, record)
+        this.#order.push(record.id)
+        this.#lastStates.set(record.id, record.state)
+      }
+    }
+    this.#heartbeat.start()
+    this.#pump()
+  }
+
+  get settings(): Settings {
+    return this.#settings
+  }
+
+  async add(requests: Parameters<EngineApi['add']>[0]): Promise<AddResult> {
+    this.#assertOpen()
+    const result: AddResult = { added: [], rejected: [] }
+    const keys = new Map<string, string>()
+    for (const record of this.#records.values()) keys.set(record.key, record.id)
+    requests.forEach((request, index) => {
+      const url = typeof request?.url === 'string' ? request.url : String(request?.url)
+      try {
+        const record = buildRecord(request, this.#settings.defaultDir)
+        const existing = keys.get(record.key)
+        if (existing) {
+          const other = this.#records.get(existing)!
+          result.rejected.push({
+            index,
+            url,
+            existingId: existing,
+            error: {
+              code: ERROR_CODES.duplicate,
+              message: `already in the queue as "${other.name}" (${other.state}) in ${other.dir}`,
+            },
+          })
+          return
+        }
+        keys.set(record.key, record.id)
+        this.#records.set(record.id, record)
+        this.#order.push(record.id)
+        this.#lastStates.set(record.id, record.state)
+        const download = this.#snapshotOf(record)
+        result.added.push(download)
+        this.events.emit('download/added', { revision: ++this.#revision, download })
+      } catch (error) {
+        const e = error instanceof DownpourError ? error : new DownpourError(ERROR_CODES.internal, String(error))
+        result.rejected.push({ index, url, error: e.toJSON() })
+      }
+    })
+    this.#store?.schedule()
+    this.#pump()
+    return result
+  }
+
+  async pause(selection: Selection): Promise<{ affected: string[] }> {
+    const affected = this.#select(selection).filter((r) =>
+      ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
+    )
+    await Promise.all(affected.map((r) => this.#stopTransfer(r, 'paused')))
+    this.#pump()
+    return { affected: affected.map((r) => r.id) }
+  }
+
+  async resume(selection: Selection): Promise<{ affected: string[] }> {
+    const affected = this.#select(selection).filter((r) => r.state === 'paused')
+    for (const r of affected) {
+      r.failuresInARow = 0
+      this.#setState(r, 'queued')
+    }
+    this.#pump()
+    return { affected: affected.map((r) => r.id) }
+  }
+
+  async retry(selection: Selection): Promise<{ affected: string[] }> {
+    const affected = this.#select(selection).filter((r) => r.state === 'failed')
+    for (const r of affected) {
+      r.failuresInARow = 0
+      r.error = null
+      this.#setState(r, 'queued')
+    }
+    this.#pump()
+    return { affected: affected.map((r) => r.id) }
+  }
+
+  async remove(selection: Selection, options: { deleteFiles?: boolean } = {}): Promise<{ affected: string[] }> {
+    const affected = this.#select(selection)
+    for (const record of affected) {
+      await this.#stopTransfer(record, 'removed')
+      this.#records.delete(record.id)
+      this.#lastStates.delete(record.id)
+      this.#order = this.#order.filter((id) => id !== record.id)
+      if (options.deleteFiles && record.nameChosen && record.state !== 'completed') {
+        await deletePartFiles(record.dir, record.name)
+      }
+      this.events.emit('download/removed', { revision: ++this.#revision, id: record.id })
+    }
+    this.#store?.schedule()
+    this.#pump()
+    return { affected: affected.map((r) => r.id) }
+  }
+
+  async move(id: string, position: number): Promise<{ order: string[] }> {
+    if (!this.#records.has(id)) throw notFound(id)
+    this.#order = this.#order.filter((other) => other !== id)
+    this.#order.splice(Math.min(Math.max(0, position), this.#order.length), 0, id)
+    this.events.emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
+    this.#store?.schedule()
+    this.#pump()
+    return { order: [...this.#order] }
+  }
+
+  async snapshot(): ReturnType<EngineApi['snapshot']> {
+    return {
+      revision: this.#revision,
+      downloads: this.#order.map((id) => this.#snapshotOf(this.#records.get(id)!)),
+      settings: this.#settings,
+    }
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    const parsed = v.safeParse(settingsPatchSchema, patch)
+    if (!parsed.success) throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
+    const before = this.#settings
+    this.#settings = { ...before, ...parsed.output }
+    if (before.timeoutMs !== this.#settings.timeoutMs || before.proxy !== this.#settings.proxy) {
+      // New connections use the new options; running exchanges finish on the old dispatcher.
+      const old = this.#dispatcher
+      this.#dispatcher = createDispatcher(this.#settings)
+      void old.close().catch(() => {})
+    }
+    this.events.emit('settings/changed', { revision: ++this.#revision, settings: this.#settings })
+    this.#store?.schedule()
+    this.#pump()
+    return this.#settings
+  }
+
+  /** Stops every transfer (partial data durable), saves the queue, closes connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#heartbeat.stop()
+    await Promise.all([...this.#transfers.values()].map((t) => t.stop()))
+    await this.#store?.flush()
+    await this.#dispatcher.close().catch(() => {})
+  }
+
+  // ---- internals ----
+
+  #pump(): void {
+    if (this.#closed) return
+    const limit = this.#settings.maxConcurrentDownloads
+    for (const id of this.#order) {
+      if (this.#transfers.size >= limit) break
+      const record = this.#records.get(id)!
+      if (record.state !== 'queued') continue
+      const host = new URL(record.url).host
+      if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) continue
+      this.#start(record, host)
+    }
+  }
+
+  #start(record: DownloadRecord, host: string): void {
+    this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
+    const transfer = new DownloadTransfer(record, {
+      dispatcher: this.#dispatcher,
+      settings: () => this.#settings,
+      reservedPaths: this.#reservedPaths,
+      log: (level, message, error) => this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
+      changed: () => this.#changed(record),
+      onBytes: () => {},
+    })
+    this.#transfers.set(record.id, transfer)
+    this.#heartbeat.track(record.id)
+    void transfer.run().then(() => {
+      this.#transfers.delete(record.id)
+      this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)
+      this.#heartbeat.untrack(record.id)
+      this.#changed(record)
+      this.#pump()
+    })
+  }
+
+  /** Stops a record's transfer, if any, and puts it in `state` (paused or removed). */
+  async #stopTransfer(record: DownloadRecord, state: 'paused' | 'removed'): Promise<void> {
+    const transfer = this.#transfers.get(record.id)
+    if (transfer) await transfer.stop()
+    record.nextRetryAt = null
+    this.#setState(record, state)
+  }
+
+  #setState(record: DownloadRecord, state: DownloadState): void {
+    record.state = state
+    this.#changed(record)
+  }
+
+  #changed(record: DownloadRecord): void {
+    if (!this.#records.has(record.id)) return
+    // A stopped transfer reports its last states after the user paused it: keep the user's.
+    const transfer = this.#transfers.get(record.id)
+    const previousState = this.#lastStates.get(record.id) ?? record.state
+    if (transfer?.stopped && (previousState === 'paused' || previousState === 'removed')) {
+      record.state = previousState
+    }
+    if (this.#closed && ACTIVE_STATES.has(record.state)) return
+    this.#lastStates.set(record.id, record.state)
+    this.events.emit('download/changed', {
+      revision: ++this.#revision,
+      download: this.#snapshotOf(record),
+      previousState,
+    })
+    this.#store?.schedule()
+  }
+
+  #snapshotOf(record: DownloadRecord) {
+    const transfer = this.#transfers.get(record.id)
+    const live = this.#heartbeat.figures(record.id, record)
+    return toSnapshot(record, { ...live, connections: transfer?.connections ?? 0 }, this.#settings)
+  }
+
+  #activeFigures() {
+    return [...this.#transfers.values()].map((t) => ({
+      id: t.record.id,
+      done: t.record.done,
+      size: t.record.size,
+      connections: t.connections,
+      downloading: t.record.state === 'downloading',
+    }))
+  }
+
+  #select(selection: Selection): DownloadRecord[] {
+    if ('all' in selection) return this.#order.map((id) => this.#records.get(id)!)
+    return selection.ids.map((id) => {
+      const record = this.#records.get(id)
+      if (!record) throw notFound(id)
+      return record
+    })
+  }
+
+  #log(level: LogLevel, id: string | null, message: string, error?: { code: string; message: string }): void {
+    this.events.emit('log/entry', { at: Date.now(), level, id, message, ...(error ? { error } : {}) })
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DownpourError(ERROR_CODES.cancelled, 'the engine is shutting down')
+  }
+}
+
+function notFound(id: string): DownpourError {
+  return new DownpourError(ERROR_CODES.notFound, `no download with id ${id}`)
+}

@@ -1,0 +1,61 @@
+import { readFile, rm } from 'node:fs/promises'
+import * as v from 'valibot'
+import { writeFileAtomic } from './atomic-file.ts'
+import { normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
+
+/**
+ * The small file beside `<name>.part` that says which bytes of the part file are durable, and
+ * which server version they belong to. It is only ever written after the data it describes was
+ * fsynced, so after a crash it may under-report (we fetch a little again) but never over-report.
+ */
+export const CONTROL_SUFFIX = '.downpour'
+export const PART_SUFFIX = '.part'
+
+const controlSchema = v.object({
+  version: v.literal(1),
+  url: v.string(),
+  size: v.nullable(v.number()),
+  etag: v.nullable(v.string()),
+  lastModified: v.nullable(v.string()),
+  durable: v.array(v.object({ start: v.number(), end: v.number() })),
+  savedAt: v.number(),
+})
+
+export type ControlData = v.InferOutput<typeof controlSchema>
+
+export function controlPathFor(partPath: string): string {
+  return partPath + CONTROL_SUFFIX
+}
+
+/** Reads a control file. Missing → null. Unreadable or corrupt → null plus the reason. */
+export async function readControlFile(
+  path: string,
+): Promise<{ data: ControlData | null; problem: string | null }> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { data: null, problem: null }
+    return { data: null, problem: `cannot read ${path}: ${(error as Error).message}` }
+  }
+  try {
+    const parsed = v.safeParse(controlSchema, JSON.parse(text))
+    if (!parsed.success) return { data: null, problem: `control file ${path} has an unexpected shape` }
+    const data = parsed.output
+    return { data: { ...data, durable: normalizeRanges(data.durable.filter(validRange)) }, problem: null }
+  } catch {
+    return { data: null, problem: `control file ${path} is not valid JSON (truncated?)` }
+  }
+}
+
+function validRange(r: ByteRange): boolean {
+  return Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && r.start >= 0 && r.end > r.start
+}
+
+export async function writeControlFile(path: string, data: ControlData): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(data))
+}
+
+export async function removeControlFile(path: string): Promise<void> {
+  await rm(path, { force: true })
+}

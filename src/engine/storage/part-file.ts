@@ -1,0 +1,180 @@
+import { open, type FileHandle } from 'node:fs/promises'
+import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+
+/** Socket chunks (16–64 KiB) are gathered into writes of about this size (see docs/benchmarks.md). */
+export const COALESCE_BYTES = 1024 * 1024
+/** Positional writes in flight per file before writers are asked to wait. */
+const MAX_WRITES_IN_FLIGHT = 4
+
+/**
+ * The `.part` file of one download, written at offsets by any number of sequential streams
+ * (one per connection). Tracks which ranges the OS has accepted; `sync()` turns them durable.
+ */
+export class PartFile {
+  readonly path: string
+  #handle: FileHandle
+  #inFlight = new Set<Promise<void>>()
+  #written: ByteRange[] = []
+  #failure: DownpourError | null = null
+  #roomWaiters: (() => void)[] = []
+  #streams = new Set<PartStream>()
+
+  private constructor(path: string, handle: FileHandle) {
+    this.path = path
+    this.#handle = handle
+  }
+
+  /** Opens for positional writes. `fresh` truncates any old content. */
+  static async open(path: string, fresh: boolean): Promise<PartFile> {
+    try {
+      const handle = await open(path, fresh ? 'w' : 'r+').catch((error: NodeJS.ErrnoException) => {
+        if (!fresh && error.code === 'ENOENT') return open(path, 'w')
+        throw error
+      })
+      return new PartFile(path, handle)
+    } catch (error) {
+      throw diskError(error, `cannot open ${path}`)
+    }
+  }
+
+  /** A writer of consecutive bytes starting at `offset`. */
+  stream(offset: number): PartStream {
+    const stream = new PartStream(this, offset)
+    this.#streams.add(stream)
+    return stream
+  }
+
+  /** True when a caller may hand over more data without waiting. */
+  get hasRoom(): boolean {
+    return this.#inFlight.size < MAX_WRITES_IN_FLIGHT
+  }
+
+  /** Resolves once fewer writes are in flight (or the file failed; the next write throws). */
+  waitForRoom(): Promise<void> {
+    if (this.hasRoom || this.#failure) return Promise.resolve()
+    return new Promise((resolve) => this.#roomWaiters.push(resolve))
+  }
+
+  /** @internal issues one positional write of gathered chunks. */
+  writeAt(buffers: Buffer[], position: number, length: number): void {
+    this.throwIfFailed()
+    const write = this.#handle
+      .writev(buffers, position)
+      .then(({ bytesWritten }) => {
+        if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`)
+        this.#written = addRange(this.#written, { start: position, end: position + length })
+      })
+      .catch((error: unknown) => {
+        this.#failure ??= diskError(error, `cannot write ${this.path}`)
+      })
+      .finally(() => {
+        this.#inFlight.delete(write)
+        const waiters = this.#roomWaiters.splice(0)
+        for (const wake of waiters) wake()
+      })
+    this.#inFlight.add(write)
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure) throw this.#failure
+  }
+
+  /** Hands every gathered chunk to the OS and waits for all writes. */
+  async flush(): Promise<void> {
+    for (const stream of this.#streams) stream.flushBuffered()
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
+    this.throwIfFailed()
+  }
+
+  /** Flushes and fsyncs; returns the ranges that are now durable on disk. */
+  async sync(): Promise<ByteRange[]> {
+    await this.flush()
+    const snapshot = this.#written
+    try {
+      await this.#handle.datasync()
+    } catch (error) {
+      throw diskError(error, `cannot sync ${this.path}`)
+    }
+    return snapshot
+  }
+
+  /** Ranges the OS accepted (durable after the next sync). */
+  get written(): readonly ByteRange[] {
+    return this.#written
+  }
+
+  /** Declares ranges already on disk from an earlier run. */
+  markWritten(ranges: readonly ByteRange[]): void {
+    for (const r of ranges) this.#written = addRange(this.#written, r)
+  }
+
+  forget(stream: PartStream): void {
+    this.#streams.delete(stream)
+  }
+
+  /** Sets the file length: extends (sparse) for segmented writes, or cuts a stale tail. */
+  async truncate(length: number): Promise<void> {
+    try {
+      await this.#handle.truncate(length)
+    } catch (error) {
+      throw diskError(error, `cannot resize ${this.path}`)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush().catch(() => {})
+    await this.#handle.close().catch(() => {})
+  }
+}
+
+/** Consecutive bytes from one connection, gathered into ~1 MiB positional writes. */
+export class PartStream {
+  #file: PartFile
+  #chunks: Buffer[] = []
+  #buffered = 0
+  /** Offset of the next byte handed to `write`. */
+  position: number
+  #flushedTo: number
+
+  constructor(file: PartFile, offset: number) {
+    this.#file = file
+    this.position = offset
+    this.#flushedTo = offset
+  }
+
+  /** Accepts a chunk; returns false when the caller should wait for `file.waitForRoom()`. */
+  write(chunk: Buffer): boolean {
+    this.#file.throwIfFailed()
+    this.#chunks.push(chunk)
+    this.#buffered += chunk.length
+    this.position += chunk.length
+    if (this.#buffered >= COALESCE_BYTES) this.flushBuffered()
+    return this.#file.hasRoom
+  }
+
+  flushBuffered(): void {
+    if (this.#buffered === 0) return
+    const chunks = this.#chunks
+    const length = this.#buffered
+    const at = this.#flushedTo
+    this.#chunks = []
+    this.#buffered = 0
+    this.#flushedTo += length
+    this.#file.writeAt(chunks, at, length)
+  }
+
+  close(): void {
+    this.flushBuffered()
+    this.#file.forget(this)
+  }
+}
+
+export function diskError(error: unknown, what: string): DownpourError {
+  if (error instanceof DownpourError) return error
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new DownpourError(ERROR_CODES.diskFull, `${what}: the disk is full`, { cause: error })
+  }
+  return new DownpourError(ERROR_CODES.disk, `${what}: ${(error as Error).message}`, { cause: error })
+}

@@ -1,0 +1,513 @@
+import { rename, rm, access } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Dispatcher } from 'undici'
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import type { Settings } from '../../shared/protocol/model.ts'
+import type { LogLevel } from '../../shared/protocol/events.ts'
+import { redactUrl } from '../../shared/protocol/url.ts'
+import type { DownloadRecord } from '../scheduler/download-record.ts'
+import { decideRetry } from '../scheduler/retry-policy.ts'
+import { missingRanges, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
+import { PartFile } from '../storage/part-file.ts'
+import {
+  controlPathFor,
+  PART_SUFFIX,
+  readControlFile,
+  removeControlFile,
+  writeControlFile,
+} from '../storage/control-file.ts'
+import { syncDirectory } from '../storage/atomic-file.ts'
+import { suggestFileName } from '../naming/suggest-file-name.ts'
+import { pickUniqueName } from '../naming/unique-name.ts'
+import { hashFile } from '../checksum/hash-file.ts'
+import { openFollowingRedirects } from './follow-redirects.ts'
+import { errorForStatus, classifyNetworkError } from './classify-error.ts'
+import {
+  header,
+  parseContentLength,
+  parseContentRange,
+  parseUnsatisfiedRangeTotal,
+  strongEtag,
+} from './response-headers.ts'
+import type { OpenResponse } from './open-response.ts'
+import { streamBody } from './stream-body.ts'
+
+/** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
+export const CHECKPOINT_MS = 1000
+
+export type TransferContext = {
+  dispatcher: Dispatcher
+  settings(): Settings
+  /** Absolute final paths claimed by running downloads, so two never pick the same name. */
+  reservedPaths: Set<string>
+  log(level: LogLevel, message: string, error?: DownpourError): void
+  /** The record's persisted fields changed (state, name, size, validators…). */
+  changed(): void
+  /** Bytes arrived (for speed figures and limits). */
+  onBytes(bytes: number): void
+}
+
+export type TransferOutcome = 'completed' | 'failed' | 'stopped'
+
+/**
+ * Runs one download to its end: probe, stream to `<name>.part` at offsets, checkpoint, retry
+ * with backoff, verify, rename. Owns the record's state while running; `stop()` ends it with
+ * all received bytes durable (pause, remove, shutdown).
+ */
+export class DownloadTransfer {
+  readonly record: DownloadRecord
+  #ctx: TransferContext
+  #abort = new AbortController()
+  #part: PartFile | null = null
+  #controlWritten = false
+  #startedAt = Date.now()
+  #checkpointTimer: NodeJS.Timeout | null = null
+  #checkpointing: Promise<void> | null = null
+  #running: Promise<TransferOutcome> | null = null
+  #retryWake: (() => void) | null = null
+  /** Open HTTP exchanges (for the UI's connection count). */
+  connections = 0
+
+  constructor(record: DownloadRecord, ctx: TransferContext) {
+    this.record = record
+    this.#ctx = ctx
+  }
+
+  get partPath(): string {
+    return join(this.record.dir, this.record.name + PART_SUFFIX)
+  }
+
+  get finalPath(): string {
+    return join(this.record.dir, this.record.name)
+  }
+
+  run(): Promise<TransferOutcome> {
+    this.#running ??= this.#run()
+    return this.#running
+  }
+
+  /** Ends the transfer, keeping every received byte (durable once this resolves). */
+  async stop(): Promise<void> {
+    if (!this.#abort.signal.aborted) {
+      this.#abort.abort(new DownpourError(ERROR_CODES.cancelled, 'stopped'))
+    }
+    this.#retryWake?.()
+    await this.#running?.catch(() => {})
+  }
+
+  get stopped(): boolean {
+    return this.#abort.signal.aborted
+  }
+
+  async #run(): Promise<TransferOutcome> {
+    const rec = this.record
+    try {
+      await this.#loadResumeState()
+      for (;;) {
+        rec.tries++
+        this.#setState(rec.done > 0 || rec.size !== null ? 'downloading' : 'probing')
+        const doneBefore = rec.done
+        try {
+          await this.#attempt()
+          await this.#finish()
+          return 'completed'
+        } catch (caught) {
+          if (this.stopped) return 'stopped'
+          const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
+          rec.failuresInARow = rec.done > doneBefore ? 1 : rec.failuresInARow + 1
+          const decision = decideRetry({
+            error,
+            failuresInARow: rec.failuresInARow,
+            maxTries: rec.maxTries ?? this.#ctx.settings().maxTries,
+            baseDelayMs: this.#ctx.settings().retryWaitMs,
+          })
+          if (!decision.retry) {
+            rec.error = error.toJSON()
+            rec.nextRetryAt = null
+            this.#ctx.log('error', `failed: ${error.message}`, error)
+            this.#setState('failed')
+            return 'failed'
+          }
+          rec.error = error.toJSON()
+          rec.nextRetryAt = Date.now() + decision.delayMs
+          this.#ctx.log(
+            'warn',
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${rec.done} bytes`,
+            error,
+          )
+          this.#setState('retrying')
+          await this.#checkpoint().catch(() => {})
+          await this.#sleep(decision.delayMs)
+          if (this.stopped) return 'stopped'
+          rec.nextRetryAt = null
+        }
+      }
+    } catch (caught) {
+      // Disk errors while preparing or finishing: no retry can fix a full disk by itself.
+      if (this.stopped) return 'stopped'
+      const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
+      rec.error = error.toJSON()
+      this.#ctx.log('error', `failed: ${error.message}`, error)
+      this.#setState('failed')
+      return 'failed'
+    } finally {
+      this.#stopCheckpoints()
+      await this.#checkpointing
+      if (this.#part) {
+        if (rec.state !== 'completed') await this.#checkpoint(true).catch(() => {})
+        await this.#part.close()
+        this.#part = null
+      }
+      this.#ctx.reservedPaths.delete(this.finalPath)
+    }
+  }
+
+  /** Reads what an earlier run left on disk: the control file's durable ranges. */
+  async #loadResumeState(): Promise<void> {
+    const rec = this.record
+    if (!rec.nameChosen) {
+      rec.done = 0
+      return
+    }
+    this.#ctx.reservedPaths.add(this.finalPath)
+    const { data, problem } = await readControlFile(controlPathFor(this.partPath))
+    if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
+    const usable = data && data.url === rec.url && (await exists(this.partPath))
+    if (usable && data.durable.length > 0) {
+      this.#part = await PartFile.open(this.partPath, false)
+      this.#part.markWritten(data.durable)
+      this.#controlWritten = true
+      rec.size ??= data.size
+      rec.etag ??= data.etag
+      rec.lastModified ??= data.lastModified
+      rec.done = totalBytes(data.durable)
+    } else {
+      rec.done = 0
+    }
+  }
+
+  async #attempt(): Promise<void> {
+    const rec = this.record
+    const written = this.#part?.written ?? []
+    const have = totalBytes(written)
+    if (rec.size !== null && have >= rec.size && missingRanges(written, rec.size).length === 0) return
+    const resumeFrom = rec.resumable !== false && have > 0 ? firstGap(written) : 0
+    const headers = this.#requestHeaders()
+    const ranged = resumeFrom > 0
+    if (ranged) {
+      const end = rec.size !== null ? missingRanges(written, rec.size)[0]?.end : undefined
+      headers.range = `bytes=${resumeFrom}-${end !== undefined && end < rec.size! ? end - 1 : ''}`
+      const validator = rec.etag ?? rec.lastModified
+      if (validator) headers['if-range'] = validator
+    }
+    this.connections++
+    try {
+      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
+        url: new URL(rec.url),
+        headers,
+        signal: this.#abort.signal,
+      })
+      this.#startCheckpoints()
+      const offset = await this.#acceptResponse(response, url, ranged ? resumeFrom : null)
+      if (offset === 'complete') return
+      const part = this.#part!
+      const expectedEnd = rec.size
+      const end = await streamBody(response, {
+        part,
+        offset,
+        end: expectedEnd,
+        signal: this.#abort.signal,
+        timeoutMs: this.#ctx.settings().timeoutMs,
+        lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
+        onBytes: (n) => {
+          rec.done += n
+          this.#ctx.onBytes(n)
+        },
+      })
+      if (rec.size === null) {
+        // Unknown length (chunked): the end of the body is the end of the file.
+        rec.size = end
+        this.#ctx.changed()
+      } else if (end < rec.size) {
+        throw new DownpourError(
+          ERROR_CODES.network,
+          `connection closed after ${end} of ${rec.size} bytes`,
+          { retryable: true },
+        )
+      }
+    } finally {
+      this.connections--
+    }
+  }
+
+  /**
+   * Decides what the response means for the file: where its body goes, or that the file is
+   * already complete. Restarts from 0 when the server ignored the Range, answered a different
+   * one, or the file changed (validators), saying so in the log.
+   */
+  async #acceptResponse(
+    response: OpenResponse,
+    url: URL,
+    askedFrom: number | null,
+  ): Promise<number | 'complete'> {
+    const rec = this.record
+    const { status, headers } = response
+    if (status === 416 && askedFrom !== null) {
+      response.discard()
+      const total = parseUnsatisfiedRangeTotal(header(headers, 'content-range'))
+      if (total !== null && rec.size === total && totalBytes(this.#part?.written ?? []) >= total) return 'complete'
+      this.#ctx.log('warn', `server refused the resume range (416); the file seems to have changed, starting over`)
+      await this.#restartFromZero()
+      throw new DownpourError(ERROR_CODES.badResponse, 'range not satisfiable; restarting', { retryable: true })
+    }
+    if (status < 200 || status >= 300) {
+      response.discard()
+      throw errorForStatus(status, headers, redactUrl(url))
+    }
+    if (status !== 200 && status !== 206) {
+      response.discard()
+      throw new DownpourError(ERROR_CODES.badResponse, `unexpected status ${status} for a download`)
+    }
+
+    const etag = strongEtag(header(headers, 'etag'))
+    const lastModified = header(headers, 'last-modified')
+    const encoding = header(headers, 'content-encoding')
+    if (encoding && encoding.toLowerCase() !== 'identity') {
+      this.#ctx.log('warn', `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`)
+    }
+
+    if (status === 206) {
+      const range = parseContentRange(header(headers, 'content-range'))
+      const from = askedFrom ?? 0
+      const changed =
+        (rec.size !== null && range?.total != null && range.total !== rec.size) ||
+        (rec.etag !== null && etag !== null && etag !== rec.etag)
+      if (!range || range.start !== from || changed) {
+        response.discard()
+        this.#ctx.log(
+          'warn',
+          changed
+            ? 'the file changed on the server since the last try; starting over'
+            : `server answered a different range (${header(headers, 'content-range') ?? 'none'}) than asked (from ${from}); starting over`,
+        )
+        await this.#restartFromZero()
+        throw new DownpourError(ERROR_CODES.badResponse, 'server sent an unexpected range', { retryable: true })
+      }
+      if (askedFrom === null) {
+        await this.#adoptMetadata(response, url, range.total, etag, lastModified, true)
+      } else {
+        rec.resumable = true
+      }
+      return range.start
+    }
+
+    // 200: the whole file from byte 0.
+    if (askedFrom !== null) {
+      const validatorChanged =
+        (rec.etag !== null && etag !== rec.etag) ||
+        (rec.etag === null && rec.lastModified !== null && lastModified !== rec.lastModified)
+      this.#ctx.log(
+        'warn',
+        validatorChanged
+          ? 'the file changed on the server (validators differ); downloading it again from the start'
+          : 'server ignored the Range request; downloading again from the start',
+      )
+      await this.#restartFromZero()
+    }
+    const length = parseContentLength(header(headers, 'content-length'))
+    const acceptsRanges = /\bbytes\b/i.test(header(headers, 'accept-ranges') ?? '')
+    await this.#adoptMetadata(response, url, length, etag, lastModified, acceptsRanges && askedFrom === null)
+    if (length === null) {
+      this.#ctx.log('info', 'server did not send the size (chunked); this download cannot resume if interrupted')
+    }
+    return 0
+  }
+
+  async #adoptMetadata(
+    response: OpenResponse,
+    url: URL,
+    size: number | null,
+    etag: string | null,
+    lastModified: string | null,
+    resumable: boolean,
+  ): Promise<void> {
+    const rec = this.record
+    rec.size = size
+    rec.etag = etag
+    rec.lastModified = lastModified
+    rec.resumable = resumable && size !== null
+    rec.finalUrl = url.href
+    if (!rec.nameChosen) await this.#chooseName(response, url)
+    if (!this.#part) this.#part = await PartFile.open(this.partPath, true)
+    this.#ctx.changed()
+  }
+
+  async #chooseName(response: OpenResponse, url: URL): Promise<void> {
+    const rec = this.record
+    const suggested =
+      rec.requestedName ??
+      suggestFileName({
+        contentDisposition: header(response.headers, 'content-disposition'),
+        url,
+        contentType: header(response.headers, 'content-type'),
+      })
+    rec.name = await pickUniqueName(rec.dir, suggested, this.#ctx.reservedPaths, async (candidate) => {
+      // A `.part` this same download left behind (state lost in a crash) may be taken over.
+      const part = join(rec.dir, candidate + PART_SUFFIX)
+      const { data } = await readControlFile(controlPathFor(part))
+      return data?.url === rec.url
+    })
+    rec.nameChosen = true
+    this.#ctx.reservedPaths.add(this.finalPath)
+  }
+
+  async #restartFromZero(): Promise<void> {
+    const rec = this.record
+    rec.done = 0
+    rec.size = null
+    rec.etag = null
+    rec.lastModified = null
+    if (this.#part) {
+      await this.#part.close()
+      this.#part = await PartFile.open(this.partPath, true)
+    }
+    await removeControlFile(controlPathFor(this.partPath))
+    this.#controlWritten = false
+    this.#ctx.changed()
+  }
+
+  async #finish(): Promise<void> {
+    const rec = this.record
+    this.#stopCheckpoints()
+    await this.#checkpointing
+    const part = this.#part ?? (await PartFile.open(this.partPath, true))
+    this.#part = null
+    // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
+    if (this.#controlWritten) await part.sync()
+    else await part.flush()
+    await part.close()
+    if (rec.size === null) rec.size = rec.done
+    if (rec.checksum) {
+      this.#setState('verifying')
+      const actual = await hashFile(this.partPath, rec.checksum.algorithm, { signal: this.#abort.signal })
+      if (actual !== rec.checksum.hex.toLowerCase()) {
+        await removeControlFile(controlPathFor(this.partPath))
+        this.#controlWritten = false
+        throw new DownpourError(
+          ERROR_CODES.checksumMismatch,
+          `${rec.checksum.algorithm} mismatch: expected ${rec.checksum.hex.toLowerCase()}, got ${actual}`,
+        )
+      }
+    }
+    if (await exists(this.finalPath)) {
+      // Someone created a file of that name meanwhile: never overwrite it.
+      this.#ctx.reservedPaths.delete(this.finalPath)
+      const part = this.partPath
+      rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
+      await rename(part, this.finalPath)
+      await removeControlFile(controlPathFor(part))
+    } else {
+      await rename(this.partPath, this.finalPath)
+      await removeControlFile(controlPathFor(this.partPath))
+    }
+    if (this.#controlWritten) await syncDirectory(rec.dir)
+    rec.done = rec.size
+    rec.error = null
+    rec.completedAt = Date.now()
+    this.#setState('completed')
+  }
+
+  #startCheckpoints(): void {
+    this.#checkpointTimer ??= setInterval(() => {
+      if (this.#checkpointing) return
+      this.#checkpointing = this.#checkpoint()
+        .catch((error: unknown) => this.#ctx.log('warn', `checkpoint failed: ${(error as Error).message}`))
+        .finally(() => {
+          this.#checkpointing = null
+        })
+    }, CHECKPOINT_MS)
+    this.#checkpointTimer.unref()
+  }
+
+  #stopCheckpoints(): void {
+    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer)
+    this.#checkpointTimer = null
+  }
+
+  /**
+   * fsync the data, then record what is durable in the control file. Short-lived downloads get
+   * no control file (and no fsync) until they have lived one checkpoint interval — unless they
+   * are being stopped, which always leaves a resumable state behind.
+   */
+  async #checkpoint(stopping = false): Promise<void> {
+    const part = this.#part
+    const rec = this.record
+    if (!part || !rec.nameChosen) return
+    if (!stopping && Date.now() - this.#startedAt < CHECKPOINT_MS) return
+    if (rec.resumable === false || rec.size === null) {
+      await part.flush()
+      return
+    }
+    const durable: ByteRange[] = await part.sync()
+    if (durable.length === 0 && !this.#controlWritten) return
+    await writeControlFile(controlPathFor(this.partPath), {
+      version: 1,
+      url: rec.url,
+      size: rec.size,
+      etag: rec.etag,
+      lastModified: rec.lastModified,
+      durable,
+      savedAt: Date.now(),
+    })
+    this.#controlWritten = true
+  }
+
+  #requestHeaders(): Record<string, string> {
+    const settings = this.#ctx.settings()
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(settings.headers)) headers[k.toLowerCase()] = v
+    for (const [k, v] of Object.entries(this.record.headers)) headers[k.toLowerCase()] = v
+    headers['user-agent'] ??= settings.userAgent
+    // Never let a server compress a download: we store bytes as sent, ranges stay meaningful.
+    headers['accept-encoding'] = 'identity'
+    headers.accept ??= '*/*'
+    return headers
+  }
+
+  #setState(state: DownloadRecord['state']): void {
+    if (this.record.state === state) return
+    this.record.state = state
+    this.#ctx.changed()
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#retryWake = done
+    })
+  }
+}
+
+function firstGap(written: readonly ByteRange[]): number {
+  const first = written[0]
+  return first && first.start === 0 ? first.end : 0
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function deletePartFiles(dir: string, name: string): Promise<void> {
+  const part = join(dir, name + PART_SUFFIX)
+  await rm(part, { force: true })
+  await rm(controlPathFor(part), { force: true })
+}

@@ -1,0 +1,83 @@
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import type { PartFile } from '../storage/part-file.ts'
+import type { OpenResponse } from './open-response.ts'
+import { classifyNetworkError } from './classify-error.ts'
+
+export type StreamBodyOptions = {
+  part: PartFile
+  /** File offset of the body's first byte. */
+  offset: number
+  /** Stop at this offset (exclusive); null = read to the end of the body. Re-read per chunk, so a
+   * caller may lower it while the body streams (dynamic splitting hands the tail to another). */
+  end: number | null | (() => number | null)
+  signal: AbortSignal
+  /** A connection slower than `lowestSpeed` bytes/s over `timeoutMs` counts as stalled. */
+  timeoutMs: number
+  lowestSpeed: number
+  onBytes(bytes: number): void
+  /** Waits before accepting more bytes (bandwidth limits); resolves immediately when unlimited. */
+  throttle?: (bytes: number) => Promise<void> | null
+}
+
+/**
+ * Moves a response body into the part file at its offset, with backpressure from the disk.
+ * Returns the offset after the last byte written. Every received byte is handed to the OS before
+ * this settles, also on errors, so a retry can continue right after it.
+ */
+export async function streamBody(response: OpenResponse, options: StreamBodyOptions): Promise<number> {
+  const { part } = options
+  const stream = part.stream(options.offset)
+  const endOf = typeof options.end === 'function' ? options.end : () => options.end as number | null
+  let windowStart = Date.now()
+  let windowBytes = 0
+  const slowCheck =
+    options.lowestSpeed > 0
+      ? setInterval(() => {
+          const elapsed = Date.now() - windowStart
+          if (elapsed < options.timeoutMs) return
+          const speed = (windowBytes * 1000) / elapsed
+          if (speed < options.lowestSpeed) {
+            response.abort(
+              new DownpourError(
+                ERROR_CODES.stalled,
+                `too slow: ${Math.round(speed)} B/s for ${Math.round(elapsed / 1000)} s (lowest allowed ${options.lowestSpeed} B/s)`,
+                { retryable: true },
+              ),
+            )
+          }
+          windowStart = Date.now()
+          windowBytes = 0
+        }, 1000)
+      : null
+  slowCheck?.unref()
+  try {
+    await response.consume((chunk) => {
+      const end = endOf()
+      let verdict: 'continue' | 'pause' | 'stop' = 'continue'
+      if (end !== null && stream.position + chunk.length >= end) {
+        chunk = chunk.subarray(0, Math.max(0, end - stream.position))
+        verdict = 'stop'
+      }
+      if (chunk.length > 0) {
+        const room = stream.write(chunk)
+        windowBytes += chunk.length
+        options.onBytes(chunk.length)
+        if (verdict === 'stop') return verdict
+        const wait = options.throttle?.(chunk.length) ?? null
+        if (!room || wait) {
+          void Promise.all([room ? null : part.waitForRoom(), wait]).then(() => response.resume())
+          return 'pause'
+        }
+      }
+      return verdict
+    })
+  } catch (error) {
+    if (options.signal.aborted) throw options.signal.reason
+    throw classifyNetworkError(error)
+  } finally {
+    if (slowCheck) clearInterval(slowCheck)
+    stream.close()
+    await part.flush()
+  }
+  return stream.position
+}

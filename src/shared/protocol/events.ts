@@ -1,0 +1,48 @@
+import type { DownloadError, DownloadSnapshot, DownloadState, Settings } from './model.ts'
+
+/**
+ * Progress of one download in one heartbeat. Sent only for downloads whose figures changed.
+ */
+export type ProgressItem = {
+  id: string
+  done: number
+  size: number | null
+  speed: number
+  eta: number | null
+  connections: number
+}
+
+export type LogLevel = 'info' | 'warn' | 'error'
+
+/**
+ * Everything the engine tells its clients. Keys are `'area/verb'` on the wire.
+ * `revision` increases by one with every change to the set of downloads or their non-progress
+ * fields, so a client that sees a gap knows it missed something and asks for a snapshot.
+ */
+export type EngineEvents = {
+  /** The whole state; sent on connect and whenever a client asks. */
+  'engine/snapshot': { revision: number; downloads: DownloadSnapshot[]; settings: Settings }
+  'download/added': { revision: number; download: DownloadSnapshot }
+  /** A state change or a change of name/size/error/options. */
+  'download/changed': { revision: number; download: DownloadSnapshot; previousState: DownloadState }
+  'download/removed': { revision: number; id: string }
+  'download/moved': { revision: number; order: string[] }
+  'settings/changed': { revision: number; settings: Settings }
+  /**
+   * One batched event per heartbeat (default every 250 ms) for all downloads whose progress
+   * changed. `seq` and `at` let a UI show that the engine is alive even when nothing moves.
+   */
+  'progress/beat': {
+    seq: number
+    at: number
+    revision: number
+    /** Bytes/s over all downloads. */
+    speed: number
+    active: number
+    items: ProgressItem[]
+  }
+  /** Human-readable history: retries and their reasons, restarts, files set aside. */
+  'log/entry': { at: number; level: LogLevel; id: string | null; message: string; error?: DownloadError }
+}
+
+export type EngineEventName = keyof EngineEvents

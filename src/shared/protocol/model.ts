@@ -1,0 +1,123 @@
+/**
+ * The download model shared by the engine and every client (CLI, Electron renderer, browser UI).
+ * Pure data: everything here crosses process boundaries as structured-clone/JSON.
+ */
+
+/** Lifecycle of a download. `retrying` carries `nextRetryAt`; `failed` carries `error`. */
+export type DownloadState =
+  | 'queued'
+  | 'probing'
+  | 'downloading'
+  | 'paused'
+  | 'retrying'
+  | 'verifying'
+  | 'completed'
+  | 'failed'
+  | 'removed'
+
+export const DOWNLOAD_STATES: readonly DownloadState[] = [
+  'queued',
+  'probing',
+  'downloading',
+  'paused',
+  'retrying',
+  'verifying',
+  'completed',
+  'failed',
+  'removed',
+]
+
+/** States in which the scheduler owns a running transfer. */
+export const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set(['probing', 'downloading', 'verifying'])
+
+/** States a download can no longer leave without a user action (retry/resume). */
+export const FINISHED_STATES: ReadonlySet<DownloadState> = new Set(['completed', 'failed', 'removed'])
+
+export type ChecksumAlgorithm = 'sha-256' | 'sha-1' | 'md5'
+
+export type Checksum = { algorithm: ChecksumAlgorithm; hex: string }
+
+/** A stable, machine-readable failure. `code` never changes meaning; `message` is for people. */
+export type DownloadError = { code: string; message: string }
+
+/** What a client asks for when it adds a download. Everything but the URL is optional. */
+export type AddRequest = {
+  url: string
+  /** Destination folder; defaults to the engine's `defaultDir` setting. */
+  dir?: string
+  /** File name to use instead of the one the server suggests. A bare name, never a path. */
+  name?: string
+  checksum?: Checksum
+  /** Extra request headers for this download (e.g. Cookie, Referer). Never logged. */
+  headers?: Record<string, string>
+  /** Overrides the engine's `maxTries` for this download (0 = unlimited). */
+  maxTries?: number
+  /** Overrides the engine's `maxConnectionsPerDownload` for this download. */
+  maxConnections?: number
+  /** Per-download speed limit in bytes/s (0 = none). */
+  speedLimit?: number
+  /** Start paused instead of queued. */
+  paused?: boolean
+}
+
+/** Everything a UI needs to draw one row. Progress fields also arrive in `progress/beat`. */
+export type DownloadSnapshot = {
+  id: string
+  /** The URL as added, with any userinfo password removed. */
+  url: string
+  /** Where the last redirect chain ended (without userinfo), once known. */
+  finalUrl: string | null
+  dir: string
+  /** The final file name (unique in `dir`), once known; until then the name guessed from the URL. */
+  name: string
+  state: DownloadState
+  /** Total size in bytes, or null while unknown (chunked responses). */
+  size: number | null
+  /** Bytes durable or in flight to disk. */
+  done: number
+  /** Smoothed bytes per second (0 unless downloading). */
+  speed: number
+  /** Seconds to completion, or null when unknown. */
+  eta: number | null
+  /** Attempts made so far (1 after the first try). */
+  tries: number
+  maxTries: number
+  /** Epoch ms of the next attempt while `retrying`. */
+  nextRetryAt: number | null
+  /** Why it failed (state `failed`) or why the last attempt failed (state `retrying`). */
+  error: DownloadError | null
+  /** Whether the server supports ranges, so pausing keeps partial data usable. Null = not yet known. */
+  resumable: boolean | null
+  /** Open connections for this download right now. */
+  connections: number
+  checksum: Checksum | null
+  speedLimit: number
+  maxConnections: number | null
+  createdAt: number
+  completedAt: number | null
+}
+
+/** Engine-wide settings. Every field has a default; clients send partial updates. */
+export type Settings = {
+  defaultDir: string
+  maxConcurrentDownloads: number
+  maxConnectionsPerHost: number
+  maxConnectionsPerDownload: number
+  /** No segment smaller than this many bytes is split off. */
+  minSplitSize: number
+  /** Attempts per download, 0 = unlimited. */
+  maxTries: number
+  /** Base of the exponential backoff, ms. */
+  retryWaitMs: number
+  /** Connect and idle (between body chunks) timeout, ms. */
+  timeoutMs: number
+  /** A connection slower than this (bytes/s) for `timeoutMs` counts as stalled. 0 = off. */
+  lowestSpeedLimit: number
+  /** Global download limit, bytes/s, 0 = none. */
+  maxOverallDownloadLimit: number
+  userAgent: string
+  /** Proxy for every request (http://, https://). Null = HTTP(S)_PROXY/NO_PROXY from the environment. */
+  proxy: string | null
+  /** Extra headers sent with every request. */
+  headers: Record<string, string>
+}

@@ -1,0 +1,50 @@
+import { DownpourError, ERROR_CODES } from './errors.ts'
+
+/** Schemes a download may use. `file:`, `javascript:`, `data:` and friends are refused. */
+export const SUPPORTED_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:'])
+
+/**
+ * Parses what a person typed or pasted into a download URL, or throws a DownpourError that names
+ * what is wrong. Surrounding whitespace and angle brackets (from e-mails) are tolerated.
+ */
+export function parseDownloadUrl(input: string): URL {
+  const text = input.trim().replace(/^<(.*)>$/, '$1')
+  if (text === '') throw new DownpourError(ERROR_CODES.badUrl, 'empty URL')
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new DownpourError(ERROR_CODES.badUrl, `not a URL: ${JSON.stringify(shorten(text))}`)
+  }
+  if (!SUPPORTED_SCHEMES.has(url.protocol)) {
+    throw new DownpourError(
+      ERROR_CODES.unsupportedScheme,
+      `unsupported scheme "${url.protocol.replace(/:$/, '')}" (only http and https): ${shorten(redactUrl(url))}`,
+    )
+  }
+  if (url.hostname === '') throw new DownpourError(ERROR_CODES.badUrl, `URL has no host: ${shorten(text)}`)
+  return url
+}
+
+/** The URL without its password, for logs, snapshots and messages. */
+export function redactUrl(url: URL | string): string {
+  const copy = new URL(url.toString())
+  if (copy.password) copy.password = '***'
+  return copy.toString()
+}
+
+/**
+ * The key two downloads are duplicates by: scheme and host lower-cased (URL does that), default
+ * port dropped, fragment removed. Query order is kept: servers may care about it.
+ */
+export function normalizeUrlKey(url: URL): string {
+  const copy = new URL(url.toString())
+  copy.hash = ''
+  copy.username = ''
+  copy.password = ''
+  return copy.toString()
+}
+
+function shorten(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
