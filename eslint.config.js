@@ -10,26 +10,55 @@ import { builtinModules } from 'node:module'
  * may run; an import that would drag a runtime into the wrong place fails `npm run lint`.
  */
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)]
-const electron = { name: 'electron', message: 'Electron is only for src/main, src/preload and src/utility.' }
+const electron = {
+  name: 'electron',
+  message: 'Electron is only for src/main, src/preload and src/utility.',
+}
 const noReact = [
-  { group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand', 'zustand/*'], message: 'React belongs to src/renderer.' },
+  {
+    group: ['react', 'react-dom', 'react/*', 'react-dom/*', 'zustand', 'zustand/*'],
+    message: 'React belongs to src/renderer.',
+  },
 ]
-const noNode = nodeBuiltins.map((name) => ({ name, message: 'Node builtins do not belong in this layer.' }))
-const noRendererImports = [{ group: ['**/renderer/**'], message: 'Only src/renderer may import renderer code.' }]
+const noNode = nodeBuiltins.map((name) => ({
+  name,
+  message: 'Node builtins do not belong in this layer.',
+}))
+const noRendererImports = [
+  { group: ['**/renderer/**'], message: 'Only src/renderer may import renderer code.' },
+]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/results/**', 'test/lint-fixtures/**'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'bench/results/**',
+      'test/lint-fixtures/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
-        { selector: 'TSEnumDeclaration', message: 'Enums are not erasable; use a union of string literals.' },
-        { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'Namespaces are not erasable.' },
+        {
+          selector: 'TSEnumDeclaration',
+          message: 'Enums are not erasable; use a union of string literals.',
+        },
+        {
+          selector: 'TSModuleDeclaration[kind="namespace"]',
+          message: 'Namespaces are not erasable.',
+        },
         { selector: 'TSParameterProperty', message: 'Parameter properties are not erasable.' },
       ],
     },
@@ -37,12 +66,20 @@ export default tseslint.config(
   {
     files: ['src/shared/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [electron, ...noNode], patterns: [...noReact, ...noRendererImports] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [electron, ...noNode], patterns: [...noReact, ...noRendererImports] },
+      ],
     },
   },
   {
     files: ['src/engine/**', 'src/cli/**', 'src/server/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [electron], patterns: [...noReact, ...noRendererImports] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [electron], patterns: [...noReact, ...noRendererImports] },
+      ],
+    },
   },
   {
     files: ['src/main/**', 'src/preload/**', 'src/utility/**'],

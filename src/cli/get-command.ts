@@ -49,7 +49,9 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     return EXIT.usage
   }
   if (usage.requests.length === 0) {
-    stderr.write(`downpour: nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}\n`)
+    stderr.write(
+      `downpour: nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}\n`,
+    )
     return EXIT.usage
   }
 
@@ -62,18 +64,24 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     lowestSpeedLimit: options.lowestSpeedLimit ?? 0,
     maxOverallDownloadLimit: options.maxOverallDownloadLimit ?? 0,
     proxy: options.allProxy ?? null,
-    ...(options.maxConnectionsPerDownload ? { maxConnectionsPerDownload: options.maxConnectionsPerDownload } : {}),
+    ...(options.maxConnectionsPerDownload
+      ? { maxConnectionsPerDownload: options.maxConnectionsPerDownload }
+      : {}),
     ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   }
-  const engine = await createEngine({ stateDir: options.stateDir ?? defaultStateDir(dir), settings })
+  const engine = await createEngine({
+    stateDir: options.stateDir ?? defaultStateDir(dir),
+    settings,
+  })
   return await drive(engine, usage, options)
 }
 
 async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise<number> {
   const stdout = process.stdout
   const display = options.json || options.quiet ? null : new ProgressDisplay(stdout)
-  const emitJson = (event: string, payload: unknown) => stdout.write(JSON.stringify({ event, ...(payload as object) }) + '\n')
+  const emitJson = (event: string, payload: unknown) =>
+    stdout.write(JSON.stringify({ event, ...(payload as object) }) + '\n')
   const mine = new Set<string>()
   const finished = new Map<string, DownloadSnapshot>()
   let wake: () => void = () => {}
@@ -94,7 +102,8 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
   engine.on('log/entry', (e) => {
     if (e.id !== null && !mine.has(e.id)) return
     if (options.json) emitJson('log/entry', e)
-    else if (!options.quiet && (e.level !== 'info' || display) && e.id === null) display?.message(e.message)
+    else if (!options.quiet && (e.level !== 'info' || display) && e.id === null)
+      display?.message(e.message)
   })
 
   const result = await engine.add(usage.requests)
@@ -109,7 +118,8 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
       mine.add(existing.id)
       if (existing.state === 'completed' && (await exists(join(existing.dir, existing.name)))) {
         finished.set(existing.id, existing)
-        if (!options.quiet && !options.json) process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
+        if (!options.quiet && !options.json)
+          process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
       } else if (existing.state === 'completed') {
         await engine.remove({ ids: [existing.id] })
         mine.delete(existing.id)
@@ -146,19 +156,25 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
     await engine.pause({ ids: [...mine] })
     await engine.close()
     display?.finish()
-    if (!options.quiet) process.stderr.write('downpour: interrupted; partial data kept, run the same command again to resume\n')
+    if (!options.quiet)
+      process.stderr.write(
+        'downpour: interrupted; partial data kept, run the same command again to resume\n',
+      )
     return EXIT.interrupted
   }
 
   display?.finish()
   const failed = [...finished.values()].filter((d) => d.state === 'failed')
-  for (const d of failed) process.stderr.write(`downpour: failed ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)
+  for (const d of failed)
+    process.stderr.write(`downpour: failed ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
   await engine.close()
   if (!options.quiet && !options.json) {
-    process.stdout.write(`${completed.length} completed, ${failed.length} failed${rejectedCount ? `, ${rejectedCount} rejected` : ''}\n`)
+    process.stdout.write(
+      `${completed.length} completed, ${failed.length} failed${rejectedCount ? `, ${rejectedCount} rejected` : ''}\n`,
+    )
   }
   return failed.length > 0 || rejectedCount > 0 || usage.problems.length > 0 ? EXIT.failed : EXIT.ok
 }
@@ -172,7 +188,11 @@ async function collectRequests(urls: string[], options: GetOptions, dir: string)
     headers[header[0]] = header[1]
   }
   const checksum = options.checksum ? parseChecksumSpec(options.checksum) : undefined
-  if (checksum === null) return { ...usage, fatal: `--checksum must be ALGO=HEX (sha-256, sha-1 or md5 with a full-length hex digest), got "${options.checksum}"` }
+  if (checksum === null)
+    return {
+      ...usage,
+      fatal: `--checksum must be ALGO=HEX (sha-256, sha-1 or md5 with a full-length hex digest), got "${options.checksum}"`,
+    }
   const common = (request: AddRequest): AddRequest => ({
     ...request,
     dir,
@@ -191,9 +211,13 @@ async function collectRequests(urls: string[], options: GetOptions, dir: string)
   if (options.inputFile) {
     let text: string
     try {
-      text = options.inputFile === '-' ? await readStdin() : await readFile(options.inputFile, 'utf8')
+      text =
+        options.inputFile === '-' ? await readStdin() : await readFile(options.inputFile, 'utf8')
     } catch (error) {
-      return { ...usage, fatal: `cannot read input file ${options.inputFile}: ${(error as Error).message}` }
+      return {
+        ...usage,
+        fatal: `cannot read input file ${options.inputFile}: ${(error as Error).message}`,
+      }
     }
     const label = options.inputFile === '-' ? 'stdin' : options.inputFile
     const parsed = parseInputFile(text)

@@ -58,7 +58,8 @@ function applyOption(request: AddRequest, option: string): string | null {
       return null
     case 'checksum': {
       const checksum = parseChecksumSpec(value)
-      if (!checksum) return `checksum= must be ALGO=HEX with ALGO sha-256, sha-1 or md5, got "${value}"`
+      if (!checksum)
+        return `checksum= must be ALGO=HEX with ALGO sha-256, sha-1 or md5, got "${value}"`
       request.checksum = checksum
       return null
     }

@@ -18,25 +18,44 @@ export function buildProgram(): Command {
     .command('get')
     .description('download URLs (from the arguments and/or an input file)')
     .argument('[urls...]', 'http(s) URLs to download')
-    .option('-i, --input-file <file>', "URLs one per line ('-' = stdin); indented lines set out=, checksum=, header=")
+    .option(
+      '-i, --input-file <file>',
+      "URLs one per line ('-' = stdin); indented lines set out=, checksum=, header=",
+    )
     .option('-d, --dir <dir>', 'destination folder', process.cwd())
     .option('-o, --out <name>', 'file name (only with a single URL)')
     .option('-j, --max-concurrent-downloads <n>', 'downloads at once', int(1, 100), 5)
     .option('-x, --max-connections-per-download <n>', 'connections per download', int(1, 32))
-    .option('-k, --min-split-size <size>', 'no segment smaller than this (e.g. 1M)', size(64 * 1024))
+    .option(
+      '-k, --min-split-size <size>',
+      'no segment smaller than this (e.g. 1M)',
+      size(64 * 1024),
+    )
     .option('-m, --max-tries <n>', 'tries per download (0 = unlimited)', int(0, 1_000_000), 5)
     .option('--retry-wait <seconds>', 'base of the exponential backoff', seconds, 1)
     .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)
-    .option('--lowest-speed-limit <speed>', 'retry a connection slower than this (e.g. 10K)', size(0))
+    .option(
+      '--lowest-speed-limit <speed>',
+      'retry a connection slower than this (e.g. 10K)',
+      size(0),
+    )
     .option('--max-overall-download-limit <speed>', 'overall limit, e.g. 2M (0 = none)', size(0))
     .option('--max-download-limit <speed>', 'per-download limit, e.g. 500K (0 = none)', size(0))
     .option('--checksum <algo=hex>', 'expected checksum (sha-256, sha-1 or md5)')
-    .addOption(new Option('--header <header>', 'extra request header "Name: value" (repeatable)').argParser(collect).default([]))
+    .addOption(
+      new Option('--header <header>', 'extra request header "Name: value" (repeatable)')
+        .argParser(collect)
+        .default([]),
+    )
     .option('--user-agent <ua>', 'User-Agent header')
     .option('--all-proxy <url>', 'proxy for all requests (default: HTTP(S)_PROXY / NO_PROXY)')
     .option('--json', 'newline-delimited JSON events on stdout instead of the progress display')
     .option('-q, --quiet', 'print nothing but errors')
-    .addOption(new Option('--state-dir <dir>', 'where the resumable queue is kept').env('DOWNPOUR_STATE_DIR'))
+    .addOption(
+      new Option('--state-dir <dir>', 'where the resumable queue is kept').env(
+        'DOWNPOUR_STATE_DIR',
+      ),
+    )
     .action(async (urls: string[], options: GetOptions) => {
       process.exitCode = await runGet(urls, options)
     })
@@ -56,14 +75,18 @@ function int(min: number, max: number) {
 function size(min: number) {
   return (value: string): number => {
     const n = parseSize(value)
-    if (n === null || n < min) throw new InvalidArgumentError(`expected a size like 512K or 1M${min ? ` (at least ${min} bytes)` : ''}`)
+    if (n === null || n < min)
+      throw new InvalidArgumentError(
+        `expected a size like 512K or 1M${min ? ` (at least ${min} bytes)` : ''}`,
+      )
     return n
   }
 }
 
 function seconds(value: string): number {
   const n = Number(value)
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected seconds (a number >= 0)')
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected seconds (a number >= 0)')
   return n
 }
 
@@ -77,7 +100,10 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv)
   } catch (error) {
     if (error instanceof CommanderError) {
-      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
+      const ok =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
       process.exitCode = ok ? EXIT.ok : EXIT.usage
       return
     }

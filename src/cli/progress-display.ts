@@ -2,7 +2,15 @@ import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { formatBytes, formatDuration } from '../shared/format.ts'
 
-type Row = { name: string; done: number; size: number | null; speed: number; eta: number | null; tries: number; state: string }
+type Row = {
+  name: string
+  done: number
+  size: number | null
+  speed: number
+  eta: number | null
+  tries: number
+  state: string
+}
 
 /**
  * What `downpour get` shows while it works. On a terminal: one live line per running download
@@ -23,7 +31,12 @@ export class ProgressDisplay {
 
   changed(download: DownloadSnapshot, previousState: string): void {
     const row = this.#row(download)
-    Object.assign(row, { name: download.name, size: download.size, tries: download.tries, state: download.state })
+    Object.assign(row, {
+      name: download.name,
+      size: download.size,
+      tries: download.tries,
+      state: download.state,
+    })
     if (download.state === previousState) return
     if (download.state === 'completed') {
       this.#line(`done      ${download.name} (${formatBytes(download.size ?? download.done)})`)
@@ -32,9 +45,13 @@ export class ProgressDisplay {
       this.#line(`failed    ${download.name}: ${download.error?.message ?? 'unknown error'}`)
       this.#rows.delete(download.id)
     } else if (download.state === 'retrying' && !this.#tty) {
-      this.#line(`retrying  ${download.name} (try ${download.tries}): ${download.error?.message ?? ''}`)
+      this.#line(
+        `retrying  ${download.name} (try ${download.tries}): ${download.error?.message ?? ''}`,
+      )
     } else if (download.state === 'downloading' && !this.#tty && previousState !== 'retrying') {
-      this.#line(`started   ${download.name}${download.size !== null ? ` (${formatBytes(download.size)})` : ''}`)
+      this.#line(
+        `started   ${download.name}${download.size !== null ? ` (${formatBytes(download.size)})` : ''}`,
+      )
     }
     this.#redraw()
   }
@@ -43,7 +60,8 @@ export class ProgressDisplay {
     this.#totalSpeed = beat.speed
     for (const item of beat.items) {
       const row = this.#rows.get(item.id)
-      if (row) Object.assign(row, { done: item.done, size: item.size, speed: item.speed, eta: item.eta })
+      if (row)
+        Object.assign(row, { done: item.done, size: item.size, speed: item.speed, eta: item.eta })
     }
     this.#redraw()
   }
@@ -61,7 +79,15 @@ export class ProgressDisplay {
   #row(download: DownloadSnapshot): Row {
     let row = this.#rows.get(download.id)
     if (!row) {
-      row = { name: download.name, done: download.done, size: download.size, speed: 0, eta: null, tries: download.tries, state: download.state }
+      row = {
+        name: download.name,
+        done: download.done,
+        size: download.size,
+        speed: 0,
+        eta: null,
+        tries: download.tries,
+        state: download.state,
+      }
       this.#rows.set(download.id, row)
     }
     return row
@@ -84,11 +110,15 @@ export class ProgressDisplay {
     this.#clear()
     const width = Math.max(40, this.#out.columns ?? 80)
     const maxRows = Math.max(1, (this.#out.rows ?? 24) - 4)
-    const rows = [...this.#rows.values()].filter((r) => r.state !== 'queued' && r.state !== 'paused')
+    const rows = [...this.#rows.values()].filter(
+      (r) => r.state !== 'queued' && r.state !== 'paused',
+    )
     const lines = rows.slice(0, maxRows).map((r) => renderRow(r, width))
     if (rows.length > maxRows) lines.push(`… and ${rows.length - maxRows} more`)
     const queued = [...this.#rows.values()].length - rows.length
-    lines.push(`total ${formatBytes(this.#totalSpeed)}/s · ${rows.length} active · ${queued} waiting`)
+    lines.push(
+      `total ${formatBytes(this.#totalSpeed)}/s · ${rows.length} active · ${queued} waiting`,
+    )
     this.#out.write(lines.join('\n') + '\n')
     this.#drawnLines = lines.length
   }
@@ -98,7 +128,8 @@ function renderRow(row: Row, width: number): string {
   const percent = row.size ? Math.min(100, (row.done / row.size) * 100) : null
   const barWidth = Math.max(10, Math.min(30, width - 60))
   const filled = percent === null ? 0 : Math.round((percent / 100) * barWidth)
-  const bar = percent === null ? '·'.repeat(barWidth) : '█'.repeat(filled) + '░'.repeat(barWidth - filled)
+  const bar =
+    percent === null ? '·'.repeat(barWidth) : '█'.repeat(filled) + '░'.repeat(barWidth - filled)
   const pct = percent === null ? '  ?%' : `${percent.toFixed(0).padStart(3)}%`
   const status =
     row.state === 'retrying'
@@ -106,6 +137,9 @@ function renderRow(row: Row, width: number): string {
       : `${formatBytes(row.speed).padStart(9)}/s ${formatDuration(row.eta)}`
   const tail = ` ${bar} ${pct} ${status}`
   const nameWidth = Math.max(8, width - tail.length - 1)
-  const name = row.name.length > nameWidth ? `${row.name.slice(0, nameWidth - 1)}…` : row.name.padEnd(nameWidth)
+  const name =
+    row.name.length > nameWidth
+      ? `${row.name.slice(0, nameWidth - 1)}…`
+      : row.name.padEnd(nameWidth)
   return name + tail
 }

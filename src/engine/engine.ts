@@ -35,7 +35,10 @@ export type EngineOptions = {
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
 export type Engine = EngineApi & {
-  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
+  on<K extends keyof EngineEvents>(
+    event: K,
+    listener: (payload: EngineEvents[K]) => void,
+  ): () => void
   /** Pauses nothing: stops transfers (their data durable), saves the queue, frees sockets. */
   close(): Promise<void>
 }
@@ -66,7 +69,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     on: (event, listener) => {
       const off = scheduler.events.on(event, listener)
       // Problems found while loading happened before anyone could listen: replay them.
-      if (event === 'log/entry') for (const entry of early) (listener as (e: typeof entry) => void)(entry)
+      if (event === 'log/entry')
+        for (const entry of early) (listener as (e: typeof entry) => void)(entry)
       return off
     },
     close: () => scheduler.close(),

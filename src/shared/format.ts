@@ -5,7 +5,8 @@ export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let value = bytes
   let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
+  // Move up a unit also when rounding would print "1024 KiB".
+  while ((value >= 1024 || value.toFixed(0) === '1024') && unit < units.length - 1) {
     value /= 1024
     unit++
   }

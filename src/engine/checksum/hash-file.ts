@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 
-const NODE_ALGORITHM: Record<ChecksumAlgorithm, string> = { 'sha-256': 'sha256', 'sha-1': 'sha1', md5: 'md5' }
+const NODE_ALGORITHM: Record<ChecksumAlgorithm, string> = {
+  'sha-256': 'sha256',
+  'sha-1': 'sha1',
+  md5: 'md5',
+}
 const READ_BYTES = 1024 * 1024
 
 /** Hex digest of a file, read in 1 MiB blocks; `onProgress` gets bytes hashed so far. */
@@ -31,11 +35,14 @@ export async function hashFile(
 }
 
 /** Parses `sha-256=HEX` (also `sha256`, `SHA-1`, `md5`) as used by the CLI and input files. */
-export function parseChecksumSpec(spec: string): { algorithm: ChecksumAlgorithm; hex: string } | null {
+export function parseChecksumSpec(
+  spec: string,
+): { algorithm: ChecksumAlgorithm; hex: string } | null {
   const match = /^\s*(sha-?256|sha-?1|md5)\s*=\s*([0-9a-fA-F]+)\s*$/i.exec(spec)
   if (!match) return null
   const name = match[1]!.toLowerCase().replace('-', '')
-  const algorithm: ChecksumAlgorithm = name === 'sha256' ? 'sha-256' : name === 'sha1' ? 'sha-1' : 'md5'
+  const algorithm: ChecksumAlgorithm =
+    name === 'sha256' ? 'sha-256' : name === 'sha1' ? 'sha-1' : 'md5'
   const hex = match[2]!.toLowerCase()
   const expectedLength = { 'sha-256': 64, 'sha-1': 40, md5: 32 }[algorithm]
   return hex.length === expectedLength ? { algorithm, hex } : null

@@ -14,13 +14,22 @@ const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f<>:"/\\|?*\u200e\u200f\u202a-\u202
 
 export function sanitizeFileName(input: string, fallback = FALLBACK_FILE_NAME): string {
   // Keep only the last path component: a server naming "../../etc/passwd" gets "passwd".
-  const lastComponent = input.split(/[/\\]/).filter((part) => part !== '').pop() ?? ''
+  const lastComponent =
+    input
+      .split(/[/\\]/)
+      .filter((part) => part !== '')
+      .pop() ?? ''
   let name = lastComponent.normalize('NFC').replace(FORBIDDEN, '_')
   name = name.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '')
   if (name === '' || /^_+$/.test(name)) return fallback
-  const stem = name.split('.')[0] ?? ''
-  if (WINDOWS_RESERVED.test(stem.trim())) name = `_${name}`
-  return truncateUtf8Name(name, MAX_NAME_BYTES - RESERVED_SUFFIX_BYTES)
+  if (isReservedDeviceName(name)) name = `_${name}`
+  name = truncateUtf8Name(name, MAX_NAME_BYTES - RESERVED_SUFFIX_BYTES)
+  // Truncating can expose a device name ("con   …x.txt" → "con.txt"); such a result is short.
+  return isReservedDeviceName(name) ? `_${name}` : name
+}
+
+function isReservedDeviceName(name: string): boolean {
+  return WINDOWS_RESERVED.test((name.split('.')[0] ?? '').trim())
 }
 
 /** Shortens the stem (not the extension) until the whole name fits in `maxBytes` of UTF-8. */

@@ -29,7 +29,7 @@ export async function pickUniqueName(
 /** `report.pdf` → `report (2).pdf`; `archive.tar.gz` → `archive (2).tar.gz`. */
 export function withCounter(name: string, n: number): string {
   if (n === 0) return name
-  const match = /^(.+?)((?:\.tar)?\.[A-Za-z0-9]{1,8})?$/.exec(name)
+  const match = /^(.+?)((?:\.tar)?\.[A-Za-z0-9]{1,8})?$/s.exec(name)
   const stem = match?.[1] ?? name
   const ext = match?.[2] ?? ''
   return `${stem} (${n})${ext}`

@@ -15,14 +15,18 @@ import type { DownloadRecord } from './download-record.ts'
  */
 export function buildRecord(input: unknown, defaultDir: string, now = Date.now()): DownloadRecord {
   const parsed = v.safeParse(addRequestSchema, input)
-  if (!parsed.success) throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
+  if (!parsed.success)
+    throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
   const request: AddRequest = parsed.output
   const url = parseDownloadUrl(request.url)
   const dir = resolve(request.dir ?? defaultDir)
   let requestedName: string | null = null
   if (request.name !== undefined) {
     if (/[/\\]/.test(request.name) || request.name === '.' || request.name === '..') {
-      throw new DownpourError(ERROR_CODES.invalidArgument, `name must be a file name, not a path: ${request.name}`)
+      throw new DownpourError(
+        ERROR_CODES.invalidArgument,
+        `name must be a file name, not a path: ${request.name}`,
+      )
     }
     requestedName = sanitizeFileName(request.name)
   }
@@ -47,7 +51,9 @@ export function buildRecord(input: unknown, defaultDir: string, now = Date.now()
     etag: null,
     lastModified: null,
     finalUrl: null,
-    checksum: request.checksum ? { ...request.checksum, hex: request.checksum.hex.toLowerCase() } : null,
+    checksum: request.checksum
+      ? { ...request.checksum, hex: request.checksum.hex.toLowerCase() }
+      : null,
     headers: request.headers ?? {},
     speedLimit: request.speedLimit ?? 0,
     maxConnections: request.maxConnections ?? null,

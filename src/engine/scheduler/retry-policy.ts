@@ -28,11 +28,15 @@ export function decideRetry(options: {
   if (error.retryAfterMs !== null) {
     return { retry: true, delayMs: Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS) }
   }
-  return { retry: true, delayMs: backoffDelay(failuresInARow, baseDelayMs, options.random ?? Math.random) }
+  return {
+    retry: true,
+    delayMs: backoffDelay(failuresInARow, baseDelayMs, options.random ?? Math.random),
+  }
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
 export function backoffDelay(failure: number, baseDelayMs: number, random: () => number): number {
-  const exp = Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** Math.max(0, failure - 1))
+  // Exponent capped: 2 ** 1024 is Infinity, and 0 ms × Infinity (retryWaitMs 0) would be NaN.
+  const exp = Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** Math.min(30, Math.max(0, failure - 1)))
   return Math.round(exp / 2 + (random() * exp) / 2)
 }

@@ -35,6 +35,7 @@ export class Scheduler implements EngineApi {
   #transfers = new Map<string, DownloadTransfer>()
   #hostConnections = new Map<string, number>()
   #reservedPaths = new Set<string>()
+  #nameLock: Promise<unknown> = Promise.resolve()
   #revision = 0
   #dispatcher: Dispatcher
   #store: QueueStore | null
@@ -48,12 +49,17 @@ export class Scheduler implements EngineApi {
     this.#store = options.stateDir
       ? new QueueStore(
           join(options.stateDir, 'queue.json'),
-          () => ({ settings: this.#settings, downloads: this.#order.map((id) => this.#records.get(id)!) }),
+          () => ({
+            settings: this.#settings,
+            downloads: this.#order.map((id) => this.#records.get(id)!),
+          }),
           (error) => this.#log('error', null, `cannot save the queue: ${error.message}`),
         )
       : null
-    this.#heartbeat = new ProgressHeartbeat(options.heartbeatMs, () => this.#activeFigures(), (beat) =>
-      this.events.emit('progress/beat', { ...beat, revision: this.#revision }),
+    this.#heartbeat = new ProgressHeartbeat(
+      options.heartbeatMs,
+      () => this.#activeFigures(),
+      (beat) => this.events.emit('progress/beat', { ...beat, revision: this.#revision }),
     )
   }
 
@@ -62,14 +68,24 @@ export class Scheduler implements EngineApi {
     if (stateDir) await mkdir(stateDir, { recursive: true, mode: 0o700 })
     const loaded = await this.#store?.load()
     if (loaded?.kind === 'corrupt') {
-      this.#log('error', null, `the queue file was unreadable (${loaded.problem}); it was set aside as ${loaded.movedTo}`, {
-        code: ERROR_CODES.corruptState,
-        message: loaded.problem,
-      })
+      this.#log(
+        'error',
+        null,
+        `the queue file was unreadable (${loaded.problem}); it was set aside as ${loaded.movedTo}`,
+        {
+          code: ERROR_CODES.corruptState,
+          message: loaded.problem,
+        },
+      )
     }
     if (loaded?.kind === 'loaded') {
       const patch = v.safeParse(settingsPatchSchema, loaded.queue.settings)
-      if (patch.success) this.#settings = { ...this.#settings, ...patch.output, defaultDir: this.#settings.defaultDir }
+      if (patch.success)
+        this.#settings = {
+          ...this.#settings,
+          ...patch.output,
+          defaultDir: this.#settings.defaultDir,
+        }
       for (const record of loaded.queue.downloads) {
         if (ACTIVE_STATES.has(record.state) || record.state === 'retrying') record.state = 'queued'
         record.nextRetryAt = null
@@ -117,7 +133,10 @@ export class Scheduler implements EngineApi {
         result.added.push(download)
         this.events.emit('download/added', { revision: ++this.#revision, download })
       } catch (error) {
-        const e = error instanceof DownpourError ? error : new DownpourError(ERROR_CODES.internal, String(error))
+        const e =
+          error instanceof DownpourError
+            ? error
+            : new DownpourError(ERROR_CODES.internal, String(error))
         result.rejected.push({ index, url, error: e.toJSON() })
       }
     })
@@ -156,7 +175,10 @@ export class Scheduler implements EngineApi {
     return { affected: affected.map((r) => r.id) }
   }
 
-  async remove(selection: Selection, options: { deleteFiles?: boolean } = {}): Promise<{ affected: string[] }> {
+  async remove(
+    selection: Selection,
+    options: { deleteFiles?: boolean } = {},
+  ): Promise<{ affected: string[] }> {
     const affected = this.#select(selection)
     for (const record of affected) {
       await this.#stopTransfer(record, 'removed')
@@ -193,7 +215,8 @@ export class Scheduler implements EngineApi {
 
   async updateSettings(patch: Partial<Settings>): Promise<Settings> {
     const parsed = v.safeParse(settingsPatchSchema, patch)
-    if (!parsed.success) throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
+    if (!parsed.success)
+      throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
     const before = this.#settings
     this.#settings = { ...before, ...parsed.output }
     if (before.timeoutMs !== this.#settings.timeoutMs || before.proxy !== this.#settings.proxy) {
@@ -239,7 +262,13 @@ export class Scheduler implements EngineApi {
       dispatcher: this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
-      log: (level, message, error) => this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
+      withNameLock: (fn) => {
+        const run = this.#nameLock.then(fn, fn)
+        this.#nameLock = run.catch(() => {})
+        return run
+      },
+      log: (level, message, error) =>
+        this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
       changed: () => this.#changed(record),
       onBytes: () => {},
     })
@@ -310,8 +339,19 @@ export class Scheduler implements EngineApi {
     })
   }
 
-  #log(level: LogLevel, id: string | null, message: string, error?: { code: string; message: string }): void {
-    this.events.emit('log/entry', { at: Date.now(), level, id, message, ...(error ? { error } : {}) })
+  #log(
+    level: LogLevel,
+    id: string | null,
+    message: string,
+    error?: { code: string; message: string },
+  ): void {
+    this.events.emit('log/entry', {
+      at: Date.now(),
+      level,
+      id,
+      message,
+      ...(error ? { error } : {}),
+    })
   }
 
   #assertOpen(): void {

@@ -55,7 +55,10 @@ export class ProgressHeartbeat {
   }
 
   /** Current speed/ETA of one download (zero when it is not running). */
-  figures(id: string, record: { done: number; size: number | null }): { speed: number; eta: number | null } {
+  figures(
+    id: string,
+    record: { done: number; size: number | null },
+  ): { speed: number; eta: number | null } {
     const speed = Math.round(this.#meters.get(id)?.speed ?? 0)
     return { speed, eta: etaSeconds(record.done, record.size, speed) }
   }

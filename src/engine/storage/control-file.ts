@@ -40,16 +40,22 @@ export async function readControlFile(
   }
   try {
     const parsed = v.safeParse(controlSchema, JSON.parse(text))
-    if (!parsed.success) return { data: null, problem: `control file ${path} has an unexpected shape` }
+    if (!parsed.success)
+      return { data: null, problem: `control file ${path} has an unexpected shape` }
     const data = parsed.output
-    return { data: { ...data, durable: normalizeRanges(data.durable.filter(validRange)) }, problem: null }
+    return {
+      data: { ...data, durable: normalizeRanges(data.durable.filter(validRange)) },
+      problem: null,
+    }
   } catch {
     return { data: null, problem: `control file ${path} is not valid JSON (truncated?)` }
   }
 }
 
 function validRange(r: ByteRange): boolean {
-  return Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && r.start >= 0 && r.end > r.start
+  return (
+    Number.isSafeInteger(r.start) && Number.isSafeInteger(r.end) && r.start >= 0 && r.end > r.start
+  )
 }
 
 export async function writeControlFile(path: string, data: ControlData): Promise<void> {

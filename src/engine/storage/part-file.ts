@@ -62,7 +62,8 @@ export class PartFile {
     const write = this.#handle
       .writev(buffers, position)
       .then(({ bytesWritten }) => {
-        if (bytesWritten !== length) throw new Error(`short write: ${bytesWritten} of ${length} bytes`)
+        if (bytesWritten !== length)
+          throw new Error(`short write: ${bytesWritten} of ${length} bytes`)
         this.#written = addRange(this.#written, { start: position, end: position + length })
       })
       .catch((error: unknown) => {
@@ -176,5 +177,7 @@ export function diskError(error: unknown, what: string): DownpourError {
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new DownpourError(ERROR_CODES.diskFull, `${what}: the disk is full`, { cause: error })
   }
-  return new DownpourError(ERROR_CODES.disk, `${what}: ${(error as Error).message}`, { cause: error })
+  return new DownpourError(ERROR_CODES.disk, `${what}: ${(error as Error).message}`, {
+    cause: error,
+  })
 }

@@ -76,7 +76,7 @@ export class QueueStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'empty' }
       throw error
     }
-    let problem: string | null = null
+    let problem: string
     try {
       const parsed = v.safeParse(queueFileSchema, JSON.parse(text))
       if (parsed.success) {

@@ -7,8 +7,13 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 5
 const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH/
 
 /** Maps a failed HTTP status to a DownpourError, deciding retryability (never for 4xx but 408/425/429). */
-export function errorForStatus(status: number, headers: IncomingHttpHeaders, url: string): DownpourError {
-  const retryable = RETRYABLE_STATUSES.has(status) || (status >= 500 && status !== 501 && status !== 505)
+export function errorForStatus(
+  status: number,
+  headers: IncomingHttpHeaders,
+  url: string,
+): DownpourError {
+  const retryable =
+    RETRYABLE_STATUSES.has(status) || (status >= 500 && status !== 501 && status !== 505)
   const retryAfterMs = parseRetryAfter(header(headers, 'retry-after'))
   return new DownpourError(
     retryable ? ERROR_CODES.httpRetryable : ERROR_CODES.httpStatus,
@@ -24,19 +29,39 @@ export function classifyNetworkError(error: unknown): DownpourError {
   const code = err?.code ?? ''
   const detail = err?.message || String(error)
   if (code === 'UND_ERR_BODY_TIMEOUT') {
-    return new DownpourError(ERROR_CODES.stalled, `no data received for too long (${detail})`, { retryable: true, cause: error })
+    return new DownpourError(ERROR_CODES.stalled, `no data received for too long (${detail})`, {
+      retryable: true,
+      cause: error,
+    })
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
-    return new DownpourError(ERROR_CODES.timeout, `timed out: ${detail}`, { retryable: true, cause: error })
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'ETIMEDOUT'
+  ) {
+    return new DownpourError(ERROR_CODES.timeout, `timed out: ${detail}`, {
+      retryable: true,
+      cause: error,
+    })
   }
   if (TLS_ERRORS.test(code)) {
-    return new DownpourError(ERROR_CODES.network, `TLS verification failed: ${detail}`, { retryable: false, cause: error })
+    return new DownpourError(ERROR_CODES.network, `TLS verification failed: ${detail}`, {
+      retryable: false,
+      cause: error,
+    })
   }
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || code === 'UND_ERR_NOT_SUPPORTED') {
+  if (
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'ERR_INVALID_URL' ||
+    code === 'UND_ERR_NOT_SUPPORTED'
+  ) {
     return new DownpourError(ERROR_CODES.badUrl, detail, { retryable: false, cause: error })
   }
   const what = code ? `${code}: ${detail}` : detail
-  return new DownpourError(ERROR_CODES.network, `network error (${what})`, { retryable: true, cause: error })
+  return new DownpourError(ERROR_CODES.network, `network error (${what})`, {
+    retryable: true,
+    cause: error,
+  })
 }
 
 function statusText(status: number): string {

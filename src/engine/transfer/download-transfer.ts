@@ -1,4 +1,4 @@
-import { rename, rm, access } from 'node:fs/promises'
+import { access, mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -8,7 +8,7 @@ import { redactUrl } from '../../shared/protocol/url.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { decideRetry } from '../scheduler/retry-policy.ts'
 import { missingRanges, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
-import { PartFile } from '../storage/part-file.ts'
+import { diskError, PartFile } from '../storage/part-file.ts'
 import {
   controlPathFor,
   PART_SUFFIX,
@@ -40,6 +40,8 @@ export type TransferContext = {
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
+  /** Runs `fn` while no other download of this engine is choosing a name (check + claim). */
+  withNameLock<T>(fn: () => Promise<T>): Promise<T>
   log(level: LogLevel, message: string, error?: DownpourError): void
   /** The record's persisted fields changed (state, name, size, validators…). */
   changed(): void
@@ -190,7 +192,8 @@ export class DownloadTransfer {
     const rec = this.record
     const written = this.#part?.written ?? []
     const have = totalBytes(written)
-    if (rec.size !== null && have >= rec.size && missingRanges(written, rec.size).length === 0) return
+    if (rec.size !== null && have >= rec.size && missingRanges(written, rec.size).length === 0)
+      return
     const resumeFrom = rec.resumable !== false && have > 0 ? firstGap(written) : 0
     const headers = this.#requestHeaders()
     const ranged = resumeFrom > 0
@@ -255,10 +258,16 @@ export class DownloadTransfer {
     if (status === 416 && askedFrom !== null) {
       response.discard()
       const total = parseUnsatisfiedRangeTotal(header(headers, 'content-range'))
-      if (total !== null && rec.size === total && totalBytes(this.#part?.written ?? []) >= total) return 'complete'
-      this.#ctx.log('warn', `server refused the resume range (416); the file seems to have changed, starting over`)
+      if (total !== null && rec.size === total && totalBytes(this.#part?.written ?? []) >= total)
+        return 'complete'
+      this.#ctx.log(
+        'warn',
+        `server refused the resume range (416); the file seems to have changed, starting over`,
+      )
       await this.#restartFromZero()
-      throw new DownpourError(ERROR_CODES.badResponse, 'range not satisfiable; restarting', { retryable: true })
+      throw new DownpourError(ERROR_CODES.badResponse, 'range not satisfiable; restarting', {
+        retryable: true,
+      })
     }
     if (status < 200 || status >= 300) {
       response.discard()
@@ -273,7 +282,10 @@ export class DownloadTransfer {
     const lastModified = header(headers, 'last-modified')
     const encoding = header(headers, 'content-encoding')
     if (encoding && encoding.toLowerCase() !== 'identity') {
-      this.#ctx.log('warn', `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`)
+      this.#ctx.log(
+        'warn',
+        `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`,
+      )
     }
 
     if (status === 206) {
@@ -291,7 +303,9 @@ export class DownloadTransfer {
             : `server answered a different range (${header(headers, 'content-range') ?? 'none'}) than asked (from ${from}); starting over`,
         )
         await this.#restartFromZero()
-        throw new DownpourError(ERROR_CODES.badResponse, 'server sent an unexpected range', { retryable: true })
+        throw new DownpourError(ERROR_CODES.badResponse, 'server sent an unexpected range', {
+          retryable: true,
+        })
       }
       if (askedFrom === null) {
         await this.#adoptMetadata(response, url, range.total, etag, lastModified, true)
@@ -316,9 +330,19 @@ export class DownloadTransfer {
     }
     const length = parseContentLength(header(headers, 'content-length'))
     const acceptsRanges = /\bbytes\b/i.test(header(headers, 'accept-ranges') ?? '')
-    await this.#adoptMetadata(response, url, length, etag, lastModified, acceptsRanges && askedFrom === null)
+    await this.#adoptMetadata(
+      response,
+      url,
+      length,
+      etag,
+      lastModified,
+      acceptsRanges && askedFrom === null,
+    )
     if (length === null) {
-      this.#ctx.log('info', 'server did not send the size (chunked); this download cannot resume if interrupted')
+      this.#ctx.log(
+        'info',
+        'server did not send the size (chunked); this download cannot resume if interrupted',
+      )
     }
     return 0
   }
@@ -337,7 +361,16 @@ export class DownloadTransfer {
     rec.lastModified = lastModified
     rec.resumable = resumable && size !== null
     rec.finalUrl = url.href
-    if (!rec.nameChosen) await this.#chooseName(response, url)
+    if (!rec.nameChosen) {
+      await mkdir(rec.dir, { recursive: true }).catch((error: unknown) => {
+        throw diskError(error, `cannot create the folder ${rec.dir}`)
+      })
+      // Choosing a free name and creating its `.part` must not interleave with another download.
+      await this.#ctx.withNameLock(async () => {
+        await this.#chooseName(response, url)
+        this.#part = await PartFile.open(this.partPath, true)
+      })
+    }
     if (!this.#part) this.#part = await PartFile.open(this.partPath, true)
     this.#ctx.changed()
   }
@@ -351,12 +384,17 @@ export class DownloadTransfer {
         url,
         contentType: header(response.headers, 'content-type'),
       })
-    rec.name = await pickUniqueName(rec.dir, suggested, this.#ctx.reservedPaths, async (candidate) => {
-      // A `.part` this same download left behind (state lost in a crash) may be taken over.
-      const part = join(rec.dir, candidate + PART_SUFFIX)
-      const { data } = await readControlFile(controlPathFor(part))
-      return data?.url === rec.url
-    })
+    rec.name = await pickUniqueName(
+      rec.dir,
+      suggested,
+      this.#ctx.reservedPaths,
+      async (candidate) => {
+        // A `.part` this same download left behind (state lost in a crash) may be taken over.
+        const part = join(rec.dir, candidate + PART_SUFFIX)
+        const { data } = await readControlFile(controlPathFor(part))
+        return data?.url === rec.url
+      },
+    )
     rec.nameChosen = true
     this.#ctx.reservedPaths.add(this.finalPath)
   }
@@ -389,7 +427,9 @@ export class DownloadTransfer {
     if (rec.size === null) rec.size = rec.done
     if (rec.checksum) {
       this.#setState('verifying')
-      const actual = await hashFile(this.partPath, rec.checksum.algorithm, { signal: this.#abort.signal })
+      const actual = await hashFile(this.partPath, rec.checksum.algorithm, {
+        signal: this.#abort.signal,
+      })
       if (actual !== rec.checksum.hex.toLowerCase()) {
         await removeControlFile(controlPathFor(this.partPath))
         this.#controlWritten = false
@@ -399,17 +439,21 @@ export class DownloadTransfer {
         )
       }
     }
-    if (await exists(this.finalPath)) {
-      // Someone created a file of that name meanwhile: never overwrite it.
-      this.#ctx.reservedPaths.delete(this.finalPath)
+    await this.#ctx.withNameLock(async () => {
       const part = this.partPath
-      rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
+      if (await exists(this.finalPath)) {
+        // Something else created a file of that name meanwhile: never overwrite it.
+        this.#ctx.reservedPaths.delete(this.finalPath)
+        rec.name = await pickUniqueName(
+          rec.dir,
+          rec.name,
+          this.#ctx.reservedPaths,
+          async () => false,
+        )
+      }
       await rename(part, this.finalPath)
       await removeControlFile(controlPathFor(part))
-    } else {
-      await rename(this.partPath, this.finalPath)
-      await removeControlFile(controlPathFor(this.partPath))
-    }
+    })
     if (this.#controlWritten) await syncDirectory(rec.dir)
     rec.done = rec.size
     rec.error = null
@@ -421,7 +465,9 @@ export class DownloadTransfer {
     this.#checkpointTimer ??= setInterval(() => {
       if (this.#checkpointing) return
       this.#checkpointing = this.#checkpoint()
-        .catch((error: unknown) => this.#ctx.log('warn', `checkpoint failed: ${(error as Error).message}`))
+        .catch((error: unknown) =>
+          this.#ctx.log('warn', `checkpoint failed: ${(error as Error).message}`),
+        )
         .finally(() => {
           this.#checkpointing = null
         })

@@ -17,7 +17,12 @@ export type OpenedAt = { response: OpenResponse; url: URL }
  */
 export async function openFollowingRedirects(
   dispatcher: Dispatcher,
-  options: { url: URL; headers: Record<string, string>; signal?: AbortSignal; maxRedirects?: number },
+  options: {
+    url: URL
+    headers: Record<string, string>
+    signal?: AbortSignal
+    maxRedirects?: number
+  },
 ): Promise<OpenedAt> {
   const maxRedirects = options.maxRedirects ?? MAX_REDIRECTS
   const origin = options.url.origin
@@ -46,7 +51,10 @@ export async function openFollowingRedirects(
     try {
       next = new URL(location, url)
     } catch {
-      throw new DownpourError(ERROR_CODES.badResponse, `redirect to an invalid location: ${location.slice(0, 200)}`)
+      throw new DownpourError(
+        ERROR_CODES.badResponse,
+        `redirect to an invalid location: ${location.slice(0, 200)}`,
+      )
     }
     if (url.protocol === 'https:' && next.protocol === 'http:') {
       throw new DownpourError(
@@ -55,13 +63,19 @@ export async function openFollowingRedirects(
       )
     }
     if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      throw new DownpourError(ERROR_CODES.unsupportedScheme, `refused redirect to ${next.protocol} URL`)
+      throw new DownpourError(
+        ERROR_CODES.unsupportedScheme,
+        `refused redirect to ${next.protocol} URL`,
+      )
     }
     if (seen.has(next.href)) {
       throw new DownpourError(ERROR_CODES.redirectLoop, `redirect loop at ${redactUrl(next)}`)
     }
     if (hop + 1 > maxRedirects) {
-      throw new DownpourError(ERROR_CODES.tooManyRedirects, `more than ${maxRedirects} redirects (last: ${redactUrl(next)})`)
+      throw new DownpourError(
+        ERROR_CODES.tooManyRedirects,
+        `more than ${maxRedirects} redirects (last: ${redactUrl(next)})`,
+      )
     }
     url = stripCredentials(next)
   }

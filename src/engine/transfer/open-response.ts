@@ -38,7 +38,10 @@ class StopSignal extends Error {
 }
 
 /** Sends one GET (no redirects followed here) and resolves once its headers are in. */
-export function openResponse(dispatcher: Dispatcher, options: RequestOptions): Promise<OpenResponse> {
+export function openResponse(
+  dispatcher: Dispatcher,
+  options: RequestOptions,
+): Promise<OpenResponse> {
   return new Promise((resolveHeaders, rejectHeaders) => {
     let controller: Dispatcher.DispatchController | null = null
     let headersDone = false
@@ -56,7 +59,8 @@ export function openResponse(dispatcher: Dispatcher, options: RequestOptions): P
       else fail?.(outcome.error)
     }
     const onAbort = (): void => {
-      const reason = options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted')
+      const reason =
+        options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted')
       controller?.abort(reason)
       if (!headersDone) rejectHeaders(reason)
       settle({ error: reason })

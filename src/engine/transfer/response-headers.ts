@@ -41,6 +41,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (!value) return null
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // Only HTTP-date shapes (IMF-fixdate, RFC 850, asctime) go to Date.parse, which accepts junk.
+  if (!/^[A-Za-z]{3,9},? .*\d{1,2}:\d{2}:\d{2}/.test(trimmed)) return null
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? null : Math.max(0, date - now)
 }

@@ -24,7 +24,10 @@ export type StreamBodyOptions = {
  * Returns the offset after the last byte written. Every received byte is handed to the OS before
  * this settles, also on errors, so a retry can continue right after it.
  */
-export async function streamBody(response: OpenResponse, options: StreamBodyOptions): Promise<number> {
+export async function streamBody(
+  response: OpenResponse,
+  options: StreamBodyOptions,
+): Promise<number> {
   const { part } = options
   const stream = part.stream(options.offset)
   const endOf = typeof options.end === 'function' ? options.end : () => options.end as number | null

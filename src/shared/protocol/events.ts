@@ -42,7 +42,13 @@ export type EngineEvents = {
     items: ProgressItem[]
   }
   /** Human-readable history: retries and their reasons, restarts, files set aside. */
-  'log/entry': { at: number; level: LogLevel; id: string | null; message: string; error?: DownloadError }
+  'log/entry': {
+    at: number
+    level: LogLevel
+    id: string | null
+    message: string
+    error?: DownloadError
+  }
 }
 
 export type EngineEventName = keyof EngineEvents

@@ -28,10 +28,18 @@ export const DOWNLOAD_STATES: readonly DownloadState[] = [
 ]
 
 /** States in which the scheduler owns a running transfer. */
-export const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set(['probing', 'downloading', 'verifying'])
+export const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set([
+  'probing',
+  'downloading',
+  'verifying',
+])
 
 /** States a download can no longer leave without a user action (retry/resume). */
-export const FINISHED_STATES: ReadonlySet<DownloadState> = new Set(['completed', 'failed', 'removed'])
+export const FINISHED_STATES: ReadonlySet<DownloadState> = new Set([
+  'completed',
+  'failed',
+  'removed',
+])
 
 export type ChecksumAlgorithm = 'sha-256' | 'sha-1' | 'md5'
 

@@ -9,12 +9,24 @@ import * as v from 'valibot'
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0))
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1))
 
-export const checksumSchema = v.object({
-  algorithm: v.picklist(['sha-256', 'sha-1', 'md5']),
-  hex: v.pipe(v.string(), v.regex(/^[0-9a-fA-F]+$/, 'must be hexadecimal')),
-})
+const HEX_LENGTH = { 'sha-256': 64, 'sha-1': 40, md5: 32 } as const
 
-const headerName = v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'))
+export const checksumSchema = v.pipe(
+  v.object({
+    algorithm: v.picklist(['sha-256', 'sha-1', 'md5']),
+    hex: v.pipe(v.string(), v.regex(/^[0-9a-fA-F]+$/, 'must be hexadecimal')),
+  }),
+  v.check(
+    (c) => c.hex.length === HEX_LENGTH[c.algorithm],
+    (issue) =>
+      `a ${String((issue.input as { algorithm: string }).algorithm)} checksum has ${HEX_LENGTH[(issue.input as { algorithm: keyof typeof HEX_LENGTH }).algorithm]} hex digits`,
+  ),
+)
+
+const headerName = v.pipe(
+  v.string(),
+  v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
+)
 const headerValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks'))
 export const headersSchema = v.record(headerName, headerValue)
 
@@ -46,7 +58,11 @@ export const settingsSchema = v.strictObject({
   timeoutMs: v.pipe(positiveInt, v.minValue(100)),
   lowestSpeedLimit: nonNegativeInt,
   maxOverallDownloadLimit: nonNegativeInt,
-  userAgent: v.pipe(v.string(), v.minLength(1), v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks')),
+  userAgent: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks'),
+  ),
   proxy: v.nullable(v.pipe(v.string(), v.url())),
   headers: headersSchema,
 })
@@ -61,7 +77,10 @@ export const methodArgsSchemas = {
   retry: v.tuple([selectionSchema]),
   remove: v.union([
     v.tuple([selectionSchema]),
-    v.tuple([selectionSchema, v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) }))]),
+    v.tuple([
+      selectionSchema,
+      v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) })),
+    ]),
   ]),
   move: v.tuple([v.string(), nonNegativeInt]),
   snapshot: v.tuple([]),

@@ -14,7 +14,9 @@ export function parseDownloadUrl(input: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw new DownpourError(ERROR_CODES.badUrl, `not a URL: ${JSON.stringify(shorten(text))}`)
+    // Hide anything that looks like `user:password@` even in text that does not parse.
+    const safe = text.replace(/\/\/([^/@\s:]*):[^/@\s]*@/, '//$1:***@')
+    throw new DownpourError(ERROR_CODES.badUrl, `not a URL: ${JSON.stringify(shorten(safe))}`)
   }
   if (!SUPPORTED_SCHEMES.has(url.protocol)) {
     throw new DownpourError(
@@ -22,7 +24,8 @@ export function parseDownloadUrl(input: string): URL {
       `unsupported scheme "${url.protocol.replace(/:$/, '')}" (only http and https): ${shorten(redactUrl(url))}`,
     )
   }
-  if (url.hostname === '') throw new DownpourError(ERROR_CODES.badUrl, `URL has no host: ${shorten(text)}`)
+  if (url.hostname === '')
+    throw new DownpourError(ERROR_CODES.badUrl, `URL has no host: ${shorten(text)}`)
   return url
 }
 

@@ -1,0 +1,374 @@
+// `npm run bench` — Downpour against curl, wget and aria2c on loopback; see bench/README.md.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { get } from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { ensureFile, openFixtureStore, verifyOutputs, warmPageCache } from './fixtures.ts'
+import { killActive, measure, type Measurement, type MeasureOptions } from './measure.ts'
+import {
+  machineLines,
+  markdown,
+  printTable,
+  writeResults,
+  type CompetitorResult,
+  type MachineInfo,
+  type Report,
+  type WorkloadResult,
+} from './report.ts'
+import { startServer, type BenchServer } from './server-nginx.ts'
+import { findExecutable, fmtBytes, fmtNum, GiB, MiB, shellJoin, versionLine } from './util.ts'
+import {
+  buildWorkload,
+  scaled,
+  PLACEHOLDERS,
+  TOOLS,
+  WORKLOAD_IDS,
+  type Paths,
+  type Tool,
+  type WorkloadId,
+} from './workloads.ts'
+
+const repoRoot = path.resolve(import.meta.dirname, '..')
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --runs N           repetitions per competitor (default 3)
+  --scale F          multiply every size by F, e.g. 0.25 for a quick run (default 1)
+  --only LIST        workloads to run, e.g. W1,W2 (default W1,W2,W3,W4)
+  --tools LIST       competitors to run: curl,wget,aria2c,downpour (default all)
+  --server KIND      auto | nginx | node (default auto: nginx, else the Node fallback)
+  --pin              control run: server on CPU 1, clients on CPU 0 (taskset)
+  --timeout S        per-run time limit in seconds (default 600)
+  --data-dir DIR     fixtures and scratch space (default ${path.join(os.tmpdir(), 'downpour-bench')})
+  --results-dir DIR  where JSON and markdown go (default bench/results)
+  --downpour-cli F   Downpour's CLI entry (default src/cli/main.ts), run with this Node
+  --measure HOW      auto | time | proc: CPU/RSS from GNU time or from /proc (default auto)
+  --no-limits        skip the loopback/disk limit measurements
+  --strict           exit 1 if any run failed
+  -h, --help         this text
+`
+
+function fail(msg: string): never {
+  console.error(`bench: ${msg}`)
+  process.exit(2)
+}
+
+function list<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  what: string,
+): T[] {
+  if (value === undefined) return [...allowed]
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item))
+      fail(`unknown ${what} '${item}' (${allowed.join(', ')})`)
+  }
+  return items as T[]
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        runs: { type: 'string', default: '3' },
+        scale: { type: 'string', default: '1' },
+        only: { type: 'string' },
+        tools: { type: 'string' },
+        server: { type: 'string', default: 'auto' },
+        pin: { type: 'boolean', default: false },
+        timeout: { type: 'string', default: '600' },
+        'data-dir': { type: 'string', default: path.join(os.tmpdir(), 'downpour-bench') },
+        'results-dir': { type: 'string', default: path.join(repoRoot, 'bench', 'results') },
+        'downpour-cli': { type: 'string', default: path.join(repoRoot, 'src', 'cli', 'main.ts') },
+        measure: { type: 'string', default: 'auto' },
+        'no-limits': { type: 'boolean', default: false },
+        strict: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    })
+  } catch (e) {
+    return fail(`${e instanceof Error ? e.message : String(e)} (see --help)`)
+  }
+}
+const { values } = parse()
+
+if (values.help) {
+  process.stdout.write(HELP)
+  process.exit(0)
+}
+
+const runs = Number(values.runs)
+const scale = Number(values.scale)
+const timeoutS = Number(values.timeout)
+if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer')
+if (!(scale > 0 && scale <= 16)) fail('--scale must be in (0, 16]')
+if (!(timeoutS > 0)) fail('--timeout must be positive')
+const only = list(values.only, WORKLOAD_IDS, 'workload')
+const tools = list(values.tools, TOOLS, 'tool')
+const serverKinds = ['auto', 'nginx', 'node'] as const
+const serverKind =
+  serverKinds.find((k) => k === values.server) ?? fail('--server must be auto, nginx or node')
+const dataDir = path.resolve(values['data-dir'])
+const cli = path.resolve(values['downpour-cli'])
+
+const bins: Record<Tool, string | null> = {
+  curl: findExecutable('curl'),
+  wget: findExecutable('wget'),
+  aria2c: findExecutable('aria2c'),
+  downpour: process.execPath,
+}
+if (!['auto', 'time', 'proc'].includes(values.measure)) fail('--measure must be auto, time or proc')
+const timeBin =
+  values.measure === 'proc' ? null : (findExecutable('/usr/bin/time') ?? findExecutable('time'))
+if (values.measure === 'time' && timeBin === null)
+  fail('GNU time not found (apt-get install -y time)')
+const taskset = findExecutable('taskset')
+if (values.pin && taskset === null) fail('--pin needs taskset (util-linux)')
+const clientCpus = values.pin ? '0' : null
+const serverCpus = values.pin ? '1' : null
+
+const baseMeasure: Omit<MeasureOptions, 'serverPid'> = {
+  timeoutS,
+  timeBin,
+  pinCpus: clientCpus,
+  cwd: repoRoot,
+}
+
+function syncDisks(): void {
+  spawnSync('sync', { stdio: 'ignore' })
+}
+
+/** GET url and throw the body away (warms nginx's path and the page cache). */
+function warmGet(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      res.on('data', () => {})
+      res.on('end', () => resolve())
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
+let server: BenchServer | null = null
+const outDir = path.join(dataDir, 'out')
+const workDir = path.join(dataDir, 'work')
+
+async function cleanup(): Promise<void> {
+  killActive()
+  rmSync(outDir, { recursive: true, force: true })
+  if (server !== null) await server.stop()
+  server = null
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    console.error(`\nbench: ${sig}, stopping`)
+    void cleanup().finally(() => process.exit(130))
+  })
+}
+
+function describe(m: Measurement): string {
+  const cpu = m.userS + m.sysS
+  const main = `${fmtNum(m.wallS).padStart(7)} s  cpu ${fmtNum(cpu).padStart(6)} s  rss ${fmtNum(m.peakRssMiB, 0).padStart(4)} MiB`
+  return m.ok ? `${main}  OK` : `${main}  FAIL: ${m.failure ?? ''}`
+}
+
+async function machineLimits(store: ReturnType<typeof openFixtureStore>): Promise<{
+  loopback: number | null
+  disk: number | null
+  bytes: number
+  startup: Record<string, number | null>
+}> {
+  const bytes = scaled(GiB, scale) // the W1 file
+  const startup: Record<string, number | null> = {}
+  if (values['no-limits'] || server === null) return { loopback: null, disk: null, bytes, startup }
+  let loopback: number | null = null
+  if (bins.curl !== null) {
+    const f = await ensureFile(store, `f-${bytes}.bin`, bytes)
+    await warmPageCache(store, [f])
+    const url = `${server.baseUrl}/plain/${f.rel}`
+    await warmGet(url)
+    const m = await measure(['curl', '-s', '-o', '/dev/null', url], {
+      ...baseMeasure,
+      serverPid: null,
+    })
+    loopback = m.ok ? bytes / MiB / m.wallS : null
+    console.log(
+      `loopback, 1 connection: curl -s -o /dev/null URL (${fmtBytes(bytes)}): ${describe(m)}`,
+    )
+  } else {
+    console.log('loopback limit: skipped (curl not found)')
+  }
+  const ddFile = path.join(dataDir, 'dd.tmp')
+  syncDisks()
+  const ddBytes = Math.max(1, Math.round(bytes / MiB)) * MiB
+  const dd = [
+    'dd',
+    'if=/dev/zero',
+    `of=${ddFile}`,
+    'bs=1M',
+    `count=${ddBytes / MiB}`,
+    'conv=fdatasync',
+  ]
+  const m = await measure(dd, { ...baseMeasure, serverPid: null })
+  rmSync(ddFile, { force: true })
+  syncDisks()
+  console.log(`disk write: ${shellJoin(dd).replace(ddFile, 'F')}: ${describe(m)}`)
+  // Fixed start-up costs, which dominate small (scaled) runs: best of 3.
+  const starts: [string, string[]][] = [['node -e 0', [process.execPath, '-e', '0']]]
+  if (tools.includes('downpour')) {
+    starts.push([
+      `node ${path.relative(repoRoot, cli)} --version`,
+      [process.execPath, cli, '--version'],
+    ])
+  }
+  for (const [label, argv] of starts) {
+    const walls: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const r = await measure(argv, { ...baseMeasure, serverPid: null })
+      if (r.ok) walls.push(r.wallS)
+    }
+    startup[label] = walls.length > 0 ? Math.min(...walls) : null
+    console.log(
+      `start-up: ${label}: ${walls.length > 0 ? `${fmtNum(Math.min(...walls))} s` : 'FAIL'}`,
+    )
+  }
+  return { loopback, disk: m.ok ? ddBytes / MiB / m.wallS : null, bytes, startup }
+}
+
+async function main(): Promise<void> {
+  console.log(`Downpour benchmark: node ${process.version} (${process.execPath})`)
+  console.log(
+    `data dir ${dataDir}; scale ${scale}; ${runs} run(s); workloads ${only.join(',')}; tools ${tools.join(',')}`,
+  )
+  if (timeBin === null)
+    console.log('GNU time not found (apt-get install -y time): reading CPU/RSS from /proc instead')
+  if (tools.includes('downpour') && !existsSync(cli)) {
+    console.log(`note: ${path.relative(repoRoot, cli)} does not exist yet: Downpour rows will FAIL`)
+  }
+  mkdirSync(workDir, { recursive: true })
+  const store = openFixtureStore(dataDir)
+
+  server = await startServer({ root: store.root, kind: serverKind, pinCpus: serverCpus })
+  console.log(`server: ${server.version} at ${server.baseUrl} (serving pid ${server.cpuPid})`)
+
+  const versions = {
+    aria2c: versionLine(bins.aria2c, ['--version']),
+    curl: versionLine(bins.curl, ['--version']),
+    wget: versionLine(bins.wget, ['--version']),
+    server: server.version,
+  }
+  const limits = await machineLimits(store)
+  const machine: MachineInfo = {
+    date: new Date().toISOString(),
+    kernel: os.release(),
+    cpu: os.cpus()[0]?.model ?? 'unknown CPU',
+    cores: os.cpus().length,
+    memGiB: os.totalmem() / GiB,
+    node: process.version,
+    nodePath: process.execPath,
+    server: server.version,
+    versions,
+    loopbackMiBs: limits.loopback,
+    diskMiBs: limits.disk,
+    startupS: limits.startup,
+    limitBytes: limits.bytes,
+    scale,
+    runs,
+    pinned: values.pin ? `server taskset -c ${serverCpus}, clients taskset -c ${clientCpus}` : null,
+    measurement: timeBin !== null ? 'gnu-time' : 'proc',
+    dataDir,
+  }
+  const report: Report = { machine, workloads: [] }
+  const paths: Paths = {
+    dir: outDir,
+    name: '',
+    url: '',
+    list: path.join(workDir, 'urls.txt'),
+    cfg: path.join(workDir, 'curl.cfg'),
+    node: process.execPath,
+    cli,
+  }
+
+  for (const id of only) {
+    const w = await buildWorkload(id as WorkloadId, { store, baseUrl: server.baseUrl, scale })
+    console.log(`\n== ${w.id}: ${w.title}`)
+    const p: Paths = { ...paths, url: w.url, name: w.name }
+    const display: Paths = {
+      ...PLACEHOLDERS,
+      url: w.url === '' ? 'URL' : w.url.replace(server.baseUrl, 'http://127.0.0.1:PORT'),
+    }
+    const results: CompetitorResult[] = w.competitors
+      .filter((c) => tools.includes(c.tool))
+      .map((c) => ({
+        name: c.name,
+        tool: c.tool,
+        command: shellJoin(c.argv({ ...display, name: w.name === '' ? 'NAME' : w.name })),
+        skipped: bins[c.tool] === null ? `${c.tool} not found on PATH` : null,
+        runs: [],
+      }))
+    for (const r of results) if (r.skipped !== null) console.log(`skipping ${r.name}: ${r.skipped}`)
+    const active = results.filter((r) => r.skipped === null)
+    await warmPageCache(store, w.fixtures)
+    if (w.warmUrl !== null) await warmGet(w.warmUrl)
+
+    for (let rep = 0; rep < runs; rep++) {
+      const order = rep % 2 === 0 ? active : [...active].reverse()
+      for (const [position, r] of order.entries()) {
+        const c = w.competitors.find((x) => x.name === r.name)
+        if (c === undefined) continue
+        rmSync(outDir, { recursive: true, force: true })
+        mkdirSync(outDir, { recursive: true })
+        w.prepare(p)
+        syncDisks()
+        const m = await measure(c.argv(p), { ...baseMeasure, serverPid: server.cpuPid })
+        if (m.ok) {
+          const bad = await verifyOutputs(outDir, w.expected)
+          if (bad !== null) {
+            m.ok = false
+            m.failure = `verify: ${bad}`
+          }
+        }
+        r.runs.push({ ...m, rep, position })
+        console.log(`  [${rep + 1}/${runs}] ${r.name.padEnd(30)} ${describe(m)}`)
+        rmSync(outDir, { recursive: true, force: true })
+      }
+    }
+    const wr: WorkloadResult = {
+      id: w.id,
+      title: w.title,
+      bytes: w.bytes,
+      files: w.files,
+      baseline: w.baseline,
+      tail: w.tail,
+      competitors: results,
+    }
+    report.workloads.push(wr)
+  }
+  await cleanup()
+
+  console.log('\n================ results ================')
+  for (const l of machineLines(machine)) console.log(l)
+  for (const w of report.workloads) printTable(w, runs)
+  const files = writeResults(report, path.resolve(values['results-dir']))
+  console.log(`\n---- markdown (for docs/benchmarks.md) ----\n${markdown(report)}`)
+  console.log(
+    `results: ${path.relative(process.cwd(), files.json)}, ${path.relative(process.cwd(), files.md)}`,
+  )
+  const anyFail = report.workloads.some((w) => w.competitors.some((c) => c.runs.some((r) => !r.ok)))
+  if (values.strict && anyFail) process.exitCode = 1
+}
+
+main().catch(async (e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`)
+  await cleanup()
+  process.exit(2)
+})

@@ -1,0 +1,30 @@
+import { expect } from '@playwright/test'
+import type { Page } from '@playwright/test'
+
+export const emptyHeading = 'No downloads yet'
+export const emptyHint = 'Drop links, text or a .txt file here, or paste URLs.'
+export const addUrlsTooltip = 'Available once the download engine is connected.'
+
+/** What a person sees in a fresh window, whether it is the Electron window or a browser tab. */
+export async function expectEmptyAppFrame(page: Page): Promise<void> {
+  await expect(page).toHaveTitle('Downpour')
+
+  const titleBar = page.getByRole('banner')
+  await expect(titleBar.getByRole('heading', { level: 1, name: 'Downpour' })).toBeVisible()
+
+  const addUrls = titleBar
+    .getByRole('toolbar', { name: 'Download actions' })
+    .getByRole('button', { name: 'Add URLs' })
+  await expect(addUrls).toBeVisible()
+  await expect(addUrls).toBeDisabled()
+  await expect(addUrls).toHaveAccessibleDescription(addUrlsTooltip)
+
+  const main = page.getByRole('main')
+  const list = main.getByRole('list', { name: 'Downloads' })
+  await expect(list).toBeAttached()
+  await expect(list.getByRole('listitem')).toHaveCount(0)
+  await expect(list).toHaveAccessibleDescription(emptyHint)
+
+  await expect(main.getByRole('heading', { level: 2, name: emptyHeading })).toBeVisible()
+  await expect(main.getByText(emptyHint, { exact: true })).toBeVisible()
+}

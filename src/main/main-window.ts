@@ -1,0 +1,31 @@
+import { BrowserWindow, nativeTheme } from 'electron'
+import type { RendererLocation } from './renderer-location.ts'
+import { createMainWindowOptions, shellColors } from './window-options.ts'
+
+/** Creates the main window, shows it once painted, and keeps native controls on theme. */
+export function createMainWindow(mainDir: string, location: RendererLocation): BrowserWindow {
+  const window = new BrowserWindow(
+    createMainWindowOptions({
+      mainDir,
+      platform: process.platform,
+      darkMode: nativeTheme.shouldUseDarkColors,
+    }),
+  )
+  window.once('ready-to-show', () => window.show())
+
+  if (process.platform !== 'darwin') {
+    // The overlay controls are drawn by the OS, not by our CSS, so they follow the theme here.
+    const syncOverlay = (): void => {
+      if (window.isDestroyed()) return
+      const colors = nativeTheme.shouldUseDarkColors ? shellColors.dark : shellColors.light
+      window.setTitleBarOverlay({ color: colors.titleBar, symbolColor: colors.symbols })
+      window.setBackgroundColor(colors.background)
+    }
+    nativeTheme.on('updated', syncOverlay)
+    window.once('closed', () => nativeTheme.off('updated', syncOverlay))
+  }
+
+  if (location.kind === 'dev-server') void window.loadURL(location.url)
+  else void window.loadFile(location.path)
+  return window
+}

@@ -1,0 +1,9 @@
+/// <reference types="vite/client" />
+import type { DownpourBridge } from '../../preload/bridge.ts'
+
+declare global {
+  interface Window {
+    /** Present in the Electron window (see src/preload); absent in a browser tab. */
+    readonly downpour?: DownpourBridge
+  }
+}

@@ -1,0 +1,173 @@
+import fc from 'fast-check'
+import * as v from 'valibot'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { Selection } from './api.ts'
+import type { AddRequest, Checksum, Settings } from './model.ts'
+import type { checksumSchema, selectionSchema, settingsSchema } from './schemas.ts'
+import {
+  addRequestSchema,
+  describeIssues,
+  methodArgsSchemas,
+  settingsPatchSchema,
+} from './schemas.ts'
+
+/** The message a client gets back for `input`, or 'ok'. */
+function check(schema: v.GenericSchema, input: unknown): string {
+  const result = v.safeParse(schema, input)
+  return result.success ? 'ok' : describeIssues(result.issues)
+}
+
+const url = 'https://files.example/a.iso'
+
+describe('schemas match the static types', () => {
+  it('infers exactly the model types (fails typecheck on drift)', () => {
+    expectTypeOf<v.InferOutput<typeof addRequestSchema>>().toEqualTypeOf<AddRequest>()
+    expectTypeOf<v.InferOutput<typeof settingsSchema>>().toEqualTypeOf<Settings>()
+    expectTypeOf<v.InferOutput<typeof settingsPatchSchema>>().toEqualTypeOf<Partial<Settings>>()
+    expectTypeOf<v.InferOutput<typeof checksumSchema>>().toEqualTypeOf<Checksum>()
+    expectTypeOf<v.InferOutput<typeof selectionSchema>>().toEqualTypeOf<Selection>()
+  })
+})
+
+describe('addRequestSchema', () => {
+  it('accepts a bare URL and a full request', () => {
+    expect(check(addRequestSchema, { url })).toBe('ok')
+    const full: AddRequest = {
+      url,
+      dir: '/tmp/downloads',
+      name: 'a.iso',
+      checksum: { algorithm: 'sha-256', hex: 'AB'.repeat(32) },
+      headers: { Cookie: 'a=b', 'X-Custom_Header.1': '' },
+      maxTries: 0,
+      maxConnections: 32,
+      speedLimit: 0,
+      paused: true,
+    }
+    expect(check(addRequestSchema, full)).toBe('ok')
+  })
+
+  it.each([['a\r\nInjected: 1'], ['a\nb'], ['a\rb'], ['a\u0000b'], ['trailing newline\n']])(
+    'rejects the header value %j (no header injection)',
+    (value) => {
+      expect(check(addRequestSchema, { url, headers: { 'X-A': value } })).toBe(
+        'headers.X-A: must not contain line breaks',
+      )
+    },
+  )
+
+  it.each(['Bad Name', 'X-A:', '', 'Ünïcode', 'a\nb'])('rejects the header name %j', (name) => {
+    expect(check(addRequestSchema, { url, headers: { [name]: 'x' } })).toMatch(
+      /is not a valid header name$/,
+    )
+  })
+
+  it('rejects a checksum that is not hexadecimal or of an unknown algorithm', () => {
+    expect(check(addRequestSchema, { url, checksum: { algorithm: 'md5', hex: 'xyz' } })).toBe(
+      'checksum.hex: must be hexadecimal',
+    )
+    expect(check(addRequestSchema, { url, checksum: { algorithm: 'md5', hex: '' } })).toBe(
+      'checksum.hex: must be hexadecimal',
+    )
+    expect(check(addRequestSchema, { url, checksum: { algorithm: 'sha-512', hex: 'ab' } })).toMatch(
+      /^checksum\.algorithm: /,
+    )
+  })
+
+  it('limits maxConnections to 1…32 whole connections', () => {
+    expect(check(addRequestSchema, { url, maxConnections: 1 })).toBe('ok')
+    expect(check(addRequestSchema, { url, maxConnections: 32 })).toBe('ok')
+    expect(check(addRequestSchema, { url, maxConnections: 33 })).toMatch(/^maxConnections: .*<=32/)
+    expect(check(addRequestSchema, { url, maxConnections: 0 })).toMatch(/^maxConnections: /)
+    expect(check(addRequestSchema, { url, maxConnections: 1.5 })).toMatch(/^maxConnections: /)
+    expect(check(addRequestSchema, { url, maxConnections: '4' })).toMatch(/^maxConnections: /)
+  })
+
+  it('rejects negative or fractional numbers, empty strings and unknown keys', () => {
+    expect(check(addRequestSchema, { url, maxTries: -1 })).toMatch(/^maxTries: /)
+    expect(check(addRequestSchema, { url, speedLimit: 0.5 })).toMatch(/^speedLimit: /)
+    expect(check(addRequestSchema, { url: '' })).toMatch(/^url: /)
+    expect(check(addRequestSchema, { url, name: '' })).toMatch(/^name: /)
+    expect(check(addRequestSchema, { url, dir: '' })).toMatch(/^dir: /)
+    expect(check(addRequestSchema, { url, extra: true })).toMatch(/^extra: /)
+    expect(check(addRequestSchema, {})).toMatch(/^url: /)
+    expect(check(addRequestSchema, null)).not.toBe('ok')
+  })
+
+  it('property: any header value with CR, LF or NUL is rejected; any other string is accepted', () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('a', ' ', ':', '\r', '\n', '\u0000', 'é', '\t'),
+          maxLength: 12,
+        }),
+        (value) => {
+          const ok = check(addRequestSchema, { url, headers: { 'X-Value': value } }) === 'ok'
+          expect(ok).toBe(!/[\r\n\0]/.test(value))
+        },
+      ),
+    )
+  })
+})
+
+describe('settingsPatchSchema', () => {
+  it('accepts partial patches, including an empty one', () => {
+    expect(check(settingsPatchSchema, {})).toBe('ok')
+    expect(check(settingsPatchSchema, { maxTries: 0 })).toBe('ok')
+    expect(check(settingsPatchSchema, { proxy: null, userAgent: 'Downpour/1' })).toBe('ok')
+    expect(check(settingsPatchSchema, { proxy: 'http://proxy.example:3128' })).toBe('ok')
+  })
+
+  it('still validates the fields that are there', () => {
+    expect(check(settingsPatchSchema, { maxConcurrentDownloads: 0 })).toMatch(
+      /^maxConcurrentDownloads: /,
+    )
+    expect(check(settingsPatchSchema, { maxConnectionsPerDownload: 33 })).toMatch(
+      /^maxConnectionsPerDownload: /,
+    )
+    expect(check(settingsPatchSchema, { minSplitSize: 1024 })).toMatch(/^minSplitSize: /)
+    expect(check(settingsPatchSchema, { timeoutMs: 50 })).toMatch(/^timeoutMs: /)
+    expect(check(settingsPatchSchema, { userAgent: 'a\nX-Injected: 1' })).toBe(
+      'userAgent: must not contain line breaks',
+    )
+    expect(check(settingsPatchSchema, { headers: { 'X-A': 'b\r\n' } })).toBe(
+      'headers.X-A: must not contain line breaks',
+    )
+    expect(check(settingsPatchSchema, { proxy: 'not a url' })).toMatch(/^proxy: /)
+    expect(check(settingsPatchSchema, { bogus: 1 })).toMatch(/^bogus: /)
+  })
+})
+
+describe('methodArgsSchemas', () => {
+  it('validates the add batch and points into it', () => {
+    expect(check(methodArgsSchemas.add, [[{ url }]])).toBe('ok')
+    expect(check(methodArgsSchemas.add, [[{ url }, { url, maxConnections: 99 }]])).toMatch(
+      /^0\.1\.maxConnections: /,
+    )
+  })
+
+  it('accepts the two selection forms only', () => {
+    expect(check(methodArgsSchemas.pause, [{ ids: ['a', 'b'] }])).toBe('ok')
+    expect(check(methodArgsSchemas.pause, [{ all: true }])).toBe('ok')
+    expect(check(methodArgsSchemas.pause, [{ all: false }])).not.toBe('ok')
+    expect(check(methodArgsSchemas.pause, [{ ids: ['a'], all: true }])).not.toBe('ok')
+    expect(check(methodArgsSchemas.remove, [{ all: true }, { deleteFiles: true }])).toBe('ok')
+    expect(check(methodArgsSchemas.move, ['id', -1])).not.toBe('ok')
+    expect(check(methodArgsSchemas.snapshot, [])).toBe('ok')
+  })
+})
+
+describe('describeIssues', () => {
+  it('formats the first issue as "path: message"', () => {
+    const result = v.safeParse(addRequestSchema, { url, maxConnections: 33 })
+    expect(result.success).toBe(false)
+    expect(describeIssues(result.issues!)).toBe(
+      'maxConnections: Invalid value: Expected <=32 but received 33',
+    )
+  })
+
+  it('omits the path for a top-level problem, and has a default', () => {
+    const result = v.safeParse(addRequestSchema, 'not an object')
+    expect(describeIssues(result.issues!)).toMatch(/^Invalid type: /)
+    expect(describeIssues([])).toBe('invalid value')
+  })
+})

@@ -1,0 +1,62 @@
+import { ESLint } from 'eslint'
+import { describe, expect, it } from 'vitest'
+
+/**
+ * The layer rules of docs/architecture.md are lint errors. This proves them against the real
+ * eslint.config.js: a file placed in each folder with a forbidden import must fail to lint.
+ */
+const eslint = new ESLint({ cwd: process.cwd() })
+
+async function ruleIdsFor(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath })
+  return (result?.messages ?? [])
+    .filter((m) => m.severity === 2)
+    .map((m) => m.ruleId ?? 'parse-error')
+}
+
+describe('layer rules', () => {
+  const forbidden: [string, string][] = [
+    ['src/engine/probe.ts', "import { app } from 'electron'\nexport const x = app\n"],
+    ['src/engine/probe.ts', "import { useState } from 'react'\nexport const x = useState\n"],
+    [
+      'src/shared/probe.ts',
+      "import { readFile } from 'node:fs/promises'\nexport const x = readFile\n",
+    ],
+    ['src/shared/probe.ts', "import { join } from 'path'\nexport const x = join\n"],
+    ['src/shared/probe.ts', "import { ipcMain } from 'electron'\nexport const x = ipcMain\n"],
+    [
+      'src/renderer/src/probe.ts',
+      "import { readFile } from 'node:fs'\nexport const x = readFile\n",
+    ],
+    [
+      'src/renderer/src/probe.ts',
+      "import { ipcRenderer } from 'electron'\nexport const x = ipcRenderer\n",
+    ],
+    ['src/main/probe.ts', "import { App } from '../renderer/src/app.tsx'\nexport const x = App\n"],
+    [
+      'src/cli/probe.ts',
+      "import { BrowserWindow } from 'electron'\nexport const x = BrowserWindow\n",
+    ],
+  ]
+  it.each(forbidden)('%s: rejects %s', async (file, code) => {
+    expect(await ruleIdsFor(file, code)).toContain('no-restricted-imports')
+  })
+
+  const allowed: [string, string][] = [
+    [
+      'src/engine/probe.ts',
+      "import { readFile } from 'node:fs/promises'\nexport const x = readFile\n",
+    ],
+    ['src/main/probe.ts', "import { app } from 'electron'\nexport const x = app\n"],
+    ['src/renderer/src/probe.ts', "import { create } from 'zustand'\nexport const x = create\n"],
+  ]
+  it.each(allowed)('%s: accepts %s', async (file, code) => {
+    expect(await ruleIdsFor(file, code)).toEqual([])
+  })
+
+  it('rejects non-erasable TypeScript (enums) everywhere', async () => {
+    expect(await ruleIdsFor('src/engine/probe.ts', 'export enum Color { Red }\n')).toContain(
+      'no-restricted-syntax',
+    )
+  })
+})
