@@ -238,7 +238,8 @@ export class Scheduler implements EngineApi {
     this.#heartbeat.stop()
     await Promise.all([...this.#transfers.values()].map((t) => t.stop()))
     await this.#store?.flush()
-    await this.#dispatcher.close().catch(() => {})
+    // Every transfer is stopped: whatever is left are idle keep-alive sockets.
+    await this.#dispatcher.destroy().catch(() => {})
   }
 
   // ---- internals ----

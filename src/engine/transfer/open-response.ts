@@ -74,9 +74,15 @@ export function openResponse(
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(ctrl) {
         controller = ctrl
+        // Aborted before undici handed us the controller: end the exchange now.
+        if (settled && 'error' in settled) ctrl.abort(settled.error)
       },
       onResponseStart(ctrl, statusCode, headers) {
         controller = ctrl
+        if (settled) {
+          ctrl.abort('error' in settled ? settled.error : new StopSignal())
+          return
+        }
         headersDone = true
         ctrl.pause()
         resolveHeaders({

@@ -1,0 +1,181 @@
+import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import { addOne, makeDirs, sha256, sha256File, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+
+let server: FaultServer
+let dirs: Awaited<ReturnType<typeof makeDirs>>
+const engines: TestEngine[] = []
+
+async function engineFor(settings = {}): Promise<TestEngine> {
+  const engine = await startEngine({ downloads: dirs.downloads, state: dirs.state, settings })
+  engines.push(engine)
+  return engine
+}
+
+beforeEach(async () => {
+  server = await startFaultServer()
+  dirs = await makeDirs()
+})
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()))
+  await server.close()
+  await dirs.cleanup()
+})
+
+const MiB = 1024 * 1024
+
+describe('the queue', () => {
+  it('refuses a duplicate URL into the same folder with a message naming the existing download', async () => {
+    const engine = await engineFor()
+    server.file('/dup.bin', makeBody(100))
+    await addOne(engine, { url: server.url('/dup.bin'), paused: true })
+    const result = await engine.add([{ url: server.url('/dup.bin#fragment') }, { url: server.url('/dup.bin'), dir: join(dirs.root, 'elsewhere') }])
+    expect(result.rejected).toHaveLength(1)
+    expect(result.rejected[0]).toMatchObject({ index: 0, error: { code: 'DP_ERR_DUPLICATE' } })
+    expect(result.rejected[0]?.error.message).toMatch(/already in the queue as "dup.bin" \(paused\)/)
+    expect(result.added).toHaveLength(1)
+  })
+
+  it('rejects bad input per item with a reason while the valid items are added', async () => {
+    const engine = await engineFor()
+    const result = await engine.add([
+      { url: 'javascript:alert(1)' },
+      { url: 'not a url' },
+      { url: server.url('/ok.bin'), paused: true },
+      { url: server.url('/x.bin'), name: '../evil' },
+    ])
+    expect(result.added.map((d) => d.name)).toEqual(['ok.bin'])
+    expect(result.rejected.map((r) => [r.index, r.error.code])).toEqual([
+      [0, 'DP_ERR_UNSUPPORTED_SCHEME'],
+      [1, 'DP_ERR_BAD_URL'],
+      [3, 'DP_ERR_INVALID_ARGUMENT'],
+    ])
+  })
+
+  it('runs 1,000 queued downloads with at most 5 at once, all completing', async () => {
+    const engine = await engineFor({ maxConcurrentDownloads: 5 })
+    const bodies = Array.from({ length: 1000 }, (_, i) => makeBody(1000 + i, i + 1))
+    bodies.forEach((body, i) => server.file(`/many/f${i}.bin`, body))
+    let maxActive = 0
+    engine.on('progress/beat', (beat) => (maxActive = Math.max(maxActive, beat.active)))
+    const result = await engine.add(bodies.map((_, i) => ({ url: server.url(`/many/f${i}.bin`) })))
+    expect(result.added).toHaveLength(1000)
+    await Promise.all(result.added.map((d) => engine.waitFor(d.id, ['completed'], 60_000)))
+    expect(server.maxConcurrentConnections()).toBeLessThanOrEqual(5)
+    expect(maxActive).toBeLessThanOrEqual(5)
+    const files = await readdir(dirs.downloads)
+    expect(files).toHaveLength(1000)
+    expect(await sha256File(join(dirs.downloads, 'f999.bin'))).toBe(sha256(bodies[999]!))
+  }, 60_000)
+
+  it('starts downloads in queue order, and a moved download goes first', async () => {
+    const engine = await engineFor({ maxConcurrentDownloads: 1 })
+    for (const n of ['a', 'b', 'c']) server.file(`/${n}`, makeBody(10))
+    const result = await engine.add(['a', 'b', 'c'].map((n) => ({ url: server.url(`/${n}`), paused: true })))
+    const [a, b, c] = result.added.map((d) => d.id) as [string, string, string]
+    await engine.move(c, 0)
+    await engine.resume({ all: true })
+    await Promise.all([a, b, c].map((id) => engine.waitFor(id, ['completed'])))
+    expect(server.requests().map((r) => r.path)).toEqual(['/c', '/a', '/b'])
+  })
+
+  it('pauses with the partial data kept and resumes from it', async () => {
+    const engine = await engineFor()
+    const body = makeBody(3 * MiB, 31)
+    server.file('/slow.bin', body, { rateLimit: 2 * MiB })
+    const id = await addOne(engine, { url: server.url('/slow.bin') })
+    await new Promise((r) => setTimeout(r, 700))
+    await engine.pause({ ids: [id] })
+    const paused = (await engine.snapshot()).downloads[0]!
+    expect(paused.state).toBe('paused')
+    expect(paused.done).toBeGreaterThan(0)
+    expect((await stat(join(dirs.downloads, 'slow.bin.part'))).size).toBe(paused.done)
+    const control = JSON.parse(await readFile(join(dirs.downloads, 'slow.bin.part.downpour'), 'utf8'))
+    expect(control.durable).toEqual([{ start: 0, end: paused.done }])
+    await engine.resume({ ids: [id] })
+    expect((await engine.waitFor(id, ['completed', 'failed'])).state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'slow.bin'))).toBe(sha256(body))
+    expect(server.requests('/slow.bin')[1]?.range?.start).toBe(paused.done)
+  })
+
+  it('remove with deleteFiles deletes partial data but never a completed file', async () => {
+    const engine = await engineFor()
+    server.file('/keep.bin', makeBody(100))
+    server.file('/drop.bin', makeBody(3 * MiB), { rateLimit: MiB })
+    const keep = await addOne(engine, { url: server.url('/keep.bin') })
+    await engine.waitFor(keep, ['completed'])
+    const drop = await addOne(engine, { url: server.url('/drop.bin') })
+    await new Promise((r) => setTimeout(r, 400))
+    await engine.remove({ all: true }, { deleteFiles: true })
+    expect(await readdir(dirs.downloads)).toEqual(['keep.bin'])
+    expect((await engine.snapshot()).downloads).toEqual([])
+    expect(drop).toBeTruthy()
+  })
+})
+
+describe('persistence', () => {
+  it('continues an interrupted download after an engine restart, from its durable bytes', async () => {
+    const body = makeBody(4 * MiB, 41)
+    server.file('/persist.bin', body, { rateLimit: 2 * MiB })
+    const first = await engineFor()
+    const id = await addOne(first, { url: server.url('/persist.bin') })
+    await new Promise((r) => setTimeout(r, 1300))
+    await first.close()
+    const queue = JSON.parse(await readFile(join(dirs.state, 'queue.json'), 'utf8'))
+    expect(queue.downloads[0]).toMatchObject({ id, name: 'persist.bin' })
+
+    const second = await engineFor()
+    const done = await second.waitFor(id, ['completed', 'failed'])
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'persist.bin'))).toBe(sha256(body))
+    const resumedAt = server.requests('/persist.bin')[1]?.range?.start ?? 0
+    expect(resumedAt).toBeGreaterThan(MiB)
+  })
+
+  it('keeps paused and finished downloads as they were across a restart', async () => {
+    server.file('/done.bin', makeBody(100))
+    const first = await engineFor()
+    const done = await addOne(first, { url: server.url('/done.bin') })
+    await first.waitFor(done, ['completed'])
+    const paused = await addOne(first, { url: server.url('/later.bin'), paused: true })
+    await first.close()
+    const second = await engineFor()
+    const states = Object.fromEntries((await second.snapshot()).downloads.map((d) => [d.id, d.state]))
+    expect(states).toEqual({ [done]: 'completed', [paused]: 'paused' })
+  })
+
+  it('sets a corrupt queue file aside, reports it, and starts empty', async () => {
+    await mkdir(dirs.state, { recursive: true })
+    await writeFile(join(dirs.state, 'queue.json'), '{"version":1,"downloads":[{"id":')
+    const engine = await engineFor()
+    expect((await engine.snapshot()).downloads).toEqual([])
+    const entry = engine.logs.find((l) => l.error?.code === 'DP_ERR_CORRUPT_STATE')
+    expect(entry?.message).toMatch(/set aside as .*queue\.json\.corrupt-/)
+    const kept = (await readdir(dirs.state)).filter((f) => f.startsWith('queue.json.corrupt-'))
+    expect(kept).toHaveLength(1)
+    expect(await readFile(join(dirs.state, kept[0]!), 'utf8')).toBe('{"version":1,"downloads":[{"id":')
+    // The engine works normally afterwards.
+    server.file('/after.bin', makeBody(10))
+    const id = await addOne(engine, { url: server.url('/after.bin') })
+    expect((await engine.waitFor(id, ['completed'])).state).toBe('completed')
+  })
+
+  it('starts over when the control file is truncated garbage', async () => {
+    const body = makeBody(2 * MiB, 51)
+    server.file('/ctl.bin', body, { rateLimit: MiB })
+    const first = await engineFor()
+    const id = await addOne(first, { url: server.url('/ctl.bin') })
+    await new Promise((r) => setTimeout(r, 1200))
+    await first.close()
+    await writeFile(join(dirs.downloads, 'ctl.bin.part.downpour'), '{"version":1,"url":')
+    server.file('/ctl.bin', body)
+    const second = await engineFor()
+    const done = await second.waitFor(id, ['completed', 'failed'])
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'ctl.bin'))).toBe(sha256(body))
+    expect(second.logs.map((l) => l.message).join('\n')).toMatch(/not valid JSON/)
+  })
+})
