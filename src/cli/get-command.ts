@@ -86,8 +86,9 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
   const finished = new Map<string, DownloadSnapshot>()
   let wake: () => void = () => {}
 
+  let reporting = true
   engine.on('download/changed', (e) => {
-    if (!mine.has(e.download.id)) return
+    if (!reporting || !mine.has(e.download.id)) return
     if (options.json) emitJson('download/changed', e)
     display?.changed(e.download, e.previousState)
     if (e.download.state === 'completed' || e.download.state === 'failed') {
@@ -164,6 +165,7 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
   }
 
   display?.finish()
+  reporting = false
   const failed = [...finished.values()].filter((d) => d.state === 'failed')
   for (const d of failed)
     process.stderr.write(`downpour: failed ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)

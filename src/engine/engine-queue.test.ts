@@ -2,7 +2,14 @@ import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { addOne, makeDirs, sha256, sha256File, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import {
+  addOne,
+  makeDirs,
+  sha256,
+  sha256File,
+  startEngine,
+  type TestEngine,
+} from '../../test/engine-harness.ts'
 
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
@@ -32,10 +39,15 @@ describe('the queue', () => {
     const engine = await engineFor()
     server.file('/dup.bin', makeBody(100))
     await addOne(engine, { url: server.url('/dup.bin'), paused: true })
-    const result = await engine.add([{ url: server.url('/dup.bin#fragment') }, { url: server.url('/dup.bin'), dir: join(dirs.root, 'elsewhere') }])
+    const result = await engine.add([
+      { url: server.url('/dup.bin#fragment') },
+      { url: server.url('/dup.bin'), dir: join(dirs.root, 'elsewhere') },
+    ])
     expect(result.rejected).toHaveLength(1)
     expect(result.rejected[0]).toMatchObject({ index: 0, error: { code: 'DP_ERR_DUPLICATE' } })
-    expect(result.rejected[0]?.error.message).toMatch(/already in the queue as "dup.bin" \(paused\)/)
+    expect(result.rejected[0]?.error.message).toMatch(
+      /already in the queue as "dup.bin" \(paused\)/,
+    )
     expect(result.added).toHaveLength(1)
   })
 
@@ -74,7 +86,9 @@ describe('the queue', () => {
   it('starts downloads in queue order, and a moved download goes first', async () => {
     const engine = await engineFor({ maxConcurrentDownloads: 1 })
     for (const n of ['a', 'b', 'c']) server.file(`/${n}`, makeBody(10))
-    const result = await engine.add(['a', 'b', 'c'].map((n) => ({ url: server.url(`/${n}`), paused: true })))
+    const result = await engine.add(
+      ['a', 'b', 'c'].map((n) => ({ url: server.url(`/${n}`), paused: true })),
+    )
     const [a, b, c] = result.added.map((d) => d.id) as [string, string, string]
     await engine.move(c, 0)
     await engine.resume({ all: true })
@@ -93,7 +107,9 @@ describe('the queue', () => {
     expect(paused.state).toBe('paused')
     expect(paused.done).toBeGreaterThan(0)
     expect((await stat(join(dirs.downloads, 'slow.bin.part'))).size).toBe(paused.done)
-    const control = JSON.parse(await readFile(join(dirs.downloads, 'slow.bin.part.downpour'), 'utf8'))
+    const control = JSON.parse(
+      await readFile(join(dirs.downloads, 'slow.bin.part.downpour'), 'utf8'),
+    )
     expect(control.durable).toEqual([{ start: 0, end: paused.done }])
     await engine.resume({ ids: [id] })
     expect((await engine.waitFor(id, ['completed', 'failed'])).state).toBe('completed')
@@ -143,7 +159,9 @@ describe('persistence', () => {
     const paused = await addOne(first, { url: server.url('/later.bin'), paused: true })
     await first.close()
     const second = await engineFor()
-    const states = Object.fromEntries((await second.snapshot()).downloads.map((d) => [d.id, d.state]))
+    const states = Object.fromEntries(
+      (await second.snapshot()).downloads.map((d) => [d.id, d.state]),
+    )
     expect(states).toEqual({ [done]: 'completed', [paused]: 'paused' })
   })
 
@@ -156,7 +174,9 @@ describe('persistence', () => {
     expect(entry?.message).toMatch(/set aside as .*queue\.json\.corrupt-/)
     const kept = (await readdir(dirs.state)).filter((f) => f.startsWith('queue.json.corrupt-'))
     expect(kept).toHaveLength(1)
-    expect(await readFile(join(dirs.state, kept[0]!), 'utf8')).toBe('{"version":1,"downloads":[{"id":')
+    expect(await readFile(join(dirs.state, kept[0]!), 'utf8')).toBe(
+      '{"version":1,"downloads":[{"id":',
+    )
     // The engine works normally afterwards.
     server.file('/after.bin', makeBody(10))
     const id = await addOne(engine, { url: server.url('/after.bin') })

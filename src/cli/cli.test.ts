@@ -1,0 +1,186 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
+
+/** The real CLI in a child process (stdout is a pipe, not a TTY), as a user would run it. */
+const CLI = join(import.meta.dirname, 'main.ts')
+
+let server: FaultServer
+let dirs: Awaited<ReturnType<typeof makeDirs>>
+
+beforeEach(async () => {
+  server = await startFaultServer()
+  dirs = await makeDirs()
+})
+
+afterEach(async () => {
+  await server.close()
+  await dirs.cleanup()
+})
+
+type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+function start(args: string[], input?: string): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'get', '-d', dirs.downloads, '--retry-wait', '0.05', ...args],
+    {
+      env: { ...process.env, DOWNPOUR_STATE_DIR: dirs.state, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  child.stdin!.end(input ?? '')
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  )
+  return { child, done }
+}
+
+const run = (args: string[], input?: string) => start(args, input).done
+const MiB = 1024 * 1024
+
+describe('downpour get', () => {
+  it('downloads URLs, prints plain lines without a TTY, exits 0', async () => {
+    const a = makeBody(200_000, 1)
+    const b = makeBody(300_000, 2)
+    server.file('/a.bin', a)
+    server.file('/b.bin', b)
+    const result = await run([server.url('/a.bin'), server.url('/b.bin')])
+    expect(result.code).toBe(0)
+    expect(await sha256File(join(dirs.downloads, 'a.bin'))).toBe(sha256(a))
+    expect(await sha256File(join(dirs.downloads, 'b.bin'))).toBe(sha256(b))
+    expect(result.stdout).toMatch(/done\s+a\.bin/)
+    expect(result.stdout).toMatch(/2 completed, 0 failed/)
+    expect(result.stdout).not.toContain('\u001b[')
+  })
+
+  it('exits 1 and lists each failure with its URL and reason on stderr', async () => {
+    server.file('/ok.bin', makeBody(10))
+    const result = await run([server.url('/ok.bin'), server.url('/gone.bin')])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`failed ${server.url('/gone.bin')}: server answered 404`)
+    expect(await readdir(dirs.downloads)).toEqual(['ok.bin'])
+  })
+
+  it('exits 2 on an unknown option, naming it', async () => {
+    const result = await run(['--no-such-flag', server.url('/x')])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/unknown option '--no-such-flag'/)
+  })
+
+  it('exits 2 for an unreadable input file and for -o with several URLs', async () => {
+    const missing = await run(['-i', join(dirs.root, 'nope.txt')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/cannot read input file .*nope\.txt/)
+    const twoOut = await run(['-o', 'x.bin', server.url('/a'), server.url('/b')])
+    expect(twoOut.code).toBe(2)
+    expect(twoOut.stderr).toMatch(/-o\/--out needs exactly one URL/)
+  })
+
+  it('reads an input file: names bad lines with their reason and still downloads the good ones', async () => {
+    const good = makeBody(50_000, 3)
+    const named = makeBody(40_000, 4)
+    server.file('/good.bin', good)
+    server.file('/named.bin', named)
+    const list = [
+      '# my downloads',
+      server.url('/good.bin'),
+      '',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'not a url at all',
+      server.url('/named.bin'),
+      `  out=renamed.dat`,
+      `  checksum=sha-256=${sha256(named)}`,
+      '  bogus=1',
+    ].join('\n')
+    await writeFile(join(dirs.root, 'list.txt'), list)
+    const result = await run(['-i', join(dirs.root, 'list.txt')])
+    expect(result.stderr).toMatch(/list\.txt:4: unsupported scheme "file"/)
+    expect(result.stderr).toMatch(/list\.txt:5: unsupported scheme "javascript"/)
+    expect(result.stderr).toMatch(/list\.txt:6: not a URL/)
+    expect(result.stderr).toMatch(/list\.txt:10: unknown option "bogus"/)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['good.bin', 'renamed.dat'])
+    expect(await sha256File(join(dirs.downloads, 'renamed.dat'))).toBe(sha256(named))
+    expect(result.code).toBe(1)
+  })
+
+  it("reads URLs from stdin with '-i -'", async () => {
+    server.file('/stdin.bin', makeBody(1234))
+    const result = await run(['-i', '-'], `${server.url('/stdin.bin')}\n`)
+    expect(result.code).toBe(0)
+    expect(await readdir(dirs.downloads)).toEqual(['stdin.bin'])
+  })
+
+  it('--json writes one JSON event per line on stdout', async () => {
+    server.file('/j.bin', makeBody(100_000))
+    const result = await run(['--json', server.url('/j.bin')])
+    expect(result.code).toBe(0)
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; download?: { state: string } })
+    expect(events[0]?.event).toBe('download/added')
+    const states = events
+      .filter((e) => e.event === 'download/changed')
+      .map((e) => e.download?.state)
+    expect(states.at(-1)).toBe('completed')
+  })
+
+  it('fails a download whose checksum does not match, showing both hashes', async () => {
+    const body = makeBody(1000)
+    server.file('/c.bin', body)
+    const wrong = '0'.repeat(64)
+    const result = await run(['--checksum', `sha-256=${wrong}`, server.url('/c.bin')])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(wrong)
+    expect(result.stderr).toContain(sha256(body))
+  })
+
+  it('resumes after kill -9: the rerun finishes an identical file without starting over', async () => {
+    const body = makeBody(6 * MiB, 9)
+    server.file('/killed.bin', body, { rateLimit: 2 * MiB })
+    const first = start(['-q', server.url('/killed.bin')])
+    await new Promise((r) => setTimeout(r, 2200))
+    first.child.kill('SIGKILL')
+    const killed = await first.done
+    expect(killed.signal).toBe('SIGKILL')
+    const servedBeforeKill = server.bytesServed('/killed.bin')
+    server.file('/killed.bin', body)
+    const second = await run(['-q', server.url('/killed.bin')])
+    expect(second.code).toBe(0)
+    expect(await sha256File(join(dirs.downloads, 'killed.bin'))).toBe(sha256(body))
+    const resume = server.requests('/killed.bin').at(-1)
+    expect(resume?.range?.start).toBeGreaterThan(0)
+    // At most ~2 s of data (one checkpoint interval plus buffers) is fetched twice.
+    expect(servedBeforeKill - (resume?.range?.start ?? 0)).toBeLessThanOrEqual(2.5 * 2 * MiB)
+    expect(await readdir(dirs.downloads)).toEqual(['killed.bin'])
+  })
+
+  it('Ctrl-C pauses cleanly (exit 130, partial data kept) and the rerun resumes', async () => {
+    const body = makeBody(4 * MiB, 10)
+    server.file('/int.bin', body, { rateLimit: 2 * MiB })
+    const first = start([server.url('/int.bin')])
+    await new Promise((r) => setTimeout(r, 800))
+    first.child.kill('SIGINT')
+    const interrupted = await first.done
+    expect(interrupted.code).toBe(130)
+    expect(interrupted.stderr).toMatch(/interrupted; partial data kept/)
+    expect((await readdir(dirs.downloads)).sort()).toEqual([
+      'int.bin.part',
+      'int.bin.part.downpour',
+    ])
+    server.file('/int.bin', body)
+    const second = await run([server.url('/int.bin')])
+    expect(second.code).toBe(0)
+    expect(await sha256File(join(dirs.downloads, 'int.bin'))).toBe(sha256(body))
+    expect(server.requests('/int.bin').at(-1)?.range?.start).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { ProgressDisplay } from './progress-display.ts'
+import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = []
+  const stream = { isTTY, columns: 100, rows: 30, write: (s: string) => writes.push(s) > 0 }
+  return { stream: stream as unknown as NodeJS.WriteStream, writes }
+}
+
+function snapshot(patch: Partial<DownloadSnapshot>): DownloadSnapshot {
+  return {
+    id: 'a',
+    url: 'http://x/a.iso',
+    finalUrl: null,
+    dir: '/d',
+    name: 'a.iso',
+    state: 'downloading',
+    size: 1000,
+    done: 0,
+    speed: 0,
+    eta: null,
+    tries: 1,
+    maxTries: 5,
+    nextRetryAt: null,
+    error: null,
+    resumable: true,
+    connections: 1,
+    checksum: null,
+    speedLimit: 0,
+    maxConnections: null,
+    createdAt: 0,
+    completedAt: null,
+    ...patch,
+  }
+}
+
+const beat = (done: number) => ({
+  seq: 1,
+  at: 0,
+  revision: 1,
+  speed: 2048,
+  active: 1,
+  items: [{ id: 'a', done, size: 1000, speed: 2048, eta: 3, connections: 1 }],
+})
+
+describe('ProgressDisplay', () => {
+  it('on a terminal, redraws a bar line per download and a total line in place', () => {
+    const { stream, writes } = fakeStream(true)
+    const display = new ProgressDisplay(stream)
+    display.changed(snapshot({}), 'queued')
+    display.beat(beat(500))
+    const frame = writes.at(-1)!
+    expect(frame).toMatch(/^a\.iso\s+█+░+\s+50% +2\.0 KiB\/s 00:03\n/)
+    expect(frame).toMatch(/total 2\.0 KiB\/s · 1 active · 0 waiting\n$/)
+    // The previous frame (2 lines) is erased before the next is drawn.
+    display.beat(beat(750))
+    expect(writes).toContain('\x1b[2F\x1b[J')
+    expect(writes.at(-1)).toMatch(/75%/)
+  })
+
+  it('shows retries in the row, and prints finished downloads above the live lines', () => {
+    const { stream, writes } = fakeStream(true)
+    const display = new ProgressDisplay(stream)
+    display.changed(snapshot({ state: 'retrying', tries: 2 }), 'downloading')
+    expect(writes.at(-1)).toMatch(/retry 2/)
+    display.changed(snapshot({ state: 'completed', done: 1000 }), 'retrying')
+    expect(writes.join('')).toContain('done      a.iso (1000 B)\n')
+  })
+
+  it('without a terminal, writes plain lines only and no escape codes', () => {
+    const { stream, writes } = fakeStream(false)
+    const display = new ProgressDisplay(stream)
+    display.changed(snapshot({}), 'probing')
+    display.beat(beat(500))
+    display.changed(
+      snapshot({
+        state: 'retrying',
+        tries: 2,
+        error: { code: 'DP_ERR_NETWORK', message: 'reset' },
+      }),
+      'downloading',
+    )
+    display.changed(
+      snapshot({ state: 'failed', error: { code: 'DP_ERR_HTTP_STATUS', message: '404' } }),
+      'retrying',
+    )
+    expect(writes.join('')).toBe(
+      'started   a.iso (1000 B)\nretrying  a.iso (try 2): reset\nfailed    a.iso: 404\n',
+    )
+  })
+})
