@@ -14,6 +14,7 @@ import { QueueStore } from '../storage/queue-store.ts'
 import { buildRecord } from './build-record.ts'
 import { toSnapshot, type DownloadRecord } from './download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
+import { TokenBucket } from '../stats/token-bucket.ts'
 
 export type SchedulerOptions = {
   /** Folder for the queue file. Null = keep nothing on disk (tests, one-shot tools). */
@@ -36,6 +37,7 @@ export class Scheduler implements EngineApi {
   #hostConnections = new Map<string, number>()
   #reservedPaths = new Set<string>()
   #nameLock: Promise<unknown> = Promise.resolve()
+  #overallBucket = new TokenBucket(0)
   #revision = 0
   #dispatcher: Dispatcher
   #store: QueueStore | null
@@ -250,7 +252,8 @@ export class Scheduler implements EngineApi {
     for (const id of this.#order) {
       if (this.#transfers.size >= limit) break
       const record = this.#records.get(id)!
-      if (record.state !== 'queued') continue
+      // A started transfer leaves `queued` only once it has read its resume state.
+      if (record.state !== 'queued' || this.#transfers.has(id)) continue
       const host = new URL(record.url).host
       if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) continue
       this.#start(record, host)
@@ -272,6 +275,14 @@ export class Scheduler implements EngineApi {
         this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
       changed: () => this.#changed(record),
       onBytes: () => {},
+      throttle: (rec) => this.#throttleFor(rec),
+      acquireSlot: (h) => {
+        const used = this.#hostConnections.get(h) ?? 0
+        if (used >= this.#settings.maxConnectionsPerHost) return false
+        this.#hostConnections.set(h, used + 1)
+        return true
+      },
+      releaseSlot: (h) => this.#hostConnections.set(h, (this.#hostConnections.get(h) ?? 1) - 1),
     })
     this.#transfers.set(record.id, transfer)
     this.#heartbeat.track(record.id)
@@ -319,6 +330,20 @@ export class Scheduler implements EngineApi {
     const transfer = this.#transfers.get(record.id)
     const live = this.#heartbeat.figures(record.id, record)
     return toSnapshot(record, { ...live, connections: transfer?.connections ?? 0 }, this.#settings)
+  }
+
+  /**
+   * Bandwidth limits for one download: the engine-wide bucket (changeable at any time through
+   * settings) and the download's own. Returns a wait when either is out of tokens.
+   */
+  #throttleFor(record: DownloadRecord): (bytes: number) => Promise<void> | null {
+    const own = new TokenBucket(record.speedLimit)
+    return (bytes) => {
+      own.rate = record.speedLimit
+      this.#overallBucket.rate = this.#settings.maxOverallDownloadLimit
+      const wait = Math.max(this.#overallBucket.take(bytes), own.take(bytes))
+      return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
+    }
   }
 
   #activeFigures() {

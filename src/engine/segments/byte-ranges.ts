@@ -56,3 +56,17 @@ export function coveredPrefix(set: readonly ByteRange[]): number {
   const first = set[0]
   return first && first.start === 0 ? first.end : 0
 }
+
+/** `set` without the bytes of `range`. */
+export function subtractRange(set: readonly ByteRange[], range: ByteRange): ByteRange[] {
+  const out: ByteRange[] = []
+  for (const r of set) {
+    if (r.end <= range.start || r.start >= range.end) {
+      out.push(r)
+      continue
+    }
+    if (r.start < range.start) out.push({ start: r.start, end: range.start })
+    if (r.end > range.end) out.push({ start: range.end, end: r.end })
+  }
+  return out
+}

@@ -7,7 +7,12 @@ import type { LogLevel } from '../../shared/protocol/events.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { decideRetry } from '../scheduler/retry-policy.ts'
-import { missingRanges, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
+import {
+  missingRanges,
+  subtractRange,
+  totalBytes,
+  type ByteRange,
+} from '../segments/byte-ranges.ts'
 import { diskError, PartFile } from '../storage/part-file.ts'
 import {
   controlPathFor,
@@ -31,6 +36,7 @@ import {
 } from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
+import { SegmentedFetch } from './segmented-fetch.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
@@ -47,6 +53,11 @@ export type TransferContext = {
   changed(): void
   /** Bytes arrived (for speed figures and limits). */
   onBytes(bytes: number): void
+  /** Bandwidth limits for this download (global and its own); null when unlimited. */
+  throttle(record: DownloadRecord): ((bytes: number) => Promise<void> | null) | undefined
+  /** Per-host connection cap across all downloads: a slot for one more connection, or false. */
+  acquireSlot(host: string): boolean
+  releaseSlot(host: string): void
 }
 
 export type TransferOutcome = 'completed' | 'failed' | 'stopped'
@@ -190,20 +201,24 @@ export class DownloadTransfer {
 
   async #attempt(): Promise<void> {
     const rec = this.record
-    const written = this.#part?.written ?? []
-    const have = totalBytes(written)
-    if (rec.size !== null && have >= rec.size && missingRanges(written, rec.size).length === 0)
-      return
-    const resumeFrom = rec.resumable !== false && have > 0 ? firstGap(written) : 0
+    let written = this.#part?.written ?? []
+    if (totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
+      this.#ctx.log('info', 'the server cannot resume this file; starting over')
+      await this.#restartFromZero()
+      written = []
+    }
+    rec.done = totalBytes(written)
+    const missing = rec.size !== null ? missingRanges(written, rec.size) : []
+    if (rec.size !== null && missing.length === 0) return
+    // With data on disk, ask for the first missing range, validated by If-Range.
+    const first = rec.done > 0 ? missing[0]! : null
     const headers = this.#requestHeaders()
-    const ranged = resumeFrom > 0
-    if (ranged) {
-      const end = rec.size !== null ? missingRanges(written, rec.size)[0]?.end : undefined
-      headers.range = `bytes=${resumeFrom}-${end !== undefined && end < rec.size! ? end - 1 : ''}`
+    if (first) {
+      headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
       const validator = rec.etag ?? rec.lastModified
       if (validator) headers['if-range'] = validator
     }
-    this.connections++
+    this.connections = 1
     try {
       const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
         url: new URL(rec.url),
@@ -211,36 +226,102 @@ export class DownloadTransfer {
         signal: this.#abort.signal,
       })
       this.#startCheckpoints()
-      const offset = await this.#acceptResponse(response, url, ranged ? resumeFrom : null)
+      const offset = await this.#acceptResponse(response, url, first ? first.start : null)
       if (offset === 'complete') return
-      const part = this.#part!
-      const expectedEnd = rec.size
-      const end = await streamBody(response, {
-        part,
-        offset,
-        end: expectedEnd,
-        signal: this.#abort.signal,
-        timeoutMs: this.#ctx.settings().timeoutMs,
-        lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
-        onBytes: (n) => {
-          rec.done += n
-          this.#ctx.onBytes(n)
-        },
-      })
-      if (rec.size === null) {
-        // Unknown length (chunked): the end of the body is the end of the file.
-        rec.size = end
-        this.#ctx.changed()
-      } else if (end < rec.size) {
-        throw new DownpourError(
-          ERROR_CODES.network,
-          `connection closed after ${end} of ${rec.size} bytes`,
-          { retryable: true },
-        )
-      }
+      if (rec.size === null) await this.#streamUnknownLength(response)
+      else await this.#fetchSegments(response, offset, rec.size)
     } finally {
-      this.connections--
+      this.connections = 0
     }
+  }
+
+  /** Chunked bodies: one connection, the end of the body is the end of the file. */
+  async #streamUnknownLength(response: OpenResponse): Promise<void> {
+    const rec = this.record
+    const end = await streamBody(response, {
+      part: this.#part!,
+      offset: 0,
+      end: null,
+      signal: this.#abort.signal,
+      timeoutMs: this.#ctx.settings().timeoutMs,
+      lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
+      throttle: this.#ctx.throttle(rec),
+      onBytes: (n) => {
+        rec.done += n
+        this.#ctx.onBytes(n)
+      },
+    })
+    rec.size = end
+    this.#ctx.changed()
+  }
+
+  /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
+  async #fetchSegments(response: OpenResponse, offset: number, size: number): Promise<void> {
+    const rec = this.record
+    const part = this.#part!
+    const missing = missingRanges(part.written, size)
+    const firstEnd = missing.find((g) => g.start <= offset && g.end > offset)?.end ?? size
+    const firstRange = { start: offset, end: firstEnd }
+    const settings = this.#ctx.settings
+    const host = new URL(rec.url).host
+    const fetch = new SegmentedFetch({
+      part,
+      gaps: subtractRange(missing, firstRange),
+      first: { response, range: firstRange },
+      segmentable: rec.resumable === true,
+      maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
+      minSplit: () => settings().minSplitSize,
+      openRange: (range, signal) => this.#openRange(range, signal),
+      acquireSlot: () => this.#ctx.acquireSlot(host),
+      releaseSlot: () => this.#ctx.releaseSlot(host),
+      signal: this.#abort.signal,
+      timeoutMs: settings().timeoutMs,
+      lowestSpeed: settings().lowestSpeedLimit,
+      throttle: this.#ctx.throttle(rec),
+      onBytes: (n) => {
+        rec.done += n
+        this.#ctx.onBytes(n)
+      },
+      onConnections: (count) => (this.connections = count),
+      isBackoffSignal: (error) =>
+        error instanceof DownpourError &&
+        error.code === ERROR_CODES.httpRetryable &&
+        /\b(429|503)\b/.test(error.message),
+    })
+    await fetch.run()
+    const left = missingRanges(part.written, size)
+    if (left.length > 0) {
+      throw new DownpourError(ERROR_CODES.network, `${totalBytes(left)} bytes still missing`, {
+        retryable: true,
+      })
+    }
+  }
+
+  /** A helper connection's request: a Range that must come back as exactly that 206. */
+  async #openRange(range: ByteRange, signal: AbortSignal): Promise<OpenResponse | 'no-ranges'> {
+    const rec = this.record
+    const headers = this.#requestHeaders()
+    headers.range = `bytes=${range.start}-${range.end - 1}`
+    const validator = rec.etag ?? rec.lastModified
+    if (validator) headers['if-range'] = validator
+    const { response } = await openFollowingRedirects(this.#ctx.dispatcher, {
+      url: new URL(rec.url),
+      headers,
+      signal,
+    })
+    if (response.status === 206) {
+      const got = parseContentRange(header(response.headers, 'content-range'))
+      if (got && got.start === range.start && got.end >= range.end && got.total === rec.size)
+        return response
+    }
+    if (response.status >= 200 && response.status < 300) {
+      // 200 (ranges ignored, or the file changed — the next resume's If-Range will tell):
+      // drop it without reading a whole file's worth of body.
+      response.abort(new Error('unwanted response'))
+      return 'no-ranges'
+    }
+    response.discard()
+    throw errorForStatus(response.status, response.headers, redactUrl(rec.url))
   }
 
   /**
@@ -536,11 +617,6 @@ export class DownloadTransfer {
       this.#retryWake = done
     })
   }
-}
-
-function firstGap(written: readonly ByteRange[]): number {
-  const first = written[0]
-  return first && first.start === 0 ? first.end : 0
 }
 
 async function exists(path: string): Promise<boolean> {
