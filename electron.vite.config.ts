@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
 
-// Four bundles: Electron main, the engine's utility-process entry (a second main input),
+// Four bundles: Electron main (plus the engine's utility-process entry and the plain-Node CLI),
 // the sandboxed preload (a single CommonJS file, as sandbox: true requires) and the renderer.
 export default defineConfig({
   main: {
@@ -11,6 +11,9 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           utility: resolve('src/utility/index.ts'),
+          // The CLI as plain JS for Node: starts faster and lighter than type-stripping the
+          // sources (bench/ runs this one; `npm run downpour` and bin/ run the sources).
+          cli: resolve('src/cli/main.ts'),
         },
       },
     },

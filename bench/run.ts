@@ -43,7 +43,8 @@ const HELP = `Usage: npm run bench -- [options]
   --timeout S        per-run time limit in seconds (default 600)
   --data-dir DIR     fixtures and scratch space (default ${path.join(os.tmpdir(), 'downpour-bench')})
   --results-dir DIR  where JSON and markdown go (default bench/results)
-  --downpour-cli F   Downpour's CLI entry (default src/cli/main.ts), run with this Node
+  --downpour-cli F   Downpour's CLI entry (default out/main/cli.js, built first by electron-vite),
+                     run with this Node; pass src/cli/main.ts to measure the type-stripped sources
   --measure HOW      auto | time | proc: CPU/RSS from GNU time or from /proc (default auto)
   --no-limits        skip the loopback/disk limit measurements
   --strict           exit 1 if any run failed
@@ -85,7 +86,7 @@ function parse() {
         timeout: { type: 'string', default: '600' },
         'data-dir': { type: 'string', default: path.join(os.tmpdir(), 'downpour-bench') },
         'results-dir': { type: 'string', default: path.join(repoRoot, 'bench', 'results') },
-        'downpour-cli': { type: 'string', default: path.join(repoRoot, 'src', 'cli', 'main.ts') },
+        'downpour-cli': { type: 'string', default: path.join(repoRoot, 'out', 'main', 'cli.js') },
         measure: { type: 'string', default: 'auto' },
         'no-limits': { type: 'boolean', default: false },
         strict: { type: 'boolean', default: false },
@@ -118,6 +119,19 @@ const serverKind =
   serverKinds.find((k) => k === values.server) ?? fail('--server must be auto, nginx or node')
 const dataDir = path.resolve(values['data-dir'])
 const cli = path.resolve(values['downpour-cli'])
+if (cli === path.join(repoRoot, 'out', 'main', 'cli.js')) {
+  // The CLI as shipped: plain JS, bundled (no type stripping at start-up). Build it fresh.
+  console.log('building the CLI (electron-vite build) ...')
+  const built = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  if (built.status !== 0) fail('electron-vite build failed')
+}
 
 const bins: Record<Tool, string | null> = {
   curl: findExecutable('curl'),

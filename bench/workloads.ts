@@ -39,7 +39,7 @@ export const PLACEHOLDERS: Paths = {
   list: 'LIST',
   cfg: 'CFG',
   node: 'node',
-  cli: 'src/cli/main.ts',
+  cli: 'out/main/cli.js',
 }
 
 export interface Competitor {

@@ -58,6 +58,8 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   const settings: Partial<Settings> = {
     defaultDir: dir,
     maxConcurrentDownloads: options.maxConcurrentDownloads,
+    // `-j 16` means 16 at once even when every URL is on one host (as in aria2).
+    maxConnectionsPerHost: Math.max(8, options.maxConcurrentDownloads),
     maxTries: options.maxTries,
     retryWaitMs: Math.round(options.retryWait * 1000),
     timeoutMs: Math.max(100, Math.round(options.timeout * 1000)),
@@ -144,7 +146,7 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
-    while (!interrupted && [...mine].some((id) => !finished.has(id))) {
+    while (!interrupted && finished.size < mine.size) {
       await new Promise<void>((resolve) => (wake = resolve))
     }
   } finally {

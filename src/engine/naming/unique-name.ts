@@ -43,3 +43,36 @@ async function exists(path: string): Promise<boolean> {
     return false
   }
 }
+
+/**
+ * Claims `name` or the first free `name (n)` in `dir` for a new download, with no lock: the
+ * final path is reserved in memory synchronously (before any await), and the `.part` file is
+ * created with O_EXCL by `createPart`, so neither another download of this engine nor another
+ * process can end up with the same name. `canAdopt` lets a download take over a `.part` it left
+ * behind in an earlier run.
+ */
+export async function claimUniqueName(
+  dir: string,
+  name: string,
+  reserved: Set<string>,
+  createPart: (candidate: string) => Promise<'created' | 'exists'>,
+  canAdopt: (candidate: string) => Promise<boolean>,
+): Promise<{ name: string; adopted: boolean }> {
+  for (let n = 0; n < 10_000; n++) {
+    const candidate = withCounter(name, n)
+    const full = join(dir, candidate)
+    if (reserved.has(full)) continue
+    reserved.add(full)
+    try {
+      if (!(await exists(full))) {
+        if ((await createPart(candidate)) === 'created') return { name: candidate, adopted: false }
+        if (await canAdopt(candidate)) return { name: candidate, adopted: true }
+      }
+    } catch (error) {
+      reserved.delete(full)
+      throw error
+    }
+    reserved.delete(full)
+  }
+  throw new Error(`no free name for ${name} in ${dir}`)
+}

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import { diskError } from '../storage/part-file.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -36,8 +37,9 @@ export class Scheduler implements EngineApi {
   #transfers = new Map<string, DownloadTransfer>()
   #hostConnections = new Map<string, number>()
   #reservedPaths = new Set<string>()
-  #nameLock: Promise<unknown> = Promise.resolve()
+  #dirs = new Map<string, Promise<void>>()
   #overallBucket = new TokenBucket(0)
+  #hosts = new Map<string, string>()
   #revision = 0
   #dispatcher: Dispatcher
   #store: QueueStore | null
@@ -182,12 +184,15 @@ export class Scheduler implements EngineApi {
     options: { deleteFiles?: boolean } = {},
   ): Promise<{ affected: string[] }> {
     const affected = this.#select(selection)
+    const wasCompleted = new Set(affected.filter((r) => r.state === 'completed').map((r) => r.id))
+    await Promise.all(affected.map((record) => this.#stopTransfer(record, 'removed')))
+    const gone = new Set(affected.map((r) => r.id))
+    this.#order = this.#order.filter((id) => !gone.has(id))
     for (const record of affected) {
-      await this.#stopTransfer(record, 'removed')
       this.#records.delete(record.id)
       this.#lastStates.delete(record.id)
-      this.#order = this.#order.filter((id) => id !== record.id)
-      if (options.deleteFiles && record.nameChosen && record.state !== 'completed') {
+      this.#hosts.delete(record.id)
+      if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
         await deletePartFiles(record.dir, record.name)
       }
       this.events.emit('download/removed', { revision: ++this.#revision, id: record.id })
@@ -254,10 +259,32 @@ export class Scheduler implements EngineApi {
       const record = this.#records.get(id)!
       // A started transfer leaves `queued` only once it has read its resume state.
       if (record.state !== 'queued' || this.#transfers.has(id)) continue
-      const host = new URL(record.url).host
+      const host = this.#hostOf(record)
       if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) continue
       this.#start(record, host)
     }
+  }
+
+  #ensureDir(dir: string): Promise<void> {
+    let made = this.#dirs.get(dir)
+    if (!made) {
+      made = mkdir(dir, { recursive: true }).then(
+        () => {},
+        (error: unknown) => {
+          this.#dirs.delete(dir)
+          throw diskError(error, `cannot create the folder ${dir}`)
+        },
+      )
+      this.#dirs.set(dir, made)
+    }
+    return made
+  }
+
+  /** Host of a record's URL, parsed once (the pump runs after every completion). */
+  #hostOf(record: DownloadRecord): string {
+    let host = this.#hosts.get(record.id)
+    if (host === undefined) this.#hosts.set(record.id, (host = new URL(record.url).host))
+    return host
   }
 
   #start(record: DownloadRecord, host: string): void {
@@ -266,11 +293,7 @@ export class Scheduler implements EngineApi {
       dispatcher: this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
-      withNameLock: (fn) => {
-        const run = this.#nameLock.then(fn, fn)
-        this.#nameLock = run.catch(() => {})
-        return run
-      },
+      ensureDir: (dir) => this.#ensureDir(dir),
       log: (level, message, error) =>
         this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
       changed: () => this.#changed(record),

@@ -25,15 +25,20 @@ export class PartFile {
     this.#handle = handle
   }
 
-  /** Opens for positional writes. `fresh` truncates any old content. */
-  static async open(path: string, fresh: boolean): Promise<PartFile> {
+  /**
+   * Opens for positional writes: `fresh` truncates any old content, `resume` keeps it,
+   * `exclusive` creates the file and fails with EEXIST if it exists (claims a name).
+   */
+  static async open(path: string, mode: 'fresh' | 'resume' | 'exclusive'): Promise<PartFile> {
     try {
-      const handle = await open(path, fresh ? 'w' : 'r+').catch((error: NodeJS.ErrnoException) => {
-        if (!fresh && error.code === 'ENOENT') return open(path, 'w')
+      const flags = mode === 'fresh' ? 'w' : mode === 'exclusive' ? 'wx' : 'r+'
+      const handle = await open(path, flags).catch((error: NodeJS.ErrnoException) => {
+        if (mode === 'resume' && error.code === 'ENOENT') return open(path, 'w')
         throw error
       })
       return new PartFile(path, handle)
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error
       throw diskError(error, `cannot open ${path}`)
     }
   }

@@ -1,4 +1,4 @@
-import { access, mkdir, rename, rm } from 'node:fs/promises'
+import { access, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -13,7 +13,7 @@ import {
   totalBytes,
   type ByteRange,
 } from '../segments/byte-ranges.ts'
-import { diskError, PartFile } from '../storage/part-file.ts'
+import { PartFile } from '../storage/part-file.ts'
 import {
   controlPathFor,
   PART_SUFFIX,
@@ -23,7 +23,7 @@ import {
 } from '../storage/control-file.ts'
 import { syncDirectory } from '../storage/atomic-file.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
-import { pickUniqueName } from '../naming/unique-name.ts'
+import { claimUniqueName, pickUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import { errorForStatus, classifyNetworkError } from './classify-error.ts'
@@ -46,8 +46,8 @@ export type TransferContext = {
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
-  /** Runs `fn` while no other download of this engine is choosing a name (check + claim). */
-  withNameLock<T>(fn: () => Promise<T>): Promise<T>
+  /** Creates a destination folder once per engine (not once per file). */
+  ensureDir(dir: string): Promise<void>
   log(level: LogLevel, message: string, error?: DownpourError): void
   /** The record's persisted fields changed (state, name, size, validators…). */
   changed(): void
@@ -187,7 +187,7 @@ export class DownloadTransfer {
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
     const usable = data && data.url === rec.url && (await exists(this.partPath))
     if (usable && data.durable.length > 0) {
-      this.#part = await PartFile.open(this.partPath, false)
+      this.#part = await PartFile.open(this.partPath, 'resume')
       this.#part.markWritten(data.durable)
       this.#controlWritten = true
       rec.size ??= data.size
@@ -257,6 +257,8 @@ export class DownloadTransfer {
 
   /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
   async #fetchSegments(response: OpenResponse, offset: number, size: number): Promise<void> {
+    const range = parseContentRange(header(response.headers, 'content-range'))
+    const responseEnd = response.status === 206 && range ? range.end : size
     const rec = this.record
     const part = this.#part!
     const missing = missingRanges(part.written, size)
@@ -267,7 +269,7 @@ export class DownloadTransfer {
     const fetch = new SegmentedFetch({
       part,
       gaps: subtractRange(missing, firstRange),
-      first: { response, range: firstRange },
+      first: { response, range: firstRange, responseEnd },
       segmentable: rec.resumable === true,
       maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
       minSplit: () => settings().minSplitSize,
@@ -443,16 +445,10 @@ export class DownloadTransfer {
     rec.resumable = resumable && size !== null
     rec.finalUrl = url.href
     if (!rec.nameChosen) {
-      await mkdir(rec.dir, { recursive: true }).catch((error: unknown) => {
-        throw diskError(error, `cannot create the folder ${rec.dir}`)
-      })
-      // Choosing a free name and creating its `.part` must not interleave with another download.
-      await this.#ctx.withNameLock(async () => {
-        await this.#chooseName(response, url)
-        this.#part = await PartFile.open(this.partPath, true)
-      })
+      await this.#ctx.ensureDir(rec.dir)
+      await this.#chooseName(response, url)
     }
-    if (!this.#part) this.#part = await PartFile.open(this.partPath, true)
+    if (!this.#part) this.#part = await PartFile.open(this.partPath, 'fresh')
     this.#ctx.changed()
   }
 
@@ -465,10 +461,19 @@ export class DownloadTransfer {
         url,
         contentType: header(response.headers, 'content-type'),
       })
-    rec.name = await pickUniqueName(
+    const claimed = await claimUniqueName(
       rec.dir,
       suggested,
       this.#ctx.reservedPaths,
+      async (candidate) => {
+        try {
+          this.#part = await PartFile.open(join(rec.dir, candidate + PART_SUFFIX), 'exclusive')
+          return 'created'
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists'
+          throw error
+        }
+      },
       async (candidate) => {
         // A `.part` this same download left behind (state lost in a crash) may be taken over.
         const part = join(rec.dir, candidate + PART_SUFFIX)
@@ -476,6 +481,7 @@ export class DownloadTransfer {
         return data?.url === rec.url
       },
     )
+    rec.name = claimed.name
     rec.nameChosen = true
     this.#ctx.reservedPaths.add(this.finalPath)
   }
@@ -488,7 +494,7 @@ export class DownloadTransfer {
     rec.lastModified = null
     if (this.#part) {
       await this.#part.close()
-      this.#part = await PartFile.open(this.partPath, true)
+      this.#part = await PartFile.open(this.partPath, 'fresh')
     }
     await removeControlFile(controlPathFor(this.partPath))
     this.#controlWritten = false
@@ -499,7 +505,7 @@ export class DownloadTransfer {
     const rec = this.record
     this.#stopCheckpoints()
     await this.#checkpointing
-    const part = this.#part ?? (await PartFile.open(this.partPath, true))
+    const part = this.#part ?? (await PartFile.open(this.partPath, 'fresh'))
     this.#part = null
     // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
     if (this.#controlWritten) await part.sync()
@@ -520,21 +526,15 @@ export class DownloadTransfer {
         )
       }
     }
-    await this.#ctx.withNameLock(async () => {
-      const part = this.partPath
-      if (await exists(this.finalPath)) {
-        // Something else created a file of that name meanwhile: never overwrite it.
-        this.#ctx.reservedPaths.delete(this.finalPath)
-        rec.name = await pickUniqueName(
-          rec.dir,
-          rec.name,
-          this.#ctx.reservedPaths,
-          async () => false,
-        )
-      }
-      await rename(part, this.finalPath)
-      await removeControlFile(controlPathFor(part))
-    })
+    const partPath = this.partPath
+    if (await exists(this.finalPath)) {
+      // Something outside the engine created a file of that name meanwhile: never overwrite it.
+      this.#ctx.reservedPaths.delete(this.finalPath)
+      rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
+      this.#ctx.reservedPaths.add(this.finalPath)
+    }
+    await rename(partPath, this.finalPath)
+    if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
     if (this.#controlWritten) await syncDirectory(rec.dir)
     rec.done = rec.size
     rec.error = null

@@ -6,9 +6,18 @@ import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 
 /** How often the connection count is reconsidered (slow start), ms. */
-const RAMP_INTERVAL_MS = 400
-/** More connections only while each doubling still raises throughput by this factor. */
+const RAMP_INTERVAL_MS = 250
+/** Fast connections: more of them only while each doubling still raises throughput this much. */
 const RAMP_GAIN = 1.15
+/**
+ * Below this speed per connection the link (or a server cap) limits each connection, not our
+ * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum. (A
+ * comparison of two noisy 250 ms windows alone stops too early when connections differ in
+ * speed, e.g. half of them capped at 1 MiB/s.)
+ */
+const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
+
+type Exchange = { response: OpenResponse; segment: ActiveSegment; responseEnd: number }
 
 export type RangeOpener = (
   range: ByteRange,
@@ -19,8 +28,8 @@ export type SegmentedFetchOptions = {
   part: PartFile
   /** Bytes nobody holds yet, besides the first response's range. */
   gaps: ByteRange[]
-  /** The response already open (the probe), and the range it covers. */
-  first: { response: OpenResponse; range: ByteRange }
+  /** The response already open (the probe), the range we want from it, and where its body ends. */
+  first: { response: OpenResponse; range: ByteRange; responseEnd: number }
   /** Whether more connections may be opened (ranges supported, size known). */
   segmentable: boolean
   maxConnections: () => number
@@ -72,7 +81,11 @@ export class SegmentedFetch {
   async run(): Promise<void> {
     const signal = AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
-    this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
+    this.#spawn(
+      signal,
+      { response: this.#o.first.response, segment: first, responseEnd: this.#o.first.responseEnd },
+      false,
+    )
     const ramp = setInterval(() => this.#rampUp(signal), RAMP_INTERVAL_MS)
     try {
       while (this.#loops.size > 0) await Promise.race(this.#loops)
@@ -99,7 +112,8 @@ export class SegmentedFetch {
     this.#windowBytes = 0
     if (!this.#segmentable || signal.aborted) return
     if (this.#ramping && this.#live >= this.#target) {
-      if (this.#lastRate === 0 || rate >= this.#lastRate * RAMP_GAIN) {
+      const perConnection = (rate * 1000) / RAMP_INTERVAL_MS / Math.max(1, this.#live)
+      if (this.#lastRate === 0 || rate >= this.#lastRate * RAMP_GAIN || perConnection < SLOW_CONNECTION_BYTES_PER_S) {
         this.#lastRate = rate
         this.#target = Math.min(this.#o.maxConnections(), this.#target * 2)
       } else {
@@ -114,11 +128,7 @@ export class SegmentedFetch {
     }
   }
 
-  #spawn(
-    signal: AbortSignal,
-    first: { response: OpenResponse; segment: ActiveSegment } | null,
-    helper: boolean,
-  ): void {
+  #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#o.onConnections(this.#live)
     const loop = this.#connection(signal, first).finally(() => {
@@ -131,10 +141,7 @@ export class SegmentedFetch {
   }
 
   /** One connection: fetch a segment, then the next piece of work, until none is left. */
-  async #connection(
-    signal: AbortSignal,
-    first: { response: OpenResponse; segment: ActiveSegment } | null,
-  ): Promise<void> {
+  async #connection(signal: AbortSignal, first: Exchange | null): Promise<void> {
     let current = first
     for (;;) {
       if (!current) {
@@ -153,14 +160,15 @@ export class SegmentedFetch {
           this.#release(segment)
           return
         }
-        current = { response: opened, segment }
+        current = { response: opened, segment, responseEnd: segment.end }
       }
-      const { response, segment } = current
+      const { response, segment, responseEnd } = current
       try {
         await streamBody(response, {
           part: this.#o.part,
           offset: segment.pos,
           end: () => segment.end,
+          responseEnd,
           signal,
           timeoutMs: this.#o.timeoutMs,
           lowestSpeed: this.#o.lowestSpeed,

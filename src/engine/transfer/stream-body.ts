@@ -10,6 +10,9 @@ export type StreamBodyOptions = {
   /** Stop at this offset (exclusive); null = read to the end of the body. Re-read per chunk, so a
    * caller may lower it while the body streams (dynamic splitting hands the tail to another). */
   end: number | null | (() => number | null)
+  /** Offset right after the response's last byte, when known. Reaching `end` there is the
+   * natural end of the body: the exchange completes and the connection stays reusable. */
+  responseEnd?: number | null
   signal: AbortSignal
   /** A connection slower than `lowestSpeed` bytes/s over `timeoutMs` counts as stalled. */
   timeoutMs: number
@@ -59,7 +62,7 @@ export async function streamBody(
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
       if (end !== null && stream.position + chunk.length >= end) {
         chunk = chunk.subarray(0, Math.max(0, end - stream.position))
-        verdict = 'stop'
+        if (end !== options.responseEnd) verdict = 'stop'
       }
       if (chunk.length > 0) {
         const room = stream.write(chunk)
