@@ -14,6 +14,8 @@ export default defineConfig({
           // The CLI as plain JS for Node: starts faster and lighter than type-stripping the
           // sources (bench/ runs this one; `npm run downpour` and bin/ run the sources).
           cli: resolve('src/cli/main.ts'),
+          // Transfer worker threads load this file by path (see transfer-pool.ts).
+          'transfer-worker': resolve('src/engine/transfer/transfer-worker.ts'),
         },
       },
     },

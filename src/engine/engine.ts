@@ -12,7 +12,7 @@ export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
     defaultDir: process.cwd(),
     maxConcurrentDownloads: 5,
     maxConnectionsPerHost: 8,
-    maxConnectionsPerDownload: Math.min(8, Math.max(1, cpus().length * 4)),
+    maxConnectionsPerDownload: 8,
     minSplitSize: 1024 * 1024,
     maxTries: 5,
     retryWaitMs: 1000,
@@ -31,6 +31,8 @@ export type EngineOptions = {
   stateDir: string | null
   settings?: Partial<Settings>
   heartbeatMs?: number
+  /** Worker threads for extra connections; default: number of cores, at most 8. */
+  transferThreads?: number
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -52,6 +54,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     stateDir: options.stateDir,
     settings: defaultSettings(options.settings),
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
   })
   const early: EngineEvents['log/entry'][] = []
   const stopEarly = scheduler.events.on('log/entry', (entry) => early.push(entry))

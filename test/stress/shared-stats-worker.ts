@@ -13,7 +13,7 @@ const { buffer, deadline, download, seed } = workerData as {
 }
 const stats = new SharedStats(buffer)
 let x = seed
-const random = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+const random = () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
 let accepted = 0
 let steps = 0
 while (Date.now() < deadline) {
@@ -25,7 +25,8 @@ while (Date.now() < deadline) {
       accepted += got
     }
     const s = stats.readSegment(seg)
-    if (!(s.start <= s.pos && s.pos <= s.end)) throw new Error(`torn segment ${seg}: ${JSON.stringify(s)}`)
+    if (!(s.start <= s.pos && s.pos <= s.end))
+      throw new Error(`torn segment ${seg}: ${JSON.stringify(s)}`)
     steps++
   }
 }

@@ -15,13 +15,16 @@ import { QueueStore } from '../storage/queue-store.ts'
 import { buildRecord } from './build-record.ts'
 import { toSnapshot, type DownloadRecord } from './download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
-import { TokenBucket } from '../stats/token-bucket.ts'
+import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
+import { TransferPool } from '../transfer/transfer-pool.ts'
 
 export type SchedulerOptions = {
   /** Folder for the queue file. Null = keep nothing on disk (tests, one-shot tools). */
   stateDir: string | null
   settings: Settings
   heartbeatMs: number
+  /** Worker threads for extra connections (started only when needed). */
+  transferThreads: number
 }
 
 /**
@@ -38,7 +41,8 @@ export class Scheduler implements EngineApi {
   #hostConnections = new Map<string, number>()
   #reservedPaths = new Set<string>()
   #dirs = new Map<string, Promise<void>>()
-  #overallBucket = new TokenBucket(0)
+  #shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
+  #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
   #hosts = new Map<string, string>()
   #revision = 0
   #dispatcher: Dispatcher
@@ -50,6 +54,13 @@ export class Scheduler implements EngineApi {
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings
     this.#dispatcher = createDispatcher(this.#settings)
+    const stats = new SharedStats()
+    stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
+    this.#shared = {
+      stats,
+      segmentSlots: new SlotAllocator(MAX_SEGMENTS),
+      pool: new TransferPool({ size: options.transferThreads, stats, dispatcher: this.#settings }),
+    }
     this.#store = options.stateDir
       ? new QueueStore(
           join(options.stateDir, 'queue.json'),
@@ -231,7 +242,9 @@ export class Scheduler implements EngineApi {
       const old = this.#dispatcher
       this.#dispatcher = createDispatcher(this.#settings)
       void old.close().catch(() => {})
+      this.#shared.pool.updateDispatcher(this.#settings)
     }
+    this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
     this.events.emit('settings/changed', { revision: ++this.#revision, settings: this.#settings })
     this.#store?.schedule()
     this.#pump()
@@ -247,6 +260,7 @@ export class Scheduler implements EngineApi {
     await this.#store?.flush()
     // Every transfer is stopped: whatever is left are idle keep-alive sockets.
     await this.#dispatcher.destroy().catch(() => {})
+    await this.#shared.pool.close()
   }
 
   // ---- internals ----
@@ -289,6 +303,8 @@ export class Scheduler implements EngineApi {
 
   #start(record: DownloadRecord, host: string): void {
     this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
+    const downloadSlot = this.#downloadSlots.take()
+    this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     const transfer = new DownloadTransfer(record, {
       dispatcher: this.#dispatcher,
       settings: () => this.#settings,
@@ -298,7 +314,8 @@ export class Scheduler implements EngineApi {
         this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
       changed: () => this.#changed(record),
       onBytes: () => {},
-      throttle: (rec) => this.#throttleFor(rec),
+      shared: this.#shared,
+      downloadSlot,
       acquireSlot: (h) => {
         const used = this.#hostConnections.get(h) ?? 0
         if (used >= this.#settings.maxConnectionsPerHost) return false
@@ -311,6 +328,8 @@ export class Scheduler implements EngineApi {
     this.#heartbeat.track(record.id)
     void transfer.run().then(() => {
       this.#transfers.delete(record.id)
+      this.#shared.stats.setRate(downloadSlot, 0)
+      this.#downloadSlots.give(downloadSlot)
       this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)
       this.#heartbeat.untrack(record.id)
       this.#changed(record)
@@ -355,24 +374,10 @@ export class Scheduler implements EngineApi {
     return toSnapshot(record, { ...live, connections: transfer?.connections ?? 0 }, this.#settings)
   }
 
-  /**
-   * Bandwidth limits for one download: the engine-wide bucket (changeable at any time through
-   * settings) and the download's own. Returns a wait when either is out of tokens.
-   */
-  #throttleFor(record: DownloadRecord): (bytes: number) => Promise<void> | null {
-    const own = new TokenBucket(record.speedLimit)
-    return (bytes) => {
-      own.rate = record.speedLimit
-      this.#overallBucket.rate = this.#settings.maxOverallDownloadLimit
-      const wait = Math.max(this.#overallBucket.take(bytes), own.take(bytes))
-      return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
-    }
-  }
-
   #activeFigures() {
     return [...this.#transfers.values()].map((t) => ({
       id: t.record.id,
-      done: t.record.done,
+      done: t.done,
       size: t.record.size,
       connections: t.connections,
       downloading: t.record.state === 'downloading',

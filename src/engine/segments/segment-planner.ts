@@ -6,18 +6,30 @@ import type { ByteRange } from './byte-ranges.ts'
  * An active segment is `[pos, end)`: `pos` is the next byte its connection will receive, `end`
  * the first byte it must not fetch. Work is handed out in this order:
  *  1. an unassigned gap (bytes nobody has or fetches), from its start;
- *  2. otherwise the upper half of the active segment with the most bytes left, if both halves
+ *  2. otherwise the upper part of the active segment that would finish last, if both parts
  *     keep at least `minSplit` bytes — the victim's `end` is lowered in place, its connection
  *     stops there (IDM/Gopeed-style dynamic splitting: no connection idles while another still
  *     has a long way to go, and one slow connection never holds the finish).
  */
-export type ActiveSegment = { id: number; pos: number; end: number }
+export type ActiveSegment = {
+  id: number
+  pos: number
+  end: number
+  /** Recent bytes/s of the connection filling it, when known. */
+  speed?: number
+}
 
 export type WorkAssignment =
   | { kind: 'gap'; range: ByteRange }
-  | { kind: 'split'; range: ByteRange; victimId: number; victimEnd: number }
+  | { kind: 'split'; range: ByteRange; victimId: number; victimEnd: number; keepFraction: number }
   | { kind: 'none' }
 
+/**
+ * With speeds known, the victim is the segment that would finish LAST (bytes left / its speed),
+ * not merely the biggest, and it keeps the share of what is left that it can fetch in the time
+ * the new connection (assumed as fast as the average) needs for the rest — so a slow connection
+ * is cut down to a small tail instead of keeping half. Never below `minSplit` on either side.
+ */
 export function pickWork(
   gaps: readonly ByteRange[],
   active: readonly ActiveSegment[],
@@ -25,20 +37,33 @@ export function pickWork(
 ): WorkAssignment {
   const gap = gaps.find((g) => g.end > g.start)
   if (gap) return { kind: 'gap', range: { start: gap.start, end: gap.end } }
+  const speeds = active.map((s) => s.speed ?? 0).filter((v) => v > 0)
+  const known = speeds.length === active.length && speeds.length > 0
+  const average = known ? speeds.reduce((a, b) => a + b, 0) / speeds.length : 0
   let victim: ActiveSegment | null = null
+  let victimScore = -1
   for (const segment of active) {
-    if (!victim || segment.end - segment.pos > victim.end - victim.pos) victim = segment
+    const left = segment.end - segment.pos
+    if (left < 2 * minSplit) continue
+    const score = known ? left / segment.speed! : left
+    if (score > victimScore) [victim, victimScore] = [segment, score]
   }
   if (!victim) return { kind: 'none' }
-  const remaining = victim.end - victim.pos
-  if (remaining < 2 * minSplit) return { kind: 'none' }
-  const cut = victim.pos + Math.ceil(remaining / 2)
+  const keepFraction = known ? Math.min(0.5, victim.speed! / (victim.speed! + average)) : 0.5
+  const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
   return {
     kind: 'split',
     range: { start: cut, end: victim.end },
     victimId: victim.id,
     victimEnd: cut,
+    keepFraction,
   }
+}
+
+/** Where a split cuts `[pos, end)`: the victim keeps `keepFraction` of it, and each side >= minSplit. */
+export function cutPoint(pos: number, end: number, minSplit: number, keepFraction: number): number {
+  const keep = Math.max(minSplit, Math.ceil((end - pos) * keepFraction))
+  return Math.min(pos + keep, end - minSplit)
 }
 
 /**

@@ -1,4 +1,5 @@
 import { lock, unlock } from './atomic-lock.ts'
+import { cutPoint } from '../segments/segment-planner.ts'
 
 /**
  * Live statistics shared by the scheduler thread and the transfer workers, in ONE
@@ -154,17 +155,18 @@ export class SharedStats {
   }
 
   /**
-   * Splits a segment: if at least `2 × minSplit` bytes are left, its end drops to the middle of
-   * what is left and the upper half is returned for another connection. Atomic with respect to
+   * Splits a segment: if at least `2 × minSplit` bytes are left, its end drops so that it keeps
+   * `keepFraction` of what is left (the middle by default) and the upper part is returned for
+   * another connection. Atomic with respect to
    * `advance`, so no byte is ever both kept and given away.
    */
-  split(seg: number, minSplit: number): { start: number; end: number } | null {
+  split(seg: number, minSplit: number, keepFraction = 0.5): { start: number; end: number } | null {
     return this.#withLock(lockOfSegment(seg), () => {
       const f = seg * SEGMENT_FIELDS
       const pos = this.#fields[f + 1]!
       const end = this.#fields[f + 2]!
       if (end - pos < 2 * minSplit) return null
-      const cut = pos + Math.ceil((end - pos) / 2)
+      const cut = cutPoint(pos, end, minSplit, keepFraction)
       this.#fields[f + 2] = cut
       return { start: cut, end }
     })

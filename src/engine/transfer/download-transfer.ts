@@ -37,6 +37,8 @@ import {
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { SegmentedFetch } from './segmented-fetch.ts'
+import type { TransferPool } from './transfer-pool.ts'
+import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
@@ -53,8 +55,10 @@ export type TransferContext = {
   changed(): void
   /** Bytes arrived (for speed figures and limits). */
   onBytes(bytes: number): void
-  /** Bandwidth limits for this download (global and its own); null when unlimited. */
-  throttle(record: DownloadRecord): ((bytes: number) => Promise<void> | null) | undefined
+  /** Shared statistics, segment slots and the transfer worker pool of the engine. */
+  shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
+  /** This download's slot in the shared statistics (bytes, connections, its token bucket). */
+  downloadSlot: number
   /** Per-host connection cap across all downloads: a slot for one more connection, or false. */
   acquireSlot(host: string): boolean
   releaseSlot(host: string): void
@@ -84,6 +88,28 @@ export class DownloadTransfer {
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
     this.#ctx = ctx
+  }
+
+  /** Bytes on disk or in flight to it, from the shared statistics (all threads count there). */
+  get done(): number {
+    this.record.done = this.#ctx.shared.stats.downloadBytes(this.#ctx.downloadSlot)
+    return this.record.done
+  }
+
+  /** Copies the shared counter into the record (what snapshots and the queue file show). */
+  #syncDone(): void {
+    if (this.record.state !== 'completed') void this.done
+  }
+
+  #setDone(bytes: number): void {
+    this.#ctx.shared.stats.setDownloadBytes(this.#ctx.downloadSlot, bytes)
+    this.record.done = bytes
+  }
+
+  /** Bandwidth limits (global and this download's), shared with the worker threads. */
+  #throttle = (bytes: number): Promise<void> | null => {
+    const wait = this.#ctx.shared.stats.take(this.#ctx.downloadSlot, bytes)
+    return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
   }
 
   get partPath(): string {
@@ -118,8 +144,8 @@ export class DownloadTransfer {
       await this.#loadResumeState()
       for (;;) {
         rec.tries++
-        this.#setState(rec.done > 0 || rec.size !== null ? 'downloading' : 'probing')
-        const doneBefore = rec.done
+        this.#setState(this.done > 0 || rec.size !== null ? 'downloading' : 'probing')
+        const doneBefore = this.done
         try {
           await this.#attempt()
           await this.#finish()
@@ -127,7 +153,7 @@ export class DownloadTransfer {
         } catch (caught) {
           if (this.stopped) return 'stopped'
           const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
-          rec.failuresInARow = rec.done > doneBefore ? 1 : rec.failuresInARow + 1
+          rec.failuresInARow = this.done > doneBefore ? 1 : rec.failuresInARow + 1
           const decision = decideRetry({
             error,
             failuresInARow: rec.failuresInARow,
@@ -145,7 +171,7 @@ export class DownloadTransfer {
           rec.nextRetryAt = Date.now() + decision.delayMs
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${rec.done} bytes`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${this.done} bytes`,
             error,
           )
           this.#setState('retrying')
@@ -167,7 +193,10 @@ export class DownloadTransfer {
       this.#stopCheckpoints()
       await this.#checkpointing
       if (this.#part) {
+        const pool = this.#ctx.shared.pool
+        if (pool) this.#part.markWritten(await pool.closeFile(this.#part.path).catch(() => []))
         if (rec.state !== 'completed') await this.#checkpoint(true).catch(() => {})
+        this.#syncDone()
         await this.#part.close()
         this.#part = null
       }
@@ -179,7 +208,7 @@ export class DownloadTransfer {
   async #loadResumeState(): Promise<void> {
     const rec = this.record
     if (!rec.nameChosen) {
-      rec.done = 0
+      this.#setDone(0)
       return
     }
     this.#ctx.reservedPaths.add(this.finalPath)
@@ -193,9 +222,9 @@ export class DownloadTransfer {
       rec.size ??= data.size
       rec.etag ??= data.etag
       rec.lastModified ??= data.lastModified
-      rec.done = totalBytes(data.durable)
+      this.#setDone(totalBytes(data.durable))
     } else {
-      rec.done = 0
+      this.#setDone(0)
     }
   }
 
@@ -207,11 +236,11 @@ export class DownloadTransfer {
       await this.#restartFromZero()
       written = []
     }
-    rec.done = totalBytes(written)
+    this.#setDone(totalBytes(written))
     const missing = rec.size !== null ? missingRanges(written, rec.size) : []
     if (rec.size !== null && missing.length === 0) return
     // With data on disk, ask for the first missing range, validated by If-Range.
-    const first = rec.done > 0 ? missing[0]! : null
+    const first = this.done > 0 ? missing[0]! : null
     const headers = this.#requestHeaders()
     if (first) {
       headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
@@ -245,11 +274,8 @@ export class DownloadTransfer {
       signal: this.#abort.signal,
       timeoutMs: this.#ctx.settings().timeoutMs,
       lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
-      throttle: this.#ctx.throttle(rec),
-      onBytes: (n) => {
-        rec.done += n
-        this.#ctx.onBytes(n)
-      },
+      throttle: this.#throttle,
+      onBytes: (n) => this.#ctx.shared.stats.addBytes(this.#ctx.downloadSlot, n),
     })
     rec.size = end
     this.#ctx.changed()
@@ -271,59 +297,42 @@ export class DownloadTransfer {
       gaps: subtractRange(missing, firstRange),
       first: { response, range: firstRange, responseEnd },
       segmentable: rec.resumable === true,
+      request: {
+        url: rec.url,
+        headers: this.#requestHeaders(),
+        validator: rec.etag ?? rec.lastModified,
+        size,
+      },
       maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
       minSplit: () => settings().minSplitSize,
-      openRange: (range, signal) => this.#openRange(range, signal),
+      shared: this.#ctx.shared,
+      downloadSlot: this.#ctx.downloadSlot,
+      dispatcher: this.#ctx.dispatcher,
       acquireSlot: () => this.#ctx.acquireSlot(host),
       releaseSlot: () => this.#ctx.releaseSlot(host),
       signal: this.#abort.signal,
       timeoutMs: settings().timeoutMs,
       lowestSpeed: settings().lowestSpeedLimit,
-      throttle: this.#ctx.throttle(rec),
-      onBytes: (n) => {
-        rec.done += n
-        this.#ctx.onBytes(n)
-      },
+      throttle: this.#throttle,
       onConnections: (count) => (this.connections = count),
       isBackoffSignal: (error) =>
         error instanceof DownpourError &&
         error.code === ERROR_CODES.httpRetryable &&
         /\b(429|503)\b/.test(error.message),
     })
-    await fetch.run()
+    try {
+      await fetch.run()
+    } finally {
+      // Bytes the worker threads wrote count as written here too (for the next resume range).
+      if (this.#ctx.shared.pool)
+        part.markWritten(await this.#ctx.shared.pool.flush(part.path, false))
+    }
     const left = missingRanges(part.written, size)
     if (left.length > 0) {
       throw new DownpourError(ERROR_CODES.network, `${totalBytes(left)} bytes still missing`, {
         retryable: true,
       })
     }
-  }
-
-  /** A helper connection's request: a Range that must come back as exactly that 206. */
-  async #openRange(range: ByteRange, signal: AbortSignal): Promise<OpenResponse | 'no-ranges'> {
-    const rec = this.record
-    const headers = this.#requestHeaders()
-    headers.range = `bytes=${range.start}-${range.end - 1}`
-    const validator = rec.etag ?? rec.lastModified
-    if (validator) headers['if-range'] = validator
-    const { response } = await openFollowingRedirects(this.#ctx.dispatcher, {
-      url: new URL(rec.url),
-      headers,
-      signal,
-    })
-    if (response.status === 206) {
-      const got = parseContentRange(header(response.headers, 'content-range'))
-      if (got && got.start === range.start && got.end >= range.end && got.total === rec.size)
-        return response
-    }
-    if (response.status >= 200 && response.status < 300) {
-      // 200 (ranges ignored, or the file changed — the next resume's If-Range will tell):
-      // drop it without reading a whole file's worth of body.
-      response.abort(new Error('unwanted response'))
-      return 'no-ranges'
-    }
-    response.discard()
-    throw errorForStatus(response.status, response.headers, redactUrl(rec.url))
   }
 
   /**
@@ -488,7 +497,8 @@ export class DownloadTransfer {
 
   async #restartFromZero(): Promise<void> {
     const rec = this.record
-    rec.done = 0
+    await this.#ctx.shared.pool?.closeFile(this.partPath)
+    this.#setDone(0)
     rec.size = null
     rec.etag = null
     rec.lastModified = null
@@ -507,11 +517,13 @@ export class DownloadTransfer {
     await this.#checkpointing
     const part = this.#part ?? (await PartFile.open(this.partPath, 'fresh'))
     this.#part = null
+    // Worker threads let go of the file first (their bytes durable if this one gets fsynced).
+    await this.#ctx.shared.pool?.closeFile(part.path)
     // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
     if (this.#controlWritten) await part.sync()
     else await part.flush()
     await part.close()
-    if (rec.size === null) rec.size = rec.done
+    if (rec.size === null) rec.size = this.done
     if (rec.checksum) {
       this.#setState('verifying')
       const actual = await hashFile(this.partPath, rec.checksum.algorithm, {
@@ -536,7 +548,7 @@ export class DownloadTransfer {
     await rename(partPath, this.finalPath)
     if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
     if (this.#controlWritten) await syncDirectory(rec.dir)
-    rec.done = rec.size
+    this.#setDone(rec.size)
     rec.error = null
     rec.completedAt = Date.now()
     this.#setState('completed')
@@ -575,6 +587,9 @@ export class DownloadTransfer {
       await part.flush()
       return
     }
+    // Worker threads' writes first (flushed to the OS), then one fdatasync covers the inode.
+    const pool = this.#ctx.shared.pool
+    if (pool) part.markWritten(await pool.flush(part.path, false))
     const durable: ByteRange[] = await part.sync()
     if (durable.length === 0 && !this.#controlWritten) return
     await writeControlFile(controlPathFor(this.partPath), {

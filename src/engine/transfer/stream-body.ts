@@ -13,6 +13,11 @@ export type StreamBodyOptions = {
   /** Offset right after the response's last byte, when known. Reaching `end` there is the
    * natural end of the body: the exchange completes and the connection stays reusable. */
   responseEnd?: number | null
+  /**
+   * Decides, atomically with splits made by other threads, how many bytes of a chunk still
+   * belong to this connection (SharedStats.advance). Replaces `end` when given.
+   */
+  claim?: (bytes: number) => number
   signal: AbortSignal
   /** A connection slower than `lowestSpeed` bytes/s over `timeoutMs` counts as stalled. */
   timeoutMs: number
@@ -58,11 +63,20 @@ export async function streamBody(
   slowCheck?.unref()
   try {
     await response.consume((chunk) => {
-      const end = endOf()
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
-      if (end !== null && stream.position + chunk.length >= end) {
-        chunk = chunk.subarray(0, Math.max(0, end - stream.position))
-        if (end !== options.responseEnd) verdict = 'stop'
+      if (options.claim) {
+        const accepted = options.claim(chunk.length)
+        if (accepted < chunk.length) {
+          // A split gave the rest of this range to another connection.
+          chunk = chunk.subarray(0, accepted)
+          verdict = 'stop'
+        }
+      } else {
+        const end = endOf()
+        if (end !== null && stream.position + chunk.length >= end) {
+          chunk = chunk.subarray(0, Math.max(0, end - stream.position))
+          if (end !== options.responseEnd) verdict = 'stop'
+        }
       }
       if (chunk.length > 0) {
         const room = stream.write(chunk)

@@ -1,0 +1,151 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  missingRanges,
+  normalizeRanges,
+  totalBytes,
+  subtractRange,
+  type ByteRange,
+} from './byte-ranges.ts'
+import { pickWork, splitEvenly, type ActiveSegment } from './segment-planner.ts'
+
+describe('pickWork', () => {
+  it('prefers an unassigned gap, from its start', () => {
+    expect(pickWork([{ start: 10, end: 20 }], [{ id: 1, pos: 0, end: 1000 }], 1)).toEqual({
+      kind: 'gap',
+      range: { start: 10, end: 20 },
+    })
+  })
+
+  it('splits the segment with the most bytes left at the middle of what is left', () => {
+    const active = [
+      { id: 1, pos: 0, end: 100 },
+      { id: 2, pos: 150, end: 1000 },
+    ]
+    expect(pickWork([], active, 10)).toEqual({
+      kind: 'split',
+      range: { start: 575, end: 1000 },
+      victimId: 2,
+      victimEnd: 575,
+      keepFraction: 0.5,
+    })
+  })
+
+  it('with speeds known, cuts the segment that would finish last down to a short tail', () => {
+    const active = [
+      { id: 1, pos: 0, end: 10_000_000, speed: 16_000_000 }, // 0.6 s left
+      { id: 2, pos: 20_000_000, end: 24_000_000, speed: 1_000_000 }, // 4 s left
+    ]
+    const work = pickWork([], active, 100_000)
+    expect(work).toMatchObject({ kind: 'split', victimId: 2 })
+    if (work.kind !== 'split') return
+    // The slow one keeps what it can fetch while the new (average-speed) one does the rest.
+    const kept = work.victimEnd - 20_000_000
+    expect(kept).toBeGreaterThanOrEqual(100_000)
+    expect(kept).toBeLessThan(600_000)
+  })
+
+  it('never splits below the minimum size', () => {
+    expect(pickWork([], [{ id: 1, pos: 0, end: 199 }], 100)).toEqual({ kind: 'none' })
+    expect(pickWork([], [{ id: 1, pos: 0, end: 200 }], 100).kind).toBe('split')
+  })
+})
+
+/**
+ * A whole download simulated with the planner: connections take work, advance by random
+ * amounts, finish, fail (handing their remainder back). Checked after every step: segments and
+ * gaps never overlap, together with the received bytes they cover the file exactly, and no
+ * split leaves a piece below the minimum.
+ */
+describe('planner simulation (property)', () => {
+  it('keeps ranges disjoint, covering the file, with no piece below the min split', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5_000_000 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 300_000 }),
+        fc.array(
+          fc.tuple(fc.nat(), fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: 0, max: 9 })),
+          { maxLength: 200 },
+        ),
+        (size, connections, minSplit, steps) => {
+          let gaps: ByteRange[] = [{ start: 0, end: size }]
+          let received: ByteRange[] = []
+          const active = new Map<number, ActiveSegment & { start: number }>()
+          let nextId = 1
+          const take = (): boolean => {
+            const work = pickWork(gaps, [...active.values()], minSplit)
+            if (work.kind === 'none') return false
+            if (work.kind === 'gap') gaps = subtractRange(gaps, work.range)
+            else {
+              const victim = active.get(work.victimId)!
+              expect(work.victimEnd - victim.pos).toBeGreaterThanOrEqual(minSplit)
+              expect(work.range.end - work.range.start).toBeGreaterThanOrEqual(minSplit)
+              victim.end = work.victimEnd
+            }
+            const id = nextId++
+            active.set(id, {
+              id,
+              start: work.range.start,
+              pos: work.range.start,
+              end: work.range.end,
+            })
+            return true
+          }
+          for (let i = 0; i < connections; i++) take()
+          for (const [pick, bytes, action] of steps) {
+            const ids = [...active.keys()]
+            if (ids.length === 0) break
+            const seg = active.get(ids[pick % ids.length]!)!
+            const got = Math.min(bytes, seg.end - seg.pos)
+            received = normalizeRanges([...received, { start: seg.pos, end: seg.pos + got }])
+            seg.pos += got
+            if (action === 0) {
+              // The connection fails: its remainder goes back to the gaps.
+              if (seg.pos < seg.end)
+                gaps = normalizeRanges([...gaps, { start: seg.pos, end: seg.end }])
+              active.delete(seg.id)
+              take()
+            } else if (seg.pos >= seg.end) {
+              active.delete(seg.id)
+              take()
+            }
+            const pending = [...active.values()]
+              .map((s) => ({ start: s.pos, end: s.end }))
+              .filter((r) => r.end > r.start)
+            const all = [...received, ...gaps, ...pending]
+            // Disjoint: the total of the parts equals the total of their union ...
+            expect(all.reduce((n, r) => n + (r.end - r.start), 0)).toBe(
+              totalBytes(normalizeRanges(all)),
+            )
+            // ... and together they are the whole file.
+            expect(missingRanges(normalizeRanges(all), size)).toEqual([])
+          }
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+})
+
+describe('splitEvenly', () => {
+  it('splits into near-equal parts that tile the range, none below the minimum', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 1e9 }),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 1, max: 32 }),
+        fc.integer({ min: 1, max: 1e8 }),
+        (start, length, count, minSplit) => {
+          const parts = splitEvenly({ start, end: start + length }, count, minSplit)
+          expect(parts.length).toBeLessThanOrEqual(count)
+          expect(parts[0]?.start).toBe(start)
+          expect(parts.at(-1)?.end).toBe(start + length)
+          for (let i = 1; i < parts.length; i++) expect(parts[i]!.start).toBe(parts[i - 1]!.end)
+          if (parts.length > 1)
+            for (const p of parts) expect(p.end - p.start).toBeGreaterThanOrEqual(minSplit)
+        },
+      ),
+    )
+  })
+})

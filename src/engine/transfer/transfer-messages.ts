@@ -1,0 +1,37 @@
+import type { ByteRange } from '../segments/byte-ranges.ts'
+import type { DispatcherOptions } from './http-dispatcher.ts'
+import type { RangeRequest } from './open-range.ts'
+
+/** Messages between the scheduler thread (TransferPool) and transfer workers. */
+
+export type FetchTask = {
+  request: RangeRequest
+  /** SharedStats slots: the segment this connection fills, the download it counts for. */
+  segment: number
+  download: number
+  partPath: string
+  timeoutMs: number
+  lowestSpeed: number
+}
+
+export type ToWorker =
+  | { type: 'fetch'; id: number; task: FetchTask }
+  | { type: 'abort'; id: number }
+  /** Flush (and with `durable`, fsync) a part file; reply with the ranges written so far. */
+  | { type: 'flush'; id: number; partPath: string; durable: boolean }
+  /** Flush, fsync and close a part file; reply with its written ranges. */
+  | { type: 'close-file'; id: number; partPath: string }
+  | { type: 'dispatcher'; options: DispatcherOptions }
+
+export type WorkerError = {
+  code: string
+  message: string
+  retryable: boolean
+  retryAfterMs: number | null
+}
+
+export type FromWorker =
+  | { type: 'reply'; id: number; ok: true; value: 'done' | 'no-ranges' | ByteRange[] }
+  | { type: 'reply'; id: number; ok: false; error: WorkerError }
+
+export type WorkerInit = { stats: SharedArrayBuffer; dispatcher: DispatcherOptions }

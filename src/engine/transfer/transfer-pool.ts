@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { DownpourError, type ErrorCode } from '../../shared/protocol/errors.ts'
+import { normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
+import type { SharedStats } from '../stats/shared-stats.ts'
+import type { DispatcherOptions } from './http-dispatcher.ts'
+import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
+
+type Pending = { resolve(value: unknown): void; reject(error: Error): void; worker: PoolWorker }
+type PoolWorker = { thread: Worker; load: number; files: Set<string> }
+
+/**
+ * A pool of transfer workers (worker_threads), started lazily: a download that never needs a
+ * second connection never starts a thread. Each task goes to the least busy worker; part files
+ * are tracked per worker so checkpoints flush only the workers that hold them.
+ */
+export class TransferPool {
+  readonly size: number
+  #stats: SharedStats
+  #dispatcher: DispatcherOptions
+  #workers: PoolWorker[] = []
+  #pending = new Map<number, Pending>()
+  #nextId = 1
+  #closed = false
+  #entry: URL
+
+  constructor(options: {
+    size: number
+    stats: SharedStats
+    dispatcher: DispatcherOptions
+    entry?: URL
+  }) {
+    this.size = Math.max(1, options.size)
+    this.#stats = options.stats
+    this.#dispatcher = options.dispatcher
+    this.#entry = options.entry ?? defaultWorkerEntry()
+  }
+
+  /** Fills one segment on a worker thread. Rejects with the connection's DownpourError. */
+  fetch(task: FetchTask, signal: AbortSignal): Promise<'done' | 'no-ranges'> {
+    const worker = this.#pick()
+    worker.files.add(task.partPath)
+    const id = this.#nextId++
+    const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)
+    signal.addEventListener('abort', onAbort, { once: true })
+    return this.#call<'done' | 'no-ranges'>(worker, { type: 'fetch', id, task }).finally(() =>
+      signal.removeEventListener('abort', onAbort),
+    )
+  }
+
+  /** Starts the worker threads ahead of need (a segmented download is about to ramp up). */
+  warm(): void {
+    while (!this.#closed && this.#workers.length < this.size) this.#spawn()
+  }
+
+  /** Ranges of `partPath` the workers have written (flushed; fsynced with `durable`). */
+  async flush(partPath: string, durable: boolean): Promise<ByteRange[]> {
+    const holders = this.#workers.filter((w) => w.files.has(partPath))
+    const parts = await Promise.all(
+      holders.map((w) =>
+        this.#call<ByteRange[]>(w, { type: 'flush', id: this.#nextId++, partPath, durable }),
+      ),
+    )
+    return normalizeRanges(parts.flat())
+  }
+
+  /** Makes the workers' bytes of `partPath` durable and lets go of the file (before a rename). */
+  async closeFile(partPath: string): Promise<ByteRange[]> {
+    const holders = this.#workers.filter((w) => w.files.has(partPath))
+    const parts = await Promise.all(
+      holders.map((w) => {
+        w.files.delete(partPath)
+        return this.#call<ByteRange[]>(w, { type: 'close-file', id: this.#nextId++, partPath })
+      }),
+    )
+    return normalizeRanges(parts.flat())
+  }
+
+  updateDispatcher(options: DispatcherOptions): void {
+    this.#dispatcher = options
+    for (const w of this.#workers)
+      w.thread.postMessage({ type: 'dispatcher', options } satisfies ToWorker)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const pending of this.#pending.values()) pending.reject(new Error('transfer pool closed'))
+    this.#pending.clear()
+    await Promise.all(this.#workers.map((w) => w.thread.terminate()))
+    this.#workers = []
+  }
+
+  #pick(): PoolWorker {
+    if (this.#closed) throw new DownpourError('DP_ERR_CANCELLED', 'the engine is shutting down')
+    const idle = this.#workers.reduce<PoolWorker | null>(
+      (best, w) => (!best || w.load < best.load ? w : best),
+      null,
+    )
+    if (idle && (idle.load === 0 || this.#workers.length >= this.size)) return idle
+    return this.#spawn()
+  }
+
+  #spawn(): PoolWorker {
+    const init: WorkerInit = { stats: this.#stats.buffer, dispatcher: this.#dispatcher }
+    const thread = new Worker(this.#entry, {
+      workerData: init,
+      name: `downpour-transfer-${this.#workers.length + 1}`,
+    })
+    thread.unref()
+    const worker: PoolWorker = { thread, load: 0, files: new Set() }
+    thread.on('message', (message: FromWorker) => {
+      const pending = this.#pending.get(message.id)
+      if (!pending) return
+      this.#pending.delete(message.id)
+      pending.worker.load--
+      if (message.ok) pending.resolve(message.value)
+      else {
+        const { code, message: text, retryable, retryAfterMs } = message.error
+        pending.reject(new DownpourError(code as ErrorCode, text, { retryable, retryAfterMs }))
+      }
+    })
+    thread.on('error', (error) => this.#lose(worker, error))
+    thread.on('exit', () => this.#lose(worker, new Error('transfer worker exited')))
+    this.#workers.push(worker)
+    return worker
+  }
+
+  /** A worker died: its tasks fail (retryably: their remainders go back to the pool of work). */
+  #lose(worker: PoolWorker, error: Error): void {
+    this.#workers = this.#workers.filter((w) => w !== worker)
+    for (const [id, pending] of this.#pending) {
+      if (pending.worker !== worker) continue
+      this.#pending.delete(id)
+      pending.reject(
+        new DownpourError('DP_ERR_INTERNAL', `transfer worker failed: ${error.message}`, {
+          retryable: true,
+        }),
+      )
+    }
+  }
+
+  #call<T>(worker: PoolWorker, message: ToWorker & { id: number }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      worker.load++
+      this.#pending.set(message.id, { resolve: resolve as (v: unknown) => void, reject, worker })
+      worker.thread.postMessage(message)
+    })
+  }
+}
+
+/**
+ * Where the worker's code is: next to this file as TypeScript when running from the sources
+ * (Node strips the types), or as `transfer-worker.js` next to the bundle (electron-vite build).
+ */
+function defaultWorkerEntry(): URL {
+  const candidates = [
+    new URL('./transfer-worker.ts', import.meta.url),
+    new URL('./transfer-worker.js', import.meta.url),
+    new URL('../transfer-worker.js', import.meta.url),
+  ]
+  return candidates.find((url) => existsSync(fileURLToPath(url))) ?? candidates[0]!
+}

@@ -1,0 +1,121 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Dispatcher } from 'undici'
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { SharedStats } from '../stats/shared-stats.ts'
+import { PartFile } from '../storage/part-file.ts'
+import type { ByteRange } from '../segments/byte-ranges.ts'
+import { classifyNetworkError } from './classify-error.ts'
+import { createDispatcher } from './http-dispatcher.ts'
+import { openRange } from './open-range.ts'
+import { streamBody } from './stream-body.ts'
+import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
+
+/**
+ * A transfer worker: runs extra connections of segmented downloads on its own thread, with its
+ * own undici dispatcher and its own handles on the part files. It decides nothing: the
+ * scheduler hands it a segment, it fills it, accepting each chunk through SharedStats.advance
+ * (so a split made meanwhile on another thread is respected), and counts bytes there too.
+ */
+const init = workerData as WorkerInit
+const stats = new SharedStats(init.stats)
+let dispatcher: Dispatcher = createDispatcher(init.dispatcher)
+const files = new Map<string, Promise<PartFile>>()
+const running = new Map<number, AbortController>()
+const port = parentPort!
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'fetch':
+      void reply(message.id, () => fetchSegment(message.id, message.task))
+      break
+    case 'abort':
+      running.get(message.id)?.abort(new DownpourError(ERROR_CODES.cancelled, 'stopped'))
+      break
+    case 'flush':
+      void reply(message.id, async () => {
+        const part = await files.get(message.partPath)
+        if (!part) return []
+        return [...(message.durable ? await part.sync() : (await part.flush(), part.written))]
+      })
+      break
+    case 'close-file':
+      void reply(message.id, async () => {
+        const opened = files.get(message.partPath)
+        files.delete(message.partPath)
+        const part = await opened
+        if (!part) return []
+        const durable = await part.sync()
+        await part.close()
+        return [...durable]
+      })
+      break
+    case 'dispatcher': {
+      const old = dispatcher
+      dispatcher = createDispatcher(message.options)
+      void old.close().catch(() => {})
+      break
+    }
+  }
+})
+
+async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-ranges'> {
+  const controller = new AbortController()
+  running.set(id, controller)
+  try {
+    const response = await openRange(dispatcher, task.request, controller.signal)
+    if (response === 'no-ranges') return 'no-ranges'
+    const part = await fileFor(task.partPath)
+    await streamBody(response, {
+      part,
+      offset: task.request.range.start,
+      end: null,
+      claim: (bytes) => stats.advance(task.segment, bytes),
+      responseEnd: task.request.range.end,
+      signal: controller.signal,
+      timeoutMs: task.timeoutMs,
+      lowestSpeed: task.lowestSpeed,
+      onBytes: (bytes) => stats.addBytes(task.download, bytes),
+      throttle: (bytes) => {
+        const wait = stats.take(task.download, bytes)
+        return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
+      },
+    })
+    return 'done'
+  } finally {
+    running.delete(id)
+  }
+}
+
+function fileFor(path: string): Promise<PartFile> {
+  let file = files.get(path)
+  if (!file) {
+    file = PartFile.open(path, 'resume')
+    files.set(path, file)
+    file.catch(() => files.delete(path))
+  }
+  return file
+}
+
+async function reply(
+  id: number,
+  work: () => Promise<'done' | 'no-ranges' | ByteRange[]>,
+): Promise<void> {
+  let message: FromWorker
+  try {
+    message = { type: 'reply', id, ok: true, value: await work() }
+  } catch (caught) {
+    const error = classifyNetworkError(caught)
+    message = {
+      type: 'reply',
+      id,
+      ok: false,
+      error: {
+        code: error.code,
+        message: error.message,
+        retryable: error.retryable,
+        retryAfterMs: error.retryAfterMs,
+      },
+    }
+  }
+  port.postMessage(message)
+}
