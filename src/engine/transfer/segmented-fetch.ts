@@ -98,7 +98,7 @@ export class SegmentedFetch {
       false,
     )
     // Worker threads take a moment to start: have them ready by the first ramp-up.
-    if (this.#segmentable) this.#o.shared.pool?.warm()
+    if (this.#segmentable && this.#o.maxConnections() > 1) this.#o.shared.pool?.warm()
     const ramp = setInterval(() => this.#rampUp(signal), RAMP_INTERVAL_MS)
     try {
       while (this.#loops.size > 0) await Promise.race(this.#loops)

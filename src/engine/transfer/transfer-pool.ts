@@ -49,9 +49,13 @@ export class TransferPool {
     )
   }
 
-  /** Starts the worker threads ahead of need (a segmented download is about to ramp up). */
+  /**
+   * Starts a worker thread ahead of need (a segmented download is about to ramp up), so the
+   * first extra connection does not wait for a thread to boot. More start only when used: each
+   * costs memory (its own V8 heap and undici).
+   */
   warm(): void {
-    while (!this.#closed && this.#workers.length < this.size) this.#spawn()
+    if (!this.#closed && this.#workers.length === 0) this.#spawn()
   }
 
   /** Ranges of `partPath` the workers have written (flushed; fsynced with `durable`). */
