@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { readFile, access } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createEngine, type Engine } from '../engine/engine.ts'
@@ -10,6 +10,7 @@ import { parseDownloadUrl } from '../shared/protocol/url.ts'
 import { parseHeader, parseInputFile } from './input-file.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT } from './exit-codes.ts'
+import { fileExists } from '../engine/storage/file-exists.ts'
 
 export type GetOptions = {
   inputFile?: string
@@ -119,7 +120,7 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
     if (rejection.error.code === ERROR_CODES.duplicate && existing) {
       // The same command ran before: continue that download instead of starting over.
       mine.add(existing.id)
-      if (existing.state === 'completed' && (await exists(join(existing.dir, existing.name)))) {
+      if (existing.state === 'completed' && (await fileExists(join(existing.dir, existing.name)))) {
         finished.set(existing.id, existing)
         if (!options.quiet && !options.json)
           process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
@@ -248,13 +249,4 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -174,6 +174,20 @@ describe('persistence', () => {
     expect(states).toEqual({ [done]: 'completed', [paused]: 'paused' })
   })
 
+  it('restores saved settings, but settings given at start win', async () => {
+    const first = await engineFor()
+    await first.updateSettings({ maxConcurrentDownloads: 2, lowestSpeedLimit: 1234 })
+    await first.close()
+    const restored = await startEngine({
+      downloads: dirs.downloads,
+      state: dirs.state,
+      settings: { maxConcurrentDownloads: 7 },
+    })
+    engines.push(restored)
+    const { settings } = await restored.snapshot()
+    expect(settings).toMatchObject({ maxConcurrentDownloads: 7, lowestSpeedLimit: 1234 })
+  })
+
   it('sets a corrupt queue file aside, reports it, and starts empty', async () => {
     await mkdir(dirs.state, { recursive: true })
     await writeFile(join(dirs.state, 'queue.json'), '{"version":1,"downloads":[{"id":')

@@ -53,6 +53,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const scheduler = new Scheduler({
     stateDir: options.stateDir,
     settings: defaultSettings(options.settings),
+    overrides: options.settings ?? {},
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
   })

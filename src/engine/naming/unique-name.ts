@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PART_SUFFIX, CONTROL_SUFFIX } from '../storage/control-file.ts'
+import { fileExists } from '../storage/file-exists.ts'
 
 /**
  * `name`, or `name (1)`, `name (2)`, … — the first that is free in `dir`: no file of that name,
@@ -16,10 +16,10 @@ export async function pickUniqueName(
   for (let n = 0; n < 10_000; n++) {
     const candidate = withCounter(name, n)
     if (reserved.has(join(dir, candidate))) continue
-    if (await exists(join(dir, candidate))) continue
+    if (await fileExists(join(dir, candidate))) continue
     const partTaken =
-      (await exists(join(dir, candidate + PART_SUFFIX))) ||
-      (await exists(join(dir, candidate + PART_SUFFIX + CONTROL_SUFFIX)))
+      (await fileExists(join(dir, candidate + PART_SUFFIX))) ||
+      (await fileExists(join(dir, candidate + PART_SUFFIX + CONTROL_SUFFIX)))
     if (partTaken && !(await canAdopt(candidate))) continue
     return candidate
   }
@@ -33,15 +33,6 @@ export function withCounter(name: string, n: number): string {
   const stem = match?.[1] ?? name
   const ext = match?.[2] ?? ''
   return `${stem} (${n})${ext}`
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /**
@@ -64,7 +55,7 @@ export async function claimUniqueName(
     if (reserved.has(full)) continue
     reserved.add(full)
     try {
-      if (!(await exists(full))) {
+      if (!(await fileExists(full))) {
         if ((await createPart(candidate)) === 'created') return { name: candidate, adopted: false }
         if (await canAdopt(candidate)) return { name: candidate, adopted: true }
       }

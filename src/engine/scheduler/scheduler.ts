@@ -22,6 +22,8 @@ export type SchedulerOptions = {
   /** Folder for the queue file. Null = keep nothing on disk (tests, one-shot tools). */
   stateDir: string | null
   settings: Settings
+  /** Settings the host sets explicitly this time: they win over the persisted ones. */
+  overrides: Partial<Settings>
   heartbeatMs: number
   /** Worker threads for extra connections (started only when needed). */
   transferThreads: number
@@ -35,6 +37,7 @@ export type SchedulerOptions = {
 export class Scheduler implements EngineApi {
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
+  #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
   #transfers = new Map<string, DownloadTransfer>()
@@ -53,6 +56,7 @@ export class Scheduler implements EngineApi {
 
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings
+    this.#overrides = { defaultDir: options.settings.defaultDir, ...options.overrides }
     this.#dispatcher = createDispatcher(this.#settings)
     const stats = new SharedStats()
     stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
@@ -95,12 +99,13 @@ export class Scheduler implements EngineApi {
     }
     if (loaded?.kind === 'loaded') {
       const patch = v.safeParse(settingsPatchSchema, loaded.queue.settings)
-      if (patch.success)
-        this.#settings = {
-          ...this.#settings,
-          ...patch.output,
-          defaultDir: this.#settings.defaultDir,
-        }
+      // Saved settings come back, but what the host asked for now wins (CLI flags, say).
+      if (patch.success) {
+        this.#settings = { ...this.#settings, ...patch.output, ...this.#overrides }
+        this.#dispatcher = createDispatcher(this.#settings)
+        this.#shared.pool.updateDispatcher(this.#settings)
+        this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
+      }
       for (const record of loaded.queue.downloads) {
         if (ACTIVE_STATES.has(record.state) || record.state === 'retrying') record.state = 'queued'
         record.nextRetryAt = null
@@ -313,7 +318,6 @@ export class Scheduler implements EngineApi {
       log: (level, message, error) =>
         this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
       changed: () => this.#changed(record),
-      onBytes: () => {},
       shared: this.#shared,
       downloadSlot,
       acquireSlot: (h) => {

@@ -7,7 +7,7 @@ import {
   subtractRange,
   type ByteRange,
 } from './byte-ranges.ts'
-import { pickWork, splitEvenly, type ActiveSegment } from './segment-planner.ts'
+import { pickWork, type ActiveSegment } from './segment-planner.ts'
 
 describe('pickWork', () => {
   it('prefers an unassigned gap, from its start', () => {
@@ -124,28 +124,6 @@ describe('planner simulation (property)', () => {
         },
       ),
       { numRuns: 150 },
-    )
-  })
-})
-
-describe('splitEvenly', () => {
-  it('splits into near-equal parts that tile the range, none below the minimum', () => {
-    fc.assert(
-      fc.property(
-        fc.nat({ max: 1e9 }),
-        fc.integer({ min: 1, max: 1e9 }),
-        fc.integer({ min: 1, max: 32 }),
-        fc.integer({ min: 1, max: 1e8 }),
-        (start, length, count, minSplit) => {
-          const parts = splitEvenly({ start, end: start + length }, count, minSplit)
-          expect(parts.length).toBeLessThanOrEqual(count)
-          expect(parts[0]?.start).toBe(start)
-          expect(parts.at(-1)?.end).toBe(start + length)
-          for (let i = 1; i < parts.length; i++) expect(parts[i]!.start).toBe(parts[i - 1]!.end)
-          if (parts.length > 1)
-            for (const p of parts) expect(p.end - p.start).toBeGreaterThanOrEqual(minSplit)
-        },
-      ),
     )
   })
 })

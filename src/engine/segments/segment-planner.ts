@@ -65,19 +65,3 @@ export function cutPoint(pos: number, end: number, minSplit: number, keepFractio
   const keep = Math.max(minSplit, Math.ceil((end - pos) * keepFraction))
   return Math.min(pos + keep, end - minSplit)
 }
-
-/**
- * Splits one range into `count` near-equal parts, none below `minSplit` (fewer parts if needed).
- * Used to seed the gaps when several connections open at once.
- */
-export function splitEvenly(range: ByteRange, count: number, minSplit: number): ByteRange[] {
-  const length = range.end - range.start
-  const parts = Math.max(1, Math.min(count, Math.floor(length / Math.max(1, minSplit))))
-  const out: ByteRange[] = []
-  for (let i = 0; i < parts; i++) {
-    const start = range.start + Math.floor((length * i) / parts)
-    const end = range.start + Math.floor((length * (i + 1)) / parts)
-    if (end > start) out.push({ start, end })
-  }
-  return out
-}

@@ -1,4 +1,4 @@
-import { access, rename, rm } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -39,6 +39,7 @@ import { streamBody } from './stream-body.ts'
 import { SegmentedFetch } from './segmented-fetch.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
+import { fileExists } from '../storage/file-exists.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
@@ -53,8 +54,6 @@ export type TransferContext = {
   log(level: LogLevel, message: string, error?: DownpourError): void
   /** The record's persisted fields changed (state, name, size, validators…). */
   changed(): void
-  /** Bytes arrived (for speed figures and limits). */
-  onBytes(bytes: number): void
   /** Shared statistics, segment slots and the transfer worker pool of the engine. */
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
   /** This download's slot in the shared statistics (bytes, connections, its token bucket). */
@@ -214,7 +213,7 @@ export class DownloadTransfer {
     this.#ctx.reservedPaths.add(this.finalPath)
     const { data, problem } = await readControlFile(controlPathFor(this.partPath))
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
-    const usable = data && data.url === rec.url && (await exists(this.partPath))
+    const usable = data && data.url === rec.url && (await fileExists(this.partPath))
     if (usable && data.durable.length > 0) {
       this.#part = await PartFile.open(this.partPath, 'resume')
       this.#part.markWritten(data.durable)
@@ -539,7 +538,7 @@ export class DownloadTransfer {
       }
     }
     const partPath = this.partPath
-    if (await exists(this.finalPath)) {
+    if (await fileExists(this.finalPath)) {
       // Something outside the engine created a file of that name meanwhile: never overwrite it.
       this.#ctx.reservedPaths.delete(this.finalPath)
       rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
@@ -631,15 +630,6 @@ export class DownloadTransfer {
       }
       this.#retryWake = done
     })
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
   }
 }
 
