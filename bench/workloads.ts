@@ -248,6 +248,11 @@ async function w3(ctx: WorkloadContext): Promise<Workload> {
       },
       { name: 'aria2c (defaults)', tool: 'aria2c', argv: (p) => [...A(p), '-o', p.name, p.url] },
       { name: 'downpour', tool: 'downpour', argv: (p) => downpour(p, {}) },
+      {
+        name: 'downpour -x16',
+        tool: 'downpour',
+        argv: (p) => downpour(p, { extra: ['-x', '16'] }),
+      },
     ],
   }
 }
@@ -273,6 +278,11 @@ async function w4(ctx: WorkloadContext): Promise<Workload> {
         argv: (p) => [...A(p), '-o', p.name, '-x8', '-k1M', p.url],
       },
       { name: 'downpour', tool: 'downpour', argv: (p) => downpour(p, {}) },
+      {
+        name: 'downpour -x16',
+        tool: 'downpour',
+        argv: (p) => downpour(p, { extra: ['-x', '16'] }),
+      },
     ],
   }
 }

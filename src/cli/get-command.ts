@@ -59,8 +59,13 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   const settings: Partial<Settings> = {
     defaultDir: dir,
     maxConcurrentDownloads: options.maxConcurrentDownloads,
-    // `-j 16` means 16 at once even when every URL is on one host (as in aria2).
-    maxConnectionsPerHost: Math.max(8, options.maxConcurrentDownloads),
+    // `-j 16` means 16 at once even when every URL is on one host, and `-x 16` means 16
+    // connections (as in aria2): the per-host cap grows to what was asked for.
+    maxConnectionsPerHost: Math.max(
+      8,
+      options.maxConcurrentDownloads,
+      options.maxConnectionsPerDownload ?? 0,
+    ),
     maxTries: options.maxTries,
     retryWaitMs: Math.round(options.retryWait * 1000),
     timeoutMs: Math.max(100, Math.round(options.timeout * 1000)),

@@ -295,7 +295,8 @@ export class DownloadTransfer {
       part,
       gaps: subtractRange(missing, firstRange),
       first: { response, range: firstRange, responseEnd },
-      segmentable: rec.resumable === true,
+      // Too little left to split: stay on one connection (no worker thread, no ramp-up).
+      segmentable: rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize,
       request: {
         url: rec.url,
         headers: this.#requestHeaders(),
