@@ -24,7 +24,9 @@ export function sanitizeFileName(input: string, fallback = FALLBACK_FILE_NAME): 
   if (name === '' || /^_+$/.test(name)) return fallback
   if (isReservedDeviceName(name)) name = `_${name}`
   name = truncateUtf8Name(name, MAX_NAME_BYTES - RESERVED_SUFFIX_BYTES)
-  // Truncating can expose a device name ("con   …x.txt" → "con.txt"); such a result is short.
+  // Truncating can leave nothing but underscores (sanitize again would give the fallback: keep
+  // the function idempotent) or expose a device name ("con   …x.txt" → "con.txt").
+  if (/^_+$/.test(name)) return fallback
   return isReservedDeviceName(name) ? `_${name}` : name
 }
 
