@@ -83,6 +83,24 @@ describe('segmented downloads', () => {
   }, 30_000)
 })
 
+describe('verification off the scheduler thread', () => {
+  it('checks the sha-256 of a segmented download on a worker, showing progress while verifying', async () => {
+    const body = makeBody(12 * MiB, 67)
+    server.file('/sum.bin', body, { rateLimit: 8 * MiB })
+    const { createHash } = await import('node:crypto')
+    const hex = createHash('sha256').update(body).digest('hex')
+    const id = await addOne(engine, {
+      url: server.url('/sum.bin'),
+      checksum: { algorithm: 'sha-256', hex },
+    })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 30_000)
+    expect(done).toMatchObject({ state: 'completed', done: body.length })
+    expect(
+      engine.changes.some((c) => c.download.id === id && c.download.state === 'verifying'),
+    ).toBe(true)
+  }, 30_000)
+})
+
 describe('bandwidth limits', () => {
   /** Bytes/s between the first heartbeat at or after 1 s and the last one before completion. */
   function measure(id: string): Promise<number> {

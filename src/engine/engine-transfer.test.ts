@@ -67,6 +67,22 @@ describe('a plain download', () => {
     expect(engine.logs.map((l) => l.message).join('\n')).toMatch(/cannot resume/)
   })
 
+  it('sends custom headers and the user agent, per download and engine-wide', async () => {
+    await engine.updateSettings({ userAgent: 'TestAgent/1.0', headers: { 'X-Engine': 'all' } })
+    server.file('/h.bin', makeBody(10))
+    const id = await addOne(engine, {
+      url: server.url('/h.bin'),
+      headers: { Cookie: 'session=abc', Referer: 'https://example.org/' },
+    })
+    expect((await engine.waitFor(id, ['completed', 'failed'])).state).toBe('completed')
+    expect(server.requests('/h.bin')[0]?.headers).toMatchObject({
+      'user-agent': 'TestAgent/1.0',
+      'x-engine': 'all',
+      cookie: 'session=abc',
+      referer: 'https://example.org/',
+    })
+  })
+
   it('sends Basic auth from the URL userinfo but never shows the password', async () => {
     server.file('/private.bin', makeBody(1000))
     const url = server.url('/private.bin').replace('http://', 'http://alice:s3cret@')

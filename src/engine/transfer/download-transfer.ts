@@ -291,12 +291,16 @@ export class DownloadTransfer {
     const firstRange = { start: offset, end: firstEnd }
     const settings = this.#ctx.settings
     const host = new URL(rec.url).host
+    const segmentable = rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize
+    // Give the file its full length up front (sparse: Node has no fallocate), so writes at any
+    // offset land inside it and a short disk shows up as an error now rather than at the end.
+    if (segmentable && offset === 0 && missing.length === 1) await part.truncate(size)
     const fetch = new SegmentedFetch({
       part,
       gaps: subtractRange(missing, firstRange),
       first: { response, range: firstRange, responseEnd },
       // Too little left to split: stay on one connection (no worker thread, no ramp-up).
-      segmentable: rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize,
+      segmentable,
       request: {
         url: rec.url,
         headers: this.#requestHeaders(),
@@ -526,9 +530,12 @@ export class DownloadTransfer {
     if (rec.size === null) rec.size = this.done
     if (rec.checksum) {
       this.#setState('verifying')
-      const actual = await hashFile(this.partPath, rec.checksum.algorithm, {
-        signal: this.#abort.signal,
-      })
+      // Progress of the check shows as bytes verified so far (the counter restarts from 0).
+      this.#setDone(0)
+      const pool = this.#ctx.shared.pool
+      const actual = pool
+        ? await pool.hash(this.partPath, rec.checksum.algorithm, this.#ctx.downloadSlot)
+        : await hashFile(this.partPath, rec.checksum.algorithm, { signal: this.#abort.signal })
       if (actual !== rec.checksum.hex.toLowerCase()) {
         await removeControlFile(controlPathFor(this.partPath))
         this.#controlWritten = false

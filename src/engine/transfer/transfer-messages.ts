@@ -1,6 +1,7 @@
 import type { ByteRange } from '../segments/byte-ranges.ts'
 import type { DispatcherOptions } from './http-dispatcher.ts'
 import type { RangeRequest } from './open-range.ts'
+import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 
 /** Messages between the scheduler thread (TransferPool) and transfer workers. */
 
@@ -22,6 +23,10 @@ export type ToWorker =
   /** Flush, fsync and close a part file; reply with its written ranges. */
   | { type: 'close-file'; id: number; partPath: string }
   | { type: 'dispatcher'; options: DispatcherOptions }
+  /** Hash a finished file off the scheduler thread; progress goes to the download's counter. */
+  | { type: 'hash'; id: number; path: string; algorithm: ChecksumAlgorithm; download: number }
+
+export type WorkerResult = 'done' | 'no-ranges' | ByteRange[] | { hex: string }
 
 export type WorkerError = {
   code: string
@@ -31,7 +36,7 @@ export type WorkerError = {
 }
 
 export type FromWorker =
-  | { type: 'reply'; id: number; ok: true; value: 'done' | 'no-ranges' | ByteRange[] }
+  | { type: 'reply'; id: number; ok: true; value: WorkerResult }
   | { type: 'reply'; id: number; ok: false; error: WorkerError }
 
 export type WorkerInit = { stats: SharedArrayBuffer; dispatcher: DispatcherOptions }

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads'
 import { DownpourError, type ErrorCode } from '../../shared/protocol/errors.ts'
 import { normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
 import type { SharedStats } from '../stats/shared-stats.ts'
+import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 import type { DispatcherOptions } from './http-dispatcher.ts'
 import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
 
@@ -79,6 +80,22 @@ export class TransferPool {
       }),
     )
     return normalizeRanges(parts.flat())
+  }
+
+  /**
+   * Hashes a file on a worker thread (a multi-GiB SHA-256 must not stall the scheduler's
+   * heartbeat). Progress is counted into the download's slot of the shared statistics.
+   */
+  async hash(path: string, algorithm: ChecksumAlgorithm, download: number): Promise<string> {
+    const worker = this.#pick()
+    const result = await this.#call<{ hex: string }>(worker, {
+      type: 'hash',
+      id: this.#nextId++,
+      path,
+      algorithm,
+      download,
+    })
+    return result.hex
   }
 
   updateDispatcher(options: DispatcherOptions): void {

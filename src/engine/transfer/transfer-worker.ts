@@ -3,12 +3,18 @@ import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
 import { PartFile } from '../storage/part-file.ts'
-import type { ByteRange } from '../segments/byte-ranges.ts'
 import { classifyNetworkError } from './classify-error.ts'
 import { createDispatcher } from './http-dispatcher.ts'
 import { openRange } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
-import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
+import type {
+  FetchTask,
+  FromWorker,
+  ToWorker,
+  WorkerInit,
+  WorkerResult,
+} from './transfer-messages.ts'
+import { hashFile } from '../checksum/hash-file.ts'
 
 /**
  * A transfer worker: runs extra connections of segmented downloads on its own thread, with its
@@ -47,6 +53,19 @@ port.on('message', (message: ToWorker) => {
         const durable = await part.sync()
         await part.close()
         return [...durable]
+      })
+      break
+    case 'hash':
+      void reply(message.id, async () => {
+        // Verification progress counts up the download's byte counter from 0 (see the pool).
+        let last = 0
+        const hex = await hashFile(message.path, message.algorithm, {
+          onProgress: (bytes) => {
+            stats.addBytes(message.download, bytes - last)
+            last = bytes
+          },
+        })
+        return { hex }
       })
       break
     case 'dispatcher': {
@@ -96,10 +115,7 @@ function fileFor(path: string): Promise<PartFile> {
   return file
 }
 
-async function reply(
-  id: number,
-  work: () => Promise<'done' | 'no-ranges' | ByteRange[]>,
-): Promise<void> {
+async function reply(id: number, work: () => Promise<WorkerResult>): Promise<void> {
   let message: FromWorker
   try {
     message = { type: 'reply', id, ok: true, value: await work() }
