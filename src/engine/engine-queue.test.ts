@@ -126,6 +126,23 @@ describe('the queue', () => {
     expect(resumed[0]?.headers['if-range']).toBeTruthy()
   })
 
+  it('pauses at once while waiting an hour to retry (Retry-After: 3600)', async () => {
+    const engine = await engineFor()
+    server.file('/later.bin', makeBody(100), {
+      fault: () => ({ kind: 'status', status: 503, headers: { 'retry-after': '3600' } }),
+    })
+    const id = await addOne(engine, { url: server.url('/later.bin') })
+    const waiting = await engine.waitFor(id, ['retrying'])
+    expect(waiting.nextRetryAt! - Date.now()).toBeGreaterThan(3_500_000)
+    const started = Date.now()
+    await engine.pause({ ids: [id] })
+    expect(Date.now() - started).toBeLessThan(1000)
+    expect((await engine.snapshot()).downloads[0]).toMatchObject({
+      state: 'paused',
+      nextRetryAt: null,
+    })
+  })
+
   it('remove with deleteFiles deletes partial data but never a completed file', async () => {
     const engine = await engineFor()
     server.file('/keep.bin', makeBody(100))

@@ -346,6 +346,8 @@ export class Scheduler implements EngineApi {
     const transfer = this.#transfers.get(record.id)
     if (transfer) await transfer.stop()
     record.nextRetryAt = null
+    // A download that completed while being stopped stays completed (pausing it means nothing).
+    if (state === 'paused' && record.state === 'completed') return
     this.#setState(record, state)
   }
 

@@ -65,6 +65,11 @@ export class SharedStats {
     Atomics.add(this.#counters, GLOBAL_COUNTERS + dl, n)
   }
 
+  /** Counts into one download only (checksum progress is not network traffic). */
+  addToDownload(dl: number, bytes: number): void {
+    Atomics.add(this.#counters, GLOBAL_COUNTERS + dl, BigInt(bytes))
+  }
+
   downloadBytes(dl: number): number {
     return Number(Atomics.load(this.#counters, GLOBAL_COUNTERS + dl))
   }

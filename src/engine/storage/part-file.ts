@@ -110,6 +110,11 @@ export class PartFile {
     return this.#written
   }
 
+  /** Forgets what was written (the bytes proved wrong): everything is missing again. */
+  forgetWritten(): void {
+    this.#written = []
+  }
+
   /** Declares ranges already on disk from an earlier run. */
   markWritten(ranges: readonly ByteRange[]): void {
     for (const r of ranges) this.#written = addRange(this.#written, r)

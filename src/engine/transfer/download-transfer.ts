@@ -80,7 +80,8 @@ export class DownloadTransfer {
   #checkpointTimer: NodeJS.Timeout | null = null
   #checkpointing: Promise<void> | null = null
   #running: Promise<TransferOutcome> | null = null
-  #retryWake: (() => void) | null = null
+  /** Bumped when the part file starts over: a checkpoint begun before must not record it. */
+  #generation = 0
   /** Open HTTP exchanges (for the UI's connection count). */
   connections = 0
 
@@ -129,7 +130,6 @@ export class DownloadTransfer {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort(new DownpourError(ERROR_CODES.cancelled, 'stopped'))
     }
-    this.#retryWake?.()
     await this.#running?.catch(() => {})
   }
 
@@ -213,7 +213,7 @@ export class DownloadTransfer {
     this.#ctx.reservedPaths.add(this.finalPath)
     const { data, problem } = await readControlFile(controlPathFor(this.partPath))
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
-    const usable = data && data.url === rec.url && (await fileExists(this.partPath))
+    const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
     if (usable && data.durable.length > 0) {
       this.#part = await PartFile.open(this.partPath, 'resume')
       this.#part.markWritten(data.durable)
@@ -254,10 +254,16 @@ export class DownloadTransfer {
         signal: this.#abort.signal,
       })
       this.#startCheckpoints()
-      const offset = await this.#acceptResponse(response, url, first ? first.start : null)
-      if (offset === 'complete') return
-      if (rec.size === null) await this.#streamUnknownLength(response)
-      else await this.#fetchSegments(response, offset, rec.size)
+      try {
+        const offset = await this.#acceptResponse(response, url, first ? first.start : null)
+        if (offset === 'complete') return
+        if (rec.size === null) await this.#streamUnknownLength(response)
+        else await this.#fetchSegments(response, offset, rec.size)
+      } catch (error) {
+        // Never leave a paused socket behind (e.g. the folder could not be created).
+        response.abort(error instanceof Error ? error : new Error(String(error)))
+        throw error
+      }
     } finally {
       this.connections = 0
     }
@@ -491,7 +497,7 @@ export class DownloadTransfer {
         // A `.part` this same download left behind (state lost in a crash) may be taken over.
         const part = join(rec.dir, candidate + PART_SUFFIX)
         const { data } = await readControlFile(controlPathFor(part))
-        return data?.url === rec.url
+        return data?.url === redactUrl(rec.url)
       },
     )
     rec.name = claimed.name
@@ -501,6 +507,8 @@ export class DownloadTransfer {
 
   async #restartFromZero(): Promise<void> {
     const rec = this.record
+    this.#generation++
+    await this.#checkpointing
     await this.#ctx.shared.pool?.closeFile(this.partPath)
     this.#setDone(0)
     rec.size = null
@@ -519,32 +527,39 @@ export class DownloadTransfer {
     const rec = this.record
     this.#stopCheckpoints()
     await this.#checkpointing
-    const part = this.#part ?? (await PartFile.open(this.partPath, 'fresh'))
-    this.#part = null
+    // The part stays open (and owned) until the rename: if anything below fails or the user
+    // pauses, the run's cleanup checkpoints it and the next attempt finds every byte in place.
+    this.#part ??= await PartFile.open(this.partPath, 'resume')
+    const part = this.#part
     // Worker threads let go of the file first (their bytes durable if this one gets fsynced).
-    await this.#ctx.shared.pool?.closeFile(part.path)
+    const pool = this.#ctx.shared.pool
+    if (pool) part.markWritten(await pool.closeFile(part.path))
     // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
     if (this.#controlWritten) await part.sync()
     else await part.flush()
-    await part.close()
     if (rec.size === null) rec.size = this.done
     if (rec.checksum) {
       this.#setState('verifying')
-      // Progress of the check shows as bytes verified so far (the counter restarts from 0).
-      this.#setDone(0)
-      const pool = this.#ctx.shared.pool
       const actual = pool
-        ? await pool.hash(this.partPath, rec.checksum.algorithm, this.#ctx.downloadSlot)
+        ? await pool.hash(
+            this.partPath,
+            rec.checksum.algorithm,
+            this.#ctx.downloadSlot,
+            this.#abort.signal,
+          )
         : await hashFile(this.partPath, rec.checksum.algorithm, { signal: this.#abort.signal })
       if (actual !== rec.checksum.hex.toLowerCase()) {
+        // These bytes are wrong: a retry must fetch them again, not trust them.
         await removeControlFile(controlPathFor(this.partPath))
         this.#controlWritten = false
+        part.forgetWritten()
         throw new DownpourError(
           ERROR_CODES.checksumMismatch,
           `${rec.checksum.algorithm} mismatch: expected ${rec.checksum.hex.toLowerCase()}, got ${actual}`,
         )
       }
     }
+    if (this.stopped) throw this.#abort.signal.reason
     const partPath = this.partPath
     if (await fileExists(this.finalPath)) {
       // Something outside the engine created a file of that name meanwhile: never overwrite it.
@@ -552,6 +567,8 @@ export class DownloadTransfer {
       rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
       this.#ctx.reservedPaths.add(this.finalPath)
     }
+    await part.close()
+    this.#part = null
     await rename(partPath, this.finalPath)
     if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
     if (this.#controlWritten) await syncDirectory(rec.dir)
@@ -597,11 +614,13 @@ export class DownloadTransfer {
     // Worker threads' writes first (flushed to the OS), then one fdatasync covers the inode.
     const pool = this.#ctx.shared.pool
     if (pool) part.markWritten(await pool.flush(part.path, false))
+    const generation = this.#generation
     const durable: ByteRange[] = await part.sync()
+    if (generation !== this.#generation || part !== this.#part) return
     if (durable.length === 0 && !this.#controlWritten) return
     await writeControlFile(controlPathFor(this.partPath), {
       version: 1,
-      url: rec.url,
+      url: redactUrl(rec.url),
       size: rec.size,
       etag: rec.etag,
       lastModified: rec.lastModified,
@@ -629,14 +648,18 @@ export class DownloadTransfer {
     this.#ctx.changed()
   }
 
+  /** Waits for the next try; a pause, removal or shutdown ends the wait at once. */
   #sleep(ms: number): Promise<void> {
+    const signal = this.#abort.signal
+    if (signal.aborted) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms)
+      signal.addEventListener('abort', done, { once: true })
       function done(): void {
         clearTimeout(timer)
+        signal.removeEventListener('abort', done)
         resolve()
       }
-      this.#retryWake = done
     })
   }
 }

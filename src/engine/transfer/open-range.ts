@@ -4,7 +4,7 @@ import { redactUrl } from '../../shared/protocol/url.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import type { OpenResponse } from './open-response.ts'
 import { errorForStatus } from './classify-error.ts'
-import { header, parseContentRange } from './response-headers.ts'
+import { header, parseContentRange, strongEtag } from './response-headers.ts'
 
 export type RangeRequest = {
   /** The download's URL as added (userinfo included: it becomes Basic auth, origin-bound). */
@@ -22,6 +22,13 @@ export type RangeRequest = {
  * resume's If-Range tells which) is dropped without reading a file's worth of body and reported
  * as 'no-ranges'; error statuses throw. Runs on the scheduler thread and in transfer workers.
  */
+/** Whether a 206 is of the version we hold (for servers or proxies that ignore If-Range). */
+function sameVersion(response: OpenResponse, validator: string | null): boolean {
+  if (!validator) return true
+  if (validator.startsWith('"')) return strongEtag(header(response.headers, 'etag')) === validator
+  return header(response.headers, 'last-modified') === validator
+}
+
 export async function openRange(
   dispatcher: Dispatcher,
   request: RangeRequest,
@@ -39,14 +46,12 @@ export async function openRange(
   })
   if (response.status === 206) {
     const got = parseContentRange(header(response.headers, 'content-range'))
-    if (
-      got &&
+    const exact =
+      got !== null &&
       got.start === request.range.start &&
       got.end >= request.range.end &&
       got.total === request.size
-    ) {
-      return response
-    }
+    if (exact && sameVersion(response, request.validator)) return response
   }
   if (response.status >= 200 && response.status < 300) {
     response.abort(new Error('unwanted response'))

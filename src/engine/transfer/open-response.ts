@@ -104,6 +104,7 @@ export function openResponse(
             if (!settled) ctrl.resume()
           },
           abort(error) {
+            if (settled) return
             ctrl.abort(error)
             settle({ error })
           },

@@ -86,16 +86,28 @@ export class TransferPool {
    * Hashes a file on a worker thread (a multi-GiB SHA-256 must not stall the scheduler's
    * heartbeat). Progress is counted into the download's slot of the shared statistics.
    */
-  async hash(path: string, algorithm: ChecksumAlgorithm, download: number): Promise<string> {
+  async hash(
+    path: string,
+    algorithm: ChecksumAlgorithm,
+    download: number,
+    signal: AbortSignal,
+  ): Promise<string> {
     const worker = this.#pick()
-    const result = await this.#call<{ hex: string }>(worker, {
-      type: 'hash',
-      id: this.#nextId++,
-      path,
-      algorithm,
-      download,
-    })
-    return result.hex
+    const id = this.#nextId++
+    const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const result = await this.#call<{ hex: string }>(worker, {
+        type: 'hash',
+        id,
+        path,
+        algorithm,
+        download,
+      })
+      return result.hex
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
   }
 
   updateDispatcher(options: DispatcherOptions): void {

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
-import { PartFile } from '../storage/part-file.ts'
+import { diskError, PartFile } from '../storage/part-file.ts'
 import { classifyNetworkError } from './classify-error.ts'
 import { createDispatcher } from './http-dispatcher.ts'
 import { openRange } from './open-range.ts'
@@ -58,14 +58,25 @@ port.on('message', (message: ToWorker) => {
     case 'hash':
       void reply(message.id, async () => {
         // Verification progress counts up the download's byte counter from 0 (see the pool).
+        const controller = new AbortController()
+        running.set(message.id, controller)
+        stats.setDownloadBytes(message.download, 0)
         let last = 0
-        const hex = await hashFile(message.path, message.algorithm, {
-          onProgress: (bytes) => {
-            stats.addBytes(message.download, bytes - last)
-            last = bytes
-          },
-        })
-        return { hex }
+        try {
+          const hex = await hashFile(message.path, message.algorithm, {
+            signal: controller.signal,
+            onProgress: (bytes) => {
+              stats.addToDownload(message.download, bytes - last)
+              last = bytes
+            },
+          })
+          return { hex }
+        } catch (error) {
+          if (controller.signal.aborted) throw controller.signal.reason
+          throw diskError(error, `cannot verify ${message.path}`)
+        } finally {
+          running.delete(message.id)
+        }
       })
       break
     case 'dispatcher': {
