@@ -325,6 +325,7 @@ export class DownloadTransfer {
       lowestSpeed: settings().lowestSpeedLimit,
       throttle: this.#throttle,
       onConnections: (count) => (this.connections = count),
+      log: (message) => this.#ctx.log('info', message),
       isBackoffSignal: (error) =>
         error instanceof DownpourError &&
         error.code === ERROR_CODES.httpRetryable &&

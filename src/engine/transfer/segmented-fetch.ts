@@ -49,6 +49,8 @@ export type SegmentedFetchOptions = {
   onConnections(count: number): void
   /** A server answered a helper connection with 429/503: fewer connections from now on. */
   isBackoffSignal(error: unknown): boolean
+  /** Tells the download's log why connections ended or splitting stopped. */
+  log(message: string): void
 }
 
 type Exchange = { response: OpenResponse; segment: number; responseEnd: number }
@@ -287,6 +289,11 @@ export class SegmentedFetch {
   }
 
   #noRanges(segment: number): void {
+    if (this.#segmentable) {
+      this.#o.log(
+        'the server answered an extra connection without its range; continuing on the open ones',
+      )
+    }
     this.#segmentable = false
     this.#finishSegment(segment, null)
   }
@@ -316,6 +323,8 @@ export class SegmentedFetch {
   #fail(error: unknown): void {
     if (this.#o.signal.aborted) return
     this.#lastError = error
+    const reason = error instanceof Error ? error.message : String(error)
+    this.#o.log(`a connection ended early (${reason}); its remaining bytes go to the others`)
     this.#stats.countError()
     if (this.#o.isBackoffSignal(error)) {
       // The server asks for fewer connections: halve, and stop growing for this attempt.
