@@ -59,9 +59,11 @@ describe('segmented downloads', () => {
   it('with a per-connection cap, 8 connections finish at least 5x faster than 1', async () => {
     // Both run at once, so they share whatever else the machine is doing: a fair ratio.
     await engine.updateSettings({ maxConnectionsPerHost: 16, minSplitSize: 256 * 1024 })
-    const body = makeBody(40 * MiB, 62)
-    server.file('/capped-1.bin', body, { rateLimit: 4 * MiB })
-    server.file('/capped-8.bin', body, { rateLimit: 4 * MiB })
+    // Long enough (15 s on one connection) that slow start's first half second and the last
+    // pieces weigh little, and slow enough per connection to stay light on a loaded CI machine.
+    const body = makeBody(45 * MiB, 62)
+    server.file('/capped-1.bin', body, { rateLimit: 3 * MiB })
+    server.file('/capped-8.bin', body, { rateLimit: 3 * MiB })
     const [one, eight] = await Promise.all([
       addOne(engine, { url: server.url('/capped-1.bin'), maxConnections: 1 }).then(timed),
       addOne(engine, { url: server.url('/capped-8.bin'), maxConnections: 8 }).then(timed),
