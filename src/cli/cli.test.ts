@@ -112,6 +112,16 @@ describe('downpour get', () => {
     expect(result.code).toBe(1)
   })
 
+  it('a flag left out means its default, not what an earlier run in the folder used', async () => {
+    server.file('/first.bin', makeBody(1000))
+    expect((await run(['-x', '1', server.url('/first.bin')])).code).toBe(0)
+    // Next run, no -x: the default (up to 8 connections) applies again.
+    server.file('/second.bin', makeBody(8 * MiB, 12), { rateLimit: 2 * MiB })
+    expect((await run([server.url('/second.bin')])).code).toBe(0)
+    const connections = new Set(server.requests('/second.bin').map((r) => r.connectionId))
+    expect(connections.size).toBeGreaterThan(1)
+  })
+
   it("reads URLs from stdin with '-i -'", async () => {
     server.file('/stdin.bin', makeBody(1234))
     const result = await run(['-i', '-'], `${server.url('/stdin.bin')}\n`)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createEngine, type Engine } from '../engine/engine.ts'
+import { createEngine, defaultSettings, type Engine } from '../engine/engine.ts'
 import { parseChecksumSpec } from '../engine/checksum/hash-file.ts'
 import type { AddRequest, DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
@@ -56,7 +56,9 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     return EXIT.usage
   }
 
-  const settings: Partial<Settings> = {
+  // Every setting is given, defaults included: the queue file keeps settings between runs,
+  // and a flag left out this time must mean its default, not whatever an earlier run used.
+  const settings: Settings = defaultSettings({
     defaultDir: dir,
     maxConcurrentDownloads: options.maxConcurrentDownloads,
     // `-j 16` means 16 at once even when every URL is on one host, and `-x 16` means 16
@@ -77,7 +79,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
       : {}),
     ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
-  }
+  })
   const engine = await createEngine({
     stateDir: options.stateDir ?? defaultStateDir(dir),
     settings,
