@@ -168,6 +168,7 @@ export class DownloadTransfer {
           }
           rec.error = error.toJSON()
           rec.nextRetryAt = Date.now() + decision.delayMs
+          this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
             `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${this.done} bytes`,
@@ -275,7 +276,6 @@ export class DownloadTransfer {
     const end = await streamBody(response, {
       part: this.#part!,
       offset: 0,
-      end: null,
       signal: this.#abort.signal,
       timeoutMs: this.#ctx.settings().timeoutMs,
       lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
@@ -288,8 +288,6 @@ export class DownloadTransfer {
 
   /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
   async #fetchSegments(response: OpenResponse, offset: number, size: number): Promise<void> {
-    const range = parseContentRange(header(response.headers, 'content-range'))
-    const responseEnd = response.status === 206 && range ? range.end : size
     const rec = this.record
     const part = this.#part!
     const missing = missingRanges(part.written, size)
@@ -304,7 +302,7 @@ export class DownloadTransfer {
     const fetch = new SegmentedFetch({
       part,
       gaps: subtractRange(missing, firstRange),
-      first: { response, range: firstRange, responseEnd },
+      first: { response, range: firstRange },
       // Too little left to split: stay on one connection (no worker thread, no ramp-up).
       segmentable,
       request: {

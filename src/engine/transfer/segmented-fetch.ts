@@ -26,8 +26,8 @@ export type SegmentedFetchOptions = {
   part: PartFile
   /** Bytes nobody holds yet, besides the first response's range. */
   gaps: ByteRange[]
-  /** The response already open (the probe), the range we want from it, and where its body ends. */
-  first: { response: OpenResponse; range: ByteRange; responseEnd: number }
+  /** The response already open (the probe) and the range we want from it. */
+  first: { response: OpenResponse; range: ByteRange }
   /** Whether more connections may be opened (ranges supported, size known). */
   segmentable: boolean
   /** What extra connections ask for (URL, headers, validator, size); the range is theirs. */
@@ -53,7 +53,7 @@ export type SegmentedFetchOptions = {
   log(message: string): void
 }
 
-type Exchange = { response: OpenResponse; segment: number; responseEnd: number }
+type Exchange = { response: OpenResponse; segment: number }
 
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
@@ -94,11 +94,7 @@ export class SegmentedFetch {
     const signal = AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
     this.#lastBytes = this.#stats.downloadBytes(this.#o.downloadSlot)
-    this.#spawn(
-      signal,
-      { response: this.#o.first.response, segment: first, responseEnd: this.#o.first.responseEnd },
-      false,
-    )
+    this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
     // Worker threads take a moment to start: have them ready by the first ramp-up.
     if (this.#segmentable && this.#o.maxConnections() > 1) this.#o.shared.pool?.warm()
     const ramp = setInterval(() => this.#rampUp(signal), RAMP_INTERVAL_MS)
@@ -209,16 +205,14 @@ export class SegmentedFetch {
           return
         }
         if (opened === 'no-ranges') return this.#noRanges(segment)
-        current = { response: opened, segment, responseEnd: end }
+        current = { response: opened, segment }
       }
-      const { response, segment, responseEnd } = current
+      const { response, segment } = current
       try {
         await streamBody(response, {
           part: this.#o.part,
           offset: this.#stats.readSegment(segment).pos,
-          end: null,
           claim: (n) => this.#stats.advance(segment, n),
-          responseEnd,
           signal,
           timeoutMs: this.#o.timeoutMs,
           lowestSpeed: this.#o.lowestSpeed,

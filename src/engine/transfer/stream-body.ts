@@ -7,15 +7,11 @@ export type StreamBodyOptions = {
   part: PartFile
   /** File offset of the body's first byte. */
   offset: number
-  /** Stop at this offset (exclusive); null = read to the end of the body. Re-read per chunk, so a
-   * caller may lower it while the body streams (dynamic splitting hands the tail to another). */
-  end: number | null | (() => number | null)
-  /** Offset right after the response's last byte, when known. Reaching `end` there is the
-   * natural end of the body: the exchange completes and the connection stays reusable. */
-  responseEnd?: number | null
   /**
    * Decides, atomically with splits made by other threads, how many bytes of a chunk still
-   * belong to this connection (SharedStats.advance). Replaces `end` when given.
+   * belong to this connection (SharedStats.advance); fewer than offered ends the exchange.
+   * Without it the whole body is taken (unknown length). A body that ends exactly where its
+   * segment ends completes normally, so the connection stays reusable.
    */
   claim?: (bytes: number) => number
   signal: AbortSignal
@@ -38,7 +34,6 @@ export async function streamBody(
 ): Promise<number> {
   const { part } = options
   const stream = part.stream(options.offset)
-  const endOf = typeof options.end === 'function' ? options.end : () => options.end as number | null
   let windowStart = Date.now()
   let windowBytes = 0
   const slowCheck =
@@ -64,19 +59,11 @@ export async function streamBody(
   try {
     await response.consume((chunk) => {
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
-      if (options.claim) {
-        const accepted = options.claim(chunk.length)
-        if (accepted < chunk.length) {
-          // A split gave the rest of this range to another connection.
-          chunk = chunk.subarray(0, accepted)
-          verdict = 'stop'
-        }
-      } else {
-        const end = endOf()
-        if (end !== null && stream.position + chunk.length >= end) {
-          chunk = chunk.subarray(0, Math.max(0, end - stream.position))
-          if (end !== options.responseEnd) verdict = 'stop'
-        }
+      const accepted = options.claim ? options.claim(chunk.length) : chunk.length
+      if (accepted < chunk.length) {
+        // A split gave the rest of this range to another connection.
+        chunk = chunk.subarray(0, accepted)
+        verdict = 'stop'
       }
       if (chunk.length > 0) {
         const room = stream.write(chunk)

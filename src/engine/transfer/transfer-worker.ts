@@ -98,9 +98,7 @@ async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-r
     await streamBody(response, {
       part,
       offset: task.request.range.start,
-      end: null,
       claim: (bytes) => stats.advance(task.segment, bytes),
-      responseEnd: task.request.range.end,
       signal: controller.signal,
       timeoutMs: task.timeoutMs,
       lowestSpeed: task.lowestSpeed,
