@@ -18,6 +18,7 @@ import {
   type WorkloadResult,
 } from './report.ts'
 import { startServer, type BenchServer } from './server-nginx.ts'
+import { ENGINE_HOST_NODE_FLAGS } from '../src/engine/memory-limits.ts'
 import { findExecutable, fmtBytes, fmtNum, GiB, MiB, shellJoin, versionLine } from './util.ts'
 import {
   buildWorkload,
@@ -240,8 +241,8 @@ async function machineLimits(store: ReturnType<typeof openFixtureStore>): Promis
   const starts: [string, string[]][] = [['node -e 0', [process.execPath, '-e', '0']]]
   if (tools.includes('downpour')) {
     starts.push([
-      `node ${path.relative(repoRoot, cli)} --version`,
-      [process.execPath, cli, '--version'],
+      `node ${ENGINE_HOST_NODE_FLAGS.join(' ')} ${path.relative(repoRoot, cli)} --version`,
+      [process.execPath, ...ENGINE_HOST_NODE_FLAGS, cli, '--version'],
     ])
   }
   for (const [label, argv] of starts) {

@@ -6,6 +6,7 @@ import { normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
 import type { SharedStats } from '../stats/shared-stats.ts'
 import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 import type { DispatcherOptions } from './http-dispatcher.ts'
+import { WORKER_YOUNG_GENERATION_MB } from '../memory-limits.ts'
 import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void; worker: PoolWorker }
@@ -139,6 +140,7 @@ export class TransferPool {
     const thread = new Worker(this.#entry, {
       workerData: init,
       name: `downpour-transfer-${this.#workers.length + 1}`,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     })
     thread.unref()
     const worker: PoolWorker = { thread, load: 0, files: new Set() }

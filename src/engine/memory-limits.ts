@@ -1,0 +1,20 @@
+/**
+ * Memory settings for the threads and processes that run the engine.
+ *
+ * A download moves every byte through JavaScript, so each thread allocates fast and V8 grows
+ * its young generation to the maximum (16 MiB semi-spaces, ~48 MiB per isolate) although almost
+ * nothing in it survives: socket chunks live until their ~1 MiB write is issued, then die. A
+ * small young generation means more (cheap, mostly empty) scavenges and ~45 MB less resident
+ * memory per busy thread, at no measured cost in speed (docs/benchmarks.md, "Memory").
+ */
+
+/** Young generation of a transfer worker thread, MiB (`resourceLimits.maxYoungGenerationSizeMb`). */
+export const WORKER_YOUNG_GENERATION_MB = 4
+
+/**
+ * V8 flags for a process that hosts the engine on its main thread: the CLI launcher
+ * (`bin/downpour.mjs`'s shebang), the benchmark, and later the Electron utility process and
+ * `downpour serve`. They cannot be set from inside a running process (V8 sizes the heap at
+ * start-up), so every launcher passes them on the command line.
+ */
+export const ENGINE_HOST_NODE_FLAGS = ['--max-semi-space-size=1'] as const
