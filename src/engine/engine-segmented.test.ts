@@ -83,6 +83,25 @@ describe('segmented downloads', () => {
     // A static 8-way split would wait for a slow connection's 4 MiB: 8 s.
     expect(ms).toBeLessThan(4000)
   }, 30_000)
+
+  it('hands the rest of a silent connection to another long before its timeout, no retry', async () => {
+    // The timeout is 30 s and the stall never ends: only replacing the laggard finishes this.
+    await engine.updateSettings({ timeoutMs: 30_000 })
+    const body = makeBody(8 * MiB, 64)
+    server.file('/silent.bin', body, {
+      rateLimit: 4 * MiB,
+      // The second request is the first extra connection: it goes silent after 256 KiB.
+      fault: ({ attempt }) =>
+        attempt === 2 ? { kind: 'stall', afterBytes: 256 * 1024 } : undefined,
+    })
+    const id = await addOne(engine, { url: server.url('/silent.bin') })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 15_000)
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'silent.bin'))).toBe(sha256(body))
+    expect(
+      engine.changes.some((c) => c.download.id === id && c.download.state === 'retrying'),
+    ).toBe(false)
+  }, 20_000)
 })
 
 describe('verification off the scheduler thread', () => {

@@ -7,7 +7,7 @@ import {
   subtractRange,
   type ByteRange,
 } from './byte-ranges.ts'
-import { pickWork, type ActiveSegment } from './segment-planner.ts'
+import { LAGGARD_RATIO, MIN_STEAL_BYTES, pickWork, type ActiveSegment } from './segment-planner.ts'
 
 describe('pickWork', () => {
   it('prefers an unassigned gap, from its start', () => {
@@ -45,6 +45,29 @@ describe('pickWork', () => {
     expect(kept).toBeLessThan(600_000)
   })
 
+  it('in the endgame, gives the rest of a laggard to an idle connection', () => {
+    const active = [
+      { id: 1, pos: 0, end: 1_500_000, speed: 1_000_000 }, // 1.5 s left at 1 MB/s
+      { id: 2, pos: 3_000_000, end: 3_100_000, speed: 16_000_000 },
+    ]
+    expect(pickWork([], active, 1_000_000)).toEqual({
+      kind: 'steal',
+      range: { start: 0, end: 1_500_000 },
+      victimId: 1,
+    })
+    // Not a laggard (only twice as slow), or too little left to be worth a request: none.
+    expect(pickWork([], [{ ...active[0]!, speed: 8_000_000 }, active[1]!], 1_000_000).kind).toBe(
+      'none',
+    )
+    expect(pickWork([], [{ ...active[0]!, end: MIN_STEAL_BYTES - 1 }], 1_000_000).kind).toBe('none')
+    // The asker's own speed counts: every active connection slow, an idle fast one asking.
+    expect(pickWork([], [active[0]!], 1_000_000).kind).toBe('none')
+    expect(pickWork([], [active[0]!], 1_000_000, 16_000_000)).toMatchObject({
+      kind: 'steal',
+      victimId: 1,
+    })
+  })
+
   it('never splits below the minimum size', () => {
     expect(pickWork([], [{ id: 1, pos: 0, end: 199 }], 100)).toEqual({ kind: 'none' })
     expect(pickWork([], [{ id: 1, pos: 0, end: 200 }], 100).kind).toBe('split')
@@ -68,7 +91,12 @@ describe('planner simulation (property)', () => {
           fc.tuple(fc.nat(), fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: 0, max: 9 })),
           { maxLength: 200 },
         ),
-        (size, connections, minSplit, steps) => {
+        // Connection speeds (undefined: not measured yet), so splits and steals both happen.
+        fc.array(fc.option(fc.integer({ min: 1, max: 50_000_000 }), { nil: undefined }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (size, connections, minSplit, steps, speeds) => {
           let gaps: ByteRange[] = [{ start: 0, end: size }]
           let received: ByteRange[] = []
           const active = new Map<number, ActiveSegment & { start: number }>()
@@ -77,11 +105,19 @@ describe('planner simulation (property)', () => {
             const work = pickWork(gaps, [...active.values()], minSplit)
             if (work.kind === 'none') return false
             if (work.kind === 'gap') gaps = subtractRange(gaps, work.range)
-            else {
+            else if (work.kind === 'split') {
               const victim = active.get(work.victimId)!
               expect(work.victimEnd - victim.pos).toBeGreaterThanOrEqual(minSplit)
               expect(work.range.end - work.range.start).toBeGreaterThanOrEqual(minSplit)
               victim.end = work.victimEnd
+            } else {
+              // A steal takes exactly the laggard's rest; the laggard stops where it is.
+              const victim = active.get(work.victimId)!
+              expect(work.range).toEqual({ start: victim.pos, end: victim.end })
+              expect(victim.speed! * LAGGARD_RATIO).toBeLessThanOrEqual(
+                Math.max(...[...active.values()].map((a) => a.speed ?? 0)),
+              )
+              victim.end = victim.pos
             }
             const id = nextId++
             active.set(id, {
@@ -89,6 +125,7 @@ describe('planner simulation (property)', () => {
               start: work.range.start,
               pos: work.range.start,
               end: work.range.end,
+              speed: speeds[id % speeds.length],
             })
             return true
           }

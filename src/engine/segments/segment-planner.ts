@@ -9,8 +9,19 @@ import type { ByteRange } from './byte-ranges.ts'
  *  2. otherwise the upper part of the active segment that would finish last, if both parts
  *     keep at least `minSplit` bytes — the victim's `end` is lowered in place, its connection
  *     stops there (IDM/Gopeed-style dynamic splitting: no connection idles while another still
- *     has a long way to go, and one slow connection never holds the finish).
+ *     has a long way to go, and one slow connection never holds the finish);
+ *  3. otherwise, in the endgame (nothing left to split), the rest of a laggard's segment: a
+ *     connection `LAGGARD_RATIO` times slower than the fastest would finish long after a fast
+ *     one could fetch its remainder afresh; the laggard stops where it is.
  */
+
+/** A connection this many times slower than the fastest counts as a laggard. */
+export const LAGGARD_RATIO = 4
+/**
+ * The smallest rest worth stealing: any. In the endgame one more request is cheaper than
+ * waiting on a connection that delivers nothing (a per-connection cap between its bursts).
+ */
+export const MIN_STEAL_BYTES = 1
 export type ActiveSegment = {
   id: number
   pos: number
@@ -22,6 +33,7 @@ export type ActiveSegment = {
 export type WorkAssignment =
   | { kind: 'gap'; range: ByteRange }
   | { kind: 'split'; range: ByteRange; victimId: number; victimEnd: number; keepFraction: number }
+  | { kind: 'steal'; range: ByteRange; victimId: number }
   | { kind: 'none' }
 
 /**
@@ -34,6 +46,8 @@ export function pickWork(
   gaps: readonly ByteRange[],
   active: readonly ActiveSegment[],
   minSplit: number,
+  /** Bytes/s the asking connection reached on its last segment (0: unknown). */
+  askerSpeed = 0,
 ): WorkAssignment {
   const gap = gaps.find((g) => g.end > g.start)
   if (gap) return { kind: 'gap', range: { start: gap.start, end: gap.end } }
@@ -48,7 +62,7 @@ export function pickWork(
     const score = known ? left / segment.speed! : left
     if (score > victimScore) [victim, victimScore] = [segment, score]
   }
-  if (!victim) return { kind: 'none' }
+  if (!victim) return steal(active, askerSpeed)
   const keepFraction = known ? Math.min(0.5, victim.speed! / (victim.speed! + average)) : 0.5
   const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
   return {
@@ -58,6 +72,22 @@ export function pickWork(
     victimEnd: cut,
     keepFraction,
   }
+}
+
+/** The endgame: the laggard that would finish last gives up the rest of its segment. */
+function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssignment {
+  const fastest = Math.max(askerSpeed, ...active.map((s) => s.speed ?? 0))
+  let victim: ActiveSegment | null = null
+  let victimTime = 0
+  for (const segment of active) {
+    const left = segment.end - segment.pos
+    if (segment.speed === undefined || left < MIN_STEAL_BYTES) continue
+    if (segment.speed * LAGGARD_RATIO > fastest) continue
+    const time = left / Math.max(1, segment.speed)
+    if (time > victimTime) [victim, victimTime] = [segment, time]
+  }
+  if (!victim) return { kind: 'none' }
+  return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }
 }
 
 /** Where a split cuts `[pos, end)`: the victim keeps `keepFraction` of it, and each side >= minSplit. */

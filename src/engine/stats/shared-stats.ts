@@ -177,6 +177,22 @@ export class SharedStats {
     })
   }
 
+  /**
+   * Takes the whole rest of a segment (a laggard's, for a faster connection) if at least
+   * `minBytes` are left: its end drops to its position, so its connection stops at the next
+   * chunk. Atomic with respect to `advance`, like `split`.
+   */
+  steal(seg: number, minBytes: number): { start: number; end: number } | null {
+    return this.#withLock(lockOfSegment(seg), () => {
+      const f = seg * SEGMENT_FIELDS
+      const pos = this.#fields[f + 1]!
+      const end = this.#fields[f + 2]!
+      if (end - pos < minBytes) return null
+      this.#fields[f + 2] = pos
+      return { start: pos, end }
+    })
+  }
+
   // ---- bandwidth (token buckets, each under its own lock) ----
 
   /** Sets a limit in bytes/s (0 = none): `dl` = -1 for the global one. Takes effect at once. */

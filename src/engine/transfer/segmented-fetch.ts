@@ -1,6 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
-import { pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
+import {
+  LAGGARD_RATIO,
+  MIN_STEAL_BYTES,
+  pickWork,
+  type ActiveSegment,
+} from '../segments/segment-planner.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import type { Dispatcher } from 'undici'
@@ -8,18 +14,32 @@ import type { OpenResponse } from './open-response.ts'
 import { openRange, type RangeRequest } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
 import type { TransferPool } from './transfer-pool.ts'
+import type { FetchTask } from './transfer-messages.ts'
 
 /** How often the connection count is reconsidered (slow start), ms. */
-const RAMP_INTERVAL_MS = 150
+const RAMP_INTERVAL_MS = 100
 /** Fast connections: more of them only while each doubling still raises throughput this much. */
 const RAMP_GAIN = 1.15
 /**
  * Below this speed per connection the link (or a server cap) limits each connection, not our
- * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum. (A
- * comparison of two noisy 150 ms windows alone stops too early when connections differ in
- * speed, e.g. half of them capped at 1 MiB/s.)
+ * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum, four times
+ * as many per beat. (A comparison of two noisy windows alone stops too early when connections
+ * differ in speed, e.g. half of them capped at 1 MiB/s.)
  */
 const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
+/**
+ * A laggard (LAGGARD_RATIO times slower than the fastest) is replaced by a fresh connection:
+ * servers and routes that throttle per connection often treat a new one differently, and the
+ * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
+ */
+const LAGGARD_MIN_AGE_MS = 300
+
+/** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
+class Retired extends Error {
+  constructor(why: string) {
+    super(why)
+  }
+}
 
 export type SegmentedFetchOptions = {
   /** The part file as the scheduler thread holds it (for its own connections). */
@@ -55,33 +75,43 @@ export type SegmentedFetchOptions = {
 
 type Exchange = { response: OpenResponse; segment: number }
 
+/** Where a segment started and when: its connection's average speed since (robust to bursts). */
+type SegmentProgress = { from: number; since: number }
+
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
  * connection (on this thread) and opens more progressively on the transfer pool's worker
- * threads (1, 2, 4, 8, … while throughput keeps rising, like Gopeed's slow start), so the
- * defaults are already the fast settings and an uncapped link does not waste CPU on
- * connections that add nothing. Segment bounds live in SharedStats: a connection that finishes
- * takes a gap or splits the largest remaining segment under that segment's lock, and the
- * victim (on whatever thread) stops exactly there. A connection that fails hands its remainder
- * back. Resolves when nothing is missing; rejects with the last error when every connection
- * died with work left.
+ * threads (slow start: while each connection is slow — a per-connection cap or a thin link —
+ * four times as many per beat; while they are fast, twice as many as long as throughput still
+ * rises, and back to the earlier count when it did not), so the defaults are already the fast
+ * settings and an uncapped link does not waste CPU on connections that add nothing. A laggard
+ * (far slower than the fastest) is swapped for a fresh connection. Segment bounds live in
+ * SharedStats: a connection that finishes takes a gap or splits the segment that would finish
+ * last under that segment's lock, and the victim (on whatever thread) stops exactly there. A
+ * connection that fails hands its remainder back. Resolves when nothing is missing; rejects
+ * with the last error when every connection died with work left.
  */
 export class SegmentedFetch {
   #o: SegmentedFetchOptions
   #stats: SharedStats
   #gaps: ByteRange[]
-  /** Segment slots in use by this download. */
-  #active = new Set<number>()
+  /** Segment slots in use by this download, with where and when each started. */
+  #active = new Map<number, SegmentProgress>()
+  /** The connection working on a segment, by slot: how to retire it. */
+  #owners = new Map<number, AbortController>()
   #live = 0
   #target = 1
   #ramping = true
+  /** Beats to let new connections settle before their throughput is judged. */
+  #settle = 0
+  /** Connection count and throughput before the last growth (fast regime). */
+  #before: { count: number; rate: number } | null = null
+  #replacements = 0
   #segmentable: boolean
   #lastError: unknown = null
-  #lastBytes = 0
-  #lastRate = 0
+  #last = { bytes: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
-  #speeds = new Map<number, { pos: number; at: number; speed: number }>()
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -93,17 +123,17 @@ export class SegmentedFetch {
   async run(): Promise<void> {
     const signal = AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
-    this.#lastBytes = this.#stats.downloadBytes(this.#o.downloadSlot)
+    this.#last = { bytes: this.#stats.downloadBytes(this.#o.downloadSlot), at: performance.now() }
     this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
     // Worker threads take a moment to start: have them ready by the first ramp-up.
     if (this.#segmentable && this.#o.maxConnections() > 1) this.#o.shared.pool?.warm()
-    const ramp = setInterval(() => this.#rampUp(signal), RAMP_INTERVAL_MS)
+    const ramp = setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
     try {
       while (this.#loops.size > 0) await Promise.race(this.#loops)
     } finally {
       clearInterval(ramp)
       this.#abort.abort()
-      for (const slot of this.#active) this.#o.shared.segmentSlots.give(slot)
+      for (const slot of this.#active.keys()) this.#o.shared.segmentSlots.give(slot)
       this.#active.clear()
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
@@ -115,52 +145,29 @@ export class SegmentedFetch {
     }
   }
 
-  #segments(): ActiveSegment[] {
-    return [...this.#active].map((slot) => {
+  #segments(): (ActiveSegment & { age: number })[] {
+    const now = performance.now()
+    return [...this.#active].map(([slot, progress]) => {
       const s = this.#stats.readSegment(slot)
-      const speed = this.#speeds.get(slot)?.speed
-      return speed
-        ? { id: slot, pos: s.pos, end: s.end, speed }
-        : { id: slot, pos: s.pos, end: s.end }
+      const age = now - progress.since
+      const fetched = s.pos - progress.from
+      // Speed once measurable; 0 for a connection that has had time and delivered nothing.
+      const measured = (age >= RAMP_INTERVAL_MS && fetched > 0) || age >= LAGGARD_MIN_AGE_MS
+      return measured
+        ? { id: slot, pos: s.pos, end: s.end, speed: (fetched * 1000) / age, age }
+        : { id: slot, pos: s.pos, end: s.end, age }
     })
   }
 
-  /** Samples each segment's position on the ramp beat: per-connection speeds for the planner. */
-  #sampleSpeeds(): void {
+  /** The ramp beat: grow or shrink the connection count, swap laggards, fill free slots. */
+  #beat(signal: AbortSignal): void {
     const now = performance.now()
-    for (const slot of this.#active) {
-      const { pos } = this.#stats.readSegment(slot)
-      const last = this.#speeds.get(slot)
-      if (!last) {
-        this.#speeds.set(slot, { pos, at: now, speed: 0 })
-        continue
-      }
-      const instant = ((pos - last.pos) * 1000) / Math.max(1, now - last.at)
-      last.speed = last.speed === 0 ? instant : 0.5 * last.speed + 0.5 * instant
-      last.pos = pos
-      last.at = now
-    }
-  }
-
-  #rampUp(signal: AbortSignal): void {
     const bytes = this.#stats.downloadBytes(this.#o.downloadSlot)
-    const rate = bytes - this.#lastBytes
-    this.#lastBytes = bytes
-    this.#sampleSpeeds()
+    const rate = ((bytes - this.#last.bytes) * 1000) / Math.max(1, now - this.#last.at)
+    this.#last = { bytes, at: now }
     if (!this.#segmentable || signal.aborted) return
-    if (this.#ramping && this.#live >= this.#target) {
-      const perConnection = (rate * 1000) / RAMP_INTERVAL_MS / Math.max(1, this.#live)
-      if (
-        this.#lastRate === 0 ||
-        rate >= this.#lastRate * RAMP_GAIN ||
-        perConnection < SLOW_CONNECTION_BYTES_PER_S
-      ) {
-        this.#lastRate = rate
-        this.#target = Math.min(this.#o.maxConnections(), this.#target * 2)
-      } else {
-        this.#ramping = false
-      }
-    }
+    if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
+    this.#replaceLaggards()
     this.#target = Math.min(this.#target, this.#o.maxConnections())
     while (this.#live < this.#target) {
       const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
@@ -169,106 +176,162 @@ export class SegmentedFetch {
     }
   }
 
+  /** Slow start, judged on `rate` (bytes/s over the last beat) with `#live` connections. */
+  #rampUp(rate: number): void {
+    const max = this.#o.maxConnections()
+    if (this.#settle > 0) {
+      this.#settle--
+      return
+    }
+    if (rate / this.#live < SLOW_CONNECTION_BYTES_PER_S) {
+      this.#before = null
+      this.#target = Math.min(max, this.#live * 4)
+      return
+    }
+    if (this.#before === null || rate >= this.#before.rate * RAMP_GAIN) {
+      // Fast connections: double, and give the new ones a beat to get going before judging.
+      this.#before = { count: this.#live, rate }
+      this.#target = Math.min(max, this.#live * 2)
+      this.#settle = 1
+      return
+    }
+    // The last doubling did not pay (CPU or disk is the limit): back to the count before it.
+    this.#ramping = false
+    const keep = this.#before.count
+    if (keep >= this.#live) return
+    this.#target = keep
+    this.#o.log(
+      `${this.#live} connections were no faster than ${keep}; continuing on ${keep} (the limit is not the network)`,
+    )
+    const newest = [...this.#owners.values()].reverse()
+    for (const owner of newest.slice(0, this.#live - keep)) {
+      owner.abort(new Retired('no faster than fewer connections'))
+    }
+  }
+
+  /** Replaces connections far slower than the fastest (each gets a new TCP connection). */
+  #replaceLaggards(): void {
+    const minSplit = this.#o.minSplit()
+    const segments = this.#segments()
+    const fastest = Math.max(0, ...segments.map((s) => s.speed ?? 0))
+    for (const s of segments) {
+      if (this.#replacements >= 2 * this.#o.maxConnections()) return
+      if (s.speed === undefined || s.age < LAGGARD_MIN_AGE_MS) continue
+      if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
+      const owner = this.#owners.get(s.id)
+      if (!owner || owner.signal.aborted) continue
+      this.#replacements++
+      owner.abort(new Retired('a laggard, replaced by a fresh connection'))
+    }
+  }
+
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#o.onConnections(this.#live)
     this.#stats.addConnections(this.#o.downloadSlot, 1)
-    const loop = (
-      helper ? this.#helperConnection(signal) : this.#localConnection(signal, first)
-    ).finally(() => {
-      this.#live--
-      this.#o.onConnections(this.#live)
-      this.#stats.addConnections(this.#o.downloadSlot, -1)
-      if (helper) this.#o.releaseSlot()
-      this.#loops.delete(loop)
-    })
+    const retire = new AbortController()
+    const loop = this.#connection(AbortSignal.any([signal, retire.signal]), retire, first).finally(
+      () => {
+        this.#live--
+        this.#o.onConnections(this.#live)
+        this.#stats.addConnections(this.#o.downloadSlot, -1)
+        if (helper) this.#o.releaseSlot()
+        this.#loops.delete(loop)
+      },
+    )
     this.#loops.add(loop)
   }
 
-  /** A connection on this thread: the probe's, then whatever work is left. */
-  async #localConnection(signal: AbortSignal, first: Exchange | null): Promise<void> {
+  /**
+   * One connection slot: segment after segment until none is left. Each exchange runs on a
+   * transfer worker thread once one has booted, else on this thread (slow start wants extra
+   * connections before a thread is up; the probe's own response is read here too).
+   */
+  async #connection(
+    signal: AbortSignal,
+    retire: AbortController,
+    first: Exchange | null,
+  ): Promise<void> {
+    const pool = this.#o.shared.pool
     let current = first
+    /** This connection's speed on its last segment: what it would bring to a laggard's rest. */
+    let speed = 0
     for (;;) {
-      if (!current) {
-        const segment = this.#takeWork()
-        if (segment === null) return
-        const { pos, end } = this.#stats.readSegment(segment)
-        let opened: OpenResponse | 'no-ranges'
-        try {
-          opened = await openRange(
-            this.#o.dispatcher,
-            { ...this.#o.request, range: { start: pos, end } },
-            signal,
-          )
-        } catch (error) {
-          this.#finishSegment(segment, error)
-          return
-        }
-        if (opened === 'no-ranges') return this.#noRanges(segment)
-        current = { response: opened, segment }
-      }
-      const { response, segment } = current
+      const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
+      if (segment === null) return
+      this.#owners.set(segment, retire)
+      let outcome: 'done' | 'no-ranges'
       try {
-        await streamBody(response, {
-          part: this.#o.part,
-          offset: this.#stats.readSegment(segment).pos,
-          claim: (n) => this.#stats.advance(segment, n),
-          signal,
-          timeoutMs: this.#o.timeoutMs,
-          lowestSpeed: this.#o.lowestSpeed,
-          throttle: this.#o.throttle,
-          onBytes: (n) => this.#stats.addBytes(this.#o.downloadSlot, n),
-        })
+        if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
+        else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
+        else {
+          const opened = await openRange(this.#o.dispatcher, this.#task(segment).request, signal)
+          outcome =
+            opened === 'no-ranges' ? opened : await this.#readHere(opened, segment, signal, retire)
+        }
       } catch (error) {
-        this.#finishSegment(segment, error)
+        this.#finishSegment(segment, retire.signal.aborted ? retire.signal.reason : error)
         return
       }
-      if (!this.#finishSegment(segment, null)) return
       current = null
+      if (outcome === 'no-ranges') return this.#noRanges(segment)
+      speed = this.#segments().find((s) => s.id === segment)?.speed ?? speed
+      if (!this.#finishSegment(segment, null)) return
     }
   }
 
-  /** A connection on a transfer worker thread: segment after segment until none is left. */
-  async #helperConnection(signal: AbortSignal): Promise<void> {
-    const pool = this.#o.shared.pool
-    if (!pool) return this.#localConnection(signal, null)
-    for (;;) {
-      const segment = this.#takeWork()
-      if (segment === null) return
-      const { pos, end } = this.#stats.readSegment(segment)
-      let outcome: 'done' | 'no-ranges'
-      try {
-        outcome = await pool.fetch(
-          {
-            request: { ...this.#o.request, range: { start: pos, end } },
-            segment,
-            download: this.#o.downloadSlot,
-            partPath: this.#o.part.path,
-            timeoutMs: this.#o.timeoutMs,
-            lowestSpeed: this.#o.lowestSpeed,
-          },
-          signal,
-        )
-      } catch (error) {
-        this.#finishSegment(segment, error)
-        return
-      }
-      if (outcome === 'no-ranges') return this.#noRanges(segment)
-      if (!this.#finishSegment(segment, null)) return
+  #task(segment: number): FetchTask {
+    const { pos, end } = this.#stats.readSegment(segment)
+    return {
+      request: { ...this.#o.request, range: { start: pos, end } },
+      segment,
+      download: this.#o.downloadSlot,
+      partPath: this.#o.part.path,
+      timeoutMs: this.#o.timeoutMs,
+      lowestSpeed: this.#o.lowestSpeed,
     }
+  }
+
+  /** Reads a response into the segment on this thread. */
+  async #readHere(
+    response: OpenResponse,
+    segment: number,
+    signal: AbortSignal,
+    retire: AbortController,
+  ): Promise<'done'> {
+    // The probe's response was opened before its connection existed: wire its retirement.
+    const onRetire = (): void => response.abort(retire.signal.reason as Error)
+    retire.signal.addEventListener('abort', onRetire, { once: true })
+    try {
+      await streamBody(response, {
+        part: this.#o.part,
+        offset: this.#stats.readSegment(segment).pos,
+        claim: (n) => this.#stats.advance(segment, n),
+        signal,
+        timeoutMs: this.#o.timeoutMs,
+        lowestSpeed: this.#o.lowestSpeed,
+        throttle: this.#o.throttle,
+        onBytes: (n) => this.#stats.addBytes(this.#o.downloadSlot, n),
+      })
+    } finally {
+      retire.signal.removeEventListener('abort', onRetire)
+    }
+    return 'done'
   }
 
   /**
    * A connection is done with a segment. Complete → free its slot, true. Otherwise the
-   * remainder goes back to the gaps for another connection and the error is remembered.
+   * remainder goes back to the gaps for another connection, and an error is remembered (a
+   * retired connection is no error).
    */
   #finishSegment(segment: number, error: unknown): boolean {
     const { pos, end } = this.#stats.readSegment(segment)
     this.#active.delete(segment)
-    this.#speeds.delete(segment)
+    this.#owners.delete(segment)
     this.#o.shared.segmentSlots.give(segment)
     if (pos >= end) return error === null
     this.#gaps = addRange(this.#gaps, { start: pos, end })
+    if (error instanceof Retired) return false
     this.#fail(
       error ??
         new DownpourError(
@@ -292,15 +355,44 @@ export class SegmentedFetch {
     this.#finishSegment(segment, null)
   }
 
-  #takeWork(): number | null {
+  /**
+   * Work for an idle connection. While others still fetch, it lingers (a beat at a time) for
+   * the endgame: a laggard's rest to steal or a failed connection's range to take over.
+   */
+  async #nextWork(
+    signal: AbortSignal,
+    retire: AbortController,
+    speed: number,
+  ): Promise<number | null> {
+    for (;;) {
+      const segment = this.#takeWork(retire, speed)
+      if (segment !== null || this.#active.size === 0 || signal.aborted) return segment
+      try {
+        await sleep(RAMP_INTERVAL_MS, undefined, { signal })
+      } catch {
+        return null
+      }
+    }
+  }
+
+  /** The next segment for a connection, or null: nothing left (or the connection retired). */
+  #takeWork(retire: AbortController, speed = 0): number | null {
+    if (retire.signal.aborted) return null
     const minSplit = this.#o.minSplit()
     for (;;) {
-      const work = pickWork(this.#gaps, this.#segments(), minSplit)
+      const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
       if (work.kind === 'none') return null
       if (work.kind === 'gap') return this.#claim(work.range)
       // Re-checked under the victim's lock: it may have advanced since we looked.
-      const half = this.#stats.split(work.victimId, minSplit, work.keepFraction)
-      if (half) return this.#claim(half, false)
+      const taken =
+        work.kind === 'split'
+          ? this.#stats.split(work.victimId, minSplit, work.keepFraction)
+          : this.#stats.steal(work.victimId, MIN_STEAL_BYTES)
+      if (taken && work.kind === 'steal') {
+        // The laggard may wait long for its next chunk to learn it is done: end it now.
+        this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
+      }
+      if (taken) return this.#claim(taken, false)
       if (!this.#segments().some((s) => s.end - s.pos >= 2 * minSplit) && this.#gaps.length === 0)
         return null
     }
@@ -310,7 +402,7 @@ export class SegmentedFetch {
     if (fromGaps) this.#gaps = subtractRange(this.#gaps, range)
     const slot = this.#o.shared.segmentSlots.take()
     this.#stats.initSegment(slot, this.#o.downloadSlot, range.start, range.end)
-    this.#active.add(slot)
+    this.#active.set(slot, { from: range.start, since: performance.now() })
     return slot
   }
 

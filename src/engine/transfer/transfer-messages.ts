@@ -36,6 +36,8 @@ export type WorkerError = {
 }
 
 export type FromWorker =
+  /** Sent once, when the worker has loaded its modules and listens. */
+  | { type: 'ready' }
   | { type: 'reply'; id: number; ok: true; value: WorkerResult }
   | { type: 'reply'; id: number; ok: false; error: WorkerError }
 

@@ -10,7 +10,7 @@ import { WORKER_YOUNG_GENERATION_MB } from '../memory-limits.ts'
 import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void; worker: PoolWorker }
-type PoolWorker = { thread: Worker; load: number; files: Set<string> }
+type PoolWorker = { thread: Worker; load: number; files: Set<string>; ready: boolean }
 
 /**
  * A pool of transfer workers (worker_threads), started lazily: a download that never needs a
@@ -52,12 +52,17 @@ export class TransferPool {
   }
 
   /**
-   * Starts a worker thread ahead of need (a segmented download is about to ramp up), so the
-   * first extra connection does not wait for a thread to boot. More start only when used: each
-   * costs memory (its own V8 heap and undici).
+   * Starts the worker threads ahead of need (a segmented download is about to ramp up): a
+   * thread takes ~0.2 s to boot and load undici, as long as slow start takes to want it.
+   * A download that never segments (small files) never starts one: each costs memory.
    */
   warm(): void {
-    if (!this.#closed && this.#workers.length === 0) this.#spawn()
+    while (!this.#closed && this.#workers.length < this.size) this.#spawn()
+  }
+
+  /** Whether a worker has booted: until then, extra connections are better run elsewhere. */
+  get ready(): boolean {
+    return this.#workers.some((w) => w.ready)
   }
 
   /** Ranges of `partPath` the workers have written (flushed; fsynced with `durable`). */
@@ -127,8 +132,12 @@ export class TransferPool {
 
   #pick(): PoolWorker {
     if (this.#closed) throw new DownpourError('DP_ERR_CANCELLED', 'the engine is shutting down')
+    // The least busy worker, booted ones first (a task sent to a booting one waits for it).
     const idle = this.#workers.reduce<PoolWorker | null>(
-      (best, w) => (!best || w.load < best.load ? w : best),
+      (best, w) =>
+        !best || (w.ready && !best.ready) || (w.ready === best.ready && w.load < best.load)
+          ? w
+          : best,
       null,
     )
     if (idle && (idle.load === 0 || this.#workers.length >= this.size)) return idle
@@ -143,8 +152,12 @@ export class TransferPool {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     })
     thread.unref()
-    const worker: PoolWorker = { thread, load: 0, files: new Set() }
+    const worker: PoolWorker = { thread, load: 0, files: new Set(), ready: false }
     thread.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') {
+        worker.ready = true
+        return
+      }
       const pending = this.#pending.get(message.id)
       if (!pending) return
       this.#pending.delete(message.id)

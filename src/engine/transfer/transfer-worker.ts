@@ -88,6 +88,8 @@ port.on('message', (message: ToWorker) => {
   }
 })
 
+port.postMessage({ type: 'ready' } satisfies FromWorker)
+
 async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-ranges'> {
   const controller = new AbortController()
   running.set(id, controller)
