@@ -104,8 +104,12 @@ export class SegmentedFetch {
   #ramping = true
   /** Beats to let new connections settle before their throughput is judged. */
   #settle = 0
-  /** Connection count and throughput before the last growth (fast regime). */
+  /** Connection count and throughput reached before the last growth (fast regime). */
   #before: { count: number; rate: number } | null = null
+  #fastBeats = 0
+  #provenFast = false
+  /** The best throughput so far at the current count (fast regime). */
+  #plateau: { count: number; rate: number } | null = null
   #replacements = 0
   #segmentable: boolean
   #lastError: unknown = null
@@ -183,16 +187,30 @@ export class SegmentedFetch {
       this.#settle--
       return
     }
-    if (rate / this.#live < SLOW_CONNECTION_BYTES_PER_S) {
+    const slow = rate / this.#live < SLOW_CONNECTION_BYTES_PER_S
+    // Two fast beats in a row prove the network fast per connection: a later dip is the disk
+    // (dirty-page throttling) or the CPU, and more connections would not help.
+    this.#fastBeats = slow ? 0 : this.#fastBeats + 1
+    if (this.#fastBeats >= 2) this.#provenFast = true
+    if (slow && !this.#provenFast) {
       this.#before = null
+      this.#plateau = null
       this.#target = Math.min(max, this.#live * 4)
       return
     }
-    if (this.#before === null || rate >= this.#before.rate * RAMP_GAIN) {
-      // Fast connections: double, and give the new ones a beat to get going before judging.
-      this.#before = { count: this.#live, rate }
+    // Fast connections. First let this count reach its plateau: a connection speeds up by
+    // itself for a while (TCP window, JIT, page cache), which must not pass for the gain of
+    // the last doubling.
+    const last = this.#plateau
+    this.#plateau = { count: this.#live, rate: Math.max(rate, last?.rate ?? 0) }
+    if (last === null || last.count !== this.#live || rate >= last.rate * RAMP_GAIN) return
+    const reached = this.#plateau.rate
+    if (this.#before === null || reached >= this.#before.rate * RAMP_GAIN) {
+      // Double, and give the new connections a beat to get going before judging them.
+      this.#before = { count: this.#live, rate: reached }
       this.#target = Math.min(max, this.#live * 2)
       this.#settle = 1
+      this.#plateau = null
       return
     }
     // The last doubling did not pay (CPU or disk is the limit): back to the count before it.

@@ -52,12 +52,12 @@ export class TransferPool {
   }
 
   /**
-   * Starts the worker threads ahead of need (a segmented download is about to ramp up): a
-   * thread takes ~0.2 s to boot and load undici, as long as slow start takes to want it.
-   * A download that never segments (small files) never starts one: each costs memory.
+   * Starts a worker thread ahead of need (a segmented download is about to ramp up): a thread
+   * takes ~0.2 s to boot, as long as slow start takes to want it; until then extra connections
+   * run on the scheduler thread. More threads start only when used: each costs ~20 MB.
    */
   warm(): void {
-    while (!this.#closed && this.#workers.length < this.size) this.#spawn()
+    if (!this.#closed && this.#workers.length === 0) this.#spawn()
   }
 
   /** Whether a worker has booted: until then, extra connections are better run elsewhere. */
