@@ -64,7 +64,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     // `-j 16` means 16 at once even when every URL is on one host, and `-x 16` means 16
     // connections (as in aria2): the per-host cap grows to what was asked for.
     maxConnectionsPerHost: Math.max(
-      8,
+      defaultSettings().maxConnectionsPerHost,
       options.maxConcurrentDownloads,
       options.maxConnectionsPerDownload ?? 0,
     ),

@@ -11,8 +11,8 @@ export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
   return {
     defaultDir: process.cwd(),
     maxConcurrentDownloads: 5,
-    maxConnectionsPerHost: 8,
-    maxConnectionsPerDownload: 8,
+    maxConnectionsPerHost: 32,
+    maxConnectionsPerDownload: 32,
     minSplitSize: 1024 * 1024,
     maxTries: 5,
     retryWaitMs: 1000,

@@ -7,7 +7,12 @@ import {
   subtractRange,
   type ByteRange,
 } from './byte-ranges.ts'
-import { LAGGARD_RATIO, MIN_STEAL_BYTES, pickWork, type ActiveSegment } from './segment-planner.ts'
+import {
+  LAGGARD_RATIO,
+  MIN_STEAL_SECONDS,
+  pickWork,
+  type ActiveSegment,
+} from './segment-planner.ts'
 
 describe('pickWork', () => {
   it('prefers an unassigned gap, from its start', () => {
@@ -59,7 +64,9 @@ describe('pickWork', () => {
     expect(pickWork([], [{ ...active[0]!, speed: 8_000_000 }, active[1]!], 1_000_000).kind).toBe(
       'none',
     )
-    expect(pickWork([], [{ ...active[0]!, end: MIN_STEAL_BYTES - 1 }], 1_000_000).kind).toBe('none')
+    // A rest the laggard fetches within MIN_STEAL_SECONDS is not worth a new request.
+    const soon = { ...active[0]!, end: Math.floor(MIN_STEAL_SECONDS * 1_000_000) - 1 }
+    expect(pickWork([], [soon, active[1]!], 1_000_000).kind).toBe('none')
     // The asker's own speed counts: every active connection slow, an idle fast one asking.
     expect(pickWork([], [active[0]!], 1_000_000).kind).toBe('none')
     expect(pickWork([], [active[0]!], 1_000_000, 16_000_000)).toMatchObject({

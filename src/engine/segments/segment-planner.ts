@@ -18,10 +18,10 @@ import type { ByteRange } from './byte-ranges.ts'
 /** A connection this many times slower than the fastest counts as a laggard. */
 export const LAGGARD_RATIO = 4
 /**
- * The smallest rest worth stealing: any. In the endgame one more request is cheaper than
- * waiting on a connection that delivers nothing (a per-connection cap between its bursts).
+ * A steal costs a new request (and the laggard's connection): only worth it when the laggard
+ * would need at least this long for its rest.
  */
-export const MIN_STEAL_BYTES = 1
+export const MIN_STEAL_SECONDS = 0.25
 export type ActiveSegment = {
   id: number
   pos: number
@@ -81,10 +81,10 @@ function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssign
   let victimTime = 0
   for (const segment of active) {
     const left = segment.end - segment.pos
-    if (segment.speed === undefined || left < MIN_STEAL_BYTES) continue
+    if (segment.speed === undefined || left <= 0) continue
     if (segment.speed * LAGGARD_RATIO > fastest) continue
     const time = left / Math.max(1, segment.speed)
-    if (time > victimTime) [victim, victimTime] = [segment, time]
+    if (time >= MIN_STEAL_SECONDS && time > victimTime) [victim, victimTime] = [segment, time]
   }
   if (!victim) return { kind: 'none' }
   return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }

@@ -4,6 +4,13 @@ import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 
 /** Socket chunks (16–64 KiB) are gathered into writes of about this size (see docs/benchmarks.md). */
 export const COALESCE_BYTES = 1024 * 1024
+/**
+ * A slow connection writes what it has after this long (once it has at least HOLD_MIN_BYTES),
+ * rather than holding socket chunks until it has a whole COALESCE_BYTES: 32 connections at
+ * 4 MiB/s would otherwise keep ~32 MiB of chunks in memory for a quarter second each.
+ */
+const HOLD_MAX_MS = 100
+const HOLD_MIN_BYTES = 64 * 1024
 /** Positional writes in flight per file before writers are asked to wait. */
 const MAX_WRITES_IN_FLIGHT = 4
 
@@ -144,6 +151,8 @@ export class PartStream {
   #file: PartFile
   #chunks: Buffer[] = []
   #buffered = 0
+  /** When the oldest buffered chunk arrived (performance.now()). */
+  #since = 0
   /** Offset of the next byte handed to `write`. */
   position: number
   #flushedTo: number
@@ -157,10 +166,16 @@ export class PartStream {
   /** Accepts a chunk; returns false when the caller should wait for `file.waitForRoom()`. */
   write(chunk: Buffer): boolean {
     this.#file.throwIfFailed()
+    const now = performance.now()
+    if (this.#buffered === 0) this.#since = now
     this.#chunks.push(chunk)
     this.#buffered += chunk.length
     this.position += chunk.length
-    if (this.#buffered >= COALESCE_BYTES) this.flushBuffered()
+    if (
+      this.#buffered >= COALESCE_BYTES ||
+      (this.#buffered >= HOLD_MIN_BYTES && now - this.#since >= HOLD_MAX_MS)
+    )
+      this.flushBuffered()
     return this.#file.hasRoom
   }
 

@@ -1,12 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
-import {
-  LAGGARD_RATIO,
-  MIN_STEAL_BYTES,
-  pickWork,
-  type ActiveSegment,
-} from '../segments/segment-planner.ts'
+import { LAGGARD_RATIO, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import type { Dispatcher } from 'undici'
@@ -18,8 +13,14 @@ import type { FetchTask } from './transfer-messages.ts'
 
 /** How often the connection count is reconsidered (slow start), ms. */
 const RAMP_INTERVAL_MS = 100
-/** Fast connections: more of them only while each doubling still raises throughput this much. */
-const RAMP_GAIN = 1.15
+/**
+ * Fast connections: a doubling is kept only if it raised throughput by half again. Less is
+ * not worth its CPU and memory (and a second write front on the disk): on a fast link the
+ * limit is usually our disk or CPU, and two connections were measured slower than one there.
+ */
+const RAMP_GAIN = 1.5
+/** A connection's own speed-up (TCP window, JIT, page cache) ends when a beat adds less. */
+const PLATEAU_GAIN = 1.15
 /**
  * Below this speed per connection the link (or a server cap) limits each connection, not our
  * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum, four times
@@ -33,6 +34,8 @@ const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
  * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
  */
 const LAGGARD_MIN_AGE_MS = 300
+/** A connection that delivered nothing for this long counts as speed 0. */
+const SILENT_MS = 1000
 
 /** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
 class Retired extends Error {
@@ -129,8 +132,6 @@ export class SegmentedFetch {
     const first = this.#claim(this.#o.first.range)
     this.#last = { bytes: this.#stats.downloadBytes(this.#o.downloadSlot), at: performance.now() }
     this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
-    // Worker threads take a moment to start: have them ready by the first ramp-up.
-    if (this.#segmentable && this.#o.maxConnections() > 1) this.#o.shared.pool?.warm()
     const ramp = setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
     try {
       while (this.#loops.size > 0) await Promise.race(this.#loops)
@@ -155,8 +156,9 @@ export class SegmentedFetch {
       const s = this.#stats.readSegment(slot)
       const age = now - progress.since
       const fetched = s.pos - progress.from
-      // Speed once measurable; 0 for a connection that has had time and delivered nothing.
-      const measured = (age >= RAMP_INTERVAL_MS && fetched > 0) || age >= LAGGARD_MIN_AGE_MS
+      // Speed once measurable; 0 for a connection silent for a second (a new connection may
+      // take a while for its first byte: judged sooner, thieves would steal from thieves).
+      const measured = (age >= RAMP_INTERVAL_MS && fetched > 0) || age >= SILENT_MS
       return measured
         ? { id: slot, pos: s.pos, end: s.end, speed: (fetched * 1000) / age, age }
         : { id: slot, pos: s.pos, end: s.end, age }
@@ -173,6 +175,8 @@ export class SegmentedFetch {
     if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
     this.#replaceLaggards()
     this.#target = Math.min(this.#target, this.#o.maxConnections())
+    // A thread takes ~0.2 s to boot: the new connections run here until one is up.
+    if (this.#live < this.#target) this.#o.shared.pool?.warm()
     while (this.#live < this.#target) {
       const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
       if (work.kind === 'none' || !this.#o.acquireSlot()) return
@@ -203,7 +207,7 @@ export class SegmentedFetch {
     // the last doubling.
     const last = this.#plateau
     this.#plateau = { count: this.#live, rate: Math.max(rate, last?.rate ?? 0) }
-    if (last === null || last.count !== this.#live || rate >= last.rate * RAMP_GAIN) return
+    if (last === null || last.count !== this.#live || rate >= last.rate * PLATEAU_GAIN) return
     const reached = this.#plateau.rate
     if (this.#before === null || reached >= this.#before.rate * RAMP_GAIN) {
       // Double, and give the new connections a beat to get going before judging them.
@@ -405,7 +409,7 @@ export class SegmentedFetch {
       const taken =
         work.kind === 'split'
           ? this.#stats.split(work.victimId, minSplit, work.keepFraction)
-          : this.#stats.steal(work.victimId, MIN_STEAL_BYTES)
+          : this.#stats.steal(work.victimId, 1)
       if (taken && work.kind === 'steal') {
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
