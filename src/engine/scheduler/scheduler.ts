@@ -40,6 +40,8 @@ export class Scheduler implements EngineApi {
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
+  /** Queued ids in queue order, for the pump; null = rebuild (a download became queued or moved). */
+  #waiting: string[] | null = null
   #transfers = new Map<string, DownloadTransfer>()
   #hostConnections = new Map<string, number>()
   #reservedPaths = new Set<string>()
@@ -111,6 +113,7 @@ export class Scheduler implements EngineApi {
         record.nextRetryAt = null
         this.#records.set(record.id, record)
         this.#order.push(record.id)
+        this.#waiting = null
         this.#lastStates.set(record.id, record.state)
       }
     }
@@ -148,6 +151,7 @@ export class Scheduler implements EngineApi {
         keys.set(record.key, record.id)
         this.#records.set(record.id, record)
         this.#order.push(record.id)
+        this.#waiting = null
         this.#lastStates.set(record.id, record.state)
         const download = this.#snapshotOf(record)
         result.added.push(download)
@@ -222,6 +226,7 @@ export class Scheduler implements EngineApi {
     if (!this.#records.has(id)) throw notFound(id)
     this.#order = this.#order.filter((other) => other !== id)
     this.#order.splice(Math.min(Math.max(0, position), this.#order.length), 0, id)
+    this.#waiting = null
     this.events.emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
     this.#store?.schedule()
     this.#pump()
@@ -273,15 +278,29 @@ export class Scheduler implements EngineApi {
   #pump(): void {
     if (this.#closed) return
     const limit = this.#settings.maxConcurrentDownloads
-    for (const id of this.#order) {
-      if (this.#transfers.size >= limit) break
-      const record = this.#records.get(id)!
+    // Only the waiting ones are looked at: the pump runs after every completion, and scanning
+    // the whole queue each time cost 0.5 s over 2,000 small files.
+    const waiting = (this.#waiting ??= this.#order.filter(
+      (id) => this.#records.get(id)?.state === 'queued',
+    ))
+    const still: string[] = []
+    for (let i = 0; i < waiting.length; i++) {
+      const id = waiting[i]!
+      if (this.#transfers.size >= limit) {
+        still.push(...waiting.slice(i))
+        break
+      }
+      const record = this.#records.get(id)
       // A started transfer leaves `queued` only once it has read its resume state.
-      if (record.state !== 'queued' || this.#transfers.has(id)) continue
+      if (!record || record.state !== 'queued' || this.#transfers.has(id)) continue
       const host = this.#hostOf(record)
-      if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) continue
+      if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) {
+        still.push(id)
+        continue
+      }
       this.#start(record, host)
     }
+    this.#waiting = still
   }
 
   #ensureDir(dir: string): Promise<void> {
@@ -365,6 +384,7 @@ export class Scheduler implements EngineApi {
       record.state = previousState
     }
     if (this.#closed && ACTIVE_STATES.has(record.state)) return
+    if (record.state === 'queued' && previousState !== 'queued') this.#waiting = null
     this.#lastStates.set(record.id, record.state)
     this.events.emit('download/changed', {
       revision: ++this.#revision,
