@@ -322,6 +322,7 @@ export class DownloadTransfer {
       timeoutMs: settings().timeoutMs,
       lowestSpeed: settings().lowestSpeedLimit,
       throttle: this.#throttle,
+      limits: () => ({ download: rec.speedLimit, overall: settings().maxOverallDownloadLimit }),
       onConnections: (count) => (this.connections = count),
       log: (message) => this.#ctx.log('info', message),
       isBackoffSignal: (error) =>

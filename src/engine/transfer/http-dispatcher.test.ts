@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createDispatcher } from './http-dispatcher.ts'
 
 describe('createDispatcher', () => {
-  it('builds undici’s own classes from the deep imports (a moved file fails here)', () => {
+  it('builds a direct agent, or a proxy agent when a proxy is set', () => {
     const direct = createDispatcher({ timeoutMs: 1000, proxy: null })
     const proxied = createDispatcher({ timeoutMs: 1000, proxy: 'http://127.0.0.1:9' })
     expect(direct).toBeInstanceOf(undici.Agent)

@@ -1,10 +1,7 @@
-// Deep imports: undici's index loads every feature (fetch, WebSocket, caches, mocks) and the
-// engine needs only its dispatchers; that is ~1 MB less to parse at each start of the CLI and
-// of each transfer worker. http-dispatcher.test.ts checks they are the classes undici exports.
-import Agent from 'undici/lib/dispatcher/agent.js'
-import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js'
-import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js'
-import type { Dispatcher } from 'undici'
+// From undici's index, not its dispatcher files: the index also installs the request/connect
+// API on Dispatcher.prototype, which ProxyAgent needs for its CONNECT tunnel (https through a
+// proxy failed with deep imports: src/cli/cli-proxy.test.ts).
+import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
 
 export type DispatcherOptions = {
   /** Connect and idle timeout, ms. `bodyTimeout` (the gap between body chunks) is the stall detector. */

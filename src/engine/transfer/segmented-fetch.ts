@@ -34,8 +34,11 @@ const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
  * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
  */
 const LAGGARD_MIN_AGE_MS = 300
-/** A connection that delivered nothing for this long counts as speed 0. */
-const SILENT_MS = 1000
+/**
+ * A connection that delivered nothing for this long (and is at least this old) counts as
+ * speed 0, whatever it did before: it is waiting, maybe for a server's next burst.
+ */
+const SILENT_MS = 400
 
 /** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
 class Retired extends Error {
@@ -68,6 +71,8 @@ export type SegmentedFetchOptions = {
   timeoutMs: number
   lowestSpeed: number
   throttle?: (bytes: number) => Promise<void> | null
+  /** Bandwidth limits in bytes/s (0 = none): this download's and the overall one. */
+  limits: () => { download: number; overall: number }
   /** Connection count changed (for the UI). */
   onConnections(count: number): void
   /** A server answered a helper connection with 429/503: fewer connections from now on. */
@@ -79,7 +84,7 @@ export type SegmentedFetchOptions = {
 type Exchange = { response: OpenResponse; segment: number }
 
 /** Where a segment started and when: its connection's average speed since (robust to bursts). */
-type SegmentProgress = { from: number; since: number }
+type SegmentProgress = { from: number; since: number; lastPos: number; movedAt: number }
 
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
@@ -114,9 +119,11 @@ export class SegmentedFetch {
   /** The best throughput so far at the current count (fast regime). */
   #plateau: { count: number; rate: number } | null = null
   #replacements = 0
+  #limited = false
+  #steals = 0
   #segmentable: boolean
   #lastError: unknown = null
-  #last = { bytes: 0, at: 0 }
+  #last = { bytes: 0, total: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
 
@@ -130,7 +137,11 @@ export class SegmentedFetch {
   async run(): Promise<void> {
     const signal = AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
-    this.#last = { bytes: this.#stats.downloadBytes(this.#o.downloadSlot), at: performance.now() }
+    this.#last = {
+      bytes: this.#stats.downloadBytes(this.#o.downloadSlot),
+      total: this.#stats.totalBytes(),
+      at: performance.now(),
+    }
     this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
     const ramp = setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
     try {
@@ -156,9 +167,14 @@ export class SegmentedFetch {
       const s = this.#stats.readSegment(slot)
       const age = now - progress.since
       const fetched = s.pos - progress.from
-      // Speed once measurable; 0 for a connection silent for a second (a new connection may
-      // take a while for its first byte: judged sooner, thieves would steal from thieves).
-      const measured = (age >= RAMP_INTERVAL_MS && fetched > 0) || age >= SILENT_MS
+      if (s.pos !== progress.lastPos) {
+        progress.lastPos = s.pos
+        progress.movedAt = now
+      }
+      if (age >= SILENT_MS && now - progress.movedAt >= SILENT_MS) {
+        return { id: slot, pos: s.pos, end: s.end, speed: 0, age }
+      }
+      const measured = age >= RAMP_INTERVAL_MS && fetched > 0
       return measured
         ? { id: slot, pos: s.pos, end: s.end, speed: (fetched * 1000) / age, age }
         : { id: slot, pos: s.pos, end: s.end, age }
@@ -169,11 +185,21 @@ export class SegmentedFetch {
   #beat(signal: AbortSignal): void {
     const now = performance.now()
     const bytes = this.#stats.downloadBytes(this.#o.downloadSlot)
-    const rate = ((bytes - this.#last.bytes) * 1000) / Math.max(1, now - this.#last.at)
-    this.#last = { bytes, at: now }
+    const total = this.#stats.totalBytes()
+    const elapsed = Math.max(1, now - this.#last.at)
+    const rate = ((bytes - this.#last.bytes) * 1000) / elapsed
+    const totalRate = ((total - this.#last.total) * 1000) / elapsed
+    this.#last = { bytes, total, at: now }
     if (!this.#segmentable || signal.aborted) return
-    if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
-    this.#replaceLaggards()
+    // Near a bandwidth limit our own limiter sets the pace: more connections would not help,
+    // and connections it holds back are no laggards.
+    const { download, overall } = this.#o.limits()
+    this.#limited =
+      (download > 0 && rate >= 0.8 * download) || (overall > 0 && totalRate >= 0.8 * overall)
+    if (!this.#limited) {
+      if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
+      this.#replaceLaggards(signal)
+    }
     this.#target = Math.min(this.#target, this.#o.maxConnections())
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#target) this.#o.shared.pool?.warm()
@@ -231,19 +257,25 @@ export class SegmentedFetch {
     }
   }
 
-  /** Replaces connections far slower than the fastest (each gets a new TCP connection). */
-  #replaceLaggards(): void {
+  /**
+   * Replaces connections far slower than the fastest (each gets a new TCP connection). The
+   * replacement starts at once, so the download never drops to zero connections; a lone
+   * connection is never a laggard (its stall is the timeout's to judge).
+   */
+  #replaceLaggards(signal: AbortSignal): void {
     const minSplit = this.#o.minSplit()
     const segments = this.#segments()
     const fastest = Math.max(0, ...segments.map((s) => s.speed ?? 0))
+    if (fastest === 0) return
     for (const s of segments) {
       if (this.#replacements >= 2 * this.#o.maxConnections()) return
       if (s.speed === undefined || s.age < LAGGARD_MIN_AGE_MS) continue
       if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
       const owner = this.#owners.get(s.id)
-      if (!owner || owner.signal.aborted) continue
+      if (!owner || owner.signal.aborted || !this.#o.acquireSlot()) continue
       this.#replacements++
       owner.abort(new Retired('a laggard, replaced by a fresh connection'))
+      this.#spawn(signal, null, true)
     }
   }
 
@@ -404,6 +436,10 @@ export class SegmentedFetch {
     for (;;) {
       const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
       if (work.kind === 'none') return null
+      // Steals are bounded like replacements (each costs a request and a connection), and
+      // none while a bandwidth limit sets the pace.
+      if (work.kind === 'steal' && (this.#limited || this.#steals >= 2 * this.#o.maxConnections()))
+        return null
       if (work.kind === 'gap') return this.#claim(work.range)
       // Re-checked under the victim's lock: it may have advanced since we looked.
       const taken =
@@ -411,6 +447,7 @@ export class SegmentedFetch {
           ? this.#stats.split(work.victimId, minSplit, work.keepFraction)
           : this.#stats.steal(work.victimId, 1)
       if (taken && work.kind === 'steal') {
+        this.#steals++
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
       }
@@ -424,7 +461,8 @@ export class SegmentedFetch {
     if (fromGaps) this.#gaps = subtractRange(this.#gaps, range)
     const slot = this.#o.shared.segmentSlots.take()
     this.#stats.initSegment(slot, this.#o.downloadSlot, range.start, range.end)
-    this.#active.set(slot, { from: range.start, since: performance.now() })
+    const now = performance.now()
+    this.#active.set(slot, { from: range.start, since: now, lastPos: range.start, movedAt: now })
     return slot
   }
 
