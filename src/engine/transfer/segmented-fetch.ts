@@ -46,6 +46,7 @@ class Retired extends Error {
     super(why)
   }
 }
+const FINISHED = new Retired('the download has all its bytes')
 
 export type SegmentedFetchOptions = {
   /** The part file as the scheduler thread holds it (for its own connections). */
@@ -135,7 +136,10 @@ export class SegmentedFetch {
   }
 
   async run(): Promise<void> {
-    const signal = AbortSignal.any([this.#o.signal, this.#abort.signal])
+    // One connection for good (a small file, no ranges): no ramp, nothing to retire. This is
+    // the path of every small file, so it skips the per-download timers and signals.
+    const single = !this.#segmentable
+    const signal = single ? this.#o.signal : AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
     this.#last = {
       bytes: this.#stats.downloadBytes(this.#o.downloadSlot),
@@ -143,12 +147,13 @@ export class SegmentedFetch {
       at: performance.now(),
     }
     this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
-    const ramp = setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
+    const ramp = single ? null : setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
     try {
       while (this.#loops.size > 0) await Promise.race(this.#loops)
     } finally {
-      clearInterval(ramp)
-      this.#abort.abort()
+      if (ramp) clearInterval(ramp)
+      // A prepared reason: abort() without one builds a DOMException with a stack each time.
+      if (!single) this.#abort.abort(FINISHED)
       for (const slot of this.#active.keys()) this.#o.shared.segmentSlots.give(slot)
       this.#active.clear()
     }
@@ -284,15 +289,14 @@ export class SegmentedFetch {
     this.#o.onConnections(this.#live)
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
-    const loop = this.#connection(AbortSignal.any([signal, retire.signal]), retire, first).finally(
-      () => {
-        this.#live--
-        this.#o.onConnections(this.#live)
-        this.#stats.addConnections(this.#o.downloadSlot, -1)
-        if (helper) this.#o.releaseSlot()
-        this.#loops.delete(loop)
-      },
-    )
+    const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
+    const loop = this.#connection(connection, retire, first).finally(() => {
+      this.#live--
+      this.#o.onConnections(this.#live)
+      this.#stats.addConnections(this.#o.downloadSlot, -1)
+      if (helper) this.#o.releaseSlot()
+      this.#loops.delete(loop)
+    })
     this.#loops.add(loop)
   }
 
