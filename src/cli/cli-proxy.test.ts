@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
 import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
+import { startCli, type CliRun } from '../../test/run-cli.ts'
 import { startForwardProxy, VIA, type ForwardProxy } from '../../test/forward-proxy.ts'
 import {
   makeSelfSignedCert,
@@ -13,26 +13,7 @@ import {
   type SelfSignedCert,
 } from '../../test/self-signed-cert.ts'
 
-/** The real CLI in a child process, downloading through a real local forward proxy. */
-const CLI = join(import.meta.dirname, 'main.ts')
-
-type Run = { code: number | null; stdout: string; stderr: string }
-
-// The outer environment's proxy settings (a CI runner's, say) must not leak into these tests:
-// each test sets exactly the variables it is about.
-const AMBIENT = [
-  'http_proxy',
-  'HTTP_PROXY',
-  'https_proxy',
-  'HTTPS_PROXY',
-  'no_proxy',
-  'NO_PROXY',
-  'all_proxy',
-  'ALL_PROXY',
-  'NODE_EXTRA_CA_CERTS',
-  'NODE_TLS_REJECT_UNAUTHORIZED',
-  'NODE_OPTIONS',
-]
+// The real CLI in a child process, downloading through a real local forward proxy.
 
 let server: FaultServer
 let proxy: ForwardProxy
@@ -50,22 +31,12 @@ afterEach(async () => {
   await dirs.cleanup()
 })
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env }
-  for (const name of AMBIENT) delete childEnv[name]
-  const child = spawn(
-    process.execPath,
-    [CLI, 'get', '-q', '-d', dirs.downloads, '--retry-wait', '0.05', '--timeout', '10', ...args],
-    {
-      env: { ...childEnv, DOWNPOUR_STATE_DIR: dirs.state, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
+function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return startCli(['-q', '--timeout', '10', ...args], {
+    downloads: dirs.downloads,
+    state: dirs.state,
+    env,
+  }).done
 }
 
 /**

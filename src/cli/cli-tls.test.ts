@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
 import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
+import { startCli, type CliRun } from '../../test/run-cli.ts'
 import {
   makeSelfSignedCert,
   opensslMissing,
@@ -13,32 +13,11 @@ import {
   type TlsServer,
 } from '../../test/self-signed-cert.ts'
 
-/**
- * The real CLI in a child process against a real HTTPS server whose self-signed certificate is
- * trusted the legitimate way (NODE_EXTRA_CA_CERTS): TLS stays verified throughout.
- */
-const CLI = join(import.meta.dirname, 'main.ts')
+// The real CLI in a child process against a real HTTPS server whose self-signed certificate
+// is trusted the legitimate way (NODE_EXTRA_CA_CERTS): TLS stays verified throughout.
 
 const noOpenssl = opensslMissing()
 if (noOpenssl) console.warn(`cli-tls.test.ts: skipping the TLS tests: ${noOpenssl}`)
-
-type Run = { code: number | null; stdout: string; stderr: string }
-
-// Anything in the outer environment that would change how TLS or proxies behave is dropped, so
-// a test passes or fails for the reason it names.
-const AMBIENT = [
-  'NODE_EXTRA_CA_CERTS',
-  'NODE_TLS_REJECT_UNAUTHORIZED',
-  'NODE_OPTIONS',
-  'http_proxy',
-  'HTTP_PROXY',
-  'https_proxy',
-  'HTTPS_PROXY',
-  'no_proxy',
-  'NO_PROXY',
-  'all_proxy',
-  'ALL_PROXY',
-]
 
 let cert: SelfSignedCert
 let certDir: string
@@ -46,22 +25,12 @@ let tls: TlsServer
 let plain: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
 
-function run(args: string[], env: Record<string, string>): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env }
-  for (const name of AMBIENT) delete childEnv[name]
-  const child = spawn(
-    process.execPath,
-    [CLI, 'get', '-d', dirs.downloads, '--retry-wait', '0.05', '--timeout', '10', ...args],
-    {
-      env: { ...childEnv, DOWNPOUR_STATE_DIR: dirs.state, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
+function run(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return startCli(['--timeout', '10', ...args], {
+    downloads: dirs.downloads,
+    state: dirs.state,
+    env,
+  }).done
 }
 
 /** The download folder's entries; a folder never created counts as empty. */

@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
 import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
+import { startCli } from '../../test/run-cli.ts'
 
-/** The real CLI in a child process (stdout is a pipe, not a TTY), as a user would run it. */
-const CLI = join(import.meta.dirname, 'main.ts')
+// The real CLI in a child process (stdout is a pipe, not a TTY), as a user would run it.
 
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
@@ -21,28 +20,8 @@ afterEach(async () => {
   await dirs.cleanup()
 })
 
-type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-function start(args: string[], input?: string): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'get', '-d', dirs.downloads, '--retry-wait', '0.05', ...args],
-    {
-      env: { ...process.env, DOWNPOUR_STATE_DIR: dirs.state, NO_COLOR: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  )
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d) => (stderr += d))
-  child.stdin!.end(input ?? '')
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  )
-  return { child, done }
-}
-
+const start = (args: string[], input?: string) =>
+  startCli(args, { downloads: dirs.downloads, state: dirs.state, input })
 const run = (args: string[], input?: string) => start(args, input).done
 const MiB = 1024 * 1024
 
