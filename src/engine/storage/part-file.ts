@@ -11,6 +11,7 @@ export const COALESCE_BYTES = 1024 * 1024
  */
 const HOLD_MAX_MS = 100
 const HOLD_MIN_BYTES = 64 * 1024
+const MIN_COALESCE_BYTES = 128 * 1024
 /** Positional writes in flight per file before writers are asked to wait. */
 const MAX_WRITES_IN_FLIGHT = 4
 
@@ -55,6 +56,17 @@ export class PartFile {
     const stream = new PartStream(this, offset)
     this.#streams.add(stream)
     return stream
+  }
+
+  /**
+   * How much one stream gathers per write: COALESCE_BYTES shared among the file's streams
+   * (at least MIN_COALESCE_BYTES each), so 32 connections hold ~4 MiB, not 32 MiB.
+   */
+  get coalesceBytes(): number {
+    return Math.max(
+      MIN_COALESCE_BYTES,
+      Math.floor(COALESCE_BYTES / Math.max(1, this.#streams.size)),
+    )
   }
 
   /** True when a caller may hand over more data without waiting. */
@@ -172,7 +184,7 @@ export class PartStream {
     this.#buffered += chunk.length
     this.position += chunk.length
     if (
-      this.#buffered >= COALESCE_BYTES ||
+      this.#buffered >= this.#file.coalesceBytes ||
       (this.#buffered >= HOLD_MIN_BYTES && now - this.#since >= HOLD_MAX_MS)
     )
       this.flushBuffered()

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import { DownpourError, type ErrorCode } from '../../shared/protocol/errors.ts'
 import { normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
@@ -9,8 +10,20 @@ import type { DispatcherOptions } from './http-dispatcher.ts'
 import { WORKER_YOUNG_GENERATION_MB } from '../memory-limits.ts'
 import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
 
+/** A worker this busy (event-loop utilization) counts as loaded. */
+const BUSY_ELU = 0.6
+const ELU_WINDOW_MS = 250
+
 type Pending = { resolve(value: unknown): void; reject(error: Error): void; worker: PoolWorker }
-type PoolWorker = { thread: Worker; load: number; files: Set<string>; ready: boolean }
+type PoolWorker = {
+  thread: Worker
+  load: number
+  files: Set<string>
+  ready: boolean
+  /** Event-loop utilization at the last look, for `busy()`. */
+  elu: EventLoopUtilization | null
+  busy: boolean
+}
 
 /**
  * A pool of transfer workers (worker_threads), started lazily: a download that never needs a
@@ -25,6 +38,7 @@ export class TransferPool {
   #pending = new Map<number, Pending>()
   #nextId = 1
   #closed = false
+  #eluAt = 0
   #entry: URL
 
   constructor(options: {
@@ -140,8 +154,27 @@ export class TransferPool {
           : best,
       null,
     )
-    if (idle && (idle.load === 0 || this.#workers.length >= this.size)) return idle
-    return this.#spawn()
+    if (!idle || (this.#workers.length < this.size && this.#allBusy())) return this.#spawn()
+    return idle
+  }
+
+  /**
+   * Whether every worker's thread is loaded (event-loop utilization ≥ BUSY_ELU since the last
+   * look, at most every ELU_WINDOW_MS): only then does another thread pay for its ~20 MB. 32
+   * connections at 4 MiB/s keep one thread a third busy; a fast TLS download fills it.
+   */
+  #allBusy(): boolean {
+    const now = performance.now()
+    if (now - this.#eluAt >= ELU_WINDOW_MS) {
+      this.#eluAt = now
+      for (const w of this.#workers) {
+        const since = w.thread.performance.eventLoopUtilization(w.elu ?? undefined)
+        // A booting worker is not busy: it will take work as soon as it is up.
+        w.busy = w.ready && w.elu !== null && since.utilization >= BUSY_ELU
+        w.elu = w.thread.performance.eventLoopUtilization()
+      }
+    }
+    return this.#workers.every((w) => w.busy)
   }
 
   #spawn(): PoolWorker {
@@ -152,7 +185,14 @@ export class TransferPool {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     })
     thread.unref()
-    const worker: PoolWorker = { thread, load: 0, files: new Set(), ready: false }
+    const worker: PoolWorker = {
+      thread,
+      load: 0,
+      files: new Set(),
+      ready: false,
+      elu: null,
+      busy: false,
+    }
     thread.on('message', (message: FromWorker) => {
       if (message.type === 'ready') {
         worker.ready = true
