@@ -8,4 +8,9 @@ describe('engine host flags', () => {
     const shebang = launcher.split('\n')[0]
     expect(shebang).toBe(`#!/usr/bin/env -S node ${ENGINE_HOST_NODE_FLAGS.join(' ')}`)
   })
+
+  it('so does `npm run downpour`', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+    expect(pkg.scripts.downpour).toBe(`node ${ENGINE_HOST_NODE_FLAGS.join(' ')} src/cli/main.ts`)
+  })
 })

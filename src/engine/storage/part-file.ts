@@ -27,6 +27,8 @@ export class PartFile {
   #failure: DownpourError | null = null
   #roomWaiters: (() => void)[] = []
   #streams = new Set<PartStream>()
+  #diskWaitMs = 0
+  #waitingSince: number | null = null
 
   private constructor(path: string, handle: FileHandle) {
     this.path = path
@@ -77,7 +79,17 @@ export class PartFile {
   /** Resolves once fewer writes are in flight (or the file failed; the next write throws). */
   waitForRoom(): Promise<void> {
     if (this.hasRoom || this.#failure) return Promise.resolve()
+    this.#waitingSince ??= performance.now()
     return new Promise((resolve) => this.#roomWaiters.push(resolve))
+  }
+
+  /**
+   * Milliseconds writers have spent waiting for the disk so far (the file had its maximum of
+   * writes in flight): growing by a good share of the wall time means the disk sets the pace.
+   */
+  get diskWaitMs(): number {
+    const ongoing = this.#waitingSince === null ? 0 : performance.now() - this.#waitingSince
+    return this.#diskWaitMs + ongoing
   }
 
   /** @internal issues one positional write of gathered chunks. */
@@ -95,6 +107,10 @@ export class PartFile {
       })
       .finally(() => {
         this.#inFlight.delete(write)
+        if (this.#waitingSince !== null) {
+          this.#diskWaitMs += performance.now() - this.#waitingSince
+          this.#waitingSince = null
+        }
         const waiters = this.#roomWaiters.splice(0)
         for (const wake of waiters) wake()
       })

@@ -28,6 +28,8 @@ const PLATEAU_GAIN = 1.15
  * differ in speed, e.g. half of them capped at 1 MiB/s.)
  */
 const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
+/** A beat in which writers waited this share of the time for the disk is the disk's. */
+const DISK_BOUND_SHARE = 0.2
 /**
  * A laggard (LAGGARD_RATIO times slower than the fastest) is replaced by a fresh connection:
  * servers and routes that throttle per connection often treat a new one differently, and the
@@ -118,9 +120,10 @@ export class SegmentedFetch {
   #fastBeats = 0
   #provenFast = false
   /** The best throughput so far at the current count (fast regime). */
-  #plateau: { count: number; rate: number } | null = null
+  #plateau: { count: number; rate: number; flat: number } | null = null
   #replacements = 0
   #limited = false
+  #diskWaitMs = 0
   #steals = 0
   #segmentable: boolean
   #lastError: unknown = null
@@ -201,7 +204,19 @@ export class SegmentedFetch {
     const { download, overall } = this.#o.limits()
     this.#limited =
       (download > 0 && rate >= 0.8 * download) || (overall > 0 && totalRate >= 0.8 * overall)
-    if (!this.#limited) {
+    // Writers waited for the disk a good part of this beat: it sets the pace, and a slow beat
+    // says nothing about the network (after another big download, writeback can stall us).
+    const waited = this.#o.part.diskWaitMs
+    const diskBound = waited - this.#diskWaitMs >= DISK_BOUND_SHARE * elapsed
+    this.#diskWaitMs = waited
+    // Two fast beats in a row prove the network fast per connection: a later dip is the disk
+    // (dirty-page throttling) or the CPU, and more connections would not help.
+    this.#fastBeats =
+      rate / Math.max(1, this.#live) >= SLOW_CONNECTION_BYTES_PER_S ? this.#fastBeats + 1 : 0
+    if (this.#fastBeats >= 2) this.#provenFast = true
+    if (diskBound) {
+      if (this.#settle === 0) this.#plateau = null
+    } else if (!this.#limited) {
       if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
       this.#replaceLaggards(signal)
     }
@@ -223,10 +238,6 @@ export class SegmentedFetch {
       return
     }
     const slow = rate / this.#live < SLOW_CONNECTION_BYTES_PER_S
-    // Two fast beats in a row prove the network fast per connection: a later dip is the disk
-    // (dirty-page throttling) or the CPU, and more connections would not help.
-    this.#fastBeats = slow ? 0 : this.#fastBeats + 1
-    if (this.#fastBeats >= 2) this.#provenFast = true
     if (slow && !this.#provenFast) {
       this.#before = null
       this.#plateau = null
@@ -236,9 +247,15 @@ export class SegmentedFetch {
     // Fast connections. First let this count reach its plateau: a connection speeds up by
     // itself for a while (TCP window, JIT, page cache), which must not pass for the gain of
     // the last doubling.
+    // The plateau is two beats in a row that add less than PLATEAU_GAIN.
     const last = this.#plateau
-    this.#plateau = { count: this.#live, rate: Math.max(rate, last?.rate ?? 0) }
-    if (last === null || last.count !== this.#live || rate >= last.rate * PLATEAU_GAIN) return
+    const rising = last === null || last.count !== this.#live || rate >= last.rate * PLATEAU_GAIN
+    this.#plateau = {
+      count: this.#live,
+      rate: Math.max(rate, last?.count === this.#live ? last.rate : 0),
+      flat: rising ? 0 : (last?.flat ?? 0) + 1,
+    }
+    if (this.#plateau.flat < 2) return
     const reached = this.#plateau.rate
     if (this.#before === null || reached >= this.#before.rate * RAMP_GAIN) {
       // Double, and give the new connections a beat to get going before judging them.
