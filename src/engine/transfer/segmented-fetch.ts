@@ -14,14 +14,6 @@ import type { FetchTask } from './transfer-messages.ts'
 /** How often the connection count is reconsidered (slow start), ms. */
 const RAMP_INTERVAL_MS = 100
 /**
- * Fast connections: a doubling is kept only if it raised throughput by half again. Less is
- * not worth its CPU and memory (and a second write front on the disk): on a fast link the
- * limit is usually our disk or CPU, and two connections were measured slower than one there.
- */
-const RAMP_GAIN = 1.5
-/** A connection's own speed-up (TCP window, JIT, page cache) ends when a beat adds less. */
-const PLATEAU_GAIN = 1.15
-/**
  * Below this speed per connection the link (or a server cap) limits each connection, not our
  * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum, four times
  * as many per beat. (A comparison of two noisy windows alone stops too early when connections
@@ -91,16 +83,17 @@ type SegmentProgress = { from: number; since: number; lastPos: number; movedAt: 
 
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
- * connection (on this thread) and opens more progressively on the transfer pool's worker
- * threads (slow start: while each connection is slow — a per-connection cap or a thin link —
- * four times as many per beat; while they are fast, twice as many as long as throughput still
- * rises, and back to the earlier count when it did not), so the defaults are already the fast
- * settings and an uncapped link does not waste CPU on connections that add nothing. A laggard
- * (far slower than the fastest) is swapped for a fresh connection. Segment bounds live in
- * SharedStats: a connection that finishes takes a gap or splits the segment that would finish
- * last under that segment's lock, and the victim (on whatever thread) stops exactly there. A
- * connection that fails hands its remainder back. Resolves when nothing is missing; rejects
- * with the last error when every connection died with work left.
+ * connection (on this thread) and opens more progressively (slow start: while each connection
+ * is slow — a per-connection cap or a thin link — four times as many per beat; connections
+ * proven fast hold, since then our disk or CPU is the limit), so the defaults are already the
+ * fast settings and an uncapped link does not waste CPU on connections that add nothing. Extra
+ * connections run on the transfer pool's worker threads once one has booted. A laggard (far
+ * slower than the fastest) is swapped for a fresh connection. Segment bounds live in
+ * SharedStats: a connection that finishes takes a gap, splits the segment that would finish
+ * last, or in the endgame steals a laggard's rest, under that segment's lock, and the victim
+ * (on whatever thread) stops exactly there. A connection that fails hands its remainder back.
+ * Resolves when nothing is missing; rejects with the last error when every connection died
+ * with work left.
  */
 export class SegmentedFetch {
   #o: SegmentedFetchOptions
@@ -113,14 +106,8 @@ export class SegmentedFetch {
   #live = 0
   #target = 1
   #ramping = true
-  /** Beats to let new connections settle before their throughput is judged. */
-  #settle = 0
-  /** Connection count and throughput reached before the last growth (fast regime). */
-  #before: { count: number; rate: number } | null = null
   #fastBeats = 0
   #provenFast = false
-  /** The best throughput so far at the current count (fast regime). */
-  #plateau: { count: number; rate: number; flat: number } | null = null
   #replacements = 0
   #limited = false
   #diskWaitMs = 0
@@ -214,9 +201,7 @@ export class SegmentedFetch {
     this.#fastBeats =
       rate / Math.max(1, this.#live) >= SLOW_CONNECTION_BYTES_PER_S ? this.#fastBeats + 1 : 0
     if (this.#fastBeats >= 2) this.#provenFast = true
-    if (diskBound) {
-      if (this.#settle === 0) this.#plateau = null
-    } else if (!this.#limited) {
+    if (!diskBound && !this.#limited) {
       if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
       this.#replaceLaggards(signal)
     }
@@ -230,52 +215,20 @@ export class SegmentedFetch {
     }
   }
 
-  /** Slow start, judged on `rate` (bytes/s over the last beat) with `#live` connections. */
+  /**
+   * Slow start, judged on `rate` (bytes/s over the last beat) with `#live` connections. Slow
+   * connections (a per-connection cap, a thin link): four times as many per beat. Connections
+   * proven fast (two beats at ≥ 48 MiB/s each) hold: the limit is then this machine's disk or
+   * CPU, not the network — on the reference machine two such connections were measurably slower
+   * than one, and each extra one costs CPU and memory.
+   */
   #rampUp(rate: number): void {
-    const max = this.#o.maxConnections()
-    if (this.#settle > 0) {
-      this.#settle--
+    if (this.#provenFast) {
+      this.#ramping = false
       return
     }
-    const slow = rate / this.#live < SLOW_CONNECTION_BYTES_PER_S
-    if (slow && !this.#provenFast) {
-      this.#before = null
-      this.#plateau = null
-      this.#target = Math.min(max, this.#live * 4)
-      return
-    }
-    // Fast connections. First let this count reach its plateau: a connection speeds up by
-    // itself for a while (TCP window, JIT, page cache), which must not pass for the gain of
-    // the last doubling.
-    // The plateau is two beats in a row that add less than PLATEAU_GAIN.
-    const last = this.#plateau
-    const rising = last === null || last.count !== this.#live || rate >= last.rate * PLATEAU_GAIN
-    this.#plateau = {
-      count: this.#live,
-      rate: Math.max(rate, last?.count === this.#live ? last.rate : 0),
-      flat: rising ? 0 : (last?.flat ?? 0) + 1,
-    }
-    if (this.#plateau.flat < 2) return
-    const reached = this.#plateau.rate
-    if (this.#before === null || reached >= this.#before.rate * RAMP_GAIN) {
-      // Double, and give the new connections a beat to get going before judging them.
-      this.#before = { count: this.#live, rate: reached }
-      this.#target = Math.min(max, this.#live * 2)
-      this.#settle = 1
-      this.#plateau = null
-      return
-    }
-    // The last doubling did not pay (CPU or disk is the limit): back to the count before it.
-    this.#ramping = false
-    const keep = this.#before.count
-    if (keep >= this.#live) return
-    this.#target = keep
-    this.#o.log(
-      `${this.#live} connections were no faster than ${keep}; continuing on ${keep} (the limit is not the network)`,
-    )
-    const newest = [...this.#owners.values()].reverse()
-    for (const owner of newest.slice(0, this.#live - keep)) {
-      owner.abort(new Retired('no faster than fewer connections'))
+    if (rate / this.#live < SLOW_CONNECTION_BYTES_PER_S) {
+      this.#target = Math.min(this.#o.maxConnections(), this.#live * 4)
     }
   }
 
