@@ -32,7 +32,7 @@ const LAGGARD_MIN_AGE_MS = 300
  * A connection that delivered nothing for this long (and is at least this old) counts as
  * speed 0, whatever it did before: it is waiting, maybe for a server's next burst.
  */
-const SILENT_MS = 400
+const SILENT_MS = 200
 
 /** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
 class Retired extends Error {
