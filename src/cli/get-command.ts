@@ -117,33 +117,7 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
       display?.message(e.message)
   })
 
-  const result = await engine.add(usage.requests)
-  const previous = await engine.snapshot()
-  const byId = new Map(previous.downloads.map((d) => [d.id, d]))
-  let rejectedCount = 0
-  for (const d of result.added) mine.add(d.id)
-  for (const rejection of result.rejected) {
-    const existing = rejection.existingId ? byId.get(rejection.existingId) : undefined
-    if (rejection.error.code === ERROR_CODES.duplicate && existing) {
-      // The same command ran before: continue that download instead of starting over.
-      mine.add(existing.id)
-      if (existing.state === 'completed' && (await fileExists(join(existing.dir, existing.name)))) {
-        finished.set(existing.id, existing)
-        if (!options.quiet && !options.json)
-          process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
-      } else if (existing.state === 'completed') {
-        await engine.remove({ ids: [existing.id] })
-        mine.delete(existing.id)
-        const again = await engine.add([usage.requests[rejection.index]!])
-        for (const d of again.added) mine.add(d.id)
-      } else if (existing.state === 'paused') await engine.resume({ ids: [existing.id] })
-      else if (existing.state === 'failed') await engine.retry({ ids: [existing.id] })
-      continue
-    }
-    rejectedCount++
-    process.stderr.write(`downpour: ${usage.labels[rejection.index]}: ${rejection.error.message}\n`)
-  }
-  for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
+  const rejectedCount = await enqueue(engine, usage, options, mine, finished, emitJson)
 
   let interrupted = false
   const onSignal = () => {
@@ -256,4 +230,50 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Adds the downloads; a URL this folder's queue already has continues that download instead.
+ * Its own function so the add result and the queue snapshot (thousands of entries for a long
+ * list) are garbage once it returns. Returns how many were rejected for other reasons.
+ */
+async function enqueue(
+  engine: Engine,
+  usage: Usage,
+  options: GetOptions,
+  mine: Set<string>,
+  finished: Map<string, DownloadSnapshot>,
+  emitJson: (event: string, payload: unknown) => void,
+): Promise<number> {
+  const result = await engine.add(usage.requests)
+  // The queue's earlier entries are only needed when something was refused as a duplicate.
+  const previous = result.rejected.some((r) => r.existingId)
+    ? (await engine.snapshot()).downloads
+    : []
+  const byId = new Map(previous.map((d) => [d.id, d]))
+  let rejectedCount = 0
+  for (const d of result.added) mine.add(d.id)
+  for (const rejection of result.rejected) {
+    const existing = rejection.existingId ? byId.get(rejection.existingId) : undefined
+    if (rejection.error.code === ERROR_CODES.duplicate && existing) {
+      // The same command ran before: continue that download instead of starting over.
+      mine.add(existing.id)
+      if (existing.state === 'completed' && (await fileExists(join(existing.dir, existing.name)))) {
+        finished.set(existing.id, existing)
+        if (!options.quiet && !options.json)
+          process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
+      } else if (existing.state === 'completed') {
+        await engine.remove({ ids: [existing.id] })
+        mine.delete(existing.id)
+        const again = await engine.add([usage.requests[rejection.index]!])
+        for (const d of again.added) mine.add(d.id)
+      } else if (existing.state === 'paused') await engine.resume({ ids: [existing.id] })
+      else if (existing.state === 'failed') await engine.retry({ ids: [existing.id] })
+      continue
+    }
+    rejectedCount++
+    process.stderr.write(`downpour: ${usage.labels[rejection.index]}: ${rejection.error.message}\n`)
+  }
+  for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
+  return rejectedCount
 }
