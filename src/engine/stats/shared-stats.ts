@@ -178,16 +178,16 @@ export class SharedStats {
   }
 
   /**
-   * Takes the whole rest of a segment (a laggard's, for a faster connection) if at least
-   * `minBytes` are left: its end drops to its position, so its connection stops at the next
-   * chunk. Atomic with respect to `advance`, like `split`.
+   * Takes the whole rest of a segment (a laggard's, for a faster connection) if any is left:
+   * its end drops to its position, so its connection stops at the next chunk. Atomic with
+   * respect to `advance`, like `split`.
    */
-  steal(seg: number, minBytes: number): { start: number; end: number } | null {
+  steal(seg: number): { start: number; end: number } | null {
     return this.#withLock(lockOfSegment(seg), () => {
       const f = seg * SEGMENT_FIELDS
       const pos = this.#fields[f + 1]!
       const end = this.#fields[f + 2]!
-      if (end - pos < minBytes) return null
+      if (end <= pos) return null
       this.#fields[f + 2] = pos
       return { start: pos, end }
     })

@@ -176,6 +176,15 @@ export class SegmentedFetch {
     })
   }
 
+  /** A segment's average speed since it started (bytes/s), once measurable. */
+  #speedOf(segment: number): number | undefined {
+    const progress = this.#active.get(segment)
+    if (!progress) return undefined
+    const age = performance.now() - progress.since
+    const fetched = this.#stats.readSegment(segment).pos - progress.from
+    return age >= RAMP_INTERVAL_MS && fetched > 0 ? (fetched * 1000) / age : undefined
+  }
+
   /** The ramp beat: grow or shrink the connection count, swap laggards, fill free slots. */
   #beat(signal: AbortSignal): void {
     const now = performance.now()
@@ -303,7 +312,7 @@ export class SegmentedFetch {
       }
       current = null
       if (outcome === 'no-ranges') return this.#noRanges(segment)
-      speed = this.#segments().find((s) => s.id === segment)?.speed ?? speed
+      speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
     }
   }
@@ -419,7 +428,7 @@ export class SegmentedFetch {
       const taken =
         work.kind === 'split'
           ? this.#stats.split(work.victimId, minSplit, work.keepFraction)
-          : this.#stats.steal(work.victimId, 1)
+          : this.#stats.steal(work.victimId)
       if (taken && work.kind === 'steal') {
         this.#steals++
         // The laggard may wait long for its next chunk to learn it is done: end it now.
