@@ -97,6 +97,34 @@ describe('the queue', () => {
     expect(server.requests().map((r) => r.path)).toEqual(['/c', '/a', '/b'])
   })
 
+  it('holds downloads of a host at its connection cap in place while other hosts start', async () => {
+    const engine = await engineFor({ maxConcurrentDownloads: 3, maxConnectionsPerHost: 1 })
+    const other = await startFaultServer()
+    try {
+      server.file('/a1', makeBody(600 * 1024, 1), { rateLimit: 1 * MiB })
+      for (const n of ['a2', 'a3']) server.file(`/${n}`, makeBody(1000))
+      for (const n of ['b1', 'b2']) other.file(`/${n}`, makeBody(1000))
+      const result = await engine.add([
+        ...['a1', 'a2', 'a3'].map((n) => ({ url: server.url(`/${n}`) })),
+        ...['b1', 'b2'].map((n) => ({ url: other.url(`/${n}`), name: `other-${n}` })),
+      ])
+      const [a1, a2, a3, b1, b2] = result.added.map((d) => d.id) as string[]
+      // The other host's downloads pass the waiting ones while a1 holds its host's only slot.
+      await Promise.all([b1, b2].map((id) => engine.waitFor(id!, ['completed'])))
+      expect((await engine.snapshot()).downloads.find((d) => d.id === a1)?.state).not.toBe(
+        'completed',
+      )
+      await Promise.all([a1, a2, a3].map((id) => engine.waitFor(id!, ['completed'])))
+      expect(server.requests().map((r) => r.path)).toEqual(['/a1', '/a2', '/a3'])
+      expect(server.maxConcurrentConnections()).toBe(1)
+      expect((await readdir(dirs.downloads)).sort()).toEqual(
+        ['a1', 'a2', 'a3', 'other-b1', 'other-b2'].sort(),
+      )
+    } finally {
+      await other.close()
+    }
+  })
+
   it('pauses with the partial data kept and resumes from it', async () => {
     const engine = await engineFor()
     const body = makeBody(3 * MiB, 31)

@@ -40,8 +40,12 @@ export class Scheduler implements EngineApi {
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
-  /** Queued ids in queue order, for the pump; null = rebuild (a download became queued or moved). */
+  /**
+   * Queued ids in queue order, for the pump; null = rebuild (a download became queued or moved).
+   * Entries before #waitingAt were started or left the queue (consumed without copying).
+   */
   #waiting: string[] | null = null
+  #waitingAt = 0
   #transfers = new Map<string, DownloadTransfer>()
   #hostConnections = new Map<string, number>()
   #reservedPaths = new Set<string>()
@@ -278,29 +282,35 @@ export class Scheduler implements EngineApi {
   #pump(): void {
     if (this.#closed) return
     const limit = this.#settings.maxConcurrentDownloads
-    // Only the waiting ones are looked at: the pump runs after every completion, and scanning
-    // the whole queue each time cost 0.5 s over 2,000 small files.
-    const waiting = (this.#waiting ??= this.#order.filter(
-      (id) => this.#records.get(id)?.state === 'queued',
-    ))
-    const still: string[] = []
-    for (let i = 0; i < waiting.length; i++) {
-      const id = waiting[i]!
-      if (this.#transfers.size >= limit) {
-        still.push(...waiting.slice(i))
-        break
-      }
+    // Only the waiting ones are looked at, from where the last pump stopped: the pump runs after
+    // every completion, and scanning (or copying) the whole queue each time is quadratic —
+    // 0.5 s of CPU and ~40 MB of garbage over 2,000 small files.
+    if (!this.#waiting) {
+      this.#waiting = this.#order.filter((id) => this.#records.get(id)?.state === 'queued')
+      this.#waitingAt = 0
+    }
+    const waiting = this.#waiting
+    let blocked: string[] | null = null
+    let at = this.#waitingAt
+    for (; at < waiting.length && this.#transfers.size < limit; at++) {
+      const id = waiting[at]!
       const record = this.#records.get(id)
       // A started transfer leaves `queued` only once it has read its resume state.
       if (!record || record.state !== 'queued' || this.#transfers.has(id)) continue
       const host = this.#hostOf(record)
       if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) {
-        still.push(id)
+        // Its host is at its cap: it keeps its place, later ones may still start.
+        ;(blocked ??= []).push(id)
         continue
       }
       this.#start(record, host)
     }
-    this.#waiting = still
+    if (blocked) {
+      this.#waiting = blocked.concat(waiting.slice(at))
+      this.#waitingAt = 0
+    } else {
+      this.#waitingAt = at
+    }
   }
 
   #ensureDir(dir: string): Promise<void> {

@@ -84,6 +84,8 @@ export class DownloadTransfer {
   #generation = 0
   /** Open HTTP exchanges (for the UI's connection count). */
   connections = 0
+  #pathCache: { dir: string; name: string; final: string; part: string } | null = null
+  #url: URL | null = null
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -113,11 +115,20 @@ export class DownloadTransfer {
   }
 
   get partPath(): string {
-    return join(this.record.dir, this.record.name + PART_SUFFIX)
+    return this.#paths().part
   }
 
   get finalPath(): string {
-    return join(this.record.dir, this.record.name)
+    return this.#paths().final
+  }
+
+  /** The record's paths, joined again only when its name changes (they are asked for often). */
+  #paths(): { dir: string; name: string; final: string; part: string } {
+    const { dir, name } = this.record
+    const cached = this.#pathCache
+    if (cached?.name === name && cached.dir === dir) return cached
+    const final = join(dir, name)
+    return (this.#pathCache = { dir, name, final, part: final + PART_SUFFIX })
   }
 
   run(): Promise<TransferOutcome> {
@@ -250,7 +261,7 @@ export class DownloadTransfer {
     this.connections = 1
     try {
       const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
-        url: new URL(rec.url),
+        url: (this.#url ??= new URL(rec.url)),
         headers,
         signal: this.#abort.signal,
       })
@@ -294,7 +305,7 @@ export class DownloadTransfer {
     const firstEnd = missing.find((g) => g.start <= offset && g.end > offset)?.end ?? size
     const firstRange = { start: offset, end: firstEnd }
     const settings = this.#ctx.settings
-    const host = new URL(rec.url).host
+    const host = (this.#url ??= new URL(rec.url)).host
     const segmentable = rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize
     // Give the file its full length up front (sparse: Node has no fallocate), so writes at any
     // offset land inside it and a short disk shows up as an error now rather than at the end.

@@ -89,6 +89,7 @@ function basicAuthHeader(url: URL): string | null {
 }
 
 function stripCredentials(url: URL): URL {
+  if (!url.username && !url.password) return url
   const copy = new URL(url.href)
   copy.username = ''
   copy.password = ''

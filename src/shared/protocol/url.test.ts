@@ -82,6 +82,8 @@ describe('redactUrl', () => {
     )
     expect(redactUrl(new URL('https://user@h.example/'))).toBe('https://user@h.example/')
     expect(redactUrl('https://h.example/')).toBe('https://h.example/')
+    // An '@' elsewhere is not user info.
+    expect(redactUrl('https://h.example/@me/x?to=a@b')).toBe('https://h.example/@me/x?to=a@b')
   })
 
   it('property: the password never appears in the result', () => {
