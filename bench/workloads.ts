@@ -8,7 +8,7 @@ import {
   type FixtureStore,
 } from './fixtures.ts'
 import { GiB, KiB, MiB } from './util.ts'
-import { ENGINE_HOST_NODE_FLAGS } from '../src/engine/memory-limits.ts'
+import { ENGINE_HOST_NODE_FLAGS, engineHostEnvWords } from '../src/engine/memory-limits.ts'
 
 export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4'] as const
 export type WorkloadId = (typeof WORKLOAD_IDS)[number]
@@ -98,6 +98,8 @@ const A = (p: Paths): string[] => [
 
 function downpour(p: Paths, opts: { name?: boolean; extra?: string[]; urls?: string[] }): string[] {
   return [
+    'env',
+    ...engineHostEnvWords(),
     p.node,
     ...ENGINE_HOST_NODE_FLAGS,
     p.cli,

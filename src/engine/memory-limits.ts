@@ -13,8 +13,22 @@ export const WORKER_YOUNG_GENERATION_MB = 4
 
 /**
  * V8 flags for a process that hosts the engine on its main thread: the CLI launcher
- * (`bin/downpour.mjs`'s shebang), the benchmark, and later the Electron utility process and
- * `downpour serve`. They cannot be set from inside a running process (V8 sizes the heap at
+ * (`bin/downpour.mjs`'s shebang), the benchmark, and later the Electron utility process
+ * (`execArgv`) and `downpour serve`. They cannot be set from inside a running process (V8 sizes the heap at
  * start-up), so every launcher passes them on the command line.
  */
 export const ENGINE_HOST_NODE_FLAGS = ['--max-semi-space-size=1'] as const
+
+/**
+ * Environment for such a process, set by its launcher (glibc reads it before Node starts; other
+ * C libraries ignore it). glibc gives every thread that allocates its own malloc arena and
+ * rarely returns their free pages: the main thread, four libuv threads and V8's helpers kept
+ * ~15 MB more resident per download (2,000 small files: 147 → 133 MB; 1 GiB: 126 → 116 MB),
+ * with no measured cost in speed (docs/benchmarks.md, "Memory").
+ */
+export const ENGINE_HOST_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' }
+
+/** `NAME=value` words for `env` (a shebang's `env -S`, the benchmark's command lines). */
+export function engineHostEnvWords(): string[] {
+  return Object.entries(ENGINE_HOST_ENV).map(([name, value]) => `${name}=${value}`)
+}
