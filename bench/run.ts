@@ -38,7 +38,8 @@ const HELP = `Usage: npm run bench -- [options]
   --runs N           repetitions per competitor (default 3)
   --scale F          multiply every size by F, e.g. 0.25 for a quick run (default 1)
   --only LIST        workloads to run, e.g. W1,W2 (default W1,W2,W3,W4)
-  --tools LIST       competitors to run: curl,wget,aria2c,downpour (default all)
+  --tools LIST       competitors to run: curl,wget,aria2c,downpour,node (default all; node is
+                     W2's bare-Node reference, bench/node-floor.ts)
   --server KIND      auto | nginx | node (default auto: nginx, else the Node fallback)
   --pin              control run: server on CPU 1, clients on CPU 0 (taskset)
   --timeout S        per-run time limit in seconds (default 600)
@@ -139,6 +140,7 @@ const bins: Record<Tool, string | null> = {
   wget: findExecutable('wget'),
   aria2c: findExecutable('aria2c'),
   downpour: process.execPath,
+  node: process.execPath,
 }
 if (!['auto', 'time', 'proc'].includes(values.measure)) fail('--measure must be auto, time or proc')
 const timeBin =
@@ -313,6 +315,7 @@ async function main(): Promise<void> {
     cfg: path.join(workDir, 'curl.cfg'),
     node: process.execPath,
     cli,
+    floor: path.join(repoRoot, 'bench', 'node-floor.ts'),
   }
 
   for (const id of only) {

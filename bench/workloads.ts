@@ -13,7 +13,7 @@ import { ENGINE_HOST_NODE_FLAGS, engineHostEnvWords } from '../src/engine/memory
 export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4'] as const
 export type WorkloadId = (typeof WORKLOAD_IDS)[number]
 
-export const TOOLS = ['curl', 'wget', 'aria2c', 'downpour'] as const
+export const TOOLS = ['curl', 'wget', 'aria2c', 'downpour', 'node'] as const
 export type Tool = (typeof TOOLS)[number]
 
 /** Everything a command line needs; placeholders (DIR, URL, ...) when printing commands. */
@@ -28,9 +28,10 @@ export interface Paths {
   list: string
   /** curl config of url/output pairs (W2). */
   cfg: string
-  /** The pinned Node binary and Downpour's CLI entry. */
+  /** The pinned Node binary, Downpour's CLI entry, and the bare-Node reference (W2). */
   node: string
   cli: string
+  floor: string
 }
 
 export const PLACEHOLDERS: Paths = {
@@ -41,6 +42,7 @@ export const PLACEHOLDERS: Paths = {
   cfg: 'CFG',
   node: 'node',
   cli: 'out/main/cli.js',
+  floor: 'bench/node-floor.ts',
 }
 
 export interface Competitor {
@@ -225,6 +227,21 @@ async function w2(ctx: WorkloadContext): Promise<Workload> {
         name: 'downpour -j16',
         tool: 'downpour',
         argv: (p) => downpour(p, { name: false, extra: ['-j', '16', '-i', p.list], urls: [] }),
+      },
+      {
+        // A reference, not a competitor: what Node + undici cost with no engine at all.
+        name: 'node floor (bench/node-floor.ts)',
+        tool: 'node',
+        argv: (p) => [
+          'env',
+          ...engineHostEnvWords(),
+          p.node,
+          ...ENGINE_HOST_NODE_FLAGS,
+          p.floor,
+          p.list,
+          p.dir,
+          '16',
+        ],
       },
     ],
   }
