@@ -283,18 +283,41 @@ export class DownloadTransfer {
 
   /** Chunked bodies: one connection, the end of the body is the end of the file. */
   async #streamUnknownLength(response: OpenResponse): Promise<void> {
-    const rec = this.record
-    const end = await streamBody(response, {
+    this.record.size = await this.#streamOnThisConnection(response, 0, null)
+    this.#ctx.changed()
+  }
+
+  /**
+   * The response's body into the part file from `offset`, up to `end` (null: to its end), on
+   * this thread and this connection only: no segments, slots, ramp or worker. Returns where the
+   * body stopped.
+   */
+  #streamOnThisConnection(
+    response: OpenResponse,
+    offset: number,
+    end: number | null,
+  ): Promise<number> {
+    const { stats } = this.#ctx.shared
+    const slot = this.#ctx.downloadSlot
+    let position = offset
+    return streamBody(response, {
       part: this.#part!,
-      offset: 0,
+      offset,
+      // A server sending more than the range it announced must not write past the file's end.
+      claim:
+        end === null
+          ? undefined
+          : (bytes) => {
+              const taken = Math.min(bytes, end - position)
+              position += taken
+              return taken
+            },
       signal: this.#abort.signal,
       timeoutMs: this.#ctx.settings().timeoutMs,
       lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
       throttle: this.#throttle,
-      onBytes: (n) => this.#ctx.shared.stats.addBytes(this.#ctx.downloadSlot, n),
+      onBytes: (n) => stats.addBytes(slot, n),
     })
-    rec.size = end
-    this.#ctx.changed()
   }
 
   /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
@@ -307,6 +330,13 @@ export class DownloadTransfer {
     const settings = this.#ctx.settings
     const host = (this.#url ??= new URL(rec.url)).host
     const segmentable = rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize
+    if (!segmentable && missing.length === 1) {
+      // Too little to split, one range missing (every small file): read it right here. The
+      // segment machinery would cost more than such a file's bytes do.
+      await this.#streamOnThisConnection(response, offset, firstEnd)
+      this.#throwIfMissing(part, size)
+      return
+    }
     // Give the file its full length up front (sparse: Node has no fallocate), so writes at any
     // offset land inside it and a short disk shows up as an error now rather than at the end.
     if (segmentable && offset === 0 && missing.length === 1) await part.truncate(size)
@@ -348,6 +378,11 @@ export class DownloadTransfer {
       if (this.#ctx.shared.pool)
         part.markWritten(await this.#ctx.shared.pool.flush(part.path, false))
     }
+    this.#throwIfMissing(part, size)
+  }
+
+  /** A connection that ended early leaves bytes missing: a retry (which keeps the rest) fetches them. */
+  #throwIfMissing(part: PartFile, size: number): void {
     const left = missingRanges(part.written, size)
     if (left.length > 0) {
       throw new DownpourError(ERROR_CODES.network, `${totalBytes(left)} bytes still missing`, {
