@@ -359,13 +359,15 @@ export class Scheduler implements EngineApi {
     })
     this.#transfers.set(record.id, transfer)
     this.#heartbeat.track(record.id)
-    void transfer.run().then(() => {
+    void transfer.run().then((outcome) => {
       this.#transfers.delete(record.id)
       this.#shared.stats.setRate(downloadSlot, 0)
       this.#downloadSlots.give(downloadSlot)
       this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)
       this.#heartbeat.untrack(record.id)
-      this.#changed(record)
+      // A completed download was announced as such with its final figures; a failed or stopped
+      // one made its last bytes durable after that (and now shows no connections).
+      if (outcome !== 'completed') this.#changed(record)
       this.#pump()
     })
   }
@@ -387,6 +389,7 @@ export class Scheduler implements EngineApi {
 
   #changed(record: DownloadRecord): void {
     if (!this.#records.has(record.id)) return
+    this.#store?.changed(record)
     // A stopped transfer reports its last states after the user paused it: keep the user's.
     const transfer = this.#transfers.get(record.id)
     const previousState = this.#lastStates.get(record.id) ?? record.state

@@ -65,6 +65,12 @@ export class QueueStore {
   #writing: Promise<void> | null = null
   #dirty = false
   #onError: (error: Error) => void
+  /**
+   * Each record's JSON as of its last change. A save re-serializes only the records that
+   * changed since the one before: with thousands of downloads, stringifying all of them every
+   * window made the queue file cost O(queue) per change burst (6 × 12 ms on 2,000 small files).
+   */
+  #json = new WeakMap<DownloadRecord, string>()
 
   constructor(path: string, snapshot: () => QueueFile, onError: (error: Error) => void) {
     this.path = path
@@ -95,6 +101,15 @@ export class QueueStore {
     return { kind: 'corrupt', problem, movedTo }
   }
 
+  /**
+   * A record's persisted fields changed: its JSON is made again at the next save. Every change
+   * to a record that should reach the file must come through here (byte progress need not:
+   * the control files hold it, and a record's `done` is saved with its next state change).
+   */
+  changed(record: DownloadRecord): void {
+    this.#json.delete(record)
+  }
+
   /** Asks for a save soon; many calls within the window cost one write. */
   schedule(): void {
     this.#dirty = true
@@ -117,8 +132,14 @@ export class QueueStore {
 
   #write(): Promise<void> {
     this.#dirty = false
-    const data = this.#snapshot()
-    const text = JSON.stringify({ version: 1, ...data })
+    const { settings, downloads } = this.#snapshot()
+    const records = downloads.map((record) => {
+      let json = this.#json.get(record)
+      if (json === undefined) this.#json.set(record, (json = JSON.stringify(record)))
+      return json
+    })
+    // The same document JSON.stringify({ version, settings, downloads }) would make.
+    const text = `{"version":1,"settings":${JSON.stringify(settings)},"downloads":[${records.join(',')}]}`
     this.#writing = writeFileAtomic(this.path, text)
       .catch((error: unknown) => this.#onError(error as Error))
       .finally(() => {
