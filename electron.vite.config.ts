@@ -16,7 +16,7 @@ export default defineConfig({
           utility: resolve('src/utility/index.ts'),
           // The CLI as plain JS for Node: starts faster and lighter than type-stripping the
           // sources (bench/ runs this one; `npm run downpour` and bin/ run the sources).
-          cli: resolve('src/cli/main.ts'),
+          cli: resolve('src/cli/entry.ts'),
           // Transfer worker threads load this file by path (see transfer-pool.ts).
           'transfer-worker': resolve('src/engine/transfer/transfer-worker.ts'),
         },

@@ -3,5 +3,8 @@
 // The shebang's variable and V8 flag are ENGINE_HOST_ENV and ENGINE_HOST_NODE_FLAGS
 // (src/engine/memory-limits.ts): one malloc arena and a small young generation keep the
 // resident memory of a download ~60 MB lower. `env -S` splits them off.
+import { enableCompileCache } from 'node:module'
+
+enableCompileCache() // as src/cli/entry.ts: later runs skip compiling the sources
 const { main } = await import('../src/cli/main.ts')
 await main(process.argv)

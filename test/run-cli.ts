@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 
-/** `downpour` from its sources, as `npm run downpour` runs it. */
-const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
+/** `downpour` as package.json's `bin` runs it (from its sources; the shebang's flags aside). */
+const CLI = join(import.meta.dirname, '..', 'bin', 'downpour.mjs')
 
 export type CliRun = {
   code: number | null
