@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PartFile } from './part-file.ts'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'downpour-part-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const bytes = (length: number, seed: number): Buffer =>
+  Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff))
+
+describe('PartFile', () => {
+  it('puts each stream’s bytes at its offset and reports what the OS accepted', async () => {
+    const path = join(dir, 'a.bin.part')
+    const part = await PartFile.open(path, 'exclusive')
+    const head = part.stream(0)
+    const tail = part.stream(300_000)
+    const first = bytes(300_000, 1)
+    const second = bytes(200_000, 2)
+    // Socket-sized chunks, interleaved as two connections would deliver them.
+    for (let at = 0; at < 300_000; at += 16_384) {
+      head.write(first.subarray(at, at + 16_384))
+      if (at < 200_000) tail.write(second.subarray(at, Math.min(200_000, at + 16_384)))
+    }
+    head.close()
+    tail.close()
+    expect(await part.sync()).toEqual([{ start: 0, end: 500_000 }])
+    await part.close()
+    expect(await readFile(path)).toEqual(Buffer.concat([first, second]))
+  })
+
+  it('claims a name exclusively, resumes without truncating, and starts fresh when told', async () => {
+    const path = join(dir, 'b.bin.part')
+    await writeFile(path, 'old content')
+    await expect(PartFile.open(path, 'exclusive')).rejects.toMatchObject({ code: 'EEXIST' })
+    const resumed = await PartFile.open(path, 'resume')
+    resumed.markWritten([{ start: 0, end: 3 }])
+    expect(resumed.written).toEqual([{ start: 0, end: 3 }])
+    await resumed.close()
+    expect(await readFile(path, 'utf8')).toBe('old content')
+    const fresh = await PartFile.open(path, 'fresh')
+    await fresh.close()
+    expect(await readFile(path, 'utf8')).toBe('')
+  })
+
+  it('refuses writes once closed, so bytes never reach a descriptor reused by another file', async () => {
+    const part = await PartFile.open(join(dir, 'c.bin.part'), 'exclusive')
+    const stream = part.stream(0)
+    await Promise.all([part.close(), part.close()])
+    const other = join(dir, 'other.bin')
+    await writeFile(other, 'untouched')
+    expect(() => {
+      stream.write(bytes(200_000, 3))
+      stream.flushBuffered()
+    }).toThrow(/is closed/)
+    await expect(part.sync()).rejects.toThrow(/is closed/)
+    expect(await readFile(other, 'utf8')).toBe('untouched')
+  })
+
+  it('names the file and the cause when it cannot be opened', async () => {
+    await expect(PartFile.open(join(dir, 'missing', 'd.part'), 'fresh')).rejects.toMatchObject({
+      code: 'DP_ERR_DISK',
+      message: expect.stringMatching(/cannot open .*d\.part/),
+    })
+  })
+})
