@@ -36,15 +36,15 @@ function isReservedDeviceName(name: string): boolean {
 
 /** Shortens the stem (not the extension) until the whole name fits in `maxBytes` of UTF-8. */
 export function truncateUtf8Name(name: string, maxBytes: number): string {
-  const encoder = new TextEncoder()
-  if (encoder.encode(name).length <= maxBytes) return name
+  const bytes = (text: string): number => Buffer.byteLength(text, 'utf8')
+  if (bytes(name) <= maxBytes) return name
   const dot = name.lastIndexOf('.')
   const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : ''
   let stem = ext ? name.slice(0, dot) : name
-  const budget = maxBytes - encoder.encode(ext).length
+  const budget = maxBytes - bytes(ext)
   // Drop whole code points (never split a surrogate pair or a UTF-8 sequence).
   const points = Array.from(stem)
-  while (points.length > 0 && encoder.encode(points.join('')).length > budget) points.pop()
+  while (points.length > 0 && bytes(points.join('')) > budget) points.pop()
   stem = points.join('').replace(/[\s.]+$/, '')
   return (stem || FALLBACK_FILE_NAME) + ext
 }

@@ -44,6 +44,9 @@ export function redactUrl(url: URL | string): string {
  * port dropped, fragment removed. Query order is kept: servers may care about it.
  */
 export function normalizeUrlKey(url: URL): string {
+  // The common case has nothing to drop: no copy (a queue of thousands adds each one). Not
+  // `url.hash`: it is '' for an empty fragment, yet the href still ends in '#'.
+  if (!url.username && !url.password && !url.href.includes('#')) return url.href
   const copy = new URL(url.toString())
   copy.hash = ''
   copy.username = ''
