@@ -5,7 +5,7 @@
  * its young generation to the maximum (16 MiB semi-spaces, ~48 MiB per isolate) although almost
  * nothing in it survives: socket chunks live until their ~1 MiB write is issued, then die. A
  * small young generation means more (cheap, mostly empty) scavenges and ~45 MB less resident
- * memory per busy thread, at no measured cost in speed (docs/benchmarks.md, "Memory").
+ * memory per busy thread, at no measured cost in speed (docs/benchmarks.md, "What changed").
  */
 
 /** Young generation of a transfer worker thread, MiB (`resourceLimits.maxYoungGenerationSizeMb`). */
@@ -24,7 +24,7 @@ export const ENGINE_HOST_NODE_FLAGS = ['--max-semi-space-size=1'] as const
  * C libraries ignore it). glibc gives every thread that allocates its own malloc arena and
  * rarely returns their free pages: the main thread, four libuv threads and V8's helpers kept
  * ~15 MB more resident per download (2,000 small files: 147 → 133 MB; 1 GiB: 126 → 116 MB),
- * with no measured cost in speed (docs/benchmarks.md, "Memory").
+ * with no measured cost in speed (docs/benchmarks.md, "What changed").
  */
 export const ENGINE_HOST_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' }
 
