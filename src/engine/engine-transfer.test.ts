@@ -119,6 +119,20 @@ describe('resuming', () => {
     expect(done.tries).toBe(2)
   })
 
+  it('resumes a file too small to split (read on its one connection) right where it stopped', async () => {
+    const body = makeBody(600_000, 22)
+    server.file('/small.bin', body, {
+      fault: ({ attempt }) => (attempt === 1 ? { kind: 'close', afterBytes: 250_001 } : undefined),
+    })
+    const id = await addOne(engine, { url: server.url('/small.bin') })
+    const done = await engine.waitFor(id, ['completed', 'failed'])
+    expect(done).toMatchObject({ state: 'completed', tries: 2, connections: 0 })
+    expect(await sha256File(join(dirs.downloads, 'small.bin'))).toBe(sha256(body))
+    expect(server.requests('/small.bin').map((r) => r.range?.start)).toEqual([undefined, 250_001])
+    expect(server.bytesServed('/small.bin')).toBe(body.length)
+    expect(await readdir(dirs.downloads)).toEqual(['small.bin'])
+  })
+
   it('fetches no byte twice when a connection closes early (exact truncation)', async () => {
     const body = makeBody(4 * MiB + 17, 21)
     server.file('/cut.bin', body, {
