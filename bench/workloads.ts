@@ -98,12 +98,14 @@ const A = (p: Paths): string[] => [
   p.dir,
 ]
 
+/** Node as every launcher of the engine starts it (src/engine/memory-limits.ts). */
+function engineHost(p: Paths): string[] {
+  return ['env', ...engineHostEnvWords(), p.node, ...ENGINE_HOST_NODE_FLAGS]
+}
+
 function downpour(p: Paths, opts: { name?: boolean; extra?: string[]; urls?: string[] }): string[] {
   return [
-    'env',
-    ...engineHostEnvWords(),
-    p.node,
-    ...ENGINE_HOST_NODE_FLAGS,
+    ...engineHost(p),
     p.cli,
     'get',
     '--quiet',
@@ -232,16 +234,7 @@ async function w2(ctx: WorkloadContext): Promise<Workload> {
         // A reference, not a competitor: what Node + undici cost with no engine at all.
         name: 'node floor (bench/node-floor.ts)',
         tool: 'node',
-        argv: (p) => [
-          'env',
-          ...engineHostEnvWords(),
-          p.node,
-          ...ENGINE_HOST_NODE_FLAGS,
-          p.floor,
-          p.list,
-          p.dir,
-          '16',
-        ],
+        argv: (p) => [...engineHost(p), p.floor, p.list, p.dir, '16'],
       },
     ],
   }

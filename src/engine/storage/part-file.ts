@@ -1,4 +1,5 @@
 import { close, fdatasync, ftruncate, open, writev } from 'node:fs'
+import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 
@@ -148,9 +149,7 @@ export class PartFile {
     const snapshot = this.#written
     this.#throwIfClosed()
     try {
-      await new Promise<void>((resolve, reject) =>
-        fdatasync(this.#fd, (error) => (error ? reject(error) : resolve())),
-      )
+      await fdatasyncAsync(this.#fd)
     } catch (error) {
       throw diskError(error, `cannot sync ${this.path}`)
     }
@@ -180,9 +179,7 @@ export class PartFile {
   async truncate(length: number): Promise<void> {
     this.#throwIfClosed()
     try {
-      await new Promise<void>((resolve, reject) =>
-        ftruncate(this.#fd, length, (error) => (error ? reject(error) : resolve())),
-      )
+      await ftruncateAsync(this.#fd, length)
     } catch (error) {
       throw diskError(error, `cannot resize ${this.path}`)
     }
@@ -194,7 +191,7 @@ export class PartFile {
       .catch(() => {})
       .then(() => {
         this.#fdGone = true
-        return new Promise<void>((resolve) => close(this.#fd, () => resolve()))
+        return closeAsync(this.#fd).catch(() => {})
       })
     return this.#closed
   }
@@ -261,16 +258,17 @@ export function diskError(error: unknown, what: string): DownpourError {
   })
 }
 
+// The callback API, promisified (see #fd for why not fs/promises' FileHandle).
+const openAsync = promisify(open)
+const writevAsync = promisify(writev)
+const fdatasyncAsync = promisify(fdatasync)
+const ftruncateAsync = promisify(ftruncate)
+const closeAsync = promisify(close)
+
 function openFd(path: string, flags: string): Promise<number> {
-  return new Promise((resolve, reject) =>
-    open(path, flags, 0o666, (error, fd) => (error ? reject(error) : resolve(fd))),
-  )
+  return openAsync(path, flags, 0o666)
 }
 
-function writevAt(fd: number, buffers: Buffer[], position: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    writev(fd, buffers, position, (error, bytesWritten) =>
-      error ? reject(error) : resolve(bytesWritten),
-    ),
-  )
+async function writevAt(fd: number, buffers: Buffer[], position: number): Promise<number> {
+  return (await writevAsync(fd, buffers, position)).bytesWritten
 }

@@ -1,4 +1,5 @@
 import { rename } from 'node:fs'
+import { promisify } from 'node:util'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
@@ -616,10 +617,7 @@ export class DownloadTransfer {
     }
     await part.close()
     this.#part = null
-    // The callback API: fs/promises adds a layer of promises to each of 2,000 small files.
-    await new Promise<void>((resolve, reject) =>
-      rename(partPath, this.finalPath, (error) => (error ? reject(error) : resolve())),
-    )
+    await renameAsync(partPath, this.finalPath)
     if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
     if (this.#controlWritten) await syncDirectory(rec.dir)
     this.#setDone(rec.size)
@@ -713,6 +711,9 @@ export class DownloadTransfer {
     })
   }
 }
+
+/** The callback API, promisified: fs/promises adds a layer of promises to every small file. */
+const renameAsync = promisify(rename)
 
 export async function deletePartFiles(dir: string, name: string): Promise<void> {
   const part = join(dir, name + PART_SUFFIX)
