@@ -78,6 +78,7 @@ describe('downpour get', () => {
       server.url('/named.bin'),
       `  out=renamed.dat`,
       `  checksum=sha-256=${sha256(named)}`,
+      server.url('/bogus.bin'),
       '  bogus=1',
     ].join('\n')
     await writeFile(join(dirs.root, 'list.txt'), list)
@@ -85,7 +86,10 @@ describe('downpour get', () => {
     expect(result.stderr).toMatch(/list\.txt:4: unsupported scheme "file"/)
     expect(result.stderr).toMatch(/list\.txt:5: unsupported scheme "javascript"/)
     expect(result.stderr).toMatch(/list\.txt:6: not a URL/)
-    expect(result.stderr).toMatch(/list\.txt:10: unknown option "bogus"/)
+    expect(result.stderr).toMatch(
+      /list\.txt:11: unknown option "bogus" .*; the URL on line 10 is not downloaded/,
+    )
+    expect(server.requests('/bogus.bin')).toEqual([])
     expect((await readdir(dirs.downloads)).sort()).toEqual(['good.bin', 'renamed.dat'])
     expect(await sha256File(join(dirs.downloads, 'renamed.dat'))).toBe(sha256(named))
     expect(result.code).toBe(1)
