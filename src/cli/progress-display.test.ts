@@ -117,6 +117,7 @@ describe('ProgressDisplay', () => {
       'downloading',
     )
     display.warning('x: \u009b31m red')
+    // eslint-disable-next-line no-control-regex -- the display's own cursor moves
     const text = writes.join('').replace(/\x1b\[\d*F\x1b\[J/g, '')
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
