@@ -29,6 +29,12 @@ export function decodeListBytes(bytes: Uint8Array): DecodedList {
     return utf16(bytes.subarray(2), 'utf-16le')
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
     return utf16(bytes.subarray(2), 'utf-16be')
+  if (looksLikeBomlessUtf16(bytes))
+    return {
+      ok: false,
+      problem:
+        'looks like UTF-16 without a byte-order mark, which is not supported; save it as UTF-8',
+    }
   const body =
     bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
       ? bytes.subarray(3)
@@ -85,4 +91,18 @@ function invalidUtf8Lines(bytes: Uint8Array): Set<number> {
     start = i + 1
   }
   return bad
+}
+
+/**
+ * UTF-16 saved without a BOM: text of URLs is mostly ASCII, so every other byte is NUL. NUL bytes
+ * are valid UTF-8, and read as such they would turn each URL into a "not a URL" line.
+ */
+function looksLikeBomlessUtf16(bytes: Uint8Array): boolean {
+  const sample = bytes.subarray(0, 4096)
+  if (sample.length < 8) return false
+  let evenNuls = 0
+  let oddNuls = 0
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) i % 2 ? oddNuls++ : evenNuls++
+  const half = sample.length / 2
+  return evenNuls > half * 0.4 || oddNuls > half * 0.4
 }

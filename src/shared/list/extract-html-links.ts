@@ -1,4 +1,4 @@
-import { parseDownloadUrl } from '../protocol/url.ts'
+import { normalizeUrlKey, parseDownloadUrl } from '../protocol/url.ts'
 import {
   mergeDuplicates,
   type ListEntry,
@@ -28,6 +28,7 @@ const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))
 export function extractHtmlLinks(html: string): ParsedList {
   const entries: ListEntry[] = []
   const problems: ListProblem[] = []
+  const keys: string[] = []
   let base: string | null = null
   let line = 1
   let counted = 0
@@ -53,13 +54,13 @@ export function extractHtmlLinks(html: string): ParsedList {
       continue
     }
     try {
-      parseDownloadUrl(resolved)
+      keys.push(normalizeUrlKey(parseDownloadUrl(resolved)))
       entries.push({ line, request: { url: resolved } })
     } catch (error) {
       problems.push({ line, message: (error as Error).message })
     }
   }
-  return { ...mergeDuplicates(entries), problems }
+  return { ...mergeDuplicates(entries, keys), problems }
 }
 
 function countNewlines(text: string, from: number, to: number): number {

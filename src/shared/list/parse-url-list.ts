@@ -1,5 +1,5 @@
 import type { AddRequest } from '../protocol/model.ts'
-import { parseDownloadUrl } from '../protocol/url.ts'
+import { normalizeUrlKey, parseDownloadUrl } from '../protocol/url.ts'
 import { checksumSpecProblem, parseChecksumSpec } from './checksum-spec.ts'
 import { fileNameProblem } from './file-name-check.ts'
 import { parseHeaderLine } from './header-line.ts'
@@ -22,7 +22,7 @@ const SCHEME_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:/
  */
 const SEPARATOR = /\s*,\s*(?=[A-Za-z][A-Za-z0-9+.-]*:\/\/)|\s*,\s+|\s+/
 
-type Pending = { line: number; requests: AddRequest[]; rejected: boolean }
+type Pending = { line: number; requests: AddRequest[]; keys: string[]; rejected: boolean }
 
 /**
  * Parses a list of URLs in the aria2 input-file manner, shared by `downpour get -i` and the
@@ -74,18 +74,21 @@ export function parseUrlList(
       problems.push({ line, message: NOT_UTF8 })
       continue
     }
-    const { urls, problems: bad } = urlsOfLine(trimmed)
+    const { urls, keys, problems: bad } = urlsOfLine(trimmed)
     for (const message of bad) problems.push({ line, message })
     if (urls.length === 0) continue
-    current = { line, requests: urls.map((url) => ({ url })), rejected: false }
+    current = { line, requests: urls.map((url) => ({ url })), keys, rejected: false }
     skipOptions = false
     all.push(current)
   }
   const entries: ListEntry[] = []
-  for (const pending of all)
-    if (!pending.rejected)
-      for (const request of pending.requests) entries.push({ line: pending.line, request })
-  const merged = mergeDuplicates(entries)
+  const keys: string[] = []
+  for (const pending of all) {
+    if (pending.rejected) continue
+    for (const request of pending.requests) entries.push({ line: pending.line, request })
+    keys.push(...pending.keys)
+  }
+  const merged = mergeDuplicates(entries, keys)
   problems.sort((a, b) => a.line - b.line)
   return { entries: merged.entries, problems, duplicates: merged.duplicates }
 }
@@ -103,30 +106,28 @@ function rejectedUrls(pending: Pending): string {
  * line is split only when two or more pieces start like URLs: a lone URL with a space in its path
  * stays one URL (as browsers read it), and "not a url at all" is one bad line, not five.
  */
-function urlsOfLine(text: string): { urls: string[]; problems: string[] } {
-  const tokens = text
-    .split(SEPARATOR)
-    .map(unquote)
-    .filter((t) => t !== '')
+function urlsOfLine(text: string): { urls: string[]; keys: string[]; problems: string[] } {
+  // Most lines are one URL: no splitting to do.
+  const tokens = /[\s,]/.test(text)
+    ? text
+        .split(SEPARATOR)
+        .map(unquote)
+        .filter((t) => t !== '')
+    : [text]
   const urlLike = tokens.filter((t) => SCHEME_PREFIX.test(t.replace(/^</, ''))).length
   const pieces = urlLike >= 2 ? tokens : [unquote(text)]
   const urls: string[] = []
+  const keys: string[] = []
   const problems: string[] = []
   for (const piece of pieces) {
-    const problem = problemOf(piece)
-    if (problem === null) urls.push(piece)
-    else problems.push(problem)
+    try {
+      keys.push(normalizeUrlKey(parseDownloadUrl(piece)))
+      urls.push(piece)
+    } catch (error) {
+      problems.push((error as Error).message)
+    }
   }
-  return { urls, problems }
-}
-
-function problemOf(text: string): string | null {
-  try {
-    parseDownloadUrl(text)
-    return null
-  } catch (error) {
-    return (error as Error).message
-  }
+  return { urls, keys, problems }
 }
 
 /** `"https://…"` or `'https://…'` (a spreadsheet's export) → the URL inside. */

@@ -27,15 +27,19 @@ export type ParsedList = {
  * Keeps the first entry of each URL (scheme and host case, default port and fragment do not make
  * a different download: `normalizeUrlKey`) and records the others as merged into it.
  */
-export function mergeDuplicates(entries: ListEntry[]): {
+export function mergeDuplicates(
+  entries: ListEntry[],
+  /** Each entry's key when the caller has it already (parsing a URL again costs). */
+  keys?: readonly string[],
+): {
   entries: ListEntry[]
   duplicates: ListDuplicate[]
 } {
   const first = new Map<string, ListEntry>()
   const kept: ListEntry[] = []
   const duplicates: ListDuplicate[] = []
-  for (const entry of entries) {
-    const key = normalizeUrlKey(parseDownloadUrl(entry.request.url))
+  for (const [index, entry] of entries.entries()) {
+    const key = keys?.[index] ?? normalizeUrlKey(parseDownloadUrl(entry.request.url))
     const earlier = first.get(key)
     if (!earlier) {
       first.set(key, entry)
