@@ -102,7 +102,11 @@ function looksLikeBomlessUtf16(bytes: Uint8Array): boolean {
   if (sample.length < 8) return false
   let evenNuls = 0
   let oddNuls = 0
-  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) i % 2 ? oddNuls++ : evenNuls++
+  for (let i = 0; i < sample.length; i++) {
+    if (sample[i] !== 0) continue
+    if (i % 2) oddNuls++
+    else evenNuls++
+  }
   const half = sample.length / 2
   return evenNuls > half * 0.4 || oddNuls > half * 0.4
 }
