@@ -72,6 +72,27 @@ describe('downpour get: what it prints', () => {
     expect(await sha256File(join(dirs.downloads, 'pipe.bin'))).toBe(sha256(body))
   })
 
+  it('after stdout closes, Ctrl-C still pauses with the queue saved, and the rerun resumes into the same file', async () => {
+    const body = makeBody(4096 * KiB, 9)
+    server.file('/pipe2.bin', body, { rateLimit: 256 * KiB })
+    const run = start(['--json', server.url('/pipe2.bin')])
+    await new Promise<void>((resolve) => run.child.stdout!.once('data', () => resolve()))
+    run.child.stdout!.destroy()
+    // Progress beats keep being written (every 250 ms) into the closed pipe meanwhile.
+    await until(() => server.bytesServed('/pipe2.bin') > 512 * KiB, 'bytes after the pipe closed')
+    run.child.kill('SIGINT')
+    const first = await run.done
+    expect(first.stderr).not.toMatch(/EPIPE|Error|\n\s+at /)
+    expect(first.code).toBe(130)
+    const servedBefore = server.requests('/pipe2.bin').length
+    server.file('/pipe2.bin', body)
+    const second = await start([server.url('/pipe2.bin')]).done
+    expect(second.code).toBe(0)
+    expect(await readdir(dirs.downloads)).toEqual(['pipe2.bin'])
+    expect(await sha256File(join(dirs.downloads, 'pipe2.bin'))).toBe(sha256(body))
+    expect(server.requests('/pipe2.bin')[servedBefore]?.range?.start).toBeGreaterThan(0)
+  })
+
   it('Ctrl-C against a server without ranges says the download cannot resume, not that it will', async () => {
     server.file('/norange.bin', makeBody(8192 * KiB, 6), {
       acceptRanges: false,
