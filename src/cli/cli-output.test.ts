@@ -149,4 +149,17 @@ describe('downpour get: what it prints', () => {
     expect(lines.filter((l) => l === warning)).toHaveLength(2)
     expect(lines.slice(-2)).toEqual([warning, '1 completed, 0 failed'])
   })
+
+  it('a failed download from a server without ranges is named as not resumable in the summary', async () => {
+    server.file('/nr.bin', makeBody(200 * KiB, 10), {
+      acceptRanges: false,
+      fault: () => ({ kind: 'close', afterBytes: 50 * KiB }),
+    })
+    const result = await start(['-m', '1', server.url('/nr.bin')]).done
+    expect(result.code).toBe(1)
+    expect(result.stdout.trim().split('\n').slice(-2)).toEqual([
+      'warning   nr.bin: not resumable: the server does not support ranges, so pausing or a lost connection starts it over',
+      '0 completed, 1 failed',
+    ])
+  })
 })

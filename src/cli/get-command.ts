@@ -110,6 +110,8 @@ async function drive(
     if (!reporting || !mine.has(e.download.id)) return
     if (options.json) emitJson('download/changed', e)
     if (output.listening) display?.changed(e.download, e.previousState)
+    const warning = warnings.noteSnapshot(e.download)
+    if (warning && e.download.state !== 'completed') display?.warning(warning)
     if (e.download.state === 'completed' || e.download.state === 'failed') {
       finished.set(e.download.id, e.download)
       wake()
@@ -123,7 +125,8 @@ async function drive(
     if (e.id !== null && !mine.has(e.id)) return
     if (options.json) emitJson('log/entry', e)
     // A download's warnings are shown as they happen and again in the summary.
-    if (warnings.note(e) && reporting) display?.warning(e.message)
+    const warning = warnings.note(e)
+    if (warning && reporting) display?.warning(warning)
     else if (!options.quiet && (e.level !== 'info' || display) && e.id === null)
       display?.message(e.message)
   })
@@ -171,7 +174,7 @@ async function drive(
   await engine.close()
   const rejected = usage.problems.length + rejectedCount
   if (!options.quiet && !options.json) {
-    for (const warning of warnings.lines()) output.out(`warning   ${warning}`)
+    for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
     output.out(summaryLine(completed.length, failed.length, rejected))
   }
   return failed.length > 0 || rejected > 0 ? EXIT.failed : EXIT.ok

@@ -31,20 +31,39 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
  */
 export class DownloadWarnings {
   #seen = new Set<string>()
-  #lines: string[] = []
+  #entries: { id: string; message: string; onlyUnfinished: boolean }[] = []
 
-  /** Records the entry when it is such a warning; true when it is new. */
-  note(entry: EngineEvents['log/entry']): boolean {
-    if (entry.level !== 'warn' || entry.id === null || entry.error) return false
-    const key = `${entry.id}\u0000${entry.message}`
-    if (this.#seen.has(key)) return false
-    this.#seen.add(key)
-    this.#lines.push(entry.message)
-    return true
+  /** Records the entry when it is such a warning; returns its text when it is new. */
+  note(entry: EngineEvents['log/entry']): string | null {
+    if (entry.level !== 'warn' || entry.id === null || entry.error) return null
+    return this.#add(entry.id, entry.message, false)
   }
 
-  /** Every warning of the run, in order. */
-  lines(): readonly string[] {
-    return this.#lines
+  /**
+   * A download found not to be resumable (the server ignores ranges): worth knowing while it runs
+   * (pausing or a lost connection starts it over), and in the summary if it did not complete.
+   */
+  noteSnapshot(download: DownloadSnapshot): string | null {
+    if (download.resumable !== false) return null
+    return this.#add(
+      download.id,
+      `${download.name}: not resumable: the server does not support ranges, so pausing or a lost connection starts it over`,
+      true,
+    )
+  }
+
+  /** The run's warnings, in order; those that only matter unfinished are left out for `completed`. */
+  lines(completed: ReadonlySet<string>): string[] {
+    return this.#entries
+      .filter((e) => !(e.onlyUnfinished && completed.has(e.id)))
+      .map((e) => e.message)
+  }
+
+  #add(id: string, message: string, onlyUnfinished: boolean): string | null {
+    const key = `${id}\u0000${onlyUnfinished ? 'not-resumable' : message}`
+    if (this.#seen.has(key)) return null
+    this.#seen.add(key)
+    this.#entries.push({ id, message, onlyUnfinished })
+    return message
   }
 }
