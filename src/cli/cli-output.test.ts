@@ -58,6 +58,13 @@ describe('downpour get: what it prints', () => {
     expect(result.code).toBe(1)
   })
 
+  it('an unknown option is quoted escaped in the usage error', async () => {
+    const result = await start(['--bad\u001b]0;pwned\u0007']).done
+    expect(result.code).toBe(2)
+    expect(result.stderr).not.toMatch(ACTIVE)
+    expect(result.stderr).toContain("unknown option '--bad\\x1b]0;pwned\\x07'")
+  })
+
   it('a closed stdout (--json URL | head -1) neither crashes nor loses the download', async () => {
     const body = makeBody(1024 * KiB, 5)
     server.file('/pipe.bin', body, { rateLimit: 256 * KiB })

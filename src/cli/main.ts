@@ -15,6 +15,12 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run "downpour get --help" for the options)')
+    // Commander's messages quote the arguments given (an unknown option, a bad value): escaped
+    // like everything else the CLI prints. Set before `.command()`, which copies it.
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(escapeLines(text)),
+      outputError: (text, write) => write(text),
+    })
 
   program
     .command('get')
@@ -69,6 +75,14 @@ export function buildProgram(): Command {
       process.exitCode = await runGet(urls, options)
     })
   return program
+}
+
+/** Each line escaped for the terminal, line ends kept. */
+function escapeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => escapeTerminalText(line))
+    .join('\n')
 }
 
 function int(min: number, max: number) {
