@@ -25,6 +25,14 @@ const start = (args: string[], input?: string) =>
 const run = (args: string[], input?: string) => start(args, input).done
 const MiB = 1024 * 1024
 
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (condition()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
 describe('downpour get', () => {
   it('downloads URLs, prints plain lines without a TTY, exits 0', async () => {
     const a = makeBody(200_000, 1)
@@ -167,7 +175,7 @@ describe('downpour get', () => {
     const body = makeBody(4 * MiB, 10)
     server.file('/int.bin', body, { rateLimit: 2 * MiB })
     const first = start([server.url('/int.bin')])
-    await new Promise((r) => setTimeout(r, 800))
+    await until(() => server.bytesServed('/int.bin') > 512 * 1024, 'the first 512 KiB')
     first.child.kill('SIGINT')
     const interrupted = await first.done
     expect(interrupted.code).toBe(130)
