@@ -38,7 +38,9 @@ import {
 } from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
-import { SegmentedFetch } from './segmented-fetch.ts'
+import { FileChangedError, SegmentedFetch } from './segmented-fetch.ts'
+import { sameVersion, validatorOf } from './same-version.ts'
+import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
@@ -88,6 +90,13 @@ export class DownloadTransfer {
   connections = 0
   #pathCache: { dir: string; name: string; final: string; part: string } | null = null
   #url: URL | null = null
+  /** Where the first connection's redirects ended: extra connections go straight there. */
+  #finalUrl: URL | null = null
+  /**
+   * The server answered a range with the wrong bytes (Content-Range): no more Range requests in
+   * this run; what is missing is read from a whole-file response, on one connection.
+   */
+  #rangesBroken = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -230,12 +239,21 @@ export class DownloadTransfer {
     const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
     if (usable && data.durable.length > 0) {
       this.#part = await PartFile.open(this.partPath, 'resume')
-      this.#part.markWritten(data.durable)
+      // The control file says what was durable; the part file says what is still there (it may
+      // have been cut short since, by a person, a tool or a file system): trust only both.
+      const { ranges, length } = await rangesOnDisk(this.#part, data.durable)
+      if (totalBytes(ranges) < totalBytes(data.durable)) {
+        this.#ctx.log(
+          'warn',
+          `the part file is shorter than its record (${length} of ${totalBytes(data.durable)} bytes); fetching the rest again`,
+        )
+      }
+      this.#part.markWritten(ranges)
       this.#controlWritten = true
       rec.size ??= data.size
       rec.etag ??= data.etag
       rec.lastModified ??= data.lastModified
-      this.#setDone(totalBytes(data.durable))
+      this.#setDone(totalBytes(ranges))
     } else {
       this.#setDone(0)
     }
@@ -254,32 +272,71 @@ export class DownloadTransfer {
     if (rec.size !== null && missing.length === 0) return
     // With data on disk, ask for the first missing range, validated by If-Range.
     const first = this.done > 0 ? missing[0]! : null
-    const headers = this.#requestHeaders()
-    if (first) {
-      headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
-      const validator = rec.etag ?? rec.lastModified
-      if (validator) headers['if-range'] = validator
-    }
     this.connections = 1
     try {
+      await this.#exchange(first)
+    } catch (error) {
+      if (!(error instanceof FileChangedError) || this.stopped) throw error
+      // An extra connection's If-Range found another version: all connections were stopped at
+      // once; start over right away with the new version's validators (once per try: a file
+      // that keeps changing goes through the retry delays).
+      this.#ctx.log(
+        'warn',
+        'the file changed on the server during the download; starting over with the new version',
+      )
+      await this.#restartFromZero()
+      await this.#exchange(null)
+    } finally {
+      this.connections = 0
+      // Checkpoints run while bytes arrive; a try that ended leaves nothing new to record (the
+      // retry path checkpoints once before it waits).
+      this.#stopCheckpoints()
+    }
+  }
+
+  /** One request (two when the server's ranges prove wrong) and its body. */
+  async #exchange(first: ByteRange | null): Promise<void> {
+    const rec = this.record
+    let ranged = first !== null && !this.#rangesBroken
+    for (;;) {
+      const headers = this.#requestHeaders()
+      if (first && ranged) {
+        headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
+        const validator = validatorOf(rec)
+        if (validator) headers['if-range'] = validator
+      }
       const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
         url: (this.#url ??= new URL(rec.url)),
         headers,
         signal: this.#abort.signal,
       })
+      this.#finalUrl = url
       this.#startCheckpoints()
       try {
-        const offset = await this.#acceptResponse(response, url, first ? first.start : null)
-        if (offset === 'complete') return
+        const body = await this.#acceptResponse(response, url, first ? first.start : null, ranged)
+        if (body === 'complete') return
+        if (body === 'bad-range') {
+          if (!ranged) {
+            throw new DownpourError(ERROR_CODES.badResponse, 'server sent a range not asked for', {
+              retryable: true,
+            })
+          }
+          // Fall back to the whole file on one connection, keeping every byte we hold.
+          this.#rangesBroken = true
+          ranged = false
+          continue
+        }
         if (rec.size === null) await this.#streamUnknownLength(response)
-        else await this.#fetchSegments(response, offset, rec.size)
+        else if (body.writeFrom > body.at) {
+          await this.#streamOnThisConnection(response, body.at, rec.size, body.writeFrom)
+          this.#throwIfMissing(this.#part!, rec.size)
+        } else await this.#fetchSegments(response, body.at, rec.size)
+        return
       } catch (error) {
         // Never leave a paused socket behind (e.g. the folder could not be created).
         response.abort(error instanceof Error ? error : new Error(String(error)))
         throw error
       }
-    } finally {
-      this.connections = 0
     }
   }
 
@@ -296,15 +353,18 @@ export class DownloadTransfer {
    */
   #streamOnThisConnection(
     response: OpenResponse,
-    offset: number,
+    bodyAt: number,
     end: number | null,
+    writeFrom = bodyAt,
   ): Promise<number> {
     const { stats } = this.#ctx.shared
     const slot = this.#ctx.downloadSlot
-    let position = offset
+    let position = writeFrom
     return streamBody(response, {
       part: this.#part!,
-      offset,
+      offset: writeFrom,
+      // Bytes before the first missing one are already here (a whole-file fallback).
+      skip: writeFrom - bodyAt,
       // A server sending more than the range it announced must not write past the file's end.
       claim:
         end === null
@@ -330,8 +390,13 @@ export class DownloadTransfer {
     const firstEnd = missing.find((g) => g.start <= offset && g.end > offset)?.end ?? size
     const firstRange = { start: offset, end: firstEnd }
     const settings = this.#ctx.settings
-    const host = (this.#url ??= new URL(rec.url)).host
-    const segmentable = rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize
+    const host = (this.#url ??= new URL(rec.url))
+    // A server that did not say whether it does ranges is tried (curl and aria2 do the same):
+    // an extra connection's answer tells.
+    const segmentable =
+      rec.resumable !== false &&
+      !this.#rangesBroken &&
+      totalBytes(missing) >= 2 * settings().minSplitSize
     if (!segmentable && missing.length === 1) {
       // Too little to split, one range missing (every small file): read it right here. The
       // segment machinery would cost more than such a file's bytes do.
@@ -350,17 +415,27 @@ export class DownloadTransfer {
       segmentable,
       request: {
         url: rec.url,
+        ...(this.#finalUrl && this.#finalUrl.href !== host.href
+          ? { finalUrl: this.#finalUrl.href }
+          : {}),
         headers: this.#requestHeaders(),
-        validator: rec.etag ?? rec.lastModified,
+        validator: validatorOf(rec),
         size,
+      },
+      onRanges: (served) => {
+        // A 206 proves ranges whatever Accept-Ranges said; ignoring one disproves an unknown.
+        const resumable = served ? true : rec.resumable === null ? false : rec.resumable
+        if (resumable === rec.resumable) return
+        rec.resumable = resumable
+        this.#ctx.changed()
       },
       maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
       minSplit: () => settings().minSplitSize,
       shared: this.#ctx.shared,
       downloadSlot: this.#ctx.downloadSlot,
       dispatcher: this.#ctx.dispatcher,
-      acquireSlot: () => this.#ctx.acquireSlot(host),
-      releaseSlot: () => this.#ctx.releaseSlot(host),
+      acquireSlot: () => this.#ctx.acquireSlot(host.host),
+      releaseSlot: () => this.#ctx.releaseSlot(host.host),
       signal: this.#abort.signal,
       timeoutMs: settings().timeoutMs,
       lowestSpeed: settings().lowestSpeedLimit,
@@ -394,15 +469,18 @@ export class DownloadTransfer {
   }
 
   /**
-   * Decides what the response means for the file: where its body goes, or that the file is
-   * already complete. Restarts from 0 when the server ignored the Range, answered a different
-   * one, or the file changed (validators), saying so in the log.
+   * Decides what the response means for the file: where its body starts and from where it is
+   * written, that the file is already complete, or that the server's range is unusable
+   * ('bad-range': ask again without one). Restarts from 0 when the server ignored the Range or
+   * the file changed (validators, size), saying so in the log. `ranged`: the request carried a
+   * Range (else it asked for the whole file although bytes from `askedFrom` on are missing).
    */
   async #acceptResponse(
     response: OpenResponse,
     url: URL,
     askedFrom: number | null,
-  ): Promise<number | 'complete'> {
+    ranged: boolean,
+  ): Promise<{ at: number; writeFrom: number } | 'complete' | 'bad-range'> {
     const rec = this.record
     const { status, headers } = response
     if (status === 416 && askedFrom !== null) {
@@ -437,64 +515,76 @@ export class DownloadTransfer {
         `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`,
       )
     }
+    // The same rule as every extra connection's (same-version.ts): validators, then size.
+    const validator = askedFrom === null ? null : validatorOf(rec)
+    const length = parseContentLength(header(headers, 'content-length'))
 
     if (status === 206) {
       const range = parseContentRange(header(headers, 'content-range'))
       const from = askedFrom ?? 0
       const changed =
         (rec.size !== null && range?.total != null && range.total !== rec.size) ||
-        (rec.etag !== null && etag !== null && etag !== rec.etag)
-      if (!range || range.start !== from || changed) {
+        !sameVersion(validator, headers)
+      if (changed) {
         response.discard()
-        this.#ctx.log(
-          'warn',
-          changed
-            ? 'the file changed on the server since the last try; starting over'
-            : `server answered a different range (${header(headers, 'content-range') ?? 'none'}) than asked (from ${from}); starting over`,
-        )
+        this.#ctx.log('warn', 'the file changed on the server since the last try; starting over')
         await this.#restartFromZero()
-        throw new DownpourError(ERROR_CODES.badResponse, 'server sent an unexpected range', {
+        throw new DownpourError(ERROR_CODES.badResponse, 'the file changed; restarting', {
           retryable: true,
         })
+      }
+      if (!range || range.start > from) {
+        // Bytes other than the ones asked for: never written at the wrong offset. The bytes we
+        // hold stay; the rest comes from a whole-file response on one connection.
+        response.abort(new Error('wrong Content-Range'))
+        this.#ctx.log(
+          'warn',
+          `server answered a different range (${header(headers, 'content-range') ?? 'none'}) than asked (from ${from}); reading the rest on one connection without ranges`,
+        )
+        return 'bad-range'
       }
       if (askedFrom === null) {
         await this.#adoptMetadata(response, url, range.total, etag, lastModified, true)
       } else {
         rec.resumable = true
+        this.#ctx.changed()
       }
-      return range.start
+      if (range.start < from) {
+        this.#ctx.log(
+          'warn',
+          `server answered a different range (${header(headers, 'content-range')}) than asked (from ${from}); skipping to the first missing byte`,
+        )
+      }
+      return { at: range.start, writeFrom: from }
     }
 
     // 200: the whole file from byte 0.
+    const acceptsRanges = rangesAdvertised(header(headers, 'accept-ranges'))
+    let resumable = acceptsRanges
     if (askedFrom !== null) {
-      const validatorChanged =
-        (rec.etag !== null && etag !== rec.etag) ||
-        (rec.etag === null && rec.lastModified !== null && lastModified !== rec.lastModified)
+      const same = validator !== null && sameVersion(validator, headers) && length === rec.size
+      if (!ranged && same) return { at: 0, writeFrom: askedFrom }
       this.#ctx.log(
         'warn',
-        validatorChanged
+        !same && validator !== null
           ? 'the file changed on the server (validators differ); downloading it again from the start'
-          : 'server ignored the Range request; downloading again from the start',
+          : ranged
+            ? 'server ignored the Range request; downloading again from the start'
+            : 'no validator tells whether the file is the one we hold; downloading it again from the start',
       )
+      // A changed file is as resumable as the server's ranges are; a server that ignored the
+      // Range of an unchanged file does not do ranges.
+      resumable = !same && validator !== null ? (acceptsRanges ?? rec.resumable) : false
       await this.#restartFromZero()
     }
-    const length = parseContentLength(header(headers, 'content-length'))
-    const acceptsRanges = /\bbytes\b/i.test(header(headers, 'accept-ranges') ?? '')
-    await this.#adoptMetadata(
-      response,
-      url,
-      length,
-      etag,
-      lastModified,
-      acceptsRanges && askedFrom === null,
-    )
+    await this.#adoptMetadata(response, url, length, etag, lastModified, resumable)
     if (length === null) {
       this.#ctx.log(
         'info',
         'server did not send the size (chunked); this download cannot resume if interrupted',
       )
     }
-    return 0
+    return { at: 0, writeFrom: 0 }
   }
 
   async #adoptMetadata(
@@ -503,13 +593,14 @@ export class DownloadTransfer {
     size: number | null,
     etag: string | null,
     lastModified: string | null,
-    resumable: boolean,
+    /** null: the server did not say (no Accept-Ranges); extra connections and resumes try. */
+    resumable: boolean | null,
   ): Promise<void> {
     const rec = this.record
     rec.size = size
     rec.etag = etag
     rec.lastModified = lastModified
-    rec.resumable = resumable && size !== null
+    rec.resumable = size === null ? false : resumable
     rec.finalUrl = url.href
     if (!rec.nameChosen) {
       await this.#ctx.ensureDir(rec.dir)
@@ -558,6 +649,9 @@ export class DownloadTransfer {
     this.#generation++
     await this.#checkpointing
     await this.#ctx.shared.pool?.closeFile(this.partPath)
+    // A timer checkpoint may have started during that round trip: let it end before the
+    // control file goes, or it could write the old ranges after removeControlFile.
+    while (this.#checkpointing) await this.#checkpointing
     this.#setDone(0)
     rec.size = null
     rec.etag = null
@@ -710,6 +804,12 @@ export class DownloadTransfer {
       }
     })
   }
+}
+
+/** `Accept-Ranges`: bytes → true, none (or another unit) → false, absent → null (unknown). */
+function rangesAdvertised(value: string | null): boolean | null {
+  if (value === null || value.trim() === '') return null
+  return /\bbytes\b/i.test(value)
 }
 
 /** The callback API, promisified: fs/promises adds a layer of promises to every small file. */

@@ -9,7 +9,7 @@ import type { OpenResponse } from './open-response.ts'
 import { openRange, type RangeRequest } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
 import type { TransferPool } from './transfer-pool.ts'
-import type { FetchTask } from './transfer-messages.ts'
+import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 /** How often the connection count is reconsidered (slow start), ms. */
 const RAMP_INTERVAL_MS = 100
@@ -41,6 +41,18 @@ class Retired extends Error {
   }
 }
 const FINISHED = new Retired('the download has all its bytes')
+const CHANGED = new Retired('the file changed on the server')
+const NO_RANGES = new Retired('the server did not serve the range')
+
+/**
+ * A connection found the file changed on the server (a 200 to If-Range, or a 206 of another
+ * version): every connection was stopped at once; the download starts over from byte 0.
+ */
+export class FileChangedError extends DownpourError {
+  constructor() {
+    super(ERROR_CODES.badResponse, 'the file changed on the server', { retryable: true })
+  }
+}
 
 export type SegmentedFetchOptions = {
   /** The part file as the scheduler thread holds it (for its own connections). */
@@ -70,6 +82,11 @@ export type SegmentedFetchOptions = {
   limits: () => { download: number; overall: number }
   /** Connection count changed (for the UI). */
   onConnections(count: number): void
+  /**
+   * An extra connection's range was served (a 206 of the same version): the server does ranges,
+   * whatever its Accept-Ranges said. `false`: it answered without the range (ignores ranges).
+   */
+  onRanges?(served: boolean): void
   /** A server answered a helper connection with 429/503: fewer connections from now on. */
   isBackoffSignal(error: unknown): boolean
   /** Tells the download's log why connections ended or splitting stopped. */
@@ -117,6 +134,7 @@ export class SegmentedFetch {
   #last = { bytes: 0, total: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
+  #changed = false
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -148,6 +166,7 @@ export class SegmentedFetch {
       this.#active.clear()
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
+    if (this.#changed) throw new FileChangedError()
     if (this.#gaps.length > 0) {
       throw (
         this.#lastError ??
@@ -297,21 +316,27 @@ export class SegmentedFetch {
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
-      let outcome: 'done' | 'no-ranges'
+      let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
         else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
         else {
           const opened = await openRange(this.#o.dispatcher, this.#task(segment).request, signal)
+          if (typeof opened !== 'string') this.#o.onRanges?.(true)
           outcome =
-            opened === 'no-ranges' ? opened : await this.#readHere(opened, segment, signal, retire)
+            typeof opened === 'string'
+              ? opened
+              : await this.#readHere(opened, segment, signal, retire)
         }
       } catch (error) {
-        this.#finishSegment(segment, retire.signal.aborted ? retire.signal.reason : error)
+        // Stopped on purpose (retired, finished, file changed): the reason, not the symptom.
+        this.#finishSegment(segment, signal.aborted ? signal.reason : error)
         return
       }
-      current = null
+      if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
+      if (!current) this.#o.onRanges?.(true)
+      current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
     }
@@ -382,14 +407,25 @@ export class SegmentedFetch {
     return false
   }
 
+  /**
+   * The first sign that the file changed: stop every connection now (their bytes are of the
+   * old version) rather than let each run into the same answer; the download starts over.
+   */
+  #fileChanged(segment: number): void {
+    this.#changed = true
+    this.#finishSegment(segment, CHANGED)
+    if (!this.#abort.signal.aborted) this.#abort.abort(CHANGED)
+  }
+
   #noRanges(segment: number): void {
+    this.#o.onRanges?.(false)
     if (this.#segmentable) {
       this.#o.log(
         'the server answered an extra connection without its range; continuing on the open ones',
       )
     }
     this.#segmentable = false
-    this.#finishSegment(segment, null)
+    this.#finishSegment(segment, NO_RANGES)
   }
 
   /**
