@@ -31,7 +31,7 @@ afterEach(async () => {
 
 describe('interim responses', () => {
   // nginx, Apache and CDNs send 103 Early Hints; WebDAV servers send 102 Processing.
-  it.each([[[102]], [[103]], [[102, 103, 103]]])(
+  it.each([[[102]], [[103]], [[102, 103, 103]]] as (102 | 103)[][][])(
     'skips interim responses %j before the final one (RFC 9110 §15.2)',
     async (interim) => {
       const body = makeBody(300_000, 201)
@@ -46,10 +46,8 @@ describe('interim responses', () => {
 })
 
 describe('bodies nobody wants', () => {
-  it.each([
-    ['redirect', 302],
-    ['error', 404],
-  ])(
+  // (An error body on the first connection was already cut: the failed exchange is aborted.)
+  it.each([['redirect', 302]])(
     'reads at most a little of an endless %s body, then drops its connection',
     async (_kind, status) => {
       server.file('/target.bin', makeBody(1000, 202))

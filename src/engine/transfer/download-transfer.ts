@@ -97,6 +97,8 @@ export class DownloadTransfer {
    * this run; what is missing is read from a whole-file response, on one connection.
    */
   #rangesBroken = false
+  /** The server answered a Range with the whole file: it does not do ranges (this run). */
+  #rangesIgnored = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -330,7 +332,7 @@ export class DownloadTransfer {
         else if (body.writeFrom > body.at) {
           await this.#streamOnThisConnection(response, body.at, rec.size, body.writeFrom)
           this.#throwIfMissing(this.#part!, rec.size)
-        } else await this.#fetchSegments(response, body.at, rec.size)
+        } else await this.#fetchSegments(response, body.at, rec.size, body.bodyEnd)
         return
       } catch (error) {
         // Never leave a paused socket behind (e.g. the folder could not be created).
@@ -383,7 +385,12 @@ export class DownloadTransfer {
   }
 
   /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
-  async #fetchSegments(response: OpenResponse, offset: number, size: number): Promise<void> {
+  async #fetchSegments(
+    response: OpenResponse,
+    offset: number,
+    size: number,
+    bodyEnd: number | null,
+  ): Promise<void> {
     const rec = this.record
     const part = this.#part!
     const missing = missingRanges(part.written, size)
@@ -410,7 +417,7 @@ export class DownloadTransfer {
     const fetch = new SegmentedFetch({
       part,
       gaps: subtractRange(missing, firstRange),
-      first: { response, range: firstRange },
+      first: { response, range: firstRange, bodyEnd: bodyEnd ?? firstEnd },
       // Too little left to split: stay on one connection (no worker thread, no ramp-up).
       segmentable,
       request: {
@@ -424,6 +431,7 @@ export class DownloadTransfer {
       },
       onRanges: (served) => {
         // A 206 proves ranges whatever Accept-Ranges said; ignoring one disproves an unknown.
+        if (!served) this.#rangesIgnored = true
         const resumable = served ? true : rec.resumable === null ? false : rec.resumable
         if (resumable === rec.resumable) return
         rec.resumable = resumable
@@ -480,7 +488,7 @@ export class DownloadTransfer {
     url: URL,
     askedFrom: number | null,
     ranged: boolean,
-  ): Promise<{ at: number; writeFrom: number } | 'complete' | 'bad-range'> {
+  ): Promise<{ at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range'> {
     const rec = this.record
     const { status, headers } = response
     if (status === 416 && askedFrom !== null) {
@@ -555,7 +563,7 @@ export class DownloadTransfer {
           `server answered a different range (${header(headers, 'content-range')}) than asked (from ${from}); skipping to the first missing byte`,
         )
       }
-      return { at: range.start, writeFrom: from }
+      return { at: range.start, writeFrom: from, bodyEnd: range.end }
     }
 
     // 200: the whole file from byte 0.
@@ -563,7 +571,7 @@ export class DownloadTransfer {
     let resumable = acceptsRanges
     if (askedFrom !== null) {
       const same = validator !== null && sameVersion(validator, headers) && length === rec.size
-      if (!ranged && same) return { at: 0, writeFrom: askedFrom }
+      if (!ranged && same) return { at: 0, writeFrom: askedFrom, bodyEnd: length }
       this.#ctx.log(
         'warn',
         !same && validator !== null
@@ -575,6 +583,7 @@ export class DownloadTransfer {
       // A changed file is as resumable as the server's ranges are; a server that ignored the
       // Range of an unchanged file does not do ranges.
       resumable = !same && validator !== null ? (acceptsRanges ?? rec.resumable) : false
+      if (resumable === false) this.#rangesIgnored = true
       await this.#restartFromZero()
     }
     await this.#adoptMetadata(response, url, length, etag, lastModified, resumable)
@@ -584,7 +593,7 @@ export class DownloadTransfer {
         'server did not send the size (chunked); this download cannot resume if interrupted',
       )
     }
-    return { at: 0, writeFrom: 0 }
+    return { at: 0, writeFrom: 0, bodyEnd: length }
   }
 
   async #adoptMetadata(
@@ -600,7 +609,7 @@ export class DownloadTransfer {
     rec.size = size
     rec.etag = etag
     rec.lastModified = lastModified
-    rec.resumable = size === null ? false : resumable
+    rec.resumable = size === null ? false : (resumable ?? (this.#rangesIgnored ? false : null))
     rec.finalUrl = url.href
     if (!rec.nameChosen) {
       await this.#ctx.ensureDir(rec.dir)

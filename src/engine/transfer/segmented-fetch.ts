@@ -59,8 +59,12 @@ export type SegmentedFetchOptions = {
   part: PartFile
   /** Bytes nobody holds yet, besides the first response's range. */
   gaps: ByteRange[]
-  /** The response already open (the probe) and the range we want from it. */
-  first: { response: OpenResponse; range: ByteRange }
+  /**
+   * The response already open (the probe) and the range we want from it; `bodyEnd`: where its
+   * body ends, when past the range (a whole-file 200), so it can take back what extra
+   * connections could not get.
+   */
+  first: { response: OpenResponse; range: ByteRange; bodyEnd?: number }
   /** Whether more connections may be opened (ranges supported, size known). */
   segmentable: boolean
   /** What extra connections ask for (URL, headers, validator, size); the range is theirs. */
@@ -135,6 +139,8 @@ export class SegmentedFetch {
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
   #changed = false
+  /** The probe's segment slot (while it reads). */
+  #firstSegment = -1
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -149,6 +155,7 @@ export class SegmentedFetch {
     const single = !this.#segmentable
     const signal = single ? this.#o.signal : AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
+    this.#firstSegment = first
     this.#last = {
       bytes: this.#stats.downloadBytes(this.#o.downloadSlot),
       total: this.#stats.totalBytes(),
@@ -387,6 +394,7 @@ export class SegmentedFetch {
    * retired connection is no error).
    */
   #finishSegment(segment: number, error: unknown): boolean {
+    if (segment === this.#firstSegment) this.#firstSegment = -1
     const { pos, end } = this.#stats.readSegment(segment)
     this.#active.delete(segment)
     this.#owners.delete(segment)
@@ -426,6 +434,25 @@ export class SegmentedFetch {
     }
     this.#segmentable = false
     this.#finishSegment(segment, NO_RANGES)
+    this.#giveBackToFirst()
+  }
+
+  /**
+   * The probe's body goes on past its segment (a whole-file 200): the range after its segment,
+   * which no extra connection can get, goes back to it, so the file is finished on that one
+   * connection instead of being fetched again by a retry.
+   */
+  #giveBackToFirst(): void {
+    const bodyEnd = this.#o.first.bodyEnd
+    const slot = this.#firstSegment
+    if (bodyEnd === undefined || !this.#active.has(slot)) return
+    const { end } = this.#stats.readSegment(slot)
+    const next = this.#gaps.find((g) => g.start === end)
+    if (!next) return
+    const to = Math.min(next.end, bodyEnd)
+    if (to > end && this.#stats.extend(slot, end, to)) {
+      this.#gaps = subtractRange(this.#gaps, { start: end, end: to })
+    }
   }
 
   /**
