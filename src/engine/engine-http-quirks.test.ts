@@ -30,8 +30,9 @@ afterEach(async () => {
 })
 
 describe('interim responses', () => {
-  // nginx, Apache and CDNs send 103 Early Hints; WebDAV servers send 102 Processing.
-  it.each([[[102]], [[103]], [[102, 103, 103]]] as (102 | 103)[][][])(
+  // nginx, Apache and CDNs send 103 Early Hints; WebDAV servers send 102 Processing; some
+  // servers and proxies send 100 Continue to requests that did not ask for it.
+  it.each([[[100]], [[102]], [[103]], [[100, 102, 103, 103]]] as (100 | 102 | 103)[][][])(
     'skips interim responses %j before the final one (RFC 9110 §15.2)',
     async (interim) => {
       const body = makeBody(300_000, 201)
