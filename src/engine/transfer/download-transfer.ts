@@ -28,18 +28,13 @@ import { suggestFileName } from '../naming/suggest-file-name.ts'
 import { claimUniqueName, pickUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
-import { errorForStatus, classifyNetworkError } from './classify-error.ts'
-import {
-  header,
-  parseContentLength,
-  parseContentRange,
-  parseUnsatisfiedRangeTotal,
-  strongEtag,
-} from './response-headers.ts'
+import { classifyNetworkError } from './classify-error.ts'
+import { header } from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { FileChangedError, SegmentedFetch } from './segmented-fetch.ts'
-import { sameVersion, validatorOf } from './same-version.ts'
+import { validatorOf } from './same-version.ts'
+import { judgeResponse, type Adopted } from './judge-response.ts'
 import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
@@ -477,11 +472,10 @@ export class DownloadTransfer {
   }
 
   /**
-   * Decides what the response means for the file: where its body starts and from where it is
-   * written, that the file is already complete, or that the server's range is unusable
-   * ('bad-range': ask again without one). Restarts from 0 when the server ignored the Range or
-   * the file changed (validators, size), saying so in the log. `ranged`: the request carried a
-   * Range (else it asked for the whole file although bytes from `askedFrom` on are missing).
+   * Acts on what the first connection's response means for the file (judge-response.ts): where
+   * its body starts and from where it is written, that the file is already complete, or that
+   * the server's range is unusable ('bad-range': ask again without one). Restarts from 0 when
+   * the server ignored the Range or the file changed, saying so in the log.
    */
   async #acceptResponse(
     response: OpenResponse,
@@ -490,125 +484,49 @@ export class DownloadTransfer {
     ranged: boolean,
   ): Promise<{ at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range'> {
     const rec = this.record
-    const { status, headers } = response
-    if (status === 416 && askedFrom !== null) {
-      response.discard()
-      const total = parseUnsatisfiedRangeTotal(header(headers, 'content-range'))
-      if (total !== null && rec.size === total && totalBytes(this.#part?.written ?? []) >= total)
-        return 'complete'
-      this.#ctx.log(
-        'warn',
-        `server refused the resume range (416); the file seems to have changed, starting over`,
-      )
-      await this.#restartFromZero()
-      throw new DownpourError(ERROR_CODES.badResponse, 'range not satisfiable; restarting', {
-        retryable: true,
-      })
-    }
-    if (status < 200 || status >= 300) {
-      response.discard()
-      throw errorForStatus(status, headers, redactUrl(url))
-    }
-    if (status !== 200 && status !== 206) {
-      response.discard()
-      throw new DownpourError(ERROR_CODES.badResponse, `unexpected status ${status} for a download`)
-    }
-
-    const etag = strongEtag(header(headers, 'etag'))
-    const lastModified = header(headers, 'last-modified')
-    const encoding = header(headers, 'content-encoding')
-    if (encoding && encoding.toLowerCase() !== 'identity') {
-      this.#ctx.log(
-        'warn',
-        `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`,
-      )
-    }
-    // The same rule as every extra connection's (same-version.ts): validators, then size.
-    const validator = askedFrom === null ? null : validatorOf(rec)
-    const length = parseContentLength(header(headers, 'content-length'))
-
-    if (status === 206) {
-      const range = parseContentRange(header(headers, 'content-range'))
-      const from = askedFrom ?? 0
-      const changed =
-        (rec.size !== null && range?.total != null && range.total !== rec.size) ||
-        !sameVersion(validator, headers)
-      if (changed) {
+    const verdict = judgeResponse(
+      response.status,
+      response.headers,
+      url,
+      { from: askedFrom, ranged },
+      { ...rec, bytes: totalBytes(this.#part?.written ?? []) },
+    )
+    switch (verdict.kind) {
+      case 'complete':
         response.discard()
-        this.#ctx.log('warn', 'the file changed on the server since the last try; starting over')
+        return 'complete'
+      case 'fail':
+        response.discard()
+        throw verdict.error
+      case 'restart':
+        response.discard()
+        this.#ctx.log('warn', verdict.warn)
         await this.#restartFromZero()
-        throw new DownpourError(ERROR_CODES.badResponse, 'the file changed; restarting', {
-          retryable: true,
-        })
-      }
-      if (!range || range.start > from) {
-        // Bytes other than the ones asked for: never written at the wrong offset. The bytes we
-        // hold stay; the rest comes from a whole-file response on one connection.
+        throw verdict.error
+      case 'bad-range':
         response.abort(new Error('wrong Content-Range'))
-        this.#ctx.log(
-          'warn',
-          `server answered a different range (${header(headers, 'content-range') ?? 'none'}) than asked (from ${from}); reading the rest on one connection without ranges`,
-        )
+        this.#ctx.log('warn', verdict.warn)
         return 'bad-range'
-      }
-      if (askedFrom === null) {
-        await this.#adoptMetadata(response, url, range.total, etag, lastModified, true)
-      } else {
-        rec.resumable = true
-        this.#ctx.changed()
-      }
-      if (range.start < from) {
-        this.#ctx.log(
-          'warn',
-          `server answered a different range (${header(headers, 'content-range')}) than asked (from ${from}); skipping to the first missing byte`,
-        )
-      }
-      return { at: range.start, writeFrom: from, bodyEnd: range.end }
     }
-
-    // 200: the whole file from byte 0.
-    const acceptsRanges = rangesAdvertised(header(headers, 'accept-ranges'))
-    let resumable = acceptsRanges
-    if (askedFrom !== null) {
-      const same = validator !== null && sameVersion(validator, headers) && length === rec.size
-      if (!ranged && same) return { at: 0, writeFrom: askedFrom, bodyEnd: length }
-      this.#ctx.log(
-        'warn',
-        !same && validator !== null
-          ? 'the file changed on the server (validators differ); downloading it again from the start'
-          : ranged
-            ? 'server ignored the Range request; downloading again from the start'
-            : 'no validator tells whether the file is the one we hold; downloading it again from the start',
-      )
-      // A changed file is as resumable as the server's ranges are; a server that ignored the
-      // Range of an unchanged file does not do ranges.
-      resumable = !same && validator !== null ? (acceptsRanges ?? rec.resumable) : false
-      if (resumable === false) this.#rangesIgnored = true
-      await this.#restartFromZero()
+    for (const message of verdict.warn) this.#ctx.log('warn', message)
+    if (verdict.rangesIgnored) this.#rangesIgnored = true
+    if (verdict.restart) await this.#restartFromZero()
+    if (verdict.adopt) await this.#adoptMetadata(response, url, verdict.adopt)
+    else if (verdict.rangesConfirmed && rec.resumable !== true) {
+      rec.resumable = true
+      this.#ctx.changed()
     }
-    await this.#adoptMetadata(response, url, length, etag, lastModified, resumable)
-    if (length === null) {
-      this.#ctx.log(
-        'info',
-        'server did not send the size (chunked); this download cannot resume if interrupted',
-      )
-    }
-    return { at: 0, writeFrom: 0, bodyEnd: length }
+    for (const message of verdict.info) this.#ctx.log('info', message)
+    return { at: verdict.at, writeFrom: verdict.writeFrom, bodyEnd: verdict.bodyEnd }
   }
 
-  async #adoptMetadata(
-    response: OpenResponse,
-    url: URL,
-    size: number | null,
-    etag: string | null,
-    lastModified: string | null,
-    /** null: the server did not say (no Accept-Ranges); extra connections and resumes try. */
-    resumable: boolean | null,
-  ): Promise<void> {
+  async #adoptMetadata(response: OpenResponse, url: URL, adopted: Adopted): Promise<void> {
     const rec = this.record
+    const { size, resumable } = adopted
     rec.size = size
-    rec.etag = etag
-    rec.lastModified = lastModified
+    rec.etag = adopted.etag
+    rec.lastModified = adopted.lastModified
+    // Unknown (no Accept-Ranges) is tried, unless this run already saw ranges ignored.
     rec.resumable = size === null ? false : (resumable ?? (this.#rangesIgnored ? false : null))
     rec.finalUrl = url.href
     if (!rec.nameChosen) {
@@ -813,12 +731,6 @@ export class DownloadTransfer {
       }
     })
   }
-}
-
-/** `Accept-Ranges`: bytes → true, none (or another unit) → false, absent → null (unknown). */
-function rangesAdvertised(value: string | null): boolean | null {
-  if (value === null || value.trim() === '') return null
-  return /\bbytes\b/i.test(value)
 }
 
 /** The callback API, promisified: fs/promises adds a layer of promises to every small file. */
