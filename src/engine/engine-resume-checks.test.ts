@@ -177,6 +177,24 @@ describe('resumable again', () => {
   })
 })
 
+describe('a server without ranges', () => {
+  it('tries ranges, and the first connection takes back the range an extra one could not get', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(6 * MiB, 114)
+    // No Accept-Ranges and Range ignored (Python's http.server): every range gets the whole file.
+    server.file('/plain.bin', body, { acceptRanges: false, rateLimit: 2 * MiB })
+    const id = await addOne(engine, { url: server.url('/plain.bin'), maxConnections: 4 })
+    const done = await completes(id)
+    expect(done).toMatchObject({ resumable: false, tries: 1 })
+    expect(await sha256File(join(dirs.downloads, 'plain.bin'))).toBe(sha256(body))
+    const requests = server.requests('/plain.bin')
+    expect(requests.filter((r) => r.range !== undefined).length).toBeGreaterThan(0)
+    expect(requests.every((r) => r.status === 200)).toBe(true)
+    // The first connection read the whole file; the extra ones were dropped after their heads.
+    expect(server.bytesServed('/plain.bin')).toBeLessThan(body.length + 2 * MiB)
+  })
+})
+
 describe('a file replaced during a segmented download', () => {
   it('stops every connection at the first 200 to If-Range and restarts once with several connections', async () => {
     await engine.updateSettings({ minSplitSize: 256 * 1024 })
