@@ -1,4 +1,4 @@
-import { close, fdatasync, ftruncate, open, writev } from 'node:fs'
+import { close, fdatasync, fstat, ftruncate, open, writev } from 'node:fs'
 import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -185,6 +185,16 @@ export class PartFile {
     }
   }
 
+  /** The file's length on disk now (fstat), whatever was recorded about it. */
+  async length(): Promise<number> {
+    this.#throwIfClosed()
+    try {
+      return (await fstatAsync(this.#fd)).size
+    } catch (error) {
+      throw diskError(error, `cannot stat ${this.path}`)
+    }
+  }
+
   /** Flushes and closes; later calls wait for the same close. */
   close(): Promise<void> {
     this.#closed ??= this.flush()
@@ -264,6 +274,7 @@ const writevAsync = promisify(writev)
 const fdatasyncAsync = promisify(fdatasync)
 const ftruncateAsync = promisify(ftruncate)
 const closeAsync = promisify(close)
+const fstatAsync = promisify(fstat)
 
 function openFd(path: string, flags: string): Promise<number> {
   return openAsync(path, flags, 0o666)

@@ -31,6 +31,13 @@ export type RequestOptions = {
   signal?: AbortSignal
 }
 
+/**
+ * Redirect and error bodies are read up to this many bytes (a page saying "moved" or "not
+ * found"), so the connection can be reused; past it the connection is dropped instead: a server
+ * must not keep us reading an endless body we do not want.
+ */
+export const DISCARD_LIMIT_BYTES = 64 * 1024
+
 class StopSignal extends Error {
   constructor() {
     super('body consumer stopped')
@@ -47,6 +54,7 @@ export function openResponse(
     let headersDone = false
     let onChunk: ((chunk: Buffer) => ChunkVerdict) | null = null
     let discarding = false
+    let discarded = 0
     let finish: ((how: 'ended' | 'stopped') => void) | null = null
     let fail: ((error: Error) => void) | null = null
     let settled: { how: 'ended' | 'stopped' } | { error: Error } | null = null
@@ -79,6 +87,10 @@ export function openResponse(
       },
       onResponseStart(ctrl, statusCode, headers) {
         controller = ctrl
+        // Interim responses (102 Processing, 103 Early Hints) come before the real one: skip
+        // them, as RFC 9110 §15.2 asks of a client that did not ask for them. (An unsolicited
+        // 100 Continue never gets here: undici drops the connection with "bad response".)
+        if (statusCode < 200) return
         if (settled) {
           ctrl.abort('error' in settled ? settled.error : new StopSignal())
           return
@@ -110,13 +122,22 @@ export function openResponse(
           },
           discard() {
             discarding = true
-            // Redirect and error bodies are small: read them to keep the connection reusable.
+            // Redirect and error bodies are small: read them to keep the connection reusable
+            // (up to DISCARD_LIMIT_BYTES, see onResponseData).
             if (!settled) ctrl.resume()
           },
         })
       },
       onResponseData(ctrl, chunk) {
-        if (discarding || settled) return
+        if (settled) return
+        if (discarding) {
+          discarded += chunk.length
+          if (discarded > DISCARD_LIMIT_BYTES) {
+            ctrl.abort(new StopSignal())
+            settle({ how: 'stopped' })
+          }
+          return
+        }
         const verdict = onChunk ? onChunk(chunk) : 'pause'
         if (verdict === 'pause') ctrl.pause()
         else if (verdict === 'stop') {

@@ -9,7 +9,7 @@ import type { OpenResponse } from './open-response.ts'
 import { openRange, type RangeRequest } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
 import type { TransferPool } from './transfer-pool.ts'
-import type { FetchTask } from './transfer-messages.ts'
+import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 /** How often the connection count is reconsidered (slow start), ms. */
 const RAMP_INTERVAL_MS = 100
@@ -41,14 +41,30 @@ class Retired extends Error {
   }
 }
 const FINISHED = new Retired('the download has all its bytes')
+const CHANGED = new Retired('the file changed on the server')
+const NO_RANGES = new Retired('the server did not serve the range')
+
+/**
+ * A connection found the file changed on the server (a 200 to If-Range, or a 206 of another
+ * version): every connection was stopped at once; the download starts over from byte 0.
+ */
+export class FileChangedError extends DownpourError {
+  constructor() {
+    super(ERROR_CODES.badResponse, 'the file changed on the server', { retryable: true })
+  }
+}
 
 export type SegmentedFetchOptions = {
   /** The part file as the scheduler thread holds it (for its own connections). */
   part: PartFile
   /** Bytes nobody holds yet, besides the first response's range. */
   gaps: ByteRange[]
-  /** The response already open (the probe) and the range we want from it. */
-  first: { response: OpenResponse; range: ByteRange }
+  /**
+   * The response already open (the probe) and the range we want from it; `bodyEnd`: where its
+   * body ends, when past the range (a whole-file 200), so it can take back what extra
+   * connections could not get.
+   */
+  first: { response: OpenResponse; range: ByteRange; bodyEnd?: number }
   /** Whether more connections may be opened (ranges supported, size known). */
   segmentable: boolean
   /** What extra connections ask for (URL, headers, validator, size); the range is theirs. */
@@ -70,6 +86,11 @@ export type SegmentedFetchOptions = {
   limits: () => { download: number; overall: number }
   /** Connection count changed (for the UI). */
   onConnections(count: number): void
+  /**
+   * An extra connection's range was served (a 206 of the same version): the server does ranges,
+   * whatever its Accept-Ranges said. `false`: it answered without the range (ignores ranges).
+   */
+  onRanges?(served: boolean): void
   /** A server answered a helper connection with 429/503: fewer connections from now on. */
   isBackoffSignal(error: unknown): boolean
   /** Tells the download's log why connections ended or splitting stopped. */
@@ -117,6 +138,9 @@ export class SegmentedFetch {
   #last = { bytes: 0, total: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
+  #changed = false
+  /** The probe's segment slot (while it reads). */
+  #firstSegment = -1
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -131,6 +155,7 @@ export class SegmentedFetch {
     const single = !this.#segmentable
     const signal = single ? this.#o.signal : AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
+    this.#firstSegment = first
     this.#last = {
       bytes: this.#stats.downloadBytes(this.#o.downloadSlot),
       total: this.#stats.totalBytes(),
@@ -148,6 +173,7 @@ export class SegmentedFetch {
       this.#active.clear()
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
+    if (this.#changed) throw new FileChangedError()
     if (this.#gaps.length > 0) {
       throw (
         this.#lastError ??
@@ -297,21 +323,27 @@ export class SegmentedFetch {
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
-      let outcome: 'done' | 'no-ranges'
+      let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
         else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
         else {
           const opened = await openRange(this.#o.dispatcher, this.#task(segment).request, signal)
+          if (typeof opened !== 'string') this.#o.onRanges?.(true)
           outcome =
-            opened === 'no-ranges' ? opened : await this.#readHere(opened, segment, signal, retire)
+            typeof opened === 'string'
+              ? opened
+              : await this.#readHere(opened, segment, signal, retire)
         }
       } catch (error) {
-        this.#finishSegment(segment, retire.signal.aborted ? retire.signal.reason : error)
+        // Stopped on purpose (retired, finished, file changed): the reason, not the symptom.
+        this.#finishSegment(segment, signal.aborted ? signal.reason : error)
         return
       }
-      current = null
+      if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
+      if (!current) this.#o.onRanges?.(true)
+      current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
     }
@@ -362,6 +394,7 @@ export class SegmentedFetch {
    * retired connection is no error).
    */
   #finishSegment(segment: number, error: unknown): boolean {
+    if (segment === this.#firstSegment) this.#firstSegment = -1
     const { pos, end } = this.#stats.readSegment(segment)
     this.#active.delete(segment)
     this.#owners.delete(segment)
@@ -382,14 +415,44 @@ export class SegmentedFetch {
     return false
   }
 
+  /**
+   * The first sign that the file changed: stop every connection now (their bytes are of the
+   * old version) rather than let each run into the same answer; the download starts over.
+   */
+  #fileChanged(segment: number): void {
+    this.#changed = true
+    this.#finishSegment(segment, CHANGED)
+    if (!this.#abort.signal.aborted) this.#abort.abort(CHANGED)
+  }
+
   #noRanges(segment: number): void {
+    this.#o.onRanges?.(false)
     if (this.#segmentable) {
       this.#o.log(
         'the server answered an extra connection without its range; continuing on the open ones',
       )
     }
     this.#segmentable = false
-    this.#finishSegment(segment, null)
+    this.#finishSegment(segment, NO_RANGES)
+    this.#giveBackToFirst()
+  }
+
+  /**
+   * The probe's body goes on past its segment (a whole-file 200): the range after its segment,
+   * which no extra connection can get, goes back to it, so the file is finished on that one
+   * connection instead of being fetched again by a retry.
+   */
+  #giveBackToFirst(): void {
+    const bodyEnd = this.#o.first.bodyEnd
+    const slot = this.#firstSegment
+    if (bodyEnd === undefined || !this.#active.has(slot)) return
+    const { end } = this.#stats.readSegment(slot)
+    const next = this.#gaps.find((g) => g.start === end)
+    if (!next) return
+    const to = Math.min(next.end, bodyEnd)
+    if (to > end && this.#stats.extend(slot, end, to)) {
+      this.#gaps = subtractRange(this.#gaps, { start: end, end: to })
+    }
   }
 
   /**

@@ -8,7 +8,13 @@ import type { SharedStats } from '../stats/shared-stats.ts'
 import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 import type { DispatcherOptions } from './http-dispatcher.ts'
 import { WORKER_YOUNG_GENERATION_MB } from '../memory-limits.ts'
-import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
+import type {
+  FetchResult,
+  FetchTask,
+  FromWorker,
+  ToWorker,
+  WorkerInit,
+} from './transfer-messages.ts'
 
 /** A worker this busy (event-loop utilization) counts as loaded. */
 const BUSY_ELU = 0.6
@@ -54,13 +60,13 @@ export class TransferPool {
   }
 
   /** Fills one segment on a worker thread. Rejects with the connection's DownpourError. */
-  fetch(task: FetchTask, signal: AbortSignal): Promise<'done' | 'no-ranges'> {
+  fetch(task: FetchTask, signal: AbortSignal): Promise<FetchResult> {
     const worker = this.#pick()
     worker.files.add(task.partPath)
     const id = this.#nextId++
     const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)
     signal.addEventListener('abort', onAbort, { once: true })
-    return this.#call<'done' | 'no-ranges'>(worker, { type: 'fetch', id, task }).finally(() =>
+    return this.#call<FetchResult>(worker, { type: 'fetch', id, task }).finally(() =>
       signal.removeEventListener('abort', onAbort),
     )
   }

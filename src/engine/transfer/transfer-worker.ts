@@ -8,6 +8,7 @@ import { createDispatcher } from './http-dispatcher.ts'
 import { openRange } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
 import type {
+  FetchResult,
   FetchTask,
   FromWorker,
   ToWorker,
@@ -90,12 +91,12 @@ port.on('message', (message: ToWorker) => {
 
 port.postMessage({ type: 'ready' } satisfies FromWorker)
 
-async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-ranges'> {
+async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
   const controller = new AbortController()
   running.set(id, controller)
   try {
     const response = await openRange(dispatcher, task.request, controller.signal)
-    if (response === 'no-ranges') return 'no-ranges'
+    if (response === 'no-ranges' || response === 'changed') return response
     const part = await fileFor(task.partPath)
     await streamBody(response, {
       part,
