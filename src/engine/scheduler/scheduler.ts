@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { diskError } from '../storage/part-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -252,7 +252,8 @@ export class Scheduler implements EngineApi {
     const before = this.#settings
     this.#settings = { ...before, ...parsed.output }
     if (before.timeoutMs !== this.#settings.timeoutMs || before.proxy !== this.#settings.proxy) {
-      // New connections use the new options; running exchanges finish on the old dispatcher.
+      // Every new request asks for the current dispatcher (TransferContext.dispatcher), so only
+      // exchanges already running use the old one, and close() lets them finish first.
       const old = this.#dispatcher
       this.#dispatcher = createDispatcher(this.#settings)
       void old.close().catch(() => {})
@@ -320,7 +321,7 @@ export class Scheduler implements EngineApi {
         () => {},
         (error: unknown) => {
           this.#dirs.delete(dir)
-          throw diskError(error, `cannot create the folder ${dir}`)
+          throw diskError(error, `cannot create the folder ${dir}`, dir)
         },
       )
       this.#dirs.set(dir, made)
@@ -340,7 +341,7 @@ export class Scheduler implements EngineApi {
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     const transfer = new DownloadTransfer(record, {
-      dispatcher: this.#dispatcher,
+      dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
       ensureDir: (dir) => this.#ensureDir(dir),

@@ -1,5 +1,3 @@
-import { rename } from 'node:fs'
-import { promisify } from 'node:util'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
@@ -24,6 +22,8 @@ import {
   writeControlFile,
 } from '../storage/control-file.ts'
 import { syncDirectory } from '../storage/atomic-file.ts'
+import { placeFinishedFile, withRetries } from '../storage/publish-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
 import { claimUniqueName, pickUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
@@ -39,15 +39,19 @@ import {
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { SegmentedFetch } from './segmented-fetch.ts'
+import { fileExists } from '../storage/file-exists.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
-import { fileExists } from '../storage/file-exists.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
 
 export type TransferContext = {
-  dispatcher: Dispatcher
+  /**
+   * The engine's current dispatcher, asked for at every new request (retries included): a
+   * settings change replaces it while exchanges already running finish on the old one.
+   */
+  dispatcher(): Dispatcher
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
@@ -65,7 +69,8 @@ export type TransferContext = {
   releaseSlot(host: string): void
 }
 
-export type TransferOutcome = 'completed' | 'failed' | 'stopped'
+/** 'paused': the transfer paused itself (a full disk), its data kept for a later resume. */
+export type TransferOutcome = 'completed' | 'failed' | 'stopped' | 'paused'
 
 /**
  * Runs one download to its end: probe, stream to `<name>.part` at offsets, checkpoint, retry
@@ -172,19 +177,13 @@ export class DownloadTransfer {
             maxTries: rec.maxTries ?? this.#ctx.settings().maxTries,
             baseDelayMs: this.#ctx.settings().retryWaitMs,
           })
-          if (!decision.retry) {
-            rec.error = error.toJSON()
-            rec.nextRetryAt = null
-            this.#ctx.log('error', `failed: ${error.message}`, error)
-            this.#setState('failed')
-            return 'failed'
-          }
+          if (!decision.retry) return this.#giveUp(error)
           rec.error = error.toJSON()
           rec.nextRetryAt = Date.now() + decision.delayMs
           this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${this.done} bytes`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${rec.resumable === false || rec.size === null ? 'from the start (the server cannot resume this file)' : `keeping ${this.done} bytes`}`,
             error,
           )
           this.#setState('retrying')
@@ -197,11 +196,7 @@ export class DownloadTransfer {
     } catch (caught) {
       // Disk errors while preparing or finishing: no retry can fix a full disk by itself.
       if (this.stopped) return 'stopped'
-      const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
-      rec.error = error.toJSON()
-      this.#ctx.log('error', `failed: ${error.message}`, error)
-      this.#setState('failed')
-      return 'failed'
+      return this.#giveUp(caught instanceof DownpourError ? caught : classifyNetworkError(caught))
     } finally {
       this.#stopCheckpoints()
       await this.#checkpointing
@@ -215,6 +210,21 @@ export class DownloadTransfer {
       }
       this.#ctx.reservedPaths.delete(this.finalPath)
     }
+  }
+
+  /**
+   * The end of a run that will not try again by itself. A full disk pauses the download: the
+   * person frees space and resumes, and every durable byte is still there (the run's cleanup
+   * checkpoints it). Retrying would only fill the disk again, or loop on ENOSPC.
+   */
+  #giveUp(error: DownpourError): TransferOutcome {
+    const rec = this.record
+    const pause = error.code === ERROR_CODES.diskFull
+    rec.error = error.toJSON()
+    rec.nextRetryAt = null
+    this.#ctx.log('error', `${pause ? 'paused' : 'failed'}: ${error.message}`, error)
+    this.#setState(pause ? 'paused' : 'failed')
+    return pause ? 'paused' : 'failed'
   }
 
   /** Reads what an earlier run left on disk: the control file's durable ranges. */
@@ -244,7 +254,9 @@ export class DownloadTransfer {
   async #attempt(): Promise<void> {
     const rec = this.record
     let written = this.#part?.written ?? []
-    if (totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
+    // A complete part needs no server, resumable or not (its rename failed last time).
+    const complete = rec.size !== null && missingRanges(written, rec.size).length === 0
+    if (!complete && totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
       this.#ctx.log('info', 'the server cannot resume this file; starting over')
       await this.#restartFromZero()
       written = []
@@ -262,7 +274,7 @@ export class DownloadTransfer {
     }
     this.connections = 1
     try {
-      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
+      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher(), {
         url: (this.#url ??= new URL(rec.url)),
         headers,
         signal: this.#abort.signal,
@@ -358,7 +370,7 @@ export class DownloadTransfer {
       minSplit: () => settings().minSplitSize,
       shared: this.#ctx.shared,
       downloadSlot: this.#ctx.downloadSlot,
-      dispatcher: this.#ctx.dispatcher,
+      dispatcher: () => this.#ctx.dispatcher(),
       acquireSlot: () => this.#ctx.acquireSlot(host),
       releaseSlot: () => this.#ctx.releaseSlot(host),
       signal: this.#abort.signal,
@@ -608,22 +620,85 @@ export class DownloadTransfer {
       }
     }
     if (this.stopped) throw this.#abort.signal.reason
-    const partPath = this.partPath
-    if (await fileExists(this.finalPath)) {
-      // Something outside the engine created a file of that name meanwhile: never overwrite it.
-      this.#ctx.reservedPaths.delete(this.finalPath)
-      rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
-      this.#ctx.reservedPaths.add(this.finalPath)
-    }
-    await part.close()
-    this.#part = null
-    await renameAsync(partPath, this.finalPath)
-    if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
-    if (this.#controlWritten) await syncDirectory(rec.dir)
+    await this.#publish(part)
     this.#setDone(rec.size)
     rec.error = null
     rec.completedAt = Date.now()
     this.#setState('completed')
+  }
+
+  /**
+   * Gives the complete part its final name (see placeFinishedFile: never over a file that
+   * appeared meanwhile). The part stays open and owned until its new name is in place: a
+   * failure here is a disk error about a finished file — tried again a few times, never by
+   * fetching the file again — and leaves the part whole with a control file saying so, so that
+   * a retry only renames. A control file that cannot be deleted afterwards is only a warning.
+   */
+  async #publish(part: PartFile): Promise<void> {
+    const rec = this.record
+    const reserved = this.#ctx.reservedPaths
+    let name = rec.name
+    try {
+      while (
+        (await placeFinishedFile(part.path, join(rec.dir, name), this.#leftover)) === 'exists'
+      ) {
+        // Something outside the engine created a file of that name meanwhile: never overwrite it.
+        if (name !== rec.name) reserved.delete(join(rec.dir, name))
+        name = await pickUniqueName(rec.dir, name, reserved, async () => false)
+        reserved.add(join(rec.dir, name))
+      }
+    } catch (caught) {
+      if (name !== rec.name) reserved.delete(join(rec.dir, name))
+      const error = diskError(caught, `cannot rename ${part.path}`, rec.dir)
+      await this.#recordComplete(part)
+      throw new DownpourError(
+        error.code,
+        `the download is complete but could not be given its name: ${error.message}; retry to rename it (nothing is downloaded again)`,
+        { cause: caught },
+      )
+    }
+    if (name !== rec.name) {
+      reserved.delete(this.finalPath)
+      rec.name = name
+    }
+    this.#part = null
+    await part.close()
+    const control = controlPathFor(part.path)
+    if (this.#controlWritten) {
+      await withRetries(() => removeControlFile(control)).catch((error: Error) =>
+        this.#ctx.log('warn', `could not delete ${control} (${error.message}); it can be deleted`),
+      )
+      await syncDirectory(rec.dir)
+    }
+  }
+
+  #leftover = (error: Error): void =>
+    this.#ctx.log(
+      'warn',
+      `the file is complete, but its old name could not be removed (${error.message})`,
+    )
+
+  /**
+   * A complete part whose rename failed: a control file listing every byte (durable), whether
+   * or not the server can resume, so that the retry finds the file complete and only renames.
+   */
+  async #recordComplete(part: PartFile): Promise<void> {
+    const rec = this.record
+    try {
+      const durable = await part.sync()
+      await writeControlFile(controlPathFor(part.path), {
+        version: 1,
+        url: redactUrl(rec.url),
+        size: rec.size ?? totalBytes(durable),
+        etag: rec.etag,
+        lastModified: rec.lastModified,
+        durable,
+        savedAt: Date.now(),
+      })
+      this.#controlWritten = true
+    } catch (error) {
+      this.#ctx.log('warn', `could not record the finished file (${(error as Error).message})`)
+    }
   }
 
   #startCheckpoints(): void {
@@ -711,9 +786,6 @@ export class DownloadTransfer {
     })
   }
 }
-
-/** The callback API, promisified: fs/promises adds a layer of promises to every small file. */
-const renameAsync = promisify(rename)
 
 export async function deletePartFiles(dir: string, name: string): Promise<void> {
   const part = join(dir, name + PART_SUFFIX)

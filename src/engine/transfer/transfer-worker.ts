@@ -2,7 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
-import { diskError, PartFile } from '../storage/part-file.ts'
+import { dirname } from 'node:path'
+import { PartFile } from '../storage/part-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { classifyNetworkError } from './classify-error.ts'
 import { createDispatcher } from './http-dispatcher.ts'
 import { openRange } from './open-range.ts'
@@ -25,34 +27,36 @@ import { hashFile } from '../checksum/hash-file.ts'
 const init = workerData as WorkerInit
 const stats = new SharedStats(init.stats)
 let dispatcher: Dispatcher = createDispatcher(init.dispatcher)
-const files = new Map<string, Promise<PartFile>>()
+const files = new Map<string, PartFile>()
 const running = new Map<number, AbortController>()
 const port = parentPort!
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'fetch':
-      void reply(message.id, () => fetchSegment(message.id, message.task))
+      void reply(message.id, () => fetchSegment(message.id, message.task, message.fd))
       break
     case 'abort':
       running.get(message.id)?.abort(new DownpourError(ERROR_CODES.cancelled, 'stopped'))
       break
     case 'flush':
       void reply(message.id, async () => {
-        const part = await files.get(message.partPath)
+        const part = files.get(message.partPath)
         if (!part) return []
         return [...(message.durable ? await part.sync() : (await part.flush(), part.written))]
       })
       break
     case 'close-file':
       void reply(message.id, async () => {
-        const opened = files.get(message.partPath)
+        const part = files.get(message.partPath)
         files.delete(message.partPath)
-        const part = await opened
         if (!part) return []
-        const durable = await part.sync()
-        await part.close()
-        return [...durable]
+        try {
+          return [...(await part.sync())]
+        } finally {
+          // Even when the sync failed (a full disk): the pool closes the descriptor after this.
+          await part.close()
+        }
       })
       break
     case 'hash':
@@ -73,7 +77,7 @@ port.on('message', (message: ToWorker) => {
           return { hex }
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason
-          throw diskError(error, `cannot verify ${message.path}`)
+          throw diskError(error, `cannot verify ${message.path}`, dirname(message.path))
         } finally {
           running.delete(message.id)
         }
@@ -90,13 +94,17 @@ port.on('message', (message: ToWorker) => {
 
 port.postMessage({ type: 'ready' } satisfies FromWorker)
 
-async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-ranges'> {
+async function fetchSegment(
+  id: number,
+  task: FetchTask,
+  fd: number,
+): Promise<'done' | 'no-ranges'> {
   const controller = new AbortController()
   running.set(id, controller)
   try {
     const response = await openRange(dispatcher, task.request, controller.signal)
     if (response === 'no-ranges') return 'no-ranges'
-    const part = await fileFor(task.partPath)
+    const part = fileFor(task.partPath, fd)
     await streamBody(response, {
       part,
       offset: task.request.range.start,
@@ -116,12 +124,12 @@ async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-r
   }
 }
 
-function fileFor(path: string): Promise<PartFile> {
+/** The worker's writer for a part file, through the descriptor the pool lent it. */
+function fileFor(path: string, fd: number): PartFile {
   let file = files.get(path)
   if (!file) {
-    file = PartFile.open(path, 'resume')
+    file = PartFile.adopt(path, fd)
     files.set(path, file)
-    file.catch(() => files.delete(path))
   }
   return file
 }
