@@ -31,8 +31,6 @@ export class PartFile {
    * closes in a `finally`.
    */
   #fd: number
-  /** False for a descriptor lent by its owner (a worker's, see `adopt`): close() only lets go. */
-  #ownsFd: boolean
   #closed: Promise<void> | null = null
   /** Set just before the descriptor is closed: its number may then belong to another file. */
   #fdGone = false
@@ -44,19 +42,9 @@ export class PartFile {
   #diskWaitMs = 0
   #waitingSince: number | null = null
 
-  private constructor(path: string, fd: number, ownsFd: boolean) {
+  private constructor(path: string, fd: number) {
     this.path = path
     this.#fd = fd
-    this.#ownsFd = ownsFd
-  }
-
-  /**
-   * Writes through a descriptor someone else opened and will close (the transfer pool opens
-   * the part files its workers write): close() flushes and stops using it, nothing more. So a
-   * worker that dies, or whose last sync fails, can never leave a descriptor behind.
-   */
-  static adopt(path: string, fd: number): PartFile {
-    return new PartFile(path, fd, false)
   }
 
   /**
@@ -70,7 +58,7 @@ export class PartFile {
         if (mode === 'resume' && error.code === 'ENOENT') return openFd(path, 'w')
         throw error
       })
-      return new PartFile(path, fd, true)
+      return new PartFile(path, fd)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error
       throw diskError(error, `cannot open ${path}`, dirname(path))
@@ -203,7 +191,7 @@ export class PartFile {
       .catch(() => {})
       .then(() => {
         this.#fdGone = true
-        return this.#ownsFd ? closeAsync(this.#fd).catch(() => {}) : undefined
+        return closeAsync(this.#fd).catch(() => {})
       })
     return this.#closed
   }

@@ -16,12 +16,11 @@ export type FetchTask = {
 }
 
 export type ToWorker =
-  /** `fd`: the part file's descriptor, opened (and closed) by the pool, lent to the worker. */
-  | { type: 'fetch'; id: number; task: FetchTask; fd: number }
+  | { type: 'fetch'; id: number; task: FetchTask }
   | { type: 'abort'; id: number }
   /** Flush (and with `durable`, fsync) a part file; reply with the ranges written so far. */
   | { type: 'flush'; id: number; partPath: string; durable: boolean }
-  /** Flush, fsync and stop using a part file (the pool then closes it); reply with its written ranges. */
+  /** Flush, fsync and close a part file; reply with its written ranges. */
   | { type: 'close-file'; id: number; partPath: string }
   | { type: 'dispatcher'; options: DispatcherOptions }
   /** Hash a finished file off the scheduler thread; progress goes to the download's counter. */

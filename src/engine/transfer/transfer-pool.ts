@@ -1,7 +1,5 @@
-import { close, existsSync, open } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import { DownpourError, type ErrorCode } from '../../shared/protocol/errors.ts'
@@ -10,7 +8,6 @@ import type { SharedStats } from '../stats/shared-stats.ts'
 import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 import type { DispatcherOptions } from './http-dispatcher.ts'
 import { WORKER_YOUNG_GENERATION_MB } from '../memory-limits.ts'
-import { diskError } from '../storage/disk-error.ts'
 import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
 
 /** A worker this busy (event-loop utilization) counts as loaded. */
@@ -21,12 +18,7 @@ type Pending = { resolve(value: unknown): void; reject(error: Error): void; work
 type PoolWorker = {
   thread: Worker
   load: number
-  /**
-   * Part files this worker writes, with the descriptor the pool opened for it. The pool owns
-   * them (a worker only borrows): they are closed here after the worker let go of the file,
-   * and also when the worker dies, so no descriptor outlives its use.
-   */
-  files: Map<string, Promise<number>>
+  files: Set<string>
   ready: boolean
   /** Event-loop utilization at the last look, for `busy()`. */
   elu: EventLoopUtilization | null
@@ -63,35 +55,21 @@ export class TransferPool {
 
   /**
    * Fills one segment on a worker thread. Rejects with the connection's DownpourError, and at
-   * once with the signal's reason when it is (or gets) aborted before the task is posted: an
-   * 'abort' listener added to an aborted signal never fires, so the worker would never hear.
+   * once with the signal's reason when it is already aborted: an 'abort' listener added to an
+   * aborted signal never fires, so the worker would never be told to stop.
    */
   async fetch(task: FetchTask, signal: AbortSignal): Promise<'done' | 'no-ranges'> {
     signal.throwIfAborted()
     const worker = this.#pick()
-    const fd = await this.#descriptor(worker, task.partPath)
-    signal.throwIfAborted()
+    worker.files.add(task.partPath)
     const id = this.#nextId++
     const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      return await this.#call<'done' | 'no-ranges'>(worker, { type: 'fetch', id, task, fd })
+      return await this.#call<'done' | 'no-ranges'>(worker, { type: 'fetch', id, task })
     } finally {
       signal.removeEventListener('abort', onAbort)
     }
-  }
-
-  /** The descriptor `worker` writes `path` through, opened once (on this thread) per worker. */
-  #descriptor(worker: PoolWorker, path: string): Promise<number> {
-    let fd = worker.files.get(path)
-    if (!fd) {
-      fd = openAsync(path, 'r+').catch((error: unknown) => {
-        worker.files.delete(path)
-        throw diskError(error, `cannot open ${path}`, dirname(path))
-      })
-      worker.files.set(path, fd)
-    }
-    return fd
   }
 
   /**
@@ -121,20 +99,16 @@ export class TransferPool {
 
   /**
    * Makes the workers' bytes of `partPath` durable and lets go of the file (before a rename).
-   * Every descriptor is closed, also when a worker's last sync fails (a full disk) or the
-   * worker is gone: a descriptor kept open would keep a deleted file's space in use.
+   * Each worker closes its descriptor even when its last sync fails (a full disk); all of them
+   * are waited for before the first failure is reported, so none still holds the file then.
+   * (A worker thread that dies has its descriptors closed by Node when the thread exits.)
    */
   async closeFile(partPath: string): Promise<ByteRange[]> {
     const holders = this.#workers.filter((w) => w.files.has(partPath))
     const parts = await Promise.allSettled(
       holders.map((w) => {
-        const fd = w.files.get(partPath)!
         w.files.delete(partPath)
-        return this.#call<ByteRange[]>(w, {
-          type: 'close-file',
-          id: this.#nextId++,
-          partPath,
-        }).finally(() => closeDescriptor(fd))
+        return this.#call<ByteRange[]>(w, { type: 'close-file', id: this.#nextId++, partPath })
       }),
     )
     const failed = parts.find((p) => p.status === 'rejected')
@@ -181,9 +155,7 @@ export class TransferPool {
     this.#closed = true
     for (const pending of this.#pending.values()) pending.reject(new Error('transfer pool closed'))
     this.#pending.clear()
-    const workers = this.#workers
-    await Promise.all(workers.map((w) => w.thread.terminate()))
-    for (const w of workers) this.#closeDescriptors(w)
+    await Promise.all(this.#workers.map((w) => w.thread.terminate()))
     this.#workers = []
   }
 
@@ -231,7 +203,7 @@ export class TransferPool {
     const worker: PoolWorker = {
       thread,
       load: 0,
-      files: new Map(),
+      files: new Set(),
       ready: false,
       elu: null,
       busy: false,
@@ -252,19 +224,12 @@ export class TransferPool {
       }
     })
     thread.on('error', (error) => this.#lose(worker, error))
-    thread.on('exit', () => {
-      this.#lose(worker, new Error('transfer worker exited'))
-      // Only once the thread is gone: until then a write of it may still use a descriptor.
-      this.#closeDescriptors(worker)
-    })
+    thread.on('exit', () => this.#lose(worker, new Error('transfer worker exited')))
     this.#workers.push(worker)
     return worker
   }
 
-  /**
-   * A worker died: its tasks fail (retryably: their remainders go back to the pool of work).
-   * The descriptors it wrote through are closed by the pool once its thread has exited.
-   */
+  /** A worker died: its tasks fail (retryably: their remainders go back to the pool of work). */
   #lose(worker: PoolWorker, error: Error): void {
     this.#workers = this.#workers.filter((w) => w !== worker)
     for (const [id, pending] of this.#pending) {
@@ -278,11 +243,6 @@ export class TransferPool {
     }
   }
 
-  #closeDescriptors(worker: PoolWorker): void {
-    for (const fd of worker.files.values()) void closeDescriptor(fd)
-    worker.files.clear()
-  }
-
   #call<T>(worker: PoolWorker, message: ToWorker & { id: number }): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       worker.load++
@@ -290,15 +250,6 @@ export class TransferPool {
       worker.thread.postMessage(message)
     })
   }
-}
-
-const openAsync = promisify(open)
-const closeAsync = promisify(close)
-
-/** Closes a descriptor the pool opened (one that failed to open has nothing to close). */
-async function closeDescriptor(fd: Promise<number>): Promise<void> {
-  const opened = await fd.catch(() => null)
-  if (opened !== null) await closeAsync(opened).catch(() => {})
 }
 
 /**

@@ -27,34 +27,36 @@ import { hashFile } from '../checksum/hash-file.ts'
 const init = workerData as WorkerInit
 const stats = new SharedStats(init.stats)
 let dispatcher: Dispatcher = createDispatcher(init.dispatcher)
-const files = new Map<string, PartFile>()
+const files = new Map<string, Promise<PartFile>>()
 const running = new Map<number, AbortController>()
 const port = parentPort!
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'fetch':
-      void reply(message.id, () => fetchSegment(message.id, message.task, message.fd))
+      void reply(message.id, () => fetchSegment(message.id, message.task))
       break
     case 'abort':
       running.get(message.id)?.abort(new DownpourError(ERROR_CODES.cancelled, 'stopped'))
       break
     case 'flush':
       void reply(message.id, async () => {
-        const part = files.get(message.partPath)
+        const part = await files.get(message.partPath)
         if (!part) return []
         return [...(message.durable ? await part.sync() : (await part.flush(), part.written))]
       })
       break
     case 'close-file':
       void reply(message.id, async () => {
-        const part = files.get(message.partPath)
+        const opened = files.get(message.partPath)
         files.delete(message.partPath)
+        const part = await opened
         if (!part) return []
         try {
           return [...(await part.sync())]
         } finally {
-          // Even when the sync failed (a full disk): the pool closes the descriptor after this.
+          // Also when the sync failed (a full disk): a descriptor left open would keep the
+          // file's space in use after the download is removed, until the engine exits.
           await part.close()
         }
       })
@@ -94,17 +96,13 @@ port.on('message', (message: ToWorker) => {
 
 port.postMessage({ type: 'ready' } satisfies FromWorker)
 
-async function fetchSegment(
-  id: number,
-  task: FetchTask,
-  fd: number,
-): Promise<'done' | 'no-ranges'> {
+async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-ranges'> {
   const controller = new AbortController()
   running.set(id, controller)
   try {
     const response = await openRange(dispatcher, task.request, controller.signal)
     if (response === 'no-ranges') return 'no-ranges'
-    const part = fileFor(task.partPath, fd)
+    const part = await fileFor(task.partPath)
     await streamBody(response, {
       part,
       offset: task.request.range.start,
@@ -124,12 +122,12 @@ async function fetchSegment(
   }
 }
 
-/** The worker's writer for a part file, through the descriptor the pool lent it. */
-function fileFor(path: string, fd: number): PartFile {
+function fileFor(path: string): Promise<PartFile> {
   let file = files.get(path)
   if (!file) {
-    file = PartFile.adopt(path, fd)
+    file = PartFile.open(path, 'resume')
     files.set(path, file)
+    file.catch(() => files.delete(path))
   }
   return file
 }
