@@ -369,6 +369,9 @@ export class Scheduler implements EngineApi {
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
       if (outcome !== 'completed') this.#changed(record)
+      // Queued again while this run was still finishing (a retry right after a failure, a
+      // resume right after a full disk paused it): the pump skipped it then, so look again.
+      if (record.state === 'queued') this.#waiting = null
       this.#pump()
     })
   }
