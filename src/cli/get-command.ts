@@ -101,7 +101,11 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
     if (!reporting || !mine.has(e.download.id)) return
     if (options.json) emitJson('download/changed', e)
     display?.changed(e.download, e.previousState)
-    if (e.download.state === 'completed' || e.download.state === 'failed') {
+    if (
+      e.download.state === 'completed' ||
+      e.download.state === 'failed' ||
+      pausedByEngine(e.download)
+    ) {
       finished.set(e.download.id, e.download)
       wake()
     }
@@ -150,9 +154,11 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
 
   display?.finish()
   reporting = false
-  const failed = [...finished.values()].filter((d) => d.state === 'failed')
-  for (const d of failed)
-    process.stderr.write(`downpour: failed ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)
+  const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
+  for (const d of failed) {
+    const what = d.state === 'paused' ? 'paused' : 'failed'
+    process.stderr.write(`downpour: ${what} ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)
+  }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
@@ -163,6 +169,14 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
     )
   }
   return failed.length > 0 || rejectedCount > 0 || usage.problems.length > 0 ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * The engine paused a download itself (a full disk: it keeps the data and waits for space):
+ * for a one-shot run that is the end, reported like a failure; the next run resumes it.
+ */
+function pausedByEngine(download: DownloadSnapshot): boolean {
+  return download.state === 'paused' && download.error !== null
 }
 
 async function collectRequests(urls: string[], options: GetOptions, dir: string): Promise<Usage> {
