@@ -21,11 +21,9 @@ import {
   removeControlFile,
   writeControlFile,
 } from '../storage/control-file.ts'
-import { syncDirectory } from '../storage/atomic-file.ts'
-import { placeFinishedFile, withRetries } from '../storage/publish-file.ts'
-import { diskError } from '../storage/disk-error.ts'
+import { placeDownload } from './place-download.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
-import { claimUniqueName, pickUniqueName } from '../naming/unique-name.ts'
+import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import { errorForStatus, classifyNetworkError } from './classify-error.ts'
@@ -39,9 +37,9 @@ import {
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { SegmentedFetch } from './segmented-fetch.ts'
-import { fileExists } from '../storage/file-exists.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
+import { fileExists } from '../storage/file-exists.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
@@ -620,85 +618,16 @@ export class DownloadTransfer {
       }
     }
     if (this.stopped) throw this.#abort.signal.reason
-    await this.#publish(part)
+    await placeDownload(part, rec, {
+      reserved: this.#ctx.reservedPaths,
+      controlWritten: this.#controlWritten,
+      log: (level, message) => this.#ctx.log(level, message),
+    })
+    this.#part = null
     this.#setDone(rec.size)
     rec.error = null
     rec.completedAt = Date.now()
     this.#setState('completed')
-  }
-
-  /**
-   * Gives the complete part its final name (see placeFinishedFile: never over a file that
-   * appeared meanwhile). The part stays open and owned until its new name is in place: a
-   * failure here is a disk error about a finished file — tried again a few times, never by
-   * fetching the file again — and leaves the part whole with a control file saying so, so that
-   * a retry only renames. A control file that cannot be deleted afterwards is only a warning.
-   */
-  async #publish(part: PartFile): Promise<void> {
-    const rec = this.record
-    const reserved = this.#ctx.reservedPaths
-    let name = rec.name
-    try {
-      while (
-        (await placeFinishedFile(part.path, join(rec.dir, name), this.#leftover)) === 'exists'
-      ) {
-        // Something outside the engine created a file of that name meanwhile: never overwrite it.
-        if (name !== rec.name) reserved.delete(join(rec.dir, name))
-        name = await pickUniqueName(rec.dir, name, reserved, async () => false)
-        reserved.add(join(rec.dir, name))
-      }
-    } catch (caught) {
-      if (name !== rec.name) reserved.delete(join(rec.dir, name))
-      const error = diskError(caught, `cannot rename ${part.path}`, rec.dir)
-      await this.#recordComplete(part)
-      throw new DownpourError(
-        error.code,
-        `the download is complete but could not be given its name: ${error.message}; retry to rename it (nothing is downloaded again)`,
-        { cause: caught },
-      )
-    }
-    if (name !== rec.name) {
-      reserved.delete(this.finalPath)
-      rec.name = name
-    }
-    this.#part = null
-    await part.close()
-    const control = controlPathFor(part.path)
-    if (this.#controlWritten) {
-      await withRetries(() => removeControlFile(control)).catch((error: Error) =>
-        this.#ctx.log('warn', `could not delete ${control} (${error.message}); it can be deleted`),
-      )
-      await syncDirectory(rec.dir)
-    }
-  }
-
-  #leftover = (error: Error): void =>
-    this.#ctx.log(
-      'warn',
-      `the file is complete, but its old name could not be removed (${error.message})`,
-    )
-
-  /**
-   * A complete part whose rename failed: a control file listing every byte (durable), whether
-   * or not the server can resume, so that the retry finds the file complete and only renames.
-   */
-  async #recordComplete(part: PartFile): Promise<void> {
-    const rec = this.record
-    try {
-      const durable = await part.sync()
-      await writeControlFile(controlPathFor(part.path), {
-        version: 1,
-        url: redactUrl(rec.url),
-        size: rec.size ?? totalBytes(durable),
-        etag: rec.etag,
-        lastModified: rec.lastModified,
-        durable,
-        savedAt: Date.now(),
-      })
-      this.#controlWritten = true
-    } catch (error) {
-      this.#ctx.log('warn', `could not record the finished file (${(error as Error).message})`)
-    }
   }
 
   #startCheckpoints(): void {
