@@ -108,6 +108,7 @@ export class Scheduler implements EngineApi {
       // Saved settings come back, but what the host asked for now wins (CLI flags, say).
       if (patch.success) {
         this.#settings = { ...this.#settings, ...patch.output, ...this.#overrides }
+        void this.#dispatcher.close().catch(() => {})
         this.#dispatcher = createDispatcher(this.#settings)
         this.#shared.pool.updateDispatcher(this.#settings)
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
