@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
@@ -132,6 +132,38 @@ describe('a folder that cannot be written', () => {
     })
     expect(failed.tries).toBe(1)
     expect(server.requests('/f.bin')).toHaveLength(1)
+  })
+})
+
+describe('a folder this user may not write', () => {
+  it('says "cannot write to <folder>: permission denied" with DP_ERR_DISK_PERMISSION', () => {
+    // Root may write anywhere: the open runs in a child process as the user nobody.
+    if (process.getuid?.() !== 0) return console.log('skipped: needs root to run as nobody')
+    const folder = join(dirs.root, 'locked')
+    mkdirSync(folder)
+    chmodSync(dirs.root, 0o755)
+    chmodSync(folder, 0o555)
+    const partFile = new URL('./storage/part-file.ts', import.meta.url).pathname
+    const script = `
+      const { PartFile } = await import(${JSON.stringify(partFile)})
+      await PartFile.open(${JSON.stringify(join(folder, 'f.bin.part'))}, 'exclusive').then(
+        () => console.log('{}'),
+        (error) => console.log(JSON.stringify(error.toJSON())),
+      )`
+    let output: string
+    try {
+      output = execFileSync(
+        'runuser',
+        ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+    } catch (error) {
+      return console.log(`skipped: cannot run a process as nobody: ${(error as Error).message}`)
+    }
+    expect(JSON.parse(output)).toEqual({
+      code: 'DP_ERR_DISK_PERMISSION',
+      message: `cannot write to ${folder}: permission denied`,
+    })
   })
 })
 
