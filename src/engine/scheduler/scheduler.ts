@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { diskError } from '../storage/part-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -108,6 +108,7 @@ export class Scheduler implements EngineApi {
       // Saved settings come back, but what the host asked for now wins (CLI flags, say).
       if (patch.success) {
         this.#settings = { ...this.#settings, ...patch.output, ...this.#overrides }
+        void this.#dispatcher.close().catch(() => {})
         this.#dispatcher = createDispatcher(this.#settings)
         this.#shared.pool.updateDispatcher(this.#settings)
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
@@ -256,7 +257,8 @@ export class Scheduler implements EngineApi {
     const before = this.#settings
     this.#settings = { ...before, ...parsed.output }
     if (before.timeoutMs !== this.#settings.timeoutMs || before.proxy !== this.#settings.proxy) {
-      // New connections use the new options; running exchanges finish on the old dispatcher.
+      // Every new request asks for the current dispatcher (TransferContext.dispatcher), so only
+      // exchanges already running use the old one, and close() lets them finish first.
       const old = this.#dispatcher
       this.#dispatcher = createDispatcher(this.#settings)
       void old.close().catch(() => {})
@@ -324,7 +326,7 @@ export class Scheduler implements EngineApi {
         () => {},
         (error: unknown) => {
           this.#dirs.delete(dir)
-          throw diskError(error, `cannot create the folder ${dir}`)
+          throw diskError(error, `cannot create the folder ${dir}`, dir)
         },
       )
       this.#dirs.set(dir, made)
@@ -344,7 +346,7 @@ export class Scheduler implements EngineApi {
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     const transfer = new DownloadTransfer(record, {
-      dispatcher: this.#dispatcher,
+      dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
       ensureDir: (dir) => this.#ensureDir(dir),
@@ -372,6 +374,9 @@ export class Scheduler implements EngineApi {
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
       if (outcome !== 'completed') this.#changed(record)
+      // Queued again while this run was still finishing (a retry right after a failure, a
+      // resume right after a full disk paused it): the pump skipped it then, so look again.
+      if (record.state === 'queued') this.#waiting = null
       this.#pump()
     })
   }

@@ -1,5 +1,3 @@
-import { rename } from 'node:fs'
-import { promisify } from 'node:util'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
@@ -23,9 +21,9 @@ import {
   removeControlFile,
   writeControlFile,
 } from '../storage/control-file.ts'
-import { syncDirectory } from '../storage/atomic-file.ts'
+import { placeDownload } from './place-download.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
-import { claimUniqueName, pickUniqueName } from '../naming/unique-name.ts'
+import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import { classifyNetworkError } from './classify-error.ts'
@@ -44,7 +42,11 @@ import { fileExists } from '../storage/file-exists.ts'
 export const CHECKPOINT_MS = 1000
 
 export type TransferContext = {
-  dispatcher: Dispatcher
+  /**
+   * The engine's current dispatcher, asked for at every new request (retries included): a
+   * settings change replaces it while exchanges already running finish on the old one.
+   */
+  dispatcher(): Dispatcher
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
@@ -62,7 +64,8 @@ export type TransferContext = {
   releaseSlot(host: string): void
 }
 
-export type TransferOutcome = 'completed' | 'failed' | 'stopped'
+/** 'paused': the transfer paused itself (a full disk), its data kept for a later resume. */
+export type TransferOutcome = 'completed' | 'failed' | 'stopped' | 'paused'
 
 /**
  * Runs one download to its end: probe, stream to `<name>.part` at offsets, checkpoint, retry
@@ -178,19 +181,13 @@ export class DownloadTransfer {
             maxTries: rec.maxTries ?? this.#ctx.settings().maxTries,
             baseDelayMs: this.#ctx.settings().retryWaitMs,
           })
-          if (!decision.retry) {
-            rec.error = error.toJSON()
-            rec.nextRetryAt = null
-            this.#ctx.log('error', `failed: ${error.message}`, error)
-            this.#setState('failed')
-            return 'failed'
-          }
+          if (!decision.retry) return this.#giveUp(error)
           rec.error = error.toJSON()
           rec.nextRetryAt = Date.now() + decision.delayMs
           this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${this.done} bytes`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${rec.resumable === false || rec.size === null ? 'from the start (the server cannot resume this file)' : `keeping ${this.done} bytes`}`,
             error,
           )
           this.#setState('retrying')
@@ -203,11 +200,7 @@ export class DownloadTransfer {
     } catch (caught) {
       // Disk errors while preparing or finishing: no retry can fix a full disk by itself.
       if (this.stopped) return 'stopped'
-      const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
-      rec.error = error.toJSON()
-      this.#ctx.log('error', `failed: ${error.message}`, error)
-      this.#setState('failed')
-      return 'failed'
+      return this.#giveUp(caught instanceof DownpourError ? caught : classifyNetworkError(caught))
     } finally {
       this.#stopCheckpoints()
       await this.#checkpointing
@@ -221,6 +214,21 @@ export class DownloadTransfer {
       }
       this.#ctx.reservedPaths.delete(this.finalPath)
     }
+  }
+
+  /**
+   * The end of a run that will not try again by itself. A full disk pauses the download: the
+   * person frees space and resumes, and every durable byte is still there (the run's cleanup
+   * checkpoints it). Retrying would only fill the disk again, or loop on ENOSPC.
+   */
+  #giveUp(error: DownpourError): TransferOutcome {
+    const rec = this.record
+    const pause = error.code === ERROR_CODES.diskFull
+    rec.error = error.toJSON()
+    rec.nextRetryAt = null
+    this.#ctx.log('error', `${pause ? 'paused' : 'failed'}: ${error.message}`, error)
+    this.#setState(pause ? 'paused' : 'failed')
+    return pause ? 'paused' : 'failed'
   }
 
   /** Reads what an earlier run left on disk: the control file's durable ranges. */
@@ -259,7 +267,9 @@ export class DownloadTransfer {
   async #attempt(): Promise<void> {
     const rec = this.record
     let written = this.#part?.written ?? []
-    if (totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
+    // A complete part needs no server, resumable or not (its rename failed last time).
+    const complete = rec.size !== null && missingRanges(written, rec.size).length === 0
+    if (!complete && totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
       this.#ctx.log('info', 'the server cannot resume this file; starting over')
       await this.#restartFromZero()
       written = []
@@ -302,7 +312,7 @@ export class DownloadTransfer {
         const validator = validatorOf(rec)
         if (validator) headers['if-range'] = validator
       }
-      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
+      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher(), {
         url: (this.#url ??= new URL(rec.url)),
         headers,
         signal: this.#abort.signal,
@@ -436,7 +446,7 @@ export class DownloadTransfer {
       minSplit: () => settings().minSplitSize,
       shared: this.#ctx.shared,
       downloadSlot: this.#ctx.downloadSlot,
-      dispatcher: this.#ctx.dispatcher,
+      dispatcher: () => this.#ctx.dispatcher(),
       acquireSlot: () => this.#ctx.acquireSlot(host.host),
       releaseSlot: () => this.#ctx.releaseSlot(host.host),
       signal: this.#abort.signal,
@@ -629,18 +639,12 @@ export class DownloadTransfer {
       }
     }
     if (this.stopped) throw this.#abort.signal.reason
-    const partPath = this.partPath
-    if (await fileExists(this.finalPath)) {
-      // Something outside the engine created a file of that name meanwhile: never overwrite it.
-      this.#ctx.reservedPaths.delete(this.finalPath)
-      rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
-      this.#ctx.reservedPaths.add(this.finalPath)
-    }
-    await part.close()
+    await placeDownload(part, rec, {
+      reserved: this.#ctx.reservedPaths,
+      controlWritten: this.#controlWritten,
+      log: (level, message) => this.#ctx.log(level, message),
+    })
     this.#part = null
-    await renameAsync(partPath, this.finalPath)
-    if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
-    if (this.#controlWritten) await syncDirectory(rec.dir)
     this.#setDone(rec.size)
     rec.error = null
     rec.completedAt = Date.now()
@@ -732,9 +736,6 @@ export class DownloadTransfer {
     })
   }
 }
-
-/** The callback API, promisified: fs/promises adds a layer of promises to every small file. */
-const renameAsync = promisify(rename)
 
 export async function deletePartFiles(dir: string, name: string): Promise<void> {
   const part = join(dir, name + PART_SUFFIX)

@@ -11,6 +11,15 @@ import { streamBody } from './stream-body.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
+const DISK_CODES: ReadonlySet<string> = new Set([
+  ERROR_CODES.disk,
+  ERROR_CODES.diskFull,
+  ERROR_CODES.diskPermission,
+  ERROR_CODES.diskReadOnly,
+])
+const isDiskError = (error: unknown): boolean =>
+  error instanceof DownpourError && DISK_CODES.has(error.code)
+
 /** How often the connection count is reconsidered (slow start), ms. */
 const RAMP_INTERVAL_MS = 100
 /**
@@ -73,8 +82,8 @@ export type SegmentedFetchOptions = {
   minSplit: () => number
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
   downloadSlot: number
-  /** For extra connections run on this thread (when there is no pool). */
-  dispatcher: Dispatcher
+  /** For extra connections run on this thread: the engine's current dispatcher. */
+  dispatcher: () => Dispatcher
   /** Asks for a connection slot on the host (per-host cap across downloads). */
   acquireSlot: () => boolean
   releaseSlot: () => void
@@ -328,7 +337,7 @@ export class SegmentedFetch {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
         else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
         else {
-          const opened = await openRange(this.#o.dispatcher, this.#task(segment).request, signal)
+          const opened = await openRange(this.#o.dispatcher(), this.#task(segment).request, signal)
           if (typeof opened !== 'string') this.#o.onRanges?.(true)
           outcome =
             typeof opened === 'string'
@@ -475,9 +484,12 @@ export class SegmentedFetch {
     }
   }
 
-  /** The next segment for a connection, or null: nothing left (or the connection retired). */
+  /**
+   * The next segment for a connection, or null: nothing left, the connection retired, or the
+   * download is being stopped (a pause must not see a connection start another request).
+   */
   #takeWork(retire: AbortController, speed = 0): number | null {
-    if (retire.signal.aborted) return null
+    if (retire.signal.aborted || this.#o.signal.aborted || this.#abort.signal.aborted) return null
     const minSplit = this.#o.minSplit()
     for (;;) {
       const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
@@ -513,8 +525,14 @@ export class SegmentedFetch {
   }
 
   #fail(error: unknown): void {
-    if (this.#o.signal.aborted) return
+    if (this.#o.signal.aborted || this.#abort.signal.aborted) return
     this.#lastError = error
+    // A disk error is the file's, not the connection's: every other connection would meet it
+    // at its next write. End them all now (run() rejects with this error).
+    if (isDiskError(error)) {
+      this.#abort.abort(error)
+      return
+    }
     const reason = error instanceof Error ? error.message : String(error)
     this.#o.log(`a connection ended early (${reason}); its remaining bytes go to the others`)
     this.#stats.countError()

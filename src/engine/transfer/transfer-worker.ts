@@ -2,7 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
-import { diskError, PartFile } from '../storage/part-file.ts'
+import { dirname } from 'node:path'
+import { PartFile } from '../storage/part-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { classifyNetworkError } from './classify-error.ts'
 import { createDispatcher } from './http-dispatcher.ts'
 import { openRange } from './open-range.ts'
@@ -51,9 +53,13 @@ port.on('message', (message: ToWorker) => {
         files.delete(message.partPath)
         const part = await opened
         if (!part) return []
-        const durable = await part.sync()
-        await part.close()
-        return [...durable]
+        try {
+          return [...(await part.sync())]
+        } finally {
+          // Also when the sync failed (a full disk): a descriptor left open would keep the
+          // file's space in use after the download is removed, until the engine exits.
+          await part.close()
+        }
       })
       break
     case 'hash':
@@ -74,7 +80,7 @@ port.on('message', (message: ToWorker) => {
           return { hex }
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason
-          throw diskError(error, `cannot verify ${message.path}`)
+          throw diskError(error, `cannot verify ${message.path}`, dirname(message.path))
         } finally {
           running.delete(message.id)
         }

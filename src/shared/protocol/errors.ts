@@ -22,13 +22,19 @@ export const ERROR_CODES = {
   /** The server sent bytes other than the ones asked for (wrong Content-Range, short body). */
   badResponse: 'DP_ERR_BAD_RESPONSE',
   checksumMismatch: 'DP_ERR_CHECKSUM_MISMATCH',
+  /** A file-system error not covered below (the message says which). */
   disk: 'DP_ERR_DISK',
+  /** No space left (or quota reached) in the download's folder: the download is paused, data kept. */
   diskFull: 'DP_ERR_DISK_FULL',
   /** The engine is shutting down or the command was cancelled. */
   cancelled: 'DP_ERR_CANCELLED',
   /** A persisted file could not be read and was set aside. */
   corruptState: 'DP_ERR_CORRUPT_STATE',
   internal: 'DP_ERR_INTERNAL',
+  /** The download's folder (or file) may not be written by this user (EACCES/EPERM). */
+  diskPermission: 'DP_ERR_DISK_PERMISSION',
+  /** The download's folder is on a read-only file system (EROFS). */
+  diskReadOnly: 'DP_ERR_DISK_READ_ONLY',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
