@@ -64,6 +64,7 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
   if (o.acceptRanges !== false && o.advertiseRanges !== false && !chunked) {
     headers['Accept-Ranges'] = 'bytes'
   }
+  if (o.acceptRangesHeader !== undefined) headers['Accept-Ranges'] = o.acceptRangesHeader
   if (etag !== undefined) headers.ETag = etag
   if (lastModified !== undefined) headers['Last-Modified'] = lastModified
   if (o.contentDisposition !== undefined) {

@@ -54,6 +54,11 @@ export type FileOptions = {
   lastModified?: string | null
   /** Default true. false: no Accept-Ranges header and Range is ignored (200 full). */
   acceptRanges?: boolean
+  /**
+   * Send this `Accept-Ranges` value whatever the other options say (e.g. `none`, which Apache
+   * and nginx send for resources they will not range).
+   */
+  acceptRangesHeader?: string
   /** Advertise `Accept-Ranges: bytes` but answer Range requests with 200 and the full body. */
   ignoreRange?: boolean
   /**

@@ -18,6 +18,10 @@ import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
 
+/** What pausing a download whose server never said whether it does ranges honestly promises. */
+export const MAY_NOT_RESUME =
+  'may not resume: the server did not say it supports ranges; resuming tries, and starts over if it cannot'
+
 export type SchedulerOptions = {
   /** Folder for the queue file. Null = keep nothing on disk (tests, one-shot tools). */
   stateDir: string | null
@@ -179,10 +183,14 @@ export class Scheduler implements EngineApi {
       ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
     )
     await Promise.all(affected.map((r) => this.#stopTransfer(r, 'paused')))
-    // Said where the person looks: a paused download the server cannot resume starts over.
-    for (const r of affected)
-      if (r.state === 'paused' && r.resumable === false)
+    // Said where the person looks: a paused download the server cannot resume starts over, and
+    // one whose server never said is only tried.
+    for (const r of affected) {
+      if (r.state !== 'paused' || r.resumable === true) continue
+      if (r.resumable === false)
         this.#log('warn', r.id, `${r.name}: cannot resume: the server does not support ranges`)
+      else if (r.done > 0) this.#log('warn', r.id, `${r.name}: ${MAY_NOT_RESUME}`)
+    }
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
