@@ -24,28 +24,36 @@ export type UrlProbe = {
 
 /**
  * Asks `url` what it serves without fetching a byte the download already has: a HEAD first;
- * where HEAD is refused (a presigned link is often signed for GET only) or says no size, a GET
- * for the one byte at `probeByte` — the first byte the download still lacks — whose body is
- * dropped. Throws the server's error (status, network) when neither answers.
+ * where HEAD is refused (a presigned link is often signed for GET only), says no size, or
+ * leaves open whether ranges work while `needRanges` (bytes are held), a GET for the one byte
+ * at `probeByte` — the first byte the download still lacks — whose body is dropped. Throws the
+ * server's error (status, network) when neither answers.
  */
 export async function probeUrl(
   dispatcher: Dispatcher,
   url: URL,
   headers: Record<string, string>,
-  probeByte: number,
+  probe: { byte: number; needRanges: boolean },
   signal?: AbortSignal,
 ): Promise<UrlProbe> {
+  const probeByte = probe.byte
   const head = await openFollowingRedirects(dispatcher, { url, headers, method: 'HEAD', signal })
   const h = head.response
   h.discard()
   const headSize = parseContentLength(header(h.headers, 'content-length'))
-  if (h.status >= 200 && h.status < 300 && headSize !== null) {
-    const acceptRanges = header(h.headers, 'accept-ranges')
+  const acceptRanges = header(h.headers, 'accept-ranges')
+  const headRanges = acceptRanges === null ? null : /\bbytes\b/i.test(acceptRanges)
+  if (
+    h.status >= 200 &&
+    h.status < 300 &&
+    headSize !== null &&
+    (headRanges !== null || !probe.needRanges)
+  ) {
     return {
       size: headSize,
       ...validators(h.headers),
       finalUrl: head.url,
-      ranges: acceptRanges === null ? null : /\bbytes\b/i.test(acceptRanges),
+      ranges: headRanges,
       method: 'HEAD',
     }
   }

@@ -59,7 +59,7 @@ export async function replaceUrl(
     ctx.dispatcher,
     url,
     buildRequestHeaders(ctx.settings, record.headers),
-    probeByte,
+    { byte: probeByte, needRanges: held > 0 },
   )
   assertSameFile({ size, etag: record.etag ?? control?.etag ?? null, held }, probe)
   // The user may have resumed or removed it while the server was asked.

@@ -292,6 +292,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#assertOpen()
     const record = this.#records.get(id)
     if (!record) throw notFound(id)
+    // A download announces `failed` before its transfer has made its last bytes durable (and
+    // written their control file): let that finish, or the bytes would be judged missing.
+    if (record.state === 'failed') await this.#transfers.get(id)?.run()
     const { from, to } = await replaceUrl(record, url, {
       dispatcher: this.#dispatcher,
       settings: this.#settings,
