@@ -28,9 +28,11 @@ type Timeline = {
 export class DownloadHistory {
   #perDownload: number
   #total: number
-  /** In order of last write (re-inserted on each write): eviction takes the first. */
   #timelines = new Map<string, Timeline>()
+  /** The timelines holding entries, in order of last write: eviction takes the first. */
+  #recency = new Map<string, Timeline>()
   #count = 0
+  #lastWritten: string | null = null
 
   constructor(perDownload = HISTORY_PER_DOWNLOAD, total = HISTORY_TOTAL) {
     this.#perDownload = perDownload
@@ -52,6 +54,8 @@ export class DownloadHistory {
     if (!t) return
     this.#count -= t.entries.length
     this.#timelines.delete(id)
+    this.#recency.delete(id)
+    if (this.#lastWritten === id) this.#lastWritten = null
   }
 
   added(record: DownloadRecord, now = Date.now()): void {
@@ -90,7 +94,7 @@ export class DownloadHistory {
       })
     } else if (t.done > 0 && done === 0 && record.size === null && state !== 'completed') {
       // The transfer threw its bytes away. It logged why just before: that line is the restart.
-      this.#markRestart(t, now, t.done)
+      this.#markRestart(record.id, t, now, t.done)
     }
     if (state !== previousState) {
       if (state === 'completed' && previousState === 'verifying' && record.checksum)
@@ -121,19 +125,18 @@ export class DownloadHistory {
     this.#add(id, { at: now, level: 'info', kind, message })
   }
 
-  #markRestart(t: Timeline, now: number, dropped: number): void {
+  #markRestart(id: string, t: Timeline, now: number, dropped: number): void {
     const last = t.entries.at(-1)
     if (last && last.kind === 'info' && now - last.at < 60_000) {
       last.kind = 'restart'
       return
     }
-    t.entries.push({
+    this.#add(id, {
       at: now,
       level: 'warn',
       kind: 'restart',
       message: `started over from zero (${dropped} bytes dropped)`,
     })
-    this.#count++
   }
 
   #timeline(id: string): Timeline {
@@ -144,9 +147,12 @@ export class DownloadHistory {
 
   #add(id: string, entry: HistoryEntry): void {
     const t = this.#timeline(id)
-    // Most recently written last: the eviction order.
-    this.#timelines.delete(id)
-    this.#timelines.set(id, t)
+    // Most recently written last: the eviction order (a burst for one download moves it once).
+    if (this.#lastWritten !== id) {
+      this.#recency.delete(id)
+      this.#recency.set(id, t)
+      this.#lastWritten = id
+    }
     t.entries.push(entry)
     this.#count++
     if (t.entries.length > this.#perDownload) {
@@ -155,17 +161,14 @@ export class DownloadHistory {
       this.#count--
     }
     while (this.#count > this.#total) {
-      const oldest = this.#timelines.values().next().value!
-      if (oldest.entries.length === 0) {
-        // Nothing left to drop there; move it to the end so eviction moves on.
-        const [key] = this.#timelines.keys()
-        this.#timelines.delete(key!)
-        this.#timelines.set(key!, oldest)
-        continue
-      }
+      const [oldestId, oldest] = this.#recency.entries().next().value!
       oldest.entries.shift()
       oldest.dropped++
       this.#count--
+      if (oldest.entries.length === 0) {
+        this.#recency.delete(oldestId)
+        if (this.#lastWritten === oldestId) this.#lastWritten = null
+      }
     }
   }
 }
