@@ -319,7 +319,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     const record = this.#records.get(id)
     if (!record) throw notFound(id)
     this.#watch.watch(id)
-    return this.#transfers.has(id) ? this.#liveSegmentMap(id)! : restingSegmentMap(record)
+    return this.#liveSegmentMap(id) ?? restingSegmentMap(record)
   }
 
   async unwatchSegments(id: string): Promise<void> {
@@ -484,7 +484,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
 
   #liveSegmentMap(id: string): SegmentMap | null {
     const transfer = this.#transfers.get(id)
-    if (!transfer) return null
+    // A transfer that announced its end is only cleaning up: the record tells the rest.
+    const state = transfer?.record.state
+    if (!transfer || !(ACTIVE_STATES.has(state!) || state === 'retrying')) return null
     return { id, size: transfer.record.size, ...transfer.segmentMap() }
   }
 
