@@ -251,8 +251,12 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         ERROR_CODES.invalidArgument,
         `position must be a whole number >= 0, not ${position}`,
       )
+    // Alt+Up on the first row or Alt+Down on the last (a held key repeats it) changes nothing:
+    // no event, no revision, no save.
+    const target = Math.min(position, this.#order.length - 1)
+    if (this.#order[target] === id) return { order: [...this.#order] }
     this.#order = this.#order.filter((other) => other !== id)
-    this.#order.splice(Math.min(Math.max(0, position), this.#order.length), 0, id)
+    this.#order.splice(target, 0, id)
     this.#waiting = null
     this.events.emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
     this.#store?.schedule()
