@@ -103,12 +103,14 @@ describe('changeUrl', () => {
   })
 
   it('continues a paused segmented download at a mirror, asking no range it already holds', async () => {
-    const big = makeBody(4 * 1024 * 1024, 74)
+    // 3 connections × 512 KiB/s: 8 s for 12 MiB, so the pause comes in the middle.
+    const big = makeBody(12 * 1024 * 1024, 74)
     await engine.updateSettings({ minSplitSize: '256K' })
-    server.file('/paused.bin', big, { rateLimit: 1024 * 1024 })
-    const id = await addOne(engine, { url: server.url('/paused.bin') })
+    server.file('/paused.bin', big, { rateLimit: 512 * 1024 })
+    const id = await addOne(engine, { url: server.url('/paused.bin'), maxConnections: 3 })
     await new Promise((r) => setTimeout(r, 1200))
     await engine.pause({ ids: [id] })
+    expect((await engine.snapshot()).downloads[0]?.state).toBe('paused')
     const control = JSON.parse(
       await readFile(join(dirs.downloads, 'paused.bin.part.downpour'), 'utf8'),
     ) as { durable: { start: number; end: number }[] }
