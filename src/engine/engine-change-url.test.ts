@@ -130,6 +130,35 @@ describe('changeUrl', () => {
     }
   })
 
+  it('a mirror on another origin gets the download headers but not its Cookie or Authorization', async () => {
+    server.file('/expiring.bin', body, {
+      fault: ({ attempt }) =>
+        attempt === 1 ? { kind: 'close', afterBytes: HELD } : { kind: 'status', status: 403 },
+    })
+    const id = await addOne(engine, {
+      url: server.url('/expiring.bin'),
+      headers: { Cookie: 'session=abc', Authorization: 'Bearer t', Referer: 'https://r.example/' },
+    })
+    await engine.waitFor(id, ['failed'])
+    const mirror = await startFaultServer()
+    try {
+      mirror.file('/copy.bin', body)
+      await engine.changeUrl(id, mirror.url('/copy.bin'))
+      expect((await engine.waitFor(id, ['completed', 'failed'])).state).toBe('completed')
+      const sent = mirror.requests('/copy.bin')
+      expect(sent.length).toBeGreaterThan(0)
+      for (const r of sent) {
+        expect(r.headers.cookie).toBeUndefined()
+        expect(r.headers.authorization).toBeUndefined()
+        expect(r.headers.referer).toBe('https://r.example/')
+      }
+      const note = (await engine.details(id)).history.find((e) => e.kind === 'url-changed')
+      expect(note?.message).toMatch(/not sent there: Cookie, Authorization/)
+    } finally {
+      await mirror.close()
+    }
+  })
+
   it('refuses a URL serving a different size, leaving the part and control file untouched', async () => {
     const before = await expiredDownload()
     server.file('/other.bin', makeBody(body.length + 1, 71))

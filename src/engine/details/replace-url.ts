@@ -29,13 +29,14 @@ const CHANGEABLE: ReadonlySet<string> = new Set(['paused', 'failed'])
  * Gives a paused or failed download a new URL if, and only if, it serves the same file (see
  * `assertSameFile`); otherwise throws the reason and touches nothing. On success the control
  * file is rewritten for the new URL and validators (its durable ranges kept) and the record
- * updated; the caller queues and saves it. Returns the redacted old and new URLs for the log.
+ * updated; the caller queues and saves it. Returns the redacted old and new URLs for the log,
+ * and the names of credential headers left behind with the old origin.
  */
 export async function replaceUrl(
   record: DownloadRecord,
   input: string,
   ctx: ReplaceUrlContext,
-): Promise<{ from: string; to: string }> {
+): Promise<{ from: string; to: string; droppedHeaders: string[] }> {
   assertChangeable(record)
   const url = parseDownloadUrl(input)
   const key = duplicateKey(url, record.dir, record.requestedName)
@@ -55,12 +56,14 @@ export async function replaceUrl(
   const size = record.size ?? control?.size ?? null
   const held = totalBytes(durable)
   const probeByte = size !== null ? (missingRanges(durable, size)[0]?.start ?? 0) : 0
-  const probe = await probeUrl(
-    ctx.dispatcher,
-    url,
-    buildRequestHeaders(ctx.settings, record.headers),
-    { byte: probeByte, needRanges: held > 0 },
-  )
+  // Credentials given for one site never go to another (as with a redirect): a mirror on
+  // another origin gets the download's headers without its Cookie and Authorization.
+  const sameOrigin = new URL(record.url).origin === url.origin
+  const headers = sameOrigin ? record.headers : withoutCredentials(record.headers)
+  const probe = await probeUrl(ctx.dispatcher, url, buildRequestHeaders(ctx.settings, headers), {
+    byte: probeByte,
+    needRanges: held > 0,
+  })
   assertSameFile({ size, etag: record.etag ?? control?.etag ?? null, held }, probe)
   // The user may have resumed or removed it while the server was asked.
   if (record.url !== before) {
@@ -79,8 +82,10 @@ export async function replaceUrl(
       savedAt: Date.now(),
     })
   }
+  const dropped = Object.keys(record.headers).filter((name) => !(name in headers))
   record.url = url.href
   record.key = key
+  record.headers = headers
   record.finalUrl = probe.finalUrl.href
   // What the new server says is what the next If-Range must carry.
   record.etag = probe.etag
@@ -90,7 +95,15 @@ export async function replaceUrl(
   record.error = null
   record.failuresInARow = 0
   record.nextRetryAt = null
-  return { from: redactUrl(before), to: redactUrl(url.href) }
+  return { from: redactUrl(before), to: redactUrl(url.href), droppedHeaders: dropped }
+}
+
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['cookie', 'authorization'])
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  )
 }
 
 function assertChangeable(record: DownloadRecord): void {

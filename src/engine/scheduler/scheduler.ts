@@ -299,14 +299,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     // A download announces `failed` before its transfer has made its last bytes durable (and
     // written their control file): let that finish, or the bytes would be judged missing.
     if (record.state === 'failed') await this.#transfers.get(id)?.run()
-    const { from, to } = await replaceUrl(record, url, {
+    const { from, to, droppedHeaders } = await replaceUrl(record, url, {
       dispatcher: this.#dispatcher,
       settings: this.#settings,
       duplicateOf: (key) =>
         [...this.#records.values()].find((r) => r.key === key && r.id !== id) ?? null,
     })
     this.#hosts.delete(id)
-    this.#history.note(id, 'url-changed', `URL changed from ${from} to ${to}`)
+    const left = droppedHeaders.length > 0 ? ` (not sent there: ${droppedHeaders.join(', ')})` : ''
+    this.#history.note(id, 'url-changed', `URL changed from ${from} to ${to}${left}`)
     this.#setState(record, 'queued')
     await this.#store?.flush()
     this.#pump()
