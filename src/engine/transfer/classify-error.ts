@@ -20,7 +20,7 @@ export function errorForStatus(
   return new DownpourError(
     retryable ? ERROR_CODES.httpRetryable : ERROR_CODES.httpStatus,
     `server answered ${status}${statusText(status)} for ${url}`,
-    { retryable, retryAfterMs },
+    { retryable, retryAfterMs, status },
   )
 }
 

@@ -37,6 +37,9 @@ import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
+import { buildRequestHeaders } from './request-headers.ts'
+import { buildSegmentMap } from '../details/segment-map.ts'
+import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
@@ -97,6 +100,9 @@ export class DownloadTransfer {
   #rangesBroken = false
   /** The server answered a Range with the whole file: it does not do ranges (this run). */
   #rangesIgnored = false
+  /** The connections' progress while several run; the lone connection's otherwise (the map). */
+  #fetch: SegmentedFetch | null = null
+  #single: ConnectionRange | null = null
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -123,6 +129,16 @@ export class DownloadTransfer {
   #throttle = (bytes: number): Promise<void> | null => {
     const wait = this.#ctx.shared.stats.take(this.#ctx.downloadSlot, bytes)
     return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
+  }
+
+  /** The connection map now: bytes received and where each open connection is. */
+  segmentMap(): ReturnType<typeof buildSegmentMap> {
+    return buildSegmentMap({
+      size: this.record.size,
+      written: this.#part?.written ?? [],
+      segmented: this.#fetch?.progress() ?? null,
+      single: this.#single,
+    })
   }
 
   get partPath(): string {
@@ -367,6 +383,7 @@ export class DownloadTransfer {
     const { stats } = this.#ctx.shared
     const slot = this.#ctx.downloadSlot
     let position = writeFrom
+    const single = (this.#single = { start: writeFrom, pos: writeFrom, end: end ?? writeFrom })
     return streamBody(response, {
       part: this.#part!,
       offset: writeFrom,
@@ -385,8 +402,12 @@ export class DownloadTransfer {
       timeoutMs: this.#ctx.settings().timeoutMs,
       lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
       throttle: this.#throttle,
-      onBytes: (n) => stats.addBytes(slot, n),
-    })
+      onBytes: (n) => {
+        stats.addBytes(slot, n)
+        single.pos += n
+        if (end === null) single.end = single.pos
+      },
+    }).finally(() => (this.#single = null))
   }
 
   /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
@@ -461,9 +482,11 @@ export class DownloadTransfer {
         error.code === ERROR_CODES.httpRetryable &&
         /\b(429|503)\b/.test(error.message),
     })
+    this.#fetch = fetch
     try {
       await fetch.run()
     } finally {
+      this.#fetch = null
       // Bytes the worker threads wrote count as written here too (for the next resume range).
       if (this.#ctx.shared.pool)
         part.markWritten(await this.#ctx.shared.pool.flush(part.path, false))
@@ -704,15 +727,7 @@ export class DownloadTransfer {
   }
 
   #requestHeaders(): Record<string, string> {
-    const settings = this.#ctx.settings()
-    const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(settings.headers)) headers[k.toLowerCase()] = v
-    for (const [k, v] of Object.entries(this.record.headers)) headers[k.toLowerCase()] = v
-    headers['user-agent'] ??= settings.userAgent
-    // Never let a server compress a download: we store bytes as sent, ranges stay meaningful.
-    headers['accept-encoding'] = 'identity'
-    headers.accept ??= '*/*'
-    return headers
+    return buildRequestHeaders(this.#ctx.settings(), this.record.headers)
   }
 
   #setState(state: DownloadRecord['state']): void {

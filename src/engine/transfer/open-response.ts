@@ -28,6 +28,8 @@ export type OpenResponse = {
 export type RequestOptions = {
   url: URL
   headers: Record<string, string>
+  /** GET unless said otherwise (HEAD checks a replacement URL without fetching a byte). */
+  method?: 'GET' | 'HEAD'
   signal?: AbortSignal
 }
 
@@ -44,7 +46,7 @@ class StopSignal extends Error {
   }
 }
 
-/** Sends one GET (no redirects followed here) and resolves once its headers are in. */
+/** Sends one GET (or HEAD; no redirects followed here) and resolves once its headers are in. */
 export function openResponse(
   dispatcher: Dispatcher,
   options: RequestOptions,
@@ -164,7 +166,7 @@ export function openResponse(
         {
           origin: options.url.origin,
           path: options.url.pathname + options.url.search,
-          method: 'GET',
+          method: options.method ?? 'GET',
           headers: options.headers,
         },
         handler,

@@ -1,3 +1,4 @@
+import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
@@ -522,6 +523,15 @@ export class SegmentedFetch {
     const now = performance.now()
     this.#active.set(slot, { from: range.start, since: now, lastPos: range.start, movedAt: now })
     return slot
+  }
+
+  /** Where each connection is and what none has claimed yet (the details panel's map). */
+  progress(): { unclaimed: readonly ByteRange[]; connections: ConnectionRange[] } {
+    const connections = [...this.#active.keys()].map((slot) => {
+      const { start, pos, end } = this.#stats.readSegment(slot)
+      return { start, pos, end }
+    })
+    return { unclaimed: this.#gaps, connections }
   }
 
   #fail(error: unknown): void {

@@ -35,6 +35,12 @@ export const ERROR_CODES = {
   diskPermission: 'DP_ERR_DISK_PERMISSION',
   /** The download's folder is on a read-only file system (EROFS). */
   diskReadOnly: 'DP_ERR_DISK_READ_ONLY',
+  /** The command does not apply to the download in its current state (e.g. change a running URL). */
+  invalidState: 'DP_ERR_INVALID_STATE',
+  /** A replacement URL serves another file (size or validator differs). */
+  differentFile: 'DP_ERR_DIFFERENT_FILE',
+  /** The server cannot send a part of the file, so bytes already downloaded would be lost. */
+  notResumable: 'DP_ERR_NOT_RESUMABLE',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
@@ -46,17 +52,25 @@ export class DownpourError extends Error {
   readonly retryable: boolean
   /** Server-requested delay before the next try (Retry-After), ms. */
   readonly retryAfterMs: number | null
+  /** The HTTP status behind the error, when a server answered with one (for the timeline). */
+  readonly status: number | null
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { retryable?: boolean; retryAfterMs?: number | null; cause?: unknown } = {},
+    options: {
+      retryable?: boolean
+      retryAfterMs?: number | null
+      status?: number | null
+      cause?: unknown
+    } = {},
   ) {
     super(message, { cause: options.cause })
     this.name = 'DownpourError'
     this.code = code
     this.retryable = options.retryable ?? false
     this.retryAfterMs = options.retryAfterMs ?? null
+    this.status = options.status ?? null
   }
 
   toJSON(): { code: ErrorCode; message: string } {
