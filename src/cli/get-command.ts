@@ -2,9 +2,15 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createEngine, defaultSettings, type Engine } from '../engine/engine.ts'
+import { defaultSettings, type Engine } from '../engine/engine.ts'
+import { openEngineWaiting } from './open-engine.ts'
 import { parseChecksumSpec } from '../engine/checksum/hash-file.ts'
-import type { AddRequest, DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
+import type {
+  AddRequest,
+  DownloadSnapshot,
+  DownloadUpdate,
+  Settings,
+} from '../shared/protocol/model.ts'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import { parseDownloadUrl } from '../shared/protocol/url.ts'
 import { parseHeader, parseInputFile } from './input-file.ts'
@@ -80,10 +86,11 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   })
-  const engine = await createEngine({
-    stateDir: options.stateDir ?? defaultStateDir(dir),
-    settings,
-  })
+  // One engine per state folder: a second run on the same folder waits for the first.
+  const engine = await openEngineWaiting(
+    { stateDir: options.stateDir ?? defaultStateDir(dir), settings },
+    (message) => stderr.write(`downpour: ${message}\n`),
+  )
   return await drive(engine, usage, options)
 }
 
@@ -220,6 +227,18 @@ async function collectRequests(urls: string[], options: GetOptions, dir: string)
   return usage
 }
 
+/** What a rerun asks for now replaces what the earlier run stored (cleared when left out). */
+function rerunOptions(id: string, request: AddRequest): DownloadUpdate {
+  return {
+    id,
+    checksum: request.checksum ?? null,
+    headers: request.headers ?? {},
+    maxTries: request.maxTries ?? null,
+    maxConnections: request.maxConnections ?? null,
+    speedLimit: request.speedLimit ?? 0,
+  }
+}
+
 /** One resumable queue per destination folder, outside it (the folder stays clean). */
 export function defaultStateDir(dir: string): string {
   const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
@@ -253,6 +272,11 @@ async function enqueue(
   const byId = new Map(previous.map((d) => [d.id, d]))
   let rejectedCount = 0
   for (const d of result.added) mine.add(d.id)
+  // A rerun continues the earlier downloads with the options given now, in one command each
+  // (resume, retry, update): per-download calls made a 100,000-URL rerun quadratic.
+  const rerun = { update: [] as DownloadUpdate[], resume: [] as string[], retry: [] as string[] }
+  // Completed earlier but the file is gone: download it again as a new download.
+  const again = { remove: [] as string[], add: [] as AddRequest[] }
   for (const rejection of result.rejected) {
     const existing = rejection.existingId ? byId.get(rejection.existingId) : undefined
     if (rejection.error.code === ERROR_CODES.duplicate && existing) {
@@ -262,18 +286,30 @@ async function enqueue(
         finished.set(existing.id, existing)
         if (!options.quiet && !options.json)
           process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
-      } else if (existing.state === 'completed') {
-        await engine.remove({ ids: [existing.id] })
+        continue
+      }
+      const request = usage.requests[rejection.index]!
+      if (existing.state === 'completed') {
         mine.delete(existing.id)
-        const again = await engine.add([usage.requests[rejection.index]!])
-        for (const d of again.added) mine.add(d.id)
-      } else if (existing.state === 'paused') await engine.resume({ ids: [existing.id] })
-      else if (existing.state === 'failed') await engine.retry({ ids: [existing.id] })
+        again.remove.push(existing.id)
+        again.add.push(request)
+        continue
+      }
+      rerun.update.push(rerunOptions(existing.id, request))
+      if (existing.state === 'paused') rerun.resume.push(existing.id)
+      else if (existing.state === 'failed') rerun.retry.push(existing.id)
       continue
     }
     rejectedCount++
     process.stderr.write(`downpour: ${usage.labels[rejection.index]}: ${rejection.error.message}\n`)
   }
+  if (again.remove.length) {
+    await engine.remove({ ids: again.remove })
+    for (const d of (await engine.add(again.add)).added) mine.add(d.id)
+  }
+  if (rerun.update.length) await engine.update(rerun.update)
+  if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
+  if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount
 }

@@ -3,6 +3,8 @@ import type { EngineApi } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import type { Settings } from '../shared/protocol/model.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
+import { acquireStateLock } from './storage/state-lock.ts'
+import { mkdir } from 'node:fs/promises'
 
 export const DEFAULT_HEARTBEAT_MS = 250
 
@@ -46,11 +48,19 @@ export type Engine = EngineApi & {
 }
 
 /**
- * Starts an engine: loads the persisted queue (a corrupt one is set aside and reported via a
- * `log/entry`), then resumes every unfinished download from its last durable byte.
+ * Starts an engine: locks the state folder (one engine per folder: another live engine's lock
+ * is refused with DP_ERR_STATE_LOCKED naming the folder and its pid), loads the persisted
+ * queue (a corrupt one is set aside and reported via a `log/entry`), then resumes every
+ * unfinished download from its last durable byte.
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  let lock = null
+  if (options.stateDir) {
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 })
+    lock = await acquireStateLock(options.stateDir)
+  }
   const scheduler = new Scheduler({
+    lock,
     stateDir: options.stateDir,
     settings: defaultSettings(options.settings),
     overrides: options.settings ?? {},
@@ -59,10 +69,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   const early: EngineEvents['log/entry'][] = []
   const stopEarly = scheduler.events.on('log/entry', (entry) => early.push(entry))
-  await scheduler.open(options.stateDir)
-  stopEarly()
+  try {
+    await scheduler.open(options.stateDir)
+  } catch (error) {
+    await scheduler.close().catch(() => {})
+    throw error
+  } finally {
+    stopEarly()
+  }
   const engine: Engine = {
     add: (requests) => scheduler.add(requests),
+    update: (changes) => scheduler.update(changes),
     pause: (selection) => scheduler.pause(selection),
     resume: (selection) => scheduler.resume(selection),
     retry: (selection) => scheduler.retry(selection),

@@ -1,4 +1,10 @@
-import type { AddRequest, DownloadError, DownloadSnapshot, Settings } from './model.ts'
+import type {
+  AddRequest,
+  DownloadError,
+  DownloadSnapshot,
+  DownloadUpdate,
+  Settings,
+} from './model.ts'
 
 /** Which downloads a command applies to: a list of ids, or every download. */
 export type Selection = { ids: string[] } | { all: true }
@@ -7,6 +13,11 @@ export type AddResult = {
   added: DownloadSnapshot[]
   /** Requests that were refused, with the index of the request and why. */
   rejected: { index: number; url: string; error: DownloadError; existingId?: string }[]
+}
+
+export type UpdateResult = {
+  updated: DownloadSnapshot[]
+  rejected: { index: number; id: string; error: DownloadError }[]
 }
 
 /**
@@ -18,6 +29,11 @@ export type EngineApi = {
   add(requests: AddRequest[]): Promise<AddResult>
   pause(selection: Selection): Promise<{ affected: string[] }>
   resume(selection: Selection): Promise<{ affected: string[] }>
+  /**
+   * Replaces per-download options (checksum, headers, name while unnamed, limits, tries); each
+   * change is checked like an add. Running downloads take the new values from their next request.
+   */
+  update(changes: DownloadUpdate[]): Promise<UpdateResult>
   /** Retry failed downloads from where they stopped (the partial data is kept). */
   retry(selection: Selection): Promise<{ affected: string[] }>
   /** Remove from the queue. With `deleteFiles`, also delete partial data (never completed files). */

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   /** A persisted file could not be read and was set aside. */
   corruptState: 'DP_ERR_CORRUPT_STATE',
   internal: 'DP_ERR_INTERNAL',
+  /** Another live engine holds the state folder (its lock file names the process). */
+  stateLocked: 'DP_ERR_STATE_LOCKED',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
