@@ -108,7 +108,9 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
     if (!reporting || !mine.has(e.download.id)) return
     if (options.json) emitJson('download/changed', e)
     display?.changed(e.download, e.previousState)
-    if (e.download.state === 'completed' || e.download.state === 'failed') {
+    // A transition only: a rerun's option update re-announces a failed download unchanged.
+    const ended = e.download.state === 'completed' || e.download.state === 'failed'
+    if (ended && e.previousState !== e.download.state) {
       finished.set(e.download.id, e.download)
       wake()
     }
