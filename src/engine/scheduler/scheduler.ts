@@ -17,7 +17,7 @@ import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
 import { QueueStore } from '../storage/queue-store.ts'
-import { applyUpdate, buildRecord } from './build-record.ts'
+import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
@@ -177,8 +177,9 @@ export class Scheduler implements EngineApi {
     requests.forEach((request, index) => {
       const url = typeof request?.url === 'string' ? request.url : String(request?.url)
       try {
-        const record = buildRecord(request, this.#settings.defaultDir)
-        const existing = this.#keys.get(record.key)
+        // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
+        const prepared = prepareRecord(request, this.#settings.defaultDir)
+        const existing = this.#keys.get(prepared.key)
         if (existing) {
           const other = this.#records.get(existing)!
           result.rejected.push({
@@ -192,6 +193,7 @@ export class Scheduler implements EngineApi {
           })
           return
         }
+        const record = finishRecord(prepared)
         this.#insert(record)
         this.#store?.put(record)
         this.#enqueue(record)

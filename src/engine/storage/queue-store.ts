@@ -8,7 +8,7 @@ import { settingsPatchSchema } from '../../shared/protocol/schemas.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { syncDirectory } from './atomic-file.ts'
 import { readLines } from './line-file.ts'
-import { recordSchema } from './record-schema.ts'
+import { parseRecord, recordSchema } from './record-schema.ts'
 
 /**
  * Coalescing window for journal appends: a burst of state changes (2,000 small files finishing)
@@ -493,9 +493,9 @@ export class QueueStore {
         problem ??= `line ${lineNo}: not valid JSON`
         return
       }
-      const parsed = v.safeParse(recordSchema, value)
-      if (parsed.success) records.push(parsed.output as DownloadRecord)
-      else problem ??= `line ${lineNo}: ${describe(parsed.issues)}`
+      const parsed = parseRecord(value)
+      if (parsed.ok) records.push(parsed.record as DownloadRecord)
+      else problem ??= `line ${lineNo}: ${parsed.problem}`
     })
     if (!exists) return null
     const h = header as v.InferOutput<typeof headerSchema> | null
@@ -553,6 +553,15 @@ function parseJson(text: string): unknown {
 function parseJournalLine(text: string): JournalLine | string {
   const value = parseJson(text)
   if (value === INVALID) return 'not valid JSON'
+  // Most lines are whole records: checked without valibot's copy (see parseRecord).
+  const line = value as { s?: unknown; put?: unknown }
+  if (typeof line === 'object' && line !== null && typeof line.s === 'number' && 'put' in line) {
+    if (Object.keys(line).length !== 2) return 'unexpected content (extra fields)'
+    const record = parseRecord(line.put)
+    return record.ok
+      ? ({ s: line.s, put: record.record } as JournalLine)
+      : `unexpected content (put.${record.problem})`
+  }
   const parsed = v.safeParse(journalLineSchema, value)
   return parsed.success ? parsed.output : `unexpected content (${describe(parsed.issues)})`
 }
