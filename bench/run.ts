@@ -408,6 +408,7 @@ async function main(): Promise<void> {
       jobs: 16,
     })
     w5 = queueScaleMarkdown(r, durationS, rerunS)
+    mkdirSync(path.resolve(values['results-dir']), { recursive: true })
     writeFileSync(
       path.join(path.resolve(values['results-dir']), `w5-${Date.now()}.json`),
       JSON.stringify(r, null, 2),
