@@ -221,6 +221,38 @@ describe('a crash between the final rename and the queue save', () => {
   })
 })
 
+describe('temp files of a crash inside an atomic write', () => {
+  it('deletes those of dead processes beside the parts of unfinished downloads on start', async () => {
+    const body = makeBody(30_000, 75)
+    server.file('/g.bin', body)
+    const child = spawn(process.execPath, ['-e', '0'])
+    const deadPid = child.pid!
+    await new Promise((resolve) => child.on('exit', resolve))
+    await mkdir(dirs.downloads, { recursive: true })
+    await mkdir(dirs.state, { recursive: true })
+    const stale = `.g.bin.part.downpour.${deadPid}.3.tmp`
+    const live = `.g.bin.part.downpour.${process.ppid}.1.tmp` // a live process's: not ours to delete
+    await writeFile(join(dirs.downloads, stale), '{"version":1,"url":')
+    await writeFile(join(dirs.downloads, live), '{}')
+    await writeFile(join(dirs.state, `.queue.ndjson.${deadPid}.0.tmp`), '{"version":2,')
+    const r = {
+      ...buildRecord({ url: server.url('/g.bin') }, dirs.downloads),
+      state: 'downloading' as const,
+      name: 'g.bin',
+      nameChosen: true,
+    }
+    await writeFile(
+      join(dirs.state, 'queue.json'),
+      JSON.stringify({ version: 1, settings: {}, downloads: [r] }),
+    )
+    const engine = await engineFor()
+    await engine.waitFor(r.id, ['completed'])
+    for (let i = 0; i < 40 && (await readdir(dirs.downloads)).includes(stale); i++) await sleep(50)
+    expect((await readdir(dirs.downloads)).sort()).toEqual([live, 'g.bin'].sort())
+    expect((await readdir(dirs.state)).filter((n) => n.endsWith('.tmp'))).toEqual([])
+  })
+})
+
 describe('update', () => {
   it('replaces checksum, headers and limits; a failed checksum passes after the correction', async () => {
     const body = makeBody(100_000, 81)
