@@ -232,6 +232,11 @@ export class Scheduler implements EngineApi {
             )
           }
         }
+        // A rerun sends every option again: unchanged ones cost no event and no journal line.
+        if (sameOptions(record, next)) {
+          result.updated.push(this.#snapshotOf(record))
+          return
+        }
         Object.assign(record, next)
         if (next.key !== oldKey) {
           this.#keys.delete(oldKey)
@@ -575,6 +580,16 @@ export class Scheduler implements EngineApi {
   #assertOpen(): void {
     if (this.#closed) throw new DownpourError(ERROR_CODES.cancelled, 'the engine is shutting down')
   }
+}
+
+function sameOptions(record: DownloadRecord, next: Partial<DownloadRecord>): boolean {
+  for (const [key, value] of Object.entries(next)) {
+    const current = record[key as keyof DownloadRecord]
+    if (value === current) continue
+    // checksum and headers are small objects: equal when their JSON is.
+    if (typeof value !== 'object' || JSON.stringify(value) !== JSON.stringify(current)) return false
+  }
+  return true
 }
 
 function notFound(id: string): DownpourError {
