@@ -266,17 +266,45 @@ async function enqueue(
   finished: Map<string, DownloadSnapshot>,
   emitJson: (event: string, payload: unknown) => void,
 ): Promise<number> {
-  const result = await engine.add(usage.requests)
-  // The queue's earlier entries are only needed when something was refused as a duplicate.
-  const previous = result.rejected.some((r) => r.existingId)
-    ? (await engine.snapshot()).downloads
-    : []
-  const byId = new Map(previous.map((d) => [d.id, d]))
+  let rejectedCount = 0
+  for (let from = 0; from < usage.requests.length; from += ENQUEUE_CHUNK) {
+    // The downloads of the chunks before start meanwhile: a 100,000-URL list (or its rerun)
+    // has its first bytes coming in while the rest is still being added.
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve))
+    const to = Math.min(from + ENQUEUE_CHUNK, usage.requests.length)
+    rejectedCount += await enqueueChunk(engine, usage, from, to, options, mine, finished, emitJson)
+  }
+  return rejectedCount
+}
+
+const ENQUEUE_CHUNK = 2000
+
+async function enqueueChunk(
+  engine: Engine,
+  usage: Usage,
+  from: number,
+  to: number,
+  options: GetOptions,
+  mine: Set<string>,
+  finished: Map<string, DownloadSnapshot>,
+  emitJson: (event: string, payload: unknown) => void,
+): Promise<number> {
+  const result = await engine.add(usage.requests.slice(from, to))
   let rejectedCount = 0
   for (const d of result.added) mine.add(d.id)
-  // A rerun continues the earlier downloads with the options given now, in one command each
-  // (resume, retry, update): per-download calls made a 100,000-URL rerun quadratic.
-  const rerun = { update: [] as DownloadUpdate[], resume: [] as string[], retry: [] as string[] }
+  // A rerun continues the earlier downloads with the options given now (replacing the stored
+  // ones), in one command each (update, resume, retry): per-download calls made a 100,000-URL
+  // rerun quadratic. The update's answer says what state each download is in.
+  const duplicates = result.rejected.filter(
+    (r) => r.error.code === ERROR_CODES.duplicate && r.existingId,
+  )
+  const updated = duplicates.length
+    ? await engine.update(
+        duplicates.map((r) => rerunOptions(r.existingId!, usage.requests[from + r.index]!)),
+      )
+    : { updated: [] }
+  const byId = new Map(updated.updated.map((d) => [d.id, d]))
+  const rerun = { resume: [] as string[], retry: [] as string[] }
   // Completed earlier but the file is gone: download it again as a new download.
   const again = { remove: [] as string[], add: [] as AddRequest[] }
   for (const rejection of result.rejected) {
@@ -290,26 +318,25 @@ async function enqueue(
           process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
         continue
       }
-      const request = usage.requests[rejection.index]!
       if (existing.state === 'completed') {
         mine.delete(existing.id)
         again.remove.push(existing.id)
-        again.add.push(request)
+        again.add.push(usage.requests[from + rejection.index]!)
         continue
       }
-      rerun.update.push(rerunOptions(existing.id, request))
       if (existing.state === 'paused') rerun.resume.push(existing.id)
       else if (existing.state === 'failed') rerun.retry.push(existing.id)
       continue
     }
     rejectedCount++
-    process.stderr.write(`downpour: ${usage.labels[rejection.index]}: ${rejection.error.message}\n`)
+    process.stderr.write(
+      `downpour: ${usage.labels[from + rejection.index]}: ${rejection.error.message}\n`,
+    )
   }
   if (again.remove.length) {
     await engine.remove({ ids: again.remove })
     for (const d of (await engine.add(again.add)).added) mine.add(d.id)
   }
-  if (rerun.update.length) await engine.update(rerun.update)
   if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
   if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
