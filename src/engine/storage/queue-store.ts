@@ -293,17 +293,30 @@ export class QueueStore {
       clearTimeout(this.#timer)
       this.#timer = null
     }
-    let text = ''
     let seq = this.#seq
-    for (const op of this.#pending) text += this.#line(op, ++seq) + '\n'
-    const data = Buffer.from(text)
+    let written = 0
     try {
       if (this.#fd === null) {
         this.#fd = openSync(this.journalPath(this.#gen), 'a', 0o600)
         if (!this.#gens.includes(this.#gen)) this.#gens.push(this.#gen)
         this.#fileSize = 0
       }
-      this.#append(data)
+      // Written in ~1 MiB pieces: pausing 100,000 downloads must not build a 58 MB string.
+      const start = this.#fileSize
+      try {
+        let text = ''
+        for (const op of this.#pending) {
+          text += this.#line(op, ++seq) + '\n'
+          if (text.length >= WRITE_CHUNK) {
+            written += this.#append(Buffer.from(text))
+            text = ''
+          }
+        }
+        if (text) written += this.#append(Buffer.from(text))
+      } catch (error) {
+        this.#cutBack(start)
+        throw error
+      }
     } catch (error) {
       if (!this.#failing) this.#onError(error as Error)
       this.#failing = true
@@ -316,31 +329,36 @@ export class QueueStore {
     this.#pending = []
     this.#pendingPut.clear()
     this.#pendingSettings = false
-    this.#journalBytes += data.length
-    this.written.journal += data.length
+    this.#journalBytes += written
+    this.written.journal += written
     this.#requestSync()
     if (this.wantsCompaction && !this.#compacting && Date.now() >= this.#nextCompactAt)
       void this.compact()
     return true
   }
 
-  /** All of `data` at the journal's end, or none of it: a short write is cut back off. */
-  #append(data: Buffer): void {
+  #append(data: Buffer): number {
     const fd = this.#fd!
     let off = 0
+    while (off < data.length) {
+      off += writeSync(fd, data, off, data.length - off)
+    }
+    this.#fileSize += data.length
+    return data.length
+  }
+
+  /** A batch is all at the journal's end or none of it: a failed one is cut back off. */
+  #cutBack(size: number): void {
+    const fd = this.#fd
+    if (fd === null) return
     try {
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off)
-      this.#fileSize += data.length
-    } catch (error) {
-      try {
-        ftruncateSync(fd, this.#fileSize)
-      } catch {
-        // Cannot cut the torn line off: continue in a new file, where it is that file's torn tail.
-        closeSync(fd)
-        this.#fd = null
-        this.#gen++
-      }
-      throw error
+      ftruncateSync(fd, size)
+      this.#fileSize = size
+    } catch {
+      // Cannot cut the torn line off: continue in a new file, where it is that file's torn tail.
+      closeSync(fd)
+      this.#fd = null
+      this.#gen++
     }
   }
 
