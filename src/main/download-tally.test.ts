@@ -131,7 +131,11 @@ describe('notifications', () => {
     }
     const advance = (ms: number) => {
       now += ms
-      for (const [id, t] of [...timers]) if (t.at <= now) (timers.delete(id), t.fn())
+      for (const [id, t] of [...timers]) {
+        if (t.at > now) continue
+        timers.delete(id)
+        t.fn()
+      }
     }
     const shown: DesktopNotice[] = []
     const batcher = new NotificationBatcher({
