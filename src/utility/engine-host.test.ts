@@ -124,7 +124,7 @@ const init = () => ({ type: 'init', stateDir: dirs.state, defaultDir: dirs.downl
 describe('runEngineHost', () => {
   it('serves a window over its own port: add, progress beats, pause, resume, completion', async () => {
     const body = makeBody(4 * 1024 * 1024, 5)
-    fault.file('/f.bin', body, { rateLimit: 2 * 1024 * 1024 })
+    fault.file('/f.bin', body, { rateLimit: 1024 * 1024 })
     const host = startHost()
     host.send(init())
     // Connected before the engine is ready: the port waits for it.
@@ -133,7 +133,8 @@ describe('runEngineHost', () => {
 
     const beats: number[] = []
     window.on('progress/beat', (beat) => beats.push(...beat.items.map((item) => item.done)))
-    const { added } = await window.add([{ url: fault.url('/f.bin') }])
+    // One connection at 1 MiB/s: still running when it is paused, however loaded the machine.
+    const { added } = await window.add([{ url: fault.url('/f.bin'), maxConnections: 1 }])
     const id = added[0]!.id
     await expect.poll(() => beats.some((done) => done > 0)).toBe(true)
     expect((await window.pause({ ids: [id] })).affected).toEqual([id])
