@@ -8,11 +8,18 @@ import { createEngineClient, type Port } from '../../../../shared/protocol/rpc.t
 import { ConnectionHub } from './connection-hub.ts'
 import { createSyncedClient } from './synced-client.ts'
 
+/** The part of a MessagePort this transport uses (the page's; tests use Node's, same API). */
+export type PagePort = {
+  postMessage(message: unknown): void
+  start(): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+}
+
 /** The window events this transport listens to (the real `window` in the app). */
 export type PortWindow = {
   addEventListener(
     type: 'message',
-    listener: (event: { source: unknown; data: unknown; ports: readonly MessagePort[] }) => void,
+    listener: (event: { source: unknown; data: unknown; ports: readonly PagePort[] }) => void,
   ): void
 }
 
@@ -68,11 +75,11 @@ export function connectElectronPort(bridge: DownpourBridge, target: PortWindow):
   }
 }
 
-function adaptPort(port: MessagePort): Port {
+function adaptPort(port: PagePort): Port {
   const listeners = new Set<(message: unknown) => void>()
-  port.onmessage = (event: MessageEvent) => {
+  port.addEventListener('message', (event) => {
     for (const listener of [...listeners]) listener(event.data)
-  }
+  })
   port.start()
   return {
     postMessage: (message) => port.postMessage(message),
