@@ -1,29 +1,32 @@
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { createStaticHandler } from '../src/server/static-files.ts'
+import { startServe, type ServeProcess } from '../test/run-serve.ts'
 import { addUrlsTooltip, emptyHeading, expectEmptyAppFrame } from './app-frame-expectations.ts'
 import type { BrowserGlobals } from './browser-globals.ts'
 
-// The built UI (`electron-vite build`, run by `npm run test:e2e`) served the way
-// `downpour serve` serves it: same React app, same CSP, in Debian's Chromium.
-const rendererDir = fileURLToPath(new URL('../out/renderer/', import.meta.url))
+// The built UI (`electron-vite build`, run by `npm run test:e2e`) served by `downpour serve`
+// (a real process, with its engine): same React app, same CSP, in Debian's Chromium.
 const screenshotPath = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url))
 
-let server: Server
+let root: string
+let server: ServeProcess
+/** The printed address, token included: the first visit signs the browser in. */
 let baseUrl: string
 
 test.beforeAll(async () => {
-  server = createServer(createStaticHandler(rendererDir))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  root = await mkdtemp(join(tmpdir(), 'downpour-frame-e2e-'))
+  server = await startServe(['--dir', join(root, 'downloads')], { state: join(root, 'state') })
+  baseUrl = server.url
 })
 
 test.afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  server.child.kill('SIGTERM')
+  await server.exited
+  await rm(root, { recursive: true, force: true })
 })
 
 /** Opens the app and fails the test on any console error, CSP violations included. */
