@@ -91,7 +91,10 @@ function startHost(): Host {
 function adaptNodePort(port: MessagePort): ClientPort {
   return {
     ...nodePort(port),
-    onClose: (listener) => port.once('close', listener),
+    onClose: (listener) => {
+      port.once('close', listener)
+      return () => port.off('close', listener)
+    },
     close: () => port.close(),
   }
 }

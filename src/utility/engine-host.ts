@@ -4,8 +4,8 @@ import { parseHostMessage } from './host-messages.ts'
 
 /** A port to one client (a window, or main itself) as the host sees it. */
 export type ClientPort = Port & {
-  /** Called once when the other end is gone (the window closed or reloaded). */
-  onClose(listener: () => void): void
+  /** Called once when the other end is gone (the window closed or reloaded); returns an unsubscribe. */
+  onClose(listener: () => void): () => void
   close(): void
 }
 

@@ -28,7 +28,10 @@ function adaptPort(port: MessagePortMain): ClientPort {
       port.on('message', handler)
       return () => port.off('message', handler)
     },
-    onClose: (listener) => port.once('close', listener),
+    onClose: (listener) => {
+      port.once('close', listener)
+      return () => port.off('close', listener)
+    },
     close: () => port.close(),
   }
 }
