@@ -249,7 +249,8 @@ describe('temp files of a crash inside an atomic write', () => {
     await engine.waitFor(r.id, ['completed'])
     for (let i = 0; i < 40 && (await readdir(dirs.downloads)).includes(stale); i++) await sleep(50)
     expect((await readdir(dirs.downloads)).sort()).toEqual([live, 'g.bin'].sort())
-    expect((await readdir(dirs.state)).filter((n) => n.endsWith('.tmp'))).toEqual([])
+    // The dead process's temp file is gone (the engine's own writes in flight may show theirs).
+    expect(await readdir(dirs.state)).not.toContain(`.queue.ndjson.${deadPid}.0.tmp`)
   })
 })
 
