@@ -2,6 +2,7 @@ import type { EngineConnection } from '../../../shared/protocol/connection.ts'
 import type { EngineEventName, EngineEvents } from '../../../shared/protocol/events.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
 import { useAppStore } from './app-store.ts'
+import { openAddDialog } from './ui-actions.ts'
 import {
   applyAdded,
   applyBeat,
@@ -24,6 +25,17 @@ const REVISIONED: readonly RevisionedEvent[] = [
 type Buffered = { [K in RevisionedEvent]: { name: K; payload: EngineEvents[K] } }[RevisionedEvent]
 
 let bound: { client: EngineClient; stop: () => void } | null = null
+let attached: EngineConnection | null = null
+
+/** The desktop's native folder picker, when the shell has one. */
+export function pickFolder(): Promise<string | null> {
+  return attached?.pickFolder?.() ?? Promise.resolve(null)
+}
+
+/** Desktop only: asks the shell to start the engine again after it gave up. */
+export function restartEngine(): void {
+  attached?.restartEngine?.()
+}
 
 /** The client commands go to, or null while the engine is not connected. */
 export function currentClient(): EngineClient | null {
@@ -129,6 +141,7 @@ export function bindClient(client: EngineClient): () => void {
  * client is replaced on each reconnection). Returns a function that stops following.
  */
 export function attachConnection(connection: EngineConnection): () => void {
+  attached = connection
   useAppStore.setState((s) => ({
     connection: {
       ...s.connection,
@@ -146,9 +159,13 @@ export function attachConnection(connection: EngineConnection): () => void {
     unbind?.()
     unbind = bindClient(client)
   })
+  // URLs from a second launch of the desktop app open the add dialog, like a drop.
+  const offUrls = connection.onExternalUrls?.((urls) => openAddDialog({ text: urls.join('\n') }))
   return () => {
     offStatus()
     offClient()
+    offUrls?.()
     unbind?.()
+    if (attached === connection) attached = null
   }
 }

@@ -107,7 +107,6 @@ export function openAddDialog(draft: Partial<AddDraft> = {}): void {
     addDraft: {
       // A second drop while the dialog is open adds to what is already there.
       text: [ui.addDraft?.text, draft.text].filter((x) => x).join('\n'),
-      format: draft.format ?? ui.addDraft?.format ?? 'text',
       notes: [...(ui.addDraft?.notes ?? []), ...(draft.notes ?? [])],
     },
   }))
@@ -128,4 +127,25 @@ export function closeRemove(): void {
 
 export function showError(error: string | null): void {
   setUi((ui) => (ui.error === error ? null : { error }))
+}
+
+export function openMenu(id: string, x: number, y: number): void {
+  setUi((ui) => ({
+    menu: { id, x, y },
+    ...(ui.selected.has(id) ? {} : { selected: new Set([id]), anchorId: id }),
+    focusedId: id,
+  }))
+}
+
+export function closeMenu(): void {
+  setUi((ui) => (ui.menu === null ? null : { menu: null }))
+}
+
+/** The add dialog's text as the person edits it. */
+export function setDraftText(text: string): void {
+  setUi((ui) =>
+    ui.addDraft === null || ui.addDraft.text === text
+      ? null
+      : { addDraft: { ...ui.addDraft, text } },
+  )
 }

@@ -3,9 +3,8 @@ import type { FilterKind } from './download-view.ts'
 
 /** What the add dialog was opened with: typed by hand, dropped, pasted or from a second launch. */
 export type AddDraft = {
+  /** A list as the person would type it (HTML drops arrive here as their links, one a line). */
   readonly text: string
-  /** How to read `text`: a plain list (also text/uri-list) or HTML whose links are the URLs. */
-  readonly format: 'text' | 'html'
   /** Problems met while reading the dropped files (too large, unreadable). */
   readonly notes: readonly string[]
 }
@@ -27,6 +26,8 @@ export type UiState = {
   readonly confirmRemove: readonly string[] | null
   /** The polite live region's current sentence. */
   readonly announcement: string
+  /** The context menu: for which row, where (client coordinates); null when closed. */
+  readonly menu: { readonly id: string; readonly x: number; readonly y: number } | null
   /** The last command the engine refused, shown until dismissed or replaced. */
   readonly error: string | null
 }
@@ -43,6 +44,7 @@ export const initialUi: UiState = {
   addDraft: null,
   confirmRemove: null,
   announcement: '',
+  menu: null,
   error: null,
 }
 

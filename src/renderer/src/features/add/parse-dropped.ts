@@ -58,6 +58,18 @@ function parseText(text: string): ParsedList {
   return { entries, problems }
 }
 
+/** The hrefs of an HTML document's links, in order (fragment-only links left out). */
+export function extractLinks(html: string): string[] {
+  const links: string[] = []
+  const hrefs = /<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi
+  let match: RegExpExecArray | null
+  while ((match = hrefs.exec(html)) !== null) {
+    const href = decodeEntities((match[1] ?? match[2] ?? match[3] ?? '').trim())
+    if (href !== '' && !href.startsWith('#')) links.push(href)
+  }
+  return links
+}
+
 /** HTML (dragged from a page, or an .html file): the URLs are its links' hrefs. */
 function parseHtml(html: string): ParsedList {
   const entries: ParsedEntry[] = []
