@@ -43,5 +43,7 @@ export function buildPreview(parsed: ParsedList, queued: ReadonlySet<string>): P
     rows.push({ kind: 'invalid', line: problem.line, text: problem.text, reason: problem.message })
   // Stable: entries of one line keep their order; problems of a line come after its URLs.
   rows.sort((a, b) => a.line - b.line)
-  return { requests, rows, invalid: parsed.problems.length, duplicates }
+  // Counted per line: one line with two bad links is one line to fix.
+  const invalid = new Set(parsed.problems.map((problem) => problem.line)).size
+  return { requests, rows, invalid, duplicates }
 }

@@ -68,10 +68,23 @@ describe('parseDropped', () => {
     ])
     expect(parsed.entries[1]!.request.name).toBe('b-renamed.iso')
     const lines = parsed.problems.map((p) => [p.line, p.message])
-    expect(lines).toContainEqual([4, 'not a URL: "not"'])
+    expect(lines).toContainEqual([4, 'not a URL: "not a url"'])
     expect(lines.find(([l]) => l === 5)?.[1]).toMatch(/unsupported scheme "file"/)
     expect(lines.find(([l]) => l === 6)?.[1]).toMatch(/unsupported scheme "javascript"/)
     expect(lines.find(([l]) => l === 9)?.[1]).toMatch(/checksum= must be ALGO=HEX/)
+  })
+
+  it('reads links out of prose, and a line without any as one bad line', () => {
+    const parsed = parseDropped(
+      'see https://a.example/1, and then https://a.example/2.\nhello there',
+    )
+    expect(parsed.entries.map((e) => e.request.url)).toEqual([
+      'https://a.example/1',
+      'https://a.example/2.',
+    ])
+    expect(parsed.problems).toEqual([
+      { line: 2, text: 'hello there', message: 'not a URL: "hello there"' },
+    ])
   })
 
   it('reads indented options for the URL above', () => {

@@ -14,8 +14,9 @@ export type ParsedList = { entries: ParsedEntry[]; problems: ParsedProblem[] }
 export type ListFormat = 'text' | 'html'
 
 const OPTION_LINE = /^(out|o|checksum|header)\s*=/i
-/** Tokens that are meant as URLs (a scheme, or a www. host). */
 const SEPARATORS = /[\s,;|]+/
+/** Tokens meant as links: a scheme (`http:`, `file:`, `javascript:` …) or a `www.` host. */
+const LINKISH = /^<?(?:[a-z][a-z0-9+.-]*:|www\.)/i
 
 export function parseDropped(text: string, format: ListFormat = 'text'): ParsedList {
   return format === 'html' ? parseHtml(text) : parseText(text)
@@ -46,8 +47,14 @@ function parseText(text: string): ParsedList {
       continue
     }
     last = null
-    for (const token of trimmed.split(SEPARATORS)) {
-      if (token === '') continue
+    // Words around links ("see https://a, and https://b") are prose, not bad URLs; a line with
+    // nothing that looks like a link is one bad line, reported once with its whole text.
+    const tokens = trimmed.split(SEPARATORS).filter((token) => LINKISH.test(token))
+    if (tokens.length === 0) {
+      readUrl(trimmed, line, problems)
+      continue
+    }
+    for (const token of tokens) {
       const entry = readUrl(token, line, problems)
       if (entry) {
         entries.push(entry)

@@ -17,7 +17,9 @@ function FilterButton({ kind }: { readonly kind: FilterKind }) {
       onClick={() => setFilter(kind)}
     >
       {t.filterNames[kind]}
-      <span className="filter__count">{count.toLocaleString('en')}</span>
+      <span className="filter__count" data-nonzero={count > 0}>
+        {count.toLocaleString('en')}
+      </span>
     </button>
   )
 }
