@@ -34,6 +34,8 @@ export type WindowFixture = {
 }
 
 export const test = base.extend<{ win: WindowFixture }>({
+  // Playwright reads a fixture's dependencies from this destructuring: none here.
+  // eslint-disable-next-line no-empty-pattern
   win: async ({}, use) => {
     const root = await mkdtemp(join(tmpdir(), 'downpour-window-'))
     const downloads = join(root, 'downloads')
