@@ -65,6 +65,9 @@ export const test = base.extend<{ win: WindowFixture }>({
         socket.close()
       },
       async open(page) {
+        // At most 4 connections a download: the fault server rate-limits per connection, and
+        // 32 of them per file saturate a 2-core machine shared with other work.
+        await fixture.settings({ maxConnectionsPerDownload: 4 })
         await page.goto(serve.url)
         await expect(page.getByRole('status').filter({ hasText: 'Engine running' })).toBeVisible()
       },

@@ -23,7 +23,7 @@ export type DownloadView = {
   readonly counts: Readonly<Record<FilterKind, number>>
   /** 1-based place in the queue of each queued download. */
   readonly queuePosition: Readonly<Record<string, number>>
-  /** Downloads holding a slot (probing, downloading, verifying). */
+  /** Downloads holding one of the engine's slots (active ones; a retry keeps its slot). */
   readonly running: number
 }
 
@@ -110,7 +110,7 @@ export function deriveView(
     counts.all++
     counts[category]++
     if (download.state === 'queued') queuePosition[id] = counts.queued
-    else if (category === 'active' && download.state !== 'retrying') running++
+    else if (category === 'active') running++
     if (matches(download, filter, needle)) visible.push(id)
   }
   const next: DownloadView = {

@@ -10,7 +10,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import { openMenu, selectRow } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
-import { hostOf, percentOf, statusLine } from './status-line.ts'
+import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
 
 export const ROW_HEIGHT = 60
 
@@ -87,15 +87,17 @@ function RowBody({
   const status = statusLine(d, { position, hostBlocked, now })
   const percent = percentOf(d)
   const primary = primaryAction(d.state)
+  const moving = isMoving(d)
   const sizeText =
     d.size === null
       ? d.done > 0
         ? `${formatBytes(d.done)} · ${t.unknownSize}`
-        : t.unknownSize
+        : moving
+          ? t.unknownSize
+          : null
       : d.state === 'completed'
         ? formatBytes(d.size)
         : `${formatBytes(d.done)} of ${formatBytes(d.size)}`
-  const moving = d.state === 'downloading'
   return (
     <>
       <div role="gridcell" className="row__name">
@@ -112,10 +114,14 @@ function RowBody({
               ·
             </span>
             <span>{hostOf(d.url)}</span>
-            <span className="row__dot" aria-hidden="true">
-              ·
-            </span>
-            <span>{sizeText}</span>
+            {sizeText !== null && (
+              <>
+                <span className="row__dot" aria-hidden="true">
+                  ·
+                </span>
+                <span>{sizeText}</span>
+              </>
+            )}
             {d.connections > 0 && (
               <>
                 <span className="row__dot" aria-hidden="true">
@@ -131,7 +137,7 @@ function RowBody({
         <ProgressBar
           percent={d.state === 'completed' ? 100 : percent}
           label={t.progressOf(d.name)}
-          valueText={d.size === null ? formatBytes(d.done) : `${percent ?? 0} %, ${sizeText}`}
+          valueText={d.size === null ? formatBytes(d.done) : `${percent ?? 0} %, ${sizeText ?? ''}`}
           tone={status.tone}
         />
         <span className="row__percent">

@@ -48,6 +48,7 @@ describe('statusLine', () => {
 
   it('probing, downloading, completed', () => {
     expect(line({ state: 'probing' })).toBe('Connecting…')
+    expect(line({ state: 'probing', done: 4096, speed: 1000 })).toBe('Downloading')
     expect(line({ state: 'downloading' })).toBe('Downloading')
     expect(line({ state: 'completed' })).toBe('Completed')
   })

@@ -26,7 +26,11 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
         ? { text: t.status.waitingForHost(hostOf(d.url)), tone: 'waiting' }
         : { text: t.status.queued(ctx.position ?? 1), tone: 'waiting' }
     case 'probing':
-      return { text: t.status.connecting, tone: 'active' }
+      // The engine keeps a first attempt in `probing` while its bytes flow: once data moves,
+      // the person sees it downloading.
+      return isMoving(d)
+        ? { text: t.status.downloading, tone: 'active' }
+        : { text: t.status.connecting, tone: 'active' }
     case 'downloading':
       return { text: t.status.downloading, tone: 'active' }
     case 'retrying': {
@@ -52,6 +56,11 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
     case 'removed':
       return { text: t.status.removed, tone: 'neutral' }
   }
+}
+
+/** True while bytes are being fetched (figures worth showing: speed, time left). */
+export function isMoving(d: Pick<DownloadSnapshot, 'state' | 'done' | 'speed'>): boolean {
+  return d.state === 'downloading' || (d.state === 'probing' && (d.done > 0 || d.speed > 0))
 }
 
 /** Whole percent done, or null while the size is unknown. */

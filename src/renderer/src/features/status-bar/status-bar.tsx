@@ -15,7 +15,9 @@ const healthText: Record<Exclude<Health, 'failed'>, string> = {
 
 /** Total speed, active and queued counts, and the engine's heartbeat light. */
 export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
-  const speed = useAppStore((s) => s.downloads.speed)
+  // The engine's figure is smoothed and decays after the last transfer ends: nothing active
+  // means nothing is moving.
+  const speed = useAppStore((s) => (s.view.counts.active > 0 ? s.downloads.speed : 0))
   const active = useAppStore((s) => s.view.counts.active)
   const queued = useAppStore((s) => s.view.counts.queued)
   const status = useAppStore((s) => s.connection.status)
