@@ -20,10 +20,11 @@ export async function expectEmptyAppFrame(page: Page): Promise<void> {
   await expect(addUrls).toHaveAccessibleDescription(addUrlsTooltip)
 
   const main = page.getByRole('main')
-  const list = main.getByRole('list', { name: 'Downloads' })
-  await expect(list).toBeAttached()
-  await expect(list.getByRole('listitem')).toHaveCount(0)
-  await expect(list).toHaveAccessibleDescription(emptyHint)
+  const grid = main.getByRole('grid', { name: 'Downloads' })
+  await expect(grid).toBeAttached()
+  // Only the column header row: no downloads.
+  await expect(grid.getByRole('row')).toHaveCount(1)
+  await expect(grid).toHaveAttribute('aria-rowcount', '1')
 
   await expect(main.getByRole('heading', { level: 2, name: emptyHeading })).toBeVisible()
   await expect(main.getByText(emptyHint, { exact: true })).toBeVisible()
