@@ -178,6 +178,10 @@ export class Scheduler implements EngineApi {
       ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
     )
     await Promise.all(affected.map((r) => this.#stopTransfer(r, 'paused')))
+    // Said where the person looks: a paused download the server cannot resume starts over.
+    for (const r of affected)
+      if (r.state === 'paused' && r.resumable === false)
+        this.#log('warn', r.id, `${r.name}: cannot resume: the server does not support ranges`)
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
