@@ -59,7 +59,7 @@ test('drops of plain text, HTML and a .txt file all preview their URLs', async (
   const dialog = page.getByRole('dialog', { name: 'Add downloads' })
   const url = (n: number) => win.files.url(`/f${n}.bin`)
 
-  await drop(page, { text: `see ${url(1)}, ${url(2)}; and ${url(3)}` })
+  await drop(page, { text: `${url(1)}, ${url(2)}\t${url(3)}` })
   await expect(dialog.getByRole('status')).toContainText('3 downloads')
   await dialog.getByRole('button', { name: 'Cancel' }).click()
 

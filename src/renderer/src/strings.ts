@@ -104,6 +104,8 @@ export const t = {
       `${name} is larger than ${limitMb} MB; a list that big is refused. Split it, or pass it to the CLI.`,
     fileUnreadable: (name: string, reason: string) => `Cannot read ${name}: ${reason}`,
     nothingFound: 'No URLs in what was dropped.',
+    htmlLink: (line: number) => `A link on line ${line} of the dropped page`,
+    moreHtmlProblems: (n: number) => `… and ${n} more links that cannot be downloaded`,
     close: 'Close',
   },
   // Status bar

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useDeferredValue, useId, useMemo, useRef, useState } from 'react'
 import type { FormEvent } from 'react'
+import { parseList } from '../../../../shared/list/parse-list.ts'
 import type { AddResult } from '../../../../shared/protocol/api.ts'
 import { normalizeUrlKey } from '../../../../shared/protocol/url.ts'
 import { Icon } from '../../components/icon.tsx'
@@ -13,7 +14,6 @@ import type { AddDraft } from '../../store/ui-slice.ts'
 import { t } from '../../strings.ts'
 import { buildPreview } from './build-preview.ts'
 import type { PreviewRow } from './build-preview.ts'
-import { parseDropped } from './parse-dropped.ts'
 
 const PREVIEW_ROW_HEIGHT = 30
 
@@ -48,7 +48,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   const queued = useQueuedKeys()
   // Typing stays responsive with a 10,000-line list: the preview follows a deferred copy.
   const text = useDeferredValue(draft.text)
-  const preview = useMemo(() => buildPreview(parseDropped(text), queued), [text, queued])
+  const preview = useMemo(() => buildPreview(parseList(text, 'list'), text, queued), [text, queued])
   const stale = text !== draft.text
   const [dir, setDir] = useState('')
   const [paused, setPaused] = useState(false)

@@ -1,6 +1,8 @@
+import { decodeListBytes } from '../../../../shared/list/decode-list-bytes.ts'
+import { extractHtmlLinks } from '../../../../shared/list/extract-html-links.ts'
+import { guessListFormat } from '../../../../shared/list/parse-list.ts'
 import { t } from '../../strings.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
-import { extractLinks } from './parse-dropped.ts'
 
 /** A dropped list file larger than this is refused: a list, not a download, is expected. */
 export const MAX_LIST_FILE_BYTES = 50 * 1024 * 1024
@@ -14,9 +16,19 @@ export type TransferLike = {
 
 const LIST_FILE = /\.(txt|csv|tsv|list|lst|html?|uri|urls)$/i
 
-/** Links from HTML, one a line; everything else as text, which the list parser reads. */
-function asList(text: string, html: boolean): string {
-  return html ? extractLinks(text).join('\n') : text
+/**
+ * The add dialog's text is a list as a person would type it, so an HTML source becomes its
+ * links, one a line (read by the shared parser); links that cannot be downloaded become notes.
+ */
+function asList(text: string, html: boolean, notes: string[]): string {
+  if (!html) return text
+  const links = extractHtmlLinks(text)
+  for (const problem of links.problems.slice(0, 5))
+    notes.push(`${t.addDialog.htmlLink(problem.line)}: ${problem.message}`)
+  if (links.problems.length > 5) notes.push(t.addDialog.moreHtmlProblems(links.problems.length - 5))
+  return [...links.entries.map((e) => e.request.url), ...links.duplicates.map((d) => d.url)].join(
+    '\n',
+  )
 }
 
 /**
@@ -42,8 +54,13 @@ export async function readTransfer(
         continue
       }
       try {
-        const text = await file.text()
-        texts.push(asList(text, /\.html?$/i.test(file.name) || file.type === 'text/html'))
+        const decoded = decodeListBytes(new Uint8Array(await file.arrayBuffer()))
+        if (!decoded.ok) {
+          notes.push(t.addDialog.fileUnreadable(file.name, decoded.problem))
+          continue
+        }
+        const html = guessListFormat(decoded.text, file.type) === 'html'
+        texts.push(asList(decoded.text, html, notes))
       } catch (error) {
         notes.push(t.addDialog.fileUnreadable(file.name, (error as Error).message))
       }
@@ -60,7 +77,8 @@ export async function readTransfer(
     if (!types.includes(type)) continue
     const value = data.getData(type)
     if (value.trim() === '') continue
-    return { text: asList(value, type === 'text/html'), notes: [] }
+    const notes: string[] = []
+    return { text: asList(value, type === 'text/html', notes), notes }
   }
   return null
 }
