@@ -11,7 +11,6 @@ import type { BrowserGlobals } from './browser-globals.ts'
 // The built UI (`electron-vite build`, run by `npm run test:e2e`) served the way
 // `downpour serve` serves it: same React app, same CSP, in Debian's Chromium.
 const rendererDir = fileURLToPath(new URL('../out/renderer/', import.meta.url))
-const screenshotPath = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url))
 
 let server: Server
 let baseUrl: string
@@ -126,16 +125,4 @@ test('sends the security headers with the page', async ({ request }) => {
   const response = await request.get(baseUrl)
   expect(response.headers()['content-security-policy']).toContain("default-src 'self'")
   expect(response.headers()['x-content-type-options']).toBe('nosniff')
-})
-
-test('screenshot for the README', async ({ page }) => {
-  test.skip(
-    process.env.DOWNPOUR_UPDATE_SCREENSHOT !== '1',
-    'set DOWNPOUR_UPDATE_SCREENSHOT=1 to refresh docs/screenshot.png',
-  )
-  await page.setViewportSize({ width: 1100, height: 720 })
-  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' })
-  await openApp(page)
-  await expectEmptyAppFrame(page)
-  await page.screenshot({ path: screenshotPath })
 })
