@@ -26,6 +26,8 @@ export type WindowFixture = {
   state: string
   files: FaultServer
   serve: ServeProcess
+  /** Kills serve with SIGKILL (a crash, as far as the window can tell) and waits for it. */
+  kill(): Promise<void>
   /** Starts serve again on the same port and state folder (after a kill). */
   restart(): Promise<ServeProcess>
   /** Changes engine settings the window has no control for (retry waits, concurrency). */
@@ -43,7 +45,19 @@ export const test = base.extend<{ win: WindowFixture }>({
     const port = await freePort()
     const files = await startFaultServer()
     const args = ['--port', String(port), '--dir', downloads]
-    let serve = await startServe(args, { state, uiDir })
+    // An engine that dies on its own is worth a line in the report, with its last words.
+    const watch = (process: ServeProcess): ServeProcess => {
+      void process.exited.then(({ code, signal }) => {
+        if (!stopping && !killed.has(process))
+          console.error(
+            `downpour serve exited (${code ?? signal}):\n${process.stderr().slice(-2000)}`,
+          )
+      })
+      return process
+    }
+    let stopping = false
+    const killed = new Set<ServeProcess>()
+    let serve = watch(await startServe(args, { state, uiDir }))
     const fixture: WindowFixture = {
       root,
       downloads,
@@ -52,8 +66,14 @@ export const test = base.extend<{ win: WindowFixture }>({
       get serve() {
         return serve
       },
+      async kill() {
+        const process = serve
+        killed.add(process)
+        process.child.kill('SIGKILL')
+        await process.exited
+      },
       async restart() {
-        serve = await startServe(args, { state, uiDir })
+        serve = watch(await startServe(args, { state, uiDir }))
         return serve
       },
       async settings(patch) {
@@ -73,6 +93,7 @@ export const test = base.extend<{ win: WindowFixture }>({
       },
     }
     await use(fixture)
+    stopping = true
     if (serve.child.exitCode === null && serve.child.signalCode === null) {
       serve.child.kill('SIGKILL')
       await serve.exited

@@ -210,8 +210,7 @@ test('the server dies mid-download: "Reconnecting…", then it recovers by itsel
   const bar = row(page, 'big.bin').getByRole('progressbar')
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(0)
 
-  win.serve.child.kill('SIGKILL')
-  await win.serve.exited
+  await win.kill()
   const status = page.getByRole('contentinfo', { name: 'Engine status' })
   await expect(status).toContainText('Reconnecting…')
 

@@ -13,7 +13,7 @@ test('screenshots of a list in every state, light and dark', async ({ page, win 
     process.env.DOWNPOUR_UPDATE_SCREENSHOT !== '1',
     'set DOWNPOUR_UPDATE_SCREENSHOT=1 to refresh docs/screenshot-light.png and -dark.png',
   )
-  test.setTimeout(90_000)
+  test.setTimeout(240_000)
   const f = win.files
   const slow = (path: string, size: number, rate: number, seed: number) =>
     f.file(path, makeBody(size, seed), { rateLimit: rate })
@@ -23,12 +23,12 @@ test('screenshots of a list in every state, light and dark', async ({ page, win 
     'podcast-142.mp3',
   ].entries())
     f.file(`/${name}`, makeBody(300_000 + i * 90_000, 30 + i))
-  slow('/ubuntu-24.04.2-desktop-amd64.iso', 400 * MiB, 420 * 1024, 40)
-  slow('/Big_Buck_Bunny_1080p.mp4', 300 * MiB, 260 * 1024, 41)
-  f.file('/live-capture.ts', makeBody(200 * MiB, 42), { chunked: true, rateLimit: 180 * 1024 })
-  slow('/node-v24.9.0-linux-x64.tar.xz', 60 * MiB, 200 * 1024, 43)
-  slow('/dataset-2026-q3.csv', 80 * MiB, 200 * 1024, 44)
-  slow('/fedora-workstation-42.iso', 200 * MiB, 200 * 1024, 45)
+  slow('/ubuntu-24.04.2-desktop-amd64.iso', 48 * MiB, 300 * 1024, 40)
+  slow('/Big_Buck_Bunny_1080p.mp4', 36 * MiB, 200 * 1024, 41)
+  f.file('/live-capture.ts', makeBody(24 * MiB, 42), { chunked: true, rateLimit: 150 * 1024 })
+  slow('/node-v24.9.0-linux-x64.tar.xz', 12 * MiB, 200 * 1024, 43)
+  slow('/dataset-2026-q3.csv', 16 * MiB, 200 * 1024, 44)
+  slow('/fedora-workstation-42.iso', 20 * MiB, 200 * 1024, 45)
   f.file('/mirror-busy.iso', makeBody(MiB, 46), {
     fault: () => ({ kind: 'status', status: 503, headers: { 'Retry-After': '45' } }),
   })
