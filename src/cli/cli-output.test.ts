@@ -103,6 +103,7 @@ describe('downpour get: what it prints', () => {
   it('Ctrl-C against a server without ranges says the download cannot resume, not that it will', async () => {
     server.file('/norange.bin', makeBody(8192 * KiB, 6), {
       acceptRanges: false,
+      acceptRangesHeader: 'none',
       rateLimit: 256 * KiB,
     })
     const run = start([server.url('/norange.bin')])
@@ -120,6 +121,7 @@ describe('downpour get: what it prints', () => {
   it('the engine logs the same warning when such a download is paused (--json)', async () => {
     server.file('/norange.bin', makeBody(8192 * KiB, 7), {
       acceptRanges: false,
+      acceptRangesHeader: 'none',
       rateLimit: 256 * KiB,
     })
     const run = start(['--json', server.url('/norange.bin')])
@@ -160,6 +162,7 @@ describe('downpour get: what it prints', () => {
   it('a failed download from a server without ranges is named as not resumable in the summary', async () => {
     server.file('/nr.bin', makeBody(200 * KiB, 10), {
       acceptRanges: false,
+      acceptRangesHeader: 'none',
       fault: () => ({ kind: 'close', afterBytes: 50 * KiB }),
     })
     const result = await start(['-m', '1', server.url('/nr.bin')]).done

@@ -112,7 +112,11 @@ async function drive(
     if (output.listening) display?.changed(e.download, e.previousState)
     const warning = warnings.noteSnapshot(e.download)
     if (warning && e.download.state !== 'completed') display?.warning(warning)
-    if (e.download.state === 'completed' || e.download.state === 'failed') {
+    if (
+      e.download.state === 'completed' ||
+      e.download.state === 'failed' ||
+      pausedByEngine(e.download)
+    ) {
       finished.set(e.download.id, e.download)
       wake()
     }
@@ -166,8 +170,11 @@ async function drive(
 
   display?.finish()
   reporting = false
-  const failed = [...finished.values()].filter((d) => d.state === 'failed')
-  for (const d of failed) output.error(`failed ${d.url}: ${d.error?.message ?? 'unknown error'}`)
+  const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
+  for (const d of failed) {
+    const what = d.state === 'paused' ? 'paused' : 'failed'
+    output.error(`${what} ${d.url}: ${d.error?.message ?? 'unknown error'}`)
+  }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
@@ -178,6 +185,14 @@ async function drive(
     output.out(summaryLine(completed.length, failed.length, rejected))
   }
   return failed.length > 0 || rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * The engine paused a download itself (a full disk: it keeps the data and waits for space):
+ * for a one-shot run that is the end, reported like a failure; the next run resumes it.
+ */
+function pausedByEngine(download: DownloadSnapshot): boolean {
+  return download.state === 'paused' && download.error !== null
 }
 
 /**

@@ -35,6 +35,13 @@ describe('interruptLines', () => {
       'cannot resume n.bin: the server does not support ranges; running the same command again starts it over',
     ])
   })
+
+  it('says "may not resume" for a server that never said whether it does ranges', () => {
+    expect(interruptLines([download({ resumable: null, name: 'u.bin' })])).toEqual([
+      'interrupted',
+      'may not resume u.bin: the server did not say it supports ranges; running the same command again tries, and starts it over if it cannot',
+    ])
+  })
 })
 
 describe('DownloadWarnings', () => {

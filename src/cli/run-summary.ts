@@ -13,12 +13,19 @@ export function summaryLine(completed: number, failed: number, rejected: number)
  */
 export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
   const stuck = paused.filter((d) => d.resumable === false && d.done > 0)
-  const lines = stuck.map(
-    (d) =>
-      `cannot resume ${d.name}: the server does not support ranges; running the same command again starts it over`,
-  )
-  const resumable = paused.filter((d) => d.resumable !== false && d.done > 0).length
-  if (resumable > 0 || stuck.length === 0)
+  const unsure = paused.filter((d) => d.resumable === null && d.done > 0)
+  const lines = [
+    ...stuck.map(
+      (d) =>
+        `cannot resume ${d.name}: the server does not support ranges; running the same command again starts it over`,
+    ),
+    ...unsure.map(
+      (d) =>
+        `may not resume ${d.name}: the server did not say it supports ranges; running the same command again tries, and starts it over if it cannot`,
+    ),
+  ]
+  const resumable = paused.filter((d) => d.resumable === true && d.done > 0).length
+  if (resumable > 0 || stuck.length + unsure.length === 0)
     lines.unshift('interrupted; partial data kept, run the same command again to resume')
   else lines.unshift('interrupted')
   return lines
