@@ -13,7 +13,10 @@ import {
   applySnapshot,
 } from './download-actions.ts'
 
-type RevisionedEvent = Exclude<EngineEventName, 'progress/beat' | 'log/entry' | 'engine/snapshot'>
+type RevisionedEvent = Extract<
+  EngineEventName,
+  'download/added' | 'download/changed' | 'download/removed' | 'download/moved' | 'settings/changed'
+>
 const REVISIONED: readonly RevisionedEvent[] = [
   'download/added',
   'download/changed',

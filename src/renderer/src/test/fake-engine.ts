@@ -10,6 +10,10 @@ import type {
   Settings,
 } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
+import type { DownloadDetails, SegmentMap } from '../../../shared/protocol/details.ts'
+import type { SettingsPatchInput } from '../../../shared/protocol/setting-units.ts'
+import { DEFAULT_UI_PREFERENCES } from '../../../shared/protocol/ui-preferences.ts'
+import type { UiPreferences } from '../../../shared/protocol/ui-preferences.ts'
 import { normalizeUrlKey, parseDownloadUrl } from '../../../shared/protocol/url.ts'
 
 /**
@@ -177,12 +181,60 @@ export class FakeEngine implements EngineClient {
     }
   }
 
-  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
-    this.calls.push({ method: 'updateSettings', args: [patch] })
+  async updateSettings(input: SettingsPatchInput): Promise<Settings> {
+    this.calls.push({ method: 'updateSettings', args: [input] })
+    if (Object.values(input).some((value) => typeof value === 'string' && !/^[a-z]/i.test(value)))
+      throw new DownpourError(ERROR_CODES.invalidArgument, 'the fake engine takes sizes as numbers')
+    const patch = input as Partial<Settings>
     this.settings = { ...this.settings, ...patch }
     this.#emit('settings/changed', { revision: ++this.#revision, settings: { ...this.settings } })
     this.#pump()
     return { ...this.settings }
+  }
+
+  async changeUrl(id: string, url: string): Promise<DownloadSnapshot> {
+    this.calls.push({ method: 'changeUrl', args: [id, url] })
+    parseDownloadUrl(url)
+    const d = this.#get(id)
+    if (d.state !== 'paused' && d.state !== 'failed')
+      throw new DownpourError(
+        ERROR_CODES.invalidState,
+        `${d.name} is ${d.state}, not paused or failed`,
+      )
+    this.#change(id, { url, state: 'queued', error: null })
+    this.#pump()
+    return this.get(id)
+  }
+
+  async details(id: string): Promise<DownloadDetails> {
+    this.calls.push({ method: 'details', args: [id] })
+    this.#get(id)
+    // Nothing in the window reads details yet; the fake says so rather than inventing them.
+    throw new DownpourError(ERROR_CODES.internal, 'the fake engine keeps no details')
+  }
+
+  async watchSegments(id: string): Promise<SegmentMap> {
+    this.calls.push({ method: 'watchSegments', args: [id] })
+    const d = this.#get(id)
+    return { id, size: d.size, finished: d.done > 0 ? [[0, d.done]] : [], connections: [] }
+  }
+
+  async unwatchSegments(id: string): Promise<void> {
+    this.calls.push({ method: 'unwatchSegments', args: [id] })
+  }
+
+  #ui: UiPreferences = structuredClone(DEFAULT_UI_PREFERENCES)
+
+  async uiPreferences(): Promise<UiPreferences> {
+    this.calls.push({ method: 'uiPreferences', args: [] })
+    return structuredClone(this.#ui)
+  }
+
+  async updateUiPreferences(patch: Partial<UiPreferences>): Promise<UiPreferences> {
+    this.calls.push({ method: 'updateUiPreferences', args: [patch] })
+    this.#ui = { ...this.#ui, ...structuredClone(patch) }
+    this.#events.emit('ui/changed', { preferences: structuredClone(this.#ui) })
+    return structuredClone(this.#ui)
   }
 
   // ---- what a test drives: time passing on the "network" ----
