@@ -82,6 +82,25 @@ describe('the window', () => {
     expect(rendered).toBeLessThan(60)
   })
 
+  it('keeps the focused row mounted when the list scrolls far away from it', async () => {
+    const urls = Array.from({ length: 2_000 }, (_, i) => `https://far.example/f${i}.bin`)
+    const { engine } = await start(urls)
+    fireEvent.keyDown(grid(), { key: 'ArrowDown' })
+    const first = engine.order[0]!
+    const scroller = grid().parentElement!
+    await act(async () => {
+      scroller.scrollTop = 60 * 1_500
+      scroller.dispatchEvent(new Event('scroll'))
+    })
+    await settle()
+    const rendered = within(grid())
+      .getAllByRole('row')
+      .map((r) => r.getAttribute('data-id'))
+    expect(rendered).toContain(first)
+    expect(rendered).toContain(engine.order[1_505])
+    expect(rendered.length).toBeLessThan(60)
+  })
+
   it('says why a download is not moving, and keeps failures visible with Retry', async () => {
     const { engine } = await start(['https://f.example/flaky.bin', 'https://f.example/gone.bin'])
     const [flaky, gone] = engine.order as [string, string]
