@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FakeEngine } from '../test/fake-engine.ts'
 import { resetAppStore, useAppStore } from './app-store.ts'
+import { flushAnnouncements } from './announcer.ts'
 import { bindClient } from './engine-sink.ts'
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
@@ -103,5 +104,22 @@ describe('engine sink', () => {
     // The old client's events no longer reach the store.
     await engine.add([{ url: 'https://a.example/2.iso' }])
     expect(state().downloads.order).toEqual(second.order)
+  })
+
+  it('announces 50 downloads finishing in one beat as one sentence', async () => {
+    engine.settings.maxConcurrentDownloads = 50
+    unbind = bindClient(engine)
+    await settle()
+    await engine.add(Array.from({ length: 50 }, (_, i) => ({ url: `https://a.example/${i}.bin` })))
+    let changes = 0
+    const off = useAppStore.subscribe((s, prev) => {
+      if (s.ui.announcement !== prev.ui.announcement) changes++
+    })
+    engine.beat(2 * 1024 * 1024)
+    flushAnnouncements()
+    off()
+    expect(state().view.counts.completed).toBe(50)
+    expect(changes).toBe(1)
+    expect(state().ui.announcement).toBe('50 downloads completed')
   })
 })
