@@ -5,7 +5,10 @@ export const emptyHeading = 'No downloads yet'
 export const emptyHint = 'Drop links, text or a .txt file here, or paste URLs.'
 export const addUrlsTooltip = 'Available once the download engine is connected.'
 
-/** What a person sees in a fresh window, whether it is the Electron window or a browser tab. */
+/**
+ * What a person sees in a fresh window connected to its engine, whether it is the Electron
+ * window or a browser tab.
+ */
 export async function expectEmptyAppFrame(page: Page): Promise<void> {
   await expect(page).toHaveTitle('Downpour')
 
@@ -16,8 +19,10 @@ export async function expectEmptyAppFrame(page: Page): Promise<void> {
     .getByRole('toolbar', { name: 'Download actions' })
     .getByRole('button', { name: 'Add URLs' })
   await expect(addUrls).toBeVisible()
-  await expect(addUrls).toBeDisabled()
-  await expect(addUrls).toHaveAccessibleDescription(addUrlsTooltip)
+  await expect(addUrls).toBeEnabled()
+  await expect(page.getByRole('contentinfo', { name: 'Engine status' })).toContainText(
+    'Engine running',
+  )
 
   const main = page.getByRole('main')
   const grid = main.getByRole('grid', { name: 'Downloads' })

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { runGet, type GetOptions } from './get-command.ts'
-import { runServe, type ServeOptions } from './serve-command.ts'
+import type { ServeOptions } from './serve-command.ts'
 import { parseSize } from './parse-size.ts'
 import { EXIT } from './exit-codes.ts'
 import { escapeTerminalText } from './terminal-text.ts'
@@ -102,6 +102,8 @@ export function buildProgram(): Command {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key for --tls-cert (PEM)')
     .action(async (options: ServeOptions) => {
+      // Loaded only for serve: `downpour get` starts without the server and ws modules.
+      const { runServe } = await import('./serve-command.ts')
       process.exitCode = await runServe(options)
     })
   return program

@@ -1,5 +1,11 @@
 import type { DownloadDetails, SegmentMap } from './details.ts'
-import type { AddRequest, DownloadError, DownloadSnapshot, Settings } from './model.ts'
+import type {
+  AddRequest,
+  DownloadError,
+  DownloadSnapshot,
+  DownloadUpdate,
+  Settings,
+} from './model.ts'
 import type { SettingsPatchInput } from './setting-units.ts'
 import type { UiPreferences } from './ui-preferences.ts'
 
@@ -12,6 +18,11 @@ export type AddResult = {
   rejected: { index: number; url: string; error: DownloadError; existingId?: string }[]
 }
 
+export type UpdateResult = {
+  updated: DownloadSnapshot[]
+  rejected: { index: number; id: string; error: DownloadError }[]
+}
+
 /**
  * The engine's commands. Every client (CLI, Electron utility host, headless server, UI) talks
  * to the engine through exactly this surface; the RPC layer derives its wire format from it.
@@ -21,6 +32,11 @@ export type EngineApi = {
   add(requests: AddRequest[]): Promise<AddResult>
   pause(selection: Selection): Promise<{ affected: string[] }>
   resume(selection: Selection): Promise<{ affected: string[] }>
+  /**
+   * Replaces per-download options (checksum, headers, name while unnamed, limits, tries); each
+   * change is checked like an add. Running downloads take the new values from their next request.
+   */
+  update(changes: DownloadUpdate[]): Promise<UpdateResult>
   /** Retry failed downloads from where they stopped (the partial data is kept). */
   retry(selection: Selection): Promise<{ affected: string[] }>
   /** Remove from the queue. With `deleteFiles`, also delete partial data (never completed files). */

@@ -68,6 +68,23 @@ export type AddRequest = {
   paused?: boolean
 }
 
+/**
+ * New per-download options for an existing download (a rerun of the same URL, an edit in the
+ * window). Fields left out keep their value; `null` clears an option. The bytes already durable
+ * are kept: none of these changes which file is downloaded.
+ */
+export type DownloadUpdate = {
+  id: string
+  /** Only while the download has no file name on disk yet (the same name is always accepted). */
+  name?: string
+  checksum?: Checksum | null
+  /** Replaces the download's own headers as a whole. */
+  headers?: Record<string, string>
+  maxTries?: number | null
+  maxConnections?: number | null
+  speedLimit?: number
+}
+
 /** Everything a UI needs to draw one row. Progress fields also arrive in `progress/beat`. */
 export type DownloadSnapshot = {
   id: string

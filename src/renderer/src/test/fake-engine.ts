@@ -1,4 +1,4 @@
-import type { AddResult, EngineApi, Selection } from '../../../shared/protocol/api.ts'
+import type { AddResult, EngineApi, Selection, UpdateResult } from '../../../shared/protocol/api.ts'
 import { Emitter } from '../../../shared/emitter.ts'
 import { DownpourError, ERROR_CODES } from '../../../shared/protocol/errors.ts'
 import type { EngineEvents } from '../../../shared/protocol/events.ts'
@@ -7,6 +7,7 @@ import type {
   DownloadError,
   DownloadSnapshot,
   DownloadState,
+  DownloadUpdate,
   Settings,
 } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
@@ -115,6 +116,33 @@ export class FakeEngine implements EngineClient {
     })
     this.#pump()
     return { added: added.map((d) => this.#downloads.get(d.id)!), rejected }
+  }
+
+  async update(changes: DownloadUpdate[]): Promise<UpdateResult> {
+    this.calls.push({ method: 'update', args: [changes] })
+    const updated: DownloadSnapshot[] = []
+    const rejected: UpdateResult['rejected'] = []
+    changes.forEach(({ id, ...patch }, index) => {
+      const d = this.#downloads.get(id)
+      if (!d) {
+        rejected.push({
+          index,
+          id,
+          error: { code: ERROR_CODES.notFound, message: `no download ${id}` },
+        })
+        return
+      }
+      const { headers: _headers, ...fields } = patch
+      this.#change(id, {
+        ...(fields.name !== undefined ? { name: fields.name } : {}),
+        ...(fields.checksum !== undefined ? { checksum: fields.checksum } : {}),
+        ...(fields.maxTries != null ? { maxTries: fields.maxTries } : {}),
+        ...(fields.maxConnections !== undefined ? { maxConnections: fields.maxConnections } : {}),
+        ...(fields.speedLimit !== undefined ? { speedLimit: fields.speedLimit } : {}),
+      })
+      updated.push(this.get(id))
+    })
+    return { updated, rejected }
   }
 
   async pause(selection: Selection): Promise<{ affected: string[] }> {
