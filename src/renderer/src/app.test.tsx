@@ -224,6 +224,36 @@ describe('the window', () => {
     })
   })
 
+  it('desktop: the menu opens a completed file or shows it, Enter opens it; the browser has neither', async () => {
+    const { engine } = await start(['https://d.example/done.iso'])
+    await act(async () => engine.beat(1024 * 1024))
+    expect(row('done.iso').textContent).toContain('Completed')
+    fireEvent.contextMenu(row('done.iso'), { clientX: 10, clientY: 10 })
+    expect(
+      within(screen.getByRole('menu')).queryByRole('menuitem', { name: 'Open file' }),
+    ).toBeNull()
+    fireEvent.keyDown(screen.getByRole('menu'), { key: 'Escape' })
+
+    const opened: string[] = []
+    const shown: string[] = []
+    const bridge = {
+      openDownload: async (id: string) => void opened.push(id),
+      showDownload: async (id: string) => void shown.push(id),
+    }
+    Object.defineProperty(window, 'downpour', { value: bridge, configurable: true })
+    try {
+      fireEvent.contextMenu(row('done.iso'), { clientX: 10, clientY: 10 })
+      fireEvent.click(
+        within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Show in folder' }),
+      )
+      fireEvent.keyDown(grid(), { key: 'Enter' })
+      expect(shown).toEqual([engine.order[0]])
+      expect(opened).toEqual([engine.order[0]])
+    } finally {
+      Reflect.deleteProperty(window, 'downpour')
+    }
+  })
+
   it('shows the engine link in the status bar', async () => {
     const { engine, connection } = await start(['https://s.example/x.bin'])
     await act(async () => engine.beat())

@@ -13,6 +13,7 @@ const paths = {
   clear: 'M4 4l8 8M12 4l-8 8',
   folder: 'M2 4.5a1 1 0 0 1 1-1h3l1.5 1.5H13a1 1 0 0 1 1 1V12a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1Z',
   broom: 'M9.5 2.5 7 8M4 8.5h6l1 5H3Z',
+  open: 'M9 2.5h4.5V7M13.5 2.5 7.5 8.5M12 9.5v3.5a.5.5 0 0 1-.5.5h-8a.5.5 0 0 1-.5-.5v-8a.5.5 0 0 1 .5-.5H7',
 } as const
 
 export type IconName = keyof typeof paths

@@ -13,6 +13,7 @@ import {
   setFocused,
   targetsFor,
 } from '../../store/ui-actions.ts'
+import { hasDesktopFiles, openDownload } from '../../lib/desktop.ts'
 import { t } from '../../strings.ts'
 import { DownloadRow, ROW_HEIGHT } from './download-row.tsx'
 
@@ -109,6 +110,14 @@ export function DownloadGrid() {
         return
       case 'Escape':
         clearSelection()
+        return
+      case 'Enter':
+        // Enter opens a completed file (desktop); the browser page has no file to open.
+        if (focusedId !== null && hasDesktopFiles()) {
+          event.preventDefault()
+          if (useAppStore.getState().downloads.byId[focusedId]?.state === 'completed')
+            openDownload(focusedId)
+        }
         return
       case 'ContextMenu':
       case 'F10':

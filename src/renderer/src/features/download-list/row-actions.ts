@@ -3,9 +3,10 @@ import * as commands from '../../store/commands.ts'
 import { askRemove, targetsFor } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import type { IconName } from '../../components/icon.tsx'
+import { hasDesktopFiles, openDownload, showDownload } from '../../lib/desktop.ts'
 
 export type RowAction = {
-  readonly key: 'pause' | 'resume' | 'retry' | 'remove' | 'copy'
+  readonly key: 'pause' | 'resume' | 'retry' | 'remove' | 'copy' | 'open' | 'folder'
   readonly label: string
   readonly icon: IconName
   /** Runs on the row's targets: the selection if the row is in it, else the row alone. */
@@ -48,7 +49,17 @@ export function primaryAction(state: DownloadState): RowAction | null {
 /** Everything the context menu offers for a row in this state. */
 export function menuActions(state: DownloadState, copy: (id: string) => void): RowAction[] {
   const primary = primaryAction(state)
+  // Desktop only: the browser page cannot reach the files.
+  const files: RowAction[] = hasDesktopFiles()
+    ? [
+        ...(state === 'completed'
+          ? [{ key: 'open', label: t.openFile, icon: 'open', run: openDownload } as const]
+          : []),
+        { key: 'folder', label: t.showInFolder, icon: 'folder', run: showDownload },
+      ]
+    : []
   return [
+    ...files,
     ...(primary ? [primary] : []),
     { key: 'copy', label: t.copyUrl, icon: 'copy', run: copy },
     remove,
