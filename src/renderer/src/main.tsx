@@ -17,6 +17,6 @@ if (container === null) throw new Error('index.html has no #root element')
 
 createRoot(container).render(
   <StrictMode>
-    <App />
+    <App connection={connection} />
   </StrictMode>,
 )
