@@ -93,6 +93,12 @@ describe('downpour get: usage errors exit 2 before anything starts', () => {
     expect(await listDownloads()).toEqual([])
   })
 
+  it('a value past the engine bounds names its flag (--timeout 7200)', async () => {
+    server.file('/a.bin', makeBody(100))
+    expectUsageError(await run(['--timeout', '7200', server.url('/a.bin')]), /--timeout: .*3600/)
+    expect(await listDownloads()).toEqual([])
+  })
+
   it.each([
     ['X-Evil: a\u001b[2Jb', /--header the value of X-Evil holds a control character/],
     [

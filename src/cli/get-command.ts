@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
 import { defaultSettings, type Engine } from '../engine/engine.ts'
 import { openEngineWaiting } from './open-engine.ts'
+import { settingsProblem } from './settings-check.ts'
 import type {
   AddRequest,
   DownloadSnapshot,
@@ -94,6 +95,11 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   })
+  const settingsIssue = settingsProblem(settings)
+  if (settingsIssue) {
+    output.error(settingsIssue)
+    return EXIT.usage
+  }
   // One engine per state folder: a second run on the same folder waits for the first.
   const engine = await openEngineWaiting({ stateDir, settings }, (message) => output.error(message))
   return await drive(engine, usage, options, output)
