@@ -68,6 +68,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     retry: (selection) => scheduler.retry(selection),
     remove: (selection, opts) => scheduler.remove(selection, opts),
     move: (id, position) => scheduler.move(id, position),
+    configure: (id, options) => scheduler.configure(id, options),
     snapshot: () => scheduler.snapshot(),
     updateSettings: (patch) => scheduler.updateSettings(patch),
     on: (event, listener) => {

@@ -6,8 +6,18 @@ import * as v from 'valibot'
 import type { AddResult, EngineApi, Selection } from '../../shared/protocol/api.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { EngineEvents, LogLevel } from '../../shared/protocol/events.ts'
-import { ACTIVE_STATES, type DownloadState, type Settings } from '../../shared/protocol/model.ts'
-import { describeIssues, settingsPatchSchema } from '../../shared/protocol/schemas.ts'
+import {
+  ACTIVE_STATES,
+  type DownloadOptions,
+  type DownloadSnapshot,
+  type DownloadState,
+  type Settings,
+} from '../../shared/protocol/model.ts'
+import {
+  describeIssues,
+  downloadOptionsSchema,
+  settingsPatchSchema,
+} from '../../shared/protocol/schemas.ts'
 import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
@@ -52,6 +62,8 @@ export class Scheduler implements EngineApi {
   #dirs = new Map<string, Promise<void>>()
   #shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
   #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
+  /** The shared-stats slot of each running download (its token bucket). */
+  #runningSlots = new Map<string, number>()
   #hosts = new Map<string, string>()
   #revision = 0
   #dispatcher: Dispatcher
@@ -237,6 +249,23 @@ export class Scheduler implements EngineApi {
     return { order: [...this.#order] }
   }
 
+  async configure(id: string, options: DownloadOptions): Promise<DownloadSnapshot> {
+    const parsed = v.safeParse(downloadOptionsSchema, options)
+    if (!parsed.success)
+      throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
+    const record = this.#records.get(id)
+    if (!record) throw notFound(id)
+    const { speedLimit, maxConnections, maxTries } = parsed.output
+    // A running transfer reads these fields at every decision; the bucket needs telling.
+    if (speedLimit !== undefined) record.speedLimit = speedLimit
+    if (maxConnections !== undefined) record.maxConnections = maxConnections
+    if (maxTries !== undefined) record.maxTries = maxTries
+    const slot = this.#runningSlots.get(id)
+    if (slot !== undefined) this.#shared.stats.setRate(slot, record.speedLimit)
+    this.#changed(record)
+    return this.#snapshotOf(record)
+  }
+
   async snapshot(): ReturnType<EngineApi['snapshot']> {
     return {
       revision: this.#revision,
@@ -339,6 +368,7 @@ export class Scheduler implements EngineApi {
     this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
+    this.#runningSlots.set(record.id, downloadSlot)
     const transfer = new DownloadTransfer(record, {
       dispatcher: this.#dispatcher,
       settings: () => this.#settings,
@@ -361,6 +391,7 @@ export class Scheduler implements EngineApi {
     this.#heartbeat.track(record.id)
     void transfer.run().then((outcome) => {
       this.#transfers.delete(record.id)
+      this.#runningSlots.delete(record.id)
       this.#shared.stats.setRate(downloadSlot, 0)
       this.#downloadSlots.give(downloadSlot)
       this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)

@@ -1,4 +1,10 @@
-import type { AddRequest, DownloadError, DownloadSnapshot, Settings } from './model.ts'
+import type {
+  AddRequest,
+  DownloadError,
+  DownloadOptions,
+  DownloadSnapshot,
+  Settings,
+} from './model.ts'
 
 /** Which downloads a command applies to: a list of ids, or every download. */
 export type Selection = { ids: string[] } | { all: true }
@@ -24,6 +30,8 @@ export type EngineApi = {
   remove(selection: Selection, options?: { deleteFiles?: boolean }): Promise<{ affected: string[] }>
   /** Move a download to a queue position (0 = first). */
   move(id: string, position: number): Promise<{ order: string[] }>
+  /** Changes one download's own options; a running download applies them at once. */
+  configure(id: string, options: DownloadOptions): Promise<DownloadSnapshot>
   snapshot(): Promise<{ revision: number; downloads: DownloadSnapshot[]; settings: Settings }>
   updateSettings(patch: Partial<Settings>): Promise<Settings>
 }

@@ -68,6 +68,15 @@ export type AddRequest = {
   paused?: boolean
 }
 
+/** A download's own options that can change after it was added, also while it runs. */
+export type DownloadOptions = {
+  /** Speed limit in bytes/s (0 = none). */
+  speedLimit?: number
+  maxConnections?: number
+  /** Attempts (0 = unlimited). */
+  maxTries?: number
+}
+
 /** Everything a UI needs to draw one row. Progress fields also arrive in `progress/beat`. */
 export type DownloadSnapshot = {
   id: string

@@ -153,6 +153,9 @@ describe('methodArgsSchemas', () => {
     expect(check(methodArgsSchemas.remove, [{ all: true }, { deleteFiles: true }])).toBe('ok')
     expect(check(methodArgsSchemas.move, ['id', -1])).not.toBe('ok')
     expect(check(methodArgsSchemas.snapshot, [])).toBe('ok')
+    expect(check(methodArgsSchemas.configure, ['id', { speedLimit: 0, maxTries: 3 }])).toBe('ok')
+    expect(check(methodArgsSchemas.configure, ['id', { maxConnections: 33 }])).not.toBe('ok')
+    expect(check(methodArgsSchemas.configure, ['id', { name: 'x' }])).not.toBe('ok')
   })
 })
 

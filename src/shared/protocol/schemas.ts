@@ -42,6 +42,12 @@ export const addRequestSchema = v.strictObject({
   paused: v.optional(v.boolean()),
 })
 
+export const downloadOptionsSchema = v.strictObject({
+  speedLimit: v.optional(nonNegativeInt),
+  maxConnections: v.optional(v.pipe(positiveInt, v.maxValue(32))),
+  maxTries: v.optional(nonNegativeInt),
+})
+
 export const selectionSchema = v.union([
   v.strictObject({ ids: v.array(v.string()) }),
   v.strictObject({ all: v.literal(true) }),
@@ -83,6 +89,7 @@ export const methodArgsSchemas = {
     ]),
   ]),
   move: v.tuple([v.string(), nonNegativeInt]),
+  configure: v.tuple([v.string(), downloadOptionsSchema]),
   snapshot: v.tuple([]),
   updateSettings: v.tuple([settingsPatchSchema]),
 } as const
