@@ -82,7 +82,7 @@ describe('aria2 RPC over HTTP POST', () => {
         length: '300000',
         completedLength: '300000',
         selected: 'true',
-        uris: [{ uri: server.url('/one.bin'), status: 'waiting' }],
+        uris: [{ uri: server.url('/one.bin'), status: 'used' }],
       },
     ])
     expect(await sha256File(join(dirs.downloads, 'named.bin'))).toBe(sha256(body))

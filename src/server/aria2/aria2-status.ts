@@ -58,8 +58,10 @@ function pathOf(d: DownloadSnapshot): string {
   return d.name ? join(d.dir, d.name) : ''
 }
 
+/** `used` once a connection was made for the URI (aria2's meaning), else `waiting`. */
 function urisOf(d: DownloadSnapshot): { uri: string; status: string }[] {
-  return [{ uri: d.url, status: groupOf(d.state) === 'active' ? 'used' : 'waiting' }]
+  const used = groupOf(d.state) === 'active' || d.done > 0 || d.state === 'completed'
+  return [{ uri: d.url, status: used ? 'used' : 'waiting' }]
 }
 
 /** `getFiles`: Downpour's downloads are one file each. */
