@@ -58,9 +58,9 @@ function pathOf(d: DownloadSnapshot): string {
   return d.name ? join(d.dir, d.name) : ''
 }
 
-/** `used` once a connection was made for the URI (aria2's meaning), else `waiting`. */
+/** `used` once the URI was tried (aria2's meaning), else `waiting`. */
 function urisOf(d: DownloadSnapshot): { uri: string; status: string }[] {
-  const used = groupOf(d.state) === 'active' || d.done > 0 || d.state === 'completed'
+  const used = groupOf(d.state) === 'active' || d.tries > 0 || d.state === 'completed'
   return [{ uri: d.url, status: used ? 'used' : 'waiting' }]
 }
 
