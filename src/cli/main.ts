@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { runGet, type GetOptions } from './get-command.ts'
+import { runServe, type ServeOptions } from './serve-command.ts'
 import { parseSize } from './parse-size.ts'
 import { EXIT } from './exit-codes.ts'
 
@@ -58,6 +59,35 @@ export function buildProgram(): Command {
     )
     .action(async (urls: string[], options: GetOptions) => {
       process.exitCode = await runGet(urls, options)
+    })
+  program
+    .command('serve')
+    .description('run the engine headless and serve the UI to a browser (token-protected)')
+    .option(
+      '--host <address>',
+      'address to listen on (anything but loopback is warned about)',
+      '127.0.0.1',
+    )
+    .option('--port <n>', 'port to listen on (0 = any free one)', int(0, 65535), 6800)
+    .option('-d, --dir <dir>', 'default destination folder (default: ~/Downloads)')
+    .option(
+      '--token <token>',
+      'access token (default: DOWNPOUR_TOKEN, else kept in the state folder)',
+    )
+    .addOption(
+      new Option('--state-dir <dir>', 'where the queue and the token are kept').env(
+        'DOWNPOUR_STATE_DIR',
+      ),
+    )
+    .addOption(
+      new Option('--allow-host <name>', 'another host name to answer to (repeatable)')
+        .argParser(collect)
+        .default([]),
+    )
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'the private key for --tls-cert (PEM)')
+    .action(async (options: ServeOptions) => {
+      process.exitCode = await runServe(options)
     })
   return program
 }

@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { homedir, networkInterfaces } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createEngine } from '../engine/engine.ts'
+import { isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
+import { startEngineServer } from '../server/engine-server.ts'
+import { resolveServeToken } from '../server/serve-token.ts'
+import { EXIT } from './exit-codes.ts'
+
+export type ServeOptions = {
+  host: string
+  port: number
+  dir?: string
+  token?: string
+  stateDir?: string
+  allowHost: string[]
+  tlsCert?: string
+  tlsKey?: string
+}
+
+/** Where the built UI is: next to the bundled CLI (`out/main` → `out/renderer`) or the sources. */
+export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const override = env['DOWNPOUR_UI_DIR']
+  if (override) return resolve(override)
+  const here = import.meta.dirname
+  return [join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer')].find((dir) =>
+    existsSync(join(dir, 'index.html')),
+  )
+}
+
+export function defaultServeStateDir(): string {
+  const base = process.env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state')
+  return join(base, 'downpour', 'serve')
+}
+
+/**
+ * `downpour serve`: the engine with its queue in the state folder, the built UI and the
+ * protocol over a WebSocket, until SIGINT/SIGTERM, which stop transfers with their data
+ * durable (the next start resumes them) and exit 0.
+ */
+export async function runServe(options: ServeOptions): Promise<number> {
+  const say = (line: string) => process.stdout.write(`${line}\n`)
+  const warn = (line: string) => process.stderr.write(`downpour serve: ${line}\n`)
+
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    warn('--tls-cert and --tls-key go together')
+    return EXIT.usage
+  }
+  const rendererDir = findRendererDir()
+  if (rendererDir === undefined) {
+    warn('the UI is not built: run "npm run build" first (or set DOWNPOUR_UI_DIR)')
+    return EXIT.usage
+  }
+  const stateDir = resolve(options.stateDir ?? defaultServeStateDir())
+  let token: string
+  let tls: { cert: Buffer; key: Buffer } | undefined
+  try {
+    ;({ token } = await resolveServeToken({
+      flag: options.token,
+      env: process.env['DOWNPOUR_TOKEN'],
+      stateDir,
+    }))
+    if (options.tlsCert !== undefined && options.tlsKey !== undefined)
+      tls = { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) }
+  } catch (error) {
+    warn((error as Error).message)
+    return EXIT.usage
+  }
+
+  const engine = await createEngine({
+    stateDir,
+    settings: { defaultDir: resolve(options.dir ?? join(homedir(), 'Downloads')) },
+  })
+  let server
+  try {
+    server = await startEngineServer({
+      engine,
+      rendererDir,
+      host: options.host,
+      port: options.port,
+      token,
+      allowHosts: options.allowHost,
+      interfaceAddresses: interfaceAddresses(),
+      ...(tls ? { tls } : {}),
+      log: warn,
+    })
+  } catch (error) {
+    await engine.close()
+    warn(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`)
+    return EXIT.failed
+  }
+
+  if (!isLoopbackHost(options.host)) {
+    warn(
+      `listening on ${options.host}, not only on this machine.` +
+        (tls
+          ? ''
+          : ' Plain HTTP: the token and everything else can be read on the network. Use' +
+            ' --tls-cert/--tls-key or put a TLS reverse proxy in front.'),
+    )
+  }
+  const shown = isWildcardHost(options.host)
+    ? server.origin.replace(/\/\/[^/]+:/, '//127.0.0.1:')
+    : server.origin
+  say(`Downpour is serving at ${shown}/`)
+  say('Open this address in a browser (it carries the access token):')
+  say(`    ${shown}/?token=${encodeURIComponent(token)}`)
+
+  return await new Promise<number>((done) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second Ctrl-C: the user insists. Durable bytes are still on disk.
+        process.exit(EXIT.interrupted)
+      }
+      stopping = true
+      say(`${signal}: stopping transfers (their data is kept; the next start resumes them)`)
+      void server
+        .close()
+        .then(() => engine.close())
+        .then(
+          () => done(EXIT.ok),
+          (error: unknown) => {
+            warn(`while stopping: ${(error as Error).message}`)
+            done(EXIT.failed)
+          },
+        )
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+function interfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((entry) => entry.address),
+  )
+}
