@@ -1,13 +1,7 @@
-import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
-import type { EngineApi } from '../../shared/protocol/api.ts'
-import type { EventSource } from '../../shared/protocol/rpc.ts'
-import { Aria2Dispatcher, errorReply, type Aria2Reply } from './aria2-dispatch.ts'
-import { Aria2DownloadView } from './aria2-download-view.ts'
-import { ARIA2_CODES, Aria2Error } from './aria2-error.ts'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import { createAria2Endpoint, type Aria2EndpointOptions } from './aria2-endpoint.ts'
 import { isAllowedHost } from './aria2-host-check.ts'
 
 /** aria2's default RPC port; `downpour serve` uses it too. */
@@ -15,13 +9,7 @@ export const ARIA2_DEFAULT_PORT = 6800
 /** Where the desktop app listens (Motrix's port: extensions made for Motrix find it there). */
 export const ARIA2_DESKTOP_PORT = 16800
 
-/** Large enough for any request a client sends (aria2 takes torrents this way; we do not). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024
-
-export type Aria2RpcServerOptions = {
-  engine: EngineApi & EventSource
-  /** The secret clients send as `token:SECRET`. Required: this endpoint reaches the engine. */
-  secret: string
+export type Aria2RpcServerOptions = Omit<Aria2EndpointOptions, 'hostAllowed'> & {
   /** Default 127.0.0.1. */
   host?: string
   /** Default 6800; 0 picks a free port. */
@@ -31,222 +19,57 @@ export type Aria2RpcServerOptions = {
    * guard against DNS rebinding. A home server reached as `nas.local` lists `nas.local`.
    */
   allowedHosts?: readonly string[]
-  /** How `aria2.shutdown` ends the host; omitted = the method answers an error. */
-  shutdown?: (force: boolean) => void
-  /** Test hook: the wait before an `Unauthorized` answer (default about a second, as aria2). */
-  unauthorizedDelayMs?: number
+  /** A stricter Host rule (`downpour serve` passes its own); replaces `allowedHosts`. */
+  hostAllowed?: (host: string | undefined) => boolean
+  /** Serve HTTPS/WSS (aria2's `--rpc-secure`). */
+  tls?: { cert: Buffer; key: Buffer }
 }
 
 export type Aria2RpcServer = {
-  /** `http://HOST:PORT/jsonrpc` */
+  /** `http(s)://HOST:PORT/jsonrpc` */
   readonly url: string
   readonly port: number
   /** Stops listening, closes every WebSocket, stops following the engine. */
   close(): Promise<void>
 }
 
-/**
- * aria2's JSON-RPC on its own listening socket, at `/jsonrpc`, over HTTP POST, HTTP GET (base64
- * `params`, JSONP) and WebSocket, with aria2's statuses, CORS (`--rpc-allow-origin-all`: every
- * call needs the secret, so any origin may ask) and notifications to every WebSocket client.
- * Works against any `EngineApi & EventSource`: the in-process engine or a client of one.
- */
+/** aria2's JSON-RPC (see `createAria2Endpoint`) on its own listening socket. */
 export async function createAria2RpcServer(
   options: Aria2RpcServerOptions,
 ): Promise<Aria2RpcServer> {
-  if (!options.secret) throw new Error('the aria2 RPC needs a secret')
-  const view = new Aria2DownloadView(options.engine)
-  const dispatcher = new Aria2Dispatcher({
-    secret: options.secret,
-    unauthorizedDelayMs: options.unauthorizedDelayMs,
-    context: {
-      engine: options.engine,
-      view,
-      sessionId: randomBytes(20).toString('hex'),
-      shutdown: options.shutdown ?? null,
-    },
-  })
   const allowed = options.allowedHosts ?? []
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
-  const server = createServer((req, res) => {
-    if (!isAllowedHost(req.headers.host, allowed)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' })
-      res.end('this Host is not allowed\n')
-      return
-    }
-    void serveHttp(dispatcher, req, res).catch(() => res.destroy())
+  const endpoint = createAria2Endpoint({
+    ...options,
+    hostAllowed: options.hostAllowed ?? ((host) => isAllowedHost(host, allowed)),
   })
-  server.on('upgrade', (req, socket, head) => upgrade(sockets, req, socket, head, allowed))
-  sockets.on('connection', (ws) => serveWebSocket(dispatcher, ws))
-  const offNotify = view.notifications.on('notify', ({ method, gid }) => {
-    const text = JSON.stringify({ jsonrpc: '2.0', method, params: [{ gid }] })
-    for (const ws of sockets.clients) if (ws.readyState === ws.OPEN) ws.send(text)
-  })
-  await view.ready
-  const host = options.host ?? '127.0.0.1'
-  await listen(server, options.port ?? ARIA2_DEFAULT_PORT, host)
-  const port = (server.address() as AddressInfo).port
-  const urlHost = host.includes(':') ? `[${host}]` : host
-  return {
-    url: `http://${urlHost}:${port}/jsonrpc`,
-    port,
-    async close() {
-      offNotify()
-      view.close()
-      for (const ws of sockets.clients) ws.terminate()
-      sockets.close()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-}
-
-/** CORS as aria2's `--rpc-allow-origin-all`, on every answer (errors included). */
-function corsHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = { 'Access-Control-Allow-Origin': '*' }
-  if (
-    req.method === 'OPTIONS' &&
-    req.headers.origin &&
-    req.headers['access-control-request-method']
-  ) {
-    headers['Access-Control-Allow-Methods'] = 'POST, GET, OPTIONS'
-    headers['Access-Control-Max-Age'] = '1728000'
-    const asked = req.headers['access-control-request-headers']
-    if (asked) headers['Access-Control-Allow-Headers'] = asked
-  }
-  return headers
-}
-
-async function serveHttp(
-  dispatcher: Aria2Dispatcher,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const cors = corsHeaders(req)
-  // A preflight is never authenticated and may name any path (aria2 answers them all).
-  if (req.method === 'OPTIONS') {
-    res.writeHead(200, { ...cors, 'Content-Length': '0' })
-    res.end()
-    return
-  }
-  const url = new URL(req.url ?? '/', 'http://localhost')
-  if (url.pathname !== '/jsonrpc' || (req.method !== 'GET' && req.method !== 'POST')) {
-    res.writeHead(404, { ...cors, 'Content-Length': '0' })
-    res.end()
-    return
-  }
-  let reply: Aria2Reply
-  let callback: string | null = null
-  if (req.method === 'POST') {
-    const body = await readBody(req)
-    if (body === null) {
-      res.writeHead(413, { ...cors, Connection: 'close' })
-      res.end()
-      return
-    }
-    const parsed = parseJson(body)
-    reply = parsed.ok ? await dispatcher.handle(parsed.value) : parseErrorReply()
-  } else {
-    callback = url.searchParams.get('jsoncallback')
-    if (callback !== null && !/^[A-Za-z_$][\w$.]{0,127}$/.test(callback)) {
-      // The callback becomes code in the page: only a plain (dotted) identifier is written back.
-      callback = null
-      reply = errorReply(null, new Aria2Error(ARIA2_CODES.invalidRequest, 'Invalid Request.'))
-    } else {
-      const message = getRequest(url.searchParams)
-      reply = message.ok ? await dispatcher.handle(message.value) : parseErrorReply()
-    }
-  }
-  const json = JSON.stringify(reply.body)
-  const text = callback ? `${callback}(${json})` : json
-  res.writeHead(reply.status, {
-    ...cors,
-    'Content-Type': callback ? 'text/javascript' : 'application/json-rpc',
-    'Cache-Control': 'no-cache',
-    'Content-Length': String(Buffer.byteLength(text)),
-    ...(reply.status >= 400 ? { Connection: 'close' } : {}),
-  })
-  res.end(text)
-}
-
-/**
- * aria2's GET form: `?method=M&id=ID&params=<base64 of the JSON params>`; without `method`,
- * `params` is a whole batch. Base64 may arrive with `+` turned into a space by a form encoder.
- */
-function getRequest(query: URLSearchParams): { ok: true; value: unknown } | { ok: false } {
-  const encoded = query.get('params')
-  let params: unknown = undefined
-  if (encoded !== null) {
-    const parsed = parseJson(Buffer.from(encoded.replace(/ /g, '+'), 'base64').toString('utf8'))
-    if (!parsed.ok) return parsed
-    params = parsed.value
-  }
-  const method = query.get('method')
-  if (method === null) return { ok: true, value: params }
-  const request: Record<string, unknown> = { jsonrpc: '2.0', method }
-  if (query.has('id')) request['id'] = query.get('id')
-  if (params !== undefined) request['params'] = params
-  return { ok: true, value: request }
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, endpoint.handleRequest)
+    : createHttpServer(endpoint.handleRequest)
+  server.on('upgrade', endpoint.handleUpgrade)
+  server.on('clientError', (_error, socket: Socket) => socket.destroy())
   try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
-}
-
-function parseErrorReply(): Aria2Reply {
-  return errorReply(null, new Aria2Error(ARIA2_CODES.parse, 'Parse error.'))
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) return null
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function upgrade(
-  sockets: WebSocketServer,
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  allowed: readonly string[],
-): void {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname
-  const refuse = (status: string) => {
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-  }
-  if (!isAllowedHost(req.headers.host, allowed)) return refuse('403 Forbidden')
-  if (path !== '/jsonrpc') return refuse('404 Not Found')
-  sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req))
-}
-
-/** Text frames carry one request or a batch; each gets its answer (order not guaranteed). */
-function serveWebSocket(dispatcher: Aria2Dispatcher, ws: WebSocket): void {
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) return
-    const parsed = parseJson(String(data))
-    void (parsed.ok ? dispatcher.handle(parsed.value) : Promise.resolve(parseErrorReply())).then(
-      (reply) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply.body))
+    await endpoint.ready
+    const host = options.host ?? '127.0.0.1'
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? ARIA2_DEFAULT_PORT, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const port = (server.address() as AddressInfo).port
+    const urlHost = host.includes(':') ? `[${host}]` : host
+    return {
+      url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}/jsonrpc`,
+      port,
+      async close() {
+        endpoint.close()
+        server.closeAllConnections()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
       },
-    )
-  })
+    }
+  } catch (error) {
+    endpoint.close()
+    throw error
+  }
 }
