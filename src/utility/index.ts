@@ -1,6 +1,7 @@
 import type { MessagePortMain } from 'electron'
 import { createEngine, type Engine } from '../engine/engine.ts'
 import { serveEngine, type Port } from '../shared/protocol/rpc.ts'
+import { startAria2Listener, type Aria2Listener } from './aria2-listener.ts'
 import { parseHostMessage } from './host-messages.ts'
 
 /**
@@ -10,6 +11,7 @@ import { parseHostMessage } from './host-messages.ts'
  * passes through main.
  */
 let engine: Engine | null = null
+let aria2: Aria2Listener | null = null
 const clients = new Set<() => void>()
 
 process.parentPort.on('message', (event) => {
@@ -22,6 +24,8 @@ process.parentPort.on('message', (event) => {
         settings: { defaultDir: message.defaultDir },
       }).then((created) => {
         engine = created
+        // Browser extensions reach the engine here (the aria2 RPC setting decides).
+        aria2 = startAria2Listener(created, { log: (line) => console.warn(line) })
         process.parentPort.postMessage({ type: 'ready' })
       })
       break
@@ -32,7 +36,9 @@ process.parentPort.on('message', (event) => {
     }
     case 'shutdown':
       for (const stop of clients) stop()
-      void (engine?.close() ?? Promise.resolve()).then(() => process.exit(0))
+      void (aria2?.close() ?? Promise.resolve())
+        .then(() => engine?.close())
+        .then(() => process.exit(0))
       break
   }
 })
