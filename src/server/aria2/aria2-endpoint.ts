@@ -57,10 +57,19 @@ export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoin
   })
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
   sockets.on('connection', (ws) => serveWebSocket(dispatcher, ws))
+  // Sent on the next turn of the event loop, as aria2 does: the answer to the addUri or unpause
+  // that caused a notification goes out first, so a client knows the GID it names.
+  let queued: string[] = []
   const offNotify = view.notifications.on('notify', ({ method, gid }) => {
-    const text = JSON.stringify({ jsonrpc: '2.0', method, params: [{ gid }] })
-    for (const ws of sockets.clients) if (ws.readyState === ws.OPEN) ws.send(text)
+    if (queued.length === 0) setImmediate(flush)
+    queued.push(JSON.stringify({ jsonrpc: '2.0', method, params: [{ gid }] }))
   })
+  const flush = () => {
+    const texts = queued
+    queued = []
+    for (const ws of sockets.clients)
+      if (ws.readyState === ws.OPEN) for (const text of texts) ws.send(text)
+  }
   return {
     ready: view.ready,
     handleRequest(req, res) {
