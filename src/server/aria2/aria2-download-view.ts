@@ -82,6 +82,8 @@ export class Aria2DownloadView {
       )
     }
     this.ready = this.#resync()
+    // Whoever calls a method awaits `ready` and gets its error; nobody else has to.
+    this.ready.catch(() => {})
   }
 
   close(): void {
