@@ -170,6 +170,41 @@ describe('files', () => {
     }
   })
 
+  it('advertiseRanges: false sends no Accept-Ranges but still answers Range with 206', async () => {
+    const body = makeBody(5000)
+    server.file('/quiet', body, { advertiseRanges: false })
+    const res = await get('/quiet', { headers: { range: 'bytes=100-199' } })
+    expect(res.status).toBe(206)
+    expect(res.headers['accept-ranges']).toBeUndefined()
+    expect(res.headers['content-range']).toBe('bytes 100-199/5000')
+    expect(res.body.equals(body.subarray(100, 200))).toBe(true)
+  })
+
+  it('ignoreIfRange: a changed file is still served as 206 (its new validators tell)', async () => {
+    const v1 = makeBody(5000, 1)
+    const v2 = makeBody(5000, 2)
+    server.file('/cdn', v1, { etag: null, ignoreIfRange: true })
+    const first = await get('/cdn')
+    server.replace('/cdn', v2, { etag: null })
+    const res = await get('/cdn', {
+      headers: { range: 'bytes=100-', 'if-range': String(first.headers['last-modified']) },
+    })
+    expect(res.status).toBe(206)
+    expect(res.body.equals(v2.subarray(100))).toBe(true)
+    expect(res.headers['last-modified']).not.toBe(first.headers['last-modified'])
+  })
+
+  it('interim: writes 100, 102 and 103 responses before the final one', async () => {
+    const body = makeBody(100)
+    server.file('/interim', body, { interim: [100, 102, 103] })
+    const text = (
+      await rawExchange('GET /interim HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    ).toString('latin1')
+    const statuses = [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]))
+    expect(statuses).toEqual([100, 102, 103, 200])
+    expect(text).toMatch(/^link: <\/style\.css>; rel=preload; as=style\r$/im)
+  })
+
   it('acceptRanges: false and ignoreRange answer Range requests with 200 full', async () => {
     const body = makeBody(5000)
     server.file('/none', body, { acceptRanges: false, etag: null, lastModified: null })

@@ -25,6 +25,14 @@ const start = (args: string[], input?: string) =>
 const run = (args: string[], input?: string) => start(args, input).done
 const MiB = 1024 * 1024
 
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (condition()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
 describe('downpour get', () => {
   it('downloads URLs, prints plain lines without a TTY, exits 0', async () => {
     const a = makeBody(200_000, 1)
@@ -78,6 +86,7 @@ describe('downpour get', () => {
       server.url('/named.bin'),
       `  out=renamed.dat`,
       `  checksum=sha-256=${sha256(named)}`,
+      server.url('/bogus.bin'),
       '  bogus=1',
     ].join('\n')
     await writeFile(join(dirs.root, 'list.txt'), list)
@@ -85,7 +94,10 @@ describe('downpour get', () => {
     expect(result.stderr).toMatch(/list\.txt:4: unsupported scheme "file"/)
     expect(result.stderr).toMatch(/list\.txt:5: unsupported scheme "javascript"/)
     expect(result.stderr).toMatch(/list\.txt:6: not a URL/)
-    expect(result.stderr).toMatch(/list\.txt:10: unknown option "bogus"/)
+    expect(result.stderr).toMatch(
+      /list\.txt:11: unknown option "bogus" .*; the URL on line 10 is not downloaded/,
+    )
+    expect(server.requests('/bogus.bin')).toEqual([])
     expect((await readdir(dirs.downloads)).sort()).toEqual(['good.bin', 'renamed.dat'])
     expect(await sha256File(join(dirs.downloads, 'renamed.dat'))).toBe(sha256(named))
     expect(result.code).toBe(1)
@@ -163,7 +175,7 @@ describe('downpour get', () => {
     const body = makeBody(4 * MiB, 10)
     server.file('/int.bin', body, { rateLimit: 2 * MiB })
     const first = start([server.url('/int.bin')])
-    await new Promise((r) => setTimeout(r, 800))
+    await until(() => server.bytesServed('/int.bin') > 512 * 1024, 'the first 512 KiB')
     first.child.kill('SIGINT')
     const interrupted = await first.done
     expect(interrupted.code).toBe(130)

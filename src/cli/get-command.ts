@@ -1,19 +1,21 @@
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createEngine, defaultSettings, type Engine } from '../engine/engine.ts'
-import { parseChecksumSpec } from '../engine/checksum/hash-file.ts'
-import type { AddRequest, DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
+import type { DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
-import { parseDownloadUrl } from '../shared/protocol/url.ts'
-import { parseHeader, parseInputFile } from './input-file.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT } from './exit-codes.ts'
 import { fileExists } from '../engine/storage/file-exists.ts'
+import { CliOutput } from './cli-output.ts'
+import { collectRequests, type Usage } from './collect-requests.ts'
+import { proxyProblem } from './proxy-check.ts'
+import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
+import { defaultStateDir, stateDirProblem } from './state-dir.ts'
+
+export { defaultStateDir } from './state-dir.ts'
 
 export type GetOptions = {
-  inputFile?: string
+  /** Every `-i` given, in order. */
+  inputFile: string[]
   dir: string
   out?: string
   maxConcurrentDownloads: number
@@ -34,25 +36,31 @@ export type GetOptions = {
   stateDir?: string
 }
 
-type Usage = { requests: AddRequest[]; labels: string[]; problems: string[]; fatal: string | null }
-
 /**
  * `downpour get`: adds the URLs to an engine whose queue lives in a per-folder state dir, so
  * running the same command again after Ctrl-C or kill -9 resumes instead of starting over.
  */
 export async function runGet(urls: string[], options: GetOptions): Promise<number> {
-  const stderr = process.stderr
+  const output = new CliOutput()
   const dir = resolve(options.dir)
   const usage = await collectRequests(urls, options, dir)
-  for (const problem of usage.problems) stderr.write(`downpour: ${problem}\n`)
-  if (usage.fatal) {
-    stderr.write(`downpour: ${usage.fatal}\n`)
+  for (const problem of usage.problems) output.error(problem)
+  for (const note of usage.merged) output.error(note)
+  const fatal = usage.fatal ?? proxyProblem(options.allProxy)
+  if (fatal) {
+    output.error(fatal)
     return EXIT.usage
   }
   if (usage.requests.length === 0) {
-    stderr.write(
-      `downpour: nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}\n`,
+    output.error(
+      `nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}`,
     )
+    return EXIT.usage
+  }
+  const stateDir = options.stateDir ?? defaultStateDir(dir)
+  const stateProblem = await stateDirProblem(stateDir)
+  if (stateProblem) {
+    output.error(`cannot use the state folder ${stateDir}: ${stateProblem}`)
     return EXIT.usage
   }
 
@@ -80,44 +88,54 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   })
-  const engine = await createEngine({
-    stateDir: options.stateDir ?? defaultStateDir(dir),
-    settings,
-  })
-  return await drive(engine, usage, options)
+  const engine = await createEngine({ stateDir, settings })
+  return await drive(engine, usage, options, output)
 }
 
-async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise<number> {
-  const stdout = process.stdout
-  const display = options.json || options.quiet ? null : new ProgressDisplay(stdout)
-  const emitJson = (event: string, payload: unknown) =>
-    stdout.write(JSON.stringify({ event, ...(payload as object) }) + '\n')
+async function drive(
+  engine: Engine,
+  usage: Usage,
+  options: GetOptions,
+  output: CliOutput,
+): Promise<number> {
+  const display = options.json || options.quiet ? null : new ProgressDisplay(output.display)
+  const emitJson = (event: string, payload: object) => output.json(event, payload)
   const mine = new Set<string>()
   const finished = new Map<string, DownloadSnapshot>()
+  const warnings = new DownloadWarnings()
   let wake: () => void = () => {}
 
   let reporting = true
   engine.on('download/changed', (e) => {
     if (!reporting || !mine.has(e.download.id)) return
     if (options.json) emitJson('download/changed', e)
-    display?.changed(e.download, e.previousState)
-    if (e.download.state === 'completed' || e.download.state === 'failed') {
+    if (output.listening) display?.changed(e.download, e.previousState)
+    const warning = warnings.noteSnapshot(e.download)
+    if (warning && e.download.state !== 'completed') display?.warning(warning)
+    if (
+      e.download.state === 'completed' ||
+      e.download.state === 'failed' ||
+      pausedByEngine(e.download)
+    ) {
       finished.set(e.download.id, e.download)
       wake()
     }
   })
   engine.on('progress/beat', (e) => {
     if (options.json && e.items.some((item) => mine.has(item.id))) emitJson('progress/beat', e)
-    display?.beat(e)
+    if (output.listening) display?.beat(e)
   })
   engine.on('log/entry', (e) => {
     if (e.id !== null && !mine.has(e.id)) return
     if (options.json) emitJson('log/entry', e)
+    // A download's warnings are shown as they happen and again in the summary.
+    const warning = warnings.note(e)
+    if (warning && reporting) display?.warning(warning)
     else if (!options.quiet && (e.level !== 'info' || display) && e.id === null)
       display?.message(e.message)
   })
 
-  const rejectedCount = await enqueue(engine, usage, options, mine, finished, emitJson)
+  const rejectedCount = await enqueue(engine, usage, options, mine, finished, emitJson, output)
 
   let interrupted = false
   const onSignal = () => {
@@ -137,99 +155,44 @@ async function drive(engine: Engine, usage: Usage, options: GetOptions): Promise
   }
 
   if (interrupted) {
-    // Ctrl-C pauses: every received byte is made durable, and the next run resumes.
+    // Ctrl-C pauses: every received byte is made durable, and the next run resumes where the
+    // server allows it; where it does not, the message says so instead of promising a resume.
+    reporting = false
     await engine.pause({ ids: [...mine] })
+    const paused = (await engine.snapshot()).downloads.filter(
+      (d) => mine.has(d.id) && d.state === 'paused',
+    )
     await engine.close()
     display?.finish()
-    if (!options.quiet)
-      process.stderr.write(
-        'downpour: interrupted; partial data kept, run the same command again to resume\n',
-      )
+    if (!options.quiet) for (const line of interruptLines(paused)) output.error(line)
     return EXIT.interrupted
   }
 
   display?.finish()
   reporting = false
-  const failed = [...finished.values()].filter((d) => d.state === 'failed')
-  for (const d of failed)
-    process.stderr.write(`downpour: failed ${d.url}: ${d.error?.message ?? 'unknown error'}\n`)
+  const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
+  for (const d of failed) {
+    const what = d.state === 'paused' ? 'paused' : 'failed'
+    output.error(`${what} ${d.url}: ${d.error?.message ?? 'unknown error'}`)
+  }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
   await engine.close()
+  const rejected = usage.problems.length + rejectedCount
   if (!options.quiet && !options.json) {
-    process.stdout.write(
-      `${completed.length} completed, ${failed.length} failed${rejectedCount ? `, ${rejectedCount} rejected` : ''}\n`,
-    )
+    for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
+    output.out(summaryLine(completed.length, failed.length, rejected))
   }
-  return failed.length > 0 || rejectedCount > 0 || usage.problems.length > 0 ? EXIT.failed : EXIT.ok
+  return failed.length > 0 || rejected > 0 ? EXIT.failed : EXIT.ok
 }
 
-async function collectRequests(urls: string[], options: GetOptions, dir: string): Promise<Usage> {
-  const usage: Usage = { requests: [], labels: [], problems: [], fatal: null }
-  const headers: Record<string, string> = {}
-  for (const text of options.header) {
-    const header = parseHeader(text)
-    if (!header) return { ...usage, fatal: `--header must be "Name: value", got "${text}"` }
-    headers[header[0]] = header[1]
-  }
-  const checksum = options.checksum ? parseChecksumSpec(options.checksum) : undefined
-  if (checksum === null)
-    return {
-      ...usage,
-      fatal: `--checksum must be ALGO=HEX (sha-256, sha-1 or md5 with a full-length hex digest), got "${options.checksum}"`,
-    }
-  const common = (request: AddRequest): AddRequest => ({
-    ...request,
-    dir,
-    ...(Object.keys(headers).length ? { headers: { ...headers, ...request.headers } } : {}),
-    ...(options.maxDownloadLimit ? { speedLimit: options.maxDownloadLimit } : {}),
-  })
-  urls.forEach((url, i) => {
-    try {
-      parseDownloadUrl(url)
-      usage.requests.push(common({ url, ...(checksum ? { checksum } : {}) }))
-      usage.labels.push(url)
-    } catch (error) {
-      usage.problems.push(`argument ${i + 1}: ${(error as Error).message}`)
-    }
-  })
-  if (options.inputFile) {
-    let text: string
-    try {
-      text =
-        options.inputFile === '-' ? await readStdin() : await readFile(options.inputFile, 'utf8')
-    } catch (error) {
-      return {
-        ...usage,
-        fatal: `cannot read input file ${options.inputFile}: ${(error as Error).message}`,
-      }
-    }
-    const label = options.inputFile === '-' ? 'stdin' : options.inputFile
-    const parsed = parseInputFile(text)
-    for (const p of parsed.problems) usage.problems.push(`${label}:${p.line}: ${p.message}`)
-    for (const entry of parsed.entries) {
-      usage.requests.push(common(entry.request))
-      usage.labels.push(`${label}:${entry.line}`)
-    }
-  }
-  if (options.out !== undefined) {
-    if (usage.requests.length !== 1) return { ...usage, fatal: '-o/--out needs exactly one URL' }
-    usage.requests[0]!.name = options.out
-  }
-  return usage
-}
-
-/** One resumable queue per destination folder, outside it (the folder stays clean). */
-export function defaultStateDir(dir: string): string {
-  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state')
-  return join(base, 'downpour', 'cli', createHash('sha256').update(dir).digest('hex').slice(0, 16))
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+/**
+ * The engine paused a download itself (a full disk: it keeps the data and waits for space):
+ * for a one-shot run that is the end, reported like a failure; the next run resumes it.
+ */
+function pausedByEngine(download: DownloadSnapshot): boolean {
+  return download.state === 'paused' && download.error !== null
 }
 
 /**
@@ -243,7 +206,8 @@ async function enqueue(
   options: GetOptions,
   mine: Set<string>,
   finished: Map<string, DownloadSnapshot>,
-  emitJson: (event: string, payload: unknown) => void,
+  emitJson: (event: string, payload: object) => void,
+  output: CliOutput,
 ): Promise<number> {
   const result = await engine.add(usage.requests)
   // The queue's earlier entries are only needed when something was refused as a duplicate.
@@ -261,7 +225,7 @@ async function enqueue(
       if (existing.state === 'completed' && (await fileExists(join(existing.dir, existing.name)))) {
         finished.set(existing.id, existing)
         if (!options.quiet && !options.json)
-          process.stdout.write(`done      ${existing.name} (already downloaded)\n`)
+          output.out(`done      ${existing.name} (already downloaded)`)
       } else if (existing.state === 'completed') {
         await engine.remove({ ids: [existing.id] })
         mine.delete(existing.id)
@@ -272,7 +236,7 @@ async function enqueue(
       continue
     }
     rejectedCount++
-    process.stderr.write(`downpour: ${usage.labels[rejection.index]}: ${rejection.error.message}\n`)
+    output.error(`${usage.labels[rejection.index]}: ${rejection.error.message}`)
   }
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount

@@ -3,10 +3,12 @@ import { runGet, type GetOptions } from './get-command.ts'
 import { runServe, type ServeOptions } from './serve-command.ts'
 import { parseSize } from './parse-size.ts'
 import { EXIT } from './exit-codes.ts'
+import { escapeTerminalText } from './terminal-text.ts'
 
 /**
  * `downpour` command line. Flags follow aria2's names where aria2 has one, so muscle memory
- * carries over. Exit codes: 0 all completed, 1 some failed, 2 bad usage/input, 130 interrupted.
+ * carries over. Exit codes: 0 all completed, 1 some failed or some input lines were rejected,
+ * 2 bad usage (nothing was started), 130 interrupted.
  */
 export function buildProgram(): Command {
   const program = new Command('downpour')
@@ -14,17 +16,27 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run "downpour get --help" for the options)')
+    // Commander's messages quote the arguments given (an unknown option, a bad value): escaped
+    // like everything else the CLI prints. Set before `.command()`, which copies it.
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(escapeLines(text)),
+      outputError: (text, write) => write(text),
+    })
 
   program
     .command('get')
     .description('download URLs (from the arguments and/or an input file)')
     .argument('[urls...]', 'http(s) URLs to download')
-    .option(
-      '-i, --input-file <file>',
-      "URLs one per line ('-' = stdin); indented lines set out=, checksum=, header=",
+    .addOption(
+      new Option(
+        '-i, --input-file <file>',
+        "a list of URLs ('-' = stdin; repeatable); indented lines set out=, checksum=, header=",
+      )
+        .argParser(collect)
+        .default([]),
     )
     .option('-d, --dir <dir>', 'destination folder', process.cwd())
-    .option('-o, --out <name>', 'file name (only with a single URL)')
+    .option('-o, --out <name>', 'file name (only with a single URL; a name, not a path)')
     .option('-j, --max-concurrent-downloads <n>', 'downloads at once', int(1, 100), 5)
     .option('-x, --max-connections-per-download <n>', 'connections per download', int(1, 32))
     .option(
@@ -42,7 +54,10 @@ export function buildProgram(): Command {
     )
     .option('--max-overall-download-limit <speed>', 'overall limit, e.g. 2M (0 = none)', size(0))
     .option('--max-download-limit <speed>', 'per-download limit, e.g. 500K (0 = none)', size(0))
-    .option('--checksum <algo=hex>', 'expected checksum (sha-256, sha-1 or md5)')
+    .option(
+      '--checksum <algo=hex>',
+      'expected checksum (sha-256, sha-1 or md5; only with a single URL)',
+    )
     .addOption(
       new Option('--header <header>', 'extra request header "Name: value" (repeatable)')
         .argParser(collect)
@@ -99,6 +114,14 @@ export function buildProgram(): Command {
   return program
 }
 
+/** Each line escaped for the terminal, line ends kept. */
+function escapeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => escapeTerminalText(line))
+    .join('\n')
+}
+
 function int(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value)
@@ -144,7 +167,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = ok ? EXIT.ok : EXIT.usage
       return
     }
-    process.stderr.write(`downpour: ${(error as Error).stack ?? error}\n`)
+    // One line, never a stack trace: a person reads this. DOWNPOUR_DEBUG=1 shows the stack.
+    const text = process.env.DOWNPOUR_DEBUG
+      ? String((error as Error).stack ?? error)
+      : escapeTerminalText((error as Error).message ?? String(error))
+    process.stderr.write(`downpour: ${text}\n`)
     process.exitCode = EXIT.failed
   }
 }

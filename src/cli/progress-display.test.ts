@@ -89,4 +89,39 @@ describe('ProgressDisplay', () => {
       'started   a.iso (1000 B)\nretrying  a.iso (try 2): reset\nfailed    a.iso: 404\n',
     )
   })
+
+  it("on a terminal, a download's warning is printed above the live lines, which are redrawn", () => {
+    const { stream, writes } = fakeStream(true)
+    const display = new ProgressDisplay(stream)
+    display.changed(snapshot({}), 'queued')
+    display.warning(
+      'a.iso: server sent Content-Encoding "gzip" although identity was asked; saving the bytes as sent',
+    )
+    const after = writes.slice(writes.indexOf('\x1b[2F\x1b[J') + 1)
+    expect(after[0]).toBe(
+      'warning   a.iso: server sent Content-Encoding "gzip" although identity was asked; saving the bytes as sent\n',
+    )
+    expect(after[1]).toMatch(/^a\.iso\s+.*\ntotal /)
+  })
+
+  it('names and messages from outside are escaped: no escape sequence reaches the terminal', () => {
+    const { stream, writes } = fakeStream(true)
+    const display = new ProgressDisplay(stream)
+    display.changed(snapshot({ name: 'x\u001b]0;pwned\u0007\u202e.iso' }), 'queued')
+    display.changed(
+      snapshot({
+        name: 'x\u001b]0;pwned\u0007\u202e.iso',
+        state: 'failed',
+        error: { code: 'E', message: 'bad \u001b[2J' },
+      }),
+      'downloading',
+    )
+    display.warning('x: \u009b31m red')
+    // eslint-disable-next-line no-control-regex -- the display's own cursor moves
+    const text = writes.join('').replace(/\x1b\[\d*F\x1b\[J/g, '')
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
+    expect(text).toContain('failed    x\\x1b]0;pwned\\x07\\u202e.iso: bad \\x1b[2J\n')
+    expect(text).toContain('warning   x: \\x9b31m red\n')
+  })
 })

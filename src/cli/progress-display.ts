@@ -1,6 +1,8 @@
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { formatBytes, formatDuration } from '../shared/format.ts'
+import type { TextSink } from './cli-output.ts'
+import { escapeTerminalText } from './terminal-text.ts'
 
 type Row = {
   name: string
@@ -15,16 +17,17 @@ type Row = {
 /**
  * What `downpour get` shows while it works. On a terminal: one live line per running download
  * (name, bar, percent, speed, ETA, tries) and a total line, redrawn in place on each heartbeat.
- * Elsewhere (a pipe, a log file): one plain line per event worth reading.
+ * Elsewhere (a pipe, a log file): one plain line per event worth reading. Names and messages come
+ * from servers and lists: every one is escaped before it reaches the terminal.
  */
 export class ProgressDisplay {
-  #out: NodeJS.WriteStream
+  #out: TextSink
   #tty: boolean
   #rows = new Map<string, Row>()
   #drawnLines = 0
   #totalSpeed = 0
 
-  constructor(out: NodeJS.WriteStream) {
+  constructor(out: TextSink) {
     this.#out = out
     this.#tty = Boolean(out.isTTY)
   }
@@ -70,6 +73,11 @@ export class ProgressDisplay {
     this.#line(text)
   }
 
+  /** A warning about one download (its message starts with the download's name). */
+  warning(text: string): void {
+    this.#line(`warning   ${text}`)
+  }
+
   /** Leaves the terminal clean (final newline, no half-drawn lines). */
   finish(): void {
     this.#clear()
@@ -95,7 +103,7 @@ export class ProgressDisplay {
 
   #line(text: string): void {
     this.#clear()
-    this.#out.write(`${text}\n`)
+    this.#out.write(`${escapeTerminalText(text)}\n`)
     this.#redraw()
   }
 
@@ -137,9 +145,8 @@ function renderRow(row: Row, width: number): string {
       : `${formatBytes(row.speed).padStart(9)}/s ${formatDuration(row.eta)}`
   const tail = ` ${bar} ${pct} ${status}`
   const nameWidth = Math.max(8, width - tail.length - 1)
+  const shown = escapeTerminalText(row.name)
   const name =
-    row.name.length > nameWidth
-      ? `${row.name.slice(0, nameWidth - 1)}…`
-      : row.name.padEnd(nameWidth)
+    shown.length > nameWidth ? `${shown.slice(0, nameWidth - 1)}…` : shown.padEnd(nameWidth)
   return name + tail
 }

@@ -1,4 +1,13 @@
 import { cpus } from 'node:os'
+import { join } from 'node:path'
+import * as v from 'valibot'
+import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
+import { describeIssues, settingsPatchInputSchema } from '../shared/protocol/schemas.ts'
+import {
+  DEFAULT_UI_PREFERENCES,
+  uiPreferencesPatchSchema,
+} from '../shared/protocol/ui-preferences.ts'
+import { SettingsStore } from './storage/settings-store.ts'
 import type { EngineApi } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import type { Settings } from '../shared/protocol/model.ts'
@@ -52,17 +61,47 @@ export type Engine = EngineApi & {
  * `log/entry`), then resumes every unfinished download from its last durable byte.
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const given = v.safeParse(settingsPatchInputSchema, options.settings ?? {})
+  if (!given.success)
+    throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(given.issues))
+  const early: EngineEvents['log/entry'][] = []
+  // settings.json holds the settings and the window's preferences (queue.json's copy of the
+  // settings is only read for state folders from before it); what the host gives now wins.
+  const store = options.stateDir
+    ? new SettingsStore(join(options.stateDir, 'settings.json'), (error) =>
+        scheduler.events.emit('log/entry', {
+          at: Date.now(),
+          level: 'error',
+          id: null,
+          message: `cannot save the settings: ${error.message}`,
+        }),
+      )
+    : null
+  const saved = await store?.load()
+  if (saved?.problem) {
+    early.push({
+      at: Date.now(),
+      level: 'error',
+      id: null,
+      message: `the settings file was not fully usable (${saved.problem})${saved.movedTo ? `; it was set aside as ${saved.movedTo}` : ''}`,
+      error: { code: ERROR_CODES.corruptState, message: saved.problem },
+    })
+  }
+  const chosen = { ...saved?.settings, ...given.output }
   const scheduler = new Scheduler({
     stateDir: options.stateDir,
-    settings: defaultSettings(options.settings),
-    overrides: options.settings ?? {},
+    settings: defaultSettings(chosen),
+    overrides: chosen,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
   })
-  const early: EngineEvents['log/entry'][] = []
   const stopEarly = scheduler.events.on('log/entry', (entry) => early.push(entry))
   await scheduler.open(options.stateDir)
   stopEarly()
+  let ui = saved?.ui ?? DEFAULT_UI_PREFERENCES
+  const persist = (): void => store?.save({ settings: scheduler.settings, ui })
+  scheduler.events.on('settings/changed', persist)
+  if (saved && !saved.found) persist()
   const engine: Engine = {
     add: (requests) => scheduler.add(requests),
     pause: (selection) => scheduler.pause(selection),
@@ -73,6 +112,20 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     configure: (id, options) => scheduler.configure(id, options),
     snapshot: () => scheduler.snapshot(),
     updateSettings: (patch) => scheduler.updateSettings(patch),
+    changeUrl: (id, url) => scheduler.changeUrl(id, url),
+    details: (id) => scheduler.details(id),
+    watchSegments: (id) => scheduler.watchSegments(id),
+    unwatchSegments: (id) => scheduler.unwatchSegments(id),
+    uiPreferences: async () => ui,
+    updateUiPreferences: async (patch) => {
+      const parsed = v.safeParse(uiPreferencesPatchSchema, patch)
+      if (!parsed.success)
+        throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
+      ui = { ...ui, ...parsed.output }
+      persist()
+      scheduler.events.emit('ui/changed', { preferences: ui })
+      return ui
+    },
     on: (event, listener) => {
       const off = scheduler.events.on(event, listener)
       // Problems found while loading happened before anyone could listen: replay them.
@@ -80,7 +133,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         for (const entry of early) (listener as (e: typeof entry) => void)(entry)
       return off
     },
-    close: () => scheduler.close(),
+    close: async () => {
+      await scheduler.close()
+      await store?.flush()
+    },
   }
   return engine
 }

@@ -61,7 +61,10 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
   const headers: OutgoingHttpHeaders = {
     'Content-Type': o.contentType ?? 'application/octet-stream',
   }
-  if (o.acceptRanges !== false && !chunked) headers['Accept-Ranges'] = 'bytes'
+  if (o.acceptRanges !== false && o.advertiseRanges !== false && !chunked) {
+    headers['Accept-Ranges'] = 'bytes'
+  }
+  if (o.acceptRangesHeader !== undefined) headers['Accept-Ranges'] = o.acceptRangesHeader
   if (etag !== undefined) headers.ETag = etag
   if (lastModified !== undefined) headers['Last-Modified'] = lastModified
   if (o.contentDisposition !== undefined) {
@@ -108,6 +111,7 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
 
   if (chunked) headers['Transfer-Encoding'] = 'chunked'
   else headers['Content-Length'] = String(part.length)
+  for (const code of o.interim ?? []) writeInterim(res, code)
   ex.writeHead(status, headers)
   if (method === 'HEAD') {
     res.end()
@@ -136,8 +140,15 @@ function honoursRange(
 ): boolean {
   if (o.acceptRanges === false || o.ignoreRange === true || o.chunked === true) return false
   const ifRange = req.headers['if-range']
-  if (ifRange === undefined) return true
+  if (ifRange === undefined || o.ignoreIfRange === true) return true
   return typeof ifRange === 'string' && ifRangeMatches(ifRange, etag, lastModified)
+}
+
+/** One interim (1xx) response, as node:http writes them. */
+function writeInterim(res: ServerResponse, code: 100 | 102 | 103): void {
+  if (code === 100) res.writeContinue()
+  else if (code === 102) res.writeProcessing()
+  else res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' })
 }
 
 function sendStatusFault(ex: Exchange, fault: Extract<Fault, { kind: 'status' }>): void {

@@ -54,8 +54,28 @@ export type FileOptions = {
   lastModified?: string | null
   /** Default true. false: no Accept-Ranges header and Range is ignored (200 full). */
   acceptRanges?: boolean
+  /**
+   * Send this `Accept-Ranges` value whatever the other options say (e.g. `none`, which Apache
+   * and nginx send for resources they will not range).
+   */
+  acceptRangesHeader?: string
   /** Advertise `Accept-Ranges: bytes` but answer Range requests with 200 and the full body. */
   ignoreRange?: boolean
+  /**
+   * Default true. false: send no `Accept-Ranges` header but still answer Range with 206 (many
+   * servers and proxies do; curl and aria2 simply try).
+   */
+  advertiseRanges?: boolean
+  /**
+   * Honour Range but ignore If-Range: a changed file's bytes are served as 206 anyway (common
+   * behind CDNs and caching proxies). Only the response's validators tell the client.
+   */
+  ignoreIfRange?: boolean
+  /**
+   * Interim responses written before the final one, in order (RFC 9110 §15.2): 100 Continue,
+   * 102 Processing, 103 Early Hints (nginx, Apache and CDNs send 103; some send 100 unasked).
+   */
+  interim?: (100 | 102 | 103)[]
   /** No Content-Length (`Transfer-Encoding: chunked`); Range is ignored, Accept-Ranges not sent. */
   chunked?: boolean
   /** Default `application/octet-stream`. */

@@ -34,16 +34,5 @@ export async function hashFile(
   return hash.digest('hex')
 }
 
-/** Parses `sha-256=HEX` (also `sha256`, `SHA-1`, `md5`) as used by the CLI and input files. */
-export function parseChecksumSpec(
-  spec: string,
-): { algorithm: ChecksumAlgorithm; hex: string } | null {
-  const match = /^\s*(sha-?256|sha-?1|md5)\s*=\s*([0-9a-fA-F]+)\s*$/i.exec(spec)
-  if (!match) return null
-  const name = match[1]!.toLowerCase().replace('-', '')
-  const algorithm: ChecksumAlgorithm =
-    name === 'sha256' ? 'sha-256' : name === 'sha1' ? 'sha-1' : 'md5'
-  const hex = match[2]!.toLowerCase()
-  const expectedLength = { 'sha-256': 64, 'sha-1': 40, md5: 32 }[algorithm]
-  return hex.length === expectedLength ? { algorithm, hex } : null
-}
+/** Kept here for the engine's callers; the parser lives with the list parser in src/shared. */
+export { parseChecksumSpec } from '../../shared/list/checksum-spec.ts'

@@ -24,6 +24,24 @@ describe('suggestFileName: Content-Disposition', () => {
     expect(fromHeader("attachment; filename*=ISO-8859-1''caf%E9.txt")).toBe('café.txt')
   })
 
+  // How undici hands header bytes over: one Latin-1 character per byte.
+  const asReceived = (bytes: Buffer) => bytes.toString('latin1')
+
+  it('a raw UTF-8 filename (as many servers send it) is read as UTF-8', () => {
+    expect(fromHeader(asReceived(Buffer.from('attachment; filename="été.txt"')))).toBe('été.txt')
+    expect(fromHeader(asReceived(Buffer.from('attachment; filename=日本語.pdf')))).toBe(
+      '日本語.pdf',
+    )
+  })
+
+  it('a filename that is not valid UTF-8 stays Latin-1; filename* keeps its own charset', () => {
+    expect(
+      fromHeader(asReceived(Buffer.from('attachment; filename="caf\xe9.txt"', 'latin1'))),
+    ).toBe('café.txt')
+    // Latin-1 bytes that happen to look like UTF-8 are not reread when filename* names a charset.
+    expect(fromHeader("attachment; filename*=ISO-8859-1''%C3%A9t%C3%A9.txt")).toBe('Ã©tÃ©.txt')
+  })
+
   it.each([
     ['attachment; filename="../../x"', 'x'],
     ['attachment; filename="/etc/passwd"', 'passwd'],

@@ -81,12 +81,31 @@ describe('decideRetry', () => {
       retry: true,
       delayMs: MAX_RETRY_AFTER_MS,
     })
+  })
+
+  it('never retries in a tight loop on Retry-After: 0, the backoff is the floor', () => {
+    // Unlimited tries, a server answering 503 + Retry-After: 0 every time: the waits grow.
+    const waits = [1, 2, 3, 9].map(
+      (failuresInARow) =>
+        decideRetry({
+          error: retryable(0),
+          failuresInARow,
+          maxTries: 0,
+          baseDelayMs: 100,
+          random: () => 0,
+        }) as { retry: true; delayMs: number },
+    )
+    expect(waits.map((w) => w.delayMs)).toEqual([50, 100, 200, 12_800])
+    // A Retry-After longer than the backoff is obeyed as asked.
     expect(
-      decideRetry({ error: retryable(0), failuresInARow: 9, maxTries: 0, baseDelayMs: 100 }),
-    ).toEqual({
-      retry: true,
-      delayMs: 0,
-    })
+      decideRetry({
+        error: retryable(7000),
+        failuresInARow: 2,
+        maxTries: 0,
+        baseDelayMs: 100,
+        random: () => 1,
+      }),
+    ).toEqual({ retry: true, delayMs: 7000 })
   })
 
   it('Retry-After does not override maxTries or non-retryable errors', () => {

@@ -25,13 +25,17 @@ export function decideRetry(options: {
   if (maxTries !== 0 && failuresInARow >= maxTries) {
     return { retry: false, reason: `gave up after ${failuresInARow} tries` }
   }
+  const backoff = backoffDelay(failuresInARow, baseDelayMs, options.random ?? Math.random)
   if (error.retryAfterMs !== null) {
-    return { retry: true, delayMs: Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS) }
+    // Retry-After is the least a server asks for, and the backoff stays the floor: a server
+    // answering `Retry-After: 0` again and again would otherwise be hammered in a tight loop
+    // (with unlimited tries, for ever).
+    return {
+      retry: true,
+      delayMs: Math.max(backoff, Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS)),
+    }
   }
-  return {
-    retry: true,
-    delayMs: backoffDelay(failuresInARow, baseDelayMs, options.random ?? Math.random),
-  }
+  return { retry: true, delayMs: backoff }
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { diskError } from '../storage/part-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -16,8 +16,15 @@ import {
 import {
   describeIssues,
   downloadOptionsSchema,
+  settingsPatchInputSchema,
   settingsPatchSchema,
 } from '../../shared/protocol/schemas.ts'
+import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
+import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
+import { DownloadHistory } from '../details/download-history.ts'
+import { SegmentWatch } from '../details/segment-watch.ts'
+import { replaceUrl } from '../details/replace-url.ts'
+import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
 import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
@@ -27,6 +34,10 @@ import { toSnapshot, type DownloadRecord } from './download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
+
+/** What pausing a download whose server never said whether it does ranges honestly promises. */
+export const MAY_NOT_RESUME =
+  'may not resume: the server did not say it supports ranges; resuming tries, and starts over if it cannot'
 
 export type SchedulerOptions = {
   /** Folder for the queue file. Null = keep nothing on disk (tests, one-shot tools). */
@@ -44,7 +55,7 @@ export type SchedulerOptions = {
  * touches a record. Starts queued downloads in queue order within the concurrency and per-host
  * connection limits; persists every change (coalesced).
  */
-export class Scheduler implements EngineApi {
+export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPreferences'> {
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
   #overrides: Partial<Settings>
@@ -71,6 +82,8 @@ export class Scheduler implements EngineApi {
   #heartbeat: ProgressHeartbeat
   #closed = false
   #lastStates = new Map<string, DownloadState>()
+  #history = new DownloadHistory()
+  #watch = new SegmentWatch()
 
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings
@@ -96,7 +109,10 @@ export class Scheduler implements EngineApi {
     this.#heartbeat = new ProgressHeartbeat(
       options.heartbeatMs,
       () => this.#activeFigures(),
-      (beat) => this.events.emit('progress/beat', { ...beat, revision: this.#revision }),
+      (beat) => {
+        this.events.emit('progress/beat', { ...beat, revision: this.#revision })
+        if (this.#watch.size > 0) this.#emitSegments(beat.seq, beat.at)
+      },
     )
   }
 
@@ -120,6 +136,7 @@ export class Scheduler implements EngineApi {
       // Saved settings come back, but what the host asked for now wins (CLI flags, say).
       if (patch.success) {
         this.#settings = { ...this.#settings, ...patch.output, ...this.#overrides }
+        void this.#dispatcher.close().catch(() => {})
         this.#dispatcher = createDispatcher(this.#settings)
         this.#shared.pool.updateDispatcher(this.#settings)
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
@@ -170,6 +187,7 @@ export class Scheduler implements EngineApi {
         this.#waiting = null
         this.#lastStates.set(record.id, record.state)
         const download = this.#snapshotOf(record)
+        this.#history.added(record)
         result.added.push(download)
         this.events.emit('download/added', { revision: ++this.#revision, download })
       } catch (error) {
@@ -190,6 +208,14 @@ export class Scheduler implements EngineApi {
       ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
     )
     await Promise.all(affected.map((r) => this.#stopTransfer(r, 'paused')))
+    // Said where the person looks: a paused download the server cannot resume starts over, and
+    // one whose server never said is only tried.
+    for (const r of affected) {
+      if (r.state !== 'paused' || r.resumable === true) continue
+      if (r.resumable === false)
+        this.#log('warn', r.id, `${r.name}: cannot resume: the server does not support ranges`)
+      else if (r.done > 0) this.#log('warn', r.id, `${r.name}: ${MAY_NOT_RESUME}`)
+    }
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
@@ -228,6 +254,8 @@ export class Scheduler implements EngineApi {
       this.#records.delete(record.id)
       this.#lastStates.delete(record.id)
       this.#hosts.delete(record.id)
+      this.#history.forget(record.id)
+      this.#watch.forget(record.id)
       if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
         await deletePartFiles(record.dir, record.name)
       }
@@ -240,8 +268,17 @@ export class Scheduler implements EngineApi {
 
   async move(id: string, position: number): Promise<{ order: string[] }> {
     if (!this.#records.has(id)) throw notFound(id)
+    if (!Number.isInteger(position) || position < 0)
+      throw new DownpourError(
+        ERROR_CODES.invalidArgument,
+        `position must be a whole number >= 0, not ${position}`,
+      )
+    // Alt+Up on the first row or Alt+Down on the last (a held key repeats it) changes nothing:
+    // no event, no revision, no save.
+    const target = Math.min(position, this.#order.length - 1)
+    if (this.#order[target] === id) return { order: [...this.#order] }
     this.#order = this.#order.filter((other) => other !== id)
-    this.#order.splice(Math.min(Math.max(0, position), this.#order.length), 0, id)
+    this.#order.splice(target, 0, id)
     this.#waiting = null
     this.events.emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
     this.#store?.schedule()
@@ -274,14 +311,15 @@ export class Scheduler implements EngineApi {
     }
   }
 
-  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
-    const parsed = v.safeParse(settingsPatchSchema, patch)
+  async updateSettings(patch: SettingsPatchInput): Promise<Settings> {
+    const parsed = v.safeParse(settingsPatchInputSchema, patch)
     if (!parsed.success)
       throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
     const before = this.#settings
     this.#settings = { ...before, ...parsed.output }
     if (before.timeoutMs !== this.#settings.timeoutMs || before.proxy !== this.#settings.proxy) {
-      // New connections use the new options; running exchanges finish on the old dispatcher.
+      // Every new request asks for the current dispatcher (TransferContext.dispatcher), so only
+      // exchanges already running use the old one, and close() lets them finish first.
       const old = this.#dispatcher
       this.#dispatcher = createDispatcher(this.#settings)
       void old.close().catch(() => {})
@@ -292,6 +330,45 @@ export class Scheduler implements EngineApi {
     this.#store?.schedule()
     this.#pump()
     return this.#settings
+  }
+
+  async changeUrl(id: string, url: string): ReturnType<EngineApi['changeUrl']> {
+    this.#assertOpen()
+    const record = this.#records.get(id)
+    if (!record) throw notFound(id)
+    // A download announces `failed` before its transfer has made its last bytes durable (and
+    // written their control file): let that finish, or the bytes would be judged missing.
+    if (record.state === 'failed') await this.#transfers.get(id)?.run()
+    const { from, to, droppedHeaders } = await replaceUrl(record, url, {
+      dispatcher: this.#dispatcher,
+      settings: this.#settings,
+      duplicateOf: (key) =>
+        [...this.#records.values()].find((r) => r.key === key && r.id !== id) ?? null,
+    })
+    this.#hosts.delete(id)
+    const left = droppedHeaders.length > 0 ? ` (not sent there: ${droppedHeaders.join(', ')})` : ''
+    this.#history.note(id, 'url-changed', `URL changed from ${from} to ${to}${left}`)
+    this.#setState(record, 'queued')
+    await this.#store?.flush()
+    this.#pump()
+    return this.#snapshotOf(record)
+  }
+
+  async details(id: string): Promise<DownloadDetails> {
+    const record = this.#records.get(id)
+    if (!record) throw notFound(id)
+    return buildDetails(record, this.#snapshotOf(record), this.#settings, this.#history.list(id))
+  }
+
+  async watchSegments(id: string): Promise<SegmentMap> {
+    const record = this.#records.get(id)
+    if (!record) throw notFound(id)
+    this.#watch.watch(id)
+    return this.#liveSegmentMap(id) ?? restingSegmentMap(record)
+  }
+
+  async unwatchSegments(id: string): Promise<void> {
+    this.#watch.unwatch(id)
   }
 
   /** Stops every transfer (partial data durable), saves the queue, closes connections. */
@@ -349,7 +426,7 @@ export class Scheduler implements EngineApi {
         () => {},
         (error: unknown) => {
           this.#dirs.delete(dir)
-          throw diskError(error, `cannot create the folder ${dir}`)
+          throw diskError(error, `cannot create the folder ${dir}`, dir)
         },
       )
       this.#dirs.set(dir, made)
@@ -370,12 +447,19 @@ export class Scheduler implements EngineApi {
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     this.#runningSlots.set(record.id, downloadSlot)
     const transfer = new DownloadTransfer(record, {
-      dispatcher: this.#dispatcher,
+      dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
       ensureDir: (dir) => this.#ensureDir(dir),
-      log: (level, message, error) =>
-        this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON()),
+      log: (level, message, error) => {
+        this.#history.log(
+          record.id,
+          level,
+          message,
+          error ? { ...error.toJSON(), status: error.status } : undefined,
+        )
+        this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON())
+      },
       changed: () => this.#changed(record),
       shared: this.#shared,
       downloadSlot,
@@ -399,6 +483,9 @@ export class Scheduler implements EngineApi {
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
       if (outcome !== 'completed') this.#changed(record)
+      // Queued again while this run was still finishing (a retry right after a failure, a
+      // resume right after a full disk paused it): the pump skipped it then, so look again.
+      if (record.state === 'queued') this.#waiting = null
       this.#pump()
     })
   }
@@ -427,6 +514,7 @@ export class Scheduler implements EngineApi {
     if (transfer?.stopped && (previousState === 'paused' || previousState === 'removed')) {
       record.state = previousState
     }
+    this.#history.observe(record, previousState)
     if (this.#closed && ACTIVE_STATES.has(record.state)) return
     if (record.state === 'queued' && previousState !== 'queued') this.#waiting = null
     this.#lastStates.set(record.id, record.state)
@@ -442,6 +530,19 @@ export class Scheduler implements EngineApi {
     const transfer = this.#transfers.get(record.id)
     const live = this.#heartbeat.figures(record.id, record)
     return toSnapshot(record, { ...live, connections: transfer?.connections ?? 0 }, this.#settings)
+  }
+
+  #liveSegmentMap(id: string): SegmentMap | null {
+    const transfer = this.#transfers.get(id)
+    // A transfer that announced its end is only cleaning up: the record tells the rest.
+    const state = transfer?.record.state
+    if (!transfer || !(ACTIVE_STATES.has(state!) || state === 'retrying')) return null
+    return { id, size: transfer.record.size, ...transfer.segmentMap() }
+  }
+
+  #emitSegments(seq: number, at: number): void {
+    const items = this.#watch.changed((id) => this.#liveSegmentMap(id))
+    if (items.length > 0) this.events.emit('segments/beat', { seq, at, items })
   }
 
   #activeFigures() {

@@ -178,6 +178,21 @@ export class SharedStats {
   }
 
   /**
+   * Gives a segment's connection more to read: its end rises from `from` to `to`, but only
+   * while the connection is still reading (`pos < end`; at `pos === end` it may have stopped
+   * already). Atomic with respect to `advance`. For a connection whose response goes on past
+   * its segment (a whole-file body) when the range after it found no taker.
+   */
+  extend(seg: number, from: number, to: number): boolean {
+    return this.#withLock(lockOfSegment(seg), () => {
+      const f = seg * SEGMENT_FIELDS
+      if (this.#fields[f + 2] !== from || this.#fields[f + 1]! >= from) return false
+      this.#fields[f + 2] = to
+      return true
+    })
+  }
+
+  /**
    * Takes the whole rest of a segment (a laggard's, for a faster connection) if any is left:
    * its end drops to its position, so its connection stops at the next chunk. Atomic with
    * respect to `advance`, like `split`.

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { PartFile } from './part-file.ts'
+import { mountSmallDisk } from '../../../test/small-disk.ts'
+import { totalBytes } from '../segments/byte-ranges.ts'
 
 let dir: string
 beforeEach(async () => {
@@ -61,6 +63,34 @@ describe('PartFile', () => {
     }).toThrow(/is closed/)
     await expect(part.sync()).rejects.toThrow(/is closed/)
     expect(await readFile(other, 'utf8')).toBe('untouched')
+  })
+
+  it('on a full disk reports DP_ERR_DISK_FULL naming the folder (not a short write), and counts what the OS took', async () => {
+    const disk = await mountSmallDisk(join(dir, 'small'), 'size=1m')
+    if ('skip' in disk) return console.log(`skipped: ${disk.skip}`)
+    try {
+      const part = await PartFile.open(join(disk.dir, 'f.bin.part'), 'exclusive')
+      const stream = part.stream(0)
+      // Nearly every ENOSPC first shows as a short writev: 3 MiB into 1 MiB.
+      for (let at = 0; at < 3 * 1024 * 1024; at += 64 * 1024) {
+        try {
+          stream.write(bytes(64 * 1024, at))
+        } catch {
+          break
+        }
+        await part.waitForRoom()
+      }
+      await expect(part.flush()).rejects.toMatchObject({
+        code: 'DP_ERR_DISK_FULL',
+        message: `Disk full — free some space on ${disk.dir} and resume`,
+      })
+      const kept = totalBytes(part.written)
+      expect(kept).toBeGreaterThan(0)
+      expect(kept).toBeLessThanOrEqual(1024 * 1024)
+      await part.close()
+    } finally {
+      disk.unmount()
+    }
   })
 
   it('names the file and the cause when it cannot be opened', async () => {

@@ -1,7 +1,9 @@
-import { close, fdatasync, ftruncate, open, writev } from 'node:fs'
+import { close, fdatasync, fstat, ftruncate, open, writev } from 'node:fs'
+import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { diskError } from './disk-error.ts'
 
 /** Socket chunks (16–64 KiB) are gathered into writes of about this size (see docs/benchmarks.md). */
 export const COALESCE_BYTES = 1024 * 1024
@@ -59,7 +61,7 @@ export class PartFile {
       return new PartFile(path, fd)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error
-      throw diskError(error, `cannot open ${path}`)
+      throw diskError(error, `cannot open ${path}`, dirname(path))
     }
   }
 
@@ -106,14 +108,12 @@ export class PartFile {
   writeAt(buffers: Buffer[], position: number, length: number): void {
     this.throwIfFailed()
     this.#throwIfClosed()
-    const write = writevAt(this.#fd, buffers, position)
-      .then((bytesWritten) => {
-        if (bytesWritten !== length)
-          throw new Error(`short write: ${bytesWritten} of ${length} bytes`)
-        this.#written = addRange(this.#written, { start: position, end: position + length })
-      })
+    const write = writevFully(this.#fd, buffers, position, length, (done) => {
+      // What the OS took is on disk even if the rest fails (a full disk): keep counting it.
+      this.#written = addRange(this.#written, { start: position, end: position + done })
+    })
       .catch((error: unknown) => {
-        this.#failure ??= diskError(error, `cannot write ${this.path}`)
+        this.#failure ??= diskError(error, `cannot write ${this.path}`, dirname(this.path))
       })
       .finally(() => {
         this.#inFlight.delete(write)
@@ -151,7 +151,7 @@ export class PartFile {
     try {
       await fdatasyncAsync(this.#fd)
     } catch (error) {
-      throw diskError(error, `cannot sync ${this.path}`)
+      throw diskError(error, `cannot sync ${this.path}`, dirname(this.path))
     }
     return snapshot
   }
@@ -181,7 +181,17 @@ export class PartFile {
     try {
       await ftruncateAsync(this.#fd, length)
     } catch (error) {
-      throw diskError(error, `cannot resize ${this.path}`)
+      throw diskError(error, `cannot resize ${this.path}`, dirname(this.path))
+    }
+  }
+
+  /** The file's length on disk now (fstat), whatever was recorded about it. */
+  async length(): Promise<number> {
+    this.#throwIfClosed()
+    try {
+      return (await fstatAsync(this.#fd)).size
+    } catch (error) {
+      throw diskError(error, `cannot stat ${this.path}`, dirname(this.path))
     }
   }
 
@@ -247,28 +257,47 @@ export class PartStream {
   }
 }
 
-export function diskError(error: unknown, what: string): DownpourError {
-  if (error instanceof DownpourError) return error
-  const code = (error as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new DownpourError(ERROR_CODES.diskFull, `${what}: the disk is full`, { cause: error })
-  }
-  return new DownpourError(ERROR_CODES.disk, `${what}: ${(error as Error).message}`, {
-    cause: error,
-  })
-}
-
 // The callback API, promisified (see #fd for why not fs/promises' FileHandle).
 const openAsync = promisify(open)
 const writevAsync = promisify(writev)
 const fdatasyncAsync = promisify(fdatasync)
 const ftruncateAsync = promisify(ftruncate)
 const closeAsync = promisify(close)
+const fstatAsync = promisify(fstat)
 
 function openFd(path: string, flags: string): Promise<number> {
   return openAsync(path, flags, 0o666)
 }
 
-async function writevAt(fd: number, buffers: Buffer[], position: number): Promise<number> {
-  return (await writevAsync(fd, buffers, position)).bytesWritten
+/**
+ * Writes all of `buffers` at `position`. A short write is not an error in itself: the kernel
+ * took what fitted and the next call says why it stopped (ENOSPC, nearly always, on a full
+ * disk; EFBIG, EDQUOT), so the rest is written again until it is all in or a real error says
+ * what went wrong. `progress` gets every byte count the OS accepted.
+ */
+async function writevFully(
+  fd: number,
+  buffers: Buffer[],
+  position: number,
+  length: number,
+  progress: (done: number) => void,
+): Promise<void> {
+  let done = 0
+  let rest = buffers
+  while (done < length) {
+    const { bytesWritten } = await writevAsync(fd, rest, position + done)
+    if (bytesWritten === 0) throw new Error(`the OS accepted 0 of ${length - done} bytes`)
+    done += bytesWritten
+    progress(done)
+    rest = skipBytes(rest, bytesWritten)
+  }
+}
+
+function skipBytes(buffers: Buffer[], count: number): Buffer[] {
+  let skip = count
+  let index = 0
+  while (index < buffers.length && skip >= buffers[index]!.length) skip -= buffers[index++]!.length
+  const rest = buffers.slice(index)
+  if (skip > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(skip)
+  return rest
 }

@@ -1,4 +1,8 @@
 import fc from 'fast-check'
+import { open, rename } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { classifyNetworkError, errorForStatus, RETRYABLE_STATUSES } from './classify-error.ts'
@@ -90,6 +94,52 @@ describe('classifyNetworkError', () => {
     expect(classifyNetworkError(withCode('UND_ERR_BODY_TIMEOUT')).message).toContain(
       'no data received',
     )
+  })
+
+  it('reports file-system errors as disk errors naming the folder, never as network errors', async () => {
+    const missing = join(tmpdir(), `downpour-no-such-dir-${process.pid}`)
+    const renameFailure = await rename(join(missing, 'f.part'), join(missing, 'f')).catch(
+      (e: unknown) => e,
+    )
+    expect(classifyNetworkError(renameFailure)).toMatchObject({
+      code: ERROR_CODES.disk,
+      retryable: false,
+      message: expect.stringMatching(/^rename failed: ENOENT/),
+    })
+    const openFailure = await open(join(missing, 'f.part'), 'r').catch((e: unknown) => e)
+    expect(classifyNetworkError(openFailure).code).toBe(ERROR_CODES.disk)
+    // errno codes only a file system produces, whatever call they came from.
+    for (const [code, expected] of [
+      ['ENOSPC', ERROR_CODES.diskFull],
+      ['EDQUOT', ERROR_CODES.diskFull],
+      ['EROFS', ERROR_CODES.diskReadOnly],
+      ['EIO', ERROR_CODES.disk],
+    ] as const) {
+      expect(classifyNetworkError(withCode(code)).code).toBe(expected)
+    }
+    expect(
+      classifyNetworkError(
+        Object.assign(withCode('EACCES'), { syscall: 'open', path: '/srv/dl/f.part' }),
+      ),
+    ).toMatchObject({
+      code: ERROR_CODES.diskPermission,
+      message: 'cannot write to /srv/dl: permission denied',
+    })
+    expect(
+      classifyNetworkError(Object.assign(withCode('ENOSPC'), { syscall: 'write' })).message,
+    ).toBe('Disk full — free some space on the download folder and resume')
+    // A socket's errors stay network errors (a refused connection, a reset read).
+    const refused = await new Promise<unknown>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: 1 })
+      socket.on('error', resolve)
+    })
+    expect(classifyNetworkError(refused)).toMatchObject({
+      code: ERROR_CODES.network,
+      retryable: true,
+    })
+    expect(
+      classifyNetworkError(Object.assign(withCode('ECONNRESET'), { syscall: 'read' })).code,
+    ).toBe(ERROR_CODES.network)
   })
 
   it('passes DownpourErrors through unchanged', () => {

@@ -1,5 +1,7 @@
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { header, parseRetryAfter, type IncomingHttpHeaders } from './response-headers.ts'
+import { dirname } from 'node:path'
+import { diskError, isFileSystemError } from '../storage/disk-error.ts'
 
 /** Statuses worth trying again: the server or a middlebox is busy, not saying "no". */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504])
@@ -18,14 +20,23 @@ export function errorForStatus(
   return new DownpourError(
     retryable ? ERROR_CODES.httpRetryable : ERROR_CODES.httpStatus,
     `server answered ${status}${statusText(status)} for ${url}`,
-    { retryable, retryAfterMs },
+    { retryable, retryAfterMs, status },
   )
 }
 
-/** Maps network, timeout and TLS errors from undici and Node to a DownpourError. */
+/**
+ * Maps network, timeout and TLS errors from undici and Node to a DownpourError. A file-system
+ * error that reaches here (a rename, a write) is reported as the disk error it is, never as a
+ * network error: that would be retried by fetching bytes again, and tell the person the wrong
+ * thing.
+ */
 export function classifyNetworkError(error: unknown): DownpourError {
   if (error instanceof DownpourError) return error
   const err = error as NodeJS.ErrnoException & { code?: string }
+  if (isFileSystemError(error)) {
+    const folder = err.path ? dirname(err.path) : 'the download folder'
+    return diskError(error, `${err.syscall ?? 'file'} failed`, folder)
+  }
   const code = err?.code ?? ''
   const detail = err?.message || String(error)
   if (code === 'UND_ERR_BODY_TIMEOUT') {

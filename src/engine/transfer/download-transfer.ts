@@ -1,5 +1,3 @@
-import { rename } from 'node:fs'
-import { promisify } from 'node:util'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
@@ -23,31 +21,35 @@ import {
   removeControlFile,
   writeControlFile,
 } from '../storage/control-file.ts'
-import { syncDirectory } from '../storage/atomic-file.ts'
+import { placeDownload } from './place-download.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
-import { claimUniqueName, pickUniqueName } from '../naming/unique-name.ts'
+import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
-import { errorForStatus, classifyNetworkError } from './classify-error.ts'
-import {
-  header,
-  parseContentLength,
-  parseContentRange,
-  parseUnsatisfiedRangeTotal,
-  strongEtag,
-} from './response-headers.ts'
+import { classifyNetworkError } from './classify-error.ts'
+import { header } from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
-import { SegmentedFetch } from './segmented-fetch.ts'
+import { FileChangedError, SegmentedFetch } from './segmented-fetch.ts'
+import { validatorOf } from './same-version.ts'
+import { judgeResponse, type Adopted } from './judge-response.ts'
+import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
+import { buildRequestHeaders } from './request-headers.ts'
+import { buildSegmentMap } from '../details/segment-map.ts'
+import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
 
 export type TransferContext = {
-  dispatcher: Dispatcher
+  /**
+   * The engine's current dispatcher, asked for at every new request (retries included): a
+   * settings change replaces it while exchanges already running finish on the old one.
+   */
+  dispatcher(): Dispatcher
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
@@ -65,7 +67,8 @@ export type TransferContext = {
   releaseSlot(host: string): void
 }
 
-export type TransferOutcome = 'completed' | 'failed' | 'stopped'
+/** 'paused': the transfer paused itself (a full disk), its data kept for a later resume. */
+export type TransferOutcome = 'completed' | 'failed' | 'stopped' | 'paused'
 
 /**
  * Runs one download to its end: probe, stream to `<name>.part` at offsets, checkpoint, retry
@@ -88,6 +91,18 @@ export class DownloadTransfer {
   connections = 0
   #pathCache: { dir: string; name: string; final: string; part: string } | null = null
   #url: URL | null = null
+  /** Where the first connection's redirects ended: extra connections go straight there. */
+  #finalUrl: URL | null = null
+  /**
+   * The server answered a range with the wrong bytes (Content-Range): no more Range requests in
+   * this run; what is missing is read from a whole-file response, on one connection.
+   */
+  #rangesBroken = false
+  /** The server answered a Range with the whole file: it does not do ranges (this run). */
+  #rangesIgnored = false
+  /** The connections' progress while several run; the lone connection's otherwise (the map). */
+  #fetch: SegmentedFetch | null = null
+  #single: ConnectionRange | null = null
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -114,6 +129,16 @@ export class DownloadTransfer {
   #throttle = (bytes: number): Promise<void> | null => {
     const wait = this.#ctx.shared.stats.take(this.#ctx.downloadSlot, bytes)
     return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
+  }
+
+  /** The connection map now: bytes received and where each open connection is. */
+  segmentMap(): ReturnType<typeof buildSegmentMap> {
+    return buildSegmentMap({
+      size: this.record.size,
+      written: this.#part?.written ?? [],
+      segmented: this.#fetch?.progress() ?? null,
+      single: this.#single,
+    })
   }
 
   get partPath(): string {
@@ -172,19 +197,13 @@ export class DownloadTransfer {
             maxTries: rec.maxTries ?? this.#ctx.settings().maxTries,
             baseDelayMs: this.#ctx.settings().retryWaitMs,
           })
-          if (!decision.retry) {
-            rec.error = error.toJSON()
-            rec.nextRetryAt = null
-            this.#ctx.log('error', `failed: ${error.message}`, error)
-            this.#setState('failed')
-            return 'failed'
-          }
+          if (!decision.retry) return this.#giveUp(error)
           rec.error = error.toJSON()
           rec.nextRetryAt = Date.now() + decision.delayMs
           this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, keeping ${this.done} bytes`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${rec.resumable === false || rec.size === null ? 'from the start (the server cannot resume this file)' : `keeping ${this.done} bytes`}`,
             error,
           )
           this.#setState('retrying')
@@ -197,11 +216,7 @@ export class DownloadTransfer {
     } catch (caught) {
       // Disk errors while preparing or finishing: no retry can fix a full disk by itself.
       if (this.stopped) return 'stopped'
-      const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
-      rec.error = error.toJSON()
-      this.#ctx.log('error', `failed: ${error.message}`, error)
-      this.#setState('failed')
-      return 'failed'
+      return this.#giveUp(caught instanceof DownpourError ? caught : classifyNetworkError(caught))
     } finally {
       this.#stopCheckpoints()
       await this.#checkpointing
@@ -217,6 +232,21 @@ export class DownloadTransfer {
     }
   }
 
+  /**
+   * The end of a run that will not try again by itself. A full disk pauses the download: the
+   * person frees space and resumes, and every durable byte is still there (the run's cleanup
+   * checkpoints it). Retrying would only fill the disk again, or loop on ENOSPC.
+   */
+  #giveUp(error: DownpourError): TransferOutcome {
+    const rec = this.record
+    const pause = error.code === ERROR_CODES.diskFull
+    rec.error = error.toJSON()
+    rec.nextRetryAt = null
+    this.#ctx.log('error', `${pause ? 'paused' : 'failed'}: ${error.message}`, error)
+    this.#setState(pause ? 'paused' : 'failed')
+    return pause ? 'paused' : 'failed'
+  }
+
   /** Reads what an earlier run left on disk: the control file's durable ranges. */
   async #loadResumeState(): Promise<void> {
     const rec = this.record
@@ -230,12 +260,21 @@ export class DownloadTransfer {
     const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
     if (usable && data.durable.length > 0) {
       this.#part = await PartFile.open(this.partPath, 'resume')
-      this.#part.markWritten(data.durable)
+      // The control file says what was durable; the part file says what is still there (it may
+      // have been cut short since, by a person, a tool or a file system): trust only both.
+      const { ranges, length } = await rangesOnDisk(this.#part, data.durable)
+      if (totalBytes(ranges) < totalBytes(data.durable)) {
+        this.#ctx.log(
+          'warn',
+          `the part file is shorter than its record (${length} of ${totalBytes(data.durable)} bytes); fetching the rest again`,
+        )
+      }
+      this.#part.markWritten(ranges)
       this.#controlWritten = true
       rec.size ??= data.size
       rec.etag ??= data.etag
       rec.lastModified ??= data.lastModified
-      this.#setDone(totalBytes(data.durable))
+      this.#setDone(totalBytes(ranges))
     } else {
       this.#setDone(0)
     }
@@ -244,7 +283,9 @@ export class DownloadTransfer {
   async #attempt(): Promise<void> {
     const rec = this.record
     let written = this.#part?.written ?? []
-    if (totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
+    // A complete part needs no server, resumable or not (its rename failed last time).
+    const complete = rec.size !== null && missingRanges(written, rec.size).length === 0
+    if (!complete && totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
       this.#ctx.log('info', 'the server cannot resume this file; starting over')
       await this.#restartFromZero()
       written = []
@@ -254,32 +295,71 @@ export class DownloadTransfer {
     if (rec.size !== null && missing.length === 0) return
     // With data on disk, ask for the first missing range, validated by If-Range.
     const first = this.done > 0 ? missing[0]! : null
-    const headers = this.#requestHeaders()
-    if (first) {
-      headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
-      const validator = rec.etag ?? rec.lastModified
-      if (validator) headers['if-range'] = validator
-    }
     this.connections = 1
     try {
-      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher, {
+      await this.#exchange(first)
+    } catch (error) {
+      if (!(error instanceof FileChangedError) || this.stopped) throw error
+      // An extra connection's If-Range found another version: all connections were stopped at
+      // once; start over right away with the new version's validators (once per try: a file
+      // that keeps changing goes through the retry delays).
+      this.#ctx.log(
+        'warn',
+        'the file changed on the server during the download; starting over with the new version',
+      )
+      await this.#restartFromZero()
+      await this.#exchange(null)
+    } finally {
+      this.connections = 0
+      // Checkpoints run while bytes arrive; a try that ended leaves nothing new to record (the
+      // retry path checkpoints once before it waits).
+      this.#stopCheckpoints()
+    }
+  }
+
+  /** One request (two when the server's ranges prove wrong) and its body. */
+  async #exchange(first: ByteRange | null): Promise<void> {
+    const rec = this.record
+    let ranged = first !== null && !this.#rangesBroken
+    for (;;) {
+      const headers = this.#requestHeaders()
+      if (first && ranged) {
+        headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
+        const validator = validatorOf(rec)
+        if (validator) headers['if-range'] = validator
+      }
+      const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher(), {
         url: (this.#url ??= new URL(rec.url)),
         headers,
         signal: this.#abort.signal,
       })
+      this.#finalUrl = url
       this.#startCheckpoints()
       try {
-        const offset = await this.#acceptResponse(response, url, first ? first.start : null)
-        if (offset === 'complete') return
+        const body = await this.#acceptResponse(response, url, first ? first.start : null, ranged)
+        if (body === 'complete') return
+        if (body === 'bad-range') {
+          if (!ranged) {
+            throw new DownpourError(ERROR_CODES.badResponse, 'server sent a range not asked for', {
+              retryable: true,
+            })
+          }
+          // Fall back to the whole file on one connection, keeping every byte we hold.
+          this.#rangesBroken = true
+          ranged = false
+          continue
+        }
         if (rec.size === null) await this.#streamUnknownLength(response)
-        else await this.#fetchSegments(response, offset, rec.size)
+        else if (body.writeFrom > body.at) {
+          await this.#streamOnThisConnection(response, body.at, rec.size, body.writeFrom)
+          this.#throwIfMissing(this.#part!, rec.size)
+        } else await this.#fetchSegments(response, body.at, rec.size, body.bodyEnd)
+        return
       } catch (error) {
         // Never leave a paused socket behind (e.g. the folder could not be created).
         response.abort(error instanceof Error ? error : new Error(String(error)))
         throw error
       }
-    } finally {
-      this.connections = 0
     }
   }
 
@@ -296,15 +376,19 @@ export class DownloadTransfer {
    */
   #streamOnThisConnection(
     response: OpenResponse,
-    offset: number,
+    bodyAt: number,
     end: number | null,
+    writeFrom = bodyAt,
   ): Promise<number> {
     const { stats } = this.#ctx.shared
     const slot = this.#ctx.downloadSlot
-    let position = offset
+    let position = writeFrom
+    const single = (this.#single = { start: writeFrom, pos: writeFrom, end: end ?? writeFrom })
     return streamBody(response, {
       part: this.#part!,
-      offset,
+      offset: writeFrom,
+      // Bytes before the first missing one are already here (a whole-file fallback).
+      skip: writeFrom - bodyAt,
       // A server sending more than the range it announced must not write past the file's end.
       claim:
         end === null
@@ -318,20 +402,34 @@ export class DownloadTransfer {
       timeoutMs: this.#ctx.settings().timeoutMs,
       lowestSpeed: this.#ctx.settings().lowestSpeedLimit,
       throttle: this.#throttle,
-      onBytes: (n) => stats.addBytes(slot, n),
-    })
+      onBytes: (n) => {
+        stats.addBytes(slot, n)
+        single.pos += n
+        if (end === null) single.end = single.pos
+      },
+    }).finally(() => (this.#single = null))
   }
 
   /** Known size: every missing byte, over as many connections as help (see SegmentedFetch). */
-  async #fetchSegments(response: OpenResponse, offset: number, size: number): Promise<void> {
+  async #fetchSegments(
+    response: OpenResponse,
+    offset: number,
+    size: number,
+    bodyEnd: number | null,
+  ): Promise<void> {
     const rec = this.record
     const part = this.#part!
     const missing = missingRanges(part.written, size)
     const firstEnd = missing.find((g) => g.start <= offset && g.end > offset)?.end ?? size
     const firstRange = { start: offset, end: firstEnd }
     const settings = this.#ctx.settings
-    const host = (this.#url ??= new URL(rec.url)).host
-    const segmentable = rec.resumable === true && totalBytes(missing) >= 2 * settings().minSplitSize
+    const host = (this.#url ??= new URL(rec.url))
+    // A server that did not say whether it does ranges is tried (curl and aria2 do the same):
+    // an extra connection's answer tells.
+    const segmentable =
+      rec.resumable !== false &&
+      !this.#rangesBroken &&
+      totalBytes(missing) >= 2 * settings().minSplitSize
     if (!segmentable && missing.length === 1) {
       // Too little to split, one range missing (every small file): read it right here. The
       // segment machinery would cost more than such a file's bytes do.
@@ -345,22 +443,33 @@ export class DownloadTransfer {
     const fetch = new SegmentedFetch({
       part,
       gaps: subtractRange(missing, firstRange),
-      first: { response, range: firstRange },
+      first: { response, range: firstRange, bodyEnd: bodyEnd ?? firstEnd },
       // Too little left to split: stay on one connection (no worker thread, no ramp-up).
       segmentable,
       request: {
         url: rec.url,
+        ...(this.#finalUrl && this.#finalUrl.href !== host.href
+          ? { finalUrl: this.#finalUrl.href }
+          : {}),
         headers: this.#requestHeaders(),
-        validator: rec.etag ?? rec.lastModified,
+        validator: validatorOf(rec),
         size,
+      },
+      onRanges: (served) => {
+        // A 206 proves ranges whatever Accept-Ranges said; ignoring one disproves an unknown.
+        if (!served) this.#rangesIgnored = true
+        const resumable = served ? true : rec.resumable === null ? false : rec.resumable
+        if (resumable === rec.resumable) return
+        rec.resumable = resumable
+        this.#ctx.changed()
       },
       maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
       minSplit: () => settings().minSplitSize,
       shared: this.#ctx.shared,
       downloadSlot: this.#ctx.downloadSlot,
-      dispatcher: this.#ctx.dispatcher,
-      acquireSlot: () => this.#ctx.acquireSlot(host),
-      releaseSlot: () => this.#ctx.releaseSlot(host),
+      dispatcher: () => this.#ctx.dispatcher(),
+      acquireSlot: () => this.#ctx.acquireSlot(host.host),
+      releaseSlot: () => this.#ctx.releaseSlot(host.host),
       signal: this.#abort.signal,
       timeoutMs: settings().timeoutMs,
       lowestSpeed: settings().lowestSpeedLimit,
@@ -373,9 +482,11 @@ export class DownloadTransfer {
         error.code === ERROR_CODES.httpRetryable &&
         /\b(429|503)\b/.test(error.message),
     })
+    this.#fetch = fetch
     try {
       await fetch.run()
     } finally {
+      this.#fetch = null
       // Bytes the worker threads wrote count as written here too (for the next resume range).
       if (this.#ctx.shared.pool)
         part.markWritten(await this.#ctx.shared.pool.flush(part.path, false))
@@ -394,122 +505,62 @@ export class DownloadTransfer {
   }
 
   /**
-   * Decides what the response means for the file: where its body goes, or that the file is
-   * already complete. Restarts from 0 when the server ignored the Range, answered a different
-   * one, or the file changed (validators), saying so in the log.
+   * Acts on what the first connection's response means for the file (judge-response.ts): where
+   * its body starts and from where it is written, that the file is already complete, or that
+   * the server's range is unusable ('bad-range': ask again without one). Restarts from 0 when
+   * the server ignored the Range or the file changed, saying so in the log.
    */
   async #acceptResponse(
     response: OpenResponse,
     url: URL,
     askedFrom: number | null,
-  ): Promise<number | 'complete'> {
+    ranged: boolean,
+  ): Promise<{ at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range'> {
     const rec = this.record
-    const { status, headers } = response
-    if (status === 416 && askedFrom !== null) {
-      response.discard()
-      const total = parseUnsatisfiedRangeTotal(header(headers, 'content-range'))
-      if (total !== null && rec.size === total && totalBytes(this.#part?.written ?? []) >= total)
-        return 'complete'
-      this.#ctx.log(
-        'warn',
-        `server refused the resume range (416); the file seems to have changed, starting over`,
-      )
-      await this.#restartFromZero()
-      throw new DownpourError(ERROR_CODES.badResponse, 'range not satisfiable; restarting', {
-        retryable: true,
-      })
-    }
-    if (status < 200 || status >= 300) {
-      response.discard()
-      throw errorForStatus(status, headers, redactUrl(url))
-    }
-    if (status !== 200 && status !== 206) {
-      response.discard()
-      throw new DownpourError(ERROR_CODES.badResponse, `unexpected status ${status} for a download`)
-    }
-
-    const etag = strongEtag(header(headers, 'etag'))
-    const lastModified = header(headers, 'last-modified')
-    const encoding = header(headers, 'content-encoding')
-    if (encoding && encoding.toLowerCase() !== 'identity') {
-      this.#ctx.log(
-        'warn',
-        `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`,
-      )
-    }
-
-    if (status === 206) {
-      const range = parseContentRange(header(headers, 'content-range'))
-      const from = askedFrom ?? 0
-      const changed =
-        (rec.size !== null && range?.total != null && range.total !== rec.size) ||
-        (rec.etag !== null && etag !== null && etag !== rec.etag)
-      if (!range || range.start !== from || changed) {
-        response.discard()
-        this.#ctx.log(
-          'warn',
-          changed
-            ? 'the file changed on the server since the last try; starting over'
-            : `server answered a different range (${header(headers, 'content-range') ?? 'none'}) than asked (from ${from}); starting over`,
-        )
-        await this.#restartFromZero()
-        throw new DownpourError(ERROR_CODES.badResponse, 'server sent an unexpected range', {
-          retryable: true,
-        })
-      }
-      if (askedFrom === null) {
-        await this.#adoptMetadata(response, url, range.total, etag, lastModified, true)
-      } else {
-        rec.resumable = true
-      }
-      return range.start
-    }
-
-    // 200: the whole file from byte 0.
-    if (askedFrom !== null) {
-      const validatorChanged =
-        (rec.etag !== null && etag !== rec.etag) ||
-        (rec.etag === null && rec.lastModified !== null && lastModified !== rec.lastModified)
-      this.#ctx.log(
-        'warn',
-        validatorChanged
-          ? 'the file changed on the server (validators differ); downloading it again from the start'
-          : 'server ignored the Range request; downloading again from the start',
-      )
-      await this.#restartFromZero()
-    }
-    const length = parseContentLength(header(headers, 'content-length'))
-    const acceptsRanges = /\bbytes\b/i.test(header(headers, 'accept-ranges') ?? '')
-    await this.#adoptMetadata(
-      response,
+    const verdict = judgeResponse(
+      response.status,
+      response.headers,
       url,
-      length,
-      etag,
-      lastModified,
-      acceptsRanges && askedFrom === null,
+      { from: askedFrom, ranged },
+      { ...rec, bytes: totalBytes(this.#part?.written ?? []) },
     )
-    if (length === null) {
-      this.#ctx.log(
-        'info',
-        'server did not send the size (chunked); this download cannot resume if interrupted',
-      )
+    switch (verdict.kind) {
+      case 'complete':
+        response.discard()
+        return 'complete'
+      case 'fail':
+        response.discard()
+        throw verdict.error
+      case 'restart':
+        response.discard()
+        this.#ctx.log('warn', verdict.warn)
+        await this.#restartFromZero()
+        throw verdict.error
+      case 'bad-range':
+        response.abort(new Error('wrong Content-Range'))
+        this.#ctx.log('warn', verdict.warn)
+        return 'bad-range'
     }
-    return 0
+    for (const message of verdict.warn) this.#ctx.log('warn', message)
+    if (verdict.rangesIgnored) this.#rangesIgnored = true
+    if (verdict.restart) await this.#restartFromZero()
+    if (verdict.adopt) await this.#adoptMetadata(response, url, verdict.adopt)
+    else if (verdict.rangesConfirmed && rec.resumable !== true) {
+      rec.resumable = true
+      this.#ctx.changed()
+    }
+    for (const message of verdict.info) this.#ctx.log('info', message)
+    return { at: verdict.at, writeFrom: verdict.writeFrom, bodyEnd: verdict.bodyEnd }
   }
 
-  async #adoptMetadata(
-    response: OpenResponse,
-    url: URL,
-    size: number | null,
-    etag: string | null,
-    lastModified: string | null,
-    resumable: boolean,
-  ): Promise<void> {
+  async #adoptMetadata(response: OpenResponse, url: URL, adopted: Adopted): Promise<void> {
     const rec = this.record
+    const { size, resumable } = adopted
     rec.size = size
-    rec.etag = etag
-    rec.lastModified = lastModified
-    rec.resumable = resumable && size !== null
+    rec.etag = adopted.etag
+    rec.lastModified = adopted.lastModified
+    // Unknown (no Accept-Ranges) is tried, unless this run already saw ranges ignored.
+    rec.resumable = size === null ? false : (resumable ?? (this.#rangesIgnored ? false : null))
     rec.finalUrl = url.href
     if (!rec.nameChosen) {
       await this.#ctx.ensureDir(rec.dir)
@@ -558,6 +609,9 @@ export class DownloadTransfer {
     this.#generation++
     await this.#checkpointing
     await this.#ctx.shared.pool?.closeFile(this.partPath)
+    // A timer checkpoint may have started during that round trip: let it end before the
+    // control file goes, or it could write the old ranges after removeControlFile.
+    while (this.#checkpointing) await this.#checkpointing
     this.#setDone(0)
     rec.size = null
     rec.etag = null
@@ -608,18 +662,12 @@ export class DownloadTransfer {
       }
     }
     if (this.stopped) throw this.#abort.signal.reason
-    const partPath = this.partPath
-    if (await fileExists(this.finalPath)) {
-      // Something outside the engine created a file of that name meanwhile: never overwrite it.
-      this.#ctx.reservedPaths.delete(this.finalPath)
-      rec.name = await pickUniqueName(rec.dir, rec.name, this.#ctx.reservedPaths, async () => false)
-      this.#ctx.reservedPaths.add(this.finalPath)
-    }
-    await part.close()
+    await placeDownload(part, rec, {
+      reserved: this.#ctx.reservedPaths,
+      controlWritten: this.#controlWritten,
+      log: (level, message) => this.#ctx.log(level, message),
+    })
     this.#part = null
-    await renameAsync(partPath, this.finalPath)
-    if (this.#controlWritten) await removeControlFile(controlPathFor(partPath))
-    if (this.#controlWritten) await syncDirectory(rec.dir)
     this.#setDone(rec.size)
     rec.error = null
     rec.completedAt = Date.now()
@@ -679,15 +727,7 @@ export class DownloadTransfer {
   }
 
   #requestHeaders(): Record<string, string> {
-    const settings = this.#ctx.settings()
-    const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(settings.headers)) headers[k.toLowerCase()] = v
-    for (const [k, v] of Object.entries(this.record.headers)) headers[k.toLowerCase()] = v
-    headers['user-agent'] ??= settings.userAgent
-    // Never let a server compress a download: we store bytes as sent, ranges stay meaningful.
-    headers['accept-encoding'] = 'identity'
-    headers.accept ??= '*/*'
-    return headers
+    return buildRequestHeaders(this.#ctx.settings(), this.record.headers)
   }
 
   #setState(state: DownloadRecord['state']): void {
@@ -711,9 +751,6 @@ export class DownloadTransfer {
     })
   }
 }
-
-/** The callback API, promisified: fs/promises adds a layer of promises to every small file. */
-const renameAsync = promisify(rename)
 
 export async function deletePartFiles(dir: string, name: string): Promise<void> {
   const part = join(dir, name + PART_SUFFIX)

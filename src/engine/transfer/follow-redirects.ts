@@ -20,6 +20,7 @@ export async function openFollowingRedirects(
   options: {
     url: URL
     headers: Record<string, string>
+    method?: 'GET' | 'HEAD'
     signal?: AbortSignal
     maxRedirects?: number
   },
@@ -39,7 +40,12 @@ export async function openFollowingRedirects(
     } else if (auth && !('authorization' in headers)) headers.authorization = auth
     let response: OpenResponse
     try {
-      response = await openResponse(dispatcher, { url, headers, signal: options.signal })
+      response = await openResponse(dispatcher, {
+        url,
+        headers,
+        method: options.method ?? 'GET',
+        signal: options.signal,
+      })
     } catch (error) {
       if (options.signal?.aborted) throw error
       throw classifyNetworkError(error)

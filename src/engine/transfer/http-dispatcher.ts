@@ -2,6 +2,7 @@
 // API on Dispatcher.prototype, which ProxyAgent needs for its CONNECT tunnel (https through a
 // proxy failed with deep imports: src/cli/cli-proxy.test.ts).
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
+import { connectorSkippingContinue } from './skip-continue.ts'
 
 export type DispatcherOptions = {
   /** Connect and idle timeout, ms. `bodyTimeout` (the gap between body chunks) is the stall detector. */
@@ -29,5 +30,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   if (options.proxy) return new ProxyAgent({ ...common, uri: options.proxy })
   const env = process.env
   const hasEnvProxy = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k])
-  return hasEnvProxy ? new EnvHttpProxyAgent(common) : new Agent(common)
+  // Direct connections also skip unsolicited `100 Continue` heads (skip-continue.ts); through a
+  // proxy undici's own connectors are used.
+  return hasEnvProxy
+    ? new EnvHttpProxyAgent(common)
+    : new Agent({ ...common, connect: connectorSkippingContinue(options.timeoutMs) })
 }

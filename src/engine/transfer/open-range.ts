@@ -4,11 +4,17 @@ import { redactUrl } from '../../shared/protocol/url.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import type { OpenResponse } from './open-response.ts'
 import { errorForStatus } from './classify-error.ts'
-import { header, parseContentRange, strongEtag } from './response-headers.ts'
+import { header, parseContentRange } from './response-headers.ts'
+import { sameVersion } from './same-version.ts'
 
 export type RangeRequest = {
   /** The download's URL as added (userinfo included: it becomes Basic auth, origin-bound). */
   url: string
+  /**
+   * Where the first connection's redirects ended (no userinfo), when that is elsewhere: extra
+   * connections go straight there instead of following the chain again.
+   */
+  finalUrl?: string
   headers: Record<string, string>
   range: ByteRange
   /** Strong ETag or Last-Modified of the bytes we already have. */
@@ -17,46 +23,84 @@ export type RangeRequest = {
 }
 
 /**
- * Opens one extra connection's range: `Range` + `If-Range`, and only a 206 with exactly that
- * range of the same-size file is accepted. A 200 (ranges ignored, or the file changed — the next
- * resume's If-Range tells which) is dropped without reading a file's worth of body and reported
- * as 'no-ranges'; error statuses throw. Runs on the scheduler thread and in transfer workers.
+ * What an extra connection's request got: the response to read, or why not. 'no-ranges': the
+ * server does not serve this range (it ignored it, or answered another one); 'changed': the
+ * file on the server is not the version we hold (a 200 to If-Range with other validators, or a
+ * 206 of another version from a server that ignores If-Range).
  */
-/** Whether a 206 is of the version we hold (for servers or proxies that ignore If-Range). */
-function sameVersion(response: OpenResponse, validator: string | null): boolean {
-  if (!validator) return true
-  if (validator.startsWith('"')) return strongEtag(header(response.headers, 'etag')) === validator
-  return header(response.headers, 'last-modified') === validator
-}
+export type RangeOutcome = OpenResponse | 'no-ranges' | 'changed'
 
+/** Statuses at the final URL after which the original URL is asked once (an expired link). */
+const FALLBACK_STATUSES = new Set([401, 403, 404, 410])
+
+/**
+ * Opens one extra connection's range: `Range` + `If-Range`, and only a 206 with exactly that
+ * range of the same version of the same-size file is accepted. Anything else 2xx is dropped
+ * without reading a file's worth of body; error statuses throw. Runs on the scheduler thread
+ * and in transfer workers.
+ */
 export async function openRange(
   dispatcher: Dispatcher,
   request: RangeRequest,
   signal: AbortSignal,
-): Promise<OpenResponse | 'no-ranges'> {
+): Promise<RangeOutcome> {
   const headers: Record<string, string> = {
     ...request.headers,
     range: `bytes=${request.range.start}-${request.range.end - 1}`,
   }
   if (request.validator) headers['if-range'] = request.validator
-  const { response } = await openFollowingRedirects(dispatcher, {
-    url: new URL(request.url),
-    headers,
-    signal,
-  })
-  if (response.status === 206) {
-    const got = parseContentRange(header(response.headers, 'content-range'))
-    const exact =
-      got !== null &&
-      got.start === request.range.start &&
-      got.end >= request.range.end &&
-      got.total === request.size
-    if (exact && sameVersion(response, request.validator)) return response
+  const original = new URL(request.url)
+  let response: OpenResponse
+  if (request.finalUrl) {
+    ;({ response } = await openFollowingRedirects(dispatcher, {
+      ...direct(original, new URL(request.finalUrl), headers),
+      signal,
+    }))
+    if (FALLBACK_STATUSES.has(response.status)) {
+      // A signed or expiring link may have lapsed there: the original URL may lead on anew.
+      response.discard()
+      ;({ response } = await openFollowingRedirects(dispatcher, { url: original, headers, signal }))
+    }
+  } else {
+    ;({ response } = await openFollowingRedirects(dispatcher, { url: original, headers, signal }))
   }
-  if (response.status >= 200 && response.status < 300) {
+  const { status } = response
+  if (status === 200 || status === 206) {
+    if (!sameVersion(request.validator, response.headers)) {
+      response.abort(new Error('another version of the file'))
+      return 'changed'
+    }
+    const got = status === 206 ? parseContentRange(header(response.headers, 'content-range')) : null
+    if (got?.total != null && got.total !== request.size) {
+      response.abort(new Error('another version of the file'))
+      return 'changed'
+    }
+    if (got && got.start === request.range.start && got.end >= request.range.end) return response
+  }
+  if (status >= 200 && status < 300) {
     response.abort(new Error('unwanted response'))
     return 'no-ranges'
   }
   response.discard()
-  throw errorForStatus(response.status, response.headers, redactUrl(request.url))
+  throw errorForStatus(status, response.headers, redactUrl(request.url))
+}
+
+/**
+ * The request for the final URL itself: the original's credentials go along only when it is on
+ * the same origin, and Authorization/Cookie headers are dropped for another origin, exactly as
+ * following the chain would have done.
+ */
+function direct(
+  original: URL,
+  final: URL,
+  headers: Record<string, string>,
+): { url: URL; headers: Record<string, string> } {
+  if (final.origin === original.origin) {
+    const url = new URL(final.href)
+    url.username = original.username
+    url.password = original.password
+    return { url, headers }
+  }
+  const { authorization: _a, cookie: _c, ...rest } = headers
+  return { url: final, headers: rest }
 }

@@ -28,8 +28,17 @@ export type OpenResponse = {
 export type RequestOptions = {
   url: URL
   headers: Record<string, string>
+  /** GET unless said otherwise (HEAD checks a replacement URL without fetching a byte). */
+  method?: 'GET' | 'HEAD'
   signal?: AbortSignal
 }
+
+/**
+ * Redirect and error bodies are read up to this many bytes (a page saying "moved" or "not
+ * found"), so the connection can be reused; past it the connection is dropped instead: a server
+ * must not keep us reading an endless body we do not want.
+ */
+export const DISCARD_LIMIT_BYTES = 64 * 1024
 
 class StopSignal extends Error {
   constructor() {
@@ -37,7 +46,7 @@ class StopSignal extends Error {
   }
 }
 
-/** Sends one GET (no redirects followed here) and resolves once its headers are in. */
+/** Sends one GET (or HEAD; no redirects followed here) and resolves once its headers are in. */
 export function openResponse(
   dispatcher: Dispatcher,
   options: RequestOptions,
@@ -47,6 +56,7 @@ export function openResponse(
     let headersDone = false
     let onChunk: ((chunk: Buffer) => ChunkVerdict) | null = null
     let discarding = false
+    let discarded = 0
     let finish: ((how: 'ended' | 'stopped') => void) | null = null
     let fail: ((error: Error) => void) | null = null
     let settled: { how: 'ended' | 'stopped' } | { error: Error } | null = null
@@ -79,6 +89,10 @@ export function openResponse(
       },
       onResponseStart(ctrl, statusCode, headers) {
         controller = ctrl
+        // Interim responses (102 Processing, 103 Early Hints) come before the real one: skip
+        // them, as RFC 9110 §15.2 asks of a client that did not ask for them. (An unsolicited
+        // 100 Continue never gets here: undici drops the connection with "bad response".)
+        if (statusCode < 200) return
         if (settled) {
           ctrl.abort('error' in settled ? settled.error : new StopSignal())
           return
@@ -110,13 +124,22 @@ export function openResponse(
           },
           discard() {
             discarding = true
-            // Redirect and error bodies are small: read them to keep the connection reusable.
+            // Redirect and error bodies are small: read them to keep the connection reusable
+            // (up to DISCARD_LIMIT_BYTES, see onResponseData).
             if (!settled) ctrl.resume()
           },
         })
       },
       onResponseData(ctrl, chunk) {
-        if (discarding || settled) return
+        if (settled) return
+        if (discarding) {
+          discarded += chunk.length
+          if (discarded > DISCARD_LIMIT_BYTES) {
+            ctrl.abort(new StopSignal())
+            settle({ how: 'stopped' })
+          }
+          return
+        }
         const verdict = onChunk ? onChunk(chunk) : 'pause'
         if (verdict === 'pause') ctrl.pause()
         else if (verdict === 'stop') {
@@ -143,7 +166,7 @@ export function openResponse(
         {
           origin: options.url.origin,
           path: options.url.pathname + options.url.search,
-          method: 'GET',
+          method: options.method ?? 'GET',
           headers: options.headers,
         },
         handler,

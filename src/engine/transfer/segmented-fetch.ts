@@ -1,3 +1,4 @@
+import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
@@ -9,7 +10,16 @@ import type { OpenResponse } from './open-response.ts'
 import { openRange, type RangeRequest } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
 import type { TransferPool } from './transfer-pool.ts'
-import type { FetchTask } from './transfer-messages.ts'
+import type { FetchResult, FetchTask } from './transfer-messages.ts'
+
+const DISK_CODES: ReadonlySet<string> = new Set([
+  ERROR_CODES.disk,
+  ERROR_CODES.diskFull,
+  ERROR_CODES.diskPermission,
+  ERROR_CODES.diskReadOnly,
+])
+const isDiskError = (error: unknown): boolean =>
+  error instanceof DownpourError && DISK_CODES.has(error.code)
 
 /** How often the connection count is reconsidered (slow start), ms. */
 const RAMP_INTERVAL_MS = 100
@@ -41,14 +51,30 @@ class Retired extends Error {
   }
 }
 const FINISHED = new Retired('the download has all its bytes')
+const CHANGED = new Retired('the file changed on the server')
+const NO_RANGES = new Retired('the server did not serve the range')
+
+/**
+ * A connection found the file changed on the server (a 200 to If-Range, or a 206 of another
+ * version): every connection was stopped at once; the download starts over from byte 0.
+ */
+export class FileChangedError extends DownpourError {
+  constructor() {
+    super(ERROR_CODES.badResponse, 'the file changed on the server', { retryable: true })
+  }
+}
 
 export type SegmentedFetchOptions = {
   /** The part file as the scheduler thread holds it (for its own connections). */
   part: PartFile
   /** Bytes nobody holds yet, besides the first response's range. */
   gaps: ByteRange[]
-  /** The response already open (the probe) and the range we want from it. */
-  first: { response: OpenResponse; range: ByteRange }
+  /**
+   * The response already open (the probe) and the range we want from it; `bodyEnd`: where its
+   * body ends, when past the range (a whole-file 200), so it can take back what extra
+   * connections could not get.
+   */
+  first: { response: OpenResponse; range: ByteRange; bodyEnd?: number }
   /** Whether more connections may be opened (ranges supported, size known). */
   segmentable: boolean
   /** What extra connections ask for (URL, headers, validator, size); the range is theirs. */
@@ -57,8 +83,8 @@ export type SegmentedFetchOptions = {
   minSplit: () => number
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
   downloadSlot: number
-  /** For extra connections run on this thread (when there is no pool). */
-  dispatcher: Dispatcher
+  /** For extra connections run on this thread: the engine's current dispatcher. */
+  dispatcher: () => Dispatcher
   /** Asks for a connection slot on the host (per-host cap across downloads). */
   acquireSlot: () => boolean
   releaseSlot: () => void
@@ -70,6 +96,11 @@ export type SegmentedFetchOptions = {
   limits: () => { download: number; overall: number }
   /** Connection count changed (for the UI). */
   onConnections(count: number): void
+  /**
+   * An extra connection's range was served (a 206 of the same version): the server does ranges,
+   * whatever its Accept-Ranges said. `false`: it answered without the range (ignores ranges).
+   */
+  onRanges?(served: boolean): void
   /** A server answered a helper connection with 429/503: fewer connections from now on. */
   isBackoffSignal(error: unknown): boolean
   /** Tells the download's log why connections ended or splitting stopped. */
@@ -117,6 +148,9 @@ export class SegmentedFetch {
   #last = { bytes: 0, total: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
+  #changed = false
+  /** The probe's segment slot (while it reads). */
+  #firstSegment = -1
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -131,6 +165,7 @@ export class SegmentedFetch {
     const single = !this.#segmentable
     const signal = single ? this.#o.signal : AbortSignal.any([this.#o.signal, this.#abort.signal])
     const first = this.#claim(this.#o.first.range)
+    this.#firstSegment = first
     this.#last = {
       bytes: this.#stats.downloadBytes(this.#o.downloadSlot),
       total: this.#stats.totalBytes(),
@@ -148,6 +183,7 @@ export class SegmentedFetch {
       this.#active.clear()
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
+    if (this.#changed) throw new FileChangedError()
     if (this.#gaps.length > 0) {
       throw (
         this.#lastError ??
@@ -297,21 +333,27 @@ export class SegmentedFetch {
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
-      let outcome: 'done' | 'no-ranges'
+      let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
         else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
         else {
-          const opened = await openRange(this.#o.dispatcher, this.#task(segment).request, signal)
+          const opened = await openRange(this.#o.dispatcher(), this.#task(segment).request, signal)
+          if (typeof opened !== 'string') this.#o.onRanges?.(true)
           outcome =
-            opened === 'no-ranges' ? opened : await this.#readHere(opened, segment, signal, retire)
+            typeof opened === 'string'
+              ? opened
+              : await this.#readHere(opened, segment, signal, retire)
         }
       } catch (error) {
-        this.#finishSegment(segment, retire.signal.aborted ? retire.signal.reason : error)
+        // Stopped on purpose (retired, finished, file changed): the reason, not the symptom.
+        this.#finishSegment(segment, signal.aborted ? signal.reason : error)
         return
       }
-      current = null
+      if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
+      if (!current) this.#o.onRanges?.(true)
+      current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
     }
@@ -362,6 +404,7 @@ export class SegmentedFetch {
    * retired connection is no error).
    */
   #finishSegment(segment: number, error: unknown): boolean {
+    if (segment === this.#firstSegment) this.#firstSegment = -1
     const { pos, end } = this.#stats.readSegment(segment)
     this.#active.delete(segment)
     this.#owners.delete(segment)
@@ -382,14 +425,44 @@ export class SegmentedFetch {
     return false
   }
 
+  /**
+   * The first sign that the file changed: stop every connection now (their bytes are of the
+   * old version) rather than let each run into the same answer; the download starts over.
+   */
+  #fileChanged(segment: number): void {
+    this.#changed = true
+    this.#finishSegment(segment, CHANGED)
+    if (!this.#abort.signal.aborted) this.#abort.abort(CHANGED)
+  }
+
   #noRanges(segment: number): void {
+    this.#o.onRanges?.(false)
     if (this.#segmentable) {
       this.#o.log(
         'the server answered an extra connection without its range; continuing on the open ones',
       )
     }
     this.#segmentable = false
-    this.#finishSegment(segment, null)
+    this.#finishSegment(segment, NO_RANGES)
+    this.#giveBackToFirst()
+  }
+
+  /**
+   * The probe's body goes on past its segment (a whole-file 200): the range after its segment,
+   * which no extra connection can get, goes back to it, so the file is finished on that one
+   * connection instead of being fetched again by a retry.
+   */
+  #giveBackToFirst(): void {
+    const bodyEnd = this.#o.first.bodyEnd
+    const slot = this.#firstSegment
+    if (bodyEnd === undefined || !this.#active.has(slot)) return
+    const { end } = this.#stats.readSegment(slot)
+    const next = this.#gaps.find((g) => g.start === end)
+    if (!next) return
+    const to = Math.min(next.end, bodyEnd)
+    if (to > end && this.#stats.extend(slot, end, to)) {
+      this.#gaps = subtractRange(this.#gaps, { start: end, end: to })
+    }
   }
 
   /**
@@ -412,9 +485,12 @@ export class SegmentedFetch {
     }
   }
 
-  /** The next segment for a connection, or null: nothing left (or the connection retired). */
+  /**
+   * The next segment for a connection, or null: nothing left, the connection retired, or the
+   * download is being stopped (a pause must not see a connection start another request).
+   */
   #takeWork(retire: AbortController, speed = 0): number | null {
-    if (retire.signal.aborted) return null
+    if (retire.signal.aborted || this.#o.signal.aborted || this.#abort.signal.aborted) return null
     const minSplit = this.#o.minSplit()
     for (;;) {
       const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
@@ -449,9 +525,24 @@ export class SegmentedFetch {
     return slot
   }
 
+  /** Where each connection is and what none has claimed yet (the details panel's map). */
+  progress(): { unclaimed: readonly ByteRange[]; connections: ConnectionRange[] } {
+    const connections = [...this.#active.keys()].map((slot) => {
+      const { start, pos, end } = this.#stats.readSegment(slot)
+      return { start, pos, end }
+    })
+    return { unclaimed: this.#gaps, connections }
+  }
+
   #fail(error: unknown): void {
-    if (this.#o.signal.aborted) return
+    if (this.#o.signal.aborted || this.#abort.signal.aborted) return
     this.#lastError = error
+    // A disk error is the file's, not the connection's: every other connection would meet it
+    // at its next write. End them all now (run() rejects with this error).
+    if (isDiskError(error)) {
+      this.#abort.abort(error)
+      return
+    }
     const reason = error instanceof Error ? error.message : String(error)
     this.#o.log(`a connection ended early (${reason}); its remaining bytes go to the others`)
     this.#stats.countError()

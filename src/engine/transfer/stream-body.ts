@@ -5,8 +5,13 @@ import { classifyNetworkError } from './classify-error.ts'
 
 export type StreamBodyOptions = {
   part: PartFile
-  /** File offset of the body's first byte. */
+  /** File offset of the first byte written (the body's first byte after `skip`). */
   offset: number
+  /**
+   * Body bytes to drop before writing (a whole-file response read for its tail: the bytes
+   * before the first missing one are already on disk).
+   */
+  skip?: number
   /**
    * Decides, atomically with splits made by other threads, how many bytes of a chunk still
    * belong to this connection (SharedStats.advance); fewer than offered ends the exchange.
@@ -36,6 +41,7 @@ export async function streamBody(
   const stream = part.stream(options.offset)
   let windowStart = Date.now()
   let windowBytes = 0
+  let skip = options.skip ?? 0
   const slowCheck =
     options.lowestSpeed > 0
       ? setInterval(() => {
@@ -59,6 +65,13 @@ export async function streamBody(
   try {
     await response.consume((chunk) => {
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
+      if (skip > 0) {
+        const dropped = Math.min(skip, chunk.length)
+        skip -= dropped
+        windowBytes += dropped
+        chunk = chunk.subarray(dropped)
+        if (chunk.length === 0) return verdict
+      }
       const accepted = options.claim ? options.claim(chunk.length) : chunk.length
       if (accepted < chunk.length) {
         // A split gave the rest of this range to another connection.

@@ -26,7 +26,10 @@ export type ToWorker =
   /** Hash a finished file off the scheduler thread; progress goes to the download's counter. */
   | { type: 'hash'; id: number; path: string; algorithm: ChecksumAlgorithm; download: number }
 
-export type WorkerResult = 'done' | 'no-ranges' | ByteRange[] | { hex: string }
+/** A fetch's result: 'done', or why its range could not be read (see RangeOutcome). */
+export type FetchResult = 'done' | 'no-ranges' | 'changed'
+
+export type WorkerResult = FetchResult | ByteRange[] | { hex: string }
 
 export type WorkerError = {
   code: string

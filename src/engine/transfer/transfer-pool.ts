@@ -8,7 +8,13 @@ import type { SharedStats } from '../stats/shared-stats.ts'
 import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
 import type { DispatcherOptions } from './http-dispatcher.ts'
 import { WORKER_YOUNG_GENERATION_MB } from '../memory-limits.ts'
-import type { FetchTask, FromWorker, ToWorker, WorkerInit } from './transfer-messages.ts'
+import type {
+  FetchResult,
+  FetchTask,
+  FromWorker,
+  ToWorker,
+  WorkerInit,
+} from './transfer-messages.ts'
 
 /** A worker this busy (event-loop utilization) counts as loaded. */
 const BUSY_ELU = 0.6
@@ -53,16 +59,23 @@ export class TransferPool {
     this.#entry = options.entry ?? defaultWorkerEntry()
   }
 
-  /** Fills one segment on a worker thread. Rejects with the connection's DownpourError. */
-  fetch(task: FetchTask, signal: AbortSignal): Promise<'done' | 'no-ranges'> {
+  /**
+   * Fills one segment on a worker thread. Rejects with the connection's DownpourError, and at
+   * once with the signal's reason when it is already aborted: an 'abort' listener added to an
+   * aborted signal never fires, so the worker would never be told to stop.
+   */
+  async fetch(task: FetchTask, signal: AbortSignal): Promise<FetchResult> {
+    signal.throwIfAborted()
     const worker = this.#pick()
     worker.files.add(task.partPath)
     const id = this.#nextId++
     const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)
     signal.addEventListener('abort', onAbort, { once: true })
-    return this.#call<'done' | 'no-ranges'>(worker, { type: 'fetch', id, task }).finally(() =>
-      signal.removeEventListener('abort', onAbort),
-    )
+    try {
+      return await this.#call<FetchResult>(worker, { type: 'fetch', id, task })
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
   }
 
   /**
@@ -90,16 +103,23 @@ export class TransferPool {
     return normalizeRanges(parts.flat())
   }
 
-  /** Makes the workers' bytes of `partPath` durable and lets go of the file (before a rename). */
+  /**
+   * Makes the workers' bytes of `partPath` durable and lets go of the file (before a rename).
+   * Each worker closes its descriptor even when its last sync fails (a full disk); all of them
+   * are waited for before the first failure is reported, so none still holds the file then.
+   * (A worker thread that dies has its descriptors closed by Node when the thread exits.)
+   */
   async closeFile(partPath: string): Promise<ByteRange[]> {
     const holders = this.#workers.filter((w) => w.files.has(partPath))
-    const parts = await Promise.all(
+    const parts = await Promise.allSettled(
       holders.map((w) => {
         w.files.delete(partPath)
         return this.#call<ByteRange[]>(w, { type: 'close-file', id: this.#nextId++, partPath })
       }),
     )
-    return normalizeRanges(parts.flat())
+    const failed = parts.find((p) => p.status === 'rejected')
+    if (failed) throw failed.reason
+    return normalizeRanges(parts.flatMap((p) => (p.status === 'fulfilled' ? p.value : [])))
   }
 
   /**
@@ -112,6 +132,7 @@ export class TransferPool {
     download: number,
     signal: AbortSignal,
   ): Promise<string> {
+    signal.throwIfAborted()
     const worker = this.#pick()
     const id = this.#nextId++
     const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)

@@ -2,12 +2,15 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
-import { diskError, PartFile } from '../storage/part-file.ts'
+import { dirname } from 'node:path'
+import { PartFile } from '../storage/part-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { classifyNetworkError } from './classify-error.ts'
 import { createDispatcher } from './http-dispatcher.ts'
 import { openRange } from './open-range.ts'
 import { streamBody } from './stream-body.ts'
 import type {
+  FetchResult,
   FetchTask,
   FromWorker,
   ToWorker,
@@ -50,9 +53,13 @@ port.on('message', (message: ToWorker) => {
         files.delete(message.partPath)
         const part = await opened
         if (!part) return []
-        const durable = await part.sync()
-        await part.close()
-        return [...durable]
+        try {
+          return [...(await part.sync())]
+        } finally {
+          // Also when the sync failed (a full disk): a descriptor left open would keep the
+          // file's space in use after the download is removed, until the engine exits.
+          await part.close()
+        }
       })
       break
     case 'hash':
@@ -73,7 +80,7 @@ port.on('message', (message: ToWorker) => {
           return { hex }
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason
-          throw diskError(error, `cannot verify ${message.path}`)
+          throw diskError(error, `cannot verify ${message.path}`, dirname(message.path))
         } finally {
           running.delete(message.id)
         }
@@ -90,12 +97,12 @@ port.on('message', (message: ToWorker) => {
 
 port.postMessage({ type: 'ready' } satisfies FromWorker)
 
-async function fetchSegment(id: number, task: FetchTask): Promise<'done' | 'no-ranges'> {
+async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
   const controller = new AbortController()
   running.set(id, controller)
   try {
     const response = await openRange(dispatcher, task.request, controller.signal)
-    if (response === 'no-ranges') return 'no-ranges'
+    if (response === 'no-ranges' || response === 'changed') return response
     const part = await fileFor(task.partPath)
     await streamBody(response, {
       part,

@@ -1,3 +1,4 @@
+import type { DownloadDetails, SegmentMap } from './details.ts'
 import type {
   AddRequest,
   DownloadError,
@@ -5,6 +6,8 @@ import type {
   DownloadSnapshot,
   Settings,
 } from './model.ts'
+import type { SettingsPatchInput } from './setting-units.ts'
+import type { UiPreferences } from './ui-preferences.ts'
 
 /** Which downloads a command applies to: a list of ids, or every download. */
 export type Selection = { ids: string[] } | { all: true }
@@ -33,7 +36,32 @@ export type EngineApi = {
   /** Changes one download's own options; a running download applies them at once. */
   configure(id: string, options: DownloadOptions): Promise<DownloadSnapshot>
   snapshot(): Promise<{ revision: number; downloads: DownloadSnapshot[]; settings: Settings }>
-  updateSettings(patch: Partial<Settings>): Promise<Settings>
+  /**
+   * Changes settings, applied at once and kept across restarts. Sizes and rates may be sent as
+   * text (`'2M'`), durations too (`'30s'`); the answer is the stored form (bytes, ms).
+   */
+  updateSettings(patch: SettingsPatchInput): Promise<Settings>
+  /**
+   * Gives a paused or failed download a new URL (an expired link) and queues it again. The new
+   * URL is asked first (HEAD, or a 1-byte GET where HEAD is refused) and only accepted if it
+   * serves the same file: the same size, and the same strong ETag where both have one. Then the
+   * download continues from its durable bytes. Otherwise it rejects with the reason
+   * (`DP_ERR_DIFFERENT_FILE`, `DP_ERR_INVALID_STATE`, `DP_ERR_BAD_URL`, an HTTP error…) and
+   * nothing changes.
+   */
+  changeUrl(id: string, url: string): Promise<DownloadSnapshot>
+  /** One download's details: paths, validators, headers sent (secrets redacted), timeline. */
+  details(id: string): Promise<DownloadDetails>
+  /**
+   * Starts sending this client `segments/beat` for download `id` (its connection map, on each
+   * heartbeat while it runs) and answers with the map as it is now. Idempotent per client.
+   */
+  watchSegments(id: string): Promise<SegmentMap>
+  /** Stops `segments/beat` for `id` to this client. Unknown or unwatched ids are ignored. */
+  unwatchSegments(id: string): Promise<void>
+  uiPreferences(): Promise<UiPreferences>
+  /** Replaces the given top-level fields, keeps them across restarts, emits `ui/changed`. */
+  updateUiPreferences(patch: Partial<UiPreferences>): Promise<UiPreferences>
 }
 
 export type EngineMethod = keyof EngineApi

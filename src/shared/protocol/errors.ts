@@ -22,13 +22,25 @@ export const ERROR_CODES = {
   /** The server sent bytes other than the ones asked for (wrong Content-Range, short body). */
   badResponse: 'DP_ERR_BAD_RESPONSE',
   checksumMismatch: 'DP_ERR_CHECKSUM_MISMATCH',
+  /** A file-system error not covered below (the message says which). */
   disk: 'DP_ERR_DISK',
+  /** No space left (or quota reached) in the download's folder: the download is paused, data kept. */
   diskFull: 'DP_ERR_DISK_FULL',
   /** The engine is shutting down or the command was cancelled. */
   cancelled: 'DP_ERR_CANCELLED',
   /** A persisted file could not be read and was set aside. */
   corruptState: 'DP_ERR_CORRUPT_STATE',
   internal: 'DP_ERR_INTERNAL',
+  /** The download's folder (or file) may not be written by this user (EACCES/EPERM). */
+  diskPermission: 'DP_ERR_DISK_PERMISSION',
+  /** The download's folder is on a read-only file system (EROFS). */
+  diskReadOnly: 'DP_ERR_DISK_READ_ONLY',
+  /** The command does not apply to the download in its current state (e.g. change a running URL). */
+  invalidState: 'DP_ERR_INVALID_STATE',
+  /** A replacement URL serves another file (size or validator differs). */
+  differentFile: 'DP_ERR_DIFFERENT_FILE',
+  /** The server cannot send a part of the file, so bytes already downloaded would be lost. */
+  notResumable: 'DP_ERR_NOT_RESUMABLE',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
@@ -40,17 +52,25 @@ export class DownpourError extends Error {
   readonly retryable: boolean
   /** Server-requested delay before the next try (Retry-After), ms. */
   readonly retryAfterMs: number | null
+  /** The HTTP status behind the error, when a server answered with one (for the timeline). */
+  readonly status: number | null
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { retryable?: boolean; retryAfterMs?: number | null; cause?: unknown } = {},
+    options: {
+      retryable?: boolean
+      retryAfterMs?: number | null
+      status?: number | null
+      cause?: unknown
+    } = {},
   ) {
     super(message, { cause: options.cause })
     this.name = 'DownpourError'
     this.code = code
     this.retryable = options.retryable ?? false
     this.retryAfterMs = options.retryAfterMs ?? null
+    this.status = options.status ?? null
   }
 
   toJSON(): { code: ErrorCode; message: string } {

@@ -1,4 +1,6 @@
+import type { SegmentMap } from './details.ts'
 import type { DownloadError, DownloadSnapshot, DownloadState, Settings } from './model.ts'
+import type { UiPreferences } from './ui-preferences.ts'
 
 /**
  * Progress of one download in one heartbeat. Sent only for downloads whose figures changed.
@@ -41,6 +43,14 @@ export type EngineEvents = {
     active: number
     items: ProgressItem[]
   }
+  /**
+   * Connection maps of the running downloads someone watches (`watchSegments`), on the
+   * heartbeat; over RPC each client gets only the downloads it watches, and nothing at all
+   * while it watches none.
+   */
+  'segments/beat': { seq: number; at: number; items: SegmentMap[] }
+  /** The UI preferences changed (another window, a browser tab). */
+  'ui/changed': { preferences: UiPreferences }
   /** Human-readable history: retries and their reasons, restarts, files set aside. */
   'log/entry': {
     at: number

@@ -16,6 +16,11 @@ export type Port = {
   postMessage(message: unknown): void
   /** Subscribes to incoming messages; returns an unsubscribe function. */
   onMessage(listener: (message: unknown) => void): () => void
+  /**
+   * Optional: tells when the other end went away (a window closed, a socket dropped), so the
+   * server can end what this client had asked for (its segment watches) without the host's help.
+   */
+  onClose?(listener: () => void): () => void
 }
 
 export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
@@ -26,6 +31,8 @@ export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
   'download/moved',
   'settings/changed',
   'progress/beat',
+  'segments/beat',
+  'ui/changed',
   'log/entry',
 ]
 
@@ -48,13 +55,55 @@ export type EventSource = {
   on<K extends EngineEventName>(event: K, listener: (payload: EngineEvents[K]) => void): () => void
 }
 
-/** Serves `engine` on `port`. Returns a function that stops serving (listeners removed). */
+/**
+ * Serves `engine` on `port`. Returns a function that stops serving (listeners removed, this
+ * client's segment watches released); it also runs when the port says it closed.
+ *
+ * Segment maps are per client: each port keeps the set of downloads it watches, holds one
+ * engine watch per id however often it asks, and gets `segments/beat` with only those items —
+ * no message at all while it watches nothing, whatever other clients watch.
+ */
 export function serveEngine(port: Port, engine: EngineApi & EventSource): () => void {
+  const watching = new Set<string>()
+  let stopped = false
   const offEvents = ENGINE_EVENT_NAMES.map((name) =>
-    engine.on(name, (payload) =>
-      port.postMessage({ kind: 'event', name, payload } satisfies EventMessage),
-    ),
+    name === 'segments/beat'
+      ? engine.on('segments/beat', (beat) => {
+          if (watching.size === 0) return
+          const items = beat.items.filter((item) => watching.has(item.id))
+          if (items.length > 0)
+            port.postMessage({
+              kind: 'event',
+              name,
+              payload: { ...beat, items },
+            } satisfies EventMessage)
+        })
+      : engine.on(name, (payload) =>
+          port.postMessage({ kind: 'event', name, payload } satisfies EventMessage),
+        ),
   )
+  /** Watch and unwatch are per client: the engine counts clients, not calls. */
+  const perClient: Partial<Record<EngineMethod, (id: string) => Promise<unknown>>> = {
+    watchSegments: async (id) => {
+      if (!watching.has(id)) {
+        // Marked before the engine answers: a second call meanwhile must not count twice.
+        watching.add(id)
+        try {
+          return await engine.watchSegments(id)
+        } catch (error) {
+          watching.delete(id)
+          throw error
+        }
+      }
+      // Already watched by this client: answer with the map without counting it again.
+      const map = await engine.watchSegments(id)
+      await engine.unwatchSegments(id)
+      return map
+    },
+    unwatchSegments: async (id) => {
+      if (watching.delete(id)) await engine.unwatchSegments(id)
+    },
+  }
   const offMessages = port.onMessage(async (message) => {
     const call = v.safeParse(callSchema, message)
     if (!call.success) {
@@ -75,8 +124,9 @@ export function serveEngine(port: Port, engine: EngineApi & EventSource): () => 
       return
     }
     try {
-      const fn = engine[method] as (...a: unknown[]) => Promise<unknown>
-      const value = await fn.apply(engine, parsedArgs.output as unknown[])
+      const own = perClient[method]
+      const fn = own ?? (engine[method] as (...a: unknown[]) => Promise<unknown>)
+      const value = await fn.apply(engine, parsedArgs.output as [string])
       reply({ kind: 'reply', seq, ok: true, value })
     } catch (error) {
       const e =
@@ -89,10 +139,17 @@ export function serveEngine(port: Port, engine: EngineApi & EventSource): () => 
   function reply(message: ReplyMessage): void {
     port.postMessage(message)
   }
-  return () => {
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
     offMessages()
+    offClose?.()
     for (const off of offEvents) off()
+    for (const id of watching) void engine.unwatchSegments(id).catch(() => {})
+    watching.clear()
   }
+  const offClose = port.onClose?.(stop)
+  return stop
 }
 
 function invalid(message: string): { code: string; message: string } {

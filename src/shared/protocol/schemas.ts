@@ -1,4 +1,6 @@
 import * as v from 'valibot'
+import { parseDuration, parseSize } from '../units.ts'
+import { uiPreferencesPatchSchema } from './ui-preferences.ts'
 
 /**
  * Runtime schemas for everything that crosses a trust boundary (RPC from a window or a browser
@@ -81,6 +83,66 @@ export const settingsSchema = v.strictObject({
 
 export const settingsPatchSchema = v.partial(settingsSchema)
 
+/**
+ * A number, or text with a unit turned into that number: sizes (`2M`, `512K`, a bare number =
+ * bytes) or durations (`30s`, `500ms`, `1.5m`; the unit is required). Then the same bounds as
+ * the stored setting apply to the result.
+ */
+function withUnit(kind: 'size' | 'duration', bounds: { min: number; max: number }) {
+  const parse = kind === 'size' ? parseSize : parseDuration
+  const example =
+    kind === 'size' ? 'a size like 2M, 512K or 1048576' : 'a duration like 30s or 500ms'
+  return v.pipe(
+    v.union([v.number(), v.string()], `must be a number or ${example}`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (typeof dataset.value === 'number') return dataset.value
+      const parsed = parse(dataset.value)
+      if (parsed !== null) return parsed
+      addIssue({ message: `${JSON.stringify(dataset.value.slice(0, 40))} is not ${example}` })
+      return NEVER
+    }),
+    v.integer('must be a whole number'),
+    v.minValue(bounds.min, `must be at least ${describe(kind, bounds.min)}`),
+    v.maxValue(bounds.max, `must be at most ${describe(kind, bounds.max)}`),
+  )
+}
+
+function describe(kind: 'size' | 'duration', n: number): string {
+  if (kind === 'duration') return n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`
+  for (const [unit, scale] of [
+    ['T', 1024 ** 4],
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const)
+    if (n >= scale && n % scale === 0) return `${n / scale}${unit}`
+  return `${n} bytes`
+}
+
+const HOUR = 3_600_000
+const MAX_RATE = 1024 ** 4
+
+/**
+ * Settings as a client may send them (`updateSettings`, the host's start options): like
+ * `settingsSchema`, but sizes, rates and durations may be text with units, and each has an
+ * upper bound as well. The output is the stored form (bytes, bytes/s, ms).
+ */
+export const settingsInputSchema = v.strictObject({
+  ...settingsSchema.entries,
+  defaultDir: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be an absolute path'),
+  ),
+  minSplitSize: withUnit('size', { min: 64 * 1024, max: 1024 ** 3 }),
+  retryWaitMs: withUnit('duration', { min: 0, max: HOUR }),
+  timeoutMs: withUnit('duration', { min: 100, max: HOUR }),
+  lowestSpeedLimit: withUnit('size', { min: 0, max: MAX_RATE }),
+  maxOverallDownloadLimit: withUnit('size', { min: 0, max: MAX_RATE }),
+})
+
+export const settingsPatchInputSchema = v.partial(settingsInputSchema)
+
 /** Argument tuples per engine method, for the RPC server to validate before dispatching. */
 export const methodArgsSchemas = {
   add: v.tuple([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
@@ -97,7 +159,13 @@ export const methodArgsSchemas = {
   move: v.tuple([v.string(), nonNegativeInt]),
   configure: v.tuple([v.string(), downloadOptionsSchema]),
   snapshot: v.tuple([]),
-  updateSettings: v.tuple([settingsPatchSchema]),
+  updateSettings: v.tuple([settingsPatchInputSchema]),
+  changeUrl: v.tuple([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
+  details: v.tuple([v.string()]),
+  watchSegments: v.tuple([v.string()]),
+  unwatchSegments: v.tuple([v.string()]),
+  uiPreferences: v.tuple([]),
+  updateUiPreferences: v.tuple([uiPreferencesPatchSchema]),
 } as const
 
 /** Formats the first issue of a failed parse as "path: message" for error replies. */

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
+
+const download = (patch: Partial<DownloadSnapshot>) =>
+  ({
+    id: 'a',
+    name: 'a.bin',
+    done: 10,
+    resumable: true,
+    state: 'paused',
+    ...patch,
+  }) as DownloadSnapshot
+
+describe('summaryLine', () => {
+  it('counts rejected lines only when there are some', () => {
+    expect(summaryLine(7, 2, 8)).toBe('7 completed, 2 failed, 8 rejected')
+    expect(summaryLine(1, 0, 0)).toBe('1 completed, 0 failed')
+  })
+})
+
+describe('interruptLines', () => {
+  it('promises a resume only for downloads that can resume', () => {
+    expect(interruptLines([download({})])).toEqual([
+      'interrupted; partial data kept, run the same command again to resume',
+    ])
+    expect(interruptLines([download({ resumable: false, name: 'n.bin' })])).toEqual([
+      'interrupted',
+      'cannot resume n.bin: the server does not support ranges; running the same command again starts it over',
+    ])
+    expect(
+      interruptLines([download({}), download({ id: 'b', resumable: false, name: 'n.bin' })]),
+    ).toEqual([
+      'interrupted; partial data kept, run the same command again to resume',
+      'cannot resume n.bin: the server does not support ranges; running the same command again starts it over',
+    ])
+  })
+
+  it('says "may not resume" for a server that never said whether it does ranges', () => {
+    expect(interruptLines([download({ resumable: null, name: 'u.bin' })])).toEqual([
+      'interrupted',
+      'may not resume u.bin: the server did not say it supports ranges; running the same command again tries, and starts it over if it cannot',
+    ])
+  })
+})
+
+describe('DownloadWarnings', () => {
+  const entry = (message: string, extra = {}) => ({
+    at: 0,
+    level: 'warn' as const,
+    id: 'a',
+    message,
+    ...extra,
+  })
+
+  it('keeps download warnings once each, not retry notices nor engine-wide entries', () => {
+    const warnings = new DownloadWarnings()
+    expect(warnings.note(entry('a.bin: saved as sent'))).toBe('a.bin: saved as sent')
+    expect(warnings.note(entry('a.bin: saved as sent'))).toBeNull()
+    expect(
+      warnings.note(entry('a.bin: try 1 failed', { error: { code: 'X', message: 'x' } })),
+    ).toBeNull()
+    expect(warnings.note({ ...entry('queue'), id: null })).toBeNull()
+    expect(warnings.note({ ...entry('info'), level: 'info' })).toBeNull()
+    expect(warnings.lines(new Set())).toEqual(['a.bin: saved as sent'])
+  })
+
+  it('a download that cannot resume is warned about once, and summed up only if it did not complete', () => {
+    const warnings = new DownloadWarnings()
+    expect(warnings.noteSnapshot(download({ resumable: null }))).toBeNull()
+    expect(warnings.noteSnapshot(download({ resumable: false }))).toMatch(
+      /^a\.bin: not resumable: /,
+    )
+    expect(warnings.noteSnapshot(download({ resumable: false, state: 'downloading' }))).toBeNull()
+    expect(warnings.lines(new Set())).toHaveLength(1)
+    expect(warnings.lines(new Set(['a']))).toEqual([])
+  })
+})

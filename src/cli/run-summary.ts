@@ -1,0 +1,76 @@
+import type { EngineEvents } from '../shared/protocol/events.ts'
+import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+
+/** The last line of a run: what happened to everything it was given. */
+export function summaryLine(completed: number, failed: number, rejected: number): string {
+  return `${completed} completed, ${failed} failed${rejected ? `, ${rejected} rejected` : ''}`
+}
+
+/**
+ * What Ctrl-C tells the person, true for each download: a paused download whose server does not
+ * support ranges cannot resume (the rerun starts it over), so it is named as such instead of
+ * promising a resume.
+ */
+export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
+  const stuck = paused.filter((d) => d.resumable === false && d.done > 0)
+  const unsure = paused.filter((d) => d.resumable === null && d.done > 0)
+  const lines = [
+    ...stuck.map(
+      (d) =>
+        `cannot resume ${d.name}: the server does not support ranges; running the same command again starts it over`,
+    ),
+    ...unsure.map(
+      (d) =>
+        `may not resume ${d.name}: the server did not say it supports ranges; running the same command again tries, and starts it over if it cannot`,
+    ),
+  ]
+  const resumable = paused.filter((d) => d.resumable === true && d.done > 0).length
+  if (resumable > 0 || stuck.length + unsure.length === 0)
+    lines.unshift('interrupted; partial data kept, run the same command again to resume')
+  else lines.unshift('interrupted')
+  return lines
+}
+
+/**
+ * Warnings about a download the person should see beside its result (saved compressed as sent,
+ * started over because the file changed, cannot resume), each once. Retry notices are not
+ * among them: they carry the failed try's error and the display shows retries already.
+ */
+export class DownloadWarnings {
+  #seen = new Set<string>()
+  #entries: { id: string; message: string; onlyUnfinished: boolean }[] = []
+
+  /** Records the entry when it is such a warning; returns its text when it is new. */
+  note(entry: EngineEvents['log/entry']): string | null {
+    if (entry.level !== 'warn' || entry.id === null || entry.error) return null
+    return this.#add(entry.id, entry.message, false)
+  }
+
+  /**
+   * A download found not to be resumable (the server ignores ranges): worth knowing while it runs
+   * (pausing or a lost connection starts it over), and in the summary if it did not complete.
+   */
+  noteSnapshot(download: DownloadSnapshot): string | null {
+    if (download.resumable !== false) return null
+    return this.#add(
+      download.id,
+      `${download.name}: not resumable: the server does not support ranges, so pausing or a lost connection starts it over`,
+      true,
+    )
+  }
+
+  /** The run's warnings, in order; those that only matter unfinished are left out for `completed`. */
+  lines(completed: ReadonlySet<string>): string[] {
+    return this.#entries
+      .filter((e) => !(e.onlyUnfinished && completed.has(e.id)))
+      .map((e) => e.message)
+  }
+
+  #add(id: string, message: string, onlyUnfinished: boolean): string | null {
+    const key = `${id}\u0000${onlyUnfinished ? 'not-resumable' : message}`
+    if (this.#seen.has(key)) return null
+    this.#seen.add(key)
+    this.#entries.push({ id, message, onlyUnfinished })
+    return message
+  }
+}

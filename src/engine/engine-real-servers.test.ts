@@ -1,0 +1,180 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import {
+  addOne,
+  makeDirs,
+  sha256,
+  sha256File,
+  startEngine,
+  type TestEngine,
+} from '../../test/engine-harness.ts'
+
+/**
+ * The resume checks against real servers from Debian, where they are installed: Python's
+ * http.server (no ranges, no Accept-Ranges, Last-Modified only) and lighttpd (ranges, but with a
+ * minimal configuration no validators). Each is skipped with a printed reason when absent.
+ */
+
+const MiB = 1024 * 1024
+let dirs: Awaited<ReturnType<typeof makeDirs>>
+let engine: TestEngine
+let child: ChildProcess | null = null
+
+beforeEach(async () => {
+  dirs = await makeDirs()
+  await mkdir(join(dirs.root, 'www'), { recursive: true })
+  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+  await engine.updateSettings({ minSplitSize: 256 * 1024 })
+})
+
+afterEach(async () => {
+  await engine.close()
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child!.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  }
+  child = null
+  await dirs.cleanup()
+})
+
+function has(command: string, args: string[]): boolean {
+  const probe = spawnSync(command, args, { stdio: 'ignore' })
+  return probe.error === undefined && probe.status === 0
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** Starts `command` and resolves once `origin` answers HTTP. */
+async function serve(command: string, args: string[], origin: string): Promise<void> {
+  child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${command} exited: ${stderr}`)
+    const up = await fetch(origin + '/').then(
+      (r) => r.body?.cancel().then(() => true) ?? true,
+      () => false,
+    )
+    if (up) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${command} did not start: ${stderr}`)
+}
+
+const python = has('python3', ['-c', 'import http.server'])
+if (!python) console.warn('skipping the Python http.server tests: python3 is not installed')
+const lighttpd = has('lighttpd', ['-v'])
+if (!lighttpd)
+  console.warn('skipping the lighttpd tests: lighttpd is not installed (apt-get install lighttpd)')
+
+describe.skipIf(!python)("Python's http.server (no Range support, no Accept-Ranges)", () => {
+  it('tries a range once, sees it ignored, finishes on one connection and says it cannot resume', async () => {
+    const body = makeBody(6 * MiB, 301)
+    await writeFile(join(dirs.root, 'www', 'py.bin'), body)
+    const port = await freePort()
+    const origin = `http://127.0.0.1:${port}`
+    await serve(
+      'python3',
+      [
+        '-m',
+        'http.server',
+        '--bind',
+        '127.0.0.1',
+        '--directory',
+        join(dirs.root, 'www'),
+        `${port}`,
+      ],
+      origin,
+    )
+    const id = await addOne(engine, { url: `${origin}/py.bin`, maxConnections: 4 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 30_000)
+    expect(done.error).toBeNull()
+    expect(done).toMatchObject({ state: 'completed', resumable: false })
+    expect(await sha256File(join(dirs.downloads, 'py.bin'))).toBe(sha256(body))
+  })
+})
+
+describe.skipIf(!lighttpd)(
+  'lighttpd 1.4 (ranges; a minimal configuration sends no ETag or Last-Modified)',
+  () => {
+    async function startLighttpd(): Promise<string> {
+      const port = await freePort()
+      const config = join(dirs.root, 'lighttpd.conf')
+      await writeFile(
+        config,
+        [
+          `server.document-root = "${join(dirs.root, 'www')}"`,
+          `server.port = ${port}`,
+          `server.bind = "127.0.0.1"`,
+          // A per-connection cap, as on the server where issue 13's case 5 was seen.
+          `connection.kbytes-per-second = 2048`,
+          `server.errorlog = "${join(dirs.root, 'lighttpd.log')}"`,
+        ].join('\n'),
+      )
+      const origin = `http://127.0.0.1:${port}`
+      await serve('lighttpd', ['-D', '-f', config], origin)
+      return origin
+    }
+
+    it('resumes a paused download with Range, fetching only the rest', async () => {
+      const body = makeBody(6 * MiB, 302)
+      await writeFile(join(dirs.root, 'www', 'l.bin'), body)
+      const origin = await startLighttpd()
+      const id = await addOne(engine, { url: `${origin}/l.bin`, maxConnections: 1 })
+      for (;;) {
+        const d = (await engine.snapshot()).downloads[0]!
+        if (d.done >= MiB) break
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      await engine.pause({ ids: [id] })
+      await engine.resume({ ids: [id] })
+      const done = await engine.waitFor(id, ['completed', 'failed'], 30_000)
+      expect(done).toMatchObject({ state: 'completed', resumable: true })
+      expect(await sha256File(join(dirs.downloads, 'l.bin'))).toBe(sha256(body))
+      expect(engine.logs.map((l) => l.message).join('\n')).not.toMatch(/starting over|again from/)
+    })
+
+    it('restarts once when the file is replaced by another size during a segmented download', async () => {
+      const oldBody = makeBody(8 * MiB, 303)
+      // A new release of another size: this lighttpd (a minimal configuration) sends neither
+      // ETag nor Last-Modified, so the size in Content-Range is what tells.
+      const newBody = makeBody(8 * MiB + 4096, 304)
+      const www = join(dirs.root, 'www')
+      await writeFile(join(www, 'swap.bin'), oldBody)
+      await writeFile(join(dirs.root, 'new.bin'), newBody)
+      const origin = await startLighttpd()
+      // Replaced (atomically, as a deploy does) as soon as the first response's headers are in:
+      // lighttpd keeps sending the old file on that connection, every later If-Range gets 200.
+      let swapped: Promise<void> | null = null
+      engine.on('download/changed', (e) => {
+        if (e.download.size !== null && !swapped)
+          swapped = rename(join(dirs.root, 'new.bin'), join(www, 'swap.bin'))
+      })
+      const id = await addOne(engine, { url: `${origin}/swap.bin`, maxConnections: 4 })
+      const done = await engine.waitFor(id, ['completed', 'failed'], 40_000)
+      await swapped
+      expect(done.error).toBeNull()
+      expect(done.state).toBe('completed')
+      expect(await sha256File(join(dirs.downloads, 'swap.bin'))).toBe(sha256(newBody))
+      const log = engine.logs.map((l) => l.message).join('\n')
+      expect(log.match(/changed on the server/g)).toHaveLength(1)
+      expect(log).not.toMatch(/ended early/)
+      expect(done.resumable).toBe(true)
+    })
+  },
+)

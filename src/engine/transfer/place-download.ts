@@ -1,0 +1,84 @@
+import { join } from 'node:path'
+import { DownpourError } from '../../shared/protocol/errors.ts'
+import type { LogLevel } from '../../shared/protocol/events.ts'
+import { redactUrl } from '../../shared/protocol/url.ts'
+import { pickUniqueName } from '../naming/unique-name.ts'
+import type { DownloadRecord } from '../scheduler/download-record.ts'
+import { totalBytes } from '../segments/byte-ranges.ts'
+import { syncDirectory } from '../storage/atomic-file.ts'
+import { controlPathFor, removeControlFile, writeControlFile } from '../storage/control-file.ts'
+import { diskError } from '../storage/disk-error.ts'
+import type { PartFile } from '../storage/part-file.ts'
+import { placeFinishedFile, withRetries } from '../storage/publish-file.ts'
+
+/**
+ * Gives a complete, verified part its final name in `record.dir` (see placeFinishedFile: never
+ * over a file that appeared meanwhile; then the next free ` (n)` name, and `record.name`
+ * changes to it), closes it and deletes its control file. The part stays open until its new
+ * name is in place.
+ *
+ * A failure is a disk error about a finished file: the rename is tried again a few times,
+ * never by fetching the file again. If it still fails, the part is left whole with a control
+ * file listing every byte (also when the server cannot resume: the file needs no server any
+ * more), so that a retry finds it complete and only renames; the error says so. A control file
+ * that cannot be deleted after the rename is only a warning: the download is complete.
+ */
+export async function placeDownload(
+  part: PartFile,
+  record: DownloadRecord,
+  options: {
+    reserved: Set<string>
+    controlWritten: boolean
+    log(level: LogLevel, message: string): void
+  },
+): Promise<void> {
+  const { reserved, log } = options
+  const leftover = (error: Error): void =>
+    log('warn', `the file is complete, but its old name could not be removed (${error.message})`)
+  let name = record.name
+  try {
+    while ((await placeFinishedFile(part.path, join(record.dir, name), leftover)) === 'exists') {
+      // Something outside the engine created a file of that name meanwhile: never overwrite it.
+      if (name !== record.name) reserved.delete(join(record.dir, name))
+      name = await pickUniqueName(record.dir, name, reserved, async () => false)
+      reserved.add(join(record.dir, name))
+    }
+  } catch (caught) {
+    if (name !== record.name) reserved.delete(join(record.dir, name))
+    const error = diskError(caught, `cannot rename ${part.path}`, record.dir)
+    await recordComplete(part, record).catch((failure: Error) =>
+      log('warn', `could not record the finished file (${failure.message})`),
+    )
+    throw new DownpourError(
+      error.code,
+      `the download is complete but could not be given its name: ${error.message}; retry to rename it (nothing is downloaded again)`,
+      { cause: caught },
+    )
+  }
+  if (name !== record.name) {
+    reserved.delete(join(record.dir, record.name))
+    record.name = name
+  }
+  await part.close()
+  if (options.controlWritten) {
+    const control = controlPathFor(part.path)
+    await withRetries(() => removeControlFile(control)).catch((error: Error) =>
+      log('warn', `could not delete ${control} (${error.message}); it can be deleted`),
+    )
+    await syncDirectory(record.dir)
+  }
+}
+
+/** A control file saying every byte of the part is durable (after an fdatasync). */
+async function recordComplete(part: PartFile, record: DownloadRecord): Promise<void> {
+  const durable = await part.sync()
+  await writeControlFile(controlPathFor(part.path), {
+    version: 1,
+    url: redactUrl(record.url),
+    size: record.size ?? totalBytes(durable),
+    etag: record.etag,
+    lastModified: record.lastModified,
+    durable,
+    savedAt: Date.now(),
+  })
+}

@@ -1,0 +1,101 @@
+import * as v from 'valibot'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { Settings } from './model.ts'
+import { describeIssues, settingsPatchInputSchema, settingsSchema } from './schemas.ts'
+import { SETTING_UNITS, type SettingsPatchInput } from './setting-units.ts'
+import { uiPreferencesPatchSchema, type UiPreferences } from './ui-preferences.ts'
+import type { uiPreferencesSchema } from './ui-preferences.ts'
+
+function parse(input: unknown): string | Partial<Settings> {
+  const result = v.safeParse(settingsPatchInputSchema, input)
+  return result.success ? result.output : describeIssues(result.issues)
+}
+
+describe('settings with units', () => {
+  it('types: input may carry units, output is the stored form', () => {
+    expectTypeOf<
+      v.InferInput<typeof settingsPatchInputSchema>
+    >().toEqualTypeOf<SettingsPatchInput>()
+    expectTypeOf<v.InferOutput<typeof settingsPatchInputSchema>>().toEqualTypeOf<
+      Partial<Settings>
+    >()
+    expectTypeOf<v.InferOutput<typeof uiPreferencesSchema>>().toEqualTypeOf<UiPreferences>()
+  })
+
+  it('turns sizes, rates and durations with units into bytes and ms', () => {
+    expect(
+      parse({
+        minSplitSize: '2M',
+        maxOverallDownloadLimit: '512K',
+        lowestSpeedLimit: '1024',
+        timeoutMs: '30s',
+        retryWaitMs: '500ms',
+      }),
+    ).toEqual({
+      minSplitSize: 2 * 1024 * 1024,
+      maxOverallDownloadLimit: 512 * 1024,
+      lowestSpeedLimit: 1024,
+      timeoutMs: 30_000,
+      retryWaitMs: 500,
+    })
+    expect(parse({ maxOverallDownloadLimit: 0, timeoutMs: 2000 })).toEqual({
+      maxOverallDownloadLimit: 0,
+      timeoutMs: 2000,
+    })
+  })
+
+  it.each([
+    [{ minSplitSize: '2X' }, 'minSplitSize: "2X" is not a size like 2M, 512K or 1048576'],
+    [{ minSplitSize: '16K' }, 'minSplitSize: must be at least 64K'],
+    [{ minSplitSize: '2G' }, 'minSplitSize: must be at most 1G'],
+    [{ timeoutMs: '30' }, 'timeoutMs: "30" is not a duration like 30s or 500ms'],
+    [{ timeoutMs: '50ms' }, 'timeoutMs: must be at least 100ms'],
+    [{ retryWaitMs: '2h' }, 'retryWaitMs: must be at most 3600s'],
+    [{ maxOverallDownloadLimit: -1 }, 'maxOverallDownloadLimit: must be at least 0 bytes'],
+    [{ maxOverallDownloadLimit: 1.5 }, 'maxOverallDownloadLimit: must be a whole number'],
+    [
+      { maxOverallDownloadLimit: true },
+      'maxOverallDownloadLimit: must be a number or a size like 2M, 512K or 1048576',
+    ],
+    [{ defaultDir: 'downloads' }, 'defaultDir: must be an absolute path'],
+    [{ maxConcurrentDownloads: 0 }, /^maxConcurrentDownloads: /],
+    [{ userAgent: 'a\nb' }, 'userAgent: must not contain line breaks'],
+    [{ surprise: 1 }, /^surprise: /],
+  ])('refuses %j naming the field and why', (input, message) => {
+    expect(parse(input)).toMatch(message)
+  })
+
+  it('accepts absolute paths of every OS for the default folder', () => {
+    for (const dir of ['/home/a/Downloads', 'C:\\Users\\a\\Downloads', 'D:/x', '\\\\server\\share'])
+      expect(parse({ defaultDir: dir })).toEqual({ defaultDir: dir })
+  })
+
+  it('every setting has a unit, and the stored schema has every setting', () => {
+    expect(Object.keys(SETTING_UNITS).sort()).toEqual(Object.keys(settingsSchema.entries).sort())
+  })
+})
+
+describe('UI preferences', () => {
+  it('accepts a full patch and refuses unknown themes, bad column ids, absurd widths', () => {
+    const ok = v.safeParse(uiPreferencesPatchSchema, {
+      theme: 'dark',
+      sort: { column: 'size', direction: 'desc' },
+      columnWidths: { name: 320, progress: 160 },
+      filter: { text: 'iso', states: ['downloading', 'paused'] },
+      notifications: false,
+      closeToTray: true,
+      speedLimitPresets: [1024, 1048576],
+    })
+    expect(ok.success).toBe(true)
+    const bad = (patch: unknown) => {
+      const r = v.safeParse(uiPreferencesPatchSchema, patch)
+      return r.success ? 'ok' : describeIssues(r.issues)
+    }
+    expect(bad({ theme: 'pink' })).toMatch(/^theme: /)
+    expect(bad({ columnWidths: { 'Bad Column': 10 } })).toMatch(/is not a column id/)
+    expect(bad({ columnWidths: { name: 5 } })).toMatch(/^columnWidths\.name: /)
+    expect(bad({ sort: { column: 'name' } })).toMatch(/^sort\.direction: /)
+    expect(bad({ filter: { text: 'x', states: ['sleeping'] } })).toMatch(/^filter\.states\.0: /)
+    expect(bad({ extra: 1 })).toMatch(/^extra: /)
+  })
+})

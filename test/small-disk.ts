@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readlinkSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+
+/** A small tmpfs mounted for a test: a real full disk, or a real read-only file system. */
+export type SmallDisk = {
+  dir: string
+  /** Changes the mount's options in place (e.g. `size=16m` to free space, `ro`). */
+  remount(options: string): void
+  unmount(): void
+}
+
+/**
+ * Mounts a tmpfs of `options` (e.g. `size=2m`, `ro,size=1m`) at `dir`, or returns why it
+ * cannot (not root, no mount permission in this container): the caller skips with that reason
+ * printed, never silently.
+ */
+export async function mountSmallDisk(
+  dir: string,
+  options: string,
+): Promise<SmallDisk | { skip: string }> {
+  if (process.getuid?.() !== 0) return { skip: 'needs root to mount a small tmpfs' }
+  await mkdir(dir, { recursive: true })
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' })
+  } catch (error) {
+    return { skip: `cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]}` }
+  }
+  return {
+    dir,
+    remount: (more) =>
+      execFileSync('mount', ['-o', `remount,${more}`, dir], { stdio: 'pipe' }) as unknown as void,
+    // Lazy: a descriptor still open (the very leak some tests look for) must not block cleanup.
+    unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'pipe' }) as unknown as void,
+  }
+}
+
+/**
+ * Paths of this process's open descriptors (all threads share them) that point to deleted
+ * files under `under`, read from /proc/self/fd on Linux.
+ */
+export function deletedOpenFiles(under: string): string[] {
+  const out: string[] = []
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      if (target.startsWith(under) && target.endsWith('(deleted)')) out.push(target)
+    } catch {
+      // Closed meanwhile (the readdir's own descriptor, say).
+    }
+  }
+  return out
+}
