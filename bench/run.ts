@@ -1,6 +1,6 @@
 // `npm run bench` — Downpour against curl, wget and aria2c on loopback; see bench/README.md.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,6 +18,7 @@ import {
   type WorkloadResult,
 } from './report.ts'
 import { startServer, type BenchServer } from './server-nginx.ts'
+import { queueScaleMarkdown, runQueueScale } from './queue-scale.ts'
 import { ENGINE_HOST_NODE_FLAGS } from '../src/engine/memory-limits.ts'
 import { findExecutable, fmtBytes, fmtNum, GiB, MiB, shellJoin, versionLine } from './util.ts'
 import {
@@ -37,7 +38,9 @@ const HELP = `Usage: npm run bench -- [options]
 
   --runs N           repetitions per competitor (default 3)
   --scale F          multiply every size by F, e.g. 0.25 for a quick run (default 1)
-  --only LIST        workloads to run, e.g. W1,W2 (default W1,W2,W3,W4)
+  --only LIST        workloads to run, e.g. W1,W2 (default W1,W2,W3,W4,W5)
+  --duration S       W5: seconds the first run downloads before Ctrl-C (default 60)
+  --queue N          W5: URLs in the list (default 100000)
   --tools LIST       competitors to run: curl,wget,aria2c,downpour,node (default all; node is
                      W2's bare-Node reference, bench/node-floor.ts)
   --server KIND      auto | nginx | node (default auto: nginx, else the Node fallback)
@@ -82,6 +85,8 @@ function parse() {
         runs: { type: 'string', default: '3' },
         scale: { type: 'string', default: '1' },
         only: { type: 'string' },
+        duration: { type: 'string', default: '60' },
+        queue: { type: 'string', default: '100000' },
         tools: { type: 'string' },
         server: { type: 'string', default: 'auto' },
         pin: { type: 'boolean', default: false },
@@ -114,7 +119,12 @@ const timeoutS = Number(values.timeout)
 if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer')
 if (!(scale > 0 && scale <= 16)) fail('--scale must be in (0, 16]')
 if (!(timeoutS > 0)) fail('--timeout must be positive')
-const only = list(values.only, WORKLOAD_IDS, 'workload')
+const ALL_WORKLOADS = [...WORKLOAD_IDS, 'W5'] as const
+const only = list(values.only, ALL_WORKLOADS, 'workload')
+const durationS = Number(values.duration)
+const queueCount = Number(values.queue)
+if (!(durationS > 0)) fail('--duration must be positive')
+if (!Number.isInteger(queueCount) || queueCount < 1) fail('--queue must be a positive integer')
 const tools = list(values.tools, TOOLS, 'tool')
 const serverKinds = ['auto', 'nginx', 'node'] as const
 const serverKind =
@@ -319,6 +329,7 @@ async function main(): Promise<void> {
   }
 
   for (const id of only) {
+    if (id === 'W5') continue // its own harness, below
     const w = await buildWorkload(id as WorkloadId, { store, baseUrl: server.baseUrl, scale })
     console.log(`\n== ${w.id}: ${w.title}`)
     const p: Paths = { ...paths, url: w.url, name: w.name }
@@ -384,11 +395,32 @@ async function main(): Promise<void> {
   }
   await cleanup()
 
+  let w5: string | null = null
+  if (only.includes('W5') && tools.includes('downpour')) {
+    console.log('\n== W5: a long list: memory, queue bytes written, time to first byte')
+    const rerunS = Math.min(15, durationS)
+    const r = await runQueueScale({
+      cli,
+      workDir,
+      count: queueCount,
+      durationS,
+      rerunS,
+      jobs: 16,
+    })
+    w5 = queueScaleMarkdown(r, durationS, rerunS)
+    mkdirSync(path.resolve(values['results-dir']), { recursive: true })
+    writeFileSync(
+      path.join(path.resolve(values['results-dir']), `w5-${Date.now()}.json`),
+      JSON.stringify(r, null, 2),
+    )
+  }
+
   console.log('\n================ results ================')
   for (const l of machineLines(machine)) console.log(l)
   for (const w of report.workloads) printTable(w, runs)
   const files = writeResults(report, path.resolve(values['results-dir']))
   console.log(`\n---- markdown (for docs/benchmarks.md) ----\n${markdown(report)}`)
+  if (w5 !== null) console.log(`\n${w5}`)
   console.log(
     `results: ${path.relative(process.cwd(), files.json)}, ${path.relative(process.cwd(), files.md)}`,
   )

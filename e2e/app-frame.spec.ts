@@ -1,29 +1,30 @@
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { createStaticHandler } from '../src/server/static-files.ts'
-import { addUrlsTooltip, emptyHeading, expectEmptyAppFrame } from './app-frame-expectations.ts'
+import { startServe, type ServeProcess } from '../test/run-serve.ts'
+import { emptyHeading, expectEmptyAppFrame } from './app-frame-expectations.ts'
 import type { BrowserGlobals } from './browser-globals.ts'
 
-// The built UI (`electron-vite build`, run by `npm run test:e2e`) served the way
-// `downpour serve` serves it: same React app, same CSP, in Debian's Chromium.
-const rendererDir = fileURLToPath(new URL('../out/renderer/', import.meta.url))
-const screenshotPath = fileURLToPath(new URL('../docs/screenshot.png', import.meta.url))
+// The built UI (`electron-vite build`, run by `npm run test:e2e`) served by `downpour serve`
+// (a real process, with its engine): same React app, same CSP, in Debian's Chromium.
 
-let server: Server
+let root: string
+let server: ServeProcess
+/** The printed address, token included: the first visit signs the browser in. */
 let baseUrl: string
 
 test.beforeAll(async () => {
-  server = createServer(createStaticHandler(rendererDir))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  root = await mkdtemp(join(tmpdir(), 'downpour-frame-e2e-'))
+  server = await startServe(['--dir', join(root, 'downloads')], { state: join(root, 'state') })
+  baseUrl = server.url
 })
 
 test.afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  server.child.kill('SIGTERM')
+  await server.exited
+  await rm(root, { recursive: true, force: true })
 })
 
 /** Opens the app and fails the test on any console error, CSP violations included. */
@@ -59,26 +60,18 @@ test('shows the empty app frame', async ({ page }) => {
   expect(problems).toEqual([])
 })
 
-test('explains why Add URLs is unavailable, on hover and on keyboard focus', async ({ page }) => {
+test('Add URLs opens the add dialog, from the mouse and from the keyboard', async ({ page }) => {
   await openApp(page)
-  const tooltip = page.getByRole('tooltip')
   const addUrls = page.getByRole('button', { name: 'Add URLs' })
-  await expect(tooltip).toBeHidden()
-
-  await addUrls.hover()
-  await expect(tooltip).toBeVisible()
-  await expect(tooltip).toHaveText(addUrlsTooltip)
-  await page.mouse.move(500, 500)
-  await expect(tooltip).toBeHidden()
-
-  await page.keyboard.press('Tab')
-  await expect(addUrls).toBeFocused()
-  await expect(tooltip).toBeVisible()
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await addUrls.click()
+  await expect(dialog.getByRole('textbox', { name: /URLs/ })).toBeFocused()
   await page.keyboard.press('Escape')
-  await expect(tooltip).toBeHidden()
-
-  // Disabled means disabled: clicking changes nothing on screen.
-  await addUrls.click({ force: true })
+  await expect(dialog).toBeHidden()
+  await expect(addUrls).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(dialog).toBeVisible()
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
   await expectEmptyAppFrame(page)
 })
 
@@ -104,6 +97,11 @@ test('highlights the window while links are dragged over it', async ({ page }) =
   await drag(page, 'dragover')
   await drag(page, 'drop')
   await expect(main).toHaveAttribute('data-drag-over', 'false')
+  // The drop opens the add dialog with its link; nothing starts before confirming.
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await expect(dialog.getByRole('status')).toHaveText('1 download')
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
   await expectEmptyAppFrame(page)
 })
 
@@ -120,16 +118,4 @@ test('sends the security headers with the page', async ({ request }) => {
   const response = await request.get(baseUrl)
   expect(response.headers()['content-security-policy']).toContain("default-src 'self'")
   expect(response.headers()['x-content-type-options']).toBe('nosniff')
-})
-
-test('screenshot for the README', async ({ page }) => {
-  test.skip(
-    process.env.DOWNPOUR_UPDATE_SCREENSHOT !== '1',
-    'set DOWNPOUR_UPDATE_SCREENSHOT=1 to refresh docs/screenshot.png',
-  )
-  await page.setViewportSize({ width: 1100, height: 720 })
-  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' })
-  await openApp(page)
-  await expectEmptyAppFrame(page)
-  await page.screenshot({ path: screenshotPath })
 })

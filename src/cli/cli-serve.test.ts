@@ -1,9 +1,11 @@
 import { request } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
 import { makeDirs } from '../../test/engine-harness.ts'
+import { makeSelfSignedCert, opensslMissing } from '../../test/self-signed-cert.ts'
 import {
   connectClient,
   startServe,
@@ -282,6 +284,44 @@ describe('downpour serve (a real process)', () => {
     // The printed address still works from this machine.
     expect((await get(open.origin, `/?token=${open.token}`)).status).toBe(303)
   })
+
+  it.skipIf(opensslMissing() !== null)(
+    'serves HTTPS with --tls-cert/--tls-key, with a Secure cookie and no plain-HTTP warning',
+    async () => {
+      const cert = await makeSelfSignedCert(dirs.root)
+      const server = await serve([
+        '--host',
+        '0.0.0.0',
+        '--tls-cert',
+        cert.certPath,
+        '--tls-key',
+        cert.keyPath,
+      ])
+      expect(server.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      expect(server.stderr()).toContain('not only on this machine')
+      expect(server.stderr()).not.toContain('Plain HTTP')
+      const url = new URL(`${server.origin}/?token=${server.token}`)
+      const reply = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: `${url.pathname}${url.search}`,
+            ca: cert.cert,
+            servername: 'localhost',
+          },
+          (res) => {
+            res.resume()
+            resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie']?.[0] ?? '' })
+          },
+        )
+        req.on('error', reject)
+        req.end()
+      })
+      expect(reply.status).toBe(303)
+      expect(reply.cookie).toContain('; Secure')
+    },
+  )
 
   it('refuses an unusable token and a lone --tls-cert with a usage error', async () => {
     const uiDir = await writeTestUi(join(dirs.root, 'ui'))

@@ -1,6 +1,12 @@
 import { join, resolve } from 'node:path'
-import { createEngine, defaultSettings, type Engine } from '../engine/engine.ts'
-import type { DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
+import { defaultSettings, type Engine } from '../engine/engine.ts'
+import { openEngineWaiting } from './open-engine.ts'
+import type {
+  AddRequest,
+  DownloadSnapshot,
+  DownloadUpdate,
+  Settings,
+} from '../shared/protocol/model.ts'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT } from './exit-codes.ts'
@@ -88,7 +94,8 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     ...(options.minSplitSize ? { minSplitSize: options.minSplitSize } : {}),
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   })
-  const engine = await createEngine({ stateDir, settings })
+  // One engine per state folder: a second run on the same folder waits for the first.
+  const engine = await openEngineWaiting({ stateDir, settings }, (message) => output.error(message))
   return await drive(engine, usage, options, output)
 }
 
@@ -112,11 +119,12 @@ async function drive(
     if (output.listening) display?.changed(e.download, e.previousState)
     const warning = warnings.noteSnapshot(e.download)
     if (warning && e.download.state !== 'completed') display?.warning(warning)
-    if (
+    // A transition only: a rerun's option update re-announces a failed download unchanged.
+    const ended =
       e.download.state === 'completed' ||
       e.download.state === 'failed' ||
       pausedByEngine(e.download)
-    ) {
+    if (ended && e.previousState !== e.download.state) {
       finished.set(e.download.id, e.download)
       wake()
     }
@@ -195,6 +203,18 @@ function pausedByEngine(download: DownloadSnapshot): boolean {
   return download.state === 'paused' && download.error !== null
 }
 
+/** What a rerun asks for now replaces what the earlier run stored (cleared when left out). */
+function rerunOptions(id: string, request: AddRequest): DownloadUpdate {
+  return {
+    id,
+    checksum: request.checksum ?? null,
+    headers: request.headers ?? {},
+    maxTries: request.maxTries ?? null,
+    maxConnections: request.maxConnections ?? null,
+    speedLimit: request.speedLimit ?? 0,
+  }
+}
+
 /**
  * Adds the downloads; a URL this folder's queue already has continues that download instead.
  * Its own function so the add result and the queue snapshot (thousands of entries for a long
@@ -209,14 +229,54 @@ async function enqueue(
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
-  const result = await engine.add(usage.requests)
-  // The queue's earlier entries are only needed when something was refused as a duplicate.
-  const previous = result.rejected.some((r) => r.existingId)
-    ? (await engine.snapshot()).downloads
-    : []
-  const byId = new Map(previous.map((d) => [d.id, d]))
+  let rejectedCount = 0
+  for (let from = 0; from < usage.requests.length; from += ENQUEUE_CHUNK) {
+    // The downloads of the chunks before start meanwhile: a 100,000-URL list (or its rerun)
+    // has its first bytes coming in while the rest is still being added.
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve))
+    const to = Math.min(from + ENQUEUE_CHUNK, usage.requests.length)
+    rejectedCount += await enqueueChunk(
+      engine,
+      usage,
+      { from, to },
+      options,
+      { mine, finished },
+      emitJson,
+      output,
+    )
+  }
+  return rejectedCount
+}
+
+const ENQUEUE_CHUNK = 2000
+
+async function enqueueChunk(
+  engine: Engine,
+  usage: Usage,
+  { from, to }: { from: number; to: number },
+  options: GetOptions,
+  { mine, finished }: { mine: Set<string>; finished: Map<string, DownloadSnapshot> },
+  emitJson: (event: string, payload: object) => void,
+  output: CliOutput,
+): Promise<number> {
+  const result = await engine.add(usage.requests.slice(from, to))
   let rejectedCount = 0
   for (const d of result.added) mine.add(d.id)
+  // A rerun continues the earlier downloads with the options given now (replacing the stored
+  // ones), in one command each (update, resume, retry): per-download calls made a 100,000-URL
+  // rerun quadratic. The update's answer says what state each download is in.
+  const duplicates = result.rejected.filter(
+    (r) => r.error.code === ERROR_CODES.duplicate && r.existingId,
+  )
+  const updated = duplicates.length
+    ? await engine.update(
+        duplicates.map((r) => rerunOptions(r.existingId!, usage.requests[from + r.index]!)),
+      )
+    : { updated: [] }
+  const byId = new Map(updated.updated.map((d) => [d.id, d]))
+  const rerun = { resume: [] as string[], retry: [] as string[] }
+  // Completed earlier but the file is gone: download it again as a new download.
+  const again = { remove: [] as string[], add: [] as AddRequest[] }
   for (const rejection of result.rejected) {
     const existing = rejection.existingId ? byId.get(rejection.existingId) : undefined
     if (rejection.error.code === ERROR_CODES.duplicate && existing) {
@@ -226,18 +286,27 @@ async function enqueue(
         finished.set(existing.id, existing)
         if (!options.quiet && !options.json)
           output.out(`done      ${existing.name} (already downloaded)`)
-      } else if (existing.state === 'completed') {
-        await engine.remove({ ids: [existing.id] })
+        continue
+      }
+      if (existing.state === 'completed') {
         mine.delete(existing.id)
-        const again = await engine.add([usage.requests[rejection.index]!])
-        for (const d of again.added) mine.add(d.id)
-      } else if (existing.state === 'paused') await engine.resume({ ids: [existing.id] })
-      else if (existing.state === 'failed') await engine.retry({ ids: [existing.id] })
+        again.remove.push(existing.id)
+        again.add.push(usage.requests[from + rejection.index]!)
+        continue
+      }
+      if (existing.state === 'paused') rerun.resume.push(existing.id)
+      else if (existing.state === 'failed') rerun.retry.push(existing.id)
       continue
     }
     rejectedCount++
-    output.error(`${usage.labels[rejection.index]}: ${rejection.error.message}`)
+    output.error(`${usage.labels[from + rejection.index]}: ${rejection.error.message}`)
   }
+  if (again.remove.length) {
+    await engine.remove({ ids: again.remove })
+    for (const d of (await engine.add(again.add)).added) mine.add(d.id)
+  }
+  if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
+  if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { runGet, type GetOptions } from './get-command.ts'
-import { runServe, type ServeOptions } from './serve-command.ts'
+import type { ServeOptions } from './serve-command.ts'
 import { parseSize } from './parse-size.ts'
 import { EXIT } from './exit-codes.ts'
 import { escapeTerminalText } from './terminal-text.ts'
@@ -109,6 +109,8 @@ export function buildProgram(): Command {
     .option('--rpc-secret <secret>', 'aria2 RPC secret (default: the access token)')
     .option('--no-rpc', 'do not answer aria2 JSON-RPC at /jsonrpc')
     .action(async (options: ServeOptions) => {
+      // Loaded only for serve: `downpour get` starts without the server and ws modules.
+      const { runServe } = await import('./serve-command.ts')
       process.exitCode = await runServe(options)
     })
   return program

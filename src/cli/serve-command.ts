@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { homedir, networkInterfaces } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { createEngine } from '../engine/engine.ts'
 import { createAccessPolicy, isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
 import { createAria2Endpoint, type Aria2Endpoint } from '../server/aria2/aria2-endpoint.ts'
@@ -31,10 +31,14 @@ export type ServeOptions = {
 export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const override = env['DOWNPOUR_UI_DIR']
   if (override) return resolve(override)
+  // From the sources (src/cli) the build is out/renderer; bundled (out/main) it is a sibling.
+  // src/renderer has an index.html too, but it is the unbuilt page: never serve that.
   const here = import.meta.dirname
-  return [join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer')].find((dir) =>
-    existsSync(join(dir, 'index.html')),
-  )
+  const dir =
+    basename(here) === 'cli'
+      ? join(here, '..', '..', 'out', 'renderer')
+      : join(here, '..', 'renderer')
+  return existsSync(join(dir, 'index.html')) ? dir : undefined
 }
 
 export function defaultServeStateDir(): string {

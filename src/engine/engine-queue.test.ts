@@ -194,8 +194,13 @@ describe('persistence', () => {
     const id = await addOne(first, { url: server.url('/persist.bin') })
     await new Promise((r) => setTimeout(r, 1300))
     await first.close()
-    const queue = JSON.parse(await readFile(join(dirs.state, 'queue.json'), 'utf8'))
-    expect(queue.downloads[0]).toMatchObject({ id, name: 'persist.bin' })
+    const saved = await Promise.all(
+      (await readdir(dirs.state))
+        .filter((f) => f.startsWith('queue'))
+        .map((f) => readFile(join(dirs.state, f), 'utf8')),
+    )
+    expect(saved.join('\n')).toContain(`"id":"${id}"`)
+    expect(saved.join('\n')).toContain('"name":"persist.bin","nameChosen":true')
 
     const second = await engineFor()
     const done = await second.waitFor(id, ['completed', 'failed'])

@@ -12,6 +12,8 @@ import type { EngineApi } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import type { Settings } from '../shared/protocol/model.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
+import { acquireStateLock } from './storage/state-lock.ts'
+import { mkdir } from 'node:fs/promises'
 
 export const DEFAULT_HEARTBEAT_MS = 250
 
@@ -57,13 +59,20 @@ export type Engine = EngineApi & {
 }
 
 /**
- * Starts an engine: loads the persisted queue (a corrupt one is set aside and reported via a
- * `log/entry`), then resumes every unfinished download from its last durable byte.
+ * Starts an engine: locks the state folder (one engine per folder: another live engine's lock
+ * is refused with DP_ERR_STATE_LOCKED naming the folder and its pid), loads the persisted
+ * queue (a corrupt one is set aside and reported via a `log/entry`), then resumes every
+ * unfinished download from its last durable byte.
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const given = v.safeParse(settingsPatchInputSchema, options.settings ?? {})
   if (!given.success)
     throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(given.issues))
+  let lock = null
+  if (options.stateDir) {
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 })
+    lock = await acquireStateLock(options.stateDir)
+  }
   const early: EngineEvents['log/entry'][] = []
   // settings.json holds the settings and the window's preferences (queue.json's copy of the
   // settings is only read for state folders from before it); what the host gives now wins.
@@ -89,6 +98,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
   const chosen = { ...saved?.settings, ...given.output }
   const scheduler = new Scheduler({
+    lock,
     stateDir: options.stateDir,
     settings: defaultSettings(chosen),
     overrides: chosen,
@@ -96,20 +106,26 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
   })
   const stopEarly = scheduler.events.on('log/entry', (entry) => early.push(entry))
-  await scheduler.open(options.stateDir)
-  stopEarly()
+  try {
+    await scheduler.open(options.stateDir)
+  } catch (error) {
+    await scheduler.close().catch(() => {})
+    throw error
+  } finally {
+    stopEarly()
+  }
   let ui = saved?.ui ?? DEFAULT_UI_PREFERENCES
   const persist = (): void => store?.save({ settings: scheduler.settings, ui })
   scheduler.events.on('settings/changed', persist)
   if (saved && !saved.found) persist()
   const engine: Engine = {
     add: (requests) => scheduler.add(requests),
+    update: (changes) => scheduler.update(changes),
     pause: (selection) => scheduler.pause(selection),
     resume: (selection) => scheduler.resume(selection),
     retry: (selection) => scheduler.retry(selection),
     remove: (selection, opts) => scheduler.remove(selection, opts),
     move: (id, position) => scheduler.move(id, position),
-    configure: (id, options) => scheduler.configure(id, options),
     snapshot: () => scheduler.snapshot(),
     updateSettings: (patch) => scheduler.updateSettings(patch),
     changeUrl: (id, url) => scheduler.changeUrl(id, url),

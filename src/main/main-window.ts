@@ -1,17 +1,33 @@
 import { BrowserWindow, nativeTheme } from 'electron'
 import type { RendererLocation } from './renderer-location.ts'
+import { MIN_SIZE, type SavedWindowState } from './window-bounds.ts'
 import { createMainWindowOptions, shellColors } from './window-options.ts'
 
 /** Creates the main window, shows it once painted, and keeps native controls on theme. */
-export function createMainWindow(mainDir: string, location: RendererLocation): BrowserWindow {
-  const window = new BrowserWindow(
-    createMainWindowOptions({
+export function createMainWindow(
+  mainDir: string,
+  location: RendererLocation,
+  placement: { state: SavedWindowState; icon: string },
+): BrowserWindow {
+  const { x, y, width, height, maximized } = placement.state
+  const window = new BrowserWindow({
+    ...createMainWindowOptions({
       mainDir,
       platform: process.platform,
       darkMode: nativeTheme.shouldUseDarkColors,
     }),
-  )
-  window.once('ready-to-show', () => window.show())
+    x,
+    y,
+    width,
+    height,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
+    icon: placement.icon,
+  })
+  window.once('ready-to-show', () => {
+    if (maximized) window.maximize()
+    window.show()
+  })
 
   if (process.platform !== 'darwin') {
     // The overlay controls are drawn by the OS, not by our CSS, so they follow the theme here.

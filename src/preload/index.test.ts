@@ -1,7 +1,22 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ENGINE_PORT_MESSAGE, IPC, type DownpourBridge } from './bridge.ts'
 
 const exposeInMainWorld = vi.fn()
-vi.mock('electron', () => ({ contextBridge: { exposeInMainWorld } }))
+const ipcOn = vi.fn()
+const ipcSend = vi.fn()
+const ipcInvoke = vi.fn(async () => null)
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld },
+  ipcRenderer: { on: ipcOn, send: ipcSend, invoke: ipcInvoke },
+}))
+// The preload runs in a page; plain Node has none, so it gets the two calls it makes.
+const pageListeners: Array<() => void> = []
+const posted: unknown[][] = []
+Object.assign(globalThis, {
+  addEventListener: (_type: string, listener: () => void) => pageListeners.push(listener),
+  postMessage: (...args: unknown[]) => posted.push(args),
+  location: { origin: 'null' },
+})
 
 // Plain Node has no Electron or Chrome version; the preload reads them from process.versions.
 const electronVersions = { electron: '45.5.0', chrome: '142.0.0.0' }
@@ -19,6 +34,11 @@ describe('preload bridge', () => {
 
   beforeEach(() => {
     exposeInMainWorld.mockClear()
+    ipcOn.mockClear()
+    ipcSend.mockClear()
+    ipcInvoke.mockClear()
+    pageListeners.length = 0
+    posted.length = 0
     vi.resetModules()
   })
 
@@ -34,7 +54,13 @@ describe('preload bridge', () => {
     const exposed: unknown = exposeInMainWorld.mock.calls[0]?.[1]
     expect(describeSurface(exposed)).toMatchInlineSnapshot(`
       [
+        "onEngineStatus: function",
+        "onExternalUrls: function",
+        "openDownload: function",
+        "pickFolder: function",
         "platform: string",
+        "restartEngine: function",
+        "showDownload: function",
         "versions.chrome: string",
         "versions.electron: string",
         "versions.node: string",
@@ -47,6 +73,62 @@ describe('preload bridge', () => {
     const exposed = exposeInMainWorld.mock.calls[0]?.[1] as Record<string, unknown>
     expect(exposed['platform']).toBe(process.platform)
     expect(exposed['versions']).toEqual({ ...electronVersions, node: process.versions.node })
+  })
+})
+
+describe('preload engine wiring', () => {
+  beforeEach(async () => {
+    exposeInMainWorld.mockClear()
+    ipcOn.mockClear()
+    ipcSend.mockClear()
+    ipcInvoke.mockClear()
+    pageListeners.length = 0
+    posted.length = 0
+    vi.resetModules()
+    await import('./index.ts')
+  })
+
+  const handler = (channel: string) =>
+    ipcOn.mock.calls.find(([name]) => name === channel)?.[1] as (...args: unknown[]) => void
+  const bridge = () => exposeInMainWorld.mock.calls[0]?.[1] as DownpourBridge
+
+  it('asks main for a port once the page has loaded its scripts, not before', () => {
+    expect(ipcSend).not.toHaveBeenCalled()
+    for (const listener of pageListeners) listener()
+    expect(ipcSend).toHaveBeenCalledWith(IPC.requestPort)
+  })
+
+  it('hands the engine port to the page with window.postMessage, transferred', () => {
+    const port = { fake: 'MessagePort' }
+    handler(IPC.port)({ ports: [port] })
+    expect(posted).toEqual([[{ type: ENGINE_PORT_MESSAGE }, '*', [port]]])
+  })
+
+  it('replays the latest engine status to a late listener', () => {
+    handler(IPC.status)({}, { kind: 'restarting', attempt: 2, reason: 'exit code 1' })
+    const seen: unknown[] = []
+    bridge().onEngineStatus((status) => seen.push(status))
+    expect(seen).toEqual([{ kind: 'restarting', attempt: 2, reason: 'exit code 1' }])
+  })
+
+  it('keeps URLs from a second launch until the page listens, and drops malformed ones', () => {
+    handler(IPC.externalUrls)({}, ['https://example.com/a.iso'])
+    handler(IPC.externalUrls)({}, [42])
+    const seen: string[][] = []
+    bridge().onExternalUrls((urls) => seen.push(urls))
+    handler(IPC.externalUrls)({}, ['https://example.com/b.iso'])
+    expect(seen).toEqual([['https://example.com/a.iso'], ['https://example.com/b.iso']])
+  })
+
+  it('sends download ids as strings, never paths it resolved itself', async () => {
+    await bridge().openDownload('abc')
+    await bridge().showDownload('def')
+    await bridge().pickFolder()
+    expect(ipcInvoke.mock.calls).toEqual([
+      [IPC.openDownload, 'abc'],
+      [IPC.showDownload, 'def'],
+      [IPC.pickFolder],
+    ])
   })
 })
 

@@ -79,3 +79,18 @@ export function startAria2Listener(
     },
   }
 }
+
+/**
+ * The engine host's engine with the listener attached: it starts with the engine and is closed
+ * before it, so the utility host needs one wrapped `createEngine` and nothing else.
+ */
+export function withAria2Listener(engine: Engine, log: (line: string) => void): Engine {
+  const listener = startAria2Listener(engine, { log })
+  const close = engine.close.bind(engine)
+  return Object.assign(engine, {
+    close: async () => {
+      await listener.close()
+      await close()
+    },
+  })
+}

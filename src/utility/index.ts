@@ -1,49 +1,31 @@
 import type { MessagePortMain } from 'electron'
-import { createEngine, type Engine } from '../engine/engine.ts'
-import { serveEngine, type Port } from '../shared/protocol/rpc.ts'
-import { startAria2Listener, type Aria2Listener } from './aria2-listener.ts'
-import { parseHostMessage } from './host-messages.ts'
+import { createEngine } from '../engine/engine.ts'
+import { withAria2Listener } from './aria2-listener.ts'
+import { runEngineHost, type ClientPort } from './engine-host.ts'
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+}
 
 /**
- * The Electron utility-process entry: hosts the engine. Main sends `init` once (where to keep
- * the queue and the default download folder), then hands over one MessagePort per window with
- * `connect`; each port speaks the engine protocol directly to its renderer, so progress never
- * passes through main.
+ * The Electron utility-process entry: a thin adapter from `process.parentPort` and
+ * `MessagePortMain` to the Electron-free host in engine-host.ts (tested under plain Node).
  */
-let engine: Engine | null = null
-let aria2: Aria2Listener | null = null
-const clients = new Set<() => void>()
+runEngineHost(
+  {
+    postMessage: (message) => process.parentPort.postMessage(message),
+    onMessage: (listener) =>
+      process.parentPort.on('message', (event) => listener(event.data, event.ports.map(adaptPort))),
+  },
+  {
+    // Browser extensions reach the engine on 127.0.0.1:16800 (the aria2 RPC setting decides).
+    createEngine: async (options) => withAria2Listener(await createEngine(options), log),
+    exit: (code) => process.exit(code),
+    log,
+  },
+)
 
-process.parentPort.on('message', (event) => {
-  const message = parseHostMessage(event.data)
-  if (!message) return
-  switch (message.type) {
-    case 'init':
-      void createEngine({
-        stateDir: message.stateDir,
-        settings: { defaultDir: message.defaultDir },
-      }).then((created) => {
-        engine = created
-        // Browser extensions reach the engine here (the aria2 RPC setting decides).
-        aria2 = startAria2Listener(created, { log: (line) => console.warn(line) })
-        process.parentPort.postMessage({ type: 'ready' })
-      })
-      break
-    case 'connect': {
-      const port = event.ports[0]
-      if (engine && port) clients.add(serveEngine(adaptPort(port), engine))
-      break
-    }
-    case 'shutdown':
-      for (const stop of clients) stop()
-      void (aria2?.close() ?? Promise.resolve())
-        .then(() => engine?.close())
-        .then(() => process.exit(0))
-      break
-  }
-})
-
-function adaptPort(port: MessagePortMain): Port {
+function adaptPort(port: MessagePortMain): ClientPort {
   port.start()
   return {
     postMessage: (message) => port.postMessage(message),
@@ -52,5 +34,10 @@ function adaptPort(port: MessagePortMain): Port {
       port.on('message', handler)
       return () => port.off('message', handler)
     },
+    onClose: (listener) => {
+      port.once('close', listener)
+      return () => port.off('close', listener)
+    },
+    close: () => port.close(),
   }
 }

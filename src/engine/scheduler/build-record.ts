@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import * as v from 'valibot'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import type { AddRequest } from '../../shared/protocol/model.ts'
-import { addRequestSchema, describeIssues } from '../../shared/protocol/schemas.ts'
+import type { AddRequest, DownloadUpdate } from '../../shared/protocol/model.ts'
+import {
+  addRequestSchema,
+  describeIssues,
+  downloadUpdateSchema,
+} from '../../shared/protocol/schemas.ts'
 import { normalizeUrlKey, parseDownloadUrl } from '../../shared/protocol/url.ts'
 import { nameFromUrl } from '../naming/suggest-file-name.ts'
 import { sanitizeFileName } from '../naming/sanitize-file-name.ts'
@@ -14,27 +18,45 @@ import type { DownloadRecord } from './download-record.ts'
  * is wrong (bad URL, unsupported scheme, a path where a file name belongs, …).
  */
 export function buildRecord(input: unknown, defaultDir: string, now = Date.now()): DownloadRecord {
+  return finishRecord(prepareRecord(input, defaultDir), now)
+}
+
+/** An add request validated, with its duplicate key: enough to refuse a duplicate cheaply. */
+export type PreparedRequest = {
+  request: AddRequest
+  url: URL
+  dir: string
+  requestedName: string | null
+  key: string
+}
+
+/** The first half of `buildRecord`: validation and the duplicate key (throws like it). */
+export function prepareRecord(input: unknown, defaultDir: string): PreparedRequest {
   const parsed = v.safeParse(addRequestSchema, input)
   if (!parsed.success)
     throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
   const request: AddRequest = parsed.output
   const url = parseDownloadUrl(request.url)
-  const dir = resolve(request.dir ?? defaultDir)
-  let requestedName: string | null = null
-  if (request.name !== undefined) {
-    if (/[/\\]/.test(request.name) || request.name === '.' || request.name === '..') {
-      throw new DownpourError(
-        ERROR_CODES.invalidArgument,
-        `name must be a file name, not a path: ${request.name}`,
-      )
-    }
-    requestedName = sanitizeFileName(request.name)
-  }
+  // The same folder string for every request with the same folder (100,000 copies add up).
+  const dir = request.dir === undefined ? resolveCached(defaultDir) : resolveCached(request.dir)
+  const requestedName = request.name !== undefined ? fileNameOf(request.name) : null
+  return { request, url, dir, requestedName, key: duplicateKey(url, dir, requestedName) }
+}
+
+let lastDir: { input: string; resolved: string } | null = null
+function resolveCached(input: string): string {
+  if (lastDir?.input !== input) lastDir = { input, resolved: resolve(input) }
+  return lastDir.resolved
+}
+
+/** The second half: the record of a request that is not a duplicate. */
+export function finishRecord(prepared: PreparedRequest, now = Date.now()): DownloadRecord {
+  const { request, url, dir, requestedName, key } = prepared
   const guessed = requestedName ?? sanitizeFileName(nameFromUrl(url) ?? '')
   return {
     id: randomUUID(),
     url: url.href,
-    key: duplicateKey(url, dir, requestedName),
+    key,
     dir,
     requestedName,
     name: guessed,
@@ -60,6 +82,75 @@ export function buildRecord(input: unknown, defaultDir: string, now = Date.now()
     createdAt: now,
     completedAt: null,
   }
+}
+
+/** A requested name: one path component, sanitized; a path is refused, not cut down. */
+function fileNameOf(name: string): string {
+  if (/[/\\]/.test(name) || name === '.' || name === '..') {
+    throw new DownpourError(
+      ERROR_CODES.invalidArgument,
+      `name must be a file name, not a path: ${name}`,
+    )
+  }
+  return sanitizeFileName(name)
+}
+
+type Updatable = Pick<
+  DownloadRecord,
+  | 'key'
+  | 'requestedName'
+  | 'name'
+  | 'checksum'
+  | 'headers'
+  | 'maxTries'
+  | 'maxConnections'
+  | 'speedLimit'
+>
+
+/**
+ * Validates one `update` change against its record and returns the fields it sets (the record
+ * is untouched; the caller checks the new duplicate key first). A name can change only while no
+ * file has that download's name on disk yet.
+ */
+export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
+  const parsed = v.safeParse(downloadUpdateSchema, input)
+  if (!parsed.success)
+    throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
+  const change: DownloadUpdate = parsed.output
+  const next: Updatable = {
+    key: record.key,
+    requestedName: record.requestedName,
+    name: record.name,
+    checksum: record.checksum,
+    headers: record.headers,
+    maxTries: record.maxTries,
+    maxConnections: record.maxConnections,
+    speedLimit: record.speedLimit,
+  }
+  if (change.name !== undefined) {
+    const name = fileNameOf(change.name)
+    if (record.nameChosen && name !== record.name) {
+      throw new DownpourError(
+        ERROR_CODES.invalidArgument,
+        `"${record.name}" already has its name on disk; it cannot be renamed to "${name}"`,
+      )
+    }
+    if (!record.nameChosen && name !== record.requestedName) {
+      next.requestedName = name
+      next.name = name
+      next.key = duplicateKey(new URL(record.url), record.dir, name)
+    }
+  }
+  if (change.checksum !== undefined)
+    next.checksum = change.checksum && {
+      ...change.checksum,
+      hex: change.checksum.hex.toLowerCase(),
+    }
+  if (change.headers !== undefined) next.headers = change.headers
+  if (change.maxTries !== undefined) next.maxTries = change.maxTries
+  if (change.maxConnections !== undefined) next.maxConnections = change.maxConnections
+  if (change.speedLimit !== undefined) next.speedLimit = change.speedLimit
+  return next
 }
 
 /** Same normalized URL into the same folder (under the same requested name) is a duplicate. */

@@ -3,19 +3,17 @@ import { diskError } from '../storage/disk-error.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
-import type { AddResult, EngineApi, Selection } from '../../shared/protocol/api.ts'
+import type { AddResult, EngineApi, Selection, UpdateResult } from '../../shared/protocol/api.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { EngineEvents, LogLevel } from '../../shared/protocol/events.ts'
 import {
   ACTIVE_STATES,
-  type DownloadOptions,
-  type DownloadSnapshot,
   type DownloadState,
+  type DownloadUpdate,
   type Settings,
 } from '../../shared/protocol/model.ts'
 import {
   describeIssues,
-  downloadOptionsSchema,
   settingsPatchInputSchema,
   settingsPatchSchema,
 } from '../../shared/protocol/schemas.ts'
@@ -29,7 +27,11 @@ import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
 import { QueueStore } from '../storage/queue-store.ts'
-import { buildRecord } from './build-record.ts'
+import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
+import { WaitingQueue } from './waiting-queue.ts'
+import { finishedOnDisk } from './recover-finished.ts'
+import { removeStaleTemps } from '../storage/stale-temps.ts'
+import type { StateLock } from '../storage/state-lock.ts'
 import { toSnapshot, type DownloadRecord } from './download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
@@ -48,6 +50,8 @@ export type SchedulerOptions = {
   heartbeatMs: number
   /** Worker threads for extra connections (started only when needed). */
   transferThreads: number
+  /** The state folder's lock, released when the scheduler closes. */
+  lock?: StateLock | null
 }
 
 /**
@@ -61,21 +65,32 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
+  /** Duplicate-detection key → id, kept up to date (an add never scans the queue). */
+  #keys = new Map<string, string>()
+  /** Queue position per id (rebuilt only when a download is moved). */
+  #positions = new Map<string, number>()
+  #nextPosition = 0
+  /** Queued downloads waiting for a slot, in queue order. */
+  #waiting = new WaitingQueue()
+  /** Records whose chosen name reached the journal (see #changed). */
+  #namedSaved = new WeakSet<DownloadRecord>()
+  #slots = new Map<string, number>()
+  #lock: StateLock | null
   /**
-   * Queued ids in queue order, for the pump; null = rebuild (a download became queued or moved).
-   * Entries before #waitingAt were started or left the queue (consumed without copying).
+   * Work counters: records a command or the pump looked at. A command on k downloads costs
+   * O(k), a started download O(log n): tests hold the engine to that.
    */
-  #waiting: string[] | null = null
-  #waitingAt = 0
+  readonly work = { visited: 0 }
   #transfers = new Map<string, DownloadTransfer>()
   #hostConnections = new Map<string, number>()
+  /**
+   * Final paths owned by downloads of this engine, from the moment a name is chosen until the
+   * download is removed — paused or not — so no other download can take its name or `.part`.
+   */
   #reservedPaths = new Set<string>()
   #dirs = new Map<string, Promise<void>>()
   #shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
   #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
-  /** The shared-stats slot of each running download (its token bucket). */
-  #runningSlots = new Map<string, number>()
-  #hosts = new Map<string, string>()
   #revision = 0
   #dispatcher: Dispatcher
   #store: QueueStore | null
@@ -96,13 +111,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       segmentSlots: new SlotAllocator(MAX_SEGMENTS),
       pool: new TransferPool({ size: options.transferThreads, stats, dispatcher: this.#settings }),
     }
+    this.#lock = options.lock ?? null
     this.#store = options.stateDir
       ? new QueueStore(
-          join(options.stateDir, 'queue.json'),
-          () => ({
-            settings: this.#settings,
-            downloads: this.#order.map((id) => this.#records.get(id)!),
-          }),
+          options.stateDir,
+          {
+            order: () => this.#order,
+            record: (id) => this.#records.get(id),
+            settings: () => this.#settings,
+          },
           (error) => this.#log('error', null, `cannot save the queue: ${error.message}`),
         )
       : null
@@ -120,18 +137,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   async open(stateDir: string | null): Promise<void> {
     if (stateDir) await mkdir(stateDir, { recursive: true, mode: 0o700 })
     const loaded = await this.#store?.load()
-    if (loaded?.kind === 'corrupt') {
+    for (const problem of loaded?.problems ?? []) {
       this.#log(
         'error',
         null,
-        `the queue file was unreadable (${loaded.problem}); it was set aside as ${loaded.movedTo}`,
-        {
-          code: ERROR_CODES.corruptState,
-          message: loaded.problem,
-        },
+        `the queue file ${problem.file} was unreadable (${problem.problem}); it was set aside as ${problem.movedTo}`,
+        { code: ERROR_CODES.corruptState, message: problem.problem },
       )
     }
-    if (loaded?.kind === 'loaded') {
+    if (loaded) {
       const patch = v.safeParse(settingsPatchSchema, loaded.queue.settings)
       // Saved settings come back, but what the host asked for now wins (CLI flags, say).
       if (patch.success) {
@@ -141,14 +155,33 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         this.#shared.pool.updateDispatcher(this.#settings)
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
       }
+      const wasRunning: DownloadRecord[] = []
       for (const record of loaded.queue.downloads) {
-        if (ACTIVE_STATES.has(record.state) || record.state === 'retrying') record.state = 'queued'
+        if (ACTIVE_STATES.has(record.state) || record.state === 'retrying') {
+          wasRunning.push(record)
+          record.state = 'queued'
+        }
         record.nextRetryAt = null
-        this.#records.set(record.id, record)
-        this.#order.push(record.id)
-        this.#waiting = null
-        this.#lastStates.set(record.id, record.state)
+        this.#insert(record)
+        if (record.nameChosen) this.#namedSaved.add(record)
       }
+      // kill -9 between a final rename and the queue save: the file is there, complete.
+      for (const record of wasRunning) {
+        if (await finishedOnDisk(record)) {
+          record.state = 'completed'
+          record.done = record.size ?? record.done
+          record.error = null
+          record.completedAt ??= Date.now()
+          this.#lastStates.set(record.id, 'completed')
+          this.#store?.put(record)
+          this.#log('info', record.id, `${record.name}: found complete on disk`)
+        }
+      }
+      for (const record of loaded.queue.downloads) this.#enqueue(record)
+      if (this.#store?.wantsCompaction) void this.#store.compact()
+      // Temp files a crash inside an atomic write left beside the parts of unfinished downloads.
+      const dirs = new Set(wasRunning.filter((r) => r.nameChosen).map((r) => r.dir))
+      void removeStaleTemps([...dirs]).catch(() => {})
     }
     this.#heartbeat.start()
     this.#pump()
@@ -161,13 +194,12 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   async add(requests: Parameters<EngineApi['add']>[0]): Promise<AddResult> {
     this.#assertOpen()
     const result: AddResult = { added: [], rejected: [] }
-    const keys = new Map<string, string>()
-    for (const record of this.#records.values()) keys.set(record.key, record.id)
     requests.forEach((request, index) => {
       const url = typeof request?.url === 'string' ? request.url : String(request?.url)
       try {
-        const record = buildRecord(request, this.#settings.defaultDir)
-        const existing = keys.get(record.key)
+        // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
+        const prepared = prepareRecord(request, this.#settings.defaultDir)
+        const existing = this.#keys.get(prepared.key)
         if (existing) {
           const other = this.#records.get(existing)!
           result.rejected.push({
@@ -181,11 +213,10 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           })
           return
         }
-        keys.set(record.key, record.id)
-        this.#records.set(record.id, record)
-        this.#order.push(record.id)
-        this.#waiting = null
-        this.#lastStates.set(record.id, record.state)
+        const record = finishRecord(prepared)
+        this.#insert(record)
+        this.#store?.put(record)
+        this.#enqueue(record)
         const download = this.#snapshotOf(record)
         this.#history.added(record)
         result.added.push(download)
@@ -198,8 +229,52 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         result.rejected.push({ index, url, error: e.toJSON() })
       }
     })
-    this.#store?.schedule()
     this.#pump()
+    return result
+  }
+
+  async update(changes: DownloadUpdate[]): Promise<UpdateResult> {
+    this.#assertOpen()
+    const result: UpdateResult = { updated: [], rejected: [] }
+    changes.forEach((change, index) => {
+      const id = typeof change?.id === 'string' ? change.id : String(change?.id)
+      this.work.visited++
+      const record = this.#records.get(id)
+      try {
+        if (!record) throw notFound(id)
+        const oldKey = record.key
+        const next = applyUpdate(record, change)
+        if (next.key !== oldKey) {
+          const other = this.#keys.get(next.key)
+          if (other && other !== id) {
+            throw new DownpourError(
+              ERROR_CODES.duplicate,
+              `another download already saves this URL as "${next.name}" in ${record.dir}`,
+            )
+          }
+        }
+        // A rerun sends every option again: unchanged ones cost no event and no journal line.
+        if (sameOptions(record, next)) {
+          result.updated.push(this.#snapshotOf(record))
+          return
+        }
+        Object.assign(record, next)
+        if (next.key !== oldKey) {
+          this.#keys.delete(oldKey)
+          this.#keys.set(next.key, id)
+        }
+        const slot = this.#slots.get(id)
+        if (slot !== undefined) this.#shared.stats.setRate(slot, record.speedLimit)
+        this.#changed(record)
+        result.updated.push(this.#snapshotOf(record))
+      } catch (error) {
+        const e =
+          error instanceof DownpourError
+            ? error
+            : new DownpourError(ERROR_CODES.internal, String(error))
+        result.rejected.push({ index, id, error: e.toJSON() })
+      }
+    })
     return result
   }
 
@@ -249,19 +324,23 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     const wasCompleted = new Set(affected.filter((r) => r.state === 'completed').map((r) => r.id))
     await Promise.all(affected.map((record) => this.#stopTransfer(record, 'removed')))
     const gone = new Set(affected.map((r) => r.id))
+    // One pass over the queue, whatever the number removed.
     this.#order = this.#order.filter((id) => !gone.has(id))
+    this.work.visited += this.#order.length
     for (const record of affected) {
       this.#records.delete(record.id)
       this.#lastStates.delete(record.id)
-      this.#hosts.delete(record.id)
       this.#history.forget(record.id)
       this.#watch.forget(record.id)
+      this.#positions.delete(record.id)
+      if (this.#keys.get(record.key) === record.id) this.#keys.delete(record.key)
+      if (record.nameChosen) this.#reservedPaths.delete(join(record.dir, record.name))
+      this.#store?.remove(record.id)
       if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
         await deletePartFiles(record.dir, record.name)
       }
       this.events.emit('download/removed', { revision: ++this.#revision, id: record.id })
     }
-    this.#store?.schedule()
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
@@ -279,28 +358,17 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (this.#order[target] === id) return { order: [...this.#order] }
     this.#order = this.#order.filter((other) => other !== id)
     this.#order.splice(target, 0, id)
-    this.#waiting = null
+    // Positions change for everyone between the old place and the new: renumber, requeue.
+    this.#positions.clear()
+    this.#nextPosition = 0
+    for (const other of this.#order) this.#positions.set(other, this.#nextPosition++)
+    this.#waiting.clear()
+    for (const other of this.#order) this.#enqueue(this.#records.get(other)!)
+    this.work.visited += this.#order.length
     this.events.emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
-    this.#store?.schedule()
+    this.#store?.move(id, target)
     this.#pump()
     return { order: [...this.#order] }
-  }
-
-  async configure(id: string, options: DownloadOptions): Promise<DownloadSnapshot> {
-    const parsed = v.safeParse(downloadOptionsSchema, options)
-    if (!parsed.success)
-      throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
-    const record = this.#records.get(id)
-    if (!record) throw notFound(id)
-    const { speedLimit, maxConnections, maxTries } = parsed.output
-    // A running transfer reads these fields at every decision; the bucket needs telling.
-    if (speedLimit !== undefined) record.speedLimit = speedLimit
-    if (maxConnections !== undefined) record.maxConnections = maxConnections
-    if (maxTries !== undefined) record.maxTries = maxTries
-    const slot = this.#runningSlots.get(id)
-    if (slot !== undefined) this.#shared.stats.setRate(slot, record.speedLimit)
-    this.#changed(record)
-    return this.#snapshotOf(record)
   }
 
   async snapshot(): ReturnType<EngineApi['snapshot']> {
@@ -327,7 +395,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
     this.events.emit('settings/changed', { revision: ++this.#revision, settings: this.#settings })
-    this.#store?.schedule()
+    this.#store?.settingsChanged()
     this.#pump()
     return this.#settings
   }
@@ -339,13 +407,19 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     // A download announces `failed` before its transfer has made its last bytes durable (and
     // written their control file): let that finish, or the bytes would be judged missing.
     if (record.state === 'failed') await this.#transfers.get(id)?.run()
+    const oldKey = record.key
     const { from, to, droppedHeaders } = await replaceUrl(record, url, {
       dispatcher: this.#dispatcher,
       settings: this.#settings,
-      duplicateOf: (key) =>
-        [...this.#records.values()].find((r) => r.key === key && r.id !== id) ?? null,
+      duplicateOf: (key) => {
+        const other = this.#keys.get(key)
+        return other !== undefined && other !== id ? (this.#records.get(other) ?? null) : null
+      },
     })
-    this.#hosts.delete(id)
+    if (record.key !== oldKey) {
+      if (this.#keys.get(oldKey) === id) this.#keys.delete(oldKey)
+      this.#keys.set(record.key, id)
+    }
     const left = droppedHeaders.length > 0 ? ` (not sent there: ${droppedHeaders.join(', ')})` : ''
     this.#history.note(id, 'url-changed', `URL changed from ${from} to ${to}${left}`)
     this.#setState(record, 'queued')
@@ -371,52 +445,79 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#watch.unwatch(id)
   }
 
+  /** Bytes the queue store wrote so far (journal and snapshots), for the benchmark. */
+  get persistence(): { journal: number; snapshot: number; compactions: number } | null {
+    return this.#store ? { ...this.#store.written } : null
+  }
+
   /** Stops every transfer (partial data durable), saves the queue, closes connections. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#heartbeat.stop()
-    await Promise.all([...this.#transfers.values()].map((t) => t.stop()))
-    await this.#store?.flush()
-    // Every transfer is stopped: whatever is left are idle keep-alive sockets.
-    await this.#dispatcher.destroy().catch(() => {})
-    await this.#shared.pool.close()
+    try {
+      await Promise.all([...this.#transfers.values()].map((t) => t.stop()))
+      await this.#store?.close()
+      // Every transfer is stopped: whatever is left are idle keep-alive sockets.
+      await this.#dispatcher.destroy().catch(() => {})
+      await this.#shared.pool.close()
+    } finally {
+      await this.#lock?.release()
+    }
   }
 
   // ---- internals ----
 
+  /** A record joins the queue's indexes (order, duplicate key, position, its name's reservation). */
+  #insert(record: DownloadRecord): void {
+    this.#records.set(record.id, record)
+    this.#order.push(record.id)
+    this.#keys.set(record.key, record.id)
+    this.#positions.set(record.id, this.#nextPosition++)
+    this.#lastStates.set(record.id, record.state)
+    if (record.nameChosen) this.#reservedPaths.add(join(record.dir, record.name))
+  }
+
+  /** A queued record waits for the pump (O(log n)). */
+  #enqueue(record: DownloadRecord): void {
+    if (record.state !== 'queued' || this.#waiting.has(record.id)) return
+    const position = this.#positions.get(record.id)
+    if (position === undefined) return
+    this.#waiting.push({ id: record.id, position, host: new URL(record.url).host })
+  }
+
   #pump(): void {
     if (this.#closed) return
     const limit = this.#settings.maxConcurrentDownloads
-    // Only the waiting ones are looked at, from where the last pump stopped: the pump runs after
-    // every completion, and scanning (or copying) the whole queue each time is quadratic —
-    // 0.5 s of CPU and ~40 MB of garbage over 2,000 small files.
-    if (!this.#waiting) {
-      this.#waiting = this.#order.filter((id) => this.#records.get(id)?.state === 'queued')
-      this.#waitingAt = 0
-    }
+    const cap = this.#settings.maxConnectionsPerHost
     const waiting = this.#waiting
-    let blocked: string[] | null = null
-    let at = this.#waitingAt
-    for (; at < waiting.length && this.#transfers.size < limit; at++) {
-      const id = waiting[at]!
-      const record = this.#records.get(id)
-      // A started transfer leaves `queued` only once it has read its resume state.
-      if (!record || record.state !== 'queued' || this.#transfers.has(id)) continue
-      const host = this.#hostOf(record)
-      if ((this.#hostConnections.get(host) ?? 0) >= this.#settings.maxConnectionsPerHost) {
+    let blocked: ReturnType<WaitingQueue['pop']>[] | null = null
+    let blockedHosts: Set<string> | null = null
+    let blockedWithEntries = 0
+    while (this.#transfers.size < limit && waiting.size > 0) {
+      // Every host that still has waiting downloads is at its cap: nothing more can start.
+      if (blockedWithEntries > 0 && blockedWithEntries >= waiting.hosts) break
+      const entry = waiting.pop()!
+      this.work.visited++
+      if (blockedHosts?.has(entry.host) && waiting.entriesFor(entry.host) === 0)
+        blockedWithEntries--
+      const record = this.#records.get(entry.id)
+      // Stale: removed, paused or started since it was queued (one still winding down is
+      // queued again when its transfer ends).
+      if (!record || record.state !== 'queued' || this.#transfers.has(entry.id)) continue
+      if ((this.#hostConnections.get(entry.host) ?? 0) >= cap) {
         // Its host is at its cap: it keeps its place, later ones may still start.
-        ;(blocked ??= []).push(id)
+        ;(blocked ??= []).push(entry)
+        blockedHosts ??= new Set()
+        if (!blockedHosts.has(entry.host)) {
+          blockedHosts.add(entry.host)
+          if (waiting.entriesFor(entry.host) > 0) blockedWithEntries++
+        }
         continue
       }
-      this.#start(record, host)
+      this.#start(record, entry.host)
     }
-    if (blocked) {
-      this.#waiting = blocked.concat(waiting.slice(at))
-      this.#waitingAt = 0
-    } else {
-      this.#waitingAt = at
-    }
+    if (blocked) for (const entry of blocked) waiting.push(entry!)
   }
 
   #ensureDir(dir: string): Promise<void> {
@@ -434,18 +535,10 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     return made
   }
 
-  /** Host of a record's URL, parsed once (the pump runs after every completion). */
-  #hostOf(record: DownloadRecord): string {
-    let host = this.#hosts.get(record.id)
-    if (host === undefined) this.#hosts.set(record.id, (host = new URL(record.url).host))
-    return host
-  }
-
   #start(record: DownloadRecord, host: string): void {
     this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
-    this.#runningSlots.set(record.id, downloadSlot)
     const transfer = new DownloadTransfer(record, {
       dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
@@ -472,10 +565,11 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       releaseSlot: (h) => this.#hostConnections.set(h, (this.#hostConnections.get(h) ?? 1) - 1),
     })
     this.#transfers.set(record.id, transfer)
+    this.#slots.set(record.id, downloadSlot)
     this.#heartbeat.track(record.id)
     void transfer.run().then((outcome) => {
       this.#transfers.delete(record.id)
-      this.#runningSlots.delete(record.id)
+      this.#slots.delete(record.id)
       this.#shared.stats.setRate(downloadSlot, 0)
       this.#downloadSlots.give(downloadSlot)
       this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)
@@ -483,9 +577,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
       if (outcome !== 'completed') this.#changed(record)
-      // Queued again while this run was still finishing (a retry right after a failure, a
-      // resume right after a full disk paused it): the pump skipped it then, so look again.
-      if (record.state === 'queued') this.#waiting = null
+      // Queued again while it was winding down (a retry right after its failure): the pump
+      // dropped its entry then, as a running download's.
+      if (record.state === 'queued') this.#enqueue(record)
       this.#pump()
     })
   }
@@ -507,7 +601,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
 
   #changed(record: DownloadRecord): void {
     if (!this.#records.has(record.id)) return
-    this.#store?.changed(record)
+    this.work.visited++
+    this.#store?.put(record)
     // A stopped transfer reports its last states after the user paused it: keep the user's.
     const transfer = this.#transfers.get(record.id)
     const previousState = this.#lastStates.get(record.id) ?? record.state
@@ -516,14 +611,20 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     this.#history.observe(record, previousState)
     if (this.#closed && ACTIVE_STATES.has(record.state)) return
-    if (record.state === 'queued' && previousState !== 'queued') this.#waiting = null
+    if (record.nameChosen && !this.#namedSaved.has(record)) {
+      // The name and size reach the journal (the page cache: kill -9 cannot undo that) before
+      // the file can be renamed into place, so a crash right after the rename finds a record
+      // that says which complete file is its own.
+      this.#namedSaved.add(record)
+      this.#store?.writeNow()
+    }
+    if (record.state === 'queued' && previousState !== 'queued') this.#enqueue(record)
     this.#lastStates.set(record.id, record.state)
     this.events.emit('download/changed', {
       revision: ++this.#revision,
       download: this.#snapshotOf(record),
       previousState,
     })
-    this.#store?.schedule()
   }
 
   #snapshotOf(record: DownloadRecord) {
@@ -556,7 +657,11 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   }
 
   #select(selection: Selection): DownloadRecord[] {
-    if ('all' in selection) return this.#order.map((id) => this.#records.get(id)!)
+    if ('all' in selection) {
+      this.work.visited += this.#order.length
+      return this.#order.map((id) => this.#records.get(id)!)
+    }
+    this.work.visited += selection.ids.length
     return selection.ids.map((id) => {
       const record = this.#records.get(id)
       if (!record) throw notFound(id)
@@ -582,6 +687,16 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #assertOpen(): void {
     if (this.#closed) throw new DownpourError(ERROR_CODES.cancelled, 'the engine is shutting down')
   }
+}
+
+function sameOptions(record: DownloadRecord, next: Partial<DownloadRecord>): boolean {
+  for (const [key, value] of Object.entries(next)) {
+    const current = record[key as keyof DownloadRecord]
+    if (value === current) continue
+    // checksum and headers are small objects: equal when their JSON is.
+    if (typeof value !== 'object' || JSON.stringify(value) !== JSON.stringify(current)) return false
+  }
+  return true
 }
 
 function notFound(id: string): DownpourError {

@@ -13,6 +13,8 @@ export const PART_SUFFIX = '.part'
 
 const controlSchema = v.object({
   version: v.literal(1),
+  /** The download that owns the part (absent in files written before it was recorded). */
+  id: v.optional(v.string()),
   url: v.string(),
   size: v.nullable(v.number()),
   etag: v.nullable(v.string()),

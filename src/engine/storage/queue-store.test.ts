@@ -1,79 +1,303 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildRecord } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
-import { QueueStore, type QueueFile } from './queue-store.ts'
+import type { Settings } from '../../shared/protocol/model.ts'
+import { QueueStore, SNAPSHOT_FILE } from './queue-store.ts'
 
 let dir: string
+const errors: Error[] = []
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'downpour-queue-'))
+  errors.length = 0
 })
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-function records(n: number): DownloadRecord[] {
-  return Array.from({ length: n }, (_, i) =>
-    buildRecord({ url: `https://files.example/f${i}.bin?x="q"` }, dir),
-  )
-}
-
-function storeOf(queue: QueueFile): QueueStore {
-  return new QueueStore(
-    join(dir, 'queue.json'),
-    () => queue,
-    (error) => {
-      throw error
+/** A live queue as the scheduler keeps it, and the store that persists it. */
+class Queue {
+  records = new Map<string, DownloadRecord>()
+  order: string[] = []
+  settings: Partial<Settings> = {}
+  store = new QueueStore(
+    dir,
+    {
+      order: () => this.order,
+      record: (id) => this.records.get(id),
+      settings: () => this.settings,
     },
+    (error) => errors.push(error),
   )
+
+  add(n: number, from = 0): DownloadRecord[] {
+    const added = Array.from({ length: n }, (_, i) =>
+      buildRecord({ url: `https://files.example/f${from + i}.bin?x="q"` }, dir),
+    )
+    for (const r of added) {
+      this.records.set(r.id, r)
+      this.order.push(r.id)
+      this.store.put(r)
+    }
+    return added
+  }
+
+  change(record: DownloadRecord, fields: Partial<DownloadRecord>): void {
+    Object.assign(record, fields)
+    this.store.put(record)
+  }
+
+  remove(record: DownloadRecord): void {
+    this.records.delete(record.id)
+    this.order = this.order.filter((id) => id !== record.id)
+    this.store.remove(record.id)
+  }
+
+  move(record: DownloadRecord, position: number): void {
+    this.order = this.order.filter((id) => id !== record.id)
+    this.order.splice(position, 0, record.id)
+    this.store.move(record.id, position)
+  }
+
+  /** The queue as it should load back: records in order, as JSON sees them. */
+  expected(): { settings: Partial<Settings>; downloads: unknown[] } {
+    return {
+      settings: this.settings,
+      downloads: this.order.map((id) => JSON.parse(JSON.stringify(this.records.get(id)))),
+    }
+  }
 }
 
-describe('QueueStore', () => {
-  it('writes the whole queue as one JSON document that loads back as it was', async () => {
-    const queue: QueueFile = { settings: { maxConcurrentDownloads: 7 }, downloads: records(3) }
-    const store = storeOf(queue)
-    store.schedule()
-    await store.flush()
-    const text = await readFile(store.path, 'utf8')
-    expect(JSON.parse(text)).toEqual({ version: 1, ...queue })
-    expect(await storeOf(queue).load()).toMatchObject({ kind: 'loaded', queue })
+async function loadFresh() {
+  const store = new QueueStore(
+    dir,
+    { order: () => [], record: () => undefined, settings: () => ({}) },
+    (error) => errors.push(error),
+  )
+  return store.load()
+}
+
+async function journals(): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.journal')).sort()
+}
+
+describe('QueueStore (snapshot + append-only journal)', () => {
+  it('loads back every change: adds, edits, removals, moves and settings, in order', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const [a, b, c, d] = q.add(4) as [
+      DownloadRecord,
+      DownloadRecord,
+      DownloadRecord,
+      DownloadRecord,
+    ]
+    q.store.writeNow()
+    q.change(b, { state: 'completed', done: 1234, name: 'renamed (1).bin' })
+    q.remove(a)
+    q.move(d, 0)
+    q.settings = { maxConcurrentDownloads: 7 }
+    q.store.settingsChanged()
+    await q.store.close()
+    const loaded = await loadFresh()
+    expect(loaded.problems).toEqual([])
+    expect(loaded.queue).toEqual(q.expected())
+    expect(loaded.queue.downloads.map((r) => r.id)).toEqual([d.id, b.id, c.id])
   })
 
-  it('saves a changed record with its new fields, and the order as it is now', async () => {
-    const queue: QueueFile = { settings: {}, downloads: records(3) }
-    const store = storeOf(queue)
-    store.schedule()
-    await store.flush()
-
-    const [a, b, c] = queue.downloads as [DownloadRecord, DownloadRecord, DownloadRecord]
-    b.state = 'completed'
-    b.done = 1234
-    b.name = 'renamed (1).bin'
-    store.changed(b)
-    queue.downloads = [c, b] // `a` removed, `c` moved first
-    store.schedule()
-    await store.flush()
-
-    const saved = JSON.parse(await readFile(store.path, 'utf8'))
-    expect(saved.downloads.map((d: DownloadRecord) => d.id)).toEqual([c.id, b.id])
-    expect(saved.downloads[1]).toMatchObject({
-      state: 'completed',
-      done: 1234,
-      name: 'renamed (1).bin',
-    })
-    expect(saved.downloads[0]).toEqual(JSON.parse(JSON.stringify(c)))
-    expect(a.id).not.toBe(c.id)
+  it('writes bytes in proportion to what changed, not to the queue size', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const all = q.add(10_000)
+    await q.store.compact()
+    const before = { ...q.store.written }
+    expect(before.snapshot).toBeGreaterThan(10_000 * 300)
+    for (const r of all.slice(0, 10)) q.change(r, { state: 'completed', done: 99 })
+    await q.store.flush()
+    const journalBytes = q.store.written.journal - before.journal
+    // Ten records' lines, not ten thousand.
+    expect(journalBytes).toBeLessThan(10 * 1000)
+    expect(journalBytes).toBeGreaterThan(10 * 300)
+    expect(q.store.written.snapshot).toBe(before.snapshot)
+    await q.store.close()
+    expect((await loadFresh()).queue).toEqual(q.expected())
   })
 
-  it('sets a corrupt file aside and reports it', async () => {
-    const store = storeOf({ settings: {}, downloads: [] })
-    await writeFile(store.path, '{"version":1,"settings":{},"downloads":[{"id":')
-    const result = await store.load()
-    expect(result.kind).toBe('corrupt')
-    if (result.kind !== 'corrupt') return
-    expect(result.problem).toMatch(/not valid JSON/)
-    expect(await readFile(result.movedTo, 'utf8')).toContain('"downloads"')
+  it('compacts once the journal outgrows the snapshot, deleting the journals it folded in', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const all = q.add(2000)
+    q.store.writeNow()
+    expect(q.store.written.compactions).toBe(0)
+    // Rewrite every record several times: the journal passes the snapshot's size.
+    for (let round = 0; round < 4; round++) {
+      for (const r of all) q.change(r, { tries: round + 1 })
+      q.store.writeNow()
+    }
+    await q.store.flush()
+    expect(q.store.written.compactions).toBeGreaterThan(0)
+    // Amortized: the snapshots written are at most about what the journal took.
+    expect(q.store.written.snapshot).toBeLessThanOrEqual(q.store.written.journal * 1.5)
+    await q.store.close()
+    expect(await journals()).toHaveLength(1)
+    const loaded = await loadFresh()
+    expect(loaded.queue).toEqual(q.expected())
+  })
+
+  it('ignores a torn last line (a crash during an append) and keeps every line before it', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const [a] = q.add(3) as [DownloadRecord]
+    q.store.writeNow()
+    const expected = q.expected()
+    const [journal] = await journals()
+    await appendFile(join(dir, journal!), '{"s":99,"put":{"id":"half-writ')
+    const loaded = await loadFresh()
+    expect(loaded.problems).toEqual([])
+    expect(loaded.queue).toEqual(expected)
+    // The next run appends to a new journal file: its lines never follow the torn one.
+    const next = new Queue()
+    const again = await next.store.load()
+    for (const r of again.queue.downloads) {
+      next.records.set(r.id, r)
+      next.order.push(r.id)
+    }
+    next.change(next.records.get(a.id)!, { state: 'paused' })
+    await next.store.close()
+    expect(await journals()).toHaveLength(2)
+    expect((await loadFresh()).queue).toEqual(next.expected())
+  })
+
+  it('loads the same queue after a crash at any step of a compaction', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const all = q.add(50)
+    q.store.writeNow()
+    const [oldJournal] = await journals()
+    const keptJournal = join(dir, 'kept-journal')
+    await copyFile(join(dir, oldJournal!), keptJournal)
+    await q.store.compact()
+    const keptSnapshot = join(dir, 'kept-snapshot')
+    await copyFile(join(dir, SNAPSHOT_FILE), keptSnapshot)
+    // Changes after the compaction go to the new journal.
+    q.change(all[0]!, { state: 'completed' })
+    q.remove(all[1]!)
+    q.move(all[2]!, 0)
+    q.add(2, 100)
+    await q.store.close()
+    const expected = q.expected()
+
+    // Crash after the snapshot's rename, before the old journal was deleted: its lines are
+    // covered by the snapshot's sequence number and must not be applied twice.
+    await copyFile(keptJournal, join(dir, oldJournal!))
+    expect((await loadFresh()).queue).toEqual(expected)
+
+    // Crash after the rotation, before the snapshot was renamed: no snapshot at all (it was
+    // the first), the old journal and the new one replay everything.
+    await rm(join(dir, SNAPSHOT_FILE))
+    expect((await loadFresh()).queue).toEqual(expected)
+
+    // A temp snapshot half written when the crash came is deleted on load.
+    await writeFile(join(dir, `.${SNAPSHOT_FILE}.4242.0.tmp`), '{"version":2,')
+    const loaded = await loadFresh()
+    expect(loaded.queue).toEqual(expected)
+    expect(loaded.removedTemps).toEqual([`.${SNAPSHOT_FILE}.4242.0.tmp`])
+    await rm(keptSnapshot)
+    await rm(keptJournal)
+  })
+
+  it('sets a corrupt journal aside with the reason, keeping the lines before the damage', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const [a, b] = q.add(2) as [DownloadRecord, DownloadRecord]
+    q.store.writeNow()
+    const [journal] = await journals()
+    const path = join(dir, journal!)
+    await appendFile(path, 'garbage in the middle\n')
+    await appendFile(path, `{"s":50,"del":"${a.id}"}\n`)
+    const loaded = await loadFresh()
+    expect(loaded.queue.downloads.map((r) => r.id)).toEqual([a.id, b.id])
+    expect(loaded.problems).toHaveLength(1)
+    expect(loaded.problems[0]!.problem).toMatch(/line 3: not valid JSON/)
+    expect(loaded.problems[0]!.movedTo).toMatch(/queue-1\.journal\.corrupt-/)
+    expect(await readFile(loaded.problems[0]!.movedTo, 'utf8')).toContain('garbage in the middle')
+    expect(await journals()).toEqual([])
+  })
+
+  it('sets a snapshot with a damaged record aside and keeps the records that parse', async () => {
+    const q = new Queue()
+    await q.store.load()
+    q.add(3)
+    await q.store.compact()
+    await q.store.close()
+    const path = join(dir, SNAPSHOT_FILE)
+    const lines = (await readFile(path, 'utf8')).split('\n')
+    lines[2] = '{"id":"x","state":"exploded"}'
+    await writeFile(path, lines.join('\n'))
+    const loaded = await loadFresh()
+    expect(loaded.queue.downloads).toHaveLength(2)
+    expect(loaded.problems[0]!.problem).toMatch(/^line 3: /)
+    expect(loaded.problems[0]!.movedTo).toMatch(/queue\.ndjson\.corrupt-/)
+  })
+
+  it('reads a version 1 queue.json and replaces it at the first compaction', async () => {
+    const records = [buildRecord({ url: 'https://files.example/old.bin' }, dir)]
+    await writeFile(
+      join(dir, 'queue.json'),
+      JSON.stringify({ version: 1, settings: { maxTries: 3 }, downloads: records }),
+    )
+    const q = new Queue()
+    const loaded = await q.store.load()
+    expect(loaded.queue).toEqual({ settings: { maxTries: 3 }, downloads: records })
+    expect(q.store.wantsCompaction).toBe(true)
+    q.settings = loaded.queue.settings
+    for (const r of loaded.queue.downloads) {
+      q.records.set(r.id, r)
+      q.order.push(r.id)
+    }
+    await q.store.compact()
+    await q.store.close()
+    expect(await readdir(dir)).not.toContain('queue.json')
+    expect((await loadFresh()).queue).toEqual(q.expected())
+  })
+
+  it('keeps a failed save pending and retries it without waiting for another change', async () => {
+    const q = new Queue()
+    await q.store.load()
+    // The journal cannot be opened: a folder has its name.
+    const blocker = join(dir, 'queue-1.journal')
+    await mkdir(blocker)
+    q.add(2)
+    expect(q.store.writeNow()).toBe(false)
+    expect(errors[0]?.message).toMatch(/EISDIR/)
+    await rmdir(blocker)
+    // No new change: the retry timer alone must write it.
+    for (let i = 0; i < 50 && !(await exists(blocker)); i++) await sleep(100)
+    expect((await stat(blocker)).isFile()).toBe(true)
+    expect((await loadFresh()).queue).toEqual(q.expected())
+    await q.store.close()
   })
 })
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  )
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -228,7 +228,7 @@ export class DownloadTransfer {
         await this.#part.close()
         this.#part = null
       }
-      this.#ctx.reservedPaths.delete(this.finalPath)
+      // The name stays reserved (by the scheduler) for as long as the download exists.
     }
   }
 
@@ -593,10 +593,11 @@ export class DownloadTransfer {
         }
       },
       async (candidate) => {
-        // A `.part` this same download left behind (state lost in a crash) may be taken over.
+        // A `.part` this same download left behind (state lost in a crash) may be taken over;
+        // another download's never, though it fetches the same URL.
         const part = join(rec.dir, candidate + PART_SUFFIX)
         const { data } = await readControlFile(controlPathFor(part))
-        return data?.url === redactUrl(rec.url)
+        return data?.id === rec.id && data.url === redactUrl(rec.url)
       },
     )
     rec.name = claimed.name
@@ -716,6 +717,7 @@ export class DownloadTransfer {
     if (durable.length === 0 && !this.#controlWritten) return
     await writeControlFile(controlPathFor(this.partPath), {
       version: 1,
+      id: rec.id,
       url: redactUrl(rec.url),
       size: rec.size,
       etag: rec.etag,

@@ -1,23 +1,73 @@
+import { useEffect } from 'react'
+import type { EngineConnection } from '../../shared/protocol/connection.ts'
+import { Icon } from './components/icon.tsx'
 import { TitleBar } from './components/title-bar.tsx'
-import { AddUrlsButton } from './features/downloads/add-urls-button.tsx'
+import { AddDialog } from './features/add/add-dialog.tsx'
+import { ContextMenu } from './features/download-list/context-menu.tsx'
+import { FilterBar } from './features/download-list/filter-bar.tsx'
+import { RemoveDialog } from './features/download-list/remove-dialog.tsx'
 import { DownloadList } from './features/downloads/download-list.tsx'
 import { useWindowDropHighlight } from './features/drop/use-window-drop-highlight.ts'
+import { StatusBar } from './features/status-bar/status-bar.tsx'
+import { Toolbar } from './features/toolbar/toolbar.tsx'
 import { useAppStore } from './store/app-store.ts'
+import { attachConnection, restartEngine } from './store/engine-sink.ts'
+import { showError } from './store/ui-actions.ts'
 
-/** The app frame: title bar with the toolbar, and the download area below it. */
-export function App() {
+export type AppProps = {
+  /** The shell's link to the engine; null before a shell provides one (the frame alone). */
+  readonly connection: EngineConnection | null
+}
+
+/** The window: title bar with the actions, filters, the list, the status bar, and the dialogs. */
+export function App({ connection }: AppProps) {
   useWindowDropHighlight()
+  useEffect(() => (connection ? attachConnection(connection) : undefined), [connection])
   const dragOver = useAppStore((state) => state.ui.dragOver)
   return (
     <div className="app">
       <TitleBar>
-        <div role="toolbar" aria-label="Download actions" className="toolbar">
-          <AddUrlsButton />
-        </div>
+        <Toolbar />
       </TitleBar>
       <main className="download-area" data-drag-over={dragOver}>
+        <FilterBar />
+        <ErrorBanner />
         <DownloadList />
       </main>
+      <StatusBar onRestart={restartEngine} />
+      <AddDialog />
+      <RemoveDialog />
+      <ContextMenu />
+      <Announcer />
+    </div>
+  )
+}
+
+function ErrorBanner() {
+  const error = useAppStore((s) => s.ui.error)
+  if (error === null) return null
+  return (
+    <div className="notice notice--error banner" role="alert">
+      <Icon name="alert" />
+      <span>{error}</span>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="Dismiss"
+        onClick={() => showError(null)}
+      >
+        <Icon name="clear" />
+      </button>
+    </div>
+  )
+}
+
+/** One polite live region: completions and failures, never progress. */
+function Announcer() {
+  const announcement = useAppStore((s) => s.ui.announcement)
+  return (
+    <div className="visually-hidden" aria-live="polite" aria-atomic="true">
+      {announcement}
     </div>
   )
 }

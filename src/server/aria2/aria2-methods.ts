@@ -206,7 +206,11 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   'aria2.changeOption': async (p, ctx) => {
     const d = ctx.view.find(p.string(0))
     const patch = downloadOptionsPatch(p.optionalStruct(1))
-    if (Object.keys(patch).length) await ctx.engine.configure(d.id, patch)
+    if (Object.keys(patch).length) {
+      const result = await ctx.engine.update([{ id: d.id, ...patch }])
+      const refused = result.rejected[0]
+      if (refused) throw methodError(refused.error.message)
+    }
     return 'OK'
   },
   'aria2.getOption': (p, ctx) => downloadOptions(ctx.view.find(p.string(0)), ctx.view.settings),

@@ -2,8 +2,8 @@ import type { DownloadDetails, SegmentMap } from './details.ts'
 import type {
   AddRequest,
   DownloadError,
-  DownloadOptions,
   DownloadSnapshot,
+  DownloadUpdate,
   Settings,
 } from './model.ts'
 import type { SettingsPatchInput } from './setting-units.ts'
@@ -18,6 +18,11 @@ export type AddResult = {
   rejected: { index: number; url: string; error: DownloadError; existingId?: string }[]
 }
 
+export type UpdateResult = {
+  updated: DownloadSnapshot[]
+  rejected: { index: number; id: string; error: DownloadError }[]
+}
+
 /**
  * The engine's commands. Every client (CLI, Electron utility host, headless server, UI) talks
  * to the engine through exactly this surface; the RPC layer derives its wire format from it.
@@ -27,14 +32,17 @@ export type EngineApi = {
   add(requests: AddRequest[]): Promise<AddResult>
   pause(selection: Selection): Promise<{ affected: string[] }>
   resume(selection: Selection): Promise<{ affected: string[] }>
+  /**
+   * Replaces per-download options (checksum, headers, name while unnamed, limits, tries); each
+   * change is checked like an add. Running downloads take the new values from their next request.
+   */
+  update(changes: DownloadUpdate[]): Promise<UpdateResult>
   /** Retry failed downloads from where they stopped (the partial data is kept). */
   retry(selection: Selection): Promise<{ affected: string[] }>
   /** Remove from the queue. With `deleteFiles`, also delete partial data (never completed files). */
   remove(selection: Selection, options?: { deleteFiles?: boolean }): Promise<{ affected: string[] }>
   /** Move a download to a queue position (0 = first). */
   move(id: string, position: number): Promise<{ order: string[] }>
-  /** Changes one download's own options; a running download applies them at once. */
-  configure(id: string, options: DownloadOptions): Promise<DownloadSnapshot>
   snapshot(): Promise<{ revision: number; downloads: DownloadSnapshot[]; settings: Settings }>
   /**
    * Changes settings, applied at once and kept across restarts. Sizes and rates may be sent as

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   differentFile: 'DP_ERR_DIFFERENT_FILE',
   /** The server cannot send a part of the file, so bytes already downloaded would be lost. */
   notResumable: 'DP_ERR_NOT_RESUMABLE',
+  /** Another live engine holds the state folder (its lock file names the process). */
+  stateLocked: 'DP_ERR_STATE_LOCKED',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

@@ -68,13 +68,21 @@ export type AddRequest = {
   paused?: boolean
 }
 
-/** A download's own options that can change after it was added, also while it runs. */
-export type DownloadOptions = {
-  /** Speed limit in bytes/s (0 = none). */
+/**
+ * New per-download options for an existing download (a rerun of the same URL, an edit in the
+ * window). Fields left out keep their value; `null` clears an option. The bytes already durable
+ * are kept: none of these changes which file is downloaded.
+ */
+export type DownloadUpdate = {
+  id: string
+  /** Only while the download has no file name on disk yet (the same name is always accepted). */
+  name?: string
+  checksum?: Checksum | null
+  /** Replaces the download's own headers as a whole. */
+  headers?: Record<string, string>
+  maxTries?: number | null
+  maxConnections?: number | null
   speedLimit?: number
-  maxConnections?: number
-  /** Attempts (0 = unlimited). */
-  maxTries?: number
 }
 
 /** Everything a UI needs to draw one row. Progress fields also arrive in `progress/beat`. */

@@ -2,8 +2,13 @@ import fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { Selection } from './api.ts'
-import type { AddRequest, Checksum, Settings } from './model.ts'
-import type { checksumSchema, selectionSchema, settingsSchema } from './schemas.ts'
+import type { AddRequest, Checksum, DownloadUpdate, Settings } from './model.ts'
+import type {
+  checksumSchema,
+  downloadUpdateSchema,
+  selectionSchema,
+  settingsSchema,
+} from './schemas.ts'
 import {
   addRequestSchema,
   describeIssues,
@@ -26,6 +31,7 @@ describe('schemas match the static types', () => {
     expectTypeOf<v.InferOutput<typeof settingsPatchSchema>>().toEqualTypeOf<Partial<Settings>>()
     expectTypeOf<v.InferOutput<typeof checksumSchema>>().toEqualTypeOf<Checksum>()
     expectTypeOf<v.InferOutput<typeof selectionSchema>>().toEqualTypeOf<Selection>()
+    expectTypeOf<v.InferOutput<typeof downloadUpdateSchema>>().toEqualTypeOf<DownloadUpdate>()
   })
 })
 
@@ -147,15 +153,17 @@ describe('methodArgsSchemas', () => {
 
   it('accepts the two selection forms only', () => {
     expect(check(methodArgsSchemas.pause, [{ ids: ['a', 'b'] }])).toBe('ok')
+    expect(check(methodArgsSchemas.update, [[{ id: 'a', checksum: null, headers: {} }]])).toBe('ok')
+    expect(check(methodArgsSchemas.update, [[{ id: 'a', headers: { 'X-A': 'b\r\nc' } }]])).toMatch(
+      /must not contain line breaks/,
+    )
+    expect(check(methodArgsSchemas.update, [[{ id: 'a', path: '/etc' }]])).toMatch(/path/)
     expect(check(methodArgsSchemas.pause, [{ all: true }])).toBe('ok')
     expect(check(methodArgsSchemas.pause, [{ all: false }])).not.toBe('ok')
     expect(check(methodArgsSchemas.pause, [{ ids: ['a'], all: true }])).not.toBe('ok')
     expect(check(methodArgsSchemas.remove, [{ all: true }, { deleteFiles: true }])).toBe('ok')
     expect(check(methodArgsSchemas.move, ['id', -1])).not.toBe('ok')
     expect(check(methodArgsSchemas.snapshot, [])).toBe('ok')
-    expect(check(methodArgsSchemas.configure, ['id', { speedLimit: 0, maxTries: 3 }])).toBe('ok')
-    expect(check(methodArgsSchemas.configure, ['id', { maxConnections: 33 }])).not.toBe('ok')
-    expect(check(methodArgsSchemas.configure, ['id', { name: 'x' }])).not.toBe('ok')
   })
 })
 

@@ -44,10 +44,14 @@ export const addRequestSchema = v.strictObject({
   paused: v.optional(v.boolean()),
 })
 
-export const downloadOptionsSchema = v.strictObject({
+export const downloadUpdateSchema = v.strictObject({
+  id: v.pipe(v.string(), v.minLength(1)),
+  name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
+  checksum: v.optional(v.nullable(checksumSchema)),
+  headers: v.optional(headersSchema),
+  maxTries: v.optional(v.nullable(nonNegativeInt)),
+  maxConnections: v.optional(v.nullable(v.pipe(positiveInt, v.maxValue(32)))),
   speedLimit: v.optional(nonNegativeInt),
-  maxConnections: v.optional(v.pipe(positiveInt, v.maxValue(32))),
-  maxTries: v.optional(nonNegativeInt),
 })
 
 export const selectionSchema = v.union([
@@ -146,6 +150,7 @@ export const settingsPatchInputSchema = v.partial(settingsInputSchema)
 /** Argument tuples per engine method, for the RPC server to validate before dispatching. */
 export const methodArgsSchemas = {
   add: v.tuple([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
+  update: v.tuple([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
   pause: v.tuple([selectionSchema]),
   resume: v.tuple([selectionSchema]),
   retry: v.tuple([selectionSchema]),
@@ -157,7 +162,6 @@ export const methodArgsSchemas = {
     ]),
   ]),
   move: v.tuple([v.string(), nonNegativeInt]),
-  configure: v.tuple([v.string(), downloadOptionsSchema]),
   snapshot: v.tuple([]),
   updateSettings: v.tuple([settingsPatchInputSchema]),
   changeUrl: v.tuple([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),

@@ -7,7 +7,7 @@ export type Shell = {
   readonly platform: string
 }
 
-export function describeShell(bridge: DownpourBridge | undefined): Shell {
+export function describeShell(bridge: Pick<DownpourBridge, 'platform'> | undefined): Shell {
   return bridge === undefined
     ? { kind: 'web', platform: 'web' }
     : { kind: 'electron', platform: bridge.platform }

@@ -1,14 +1,28 @@
 import { create } from 'zustand'
+import { createConnectionSlice } from './connection-slice.ts'
+import type { ConnectionSlice } from './connection-slice.ts'
+import { createDownloadsSlice } from './downloads-slice.ts'
+import type { DownloadsSlice } from './downloads-slice.ts'
 import { createUiSlice } from './ui-slice.ts'
 import type { UiSlice } from './ui-slice.ts'
+import { createViewSlice } from './download-view.ts'
+import type { ViewSlice } from './download-view.ts'
 
 /** The whole renderer state: one store, one slice per concern. */
-export type AppState = UiSlice
+export type AppState = DownloadsSlice & ConnectionSlice & UiSlice & ViewSlice
 
 /**
- * Actions live outside the store (see ui-actions.ts), so the store holds data only and the
- * protocol client can update it without React.
+ * Actions live outside the store (download-actions.ts, ui-actions.ts, engine-sink.ts), so the
+ * store holds data only and the protocol client can update it without React.
  */
 export const useAppStore = create<AppState>()((...args) => ({
+  ...createDownloadsSlice(...args),
+  ...createConnectionSlice(...args),
   ...createUiSlice(...args),
+  ...createViewSlice(...args),
 }))
+
+/** Back to a fresh window (tests; a new engine after the shell gave up). */
+export function resetAppStore(): void {
+  useAppStore.setState(useAppStore.getInitialState(), true)
+}

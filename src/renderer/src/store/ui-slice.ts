@@ -1,13 +1,51 @@
 import type { StateCreator } from 'zustand'
+import type { FilterKind } from './download-view.ts'
+
+/** What the add dialog was opened with: typed by hand, dropped, pasted or from a second launch. */
+export type AddDraft = {
+  /** A list as the person would type it (HTML drops arrive here as their links, one a line). */
+  readonly text: string
+  /** Problems met while reading the dropped files (too large, unreadable). */
+  readonly notes: readonly string[]
+}
 
 /** UI state that no other part of the app owns. */
 export type UiState = {
   /** True while something droppable (files, links, text) is dragged over the window. */
   readonly dragOver: boolean
+  readonly filter: FilterKind
+  readonly search: string
+  readonly selected: ReadonlySet<string>
+  /** Where a Shift-click range starts. */
+  readonly anchorId: string | null
+  /** The row with the grid's one tab stop. */
+  readonly focusedId: string | null
+  /** The add dialog, open with its draft; null when closed. */
+  readonly addDraft: AddDraft | null
+  /** Ids the remove confirmation asks about; null when closed. */
+  readonly confirmRemove: readonly string[] | null
+  /** The polite live region's current sentence. */
+  readonly announcement: string
+  /** The context menu: for which row, where (client coordinates); null when closed. */
+  readonly menu: { readonly id: string; readonly x: number; readonly y: number } | null
+  /** The last command the engine refused, shown until dismissed or replaced. */
+  readonly error: string | null
 }
 
 export type UiSlice = { readonly ui: UiState }
 
-export const createUiSlice: StateCreator<UiSlice, [], [], UiSlice> = () => ({
-  ui: { dragOver: false },
-})
+export const initialUi: UiState = {
+  dragOver: false,
+  filter: 'all',
+  search: '',
+  selected: new Set(),
+  anchorId: null,
+  focusedId: null,
+  addDraft: null,
+  confirmRemove: null,
+  announcement: '',
+  menu: null,
+  error: null,
+}
+
+export const createUiSlice: StateCreator<UiSlice, [], [], UiSlice> = () => ({ ui: initialUi })

@@ -1,21 +1,26 @@
 import { useId } from 'react'
+import { useAppStore } from '../../store/app-store.ts'
+import { t } from '../../strings.ts'
+import { DownloadGrid } from '../download-list/download-grid.tsx'
 import { EmptyState } from './empty-state.tsx'
 
 /**
- * The download list. It has no rows yet: the list itself is present from the start so the
- * "Downloads" landmark never moves, and the empty state explains how to fill it.
+ * The download area: the grid is always there (the "Downloads" landmark never moves); when it
+ * has no rows, the empty state says how to fill it, or that the filter matches nothing.
  */
 export function DownloadList() {
   const hintId = useId()
+  const total = useAppStore((s) => s.view.counts.all)
+  const visible = useAppStore((s) => s.view.visibleIds.length)
   return (
-    <div className="download-list">
-      <div
-        role="list"
-        aria-label="Downloads"
-        aria-describedby={hintId}
-        className="download-list__rows"
-      />
-      <EmptyState hintId={hintId} />
+    <div className="download-list" aria-describedby={visible === 0 ? hintId : undefined}>
+      <DownloadGrid />
+      {visible === 0 &&
+        (total === 0 ? (
+          <EmptyState hintId={hintId} />
+        ) : (
+          <EmptyState hintId={hintId} heading={t.noMatchHeading} hint={t.noMatchHint} />
+        ))}
     </div>
   )
 }

@@ -1,8 +1,18 @@
-export const emptyStateHeading = 'No downloads yet'
-export const emptyStateHint = 'Drop links, text or a .txt file here, or paste URLs.'
+import { t } from '../../strings.ts'
 
-/** What the download area shows before anything was added. */
-export function EmptyState({ hintId }: { readonly hintId: string }) {
+export const emptyStateHeading = t.emptyHeading
+export const emptyStateHint = t.emptyHint
+
+/** What the download area shows before anything was added (or when a filter matches nothing). */
+export function EmptyState({
+  hintId,
+  heading = t.emptyHeading,
+  hint = t.emptyHint,
+}: {
+  readonly hintId: string
+  readonly heading?: string
+  readonly hint?: string
+}) {
   return (
     <div className="empty-state">
       <svg
@@ -27,9 +37,9 @@ export function EmptyState({ hintId }: { readonly hintId: string }) {
           d="M16 58h18l5 8h18l5-8h18v18a6 6 0 0 1-6 6H22a6 6 0 0 1-6-6V58Z"
         />
       </svg>
-      <h2 className="empty-state__heading">{emptyStateHeading}</h2>
+      <h2 className="empty-state__heading">{heading}</h2>
       <p className="empty-state__hint" id={hintId}>
-        {emptyStateHint}
+        {hint}
       </p>
     </div>
   )

@@ -7,11 +7,12 @@ function track() {
 }
 
 describe('isDroppable', () => {
-  it('accepts files, links and text, and nothing else', () => {
+  it('accepts files, links, HTML and text, and nothing else', () => {
     expect(isDroppable(['Files'])).toBe(true)
     expect(isDroppable(['text/uri-list', 'text/plain'])).toBe(true)
     expect(isDroppable(['text/plain'])).toBe(true)
-    expect(isDroppable(['text/html'])).toBe(false)
+    expect(isDroppable(['text/html'])).toBe(true)
+    expect(isDroppable(['application/x-moz-file-promise'])).toBe(false)
     expect(isDroppable([])).toBe(false)
   })
 })
@@ -41,7 +42,7 @@ describe('createDragTracker', () => {
 
   it('ignores drags it cannot use and stray leaves', () => {
     const { changes, tracker } = track()
-    expect(tracker.enter(['text/html'])).toBe(false)
+    expect(tracker.enter(['application/json'])).toBe(false)
     tracker.leave()
     tracker.leave()
     expect(changes).toEqual([])

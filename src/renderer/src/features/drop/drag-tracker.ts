@@ -1,5 +1,10 @@
-/** Drag payload types Downpour can take: files (.txt lists), links and plain text. */
-export const droppableTypes: readonly string[] = ['Files', 'text/uri-list', 'text/plain']
+/** Drag payload types Downpour can take: files (.txt lists), links, HTML and plain text. */
+export const droppableTypes: readonly string[] = [
+  'Files',
+  'text/uri-list',
+  'text/html',
+  'text/plain',
+]
 
 /** True if a drag carries at least one type of data that could become downloads. */
 export function isDroppable(types: readonly string[]): boolean {

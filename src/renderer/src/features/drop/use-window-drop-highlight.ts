@@ -1,10 +1,30 @@
 import { useEffect } from 'react'
-import { setDragOver } from '../../store/ui-actions.ts'
+import { openAddDialog, setDragOver } from '../../store/ui-actions.ts'
+import { readTransfer } from '../add/read-drop.ts'
+import type { TransferLike } from '../add/read-drop.ts'
 import { createDragTracker, isDroppable } from './drag-tracker.ts'
 
+function opensDialog(draft: Awaited<ReturnType<typeof readTransfer>>): void {
+  if (draft !== null) openAddDialog(draft)
+}
+
+function asTransfer(data: DataTransfer): TransferLike {
+  return { types: Array.from(data.types), files: data.files, getData: (f) => data.getData(f) }
+}
+
+/** True when the keyboard focus is somewhere that takes typed or pasted text itself. */
+function isTextField(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null
+  return (
+    element !== null &&
+    (element.tagName === 'INPUT' || element.tagName === 'TEXTAREA' || element.isContentEditable)
+  )
+}
+
 /**
- * Drives `ui.dragOver` from drags over the whole window, and stops the browser from opening a
- * dropped file in place of the app. Dropping adds nothing until the engine is connected.
+ * Drops anywhere on the window and pastes outside text fields open the add dialog with what they
+ * carry; `ui.dragOver` drives the highlight while something droppable is dragged over. Also
+ * stops the browser from opening a dropped file in place of the app.
  */
 export function useWindowDropHighlight(): void {
   useEffect(() => {
@@ -24,8 +44,15 @@ export function useWindowDropHighlight(): void {
     const onDrop = (event: DragEvent): void => {
       event.preventDefault()
       tracker.end()
+      if (event.dataTransfer !== null)
+        void readTransfer(asTransfer(event.dataTransfer), 'drop').then(opensDialog)
     }
     const onDragEnd = (): void => tracker.end()
+    const onPaste = (event: ClipboardEvent): void => {
+      if (isTextField(event.target) || event.clipboardData === null) return
+      event.preventDefault()
+      void readTransfer(asTransfer(event.clipboardData), 'paste').then(opensDialog)
+    }
 
     const listeners = [
       ['dragenter', onDragEnter],
@@ -35,8 +62,10 @@ export function useWindowDropHighlight(): void {
       ['dragend', onDragEnd],
     ] as const
     for (const [type, listener] of listeners) window.addEventListener(type, listener)
+    document.addEventListener('paste', onPaste)
     return () => {
       for (const [type, listener] of listeners) window.removeEventListener(type, listener)
+      document.removeEventListener('paste', onPaste)
       tracker.end()
     }
   }, [])

@@ -1,0 +1,94 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
+import { startCli } from '../../test/run-cli.ts'
+
+// Reruns and concurrent runs of the real CLI, each in its own child process.
+
+let server: FaultServer
+let dirs: Awaited<ReturnType<typeof makeDirs>>
+
+beforeEach(async () => {
+  server = await startFaultServer()
+  dirs = await makeDirs()
+})
+
+afterEach(async () => {
+  await server.close()
+  await dirs.cleanup()
+})
+
+const start = (args: string[]) => startCli(args, { downloads: dirs.downloads, state: dirs.state })
+const run = (args: string[]) => start(args).done
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('downpour get run again', () => {
+  it('completes with the corrected --checksum after a run that failed its checksum', async () => {
+    const body = makeBody(200_000, 91)
+    server.file('/sum.bin', body)
+    const wrong = await run(['--checksum', `sha-256=${'0'.repeat(64)}`, server.url('/sum.bin')])
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(/sha-256 mismatch: expected 0{64}/)
+    const right = await run(['--checksum', `sha-256=${sha256(body)}`, server.url('/sum.bin')])
+    expect(right.stderr).not.toMatch(/mismatch/)
+    expect(right.code).toBe(0)
+    expect(await sha256File(join(dirs.downloads, 'sum.bin'))).toBe(sha256(body))
+  })
+
+  it('sends the header given to the rerun, not the one stored by the first run', async () => {
+    const body = makeBody(50_000, 92)
+    let missing = true
+    server.file('/h.bin', body, {
+      fault: () => (missing ? { kind: 'status', status: 404 } : undefined),
+    })
+    const first = await run(['--header', 'X-Token: old', server.url('/h.bin')])
+    expect(first.code).toBe(1)
+    missing = false
+    const second = await run(['--header', 'X-Token: new', server.url('/h.bin')])
+    expect(second.code).toBe(0)
+    expect(server.requests('/h.bin').at(-1)?.headers['x-token']).toBe('new')
+    expect(await sha256File(join(dirs.downloads, 'h.bin'))).toBe(sha256(body))
+  })
+})
+
+describe('two downpour get on the same folder', () => {
+  it('the second waits with a message until the first has finished, then runs as if started after it', async () => {
+    const slow = makeBody(2 * 1024 * 1024, 93)
+    const other = makeBody(1000, 94)
+    server.file('/slow.bin', slow, { rateLimit: 256 * 1024 })
+    server.file('/other.bin', other)
+    const first = start([server.url('/slow.bin')])
+    // The first holds the folder once its download is under way.
+    for (let i = 0; i < 200; i++) {
+      if ((await readdir(dirs.downloads).catch(() => [])).length > 0) break
+      await sleep(50)
+    }
+    const second = start([server.url('/other.bin'), server.url('/slow.bin')])
+    let stderr = ''
+    second.child.stderr!.on('data', (d) => (stderr += d))
+    for (let i = 0; i < 300 && !stderr.includes('waiting'); i++) await sleep(50)
+    expect(stderr).toMatch(
+      new RegExp(`another downpour \\(pid ${first.child.pid}\\) is using .*; waiting…`),
+    )
+    // While the first runs, the second has fetched nothing and written nothing.
+    expect(server.requests('/other.bin')).toHaveLength(0)
+    expect((await readdir(dirs.downloads)).filter((n) => !n.startsWith('slow.bin.part'))).toEqual(
+      [],
+    )
+    const [a, b] = await Promise.all([first.done, second.done])
+    expect(a.code).toBe(0)
+    expect(b.code).toBe(0)
+    // The first run finished and forgot its downloads (as a finished run does), so the second
+    // fetches slow.bin again under a new name: never into the first one's .part.
+    expect((await readdir(dirs.downloads)).sort()).toEqual([
+      'other.bin',
+      'slow (1).bin',
+      'slow.bin',
+    ])
+    expect(await sha256File(join(dirs.downloads, 'slow.bin'))).toBe(sha256(slow))
+    expect(await sha256File(join(dirs.downloads, 'slow (1).bin'))).toBe(sha256(slow))
+    expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(other))
+  }, 60_000)
+})

@@ -1,0 +1,101 @@
+import * as v from 'valibot'
+import { DOWNLOAD_STATES } from '../../shared/protocol/model.ts'
+import { checksumSchema } from '../../shared/protocol/schemas.ts'
+
+/** A persisted download record (`DownloadRecord`), checked on every load. */
+export const recordSchema = v.object({
+  id: v.string(),
+  url: v.string(),
+  key: v.string(),
+  dir: v.string(),
+  requestedName: v.nullable(v.string()),
+  name: v.string(),
+  nameChosen: v.boolean(),
+  state: v.picklist(DOWNLOAD_STATES),
+  size: v.nullable(v.number()),
+  done: v.number(),
+  tries: v.number(),
+  failuresInARow: v.number(),
+  maxTries: v.nullable(v.number()),
+  nextRetryAt: v.nullable(v.number()),
+  error: v.nullable(v.object({ code: v.string(), message: v.string() })),
+  resumable: v.nullable(v.boolean()),
+  etag: v.nullable(v.string()),
+  lastModified: v.nullable(v.string()),
+  finalUrl: v.nullable(v.string()),
+  checksum: v.nullable(checksumSchema),
+  headers: v.record(v.string(), v.string()),
+  speedLimit: v.number(),
+  maxConnections: v.nullable(v.number()),
+  createdAt: v.number(),
+  completedAt: v.nullable(v.number()),
+})
+
+type FieldKind = 'string' | 'number' | 'boolean'
+/** recordSchema's plain fields, for the fast path below: [name, kind, nullable]. */
+const PLAIN_FIELDS: readonly [string, FieldKind, boolean][] = [
+  ['id', 'string', false],
+  ['url', 'string', false],
+  ['key', 'string', false],
+  ['dir', 'string', false],
+  ['requestedName', 'string', true],
+  ['name', 'string', false],
+  ['nameChosen', 'boolean', false],
+  ['size', 'number', true],
+  ['done', 'number', false],
+  ['tries', 'number', false],
+  ['failuresInARow', 'number', false],
+  ['maxTries', 'number', true],
+  ['nextRetryAt', 'number', true],
+  ['resumable', 'boolean', true],
+  ['etag', 'string', true],
+  ['lastModified', 'string', true],
+  ['finalUrl', 'string', true],
+  ['speedLimit', 'number', false],
+  ['maxConnections', 'number', true],
+  ['createdAt', 'number', false],
+  ['completedAt', 'number', true],
+]
+const FIELD_COUNT = Object.keys(recordSchema.entries).length
+const STATES = new Set<string>(DOWNLOAD_STATES)
+
+/**
+ * A persisted record, checked. The common case (a record this engine wrote, exactly the
+ * schema's fields) is checked field by field without valibot, which allocates a copy of every
+ * object it parses: loading 100,000 records spent seconds there. Anything unusual goes through
+ * `recordSchema`, which gives the message (or strips unknown fields).
+ */
+export function parseRecord(
+  value: unknown,
+): { ok: true; record: unknown } | { ok: false; problem: string } {
+  if (quickCheck(value)) return { ok: true, record: value }
+  const parsed = v.safeParse(recordSchema, value)
+  if (parsed.success) return { ok: true, record: parsed.output }
+  const first = parsed.issues[0]
+  return { ok: false, problem: `${v.getDotPath(first) ?? 'root'}: ${first.message}` }
+}
+
+function quickCheck(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const r = value as Record<string, unknown>
+  let count = 0
+  for (const _ in r) count++
+  if (count !== FIELD_COUNT) return false
+  for (const [name, kind, nullable] of PLAIN_FIELDS) {
+    const field = r[name]
+    if (field === null ? !nullable : typeof field !== kind) return false
+    if (kind === 'number' && field !== null && Number.isNaN(field)) return false
+  }
+  if (typeof r.state !== 'string' || !STATES.has(r.state)) return false
+  if (r.checksum !== null) return false // rare: let the schema check the digest's length
+  const error = r.error as Record<string, unknown> | null
+  if (error !== null) {
+    if (typeof error !== 'object' || Object.keys(error).length !== 2) return false
+    if (typeof error.code !== 'string' || typeof error.message !== 'string') return false
+  }
+  const headers = r.headers
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return false
+  for (const key in headers)
+    if (typeof (headers as Record<string, unknown>)[key] !== 'string') return false
+  return true
+}

@@ -1,0 +1,37 @@
+import { readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** `writeFileAtomic`'s temp files: `.<name>.<pid>.<n>.tmp`. */
+const TEMP_RE = /^\..+\.(\d+)\.\d+\.tmp$/
+
+/**
+ * Deletes the temp files that a crash inside `writeFileAtomic` left in `dirs` (beside control
+ * files). Only those of dead processes: another engine may be writing into the same folder.
+ */
+export async function removeStaleTemps(dirs: string[]): Promise<string[]> {
+  const removed: string[] = []
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      const pid = TEMP_RE.exec(name)?.[1]
+      if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue
+      await rm(join(dir, name), { force: true })
+      removed.push(join(dir, name))
+    }
+  }
+  return removed
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

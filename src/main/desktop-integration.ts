@@ -1,0 +1,169 @@
+import { join } from 'node:path'
+import { Menu, Notification, Tray, app, nativeImage, nativeTheme } from 'electron'
+import type { BrowserWindow, MenuItemConstructorOptions } from 'electron'
+import type { EngineClient } from '../shared/protocol/rpc.ts'
+import type { DesktopSettings } from './desktop-settings.ts'
+import { DownloadTally } from './download-tally.ts'
+import { NotificationBatcher } from './notification-batcher.ts'
+
+export type DesktopIntegrationOptions = {
+  resourcesDir: string
+  window: () => BrowserWindow | undefined
+  showWindow: () => void
+  settings: () => DesktopSettings
+  updateSettings: (patch: Partial<DesktopSettings>) => void
+  quit: () => void
+}
+
+/**
+ * Tray (tooltip with speed and active count; Show, Pause all, Resume all, Quit), taskbar/dock
+ * progress, batched notifications and the app menu, all fed by main's own engine client. The
+ * figures and texts come from DownloadTally and NotificationBatcher (unit-tested).
+ */
+export class DesktopIntegration {
+  #options: DesktopIntegrationOptions
+  #tally = new DownloadTally()
+  #tray: Tray | null = null
+  #client: EngineClient | null = null
+  #batcher: NotificationBatcher
+  #offs: (() => void)[] = []
+
+  constructor(options: DesktopIntegrationOptions) {
+    this.#options = options
+    this.#batcher = new NotificationBatcher({
+      scheduler: {
+        now: () => Date.now(),
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      },
+      show: (notice) => {
+        if (!this.#options.settings().notifications || !Notification.isSupported()) return
+        const notification = new Notification({
+          title: notice.title,
+          body: notice.body,
+          icon: join(this.#options.resourcesDir, 'icon-128.png'),
+        })
+        notification.on('click', () => this.#options.showWindow())
+        notification.show()
+      },
+    })
+  }
+
+  start(): void {
+    this.#tray = new Tray(this.#trayImage())
+    this.#tray.setToolTip('Downpour')
+    this.#tray.on('click', () => this.#options.showWindow())
+    nativeTheme.on('updated', () => this.#tray?.setImage(this.#trayImage()))
+    this.#refreshMenus()
+  }
+
+  /** A new engine client (first start or restart): resubscribe and take a snapshot. */
+  useClient(client: EngineClient): void {
+    for (const off of this.#offs) off()
+    this.#client = client
+    this.#offs = [
+      client.on('engine/snapshot', (s) => this.#tally.snapshot(s)),
+      client.on('download/added', (e) => this.#tally.changed(e.download)),
+      client.on('download/changed', (e) => {
+        const finished = this.#tally.changed(e.download)
+        if (finished) this.#batcher.add(finished)
+      }),
+      client.on('download/removed', (e) => this.#tally.removed(e.id)),
+      client.on('progress/beat', (beat) => {
+        this.#tally.beat(beat)
+        this.#render()
+      }),
+    ]
+    void client.snapshot().then(
+      (s) => {
+        this.#tally.snapshot(s)
+        this.#render()
+      },
+      () => {},
+    )
+  }
+
+  #render(): void {
+    const summary = this.#tally.summary()
+    this.#tray?.setToolTip(summary.tooltip)
+    const window = this.#options.window()
+    if (window && !window.isDestroyed())
+      window.setProgressBar(summary.progress, { mode: summary.mode })
+  }
+
+  #trayImage() {
+    // A light glyph on dark panels, a dark one on light panels; macOS tints template images.
+    const variant = nativeTheme.shouldUseDarkColors ? 'tray-dark' : 'tray-light'
+    const image = nativeImage.createFromPath(join(this.#options.resourcesDir, `${variant}.png`))
+    image.addRepresentation({
+      scaleFactor: 2,
+      buffer: nativeImage
+        .createFromPath(join(this.#options.resourcesDir, `${variant}@2x.png`))
+        .toPNG(),
+    })
+    if (process.platform === 'darwin') image.setTemplateImage(true)
+    return image
+  }
+
+  #refreshMenus(): void {
+    const pauseAll = () => void this.#client?.pause({ all: true }).catch(() => {})
+    const resumeAll = () => void this.#client?.resume({ all: true }).catch(() => {})
+    const settings = this.#options.settings()
+    const preferences: MenuItemConstructorOptions[] = [
+      {
+        label: 'Notify When Downloads Finish',
+        type: 'checkbox',
+        checked: settings.notifications,
+        click: (item) => {
+          this.#options.updateSettings({ notifications: item.checked })
+          this.#refreshMenus()
+        },
+      },
+      {
+        label: 'Keep Running in the Tray When Closed',
+        type: 'checkbox',
+        checked: settings.closeToTray,
+        click: (item) => {
+          this.#options.updateSettings({ closeToTray: item.checked })
+          this.#refreshMenus()
+        },
+      },
+    ]
+    this.#tray?.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: 'Show Downpour', click: () => this.#options.showWindow() },
+        { type: 'separator' },
+        { label: 'Pause All', click: pauseAll },
+        { label: 'Resume All', click: resumeAll },
+        { type: 'separator' },
+        { label: 'Quit', click: () => this.#options.quit() },
+      ]),
+    )
+    const isMac = process.platform === 'darwin'
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate([
+        ...(isMac ? [{ role: 'appMenu' as const }] : []),
+        {
+          label: 'File',
+          submenu: [
+            { label: 'Pause All', accelerator: 'CmdOrCtrl+Shift+P', click: pauseAll },
+            { label: 'Resume All', accelerator: 'CmdOrCtrl+Shift+R', click: resumeAll },
+            { type: 'separator' },
+            ...preferences,
+            { type: 'separator' },
+            isMac
+              ? { role: 'close' }
+              : { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => this.#options.quit() },
+          ],
+        },
+        { role: 'editMenu' },
+        { role: 'viewMenu' },
+        { role: 'windowMenu' },
+        {
+          role: 'help',
+          submenu: [{ label: `Downpour ${app.getVersion()}`, enabled: false }],
+        },
+      ]),
+    )
+  }
+}

@@ -1,0 +1,277 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { App } from './app.tsx'
+import { rowRenderProbe } from './features/download-list/download-row.tsx'
+import { gridRenderProbe } from './features/download-list/download-grid.tsx'
+import { resetAppStore } from './store/app-store.ts'
+import { FakeConnection } from './test/fake-connection.ts'
+import { FakeEngine } from './test/fake-engine.ts'
+import { installLayoutShim } from './test/layout-shim.ts'
+
+installLayoutShim()
+
+const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+
+async function start(urls: string[] = [], setup?: (engine: FakeEngine) => void) {
+  resetAppStore()
+  const engine = new FakeEngine()
+  setup?.(engine)
+  if (urls.length) await engine.add(urls.map((url) => ({ url })))
+  const connection = new FakeConnection()
+  render(<App connection={connection} />)
+  await act(async () => connection.connect(engine))
+  await settle()
+  return { engine, connection }
+}
+
+const grid = () => screen.getByRole('grid', { name: 'Downloads' })
+const row = (name: string) =>
+  within(grid())
+    .getAllByRole('row')
+    .find((r) => r.textContent?.includes(name))!
+
+describe('the window', () => {
+  beforeEach(() => {
+    rowRenderProbe.current = null
+    gridRenderProbe.current = null
+  })
+  afterEach(() => cleanup())
+
+  it('shows every download with a live progress bar', async () => {
+    const { engine } = await start([
+      'https://files.example/a.iso',
+      'https://files.example/b.zip',
+      'https://files.example/c.mp4',
+    ])
+    expect(within(grid()).getAllByRole('row')).toHaveLength(4) // header + 3
+    const bar = within(row('a.iso')).getByRole('progressbar', { name: 'Progress of a.iso' })
+    expect(bar.getAttribute('aria-valuenow')).toBe('0')
+    await act(async () => engine.beat(512 * 1024))
+    expect(bar.getAttribute('aria-valuenow')).toBe('50')
+    expect(row('a.iso').textContent).toContain('512 KiB of 1.0 MiB')
+    expect(row('a.iso').textContent).toContain('2.0 MiB/s')
+    // The third waits behind the limit of two.
+    expect(row('c.mp4').textContent).toContain('Queued (1st)')
+    await act(async () => engine.beat(512 * 1024))
+    expect(row('a.iso').textContent).toContain('Completed')
+    expect(row('c.mp4').textContent).toContain('Downloading')
+  })
+
+  it('a beat re-renders only the rows whose figures changed, never the list', async () => {
+    const { engine } = await start(
+      ['https://f.example/1.bin', 'https://f.example/2.bin', 'https://f.example/3.bin'],
+      (e) => (e.settings.maxConcurrentDownloads = 1),
+    )
+    const rows: string[] = []
+    let grids = 0
+    rowRenderProbe.current = (id) => rows.push(id)
+    gridRenderProbe.current = () => grids++
+    await act(async () => engine.beat())
+    expect(rows).toEqual([engine.order[0]])
+    expect(grids).toBe(0)
+  })
+
+  it('renders a window of rows out of 10,000, with the full count for assistive tech', async () => {
+    const urls = Array.from({ length: 10_000 }, (_, i) => `https://many.example/f${i}.bin`)
+    await start(urls, (e) => (e.settings.maxConcurrentDownloads = 3))
+    expect(grid().getAttribute('aria-rowcount')).toBe('10001')
+    const rendered = within(grid()).getAllByRole('row').length
+    expect(rendered).toBeGreaterThan(5)
+    expect(rendered).toBeLessThan(60)
+  })
+
+  it('keeps the focused row mounted when the list scrolls far away from it', async () => {
+    const urls = Array.from({ length: 2_000 }, (_, i) => `https://far.example/f${i}.bin`)
+    const { engine } = await start(urls)
+    fireEvent.keyDown(grid(), { key: 'ArrowDown' })
+    const first = engine.order[0]!
+    const scroller = grid().parentElement!
+    await act(async () => {
+      scroller.scrollTop = 60 * 1_500
+      scroller.dispatchEvent(new Event('scroll'))
+    })
+    await settle()
+    const rendered = within(grid())
+      .getAllByRole('row')
+      .map((r) => r.getAttribute('data-id'))
+    expect(rendered).toContain(first)
+    expect(rendered).toContain(engine.order[1_505])
+    expect(rendered.length).toBeLessThan(60)
+  })
+
+  it('says why a download is not moving, and keeps failures visible with Retry', async () => {
+    const { engine } = await start(['https://f.example/flaky.bin', 'https://f.example/gone.bin'])
+    const [flaky, gone] = engine.order as [string, string]
+    await act(async () =>
+      engine.fail(
+        flaky,
+        {
+          code: ERROR_CODES.httpRetryable,
+          message: 'server answered 503 Service Unavailable for https://f.example/flaky.bin',
+        },
+        { retryable: true, waitMs: 3_500 },
+      ),
+    )
+    expect(row('flaky.bin').textContent).toMatch(
+      /Retrying in [1-4] s — 503 Service Unavailable \(try 2 of 5\)/,
+    )
+    await act(async () =>
+      engine.fail(gone, {
+        code: ERROR_CODES.httpStatus,
+        message: 'server answered 404 Not Found for https://f.example/gone.bin',
+      }),
+    )
+    expect(row('gone.bin').textContent).toContain('Failed — 404 Not Found')
+    // Still there after more beats and a resync: failed downloads stay until removed.
+    await act(async () => engine.beat())
+    expect(row('gone.bin')).toBeDefined()
+    fireEvent.click(within(row('gone.bin')).getByRole('button', { name: 'Retry gone.bin' }))
+    await settle()
+    expect(engine.calls.at(-1)).toEqual({ method: 'retry', args: [{ ids: [gone] }] })
+    expect(row('gone.bin').textContent).toContain('Downloading')
+  })
+
+  it('pauses and resumes from the row, and says whether it can resume', async () => {
+    const { engine } = await start(['https://f.example/movie.mkv'])
+    fireEvent.click(within(row('movie.mkv')).getByRole('button', { name: 'Pause movie.mkv' }))
+    await settle()
+    expect(row('movie.mkv').textContent).toContain('Paused — can resume')
+    await act(async () =>
+      engine.setState(engine.order[0]!, 'paused', { resumable: false, done: 10 }),
+    )
+    expect(row('movie.mkv').textContent).toContain(
+      'Paused — the server cannot resume this; it will restart',
+    )
+    fireEvent.click(within(row('movie.mkv')).getByRole('button', { name: 'Resume movie.mkv' }))
+    await settle()
+    expect(row('movie.mkv').textContent).toContain('Downloading')
+  })
+
+  it('filters with live counts and searches names and URLs', async () => {
+    const { engine } = await start(
+      ['https://a.example/one.iso', 'https://b.example/two.zip', 'https://b.example/three.zip'],
+      (e) => (e.settings.maxConcurrentDownloads = 1),
+    )
+    const filter = (name: RegExp) => screen.getByRole('button', { name })
+    expect(filter(/^All/).textContent).toBe('All3')
+    expect(filter(/^Active/).textContent).toBe('Active1')
+    expect(filter(/^Queued/).textContent).toBe('Queued2')
+    await act(async () =>
+      engine.fail(engine.order[0]!, {
+        code: ERROR_CODES.httpStatus,
+        message: 'server answered 403 Forbidden for x',
+      }),
+    )
+    expect(filter(/^Failed/).textContent).toBe('Failed1')
+    fireEvent.click(filter(/^Failed/))
+    expect(within(grid()).getAllByRole('row')).toHaveLength(2)
+    fireEvent.click(filter(/^All/))
+    fireEvent.change(screen.getByRole('searchbox', { name: 'Search names and URLs' }), {
+      target: { value: 'b.example' },
+    })
+    expect(within(grid()).getAllByRole('row')).toHaveLength(3)
+    expect(screen.queryByText('one.iso')).toBeNull()
+  })
+
+  it('works from the keyboard: arrows, Space, Ctrl+A, Delete with a confirmation', async () => {
+    const { engine } = await start(['https://k.example/1.bin', 'https://k.example/2.bin'])
+    const ids = [...engine.order]
+    const g = grid()
+    fireEvent.keyDown(g, { key: 'ArrowDown' })
+    expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
+    fireEvent.keyDown(g, { key: 'ArrowDown' })
+    expect(row('2.bin').getAttribute('aria-selected')).toBe('true')
+    expect(row('1.bin').getAttribute('aria-selected')).toBe('false')
+    fireEvent.keyDown(g, { key: ' ' })
+    await settle()
+    expect(engine.get(engine.order[1]!).state).toBe('paused')
+    fireEvent.keyDown(g, { key: 'a', ctrlKey: true })
+    expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
+    fireEvent.keyDown(g, { key: 'Delete' })
+    const dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Also delete the partial file' }))
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Remove' }))
+    await settle()
+    expect(engine.calls.at(-1)).toEqual({
+      method: 'remove',
+      args: [{ ids }, { deleteFiles: true }],
+    })
+    expect(engine.order).toEqual([])
+    expect(screen.getByRole('heading', { name: 'No downloads yet' })).toBeDefined()
+  })
+
+  it('multi-selects with Shift and Ctrl clicks; row actions apply to the selection', async () => {
+    const { engine } = await start(
+      ['https://m.example/1.bin', 'https://m.example/2.bin', 'https://m.example/3.bin'],
+      (e) => (e.settings.maxConcurrentDownloads = 3),
+    )
+    fireEvent.mouseDown(row('1.bin'), { button: 0 })
+    fireEvent.mouseDown(row('3.bin'), { button: 0, shiftKey: true })
+    expect(['1.bin', '2.bin', '3.bin'].map((n) => row(n).getAttribute('aria-selected'))).toEqual([
+      'true',
+      'true',
+      'true',
+    ])
+    fireEvent.mouseDown(row('2.bin'), { button: 0, ctrlKey: true })
+    expect(row('2.bin').getAttribute('aria-selected')).toBe('false')
+    fireEvent.click(within(row('3.bin')).getByRole('button', { name: 'Pause 3.bin' }))
+    await settle()
+    expect(engine.calls.at(-1)).toEqual({
+      method: 'pause',
+      args: [{ ids: [engine.order[0], engine.order[2]] }],
+    })
+  })
+
+  it('desktop: the menu opens a completed file or shows it, Enter opens it; the browser has neither', async () => {
+    const { engine } = await start(['https://d.example/done.iso'])
+    await act(async () => engine.beat(1024 * 1024))
+    expect(row('done.iso').textContent).toContain('Completed')
+    fireEvent.contextMenu(row('done.iso'), { clientX: 10, clientY: 10 })
+    expect(
+      within(screen.getByRole('menu')).queryByRole('menuitem', { name: 'Open file' }),
+    ).toBeNull()
+    fireEvent.keyDown(screen.getByRole('menu'), { key: 'Escape' })
+
+    const opened: string[] = []
+    const shown: string[] = []
+    const bridge = {
+      openDownload: async (id: string) => void opened.push(id),
+      showDownload: async (id: string) => void shown.push(id),
+    }
+    Object.defineProperty(window, 'downpour', { value: bridge, configurable: true })
+    try {
+      fireEvent.contextMenu(row('done.iso'), { clientX: 10, clientY: 10 })
+      fireEvent.click(
+        within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Show in folder' }),
+      )
+      fireEvent.keyDown(grid(), { key: 'Enter' })
+      expect(shown).toEqual([engine.order[0]])
+      expect(opened).toEqual([engine.order[0]])
+    } finally {
+      Reflect.deleteProperty(window, 'downpour')
+    }
+  })
+
+  it('shows the engine link in the status bar', async () => {
+    const { engine, connection } = await start(['https://s.example/x.bin'])
+    await act(async () => engine.beat())
+    const status = screen.getByRole('contentinfo', { name: 'Engine status' })
+    expect(status.textContent).toContain('Engine running')
+    expect(status.textContent).toContain('1 active')
+    expect(status.textContent).toContain('1.0 MiB/s')
+    await act(async () =>
+      connection.setStatus({ kind: 'reconnecting', attempt: 1, reason: 'socket closed' }),
+    )
+    expect(status.textContent).toContain('Reconnecting…')
+    // A new client after the reconnection: a fresh snapshot, and green again with its beats.
+    const next = new FakeEngine()
+    await next.add([{ url: 'https://s.example/x.bin' }, { url: 'https://s.example/y.bin' }])
+    await act(async () => connection.connect(next))
+    await settle()
+    await act(async () => next.beat())
+    expect(status.textContent).toContain('Engine running')
+    expect(within(grid()).getAllByRole('row')).toHaveLength(3)
+  })
+})

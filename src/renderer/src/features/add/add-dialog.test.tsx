@@ -1,0 +1,153 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import { App } from '../../app.tsx'
+import { resetAppStore } from '../../store/app-store.ts'
+import { openAddDialog } from '../../store/ui-actions.ts'
+import { FakeConnection } from '../../test/fake-connection.ts'
+import { FakeEngine } from '../../test/fake-engine.ts'
+import { installLayoutShim } from '../../test/layout-shim.ts'
+import { MAX_LIST_FILE_BYTES, readTransfer } from './read-drop.ts'
+
+installLayoutShim()
+const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+
+async function open(text: string, queued: string[] = []) {
+  resetAppStore()
+  const engine = new FakeEngine()
+  if (queued.length) await engine.add(queued.map((url) => ({ url })))
+  const connection = new FakeConnection()
+  render(<App connection={connection} />)
+  await act(async () => connection.connect(engine))
+  await settle()
+  await act(async () => openAddDialog({ text }))
+  await settle()
+  return { engine, dialog: screen.getByRole('dialog', { name: 'Add downloads' }) }
+}
+
+describe('the add dialog', () => {
+  afterEach(() => cleanup())
+
+  it('previews counts, each bad line with its number and reason, and duplicates', async () => {
+    const { dialog } = await open(
+      [
+        'https://dl.example/a.iso',
+        'hello',
+        'https://dl.example/b.iso https://dl.example/a.iso',
+        'javascript:alert(1)',
+        'https://dl.example/queued.bin',
+        'https://dl.example/c.iso',
+      ].join('\n'),
+      ['https://dl.example/queued.bin'],
+    )
+    const status = within(dialog).getByRole('status')
+    expect(status.textContent).toBe('3 downloads2 invalid lines2 duplicates')
+    const preview = within(dialog).getByRole('region', { name: 'Preview' })
+    const items = within(preview)
+      .getAllByRole('listitem')
+      .map((li) => li.textContent)
+    expect(items).toEqual([
+      'Line 1https://dl.example/a.iso',
+      'Line 2hellonot a URL: "hello"',
+      'Line 3https://dl.example/b.iso',
+      'Line 3https://dl.example/a.isoDuplicate of line 1, skipped',
+      expect.stringMatching(/^Line 4javascript:alert\(1\)unsupported scheme "javascript"/),
+      'Line 5https://dl.example/queued.binAlready in the queue, skipped',
+      'Line 6https://dl.example/c.iso',
+    ])
+    expect(within(dialog).getByRole('button', { name: 'Add 3 downloads' })).toBeDefined()
+  })
+
+  it('adds what it previewed, to the folder given, paused if asked', async () => {
+    const { engine, dialog } = await open('https://dl.example/1.bin\nhttps://dl.example/2.bin')
+    fireEvent.change(within(dialog).getByRole('textbox', { name: 'Destination folder' }), {
+      target: { value: '/data/isos' },
+    })
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Add paused' }))
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add 2 downloads paused' }))
+    await settle()
+    expect(engine.calls.at(-1)).toEqual({
+      method: 'add',
+      args: [
+        [
+          { url: 'https://dl.example/1.bin', dir: '/data/isos', paused: true },
+          { url: 'https://dl.example/2.bin', dir: '/data/isos', paused: true },
+        ],
+      ],
+    })
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(screen.getAllByText('Paused — can resume')).toHaveLength(2)
+  })
+
+  it('shows what the engine refused, with its reason', async () => {
+    const { engine, dialog } = await open('https://dl.example/new.bin')
+    // Someone else adds the same URL while the dialog is open: the engine refuses the duplicate.
+    await act(async () => void (await engine.add([{ url: 'https://dl.example/new.bin' }])))
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add 1 download' }))
+    await settle()
+    const alert = within(dialog).getByRole('alert')
+    expect(alert.textContent).toContain('The engine refused 1 download')
+    expect(alert.textContent).toContain('https://dl.example/new.bin — already in the queue')
+  })
+
+  it('previews 10,000 pasted URLs with a bounded number of rows drawn', async () => {
+    const text = Array.from({ length: 10_000 }, (_, i) => `https://many.example/${i}.bin`).join(
+      '\n',
+    )
+    const { dialog } = await open(text)
+    expect(within(dialog).getByRole('button', { name: 'Add 10,000 downloads' })).toBeDefined()
+    const items = within(within(dialog).getByRole('region', { name: 'Preview' })).getAllByRole(
+      'listitem',
+    )
+    expect(items.length).toBeLessThan(40)
+    expect(items[0]!.getAttribute('aria-setsize')).toBe('10000')
+  })
+})
+
+describe('readTransfer', () => {
+  const transfer = (data: Record<string, string>, files: File[] = []) => ({
+    types: [...Object.keys(data), ...(files.length ? ['Files'] : [])],
+    files,
+    getData: (type: string) => data[type] ?? '',
+  })
+
+  it('a drop prefers the links of text/uri-list, then HTML links, then text', async () => {
+    expect(
+      await readTransfer(
+        transfer({ 'text/uri-list': '# from a page\nhttps://a/1', 'text/plain': 'x' }),
+        'drop',
+      ),
+    ).toEqual({ text: '# from a page\nhttps://a/1', notes: [] })
+    expect(
+      await readTransfer(
+        transfer({
+          'text/html': '<a href="https://a/1?x=1&amp;y=2">1</a> <a href=\'https://a/2\'>2</a>',
+        }),
+        'drop',
+      ),
+    ).toEqual({ text: 'https://a/1?x=1&y=2\nhttps://a/2', notes: [] })
+    expect(
+      await readTransfer(transfer({ 'text/plain': 'https://a/1, https://a/2' }), 'drop'),
+    ).toEqual({
+      text: 'https://a/1, https://a/2',
+      notes: [],
+    })
+    expect(await readTransfer(transfer({}), 'drop')).toBeNull()
+  })
+
+  it('reads dropped list files and refuses ones over 50 MB with a clear message', async () => {
+    const list = new File(['https://a/1\nhttps://a/2\n'], 'list.txt', { type: 'text/plain' })
+    const page = new File(['<a href="https://a/3">x</a>'], 'links.html', { type: 'text/html' })
+    const huge = {
+      name: 'huge.txt',
+      size: MAX_LIST_FILE_BYTES + 1,
+      type: 'text/plain',
+      text: () => Promise.reject(new Error('must not be read')),
+    } as unknown as File
+    const draft = await readTransfer(transfer({}, [list, page, huge]), 'drop')
+    expect(draft?.text).toBe('https://a/1\nhttps://a/2\n\nhttps://a/3')
+    expect(draft?.notes).toEqual([
+      'huge.txt is larger than 50 MB; a list that big is refused. Split it, or pass it to the CLI.',
+    ])
+  })
+})

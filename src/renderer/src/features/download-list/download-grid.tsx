@@ -1,0 +1,201 @@
+import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual'
+import type { Range } from '@tanstack/react-virtual'
+import { useCallback, useEffect, useRef } from 'react'
+import type { KeyboardEvent } from 'react'
+import * as commands from '../../store/commands.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import {
+  askRemove,
+  clearSelection,
+  moveFocus,
+  openMenu,
+  selectAll,
+  setFocused,
+  targetsFor,
+} from '../../store/ui-actions.ts'
+import { hasDesktopFiles, openDownload } from '../../lib/desktop.ts'
+import { t } from '../../strings.ts'
+import { DownloadRow, ROW_HEIGHT } from './download-row.tsx'
+
+/** Rows above and below the viewport kept rendered, so fast scrolling shows no gaps. */
+const OVERSCAN = 10
+/** The sticky column header's height (styles.css .grid__header-row), above the rows. */
+export const HEADER_HEIGHT = 32
+
+/** Called for every render of the grid container: tests check a beat never re-renders it. */
+export const gridRenderProbe: { current: (() => void) | null } = { current: null }
+
+/**
+ * The download list: an ARIA grid (rows hold buttons, which a listbox may not), virtualized
+ * with fixed-height rows so 10,000 downloads cost the same to draw as 20. It re-renders when
+ * the visible ids, the selection or the focus change, never on a progress beat.
+ */
+export function DownloadGrid() {
+  const ids = useAppStore((s) => s.view.visibleIds)
+  const selected = useAppStore((s) => s.ui.selected)
+  const focusedId = useAppStore((s) => s.ui.focusedId)
+  const scrollRef = useRef<HTMLDivElement>(null)
+  gridRenderProbe.current?.()
+  const focusedIndex = focusedId === null ? -1 : ids.indexOf(focusedId)
+
+  const getItemKey = useCallback((index: number) => ids[index] ?? index, [ids])
+  // The focused row stays mounted however far the list scrolls, so keyboard focus is never lost.
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range)
+      if (focusedIndex >= 0 && !indexes.includes(focusedIndex))
+        return [...indexes, focusedIndex].sort((a, b) => a - b)
+      return indexes
+    },
+    [focusedIndex],
+  )
+  // No React Compiler here: the virtualizer's unstable function identities are expected.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: ids.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+    getItemKey,
+    rangeExtractor,
+    useFlushSync: false,
+    scrollMargin: HEADER_HEIGHT,
+    scrollPaddingStart: HEADER_HEIGHT,
+  })
+
+  // Keyboard moves: bring the focused row into view and give it DOM focus.
+  const keyboardMove = useRef(false)
+  useEffect(() => {
+    if (!keyboardMove.current || focusedIndex < 0) return
+    keyboardMove.current = false
+    virtualizer.scrollToIndex(focusedIndex, { align: 'auto' })
+    requestAnimationFrame(() =>
+      scrollRef.current
+        ?.querySelector<HTMLElement>(`[role="row"][data-id="${CSS.escape(focusedId!)}"]`)
+        ?.focus({ preventScroll: true }),
+    )
+  }, [focusedIndex, focusedId, virtualizer])
+
+  const onKeyDown = (event: KeyboardEvent): void => {
+    const mod = event.ctrlKey || event.metaKey
+    const move = (delta: number): void => {
+      event.preventDefault()
+      keyboardMove.current = true
+      moveFocus(delta, event.shiftKey)
+    }
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 600) / ROW_HEIGHT) - 1)
+    switch (event.key) {
+      case 'ArrowDown':
+        return move(1)
+      case 'ArrowUp':
+        return move(-1)
+      case 'PageDown':
+        return move(page)
+      case 'PageUp':
+        return move(-page)
+      case 'Home':
+        return move(-Infinity)
+      case 'End':
+        return move(Infinity)
+      case ' ':
+        event.preventDefault()
+        void commands.toggle(
+          targetsFor(null).length ? targetsFor(null) : focusedId ? [focusedId] : [],
+        )
+        return
+      case 'Delete':
+      case 'Backspace':
+        event.preventDefault()
+        askRemove(targetsFor(null).length ? targetsFor(null) : focusedId ? [focusedId] : [])
+        return
+      case 'Escape':
+        clearSelection()
+        return
+      case 'Enter':
+        // Enter opens a completed file (desktop); the browser page has no file to open.
+        if (focusedId !== null && hasDesktopFiles()) {
+          event.preventDefault()
+          if (useAppStore.getState().downloads.byId[focusedId]?.state === 'completed')
+            openDownload(focusedId)
+        }
+        return
+      case 'ContextMenu':
+      case 'F10':
+        if (event.key === 'F10' && !event.shiftKey) return
+        if (focusedId === null) return
+        event.preventDefault()
+        {
+          const row = scrollRef.current?.querySelector<HTMLElement>(
+            `[data-id="${CSS.escape(focusedId)}"]`,
+          )
+          const box = row?.getBoundingClientRect()
+          openMenu(focusedId, (box?.left ?? 0) + 48, (box?.bottom ?? 0) - 8)
+        }
+        return
+      case 'a':
+      case 'A':
+        if (!mod) return
+        event.preventDefault()
+        selectAll()
+        return
+    }
+  }
+
+  // The grid's one tab stop: the focused row, or the first row when none is focused yet.
+  const tabStop = focusedIndex >= 0 ? focusedId : (ids[0] ?? null)
+  const items = virtualizer.getVirtualItems()
+  return (
+    <div
+      ref={scrollRef}
+      className="grid-scroll"
+      onFocus={(event) => {
+        const row = (event.target as HTMLElement).closest<HTMLElement>('[role="row"][data-id]')
+        if (row?.dataset['id']) setFocused(row.dataset['id'])
+      }}
+    >
+      <div
+        role="grid"
+        aria-label={t.listLabel}
+        aria-multiselectable="true"
+        aria-rowcount={ids.length + 1}
+        className="grid"
+        onKeyDown={onKeyDown}
+      >
+        <div role="rowgroup" className="grid__head">
+          <div role="row" aria-rowindex={1} className="grid__header-row">
+            <div role="columnheader" className="row__name">
+              {t.columns.name}
+            </div>
+            <div role="columnheader" className="row__progress">
+              {t.columns.progress}
+            </div>
+            <div role="columnheader" className="row__speed">
+              {t.columns.speed}
+            </div>
+            <div role="columnheader" className="row__eta">
+              {t.columns.eta}
+            </div>
+            <div role="columnheader" className="row__actions">
+              <span className="visually-hidden">Actions</span>
+            </div>
+          </div>
+        </div>
+        <div role="rowgroup" className="grid__body" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const id = ids[item.index]!
+            return (
+              <DownloadRow
+                key={id}
+                id={id}
+                index={item.index}
+                top={item.start - HEADER_HEIGHT}
+                selected={selected.has(id)}
+                focused={id === tabStop}
+              />
+            )
+          })}
+        </div>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,194 @@
+import { memo } from 'react'
+import type { MouseEvent } from 'react'
+import type { DownloadSnapshot } from '../../../../shared/protocol/model.ts'
+import { formatBytes, formatDuration } from '../../../../shared/format.ts'
+import { FileTypeIcon } from '../../components/file-type-icon.tsx'
+import { Icon } from '../../components/icon.tsx'
+import { ProgressBar } from '../../components/progress-bar.tsx'
+import { useNow } from '../../lib/use-now.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import { openMenu, selectRow } from '../../store/ui-actions.ts'
+import { t } from '../../strings.ts'
+import { primaryAction, removeAction } from './row-actions.ts'
+import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
+
+export const ROW_HEIGHT = 60
+
+export type DownloadRowProps = {
+  readonly id: string
+  /** 0-based position in the visible list (aria-rowindex is this + 2: the header is row 1). */
+  readonly index: number
+  readonly selected: boolean
+  readonly focused: boolean
+  readonly top: number
+}
+
+/** Called for every render of a row: tests count renders through it. */
+export const rowRenderProbe: { current: ((id: string) => void) | null } = { current: null }
+
+/**
+ * One download. Given only its id and plain values, it reads its own snapshot from the store,
+ * so a beat re-renders exactly the rows whose figures changed.
+ */
+export const DownloadRow = memo(function DownloadRow({
+  id,
+  index,
+  selected,
+  focused,
+  top,
+}: DownloadRowProps) {
+  const download = useAppStore((s) => s.downloads.byId[id])
+  const position = useAppStore((s) => s.view.queuePosition[id] ?? null)
+  const hostBlocked = useAppStore(
+    (s) =>
+      s.downloads.byId[id]?.state === 'queued' &&
+      s.view.running < (s.downloads.settings?.maxConcurrentDownloads ?? Infinity),
+  )
+  rowRenderProbe.current?.(id)
+  if (!download) return null
+  const onMouseDown = (event: MouseEvent): void => {
+    if (event.button !== 0 || (event.target as HTMLElement).closest('button')) return
+    if (event.shiftKey) event.preventDefault() // no text selection on Shift-click
+    selectRow(id, event.shiftKey ? 'range' : event.ctrlKey || event.metaKey ? 'toggle' : 'only')
+  }
+  const onContextMenu = (event: MouseEvent): void => {
+    event.preventDefault()
+    openMenu(id, event.clientX, event.clientY)
+  }
+  return (
+    <div
+      role="row"
+      className="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      tabIndex={focused ? 0 : -1}
+      data-id={id}
+      data-state={download.state}
+      style={{ transform: `translateY(${top}px)` }}
+      onMouseDown={onMouseDown}
+      onContextMenu={onContextMenu}
+    >
+      <RowBody download={download} position={position} hostBlocked={hostBlocked} />
+    </div>
+  )
+})
+
+function RowBody({
+  download: d,
+  position,
+  hostBlocked,
+}: {
+  download: DownloadSnapshot
+  position: number | null
+  hostBlocked: boolean
+}) {
+  // Only a row waiting to retry ticks with the clock (its countdown).
+  const now = useNow(1000, d.state === 'retrying')
+  const status = statusLine(d, { position, hostBlocked, now })
+  const percent = percentOf(d)
+  const primary = primaryAction(d.state)
+  const moving = isMoving(d)
+  const sizeText =
+    d.size === null
+      ? d.done > 0
+        ? `${formatBytes(d.done)} · ${t.unknownSize}`
+        : moving
+          ? t.unknownSize
+          : null
+      : d.state === 'completed'
+        ? formatBytes(d.size)
+        : `${formatBytes(d.done)} of ${formatBytes(d.size)}`
+  return (
+    <>
+      <div role="gridcell" className="row__name">
+        <FileTypeIcon name={d.name} />
+        <div className="row__text">
+          <span className="row__title" title={d.name}>
+            {d.name}
+          </span>
+          <span className="row__meta">
+            <span className="row__status" data-tone={status.tone} title={d.error?.message}>
+              {status.text}
+            </span>
+            <span className="row__dot" aria-hidden="true">
+              ·
+            </span>
+            <span>{hostOf(d.url)}</span>
+            {sizeText !== null && (
+              <>
+                <span className="row__dot" aria-hidden="true">
+                  ·
+                </span>
+                <span>{sizeText}</span>
+              </>
+            )}
+            {d.connections > 0 && (
+              <>
+                <span className="row__dot" aria-hidden="true">
+                  ·
+                </span>
+                <span>{t.connections(d.connections)}</span>
+              </>
+            )}
+          </span>
+        </div>
+      </div>
+      <div role="gridcell" className="row__progress">
+        <ProgressBar
+          percent={d.state === 'completed' ? 100 : percent}
+          label={t.progressOf(d.name)}
+          valueText={d.size === null ? formatBytes(d.done) : `${percent ?? 0} %, ${sizeText ?? ''}`}
+          tone={status.tone}
+        />
+        <span className="row__percent">
+          {percent === null ? '—' : `${d.state === 'completed' ? 100 : percent} %`}
+        </span>
+      </div>
+      <div role="gridcell" className="row__speed">
+        {moving ? `${formatBytes(d.speed)}/s` : ''}
+      </div>
+      <div role="gridcell" className="row__eta">
+        {moving && d.eta !== null ? formatDuration(d.eta) : ''}
+      </div>
+      <div role="gridcell" className="row__actions">
+        {primary && (
+          <button
+            type="button"
+            className="icon-button"
+            data-action={primary.key}
+            tabIndex={-1}
+            aria-label={t.rowAction(primary.label, d.name)}
+            title={primary.label}
+            onClick={() => primary.run(d.id)}
+          >
+            <Icon name={primary.icon} />
+          </button>
+        )}
+        <button
+          type="button"
+          className="icon-button icon-button--quiet"
+          tabIndex={-1}
+          aria-label={t.rowAction(removeAction.label, d.name)}
+          title={removeAction.label}
+          onClick={() => removeAction.run(d.id)}
+        >
+          <Icon name="trash" />
+        </button>
+        <button
+          type="button"
+          className="icon-button icon-button--quiet"
+          tabIndex={-1}
+          aria-label={t.moreActions(d.name)}
+          aria-haspopup="menu"
+          title={t.moreActions(d.name)}
+          onClick={(event) => {
+            const box = event.currentTarget.getBoundingClientRect()
+            openMenu(d.id, box.right, box.bottom)
+          }}
+        >
+          <Icon name="more" />
+        </button>
+      </div>
+    </>
+  )
+}

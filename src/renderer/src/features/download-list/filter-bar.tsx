@@ -1,0 +1,49 @@
+import { Icon } from '../../components/icon.tsx'
+import { useAppStore } from '../../store/app-store.ts'
+import { FILTERS } from '../../store/download-view.ts'
+import type { FilterKind } from '../../store/download-view.ts'
+import { setFilter, setSearch } from '../../store/ui-actions.ts'
+import { t } from '../../strings.ts'
+
+function FilterButton({ kind }: { readonly kind: FilterKind }) {
+  const count = useAppStore((s) => s.view.counts[kind])
+  const current = useAppStore((s) => s.ui.filter === kind)
+  return (
+    <button
+      type="button"
+      className="filter"
+      aria-pressed={current}
+      data-kind={kind}
+      onClick={() => setFilter(kind)}
+    >
+      {t.filterNames[kind]}
+      <span className="filter__count" data-nonzero={count > 0}>
+        {count.toLocaleString('en')}
+      </span>
+    </button>
+  )
+}
+
+/** Filters with live counts, and a search box over names and URLs. */
+export function FilterBar() {
+  const search = useAppStore((s) => s.ui.search)
+  return (
+    <div className="filter-bar">
+      <div role="group" aria-label={t.filters} className="filters">
+        {FILTERS.map((kind) => (
+          <FilterButton key={kind} kind={kind} />
+        ))}
+      </div>
+      <label className="search">
+        <Icon name="search" />
+        <span className="visually-hidden">{t.search}</span>
+        <input
+          type="search"
+          placeholder={t.search}
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
+      </label>
+    </div>
+  )
+}

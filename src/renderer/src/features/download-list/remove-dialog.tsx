@@ -1,0 +1,61 @@
+import { useState } from 'react'
+import { ModalDialog } from '../../components/modal-dialog.tsx'
+import * as commands from '../../store/commands.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import { closeRemove } from '../../store/ui-actions.ts'
+import { t } from '../../strings.ts'
+
+/** Asks before removing, offering to delete the partial data too (never a completed file). */
+export function RemoveDialog() {
+  const ids = useAppStore((s) => s.ui.confirmRemove)
+  if (ids === null) return null
+  return <RemoveDialogBody ids={ids} />
+}
+
+function RemoveDialogBody({ ids }: { readonly ids: readonly string[] }) {
+  const [deleteFiles, setDeleteFiles] = useState(false)
+  const names = useAppStore((s) =>
+    ids
+      .slice(0, 3)
+      .map((id) => s.downloads.byId[id]?.name ?? id)
+      .join(', '),
+  )
+  return (
+    <ModalDialog
+      title={t.removeTitle(ids.length)}
+      onClose={closeRemove}
+      initialFocus="[data-confirm]"
+    >
+      <form
+        method="dialog"
+        onSubmit={(event) => {
+          event.preventDefault()
+          closeRemove()
+          void commands.remove(ids, deleteFiles)
+        }}
+      >
+        <p className="modal__text">
+          {names}
+          {ids.length > 3 ? ` … (+${ids.length - 3})` : ''}
+        </p>
+        <p className="modal__hint">{t.removeBody}</p>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={deleteFiles}
+            onChange={(e) => setDeleteFiles(e.target.checked)}
+          />
+          {t.deletePartial}
+        </label>
+        <div className="modal__footer">
+          <button type="button" className="button" onClick={closeRemove}>
+            {t.cancel}
+          </button>
+          <button type="submit" className="button button--danger" data-confirm>
+            {t.remove}
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
+  )
+}

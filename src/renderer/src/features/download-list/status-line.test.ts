@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { ERROR_CODES } from '../../../../shared/protocol/errors.ts'
+import type { DownloadSnapshot } from '../../../../shared/protocol/model.ts'
+import { errorReason, percentOf, statusLine } from './status-line.ts'
+
+const now = 1_700_000_000_000
+function snap(patch: Partial<DownloadSnapshot>): DownloadSnapshot {
+  return {
+    id: 'd1',
+    url: 'https://example.com/big.iso',
+    finalUrl: null,
+    dir: '/tmp',
+    name: 'big.iso',
+    state: 'queued',
+    size: 1000,
+    done: 0,
+    speed: 0,
+    eta: null,
+    tries: 0,
+    maxTries: 5,
+    nextRetryAt: null,
+    error: null,
+    resumable: null,
+    connections: 0,
+    checksum: null,
+    speedLimit: 0,
+    maxConnections: null,
+    createdAt: now,
+    completedAt: null,
+    ...patch,
+  }
+}
+const ctx = { position: 3, hostBlocked: false, now }
+const line = (patch: Partial<DownloadSnapshot>, c = ctx) => statusLine(snap(patch), c).text
+
+describe('statusLine', () => {
+  it('queued: its place behind the limit', () => {
+    expect(line({ state: 'queued' })).toBe('Queued (3rd)')
+    expect(line({ state: 'queued' }, { ...ctx, position: 1 })).toBe('Queued (1st)')
+    expect(line({ state: 'queued' }, { ...ctx, position: 12 })).toBe('Queued (12th)')
+  })
+
+  it('queued while slots are free: waiting for its host', () => {
+    expect(line({ state: 'queued' }, { ...ctx, hostBlocked: true })).toBe(
+      'Waiting for a free slot on example.com',
+    )
+  })
+
+  it('probing, downloading, completed', () => {
+    expect(line({ state: 'probing' })).toBe('Connecting…')
+    expect(line({ state: 'probing', done: 4096, speed: 1000 })).toBe('Downloading')
+    expect(line({ state: 'downloading' })).toBe('Downloading')
+    expect(line({ state: 'completed' })).toBe('Completed')
+  })
+
+  it('retrying: countdown, short reason, which try of how many', () => {
+    const error = {
+      code: ERROR_CODES.httpRetryable,
+      message: 'server answered 503 Service Unavailable for https://example.com/big.iso',
+    }
+    expect(line({ state: 'retrying', tries: 1, error, nextRetryAt: now + 3_200 })).toBe(
+      'Retrying in 4 s — 503 Service Unavailable (try 2 of 5)',
+    )
+    expect(line({ state: 'retrying', tries: 1, error, nextRetryAt: now - 10 })).toBe(
+      'Retrying now — 503 Service Unavailable (try 2 of 5)',
+    )
+    expect(line({ state: 'retrying', tries: 7, maxTries: 0, error, nextRetryAt: now + 1000 })).toBe(
+      'Retrying in 1 s — 503 Service Unavailable (try 8)',
+    )
+  })
+
+  it('paused: whether it can resume', () => {
+    expect(line({ state: 'paused', resumable: true, done: 500 })).toBe('Paused — can resume')
+    expect(line({ state: 'paused', resumable: false, done: 500 })).toBe(
+      'Paused — the server cannot resume this; it will restart',
+    )
+    // Nothing fetched yet: nothing to lose.
+    expect(line({ state: 'paused', resumable: false, done: 0 })).toBe('Paused — can resume')
+  })
+
+  it('verifying with its percent', () => {
+    expect(line({ state: 'verifying', done: 630, size: 1000 })).toBe('Verifying 63 %')
+  })
+
+  it('failed with the reason', () => {
+    const error = {
+      code: ERROR_CODES.httpStatus,
+      message: 'server answered 404 Not Found for https://x/y',
+    }
+    expect(line({ state: 'failed', error })).toBe('Failed — 404 Not Found')
+    expect(
+      line({ state: 'failed', error: { code: ERROR_CODES.diskFull, message: 'disk full' } }),
+    ).toBe('Failed — disk full')
+    expect(statusLine(snap({ state: 'failed', error }), ctx).tone).toBe('error')
+  })
+})
+
+describe('percentOf / errorReason', () => {
+  it('percent is whole, capped, null while unknown', () => {
+    expect(percentOf({ done: 999, size: 1000 })).toBe(99)
+    expect(percentOf({ done: 5, size: null })).toBeNull()
+    expect(percentOf({ done: 0, size: 0 })).toBe(100)
+  })
+  it('a status without a text still reads', () => {
+    expect(
+      errorReason({ code: ERROR_CODES.httpStatus, message: 'server answered 418 for https://x' }),
+    ).toBe('418')
+  })
+})

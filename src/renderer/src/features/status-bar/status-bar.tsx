@@ -1,0 +1,51 @@
+import { formatBytes } from '../../../../shared/format.ts'
+import { useNow } from '../../lib/use-now.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import { t } from '../../strings.ts'
+import { heartbeatHealth } from './heartbeat.ts'
+import type { Health } from './heartbeat.ts'
+
+const healthText: Record<Exclude<Health, 'failed'>, string> = {
+  connecting: t.statusBar.connecting,
+  live: t.statusBar.live,
+  late: t.statusBar.late,
+  dead: t.statusBar.notResponding,
+  reconnecting: t.statusBar.reconnecting,
+}
+
+/** Total speed, active and queued counts, and the engine's heartbeat light. */
+export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
+  // The engine's figure is smoothed and decays after the last transfer ends: nothing active
+  // means nothing is moving.
+  const speed = useAppStore((s) => (s.view.counts.active > 0 ? s.downloads.speed : 0))
+  const active = useAppStore((s) => s.view.counts.active)
+  const queued = useAppStore((s) => s.view.counts.queued)
+  const status = useAppStore((s) => s.connection.status)
+  const lastBeatAt = useAppStore((s) => s.connection.lastBeatAt)
+  const canRestart = useAppStore((s) => s.connection.canRestart)
+  // The light ages with time, not with events: a half-second clock while connected.
+  const now = useNow(500, status.kind === 'connected')
+  const health = heartbeatHealth(status, lastBeatAt, now)
+  const text =
+    status.kind === 'failed' || health === 'failed'
+      ? t.statusBar.failed(status.kind === 'failed' ? status.message : '')
+      : healthText[health]
+  return (
+    <footer className="status-bar" aria-label={t.statusBar.label}>
+      <div className="status-bar__health" role="status" data-health={health}>
+        <span className="status-bar__light" aria-hidden="true" />
+        {text}
+        {status.kind === 'failed' && status.canRestart && canRestart && onRestart && (
+          <button type="button" className="button button--small" onClick={onRestart}>
+            {t.statusBar.restart}
+          </button>
+        )}
+      </div>
+      <div className="status-bar__figures">
+        <span className="status-bar__speed">↓ {t.statusBar.speed(formatBytes(speed))}</span>
+        <span>{t.statusBar.active(active)}</span>
+        <span>{t.statusBar.queued(queued)}</span>
+      </div>
+    </footer>
+  )
+}

@@ -1,0 +1,81 @@
+import type { AddResult, Selection } from '../../../shared/protocol/api.ts'
+import type { AddRequest } from '../../../shared/protocol/model.ts'
+import { t } from '../strings.ts'
+import { useAppStore } from './app-store.ts'
+import { currentClient } from './engine-sink.ts'
+import { showError } from './ui-actions.ts'
+
+/**
+ * Commands to the engine. They change nothing in the store themselves: the engine answers with
+ * events, and the sink applies them, so the window shows what the engine did, not what it was
+ * asked to do. A refusal is shown to the person.
+ */
+async function run<T>(
+  command: (client: NonNullable<ReturnType<typeof currentClient>>) => Promise<T>,
+): Promise<T | null> {
+  const client = currentClient()
+  if (client === null) return null
+  try {
+    return await command(client)
+  } catch (error) {
+    showError(t.commandFailed((error as Error).message))
+    return null
+  }
+}
+
+const ids = (list: readonly string[]): Selection => ({ ids: [...list] })
+
+export function pause(list: readonly string[]) {
+  return list.length === 0 ? null : run((c) => c.pause(ids(list)))
+}
+
+export function resume(list: readonly string[]) {
+  return list.length === 0 ? null : run((c) => c.resume(ids(list)))
+}
+
+export function retry(list: readonly string[]) {
+  return list.length === 0 ? null : run((c) => c.retry(ids(list)))
+}
+
+export function remove(list: readonly string[], deleteFiles: boolean) {
+  return list.length === 0 ? null : run((c) => c.remove(ids(list), { deleteFiles }))
+}
+
+export function pauseAll() {
+  return run((c) => c.pause({ all: true }))
+}
+
+export function resumeAll() {
+  return run((c) => c.resume({ all: true }))
+}
+
+export function removeCompleted() {
+  const { byId, order } = useAppStore.getState().downloads
+  const done = order.filter((id) => byId[id]?.state === 'completed')
+  return done.length === 0 ? null : run((c) => c.remove(ids(done)))
+}
+
+/**
+ * Space on a selection: pauses it if anything in it can pause, else resumes what is paused and
+ * retries what failed.
+ */
+export function toggle(list: readonly string[]) {
+  const { byId } = useAppStore.getState().downloads
+  const states = list.map((id) => byId[id]?.state)
+  const pausable = list.filter((_, i) => canPause(states[i]))
+  if (pausable.length > 0) return pause(pausable)
+  const paused = list.filter((_, i) => states[i] === 'paused')
+  const failed = list.filter((_, i) => states[i] === 'failed')
+  return Promise.all([resume(paused), retry(failed)])
+}
+
+export function canPause(state: string | undefined): boolean {
+  return (
+    state === 'queued' || state === 'probing' || state === 'downloading' || state === 'retrying'
+  )
+}
+
+/** Adds downloads; resolves with the engine's answer (refusals included), or null when offline. */
+export function add(requests: AddRequest[]): Promise<AddResult | null> {
+  return run((c) => c.add(requests))
+}

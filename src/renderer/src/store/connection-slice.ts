@@ -1,0 +1,32 @@
+import type { StateCreator } from 'zustand'
+import type { ConnectionStatus } from '../../../shared/protocol/connection.ts'
+
+/** The link to the engine: what the shell reports, and when the engine last showed it is alive. */
+export type ConnectionState = {
+  readonly status: ConnectionStatus
+  readonly host: 'desktop' | 'browser'
+  /** `Date.now()` when the last heartbeat arrived; null before the first. */
+  readonly lastBeatAt: number | null
+  /** Desktop-only extras the shell offers (native folder picker, restart). */
+  readonly canPickFolder: boolean
+  readonly canRestart: boolean
+}
+
+export type ConnectionSlice = { readonly connection: ConnectionState }
+
+export const initialConnection: ConnectionState = {
+  status: { kind: 'connecting' },
+  host: 'browser',
+  lastBeatAt: null,
+  canPickFolder: false,
+  canRestart: false,
+}
+
+export const createConnectionSlice: StateCreator<
+  ConnectionSlice,
+  [],
+  [],
+  ConnectionSlice
+> = () => ({
+  connection: initialConnection,
+})

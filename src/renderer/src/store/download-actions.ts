@@ -1,0 +1,166 @@
+import type { EngineEvents } from '../../../shared/protocol/events.ts'
+import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
+import { useAppStore } from './app-store.ts'
+import type { AppState } from './app-store.ts'
+import { deriveView } from './download-view.ts'
+import type { DownloadsState } from './downloads-slice.ts'
+import { noteFinished } from './announcer.ts'
+
+/**
+ * Applies engine events to the store. Each function is one `setState`; the view (counts,
+ * visible ids, queue places) is derived here, once per change, never in a selector.
+ */
+
+function withDownloads(state: AppState, downloads: DownloadsState): Partial<AppState> {
+  const view = deriveView(
+    downloads.byId,
+    downloads.order,
+    state.ui.filter,
+    state.ui.search,
+    state.view,
+  )
+  // Selection and focus follow the downloads: a removed one is no longer selected.
+  let { selected, focusedId, anchorId } = state.ui
+  if ([...selected].some((id) => !(id in downloads.byId)))
+    selected = new Set([...selected].filter((id) => id in downloads.byId))
+  if (focusedId !== null && !(focusedId in downloads.byId)) focusedId = null
+  if (anchorId !== null && !(anchorId in downloads.byId)) anchorId = null
+  const ui =
+    selected === state.ui.selected &&
+    focusedId === state.ui.focusedId &&
+    anchorId === state.ui.anchorId
+      ? state.ui
+      : { ...state.ui, selected, focusedId, anchorId }
+  return { downloads, view, ui }
+}
+
+export function applySnapshot(snapshot: EngineEvents['engine/snapshot']): void {
+  useAppStore.setState((state) => {
+    const byId: Record<string, DownloadSnapshot> = {}
+    const order: string[] = []
+    for (const download of snapshot.downloads) {
+      // Unchanged downloads keep their object, so their rows do not re-render after a resync.
+      const previous = state.downloads.byId[download.id]
+      byId[download.id] = previous && sameSnapshot(previous, download) ? previous : download
+      order.push(download.id)
+    }
+    return withDownloads(state, {
+      ...state.downloads,
+      byId,
+      order,
+      revision: snapshot.revision,
+      loaded: true,
+      settings: snapshot.settings,
+    })
+  })
+}
+
+export function applyAdded(event: EngineEvents['download/added']): void {
+  useAppStore.setState((state) => {
+    const { download } = event
+    const exists = download.id in state.downloads.byId
+    return withDownloads(state, {
+      ...state.downloads,
+      byId: { ...state.downloads.byId, [download.id]: download },
+      order: exists ? state.downloads.order : [...state.downloads.order, download.id],
+      revision: event.revision,
+    })
+  })
+}
+
+export function applyChanged(event: EngineEvents['download/changed']): void {
+  const { download, previousState } = event
+  if (
+    download.state !== previousState &&
+    (download.state === 'completed' || download.state === 'failed')
+  )
+    noteFinished(download.state, download.name)
+  useAppStore.setState((state) => {
+    const exists = download.id in state.downloads.byId
+    return withDownloads(state, {
+      ...state.downloads,
+      byId: { ...state.downloads.byId, [download.id]: download },
+      order: exists ? state.downloads.order : [...state.downloads.order, download.id],
+      revision: event.revision,
+    })
+  })
+}
+
+export function applyRemoved(event: EngineEvents['download/removed']): void {
+  useAppStore.setState((state) => {
+    const byId = { ...state.downloads.byId }
+    delete byId[event.id]
+    return withDownloads(state, {
+      ...state.downloads,
+      byId,
+      order: state.downloads.order.filter((id) => id !== event.id),
+      revision: event.revision,
+    })
+  })
+}
+
+export function applyMoved(event: EngineEvents['download/moved']): void {
+  useAppStore.setState((state) =>
+    withDownloads(state, { ...state.downloads, order: event.order, revision: event.revision }),
+  )
+}
+
+export function applySettings(event: EngineEvents['settings/changed']): void {
+  useAppStore.setState((state) => ({
+    downloads: { ...state.downloads, settings: event.settings, revision: event.revision },
+  }))
+}
+
+/**
+ * One heartbeat in one store update. Only downloads whose figures changed get a new object;
+ * `order`, the view and every other row's object stay the same, so only those rows re-render.
+ * States never change on a beat (they come as `download/changed`), so the view is not derived.
+ */
+export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date.now()): void {
+  useAppStore.setState((state) => {
+    let byId: Record<string, DownloadSnapshot> | null = null
+    for (const item of beat.items) {
+      const current = (byId ?? state.downloads.byId)[item.id]
+      if (!current) continue
+      if (
+        current.done === item.done &&
+        current.size === item.size &&
+        current.speed === item.speed &&
+        current.eta === item.eta &&
+        current.connections === item.connections
+      )
+        continue
+      byId ??= { ...state.downloads.byId }
+      byId[item.id] = {
+        ...current,
+        done: item.done,
+        size: item.size,
+        speed: item.speed,
+        eta: item.eta,
+        connections: item.connections,
+      }
+    }
+    const downloads =
+      byId === null && state.downloads.speed === beat.speed
+        ? state.downloads
+        : { ...state.downloads, byId: byId ?? state.downloads.byId, speed: beat.speed }
+    return { downloads, connection: { ...state.connection, lastBeatAt: receivedAt } }
+  })
+}
+
+function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
+  for (const key of Object.keys(b) as (keyof DownloadSnapshot)[]) {
+    const x = a[key]
+    const y = b[key]
+    if (x === y) continue
+    if (typeof x === 'object' && typeof y === 'object' && JSON.stringify(x) === JSON.stringify(y))
+      continue
+    return false
+  }
+  return true
+}
+
+/** Re-derives the view after the filter or search changed. */
+export function refreshView(): void {
+  useAppStore.setState((state) => withDownloads(state, state.downloads))
+}

@@ -1,0 +1,130 @@
+import type { StateCreator } from 'zustand'
+import type { DownloadSnapshot, DownloadState } from '../../../shared/protocol/model.ts'
+
+export type FilterKind = 'all' | 'active' | 'queued' | 'paused' | 'completed' | 'failed'
+
+export const FILTERS: readonly FilterKind[] = [
+  'all',
+  'active',
+  'queued',
+  'paused',
+  'completed',
+  'failed',
+]
+
+/**
+ * Aggregates over the whole queue, computed by the actions when the set of downloads or their
+ * states change (never on a progress beat, never in a selector or a render): zustand runs every
+ * mounted selector on every update, so selectors only read these plain values.
+ */
+export type DownloadView = {
+  /** Ids shown, in queue order, after the filter and the search. */
+  readonly visibleIds: readonly string[]
+  readonly counts: Readonly<Record<FilterKind, number>>
+  /** 1-based place in the queue of each queued download. */
+  readonly queuePosition: Readonly<Record<string, number>>
+  /** Downloads holding one of the engine's slots (active ones; a retry keeps its slot). */
+  readonly running: number
+}
+
+export type ViewSlice = { readonly view: DownloadView }
+
+const zeroCounts: Record<FilterKind, number> = {
+  all: 0,
+  active: 0,
+  queued: 0,
+  paused: 0,
+  completed: 0,
+  failed: 0,
+}
+
+export const initialView: DownloadView = {
+  visibleIds: [],
+  counts: zeroCounts,
+  queuePosition: {},
+  running: 0,
+}
+
+export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = () => ({
+  view: initialView,
+})
+
+/** The filter a state belongs to; a download waiting to retry is active (it is being worked on). */
+export function categoryOf(state: DownloadState): Exclude<FilterKind, 'all'> | null {
+  switch (state) {
+    case 'probing':
+    case 'downloading':
+    case 'verifying':
+    case 'retrying':
+      return 'active'
+    case 'queued':
+    case 'paused':
+    case 'completed':
+    case 'failed':
+      return state
+    case 'removed':
+      return null
+  }
+}
+
+function matches(download: DownloadSnapshot, filter: FilterKind, needle: string): boolean {
+  if (filter !== 'all' && categoryOf(download.state) !== filter) return false
+  if (needle === '') return true
+  return download.name.toLowerCase().includes(needle) || download.url.toLowerCase().includes(needle)
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function sameRecord(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  for (const key of keys) if (a[key] !== b[key]) return false
+  return true
+}
+
+/**
+ * Recomputes the view in one pass over the queue. Parts that did not change keep their previous
+ * object, so components selecting them do not re-render.
+ */
+export function deriveView(
+  byId: Readonly<Record<string, DownloadSnapshot>>,
+  order: readonly string[],
+  filter: FilterKind,
+  search: string,
+  previous: DownloadView,
+): DownloadView {
+  const needle = search.trim().toLowerCase()
+  const counts = { ...zeroCounts }
+  const visible: string[] = []
+  const queuePosition: Record<string, number> = {}
+  let running = 0
+  for (const id of order) {
+    const download = byId[id]
+    if (!download) continue
+    const category = categoryOf(download.state)
+    if (category === null) continue
+    counts.all++
+    counts[category]++
+    if (download.state === 'queued') queuePosition[id] = counts.queued
+    else if (category === 'active') running++
+    if (matches(download, filter, needle)) visible.push(id)
+  }
+  const next: DownloadView = {
+    visibleIds: sameIds(visible, previous.visibleIds) ? previous.visibleIds : visible,
+    counts: FILTERS.every((f) => counts[f] === previous.counts[f]) ? previous.counts : counts,
+    queuePosition: sameRecord(queuePosition, previous.queuePosition)
+      ? previous.queuePosition
+      : queuePosition,
+    running,
+  }
+  return next.visibleIds === previous.visibleIds &&
+    next.counts === previous.counts &&
+    next.queuePosition === previous.queuePosition &&
+    next.running === previous.running
+    ? previous
+    : next
+}

@@ -1,0 +1,132 @@
+/**
+ * Every label and message the window shows, in one module, so a translation replaces this file
+ * and nothing else. Figures are formatted by the callers (format.ts); plural and ordinal rules
+ * live here with the words they belong to.
+ */
+
+const ordinalRules = new Intl.PluralRules('en', { type: 'ordinal' })
+const ordinalSuffix: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' }
+
+/** 1 → "1st", 3 → "3rd", 11 → "11th". */
+export function ordinal(n: number): string {
+  return `${n}${ordinalSuffix[ordinalRules.select(n)] ?? 'th'}`
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`
+}
+
+export const t = {
+  appName: 'Downpour',
+  // Toolbar
+  add: 'Add',
+  addTitle: 'Add downloads',
+  pauseAll: 'Pause all',
+  resumeAll: 'Resume all',
+  removeCompleted: 'Remove completed',
+  toolbar: 'Download actions',
+  // Filters and search
+  filters: 'Show',
+  filterNames: {
+    all: 'All',
+    active: 'Active',
+    queued: 'Queued',
+    paused: 'Paused',
+    completed: 'Completed',
+    failed: 'Failed',
+  },
+  search: 'Search names and URLs',
+  // The list
+  listLabel: 'Downloads',
+  columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },
+  emptyHeading: 'No downloads yet',
+  emptyHint: 'Drop links, text or a .txt file here, or paste URLs.',
+  noMatchHeading: 'Nothing here',
+  noMatchHint: 'No download matches this filter or search.',
+  connecting: 'Connecting to the engine…',
+  progressOf: (name: string) => `Progress of ${name}`,
+  connections: (n: number) => plural(n, 'connection', 'connections'),
+  unknownSize: 'size unknown',
+  // Row actions
+  pause: 'Pause',
+  resume: 'Resume',
+  retry: 'Retry',
+  remove: 'Remove',
+  openFile: 'Open file',
+  showInFolder: 'Show in folder',
+  copyUrl: 'Copy URL',
+  moreActions: (name: string) => `More actions for ${name}`,
+  rowAction: (action: string, name: string) => `${action} ${name}`,
+  selected: (n: number) => `${plural(n, 'download', 'downloads')} selected`,
+  // Status lines: why a download is (not) moving
+  status: {
+    queued: (position: number) => `Queued (${ordinal(position)})`,
+    waitingForHost: (host: string) => `Waiting for a free slot on ${host}`,
+    connecting: 'Connecting…',
+    downloading: 'Downloading',
+    retrying: (seconds: number, reason: string, attempt: number, maxTries: number) =>
+      `${seconds > 0 ? `Retrying in ${seconds} s` : 'Retrying now'} — ${reason} (try ${attempt}${maxTries > 0 ? ` of ${maxTries}` : ''})`,
+    pausedResumable: 'Paused — can resume',
+    pausedRestart: 'Paused — the server cannot resume this; it will restart',
+    verifying: (percent: number | null) =>
+      percent === null ? 'Verifying…' : `Verifying ${percent} %`,
+    completed: 'Completed',
+    failed: (reason: string) => `Failed — ${reason}`,
+    removed: 'Removed',
+  },
+  // Remove confirmation
+  removeTitle: (n: number) => `Remove ${plural(n, 'download', 'downloads')}?`,
+  removeBody: 'Completed files stay on disk.',
+  deletePartial: 'Also delete the partial file',
+  cancel: 'Cancel',
+  // Add dialog
+  addDialog: {
+    urls: 'URLs, one per line (or any text with links)',
+    destination: 'Destination folder',
+    destinationHint: 'Empty: the engine’s default folder. The engine checks it.',
+    choose: 'Choose…',
+    startPaused: 'Add paused',
+    valid: (n: number) => plural(n, 'download', 'downloads'),
+    invalid: (n: number) => plural(n, 'invalid line', 'invalid lines'),
+    duplicates: (n: number) => plural(n, 'duplicate', 'duplicates'),
+    line: (n: number) => `Line ${n}`,
+    duplicateInList: (line: number) => `Duplicate of line ${line}, skipped`,
+    duplicateInQueue: 'Already in the queue, skipped',
+    confirm: (n: number, paused: boolean) =>
+      n === 0
+        ? 'Nothing to add'
+        : `Add ${plural(n, 'download', 'downloads')}${paused ? ' paused' : ''}`,
+    adding: 'Adding…',
+    refused: (n: number) => `The engine refused ${plural(n, 'download', 'downloads')}`,
+    reading: 'Reading…',
+    preview: 'Preview',
+    fileTooLarge: (name: string, limitMb: number) =>
+      `${name} is larger than ${limitMb} MB; a list that big is refused. Split it, or pass it to the CLI.`,
+    fileUnreadable: (name: string, reason: string) => `Cannot read ${name}: ${reason}`,
+    nothingFound: 'No URLs in what was dropped.',
+    htmlLink: (line: number) => `A link on line ${line} of the dropped page`,
+    moreHtmlProblems: (n: number) => `… and ${n} more links that cannot be downloaded`,
+    close: 'Close',
+  },
+  // Status bar
+  statusBar: {
+    label: 'Engine status',
+    speed: (speed: string) => `${speed}/s`,
+    active: (n: number) => `${n.toLocaleString('en')} active`,
+    queued: (n: number) => `${n.toLocaleString('en')} queued`,
+    live: 'Engine running',
+    late: 'Engine slow to answer',
+    notResponding: 'Engine not responding',
+    connecting: 'Connecting…',
+    reconnecting: 'Reconnecting…',
+    failed: (message: string) => `Engine stopped: ${message}`,
+    restart: 'Restart engine',
+  },
+  announce: {
+    completed: (n: number, name: string) =>
+      n === 1 ? `${name} completed` : `${n.toLocaleString('en')} downloads completed`,
+    failed: (n: number, name: string) =>
+      n === 1 ? `${name} failed` : `${n.toLocaleString('en')} downloads failed`,
+  },
+  commandFailed: (message: string) => `The engine refused: ${message}`,
+} as const

@@ -1,0 +1,401 @@
+import type { AddResult, EngineApi, Selection, UpdateResult } from '../../../shared/protocol/api.ts'
+import { Emitter } from '../../../shared/emitter.ts'
+import { DownpourError, ERROR_CODES } from '../../../shared/protocol/errors.ts'
+import type { EngineEvents } from '../../../shared/protocol/events.ts'
+import type {
+  AddRequest,
+  DownloadError,
+  DownloadSnapshot,
+  DownloadState,
+  DownloadUpdate,
+  Settings,
+} from '../../../shared/protocol/model.ts'
+import type { EngineClient } from '../../../shared/protocol/rpc.ts'
+import type { DownloadDetails, SegmentMap } from '../../../shared/protocol/details.ts'
+import type { SettingsPatchInput } from '../../../shared/protocol/setting-units.ts'
+import { DEFAULT_UI_PREFERENCES } from '../../../shared/protocol/ui-preferences.ts'
+import type { UiPreferences } from '../../../shared/protocol/ui-preferences.ts'
+import { normalizeUrlKey, parseDownloadUrl } from '../../../shared/protocol/url.ts'
+
+/**
+ * An in-memory engine for renderer tests, built from the protocol types: it keeps a queue,
+ * starts downloads within `maxConcurrentDownloads`, moves bytes when the test calls `beat()`,
+ * and emits the same events with the same revision rules as the real engine. Nothing is
+ * hard-coded per test: a test drives it with commands and beats and reads the window.
+ */
+export class FakeEngine implements EngineClient {
+  readonly calls: { method: keyof EngineApi; args: unknown[] }[] = []
+  #events = new Emitter<EngineEvents>()
+  #downloads = new Map<string, DownloadSnapshot>()
+  #order: string[] = []
+  #revision = 0
+  #seq = 0
+  #nextId = 1
+  /** Sizes the "server" reports per URL; unknown URLs are 1 MiB. */
+  sizes = new Map<string, number | null>()
+  /** When true, revisioned events are not delivered (to test gap detection). */
+  dropEvents = false
+  settings: Settings = {
+    defaultDir: '/home/me/Downloads',
+    maxConcurrentDownloads: 2,
+    maxConnectionsPerHost: 32,
+    maxConnectionsPerDownload: 8,
+    minSplitSize: 1024 * 1024,
+    maxTries: 5,
+    retryWaitMs: 1000,
+    timeoutMs: 30_000,
+    lowestSpeedLimit: 0,
+    maxOverallDownloadLimit: 0,
+    userAgent: 'Downpour/0.1',
+    proxy: null,
+    headers: {},
+    aria2RpcEnabled: true,
+    aria2RpcSecret: '',
+  }
+  now = (): number => Date.now()
+
+  on<K extends keyof EngineEvents>(event: K, listener: (p: EngineEvents[K]) => void): () => void {
+    return this.#events.on(event, listener)
+  }
+
+  dispose(): void {}
+
+  async add(requests: AddRequest[]): Promise<AddResult> {
+    this.calls.push({ method: 'add', args: [requests] })
+    const added: DownloadSnapshot[] = []
+    const rejected: AddResult['rejected'] = []
+    const keys = new Map([...this.#downloads.values()].map((d) => [urlKey(d.url), d.id]))
+    requests.forEach((request, index) => {
+      let key: string
+      try {
+        key = normalizeUrlKey(parseDownloadUrl(request.url))
+      } catch (error) {
+        const e = error as DownpourError
+        rejected.push({ index, url: request.url, error: { code: e.code, message: e.message } })
+        return
+      }
+      const existingId = keys.get(key)
+      if (existingId !== undefined) {
+        rejected.push({
+          index,
+          url: request.url,
+          error: { code: ERROR_CODES.duplicate, message: 'already in the queue' },
+          existingId,
+        })
+        return
+      }
+      const id = `d${this.#nextId++}`
+      const url = new URL(request.url)
+      const download: DownloadSnapshot = {
+        id,
+        url: request.url,
+        finalUrl: null,
+        dir: request.dir ?? this.settings.defaultDir,
+        name:
+          request.name ?? (decodeURIComponent(url.pathname.split('/').pop() ?? '') || 'index.html'),
+        state: request.paused ? 'paused' : 'queued',
+        size: null,
+        done: 0,
+        speed: 0,
+        eta: null,
+        tries: 0,
+        maxTries: request.maxTries ?? this.settings.maxTries,
+        nextRetryAt: null,
+        error: null,
+        resumable: null,
+        connections: 0,
+        checksum: request.checksum ?? null,
+        speedLimit: request.speedLimit ?? 0,
+        maxConnections: request.maxConnections ?? null,
+        createdAt: this.now(),
+        completedAt: null,
+      }
+      keys.set(key, id)
+      this.#downloads.set(id, download)
+      this.#order.push(id)
+      this.#emit('download/added', { revision: ++this.#revision, download })
+      added.push(download)
+    })
+    this.#pump()
+    return { added: added.map((d) => this.#downloads.get(d.id)!), rejected }
+  }
+
+  async update(changes: DownloadUpdate[]): Promise<UpdateResult> {
+    this.calls.push({ method: 'update', args: [changes] })
+    const updated: DownloadSnapshot[] = []
+    const rejected: UpdateResult['rejected'] = []
+    changes.forEach(({ id, ...patch }, index) => {
+      const d = this.#downloads.get(id)
+      if (!d) {
+        rejected.push({
+          index,
+          id,
+          error: { code: ERROR_CODES.notFound, message: `no download ${id}` },
+        })
+        return
+      }
+      const { headers: _headers, ...fields } = patch
+      this.#change(id, {
+        ...(fields.name !== undefined ? { name: fields.name } : {}),
+        ...(fields.checksum !== undefined ? { checksum: fields.checksum } : {}),
+        ...(fields.maxTries != null ? { maxTries: fields.maxTries } : {}),
+        ...(fields.maxConnections !== undefined ? { maxConnections: fields.maxConnections } : {}),
+        ...(fields.speedLimit !== undefined ? { speedLimit: fields.speedLimit } : {}),
+      })
+      updated.push(this.get(id))
+    })
+    return { updated, rejected }
+  }
+
+  async pause(selection: Selection): Promise<{ affected: string[] }> {
+    this.calls.push({ method: 'pause', args: [selection] })
+    const affected = this.#select(selection).filter(
+      (d) => !isFinished(d.state) && d.state !== 'paused',
+    )
+    for (const d of affected)
+      this.#change(d.id, { state: 'paused', speed: 0, eta: null, connections: 0 })
+    this.#pump()
+    return { affected: affected.map((d) => d.id) }
+  }
+
+  async resume(selection: Selection): Promise<{ affected: string[] }> {
+    this.calls.push({ method: 'resume', args: [selection] })
+    const affected = this.#select(selection).filter((d) => d.state === 'paused')
+    for (const d of affected) this.#change(d.id, { state: 'queued' })
+    this.#pump()
+    return { affected: affected.map((d) => d.id) }
+  }
+
+  async retry(selection: Selection): Promise<{ affected: string[] }> {
+    this.calls.push({ method: 'retry', args: [selection] })
+    const affected = this.#select(selection).filter((d) => d.state === 'failed')
+    for (const d of affected) this.#change(d.id, { state: 'queued', error: null, tries: 0 })
+    this.#pump()
+    return { affected: affected.map((d) => d.id) }
+  }
+
+  async remove(
+    selection: Selection,
+    options?: { deleteFiles?: boolean },
+  ): Promise<{ affected: string[] }> {
+    this.calls.push({ method: 'remove', args: options ? [selection, options] : [selection] })
+    const affected = this.#select(selection)
+    for (const d of affected) {
+      this.#downloads.delete(d.id)
+      this.#order = this.#order.filter((id) => id !== d.id)
+      this.#emit('download/removed', { revision: ++this.#revision, id: d.id })
+    }
+    this.#pump()
+    return { affected: affected.map((d) => d.id) }
+  }
+
+  async move(id: string, position: number): Promise<{ order: string[] }> {
+    this.calls.push({ method: 'move', args: [id, position] })
+    if (!this.#downloads.has(id)) throw new DownpourError(ERROR_CODES.notFound, `no download ${id}`)
+    this.#order = this.#order.filter((x) => x !== id)
+    this.#order.splice(position, 0, id)
+    this.#emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
+    return { order: [...this.#order] }
+  }
+
+  async snapshot(): Promise<EngineEvents['engine/snapshot']> {
+    this.calls.push({ method: 'snapshot', args: [] })
+    return this.snapshotNow()
+  }
+
+  snapshotNow(): EngineEvents['engine/snapshot'] {
+    return {
+      revision: this.#revision,
+      downloads: this.#order.map((id) => ({ ...this.#downloads.get(id)! })),
+      settings: { ...this.settings },
+    }
+  }
+
+  async updateSettings(input: SettingsPatchInput): Promise<Settings> {
+    this.calls.push({ method: 'updateSettings', args: [input] })
+    if (Object.values(input).some((value) => typeof value === 'string' && !/^[a-z]/i.test(value)))
+      throw new DownpourError(ERROR_CODES.invalidArgument, 'the fake engine takes sizes as numbers')
+    const patch = input as Partial<Settings>
+    this.settings = { ...this.settings, ...patch }
+    this.#emit('settings/changed', { revision: ++this.#revision, settings: { ...this.settings } })
+    this.#pump()
+    return { ...this.settings }
+  }
+
+  async changeUrl(id: string, url: string): Promise<DownloadSnapshot> {
+    this.calls.push({ method: 'changeUrl', args: [id, url] })
+    parseDownloadUrl(url)
+    const d = this.#get(id)
+    if (d.state !== 'paused' && d.state !== 'failed')
+      throw new DownpourError(
+        ERROR_CODES.invalidState,
+        `${d.name} is ${d.state}, not paused or failed`,
+      )
+    this.#change(id, { url, state: 'queued', error: null })
+    this.#pump()
+    return this.get(id)
+  }
+
+  async details(id: string): Promise<DownloadDetails> {
+    this.calls.push({ method: 'details', args: [id] })
+    this.#get(id)
+    // Nothing in the window reads details yet; the fake says so rather than inventing them.
+    throw new DownpourError(ERROR_CODES.internal, 'the fake engine keeps no details')
+  }
+
+  async watchSegments(id: string): Promise<SegmentMap> {
+    this.calls.push({ method: 'watchSegments', args: [id] })
+    const d = this.#get(id)
+    return { id, size: d.size, finished: d.done > 0 ? [[0, d.done]] : [], connections: [] }
+  }
+
+  async unwatchSegments(id: string): Promise<void> {
+    this.calls.push({ method: 'unwatchSegments', args: [id] })
+  }
+
+  #ui: UiPreferences = structuredClone(DEFAULT_UI_PREFERENCES)
+
+  async uiPreferences(): Promise<UiPreferences> {
+    this.calls.push({ method: 'uiPreferences', args: [] })
+    return structuredClone(this.#ui)
+  }
+
+  async updateUiPreferences(patch: Partial<UiPreferences>): Promise<UiPreferences> {
+    this.calls.push({ method: 'updateUiPreferences', args: [patch] })
+    this.#ui = { ...this.#ui, ...structuredClone(patch) }
+    this.#events.emit('ui/changed', { preferences: structuredClone(this.#ui) })
+    return structuredClone(this.#ui)
+  }
+
+  // ---- what a test drives: time passing on the "network" ----
+
+  /**
+   * One heartbeat: every downloading download receives `bytes` (at `bytes * 4` B/s, the beat
+   * being 250 ms); those that reach their size complete. Emits one `progress/beat`.
+   */
+  beat(bytes = 256 * 1024): void {
+    const items: EngineEvents['progress/beat']['items'] = []
+    for (const id of this.#order) {
+      const d = this.#downloads.get(id)!
+      if (d.state !== 'downloading') continue
+      const done = d.size === null ? d.done + bytes : Math.min(d.size, d.done + bytes)
+      const speed = bytes * 4
+      const eta = d.size === null ? null : (d.size - done) / speed
+      this.#downloads.set(id, { ...d, done, speed, eta, connections: d.connections })
+      items.push({ id, done, size: d.size, speed, eta, connections: d.connections })
+    }
+    const speed = items.reduce((sum, item) => sum + item.speed, 0)
+    this.#events.emit('progress/beat', {
+      seq: ++this.#seq,
+      at: this.now(),
+      revision: this.#revision,
+      speed,
+      active: items.length,
+      items,
+    })
+    for (const item of items) {
+      const d = this.#downloads.get(item.id)!
+      if (d.size !== null && d.done >= d.size)
+        this.#change(d.id, {
+          state: 'completed',
+          speed: 0,
+          eta: 0,
+          connections: 0,
+          completedAt: this.now(),
+        })
+    }
+    this.#pump()
+  }
+
+  /** The server answered with an error: retried later while tries remain, else failed. */
+  fail(id: string, error: DownloadError, options: { retryable?: boolean; waitMs?: number } = {}) {
+    const d = this.#get(id)
+    const tries = d.tries
+    const canRetry = options.retryable === true && (d.maxTries === 0 || tries < d.maxTries)
+    this.#change(
+      id,
+      canRetry
+        ? {
+            state: 'retrying',
+            error,
+            nextRetryAt: this.now() + (options.waitMs ?? 4000),
+            speed: 0,
+            connections: 0,
+          }
+        : { state: 'failed', error, speed: 0, eta: null, connections: 0 },
+    )
+    this.#pump()
+  }
+
+  /** Marks whether the server honours ranges (learned when the response starts). */
+  setResumable(id: string, resumable: boolean): void {
+    this.#change(id, { resumable })
+  }
+
+  setState(id: string, state: DownloadState, patch: Partial<DownloadSnapshot> = {}): void {
+    this.#change(id, { state, ...patch })
+  }
+
+  get(id: string): DownloadSnapshot {
+    return { ...this.#get(id) }
+  }
+
+  get order(): readonly string[] {
+    return this.#order
+  }
+
+  #pump(): void {
+    let running = [...this.#downloads.values()].filter((d) =>
+      ['probing', 'downloading', 'verifying', 'retrying'].includes(d.state),
+    ).length
+    for (const id of this.#order) {
+      if (running >= this.settings.maxConcurrentDownloads) break
+      const d = this.#downloads.get(id)!
+      if (d.state !== 'queued') continue
+      running++
+      const size = this.sizes.has(d.url) ? this.sizes.get(d.url)! : 1024 * 1024
+      this.#change(id, {
+        state: 'downloading',
+        size,
+        tries: d.tries + 1,
+        resumable: size !== null,
+        connections: Math.min(4, this.settings.maxConnectionsPerDownload),
+      })
+    }
+  }
+
+  #get(id: string): DownloadSnapshot {
+    const d = this.#downloads.get(id)
+    if (!d) throw new DownpourError(ERROR_CODES.notFound, `no download ${id}`)
+    return d
+  }
+
+  #change(id: string, patch: Partial<DownloadSnapshot>): void {
+    const previous = this.#get(id)
+    const download = { ...previous, ...patch }
+    this.#downloads.set(id, download)
+    this.#emit('download/changed', {
+      revision: ++this.#revision,
+      download: { ...download },
+      previousState: previous.state,
+    })
+  }
+
+  #select(selection: Selection): DownloadSnapshot[] {
+    if ('all' in selection) return this.#order.map((id) => this.#downloads.get(id)!)
+    return selection.ids.map((id) => this.#get(id))
+  }
+
+  #emit<K extends keyof EngineEvents>(name: K, payload: EngineEvents[K]): void {
+    if (this.dropEvents) return
+    this.#events.emit(name, payload)
+  }
+}
+
+function isFinished(state: DownloadState): boolean {
+  return state === 'completed' || state === 'failed' || state === 'removed'
+}
+
+function urlKey(url: string): string {
+  return normalizeUrlKey(new URL(url))
+}
