@@ -101,6 +101,13 @@ export function buildProgram(): Command {
     )
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key for --tls-cert (PEM)')
+    .option(
+      '--rpc-port <n>',
+      "aria2 JSON-RPC on its own port (default: /jsonrpc on --port, aria2's 6800)",
+      int(0, 65535),
+    )
+    .option('--rpc-secret <secret>', 'aria2 RPC secret (default: the access token)')
+    .option('--no-rpc', 'do not answer aria2 JSON-RPC at /jsonrpc')
     .action(async (options: ServeOptions) => {
       // Loaded only for serve: `downpour get` starts without the server and ws modules.
       const { runServe } = await import('./serve-command.ts')

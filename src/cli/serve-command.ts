@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { homedir, networkInterfaces } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { createEngine } from '../engine/engine.ts'
-import { isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
+import { createAccessPolicy, isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
+import { createAria2Endpoint, type Aria2Endpoint } from '../server/aria2/aria2-endpoint.ts'
+import { createAria2RpcServer, type Aria2RpcServer } from '../server/aria2/aria2-rpc-server.ts'
 import { startEngineServer } from '../server/engine-server.ts'
 import { resolveServeToken } from '../server/serve-token.ts'
 import { EXIT } from './exit-codes.ts'
@@ -17,6 +19,12 @@ export type ServeOptions = {
   allowHost: string[]
   tlsCert?: string
   tlsKey?: string
+  /** aria2's JSON-RPC: off with `--no-rpc`. */
+  rpc: boolean
+  /** Its own port for `/jsonrpc`; default: mounted on the server's port (6800, aria2's). */
+  rpcPort?: number
+  /** The aria2 secret; default: the access token. */
+  rpcSecret?: string
 }
 
 /** Where the built UI is: next to the bundled CLI (`out/main` → `out/renderer`) or the sources. */
@@ -72,13 +80,33 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return EXIT.usage
   }
 
+  if (options.rpcSecret === '') {
+    warn('--rpc-secret must not be empty')
+    return EXIT.usage
+  }
+
   const engine = await createEngine({
     stateDir,
     settings: { defaultDir: resolve(options.dir ?? join(homedir(), 'Downloads')) },
   })
+  // aria2's `shutdown` stops the server as SIGTERM does; set once the stop routine exists.
+  let stopFromRpc: (() => void) | null = null
+  const rpcSecret = options.rpcSecret ?? token
+  const mounted: Aria2Endpoint | null =
+    options.rpc && options.rpcPort === undefined
+      ? createAria2Endpoint({
+          engine,
+          secret: rpcSecret,
+          // The engine server checks Host before it hands /jsonrpc over.
+          hostAllowed: () => true,
+          shutdown: () => setImmediate(() => stopFromRpc?.()),
+        })
+      : null
   let server
+  let rpcServer: Aria2RpcServer | null = null
   try {
     server = await startEngineServer({
+      ...(mounted ? { jsonrpc: mounted } : {}),
       engine,
       rendererDir,
       host: options.host,
@@ -90,9 +118,37 @@ export async function runServe(options: ServeOptions): Promise<number> {
       log: warn,
     })
   } catch (error) {
+    mounted?.close()
     await engine.close()
     warn(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`)
     return EXIT.failed
+  }
+  if (options.rpc && options.rpcPort !== undefined) {
+    try {
+      rpcServer = await createAria2RpcServer({
+        engine,
+        secret: rpcSecret,
+        host: options.host,
+        port: options.rpcPort,
+        hostAllowed: createAccessPolicy({
+          bindHost: options.host,
+          port: options.rpcPort,
+          token,
+          allowHosts: options.allowHost,
+          interfaceAddresses: interfaceAddresses(),
+          tls: tls !== undefined,
+        }).hostAllowed,
+        ...(tls ? { tls } : {}),
+        shutdown: () => setImmediate(() => stopFromRpc?.()),
+      })
+    } catch (error) {
+      await server.close()
+      await engine.close()
+      warn(
+        `cannot listen for aria2 RPC on ${options.host}:${options.rpcPort}: ${(error as Error).message}`,
+      )
+      return EXIT.failed
+    }
   }
 
   if (!isLoopbackHost(options.host)) {
@@ -110,18 +166,27 @@ export async function runServe(options: ServeOptions): Promise<number> {
   say(`Downpour is serving at ${shown}/`)
   say('Open this address in a browser (it carries the access token):')
   say(`    ${shown}/?token=${encodeURIComponent(token)}`)
+  if (mounted || rpcServer) {
+    const rpcUrl = rpcServer ? shown.replace(/:\d+$/, `:${rpcServer.port}`) : shown
+    say(
+      `aria2 RPC (AriaNg, browser extensions, aria2p): ${rpcUrl}/jsonrpc, secret: ` +
+        (options.rpcSecret === undefined
+          ? 'the access token above'
+          : 'the one given by --rpc-secret'),
+    )
+  }
 
   return await new Promise<number>((done) => {
     let stopping = false
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: NodeJS.Signals | 'aria2.shutdown') => {
       if (stopping) {
         // A second Ctrl-C: the user insists. Durable bytes are still on disk.
         process.exit(EXIT.interrupted)
       }
       stopping = true
       say(`${signal}: stopping transfers (their data is kept; the next start resumes them)`)
-      void server
-        .close()
+      mounted?.close()
+      void Promise.all([server.close(), rpcServer?.close()])
         .then(() => engine.close())
         .then(
           () => done(EXIT.ok),
@@ -133,6 +198,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    stopFromRpc = () => stop('aria2.shutdown')
   })
 }
 

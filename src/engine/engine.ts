@@ -33,6 +33,8 @@ export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
     userAgent: 'Downpour/0.1',
     proxy: null,
     headers: {},
+    aria2RpcEnabled: true,
+    aria2RpcSecret: '',
     ...overrides,
   }
 }

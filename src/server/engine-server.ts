@@ -15,6 +15,7 @@ import { createStaticHandler, staticContentSecurityPolicy } from './static-files
 export const MAX_MESSAGE_BYTES = 1024 * 1024
 
 export const API_PATH = '/api'
+export const JSONRPC_PATH = '/jsonrpc'
 
 export type EngineServerOptions = {
   engine: Engine
@@ -28,6 +29,14 @@ export type EngineServerOptions = {
   interfaceAddresses?: readonly string[]
   tls?: { cert: Buffer; key: Buffer }
   flowBounds?: FlowBounds
+  /**
+   * Mounted at `/jsonrpc` (aria2's JSON-RPC): it brings its own authentication (the aria2
+   * secret) and CORS, so only the Host check applies before it.
+   */
+  jsonrpc?: {
+    handleRequest(req: IncomingMessage, res: ServerResponse): void
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  }
   /** Diagnostics; never receives the token or message contents. */
   log: (line: string) => void
 }
@@ -66,6 +75,8 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     const access = policy!
     if (!access.hostAllowed(req.headers.host)) return sendPage(res, 421, misdirectedPage)
     const url = new URL(req.url ?? '/', 'http://downpour.invalid')
+    if (options.jsonrpc && url.pathname === JSONRPC_PATH)
+      return options.jsonrpc.handleRequest(req, res)
     const offered = url.searchParams.get('token')
     if (offered !== null) {
       if (!access.tokenMatches(offered)) return sendPage(res, 401, unauthorizedPage)
@@ -88,6 +99,10 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const access = policy!
     const path = new URL(req.url ?? '/', 'http://downpour.invalid').pathname
+    if (options.jsonrpc && path === JSONRPC_PATH) {
+      if (!access.hostAllowed(req.headers.host)) return refuseUpgrade(socket, 421)
+      return options.jsonrpc.handleUpgrade(req, socket, head)
+    }
     const refusal =
       path !== API_PATH
         ? 404

@@ -1,6 +1,11 @@
 import type { MessagePortMain } from 'electron'
 import { createEngine } from '../engine/engine.ts'
+import { withAria2Listener } from './aria2-listener.ts'
 import { runEngineHost, type ClientPort } from './engine-host.ts'
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+}
 
 /**
  * The Electron utility-process entry: a thin adapter from `process.parentPort` and
@@ -13,9 +18,10 @@ runEngineHost(
       process.parentPort.on('message', (event) => listener(event.data, event.ports.map(adaptPort))),
   },
   {
-    createEngine,
+    // Browser extensions reach the engine on 127.0.0.1:16800 (the aria2 RPC setting decides).
+    createEngine: async (options) => withAria2Listener(await createEngine(options), log),
     exit: (code) => process.exit(code),
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    log,
   },
 )
 

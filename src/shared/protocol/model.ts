@@ -145,4 +145,11 @@ export type Settings = {
   proxy: string | null
   /** Extra headers sent with every request. */
   headers: Record<string, string>
+  /**
+   * Desktop app: "Accept downloads from browser extensions (aria2 RPC)" — aria2's JSON-RPC on
+   * 127.0.0.1:16800. Other hosts ignore it (`downpour serve` has `--no-rpc`).
+   */
+  aria2RpcEnabled: boolean
+  /** Desktop app: the secret extensions send, generated once by the host ('' until then). */
+  aria2RpcSecret: string
 }

@@ -77,6 +77,12 @@ export const settingsSchema = v.strictObject({
   ),
   proxy: v.nullable(v.pipe(v.string(), v.url())),
   headers: headersSchema,
+  aria2RpcEnabled: v.boolean(),
+  aria2RpcSecret: v.pipe(
+    v.string(),
+    v.maxLength(256),
+    v.regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces'),
+  ),
 })
 
 export const settingsPatchSchema = v.partial(settingsSchema)

@@ -1,7 +1,8 @@
 import type { Settings } from './model.ts'
 
 /** What a number in `Settings` measures, so a settings form can show and parse the unit. */
-export type SettingUnit = 'path' | 'count' | 'bytes' | 'bytes/s' | 'ms' | 'text' | 'url' | 'headers'
+export type SettingUnit =
+  'path' | 'count' | 'bytes' | 'bytes/s' | 'ms' | 'text' | 'url' | 'headers' | 'switch'
 
 /** The unit of every engine setting (a form shows `2M`, `30s`; the engine stores bytes and ms). */
 export const SETTING_UNITS: { readonly [K in keyof Settings]: SettingUnit } = {
@@ -18,6 +19,8 @@ export const SETTING_UNITS: { readonly [K in keyof Settings]: SettingUnit } = {
   userAgent: 'text',
   proxy: 'url',
   headers: 'headers',
+  aria2RpcEnabled: 'switch',
+  aria2RpcSecret: 'text',
 }
 
 /** The settings whose values may be sent as text with a unit (`2M`, `30s`). */

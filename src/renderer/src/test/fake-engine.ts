@@ -49,6 +49,8 @@ export class FakeEngine implements EngineClient {
     userAgent: 'Downpour/0.1',
     proxy: null,
     headers: {},
+    aria2RpcEnabled: true,
+    aria2RpcSecret: '',
   }
   now = (): number => Date.now()
 

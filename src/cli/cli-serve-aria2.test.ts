@@ -1,0 +1,91 @@
+import { request } from 'node:http'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Aria2TestClient, Aria2TestSocket } from '../../test/aria2-rpc-client.ts'
+import { makeDirs } from '../../test/engine-harness.ts'
+import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import { startServe, writeTestUi, type ServeProcess } from '../../test/run-serve.ts'
+
+let server: FaultServer
+let dirs: Awaited<ReturnType<typeof makeDirs>>
+let serve: ServeProcess | null = null
+
+beforeEach(async () => {
+  server = await startFaultServer()
+  dirs = await makeDirs()
+})
+
+afterEach(async () => {
+  if (serve && serve.child.exitCode === null) {
+    serve.child.kill('SIGTERM')
+    await serve.exited
+  }
+  serve = null
+  await server.close()
+  await dirs.cleanup()
+})
+
+/** POSTs `{` with this Host header (node:http sends it as given); resolves the status. */
+function postStatus(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { Host: host } }, (res) => {
+      res.resume()
+      resolve(res.statusCode!)
+    })
+    req.on('error', reject)
+    req.end('{')
+  })
+}
+
+async function start(args: string[] = []): Promise<ServeProcess> {
+  const uiDir = await writeTestUi(`${dirs.root}/ui`)
+  serve = await startServe(['--dir', dirs.downloads, ...args], { state: dirs.state, uiDir })
+  return serve
+}
+
+describe('downpour serve answers aria2 JSON-RPC', () => {
+  it('at /jsonrpc on its own port with its token as the secret: add over HTTP, notified over WebSocket, Host checked', async () => {
+    const s = await start()
+    expect(s.stdout()).toContain(
+      `aria2 RPC (AriaNg, browser extensions, aria2p): ${s.origin}/jsonrpc`,
+    )
+    const client = new Aria2TestClient(`${s.origin}/jsonrpc`, s.token)
+    const socket = await Aria2TestSocket.open(`${s.origin}/jsonrpc`)
+    try {
+      server.file('/served.bin', makeBody(50_000, 1))
+      const gid = await client.call<string>('aria2.addUri', [server.url('/served.bin')])
+      await socket.waitFor('aria2.onDownloadComplete', gid)
+      expect(await client.call('aria2.tellStatus', gid, ['status', 'completedLength'])).toEqual({
+        status: 'complete',
+        completedLength: '50000',
+      })
+      const wrong = await new Aria2TestClient(`${s.origin}/jsonrpc`, 'nope').post(
+        'aria2.tellActive',
+      )
+      expect([wrong.status, wrong.body.error?.message]).toEqual([400, 'Unauthorized'])
+      expect(await postStatus(`${s.origin}/jsonrpc`, 'evil.example')).toBe(421)
+      expect(await postStatus(`${s.origin}/jsonrpc`, new URL(s.origin).host)).toBe(500)
+    } finally {
+      socket.close()
+    }
+  })
+
+  it('on --rpc-port with --rpc-secret; aria2.shutdown stops the server with exit 0', async () => {
+    const s = await start(['--rpc-port', '0', '--rpc-secret', 'other-secret'])
+    const url = /aria2 RPC \(AriaNg, browser extensions, aria2p\): ([^\s,]+)/.exec(s.stdout())![1]!
+    expect(url).not.toBe(`${s.origin}/jsonrpc`)
+    const client = new Aria2TestClient(url, 'other-secret')
+    expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
+    expect(
+      (await new Aria2TestClient(url, s.token).post('aria2.getGlobalStat')).body.error?.message,
+    ).toBe('Unauthorized')
+    expect(await client.call('aria2.shutdown')).toBe('OK')
+    expect(await s.exited).toEqual({ code: 0, signal: null })
+  })
+
+  it('not at all with --no-rpc', async () => {
+    const s = await start(['--no-rpc'])
+    expect(s.stdout()).not.toContain('aria2 RPC')
+    const res = await fetch(`${s.origin}/jsonrpc`, { method: 'POST', body: '{}' })
+    expect(res.status).toBe(401)
+  })
+})

@@ -1,0 +1,340 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdir } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Aria2TestClient, Aria2TestSocket } from '../../../test/aria2-rpc-client.ts'
+import { makeDirs, startEngine, type TestEngine } from '../../../test/engine-harness.ts'
+import { makeBody, startFaultServer, type FaultServer } from '../../../test/fault-server.ts'
+import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
+
+/**
+ * The same scenario against Debian's `aria2c --enable-rpc` and against Downpour, with the same
+ * fault-server URLs; every step's answer is compared: values where they are deterministic,
+ * else keys and JSON types; status sequences; error codes and messages; HTTP statuses and CORS
+ * headers; notifications. Where Downpour deliberately differs, the step says so and why.
+ */
+
+const aria2c = spawnSync('aria2c', ['--version'], { encoding: 'utf8' })
+const hasAria2 = aria2c.status === 0
+if (!hasAria2)
+  console.warn(
+    'aria2-differential: skipped — aria2c is not installed (apt-get install -y aria2; .ci/run installs it)',
+  )
+
+const SECRET = 'same-secret'
+
+type Step = { name: string; value: unknown }
+
+type Target = {
+  url: string
+  dir: string
+  close(): Promise<void>
+}
+
+/** A free loopback port for aria2c (it cannot be told to pick one). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+async function startAria2(dir: string): Promise<Target> {
+  await mkdir(dir, { recursive: true })
+  const port = await freePort()
+  const child: ChildProcess = spawn(
+    'aria2c',
+    [
+      '--enable-rpc',
+      `--rpc-listen-port=${port}`,
+      `--rpc-secret=${SECRET}`,
+      '--rpc-listen-all=false',
+      '--rpc-allow-origin-all=true',
+      '--no-conf=true',
+      '--quiet=true',
+      '--max-tries=1',
+      `--dir=${dir}`,
+    ],
+    { stdio: 'ignore' },
+  )
+  const url = `http://127.0.0.1:${port}/jsonrpc`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      await new Aria2TestClient(url, SECRET).call('aria2.getVersion')
+      break
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  return {
+    url,
+    dir,
+    close: async () => {
+      child.kill()
+      await new Promise((r) => child.once('exit', r))
+    },
+  }
+}
+
+async function startDownpour(dir: string, state: string): Promise<Target & { engine: TestEngine }> {
+  const engine = await startEngine({ downloads: dir, state, settings: { maxTries: 1 } })
+  const rpc: Aria2RpcServer = await createAria2RpcServer({ engine, secret: SECRET, port: 0 })
+  return {
+    url: rpc.url,
+    dir,
+    engine,
+    close: async () => {
+      await rpc.close()
+      await engine.close()
+    },
+  }
+}
+
+/** Runs the scenario; gids and the target's folder are replaced by names so answers compare. */
+async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
+  const client = new Aria2TestClient(target.url, SECRET)
+  const socket = await Aria2TestSocket.open(target.url)
+  const names = new Map<string, string>()
+  const steps: Step[] = []
+  const normalize = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value), (key, v: unknown) => {
+      if (typeof v !== 'string') return v
+      // The client numbers its calls; polling makes the counts differ between targets.
+      if (key === 'id' && /^q\d+$/.test(v)) return '<id>'
+      let out = v.split(target.dir).join('<dir>')
+      for (const [gid, name] of names) out = out.split(gid).join(`<${name}>`)
+      return out
+    })
+  const record = (name: string, value: unknown) => steps.push({ name, value: normalize(value) })
+  const add = async (name: string, path: string, options: Record<string, string> = {}) => {
+    const gid = await client.call<string>('aria2.addUri', [server.url(path)], options)
+    names.set(gid, name)
+    return gid
+  }
+  const answer = async (method: string, ...params: unknown[]) => {
+    const a = await client.post(method, ...params)
+    return { status: a.status, body: a.body }
+  }
+  try {
+    record('wrong secret', await new Aria2TestClient(target.url, 'wrong').post('aria2.getVersion'))
+    const a = await add('a', '/d/a.bin', { pause: 'true' })
+    const b = await add('b', '/d/b.bin', { pause: 'true' })
+    const c = await add('c', '/d/c.bin', { pause: 'true' })
+    record('tellWaiting', await client.call('aria2.tellWaiting', 0, 10, ['gid', 'status']))
+    record('tellStatus paused', await client.call('aria2.tellStatus', a))
+    record('changePosition', await client.call('aria2.changePosition', c, 0, 'POS_SET'))
+    record('order', await client.call('aria2.tellWaiting', 0, 10, ['gid']))
+    record('tellWaiting(-1, 2)', await client.call('aria2.tellWaiting', -1, 2, ['gid']))
+    record(
+      'changeOption',
+      await client.call('aria2.changeOption', b, { 'max-download-limit': '100K' }),
+    )
+    const option = await client.call<Record<string, string>>('aria2.getOption', b)
+    record('getOption max-download-limit', option['max-download-limit'])
+    record('unpause', await client.call('aria2.unpause', a))
+    await client.waitStatus(a, ['complete', 'error'])
+    record('tellStatus complete', await client.call('aria2.tellStatus', a))
+    record('getFiles complete', await client.call('aria2.getFiles', a))
+    record('unpause complete', await answer('aria2.unpause', a))
+    const missing = await add('missing', '/d/missing.bin')
+    await client.waitStatus(missing, ['complete', 'error'])
+    record('tellStatus 404', await client.call('aria2.tellStatus', missing))
+    record(
+      'multicall',
+      await answer('system.multicall', [
+        { methodName: 'aria2.tellStatus', params: [`token:${SECRET}`, 'ffffffffffffffff'] },
+        { methodName: 'aria2.tellStatus', params: [`token:${SECRET}`, a, ['status']] },
+        { methodName: 'aria2.tellStatus', params: [`token:${SECRET}`, 'xyz'] },
+        { methodName: 'aria2.getGlobalStat', params: ['token:wrong'] },
+      ]),
+    )
+    record('remove paused', await client.call('aria2.remove', b))
+    record('tellStatus removed paused', await answer('aria2.tellStatus', b))
+    const slow = await add('slow', '/d/slow.bin')
+    await client.waitStatus(slow, ['active'])
+    record('getUris active', await client.call('aria2.getUris', slow))
+    record('forcePause', await client.call('aria2.forcePause', slow))
+    await client.waitStatus(slow, ['paused'])
+    record('pause paused', await answer('aria2.pause', slow))
+    record('unpause paused', await client.call('aria2.unpause', slow))
+    await client.waitStatus(slow, ['active'])
+    record('forceRemove', await client.call('aria2.forceRemove', slow))
+    await client.waitStatus(slow, ['removed'])
+    record(
+      'tellStatus removed',
+      await client.call('aria2.tellStatus', slow, ['status', 'errorCode']),
+    )
+    record('remove removed', await answer('aria2.remove', slow))
+    record('getGlobalStat', await client.call('aria2.getGlobalStat'))
+    record(
+      'tellStopped',
+      await client.call('aria2.tellStopped', 0, 10, ['gid', 'status', 'errorCode']),
+    )
+    record('tellStopped(-1, 2)', await client.call('aria2.tellStopped', -1, 2, ['gid']))
+    record('removeDownloadResult', await client.call('aria2.removeDownloadResult', missing))
+    record('removeDownloadResult again', await answer('aria2.removeDownloadResult', missing))
+    record('purge', await client.call('aria2.purgeDownloadResult'))
+    record('tellStopped purged', await client.call('aria2.tellStopped', 0, 10))
+    record('waiting left', await client.call('aria2.tellWaiting', 0, 10, ['gid', 'status']))
+    record('bad gid', await answer('aria2.tellStatus', 'not-a-gid'))
+    record('missing param', await answer('aria2.tellWaiting', 0))
+    record('wrong type', await answer('aria2.tellWaiting', '0', 1))
+    record('no such method', await answer('aria2.nope'))
+    record('parse error', await client.raw('{'))
+    record('no id', await client.raw({ jsonrpc: '2.0', method: 'system.listMethods' }))
+    record(
+      'params not array',
+      await client.raw({ jsonrpc: '2.0', id: 1, method: 'aria2.getVersion', params: 1 }),
+    )
+    const other = await fetch(target.url.replace('/jsonrpc', '/other'))
+    record('other path', other.status)
+    const preflight = await fetch(target.url, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'http://page.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    })
+    record('preflight', {
+      status: preflight.status,
+      headers: Object.fromEntries(
+        [...preflight.headers].filter(([k]) => k.startsWith('access-control')),
+      ),
+    })
+    const cors = await client.raw(
+      { jsonrpc: '2.0', id: 1, method: 'system.listNotifications' },
+      { Origin: 'http://page.example' },
+    )
+    record('cors on answer', cors.headers.get('access-control-allow-origin'))
+    const params = encodeURIComponent(
+      Buffer.from(JSON.stringify([`token:${SECRET}`, a, ['gid']])).toString('base64'),
+    )
+    const jsonp = await fetch(
+      `${target.url}?method=aria2.tellStatus&id=7&params=${params}&jsoncallback=cb`,
+    )
+    record('jsonp', {
+      status: jsonp.status,
+      type: jsonp.headers.get('content-type'),
+      text: await jsonp.text(),
+    })
+    record(
+      'notifications',
+      socket.notifications.map((n) => `${n.method} ${names.get(n.gid) ?? n.gid}`),
+    )
+  } finally {
+    socket.close()
+  }
+  return steps
+}
+
+/** The same value with object keys sorted, so key order does not count. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([k, v]) => [k, canonical(v)]),
+    )
+  return value
+}
+
+type Files = { path: string; uris: { uri: string; status: string }[] }[]
+
+/**
+ * Where Downpour answers differently on purpose, or a value is live: both answers are adjusted
+ * (aria2's to what Downpour answers instead), so everything else is still compared exactly.
+ */
+const DELIBERATE: Record<string, { why: string; adjust(value: unknown): unknown }> = {
+  'tellStatus 404': {
+    why: 'errorMessage is Downpour’s own ("server answered 404 Not Found for …"); aria2 says "Resource not found"; errorCode is the same. The path: as for tellStatus paused',
+    adjust: (v) => {
+      ;(v as { errorMessage: string }).errorMessage = '<message>'
+      ;(v as { files: Files }).files[0]!.path = '<dir>/missing.bin'
+      return v
+    },
+  },
+  getGlobalStat: {
+    why: 'downloadSpeed is a live figure',
+    adjust: (v) => (((v as { downloadSpeed: string }).downloadSpeed = '<live>'), v),
+  },
+  'tellStatus paused': {
+    why: 'before a download starts aria2 reports path "" (AriaNg then shows the URL); Downpour reports the name it guessed from the URL, in the folder',
+    adjust: (v) => {
+      const files = (v as { files: Files }).files
+      files[0]!.path = '<dir>/a.bin'
+      return v
+    },
+  },
+  'tellStatus complete': {
+    why: 'aria2 lists a finished download’s URI twice (once "used", once "waiting"); Downpour once, as used',
+    adjust: (v) => (((v as { files: Files }).files = onceUsed((v as { files: Files }).files)), v),
+  },
+  'getFiles complete': {
+    why: 'as for tellStatus complete',
+    adjust: (v) => onceUsed(v as Files),
+  },
+}
+
+function onceUsed(files: Files): Files {
+  return files.map((f) => ({ ...f, uris: [{ uri: f.uris[0]!.uri, status: 'used' }] }))
+}
+
+describe.skipIf(!hasAria2)('the aria2 RPC against the real aria2c', () => {
+  let server: FaultServer
+  let dirs: Awaited<ReturnType<typeof makeDirs>>
+  let reference: Step[]
+  let ours: Step[]
+
+  beforeAll(async () => {
+    server = await startFaultServer()
+    server.file('/d/a.bin', makeBody(100_000, 1))
+    server.file('/d/b.bin', makeBody(100_000, 2))
+    server.file('/d/c.bin', makeBody(100_000, 3))
+    server.file('/d/slow.bin', makeBody(4_000_000, 4), { rateLimit: 100_000 })
+    dirs = await makeDirs()
+    const aria2 = await startAria2(join(dirs.root, 'aria2'))
+    try {
+      reference = await scenario(aria2, server)
+    } finally {
+      await aria2.close()
+    }
+    const downpour = await startDownpour(join(dirs.root, 'downpour'), dirs.state)
+    try {
+      ours = await scenario(downpour, server)
+    } finally {
+      await downpour.close()
+    }
+  }, 120_000)
+
+  afterAll(async () => {
+    await server?.close()
+    await dirs?.cleanup()
+  })
+
+  it('takes the same steps', () => {
+    expect(ours.map((s) => s.name)).toEqual(reference.map((s) => s.name))
+  })
+
+  it('answers every step as aria2 does', () => {
+    const mismatches: string[] = []
+    reference.forEach((ref, i) => {
+      const mine = ours[i]!
+      const adjust = DELIBERATE[ref.name]?.adjust ?? ((v: unknown) => v)
+      const [a, b] = [adjust(structuredClone(mine.value)), adjust(structuredClone(ref.value))]
+      if (JSON.stringify(canonical(a)) !== JSON.stringify(canonical(b)))
+        mismatches.push(
+          `${ref.name}:\n  downpour ${JSON.stringify(mine.value)}\n  aria2    ${JSON.stringify(ref.value)}`,
+        )
+    })
+    expect(mismatches.join('\n')).toBe('')
+  })
+})

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { EngineApi } from '../../shared/protocol/api.ts'
+import type { EventSource } from '../../shared/protocol/rpc.ts'
+import { Aria2Dispatcher, errorReply, type Aria2Reply } from './aria2-dispatch.ts'
+import { Aria2DownloadView } from './aria2-download-view.ts'
+import { ARIA2_CODES, Aria2Error } from './aria2-error.ts'
+
+/** Large enough for any request a client sends (aria2 takes torrents this way; we do not). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024
+
+export const ARIA2_PATH = '/jsonrpc'
+
+export type Aria2EndpointOptions = {
+  engine: EngineApi & EventSource
+  /** The secret clients send as `token:SECRET`. Required: this endpoint reaches the engine. */
+  secret: string
+  /** The guard against DNS rebinding: whether a request's `Host` header names this server. */
+  hostAllowed: (host: string | undefined) => boolean
+  /** How `aria2.shutdown` ends the host; omitted = the method answers an error. */
+  shutdown?: (force: boolean) => void
+  /** Test hook: the wait before an `Unauthorized` answer (default about a second, as aria2). */
+  unauthorizedDelayMs?: number
+}
+
+/**
+ * aria2's JSON-RPC at `/jsonrpc`, to mount on any node:http(s) server: HTTP POST, HTTP GET
+ * (base64 `params`, JSONP) and WebSocket, with aria2's statuses, CORS (`--rpc-allow-origin-all`:
+ * every call needs the secret, so any origin may ask) and notifications to every WebSocket
+ * client. Works against any `EngineApi & EventSource`: the in-process engine or a client of one.
+ */
+export type Aria2Endpoint = {
+  /** Resolves once the engine's state is known (calls wait for it anyway). */
+  readonly ready: Promise<void>
+  /** Answers an HTTP request (any path: preflights are answered everywhere, as aria2 does). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void
+  /** Takes a WebSocket upgrade to `/jsonrpc`; refuses other paths (404) and foreign hosts (403). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Closes every WebSocket and stops following the engine. */
+  close(): void
+}
+
+export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoint {
+  if (!options.secret) throw new Error('the aria2 RPC needs a secret')
+  const view = new Aria2DownloadView(options.engine)
+  const dispatcher = new Aria2Dispatcher({
+    secret: options.secret,
+    unauthorizedDelayMs: options.unauthorizedDelayMs,
+    context: {
+      engine: options.engine,
+      view,
+      sessionId: randomBytes(20).toString('hex'),
+      shutdown: options.shutdown ?? null,
+    },
+  })
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
+  sockets.on('connection', (ws) => serveWebSocket(dispatcher, ws))
+  // Sent on the next turn of the event loop, as aria2 does: the answer to the addUri or unpause
+  // that caused a notification goes out first, so a client knows the GID it names.
+  let queued: string[] = []
+  const offNotify = view.notifications.on('notify', ({ method, gid }) => {
+    if (queued.length === 0) setImmediate(flush)
+    queued.push(JSON.stringify({ jsonrpc: '2.0', method, params: [{ gid }] }))
+  })
+  const flush = () => {
+    const texts = queued
+    queued = []
+    for (const ws of sockets.clients)
+      if (ws.readyState === ws.OPEN) for (const text of texts) ws.send(text)
+  }
+  return {
+    ready: view.ready,
+    handleRequest(req, res) {
+      if (!options.hostAllowed(req.headers.host)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' })
+        res.end('this Host is not allowed\n')
+        return
+      }
+      void serveHttp(dispatcher, req, res).catch(() => res.destroy())
+    },
+    handleUpgrade(req, socket, head) {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname
+      const refuse = (status: string) => {
+        socket.on('error', () => {})
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+      }
+      if (!options.hostAllowed(req.headers.host)) return refuse('403 Forbidden')
+      if (path !== ARIA2_PATH) return refuse('404 Not Found')
+      sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req))
+    },
+    close() {
+      offNotify()
+      view.close()
+      for (const ws of sockets.clients) ws.terminate()
+      sockets.close()
+    },
+  }
+}
+
+/** CORS as aria2's `--rpc-allow-origin-all`, on every answer (errors included). */
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = { 'Access-Control-Allow-Origin': '*' }
+  if (
+    req.method === 'OPTIONS' &&
+    req.headers.origin &&
+    req.headers['access-control-request-method']
+  ) {
+    headers['Access-Control-Allow-Methods'] = 'POST, GET, OPTIONS'
+    headers['Access-Control-Max-Age'] = '1728000'
+    const asked = req.headers['access-control-request-headers']
+    if (asked) headers['Access-Control-Allow-Headers'] = asked
+  }
+  return headers
+}
+
+async function serveHttp(
+  dispatcher: Aria2Dispatcher,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const cors = corsHeaders(req)
+  // A preflight is never authenticated and may name any path (aria2 answers them all).
+  if (req.method === 'OPTIONS') {
+    res.writeHead(200, { ...cors, 'Content-Length': '0' })
+    res.end()
+    return
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  if (url.pathname !== ARIA2_PATH || (req.method !== 'GET' && req.method !== 'POST')) {
+    res.writeHead(404, { ...cors, 'Content-Length': '0' })
+    res.end()
+    return
+  }
+  let reply: Aria2Reply
+  let callback: string | null = null
+  if (req.method === 'POST') {
+    const body = await readBody(req)
+    if (body === null) {
+      res.writeHead(413, { ...cors, Connection: 'close' })
+      res.end()
+      return
+    }
+    const parsed = parseJson(body)
+    reply = parsed.ok ? await dispatcher.handle(parsed.value) : parseErrorReply()
+  } else {
+    callback = url.searchParams.get('jsoncallback')
+    if (callback !== null && !/^[A-Za-z_$][\w$.]{0,127}$/.test(callback)) {
+      // The callback becomes code in the page: only a plain (dotted) identifier is written back.
+      callback = null
+      reply = errorReply(null, new Aria2Error(ARIA2_CODES.invalidRequest, 'Invalid Request.'))
+    } else {
+      const message = getRequest(url.searchParams)
+      reply = message.ok ? await dispatcher.handle(message.value) : parseErrorReply()
+    }
+  }
+  const json = JSON.stringify(reply.body)
+  const text = callback ? `${callback}(${json})` : json
+  res.writeHead(reply.status, {
+    ...cors,
+    'Content-Type': callback ? 'text/javascript' : 'application/json-rpc',
+    'Cache-Control': 'no-cache',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...(reply.status >= 400 ? { Connection: 'close' } : {}),
+  })
+  res.end(text)
+}
+
+/**
+ * aria2's GET form: `?method=M&id=ID&params=<base64 of the JSON params>`; without `method`,
+ * `params` is a whole batch. Base64 may arrive with `+` turned into a space by a form encoder.
+ */
+function getRequest(query: URLSearchParams): { ok: true; value: unknown } | { ok: false } {
+  const encoded = query.get('params')
+  let params: unknown = undefined
+  if (encoded !== null) {
+    const parsed = parseJson(Buffer.from(encoded.replace(/ /g, '+'), 'base64').toString('utf8'))
+    if (!parsed.ok) return parsed
+    params = parsed.value
+  }
+  const method = query.get('method')
+  if (method === null) return { ok: true, value: params }
+  const request: Record<string, unknown> = { jsonrpc: '2.0', method }
+  if (query.has('id')) request['id'] = query.get('id')
+  if (params !== undefined) request['params'] = params
+  return { ok: true, value: request }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function parseErrorReply(): Aria2Reply {
+  return errorReply(null, new Aria2Error(ARIA2_CODES.parse, 'Parse error.'))
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) return null
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Text frames carry one request or a batch; each gets its answer (order not guaranteed). */
+function serveWebSocket(dispatcher: Aria2Dispatcher, ws: WebSocket): void {
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return
+    const parsed = parseJson(String(data))
+    void (parsed.ok ? dispatcher.handle(parsed.value) : Promise.resolve(parseErrorReply())).then(
+      (reply) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply.body))
+      },
+    )
+  })
+}

@@ -1,0 +1,155 @@
+import { join } from 'node:path'
+import { ERROR_CODES } from '../../shared/protocol/errors.ts'
+import type { DownloadError, DownloadSnapshot } from '../../shared/protocol/model.ts'
+import { gidOf } from './aria2-gid.ts'
+import { groupOf } from './aria2-download-view.ts'
+
+/** aria2's piece size for HTTP downloads (its `--piece-length` default), for `numPieces`. */
+const PIECE_LENGTH = 1024 * 1024
+
+/** Downpour's state as aria2's `status` word. */
+export function aria2Status(d: DownloadSnapshot): string {
+  switch (d.state) {
+    case 'queued':
+      return 'waiting'
+    case 'paused':
+      return 'paused'
+    case 'completed':
+      return 'complete'
+    case 'failed':
+      return 'error'
+    case 'removed':
+      return 'removed'
+    default:
+      return 'active'
+  }
+}
+
+/**
+ * aria2's exit code for a failure (its `errorCode`): 3 resource not found, 2 timeout, 6 network
+ * problem, 9 disk full, 24 HTTP authorization failed, 32 checksum mismatch, 1 otherwise.
+ */
+export function aria2ErrorCode(error: DownloadError | null): string {
+  if (!error) return '1'
+  switch (error.code) {
+    case ERROR_CODES.timeout:
+    case ERROR_CODES.stalled:
+      return '2'
+    case ERROR_CODES.network:
+      return '6'
+    case ERROR_CODES.diskFull:
+      return '9'
+    case ERROR_CODES.checksumMismatch:
+      return '32'
+    case ERROR_CODES.httpStatus:
+    case ERROR_CODES.httpRetryable: {
+      // The status is only in the message ("server answered 404 Not Found for …").
+      const status = Number(/\b(\d{3})\b/.exec(error.message)?.[1])
+      if (status === 404 || status === 410) return '3'
+      if (status === 401 || status === 407) return '24'
+      return '1'
+    }
+    default:
+      return '1'
+  }
+}
+
+function pathOf(d: DownloadSnapshot): string {
+  return d.name ? join(d.dir, d.name) : ''
+}
+
+/** `used` once the URI was tried (aria2's meaning), else `waiting`. */
+function urisOf(d: DownloadSnapshot): { uri: string; status: string }[] {
+  const used = groupOf(d.state) === 'active' || d.tries > 0 || d.state === 'completed'
+  return [{ uri: d.url, status: used ? 'used' : 'waiting' }]
+}
+
+/** `getFiles`: Downpour's downloads are one file each. */
+export function aria2Files(d: DownloadSnapshot) {
+  return [
+    {
+      index: '1',
+      path: pathOf(d),
+      length: String(d.size ?? 0),
+      completedLength: String(d.done),
+      selected: 'true',
+      uris: urisOf(d),
+    },
+  ]
+}
+
+export function aria2Uris(d: DownloadSnapshot) {
+  return urisOf(d)
+}
+
+export function aria2Servers(d: DownloadSnapshot) {
+  return [
+    {
+      index: '1',
+      servers: [
+        { uri: d.url, currentUri: d.finalUrl ?? d.url, downloadSpeed: String(Math.round(d.speed)) },
+      ],
+    },
+  ]
+}
+
+/**
+ * aria2's `bitfield` (hex, high bit = piece 0) for a finished file. Downpour's snapshots carry
+ * a byte count, not which pieces are held, so unfinished downloads report no bitfield rather
+ * than an invented one.
+ */
+function completeBitfield(size: number): string {
+  const pieces = Math.ceil(size / PIECE_LENGTH)
+  const bytes = new Uint8Array(Math.ceil(pieces / 8)).fill(0xff)
+  const spare = bytes.length * 8 - pieces
+  if (spare) bytes[bytes.length - 1] = (0xff << spare) & 0xff
+  return Buffer.from(bytes).toString('hex')
+}
+
+type StatusField = (d: DownloadSnapshot, active: boolean) => unknown
+
+/** Every `tellStatus` key Downpour answers, in aria2's spelling, computed only when asked. */
+const FIELDS: Record<string, StatusField> = {
+  gid: (d) => gidOf(d.id),
+  status: (d) => aria2Status(d),
+  totalLength: (d) => String(d.size ?? 0),
+  completedLength: (d) => String(d.done),
+  uploadLength: () => '0',
+  downloadSpeed: (d, active) => (active ? String(Math.round(d.speed)) : '0'),
+  uploadSpeed: () => '0',
+  connections: (d, active) => (active ? String(d.connections) : '0'),
+  pieceLength: () => String(PIECE_LENGTH),
+  numPieces: (d) => String(Math.ceil((d.size ?? 0) / PIECE_LENGTH)),
+  bitfield: (d) => (d.state === 'completed' && d.size ? completeBitfield(d.size) : undefined),
+  dir: (d) => d.dir,
+  files: (d) => aria2Files(d),
+  errorCode: (d) =>
+    d.state === 'completed' ? '0' : d.state === 'removed' ? '31' : aria2ErrorCode(d.error),
+  errorMessage: (d) =>
+    d.state === 'failed'
+      ? (d.error?.message ?? '')
+      : d.state === 'removed'
+        ? 'Removed by user'
+        : '',
+}
+
+/** Keys only stopped downloads have, as in aria2. */
+const STOPPED_ONLY = new Set(['errorCode', 'errorMessage'])
+
+/**
+ * `tellStatus` and the `tell*` lists: aria2's status struct, every number a decimal string,
+ * restricted to `keys` when given (unknown keys are left out, as aria2 does).
+ */
+export function aria2StatusStruct(d: DownloadSnapshot, keys: readonly string[]) {
+  const active = groupOf(d.state) === 'active'
+  const stopped = groupOf(d.state) === 'stopped'
+  const out: Record<string, unknown> = {}
+  const wanted = keys.length ? keys : Object.keys(FIELDS)
+  for (const key of wanted) {
+    const field = FIELDS[key]
+    if (!field || (STOPPED_ONLY.has(key) && !stopped)) continue
+    const value = field(d, active)
+    if (value !== undefined) out[key] = value
+  }
+  return out
+}
