@@ -11,6 +11,7 @@ import { SettingsStore } from './storage/settings-store.ts'
 import type { EngineApi } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import type { Settings } from '../shared/protocol/model.ts'
+import { DEFAULT_SETTINGS } from '../shared/protocol/default-settings.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
 import { mkdir } from 'node:fs/promises'
@@ -19,24 +20,7 @@ export const DEFAULT_HEARTBEAT_MS = 250
 
 /** Settings a fresh engine starts with; every one can be changed at run time. */
 export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
-  return {
-    defaultDir: process.cwd(),
-    maxConcurrentDownloads: 5,
-    maxConnectionsPerHost: 32,
-    maxConnectionsPerDownload: 32,
-    minSplitSize: 1024 * 1024,
-    maxTries: 5,
-    retryWaitMs: 1000,
-    timeoutMs: 30_000,
-    lowestSpeedLimit: 0,
-    maxOverallDownloadLimit: 0,
-    userAgent: 'Downpour/0.1',
-    proxy: null,
-    headers: {},
-    aria2RpcEnabled: true,
-    aria2RpcSecret: '',
-    ...overrides,
-  }
+  return { defaultDir: process.cwd(), ...DEFAULT_SETTINGS, headers: {}, ...overrides }
 }
 
 export type EngineOptions = {

@@ -56,14 +56,18 @@ export function applySnapshot(snapshot: EngineEvents['engine/snapshot']): void {
 }
 
 export function applyAdded(event: EngineEvents['download/added']): void {
+  upsert(event.download, event.revision)
+}
+
+/** Puts a download in (or over its old copy), appended to the order when it is new. */
+function upsert(download: DownloadSnapshot, revision: number): void {
   useAppStore.setState((state) => {
-    const { download } = event
     const exists = download.id in state.downloads.byId
     return withDownloads(state, {
       ...state.downloads,
       byId: { ...state.downloads.byId, [download.id]: download },
       order: exists ? state.downloads.order : [...state.downloads.order, download.id],
-      revision: event.revision,
+      revision,
     })
   })
 }
@@ -75,15 +79,7 @@ export function applyChanged(event: EngineEvents['download/changed']): void {
     (download.state === 'completed' || download.state === 'failed')
   )
     noteFinished(download.state, download.name)
-  useAppStore.setState((state) => {
-    const exists = download.id in state.downloads.byId
-    return withDownloads(state, {
-      ...state.downloads,
-      byId: { ...state.downloads.byId, [download.id]: download },
-      order: exists ? state.downloads.order : [...state.downloads.order, download.id],
-      revision: event.revision,
-    })
-  })
+  upsert(download, event.revision)
 }
 
 export function applyRemoved(event: EngineEvents['download/removed']): void {

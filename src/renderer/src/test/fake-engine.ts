@@ -1,4 +1,5 @@
 import type { AddResult, EngineApi, Selection, UpdateResult } from '../../../shared/protocol/api.ts'
+import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
 import { Emitter } from '../../../shared/emitter.ts'
 import { DownpourError, ERROR_CODES } from '../../../shared/protocol/errors.ts'
 import type { EngineEvents } from '../../../shared/protocol/events.ts'
@@ -36,21 +37,11 @@ export class FakeEngine implements EngineClient {
   /** When true, revisioned events are not delivered (to test gap detection). */
   dropEvents = false
   settings: Settings = {
+    ...DEFAULT_SETTINGS,
     defaultDir: '/home/me/Downloads',
     maxConcurrentDownloads: 2,
-    maxConnectionsPerHost: 32,
     maxConnectionsPerDownload: 8,
-    minSplitSize: 1024 * 1024,
-    maxTries: 5,
-    retryWaitMs: 1000,
-    timeoutMs: 30_000,
-    lowestSpeedLimit: 0,
-    maxOverallDownloadLimit: 0,
-    userAgent: 'Downpour/0.1',
-    proxy: null,
     headers: {},
-    aria2RpcEnabled: true,
-    aria2RpcSecret: '',
   }
   now = (): number => Date.now()
 
