@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { memo, useEffect, useRef } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { d } from './details-strings.ts'
@@ -15,7 +15,7 @@ export const speedGraphRenderProbe: { current: (() => void) | null } = { current
  * graph once per download shown, never per beat; its words (now / peak) are written into the
  * canvas label and a hidden line directly.
  */
-export function SpeedGraph({ id }: { readonly id: string }) {
+export const SpeedGraph = memo(function SpeedGraph({ id }: { readonly id: string }) {
   const canvasRef = useRef<HTMLCanvasElement>(null)
   const textRef = useRef<HTMLParagraphElement>(null)
   speedGraphRenderProbe.current?.()
@@ -61,7 +61,7 @@ export function SpeedGraph({ id }: { readonly id: string }) {
       <p ref={textRef} className="details__caption" data-testid="speed-graph-text" />
     </section>
   )
-}
+})
 
 export function describeSpeed(speeds: readonly number[]): string {
   if (speeds.length === 0) return 'No speed samples yet'
