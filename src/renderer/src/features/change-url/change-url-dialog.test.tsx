@@ -106,7 +106,7 @@ describe('Change URL', () => {
     fireEvent.contextMenu(row('doc.pdf'), { clientX: 10, clientY: 10 })
     fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Details' }))
     await settle()
-    const panel = screen.getByRole('complementary', { name: 'Details of doc.pdf' })
+    const panel = screen.getByRole('region', { name: 'Details of doc.pdf' })
     fireEvent.click(within(panel).getByRole('button', { name: 'Change URL…' }))
     const dialog = screen.getByRole('dialog', { name: 'Change URL' })
     fireEvent.change(within(dialog).getByLabelText('New URL'), {

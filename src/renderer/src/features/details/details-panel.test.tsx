@@ -31,7 +31,7 @@ const row = (name: string) =>
   within(grid())
     .getAllByRole('row')
     .find((r) => r.textContent?.includes(name))!
-const panel = () => screen.getByRole('complementary', { name: /^Details of/ })
+const panel = () => screen.getByRole('region', { name: /^Details of/ })
 
 async function openWithEnter(name: string) {
   fireEvent.mouseDown(row(name))
@@ -78,7 +78,7 @@ describe('the details panel', () => {
 
     fireEvent.keyDown(panel(), { key: 'Escape' })
     await settle()
-    expect(screen.queryByRole('complementary', { name: /^Details of/ })).toBeNull()
+    expect(screen.queryByRole('region', { name: /^Details of/ })).toBeNull()
     expect(document.activeElement).toBe(row('big.iso'))
     expect(engine.watched).toEqual([])
   })
@@ -124,7 +124,7 @@ describe('the details panel', () => {
     expect(panel().getAttribute('aria-label')).toBe('Details of menu.bin')
     fireEvent.click(within(panel()).getByRole('button', { name: 'Close details' }))
     await settle()
-    expect(screen.queryByRole('complementary')).toBeNull()
+    expect(screen.queryByRole('region', { name: /^Details of/ })).toBeNull()
     expect(engine.watched).toEqual([])
   })
 

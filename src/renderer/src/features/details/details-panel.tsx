@@ -14,7 +14,8 @@ import './details.css'
 
 /**
  * The details drawer for one download, beside the list (not modal: the list stays usable, and
- * the drawer follows the focused row). Focus moves into it on open; Escape or Close shuts it
+ * the drawer follows the focused row). A labelled region inside `main` (a complementary
+ * landmark there would not be top level). Focus moves into it on open; Escape or Close shuts it
  * and gives focus back to the row.
  */
 export function DetailsPanel() {
@@ -56,7 +57,7 @@ function DetailsBody({ id }: { readonly id: string }) {
   }
   const canChangeUrl = state === 'paused' || state === 'failed'
   return (
-    <aside
+    <section
       ref={ref}
       className="details"
       aria-label={d.detailsOf(name)}
@@ -93,7 +94,7 @@ function DetailsBody({ id }: { readonly id: string }) {
       {details.kind === 'ready' && (
         <Timeline entries={details.value.history} dropped={details.value.historyDropped} />
       )}
-    </aside>
+    </section>
   )
 }
 

@@ -9,15 +9,7 @@ import { d } from '../details/details-strings.ts'
 
 export type RowAction = {
   readonly key:
-    | 'pause'
-    | 'resume'
-    | 'retry'
-    | 'remove'
-    | 'copy'
-    | 'open'
-    | 'folder'
-    | 'details'
-    | 'change-url'
+    'pause' | 'resume' | 'retry' | 'remove' | 'copy' | 'open' | 'folder' | 'details' | 'change-url'
   readonly label: string
   readonly icon: IconName
   /** Runs on the row's targets: the selection if the row is in it, else the row alone. */
