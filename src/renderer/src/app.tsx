@@ -3,6 +3,8 @@ import type { EngineConnection } from '../../shared/protocol/connection.ts'
 import { Icon } from './components/icon.tsx'
 import { TitleBar } from './components/title-bar.tsx'
 import { AddDialog } from './features/add/add-dialog.tsx'
+import { ChangeUrlDialog } from './features/change-url/change-url-dialog.tsx'
+import { DetailsPanel } from './features/details/details-panel.tsx'
 import { ContextMenu } from './features/download-list/context-menu.tsx'
 import { FilterBar } from './features/download-list/filter-bar.tsx'
 import { RemoveDialog } from './features/download-list/remove-dialog.tsx'
@@ -33,10 +35,12 @@ export function App({ connection }: AppProps) {
         <FilterBar />
         <ErrorBanner />
         <DownloadList />
+        <DetailsPanel />
       </main>
       <StatusBar onRestart={restartEngine} />
       <AddDialog />
       <RemoveDialog />
+      <ChangeUrlDialog />
       <ContextMenu />
       <Announcer />
     </div>

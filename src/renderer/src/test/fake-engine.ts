@@ -12,11 +12,16 @@ import type {
   Settings,
 } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
-import type { DownloadDetails, SegmentMap } from '../../../shared/protocol/details.ts'
+import type {
+  DownloadDetails,
+  HistoryEntry,
+  HistoryKind,
+  SegmentMap,
+} from '../../../shared/protocol/details.ts'
 import type { SettingsPatchInput } from '../../../shared/protocol/setting-units.ts'
 import { DEFAULT_UI_PREFERENCES } from '../../../shared/protocol/ui-preferences.ts'
 import type { UiPreferences } from '../../../shared/protocol/ui-preferences.ts'
-import { normalizeUrlKey, parseDownloadUrl } from '../../../shared/protocol/url.ts'
+import { normalizeUrlKey, parseDownloadUrl, redactUrl } from '../../../shared/protocol/url.ts'
 
 /**
  * An in-memory engine for renderer tests, built from the protocol types: it keeps a queue,
@@ -44,6 +49,10 @@ export class FakeEngine implements EngineClient {
     headers: {},
   }
   now = (): number => Date.now()
+  /** Per download: its timeline, its own request headers, and how many clients watch its map. */
+  #history = new Map<string, HistoryEntry[]>()
+  #headers = new Map<string, Record<string, string>>()
+  #watchers = new Map<string, number>()
 
   on<K extends keyof EngineEvents>(event: K, listener: (p: EngineEvents[K]) => void): () => void {
     return this.#events.on(event, listener)
@@ -102,7 +111,9 @@ export class FakeEngine implements EngineClient {
         completedAt: null,
       }
       keys.set(key, id)
+      this.#headers.set(id, { ...request.headers })
       this.#downloads.set(id, download)
+      this.#note(id, 'added', 'info', `added ${redactUrl(request.url)}`)
       this.#order.push(id)
       this.#emit('download/added', { revision: ++this.#revision, download })
       added.push(download)
@@ -213,6 +224,11 @@ export class FakeEngine implements EngineClient {
     return { ...this.settings }
   }
 
+  /**
+   * Like the engine: only for a paused or failed download, only for the same file (the size the
+   * "server" reports for the new URL, `sizes`, must match), never when the bytes so far cannot
+   * be resumed; a refusal changes nothing.
+   */
   async changeUrl(id: string, url: string): Promise<DownloadSnapshot> {
     this.calls.push({ method: 'changeUrl', args: [id, url] })
     parseDownloadUrl(url)
@@ -222,6 +238,18 @@ export class FakeEngine implements EngineClient {
         ERROR_CODES.invalidState,
         `${d.name} is ${d.state}, not paused or failed`,
       )
+    const size = this.sizes.has(url) ? this.sizes.get(url)! : 1024 * 1024
+    if (d.size !== null && size !== d.size)
+      throw new DownpourError(
+        ERROR_CODES.differentFile,
+        `the new URL serves ${size ?? 'an unknown number of'} bytes, not ${d.size}: not the same file`,
+      )
+    if (d.done > 0 && d.resumable === false)
+      throw new DownpourError(
+        ERROR_CODES.notResumable,
+        'the new URL does not honour ranges: the bytes so far would be fetched again',
+      )
+    this.#note(id, 'url-changed', 'info', `URL changed to ${redactUrl(url)}`)
     this.#change(id, { url, state: 'queued', error: null })
     this.#pump()
     return this.get(id)
@@ -229,19 +257,45 @@ export class FakeEngine implements EngineClient {
 
   async details(id: string): Promise<DownloadDetails> {
     this.calls.push({ method: 'details', args: [id] })
-    this.#get(id)
-    // Nothing in the window reads details yet; the fake says so rather than inventing them.
-    throw new DownpourError(ERROR_CODES.internal, 'the fake engine keeps no details')
+    const d = this.#get(id)
+    const path = `${d.dir}/${d.name}`
+    const headers: Record<string, string> = { 'user-agent': this.settings.userAgent }
+    for (const [name, value] of Object.entries({
+      ...this.settings.headers,
+      ...this.#headers.get(id),
+    }))
+      headers[name.toLowerCase()] = /authorization|cookie|token|key/i.test(name)
+        ? '[redacted]'
+        : value
+    return {
+      download: { ...d },
+      path,
+      partPath: d.state === 'completed' || d.done === 0 ? null : `${path}.part`,
+      etag: null,
+      lastModified: null,
+      requestHeaders: headers,
+      history: (this.#history.get(id) ?? []).map((entry) => ({ ...entry })),
+      historyDropped: 0,
+    }
   }
 
   async watchSegments(id: string): Promise<SegmentMap> {
     this.calls.push({ method: 'watchSegments', args: [id] })
     const d = this.#get(id)
-    return { id, size: d.size, finished: d.done > 0 ? [[0, d.done]] : [], connections: [] }
+    this.#watchers.set(id, (this.#watchers.get(id) ?? 0) + 1)
+    return segmentMap(d)
   }
 
   async unwatchSegments(id: string): Promise<void> {
     this.calls.push({ method: 'unwatchSegments', args: [id] })
+    const n = (this.#watchers.get(id) ?? 0) - 1
+    if (n > 0) this.#watchers.set(id, n)
+    else this.#watchers.delete(id)
+  }
+
+  /** Ids some client watches now (`watchSegments` minus `unwatchSegments`). */
+  get watched(): string[] {
+    return [...this.#watchers.keys()]
   }
 
   #ui: UiPreferences = structuredClone(DEFAULT_UI_PREFERENCES)
@@ -284,6 +338,11 @@ export class FakeEngine implements EngineClient {
       active: items.length,
       items,
     })
+    const maps = items
+      .filter((item) => this.#watchers.has(item.id))
+      .map((item) => segmentMap(this.#downloads.get(item.id)!))
+    if (maps.length > 0)
+      this.#events.emit('segments/beat', { seq: this.#seq, at: this.now(), items: maps })
     for (const item of items) {
       const d = this.#downloads.get(item.id)!
       if (d.size !== null && d.done >= d.size)
@@ -303,6 +362,11 @@ export class FakeEngine implements EngineClient {
     const d = this.#get(id)
     const tries = d.tries
     const canRetry = options.retryable === true && (d.maxTries === 0 || tries < d.maxTries)
+    const status = /^(\d{3})\b/.exec(error.message)?.[1]
+    this.#note(id, canRetry ? 'retry' : 'failed', canRetry ? 'warn' : 'error', error.message, {
+      error,
+      ...(status ? { status: Number(status) } : {}),
+    })
     this.#change(
       id,
       canRetry
@@ -365,11 +429,34 @@ export class FakeEngine implements EngineClient {
     const previous = this.#get(id)
     const download = { ...previous, ...patch }
     this.#downloads.set(id, download)
+    if (download.state !== previous.state) this.#noteState(previous, download)
     this.#emit('download/changed', {
       revision: ++this.#revision,
       download: { ...download },
       previousState: previous.state,
     })
+  }
+
+  #note(
+    id: string,
+    kind: HistoryKind,
+    level: HistoryEntry['level'],
+    message: string,
+    extra: Partial<HistoryEntry> = {},
+  ): void {
+    const list = this.#history.get(id) ?? []
+    list.push({ at: this.now(), level, kind, message, ...extra })
+    this.#history.set(id, list)
+  }
+
+  /** The timeline entries a state change makes (failures and retries are noted by `fail`). */
+  #noteState(previous: DownloadSnapshot, d: DownloadSnapshot): void {
+    if (d.state === 'downloading')
+      this.#note(d.id, 'attempt', 'info', `try ${d.tries} from byte ${d.done}`)
+    else if (d.state === 'paused') this.#note(d.id, 'paused', 'info', 'paused')
+    else if (d.state === 'queued' && previous.state === 'paused')
+      this.#note(d.id, 'resumed', 'info', 'resumed')
+    else if (d.state === 'completed') this.#note(d.id, 'completed', 'info', 'completed')
   }
 
   #select(selection: Selection): DownloadSnapshot[] {
@@ -381,6 +468,28 @@ export class FakeEngine implements EngineClient {
     if (this.dropEvents) return
     this.#events.emit(name, payload)
   }
+}
+
+/**
+ * The fake's connection map: the file split evenly among the download's connections, its bytes
+ * so far spread evenly over them (each connection's received part is finished).
+ */
+function segmentMap(d: DownloadSnapshot): SegmentMap {
+  if (d.size === null) return { id: d.id, size: null, finished: [], connections: [] }
+  const n = d.state === 'downloading' ? Math.max(1, d.connections) : 0
+  if (n === 0)
+    return { id: d.id, size: d.size, finished: d.done > 0 ? [[0, d.done]] : [], connections: [] }
+  const part = Math.ceil(d.size / n)
+  const share = Math.floor(d.done / n)
+  const connections = Array.from({ length: n }, (_, i) => {
+    const start = i * part
+    const end = Math.min(d.size!, start + part)
+    return { start, pos: Math.min(end, start + share), end }
+  }).filter((c) => c.start < c.end)
+  const finished = connections
+    .filter((c) => c.pos > c.start)
+    .map((c): [number, number] => [c.start, c.pos])
+  return { id: d.id, size: d.size, finished, connections }
 }
 
 function isFinished(state: DownloadState): boolean {

@@ -14,6 +14,7 @@ import {
   targetsFor,
 } from '../../store/ui-actions.ts'
 import { hasDesktopFiles, openDownload } from '../../lib/desktop.ts'
+import { closeDetails, openDetails, useDetailsStore } from '../details/details-store.ts'
 import { t } from '../../strings.ts'
 import { DownloadRow, ROW_HEIGHT } from './download-row.tsx'
 
@@ -109,15 +110,19 @@ export function DownloadGrid() {
         askRemove(targetsFor(null).length ? targetsFor(null) : focusedId ? [focusedId] : [])
         return
       case 'Escape':
+        if (useDetailsStore.getState().openId !== null) return closeDetails()
         clearSelection()
         return
       case 'Enter':
-        // Enter opens a completed file (desktop); the browser page has no file to open.
-        if (focusedId !== null && hasDesktopFiles()) {
-          event.preventDefault()
-          if (useAppStore.getState().downloads.byId[focusedId]?.state === 'completed')
-            openDownload(focusedId)
-        }
+        // Enter opens a completed file (desktop), else the row's details.
+        if (focusedId === null || (event.target as HTMLElement).closest('button')) return
+        event.preventDefault()
+        if (
+          hasDesktopFiles() &&
+          useAppStore.getState().downloads.byId[focusedId]?.state === 'completed'
+        )
+          openDownload(focusedId)
+        else openDetails(focusedId)
         return
       case 'ContextMenu':
       case 'F10':

@@ -4,9 +4,12 @@ import { askRemove, targetsFor } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import type { IconName } from '../../components/icon.tsx'
 import { hasDesktopFiles, openDownload, showDownload } from '../../lib/desktop.ts'
+import { askChangeUrl, openDetails } from '../details/details-store.ts'
+import { d } from '../details/details-strings.ts'
 
 export type RowAction = {
-  readonly key: 'pause' | 'resume' | 'retry' | 'remove' | 'copy' | 'open' | 'folder'
+  readonly key:
+    'pause' | 'resume' | 'retry' | 'remove' | 'copy' | 'open' | 'folder' | 'details' | 'change-url'
   readonly label: string
   readonly icon: IconName
   /** Runs on the row's targets: the selection if the row is in it, else the row alone. */
@@ -61,6 +64,10 @@ export function menuActions(state: DownloadState, copy: (id: string) => void): R
   return [
     ...files,
     ...(primary ? [primary] : []),
+    { key: 'details', label: d.details, icon: 'more', run: openDetails },
+    ...(state === 'paused' || state === 'failed'
+      ? [{ key: 'change-url', label: d.changeUrl, icon: 'retry', run: askChangeUrl } as const]
+      : []),
     { key: 'copy', label: t.copyUrl, icon: 'copy', run: copy },
     remove,
   ]

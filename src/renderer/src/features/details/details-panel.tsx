@@ -1,0 +1,160 @@
+import { useEffect, useRef, useState } from 'react'
+import type { KeyboardEvent } from 'react'
+import type { DownloadDetails } from '../../../../shared/protocol/details.ts'
+import { Icon } from '../../components/icon.tsx'
+import { useAppStore } from '../../store/app-store.ts'
+import { currentClient } from '../../store/engine-sink.ts'
+import { ConnectionMap } from './connection-map.tsx'
+import { askChangeUrl, closeDetails, openDetails, useDetailsStore } from './details-store.ts'
+import { d } from './details-strings.ts'
+import { SpeedGraph } from './speed-graph.tsx'
+import { Timeline } from './timeline.tsx'
+import { useSegmentMap } from './use-segment-map.ts'
+import './details.css'
+
+/**
+ * The details drawer for one download, beside the list (not modal: the list stays usable, and
+ * the drawer follows the focused row). A labelled region inside `main` (a complementary
+ * landmark there would not be top level). Focus moves into it on open; Escape or Close shuts it
+ * and gives focus back to the row.
+ */
+export function DetailsPanel() {
+  const openId = useDetailsStore((s) => s.openId)
+  const exists = useAppStore((s) => (openId === null ? false : openId in s.downloads.byId))
+  const focusedId = useAppStore((s) => s.ui.focusedId)
+  // The drawer follows the row the person moves to in the list.
+  useEffect(() => {
+    if (openId !== null && focusedId !== null && focusedId !== openId) openDetails(focusedId)
+  }, [focusedId, openId])
+  // A removed download takes its drawer with it.
+  useEffect(() => {
+    if (openId !== null && !exists) closeDetails()
+  }, [openId, exists])
+  if (openId === null || !exists) return null
+  return <DetailsBody key={openId} id={openId} />
+}
+
+function DetailsBody({ id }: { readonly id: string }) {
+  const ref = useRef<HTMLElement>(null)
+  const name = useAppStore((s) => s.downloads.byId[id]?.name ?? id)
+  const state = useAppStore((s) => s.downloads.byId[id]?.state)
+  const url = useAppStore((s) => s.downloads.byId[id]?.url)
+  const tries = useAppStore((s) => s.downloads.byId[id]?.tries)
+  const details = useDetails(id, `${state}:${tries}:${url}`)
+  const map = useSegmentMap(id)
+
+  useEffect(() => {
+    // Focus follows only when the person opened the drawer from somewhere outside it.
+    if (!ref.current?.contains(document.activeElement)) ref.current?.focus()
+  }, [])
+
+  const onKeyDown = (event: KeyboardEvent): void => {
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      event.stopPropagation()
+      closeDetails()
+    }
+  }
+  const canChangeUrl = state === 'paused' || state === 'failed'
+  return (
+    <section
+      ref={ref}
+      className="details"
+      aria-label={d.detailsOf(name)}
+      tabIndex={-1}
+      onKeyDown={onKeyDown}
+    >
+      <header className="details__header">
+        <h2 className="details__title">{d.detailsOf(name)}</h2>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={d.close}
+          onClick={() => closeDetails()}
+        >
+          <Icon name="clear" />
+        </button>
+      </header>
+      {canChangeUrl && (
+        <div className="details__actions">
+          <button type="button" className="button" onClick={() => askChangeUrl(id)}>
+            {d.changeUrl}
+          </button>
+        </div>
+      )}
+      <ConnectionMap map={map} />
+      <SpeedGraph id={id} />
+      {details.kind === 'loading' && <p className="details__caption">{d.loading}</p>}
+      {details.kind === 'error' && (
+        <p className="notice notice--error" role="alert">
+          {details.message}
+        </p>
+      )}
+      {details.kind === 'ready' && <Facts details={details.value} />}
+      {details.kind === 'ready' && (
+        <Timeline entries={details.value.history} dropped={details.value.historyDropped} />
+      )}
+    </section>
+  )
+}
+
+function Facts({ details }: { readonly details: DownloadDetails }) {
+  const { download } = details
+  const headers = Object.entries(details.requestHeaders)
+  return (
+    <section className="details__section" aria-label="Facts">
+      <dl className="details__facts">
+        <dt>{d.url}</dt>
+        <dd className="details__value">{download.url}</dd>
+        <dt>{d.finalUrl}</dt>
+        <dd className="details__value">{download.finalUrl ?? d.unknown}</dd>
+        <dt>{d.path}</dt>
+        <dd className="details__value">{details.path}</dd>
+        {details.partPath !== null && (
+          <>
+            <dt>{d.partPath}</dt>
+            <dd className="details__value">{details.partPath}</dd>
+          </>
+        )}
+        <dt>{d.resumable}</dt>
+        <dd>{download.resumable === null ? d.unknown : download.resumable ? d.yes : d.no}</dd>
+      </dl>
+      <h3 className="details__heading">{d.headers}</h3>
+      {headers.length === 0 ? (
+        <p className="details__caption">{d.noHeaders}</p>
+      ) : (
+        <dl className="details__headers">
+          {headers.map(([key, value]) => (
+            <div key={key} className="details__header-line">
+              <dt>{key}</dt>
+              <dd className="details__value">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </section>
+  )
+}
+
+type Loaded =
+  | { kind: 'loading' }
+  | { kind: 'ready'; value: DownloadDetails }
+  | { kind: 'error'; message: string }
+
+/** `details(id)`, asked again whenever `version` changes (a new state, try or URL). */
+function useDetails(id: string, version: string): Loaded {
+  const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' })
+  useEffect(() => {
+    const client = currentClient()
+    if (client === null) return
+    let live = true
+    client.details(id).then(
+      (value) => live && setLoaded({ kind: 'ready', value }),
+      (error: Error) => live && setLoaded({ kind: 'error', message: error.message }),
+    )
+    return () => {
+      live = false
+    }
+  }, [id, version])
+  return loaded
+}

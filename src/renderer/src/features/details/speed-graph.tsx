@@ -1,0 +1,101 @@
+import { memo, useEffect, useRef } from 'react'
+import { formatBytes } from '../../../../shared/format.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import { d } from './details-strings.ts'
+import { SpeedHistory } from './speed-history.ts'
+
+const HEIGHT = 64
+
+/** Called on every render of the graph: tests check a beat never re-renders it. */
+export const speedGraphRenderProbe: { current: (() => void) | null } = { current: null }
+
+/**
+ * The last 60 s of one download's speed on a canvas. Beats reach it through a transient store
+ * subscription into a ring buffer and redraw on the next animation frame, so React renders the
+ * graph once per download shown, never per beat; its words (now / peak) are written into the
+ * canvas label and a hidden line directly.
+ */
+export const SpeedGraph = memo(function SpeedGraph({ id }: { readonly id: string }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null)
+  const textRef = useRef<HTMLParagraphElement>(null)
+  speedGraphRenderProbe.current?.()
+  useEffect(() => {
+    const history = new SpeedHistory()
+    let frame = 0
+    const redraw = (): void => {
+      frame = 0
+      const now = Date.now()
+      const samples = history.samples(now)
+      const text = describeSpeed(samples.map((s) => s.speed))
+      canvasRef.current?.setAttribute('aria-label', text)
+      if (textRef.current) textRef.current.textContent = text
+      if (canvasRef.current) drawGraph(canvasRef.current, samples, now)
+    }
+    const schedule = (): void => {
+      if (frame === 0) frame = requestAnimationFrame(redraw)
+    }
+    const first = useAppStore.getState()
+    const speedOf = (state: typeof first): number => state.downloads.byId[id]?.speed ?? 0
+    history.push(Date.now(), speedOf(first))
+    redraw()
+    // One sample per heartbeat (each beat writes a new `connection` with its `lastBeatAt`),
+    // with the download's speed as that beat left it: a stalled download still draws zeros.
+    let lastBeat = first.connection
+    const unsubscribe = useAppStore.subscribe((state) => {
+      if (state.connection === lastBeat) return
+      const beatChanged = state.connection.lastBeatAt !== null
+      lastBeat = state.connection
+      if (!beatChanged) return
+      history.push(Date.now(), speedOf(state))
+      schedule()
+    })
+    return () => {
+      unsubscribe()
+      if (frame !== 0) cancelAnimationFrame(frame)
+    }
+  }, [id])
+  return (
+    <section className="details__section" aria-label={d.speedGraph}>
+      <h3 className="details__heading">{d.speedGraph}</h3>
+      <canvas ref={canvasRef} className="details__canvas" height={HEIGHT} role="img" />
+      <p ref={textRef} className="details__caption" data-testid="speed-graph-text" />
+    </section>
+  )
+})
+
+export function describeSpeed(speeds: readonly number[]): string {
+  if (speeds.length === 0) return 'No speed samples yet'
+  const now = speeds[speeds.length - 1]!
+  const peak = Math.max(...speeds)
+  return `Now ${formatBytes(now)}/s; peak ${formatBytes(peak)}/s in the last 60 s`
+}
+
+function drawGraph(
+  canvas: HTMLCanvasElement,
+  samples: readonly { at: number; speed: number }[],
+  now: number,
+): void {
+  const ctx = canvas.getContext?.('2d')
+  if (!ctx) return
+  const width = (canvas.width = Math.max(1, canvas.clientWidth || 480))
+  const style = getComputedStyle(canvas)
+  ctx.clearRect(0, 0, width, HEIGHT)
+  if (samples.length === 0) return
+  const peak = Math.max(1, ...samples.map((s) => s.speed))
+  const x = (at: number) => width - ((now - at) / SpeedHistory.WINDOW_MS) * width
+  const y = (speed: number) => HEIGHT - 2 - (speed / peak) * (HEIGHT - 6)
+  ctx.beginPath()
+  ctx.moveTo(x(samples[0]!.at), HEIGHT)
+  for (const s of samples) ctx.lineTo(x(s.at), y(s.speed))
+  ctx.lineTo(x(samples[samples.length - 1]!.at), HEIGHT)
+  ctx.closePath()
+  ctx.fillStyle = style.getPropertyValue('--accent-soft').trim() || 'rgb(37 99 201 / 0.08)'
+  ctx.fill()
+  ctx.beginPath()
+  samples.forEach((s, i) =>
+    i === 0 ? ctx.moveTo(x(s.at), y(s.speed)) : ctx.lineTo(x(s.at), y(s.speed)),
+  )
+  ctx.strokeStyle = style.getPropertyValue('--accent').trim() || '#2563c9'
+  ctx.lineWidth = 1.5
+  ctx.stroke()
+}
