@@ -203,13 +203,20 @@ export class SegmentedFetch {
     })
   }
 
-  /** A segment's average speed since it started (bytes/s), once measurable. */
+  /** A segment's speed (bytes/s) as it ends, once measurable (what its connection would bring). */
   #speedOf(segment: number): number | undefined {
     const progress = this.#active.get(segment)
     if (!progress) return undefined
-    const age = performance.now() - progress.since
-    const fetched = this.#stats.readSegment(segment).pos - progress.from
-    return age >= MEASURE_AFTER_MS && fetched > 0 ? (fetched * 1000) / age : undefined
+    const now = performance.now()
+    const pos = this.#stats.readSegment(segment).pos
+    const speed = observeSpeed(progress, pos, now)
+    if (speed) return speed
+    // Too short to measure from its first byte: the average since it was asked for, wait
+    // included, is a lower bound (it can only make steals rarer).
+    const age = now - progress.since
+    return age >= MEASURE_AFTER_MS && pos > progress.from
+      ? ((pos - progress.from) * 1000) / age
+      : undefined
   }
 
   /** The ramp beat: grow or shrink the connection count, swap laggards, fill free slots. */
