@@ -73,6 +73,16 @@ describe('bandwidth limits against a server that does ranges', () => {
     expect(seen.maxConnections).toBe(1)
   }, 20_000)
 
+  it('under a limit above what one connection brings, slow start still grows', async () => {
+    // The server caps each connection at a quarter of the limit: the buckets never go into
+    // debt with one connection, so more are opened (and the limit is then what holds them).
+    server.file('/capped.bin', makeBody(32 * MiB, 75), { rateLimit: 64 * KiB })
+    const id = await addOne(engine, { url: server.url('/capped.bin'), speedLimit: 4 * 64 * KiB })
+    const seen = await watch(WATCH_MS)
+    expect(seen.done.get(id) ?? 0).toBeGreaterThan(0)
+    expect(seen.maxConnections).toBeGreaterThan(1)
+  }, 20_000)
+
   it('the overall limit holds for the bytes the server sends across several downloads', async () => {
     await engine.updateSettings({ maxOverallDownloadLimit: RATE })
     const paths = ['/a.bin', '/b.bin', '/c.bin']
