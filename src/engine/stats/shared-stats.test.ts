@@ -45,6 +45,23 @@ describe('SharedStats', () => {
     expect(stats.take(0, 1e9, 3000)).toBe(0)
   })
 
+  it('tells how long a limit is in debt without spending from it', () => {
+    const stats = new SharedStats()
+    expect(stats.debtMs(0, 0)).toBe(0)
+    stats.setRate(0, 100_000)
+    expect(stats.take(0, 75_000, 1000)).toBeCloseTo(500, 0)
+    // Asking spends nothing: the same debt, less the refill since.
+    expect(stats.debtMs(0, 1000)).toBeCloseTo(500, 0)
+    expect(stats.debtMs(0, 1200)).toBeCloseTo(300, 0)
+    expect(stats.debtMs(0, 1600)).toBe(0)
+    stats.setRate(-1, 50_000)
+    // Its burst is 16 KiB, the smallest there is.
+    expect(stats.take(1, 16_384 + 50_000, 2000)).toBeCloseTo(1000, 0)
+    // The global bucket's debt holds every download back, also one without its own limit.
+    expect(stats.debtMs(1, 2500)).toBeCloseTo(500, 0)
+    expect(stats.debtMs(0, 2500)).toBeCloseTo(500, 0)
+  })
+
   it('stays exact under 4 threads advancing while the main thread splits (stress)', async () => {
     const stats = new SharedStats()
     const size = 2 ** 40 // never finishes within the test: every step contends

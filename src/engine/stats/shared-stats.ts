@@ -232,6 +232,27 @@ export class SharedStats {
     return Math.max(this.#takeFrom(-1, bytes, nowMs), this.#takeFrom(dl, bytes, nowMs))
   }
 
+  /**
+   * How long (ms) until neither the global bucket nor download `dl`'s is in debt; 0 when both
+   * have tokens. Spends nothing: a connection asks before it opens a request (its first bytes
+   * arrive unasked), and slow start asks whether the limiter is what holds the download back.
+   */
+  debtMs(dl: number, nowMs = performance.timeOrigin + performance.now()): number {
+    return Math.max(this.#debtOf(-1, nowMs), this.#debtOf(dl, nowMs))
+  }
+
+  #debtOf(dl: number, now: number): number {
+    const b = bucketBase(dl)
+    return this.#withLock(bucketLock(dl), () => {
+      const f = this.#fields
+      const rate = f[b]!
+      if (rate <= 0) return 0
+      const last = f[b + 2]! || now
+      const tokens = f[b + 1]! + ((now - last) / 1000) * rate
+      return tokens >= 0 ? 0 : (-tokens / rate) * 1000
+    })
+  }
+
   #takeFrom(dl: number, bytes: number, now: number): number {
     const b = bucketBase(dl)
     return this.#withLock(bucketLock(dl), () => {

@@ -44,6 +44,11 @@ const DISK_BOUND_SHARE = 0.2
  * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
  */
 const LAGGARD_MIN_AGE_MS = 300
+/**
+ * After the limiter last held this download back, how long it still counts as the pace-setter:
+ * at a low limit most beats see no chunk at all, and one chunk pays the debt off for a moment.
+ */
+const LIMITED_HOLD_MS = 1000
 
 /** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
 class Retired extends Error {
@@ -139,6 +144,7 @@ export class SegmentedFetch {
   #provenFast = false
   #replacements = 0
   #limited = false
+  #limitedUntil = 0
   #diskWaitMs = 0
   #steals = 0
   #segmentable: boolean
@@ -231,9 +237,13 @@ export class SegmentedFetch {
     if (!this.#segmentable || signal.aborted) return
     // Near a bandwidth limit our own limiter sets the pace: more connections would not help,
     // and connections it holds back are no laggards.
+    // The buckets say it best: one in debt holds connections back now, whatever the beat's rate.
     const { download, overall } = this.#o.limits()
+    if (this.#stats.debtMs(this.#o.downloadSlot) > 0) this.#limitedUntil = now + LIMITED_HOLD_MS
     this.#limited =
-      (download > 0 && rate >= 0.8 * download) || (overall > 0 && totalRate >= 0.8 * overall)
+      now < this.#limitedUntil ||
+      (download > 0 && rate >= 0.8 * download) ||
+      (overall > 0 && totalRate >= 0.8 * overall)
     // Writers waited for the disk a good part of this beat: it sets the pace, and a slow beat
     // says nothing about the network (after another big download, writeback can stall us).
     const waited = this.#o.part.diskWaitMs
@@ -328,6 +338,7 @@ export class SegmentedFetch {
     /** This connection's speed on its last segment: what it would bring to a laggard's rest. */
     let speed = 0
     for (;;) {
+      if (!current && !(await this.#bandwidthFree(signal))) return
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
@@ -354,6 +365,23 @@ export class SegmentedFetch {
       current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
+    }
+  }
+
+  /**
+   * Waits while a bandwidth limit is in debt before a new request: its first bytes arrive
+   * unasked (the throttle only holds a connection back after a chunk), so requests opened in
+   * debt would each bring a chunk past the limit. False when stopped meanwhile.
+   */
+  async #bandwidthFree(signal: AbortSignal): Promise<boolean> {
+    for (;;) {
+      const wait = this.#stats.debtMs(this.#o.downloadSlot)
+      if (wait <= 0) return !signal.aborted
+      try {
+        await sleep(wait, undefined, { signal })
+      } catch {
+        return false
+      }
     }
   }
 
