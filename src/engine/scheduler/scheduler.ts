@@ -26,7 +26,7 @@ import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
 import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
-import { QueueStore } from '../storage/queue-store.ts'
+import { QueueStore, type StateFields } from '../storage/queue-store.ts'
 import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
@@ -282,7 +282,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     const affected = this.#select(selection).filter((r) =>
       ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
     )
-    await Promise.all(affected.map((r) => this.#stopTransfer(r, 'paused')))
+    // Those not running change state together: one journal line for all of them.
+    this.#setStates(
+      affected.filter((r) => !this.#transfers.has(r.id)),
+      'paused',
+      { nextRetryAt: null },
+    )
+    await Promise.all(
+      affected.filter((r) => r.state !== 'paused').map((r) => this.#stopTransfer(r, 'paused')),
+    )
     // Said where the person looks: a paused download the server cannot resume starts over, and
     // one whose server never said is only tried.
     for (const r of affected) {
@@ -297,21 +305,14 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
 
   async resume(selection: Selection): Promise<{ affected: string[] }> {
     const affected = this.#select(selection).filter((r) => r.state === 'paused')
-    for (const r of affected) {
-      r.failuresInARow = 0
-      this.#setState(r, 'queued')
-    }
+    this.#setStates(affected, 'queued', { failuresInARow: 0 })
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
 
   async retry(selection: Selection): Promise<{ affected: string[] }> {
     const affected = this.#select(selection).filter((r) => r.state === 'failed')
-    for (const r of affected) {
-      r.failuresInARow = 0
-      r.error = null
-      this.#setState(r, 'queued')
-    }
+    this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
@@ -599,10 +600,25 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#changed(record)
   }
 
-  #changed(record: DownloadRecord): void {
+  /**
+   * A command on many downloads that are not running: the same fields set on each, journaled
+   * as one line (see QueueStore.set), then announced one by one as any change is.
+   */
+  #setStates(records: DownloadRecord[], state: DownloadState, fields: StateFields): void {
+    if (records.length === 0) return
+    for (const record of records) Object.assign(record, fields, { state })
+    this.#store?.set(
+      records.map((r) => r.id),
+      { ...fields, state },
+    )
+    for (const record of records) this.#changed(record, false)
+  }
+
+  /** `persist` is false when the caller journaled the change itself (#setStates). */
+  #changed(record: DownloadRecord, persist = true): void {
     if (!this.#records.has(record.id)) return
     this.work.visited++
-    this.#store?.put(record)
+    if (persist) this.#store?.put(record)
     // A stopped transfer reports its last states after the user paused it: keep the user's.
     const transfer = this.#transfers.get(record.id)
     const previousState = this.#lastStates.get(record.id) ?? record.state
