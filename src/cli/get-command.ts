@@ -143,8 +143,8 @@ async function drive(
       display?.message(e.message)
   })
 
-  const rejectedCount = await enqueue(engine, usage, options, mine, finished, emitJson, output)
-
+  // Listening before the list is added: Ctrl-C while a 100,000-URL list is still being added
+  // (its first downloads already running) pauses cleanly too, instead of killing the process.
   let interrupted = false
   const onSignal = () => {
     if (interrupted) process.exit(EXIT.interrupted)
@@ -153,7 +153,16 @@ async function drive(
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  let rejectedCount: number
   try {
+    rejectedCount = await enqueue(
+      engine,
+      usage,
+      options,
+      { mine, finished, stopped: () => interrupted },
+      emitJson,
+      output,
+    )
     while (!interrupted && finished.size < mine.size) {
       await new Promise<void>((resolve) => (wake = resolve))
     }
@@ -224,8 +233,11 @@ async function enqueue(
   engine: Engine,
   usage: Usage,
   options: GetOptions,
-  mine: Set<string>,
-  finished: Map<string, DownloadSnapshot>,
+  {
+    mine,
+    finished,
+    stopped,
+  }: { mine: Set<string>; finished: Map<string, DownloadSnapshot>; stopped: () => boolean },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
@@ -234,6 +246,8 @@ async function enqueue(
     // The downloads of the chunks before start meanwhile: a 100,000-URL list (or its rerun)
     // has its first bytes coming in while the rest is still being added.
     if (from > 0) await new Promise((resolve) => setImmediate(resolve))
+    // Interrupted: what is not in the queue yet is added by the rerun.
+    if (stopped()) break
     const to = Math.min(from + ENQUEUE_CHUNK, usage.requests.length)
     rejectedCount += await enqueueChunk(
       engine,

@@ -27,7 +27,7 @@ import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
 import { QueueStore, type StateFields } from '../storage/queue-store.ts'
-import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
+import { applyUpdate, finishRecord, NO_HEADERS, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
@@ -72,6 +72,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #nextPosition = 0
   /** Queued downloads waiting for a slot, in queue order. */
   #waiting = new WaitingQueue()
+  #hosts = new Map<string, string>()
   /** Records whose chosen name reached the journal (see #changed). */
   #namedSaved = new WeakSet<DownloadRecord>()
   #slots = new Map<string, number>()
@@ -162,6 +163,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           record.state = 'queued'
         }
         record.nextRetryAt = null
+        if (Object.keys(record.headers).length === 0) record.headers = NO_HEADERS
         this.#insert(record)
         if (record.nameChosen) this.#namedSaved.add(record)
       }
@@ -484,7 +486,11 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (record.state !== 'queued' || this.#waiting.has(record.id)) return
     const position = this.#positions.get(record.id)
     if (position === undefined) return
-    this.#waiting.push({ id: record.id, position, host: new URL(record.url).host })
+    const parsed = new URL(record.url).host
+    // One string per host, not one per waiting download (100,000 copies of "127.0.0.1:8080").
+    let host = this.#hosts.get(parsed)
+    if (host === undefined) this.#hosts.set(parsed, (host = parsed))
+    this.#waiting.push({ id: record.id, position, host })
   }
 
   #pump(): void {
