@@ -209,6 +209,21 @@ describe('downpour get', () => {
     expect(await readdir(dirs.downloads)).toEqual(['killed.bin'])
   })
 
+  it('Ctrl-C while a long list is still being added pauses cleanly too', async () => {
+    server.file('/hold', makeBody(MiB, 4), { rateLimit: 64 * 1024 })
+    const list = join(dirs.downloads, '..', 'long-list.txt')
+    const urls = Array.from({ length: 60_000 }, (_, i) => server.url(`/hold?i=${i}`))
+    await writeFile(list, urls.join('\n') + '\n')
+    const first = start(['-j', '2', '-i', list])
+    // The first downloads start after the first chunk of the list, long before the last.
+    await until(() => server.requests('/hold').length > 0, 'the first request')
+    first.child.kill('SIGINT')
+    const interrupted = await first.done
+    // Before, the signal handler came after the whole list was added: the process died.
+    expect(interrupted.code).toBe(130)
+    expect(interrupted.stderr).toMatch(/interrupted/)
+  }, 120_000)
+
   it('Ctrl-C pauses cleanly (exit 130, partial data kept) and the rerun resumes', async () => {
     const size = 4 * MiB
     const body = makeBody(size, 10)

@@ -149,8 +149,8 @@ async function drive(
       display?.message(e.message)
   })
 
-  const rejectedCount = await enqueue(engine, usage, options, mine, finished, emitJson, output)
-
+  // Listening before the list is added: Ctrl-C while a 100,000-URL list is still being added
+  // (its first downloads already running) pauses cleanly too, instead of killing the process.
   let interrupted = false
   const onSignal = () => {
     if (interrupted) process.exit(EXIT.interrupted)
@@ -159,7 +159,16 @@ async function drive(
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  let rejectedCount: number
   try {
+    rejectedCount = await enqueue(
+      engine,
+      usage,
+      options,
+      { mine, finished, stopped: () => interrupted },
+      emitJson,
+      output,
+    )
     while (!interrupted && finished.size < mine.size) {
       await new Promise<void>((resolve) => (wake = resolve))
     }
@@ -230,21 +239,30 @@ async function enqueue(
   engine: Engine,
   usage: Usage,
   options: GetOptions,
-  mine: Set<string>,
-  finished: Map<string, DownloadSnapshot>,
+  {
+    mine,
+    finished,
+    stopped,
+  }: { mine: Set<string>; finished: Map<string, DownloadSnapshot>; stopped: () => boolean },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
   let rejectedCount = 0
-  for (let from = 0; from < usage.requests.length; from += ENQUEUE_CHUNK) {
+  for (let first = true; usage.requests.length > 0; first = false) {
     // The downloads of the chunks before start meanwhile: a 100,000-URL list (or its rerun)
     // has its first bytes coming in while the rest is still being added.
-    if (from > 0) await new Promise((resolve) => setImmediate(resolve))
-    const to = Math.min(from + ENQUEUE_CHUNK, usage.requests.length)
+    if (!first) await new Promise((resolve) => setImmediate(resolve))
+    // Interrupted: what is not in the queue yet is added by the rerun.
+    if (stopped()) break
+    // Taken off the list: a chunk's requests are garbage once it is added (100,000 of them
+    // held for the whole run were tens of MB).
+    const chunk = {
+      requests: usage.requests.splice(0, ENQUEUE_CHUNK),
+      labels: usage.labels.splice(0, ENQUEUE_CHUNK),
+    }
     rejectedCount += await enqueueChunk(
       engine,
-      usage,
-      { from, to },
+      chunk,
       options,
       { mine, finished },
       emitJson,
@@ -258,14 +276,13 @@ const ENQUEUE_CHUNK = 2000
 
 async function enqueueChunk(
   engine: Engine,
-  usage: Usage,
-  { from, to }: { from: number; to: number },
+  { requests, labels }: { requests: AddRequest[]; labels: string[] },
   options: GetOptions,
   { mine, finished }: { mine: Set<string>; finished: Map<string, DownloadSnapshot> },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
-  const result = await engine.add(usage.requests.slice(from, to))
+  const result = await engine.add(requests)
   let rejectedCount = 0
   for (const d of result.added) mine.add(d.id)
   // A rerun continues the earlier downloads with the options given now (replacing the stored
@@ -275,9 +292,7 @@ async function enqueueChunk(
     (r) => r.error.code === ERROR_CODES.duplicate && r.existingId,
   )
   const updated = duplicates.length
-    ? await engine.update(
-        duplicates.map((r) => rerunOptions(r.existingId!, usage.requests[from + r.index]!)),
-      )
+    ? await engine.update(duplicates.map((r) => rerunOptions(r.existingId!, requests[r.index]!)))
     : { updated: [] }
   const byId = new Map(updated.updated.map((d) => [d.id, d]))
   const rerun = { resume: [] as string[], retry: [] as string[] }
@@ -297,7 +312,7 @@ async function enqueueChunk(
       if (existing.state === 'completed') {
         mine.delete(existing.id)
         again.remove.push(existing.id)
-        again.add.push(usage.requests[from + rejection.index]!)
+        again.add.push(requests[rejection.index]!)
         continue
       }
       if (existing.state === 'paused') rerun.resume.push(existing.id)
@@ -305,7 +320,7 @@ async function enqueueChunk(
       continue
     }
     rejectedCount++
-    output.error(`${usage.labels[from + rejection.index]}: ${rejection.error.message}`)
+    output.error(`${labels[rejection.index]}: ${rejection.error.message}`)
   }
   if (again.remove.length) {
     await engine.remove({ ids: again.remove })

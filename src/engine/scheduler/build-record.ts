@@ -54,9 +54,9 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
   const { request, url, dir, requestedName, key } = prepared
   const guessed = requestedName ?? sanitizeFileName(nameFromUrl(url) ?? '')
   return {
-    id: randomUUID(),
-    url: url.href,
-    key,
+    id: flat(randomUUID()),
+    url: flat(url.href),
+    key: flat(key),
     dir,
     requestedName,
     name: guessed,
@@ -76,13 +76,28 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
     checksum: request.checksum
       ? { ...request.checksum, hex: request.checksum.hex.toLowerCase() }
       : null,
-    headers: request.headers ?? {},
+    headers: request.headers ?? NO_HEADERS,
     speedLimit: request.speedLimit ?? 0,
     maxConnections: request.maxConnections ?? null,
     createdAt: now,
     completedAt: null,
   }
 }
+
+/**
+ * A copy of `text` as one flat string. `randomUUID()` builds its result from ~20 pieces
+ * (`a + b + …`): kept as such, each id held ~480 bytes of string pieces, and the URL and key
+ * ~100–180 more each; flat, the three are ~200 bytes together (100,000 records: ~70 MB less).
+ */
+function flat(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8')
+}
+
+/**
+ * Most downloads have no headers of their own: they share this one (never mutated: headers are
+ * replaced whole by `update`), an empty object each was ~50 bytes × 100,000.
+ */
+export const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 
 /** A requested name: one path component, sanitized; a path is refused, not cut down. */
 function fileNameOf(name: string): string {

@@ -26,8 +26,8 @@ import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
 import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
-import { QueueStore } from '../storage/queue-store.ts'
-import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
+import { QueueStore, type StateFields } from '../storage/queue-store.ts'
+import { applyUpdate, finishRecord, NO_HEADERS, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
@@ -72,6 +72,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #nextPosition = 0
   /** Queued downloads waiting for a slot, in queue order. */
   #waiting = new WaitingQueue()
+  #hosts = new Map<string, string>()
   /** Records whose chosen name reached the journal (see #changed). */
   #namedSaved = new WeakSet<DownloadRecord>()
   #slots = new Map<string, number>()
@@ -162,6 +163,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           record.state = 'queued'
         }
         record.nextRetryAt = null
+        if (Object.keys(record.headers).length === 0) record.headers = NO_HEADERS
         this.#insert(record)
         if (record.nameChosen) this.#namedSaved.add(record)
       }
@@ -282,7 +284,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     const affected = this.#select(selection).filter((r) =>
       ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
     )
-    await Promise.all(affected.map((r) => this.#stopTransfer(r, 'paused')))
+    // Those not running change state together: one journal line for all of them.
+    this.#setStates(
+      affected.filter((r) => !this.#transfers.has(r.id)),
+      'paused',
+      { nextRetryAt: null },
+    )
+    await Promise.all(
+      affected.filter((r) => r.state !== 'paused').map((r) => this.#stopTransfer(r, 'paused')),
+    )
     // Said where the person looks: a paused download the server cannot resume starts over, and
     // one whose server never said is only tried.
     for (const r of affected) {
@@ -297,21 +307,14 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
 
   async resume(selection: Selection): Promise<{ affected: string[] }> {
     const affected = this.#select(selection).filter((r) => r.state === 'paused')
-    for (const r of affected) {
-      r.failuresInARow = 0
-      this.#setState(r, 'queued')
-    }
+    this.#setStates(affected, 'queued', { failuresInARow: 0 })
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
 
   async retry(selection: Selection): Promise<{ affected: string[] }> {
     const affected = this.#select(selection).filter((r) => r.state === 'failed')
-    for (const r of affected) {
-      r.failuresInARow = 0
-      r.error = null
-      this.#setState(r, 'queued')
-    }
+    this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
     this.#pump()
     return { affected: affected.map((r) => r.id) }
   }
@@ -483,7 +486,11 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (record.state !== 'queued' || this.#waiting.has(record.id)) return
     const position = this.#positions.get(record.id)
     if (position === undefined) return
-    this.#waiting.push({ id: record.id, position, host: new URL(record.url).host })
+    const parsed = new URL(record.url).host
+    // One string per host, not one per waiting download (100,000 copies of "127.0.0.1:8080").
+    let host = this.#hosts.get(parsed)
+    if (host === undefined) this.#hosts.set(parsed, (host = parsed))
+    this.#waiting.push({ id: record.id, position, host })
   }
 
   #pump(): void {
@@ -599,10 +606,25 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#changed(record)
   }
 
-  #changed(record: DownloadRecord): void {
+  /**
+   * A command on many downloads that are not running: the same fields set on each, journaled
+   * as one line (see QueueStore.set), then announced one by one as any change is.
+   */
+  #setStates(records: DownloadRecord[], state: DownloadState, fields: StateFields): void {
+    if (records.length === 0) return
+    for (const record of records) Object.assign(record, fields, { state })
+    this.#store?.set(
+      records.map((r) => r.id),
+      { ...fields, state },
+    )
+    for (const record of records) this.#changed(record, false)
+  }
+
+  /** `persist` is false when the caller journaled the change itself (#setStates). */
+  #changed(record: DownloadRecord, persist = true): void {
     if (!this.#records.has(record.id)) return
     this.work.visited++
-    this.#store?.put(record)
+    if (persist) this.#store?.put(record)
     // A stopped transfer reports its last states after the user paused it: keep the user's.
     const transfer = this.#transfers.get(record.id)
     const previousState = this.#lastStates.get(record.id) ?? record.state

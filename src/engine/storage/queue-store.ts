@@ -54,6 +54,19 @@ type Op =
   | { kind: 'del'; id: string }
   | { kind: 'move'; id: string; position: number }
   | { kind: 'settings' }
+  | { kind: 'set'; ids: string[]; fields: StateFields }
+
+/**
+ * The fields a command on many downloads changes (pause, resume, retry): journaled as one line
+ * naming the ids, `{"s":n,"set":{"state":"paused"},"ids":[…]}`, ~40 bytes a download instead of
+ * its whole record (~600 bytes: pausing 100,000 wrote 58 MB).
+ */
+export type StateFields = Partial<
+  Pick<DownloadRecord, 'state' | 'failuresInARow' | 'error' | 'nextRetryAt'>
+>
+const stateFieldsSchema = v.strictObject(
+  v.partial(v.pick(recordSchema, ['state', 'failuresInARow', 'error', 'nextRetryAt'])).entries,
+)
 
 const journalLineSchema = v.union([
   v.strictObject({ s: v.number(), put: recordSchema }),
@@ -63,6 +76,7 @@ const journalLineSchema = v.union([
     move: v.tuple([v.string(), v.pipe(v.number(), v.integer(), v.minValue(0))]),
   }),
   v.strictObject({ s: v.number(), settings: settingsPatchSchema }),
+  v.strictObject({ s: v.number(), set: stateFieldsSchema, ids: v.array(v.string()) }),
 ])
 type JournalLine = v.InferOutput<typeof journalLineSchema>
 
@@ -202,6 +216,11 @@ export class QueueStore {
           records.set(r.id, r)
         } else if ('del' in line) {
           records.delete(line.del)
+        } else if ('set' in line) {
+          for (const id of line.ids) {
+            const record = records.get(id)
+            if (record) Object.assign(record, line.set)
+          }
         } else if ('move' in line) {
           const [id, position] = line.move
           if (!records.has(id)) return
@@ -247,6 +266,18 @@ export class QueueStore {
       this.#pendingPut.add(record.id)
       this.#pending.push({ kind: 'put', record })
     }
+    this.schedule()
+  }
+
+  /**
+   * The same fields were set on many records (and nothing else changed in them). A put of one
+   * of them still pending stays where it is, and a later put comes after this line: replayed in
+   * order, each field ends with its last value.
+   */
+  set(ids: string[], fields: StateFields): void {
+    if (ids.length === 0) return
+    for (const id of ids) this.#pendingPut.delete(id)
+    this.#pending.push({ kind: 'set', ids, fields: { ...fields } })
     this.schedule()
   }
 
@@ -372,6 +403,8 @@ export class QueueStore {
         return JSON.stringify({ s: seq, move: [op.id, op.position] })
       case 'settings':
         return JSON.stringify({ s: seq, settings: this.#source.settings() })
+      case 'set':
+        return JSON.stringify({ s: seq, set: op.fields, ids: op.ids })
     }
   }
 
