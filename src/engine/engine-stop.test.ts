@@ -100,7 +100,9 @@ describe('changing timeoutMs or proxy while downloads run', () => {
     expect(segDone.state).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'one.bin'))).toBe(sha256(one))
     expect(await sha256File(join(dirs.downloads, 'seg.bin'))).toBe(sha256(seg))
-    expect(engine.logs.filter((l) => /UND_ERR_DESTROYED|UND_ERR_CLOSED|destroyed/i.test(l.message))).toEqual([])
+    expect(
+      engine.logs.filter((l) => /UND_ERR_DESTROYED|UND_ERR_CLOSED|destroyed/i.test(l.message)),
+    ).toEqual([])
   }, 90_000)
 
   it('sends the requests made after a proxy change through the new proxy', async () => {
