@@ -87,13 +87,29 @@ export async function browserProbe(page: Page) {
   let counting = false
   let messages = 0
   let bytes = 0
+  // The load's timeline, in ms from the document's request: where the first second goes.
+  let documentAt: number | null = null
+  const timeline: string[] = []
+  const note = (what: string, timestamp: number) => {
+    if (documentAt === null || timeline.length > 12) return
+    timeline.push(`${what} +${((timestamp - documentAt) * 1000).toFixed(0)} ms`)
+  }
+  cdp.on('Network.requestWillBeSent', (event) => {
+    if (event.type === 'Document') documentAt = event.timestamp
+  })
+  cdp.on('Network.webSocketWillSendHandshakeRequest', (event) => note('socket', event.timestamp))
+  cdp.on('Network.webSocketFrameSent', (event) =>
+    note(`sent ${event.response.payloadData.slice(0, 40)}`, event.timestamp),
+  )
   cdp.on('Network.webSocketFrameReceived', (event) => {
-    if (!counting) return
+    if (!counting)
+      return note(`received ${Buffer.byteLength(event.response.payloadData)} B`, event.timestamp)
     messages++
     bytes += Buffer.byteLength(event.response.payloadData)
   })
 
   return {
+    timeline: () => timeline,
     async firstRows(): Promise<number> {
       await page.waitForFunction(
         () => (globalThis as unknown as PageGlobals).__probe.firstRowAt !== null,
@@ -101,6 +117,13 @@ export async function browserProbe(page: Page) {
         { timeout: 60_000, polling: 50 },
       )
       return page.evaluate(() => (globalThis as unknown as PageGlobals).__probe.firstRowAt!)
+    },
+    /** Starts the V8 sampling profiler (`--profile`): where the long tasks went. */
+    async profile(): Promise<() => Promise<unknown>> {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 })
+      await cdp.send('Profiler.start')
+      return async () => (await cdp.send('Profiler.stop')).profile
     },
     async start(): Promise<void> {
       await page.evaluate(() => ((globalThis as unknown as PageGlobals).__probe.recording = true))

@@ -20,6 +20,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     rate: { type: 'string', default: '16384' },
     out: { type: 'string' },
+    profile: { type: 'string' },
   },
 })
 const queued = Number(values.queued)
@@ -86,11 +87,13 @@ try {
   const probe = await browserProbe(page)
   await page.goto(serve.url)
   const firstRowsMs = await probe.firstRows()
-  log(`first rows after ${firstRowsMs.toFixed(0)} ms`)
+  log(`first rows after ${firstRowsMs.toFixed(0)} ms; load: ${probe.timeline().join(', ')}`)
   // Steady state starts once the first rows are there and the snapshot was applied.
   await sleep(2000)
+  const stopProfile = values.profile ? await probe.profile() : null
   await probe.start()
   const [attached, figures] = await Promise.all([window(), probe.drive(seconds * 1000)])
+  if (stopProfile) await writeFile(values.profile!, JSON.stringify(await stopProfile()))
   log(`attached: ${(attached / 1024 / 1024).toFixed(2)} MiB/s`)
   const result = {
     command: `npm run bench:ui -- --queued ${queued} --active ${active} --connections ${connections} --seconds ${seconds} --rate ${rate}`,
