@@ -97,6 +97,14 @@ export async function browserProbe(page: Page) {
   cdp.on('Network.requestWillBeSent', (event) => {
     if (event.type === 'Document') documentAt = event.timestamp
   })
+  const urls = new Map<string, string>()
+  cdp.on('Network.responseReceived', (event) => urls.set(event.requestId, event.response.url))
+  cdp.on('Network.loadingFinished', (event) =>
+    note(
+      `loaded ${(urls.get(event.requestId) ?? '?').split('/').pop()!.split('?')[0]}`,
+      event.timestamp,
+    ),
+  )
   cdp.on('Network.webSocketWillSendHandshakeRequest', (event) => note('socket', event.timestamp))
   cdp.on('Network.webSocketFrameSent', (event) =>
     note(`sent ${event.response.payloadData.slice(0, 40)}`, event.timestamp),
