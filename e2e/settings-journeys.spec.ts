@@ -1,0 +1,63 @@
+import { makeBody } from '../test/fault-server.ts'
+import { connectClient } from '../test/run-serve.ts'
+import { expect, test } from './window-fixtures.ts'
+import type { WindowFixture } from './window-fixtures.ts'
+
+// Settings journeys in Debian's Chromium against `downpour serve`: what the window sets is what
+// the engine stores, seen by a second client and after a reload.
+
+async function engineSettings(win: WindowFixture) {
+  const { socket, client } = await connectClient(win.serve.origin, {
+    authorization: `Bearer ${win.serve.token}`,
+  })
+  const { settings } = await client.snapshot()
+  client.dispose()
+  socket.close()
+  return settings
+}
+
+test('set a global speed limit from the status bar; the engine keeps it across a reload', async ({
+  page,
+  win,
+}) => {
+  await win.open(page)
+  const status = page.getByRole('contentinfo', { name: 'Engine status' })
+  await status.getByRole('button', { name: 'No speed limit' }).click()
+  const panel = page.getByRole('dialog', { name: 'Global speed limit' })
+
+  // A bad rate: the engine's reason, next to the field, and nothing changed.
+  await panel.getByRole('textbox', { name: 'Custom limit' }).fill('fast')
+  await panel.getByRole('button', { name: 'Set limit' }).click()
+  await expect(panel.getByRole('alert')).toContainText('is not a size')
+  expect((await engineSettings(win)).maxOverallDownloadLimit).toBe(0)
+
+  await panel.getByRole('textbox', { name: 'Custom limit' }).fill('256K')
+  await panel.getByRole('button', { name: 'Set limit' }).click()
+  await expect(status.getByRole('button', { name: 'Limit 256 KiB/s' })).toBeVisible()
+  expect((await engineSettings(win)).maxOverallDownloadLimit).toBe(256 * 1024)
+
+  // The download slows: over a measured window it moves far below the server's 4 MiB/s (the
+  // bound is 4× the limit, so a slow machine cannot fail it; only a missing limit can).
+  win.files.file('/big.bin', makeBody(64 * 1024 * 1024, 7), { rateLimit: 4 * 1024 * 1024 })
+  const { socket, client } = await connectClient(win.serve.origin, {
+    authorization: `Bearer ${win.serve.token}`,
+  })
+  const { added } = await client.add([{ url: win.files.url('/big.bin') }])
+  const id = added[0]!.id
+  const done = async () => (await client.snapshot()).downloads.find((d) => d.id === id)!.done
+  await expect.poll(done, { timeout: 15_000 }).toBeGreaterThan(0)
+  const [d0, t0] = [await done(), performance.now()]
+  await page.waitForTimeout(3000)
+  const [d1, t1] = [await done(), performance.now()]
+  expect((d1 - d0) / ((t1 - t0) / 1000)).toBeLessThan(1024 * 1024)
+  await client.remove({ ids: [id] }, { deleteFiles: true })
+  client.dispose()
+  socket.close()
+
+  await page.reload()
+  await expect(status.getByRole('button', { name: 'Limit 256 KiB/s' })).toBeVisible()
+  await status.getByRole('button', { name: 'Limit 256 KiB/s' }).click()
+  await page.getByRole('radio', { name: 'No limit' }).click()
+  await expect(status.getByRole('button', { name: 'No speed limit' })).toBeVisible()
+  expect((await engineSettings(win)).maxOverallDownloadLimit).toBe(0)
+})
