@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright'
 import { makeBody } from '../test/fault-server.ts'
 import { connectClient } from '../test/run-serve.ts'
 import { expect, test } from './window-fixtures.ts'
@@ -60,4 +61,63 @@ test('set a global speed limit from the status bar; the engine keeps it across a
   await page.getByRole('radio', { name: 'No limit' }).click()
   await expect(status.getByRole('button', { name: 'No speed limit' })).toBeVisible()
   expect((await engineSettings(win)).maxOverallDownloadLimit).toBe(0)
+})
+
+test('a bad setting shows the engine reason under its field; a good one is stored', async ({
+  page,
+  win,
+}) => {
+  await win.open(page)
+  await page.getByRole('button', { name: 'Settings' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Settings' })
+  const wait = dialog.getByRole('textbox', { name: 'Wait between tries' })
+  await wait.fill('soon')
+  await wait.press('Enter')
+  await expect(dialog.getByRole('alert')).toContainText('is not a duration')
+  await expect(wait).toHaveAttribute('aria-invalid', 'true')
+
+  await wait.fill('12s')
+  await wait.press('Enter')
+  await expect(dialog.getByRole('alert')).toHaveCount(0)
+  await expect.poll(async () => (await engineSettings(win)).retryWaitMs).toBe(12_000)
+})
+
+test('the theme persists across a reload and reaches a second page', async ({ page, win }) => {
+  await win.open(page)
+  await page.getByRole('button', { name: 'Settings' }).click()
+  await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark')
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
+
+  const second = await page.context().newPage()
+  await second.goto(win.serve.url)
+  await expect(second.locator('html')).toHaveAttribute('data-theme', 'dark')
+
+  await page.reload()
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
+  // A change on the second page reaches the first without a reload (ui/changed).
+  await second.getByRole('button', { name: 'Settings' }).click()
+  await second.getByRole('combobox', { name: 'Theme' }).selectOption('light')
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light')
+  await second.close()
+})
+
+test('the settings view has no serious or critical accessibility violation', async ({
+  page,
+  win,
+}) => {
+  await win.open(page)
+  await page.getByRole('button', { name: 'Settings' }).click()
+  await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible()
+  const results = await new AxeBuilder({ page }).include('dialog').analyze()
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
+    [],
+  )
+  // The status bar's speed limit panel too.
+  await page.keyboard.press('Escape')
+  await page.getByRole('button', { name: 'No speed limit' }).click()
+  const panel = await new AxeBuilder({ page }).include('.speed-limit__panel').analyze()
+  expect(panel.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
+    [],
+  )
 })
