@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright'
 import { makeBody } from '../test/fault-server.ts'
 import { connectClient } from '../test/run-serve.ts'
-import { expect, test } from './window-fixtures.ts'
+import { expect, row, test } from './window-fixtures.ts'
 import type { WindowFixture } from './window-fixtures.ts'
 
 // Settings journeys in Debian's Chromium against `downpour serve`: what the window sets is what
@@ -120,4 +120,31 @@ test('the settings view has no serious or critical accessibility violation', asy
   expect(panel.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
     [],
   )
+})
+
+test('Alt+Down reorders the queue and the order survives a reload', async ({ page, win }) => {
+  await win.open(page)
+  const { socket, client } = await connectClient(win.serve.origin, {
+    authorization: `Bearer ${win.serve.token}`,
+  })
+  await client.add(
+    ['one.bin', 'two.bin', 'three.bin'].map((n) => ({ url: win.files.url(`/${n}`), paused: true })),
+  )
+  client.dispose()
+  socket.close()
+  const names = () =>
+    page
+      .getByRole('grid', { name: 'Downloads' })
+      .getByRole('row')
+      .filter({ hasText: '.bin' })
+      .evaluateAll((rows) => rows.map((r) => /(one|two|three)\.bin/.exec(r.textContent ?? '')?.[0]))
+  await expect.poll(names).toEqual(['one.bin', 'two.bin', 'three.bin'])
+  await row(page, 'one.bin').click()
+  await page.keyboard.press('Alt+ArrowDown')
+  await expect.poll(names).toEqual(['two.bin', 'one.bin', 'three.bin'])
+  await page.keyboard.press('Alt+ArrowDown')
+  await expect.poll(names).toEqual(['two.bin', 'three.bin', 'one.bin'])
+
+  await page.reload()
+  await expect.poll(names).toEqual(['two.bin', 'three.bin', 'one.bin'])
 })
