@@ -34,7 +34,12 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src/renderer'),
-    build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
+    // Minified: electron-vite leaves bundles readable by default, and parsing 780 KB of
+    // unminified JS delayed the first rows of a browser on `downpour serve` (bench:ui).
+    build: {
+      minify: true,
+      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+    },
     plugins: [react()],
   },
 })

@@ -82,4 +82,30 @@ describe('createSyncedClient', () => {
     expect([...ids, ...added]).toContain(seen.added[0]!.id)
     client.dispose()
   })
+
+  it('shares one snapshot call between its own first sync and a caller asking at once', async () => {
+    const channel = new MessageChannel()
+    channels.push(channel)
+    serveEngine(nodePort(channel.port1), engine)
+    const port = nodePort(channel.port2)
+    const calls: string[] = []
+    const counting: Port = {
+      postMessage: (message) => {
+        const m = message as { kind?: string; method?: string }
+        if (m.kind === 'call' && m.method) calls.push(m.method)
+        port.postMessage(message)
+      },
+      onMessage: (listener) => port.onMessage(listener),
+    }
+    const client = createSyncedClient(createEngineClient(counting))
+    const announced = new Promise((resolve) => client.on('engine/snapshot', resolve))
+    // As the window's sink does on binding: a snapshot while the client's own is in flight.
+    const [snapshot] = await Promise.all([client.snapshot(), announced])
+    expect(snapshot.revision).toBeGreaterThanOrEqual(0)
+    expect(calls.filter((m) => m === 'snapshot')).toEqual(['snapshot'])
+    // Once answered, a later call asks the engine again.
+    await client.snapshot()
+    expect(calls.filter((m) => m === 'snapshot')).toHaveLength(2)
+    client.dispose()
+  })
 })

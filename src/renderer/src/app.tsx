@@ -10,6 +10,8 @@ import { FilterBar } from './features/download-list/filter-bar.tsx'
 import { RemoveDialog } from './features/download-list/remove-dialog.tsx'
 import { DownloadList } from './features/downloads/download-list.tsx'
 import { useWindowDropHighlight } from './features/drop/use-window-drop-highlight.ts'
+import { SettingsDialog } from './features/settings/settings-dialog.tsx'
+import { useUiPreferencesSync } from './features/settings/ui-preferences.ts'
 import { StatusBar } from './features/status-bar/status-bar.tsx'
 import { Toolbar } from './features/toolbar/toolbar.tsx'
 import { useAppStore } from './store/app-store.ts'
@@ -24,6 +26,7 @@ export type AppProps = {
 /** The window: title bar with the actions, filters, the list, the status bar, and the dialogs. */
 export function App({ connection }: AppProps) {
   useWindowDropHighlight()
+  useUiPreferencesSync()
   useEffect(() => (connection ? attachConnection(connection) : undefined), [connection])
   const dragOver = useAppStore((state) => state.ui.dragOver)
   return (
@@ -41,6 +44,7 @@ export function App({ connection }: AppProps) {
       <AddDialog />
       <RemoveDialog />
       <ChangeUrlDialog />
+      <SettingsDialog />
       <ContextMenu />
       <Announcer />
     </div>

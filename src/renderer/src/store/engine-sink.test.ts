@@ -35,18 +35,22 @@ describe('engine sink', () => {
       { url: 'https://a.example/3.iso' },
     ])
     const before = state()
+    const [a, b, c] = engine.order as [string, string, string]
+    // byId is an index updated in place: the entries as they were before the beat.
+    const entries = { ...before.downloads.byId }
     let updates = 0
     const off = useAppStore.subscribe(() => updates++)
     engine.beat()
     off()
     const after = state()
     expect(updates).toBe(1)
-    const [a, b, c] = engine.order as [string, string, string]
-    expect(after.downloads.byId[a]).not.toBe(before.downloads.byId[a])
+    expect(after.downloads).not.toBe(before.downloads)
+    expect(after.downloads.byId[a]).not.toBe(entries[a])
+    expect(entries[a]!.done).toBe(0)
     expect(after.downloads.byId[a]!.done).toBe(256 * 1024)
     expect(after.downloads.byId[b]!.done).toBe(256 * 1024)
     // The queued third did not move: same object, same order array, same view.
-    expect(after.downloads.byId[c]).toBe(before.downloads.byId[c])
+    expect(after.downloads.byId[c]).toBe(entries[c])
     expect(after.downloads.order).toBe(before.downloads.order)
     expect(after.view).toBe(before.view)
     expect(after.downloads.speed).toBe(2 * 1024 * 1024)

@@ -1,6 +1,8 @@
 import type { AddResult, EngineApi, Selection, UpdateResult } from '../../../shared/protocol/api.ts'
 import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
+import * as v from 'valibot'
 import { Emitter } from '../../../shared/emitter.ts'
+import { describeIssues, methodArgsSchemas } from '../../../shared/protocol/schemas.ts'
 import { DownpourError, ERROR_CODES } from '../../../shared/protocol/errors.ts'
 import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type {
@@ -215,9 +217,15 @@ export class FakeEngine implements EngineClient {
 
   async updateSettings(input: SettingsPatchInput): Promise<Settings> {
     this.calls.push({ method: 'updateSettings', args: [input] })
-    if (Object.values(input).some((value) => typeof value === 'string' && !/^[a-z]/i.test(value)))
-      throw new DownpourError(ERROR_CODES.invalidArgument, 'the fake engine takes sizes as numbers')
-    const patch = input as Partial<Settings>
+    // The protocol's own schema, refused with the RPC server's wording: units parsed, bounds
+    // checked, "updateSettings: 0.field: reason" for the first bad field.
+    const parsed = v.safeParse(methodArgsSchemas.updateSettings, [input])
+    if (!parsed.success)
+      throw new DownpourError(
+        ERROR_CODES.invalidArgument,
+        `updateSettings: ${describeIssues(parsed.issues)}`,
+      )
+    const patch = parsed.output[0] as Partial<Settings>
     this.settings = { ...this.settings, ...patch }
     this.#emit('settings/changed', { revision: ++this.#revision, settings: { ...this.settings } })
     this.#pump()

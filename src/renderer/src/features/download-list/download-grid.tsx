@@ -17,6 +17,7 @@ import { hasDesktopFiles, openDownload } from '../../lib/desktop.ts'
 import { closeDetails, openDetails, useDetailsStore } from '../details/details-store.ts'
 import { t } from '../../strings.ts'
 import { DownloadRow, ROW_HEIGHT } from './download-row.tsx'
+import { moveInQueue } from './queue-move.ts'
 
 /** Rows above and below the viewport kept rendered, so fast scrolling shows no gaps. */
 const OVERSCAN = 10
@@ -85,6 +86,13 @@ export function DownloadGrid() {
       moveFocus(delta, event.shiftKey)
     }
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 600) / ROW_HEIGHT) - 1)
+    // Alt+Up/Down moves the focused download in the queue (the engine's `move`).
+    if (event.altKey && focusedId !== null && /^Arrow(Up|Down)$/.test(event.key)) {
+      event.preventDefault()
+      keyboardMove.current = true
+      void moveInQueue(focusedId, event.key === 'ArrowUp' ? -1 : 1)
+      return
+    }
     switch (event.key) {
       case 'ArrowDown':
         return move(1)

@@ -3,6 +3,8 @@ import { useNow } from '../../lib/use-now.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
 import { heartbeatHealth } from './heartbeat.ts'
+import { SpeedLimit } from './speed-limit.tsx'
+import { openSettings, settingsText } from '../settings/settings-dialog.tsx'
 import type { Health } from './heartbeat.ts'
 
 const healthText: Record<Exclude<Health, 'failed'>, string> = {
@@ -43,6 +45,12 @@ export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
       </div>
       <div className="status-bar__figures">
         <span className="status-bar__speed">↓ {t.statusBar.speed(formatBytes(speed))}</span>
+        <SpeedLimit />
+        {status.kind === 'connected' && (
+          <button type="button" className="speed-limit__button" onClick={openSettings}>
+            {settingsText.open}
+          </button>
+        )}
         <span>{t.statusBar.active(active)}</span>
         <span>{t.statusBar.queued(queued)}</span>
       </div>

@@ -23,10 +23,17 @@ export function createSyncedClient(raw: EngineClient): EngineClient {
     revision = snapshot.revision
     events.emit('engine/snapshot', snapshot)
   }
+  // One snapshot call in flight at most: with 10,000 downloads a snapshot is ~4 MB, and the
+  // sink asking for one while this client's own first one is on its way doubled the load time
+  // (bench:ui). A caller that joins gets the in-flight answer; events after it are replayed.
+  let inFlight: Promise<Snapshot> | null = null
+  const fetchSnapshot = (): Promise<Snapshot> => {
+    inFlight ??= raw.snapshot().finally(() => (inFlight = null))
+    return inFlight
+  }
   const resync = (): void => {
     if (syncing || disposed) return
-    syncing = raw
-      .snapshot()
+    syncing = fetchSnapshot()
       .then(applySnapshot, () => {
         // The connection went away; the shell hands out a new client for the next one.
       })
@@ -57,7 +64,7 @@ export function createSyncedClient(raw: EngineClient): EngineClient {
   return {
     ...raw,
     snapshot: async () => {
-      const snapshot = await raw.snapshot()
+      const snapshot = await fetchSnapshot()
       if (revision === null || snapshot.revision >= revision) revision = snapshot.revision
       return snapshot
     },

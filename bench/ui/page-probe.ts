@@ -1,0 +1,191 @@
+import type { Page } from '@playwright/test'
+
+/** What the page did during the measured window. */
+export type ProbeFigures = {
+  measuredS: number
+  longTasksOver50: number
+  longestTaskMs: number
+  frames: number
+  frameP50Ms: number
+  frameP95Ms: number
+  heapMaxBytes: number
+  wsMessagesPerS: number
+  wsBytesPerS: number
+  /** Rows of the grid in the DOM at the end (virtualization keeps this small). */
+  domRows: number
+}
+
+// e2e and bench code is typechecked with Node's lib: the DOM globals used in the page are
+// declared here, as in e2e/browser-globals.ts.
+type PageGlobals = {
+  document: {
+    readyState: string
+    addEventListener(type: string, listener: () => void): void
+    querySelector(selector: string): unknown
+    querySelectorAll(selector: string): { length: number }
+  }
+  MutationObserver: new (callback: () => void) => {
+    observe(target: unknown, options: Record<string, boolean>): void
+    disconnect(): void
+  }
+  requestAnimationFrame(callback: (t: number) => void): number
+  PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
+    observe(options: { type: string }): void
+  }
+  __probe: {
+    firstRowAt: number | null
+    recording: boolean
+    longTasks: number[]
+    frames: number[]
+  }
+}
+
+/**
+ * Instruments a page before it loads: the time the first download row appears (from navigation
+ * start), long tasks and rAF frame intervals once `start()` is called, and — through CDP — the
+ * WebSocket frames received and the JS heap.
+ */
+export async function browserProbe(page: Page) {
+  await page.addInitScript(() => {
+    const g = globalThis as unknown as PageGlobals & typeof globalThis
+    const { document, MutationObserver, PerformanceObserver } = g
+    const requestAnimationFrame = g.requestAnimationFrame.bind(g)
+    const probe: PageGlobals['__probe'] = {
+      firstRowAt: null,
+      recording: false,
+      longTasks: [],
+      frames: [],
+    }
+    g.__probe = probe
+    new PerformanceObserver((list) => {
+      if (!probe.recording) return
+      for (const entry of list.getEntries()) probe.longTasks.push(entry.duration)
+    }).observe({ type: 'longtask' })
+    let last = 0
+    const frame = (t: number) => {
+      if (probe.recording && last) probe.frames.push(t - last)
+      last = t
+      requestAnimationFrame(frame)
+    }
+    requestAnimationFrame(frame)
+    const watch = () => {
+      const seen = () => {
+        if (probe.firstRowAt === null && document.querySelector('[role="row"][data-id]')) {
+          probe.firstRowAt = performance.now()
+          observer.disconnect()
+        }
+      }
+      const observer = new MutationObserver(seen)
+      observer.observe(document, { childList: true, subtree: true })
+      seen()
+    }
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch)
+    else watch()
+  })
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Network.enable')
+  let counting = false
+  let messages = 0
+  let bytes = 0
+  // The load's timeline, in ms from the document's request: where the first second goes.
+  let documentAt: number | null = null
+  const timeline: string[] = []
+  const note = (what: string, timestamp: number) => {
+    if (documentAt === null || timeline.length > 12) return
+    timeline.push(`${what} +${((timestamp - documentAt) * 1000).toFixed(0)} ms`)
+  }
+  cdp.on('Network.requestWillBeSent', (event) => {
+    if (event.type === 'Document') documentAt = event.timestamp
+  })
+  const urls = new Map<string, string>()
+  cdp.on('Network.responseReceived', (event) => urls.set(event.requestId, event.response.url))
+  cdp.on('Network.loadingFinished', (event) =>
+    note(
+      `loaded ${(urls.get(event.requestId) ?? '?').split('/').pop()!.split('?')[0]}`,
+      event.timestamp,
+    ),
+  )
+  cdp.on('Network.webSocketWillSendHandshakeRequest', (event) => note('socket', event.timestamp))
+  cdp.on('Network.webSocketFrameSent', (event) =>
+    note(`sent ${event.response.payloadData.slice(0, 40)}`, event.timestamp),
+  )
+  cdp.on('Network.webSocketFrameReceived', (event) => {
+    if (!counting)
+      return note(`received ${Buffer.byteLength(event.response.payloadData)} B`, event.timestamp)
+    messages++
+    bytes += Buffer.byteLength(event.response.payloadData)
+  })
+
+  return {
+    timeline: () => timeline,
+    async firstRows(): Promise<number> {
+      await page.waitForFunction(
+        () => (globalThis as unknown as PageGlobals).__probe.firstRowAt !== null,
+        undefined,
+        { timeout: 60_000, polling: 50 },
+      )
+      return page.evaluate(() => (globalThis as unknown as PageGlobals).__probe.firstRowAt!)
+    },
+    /** Starts the V8 sampling profiler (`--profile`): where the long tasks went. */
+    async profile(): Promise<() => Promise<unknown>> {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 })
+      await cdp.send('Profiler.start')
+      return async () => (await cdp.send('Profiler.stop')).profile
+    },
+    async start(): Promise<void> {
+      await page.evaluate(() => ((globalThis as unknown as PageGlobals).__probe.recording = true))
+      counting = true
+    },
+    /** Scrolls the list and types in the search box for `ms`, then collects the figures. */
+    async drive(ms: number): Promise<ProbeFigures> {
+      const t0 = performance.now()
+      let heapMax = 0
+      const grid = page.getByRole('grid', { name: 'Downloads' })
+      const box = await grid.boundingBox()
+      const search = page.getByRole('searchbox', { name: 'Search names and URLs' })
+      let step = 0
+      while (performance.now() - t0 < ms) {
+        step++
+        const { usedSize } = await cdp.send('Runtime.getHeapUsage')
+        heapMax = Math.max(heapMax, usedSize)
+        if (step % 40 === 20) {
+          // Filter: narrow to ~1/10 of the queue, then back to everything.
+          await search.fill(`file-0${step % 10}`)
+        } else if (step % 40 === 30) {
+          await search.fill('')
+        } else if (box) {
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+          await page.mouse.wheel(0, step % 80 < 40 ? 600 : -400)
+        }
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      const measuredS = (performance.now() - t0) / 1000
+      counting = false
+      const inPage = await page.evaluate(() => {
+        const { __probe: p, document } = globalThis as unknown as PageGlobals
+        p.recording = false
+        return {
+          longTasks: p.longTasks,
+          frames: p.frames,
+          domRows: document.querySelectorAll('[role="row"][data-id]').length,
+        }
+      })
+      const sorted = [...inPage.frames].sort((a, b) => a - b)
+      const pct = (q: number) =>
+        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+      return {
+        measuredS,
+        longTasksOver50: inPage.longTasks.filter((d) => d > 50).length,
+        longestTaskMs: Math.max(0, ...inPage.longTasks),
+        frames: sorted.length,
+        frameP50Ms: pct(0.5),
+        frameP95Ms: pct(0.95),
+        heapMaxBytes: heapMax,
+        wsMessagesPerS: messages / measuredS,
+        wsBytesPerS: bytes / measuredS,
+        domRows: inPage.domRows,
+      }
+    },
+  }
+}

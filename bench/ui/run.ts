@@ -1,0 +1,155 @@
+// `npm run bench:ui` — the renderer under load: `downpour serve` with 10,000 queued downloads and
+// 200 active against a throttled loopback server, Chromium (Playwright) attached for 20 s while
+// the list scrolls and filters. Goals and figures: docs/benchmarks.md, section "UI".
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { chromium } from '@playwright/test'
+import { connectClient, startServe } from '../../test/run-serve.ts'
+import { startThrottledServer } from './throttled-server.ts'
+import { browserProbe, type ProbeFigures } from './page-probe.ts'
+
+const repoRoot = resolve(import.meta.dirname, '..', '..')
+const { values } = parseArgs({
+  options: {
+    queued: { type: 'string', default: '10000' },
+    // The engine caps maxConcurrentDownloads at 100: 200 transfers are 100 downloads × 2.
+    active: { type: 'string', default: '100' },
+    connections: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '20' },
+    rate: { type: 'string', default: '16384' },
+    out: { type: 'string' },
+    profile: { type: 'string' },
+  },
+})
+const queued = Number(values.queued)
+const active = Number(values.active)
+const connections = Number(values.connections)
+const seconds = Number(values.seconds)
+const rate = Number(values.rate)
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const log = (line: string) => console.log(`[bench:ui] ${line}`)
+
+const root = await mkdtemp(join(tmpdir(), 'downpour-bench-ui-'))
+const files = await startThrottledServer({ fileBytes: 64 * 1024 * 1024, bytesPerSecond: rate })
+const serve = await startServe(['--dir', join(root, 'downloads')], {
+  state: join(root, 'state'),
+  uiDir: join(repoRoot, 'out', 'renderer'),
+})
+const { socket, client } = await connectClient(serve.origin, {
+  authorization: `Bearer ${serve.token}`,
+})
+let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+try {
+  await client.updateSettings({
+    maxConcurrentDownloads: active,
+    maxConnectionsPerDownload: connections,
+    maxConnectionsPerHost: 64,
+  })
+  const addStart = performance.now()
+  for (let i = 0; i < queued; i += 1000) {
+    const batch = []
+    for (let n = i; n < Math.min(queued, i + 1000); n++)
+      batch.push({ url: files.url(n), name: `file-${String(n).padStart(5, '0')}.bin` })
+    await client.add(batch)
+  }
+  log(`queued ${queued} in ${((performance.now() - addStart) / 1000).toFixed(1)} s`)
+  // Warm-up: every slot busy and the rate settled before either window is measured.
+  for (let i = 0; i < 60 && files.open() < active * connections; i++) await sleep(500)
+  await sleep(3000)
+  log(`${files.open()} connections open`)
+
+  const window = async (): Promise<number> => {
+    const from = files.served()
+    const t0 = performance.now()
+    await sleep(seconds * 1000)
+    return (files.served() - from) / ((performance.now() - t0) / 1000)
+  }
+  const headless = await window()
+  log(`headless: ${(headless / 1024 / 1024).toFixed(2)} MiB/s`)
+
+  browser = await chromium.launch({
+    executablePath: process.env.DOWNPOUR_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-precise-memory-info',
+    ],
+  })
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const probe = await browserProbe(page)
+  await page.goto(serve.url)
+  const firstRowsMs = await probe.firstRows()
+  log(`first rows after ${firstRowsMs.toFixed(0)} ms; load: ${probe.timeline().join(', ')}`)
+  // Steady state starts once the first rows are there and the snapshot was applied.
+  await sleep(2000)
+  const stopProfile = values.profile ? await probe.profile() : null
+  await probe.start()
+  const [attached, figures] = await Promise.all([window(), probe.drive(seconds * 1000)])
+  if (stopProfile) await writeFile(values.profile!, JSON.stringify(await stopProfile()))
+  log(`attached: ${(attached / 1024 / 1024).toFixed(2)} MiB/s`)
+  const result = {
+    command: `npm run bench:ui -- --queued ${queued} --active ${active} --connections ${connections} --seconds ${seconds} --rate ${rate}`,
+    date: new Date().toISOString(),
+    queued,
+    active,
+    connections,
+    ratePerConnection: rate,
+    firstRowsMs,
+    ...figures,
+    throughput: {
+      headlessBytesPerS: headless,
+      attachedBytesPerS: attached,
+      ratio: attached / headless,
+    },
+  }
+  printSummary(result)
+  if (values.out) await writeFile(values.out, JSON.stringify(result, null, 2))
+} finally {
+  await browser?.close()
+  client.dispose()
+  socket.close()
+  serve.child.kill('SIGTERM')
+  await Promise.race([serve.exited, sleep(5000)])
+  if (serve.child.exitCode === null) serve.child.kill('SIGKILL')
+  await files.close()
+  await rm(root, { recursive: true, force: true })
+}
+
+function printSummary(
+  r: {
+    firstRowsMs: number
+    throughput: { headlessBytesPerS: number; attachedBytesPerS: number; ratio: number }
+  } & ProbeFigures,
+) {
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`
+  const rows: [string, string, string, boolean][] = [
+    ['First rows after load', `${r.firstRowsMs.toFixed(0)} ms`, '≤ 1000 ms', r.firstRowsMs <= 1000],
+    [
+      'Long tasks > 50 ms (steady)',
+      `${r.longTasksOver50} (longest ${r.longestTaskMs.toFixed(0)} ms)`,
+      '0',
+      r.longTasksOver50 === 0,
+    ],
+    ['Frame time p50', `${r.frameP50Ms.toFixed(1)} ms`, '', true],
+    ['Frame time p95', `${r.frameP95Ms.toFixed(1)} ms`, '≤ 20 ms', r.frameP95Ms <= 20],
+    ['JS heap (max)', mib(r.heapMaxBytes), '< 150 MiB', r.heapMaxBytes < 150 * 1024 * 1024],
+    ['WebSocket messages/s', r.wsMessagesPerS.toFixed(1), '≤ 50', r.wsMessagesPerS <= 50],
+    ['WebSocket bytes/s', `${(r.wsBytesPerS / 1024).toFixed(1)} KiB`, '', true],
+    [
+      'Throughput attached / headless',
+      `${mib(r.throughput.attachedBytesPerS)}/s / ${mib(r.throughput.headlessBytesPerS)}/s = ${r.throughput.ratio.toFixed(3)}`,
+      '≥ 0.95',
+      r.throughput.ratio >= 0.95,
+    ],
+  ]
+  for (const [name, value, goal, ok] of rows)
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(32)} ${value.padEnd(40)} ${goal}`)
+}

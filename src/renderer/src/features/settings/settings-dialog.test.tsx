@@ -1,0 +1,94 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import { App } from '../../app.tsx'
+import { resetAppStore } from '../../store/app-store.ts'
+import { FakeConnection } from '../../test/fake-connection.ts'
+import { FakeEngine } from '../../test/fake-engine.ts'
+import { installLayoutShim } from '../../test/layout-shim.ts'
+import { useSettingsOpen } from './settings-dialog.tsx'
+import { useUiPreferences } from './ui-preferences.ts'
+
+installLayoutShim()
+
+const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+
+async function start() {
+  resetAppStore()
+  useSettingsOpen.setState({ open: false })
+  useUiPreferences.setState({ preferences: null })
+  const engine = new FakeEngine()
+  const connection = new FakeConnection()
+  render(<App connection={connection} />)
+  await act(async () => connection.connect(engine))
+  await settle()
+  fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
+  return { engine, dialog: screen.getByRole('dialog', { name: 'Settings' }) }
+}
+
+describe('the settings view', () => {
+  afterEach(() => {
+    cleanup()
+    delete document.documentElement.dataset['theme']
+  })
+
+  it('shows every engine setting with its unit and applies a change live', async () => {
+    const { engine, dialog } = await start()
+    const wait = within(dialog).getByRole('textbox', { name: 'Wait between tries' })
+    expect(wait).toHaveProperty('value', `${engine.settings.retryWaitMs / 1000}s`)
+    expect(within(dialog).getAllByRole('textbox').length).toBe(13)
+
+    fireEvent.change(wait, { target: { value: '45s' } })
+    fireEvent.keyDown(wait, { key: 'Enter' })
+    await settle()
+    expect(engine.settings.retryWaitMs).toBe(45_000)
+    expect(wait).toHaveProperty('value', '45s')
+
+    const split = within(dialog).getByRole('textbox', { name: 'Smallest piece per connection' })
+    fireEvent.change(split, { target: { value: '2M' } })
+    fireEvent.blur(split)
+    await settle()
+    expect(engine.settings.minSplitSize).toBe(2 * 1024 * 1024)
+  })
+
+  it('shows the engine refusal next to the field it names, and changes nothing', async () => {
+    const { engine, dialog } = await start()
+    const before = { ...engine.settings }
+    const count = within(dialog).getByRole('textbox', { name: 'Downloads at once' })
+    fireEvent.change(count, { target: { value: '500' } })
+    fireEvent.keyDown(count, { key: 'Enter' })
+    await settle()
+    const error = within(dialog).getByRole('alert')
+    expect(error.id).toBe('setting-maxConcurrentDownloads-error')
+    expect(error.textContent).toMatch(/100/)
+    expect(count.getAttribute('aria-invalid')).toBe('true')
+    expect(count.getAttribute('aria-describedby')).toContain(error.id)
+
+    const timeout = within(dialog).getByRole('textbox', { name: 'Connection timeout' })
+    fireEvent.change(timeout, { target: { value: '30' } })
+    fireEvent.keyDown(timeout, { key: 'Enter' })
+    await settle()
+    expect(
+      within(dialog)
+        .getAllByRole('alert')
+        .map((e) => e.id),
+    ).toContain('setting-timeoutMs-error')
+    expect(engine.settings).toEqual(before)
+  })
+
+  it('keeps the theme with the engine and follows a change from another window', async () => {
+    const { engine, dialog } = await start()
+    const theme = within(dialog).getByRole('combobox', { name: 'Theme' })
+    fireEvent.change(theme, { target: { value: 'dark' } })
+    await settle()
+    expect((await engine.uiPreferences()).theme).toBe('dark')
+    expect(document.documentElement.dataset['theme']).toBe('dark')
+
+    // Another client changes it: ui/changed reaches this window.
+    await act(async () => {
+      await engine.updateUiPreferences({ theme: 'light' })
+    })
+    expect(document.documentElement.dataset['theme']).toBe('light')
+    expect(theme).toHaveProperty('value', 'light')
+  })
+})

@@ -1,0 +1,58 @@
+import { useEffect } from 'react'
+import { create } from 'zustand'
+import type { UiPreferences } from '../../../../shared/protocol/ui-preferences.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import { currentClient } from '../../store/engine-sink.ts'
+import { showError } from '../../store/ui-actions.ts'
+
+/**
+ * The window's preferences as the engine keeps them (null until fetched). Kept by the engine so
+ * the desktop window and every browser on `downpour serve` agree: a change anywhere arrives as
+ * `ui/changed` and is applied here.
+ */
+export const useUiPreferences = create<{ preferences: UiPreferences | null }>()(() => ({
+  preferences: null,
+}))
+
+/** Sends a preferences patch; the engine's `ui/changed` updates every window, this one too. */
+export async function updateUiPreferences(patch: Partial<UiPreferences>): Promise<void> {
+  const client = currentClient()
+  if (client === null) return
+  try {
+    useUiPreferences.setState({ preferences: await client.updateUiPreferences(patch) })
+  } catch (error) {
+    showError(`The engine refused: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * Follows the engine's UI preferences for as long as it is mounted: fetched on every new
+ * connection, then kept by `ui/changed`; the theme is put on `<html data-theme>`.
+ */
+export function useUiPreferencesSync(): void {
+  const connected = useAppStore((s) => s.connection.status.kind === 'connected')
+  const loaded = useAppStore((s) => s.downloads.loaded)
+  useEffect(() => {
+    const client = currentClient()
+    if (!connected || !loaded || client === null) return
+    let live = true
+    const off = client.on('ui/changed', ({ preferences }) => {
+      if (live) useUiPreferences.setState({ preferences })
+    })
+    client.uiPreferences().then(
+      (preferences) => live && useUiPreferences.setState({ preferences }),
+      () => {
+        // An engine without preferences: the OS theme stays.
+      },
+    )
+    return () => {
+      live = false
+      off()
+    }
+  }, [connected, loaded])
+  const theme = useUiPreferences((s) => s.preferences?.theme ?? 'system')
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset['theme']
+    else document.documentElement.dataset['theme'] = theme
+  }, [theme])
+}

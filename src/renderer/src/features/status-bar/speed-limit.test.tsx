@@ -1,0 +1,86 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
+import { App } from '../../app.tsx'
+import { resetAppStore } from '../../store/app-store.ts'
+import { FakeConnection } from '../../test/fake-connection.ts'
+import { FakeEngine } from '../../test/fake-engine.ts'
+import { installLayoutShim } from '../../test/layout-shim.ts'
+
+installLayoutShim()
+
+const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+const MiB = 1024 * 1024
+
+async function start() {
+  resetAppStore()
+  const engine = new FakeEngine()
+  const connection = new FakeConnection()
+  render(<App connection={connection} />)
+  await act(async () => connection.connect(engine))
+  await settle()
+  return { engine }
+}
+
+const bar = () => screen.getByRole('contentinfo', { name: 'Engine status' })
+
+describe('the status bar speed limit', () => {
+  afterEach(() => cleanup())
+
+  it('shows the engine limit and sets a preset in one click', async () => {
+    const { engine } = await start()
+    const button = within(bar()).getByRole('button', { name: 'No speed limit' })
+    fireEvent.click(button)
+    const panel = screen.getByRole('dialog', { name: 'Global speed limit' })
+    fireEvent.click(within(panel).getByRole('radio', { name: '2.0 MiB/s' }))
+    await settle()
+    expect(engine.settings.maxOverallDownloadLimit).toBe(2 * MiB)
+    expect(screen.queryByRole('dialog', { name: 'Global speed limit' })).toBeNull()
+    expect(within(bar()).getByRole('button', { name: 'Limit 2.0 MiB/s' })).toBeTruthy()
+
+    // Off again.
+    fireEvent.click(within(bar()).getByRole('button', { name: 'Limit 2.0 MiB/s' }))
+    fireEvent.click(screen.getByRole('radio', { name: 'No limit' }))
+    await settle()
+    expect(engine.settings.maxOverallDownloadLimit).toBe(0)
+    expect(within(bar()).getByRole('button', { name: 'No speed limit' })).toBeTruthy()
+  })
+
+  it('follows a limit set by another client', async () => {
+    const { engine } = await start()
+    await act(async () => {
+      await engine.updateSettings({ maxOverallDownloadLimit: '750K' })
+    })
+    expect(within(bar()).getByRole('button', { name: 'Limit 750 KiB/s' })).toBeTruthy()
+  })
+
+  it('takes a custom rate with units, and shows the engine refusal of a bad one', async () => {
+    const { engine } = await start()
+    fireEvent.click(within(bar()).getByRole('button', { name: 'No speed limit' }))
+    const panel = screen.getByRole('dialog', { name: 'Global speed limit' })
+    const field = within(panel).getByRole('textbox', { name: 'Custom limit' })
+
+    fireEvent.change(field, { target: { value: 'fast' } })
+    fireEvent.click(within(panel).getByRole('button', { name: 'Set limit' }))
+    await settle()
+    expect(within(panel).getByRole('alert').textContent).toContain('"fast" is not a size')
+    expect(field.getAttribute('aria-invalid')).toBe('true')
+    expect(engine.settings.maxOverallDownloadLimit).toBe(0)
+
+    fireEvent.change(field, { target: { value: '3M' } })
+    expect(within(panel).queryByRole('alert')).toBeNull()
+    fireEvent.click(within(panel).getByRole('button', { name: 'Set limit' }))
+    await settle()
+    expect(engine.settings.maxOverallDownloadLimit).toBe(3 * MiB)
+    expect(within(bar()).getByRole('button', { name: 'Limit 3.0 MiB/s' })).toBeTruthy()
+  })
+
+  it('closes on Escape without changing the limit', async () => {
+    const { engine } = await start()
+    fireEvent.click(within(bar()).getByRole('button', { name: 'No speed limit' }))
+    const panel = screen.getByRole('dialog', { name: 'Global speed limit' })
+    fireEvent.keyDown(panel, { key: 'Escape' })
+    expect(screen.queryByRole('dialog', { name: 'Global speed limit' })).toBeNull()
+    expect(engine.calls.some((c) => c.method === 'updateSettings')).toBe(false)
+  })
+})
