@@ -36,7 +36,8 @@ describe('the settings view', () => {
     const { engine, dialog } = await start()
     const wait = within(dialog).getByRole('textbox', { name: 'Wait between tries' })
     expect(wait).toHaveProperty('value', `${engine.settings.retryWaitMs / 1000}s`)
-    expect(within(dialog).getAllByRole('textbox').length).toBe(13)
+    expect(within(dialog).getAllByRole('textbox').length).toBe(14)
+    expect(within(dialog).getAllByRole('checkbox').length).toBe(1)
 
     fireEvent.change(wait, { target: { value: '45s' } })
     fireEvent.keyDown(wait, { key: 'Enter' })
@@ -49,6 +50,18 @@ describe('the settings view', () => {
     fireEvent.blur(split)
     await settle()
     expect(engine.settings.minSplitSize).toBe(2 * 1024 * 1024)
+  })
+
+  it('turns the aria2 RPC listener off and on with its switch', async () => {
+    const { engine, dialog } = await start()
+    const toggle = within(dialog).getByRole('checkbox', {
+      name: 'Accept downloads from browser extensions (aria2 RPC)',
+    })
+    expect(toggle).toHaveProperty('checked', true)
+    fireEvent.click(toggle)
+    await settle()
+    expect(engine.settings.aria2RpcEnabled).toBe(false)
+    expect(toggle).toHaveProperty('checked', false)
   })
 
   it('shows the engine refusal next to the field it names, and changes nothing', async () => {
