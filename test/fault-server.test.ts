@@ -403,7 +403,10 @@ describe('faults', () => {
 })
 
 describe('rate limiting', () => {
-  it('paces a single connection at ~4 MiB/s (6 MiB in ~1.5 s, within 10%)', async () => {
+  // The pace is a floor: the server must never send faster. How much slower a loaded machine
+  // delivers is not the server's doing, so the ceilings are loose (they catch a pacer that
+  // sleeps far too long) and the per-connection rates are compared with each other.
+  it('paces a single connection at ~4 MiB/s (6 MiB in no less than ~1.5 s)', async () => {
     const body = makeBody(6 * MiB)
     server.file('/rate', body, { rateLimit: 4 * MiB })
     const started = performance.now()
@@ -411,7 +414,7 @@ describe('rate limiting', () => {
     const seconds = (performance.now() - started) / 1000
     expect(res.body.equals(body)).toBe(true)
     expect(seconds).toBeGreaterThan(1.5 * 0.9)
-    expect(seconds).toBeLessThan(1.5 * 1.1)
+    expect(seconds).toBeLessThan(1.5 * 4)
     expect(server.bytesServed('/rate')).toBe(body.length)
   })
 
@@ -435,9 +438,10 @@ describe('rate limiting', () => {
     const seconds = (id: number): number => (byConnection.get(id) === '/per-conn?n=1' ? a : b)
     expect(calls.sort()).toEqual([1, 2])
     expect(seconds(1)).toBeGreaterThan(0.9)
-    expect(seconds(1)).toBeLessThan(1.1)
     expect(seconds(2)).toBeGreaterThan(0.2)
-    expect(seconds(2)).toBeLessThan(0.4)
+    // Four times the rate: clearly quicker, however loaded the machine.
+    expect(seconds(2)).toBeLessThan(seconds(1) * 0.6)
+    expect(seconds(1)).toBeLessThan(4)
   })
 })
 

@@ -150,7 +150,13 @@ describe('downpour get', () => {
     // 1 MiB/s per connection, 4 connections: about 4 MiB/s once all are open.
     server.file('/killed.bin', body, { rateLimit: MiB })
     const first = start(['-q', '-x', '4', '-k', '1M', server.url('/killed.bin')])
-    await new Promise((r) => setTimeout(r, 2500))
+    // Killed once several connections have brought a few MiB (not after a fixed time: a loaded
+    // machine may take seconds just to start the CLI).
+    const connections = () => new Set(server.requests('/killed.bin').map((r) => r.connectionId))
+    await until(
+      () => connections().size > 1 && server.bytesServed('/killed.bin') > 4 * MiB,
+      'several connections and 4 MiB',
+    )
     first.child.kill('SIGKILL')
     const killed = await first.done
     expect(killed.signal).toBe('SIGKILL')
@@ -188,7 +194,8 @@ describe('downpour get', () => {
 
   it('Ctrl-C pauses cleanly (exit 130, partial data kept) and the rerun resumes', async () => {
     const body = makeBody(4 * MiB, 10)
-    server.file('/int.bin', body, { rateLimit: 2 * MiB })
+    // Slow enough that the signal lands long before the end, however loaded the machine.
+    server.file('/int.bin', body, { rateLimit: 256 * 1024 })
     const first = start([server.url('/int.bin')])
     await until(() => server.bytesServed('/int.bin') > 512 * 1024, 'the first 512 KiB')
     first.child.kill('SIGINT')

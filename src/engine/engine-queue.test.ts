@@ -164,7 +164,8 @@ describe('the queue', () => {
     expect(waiting.nextRetryAt! - Date.now()).toBeGreaterThan(3_500_000)
     const started = Date.now()
     await engine.pause({ ids: [id] })
-    expect(Date.now() - started).toBeLessThan(1000)
+    // Waiting for the retry would take an hour; a loaded machine may take a few seconds.
+    expect(Date.now() - started).toBeLessThan(10_000)
     expect((await engine.snapshot()).downloads[0]).toMatchObject({
       state: 'paused',
       nextRetryAt: null,
