@@ -49,6 +49,23 @@ describe('a plain download', () => {
     expect(request?.headers['accept-encoding']).toBe('identity')
   })
 
+  it('says "downloading" once the first response is in, not "probing" while bytes flow', async () => {
+    server.file('/slow.bin', makeBody(4 * MiB, 41), { rateLimit: 512 * 1024 })
+    const states: string[] = []
+    engine.on('download/changed', (e) => states.push(e.download.state))
+    const id = await addOne(engine, { url: server.url('/slow.bin'), maxConnections: 1 })
+    for (;;) {
+      const d = (await engine.snapshot()).downloads[0]!
+      if (d.done >= 256 * 1024) {
+        expect(d.state).toBe('downloading')
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(states).toContain('downloading')
+    await engine.pause({ ids: [id] })
+  })
+
   it('asks for identity encoding, so a gzip-capable server sends the raw bytes', async () => {
     const body = Buffer.from('hello '.repeat(50_000))
     server.file('/text.txt', body, { gzip: true })

@@ -567,6 +567,8 @@ export class DownloadTransfer {
       await this.#chooseName(response, url)
     }
     if (!this.#part) this.#part = await PartFile.open(this.partPath, 'fresh')
+    // The server answered with the file: from here bytes flow, whatever the attempt began as.
+    if (rec.state === 'probing') rec.state = 'downloading'
     this.#ctx.changed()
   }
 
