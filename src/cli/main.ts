@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { runGet, type GetOptions } from './get-command.ts'
 import type { ServeOptions } from './serve-command.ts'
-import { parseSize } from './parse-size.ts'
+import { parseSize } from '../shared/units.ts'
 import { EXIT } from './exit-codes.ts'
 import { escapeTerminalText } from './terminal-text.ts'
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { formatBytes } from '../shared/format.ts'
-import { parseSize } from './parse-size.ts'
+import { formatBytes } from './format.ts'
+import { parseSize } from './units.ts'
 
 const UNITS = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const
 
