@@ -10,6 +10,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import { openMenu, selectRow } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
+import { useRowDrag } from './row-drag.ts'
 import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
 
 export const ROW_HEIGHT = 60
@@ -44,6 +45,8 @@ export const DownloadRow = memo(function DownloadRow({
       s.downloads.byId[id]?.state === 'queued' &&
       s.view.running < (s.downloads.settings?.maxConcurrentDownloads ?? Infinity),
   )
+  // Only the row under a drag's pointer re-renders as the drop indicator moves.
+  const drop = useRowDrag((s) => (s.target?.id === id ? s.target.where : undefined))
   rowRenderProbe.current?.(id)
   if (!download) return null
   const onMouseDown = (event: MouseEvent): void => {
@@ -64,6 +67,9 @@ export const DownloadRow = memo(function DownloadRow({
       tabIndex={focused ? 0 : -1}
       data-id={id}
       data-state={download.state}
+      data-drop={drop}
+      // A drag reorders the queue (row-drag.ts); sorted, it explains why it cannot.
+      draggable
       style={{ transform: `translateY(${top}px)` }}
       onMouseDown={onMouseDown}
       onContextMenu={onContextMenu}
