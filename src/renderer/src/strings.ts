@@ -150,6 +150,8 @@ export const t = {
     restart: 'Restart engine',
   },
   announce: {
+    label: 'Download activity',
+    active: (n: number, speed: string) => `${n.toLocaleString('en')} downloading, ${speed}`,
     completed: (n: number, name: string) =>
       n === 1 ? `${name} completed` : `${n.toLocaleString('en')} downloads completed`,
     failed: (n: number, name: string) =>
