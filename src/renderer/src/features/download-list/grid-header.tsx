@@ -51,7 +51,7 @@ export function GridHeader() {
       <SortHeader column="progress" sort={sort} />
       <SortHeader column="speed" sort={sort} />
       <SortHeader column="eta" sort={sort} />
-      <div role="columnheader" className="row__actions">
+      <div role="columnheader" className="row__actions" aria-label={t.sort.label}>
         <select
           className="sort-select"
           aria-label={t.sort.label}
