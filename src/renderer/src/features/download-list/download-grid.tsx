@@ -158,6 +158,12 @@ export function DownloadGrid() {
       case 'ArrowDown':
         return move(1)
       case 'ArrowUp':
+        // From the first row up into the header row (its sort controls).
+        if (focusedIndex <= 0 && !event.shiftKey) {
+          event.preventDefault()
+          scrollRef.current?.querySelector<HTMLElement>('.grid__head button')?.focus()
+          return
+        }
         return move(-1)
       case 'PageDown':
         return move(page)

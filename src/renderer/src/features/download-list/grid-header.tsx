@@ -1,3 +1,4 @@
+import type { KeyboardEvent } from 'react'
 import { useAppStore } from '../../store/app-store.ts'
 import { nextSort, QUEUE_ORDER, SORT_COLUMNS } from '../../store/view-sort.ts'
 import type { SortColumn, SortDirection, SortSpec } from '../../store/view-sort.ts'
@@ -23,6 +24,7 @@ function SortHeader({ column, sort }: { readonly column: HeaderColumn; readonly 
     <div role="columnheader" aria-sort={ariaSort} className={`row__${column}`}>
       <button
         type="button"
+        tabIndex={-1}
         className="sort-header"
         data-active={active}
         onClick={() => sortBy(nextSort(sort, column))}
@@ -36,6 +38,29 @@ function SortHeader({ column, sort }: { readonly column: HeaderColumn; readonly 
   )
 }
 
+/**
+ * The header is the grid's first row, inside its one tab stop: ArrowUp from the first row comes
+ * here (download-grid.tsx), Left/Right move between the header's controls, Down goes back to
+ * the rows.
+ */
+function onHeaderKeyDown(event: KeyboardEvent<HTMLDivElement>): void {
+  const controls = [...event.currentTarget.querySelectorAll<HTMLElement>('button, select')]
+  const at = controls.indexOf(event.target as HTMLElement)
+  const go = (index: number): void => {
+    event.preventDefault()
+    controls[Math.max(0, Math.min(controls.length - 1, index))]?.focus()
+  }
+  if (event.key === 'ArrowRight') return go(at + 1)
+  if (event.key === 'ArrowLeft') return go(at - 1)
+  if (event.key === 'ArrowDown' && (event.target as HTMLElement).tagName !== 'SELECT') {
+    event.preventDefault()
+    event.currentTarget
+      .closest('[role="grid"]')
+      ?.querySelector<HTMLElement>('[role="row"][data-id][tabindex="0"]')
+      ?.focus()
+  }
+}
+
 const optionValue = (column: SortColumn, direction: SortDirection) => `${column}:${direction}`
 
 /**
@@ -46,13 +71,14 @@ const optionValue = (column: SortColumn, direction: SortDirection) => `${column}
 export function GridHeader() {
   const sort = useAppStore((s) => s.ui.sort)
   return (
-    <div role="row" aria-rowindex={1} className="grid__header-row">
+    <div role="row" aria-rowindex={1} className="grid__header-row" onKeyDown={onHeaderKeyDown}>
       <SortHeader column="name" sort={sort} />
       <SortHeader column="progress" sort={sort} />
       <SortHeader column="speed" sort={sort} />
       <SortHeader column="eta" sort={sort} />
       <div role="columnheader" className="row__actions" aria-label={t.sort.label}>
         <select
+          tabIndex={-1}
           className="sort-select"
           aria-label={t.sort.label}
           title={t.sort.label}
