@@ -108,6 +108,11 @@ test('the settings view has no serious or critical accessibility violation', asy
   await win.open(page)
   await page.getByRole('button', { name: 'Settings' }).click()
   await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible()
+  // In the browser: the aria2 RPC address is this origin's, and there are no desktop choices.
+  const dialog = page.getByRole('dialog', { name: 'Settings' })
+  await expect(dialog.getByText(`${win.serve.origin}/jsonrpc`, { exact: true })).toBeVisible()
+  await expect(dialog.getByRole('button', { name: 'Copy address' })).toBeVisible()
+  await expect(dialog.getByRole('group', { name: 'Desktop' })).toHaveCount(0)
   const results = await new AxeBuilder({ page }).include('dialog').analyze()
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(

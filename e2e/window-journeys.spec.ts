@@ -293,6 +293,13 @@ test('the window passes an accessibility audit with downloads in it', async ({ p
   await page.getByRole('button', { name: 'Add 2 downloads' }).click()
   await expect(row(page, 'gone.bin')).toContainText('Failed')
   await expect(row(page, 'a11y.bin')).toContainText('Completed')
+  // The sortable headers, one of them sorted (aria-sort), are part of the audit.
+  const grid = page.getByRole('grid', { name: 'Downloads' })
+  await grid.getByRole('button', { name: 'Speed', exact: true }).click()
+  await expect(grid.getByRole('columnheader', { name: 'Speed', exact: true })).toHaveAttribute(
+    'aria-sort',
+    'descending',
+  )
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     const results = await new AxeBuilder({ page }).analyze()
@@ -300,4 +307,17 @@ test('the window passes an accessibility audit with downloads in it', async ({ p
       results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
     ).toEqual([])
   }
+  // The add dialog, with a preview holding a valid line, a bad one and a duplicate.
+  await page.emulateMedia({ colorScheme: 'light' })
+  await drop(page, {
+    text: `${win.files.url('/new.bin')}\nnot a url\n${win.files.url('/a11y.bin')}`,
+  })
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await expect(dialog.getByRole('status')).toContainText('1 download')
+  const add = await new AxeBuilder({ page }).include('dialog').analyze()
+  expect(
+    add.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
+  ).toEqual([])
 })

@@ -11,7 +11,7 @@ const MiB = 1024 * 1024
 test('screenshots of a list in every state, light and dark', async ({ page, win }) => {
   test.skip(
     process.env.DOWNPOUR_UPDATE_SCREENSHOT !== '1',
-    'set DOWNPOUR_UPDATE_SCREENSHOT=1 to refresh docs/screenshot-light.png and -dark.png',
+    'set DOWNPOUR_UPDATE_SCREENSHOT=1 to refresh docs/screenshot-{light,dark,details,settings}.png',
   )
   test.setTimeout(240_000)
   const f = win.files
@@ -72,4 +72,23 @@ test('screenshots of a list in every state, light and dark', async ({ page, win 
   await page.screenshot({ path: docs('screenshot-light.png') })
   await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' })
   await page.screenshot({ path: docs('screenshot-dark.png') })
+
+  // The details drawer of a running download: connection map, speed graph, timeline.
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' })
+  await row(page, 'ubuntu-24.04.2-desktop-amd64.iso').click({ position: { x: 80, y: 12 } })
+  await page.keyboard.press('Enter')
+  const details = page.getByRole('region', { name: /^Details of ubuntu/ })
+  await expect(details).toBeFocused()
+  await expect(details.locator('.timeline__entry').first()).toBeVisible()
+  // A few seconds of the speed graph.
+  await page.waitForTimeout(6000)
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: docs('screenshot-details.png') })
+  await page.keyboard.press('Escape')
+
+  // The settings view.
+  await page.getByRole('button', { name: 'Settings' }).click()
+  await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible()
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: docs('screenshot-settings.png') })
 })

@@ -2,6 +2,8 @@ import { join } from 'node:path'
 import { Menu, Notification, Tray, app, nativeImage, nativeTheme } from 'electron'
 import type { BrowserWindow, MenuItemConstructorOptions } from 'electron'
 import type { EngineClient } from '../shared/protocol/rpc.ts'
+import type { UiPreferences } from '../shared/protocol/ui-preferences.ts'
+import { syncDesktopSettings } from './desktop-settings.ts'
 import type { DesktopSettings } from './desktop-settings.ts'
 import { DownloadTally } from './download-tally.ts'
 import { NotificationBatcher } from './notification-batcher.ts'
@@ -73,7 +75,13 @@ export class DesktopIntegration {
         this.#tally.beat(beat)
         this.#render()
       }),
+      // The settings view (any window) changes notifications and close to tray here.
+      client.on('ui/changed', ({ preferences }) => this.#followPreferences(preferences)),
     ]
+    void client.uiPreferences().then(
+      (preferences) => this.#followPreferences(preferences),
+      () => {},
+    )
     void client.snapshot().then(
       (s) => {
         this.#tally.snapshot(s)
@@ -81,6 +89,20 @@ export class DesktopIntegration {
       },
       () => {},
     )
+  }
+
+  #followPreferences(preferences: UiPreferences): void {
+    const { settings, push } = syncDesktopSettings(this.#options.settings(), preferences)
+    this.#options.updateSettings(settings)
+    if (push !== null) void this.#client?.updateUiPreferences(push).catch(() => {})
+    this.#refreshMenus()
+  }
+
+  /** A tray menu choice: kept by the engine (so the settings view shows it), and here at once. */
+  #choose(patch: Pick<Partial<UiPreferences>, 'notifications' | 'closeToTray'>): void {
+    this.#options.updateSettings(patch)
+    void this.#client?.updateUiPreferences(patch).catch(() => {})
+    this.#refreshMenus()
   }
 
   #render(): void {
@@ -114,19 +136,13 @@ export class DesktopIntegration {
         label: 'Notify When Downloads Finish',
         type: 'checkbox',
         checked: settings.notifications,
-        click: (item) => {
-          this.#options.updateSettings({ notifications: item.checked })
-          this.#refreshMenus()
-        },
+        click: (item) => this.#choose({ notifications: item.checked }),
       },
       {
         label: 'Keep Running in the Tray When Closed',
         type: 'checkbox',
         checked: settings.closeToTray,
-        click: (item) => {
-          this.#options.updateSettings({ closeToTray: item.checked })
-          this.#refreshMenus()
-        },
+        click: (item) => this.#choose({ closeToTray: item.checked }),
       },
     ]
     this.#tray?.setContextMenu(

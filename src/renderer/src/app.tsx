@@ -16,7 +16,9 @@ import { StatusBar } from './features/status-bar/status-bar.tsx'
 import { Toolbar } from './features/toolbar/toolbar.tsx'
 import { useAppStore } from './store/app-store.ts'
 import { attachConnection, restartEngine } from './store/engine-sink.ts'
+import { startLiveSummary } from './store/announcer.ts'
 import { showError } from './store/ui-actions.ts'
+import { t } from './strings.ts'
 
 export type AppProps = {
   /** The shell's link to the engine; null before a shell provides one (the frame alone). */
@@ -70,11 +72,21 @@ function ErrorBanner() {
   )
 }
 
-/** One polite live region: completions and failures, never progress. */
+/**
+ * One polite live region: a throttled summary (active downloads and speed, what finished), never
+ * a word per beat (store/announcer.ts).
+ */
 function Announcer() {
   const announcement = useAppStore((s) => s.ui.announcement)
+  useEffect(() => startLiveSummary(), [])
   return (
-    <div className="visually-hidden" aria-live="polite" aria-atomic="true">
+    <div
+      className="visually-hidden"
+      role="status"
+      aria-label={t.announce.label}
+      aria-live="polite"
+      aria-atomic="true"
+    >
       {announcement}
     </div>
   )

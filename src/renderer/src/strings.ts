@@ -39,6 +39,33 @@ export const t = {
   // The list
   listLabel: 'Downloads',
   columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },
+  sort: {
+    label: 'Sort by',
+    columns: {
+      queue: 'Queue order',
+      name: 'Name',
+      size: 'Size',
+      progress: 'Progress',
+      speed: 'Speed',
+      eta: 'Time left',
+      state: 'Status',
+      added: 'Date added',
+    },
+    directions: {
+      name: { asc: 'A to Z', desc: 'Z to A' },
+      size: { asc: 'smallest first', desc: 'largest first' },
+      progress: { asc: 'least done first', desc: 'most done first' },
+      speed: { asc: 'slowest first', desc: 'fastest first' },
+      eta: { asc: 'soonest first', desc: 'latest first' },
+      state: { asc: 'moving first', desc: 'finished first' },
+      added: { asc: 'oldest first', desc: 'newest first' },
+    },
+    /** Why a drag or Alt+arrow does not reorder: the list shows another order. */
+    reorderNeedsQueueOrder: (column: string) =>
+      `The list is sorted by ${column.toLowerCase()}; queue order can be changed only while the list is in queue order.`,
+    backToQueueOrder: 'Show queue order',
+    dismiss: 'Dismiss',
+  },
   emptyHeading: 'No downloads yet',
   emptyHint: 'Drop links, text or a .txt file here, or paste URLs.',
   noMatchHeading: 'Nothing here',
@@ -123,6 +150,8 @@ export const t = {
     restart: 'Restart engine',
   },
   announce: {
+    label: 'Download activity',
+    active: (n: number, speed: string) => `${n.toLocaleString('en')} downloading, ${speed}`,
     completed: (n: number, name: string) =>
       n === 1 ? `${name} completed` : `${n.toLocaleString('en')} downloads completed`,
     failed: (n: number, name: string) =>

@@ -5,19 +5,28 @@ import type { AppState } from './app-store.ts'
 import { deriveView } from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
+import { ViewSorter } from './view-sort.ts'
+
+/** The last sort of the queue, reused while nothing it depends on changed. */
+export const viewSorter = new ViewSorter()
 
 /**
  * Applies engine events to the store. Each function is one `setState`; the view (counts,
  * visible ids, queue places) is derived here, once per change, never in a selector.
  */
 
-function withDownloads(state: AppState, downloads: DownloadsState): Partial<AppState> {
+function withDownloads(
+  state: AppState,
+  downloads: DownloadsState,
+  resort = false,
+): Partial<AppState> {
   const view = deriveView(
     downloads.byId,
     downloads.order,
     state.ui.filter,
     state.ui.search,
     state.view,
+    viewSorter.sorted(downloads.byId, downloads.order, state.ui.sort, resort),
   )
   // Selection and focus follow the downloads: a removed one is no longer selected.
   let { selected, focusedId, anchorId } = state.ui
@@ -175,7 +184,10 @@ function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
   return true
 }
 
-/** Re-derives the view after the filter or search changed. */
-export function refreshView(): void {
-  useAppStore.setState((state) => withDownloads(state, state.downloads))
+/**
+ * Re-derives the view after the filter, search or sort changed; with `resort`, sorts again by
+ * the live figures (the once-a-second re-sort for speed, progress and time left).
+ */
+export function refreshView(resort = false): void {
+  useAppStore.setState((state) => withDownloads(state, state.downloads, resort))
 }

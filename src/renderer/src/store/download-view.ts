@@ -87,8 +87,9 @@ function sameRecord(a: Readonly<Record<string, number>>, b: Readonly<Record<stri
 }
 
 /**
- * Recomputes the view in one pass over the queue. Parts that did not change keep their previous
- * object, so components selecting them do not re-render.
+ * Recomputes the view in one pass over the queue (two when sorted: `shown` is the queue in the
+ * sort's order, see view-sort.ts). Parts that did not change keep their previous object, so
+ * components selecting them do not re-render.
  */
 export function deriveView(
   byId: Readonly<Record<string, DownloadSnapshot>>,
@@ -96,6 +97,7 @@ export function deriveView(
   filter: FilterKind,
   search: string,
   previous: DownloadView,
+  shown: readonly string[] = order,
 ): DownloadView {
   const needle = search.trim().toLowerCase()
   const counts = { ...zeroCounts }
@@ -111,8 +113,14 @@ export function deriveView(
     counts[category]++
     if (download.state === 'queued') queuePosition[id] = counts.queued
     else if (category === 'active') running++
-    if (matches(download, filter, needle)) visible.push(id)
+    if (shown === order && matches(download, filter, needle)) visible.push(id)
   }
+  if (shown !== order)
+    for (const id of shown) {
+      const download = byId[id]
+      if (download && download.state !== 'removed' && matches(download, filter, needle))
+        visible.push(id)
+    }
   const next: DownloadView = {
     visibleIds: sameIds(visible, previous.visibleIds) ? previous.visibleIds : visible,
     counts: FILTERS.every((f) => counts[f] === previous.counts[f]) ? previous.counts : counts,

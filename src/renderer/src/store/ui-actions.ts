@@ -3,6 +3,7 @@ import type { AppState } from './app-store.ts'
 import { refreshView } from './download-actions.ts'
 import type { FilterKind } from './download-view.ts'
 import type { AddDraft, UiState } from './ui-slice.ts'
+import type { SortSpec } from './view-sort.ts'
 
 function setUi(update: (ui: UiState, state: AppState) => Partial<UiState> | null): void {
   useAppStore.setState((state) => {
@@ -148,4 +149,12 @@ export function setDraftText(text: string): void {
       ? null
       : { addDraft: { ...ui.addDraft, text } },
   )
+}
+
+/** Sorts the list (from the engine's UI preferences); a no-op when the sort is the same. */
+export function setSort(sort: SortSpec): void {
+  const current = useAppStore.getState().ui.sort
+  if (current.column === sort.column && current.direction === sort.direction) return
+  setUi(() => ({ sort }))
+  refreshView(true)
 }

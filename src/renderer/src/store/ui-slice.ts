@@ -1,5 +1,7 @@
 import type { StateCreator } from 'zustand'
 import type { FilterKind } from './download-view.ts'
+import { QUEUE_ORDER } from './view-sort.ts'
+import type { SortSpec } from './view-sort.ts'
 
 /** What the add dialog was opened with: typed by hand, dropped, pasted or from a second launch. */
 export type AddDraft = {
@@ -15,6 +17,8 @@ export type UiState = {
   readonly dragOver: boolean
   readonly filter: FilterKind
   readonly search: string
+  /** The list's sort, followed from the engine's UI preferences (queue order by default). */
+  readonly sort: SortSpec
   readonly selected: ReadonlySet<string>
   /** Where a Shift-click range starts. */
   readonly anchorId: string | null
@@ -38,6 +42,7 @@ export const initialUi: UiState = {
   dragOver: false,
   filter: 'all',
   search: '',
+  sort: QUEUE_ORDER,
   selected: new Set(),
   anchorId: null,
   focusedId: null,

@@ -1,7 +1,7 @@
 import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual'
 import type { Range } from '@tanstack/react-virtual'
-import { useCallback, useEffect, useRef } from 'react'
-import type { KeyboardEvent } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useRef } from 'react'
+import type { DragEvent, KeyboardEvent } from 'react'
 import * as commands from '../../store/commands.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import {
@@ -16,8 +16,13 @@ import {
 import { hasDesktopFiles, openDownload } from '../../lib/desktop.ts'
 import { closeDetails, openDetails, useDetailsStore } from '../details/details-store.ts'
 import { t } from '../../strings.ts'
+import { isLiveColumn } from '../../store/view-sort.ts'
+import type { SortSpec } from '../../store/view-sort.ts'
 import { DownloadRow, ROW_HEIGHT } from './download-row.tsx'
+import { GridHeader } from './grid-header.tsx'
 import { moveInQueue } from './queue-move.ts'
+import { ReorderHint } from './reorder-hint.tsx'
+import { dragOverRow, dropRows, endRowDrag, ROW_DRAG_TYPE, startRowDrag } from './row-drag.ts'
 
 /** Rows above and below the viewport kept rendered, so fast scrolling shows no gaps. */
 const OVERSCAN = 10
@@ -36,6 +41,7 @@ export function DownloadGrid() {
   const ids = useAppStore((s) => s.view.visibleIds)
   const selected = useAppStore((s) => s.ui.selected)
   const focusedId = useAppStore((s) => s.ui.focusedId)
+  const sort = useAppStore((s) => s.ui.sort)
   const scrollRef = useRef<HTMLDivElement>(null)
   gridRenderProbe.current?.()
   const focusedIndex = focusedId === null ? -1 : ids.indexOf(focusedId)
@@ -78,7 +84,62 @@ export function DownloadGrid() {
     )
   }, [focusedIndex, focusedId, virtualizer])
 
+  // A live re-sort (speed, progress, time left: once a second) keeps the focused row where the
+  // person sees it: the list scrolls by as many rows as the focused one moved.
+  const lastIds = useRef<{ ids: readonly string[]; sort: SortSpec }>({ ids, sort })
+  useLayoutEffect(() => {
+    const before = lastIds.current
+    lastIds.current = { ids, sort }
+    const scroller = scrollRef.current
+    if (before.ids === ids || before.sort !== sort || !isLiveColumn(sort.column)) return
+    if (scroller === null || focusedId === null || keyboardMove.current) return
+    const from = before.ids.indexOf(focusedId)
+    const to = ids.indexOf(focusedId)
+    const top = from * ROW_HEIGHT
+    const inView = top >= scroller.scrollTop && top < scroller.scrollTop + scroller.clientHeight
+    if (from >= 0 && to >= 0 && from !== to && inView)
+      scroller.scrollTop += (to - from) * ROW_HEIGHT
+  }, [ids, sort, focusedId])
+
+  const rowAt = (event: DragEvent): HTMLElement | null =>
+    (event.target as HTMLElement).closest<HTMLElement>('[role="row"][data-id]')
+  const onDragStart = (event: DragEvent): void => {
+    const id = rowAt(event)?.dataset['id']
+    if (id === undefined) return
+    const dragging = startRowDrag(id)
+    if (dragging === null) {
+      event.preventDefault()
+      return
+    }
+    event.dataTransfer.effectAllowed = 'move'
+    event.dataTransfer.setData(ROW_DRAG_TYPE, JSON.stringify(dragging))
+  }
+  const onDragOver = (event: DragEvent): void => {
+    // Links and files dragged in from outside go on to the window's drop (the add dialog).
+    if (!event.dataTransfer.types.includes(ROW_DRAG_TYPE)) return
+    event.preventDefault()
+    event.dataTransfer.dropEffect = 'move'
+    const row = rowAt(event)
+    const box = row?.getBoundingClientRect()
+    dragOverRow(
+      row && box
+        ? {
+            id: row.dataset['id']!,
+            where: event.clientY < box.top + box.height / 2 ? 'before' : 'after',
+          }
+        : null,
+    )
+  }
+  const onDrop = (event: DragEvent): void => {
+    if (!event.dataTransfer.types.includes(ROW_DRAG_TYPE)) return
+    event.preventDefault()
+    event.stopPropagation()
+    void dropRows()
+  }
+
   const onKeyDown = (event: KeyboardEvent): void => {
+    // The header's sort buttons and list take their own keys.
+    if ((event.target as HTMLElement).closest('.grid__head')) return
     const mod = event.ctrlKey || event.metaKey
     const move = (delta: number): void => {
       event.preventDefault()
@@ -89,7 +150,7 @@ export function DownloadGrid() {
     // Alt+Up/Down moves the focused download in the queue (the engine's `move`).
     if (event.altKey && focusedId !== null && /^Arrow(Up|Down)$/.test(event.key)) {
       event.preventDefault()
-      keyboardMove.current = true
+      keyboardMove.current = sort.column === 'queue'
       void moveInQueue(focusedId, event.key === 'ArrowUp' ? -1 : 1)
       return
     }
@@ -97,6 +158,12 @@ export function DownloadGrid() {
       case 'ArrowDown':
         return move(1)
       case 'ArrowUp':
+        // From the first row up into the header row (its sort controls).
+        if (focusedIndex <= 0 && !event.shiftKey) {
+          event.preventDefault()
+          scrollRef.current?.querySelector<HTMLElement>('.grid__head button')?.focus()
+          return
+        }
         return move(-1)
       case 'PageDown':
         return move(page)
@@ -158,57 +225,56 @@ export function DownloadGrid() {
   const tabStop = focusedIndex >= 0 ? focusedId : (ids[0] ?? null)
   const items = virtualizer.getVirtualItems()
   return (
-    <div
-      ref={scrollRef}
-      className="grid-scroll"
-      onFocus={(event) => {
-        const row = (event.target as HTMLElement).closest<HTMLElement>('[role="row"][data-id]')
-        if (row?.dataset['id']) setFocused(row.dataset['id'])
-      }}
-    >
+    <>
+      <ReorderHint />
       <div
-        role="grid"
-        aria-label={t.listLabel}
-        aria-multiselectable="true"
-        aria-rowcount={ids.length + 1}
-        className="grid"
-        onKeyDown={onKeyDown}
+        ref={scrollRef}
+        className="grid-scroll"
+        onFocus={(event) => {
+          const row = (event.target as HTMLElement).closest<HTMLElement>('[role="row"][data-id]')
+          if (row?.dataset['id']) setFocused(row.dataset['id'])
+        }}
       >
-        <div role="rowgroup" className="grid__head">
-          <div role="row" aria-rowindex={1} className="grid__header-row">
-            <div role="columnheader" className="row__name">
-              {t.columns.name}
-            </div>
-            <div role="columnheader" className="row__progress">
-              {t.columns.progress}
-            </div>
-            <div role="columnheader" className="row__speed">
-              {t.columns.speed}
-            </div>
-            <div role="columnheader" className="row__eta">
-              {t.columns.eta}
-            </div>
-            <div role="columnheader" className="row__actions">
-              <span className="visually-hidden">Actions</span>
-            </div>
+        <div
+          role="grid"
+          aria-label={t.listLabel}
+          aria-multiselectable="true"
+          aria-rowcount={ids.length + 1}
+          className="grid"
+          onKeyDown={onKeyDown}
+        >
+          <div role="rowgroup" className="grid__head">
+            <GridHeader />
+          </div>
+          <div
+            role="rowgroup"
+            className="grid__body"
+            style={{ height: virtualizer.getTotalSize() }}
+            onDragStart={onDragStart}
+            onDragOver={onDragOver}
+            onDragLeave={(event) => {
+              if (!event.currentTarget.contains(event.relatedTarget as Node | null))
+                dragOverRow(null)
+            }}
+            onDrop={onDrop}
+            onDragEnd={endRowDrag}
+          >
+            {items.map((item) => {
+              const id = ids[item.index]!
+              return (
+                <DownloadRow
+                  key={id}
+                  id={id}
+                  index={item.index}
+                  top={item.start - HEADER_HEIGHT}
+                  selected={selected.has(id)}
+                  focused={id === tabStop}
+                />
+              )
+            })}
           </div>
         </div>
-        <div role="rowgroup" className="grid__body" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const id = ids[item.index]!
-            return (
-              <DownloadRow
-                key={id}
-                id={id}
-                index={item.index}
-                top={item.start - HEADER_HEIGHT}
-                selected={selected.has(id)}
-                focused={id === tabStop}
-              />
-            )
-          })}
-        </div>
       </div>
-    </div>
+    </>
   )
 }

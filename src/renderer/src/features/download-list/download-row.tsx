@@ -7,12 +7,15 @@ import { Icon } from '../../components/icon.tsx'
 import { ProgressBar } from '../../components/progress-bar.tsx'
 import { useNow } from '../../lib/use-now.ts'
 import { useAppStore } from '../../store/app-store.ts'
-import { openMenu, selectRow } from '../../store/ui-actions.ts'
+import { openMenu, selectRow, setFocused } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
+import { useRowDrag } from './row-drag.ts'
 import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
 
 export const ROW_HEIGHT = 60
+
+const selectionSize = (): number => useAppStore.getState().ui.selected.size
 
 export type DownloadRowProps = {
   readonly id: string
@@ -44,12 +47,22 @@ export const DownloadRow = memo(function DownloadRow({
       s.downloads.byId[id]?.state === 'queued' &&
       s.view.running < (s.downloads.settings?.maxConcurrentDownloads ?? Infinity),
   )
+  // Only the row under a drag's pointer re-renders as the drop indicator moves.
+  const drop = useRowDrag((s) => (s.target?.id === id ? s.target.where : undefined))
   rowRenderProbe.current?.(id)
   if (!download) return null
+  const plain = (event: MouseEvent) => !event.shiftKey && !event.ctrlKey && !event.metaKey
   const onMouseDown = (event: MouseEvent): void => {
     if (event.button !== 0 || (event.target as HTMLElement).closest('button')) return
     if (event.shiftKey) event.preventDefault() // no text selection on Shift-click
+    // Pressing on a row of a larger selection may start dragging all of it: the selection
+    // shrinks to this row on the click (which a drag never gets), not on the press.
+    if (plain(event) && selected && selectionSize() > 1) return setFocused(id)
     selectRow(id, event.shiftKey ? 'range' : event.ctrlKey || event.metaKey ? 'toggle' : 'only')
+  }
+  const onClick = (event: MouseEvent): void => {
+    if (event.button !== 0 || (event.target as HTMLElement).closest('button')) return
+    if (plain(event) && selectionSize() > 1) selectRow(id, 'only')
   }
   const onContextMenu = (event: MouseEvent): void => {
     event.preventDefault()
@@ -64,8 +77,12 @@ export const DownloadRow = memo(function DownloadRow({
       tabIndex={focused ? 0 : -1}
       data-id={id}
       data-state={download.state}
+      data-drop={drop}
+      // A drag reorders the queue (row-drag.ts); sorted, it explains why it cannot.
+      draggable
       style={{ transform: `translateY(${top}px)` }}
       onMouseDown={onMouseDown}
+      onClick={onClick}
       onContextMenu={onContextMenu}
     >
       <RowBody download={download} position={position} hostBlocked={hostBlocked} />

@@ -42,6 +42,8 @@ export function useWindowDropHighlight(): void {
     }
     const onDragLeave = (): void => tracker.leave()
     const onDrop = (event: DragEvent): void => {
+      // A row dragged out of the list (onto the filters, say) is not something to add.
+      if (!isDroppable(typesOf(event))) return
       event.preventDefault()
       tracker.end()
       if (event.dataTransfer !== null)

@@ -13,12 +13,14 @@ installLayoutShim()
 
 const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
 
-async function start() {
+async function start(host: 'browser' | 'desktop' = 'browser') {
   resetAppStore()
   useSettingsOpen.setState({ open: false })
   useUiPreferences.setState({ preferences: null })
   const engine = new FakeEngine()
   const connection = new FakeConnection()
+  // The desktop shell's connection says so; the rest of it behaves the same.
+  ;(connection as unknown as { host: string }).host = host
   render(<App connection={connection} />)
   await act(async () => connection.connect(engine))
   await settle()
@@ -103,5 +105,40 @@ describe('the settings view', () => {
     })
     expect(document.documentElement.dataset['theme']).toBe('light')
     expect(theme).toHaveProperty('value', 'light')
+  })
+
+  it('in the browser: no desktop choices; the aria2 RPC address is the page origin, copyable', async () => {
+    const { dialog } = await start('browser')
+    expect(within(dialog).queryByRole('group', { name: 'Desktop' })).toBeNull()
+    expect(
+      within(dialog).queryByRole('checkbox', { name: 'Notify when downloads finish' }),
+    ).toBeNull()
+    const address = `${window.location.origin}/jsonrpc`
+    expect(within(dialog).getByText(address)).toBeTruthy()
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Copy address' }))
+    await settle()
+    expect(await navigator.clipboard.readText()).toBe(address)
+    expect(within(dialog).getByText('Copied')).toBeTruthy()
+  })
+
+  it('in the desktop app: notifications and close to tray, kept in the engine', async () => {
+    const { engine, dialog } = await start('desktop')
+    await settle()
+    const group = within(dialog).getByRole('group', { name: 'Desktop' })
+    const notify = within(group).getByRole('checkbox', { name: 'Notify when downloads finish' })
+    const tray = within(group).getByRole('checkbox', {
+      name: 'Keep running in the tray when the window is closed',
+    })
+    expect(notify).toHaveProperty('checked', true)
+    expect(tray).toHaveProperty('checked', false)
+    fireEvent.click(notify)
+    fireEvent.click(tray)
+    await settle()
+    const stored = await engine.uiPreferences()
+    expect(stored.notifications).toBe(false)
+    expect(stored.closeToTray).toBe(true)
+    expect(notify).toHaveProperty('checked', false)
+    expect(tray).toHaveProperty('checked', true)
+    expect(within(dialog).getByText('http://127.0.0.1:16800/jsonrpc')).toBeTruthy()
   })
 })

@@ -6,6 +6,7 @@ import type { UiPreferences } from '../../../../shared/protocol/ui-preferences.t
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { applySettings } from './apply-settings.ts'
+import { Aria2Address, DesktopFields } from './desktop-fields.tsx'
 import { formatSetting, settingInput } from './setting-format.ts'
 import { updateUiPreferences, useUiPreferences } from './ui-preferences.ts'
 
@@ -61,6 +62,7 @@ export function SettingsDialog() {
           <legend>{settingsText.appearance}</legend>
           <ThemeField />
         </fieldset>
+        <DesktopFields />
         <fieldset className="settings__group">
           <legend>{settingsText.engine}</legend>
           {(Object.keys(SETTING_UNITS) as (keyof Settings)[]).map((key) => (
@@ -182,6 +184,7 @@ function SettingField({ name, value }: { name: keyof Settings; value: Settings[k
           {error}
         </p>
       )}
+      {name === 'aria2RpcEnabled' && <Aria2Address />}
       {saved && !error && (
         <p className="settings__saved" aria-live="polite">
           {settingsText.saved}

@@ -3,7 +3,8 @@ import { create } from 'zustand'
 import type { UiPreferences } from '../../../../shared/protocol/ui-preferences.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { currentClient } from '../../store/engine-sink.ts'
-import { showError } from '../../store/ui-actions.ts'
+import { setSort, showError } from '../../store/ui-actions.ts'
+import { toSortSpec } from '../../store/view-sort.ts'
 
 /**
  * The window's preferences as the engine keeps them (null until fetched). Kept by the engine so
@@ -50,6 +51,13 @@ export function useUiPreferencesSync(): void {
       off()
     }
   }, [connected, loaded])
+  // The list's sort follows the engine's preferences (this window's choice or another's).
+  const sortColumn = useUiPreferences((s) => s.preferences?.sort.column)
+  const sortDirection = useUiPreferences((s) => s.preferences?.sort.direction)
+  useEffect(() => {
+    if (sortColumn !== undefined && sortDirection !== undefined)
+      setSort(toSortSpec({ column: sortColumn, direction: sortDirection }))
+  }, [sortColumn, sortDirection])
   const theme = useUiPreferences((s) => s.preferences?.theme ?? 'system')
   useEffect(() => {
     if (theme === 'system') delete document.documentElement.dataset['theme']
