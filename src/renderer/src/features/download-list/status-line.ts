@@ -26,8 +26,8 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
         ? { text: t.status.waitingForHost(hostOf(d.url)), tone: 'waiting' }
         : { text: t.status.queued(ctx.position ?? 1), tone: 'waiting' }
     case 'probing':
-      // The engine keeps a first attempt in `probing` while its bytes flow: once data moves,
-      // the person sees it downloading.
+      // The engine says `downloading` once the server answered; an engine from before that
+      // change kept `probing` while bytes flowed, so moving data still reads as downloading.
       return isMoving(d)
         ? { text: t.status.downloading, tone: 'active' }
         : { text: t.status.connecting, tone: 'active' }
