@@ -66,6 +66,23 @@ describe('compact queue records', () => {
     )
   })
 
+  it('property: a download that never started (six fields, the common case) comes back whole', () => {
+    fc.assert(
+      fc.property(
+        fc.webUrl({ withQueryParameters: true }),
+        fc.constantFrom(...DOWNLOAD_STATES),
+        count,
+        (url, state, createdAt) => {
+          const record = { ...buildRecord({ url }, '/tmp/out', createdAt), state }
+          expect(JSON.parse(encodeRecord(record))).toHaveLength(6)
+          const back = roundTrip(record)
+          expect(back).toEqual({ ok: true, record })
+          expect(Object.keys(back.ok ? back.record : {})).toEqual(Object.keys(record))
+        },
+      ),
+    )
+  })
+
   it('a new download is a short line; the fields a download changes are the only extras', () => {
     const record = buildRecord({ url: 'https://example.com/files/a.bin' }, '/tmp/out', 1_000)
     const line = encodeRecord(record)

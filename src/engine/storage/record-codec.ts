@@ -1,5 +1,6 @@
 import { flat, NO_HEADERS } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
+import { DOWNLOAD_STATES, type DownloadState } from '../../shared/protocol/model.ts'
 import { parseRecord } from './record-schema.ts'
 
 /**
@@ -33,6 +34,7 @@ const DEFAULTS = {
   maxConnections: null,
   completedAt: null,
 } as const satisfies Rest
+const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
 const DEFAULT_NAMES = Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]
 
 function usualKey(url: string, dir: string, requestedName: string | null): string {
@@ -69,6 +71,17 @@ export function decodeRecord(
   if (typeof url !== 'string') return { ok: false, problem: 'url: not a string' }
   let sharedDir = strings.get(dir)
   if (sharedDir === undefined) strings.set(dir, (sharedDir = dir))
+  // Most of a long queue: a download that never started. Its six fields are checked here; the
+  // rest are defaults (no `parseRecord`, no lookups: loading 100,000 spent ~40% of it in them).
+  if (value.length === 6) {
+    if (typeof id !== 'string') return { ok: false, problem: 'id: not a string' }
+    if (typeof name !== 'string') return { ok: false, problem: 'name: not a string' }
+    if (typeof state !== 'string' || !STATES.has(state))
+      return { ok: false, problem: 'state: not a download state' }
+    if (typeof createdAt !== 'number' || !Number.isFinite(createdAt))
+      return { ok: false, problem: 'createdAt: not a number' }
+    return { ok: true, record: fresh(id, url, sharedDir, name, state as DownloadState, createdAt) }
+  }
   const extra = (rest ?? {}) as Record<string, unknown>
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
     return { ok: false, problem: 'the fields after createdAt are not an object' }
@@ -111,6 +124,44 @@ export function decodeRecord(
   }
   const parsed = parseRecord(record)
   return parsed.ok ? { ok: true, record: parsed.record as DownloadRecord } : parsed
+}
+
+/** A record with every field after `createdAt` at its default, in `finishRecord`'s order. */
+function fresh(
+  id: string,
+  url: string,
+  dir: string,
+  name: string,
+  state: DownloadState,
+  createdAt: number,
+): DownloadRecord {
+  return {
+    id,
+    url,
+    key: flat(usualKey(url, dir, null)),
+    dir,
+    requestedName: null,
+    name,
+    nameChosen: false,
+    state,
+    size: null,
+    done: 0,
+    tries: 0,
+    failuresInARow: 0,
+    maxTries: null,
+    nextRetryAt: null,
+    error: null,
+    resumable: null,
+    etag: null,
+    lastModified: null,
+    finalUrl: null,
+    checksum: null,
+    headers: NO_HEADERS,
+    speedLimit: 0,
+    maxConnections: null,
+    createdAt,
+    completedAt: null,
+  }
 }
 
 function pick(extra: Record<string, unknown>, name: keyof typeof DEFAULTS): unknown {
