@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 --heap-growing-percent=30
 // Runs the CLI straight from its TypeScript source (Node >= 24 strips the types).
 // The shebang's variable and V8 flag are ENGINE_HOST_ENV and ENGINE_HOST_NODE_FLAGS
 // (src/engine/memory-limits.ts): one malloc arena and a small young generation keep the

@@ -4,7 +4,7 @@ import { checksumSpecProblem, parseChecksumSpec } from '../shared/list/checksum-
 import { decodeListBytes } from '../shared/list/decode-list-bytes.ts'
 import { fileNameProblem } from '../shared/list/file-name-check.ts'
 import { parseHeaderLine } from '../shared/list/header-line.ts'
-import { parseUrlList } from '../shared/list/parse-url-list.ts'
+import { UrlListReader } from '../shared/list/parse-url-list.ts'
 import { readListSource } from './read-list-source.ts'
 
 /** The flags that say what to download. */
@@ -17,8 +17,13 @@ export type RequestFlags = {
   maxDownloadLimit?: number
 }
 
-/** What a run will add, and what it refused before starting. */
+/**
+ * What a run will add, and what it refused. Lists are parsed a piece at a time (`readMore`), so
+ * the first downloads of a 100,000-line list start before the rest is parsed and each piece is
+ * garbage once added; `problems` and `merged` grow as pieces are read.
+ */
 export type Usage = {
+  /** Requests read and not yet taken (the caller takes them off as it adds them). */
   requests: AddRequest[]
   /** Where each request came from (`list.txt:3`, or the URL argument), for messages. */
   labels: string[]
@@ -28,6 +33,8 @@ export type Usage = {
   merged: string[]
   /** Bad usage: nothing is downloaded, exit 2. */
   fatal: string | null
+  /** Reads at least `max` more requests (fewer at the end); false once every list is read. */
+  readMore(max: number): boolean
 }
 
 /**
@@ -40,8 +47,18 @@ export async function collectRequests(
   urls: string[],
   flags: RequestFlags,
   dir: string,
+  /** Requests read before returning (at least one, unless nothing is valid). */
+  firstRead = Infinity,
 ): Promise<Usage> {
-  const usage: Usage = { requests: [], labels: [], problems: [], merged: [], fatal: null }
+  const lists: { label: string; reader: UrlListReader }[] = []
+  const usage: Usage = {
+    requests: [],
+    labels: [],
+    problems: [],
+    merged: [],
+    fatal: null,
+    readMore: (max) => readMore(max),
+  }
   const fatal = (message: string): Usage => ({ ...usage, fatal: message })
 
   const headers: Record<string, string> = {}
@@ -69,21 +86,41 @@ export async function collectRequests(
     ...(Object.keys(headers).length ? { headers: { ...headers, ...request.headers } } : {}),
     ...(flags.maxDownloadLimit ? { speedLimit: flags.maxDownloadLimit } : {}),
   })
-  const firstLabel = new Map<string, string>()
+  // Duplicates within one list are merged by its reader; across sources (arguments and several
+  // lists) by this map, needed only when there are several (100,000 keys are ~10 MB).
+  let firstLabel: Map<string, string> | null = null
   const add = (request: AddRequest, label: string) => {
-    const key = normalizeUrlKey(parseDownloadUrl(request.url))
-    const first = firstLabel.get(key)
-    if (first !== undefined) {
-      usage.merged.push(`${label}: same URL as ${first}; merged`)
-      return
+    if (firstLabel) {
+      const key = normalizeUrlKey(parseDownloadUrl(request.url))
+      const first = firstLabel.get(key)
+      if (first !== undefined) {
+        usage.merged.push(`${label}: same URL as ${first}; merged`)
+        return
+      }
+      firstLabel.set(key, label)
     }
-    firstLabel.set(key, label)
     usage.requests.push(common(request))
     usage.labels.push(label)
   }
-
-  // How many URLs were given, refused ones included: -o and --checksum name one file.
   let given = urls.length
+  const readMore = (max: number): boolean => {
+    const target = usage.requests.length + max
+    while (lists.length > 0 && usage.requests.length < target) {
+      const { label, reader } = lists[0]!
+      const piece = reader.read(target - usage.requests.length)
+      given += piece.entries.length + piece.duplicates.length + piece.problems.length
+      for (const p of piece.problems) usage.problems.push(`${label}:${p.line}: ${p.message}`)
+      for (const d of piece.duplicates)
+        usage.merged.push(
+          `${label}:${d.line}: same URL as line ${d.firstLine}; merged${d.optionsIgnored ? ' (its options are ignored)' : ''}`,
+        )
+      for (const entry of piece.entries) add(entry.request, `${label}:${entry.line}`)
+      if (piece.done) lists.shift()
+    }
+    return lists.length > 0
+  }
+
+  if (urls.length + flags.inputFile.length > 1) firstLabel = new Map()
   urls.forEach((url, i) => {
     try {
       parseDownloadUrl(url)
@@ -92,20 +129,21 @@ export async function collectRequests(
       usage.problems.push(`argument ${i + 1}: ${(error as Error).message}`)
     }
   })
+  // Every list is read and decoded first (an unreadable one is bad usage before anything
+  // starts); parsing is what is done a piece at a time.
   for (const path of flags.inputFile) {
     const source = await readListSource(path)
     const decoded = source.ok ? decodeListBytes(source.bytes) : source
     if (!decoded.ok) return fatal(`cannot read input file ${path}: ${decoded.problem}`)
     const label = path === '-' ? 'stdin' : path
-    const list = parseUrlList(decoded.text, { invalidLines: decoded.invalidLines })
-    given += list.entries.length + list.duplicates.length + list.problems.length
-    for (const p of list.problems) usage.problems.push(`${label}:${p.line}: ${p.message}`)
-    for (const d of list.duplicates)
-      usage.merged.push(
-        `${label}:${d.line}: same URL as line ${d.firstLine}; merged${d.optionsIgnored ? ' (its options are ignored)' : ''}`,
-      )
-    for (const entry of list.entries) add(entry.request, `${label}:${entry.line}`)
+    lists.push({
+      label,
+      reader: new UrlListReader(decoded.text, { invalidLines: decoded.invalidLines }),
+    })
   }
+  // -o and --checksum name one file: the whole input is read to know there is only one.
+  const whole = flags.out !== undefined || checksum !== undefined
+  readMore(whole ? Infinity : Math.max(1, firstRead))
 
   const one = usage.requests.length === 1 && given === 1
   if (flags.out !== undefined) {

@@ -50,9 +50,10 @@ export type GetOptions = {
 export async function runGet(urls: string[], options: GetOptions): Promise<number> {
   const output = new CliOutput()
   const dir = resolve(options.dir)
-  const usage = await collectRequests(urls, options, dir)
-  for (const problem of usage.problems) output.error(problem)
-  for (const note of usage.merged) output.error(note)
+  // The first piece of the lists only: the rest is parsed while the first downloads run.
+  const usage = await collectRequests(urls, options, dir, ENQUEUE_CHUNK)
+  const told = { problems: 0, merged: 0 }
+  tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
   if (fatal) {
     output.error(fatal)
@@ -102,7 +103,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   }
   // One engine per state folder: a second run on the same folder waits for the first.
   const engine = await openEngineWaiting({ stateDir, settings }, (message) => output.error(message))
-  return await drive(engine, usage, options, output)
+  return await drive(engine, usage, options, output, told)
 }
 
 async function drive(
@@ -110,6 +111,7 @@ async function drive(
   usage: Usage,
   options: GetOptions,
   output: CliOutput,
+  told: { problems: number; merged: number },
 ): Promise<number> {
   const display = options.json || options.quiet ? null : new ProgressDisplay(output.display)
   const emitJson = (event: string, payload: object) => output.json(event, payload)
@@ -165,7 +167,7 @@ async function drive(
       engine,
       usage,
       options,
-      { mine, finished, stopped: () => interrupted },
+      { mine, finished, stopped: () => interrupted, told },
       emitJson,
       output,
     )
@@ -243,17 +245,28 @@ async function enqueue(
     mine,
     finished,
     stopped,
-  }: { mine: Set<string>; finished: Map<string, DownloadSnapshot>; stopped: () => boolean },
+    told,
+  }: {
+    mine: Set<string>
+    finished: Map<string, DownloadSnapshot>
+    stopped: () => boolean
+    told: { problems: number; merged: number }
+  },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
   let rejectedCount = 0
-  for (let first = true; usage.requests.length > 0; first = false) {
+  for (let first = true; ; first = false) {
     // The downloads of the chunks before start meanwhile: a 100,000-URL list (or its rerun)
-    // has its first bytes coming in while the rest is still being added.
+    // has its first bytes coming in while the rest is still being parsed and added.
     if (!first) await new Promise((resolve) => setImmediate(resolve))
     // Interrupted: what is not in the queue yet is added by the rerun.
     if (stopped()) break
+    if (usage.requests.length < ENQUEUE_CHUNK) {
+      usage.readMore(ENQUEUE_CHUNK - usage.requests.length)
+      tellNew(usage, told, output)
+    }
+    if (usage.requests.length === 0) break
     // Taken off the list: a chunk's requests are garbage once it is added (100,000 of them
     // held for the whole run were tens of MB).
     const chunk = {
@@ -273,6 +286,13 @@ async function enqueue(
 }
 
 const ENQUEUE_CHUNK = 2000
+
+/** Prints the refused and merged lines found since the last call (lists are read in pieces). */
+function tellNew(usage: Usage, told: { problems: number; merged: number }, output: CliOutput) {
+  for (; told.problems < usage.problems.length; told.problems++)
+    output.error(usage.problems[told.problems]!)
+  for (; told.merged < usage.merged.length; told.merged++) output.error(usage.merged[told.merged]!)
+}
 
 async function enqueueChunk(
   engine: Engine,

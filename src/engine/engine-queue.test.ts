@@ -200,8 +200,9 @@ describe('persistence', () => {
         .filter((f) => f.startsWith('queue'))
         .map((f) => readFile(join(dirs.state, f), 'utf8')),
     )
-    expect(saved.join('\n')).toContain(`"id":"${id}"`)
-    expect(saved.join('\n')).toContain('"name":"persist.bin","nameChosen":true')
+    // The compact record form: [id, url, dir, name, state, createdAt, {fields not default}].
+    expect(saved.join('\n')).toContain(`["${id}",`)
+    expect(saved.join('\n')).toMatch(/,"persist\.bin","[a-z]+",\d+,\{"nameChosen":true/)
 
     const second = await engineFor()
     const done = await second.waitFor(id, ['completed', 'failed'])

@@ -89,7 +89,7 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
  * (`a + b + …`): kept as such, each id held ~480 bytes of string pieces, and the URL and key
  * ~100–180 more each; flat, the three are ~200 bytes together (100,000 records: ~70 MB less).
  */
-function flat(text: string): string {
+export function flat(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8')
 }
 

@@ -9,6 +9,7 @@ import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { syncDirectory } from './atomic-file.ts'
 import { readLines } from './line-file.ts'
 import { parseRecord, recordSchema } from './record-schema.ts'
+import { decodeRecord, encodeRecord } from './record-codec.ts'
 
 /**
  * Coalescing window for journal appends: a burst of state changes (2,000 small files finishing)
@@ -69,6 +70,7 @@ const stateFieldsSchema = v.strictObject(
 )
 
 const journalLineSchema = v.union([
+  // A `put` of a compact record (an array) is read by decodeRecord before this schema.
   v.strictObject({ s: v.number(), put: recordSchema }),
   v.strictObject({ s: v.number(), del: v.string() }),
   v.strictObject({
@@ -80,8 +82,10 @@ const journalLineSchema = v.union([
 ])
 type JournalLine = v.InferOutput<typeof journalLineSchema>
 
+/** Version 3: records in the compact form (`record-codec.ts`); version 2 (whole records) is read too. */
+const SNAPSHOT_VERSION = 3
 const headerSchema = v.object({
-  version: v.literal(2),
+  version: v.union([v.literal(2), v.literal(3)]),
   seq: v.number(),
   settings: settingsPatchSchema,
 })
@@ -163,7 +167,9 @@ export class QueueStore {
     let settings: Partial<Settings> = {}
     let snapshotSeq = 0
 
-    const snapshot = await this.#readSnapshot()
+    // One string per folder for the records of the snapshot and the journals.
+    const strings = new Map<string, string>()
+    const snapshot = await this.#readSnapshot(strings)
     if (snapshot) {
       for (const r of snapshot.records) {
         if (!records.has(r.id)) order.push(r.id)
@@ -203,7 +209,7 @@ export class QueueStore {
         lineNo++
         bytes += Buffer.byteLength(text) + 1
         if (problem || !terminated) return // after a bad line, or the torn tail of a crash
-        const line = parseJournalLine(text)
+        const line = parseJournalLine(text, strings)
         if (typeof line === 'string') {
           problem = `line ${lineNo}: ${line}`
           return
@@ -396,7 +402,7 @@ export class QueueStore {
   #line(op: Op, seq: number): string {
     switch (op.kind) {
       case 'put':
-        return `{"s":${seq},"put":${JSON.stringify(op.record)}}`
+        return `{"s":${seq},"put":${encodeRecord(op.record)}}`
       case 'del':
         return JSON.stringify({ s: seq, del: op.id })
       case 'move':
@@ -468,11 +474,11 @@ export class QueueStore {
     const handle = await open(temp, 'w', 0o600)
     let bytes = 0
     try {
-      let chunk = JSON.stringify({ version: 2, seq, settings }) + '\n'
+      let chunk = JSON.stringify({ version: SNAPSHOT_VERSION, seq, settings }) + '\n'
       for (const id of order) {
         const record = this.#source.record(id)
         if (!record) continue // removed since S: its removal is in the new journal
-        chunk += JSON.stringify(record) + '\n'
+        chunk += encodeRecord(record) + '\n'
         if (chunk.length >= WRITE_CHUNK) {
           bytes += await writeChunk(handle, chunk)
           chunk = ''
@@ -516,7 +522,7 @@ export class QueueStore {
     this.#fd = null
   }
 
-  async #readSnapshot(): Promise<{
+  async #readSnapshot(strings: Map<string, string>): Promise<{
     seq: number
     settings: Partial<Settings>
     records: DownloadRecord[]
@@ -544,7 +550,7 @@ export class QueueStore {
         problem ??= `line ${lineNo}: not valid JSON`
         return
       }
-      const parsed = parseRecord(value)
+      const parsed = Array.isArray(value) ? decodeRecord(value, strings) : parseRecord(value)
       if (parsed.ok) records.push(parsed.record as DownloadRecord)
       else problem ??= `line ${lineNo}: ${parsed.problem}`
     })
@@ -601,14 +607,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseJournalLine(text: string): JournalLine | string {
+function parseJournalLine(text: string, strings: Map<string, string>): JournalLine | string {
   const value = parseJson(text)
   if (value === INVALID) return 'not valid JSON'
-  // Most lines are whole records: checked without valibot's copy (see parseRecord).
+  // Most lines are records: checked without valibot's copy (see parseRecord).
   const line = value as { s?: unknown; put?: unknown }
   if (typeof line === 'object' && line !== null && typeof line.s === 'number' && 'put' in line) {
     if (Object.keys(line).length !== 2) return 'unexpected content (extra fields)'
-    const record = parseRecord(line.put)
+    const record = Array.isArray(line.put) ? decodeRecord(line.put, strings) : parseRecord(line.put)
     return record.ok
       ? ({ s: line.s, put: record.record } as JournalLine)
       : `unexpected content (put.${record.problem})`

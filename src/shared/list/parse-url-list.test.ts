@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { normalizeUrlKey } from '../protocol/url.ts'
-import { parseUrlList } from './parse-url-list.ts'
+import { parseUrlList, UrlListReader } from './parse-url-list.ts'
 
 const md5 = 'a'.repeat(32)
 
@@ -351,6 +351,56 @@ describe('parseUrlList', () => {
           const { entries, problems } = parseUrlList(urls.join(separator))
           expect(problems).toEqual([])
           expect(entries.map((e) => e.request.url)).toEqual(urls)
+        },
+      ),
+    )
+  })
+  it('property: read a piece at a time, the pieces together are the whole list parsed at once', () => {
+    const line = fc.oneof(
+      validUrl,
+      fc.constantFrom(
+        'https://dup.example/a',
+        'https://DUP.example/a#x',
+        'https://b.example/1 https://b.example/2',
+      ),
+      fc.constantFrom(
+        '  out=a.bin',
+        '  out=../x',
+        '  checksum=md5=' + md5,
+        '  header=X: 1',
+        '  bad',
+      ),
+      fc.constantFrom('# c', '', 'not a url', '\uFEFF'),
+      fc.string({ maxLength: 12 }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 40 }),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 10 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { maxLength: 3 }),
+        (lines, eol, bom, sizes, invalid) => {
+          const text = (bom ? '\uFEFF' : '') + lines.join(eol)
+          const options = { invalidLines: new Set(invalid) }
+          const whole = parseUrlList(text, options)
+          const reader = new UrlListReader(text, options)
+          const joined = {
+            entries: [] as unknown[],
+            problems: [] as unknown[],
+            duplicates: [] as unknown[],
+          }
+          for (let i = 0; !reader.done; i++) {
+            const size = sizes[i % sizes.length]!
+            const piece = reader.read(size)
+            // A piece holds what was asked for unless the list ended.
+            if (!piece.done) expect(piece.entries.length).toBeGreaterThanOrEqual(size)
+            joined.entries.push(...piece.entries)
+            joined.problems.push(...piece.problems)
+            joined.duplicates.push(...piece.duplicates)
+          }
+          expect(joined).toEqual(whole)
+          expect(reader.read(10)).toEqual({ entries: [], problems: [], duplicates: [], done: true })
         },
       ),
     )

@@ -3,12 +3,7 @@ import { normalizeUrlKey, parseDownloadUrl } from '../protocol/url.ts'
 import { checksumSpecProblem, parseChecksumSpec } from './checksum-spec.ts'
 import { fileNameProblem } from './file-name-check.ts'
 import { parseHeaderLine } from './header-line.ts'
-import {
-  mergeDuplicates,
-  type ListEntry,
-  type ListProblem,
-  type ParsedList,
-} from './parsed-list.ts'
+import type { ParsedList } from './parsed-list.ts'
 
 /** Line ends as any editor writes them: LF, CRLF, and CR alone (classic Mac, some exports). */
 export const LINE_END = /\r\n|\r|\n/
@@ -23,6 +18,9 @@ const SCHEME_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:/
 const SEPARATOR = /\s*,\s*(?=[A-Za-z][A-Za-z0-9+.-]*:\/\/)|\s*,\s+|\s+/
 
 type Pending = { line: number; requests: AddRequest[]; keys: string[]; rejected: boolean }
+
+/** Every line end, for reading a line at a time (`LINE_END` with a cursor). */
+const LINE_ENDS = /\r\n|\r|\n/g
 
 /**
  * Parses a list of URLs in the aria2 input-file manner, shared by `downpour get -i` and the
@@ -43,54 +41,132 @@ export function parseUrlList(
   text: string,
   options: { invalidLines?: ReadonlySet<number> } = {},
 ): ParsedList {
-  const problems: ListProblem[] = []
-  const all: Pending[] = []
-  let current: Pending | null = null
-  // Set after a refused URL line: its option lines are skipped, not applied to an earlier URL.
-  let skipOptions = false
-  const lines = text.replace(/^\uFEFF/, '').split(LINE_END)
-  for (let index = 0; index < lines.length; index++) {
-    const raw = lines[index]!
-    const line = index + 1
+  const { entries, problems, duplicates } = new UrlListReader(text, options).read(Infinity)
+  return { entries, problems, duplicates }
+}
+
+/**
+ * `parseUrlList` a piece at a time: each `read(n)` parses just enough lines for `n` more entries
+ * (or to the end), so a 100,000-line list can have its first downloads running before the rest
+ * is parsed, and no piece outlives its being added. The pieces, concatenated, are exactly what
+ * `parseUrlList` returns for the whole text (duplicates are merged across pieces).
+ */
+export class UrlListReader {
+  #text: string
+  #invalidLines: ReadonlySet<number> | undefined
+  /** Where the next line starts in `#text` (-1: no more lines), and the last line's number. */
+  #at: number
+  #line = 0
+  /** The last URL line, held until its option lines have been read (a bad one rejects it). */
+  #current: Pending | null = null
+  /** Set after a refused URL line: its option lines are skipped, not applied to an earlier URL. */
+  #skipOptions = false
+  /** Each URL's key → the line it was first given on. */
+  #first = new Map<string, number>()
+  #done = false
+
+  constructor(text: string, options: { invalidLines?: ReadonlySet<number> } = {}) {
+    this.#text = text
+    this.#at = text.startsWith('\uFEFF') ? 1 : 0
+    this.#invalidLines = options.invalidLines
+  }
+
+  /** True once every line has been read and returned. */
+  get done(): boolean {
+    return this.#done
+  }
+
+  /** The next entries (at least `max` unless the list ends), with the problems and merges met. */
+  read(max: number): ParsedList & { done: boolean } {
+    const piece: ParsedList = { entries: [], problems: [], duplicates: [] }
+    while (!this.#done && piece.entries.length < max) {
+      const raw = this.#nextLine()
+      if (raw === null) {
+        this.#finish(this.#current, piece)
+        this.#current = null
+        this.#done = true
+        // The text is no longer needed: a long list's string is not held for the whole run.
+        this.#text = ''
+        this.#first.clear()
+        break
+      }
+      this.#parseLine(raw, this.#line, piece)
+    }
+    return { ...piece, done: this.#done }
+  }
+
+  /** The next line (as `text.split(LINE_END)` would give it), or null after the last. */
+  #nextLine(): string | null {
+    const text = this.#text
+    const at = this.#at
+    if (at < 0) return null
+    this.#line++
+    LINE_ENDS.lastIndex = at
+    const end = LINE_ENDS.exec(text)
+    if (end === null) {
+      this.#at = -1
+      return text.slice(at)
+    }
+    this.#at = end.index + end[0].length
+    return text.slice(at, end.index)
+  }
+
+  #parseLine(raw: string, line: number, piece: ParsedList): void {
     const trimmed = raw.trim()
-    if (trimmed === '' || trimmed.startsWith('#')) continue
-    const invalid = options.invalidLines?.has(line) ?? false
+    if (trimmed === '' || trimmed.startsWith('#')) return
+    const invalid = this.#invalidLines?.has(line) ?? false
     if (/^\s/.test(raw)) {
-      if (skipOptions) continue
+      if (this.#skipOptions) return
+      const current = this.#current
       if (!current) {
-        problems.push({ line, message: `option line "${trimmed}" does not follow a URL` })
-        continue
+        piece.problems.push({ line, message: `option line "${trimmed}" does not follow a URL` })
+        return
       }
       const problem = invalid ? NOT_UTF8 : applyOption(current.requests, trimmed)
       if (problem) {
-        problems.push({ line, message: `${problem}; ${rejectedUrls(current)} not downloaded` })
+        piece.problems.push({
+          line,
+          message: `${problem}; ${rejectedUrls(current)} not downloaded`,
+        })
         current.rejected = true
       }
-      continue
+      return
     }
-    current = null
-    skipOptions = true
+    // A URL line: the one before has all its options now.
+    this.#finish(this.#current, piece)
+    this.#current = null
+    this.#skipOptions = true
     if (invalid) {
-      problems.push({ line, message: NOT_UTF8 })
-      continue
+      piece.problems.push({ line, message: NOT_UTF8 })
+      return
     }
     const { urls, keys, problems: bad } = urlsOfLine(trimmed)
-    for (const message of bad) problems.push({ line, message })
-    if (urls.length === 0) continue
-    current = { line, requests: urls.map((url) => ({ url })), keys, rejected: false }
-    skipOptions = false
-    all.push(current)
+    for (const message of bad) piece.problems.push({ line, message })
+    if (urls.length === 0) return
+    this.#current = { line, requests: urls.map((url) => ({ url })), keys, rejected: false }
+    this.#skipOptions = false
   }
-  const entries: ListEntry[] = []
-  const keys: string[] = []
-  for (const pending of all) {
-    if (pending.rejected) continue
-    for (const request of pending.requests) entries.push({ line: pending.line, request })
-    keys.push(...pending.keys)
+
+  /** A URL line whose options are all read: its URLs are entries, or merged into earlier ones. */
+  #finish(pending: Pending | null, piece: ParsedList): void {
+    if (!pending || pending.rejected) return
+    pending.requests.forEach((request, index) => {
+      const key = pending.keys[index]!
+      const firstLine = this.#first.get(key)
+      if (firstLine === undefined) {
+        this.#first.set(key, pending.line)
+        piece.entries.push({ line: pending.line, request })
+        return
+      }
+      const { url: _url, ...options } = request
+      piece.duplicates.push({
+        line: pending.line,
+        firstLine,
+        url: request.url,
+        optionsIgnored: Object.keys(options).length > 0,
+      })
+    })
   }
-  const merged = mergeDuplicates(entries, keys)
-  problems.sort((a, b) => a.line - b.line)
-  return { entries: merged.entries, problems, duplicates: merged.duplicates }
 }
 
 const NOT_UTF8 = 'holds bytes that are not UTF-8 (save the list as UTF-8)'

@@ -1,0 +1,169 @@
+import { flat, NO_HEADERS } from '../scheduler/build-record.ts'
+import type { DownloadRecord } from '../scheduler/download-record.ts'
+import { DOWNLOAD_STATES, type DownloadState } from '../../shared/protocol/model.ts'
+import { parseRecord } from './record-schema.ts'
+
+/**
+ * The compact form of a persisted record (queue snapshot version 3 and journal `put` lines):
+ * `[id, url, dir, name, state, createdAt]`, then one object with only the fields that differ
+ * from a new download's (`{"nameChosen":true,"size":16384,"done":9216,…}`), left out when there
+ * are none. A queued download is ~130 bytes instead of ~640 as a whole JSON record: the snapshot
+ * of 100,000 downloads is read (and written) five times faster, and loading it makes a fifth of
+ * the garbage. `key` is stored only when it is not the usual `url\ndir\nrequestedName`.
+ */
+export type CompactRecord = [string, string, string, string, string, number, Rest?]
+type Rest = Partial<Omit<DownloadRecord, 'id' | 'url' | 'dir' | 'name' | 'state' | 'createdAt'>>
+
+/** A new download's value of every field the compact form may leave out. */
+const DEFAULTS = {
+  requestedName: null,
+  nameChosen: false,
+  size: null,
+  done: 0,
+  tries: 0,
+  failuresInARow: 0,
+  maxTries: null,
+  nextRetryAt: null,
+  error: null,
+  resumable: null,
+  etag: null,
+  lastModified: null,
+  finalUrl: null,
+  checksum: null,
+  speedLimit: 0,
+  maxConnections: null,
+  completedAt: null,
+} as const satisfies Rest
+const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
+const DEFAULT_NAMES = Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]
+
+function usualKey(url: string, dir: string, requestedName: string | null): string {
+  return `${url}\n${dir}\n${requestedName ?? ''}`
+}
+
+/** A record as one compact JSON line (no newline). */
+export function encodeRecord(record: DownloadRecord): string {
+  let rest: Record<string, unknown> | null = null
+  for (const name of DEFAULT_NAMES) {
+    if (record[name] !== DEFAULTS[name]) (rest ??= {})[name] = record[name]
+  }
+  for (const _ in record.headers) {
+    ;(rest ??= {}).headers = record.headers
+    break
+  }
+  if (record.key !== usualKey(record.url, record.dir, record.requestedName))
+    (rest ??= {}).key = record.key
+  const head = [record.id, record.url, record.dir, record.name, record.state, record.createdAt]
+  return JSON.stringify(rest ? [...head, rest] : head)
+}
+
+/**
+ * A compact record read back and checked as a whole record is (`parseRecord`). Folders are
+ * shared through `strings` (one string per folder, not one per download).
+ */
+export function decodeRecord(
+  value: unknown[],
+  strings: Map<string, string> = new Map(),
+): { ok: true; record: DownloadRecord } | { ok: false; problem: string } {
+  if (value.length !== 6 && value.length !== 7) return { ok: false, problem: 'not a record' }
+  const [id, url, dir, name, state, createdAt, rest] = value
+  if (typeof dir !== 'string') return { ok: false, problem: 'dir: not a string' }
+  if (typeof url !== 'string') return { ok: false, problem: 'url: not a string' }
+  let sharedDir = strings.get(dir)
+  if (sharedDir === undefined) strings.set(dir, (sharedDir = dir))
+  // Most of a long queue: a download that never started. Its six fields are checked here; the
+  // rest are defaults (no `parseRecord`, no lookups: loading 100,000 spent ~40% of it in them).
+  if (value.length === 6) {
+    if (typeof id !== 'string') return { ok: false, problem: 'id: not a string' }
+    if (typeof name !== 'string') return { ok: false, problem: 'name: not a string' }
+    if (typeof state !== 'string' || !STATES.has(state))
+      return { ok: false, problem: 'state: not a download state' }
+    if (typeof createdAt !== 'number' || !Number.isFinite(createdAt))
+      return { ok: false, problem: 'createdAt: not a number' }
+    return { ok: true, record: fresh(id, url, sharedDir, name, state as DownloadState, createdAt) }
+  }
+  const extra = (rest ?? {}) as Record<string, unknown>
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
+    return { ok: false, problem: 'the fields after createdAt are not an object' }
+  for (const field in extra) {
+    if (field !== 'key' && field !== 'headers' && !(field in DEFAULTS))
+      return { ok: false, problem: `${field}: not a field of a record` }
+  }
+  const requestedName = 'requestedName' in extra ? extra.requestedName : null
+  // The field order of `finishRecord`: every record has one shape.
+  const record = {
+    id,
+    url,
+    key:
+      'key' in extra
+        ? extra.key
+        : // Flat: a `+` of three strings is kept as its pieces (~100 bytes more per download).
+          flat(usualKey(url, sharedDir, typeof requestedName === 'string' ? requestedName : null)),
+    dir: sharedDir,
+    requestedName,
+    name,
+    nameChosen: pick(extra, 'nameChosen'),
+    state,
+    size: pick(extra, 'size'),
+    done: pick(extra, 'done'),
+    tries: pick(extra, 'tries'),
+    failuresInARow: pick(extra, 'failuresInARow'),
+    maxTries: pick(extra, 'maxTries'),
+    nextRetryAt: pick(extra, 'nextRetryAt'),
+    error: pick(extra, 'error'),
+    resumable: pick(extra, 'resumable'),
+    etag: pick(extra, 'etag'),
+    lastModified: pick(extra, 'lastModified'),
+    finalUrl: pick(extra, 'finalUrl'),
+    checksum: pick(extra, 'checksum'),
+    headers: 'headers' in extra ? extra.headers : NO_HEADERS,
+    speedLimit: pick(extra, 'speedLimit'),
+    maxConnections: pick(extra, 'maxConnections'),
+    createdAt,
+    completedAt: pick(extra, 'completedAt'),
+  }
+  const parsed = parseRecord(record)
+  return parsed.ok ? { ok: true, record: parsed.record as DownloadRecord } : parsed
+}
+
+/** A record with every field after `createdAt` at its default, in `finishRecord`'s order. */
+function fresh(
+  id: string,
+  url: string,
+  dir: string,
+  name: string,
+  state: DownloadState,
+  createdAt: number,
+): DownloadRecord {
+  return {
+    id,
+    url,
+    key: flat(usualKey(url, dir, null)),
+    dir,
+    requestedName: null,
+    name,
+    nameChosen: false,
+    state,
+    size: null,
+    done: 0,
+    tries: 0,
+    failuresInARow: 0,
+    maxTries: null,
+    nextRetryAt: null,
+    error: null,
+    resumable: null,
+    etag: null,
+    lastModified: null,
+    finalUrl: null,
+    checksum: null,
+    headers: NO_HEADERS,
+    speedLimit: 0,
+    maxConnections: null,
+    createdAt,
+    completedAt: null,
+  }
+}
+
+function pick(extra: Record<string, unknown>, name: keyof typeof DEFAULTS): unknown {
+  return name in extra ? extra[name] : DEFAULTS[name]
+}
