@@ -55,6 +55,27 @@ export function applySnapshot(snapshot: EngineEvents['engine/snapshot']): void {
   })
 }
 
+/**
+ * Appends the next part of a snapshot read in parts (the head went in with `applySnapshot`):
+ * new entries are added to the `byId` index in place (see replaceEntries; copying a growing
+ * record per part would cost more than the part itself), the order grows, the view follows.
+ */
+export function applySnapshotPart(downloads: readonly DownloadSnapshot[]): void {
+  if (downloads.length === 0) return
+  useAppStore.setState((state) => {
+    const { byId, order } = state.downloads
+    const added: string[] = []
+    for (const download of downloads) {
+      if (!(download.id in byId)) added.push(download.id)
+    }
+    return withDownloads(state, {
+      ...state.downloads,
+      byId: replaceEntries(byId, downloads),
+      order: added.length === 0 ? order : [...order, ...added],
+    })
+  })
+}
+
 export function applyAdded(event: EngineEvents['download/added']): void {
   upsert(event.download, event.revision)
 }

@@ -63,12 +63,13 @@ describe('engine sink', () => {
     engine.dropEvents = true
     await engine.add([{ url: 'https://a.example/2.iso' }, { url: 'https://a.example/3.iso' }])
     engine.dropEvents = false
-    const snapshotsBefore = engine.calls.filter((c) => c.method === 'snapshot').length
+    const snapshotsBefore = engine.calls.filter((c) => c.method === 'snapshotHead').length
     // The next event skips revisions; the beat after it too: one snapshot, not two.
     await engine.pause({ ids: [engine.order[0]!] })
     engine.beat()
     await settle()
-    const snapshots = engine.calls.filter((c) => c.method === 'snapshot').length - snapshotsBefore
+    const snapshots =
+      engine.calls.filter((c) => c.method === 'snapshotHead').length - snapshotsBefore
     expect(snapshots).toBe(1)
     expect(state().downloads.order).toEqual(engine.order)
     expect(state().downloads.revision).toBe(engine.snapshotNow().revision)
