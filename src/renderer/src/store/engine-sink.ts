@@ -47,6 +47,24 @@ export function currentClient(): EngineClient | null {
   return bound?.client ?? null
 }
 
+const clientListeners = new Set<() => void>()
+
+/**
+ * Calls `listener` whenever `currentClient()` changes (a connection, a reconnection, a link
+ * going down), for what must be asked again of each new client: the engine forgets a client's
+ * subscriptions (segment watches) with its connection. `useSyncExternalStore`'s subscribe.
+ */
+export function onClientChange(listener: () => void): () => void {
+  clientListeners.add(listener)
+  return () => clientListeners.delete(listener)
+}
+
+function setBound(next: { client: EngineClient; stop: () => void } | null): void {
+  if (bound === next) return
+  bound = next
+  for (const listener of [...clientListeners]) listener()
+}
+
 /** Rows asked for first: a screenful and a little scrolling, drawn before the rest arrives. */
 export const FIRST_ROWS = 100
 /**
@@ -164,9 +182,9 @@ export function bindClient(client: EngineClient): () => void {
   const stop = (): void => {
     live = false
     for (const off of offs) off()
-    if (bound?.client === client) bound = null
+    if (bound?.client === client) setBound(null)
   }
-  bound = { client, stop }
+  setBound({ client, stop })
   resnapshot()
   return stop
 }
