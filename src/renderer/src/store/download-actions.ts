@@ -2,7 +2,7 @@ import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
-import { deriveView } from './download-view.ts'
+import { deriveView, deriveVisible } from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 
@@ -196,7 +196,17 @@ function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
   return true
 }
 
-/** Re-derives the view after the filter or search changed. */
+/** Re-derives the ids shown after the filter or search changed (nothing else depends on them). */
 export function refreshView(): void {
-  useAppStore.setState((state) => withDownloads(state, state.downloads))
+  useAppStore.setState((state) => {
+    const { byId, order } = state.downloads
+    const visibleIds = deriveVisible(
+      byId,
+      order,
+      state.ui.filter,
+      state.ui.search,
+      state.view.visibleIds,
+    )
+    return visibleIds === state.view.visibleIds ? state : { view: { ...state.view, visibleIds } }
+  })
 }

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FakeEngine } from '../test/fake-engine.ts'
 import { resetAppStore, useAppStore } from './app-store.ts'
 import { flushAnnouncements } from './announcer.ts'
-import { bindClient } from './engine-sink.ts'
+import { attachConnection, bindClient, currentClient } from './engine-sink.ts'
+import { FakeConnection } from '../test/fake-connection.ts'
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 const state = () => useAppStore.getState()
@@ -126,5 +127,21 @@ describe('engine sink', () => {
     expect(state().view.counts.completed).toBe(50)
     expect(changes).toBe(1)
     expect(state().ui.announcement).toBe('50 downloads completed')
+  })
+
+  it('shares one attachment of the same connection (the entry and the App): one snapshot, kept until both let go', async () => {
+    await engine.add([{ url: 'https://a.example/1.iso' }])
+    const connection = new FakeConnection()
+    const byEntry = attachConnection(connection)
+    const byApp = attachConnection(connection)
+    connection.connect(engine)
+    await settle()
+    expect(engine.calls.filter((c) => c.method === 'snapshotHead')).toHaveLength(1)
+    expect(state().downloads.order).toEqual(engine.order)
+    byApp()
+    byApp()
+    expect(currentClient()).toBe(engine)
+    byEntry()
+    expect(currentClient()).toBeNull()
   })
 })

@@ -191,9 +191,19 @@ export function bindClient(client: EngineClient): () => void {
 
 /**
  * Follows a shell's connection: its status into the store, and every new client bound (the
- * client is replaced on each reconnection). Returns a function that stops following.
+ * client is replaced on each reconnection). Returns a function that stops following. Attaching
+ * the connection that is already attached shares it (it is followed until every caller
+ * stopped); attaching another one replaces it.
  */
 export function attachConnection(connection: EngineConnection): () => void {
+  // Shared by whoever attaches the same connection (the page's entry before the first render,
+  // the App after it): the store follows it until the last of them lets go.
+  if (attachment?.connection === connection) {
+    const shared = attachment
+    shared.holders++
+    return once(() => release(shared))
+  }
+  attachment?.detach()
   attached = connection
   useAppStore.setState((s) => ({
     connection: {
@@ -214,11 +224,34 @@ export function attachConnection(connection: EngineConnection): () => void {
   })
   // URLs from a second launch of the desktop app open the add dialog, like a drop.
   const offUrls = connection.onExternalUrls?.((urls) => openAddDialog({ text: urls.join('\n') }))
+  const current: Attachment = {
+    connection,
+    holders: 1,
+    detach: () => {
+      offStatus()
+      offClient()
+      offUrls?.()
+      unbind?.()
+      if (attachment === current) attachment = null
+      if (attached === connection) attached = null
+    },
+  }
+  attachment = current
+  return once(() => release(current))
+}
+
+type Attachment = { connection: EngineConnection; holders: number; detach: () => void }
+let attachment: Attachment | null = null
+
+function release(a: Attachment): void {
+  if (--a.holders === 0) a.detach()
+}
+
+function once(fn: () => void): () => void {
+  let done = false
   return () => {
-    offStatus()
-    offClient()
-    offUrls?.()
-    unbind?.()
-    if (attached === connection) attached = null
+    if (done) return
+    done = true
+    fn()
   }
 }
