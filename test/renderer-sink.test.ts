@@ -1,7 +1,13 @@
 import { MessageChannel } from 'node:worker_threads'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { resetAppStore, useAppStore } from '../src/renderer/src/store/app-store.ts'
-import { bindClient, FIRST_ROWS, PART_ROWS } from '../src/renderer/src/store/engine-sink.ts'
+import {
+  APPLY_ROWS,
+  bindClient,
+  FIRST_ROWS,
+  PART_ROWS,
+  PARTS_IN_FLIGHT,
+} from '../src/renderer/src/store/engine-sink.ts'
 import { createEngineClient, serveEngine, type Port } from '../src/shared/protocol/rpc.ts'
 import { makeDirs, startEngine, type TestEngine } from './engine-harness.ts'
 
@@ -41,6 +47,10 @@ function connect(hooks: Hooks = {}) {
   const channel = new MessageChannel()
   channels.push(channel)
   const calls: string[] = []
+  /** Per reply received: how many calls had been made by then. */
+  const replies: number[] = []
+  // Calls held by a hook keep their order, as a real port does (later ones wait behind).
+  let queue: Promise<void> = Promise.resolve()
   const nodePort = (port: MessageChannel['port1'], side: 'server' | 'client'): Port => ({
     postMessage: (message) => {
       const m = message as { kind?: string; name?: string; method?: string }
@@ -48,19 +58,23 @@ function connect(hooks: Hooks = {}) {
         return
       if (side === 'client' && m.kind === 'call') {
         calls.push(m.method!)
-        const pending = hooks.onCall?.(m.method!)
-        if (pending) return void pending.then(() => port.postMessage(message))
+        queue = queue.then(() => hooks.onCall?.(m.method!)).then(() => port.postMessage(message))
+        return
       }
       port.postMessage(message)
     },
     onMessage(listener) {
-      const handler = (data: unknown) => listener(data)
+      const handler = (data: unknown) => {
+        if (side === 'client' && (data as { kind?: string }).kind === 'reply')
+          replies.push(calls.length)
+        listener(data)
+      }
       port.on('message', handler)
       return () => port.off('message', handler)
     },
   })
   serveEngine(nodePort(channel.port1, 'server'), engine)
-  return { client: createEngineClient(nodePort(channel.port2, 'client')), calls }
+  return { client: createEngineClient(nodePort(channel.port2, 'client')), calls, replies }
 }
 
 async function addPaused(n: number, from = 0): Promise<string[]> {
@@ -99,6 +113,27 @@ describe('the store fed by a real engine', () => {
       'snapshotPart',
     ])
     expect(useAppStore.getState().view.counts.all).toBe(total)
+    await expectStoreAtEngine()
+  })
+
+  it('asks for a few parts ahead and puts them in the store in a few larger steps', async () => {
+    const parts = Math.ceil(APPLY_ROWS / PART_ROWS) + 2
+    const total = FIRST_ROWS + parts * PART_ROWS - 3
+    await addPaused(total)
+    const lengths: number[] = []
+    const off = useAppStore.subscribe((s) => {
+      if (lengths.at(-1) !== s.downloads.order.length) lengths.push(s.downloads.order.length)
+    })
+    const { client, calls, replies } = connect()
+    unbind = bindClient(client)
+    await expect.poll(() => store().order.length).toBe(total)
+    off()
+    expect(lengths.filter((n) => n > 0)).toEqual([FIRST_ROWS, FIRST_ROWS + APPLY_ROWS, total])
+    expect(calls.filter((m) => m === 'snapshotPart')).toHaveLength(parts)
+    // Never more than PARTS_IN_FLIGHT asked and not yet answered (the head is the first reply).
+    const outstanding = replies.map((made, i) => made - (i + 1))
+    expect(Math.max(...outstanding)).toBeLessThanOrEqual(PARTS_IN_FLIGHT)
+    expect(Math.max(...outstanding)).toBeGreaterThan(1)
     await expectStoreAtEngine()
   })
 

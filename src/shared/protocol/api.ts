@@ -76,7 +76,8 @@ export type EngineApi = {
    */
   snapshotHead(first: number): Promise<SnapshotHead>
   /**
-   * The next at most `count` downloads of the snapshot `cursor` names. The engine keeps a few
+   * The next at most `count` downloads of the snapshot `cursor` names, handed out in the order
+   * the calls arrive (a port keeps order, so a client may ask for several ahead). The engine keeps a few
    * cursors (the oldest is dropped first): an unknown or dropped one is refused with
    * `DP_ERR_NOT_FOUND`, and the client starts again with `snapshotHead`.
    */
