@@ -6,7 +6,8 @@ import WebSocket from 'ws'
 import { connectWebSocket, type SocketLike } from '../src/renderer/src/lib/connection/websocket.ts'
 import { startEngineServer, type EngineServer } from '../src/server/engine-server.ts'
 import type { ConnectionStatus } from '../src/shared/protocol/connection.ts'
-import type { EngineEvents } from '../src/shared/protocol/events.ts'
+import { resetAppStore, useAppStore } from '../src/renderer/src/store/app-store.ts'
+import { attachConnection } from '../src/renderer/src/store/engine-sink.ts'
 import { makeDirs, startEngine, type TestEngine } from './engine-harness.ts'
 import { makeBody, startFaultServer, type FaultServer } from './fault-server.ts'
 import { writeTestUi } from './run-serve.ts'
@@ -20,14 +21,18 @@ let dirs: Awaited<ReturnType<typeof makeDirs>>
 let fault: FaultServer
 let engine: TestEngine
 let server: EngineServer | undefined
+let detach: (() => void) | undefined
 
 beforeEach(async () => {
+  resetAppStore()
   dirs = await makeDirs()
   fault = await startFaultServer()
   engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
 })
 
 afterEach(async () => {
+  detach?.()
+  detach = undefined
   await server?.close()
   server = undefined
   await engine.close()
@@ -65,7 +70,7 @@ function nextStatus(
 }
 
 describe('connectWebSocket', () => {
-  it('connects, delivers a snapshot by itself and runs a download through a new client', async () => {
+  it('connects, feeds the store from a snapshot and runs a download through a new client', async () => {
     const { origin } = await serve()
     const connection = connectWebSocket({
       url: `${origin.replace('http', 'ws')}/api`,
@@ -77,9 +82,8 @@ describe('connectWebSocket', () => {
     const client = await new Promise<NonNullable<ReturnType<typeof connection.client>>>((resolve) =>
       connection.onClient(resolve),
     )
-    const snapshots: EngineEvents['engine/snapshot'][] = []
-    client.on('engine/snapshot', (s) => snapshots.push(s))
-    await expect.poll(() => snapshots.length).toBe(1)
+    detach = attachConnection(connection)
+    await expect.poll(() => useAppStore.getState().downloads.loaded).toBe(true)
     expect(connection.status()).toEqual({ kind: 'connected' })
 
     fault.file('/a.bin', makeBody(256 * 1024, 1))
@@ -104,32 +108,25 @@ describe('connectWebSocket', () => {
     })
     const clients: unknown[] = []
     connection.onClient((c) => clients.push(c))
+    detach = attachConnection(connection)
     await nextStatus(connection, 'connected')
-    await engine.add([{ url: fault.url('/missing'), paused: true }])
+    const seen = await engine.add([{ url: fault.url('/seen'), paused: true }])
+    await expect.poll(() => useAppStore.getState().downloads.order).toEqual([seen.added[0]!.id])
 
     const reconnecting = nextStatus(connection, 'reconnecting')
     await server!.close()
     server = undefined
     expect(await reconnecting).toMatchObject({ kind: 'reconnecting', attempt: 1 })
     expect(connection.client()).toBeNull()
+    // Added while the server is away: no event can tell the window, only a fresh snapshot.
+    const missed = await engine.add([{ url: fault.url('/missed'), paused: true }])
 
     await serve(port)
-    const client = await new Promise<NonNullable<ReturnType<typeof connection.client>>>(
-      (resolve) => {
-        const off = connection.onClient((c) => {
-          if (clients.length >= 2) {
-            off()
-            resolve(c)
-          }
-        })
-      },
-    )
+    await expect
+      .poll(() => useAppStore.getState().downloads.order)
+      .toEqual([seen.added[0]!.id, missed.added[0]!.id])
     expect(clients).toHaveLength(2)
     expect(clients[0]).not.toBe(clients[1])
-    const snapshot = await new Promise<EngineEvents['engine/snapshot']>((resolve) =>
-      client.on('engine/snapshot', resolve),
-    )
-    expect(snapshot.downloads).toHaveLength(1)
     expect(connection.status()).toEqual({ kind: 'connected' })
     connection.close()
   })

@@ -7,7 +7,8 @@ import {
   type PortWindow,
 } from '../src/renderer/src/lib/connection/electron-port.ts'
 import type { ConnectionStatus } from '../src/shared/protocol/connection.ts'
-import type { EngineEvents } from '../src/shared/protocol/events.ts'
+import { resetAppStore, useAppStore } from '../src/renderer/src/store/app-store.ts'
+import { attachConnection } from '../src/renderer/src/store/engine-sink.ts'
 import { serveEngine } from '../src/shared/protocol/rpc.ts'
 import { makeDirs, startEngine, type TestEngine } from './engine-harness.ts'
 
@@ -17,13 +18,17 @@ import { makeDirs, startEngine, type TestEngine } from './engine-harness.ts'
 let dirs: Awaited<ReturnType<typeof makeDirs>>
 let engine: TestEngine
 const channels: InstanceType<typeof MessageChannel>[] = []
+let detach: (() => void) | undefined
 
 beforeEach(async () => {
+  resetAppStore()
   dirs = await makeDirs()
   engine = await startEngine({ downloads: dirs.downloads, state: null })
 })
 
 afterEach(async () => {
+  detach?.()
+  detach = undefined
   for (const c of channels.splice(0)) {
     c.port1.close()
     c.port2.close()
@@ -46,6 +51,7 @@ function fakeShell() {
       return () => {}
     },
     restartEngine: () => restarts.push(1),
+    onExternalUrls: () => () => {},
   } as unknown as DownpourBridge
   return {
     target,
@@ -87,10 +93,7 @@ describe('connectElectronPort', () => {
     shell.handOverPort()
     expect(connection.status()).toEqual({ kind: 'connected' })
     const client = connection.client()!
-    const snapshot = await new Promise<EngineEvents['engine/snapshot']>((resolve) =>
-      client.on('engine/snapshot', resolve),
-    )
-    expect(snapshot.downloads).toEqual([])
+    expect((await client.snapshot()).downloads).toEqual([])
     await client.add([{ url: 'http://127.0.0.1:9/x', paused: true }])
     expect((await client.snapshot()).downloads).toHaveLength(1)
   })
@@ -114,10 +117,11 @@ describe('connectElectronPort', () => {
     shell.status({ kind: 'running' })
     const second = connection.client()!
     expect(second).not.toBe(first)
-    const snapshot = await new Promise<EngineEvents['engine/snapshot']>((resolve) =>
-      second.on('engine/snapshot', resolve),
-    )
-    expect(snapshot.downloads).toHaveLength(1)
+    // The store follows the new client with a fresh snapshot.
+    detach = attachConnection(connection)
+    const ids = (await engine.snapshot()).downloads.map((d) => d.id)
+    expect(ids).toHaveLength(1)
+    await expect.poll(() => useAppStore.getState().downloads.order).toEqual(ids)
     expect(statuses.map((s) => s.kind)).toEqual([
       'connected',
       'reconnecting',

@@ -61,10 +61,23 @@ try {
   await sleep(3000)
   log(`${files.open()} connections open`)
 
+  // Bytes served per second over the window, and how long the server took to answer a tiny
+  // request (its 401 page) every 250 ms meanwhile: the engine's event loop also serves the page,
+  // so this bounds how soon the first rows can arrive.
   const window = async (): Promise<number> => {
     const from = files.served()
     const t0 = performance.now()
-    await sleep(seconds * 1000)
+    const end = t0 + seconds * 1000
+    const waits: number[] = []
+    while (performance.now() < end) {
+      const asked = performance.now()
+      await fetch(serve.origin + '/', { method: 'HEAD' }).catch(() => {})
+      waits.push(performance.now() - asked)
+      await sleep(Math.max(0, Math.min(250, end - performance.now())))
+    }
+    waits.sort((a, b) => a - b)
+    const pct = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))] ?? 0
+    log(`server answers in p50 ${pct(0.5).toFixed(0)} ms, p95 ${pct(0.95).toFixed(0)} ms`)
     return (files.served() - from) / ((performance.now() - t0) / 1000)
   }
   const headless = await window()
@@ -88,8 +101,11 @@ try {
   await page.goto(serve.url)
   const firstRowsMs = await probe.firstRows()
   log(`first rows after ${firstRowsMs.toFixed(0)} ms; load: ${probe.timeline().join(', ')}`)
-  // Steady state starts once the first rows are there and the snapshot was applied.
+  // Steady state starts once the first rows are there and the snapshot was applied; the
+  // details panel of an active download is open through the whole measured window.
   await sleep(2000)
+  await probe.openDetails()
+  await sleep(500)
   const stopProfile = values.profile ? await probe.profile() : null
   await probe.start()
   const [attached, figures] = await Promise.all([window(), probe.drive(seconds * 1000)])
@@ -134,10 +150,11 @@ function printSummary(
     ['First rows after load', `${r.firstRowsMs.toFixed(0)} ms`, '≤ 1000 ms', r.firstRowsMs <= 1000],
     [
       'Long tasks > 50 ms (steady)',
-      `${r.longTasksOver50} (longest ${r.longestTaskMs.toFixed(0)} ms)`,
+      `${r.longTasksOver50} (longest ${r.longestTaskMs.toFixed(0)} ms; ${r.longTasksAfterSearch} after a search)`,
       '0',
       r.longTasksOver50 === 0,
     ],
+    ['Details panel open throughout', r.detailsOpen ? 'yes' : 'no', 'yes', r.detailsOpen],
     ['Frame time p50', `${r.frameP50Ms.toFixed(1)} ms`, '', true],
     ['Frame time p95', `${r.frameP95Ms.toFixed(1)} ms`, '≤ 20 ms', r.frameP95Ms <= 20],
     ['JS heap (max)', mib(r.heapMaxBytes), '< 150 MiB', r.heapMaxBytes < 150 * 1024 * 1024],

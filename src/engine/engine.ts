@@ -111,6 +111,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     remove: (selection, opts) => scheduler.remove(selection, opts),
     move: (id, position) => scheduler.move(id, position),
     snapshot: () => scheduler.snapshot(),
+    snapshotHead: (first) => scheduler.snapshotHead(first),
+    snapshotPart: (cursor, count) => scheduler.snapshotPart(cursor, count),
     updateSettings: (patch) => scheduler.updateSettings(patch),
     changeUrl: (id, url) => scheduler.changeUrl(id, url),
     details: (id) => scheduler.details(id),

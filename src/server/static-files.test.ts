@@ -35,6 +35,8 @@ beforeAll(async () => {
   await writeFile(join(site, 'assets', 'font.WOFF2'), 'wOF2')
   await writeFile(join(site, 'data.bin'), Buffer.from([0, 1, 2, 3]))
   await writeFile(join(site, 'with space.txt'), 'spaced')
+  await writeFile(join(site, 'assets', 'index-D7t8kTbz.js'), 'export {}')
+  await writeFile(join(site, 'kept.txt'), 'as built')
   await writeFile(join(site, '.env'), secret)
   await symlink(join(base, 'secret.txt'), join(site, 'escape.txt'))
   await symlink(join(base, 'outside'), join(site, 'escape-dir'))
@@ -53,9 +55,9 @@ afterAll(async () => {
 })
 
 /** node:http sends the path as written, unlike fetch, which would normalize `..` away. */
-function get(path: string, method = 'GET'): Promise<Reply> {
+function get(path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () =>
@@ -180,6 +182,35 @@ describe('createStaticHandler', () => {
     expect(reply.status).toBe(200)
     expect(reply.headers['content-type']).toBe('text/javascript; charset=utf-8')
     expect(reply.body).toBe('console.log("hi")')
+  })
+
+  it('lets the browser keep hashed assets for good and revalidate the rest by ETag', async () => {
+    const asset = await get('/assets/index-D7t8kTbz.js')
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    const page = await get('/')
+    expect(page.headers['cache-control']).toBe('no-cache')
+    expect(page.headers['etag']).toMatch(/^"[A-Za-z0-9_-]+"$/)
+    // A name without Vite's 8-character hash is not assumed to be immutable.
+    expect((await get('/assets/app-1a2b.js')).headers['cache-control']).toBe('no-cache')
+
+    const again = await get('/', 'GET', { 'If-None-Match': page.headers['etag'] as string })
+    expect(again.status).toBe(304)
+    expect(again.body).toBe('')
+    expect(again.headers['x-content-type-options']).toBe('nosniff')
+    const changed = await get('/', 'GET', { 'If-None-Match': '"something-else"' })
+    expect(changed.status).toBe(200)
+    expect(changed.body).toContain('<title>Downpour</title>')
+  })
+
+  it('serves the files as they were at start, and files added later from disk', async () => {
+    const site = join(base, 'site')
+    await writeFile(join(site, 'kept.txt'), 'rewritten')
+    expect((await get('/kept.txt')).body).toBe('as built')
+    await writeFile(join(site, 'added.txt'), 'added later')
+    const added = await get('/added.txt')
+    expect(added.status).toBe(200)
+    expect(added.body).toBe('added later')
+    expect(added.headers['cache-control']).toBe('no-cache')
   })
 
   it('fails fast when the root does not exist', () => {

@@ -1,4 +1,5 @@
-import { realpathSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { open, realpath } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -57,6 +58,14 @@ export function contentTypeFor(fileName: string): string {
   return contentTypes[extname(fileName).toLowerCase()] ?? 'application/octet-stream'
 }
 
+/** Most the handler keeps in memory; files past it (and files added later) are read per request. */
+export const PRELOAD_LIMIT_BYTES = 64 * 1024 * 1024
+
+/** Vite's content-hashed asset names (`index-D7t8kTbz.js`): a new build gives a new name. */
+const HASHED_ASSET = /^assets\/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/
+
+type Preloaded = { body: Buffer; etag: string; lastModified: string; cacheControl: string }
+
 /**
  * Serves files below `rootDir` (e.g. `out/renderer`) to GET and HEAD requests; `/` and any
  * path ending in `/` serve that directory's `index.html`.
@@ -65,6 +74,12 @@ export function contentTypeFor(fileName: string): string {
  * a plain name (no `..`, `.`, separators, NUL or leading dot), and the file's real path, after
  * symlinks, must still lie inside the root's real path. Files are opened once and served from
  * that handle, so what was checked is what is sent.
+ *
+ * The built UI is read into memory once, at start, under the same rules (bench:ui): `downpour
+ * serve` runs the engine on the same event loop, and under load each file's realpath, open,
+ * stat, read and close waited in libuv's four-thread pool behind the transfers' disk writes, so
+ * the page took seconds to arrive. From memory a request is answered in the turn it arrives.
+ * Hashed assets are cached by the browser for good (`immutable`), the rest revalidated by ETag.
  */
 export function createStaticHandler(rootDir: string): StaticHandler {
   let root: string
@@ -73,12 +88,83 @@ export function createStaticHandler(rootDir: string): StaticHandler {
   } catch (error) {
     throw new Error(`Static root ${rootDir} does not exist; build the UI first.`, { cause: error })
   }
+  const preloaded = preload(root)
   return (req, res) => {
+    if (serveFromMemory(preloaded, req, res)) return
     serve(root, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendStatus(res, 500, 'Internal Server Error', req.method === 'HEAD')
       else res.destroy(error instanceof Error ? error : undefined)
     })
   }
+}
+
+/** Reads every servable file below `root` (not hidden, real path inside the root). */
+function preload(root: string): Map<string, Preloaded> {
+  const files = new Map<string, Preloaded>()
+  let total = 0
+  const walk = (dir: string, prefix: string, depth: number): void => {
+    if (depth > 16) return
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      return
+    }
+    for (const name of names.sort()) {
+      if (name.startsWith('.')) continue
+      const path = join(dir, name)
+      let real: string
+      try {
+        real = realpathSync(path)
+      } catch {
+        continue
+      }
+      if (!isInside(root, real)) continue
+      const key = prefix + name
+      const stats = statSync(real)
+      if (stats.isDirectory()) walk(path, `${key}/`, depth + 1)
+      else if (stats.isFile() && total + stats.size <= PRELOAD_LIMIT_BYTES) {
+        const body = readFileSync(real)
+        total += body.length
+        files.set(key, {
+          body,
+          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+          lastModified: stats.mtime.toUTCString(),
+          cacheControl: HASHED_ASSET.test(key) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        })
+      }
+    }
+  }
+  walk(root, '', 0)
+  return files
+}
+
+/** Answers from the preloaded files; false when the request is not for one of them. */
+function serveFromMemory(
+  files: Map<string, Preloaded>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false
+  const segments = parseRequestPath(req.url)
+  if (typeof segments === 'string') return false
+  const file = files.get(segments.join('/'))
+  if (file === undefined) return false
+  const headers = {
+    ...baseHeaders,
+    'Content-Type': contentTypeFor(segments.at(-1) ?? ''),
+    'Cache-Control': file.cacheControl,
+    ETag: file.etag,
+    'Last-Modified': file.lastModified,
+  }
+  if (req.headers['if-none-match'] === file.etag) {
+    res.writeHead(304, headers)
+    res.end()
+    return true
+  }
+  res.writeHead(200, { ...headers, 'Content-Length': file.body.length })
+  res.end(req.method === 'HEAD' ? undefined : file.body)
+  return true
 }
 
 async function serve(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

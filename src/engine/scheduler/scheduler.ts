@@ -36,6 +36,7 @@ import { toSnapshot, type DownloadRecord } from './download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
+import { SnapshotCursors } from './snapshot-cursors.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -100,6 +101,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #lastStates = new Map<string, DownloadState>()
   #history = new DownloadHistory()
   #watch = new SegmentWatch()
+  #cursors = new SnapshotCursors({
+    revision: () => this.#revision,
+    order: () => this.#order,
+    settings: () => this.#settings,
+    snapshotOf: (id) => {
+      const record = this.#records.get(id)
+      return record ? this.#snapshotOf(record) : null
+    },
+  })
 
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings
@@ -380,6 +390,14 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       downloads: this.#order.map((id) => this.#snapshotOf(this.#records.get(id)!)),
       settings: this.#settings,
     }
+  }
+
+  async snapshotHead(first: number): ReturnType<EngineApi['snapshotHead']> {
+    return this.#cursors.head(first)
+  }
+
+  async snapshotPart(cursor: string, count: number): ReturnType<EngineApi['snapshotPart']> {
+    return this.#cursors.part(cursor, count)
   }
 
   async updateSettings(patch: SettingsPatchInput): Promise<Settings> {

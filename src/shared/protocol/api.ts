@@ -18,6 +18,28 @@ export type AddResult = {
   rejected: { index: number; url: string; error: DownloadError; existingId?: string }[]
 }
 
+/**
+ * The start of a snapshot read in parts (`snapshotHead`): the first rows in queue order and the
+ * totals, so a window draws its first screenful before the whole queue has arrived.
+ */
+export type SnapshotHead = {
+  revision: number
+  /** The first `first` downloads in queue order (all of them when the queue is that short). */
+  downloads: DownloadSnapshot[]
+  /** How many downloads the queue holds at `revision`. */
+  total: number
+  settings: Settings
+  /** Names the rest for `snapshotPart`; null when `downloads` is the whole queue. */
+  cursor: string | null
+}
+
+/** The next downloads of a snapshot begun with `snapshotHead`. */
+export type SnapshotPart = {
+  downloads: DownloadSnapshot[]
+  /** The same cursor while more follow; null with the last part. */
+  cursor: string | null
+}
+
 export type UpdateResult = {
   updated: DownloadSnapshot[]
   rejected: { index: number; id: string; error: DownloadError }[]
@@ -44,6 +66,22 @@ export type EngineApi = {
   /** Move a download to a queue position (0 = first). */
   move(id: string, position: number): Promise<{ order: string[] }>
   snapshot(): Promise<{ revision: number; downloads: DownloadSnapshot[]; settings: Settings }>
+  /**
+   * A snapshot in parts: the first `first` downloads in queue order with the revision and the
+   * totals now, the rest through `snapshotPart`. The queue's order is fixed at `revision`; each
+   * part describes its downloads as they are when it is read (newer than `revision`, never
+   * older), and downloads removed meanwhile are left out, so a client that keeps the events
+   * after `revision` and applies them once the last part is in ends exactly at the engine's
+   * state (every event sets what it names: applying an older one before a newer one is safe).
+   */
+  snapshotHead(first: number): Promise<SnapshotHead>
+  /**
+   * The next at most `count` downloads of the snapshot `cursor` names, handed out in the order
+   * the calls arrive (a port keeps order, so a client may ask for several ahead). The engine keeps a few
+   * cursors (the oldest is dropped first): an unknown or dropped one is refused with
+   * `DP_ERR_NOT_FOUND`, and the client starts again with `snapshotHead`.
+   */
+  snapshotPart(cursor: string, count: number): Promise<SnapshotPart>
   /**
    * Changes settings, applied at once and kept across restarts. Sizes and rates may be sent as
    * text (`'2M'`), durations too (`'30s'`); the answer is the stored form (bytes, ms).

@@ -165,6 +165,16 @@ describe('methodArgsSchemas', () => {
     expect(check(methodArgsSchemas.move, ['id', -1])).not.toBe('ok')
     expect(check(methodArgsSchemas.snapshot, [])).toBe('ok')
   })
+
+  it('bounds the snapshot read in parts', () => {
+    expect(check(methodArgsSchemas.snapshotHead, [100])).toBe('ok')
+    expect(check(methodArgsSchemas.snapshotHead, [-1])).toMatch(/^0: /)
+    expect(check(methodArgsSchemas.snapshotHead, [1.5])).toMatch(/^0: /)
+    expect(check(methodArgsSchemas.snapshotPart, ['s1', 500])).toBe('ok')
+    expect(check(methodArgsSchemas.snapshotPart, ['s1', 0])).toMatch(/^1: /)
+    expect(check(methodArgsSchemas.snapshotPart, ['', 10])).toMatch(/^0: /)
+    expect(check(methodArgsSchemas.snapshotPart, ['x'.repeat(65), 10])).toMatch(/^0: /)
+  })
 })
 
 describe('describeIssues', () => {

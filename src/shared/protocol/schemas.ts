@@ -163,6 +163,11 @@ export const methodArgsSchemas = {
   ]),
   move: v.tuple([v.string(), nonNegativeInt]),
   snapshot: v.tuple([]),
+  snapshotHead: v.tuple([v.pipe(nonNegativeInt, v.maxValue(100_000))]),
+  snapshotPart: v.tuple([
+    v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+    v.pipe(positiveInt, v.maxValue(100_000)),
+  ]),
   updateSettings: v.tuple([settingsPatchInputSchema]),
   changeUrl: v.tuple([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
   details: v.tuple([v.string()]),

@@ -2,7 +2,7 @@ import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
-import { deriveView } from './download-view.ts'
+import { deriveView, deriveVisible } from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
@@ -60,6 +60,27 @@ export function applySnapshot(snapshot: EngineEvents['engine/snapshot']): void {
       revision: snapshot.revision,
       loaded: true,
       settings: snapshot.settings,
+    })
+  })
+}
+
+/**
+ * Appends the next part of a snapshot read in parts (the head went in with `applySnapshot`):
+ * new entries are added to the `byId` index in place (see replaceEntries; copying a growing
+ * record per part would cost more than the part itself), the order grows, the view follows.
+ */
+export function applySnapshotPart(downloads: readonly DownloadSnapshot[]): void {
+  if (downloads.length === 0) return
+  useAppStore.setState((state) => {
+    const { byId, order } = state.downloads
+    const added: string[] = []
+    for (const download of downloads) {
+      if (!(download.id in byId)) added.push(download.id)
+    }
+    return withDownloads(state, {
+      ...state.downloads,
+      byId: replaceEntries(byId, downloads),
+      order: added.length === 0 ? order : [...order, ...added],
     })
   })
 }
@@ -185,9 +206,21 @@ function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
 }
 
 /**
- * Re-derives the view after the filter, search or sort changed; with `resort`, sorts again by
- * the live figures (the once-a-second re-sort for speed, progress and time left).
+ * Re-derives the ids shown after the filter, search or sort changed (nothing else depends on
+ * them); with `resort`, sorts again by the live figures (the once-a-second re-sort for speed,
+ * progress and time left).
  */
 export function refreshView(resort = false): void {
-  useAppStore.setState((state) => withDownloads(state, state.downloads, resort))
+  useAppStore.setState((state) => {
+    const { byId, order } = state.downloads
+    const visibleIds = deriveVisible(
+      byId,
+      order,
+      state.ui.filter,
+      state.ui.search,
+      state.view.visibleIds,
+      viewSorter.sorted(byId, order, state.ui.sort, resort),
+    )
+    return visibleIds === state.view.visibleIds ? state : { view: { ...state.view, visibleIds } }
+  })
 }

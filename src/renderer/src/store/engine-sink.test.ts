@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FakeEngine } from '../test/fake-engine.ts'
 import { resetAppStore, useAppStore } from './app-store.ts'
 import { flushAnnouncements } from './announcer.ts'
-import { bindClient } from './engine-sink.ts'
+import { attachConnection, bindClient, currentClient } from './engine-sink.ts'
+import { FakeConnection } from '../test/fake-connection.ts'
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 const state = () => useAppStore.getState()
@@ -63,12 +64,13 @@ describe('engine sink', () => {
     engine.dropEvents = true
     await engine.add([{ url: 'https://a.example/2.iso' }, { url: 'https://a.example/3.iso' }])
     engine.dropEvents = false
-    const snapshotsBefore = engine.calls.filter((c) => c.method === 'snapshot').length
+    const snapshotsBefore = engine.calls.filter((c) => c.method === 'snapshotHead').length
     // The next event skips revisions; the beat after it too: one snapshot, not two.
     await engine.pause({ ids: [engine.order[0]!] })
     engine.beat()
     await settle()
-    const snapshots = engine.calls.filter((c) => c.method === 'snapshot').length - snapshotsBefore
+    const snapshots =
+      engine.calls.filter((c) => c.method === 'snapshotHead').length - snapshotsBefore
     expect(snapshots).toBe(1)
     expect(state().downloads.order).toEqual(engine.order)
     expect(state().downloads.revision).toBe(engine.snapshotNow().revision)
@@ -125,5 +127,21 @@ describe('engine sink', () => {
     expect(state().view.counts.completed).toBe(50)
     expect(changes).toBe(1)
     expect(state().ui.announcement).toBe('50 downloads completed')
+  })
+
+  it('shares one attachment of the same connection (the entry and the App): one snapshot, kept until both let go', async () => {
+    await engine.add([{ url: 'https://a.example/1.iso' }])
+    const connection = new FakeConnection()
+    const byEntry = attachConnection(connection)
+    const byApp = attachConnection(connection)
+    connection.connect(engine)
+    await settle()
+    expect(engine.calls.filter((c) => c.method === 'snapshotHead')).toHaveLength(1)
+    expect(state().downloads.order).toEqual(engine.order)
+    byApp()
+    byApp()
+    expect(currentClient()).toBe(engine)
+    byEntry()
+    expect(currentClient()).toBeNull()
   })
 })

@@ -1,8 +1,11 @@
 import type { EngineConnection } from '../../../shared/protocol/connection.ts'
 import type { EngineEventName, EngineEvents } from '../../../shared/protocol/events.ts'
+import type { SnapshotPart } from '../../../shared/protocol/api.ts'
+import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
 import { useAppStore } from './app-store.ts'
 import { openAddDialog } from './ui-actions.ts'
+import { ERROR_CODES } from '../../../shared/protocol/errors.ts'
 import {
   applyAdded,
   applyBeat,
@@ -11,6 +14,7 @@ import {
   applyRemoved,
   applySettings,
   applySnapshot,
+  applySnapshotPart,
 } from './download-actions.ts'
 
 type RevisionedEvent = Extract<
@@ -45,11 +49,54 @@ export function currentClient(): EngineClient | null {
   return bound?.client ?? null
 }
 
+const clientListeners = new Set<() => void>()
+
 /**
- * Feeds the store from one engine client: subscribes first, then takes a snapshot; events that
- * arrive while the snapshot is in flight are kept and replayed if newer than it. An event that
- * skips a revision, or a beat ahead of the store, means something was missed: one snapshot is
- * asked for (never more than one in flight plus one trailing). Returns a function that unbinds.
+ * Calls `listener` whenever `currentClient()` changes (a connection, a reconnection, a link
+ * going down), for what must be asked again of each new client: the engine forgets a client's
+ * subscriptions (segment watches) with its connection. `useSyncExternalStore`'s subscribe.
+ */
+export function onClientChange(listener: () => void): () => void {
+  clientListeners.add(listener)
+  return () => clientListeners.delete(listener)
+}
+
+function setBound(next: { client: EngineClient; stop: () => void } | null): void {
+  if (bound === next) return
+  bound = next
+  for (const listener of [...clientListeners]) listener()
+}
+
+/** Rows asked for first: a screenful and a little scrolling, drawn before the rest arrives. */
+export const FIRST_ROWS = 100
+/**
+ * Rows per later part: ~200 KB of JSON, which parses in a few ms — well under the 50 ms of a
+ * long task even on a starved machine (bench:ui) — where the whole 10,000-download snapshot
+ * (4.2 MB) took 100–240 ms in one task.
+ */
+export const PART_ROWS = 500
+/**
+ * Parts asked for ahead: each is a round trip to an engine whose loop is busy with transfers
+ * (~100–400 ms under bench:ui's load), so one at a time left the list filling for seconds.
+ * Four in flight keep < 1 MB waiting in the server's send buffer (its flow control starts
+ * dropping state events above 1 MiB).
+ */
+export const PARTS_IN_FLIGHT = 4
+/**
+ * Rows gathered before they go into the store during a first load: each apply re-derives the
+ * view over the whole queue and re-renders the list, so 20 applies of 500 cost more than 5 of
+ * 2,000 (bench:ui counted the applies among the long tasks).
+ */
+export const APPLY_ROWS = 2000
+
+/**
+ * Feeds the store from one engine client: subscribes first, then reads a snapshot in parts
+ * (`snapshotHead` + `snapshotPart`); events that arrive meanwhile are kept and replayed once
+ * the last part is in, if newer than the head. The first load is shown part by part (the first
+ * rows within a round trip); a later one (a reconnection, a missed revision) is collected and
+ * applied at once, so the list the person is looking at does not shrink and regrow. An event
+ * that skips a revision, or a beat ahead of the store, means something was missed: one snapshot
+ * is asked for (never more than one in flight plus one trailing). Returns a function that unbinds.
  */
 export function bindClient(client: EngineClient): () => void {
   bound?.stop()
@@ -59,6 +106,42 @@ export function bindClient(client: EngineClient): () => void {
   let again = false
   let buffer: Buffered[] = []
 
+  const load = async (): Promise<void> => {
+    const progressive = !useAppStore.getState().downloads.loaded
+    const head = await client.snapshotHead(FIRST_ROWS)
+    if (!live) return
+    if (progressive) applySnapshot(head)
+    const rest = progressive ? null : [...head.downloads]
+    const cursor = head.cursor
+    if (cursor !== null) {
+      // The parts the head's order holds, asked for PARTS_IN_FLIGHT ahead; answered in order.
+      const count = Math.ceil((head.total - head.downloads.length) / PART_ROWS)
+      const asked: Promise<SnapshotPart>[] = []
+      const ask = (): void => {
+        if (asked.length >= count) return
+        const call = client.snapshotPart(cursor, PART_ROWS)
+        call.catch(() => {}) // Seen where it is awaited; one failure stops the load.
+        asked.push(call)
+      }
+      for (let i = 0; i < PARTS_IN_FLIGHT; i++) ask()
+      let gathered: DownloadSnapshot[] = []
+      for (let i = 0; i < count; i++) {
+        const part = await asked[i]!
+        if (!live) return
+        ask()
+        if (rest) rest.push(...part.downloads)
+        else gathered.push(...part.downloads)
+        if (gathered.length >= APPLY_ROWS) {
+          applySnapshotPart(gathered)
+          gathered = []
+        }
+        if (part.cursor === null) break
+      }
+      applySnapshotPart(gathered)
+    }
+    if (rest) applySnapshot({ revision: head.revision, downloads: rest, settings: head.settings })
+  }
+
   const resnapshot = (): void => {
     if (!live) return
     ready = false
@@ -67,11 +150,10 @@ export function bindClient(client: EngineClient): () => void {
       return
     }
     inFlight = true
-    client.snapshot().then(
-      (snapshot) => {
+    load().then(
+      () => {
         inFlight = false
         if (!live) return
-        applySnapshot(snapshot)
         ready = true
         const replay = buffer
         buffer = []
@@ -81,9 +163,11 @@ export function bindClient(client: EngineClient): () => void {
           resnapshot()
         }
       },
-      () => {
-        // The link went down; the shell hands over a new client, which snapshots again.
+      (error: unknown) => {
         inFlight = false
+        // The engine dropped our cursor for newer ones: read again. Any other failure is the
+        // link going down; the shell hands over a new client, which snapshots again.
+        if ((error as { code?: unknown })?.code === ERROR_CODES.notFound) resnapshot()
       },
     )
   }
@@ -123,7 +207,7 @@ export function bindClient(client: EngineClient): () => void {
       if (ready && beat.revision > useAppStore.getState().downloads.revision) resnapshot()
     }),
     client.on('engine/snapshot', (snapshot) => {
-      if (snapshot.revision >= useAppStore.getState().downloads.revision) {
+      if (!inFlight && snapshot.revision >= useAppStore.getState().downloads.revision) {
         applySnapshot(snapshot)
         ready = true
       }
@@ -132,18 +216,28 @@ export function bindClient(client: EngineClient): () => void {
   const stop = (): void => {
     live = false
     for (const off of offs) off()
-    if (bound?.client === client) bound = null
+    if (bound?.client === client) setBound(null)
   }
-  bound = { client, stop }
+  setBound({ client, stop })
   resnapshot()
   return stop
 }
 
 /**
  * Follows a shell's connection: its status into the store, and every new client bound (the
- * client is replaced on each reconnection). Returns a function that stops following.
+ * client is replaced on each reconnection). Returns a function that stops following. Attaching
+ * the connection that is already attached shares it (it is followed until every caller
+ * stopped); attaching another one replaces it.
  */
 export function attachConnection(connection: EngineConnection): () => void {
+  // Shared by whoever attaches the same connection (the page's entry before the first render,
+  // the App after it): the store follows it until the last of them lets go.
+  if (attachment?.connection === connection) {
+    const shared = attachment
+    shared.holders++
+    return once(() => release(shared))
+  }
+  attachment?.detach()
   attached = connection
   useAppStore.setState((s) => ({
     connection: {
@@ -164,11 +258,34 @@ export function attachConnection(connection: EngineConnection): () => void {
   })
   // URLs from a second launch of the desktop app open the add dialog, like a drop.
   const offUrls = connection.onExternalUrls?.((urls) => openAddDialog({ text: urls.join('\n') }))
+  const current: Attachment = {
+    connection,
+    holders: 1,
+    detach: () => {
+      offStatus()
+      offClient()
+      offUrls?.()
+      unbind?.()
+      if (attachment === current) attachment = null
+      if (attached === connection) attached = null
+    },
+  }
+  attachment = current
+  return once(() => release(current))
+}
+
+type Attachment = { connection: EngineConnection; holders: number; detach: () => void }
+let attachment: Attachment | null = null
+
+function release(a: Attachment): void {
+  if (--a.holders === 0) a.detach()
+}
+
+function once(fn: () => void): () => void {
+  let done = false
   return () => {
-    offStatus()
-    offClient()
-    offUrls?.()
-    unbind?.()
-    if (attached === connection) attached = null
+    if (done) return
+    done = true
+    fn()
   }
 }

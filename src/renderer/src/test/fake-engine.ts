@@ -1,4 +1,11 @@
-import type { AddResult, EngineApi, Selection, UpdateResult } from '../../../shared/protocol/api.ts'
+import type {
+  AddResult,
+  EngineApi,
+  Selection,
+  SnapshotHead,
+  SnapshotPart,
+  UpdateResult,
+} from '../../../shared/protocol/api.ts'
 import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
 import * as v from 'valibot'
 import { Emitter } from '../../../shared/emitter.ts'
@@ -205,6 +212,41 @@ export class FakeEngine implements EngineClient {
   async snapshot(): Promise<EngineEvents['engine/snapshot']> {
     this.calls.push({ method: 'snapshot', args: [] })
     return this.snapshotNow()
+  }
+
+  #cursors = new Map<string, { ids: string[]; at: number }>()
+
+  /** Like the engine: the order fixed at the head, each part built when asked for. */
+  async snapshotHead(first: number): Promise<SnapshotHead> {
+    this.calls.push({ method: 'snapshotHead', args: [first] })
+    const ids = [...this.#order]
+    const cursor = first < ids.length ? `c${this.#cursors.size + 1}` : null
+    if (cursor !== null) this.#cursors.set(cursor, { ids, at: first })
+    return {
+      revision: this.#revision,
+      downloads: this.#current(ids.slice(0, first)),
+      total: ids.length,
+      settings: { ...this.settings },
+      cursor,
+    }
+  }
+
+  async snapshotPart(cursor: string, count: number): Promise<SnapshotPart> {
+    this.calls.push({ method: 'snapshotPart', args: [cursor, count] })
+    const open = this.#cursors.get(cursor)
+    if (!open) throw new DownpourError(ERROR_CODES.notFound, `no snapshot cursor ${cursor}`)
+    const downloads = this.#current(open.ids.slice(open.at, open.at + count))
+    open.at += count
+    if (open.at < open.ids.length) return { downloads, cursor }
+    this.#cursors.delete(cursor)
+    return { downloads, cursor: null }
+  }
+
+  #current(ids: readonly string[]): DownloadSnapshot[] {
+    return ids.flatMap((id) => {
+      const d = this.#downloads.get(id)
+      return d ? [{ ...d }] : []
+    })
   }
 
   snapshotNow(): EngineEvents['engine/snapshot'] {

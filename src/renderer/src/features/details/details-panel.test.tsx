@@ -23,7 +23,7 @@ async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
   render(<App connection={connection} />)
   await act(async () => connection.connect(engine))
   await settle()
-  return { engine }
+  return { engine, connection }
 }
 
 const grid = () => screen.getByRole('grid', { name: 'Downloads' })
@@ -114,6 +114,29 @@ describe('the details panel', () => {
     expect(
       engine.calls.filter((c) => c.method === 'unwatchSegments').map((c) => c.args[0]),
     ).toEqual([one])
+  })
+
+  it('watches the connection map again on the new client after a reconnection', async () => {
+    const url = 'https://files.example/big.iso'
+    const { engine, connection } = await start([url])
+    const id = engine.order[0]!
+    await act(async () => engine.beat(256 * 1024))
+    await openWithEnter('big.iso')
+    expect(screen.getByTestId('connection-map-text').textContent).toBe('4 connections; 25 % done')
+
+    // The link dropped and came back: a new client, which knows nothing of the old watch (the
+    // engine ended it with the old connection). Meanwhile the download got to 50 %.
+    const again = new FakeEngine()
+    await again.add([{ url }])
+    await act(async () => again.beat(256 * 1024))
+    await act(async () => again.beat(256 * 1024))
+    expect(again.order[0]).toBe(id)
+    await act(async () => connection.connect(again))
+    await settle()
+    expect(again.watched).toEqual([id])
+    expect(screen.getByTestId('connection-map-text').textContent).toBe('4 connections; 50 % done')
+    await act(async () => again.beat(256 * 1024))
+    expect(screen.getByTestId('connection-map-text').textContent).toBe('4 connections; 75 % done')
   })
 
   it('opens from the row menu, and closes with its Close button', async () => {

@@ -1,26 +1,36 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useState, useSyncExternalStore } from 'react'
 import type { SegmentMap } from '../../../../shared/protocol/details.ts'
-import { currentClient } from '../../store/engine-sink.ts'
+import { currentClient, onClientChange } from '../../store/engine-sink.ts'
 
 /**
  * Watches one download's connection map while mounted: `watchSegments` gives the first map,
  * then each `segments/beat` carrying this id replaces it; unmounting or another id unwatches
  * (the engine sends segment state only while someone watches). The panel is keyed by id, so
  * a new id is a new mount and starts from null.
+ *
+ * A watch belongs to one connection: the engine ends it when the client goes away. So each new
+ * client (a reconnection, an engine restart) is asked again, and its first map replaces the
+ * one shown, which stopped moving with the old connection.
  */
 export function useSegmentMap(id: string): SegmentMap | null {
   const [map, setMap] = useState<SegmentMap | null>(null)
+  const client = useSyncExternalStore(onClientChange, currentClient)
   useEffect(() => {
-    const client = currentClient()
     if (client === null) return
     let live = true
+    // A beat from this client is newer than the answer to the watch: the answer must not
+    // replace it. Before either, the old connection's map is stale and is replaced.
+    let beaten = false
     const off = client.on('segments/beat', (beat) => {
       const item = beat.items.find((m) => m.id === id)
-      if (item && live) setMap(item)
+      if (item && live) {
+        beaten = true
+        setMap(item)
+      }
     })
     client.watchSegments(id).then(
       (first) => {
-        if (live) setMap((current) => current ?? first)
+        if (live && !beaten) setMap(first)
       },
       () => {},
     )
@@ -29,6 +39,6 @@ export function useSegmentMap(id: string): SegmentMap | null {
       off()
       void client.unwatchSegments(id).catch(() => {})
     }
-  }, [id])
+  }, [id, client])
   return map
 }

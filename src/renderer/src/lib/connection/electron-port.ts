@@ -6,7 +6,6 @@ import {
 import type { EngineConnection } from '../../../../shared/protocol/connection.ts'
 import { createEngineClient, type Port } from '../../../../shared/protocol/rpc.ts'
 import { ConnectionHub } from './connection-hub.ts'
-import { createSyncedClient } from './synced-client.ts'
 
 /** The part of a MessagePort this transport uses (the page's; tests use Node's, same API). */
 export type PagePort = {
@@ -38,7 +37,7 @@ export function connectElectronPort(bridge: DownpourBridge, target: PortWindow):
     const data = event.data as { type?: unknown } | null
     const port = event.ports[0]
     if (data?.type !== ENGINE_PORT_MESSAGE || port === undefined) return
-    hub.setClient(createSyncedClient(createEngineClient(adaptPort(port))))
+    hub.setClient(createEngineClient(adaptPort(port)))
     if (host.kind !== 'failed') hub.setStatus({ kind: 'connected' })
   })
 

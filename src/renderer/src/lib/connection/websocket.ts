@@ -2,7 +2,6 @@ import { backoffDelay, type Backoff } from '../../../../shared/backoff.ts'
 import type { EngineConnection } from '../../../../shared/protocol/connection.ts'
 import { createEngineClient, type Port } from '../../../../shared/protocol/rpc.ts'
 import { ConnectionHub } from './connection-hub.ts'
-import { createSyncedClient } from './synced-client.ts'
 
 /** The part of the browser's WebSocket this transport uses (the `ws` package's fits too). */
 export type SocketLike = {
@@ -66,7 +65,7 @@ export function connectWebSocket(options: WebSocketConnectionOptions): EngineCon
           return () => listeners.delete(listener)
         },
       }
-      hub.setClient(createSyncedClient(createEngineClient(port)))
+      hub.setClient(createEngineClient(port))
       hub.setStatus({ kind: 'connected' })
     }
     current.onmessage = (event) => {
