@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react'
 import type { SegmentMap } from '../../../../shared/protocol/details.ts'
+import { prepareCanvas } from './canvas-size.ts'
 import { d, describeSegments } from './details-strings.ts'
 
 const HEIGHT = 28
@@ -19,7 +20,13 @@ export function ConnectionMap({ map }: { readonly map: SegmentMap | null }) {
   return (
     <section className="details__section" aria-label={d.connectionMap}>
       <h3 className="details__heading">{d.connectionMap}</h3>
-      <canvas ref={ref} className="details__canvas" height={HEIGHT} role="img" aria-label={text} />
+      <canvas
+        ref={ref}
+        className="details__canvas"
+        style={{ height: HEIGHT }}
+        role="img"
+        aria-label={text}
+      />
       <p className="details__caption" data-testid="connection-map-text">
         {text}
       </p>
@@ -28,9 +35,9 @@ export function ConnectionMap({ map }: { readonly map: SegmentMap | null }) {
 }
 
 function drawMap(canvas: HTMLCanvasElement, map: SegmentMap | null): void {
-  const ctx = canvas.getContext?.('2d')
-  if (!ctx) return
-  const width = (canvas.width = Math.max(1, canvas.clientWidth || 480))
+  const prepared = prepareCanvas(canvas, HEIGHT)
+  if (!prepared) return
+  const { ctx, width } = prepared
   const style = getComputedStyle(canvas)
   const color = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback
   ctx.clearRect(0, 0, width, HEIGHT)

@@ -2,6 +2,7 @@ import { memo, useEffect, useRef } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { d } from './details-strings.ts'
+import { prepareCanvas } from './canvas-size.ts'
 import { SpeedHistory } from './speed-history.ts'
 
 const HEIGHT = 64
@@ -57,7 +58,7 @@ export const SpeedGraph = memo(function SpeedGraph({ id }: { readonly id: string
   return (
     <section className="details__section" aria-label={d.speedGraph}>
       <h3 className="details__heading">{d.speedGraph}</h3>
-      <canvas ref={canvasRef} className="details__canvas" height={HEIGHT} role="img" />
+      <canvas ref={canvasRef} className="details__canvas" style={{ height: HEIGHT }} role="img" />
       <p ref={textRef} className="details__caption" data-testid="speed-graph-text" />
     </section>
   )
@@ -75,11 +76,16 @@ function drawGraph(
   samples: readonly { at: number; speed: number }[],
   now: number,
 ): void {
-  const ctx = canvas.getContext?.('2d')
-  if (!ctx) return
-  const width = (canvas.width = Math.max(1, canvas.clientWidth || 480))
+  const prepared = prepareCanvas(canvas, HEIGHT)
+  if (!prepared) return
+  const { ctx, width } = prepared
   const style = getComputedStyle(canvas)
+  const color = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback
   ctx.clearRect(0, 0, width, HEIGHT)
+  // The frame a reader measures against: the zero line, and the peak as a dashed line with its
+  // figure, so an almost empty minute (a download that just started) still reads as a graph.
+  ctx.fillStyle = color('--border', '#d5dae2')
+  ctx.fillRect(0, HEIGHT - 1, width, 1)
   if (samples.length === 0) return
   const peak = Math.max(1, ...samples.map((s) => s.speed))
   const x = (at: number) => width - ((now - at) / SpeedHistory.WINDOW_MS) * width
@@ -89,13 +95,26 @@ function drawGraph(
   for (const s of samples) ctx.lineTo(x(s.at), y(s.speed))
   ctx.lineTo(x(samples[samples.length - 1]!.at), HEIGHT)
   ctx.closePath()
-  ctx.fillStyle = style.getPropertyValue('--accent-soft').trim() || 'rgb(37 99 201 / 0.08)'
+  ctx.fillStyle = color('--accent-soft', 'rgb(37 99 201 / 0.08)')
   ctx.fill()
   ctx.beginPath()
   samples.forEach((s, i) =>
     i === 0 ? ctx.moveTo(x(s.at), y(s.speed)) : ctx.lineTo(x(s.at), y(s.speed)),
   )
-  ctx.strokeStyle = style.getPropertyValue('--accent').trim() || '#2563c9'
+  ctx.strokeStyle = color('--accent', '#2563c9')
   ctx.lineWidth = 1.5
   ctx.stroke()
+  if (peak <= 1) return
+  ctx.setLineDash([3, 3])
+  ctx.strokeStyle = color('--border', '#d5dae2')
+  ctx.lineWidth = 1
+  ctx.beginPath()
+  ctx.moveTo(0, y(peak) + 0.5)
+  ctx.lineTo(width, y(peak) + 0.5)
+  ctx.stroke()
+  ctx.setLineDash([])
+  ctx.fillStyle = color('--text-muted', '#5b6472')
+  ctx.font = `11px ${style.fontFamily || 'sans-serif'}`
+  ctx.textBaseline = 'top'
+  ctx.fillText(`${formatBytes(peak)}/s`, 2, y(peak) + 2)
 }
