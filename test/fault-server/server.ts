@@ -47,6 +47,7 @@ export async function startFaultServer(): Promise<FaultServer> {
       path: target,
       headers: req.headers,
       connectionId: connectionIds.get(socket) ?? 0,
+      bytesServed: 0,
     }
     if (range !== undefined) record.range = range
     records.push(record)
@@ -67,7 +68,10 @@ export async function startFaultServer(): Promise<FaultServer> {
         record.status = status
         res.writeHead(status, headers)
       },
-      countBytes: (n) => countBytes(key, n),
+      countBytes: (n) => {
+        record.bytesServed += n
+        countBytes(key, n)
+      },
     }
     dispatch(routes.get(key), ex).catch((err: unknown) => {
       console.error(`fault-server: ${record.method} ${target} failed:`, err)

@@ -18,6 +18,11 @@ export type RecordedRequest = {
   connectionId: number
   /** Status code once the response head was sent (undefined for raw routes and before that). */
   status?: number
+  /**
+   * Body bytes of this response flushed to the socket so far (as `bytesServed` counts them):
+   * with `range`, which bytes of the file this request was actually sent.
+   */
+  bytesServed: number
 }
 
 export type FaultContext = {
