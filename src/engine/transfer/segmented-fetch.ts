@@ -3,6 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { LAGGARD_RATIO, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
+import {
+  MEASURE_AFTER_MS,
+  observeSpeed,
+  startProgress,
+  type SegmentProgress,
+} from '../segments/segment-speed.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import type { Dispatcher } from 'undici'
@@ -38,11 +44,6 @@ const DISK_BOUND_SHARE = 0.2
  * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
  */
 const LAGGARD_MIN_AGE_MS = 300
-/**
- * A connection that delivered nothing for this long (and is at least this old) counts as
- * speed 0, whatever it did before: it is waiting, maybe for a server's next burst.
- */
-const SILENT_MS = 200
 /**
  * After the limiter last held this download back, how long it still counts as the pace-setter:
  * at a low limit most beats see no chunk at all, and one chunk pays the debt off for a moment.
@@ -113,9 +114,6 @@ export type SegmentedFetchOptions = {
 }
 
 type Exchange = { response: OpenResponse; segment: number }
-
-/** Where a segment started and when: its connection's average speed since (robust to bursts). */
-type SegmentProgress = { from: number; since: number; lastPos: number; movedAt: number }
 
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
@@ -198,33 +196,33 @@ export class SegmentedFetch {
     }
   }
 
+  /** The active segments with their speeds (segment-speed.ts: unknown until the first byte). */
   #segments(): (ActiveSegment & { age: number })[] {
     const now = performance.now()
     return [...this.#active].map(([slot, progress]) => {
       const s = this.#stats.readSegment(slot)
       const age = now - progress.since
-      const fetched = s.pos - progress.from
-      if (s.pos !== progress.lastPos) {
-        progress.lastPos = s.pos
-        progress.movedAt = now
-      }
-      if (age >= SILENT_MS && now - progress.movedAt >= SILENT_MS) {
-        return { id: slot, pos: s.pos, end: s.end, speed: 0, age }
-      }
-      const measured = age >= RAMP_INTERVAL_MS && fetched > 0
-      return measured
-        ? { id: slot, pos: s.pos, end: s.end, speed: (fetched * 1000) / age, age }
-        : { id: slot, pos: s.pos, end: s.end, age }
+      const speed = observeSpeed(progress, s.pos, now)
+      return speed === undefined
+        ? { id: slot, pos: s.pos, end: s.end, age }
+        : { id: slot, pos: s.pos, end: s.end, speed, age }
     })
   }
 
-  /** A segment's average speed since it started (bytes/s), once measurable. */
+  /** A segment's speed (bytes/s) as it ends, once measurable (what its connection would bring). */
   #speedOf(segment: number): number | undefined {
     const progress = this.#active.get(segment)
     if (!progress) return undefined
-    const age = performance.now() - progress.since
-    const fetched = this.#stats.readSegment(segment).pos - progress.from
-    return age >= RAMP_INTERVAL_MS && fetched > 0 ? (fetched * 1000) / age : undefined
+    const now = performance.now()
+    const pos = this.#stats.readSegment(segment).pos
+    const speed = observeSpeed(progress, pos, now)
+    if (speed) return speed
+    // Too short to measure from its first byte: the average since it was asked for, wait
+    // included, is a lower bound (it can only make steals rarer).
+    const age = now - progress.since
+    return age >= MEASURE_AFTER_MS && pos > progress.from
+      ? ((pos - progress.from) * 1000) / age
+      : undefined
   }
 
   /** The ramp beat: grow or shrink the connection count, swap laggards, fill free slots. */
@@ -548,8 +546,7 @@ export class SegmentedFetch {
     if (fromGaps) this.#gaps = subtractRange(this.#gaps, range)
     const slot = this.#o.shared.segmentSlots.take()
     this.#stats.initSegment(slot, this.#o.downloadSlot, range.start, range.end)
-    const now = performance.now()
-    this.#active.set(slot, { from: range.start, since: now, lastPos: range.start, movedAt: now })
+    this.#active.set(slot, startProgress(range.start, performance.now()))
     return slot
   }
 
