@@ -83,7 +83,11 @@ describe('SharedStats', () => {
     )
     let segments = 1
     let reads = 0
-    while (Date.now() < deadline) {
+    // Until every worker is done, not merely the deadline: on a loaded machine a worker may
+    // start late and hammer on after it (each runs a minimum number of steps).
+    let running = true
+    void Promise.allSettled(results).then(() => (running = false))
+    while (running || Date.now() < deadline) {
       // Split the segment with the most left, as a freed connection would.
       // Read the counter first: bytes are accepted into a segment before they are counted.
       const done = stats.downloadBytes(0)
@@ -112,7 +116,7 @@ describe('SharedStats', () => {
     expect(stats.totalBytes()).toBe(accepted)
     expect(segments).toBeGreaterThan(10)
     expect(reads).toBeGreaterThan(10)
-    expect(totals.every((t) => t.steps > 1000)).toBe(true)
+    expect(totals.every((t) => t.steps >= 20_000)).toBe(true)
   }, 20_000)
 })
 
