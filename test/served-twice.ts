@@ -22,6 +22,8 @@ export type Overlap = {
  */
 export function servedTwice(requests: readonly RecordedRequest[]): {
   total: number
+  /** The most times any one byte was sent (0 when nothing was). */
+  most: number
   overlaps: Overlap[]
 } {
   let seen: ByteRange[] = []
@@ -41,5 +43,19 @@ export function servedTwice(requests: readonly RecordedRequest[]): {
       overlaps.push({ index, connectionId: r.connectionId, asked, sent, twice })
     }
   })
-  return { total, overlaps }
+  // Sweep over where sends start and end: the deepest point is the most-sent byte.
+  const edges = requests
+    .filter((r) => r.bytesServed > 0)
+    .flatMap((r) => {
+      const start = Math.max(0, r.range?.start ?? 0)
+      return [
+        [start, 1],
+        [start + r.bytesServed, -1],
+      ] as const
+    })
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  let depth = 0
+  let most = 0
+  for (const [, step] of edges) most = Math.max(most, (depth += step))
+  return { total, most, overlaps }
 }

@@ -145,6 +145,11 @@ export type FaultServer = {
   connectionsOpened(): number
   /** High-water mark of simultaneously open connections. */
   maxConcurrentConnections(): number
+  /**
+   * High-water mark of requests to `path` (query ignored) being answered at once: from arrival
+   * until their response closed (finished, reset or dropped by the client).
+   */
+  maxConcurrentRequests(path: string): number
   /** Destroys open sockets, cancels timers, resolves when the server is closed. Idempotent. */
   close(): Promise<void>
 }
