@@ -323,6 +323,8 @@ describe('faults', () => {
     const second = await get('/reset')
     expect(second.body.equals(body)).toBe(true)
     expect(attempts).toEqual([1, 2])
+    // Per request too: what each one was sent.
+    expect(server.requests('/reset').map((r) => r.bytesServed)).toEqual([300_000, body.length])
     expect(server.requests('/reset').map((r) => r.connectionId)).toEqual([1, 2])
     expect(server.bytesServed('/reset')).toBe(300_000 + body.length)
   })
@@ -464,6 +466,9 @@ describe('connections and lifecycle', () => {
     }
     expect(server.connectionsOpened()).toBe(5)
     expect(server.maxConcurrentConnections()).toBe(5) // the idle one + 4 parallel
+    // Requests in progress at once: the 4 parallel ones (the idle connection has none).
+    expect(server.maxConcurrentRequests('/slow')).toBe(4)
+    expect(server.maxConcurrentRequests('/other')).toBe(0)
     const parallelIds = server
       .requests()
       .slice(2)

@@ -127,11 +127,26 @@ describe('the queue', () => {
 
   it('pauses with the partial data kept and resumes from it', async () => {
     const engine = await engineFor()
-    const body = makeBody(3 * MiB, 31)
-    server.file('/slow.bin', body, { rateLimit: 2 * MiB })
+    const size = 3 * MiB
+    const body = makeBody(size, 31)
+    // The response covering the last byte stalls just before it: the download cannot finish
+    // before the pause, however fast its connections (was a fixed 700 ms, which several
+    // connections could outrun).
+    server.file('/slow.bin', body, {
+      rateLimit: 2 * MiB,
+      fault: ({ range }) =>
+        range?.end !== undefined && range.end < size - 1
+          ? undefined
+          : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) },
+    })
     const id = await addOne(engine, { url: server.url('/slow.bin') })
-    await new Promise((r) => setTimeout(r, 700))
+    for (let i = 0; i < 400; i++) {
+      const d = (await engine.snapshot()).downloads[0]
+      if ((d?.done ?? 0) >= 512 * 1024) break
+      await new Promise((r) => setTimeout(r, 25))
+    }
     await engine.pause({ ids: [id] })
+    server.file('/slow.bin', body, { rateLimit: 2 * MiB })
     const paused = (await engine.snapshot()).downloads[0]!
     expect(paused.state).toBe('paused')
     expect(paused.done).toBeGreaterThan(0)

@@ -1,6 +1,11 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import {
+  makeBody,
+  startFaultServer,
+  type FaultServer,
+  type RecordedRequest,
+} from '../../test/fault-server.ts'
 import {
   addOne,
   makeDirs,
@@ -9,6 +14,7 @@ import {
   startEngine,
   type TestEngine,
 } from '../../test/engine-harness.ts'
+import { servedTwice } from '../../test/served-twice.ts'
 
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
@@ -18,7 +24,13 @@ const MiB = 1024 * 1024
 beforeEach(async () => {
   server = await startFaultServer()
   dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+  // Connection timeouts far above what a loaded 2-core CI machine takes to answer: these tests
+  // are about splitting, not timeouts (2 s, the harness's default, tripped under 4 parallel runs).
+  engine = await startEngine({
+    downloads: dirs.downloads,
+    state: dirs.state,
+    settings: { timeoutMs: 20_000 },
+  })
 })
 
 afterEach(async () => {
@@ -27,13 +39,9 @@ afterEach(async () => {
   await dirs.cleanup()
 })
 
-/** Elapsed ms to complete one download. */
-async function timed(id: string): Promise<number> {
-  const started = Date.now()
-  const done = await engine.waitFor(id, ['completed', 'failed'], 60_000)
-  expect(done.state).toBe('completed')
-  return Date.now() - started
-}
+/** Where the range a request asked for ends (exclusive). */
+const end = (r: RecordedRequest, size: number): number =>
+  r.range?.end === undefined ? size : r.range.end + 1
 
 describe('segmented downloads', () => {
   it('splits over several connections (worker threads), survives a reset in one segment, bytes exact', async () => {
@@ -52,26 +60,45 @@ describe('segmented downloads', () => {
     expect(requests.slice(1).every((r) => r.range !== undefined && r.headers['if-range'])).toBe(
       true,
     )
-    // Nothing fetched twice beyond what the reset destroyed in flight and stopped connections.
-    expect(server.bytesServed('/seg.bin') - body.length).toBeLessThan(4 * MiB)
-  })
+    // What was sent twice: what the reset destroyed in flight (at most the 300 000 bytes its
+    // response was sent) and what connections that were cut had in flight. A connection is cut
+    // (split, robbed, replaced) only while its reader keeps up with its server, so that stays
+    // small however loaded the machine: the server runs ahead of a busy reader by up to its
+    // socket buffers, and robbing such readers fetched 4–20 MB twice with 4 runs in parallel.
+    // By request, for the report when it fails. (A byte may go out three times: in flight to a
+    // cut connection, to the reset one, and again after the reset.)
+    const twice = servedTwice(requests)
+    const report = twice.overlaps.map((o) => `${o.asked}: ${o.twice} twice`).join('; ')
+    expect(twice.total, report).toBe(server.bytesServed('/seg.bin') - body.length)
+    expect(twice.total, report).toBeLessThan(4 * MiB)
+  }, 60_000)
 
-  it('with a per-connection cap, 8 connections finish at least 5x faster than 1', async () => {
-    // Both run at once, so they share whatever else the machine is doing: a fair ratio.
+  it('with a per-connection cap, opens its 8 connections at once, each held to the cap; 1 stays 1', async () => {
+    // How much faster that makes it is a benchmark figure (bench W3), not a test: here, that the
+    // engine reaches the count (slow start goes to the maximum when every connection is slow)
+    // and never passes it.
     await engine.updateSettings({ maxConnectionsPerHost: 16, minSplitSize: 256 * 1024 })
-    // Long enough (15 s on one connection) that slow start's first half second and the last
-    // pieces weigh little, and slow enough per connection to stay light on a loaded CI machine.
-    const body = makeBody(45 * MiB, 62)
-    server.file('/capped-1.bin', body, { rateLimit: 3 * MiB })
-    server.file('/capped-8.bin', body, { rateLimit: 3 * MiB })
+    const body = makeBody(8 * MiB, 62)
+    server.file('/capped-1.bin', body, { rateLimit: MiB })
+    server.file('/capped-8.bin', body, { rateLimit: MiB })
+    const peak = new Map<string, number>()
+    const off = engine.on('progress/beat', (beat) => {
+      for (const i of beat.items) peak.set(i.id, Math.max(peak.get(i.id) ?? 0, i.connections))
+    })
     const [one, eight] = await Promise.all([
-      addOne(engine, { url: server.url('/capped-1.bin'), maxConnections: 1 }).then(timed),
-      addOne(engine, { url: server.url('/capped-8.bin'), maxConnections: 8 }).then(timed),
+      addOne(engine, { url: server.url('/capped-1.bin'), maxConnections: 1 }),
+      addOne(engine, { url: server.url('/capped-8.bin'), maxConnections: 8 }),
     ])
+    await Promise.all([one, eight].map((id) => engine.waitFor(id, ['completed'], 60_000)))
+    off()
     expect(await sha256File(join(dirs.downloads, 'capped-8.bin'))).toBe(sha256(body))
     expect(await sha256File(join(dirs.downloads, 'capped-1.bin'))).toBe(sha256(body))
-    expect(one / eight).toBeGreaterThanOrEqual(5)
-  }, 60_000)
+    expect([peak.get(one), peak.get(eight)]).toEqual([1, 8])
+    // The server saw them: 8 ranged requests in progress at once (a stopped one may linger
+    // there a moment after the engine let go of it), and the single connection asked once.
+    expect(server.maxConcurrentRequests('/capped-8.bin')).toBeGreaterThanOrEqual(8)
+    expect(server.requests('/capped-1.bin')).toHaveLength(1)
+  }, 90_000)
 
   it('keeps all connections busy when some are slow (dynamic splitting)', async () => {
     await engine.updateSettings({ minSplitSize: 256 * 1024 })
@@ -80,13 +107,22 @@ describe('segmented downloads', () => {
     server.file('/mixed.bin', body, { rateLimit: (conn) => (conn % 2 ? 512 * 1024 : 8 * MiB) })
     // Eight connections: what is tested is the splitting, and the fault server runs on this
     // thread too, so many more would measure its CPU instead.
-    const ms = await timed(
-      await addOne(engine, { url: server.url('/mixed.bin'), maxConnections: 8 }),
-    )
+    const id = await addOne(engine, { url: server.url('/mixed.bin'), maxConnections: 8 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'mixed.bin'))).toBe(sha256(body))
-    // A static 8-way split would wait for a slow connection's 4 MiB: 8 s.
-    expect(ms).toBeLessThan(4000)
-  }, 30_000)
+    // A static 8-way split would leave each crawler its 4 MiB (8 s at 512 KiB/s). Instead what
+    // was asked of a crawler was split or handed over: a later request starts inside it. (How
+    // much sooner the download ends is a benchmark figure, not a test.)
+    const requests = server.requests('/mixed.bin')
+    const askedOfSlow = requests
+      .filter((r) => r.connectionId % 2 === 1)
+      .map((r) => ({ start: r.range?.start ?? 0, end: end(r, body.length) }))
+    const takenOver = requests.filter((r) =>
+      askedOfSlow.some((s) => s.start < (r.range?.start ?? 0) && (r.range?.start ?? 0) < s.end),
+    )
+    expect(takenOver.length).toBeGreaterThan(0)
+  }, 90_000)
 
   it('hands the rest of a silent connection to another long before its timeout, no retry', async () => {
     // The timeout is 30 s and the stall never ends: only replacing the laggard finishes this.
@@ -157,13 +193,36 @@ describe('bandwidth limits', () => {
     const rate = await measure(id)
     expect(Math.abs(rate - 1.5 * MiB) / (1.5 * MiB)).toBeLessThan(0.1)
 
-    server.file('/changed.bin', makeBody(8 * MiB, 66))
+    // Raised from 1 to 4 MiB/s once 1.5 MiB are in: the rest comes at the new limit. Judged on
+    // rates, with room for a loaded machine's late heartbeats (not on the time it all took).
+    server.file('/changed.bin', makeBody(10 * MiB, 66))
     await engine.updateSettings({ maxOverallDownloadLimit: 1 * MiB })
     const changed = await addOne(engine, { url: server.url('/changed.bin') })
-    setTimeout(() => void engine.updateSettings({ maxOverallDownloadLimit: 4 * MiB }), 1500)
-    const started = Date.now()
-    await engine.waitFor(changed, ['completed'], 30_000)
-    // 1.5 s at 1 MiB/s, then ~6.5 MiB at 4 MiB/s: about 3.1 s (12 s had the change been ignored).
-    expect(Date.now() - started).toBeLessThan(4500)
-  }, 30_000)
+    const samples: { at: number; done: number }[] = []
+    let raisedAt = 0
+    const off = engine.on('progress/beat', (beat) => {
+      const item = beat.items.find((i) => i.id === changed)
+      if (!item) return
+      samples.push({ at: Date.now(), done: item.done })
+      if (!raisedAt && item.done >= 1.5 * MiB) {
+        raisedAt = Date.now()
+        void engine.updateSettings({ maxOverallDownloadLimit: 4 * MiB })
+      }
+    })
+    await engine.waitFor(changed, ['completed'], 60_000)
+    off()
+    const rateOf = (from: { at: number; done: number }, to: { at: number; done: number }) =>
+      ((to.done - from.done) * 1000) / (to.at - from.at)
+    const before = samples.filter((x) => x.at < raisedAt)
+    const after = samples.filter((x) => x.at >= raisedAt + 500)
+    expect(
+      rateOf(
+        before.find((x) => x.done > 0)!,
+        before.at(-1)!,
+      ),
+    ).toBeLessThan(1.25 * MiB)
+    const raised = rateOf(after[0]!, after.at(-1)!)
+    expect(raised).toBeGreaterThan(2 * MiB)
+    expect(raised).toBeLessThan(4.4 * MiB)
+  }, 60_000)
 })

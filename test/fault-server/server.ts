@@ -25,6 +25,8 @@ export async function startFaultServer(): Promise<FaultServer> {
   const routes = new Map<string, Route>()
   const records: RecordedRequest[] = []
   const servedByRoute = new Map<string, number>()
+  const activeByRoute = new Map<string, number>()
+  const maxActiveByRoute = new Map<string, number>()
   let servedTotal = 0
   const connectionIds = new Map<Socket, number>()
   let connectionsOpened = 0
@@ -47,12 +49,17 @@ export async function startFaultServer(): Promise<FaultServer> {
       path: target,
       headers: req.headers,
       connectionId: connectionIds.get(socket) ?? 0,
+      bytesServed: 0,
     }
     if (range !== undefined) record.range = range
     records.push(record)
 
+    const active = (activeByRoute.get(key) ?? 0) + 1
+    activeByRoute.set(key, active)
+    maxActiveByRoute.set(key, Math.max(active, maxActiveByRoute.get(key) ?? 0))
     const responseDone = new AbortController()
     res.once('close', () => {
+      activeByRoute.set(key, (activeByRoute.get(key) ?? 1) - 1)
       if (record.status === undefined && res.headersSent) record.status = res.statusCode
       responseDone.abort()
     })
@@ -67,7 +74,10 @@ export async function startFaultServer(): Promise<FaultServer> {
         record.status = status
         res.writeHead(status, headers)
       },
-      countBytes: (n) => countBytes(key, n),
+      countBytes: (n) => {
+        record.bytesServed += n
+        countBytes(key, n)
+      },
     }
     dispatch(routes.get(key), ex).catch((err: unknown) => {
       console.error(`fault-server: ${record.method} ${target} failed:`, err)
@@ -143,6 +153,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     bytesServed: (path) => (path === undefined ? servedTotal : (servedByRoute.get(path) ?? 0)),
     connectionsOpened: () => connectionsOpened,
     maxConcurrentConnections: () => maxConcurrent,
+    maxConcurrentRequests: (path) => maxActiveByRoute.get(path) ?? 0,
     close() {
       closing ??= new Promise<void>((resolve) => {
         lifetime.abort()

@@ -18,6 +18,11 @@ export type RecordedRequest = {
   connectionId: number
   /** Status code once the response head was sent (undefined for raw routes and before that). */
   status?: number
+  /**
+   * Body bytes of this response flushed to the socket so far (as `bytesServed` counts them):
+   * with `range`, which bytes of the file this request was actually sent.
+   */
+  bytesServed: number
 }
 
 export type FaultContext = {
@@ -140,6 +145,11 @@ export type FaultServer = {
   connectionsOpened(): number
   /** High-water mark of simultaneously open connections. */
   maxConcurrentConnections(): number
+  /**
+   * High-water mark of requests to `path` (query ignored) being answered at once: from arrival
+   * until their response closed (finished, reset or dropped by the client).
+   */
+  maxConcurrentRequests(path: string): number
   /** Destroys open sockets, cancels timers, resolves when the server is closed. Idempotent. */
   close(): Promise<void>
 }

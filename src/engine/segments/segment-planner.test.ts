@@ -171,3 +171,50 @@ describe('planner simulation (property)', () => {
     )
   })
 })
+
+describe('segments whose readers are behind their servers', () => {
+  it('are split last, and then in half whatever their speeds', () => {
+    const behind = { id: 1, pos: 0, end: 10_000, speed: 10, behind: true }
+    const keeping = { id: 2, pos: 0, end: 3000, speed: 1000 }
+    expect(pickWork([], [behind, keeping], 100)).toMatchObject({ kind: 'split', victimId: 2 })
+    expect(pickWork([], [behind, { ...keeping, end: 100 }], 100)).toMatchObject({
+      kind: 'split',
+      victimId: 1,
+      keepFraction: 0.5,
+      range: { start: 5000, end: 10_000 },
+    })
+  })
+
+  it('are not split when their owner says so', () => {
+    const active = [{ id: 1, pos: 0, end: 10_000, behind: true, splittable: false }]
+    expect(pickWork([], active, 100)).toEqual({ kind: 'none' })
+  })
+
+  it('are never robbed, however slow they look (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            left: fc.integer({ min: 1, max: 5_000_000 }),
+            speed: fc.option(fc.integer({ min: 0, max: 50_000_000 }), { nil: undefined }),
+            behind: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+        fc.integer({ min: 0, max: 100_000_000 }),
+        (specs, askerSpeed) => {
+          let at = 0
+          const active: ActiveSegment[] = specs.map((spec, id) => {
+            const segment: ActiveSegment = { id, pos: at, end: at + spec.left, behind: spec.behind }
+            if (spec.speed !== undefined) segment.speed = spec.speed
+            at += spec.left + 1
+            return segment
+          })
+          // minSplit above every rest: nothing to split, only the endgame's steals are left.
+          const work = pickWork([], active, 10_000_000, askerSpeed)
+          if (work.kind === 'steal') expect(active[work.victimId]!.behind).toBe(false)
+        },
+      ),
+    )
+  })
+})

@@ -28,6 +28,13 @@ export type ActiveSegment = {
   end: number
   /** Recent bytes/s of the connection filling it, when known. */
   speed?: number
+  /**
+   * Its reader is behind its server (segment-speed.ts, isBehind): the bytes past `pos` are on
+   * their way already, and `speed` measures this machine. Never a laggard; split last, in half.
+   */
+  behind?: boolean
+  /** false: never split (its owner knows why). */
+  splittable?: boolean
 }
 
 export type WorkAssignment =
@@ -58,12 +65,21 @@ export function pickWork(
   let victimScore = -1
   for (const segment of active) {
     const left = segment.end - segment.pos
-    if (left < 2 * minSplit) continue
+    if (left < 2 * minSplit || segment.splittable === false) continue
     const score = known ? left / segment.speed! : left
-    if (score > victimScore) [victim, victimScore] = [segment, score]
+    // A segment whose reader is behind is split only when no other can be: its server is
+    // already past `pos`, by an unknown amount, and whatever it sent past the cut is wasted.
+    const better =
+      !victim ||
+      (victim.behind && !segment.behind) ||
+      (!victim.behind === !segment.behind && score > victimScore)
+    if (better) [victim, victimScore] = [segment, score]
   }
   if (!victim) return steal(active, askerSpeed)
-  const keepFraction = known ? Math.min(0.5, victim.speed! / (victim.speed! + average)) : 0.5
+  // One whose reader is behind keeps half: its speed is the reader's, not its server's, and
+  // the speed-based share would cut it right where its server already is.
+  const keepFraction =
+    known && !victim.behind ? Math.min(0.5, victim.speed! / (victim.speed! + average)) : 0.5
   const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
   return {
     kind: 'split',
@@ -74,14 +90,17 @@ export function pickWork(
   }
 }
 
-/** The endgame: the laggard that would finish last gives up the rest of its segment. */
+/**
+ * The endgame: the laggard that would finish last gives up the rest of its segment (never one
+ * whose reader is behind: its rest is on its way already, and a thief would fetch it again).
+ */
 function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssignment {
   const fastest = Math.max(askerSpeed, ...active.map((s) => s.speed ?? 0))
   let victim: ActiveSegment | null = null
   let victimTime = 0
   for (const segment of active) {
     const left = segment.end - segment.pos
-    if (segment.speed === undefined || left <= 0) continue
+    if (segment.speed === undefined || segment.behind || left <= 0) continue
     if (segment.speed * LAGGARD_RATIO > fastest) continue
     const time = left / Math.max(1, segment.speed)
     if (time >= MIN_STEAL_SECONDS && time > victimTime) [victim, victimTime] = [segment, time]

@@ -1,5 +1,6 @@
 import { lock, unlock } from './atomic-lock.ts'
 import { cutPoint } from '../segments/segment-planner.ts'
+import type { ReaderState } from '../segments/segment-speed.ts'
 
 /**
  * Live statistics shared by the scheduler thread and the transfer workers, in ONE
@@ -7,7 +8,7 @@ import { cutPoint } from '../segments/segment-planner.ts'
  *
  *   locks    Int32[1 + MAX_DOWNLOADS + MAX_SEGMENTS]   bucket locks (global, per download), segment locks
  *   counters BigInt64[GLOBAL_COUNTERS + 2 × MAX_DOWNLOADS]   bytes and connections; Atomics.add, never torn
- *   fields   Float64[4 × MAX_SEGMENTS + 3 × (1 + MAX_DOWNLOADS)]   segment bounds, token buckets; only
+ *   fields   Float64[8 × MAX_SEGMENTS + 3 × (1 + MAX_DOWNLOADS)]   segment bounds and reader state, token buckets; only
  *            read or written with the owning lock held, so a reader never sees a segment's start
  *            and end from two different moments (a split moves both).
  *
@@ -28,7 +29,9 @@ const LOCK_GLOBAL_BUCKET = 0
 const lockOfDownloadBucket = (dl: number) => 1 + dl
 const lockOfSegment = (seg: number) => 1 + MAX_DOWNLOADS + seg
 
-const SEGMENT_FIELDS = 4 // download slot, pos, end, start
+// download slot, pos, end, start; then what its reader says (ReaderState): polled, held,
+// released, full read
+const SEGMENT_FIELDS = 8
 const BUCKET_FIELDS = 3 // rate bytes/s, tokens, last refill (ms)
 const BUCKETS_BASE = SEGMENT_FIELDS * MAX_SEGMENTS
 
@@ -126,6 +129,10 @@ export class SharedStats {
       this.#fields[f + 1] = start
       this.#fields[f + 2] = end
       this.#fields[f + 3] = start
+      this.#fields[f + 4] = 0
+      this.#fields[f + 5] = 0
+      this.#fields[f + 6] = 0
+      this.#fields[f + 7] = 0
     })
     const used = BigInt(seg + 1)
     let current = Atomics.load(this.#counters, C_SEGMENTS_USED)
@@ -142,6 +149,50 @@ export class SharedStats {
       const f = seg * SEGMENT_FIELDS
       const fl = this.#fields
       return { download: fl[f]!, pos: fl[f + 1]!, end: fl[f + 2]!, start: fl[f + 3]! }
+    })
+  }
+
+  /**
+   * What the thread reading a segment's connection says about it (epoch ms: Date.now() on
+   * every thread; see ReaderState and stats/reader-clock.ts).
+   */
+  readReader(seg: number): ReaderState {
+    return this.#withLock(lockOfSegment(seg), () => {
+      const f = seg * SEGMENT_FIELDS
+      const fl = this.#fields
+      return {
+        polledSince: fl[f + 4]!,
+        heldSince: fl[f + 5]!,
+        releasedAt: fl[f + 6]!,
+        fullReadAt: fl[f + 7]!,
+      }
+    })
+  }
+
+  /** Reader side: its thread's event loop has polled its sockets since `at` (epoch ms). */
+  markPolled(seg: number, at: number): void {
+    this.#withLock(lockOfSegment(seg), () => {
+      const f = seg * SEGMENT_FIELDS
+      this.#fields[f + 4] = Math.max(this.#fields[f + 4]!, at)
+    })
+  }
+
+  /** Reader side: a read from the connection's socket came back full at `at` (a backlog). */
+  markFullRead(seg: number, at: number): void {
+    this.#withLock(lockOfSegment(seg), () => {
+      this.#fields[seg * SEGMENT_FIELDS + 7] = at
+    })
+  }
+
+  /** Reader side: it holds the connection back from `at` (held) or lets go at `at`. */
+  markHeld(seg: number, held: boolean, at: number): void {
+    this.#withLock(lockOfSegment(seg), () => {
+      const f = seg * SEGMENT_FIELDS
+      if (held) this.#fields[f + 5] = at
+      else {
+        this.#fields[f + 5] = 0
+        this.#fields[f + 6] = at
+      }
     })
   }
 

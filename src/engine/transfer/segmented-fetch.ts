@@ -3,6 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { LAGGARD_RATIO, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
+import {
+  isBehind,
+  isWatched,
+  MEASURE_AFTER_MS,
+  observeSpeed,
+  startProgress,
+  type SegmentProgress,
+} from '../segments/segment-speed.ts'
+import { ReaderClock } from '../stats/reader-clock.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import type { Dispatcher } from 'undici'
@@ -38,11 +47,6 @@ const DISK_BOUND_SHARE = 0.2
  * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
  */
 const LAGGARD_MIN_AGE_MS = 300
-/**
- * A connection that delivered nothing for this long (and is at least this old) counts as
- * speed 0, whatever it did before: it is waiting, maybe for a server's next burst.
- */
-const SILENT_MS = 200
 /**
  * After the limiter last held this download back, how long it still counts as the pace-setter:
  * at a low limit most beats see no chunk at all, and one chunk pays the debt off for a moment.
@@ -114,9 +118,6 @@ export type SegmentedFetchOptions = {
 
 type Exchange = { response: OpenResponse; segment: number }
 
-/** Where a segment started and when: its connection's average speed since (robust to bursts). */
-type SegmentProgress = { from: number; since: number; lastPos: number; movedAt: number }
-
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
  * connection (on this thread) and opens more progressively (slow start: while each connection
@@ -154,6 +155,12 @@ export class SegmentedFetch {
   #last = { bytes: 0, total: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
+  /** Reports, for connections read on this thread, that it is running (ReaderClock). */
+  #clock: ReaderClock
+  /** Segments whose connections are read on this thread. */
+  #here = new Set<number>()
+  /** Segments split while their readers were behind (see #segments). */
+  #halvedBehind = new Set<number>()
   #changed = false
   /** The probe's segment slot (while it reads). */
   #firstSegment = -1
@@ -161,6 +168,7 @@ export class SegmentedFetch {
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
     this.#stats = options.shared.stats
+    this.#clock = new ReaderClock(options.shared.stats)
     this.#gaps = options.gaps
     this.#segmentable = options.segmentable
   }
@@ -198,33 +206,40 @@ export class SegmentedFetch {
     }
   }
 
+  /** The active segments with their speeds (segment-speed.ts: unknown until the first byte). */
   #segments(): (ActiveSegment & { age: number })[] {
-    const now = performance.now()
+    // Date.now(): the readers' reports (ReaderState) come from other threads, on this clock.
+    const now = Date.now()
     return [...this.#active].map(([slot, progress]) => {
       const s = this.#stats.readSegment(slot)
       const age = now - progress.since
-      const fetched = s.pos - progress.from
-      if (s.pos !== progress.lastPos) {
-        progress.lastPos = s.pos
-        progress.movedAt = now
-      }
-      if (age >= SILENT_MS && now - progress.movedAt >= SILENT_MS) {
-        return { id: slot, pos: s.pos, end: s.end, speed: 0, age }
-      }
-      const measured = age >= RAMP_INTERVAL_MS && fetched > 0
-      return measured
-        ? { id: slot, pos: s.pos, end: s.end, speed: (fetched * 1000) / age, age }
-        : { id: slot, pos: s.pos, end: s.end, age }
+      const reader = this.#stats.readReader(slot)
+      const observed = observeSpeed(progress, s.pos, now, reader)
+      const speed = isWatched(reader, now) ? observed : undefined
+      const behind = isBehind(reader, now)
+      // Behind, it gives its far half once; cut again while still behind, the cut would soon
+      // fall among bytes its server has sent already.
+      const splittable = !behind || !this.#halvedBehind.has(slot)
+      return speed === undefined
+        ? { id: slot, pos: s.pos, end: s.end, age, behind, splittable }
+        : { id: slot, pos: s.pos, end: s.end, speed, age, behind, splittable }
     })
   }
 
-  /** A segment's average speed since it started (bytes/s), once measurable. */
+  /** A segment's speed (bytes/s) as it ends, once measurable (what its connection would bring). */
   #speedOf(segment: number): number | undefined {
     const progress = this.#active.get(segment)
     if (!progress) return undefined
-    const age = performance.now() - progress.since
-    const fetched = this.#stats.readSegment(segment).pos - progress.from
-    return age >= RAMP_INTERVAL_MS && fetched > 0 ? (fetched * 1000) / age : undefined
+    const now = Date.now()
+    const pos = this.#stats.readSegment(segment).pos
+    const speed = observeSpeed(progress, pos, now, this.#stats.readReader(segment))
+    if (speed) return speed
+    // Too short to measure from its first byte: the average since it was asked for, wait
+    // included, is a lower bound (it can only make steals rarer).
+    const age = now - progress.since
+    return age >= MEASURE_AFTER_MS && pos > progress.from
+      ? ((pos - progress.from) * 1000) / age
+      : undefined
   }
 
   /** The ramp beat: grow or shrink the connection count, swap laggards, fill free slots. */
@@ -299,7 +314,7 @@ export class SegmentedFetch {
     if (fastest === 0) return
     for (const s of segments) {
       if (this.#replacements >= 2 * this.#o.maxConnections()) return
-      if (s.speed === undefined || s.age < LAGGARD_MIN_AGE_MS) continue
+      if (s.speed === undefined || s.behind || s.age < LAGGARD_MIN_AGE_MS) continue
       if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
       const owner = this.#owners.get(s.id)
       if (!owner || owner.signal.aborted || !this.#o.acquireSlot()) continue
@@ -409,6 +424,8 @@ export class SegmentedFetch {
     // The probe's response was opened before its connection existed: wire its retirement.
     const onRetire = (): void => response.abort(retire.signal.reason as Error)
     retire.signal.addEventListener('abort', onRetire, { once: true })
+    const reader = this.#clock.read(segment)
+    this.#here.add(segment)
     try {
       await streamBody(response, {
         part: this.#o.part,
@@ -419,8 +436,11 @@ export class SegmentedFetch {
         lowestSpeed: this.#o.lowestSpeed,
         throttle: this.#o.throttle,
         onBytes: (n) => this.#stats.addBytes(this.#o.downloadSlot, n),
+        reader,
       })
     } finally {
+      reader.stop()
+      this.#here.delete(segment)
       retire.signal.removeEventListener('abort', onRetire)
     }
     return 'done'
@@ -436,6 +456,7 @@ export class SegmentedFetch {
     const { pos, end } = this.#stats.readSegment(segment)
     this.#active.delete(segment)
     this.#owners.delete(segment)
+    this.#halvedBehind.delete(segment)
     this.#o.shared.segmentSlots.give(segment)
     if (pos >= end) return error === null
     this.#gaps = addRange(this.#gaps, { start: pos, end })
@@ -527,29 +548,67 @@ export class SegmentedFetch {
       // none while a bandwidth limit sets the pace.
       if (work.kind === 'steal' && (this.#limited || this.#steals >= 2 * this.#o.maxConnections()))
         return null
-      if (work.kind === 'gap') return this.#claim(work.range)
+      if (work.kind === 'gap') {
+        return this.#claim(this.#hereBound(work.range))
+      }
       // Re-checked under the victim's lock: it may have advanced since we looked.
       const taken =
         work.kind === 'split'
-          ? this.#stats.split(work.victimId, minSplit, work.keepFraction)
+          ? this.#stats.split(work.victimId, minSplit, this.#keepOnSplit(work))
           : this.#stats.steal(work.victimId)
+      if (taken && work.kind === 'split' && this.#isBehind(work.victimId)) {
+        this.#halvedBehind.add(work.victimId)
+      }
       if (taken && work.kind === 'steal') {
         this.#steals++
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
       }
-      if (taken) return this.#claim(taken, false)
+      if (taken) {
+        const range = this.#hereBound(taken)
+        if (range.end < taken.end)
+          this.#gaps = addRange(this.#gaps, { start: range.end, end: taken.end })
+        return this.#claim(range, false)
+      }
       if (!this.#segments().some((s) => s.end - s.pos >= 2 * minSplit) && this.#gaps.length === 0)
         return null
     }
+  }
+
+  /**
+   * What a split victim keeps of its rest. One read on this thread while a pool exists keeps
+   * only minSplit. This thread falls behind its servers as it gets busy (see #hereBound), and
+   * what a cut wastes is how far the server is ahead when the reader reaches the cut: a reader
+   * at a quarter of its server's pace that keeps half of a 24 MB file reaches its cut with its
+   * socket buffers full (5 MB on loopback); cut at minSplit it gets there soon, and the rest goes
+   * to workers. The probe's response, which runs to the end of the file, is cut only once so.
+   */
+  #keepOnSplit(work: { victimId: number; keepFraction: number }): number {
+    return this.#here.has(work.victimId) && this.#o.shared.pool !== null ? 0 : work.keepFraction
+  }
+
+  #isBehind(segment: number): boolean {
+    return isBehind(this.#stats.readReader(segment), Date.now())
+  }
+
+  /**
+   * A range for a connection read on this thread (no worker is up yet) is cut to minSplit:
+   * this thread also runs the beat, checkpoints and the engine's protocol, so its connections
+   * read in spurts and their servers run ahead of them by up to a socket buffer's worth. A
+   * long segment kept here is split later while its server is megabytes past the cut — all
+   * fetched twice. Cut short, the connection asks again after it, on a worker once one is up.
+   */
+  #hereBound(range: ByteRange): ByteRange {
+    const pool = this.#o.shared.pool
+    if (!pool || pool.ready) return range
+    return { start: range.start, end: Math.min(range.end, range.start + this.#o.minSplit()) }
   }
 
   #claim(range: ByteRange, fromGaps = true): number {
     if (fromGaps) this.#gaps = subtractRange(this.#gaps, range)
     const slot = this.#o.shared.segmentSlots.take()
     this.#stats.initSegment(slot, this.#o.downloadSlot, range.start, range.end)
-    const now = performance.now()
-    this.#active.set(slot, { from: range.start, since: now, lastPos: range.start, movedAt: now })
+    this.#active.set(slot, startProgress(range.start, Date.now()))
     return slot
   }
 

@@ -1,4 +1,5 @@
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { FULL_READ_BYTES, type SegmentReader } from '../stats/reader-clock.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import type { OpenResponse } from './open-response.ts'
 import { classifyNetworkError } from './classify-error.ts'
@@ -26,6 +27,12 @@ export type StreamBodyOptions = {
   onBytes(bytes: number): void
   /** Waits before accepting more bytes (bandwidth limits); resolves immediately when unlimited. */
   throttle?: (bytes: number) => Promise<void> | null
+  /**
+   * Told when this reader holds the connection back (the disk, a limit) and lets go, and when a
+   * read comes back full: either way the server is ahead of this reader, with bytes waiting in
+   * the socket — no silent server and no laggard (segment-speed.ts).
+   */
+  reader?: SegmentReader
 }
 
 /**
@@ -65,6 +72,7 @@ export async function streamBody(
   try {
     await response.consume((chunk) => {
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
+      if (chunk.length >= FULL_READ_BYTES) options.reader?.fullRead()
       if (skip > 0) {
         const dropped = Math.min(skip, chunk.length)
         skip -= dropped
@@ -85,7 +93,11 @@ export async function streamBody(
         if (verdict === 'stop') return verdict
         const wait = options.throttle?.(chunk.length) ?? null
         if (!room || wait) {
-          void Promise.all([room ? null : part.waitForRoom(), wait]).then(() => response.resume())
+          options.reader?.hold(true)
+          void Promise.all([room ? null : part.waitForRoom(), wait]).then(() => {
+            options.reader?.hold(false)
+            response.resume()
+          })
           return 'pause'
         }
       }

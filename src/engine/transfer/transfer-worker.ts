@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { ReaderClock } from '../stats/reader-clock.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
 import { dirname } from 'node:path'
 import { PartFile } from '../storage/part-file.ts'
@@ -27,6 +28,7 @@ import { hashFile } from '../checksum/hash-file.ts'
  */
 const init = workerData as WorkerInit
 const stats = new SharedStats(init.stats)
+const clock = new ReaderClock(stats)
 let dispatcher: Dispatcher = createDispatcher(init.dispatcher)
 const files = new Map<string, Promise<PartFile>>()
 const running = new Map<number, AbortController>()
@@ -100,6 +102,7 @@ port.postMessage({ type: 'ready' } satisfies FromWorker)
 async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
   const controller = new AbortController()
   running.set(id, controller)
+  const reader = clock.read(task.segment)
   try {
     const response = await openRange(dispatcher, task.request, controller.signal)
     if (response === 'no-ranges' || response === 'changed') return response
@@ -116,9 +119,11 @@ async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
         const wait = stats.take(task.download, bytes)
         return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : null
       },
+      reader,
     })
     return 'done'
   } finally {
+    reader.stop()
     running.delete(id)
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * How fast a segment's connection is, as the planner's laggard and endgame rules need it.
+ * Pure; property-tested together with the planner (segment-planner.test.ts).
+ */
+
+/** An average over less than this (ms) of flowing bytes says nothing yet. */
+export const MEASURE_AFTER_MS = 100
+/**
+ * A connection that delivered bytes and then nothing for this long while its reader kept
+ * polling (isSilent) counts as speed 0, whatever its average: it is waiting, maybe for a
+ * server's next burst.
+ */
+export const SILENT_MS = 200
+
+/**
+ * What the thread reading the connection says (stats/shared-stats.ts, stats/reader-clock.ts):
+ * its event loop has polled its sockets since `polledSince`; it holds the connection back since
+ * `heldSince` (0: not held) and last let go at `releasedAt`. Times on the same clock as `now`.
+ */
+export type ReaderState = {
+  polledSince: number
+  heldSince: number
+  releasedAt: number
+  /** When a read from its socket last came back full (0: never): the server was ahead. */
+  fullReadAt: number
+}
+
+/**
+ * Whether the connection's reader is behind its server: it holds the connection back (the disk,
+ * a limit) or did within the last SILENT_MS, or a read from its socket came back full in that
+ * time. Its speed then measures this machine, not its server, and the bytes past its position
+ * are already on their way — in its socket buffers, megabytes on a fast route. It is no laggard,
+ * and a split must not cut close to it.
+ */
+export function isBehind(reader: ReaderState, now: number): boolean {
+  const lastSign = Math.max(reader.fullReadAt, reader.releasedAt)
+  return reader.heldSince > 0 || (lastSign > 0 && now - lastSign <= SILENT_MS)
+}
+
+/**
+ * Whether the reader's thread has polled its sockets within the last SILENT_MS. If not (it did
+ * not run, as on a loaded machine), nothing recent is known about the connection: its speed
+ * counts as unknown, so it is neither robbed nor replaced on stale figures.
+ */
+export function isWatched(reader: ReaderState, now: number): boolean {
+  return now - reader.polledSince <= SILENT_MS
+}
+
+/** What a segment's connection has shown so far (positions are file offsets, times in ms). */
+export type SegmentProgress = {
+  /** Where the connection's request started: its first byte. */
+  from: number
+  /** When the segment was handed to the connection. */
+  since: number
+  /** The position at the last look, and when it last moved. */
+  lastPos: number
+  movedAt: number
+  /**
+   * Where and when its bytes were first seen flowing (null: not yet). Speeds are measured from
+   * there: the wait for the first byte says nothing about how fast the bytes then come.
+   */
+  flowing: { pos: number; at: number } | null
+}
+
+/** A new segment's progress at `now`: nothing received yet. */
+export function startProgress(from: number, now: number): SegmentProgress {
+  return { from, since: now, lastPos: from, movedAt: now, flowing: null }
+}
+
+/**
+ * Records the segment's position at `now` (its connection received up to `pos`) and returns its
+ * speed (speedOf).
+ */
+export function observeSpeed(
+  progress: SegmentProgress,
+  pos: number,
+  now: number,
+  reader: ReaderState,
+): number | undefined {
+  if (pos !== progress.lastPos) {
+    progress.flowing ??= { pos, at: now }
+    progress.lastPos = pos
+    progress.movedAt = now
+  }
+  return speedOf(progress, pos, now, reader)
+}
+
+/**
+ * Whether the server went silent: the connection's bytes stopped, and its reader has polled
+ * its sockets for SILENT_MS since (and since it last held the connection back) without any.
+ *
+ * Not merely "no bytes for SILENT_MS": on a loaded machine the reading thread often does not
+ * run for that long, or it holds the connection back while the disk catches up, and meanwhile
+ * the server goes on sending into the socket buffers (megabytes on a fast route). Calling that
+ * silence made the connection a steal or replacement victim, and everything its server had
+ * already sent was fetched again by the thief: 1–4 MB per victim in the segmented-download
+ * test under load.
+ */
+export function isSilent(progress: SegmentProgress, reader: ReaderState): boolean {
+  if (reader.heldSince > 0) return false
+  const quietSince = Math.max(progress.movedAt, reader.releasedAt)
+  return reader.polledSince - quietSince >= SILENT_MS
+}
+
+/**
+ * The segment's speed in bytes/s: the average since its bytes started flowing, 0 when its
+ * server has gone silent since (isSilent), or undefined while unknown.
+ *
+ * A connection that has not received its first byte has no speed, however long it waits:
+ * connecting, sending the request and the server's time to first byte take one to several
+ * round trips, and on a loaded machine or a long route easily more than SILENT_MS. Calling
+ * it 0 made it a steal or replacement victim, and its whole rest — exactly the range it had
+ * just asked for — went to a fresh connection that then waited as long and lost the same range
+ * in turn, until the attempt's steal budget was spent (a resume of 6 ranges made ~70
+ * requests). For the same reason the average leaves that wait out: counted in, every young
+ * connection looked several times slower than the old ones and became a laggard. A connection
+ * that never starts is the connect and headers timeouts' to judge.
+ */
+export function speedOf(
+  progress: SegmentProgress,
+  pos: number,
+  now: number,
+  reader: ReaderState,
+): number | undefined {
+  const flowing = progress.flowing
+  if (!flowing) return undefined
+  if (isSilent(progress, reader)) return 0
+  const measured = now - flowing.at
+  const fetched = pos - flowing.pos
+  return measured >= MEASURE_AFTER_MS && fetched > 0 ? (fetched * 1000) / measured : undefined
+}

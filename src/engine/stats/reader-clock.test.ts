@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { READER_TICK_MS, ReaderClock } from './reader-clock.ts'
+import { SharedStats } from './shared-stats.ts'
+
+describe('ReaderClock', () => {
+  it('reports that the reading thread polls, holds and reads full, per segment, until stopped', async () => {
+    const stats = new SharedStats()
+    stats.initSegment(3, 0, 0, 1000)
+    const clock = new ReaderClock(stats)
+    const started = Date.now()
+    const reader = clock.read(3)
+    await sleep(4 * READER_TICK_MS)
+    expect(stats.readReader(3).polledSince).toBeGreaterThanOrEqual(started)
+
+    reader.hold(true)
+    expect(stats.readReader(3).heldSince).toBeGreaterThanOrEqual(started)
+    reader.hold(false)
+    expect(stats.readReader(3)).toMatchObject({ heldSince: 0 })
+    expect(stats.readReader(3).releasedAt).toBeGreaterThanOrEqual(started)
+    reader.fullRead()
+    expect(stats.readReader(3).fullReadAt).toBeGreaterThanOrEqual(started)
+
+    reader.stop()
+    const last = stats.readReader(3).polledSince
+    await sleep(4 * READER_TICK_MS)
+    expect(stats.readReader(3).polledSince).toBe(last)
+    // A slot handed out again starts with nothing known.
+    stats.initSegment(3, 1, 0, 10)
+    expect(stats.readReader(3)).toEqual({
+      polledSince: 0,
+      heldSince: 0,
+      releasedAt: 0,
+      fullReadAt: 0,
+    })
+  })
+
+  it('after its thread was blocked, vouches only for the time before the block', async () => {
+    const stats = new SharedStats()
+    stats.initSegment(0, 0, 0, 1000)
+    const reader = new ReaderClock(stats).read(0)
+    await sleep(3 * READER_TICK_MS)
+    const blockedAt = Date.now()
+    while (Date.now() - blockedAt < 300) {
+      // The thread does not run its event loop: no socket is polled meanwhile.
+    }
+    // The first tick after the block (overdue, it runs in the same timers phase as this 1 ms
+    // sleep, before it): the loop has polled since the tick before the block, no later.
+    await sleep(1)
+    expect(stats.readReader(0).polledSince).toBeLessThanOrEqual(blockedAt)
+    await sleep(2 * READER_TICK_MS)
+    expect(stats.readReader(0).polledSince).toBeGreaterThan(blockedAt)
+    reader.stop()
+  })
+})
