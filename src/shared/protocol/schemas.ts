@@ -59,6 +59,13 @@ export const selectionSchema = v.union([
   v.strictObject({ all: v.literal(true) }),
 ])
 
+/** Where `moveMany` puts its block (see `MoveTarget`). */
+export const moveTargetSchema = v.union([
+  v.strictObject({ before: v.pipe(v.string(), v.minLength(1)) }),
+  v.strictObject({ after: v.pipe(v.string(), v.minLength(1)) }),
+  v.strictObject({ position: nonNegativeInt }),
+])
+
 export const settingsSchema = v.strictObject({
   defaultDir: v.pipe(v.string(), v.minLength(1)),
   maxConcurrentDownloads: v.pipe(positiveInt, v.maxValue(100)),
@@ -162,6 +169,14 @@ export const methodArgsSchemas = {
     ]),
   ]),
   move: v.tuple([v.string(), nonNegativeInt]),
+  moveMany: v.tuple([
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+      v.minLength(1, 'must name at least one download'),
+      v.maxLength(1_000_000, 'must name at most 1,000,000 downloads'),
+    ),
+    moveTargetSchema,
+  ]),
   snapshot: v.tuple([]),
   updateSettings: v.tuple([settingsPatchInputSchema]),
   changeUrl: v.tuple([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
