@@ -60,11 +60,15 @@ export const selectionSchema = v.union([
 ])
 
 /** Where `moveMany` puts its block (see `MoveTarget`). */
-export const moveTargetSchema = v.union([
-  v.strictObject({ before: v.pipe(v.string(), v.minLength(1)) }),
-  v.strictObject({ after: v.pipe(v.string(), v.minLength(1)) }),
-  v.strictObject({ position: nonNegativeInt }),
-])
+const targetId = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
+export const moveTargetSchema = v.union(
+  [
+    v.strictObject({ before: targetId }),
+    v.strictObject({ after: targetId }),
+    v.strictObject({ position: nonNegativeInt }),
+  ],
+  'must be one of { before: id }, { after: id } or { position: n }',
+)
 
 export const settingsSchema = v.strictObject({
   defaultDir: v.pipe(v.string(), v.minLength(1)),
