@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
 import { createEngineClient, serveEngine, type Port } from '../shared/protocol/rpc.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
+import { applyBlockMove, type MovedBlock } from '../shared/protocol/block-move.ts'
 
 let dirs: Awaited<ReturnType<typeof makeDirs>>
 let engine: TestEngine
@@ -32,6 +33,14 @@ function named(order: string[], ids: Record<string, string>): string[] {
   return order.map((id) => byId[id]!)
 }
 
+/** The engine's queue order as names. */
+async function orderNow(ids: Record<string, string>): Promise<string[]> {
+  return named(
+    (await engine.snapshot()).downloads.map((d) => d.id),
+    ids,
+  )
+}
+
 /** What the UI does on Alt+Up / Alt+Down: the row's index ± 1, from the order it knows. */
 function keyboard(order: string[], id: string, delta: -1 | 1): number | null {
   const target = order.indexOf(id) + delta
@@ -41,22 +50,25 @@ function keyboard(order: string[], id: string, delta: -1 | 1): number | null {
 describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
   it('moves one place down and back up', async () => {
     const ids = await queue()
-    const down = await engine.move(ids.b!, 2)
-    expect(named(down.order, ids)).toEqual(['a', 'c', 'b', 'd', 'e'])
-    const up = await engine.move(ids.b!, 1)
-    expect(named(up.order, ids)).toEqual(['a', 'b', 'c', 'd', 'e'])
+    // The answer says where the download now stands, not the whole queue.
+    expect(await engine.move(ids.b!, 2)).toEqual({ ids: [ids.b], position: 2 })
+    expect(await orderNow(ids)).toEqual(['a', 'c', 'b', 'd', 'e'])
+    expect(await engine.move(ids.b!, 1)).toEqual({ ids: [ids.b], position: 1 })
+    expect(await orderNow(ids)).toEqual(['a', 'b', 'c', 'd', 'e'])
   })
 
   it('at the bounds: past the end lands last, a negative position is refused, and a move that changes nothing sends no event', async () => {
     const ids = await queue()
     const moved: EngineEvents['download/moved'][] = []
     engine.on('download/moved', (e) => moved.push(e))
-    expect(named((await engine.move(ids.a!, 99)).order, ids)).toEqual(['b', 'c', 'd', 'e', 'a'])
+    expect(await engine.move(ids.a!, 99)).toEqual({ ids: [ids.a], position: 4 })
+    expect(await orderNow(ids)).toEqual(['b', 'c', 'd', 'e', 'a'])
     expect(moved).toHaveLength(1)
     // Alt+Down on the last row and Alt+Up on the first change nothing: no event, no revision.
     const { revision } = await engine.snapshot()
-    expect(named((await engine.move(ids.a!, 4)).order, ids)).toEqual(['b', 'c', 'd', 'e', 'a'])
-    expect(named((await engine.move(ids.b!, 0)).order, ids)).toEqual(['b', 'c', 'd', 'e', 'a'])
+    expect(await engine.move(ids.a!, 4)).toEqual({ ids: [ids.a], position: 4 })
+    expect(await engine.move(ids.b!, 0)).toEqual({ ids: [ids.b], position: 0 })
+    expect(await orderNow(ids)).toEqual(['b', 'c', 'd', 'e', 'a'])
     expect(moved).toHaveLength(1)
     expect((await engine.snapshot()).revision).toBe(revision)
     await expect(engine.move(ids.b!, -1)).rejects.toMatchObject({
@@ -68,7 +80,7 @@ describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
     await expect(engine.move('nope', 0)).rejects.toMatchObject({ code: 'DP_ERR_NOT_FOUND' })
   })
 
-  it('a held-down key over RPC: a stream of moves sent without waiting applies in order, with one event each and no gap in revisions', async () => {
+  it('a held-down key over RPC: a stream of moves sent without waiting applies in order, with one event each (what moved, applied by the client) and no gap in revisions', async () => {
     const ids = await queue()
     const channel = new MessageChannel()
     const stop = serveEngine(adapt(channel.port1), engine)
@@ -78,8 +90,9 @@ describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
       client.on('download/moved', (e) => events.push(e))
       const { revision } = await client.snapshot()
       // The UI moves its own copy at once and sends each step (optimistic), never waiting.
-      let local = (await client.snapshot()).downloads.map((d) => d.id)
-      const sent: Promise<{ order: string[] }>[] = []
+      const initial = (await client.snapshot()).downloads.map((d) => d.id)
+      let local = initial
+      const sent: Promise<MovedBlock>[] = []
       for (let i = 0; i < 6; i++) {
         const target = keyboard(local, ids.a!, 1)
         if (target === null) break
@@ -92,19 +105,20 @@ describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
         sent.push(client.move(ids.a!, target))
       }
       const replies = await Promise.all(sent)
-      // Four steps down to the end, then two up: each reply is that step's order.
-      expect(replies.map((r) => named(r.order, ids).join(''))).toEqual([
-        'bacde',
-        'bcade',
-        'bcdae',
-        'bcdea',
-        'bcdae',
-        'bcade',
-      ])
+      // Four steps down to the end, then two up: each reply says where `a` went; applied in
+      // turn to the order the client had, they give each step's order.
+      let replayed = initial
+      const steps = replies.map((r) => {
+        replayed = applyBlockMove(replayed, r)
+        return named(replayed, ids).join('')
+      })
+      expect(steps).toEqual(['bacde', 'bcade', 'bcdae', 'bcdea', 'bcdae', 'bcade'])
       await new Promise((r) => setTimeout(r, 30))
       expect(events.map((e) => e.revision)).toEqual([1, 2, 3, 4, 5, 6].map((n) => revision + n))
-      expect(events.map((e) => named(e.order, ids).join(''))).toEqual(
-        replies.map((r) => named(r.order, ids).join('')),
+      // The events carry the same as the replies: only the moved id and its place.
+      expect(events.map(({ ids, position }) => ({ ids, position }))).toEqual(replies)
+      expect(events.every((e) => Object.keys(e).sort().join() === 'ids,position,revision')).toBe(
+        true,
       )
       expect((await client.snapshot()).downloads.map((d) => d.id)).toEqual(local)
       await expect(client.move(ids.a!, -1)).rejects.toMatchObject({

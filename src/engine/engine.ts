@@ -110,6 +110,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     retry: (selection) => scheduler.retry(selection),
     remove: (selection, opts) => scheduler.remove(selection, opts),
     move: (id, position) => scheduler.move(id, position),
+    moveMany: (ids, to) => scheduler.moveMany(ids, to),
     snapshot: () => scheduler.snapshot(),
     snapshotHead: (first) => scheduler.snapshotHead(first),
     snapshotPart: (cursor, count) => scheduler.snapshotPart(cursor, count),

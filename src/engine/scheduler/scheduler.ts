@@ -4,6 +4,11 @@ import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
 import type { AddResult, EngineApi, Selection, UpdateResult } from '../../shared/protocol/api.ts'
+import {
+  planBlockMove,
+  type MovedBlock,
+  type MoveTarget,
+} from '../../shared/protocol/block-move.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { EngineEvents, LogLevel } from '../../shared/protocol/events.ts'
 import {
@@ -358,30 +363,31 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     return { affected: affected.map((r) => r.id) }
   }
 
-  async move(id: string, position: number): Promise<{ order: string[] }> {
-    if (!this.#records.has(id)) throw notFound(id)
-    if (!Number.isInteger(position) || position < 0)
-      throw new DownpourError(
-        ERROR_CODES.invalidArgument,
-        `position must be a whole number >= 0, not ${position}`,
-      )
-    // Alt+Up on the first row or Alt+Down on the last (a held key repeats it) changes nothing:
-    // no event, no revision, no save.
-    const target = Math.min(position, this.#order.length - 1)
-    if (this.#order[target] === id) return { order: [...this.#order] }
-    this.#order = this.#order.filter((other) => other !== id)
-    this.#order.splice(target, 0, id)
-    // Positions change for everyone between the old place and the new: renumber, requeue.
+  async move(id: string, position: number): Promise<MovedBlock> {
+    return this.moveMany([id], { position })
+  }
+
+  /**
+   * One pass over the queue whatever the number moved: the plan, the new positions and the
+   * waiting heap are each O(n); one journal line and one event name only the moved ids.
+   */
+  async moveMany(ids: string[], to: MoveTarget): Promise<MovedBlock> {
+    this.work.visited += this.#order.length
+    const { moved, order } = planBlockMove(this.#order, ids, to)
+    // Alt+Up on the first row or Alt+Down on the last (a held key repeats it), or a drop where
+    // the rows already are, changes nothing: no event, no revision, no save.
+    if (order === null) return moved
+    this.#order = order
+    // Positions change for everyone between the old places and the new: renumber, and the
+    // waiting heap takes the new numbers (no entry is made again: no URL parsed again).
     this.#positions.clear()
     this.#nextPosition = 0
-    for (const other of this.#order) this.#positions.set(other, this.#nextPosition++)
-    this.#waiting.clear()
-    for (const other of this.#order) this.#enqueue(this.#records.get(other)!)
-    this.work.visited += this.#order.length
-    this.events.emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
-    this.#store?.move(id, target)
+    for (const other of order) this.#positions.set(other, this.#nextPosition++)
+    this.#waiting.renumber((other) => this.#positions.get(other))
+    this.events.emit('download/moved', { revision: ++this.#revision, ...moved })
+    this.#store?.moveBlock(moved.ids, moved.position)
     this.#pump()
-    return { order: [...this.#order] }
+    return moved
   }
 
   async snapshot(): ReturnType<EngineApi['snapshot']> {

@@ -52,24 +52,51 @@ export class WaitingQueue {
     if (!top) return undefined
     const last = heap.pop()!
     if (heap.length > 0) {
-      let i = 0
-      for (;;) {
-        const left = 2 * i + 1
-        if (left >= heap.length) break
-        const right = left + 1
-        const child =
-          right < heap.length && heap[right]!.position < heap[left]!.position ? right : left
-        if (heap[child]!.position >= last.position) break
-        heap[i] = heap[child]!
-        i = child
-      }
-      heap[i] = last
+      heap[0] = last
+      this.#siftDown(0)
     }
     this.#ids.delete(top.id)
     const left = (this.#perHost.get(top.host) ?? 1) - 1
     if (left > 0) this.#perHost.set(top.host, left)
     else this.#perHost.delete(top.host)
     return top
+  }
+
+  /**
+   * The queue was reordered: every entry takes its new position (an entry whose download has
+   * none any more is dropped) and the heap is rebuilt bottom-up, O(n) for n entries.
+   */
+  renumber(positionOf: (id: string) => number | undefined): void {
+    const kept: Waiting[] = []
+    for (const entry of this.#heap) {
+      const position = positionOf(entry.id)
+      if (position !== undefined) kept.push({ ...entry, position })
+      else {
+        this.#ids.delete(entry.id)
+        const left = (this.#perHost.get(entry.host) ?? 1) - 1
+        if (left > 0) this.#perHost.set(entry.host, left)
+        else this.#perHost.delete(entry.host)
+      }
+    }
+    this.#heap = kept
+    for (let i = (kept.length >> 1) - 1; i >= 0; i--) this.#siftDown(i)
+  }
+
+  #siftDown(from: number): void {
+    const heap = this.#heap
+    const entry = heap[from]!
+    let i = from
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= heap.length) break
+      const right = left + 1
+      const child =
+        right < heap.length && heap[right]!.position < heap[left]!.position ? right : left
+      if (heap[child]!.position >= entry.position) break
+      heap[i] = heap[child]!
+      i = child
+    }
+    heap[i] = entry
   }
 
   clear(): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import * as v from 'valibot'
 import type { Settings } from '../../shared/protocol/model.ts'
+import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import { settingsPatchSchema } from '../../shared/protocol/schemas.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { syncDirectory } from './atomic-file.ts'
@@ -54,6 +55,7 @@ type Op =
   | { kind: 'put'; record: DownloadRecord }
   | { kind: 'del'; id: string }
   | { kind: 'move'; id: string; position: number }
+  | { kind: 'moveBlock'; ids: string[]; position: number }
   | { kind: 'settings' }
   | { kind: 'set'; ids: string[]; fields: StateFields }
 
@@ -76,6 +78,11 @@ const journalLineSchema = v.union([
   v.strictObject({
     s: v.number(),
     move: v.tuple([v.string(), v.pipe(v.number(), v.integer(), v.minValue(0))]),
+  }),
+  v.strictObject({
+    s: v.number(),
+    moveTo: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    ids: v.array(v.string()),
   }),
   v.strictObject({ s: v.number(), settings: settingsPatchSchema }),
   v.strictObject({ s: v.number(), set: stateFieldsSchema, ids: v.array(v.string()) }),
@@ -232,6 +239,13 @@ export class QueueStore {
           if (!records.has(id)) return
           order = order.filter((other) => other !== id && records.has(other))
           order.splice(Math.min(position, order.length), 0, id)
+        } else if ('moveTo' in line) {
+          // The engine planned the move on an order without removed downloads: so is this one.
+          const ids = line.ids.filter((id) => records.has(id))
+          order = applyBlockMove(
+            order.filter((id) => records.has(id)),
+            { ids, position: line.moveTo },
+          )
         } else {
           settings = line.settings
         }
@@ -294,6 +308,15 @@ export class QueueStore {
 
   move(id: string, position: number): void {
     this.#pending.push({ kind: 'move', id, position })
+    this.schedule()
+  }
+
+  /**
+   * `ids` (in their new order) now stand together from `position`: one line naming the ids,
+   * `{"s":n,"moveTo":p,"ids":[…]}`, whatever the queue's size.
+   */
+  moveBlock(ids: string[], position: number): void {
+    this.#pending.push({ kind: 'moveBlock', ids, position })
     this.schedule()
   }
 
@@ -407,6 +430,8 @@ export class QueueStore {
         return JSON.stringify({ s: seq, del: op.id })
       case 'move':
         return JSON.stringify({ s: seq, move: [op.id, op.position] })
+      case 'moveBlock':
+        return JSON.stringify({ s: seq, moveTo: op.position, ids: op.ids })
       case 'settings':
         return JSON.stringify({ s: seq, settings: this.#source.settings() })
       case 'set':

@@ -1,4 +1,5 @@
 import type { EngineApi } from '../../shared/protocol/api.ts'
+import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import type { EngineEvents } from '../../shared/protocol/events.ts'
 import type { DownloadSnapshot, DownloadState, Settings } from '../../shared/protocol/model.ts'
 import type { EventSource } from '../../shared/protocol/rpc.ts'
@@ -117,11 +118,6 @@ export class Aria2DownloadView {
     return this.#stoppedTotal
   }
 
-  /** The engine's queue order (ids), for mapping aria2 positions onto engine positions. */
-  get order(): readonly string[] {
-    return this.#order
-  }
-
   /** Resolves a GID or a unique prefix of one, with aria2's messages when it cannot. */
   find(gid: string): DownloadSnapshot {
     if (!isGidText(gid)) throw methodError(`Invalid GID ${gid}`)
@@ -227,7 +223,7 @@ export class Aria2DownloadView {
         break
       }
       case 'download/moved':
-        this.#order = [...(payload as EngineEvents['download/moved']).order]
+        this.#order = applyBlockMove(this.#order, payload as EngineEvents['download/moved'])
         break
       case 'settings/changed':
         this.#settings = (payload as EngineEvents['settings/changed']).settings

@@ -50,20 +50,20 @@ export function paginate<T>(items: readonly T[], offset: number, num: number): T
   return items.slice(offset, offset + num)
 }
 
-/** Moves `id` to `dest` in the waiting list by moving it in the engine's whole queue. */
+/**
+ * Moves `id` to `dest` in the waiting list: just before the download that holds `dest` now, or
+ * after the last one when `dest` is the end (the engine's queue also holds running and stopped
+ * downloads, which keep their places).
+ */
 async function moveInWaiting(ctx: Aria2MethodContext, id: string, dest: number): Promise<void> {
   const waiting = ctx.view
     .list('waiting')
     .map((d) => d.id)
     .filter((other) => other !== id)
-  const order = ctx.view.order.filter((other) => other !== id)
   const before = waiting[dest]
   const after = waiting[dest - 1]
-  let position: number
-  if (before !== undefined) position = order.indexOf(before)
-  else if (after !== undefined) position = order.indexOf(after) + 1
-  else return
-  if (position >= 0) await ctx.engine.move(id, position)
+  if (before !== undefined) await ctx.engine.moveMany([id], { before })
+  else if (after !== undefined) await ctx.engine.moveMany([id], { after })
 }
 
 function findWaiting(ctx: Aria2MethodContext, gid: string): DownloadSnapshot {

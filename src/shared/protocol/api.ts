@@ -1,3 +1,4 @@
+import type { MovedBlock, MoveTarget } from './block-move.ts'
 import type { DownloadDetails, SegmentMap } from './details.ts'
 import type {
   AddRequest,
@@ -63,8 +64,22 @@ export type EngineApi = {
   retry(selection: Selection): Promise<{ affected: string[] }>
   /** Remove from the queue. With `deleteFiles`, also delete partial data (never completed files). */
   remove(selection: Selection, options?: { deleteFiles?: boolean }): Promise<{ affected: string[] }>
-  /** Move a download to a queue position (0 = first). */
-  move(id: string, position: number): Promise<{ order: string[] }>
+  /**
+   * Moves one download to a queue position (0 = first; past the end = last). The same as
+   * `moveMany([id], { position })`, answered the same way.
+   */
+  move(id: string, position: number): Promise<MovedBlock>
+  /**
+   * Moves a block of downloads in one pass: the downloads in `ids` keep their relative queue
+   * order (the order of `ids` does not matter) and land together just before or after another
+   * download, or from a queue index (`{ position }`, past the end = last). Answers where the
+   * block now stands (`ids` in queue order, the first at `position`) and emits one
+   * `download/moved` with the same, unless nothing changed (then no event and no revision).
+   * Refused with the reason, and nothing moved: unknown ids or target (`DP_ERR_NOT_FOUND`), an
+   * empty list, an id listed twice, a target that is one of the moved downloads, or a position
+   * that is not a whole number >= 0 (`DP_ERR_INVALID_ARGUMENT`).
+   */
+  moveMany(ids: string[], to: MoveTarget): Promise<MovedBlock>
   snapshot(): Promise<{ revision: number; downloads: DownloadSnapshot[]; settings: Settings }>
   /**
    * A snapshot in parts: the first `first` downloads in queue order with the revision and the

@@ -1,3 +1,4 @@
+import type { MovedBlock } from './block-move.ts'
 import type { SegmentMap } from './details.ts'
 import type { DownloadError, DownloadSnapshot, DownloadState, Settings } from './model.ts'
 import type { UiPreferences } from './ui-preferences.ts'
@@ -28,7 +29,12 @@ export type EngineEvents = {
   /** A state change or a change of name/size/error/options. */
   'download/changed': { revision: number; download: DownloadSnapshot; previousState: DownloadState }
   'download/removed': { revision: number; id: string }
-  'download/moved': { revision: number; order: string[] }
+  /**
+   * A `move` or `moveMany` changed the queue order: `ids` (in their queue order) now stand
+   * together from index `position`, everything else keeps its order (`applyBlockMove` in
+   * block-move.ts). What changed, not the whole order: a client applies it to its own copy.
+   */
+  'download/moved': { revision: number } & MovedBlock
   'settings/changed': { revision: number; settings: Settings }
   /**
    * One batched event per heartbeat (default every 250 ms) for all downloads whose progress

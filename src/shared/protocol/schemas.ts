@@ -59,6 +59,17 @@ export const selectionSchema = v.union([
   v.strictObject({ all: v.literal(true) }),
 ])
 
+/** Where `moveMany` puts its block (see `MoveTarget`). */
+const targetId = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
+export const moveTargetSchema = v.union(
+  [
+    v.strictObject({ before: targetId }),
+    v.strictObject({ after: targetId }),
+    v.strictObject({ position: nonNegativeInt }),
+  ],
+  'must be one of { before: id }, { after: id } or { position: n }',
+)
+
 export const settingsSchema = v.strictObject({
   defaultDir: v.pipe(v.string(), v.minLength(1)),
   maxConcurrentDownloads: v.pipe(positiveInt, v.maxValue(100)),
@@ -162,6 +173,14 @@ export const methodArgsSchemas = {
     ]),
   ]),
   move: v.tuple([v.string(), nonNegativeInt]),
+  moveMany: v.tuple([
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+      v.minLength(1, 'must name at least one download'),
+      v.maxLength(1_000_000, 'must name at most 1,000,000 downloads'),
+    ),
+    moveTargetSchema,
+  ]),
   snapshot: v.tuple([]),
   snapshotHead: v.tuple([v.pipe(nonNegativeInt, v.maxValue(100_000))]),
   snapshotPart: v.tuple([

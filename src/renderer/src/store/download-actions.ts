@@ -1,3 +1,4 @@
+import { applyBlockMove } from '../../../shared/protocol/block-move.ts'
 import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
@@ -143,9 +144,14 @@ export function applyRemoved(event: EngineEvents['download/removed']): void {
   })
 }
 
+/** The event says which downloads moved and where: applied to the store's own order. */
 export function applyMoved(event: EngineEvents['download/moved']): void {
   useAppStore.setState((state) =>
-    withDownloads(state, { ...state.downloads, order: event.order, revision: event.revision }),
+    withDownloads(state, {
+      ...state.downloads,
+      order: applyBlockMove(state.downloads.order, event),
+      revision: event.revision,
+    }),
   )
 }
 

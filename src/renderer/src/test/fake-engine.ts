@@ -11,6 +11,11 @@ import * as v from 'valibot'
 import { Emitter } from '../../../shared/emitter.ts'
 import { describeIssues, methodArgsSchemas } from '../../../shared/protocol/schemas.ts'
 import { DownpourError, ERROR_CODES } from '../../../shared/protocol/errors.ts'
+import {
+  planBlockMove,
+  type MovedBlock,
+  type MoveTarget,
+} from '../../../shared/protocol/block-move.ts'
 import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type {
   AddRequest,
@@ -200,13 +205,23 @@ export class FakeEngine implements EngineClient {
     return { affected: affected.map((d) => d.id) }
   }
 
-  async move(id: string, position: number): Promise<{ order: string[] }> {
+  async move(id: string, position: number): Promise<MovedBlock> {
     this.calls.push({ method: 'move', args: [id, position] })
-    if (!this.#downloads.has(id)) throw new DownpourError(ERROR_CODES.notFound, `no download ${id}`)
-    this.#order = this.#order.filter((x) => x !== id)
-    this.#order.splice(position, 0, id)
-    this.#emit('download/moved', { revision: ++this.#revision, order: [...this.#order] })
-    return { order: [...this.#order] }
+    return this.#moveMany([id], { position })
+  }
+
+  async moveMany(ids: string[], to: MoveTarget): Promise<MovedBlock> {
+    this.calls.push({ method: 'moveMany', args: [ids, to] })
+    return this.#moveMany(ids, to)
+  }
+
+  /** The protocol's own plan (as the scheduler's): one event with what moved, none if nothing. */
+  #moveMany(ids: string[], to: MoveTarget): MovedBlock {
+    const { moved, order } = planBlockMove(this.#order, ids, to)
+    if (order === null) return moved
+    this.#order = order
+    this.#emit('download/moved', { revision: ++this.#revision, ...moved })
+    return moved
   }
 
   async snapshot(): Promise<EngineEvents['engine/snapshot']> {

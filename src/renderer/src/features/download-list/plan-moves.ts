@@ -1,39 +1,49 @@
-/** One call of the engine's `move(id, position)`. */
-export type QueueMove = { readonly id: string; readonly position: number }
+import { planBlockMove, type MoveTarget } from '../../../../shared/protocol/block-move.ts'
+
+/** One call of the engine's `moveMany`: the downloads go together to `to`. */
+export type QueueMove = { readonly ids: string[]; readonly to: MoveTarget }
 
 /**
- * The engine's `move` as the scheduler does it: the download leaves its place and is put at
- * `position` of what remains (past the end means last). Exported so tests replay a plan.
+ * The drop of `dragged` just before or after `target`: one `moveMany` (the engine keeps the
+ * dragged in queue order and puts them together there), or null when it would change nothing —
+ * the target is one of the dragged or gone, or the rows already stand there. Dragged ids that
+ * are no longer in the queue (removed meanwhile) are left out.
  */
-export function applyMove(order: readonly string[], move: QueueMove): string[] {
-  const rest = order.filter((id) => id !== move.id)
-  rest.splice(Math.min(move.position, rest.length), 0, move.id)
-  return rest
-}
-
-/**
- * The `move` calls that put `dragged` (any order; applied in queue order) together just before
- * or after `target`, the rest keeping their order: at most one call per dragged download, none
- * for one already in its place. `target` must not be one of the dragged.
- */
-export function planMoves(
+export function planDrop(
   order: readonly string[],
   dragged: readonly string[],
   target: string,
   where: 'before' | 'after',
-): QueueMove[] {
-  const set = new Set(dragged)
-  if (set.has(target) || !order.includes(target)) return []
-  const block = order.filter((id) => set.has(id))
-  const moves: QueueMove[] = []
-  let current = [...order]
-  block.forEach((id, i) => {
-    const rest = current.filter((other) => other !== id)
-    const position =
-      i === 0 ? rest.indexOf(target) + (where === 'after' ? 1 : 0) : rest.indexOf(block[i - 1]!) + 1
-    if (current.indexOf(id) === position) return
-    moves.push({ id, position })
-    current = applyMove(current, { id, position })
+): QueueMove | null {
+  const known = new Set(order)
+  const ids = dragged.filter((id) => known.has(id))
+  if (ids.length === 0 || !known.has(target) || ids.includes(target)) return null
+  const to = where === 'before' ? { before: target } : { after: target }
+  return planBlockMove(order, ids, to).order === null ? null : { ids, to }
+}
+
+/**
+ * Alt+Down / Alt+Up on `ids` (the selection, or the focused row): they go together just past
+ * the next shown row after the last of them, or just before the shown row before the first of
+ * them. With a filter or search on, hidden rows are passed over as the person sees the list. A
+ * selection in one run moves one row; a scattered one gathers there. Null at the list's end.
+ */
+export function planStep(
+  order: readonly string[],
+  shown: readonly string[],
+  ids: readonly string[],
+  delta: -1 | 1,
+): QueueMove | null {
+  const picked = new Set(ids)
+  let first = -1
+  let last = -1
+  shown.forEach((id, i) => {
+    if (!picked.has(id)) return
+    if (first < 0) first = i
+    last = i
   })
-  return moves
+  if (first < 0) return null
+  const neighbour = delta > 0 ? shown[last + 1] : shown[first - 1]
+  if (neighbour === undefined) return null
+  return planDrop(order, ids, neighbour, delta > 0 ? 'after' : 'before')
 }

@@ -22,6 +22,12 @@ async function start(names: string[]) {
   return { engine }
 }
 
+/** The moveMany calls the window sent: [ids, target] each; `move` is never used. */
+const moves = (engine: FakeEngine) => {
+  expect(engine.calls.filter((c) => c.method === 'move')).toEqual([])
+  return engine.calls.filter((c) => c.method === 'moveMany').map((c) => c.args)
+}
+
 const grid = () => screen.getByRole('grid', { name: 'Downloads' })
 const shownNames = () =>
   within(grid())
@@ -41,7 +47,9 @@ describe('queue order by keyboard', () => {
     fireEvent.focus(rowOf('a.bin'))
     fireEvent.keyDown(rowOf('a.bin'), { key: 'ArrowDown', altKey: true })
     await settle()
-    expect(engine.calls.filter((c) => c.method === 'move').map((c) => c.args[1])).toEqual([1])
+    const a = engine.order[1]!
+    const [b, c] = [engine.order[0]!, engine.order[2]!]
+    expect(moves(engine)).toEqual([[[a], { after: b }]])
     expect(shownNames()).toEqual(['b.bin', 'a.bin', 'c.bin'])
     fireEvent.keyDown(rowOf('a.bin'), { key: 'ArrowDown', altKey: true })
     await settle()
@@ -49,7 +57,10 @@ describe('queue order by keyboard', () => {
     // At the end: nothing to pass, nothing sent.
     fireEvent.keyDown(rowOf('a.bin'), { key: 'ArrowDown', altKey: true })
     await settle()
-    expect(engine.calls.filter((c) => c.method === 'move')).toHaveLength(2)
+    expect(moves(engine)).toEqual([
+      [[a], { after: b }],
+      [[a], { after: c }],
+    ])
     fireEvent.keyDown(rowOf('a.bin'), { key: 'ArrowUp', altKey: true })
     await settle()
     expect(shownNames()).toEqual(['b.bin', 'a.bin', 'c.bin'])
@@ -68,5 +79,26 @@ describe('queue order by keyboard', () => {
     await settle()
     // a lands just after b, past the hidden x.
     expect(engine.order).toEqual([x, b, a, y])
+    expect(moves(engine)).toEqual([[[a], { after: b }]])
+  })
+
+  it('with several selected, moves them together with one call per key press', async () => {
+    const { engine } = await start(['a.bin', 'b.bin', 'c.bin', 'd.bin', 'e.bin'])
+    const [a, b, c, d] = engine.order as [string, string, string, string]
+    fireEvent.mouseDown(rowOf('b.bin'), { button: 0 })
+    fireEvent.mouseDown(rowOf('c.bin'), { button: 0, shiftKey: true })
+    fireEvent.focus(rowOf('c.bin'))
+    fireEvent.keyDown(rowOf('c.bin'), { key: 'ArrowDown', altKey: true })
+    await settle()
+    expect(shownNames()).toEqual(['a.bin', 'd.bin', 'b.bin', 'c.bin', 'e.bin'])
+    fireEvent.keyDown(rowOf('c.bin'), { key: 'ArrowUp', altKey: true })
+    fireEvent.keyDown(rowOf('c.bin'), { key: 'ArrowUp', altKey: true })
+    await settle()
+    expect(shownNames()).toEqual(['b.bin', 'c.bin', 'a.bin', 'd.bin', 'e.bin'])
+    expect(moves(engine)).toEqual([
+      [[b, c], { after: d }],
+      [[b, c], { before: d }],
+      [[b, c], { before: a }],
+    ])
   })
 })

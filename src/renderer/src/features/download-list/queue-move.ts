@@ -1,25 +1,25 @@
 import { useAppStore } from '../../store/app-store.ts'
 import { currentClient } from '../../store/engine-sink.ts'
-import { showError } from '../../store/ui-actions.ts'
+import { showError, targetsFor } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
+import { planStep } from './plan-moves.ts'
 import { canReorder } from './row-drag.ts'
 
 /**
- * Moves a download past its neighbour in the list as shown (Alt+Up/Down), through the engine's
- * `move`. With a filter or search on, the neighbour is the next shown row, and the position sent
- * is that row's place in the whole queue: moving down lands just after it, moving up just
- * before it. The store changes when the engine's `download/moved` arrives. While the list is
- * sorted, nothing moves and a hint says why.
+ * Alt+Up/Down on a row: the selection (or the row alone when it is not selected) moves past its
+ * neighbour in the list as shown, with one `moveMany` anchored on that neighbour, so with a
+ * filter or search on the rows pass the next shown row, hidden ones included. The store changes
+ * when the engine's `download/moved` arrives. While the list is sorted, nothing moves and a hint
+ * says why.
  */
 export async function moveInQueue(id: string, delta: -1 | 1): Promise<void> {
   if (!canReorder()) return
   const { downloads, view } = useAppStore.getState()
-  const shown = view.visibleIds.indexOf(id)
-  const neighbour = shown < 0 ? undefined : view.visibleIds[shown + delta]
+  const move = planStep(downloads.order, view.visibleIds, targetsFor(id), delta)
   const client = currentClient()
-  if (neighbour === undefined || client === null) return
+  if (move === null || client === null) return
   try {
-    await client.move(id, downloads.order.indexOf(neighbour))
+    await client.moveMany(move.ids, move.to)
   } catch (error) {
     showError(t.commandFailed((error as Error).message))
   }

@@ -4,7 +4,7 @@ import { currentClient } from '../../store/engine-sink.ts'
 import { setSort, showError, targetsFor } from '../../store/ui-actions.ts'
 import { QUEUE_ORDER } from '../../store/view-sort.ts'
 import { t } from '../../strings.ts'
-import { planMoves } from './plan-moves.ts'
+import { planDrop } from './plan-moves.ts'
 import type { QueueMove } from './plan-moves.ts'
 import { updateUiPreferences } from '../settings/ui-preferences.ts'
 
@@ -68,20 +68,20 @@ export function endRowDrag(): void {
 }
 
 /**
- * The drop: the dragged downloads go together before or after the target through the engine's
- * `move`, one call per download that has to move, in turn (each answer is the engine's order,
- * which the list shows when its `download/moved` arrives).
+ * The drop: the dragged downloads go together before or after the target with one `moveMany`
+ * (none when they already stand there); the list shows it when `download/moved` arrives.
  */
-export async function dropRows(): Promise<QueueMove[]> {
+export async function dropRows(): Promise<QueueMove | null> {
   const { dragging, target } = useRowDrag.getState()
   endRowDrag()
   const client = currentClient()
-  if (dragging === null || target === null || client === null) return []
-  const moves = planMoves(useAppStore.getState().downloads.order, dragging, target.id, target.where)
+  if (dragging === null || target === null || client === null) return null
+  const move = planDrop(useAppStore.getState().downloads.order, dragging, target.id, target.where)
+  if (move === null) return null
   try {
-    for (const move of moves) await client.move(move.id, move.position)
+    await client.moveMany(move.ids, move.to)
   } catch (error) {
     showError(t.commandFailed((error as Error).message))
   }
-  return moves
+  return move
 }

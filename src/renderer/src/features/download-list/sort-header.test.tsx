@@ -87,7 +87,7 @@ describe('sorting by a column header', () => {
     fireEvent.focus(rowOf('part-1.bin'))
     fireEvent.keyDown(rowOf('part-1.bin'), { key: 'ArrowDown', altKey: true })
     await settle()
-    expect(engine.calls.filter((c) => c.method === 'move')).toEqual([])
+    expect(engine.calls.filter((c) => c.method === 'move' || c.method === 'moveMany')).toEqual([])
     expect(screen.getByText(/sorted by name; queue order can be changed only/)).toBeTruthy()
     expect(startRowDrag(engine.order[0]!)).toBeNull()
     fireEvent.click(screen.getByRole('button', { name: 'Show queue order' }))
@@ -119,6 +119,10 @@ describe('queue order by drag', () => {
     await act(() => dropRows())
     await settle()
     expect(engine.order).toEqual([c, a, b, d])
+    // One call for the whole selection.
+    expect(engine.calls.filter((x) => x.method === 'moveMany' || x.method === 'move')).toEqual([
+      { method: 'moveMany', args: [[a, b], { after: c }] },
+    ])
     expect(shownNames()).toEqual(['c-3.bin', 'a-1.bin', 'b-2.bin', 'd-4.bin'])
     expect(rowOf('c-3.bin').dataset['drop']).toBeUndefined()
   })
