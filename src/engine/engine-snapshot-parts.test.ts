@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import { applyBlockMove } from '../shared/protocol/block-move.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { MAX_SNAPSHOT_CURSORS } from './scheduler/snapshot-cursors.ts'
 
@@ -103,7 +104,7 @@ describe('snapshot in parts', () => {
         byId.delete(id)
         order = order.filter((x) => x !== id)
       } else if (name === 'download/moved') {
-        order = (payload as EngineEvents['download/moved']).order
+        order = applyBlockMove(order, payload as EngineEvents['download/moved'])
       } else {
         const { download } = payload as EngineEvents['download/changed']
         if (!byId.has(download.id)) order.push(download.id)

@@ -5,7 +5,9 @@ import { bindClient } from './engine-sink.ts'
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 const state = () => useAppStore.getState()
-const snapshots = (engine: FakeEngine) => engine.calls.filter((c) => c.method === 'snapshot').length
+/** Resyncs asked for: the window reads a snapshot from its head (then the parts). */
+const snapshots = (engine: FakeEngine) =>
+  engine.calls.filter((c) => c.method === 'snapshot' || c.method === 'snapshotHead').length
 
 /** Six paused downloads a…f in the store, synced from the engine. */
 async function synced(): Promise<{ engine: FakeEngine; ids: string[]; unbind: () => void }> {
