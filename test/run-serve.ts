@@ -16,6 +16,8 @@ export type ServeProcess = {
   token: string
   stdout(): string
   stderr(): string
+  /** Resolves with the first match of `pattern` in stdout, waiting for it if need be. */
+  waitForStdout(pattern: RegExp): Promise<RegExpExecArray>
   /** Resolves with the exit code (or signal) once the process ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
@@ -79,6 +81,19 @@ export async function startServe(
     token: decodeURIComponent(parsed.searchParams.get('token')!),
     stdout: () => stdout,
     stderr: () => stderr,
+    // Lines after the address may come in a later chunk: wait for them instead of assuming.
+    waitForStdout: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(stdout)
+          if (!match) return
+          child.stdout!.off('data', check)
+          resolve(match)
+        }
+        child.stdout!.on('data', check)
+        check()
+        void exited.then(() => reject(new Error(`exited without printing ${pattern}:\n${stdout}`)))
+      }),
     exited,
   }
 }

@@ -36,6 +36,9 @@ function postStatus(url: string, host: string): Promise<number> {
   })
 }
 
+/** The line serve prints for aria2 clients; its address is the first group. */
+const RPC_LINE = /aria2 RPC \(AriaNg, browser extensions, aria2p\): ([^\s,]+), secret/
+
 async function start(args: string[] = []): Promise<ServeProcess> {
   const uiDir = await writeTestUi(`${dirs.root}/ui`)
   serve = await startServe(['--dir', dirs.downloads, ...args], { state: dirs.state, uiDir })
@@ -45,9 +48,8 @@ async function start(args: string[] = []): Promise<ServeProcess> {
 describe('downpour serve answers aria2 JSON-RPC', () => {
   it('at /jsonrpc on its own port with its token as the secret: add over HTTP, notified over WebSocket, Host checked', async () => {
     const s = await start()
-    expect(s.stdout()).toContain(
-      `aria2 RPC (AriaNg, browser extensions, aria2p): ${s.origin}/jsonrpc`,
-    )
+    const [, printed] = await s.waitForStdout(RPC_LINE)
+    expect(printed).toBe(`${s.origin}/jsonrpc`)
     const client = new Aria2TestClient(`${s.origin}/jsonrpc`, s.token)
     const socket = await Aria2TestSocket.open(`${s.origin}/jsonrpc`)
     try {
@@ -71,7 +73,7 @@ describe('downpour serve answers aria2 JSON-RPC', () => {
 
   it('on --rpc-port with --rpc-secret; aria2.shutdown stops the server with exit 0', async () => {
     const s = await start(['--rpc-port', '0', '--rpc-secret', 'other-secret'])
-    const url = /aria2 RPC \(AriaNg, browser extensions, aria2p\): ([^\s,]+)/.exec(s.stdout())![1]!
+    const url = (await s.waitForStdout(RPC_LINE))[1]!
     expect(url).not.toBe(`${s.origin}/jsonrpc`)
     const client = new Aria2TestClient(url, 'other-secret')
     expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
