@@ -253,14 +253,17 @@ export class QueueStore {
     this.#seq = seq
     const downloads: DownloadRecord[] = []
     if (reordered) {
-      // A deleted id can be in `order` twice (put again later) or no longer in `records`.
+      // A deleted id can be in `order` no longer in `records`, or twice when it was put again
+      // after its deletion: its last place is its place (a move leaves no duplicate).
       const seen = new Set<string>()
-      for (const id of order) {
+      for (let i = order.length - 1; i >= 0; i--) {
+        const id = order[i]!
         const record = records.get(id)
         if (!record || seen.has(id)) continue
         seen.add(id)
         downloads.push(record)
       }
+      downloads.reverse()
     } else {
       // Only puts and sets: a Map iterates in the order of first insertion, which is `order`.
       for (const record of records.values()) downloads.push(record)
