@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
@@ -51,6 +51,52 @@ describe('downpour get run again', () => {
     expect(server.requests('/h.bin').at(-1)?.headers['x-token']).toBe('new')
     expect(await sha256File(join(dirs.downloads, 'h.bin'))).toBe(sha256(body))
   })
+})
+
+describe('downpour get run again after Ctrl-C', () => {
+  it('resumes the interrupted download, keeps a completed file and fetches a deleted one again', async () => {
+    const kept = makeBody(1000, 95)
+    const gone = makeBody(1200, 96)
+    const slow = makeBody(2 * 1024 * 1024, 97)
+    server.file('/kept.bin', kept)
+    server.file('/gone.bin', gone)
+    server.file('/slow.bin', slow, { rateLimit: 256 * 1024 })
+    const list = join(dirs.downloads, '..', 'list.txt')
+    await writeFile(
+      list,
+      ['/kept.bin', '/gone.bin', '/slow.bin'].map((p) => server.url(p)).join('\n'),
+    )
+    const first = start(['-i', list])
+    // Interrupted once the two small files are complete and the slow one is under way.
+    for (let i = 0; i < 300; i++) {
+      const names = await readdir(dirs.downloads).catch(() => [] as string[])
+      if (
+        names.includes('kept.bin') &&
+        names.includes('gone.bin') &&
+        server.requests('/slow.bin').length > 0
+      )
+        break
+      await sleep(50)
+    }
+    first.child.kill('SIGINT')
+    expect((await first.done).code).toBe(130)
+    await rm(join(dirs.downloads, 'gone.bin'))
+    const rerun = await run(['-i', list])
+    expect(rerun.code).toBe(0)
+    expect(rerun.stdout).toMatch(/done {6}kept\.bin \(already downloaded\)/)
+    expect(rerun.stdout).toMatch(/3 completed/)
+    expect(server.requests('/kept.bin')).toHaveLength(1)
+    expect(server.requests('/gone.bin')).toHaveLength(2)
+    // The slow one continued from its bytes: the rerun asked for a range, not the whole file.
+    expect(server.requests('/slow.bin').at(-1)?.headers.range).toMatch(/^bytes=[1-9]\d*-$/)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['gone.bin', 'kept.bin', 'slow.bin'])
+    for (const [name, body] of [
+      ['kept.bin', kept],
+      ['gone.bin', gone],
+      ['slow.bin', slow],
+    ] as const)
+      expect(await sha256File(join(dirs.downloads, name))).toBe(sha256(body))
+  }, 60_000)
 })
 
 describe('two downpour get on the same folder', () => {

@@ -51,7 +51,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   const output = new CliOutput()
   const dir = resolve(options.dir)
   // The first piece of the lists only: the rest is parsed while the first downloads run.
-  const usage = await collectRequests(urls, options, dir, ENQUEUE_CHUNK)
+  const usage = await collectRequests(urls, options, dir, FIRST_CHUNK)
   const told = { problems: 0, merged: 0 }
   tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
@@ -256,22 +256,24 @@ async function enqueue(
   output: CliOutput,
 ): Promise<number> {
   let rejectedCount = 0
-  for (let first = true; ; first = false) {
+  for (let round = 0; ; round++) {
+    const first = round === 0
     // The downloads of the chunks before start meanwhile: a 100,000-URL list (or its rerun)
     // has its first bytes coming in while the rest is still being parsed and added.
     if (!first) await new Promise((resolve) => setImmediate(resolve))
     // Interrupted: what is not in the queue yet is added by the rerun.
     if (stopped()) break
-    if (usage.requests.length < ENQUEUE_CHUNK) {
-      usage.readMore(ENQUEUE_CHUNK - usage.requests.length)
+    const size = chunkSize(round)
+    if (usage.requests.length < size) {
+      usage.readMore(size - usage.requests.length)
       tellNew(usage, told, output)
     }
     if (usage.requests.length === 0) break
     // Taken off the list: a chunk's requests are garbage once it is added (100,000 of them
     // held for the whole run were tens of MB).
     const chunk = {
-      requests: usage.requests.splice(0, ENQUEUE_CHUNK),
-      labels: usage.labels.splice(0, ENQUEUE_CHUNK),
+      requests: usage.requests.splice(0, size),
+      labels: usage.labels.splice(0, size),
     }
     rejectedCount += await enqueueChunk(
       engine,
@@ -286,6 +288,17 @@ async function enqueue(
 }
 
 const ENQUEUE_CHUNK = 2000
+/**
+ * The first chunk is small and each next one twice as large, up to ENQUEUE_CHUNK: the first
+ * downloads start after 250 requests are added (and, on a rerun, matched, updated and resumed),
+ * not 2,000 — the rerun of a 100,000-URL list spent ~0.3 s of CPU on its first chunk.
+ */
+const FIRST_CHUNK = 250
+
+/** How many requests the chunk of this round (0, 1, …) adds. */
+export function chunkSize(round: number): number {
+  return round >= 4 ? ENQUEUE_CHUNK : Math.min(ENQUEUE_CHUNK, FIRST_CHUNK * 2 ** round)
+}
 
 /** Prints the refused and merged lines found since the last call (lists are read in pieces). */
 function tellNew(usage: Usage, told: { problems: number; merged: number }, output: CliOutput) {
@@ -316,38 +329,44 @@ async function enqueueChunk(
     : { updated: [] }
   const byId = new Map(updated.updated.map((d) => [d.id, d]))
   const rerun = { resume: [] as string[], retry: [] as string[] }
-  // Completed earlier but the file is gone: download it again as a new download.
-  const again = { remove: [] as string[], add: [] as AddRequest[] }
+  const completed: { existing: DownloadSnapshot; index: number }[] = []
   for (const rejection of result.rejected) {
     const existing = rejection.existingId ? byId.get(rejection.existingId) : undefined
     if (rejection.error.code === ERROR_CODES.duplicate && existing) {
       // The same command ran before: continue that download instead of starting over.
       mine.add(existing.id)
-      if (existing.state === 'completed' && (await fileExists(join(existing.dir, existing.name)))) {
-        finished.set(existing.id, existing)
-        if (!options.quiet && !options.json)
-          output.out(`done      ${existing.name} (already downloaded)`)
-        continue
-      }
-      if (existing.state === 'completed') {
-        mine.delete(existing.id)
-        again.remove.push(existing.id)
-        again.add.push(requests[rejection.index]!)
-        continue
-      }
-      if (existing.state === 'paused') rerun.resume.push(existing.id)
+      if (existing.state === 'completed') completed.push({ existing, index: rejection.index })
+      else if (existing.state === 'paused') rerun.resume.push(existing.id)
       else if (existing.state === 'failed') rerun.retry.push(existing.id)
       continue
     }
     rejectedCount++
     output.error(`${labels[rejection.index]}: ${rejection.error.message}`)
   }
+  // The interrupted downloads go first: they start while the completed ones' files are looked
+  // for (a rerun's list begins with what the first run completed: one file check each).
+  if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
+  if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
+  // Completed earlier but the file is gone: download it again as a new download.
+  const again = { remove: [] as string[], add: [] as AddRequest[] }
+  const present = await Promise.all(
+    completed.map(({ existing }) => fileExists(join(existing.dir, existing.name))),
+  )
+  completed.forEach(({ existing, index }, i) => {
+    if (present[i]) {
+      finished.set(existing.id, existing)
+      if (!options.quiet && !options.json)
+        output.out(`done      ${existing.name} (already downloaded)`)
+      return
+    }
+    mine.delete(existing.id)
+    again.remove.push(existing.id)
+    again.add.push(requests[index]!)
+  })
   if (again.remove.length) {
     await engine.remove({ ids: again.remove })
     for (const d of (await engine.add(again.add)).added) mine.add(d.id)
   }
-  if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
-  if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount
 }

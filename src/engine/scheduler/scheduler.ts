@@ -172,14 +172,18 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
       }
       const wasRunning: DownloadRecord[] = []
+      // The store's Map becomes the scheduler's (nothing was added before open).
+      const adopted = this.#records.size === 0
+      if (adopted) this.#records = loaded.records
       for (const record of loaded.queue.downloads) {
         if (ACTIVE_STATES.has(record.state) || record.state === 'retrying') {
           wasRunning.push(record)
           record.state = 'queued'
         }
         record.nextRetryAt = null
-        if (Object.keys(record.headers).length === 0) record.headers = NO_HEADERS
-        this.#insert(record)
+        if (record.headers !== NO_HEADERS && Object.keys(record.headers).length === 0)
+          record.headers = NO_HEADERS
+        this.#insert(record, adopted)
         if (record.nameChosen) this.#namedSaved.add(record)
       }
       // kill -9 between a final rename and the queue save: the file is there, complete.
@@ -496,8 +500,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   // ---- internals ----
 
   /** A record joins the queue's indexes (order, duplicate key, position, its name's reservation). */
-  #insert(record: DownloadRecord): void {
-    this.#records.set(record.id, record)
+  #insert(record: DownloadRecord, known = false): void {
+    if (!known) this.#records.set(record.id, record)
     this.#order.push(record.id)
     this.#keys.set(record.key, record.id)
     this.#positions.set(record.id, this.#nextPosition++)

@@ -124,6 +124,26 @@ describe('QueueStore (snapshot + append-only journal)', () => {
     expect(loaded.problems).toEqual([])
     expect(loaded.queue).toEqual(q.expected())
     expect(loaded.queue.downloads.map((r) => r.id)).toEqual([d.id, b.id, c.id])
+    // The Map the scheduler keeps holds the same record objects, and only them.
+    expect(loaded.records.size).toBe(3)
+    for (const r of loaded.queue.downloads) expect(loaded.records.get(r.id)).toBe(r)
+  })
+
+  it('lists a download put again after its removal once, at its new place', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const [a, b] = q.add(2) as [DownloadRecord, DownloadRecord]
+    q.store.writeNow()
+    q.remove(a)
+    q.store.writeNow()
+    // The same id back (a journal can hold this): it comes after b now, and only once.
+    q.records.set(a.id, a)
+    q.order.push(a.id)
+    q.store.put(a)
+    await q.store.close()
+    const loaded = await loadFresh()
+    expect(loaded.queue.downloads.map((r) => r.id)).toEqual([b.id, a.id])
+    expect(loaded.records.size).toBe(2)
   })
 
   it('writes bytes in proportion to what changed, not to the queue size', async () => {
@@ -243,6 +263,23 @@ describe('QueueStore (snapshot + append-only journal)', () => {
     loaded = await loadFresh()
     expect(loaded.queue).toEqual(expected)
     expect(loaded.problems[0]!.problem).toMatch(/^line 4: unexpected content/)
+  })
+
+  it('sets aside a bulk state line whose ids are not all strings', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const all = q.add(2)
+    q.store.writeNow()
+    const expected = q.expected()
+    const [journal] = await journals()
+    const ids = [all[0]!.id, 7]
+    await appendFile(
+      join(dir, journal!),
+      JSON.stringify({ s: 90, set: { state: 'paused' }, ids }) + '\n',
+    )
+    const loaded = await loadFresh()
+    expect(loaded.queue).toEqual(expected)
+    expect(loaded.problems[0]!.problem).toMatch(/^line 3: unexpected content/)
   })
 
   it('ignores a torn last line (a crash during an append) and keeps every line before it', async () => {
