@@ -41,7 +41,15 @@ const recordArb: fc.Arbitrary<DownloadRecord> = fc.record({
       }),
     ),
   ),
-  headers: fc.dictionary(fc.string({ minLength: 1 }), fc.string(), { maxKeys: 3 }),
+  // Header names as the protocol accepts them (tokens; never __proto__ and the like, which a
+  // plain object cannot hold and the boundary refuses).
+  headers: fc.dictionary(
+    fc
+      .stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/)
+      .filter((name) => !['__proto__', 'constructor', 'prototype'].includes(name.toLowerCase())),
+    fc.string(),
+    { maxKeys: 3 },
+  ),
   speedLimit: fc.nat(),
   maxConnections: nullable(fc.integer({ min: 1, max: 32 })),
   createdAt: count,

@@ -14,6 +14,17 @@ describe('parseHeaderLine', () => {
     expect(parseHeaderLine('X-Tab: a\tb')).toEqual({ ok: true, name: 'X-Tab', value: 'a\tb' })
   })
 
+  it.each(['__proto__: x', 'constructor: x', 'Prototype: x'])(
+    'refuses %j with a reason rather than losing it later',
+    (text) => {
+      const name = text.split(':')[0]
+      expect(parseHeaderLine(text)).toEqual({
+        ok: false,
+        problem: `${name} cannot be set: it is a name Downpour cannot keep`,
+      })
+    },
+  )
+
   it.each(['no colon', ': value', 'Bad Name: x', 'Ünïcode: x'])(
     'rejects the shape of %j',
     (text) => {

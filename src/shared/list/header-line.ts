@@ -15,6 +15,10 @@ const REFUSED = new Map<string, string>([
   ['expect', 'set by the HTTP client'],
   ['range', 'set by Downpour for each connection'],
   ['if-range', 'set by Downpour for each connection'],
+  // Names a plain object cannot hold as its own key (see UNKEEPABLE_HEADER_NAMES).
+  ['__proto__', 'a name Downpour cannot keep'],
+  ['constructor', 'a name Downpour cannot keep'],
+  ['prototype', 'a name Downpour cannot keep'],
 ])
 
 export type HeaderLine = { ok: true; name: string; value: string } | { ok: false; problem: string }

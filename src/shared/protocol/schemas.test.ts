@@ -36,6 +36,16 @@ describe('schemas match the static types', () => {
 })
 
 describe('addRequestSchema', () => {
+  it('refuses, naming it, a header a plain object cannot keep (valibot would drop it silently)', () => {
+    for (const name of ['__proto__', 'constructor', 'Prototype']) {
+      const headers = JSON.parse(`{"${name}": "x", "Accept": "*/*"}`) as Record<string, string>
+      expect(check(addRequestSchema, { url, headers })).toContain(
+        `a header named ${name} cannot be kept`,
+      )
+    }
+    expect(check(addRequestSchema, { url, headers: { 'X-Proto': 'x' } })).toBe('ok')
+  })
+
   it('accepts a bare URL and a full request', () => {
     expect(check(addRequestSchema, { url })).toBe('ok')
     const full: AddRequest = {

@@ -30,7 +30,22 @@ const headerName = v.pipe(
   v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
 )
 const headerValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks'))
-export const headersSchema = v.record(headerName, headerValue)
+/**
+ * Names a plain object cannot hold as its own (valibot's record drops them to guard against
+ * prototype pollution): refused with a reason, never dropped without a word.
+ */
+export const UNKEEPABLE_HEADER_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
+export const headersSchema = v.pipe(
+  v.custom<Record<string, string>>(
+    (input) =>
+      typeof input !== 'object' ||
+      input === null ||
+      !Object.keys(input).some((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase())),
+    (issue) =>
+      `a header named ${Object.keys(issue.input as object).find((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase()))} cannot be kept`,
+  ),
+  v.record(headerName, headerValue),
+)
 
 export const addRequestSchema = v.strictObject({
   url: v.pipe(v.string(), v.minLength(1), v.maxLength(65_536)),
