@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
@@ -81,6 +82,13 @@ class Queue {
     this.store.move(record.id, position)
   }
 
+  /** `moveMany`'s journal line: the block, in queue order, placed at `position` of the rest. */
+  moveBlock(records: DownloadRecord[], position: number): void {
+    const ids = records.map((r) => r.id)
+    this.order = applyBlockMove(this.order, { ids, position })
+    this.store.moveBlock(ids, position)
+  }
+
   /** The queue as it should load back: records in order, as JSON sees them. */
   expected(): { settings: Partial<Settings>; downloads: unknown[] } {
     return {
@@ -127,6 +135,22 @@ describe('QueueStore (snapshot + append-only journal)', () => {
     // The Map the scheduler keeps holds the same record objects, and only them.
     expect(loaded.records.size).toBe(3)
     for (const r of loaded.queue.downloads) expect(loaded.records.get(r.id)).toBe(r)
+  })
+
+  it('loads back the order a block move left, with no removal to give it away', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const [a, b, c, d] = q.add(4) as [
+      DownloadRecord,
+      DownloadRecord,
+      DownloadRecord,
+      DownloadRecord,
+    ]
+    q.store.writeNow()
+    q.moveBlock([c, d], 0)
+    await q.store.close()
+    const loaded = await loadFresh()
+    expect(loaded.queue.downloads.map((r) => r.id)).toEqual([c.id, d.id, a.id, b.id])
   })
 
   it('lists a download put again after its removal once, at its new place', async () => {

@@ -213,7 +213,10 @@ export class QueueStore {
       .map(Number)
       .sort((a, b) => a - b)
     let seq = snapshotSeq
-    /** A `del` or `move` was replayed: `order` may hold ids twice or ids no longer there. */
+    /**
+     * A `del`, `move` or `moveTo` was replayed: `order` is no longer the Map's insertion order,
+     * and may hold ids twice or ids no longer there.
+     */
     let reordered = false
     for (const gen of gens) {
       const path = this.journalPath(gen)
@@ -247,6 +250,7 @@ export class QueueStore {
           order = order.filter((other) => other !== id && records.has(other))
           order.splice(Math.min(position, order.length), 0, id)
         } else if ('moveTo' in line) {
+          reordered = true
           // The engine planned the move on an order without removed downloads: so is this one.
           const ids = line.ids.filter((id) => records.has(id))
           order = applyBlockMove(
