@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { DownloadHistory } from './download-history.ts'
 
 describe('DownloadHistory bounds', () => {
@@ -20,8 +21,45 @@ describe('DownloadHistory bounds', () => {
     expect(history.size).toBe(20_000)
     // The most recently written downloads keep their whole timeline.
     expect(history.list('d9999').entries).toHaveLength(200)
-    expect(history.list('d0').entries).toHaveLength(0)
-    expect(history.list('d0').dropped).toBe(200)
+    // d0 never ran: its emptied timeline is gone, count and all (nothing to compare with).
+    expect(history.list('d0')).toEqual({ entries: [], dropped: 0 })
+    expect(history.timelines).toBe(100)
+  })
+
+  it('a queue of never-started downloads, added then paused and resumed, keeps at most the cap of timelines', () => {
+    const history = new DownloadHistory(200, 1_000)
+    const record = (id: string, state: DownloadRecord['state']) =>
+      ({
+        id,
+        name: `${id}.bin`,
+        state,
+        tries: 0,
+        done: 0,
+        size: null,
+        checksum: null,
+      }) as DownloadRecord
+    for (let d = 0; d < 10_000; d++) history.added(record(`d${d}`, 'queued'))
+    for (let d = 0; d < 10_000; d++) history.observe(record(`d${d}`, 'paused'), 'queued')
+    for (let d = 0; d < 10_000; d++) history.observe(record(`d${d}`, 'queued'), 'paused')
+    expect(history.size).toBe(1_000)
+    expect(history.timelines).toBeLessThanOrEqual(1_000)
+    expect(history.list('d9999').entries.map((e) => e.kind)).toEqual(['resumed'])
+  })
+
+  it('keeps the emptied timeline of a download that ran, with its count of dropped entries', () => {
+    const history = new DownloadHistory(200, 3)
+    const ran = {
+      id: 'ran',
+      name: 'ran.bin',
+      state: 'downloading',
+      tries: 1,
+      done: 10,
+      size: null,
+      checksum: null,
+    } as DownloadRecord
+    history.observe(ran, 'queued')
+    for (let i = 0; i < 3; i++) history.note('other', 'info', `line ${i}`)
+    expect(history.list('ran')).toEqual({ entries: [], dropped: 1 })
   })
 
   it('forgets a removed download entirely', () => {

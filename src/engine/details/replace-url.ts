@@ -4,6 +4,7 @@ import type { Settings } from '../../shared/protocol/model.ts'
 import { parseDownloadUrl, redactUrl } from '../../shared/protocol/url.ts'
 import { duplicateKey } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
+import type { DuplicateKey } from '../scheduler/duplicate-index.ts'
 import { missingRanges, totalBytes } from '../segments/byte-ranges.ts'
 import {
   controlPathFor,
@@ -20,7 +21,10 @@ export type ReplaceUrlContext = {
   dispatcher: Dispatcher
   settings: Settings
   /** The download (other than this one) that already has this duplicate key, if any. */
-  duplicateOf(key: string): DownloadRecord | null
+  duplicateOf(key: DuplicateKey): DownloadRecord | null
+  /** Called right before the record's URL changes, and right after. */
+  urlChanging(): void
+  urlChanged(): void
 }
 
 const CHANGEABLE: ReadonlySet<string> = new Set(['paused', 'failed'])
@@ -83,8 +87,9 @@ export async function replaceUrl(
     })
   }
   const dropped = Object.keys(record.headers).filter((name) => !(name in headers))
+  ctx.urlChanging()
   record.url = url.href
-  record.key = key
+  ctx.urlChanged()
   record.headers = headers
   record.finalUrl = probe.finalUrl.href
   // What the new server says is what the next If-Range must carry.

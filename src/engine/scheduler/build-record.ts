@@ -12,6 +12,7 @@ import { normalizeUrlKey, parseDownloadUrl } from '../../shared/protocol/url.ts'
 import { nameFromUrl } from '../naming/suggest-file-name.ts'
 import { sanitizeFileName } from '../naming/sanitize-file-name.ts'
 import type { DownloadRecord } from './download-record.ts'
+import type { DuplicateKey } from './duplicate-index.ts'
 
 /**
  * Validates one add request and builds its record, or throws a DownpourError that names what
@@ -27,7 +28,7 @@ export type PreparedRequest = {
   url: URL
   dir: string
   requestedName: string | null
-  key: string
+  key: DuplicateKey
 }
 
 /** The first half of `buildRecord`: validation and the duplicate key (throws like it). */
@@ -51,12 +52,11 @@ function resolveCached(input: string): string {
 
 /** The second half: the record of a request that is not a duplicate. */
 export function finishRecord(prepared: PreparedRequest, now = Date.now()): DownloadRecord {
-  const { request, url, dir, requestedName, key } = prepared
+  const { request, url, dir, requestedName } = prepared
   const guessed = requestedName ?? sanitizeFileName(nameFromUrl(url) ?? '')
   return {
     id: flat(randomUUID()),
     url: flat(url.href),
-    key: flat(key),
     dir,
     requestedName,
     name: guessed,
@@ -112,14 +112,7 @@ function fileNameOf(name: string): string {
 
 type Updatable = Pick<
   DownloadRecord,
-  | 'key'
-  | 'requestedName'
-  | 'name'
-  | 'checksum'
-  | 'headers'
-  | 'maxTries'
-  | 'maxConnections'
-  | 'speedLimit'
+  'requestedName' | 'name' | 'checksum' | 'headers' | 'maxTries' | 'maxConnections' | 'speedLimit'
 >
 
 /**
@@ -133,7 +126,6 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
     throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(parsed.issues))
   const change: DownloadUpdate = parsed.output
   const next: Updatable = {
-    key: record.key,
     requestedName: record.requestedName,
     name: record.name,
     checksum: record.checksum,
@@ -153,7 +145,6 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
     if (!record.nameChosen && name !== record.requestedName) {
       next.requestedName = name
       next.name = name
-      next.key = duplicateKey(new URL(record.url), record.dir, name)
     }
   }
   if (change.checksum !== undefined)
@@ -169,6 +160,6 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
 }
 
 /** Same normalized URL into the same folder (under the same requested name) is a duplicate. */
-export function duplicateKey(url: URL, dir: string, requestedName: string | null): string {
-  return `${normalizeUrlKey(url)}\n${dir}\n${requestedName ?? ''}`
+export function duplicateKey(url: URL, dir: string, requestedName: string | null): DuplicateKey {
+  return { urlKey: normalizeUrlKey(url), dir, requestedName }
 }

@@ -14,8 +14,6 @@ import { redactUrl } from '../../shared/protocol/url.ts'
 export type DownloadRecord = {
   id: string
   url: string
-  /** Duplicate-detection key: normalized URL + destination folder. */
-  key: string
   dir: string
   /** The name given by the user (fixed) or null to take the server's. */
   requestedName: string | null

@@ -25,6 +25,7 @@ import {
 import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { DownloadHistory } from '../details/download-history.ts'
+import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
 import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
@@ -71,8 +72,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
-  /** Duplicate-detection key → id, kept up to date (an add never scans the queue). */
-  #keys = new Map<string, string>()
+  /** The downloads by duplicate key, kept up to date (an add never scans the queue). */
+  #duplicates = new DuplicateIndex((id) => this.#records.get(id))
   /** Queue position per id (rebuilt only when a download is moved). */
   #positions = new Map<string, number>()
   #nextPosition = 0
@@ -220,7 +221,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       try {
         // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
         const prepared = prepareRecord(request, this.#settings.defaultDir)
-        const existing = this.#keys.get(prepared.key)
+        const existing = this.#duplicates.find(prepared.key)
         if (existing) {
           const other = this.#records.get(existing)!
           result.rejected.push({
@@ -263,11 +264,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       const record = this.#records.get(id)
       try {
         if (!record) throw notFound(id)
-        const oldKey = record.key
         const next = applyUpdate(record, change)
-        if (next.key !== oldKey) {
-          const other = this.#keys.get(next.key)
-          if (other && other !== id) {
+        const renamed = next.requestedName !== record.requestedName
+        if (renamed) {
+          const key = {
+            urlKey: urlKeyOf(record.url),
+            dir: record.dir,
+            requestedName: next.requestedName,
+          }
+          if (this.#duplicates.find(key, id) !== undefined) {
             throw new DownpourError(
               ERROR_CODES.duplicate,
               `another download already saves this URL as "${next.name}" in ${record.dir}`,
@@ -279,11 +284,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           result.updated.push(this.#snapshotOf(record))
           return
         }
+        if (renamed) this.#duplicates.delete(record)
         Object.assign(record, next)
-        if (next.key !== oldKey) {
-          this.#keys.delete(oldKey)
-          this.#keys.set(next.key, id)
-        }
+        if (renamed) this.#duplicates.add(record)
         const slot = this.#slots.get(id)
         if (slot !== undefined) this.#shared.stats.setRate(slot, record.speedLimit)
         this.#changed(record)
@@ -355,7 +358,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       this.#history.forget(record.id)
       this.#watch.forget(record.id)
       this.#positions.delete(record.id)
-      if (this.#keys.get(record.key) === record.id) this.#keys.delete(record.key)
+      this.#duplicates.delete(record)
       if (record.nameChosen) this.#reservedPaths.delete(join(record.dir, record.name))
       this.#store?.remove(record.id)
       if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
@@ -438,19 +441,17 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     // A download announces `failed` before its transfer has made its last bytes durable (and
     // written their control file): let that finish, or the bytes would be judged missing.
     if (record.state === 'failed') await this.#transfers.get(id)?.run()
-    const oldKey = record.key
     const { from, to, droppedHeaders } = await replaceUrl(record, url, {
       dispatcher: this.#dispatcher,
       settings: this.#settings,
       duplicateOf: (key) => {
-        const other = this.#keys.get(key)
-        return other !== undefined && other !== id ? (this.#records.get(other) ?? null) : null
+        const other = this.#duplicates.find(key, id)
+        return other !== undefined ? (this.#records.get(other) ?? null) : null
       },
+      // The index holds the record under its URL: out before it changes, back in after.
+      urlChanging: () => this.#duplicates.delete(record),
+      urlChanged: () => this.#duplicates.add(record),
     })
-    if (record.key !== oldKey) {
-      if (this.#keys.get(oldKey) === id) this.#keys.delete(oldKey)
-      this.#keys.set(record.key, id)
-    }
     const left = droppedHeaders.length > 0 ? ` (not sent there: ${droppedHeaders.join(', ')})` : ''
     this.#history.note(id, 'url-changed', `URL changed from ${from} to ${to}${left}`)
     this.#setState(record, 'queued')
@@ -503,7 +504,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #insert(record: DownloadRecord, known = false): void {
     if (!known) this.#records.set(record.id, record)
     this.#order.push(record.id)
-    this.#keys.set(record.key, record.id)
+    this.#duplicates.add(record)
     this.#positions.set(record.id, this.#nextPosition++)
     this.#lastStates.set(record.id, record.state)
     if (record.nameChosen) this.#reservedPaths.add(join(record.dir, record.name))

@@ -1,4 +1,4 @@
-import { flat, NO_HEADERS } from '../scheduler/build-record.ts'
+import { NO_HEADERS } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../scheduler/download-record.ts'
 import { DOWNLOAD_STATES, type DownloadState } from '../../shared/protocol/model.ts'
 import { parseRecord } from './record-schema.ts'
@@ -9,7 +9,8 @@ import { parseRecord } from './record-schema.ts'
  * from a new download's (`{"nameChosen":true,"size":16384,"done":9216,…}`), left out when there
  * are none. A queued download is ~130 bytes instead of ~640 as a whole JSON record: the snapshot
  * of 100,000 downloads is read (and written) five times faster, and loading it makes a fifth of
- * the garbage. `key` is stored only when it is not the usual `url\ndir\nrequestedName`.
+ * the garbage. (Versions before 0.1's duplicate index also stored a `key`: read and ignored, the
+ * key is derived from the URL, folder and requested name.)
  */
 export type CompactRecord = [string, string, string, string, string, number, Rest?]
 type Rest = Partial<Omit<DownloadRecord, 'id' | 'url' | 'dir' | 'name' | 'state' | 'createdAt'>>
@@ -37,10 +38,6 @@ const DEFAULTS = {
 const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
 const DEFAULT_NAMES = Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]
 
-function usualKey(url: string, dir: string, requestedName: string | null): string {
-  return `${url}\n${dir}\n${requestedName ?? ''}`
-}
-
 /** A record as one compact JSON line (no newline). */
 export function encodeRecord(record: DownloadRecord): string {
   let rest: Record<string, unknown> | null = null
@@ -51,8 +48,6 @@ export function encodeRecord(record: DownloadRecord): string {
     ;(rest ??= {}).headers = record.headers
     break
   }
-  if (record.key !== usualKey(record.url, record.dir, record.requestedName))
-    (rest ??= {}).key = record.key
   const head = [record.id, record.url, record.dir, record.name, record.state, record.createdAt]
   return JSON.stringify(rest ? [...head, rest] : head)
 }
@@ -89,18 +84,12 @@ export function decodeRecord(
     if (field !== 'key' && field !== 'headers' && !(field in DEFAULTS))
       return { ok: false, problem: `${field}: not a field of a record` }
   }
-  const requestedName = 'requestedName' in extra ? extra.requestedName : null
   // The field order of `finishRecord`: every record has one shape.
   const record = {
     id,
     url,
-    key:
-      'key' in extra
-        ? extra.key
-        : // Flat: a `+` of three strings is kept as its pieces (~100 bytes more per download).
-          flat(usualKey(url, sharedDir, typeof requestedName === 'string' ? requestedName : null)),
     dir: sharedDir,
-    requestedName,
+    requestedName: pick(extra, 'requestedName'),
     name,
     nameChosen: pick(extra, 'nameChosen'),
     state,
@@ -138,7 +127,6 @@ function fresh(
   return {
     id,
     url,
-    key: flat(usualKey(url, dir, null)),
     dir,
     requestedName: null,
     name,

@@ -6,7 +6,6 @@ import { checksumSchema } from '../../shared/protocol/schemas.ts'
 export const recordSchema = v.object({
   id: v.string(),
   url: v.string(),
-  key: v.string(),
   dir: v.string(),
   requestedName: v.nullable(v.string()),
   name: v.string(),
@@ -36,7 +35,6 @@ type FieldKind = 'string' | 'number' | 'boolean'
 const PLAIN_FIELDS: readonly [string, FieldKind, boolean][] = [
   ['id', 'string', false],
   ['url', 'string', false],
-  ['key', 'string', false],
   ['dir', 'string', false],
   ['requestedName', 'string', true],
   ['name', 'string', false],

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { normalizeUrlKey } from '../protocol/url.ts'
+import { hashOf } from './seen-urls.ts'
 import { parseUrlList, UrlListReader } from './parse-url-list.ts'
 
 const md5 = 'a'.repeat(32)
@@ -218,6 +219,26 @@ describe('parseUrlList', () => {
     expect(duplicates).toEqual([
       { line: 3, firstLine: 1, url: 'HTTPS://A.EXAMPLE:443/x#part', optionsIgnored: true },
       { line: 5, firstLine: 2, url: 'https://b.example/y', optionsIgnored: false },
+    ])
+  })
+
+  it('two different URLs whose hashes collide are both kept; a repeat of either is merged', () => {
+    // Found by search: the reader keeps a hash per URL, not the URL, and must confirm a match.
+    const [a, b] = ['https://example.com/f48199', 'https://example.com/f798066']
+    expect(hashOf(a)).toBe(hashOf(b))
+    const { entries, duplicates, problems } = parseUrlList(
+      [a, `${b} https://example.com/other ${b}`, `${b}, ${a}`].join('\n'),
+    )
+    expect(problems).toEqual([])
+    expect(entries.map((e) => [e.line, e.request.url])).toEqual([
+      [1, a],
+      [2, b],
+      [2, 'https://example.com/other'],
+    ])
+    expect(duplicates.map((d) => [d.line, d.firstLine, d.url])).toEqual([
+      [2, 2, b],
+      [3, 2, b],
+      [3, 1, a],
     ])
   })
 

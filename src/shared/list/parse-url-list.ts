@@ -4,6 +4,7 @@ import { checksumSpecProblem, parseChecksumSpec } from './checksum-spec.ts'
 import { fileNameProblem } from './file-name-check.ts'
 import { parseHeaderLine } from './header-line.ts'
 import type { ParsedList } from './parsed-list.ts'
+import { SeenUrls } from './seen-urls.ts'
 
 /** Line ends as any editor writes them: LF, CRLF, and CR alone (classic Mac, some exports). */
 export const LINE_END = /\r\n|\r|\n/
@@ -17,7 +18,14 @@ const SCHEME_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:/
  */
 const SEPARATOR = /\s*,\s*(?=[A-Za-z][A-Za-z0-9+.-]*:\/\/)|\s*,\s+|\s+/
 
-type Pending = { line: number; requests: AddRequest[]; keys: string[]; rejected: boolean }
+type Pending = {
+  line: number
+  /** Where the line starts in the text (to read its keys again). */
+  offset: number
+  requests: AddRequest[]
+  keys: string[]
+  rejected: boolean
+}
 
 /** Every line end, for reading a line at a time (`LINE_END` with a cursor). */
 const LINE_ENDS = /\r\n|\r|\n/g
@@ -61,8 +69,10 @@ export class UrlListReader {
   #current: Pending | null = null
   /** Set after a refused URL line: its option lines are skipped, not applied to an earlier URL. */
   #skipOptions = false
+  /** Where the line being parsed starts in `#text`. */
+  #lineStart = 0
   /** Each URL's key → the line it was first given on. */
-  #first = new Map<string, number>()
+  #first = new SeenUrls((offset) => this.#keysOfLineAt(offset))
   #done = false
 
   constructor(text: string, options: { invalidLines?: ReadonlySet<number> } = {}) {
@@ -101,6 +111,7 @@ export class UrlListReader {
     const at = this.#at
     if (at < 0) return null
     this.#line++
+    this.#lineStart = at
     LINE_ENDS.lastIndex = at
     const end = LINE_ENDS.exec(text)
     if (end === null) {
@@ -143,7 +154,13 @@ export class UrlListReader {
     const { urls, keys, problems: bad } = urlsOfLine(trimmed)
     for (const message of bad) piece.problems.push({ line, message })
     if (urls.length === 0) return
-    this.#current = { line, requests: urls.map((url) => ({ url })), keys, rejected: false }
+    this.#current = {
+      line,
+      offset: this.#lineStart,
+      requests: urls.map((url) => ({ url })),
+      keys,
+      rejected: false,
+    }
     this.#skipOptions = false
   }
 
@@ -152,9 +169,8 @@ export class UrlListReader {
     if (!pending || pending.rejected) return
     pending.requests.forEach((request, index) => {
       const key = pending.keys[index]!
-      const firstLine = this.#first.get(key)
+      const firstLine = this.#first.firstLineOrAdd(key, pending.line, pending.offset)
       if (firstLine === undefined) {
-        this.#first.set(key, pending.line)
         piece.entries.push({ line: pending.line, request })
         return
       }
@@ -166,6 +182,13 @@ export class UrlListReader {
         optionsIgnored: Object.keys(options).length > 0,
       })
     })
+  }
+
+  /** The keys of the URL line starting at `offset` (read again to confirm a repeat). */
+  #keysOfLineAt(offset: number): string[] {
+    LINE_ENDS.lastIndex = offset
+    const end = LINE_ENDS.exec(this.#text)
+    return urlsOfLine(this.#text.slice(offset, end ? end.index : undefined).trim()).keys
   }
 }
 
