@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
@@ -220,4 +220,45 @@ describe('the final rename', () => {
       if (existsSync(part)) execFileSync('chattr', ['-i', part])
     }
   }, 120_000)
+})
+
+describe('a .part deleted by another program while downloading', () => {
+  it('starts over once, saying why, and completes with the right bytes (R10)', async () => {
+    // Slow enough to delete the part mid-way; small enough for one connection.
+    const body = makeBody(768 * 1024, 22)
+    server.file('/gone.bin', body, { rateLimit: 512 * 1024 })
+    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    const part = join(dirs.downloads, 'gone.bin.part')
+    let deleted = false
+    // Once bytes are in the part (the transfer holds it open), another program deletes it.
+    const watch = setInterval(() => {
+      if (deleted || !existsSync(part) || statSync(part).size < 64 * 1024) return
+      deleted = true
+      rmSync(part)
+    }, 10)
+    const off = () => clearInterval(watch)
+    try {
+      const id = await addOne(engine, {
+        url: server.url('/gone.bin'),
+        checksum: { algorithm: 'sha-256', hex: sha256(body) },
+      })
+      const end = await engine.waitFor(id, ['completed', 'failed'], 60_000)
+      expect(deleted).toBe(true)
+      expect(end.error).toBeNull()
+      expect(end.state).toBe('completed')
+      expect(await sha256File(join(dirs.downloads, 'gone.bin'))).toBe(sha256(body))
+      expect(existsSync(part)).toBe(false)
+      expect(existsSync(part + '.downpour')).toBe(false)
+      // Fetched again from the first byte, once.
+      expect(server.requests('/gone.bin').length).toBe(2)
+      const story = engine.logs.filter((l) => l.id === id).map((l) => l.message)
+      expect(story).toEqual([
+        expect.stringMatching(
+          /^gone\.bin: try 1 failed \(.*gone\.bin\.part was deleted or replaced by another program before it was finished; downloading it again from the start\); retrying in [\d.]+ s, from the start$/,
+        ),
+      ])
+    } finally {
+      off()
+    }
+  }, 90_000)
 })

@@ -93,6 +93,20 @@ describe('PartFile', () => {
     }
   })
 
+  it('knows when its path no longer leads to it: deleted, or replaced by another file', async () => {
+    const path = join(dir, 'b.bin.part')
+    const part = await PartFile.open(path, 'exclusive')
+    try {
+      expect(await part.stillAtPath()).toBe(true)
+      await rm(path)
+      expect(await part.stillAtPath()).toBe(false)
+      await writeFile(path, 'another program')
+      expect(await part.stillAtPath()).toBe(false)
+    } finally {
+      await part.close()
+    }
+  })
+
   it('names the file and the cause when it cannot be opened', async () => {
     await expect(PartFile.open(join(dir, 'missing', 'd.part'), 'fresh')).rejects.toMatchObject({
       code: 'DP_ERR_DISK',

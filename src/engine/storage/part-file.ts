@@ -1,4 +1,4 @@
-import { close, fdatasync, fstat, ftruncate, open, writev } from 'node:fs'
+import { close, fdatasync, fstat, ftruncate, open, stat, writev } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
@@ -195,6 +195,22 @@ export class PartFile {
     }
   }
 
+  /**
+   * False when `path` no longer names this open file: another program deleted or replaced
+   * the `.part` while it was written (the bytes went to an inode no name leads to).
+   */
+  async stillAtPath(): Promise<boolean> {
+    this.#throwIfClosed()
+    const [held, named] = await Promise.all([
+      fstatAsync(this.#fd),
+      statAsync(this.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null
+        throw diskError(error, `cannot stat ${this.path}`, dirname(this.path))
+      }),
+    ])
+    return named !== null && named.ino === held.ino && named.dev === held.dev
+  }
+
   /** Flushes and closes; later calls wait for the same close. */
   close(): Promise<void> {
     this.#closed ??= this.flush()
@@ -264,6 +280,7 @@ const fdatasyncAsync = promisify(fdatasync)
 const ftruncateAsync = promisify(ftruncate)
 const closeAsync = promisify(close)
 const fstatAsync = promisify(fstat)
+const statAsync = promisify(stat)
 
 function openFd(path: string, flags: string): Promise<number> {
   return openAsync(path, flags, 0o666)

@@ -81,6 +81,8 @@ export class DownloadTransfer {
   #abort = new AbortController()
   #part: PartFile | null = null
   #controlWritten = false
+  /** The error `#partGone` made, so the run loop knows to start over. */
+  #vanished: DownpourError | null = null
   #startedAt = Date.now()
   #checkpointTimer: NodeJS.Timeout | null = null
   #checkpointing: Promise<void> | null = null
@@ -190,6 +192,8 @@ export class DownloadTransfer {
         } catch (caught) {
           if (this.stopped) return 'stopped'
           const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
+          // Its bytes went to a file no name leads to: what is on disk now is nothing.
+          if (error === this.#vanished) await this.#restartFromZero()
           rec.failuresInARow = this.done > doneBefore ? 1 : rec.failuresInARow + 1
           const decision = decideRetry({
             error,
@@ -203,7 +207,7 @@ export class DownloadTransfer {
           this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${rec.resumable === false || rec.size === null ? 'from the start (the server cannot resume this file)' : `keeping ${this.done} bytes`}`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${error === this.#vanished ? 'from the start' : rec.resumable === false || rec.size === null ? 'from the start (the server cannot resume this file)' : `keeping ${this.done} bytes`}`,
             error,
           )
           this.#setState('retrying')
@@ -230,6 +234,20 @@ export class DownloadTransfer {
       }
       // The name stays reserved (by the scheduler) for as long as the download exists.
     }
+  }
+
+  /**
+   * The error of a `.part` that another program deleted or replaced while this download wrote
+   * it (R10): retryable, and the retry starts from zero. Detected before the checksum and the
+   * rename (a finished download is never named after bytes that are not in its file).
+   */
+  #partGone(): DownpourError {
+    this.#vanished = new DownpourError(
+      ERROR_CODES.disk,
+      `${this.partPath} was deleted or replaced by another program before it was finished; downloading it again from the start`,
+      { retryable: true },
+    )
+    return this.#vanished
   }
 
   /**
@@ -642,6 +660,7 @@ export class DownloadTransfer {
     // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
     if (this.#controlWritten) await part.sync()
     else await part.flush()
+    if (!(await part.stillAtPath())) throw this.#partGone()
     if (rec.size === null) rec.size = this.done
     if (rec.checksum) {
       this.#setState('verifying')
@@ -717,6 +736,8 @@ export class DownloadTransfer {
     const durable: ByteRange[] = await part.sync()
     if (generation !== this.#generation || part !== this.#part) return
     if (durable.length === 0 && !this.#controlWritten) return
+    // A control file beside a `.part` another program deleted would describe bytes no file has.
+    if (!(await part.stillAtPath())) return
     await writeControlFile(controlPathFor(this.partPath), {
       version: 1,
       id: rec.id,
