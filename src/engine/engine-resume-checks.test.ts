@@ -195,6 +195,28 @@ describe('a server without ranges', () => {
   })
 })
 
+describe('a server without ranges whose answers to extra connections come late', () => {
+  it("reads on past the probe's segment instead of ending it: one try, the file once", async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(6 * MiB, 115)
+    // Every ranged request waits 2 s for its (whole-file) answer: the probe, at 2 MiB/s, reaches
+    // the end of its share of the file long before any extra connection learns there are no
+    // ranges (what a busy machine did to the test above now and then).
+    server.file('/late.bin', body, {
+      acceptRanges: false,
+      rateLimit: 2 * MiB,
+      fault: (ctx) => (ctx.range !== undefined ? { kind: 'delay', ms: 2000 } : undefined),
+    })
+    const id = await addOne(engine, { url: server.url('/late.bin'), maxConnections: 4 })
+    const done = await completes(id)
+    expect(done).toMatchObject({ state: 'completed', resumable: false, tries: 1 })
+    expect(await sha256File(join(dirs.downloads, 'late.bin'))).toBe(sha256(body))
+    const requests = server.requests('/late.bin')
+    expect(requests.filter((r) => r.range !== undefined).length).toBeGreaterThan(0)
+    expect(requests.filter((r) => r.range === undefined)).toHaveLength(1)
+  })
+})
+
 describe('a file replaced during a segmented download', () => {
   it('stops every connection at the first 200 to If-Range and restarts once with several connections', async () => {
     await engine.updateSettings({ minSplitSize: 256 * 1024 })

@@ -232,12 +232,13 @@ export class SharedStats {
    * Gives a segment's connection more to read: its end rises from `from` to `to`, but only
    * while the connection is still reading (`pos < end`; at `pos === end` it may have stopped
    * already). Atomic with respect to `advance`. For a connection whose response goes on past
-   * its segment (a whole-file body) when the range after it found no taker.
+   * its segment (a whole-file body) when the range after it found no taker. The connection's
+   * own reader may extend at `pos === end` (`byReader`): it is the one asking for more.
    */
-  extend(seg: number, from: number, to: number): boolean {
+  extend(seg: number, from: number, to: number, byReader = false): boolean {
     return this.#withLock(lockOfSegment(seg), () => {
       const f = seg * SEGMENT_FIELDS
-      if (this.#fields[f + 2] !== from || this.#fields[f + 1]! >= from) return false
+      if (this.#fields[f + 2] !== from || (!byReader && this.#fields[f + 1]! >= from)) return false
       this.#fields[f + 2] = to
       return true
     })

@@ -164,6 +164,8 @@ export class SegmentedFetch {
   #changed = false
   /** The probe's segment slot (while it reads). */
   #firstSegment = -1
+  /** An extra connection got a ranged answer: the server does ranges. */
+  #rangesProven = false
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -365,7 +367,7 @@ export class SegmentedFetch {
         else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
         else {
           const opened = await openRange(this.#o.dispatcher(), this.#task(segment).request, signal)
-          if (typeof opened !== 'string') this.#o.onRanges?.(true)
+          if (typeof opened !== 'string') this.#rangesServed()
           outcome =
             typeof opened === 'string'
               ? opened
@@ -378,7 +380,7 @@ export class SegmentedFetch {
       }
       if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
-      if (!current) this.#o.onRanges?.(true)
+      if (!current) this.#rangesServed()
       current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
@@ -430,7 +432,11 @@ export class SegmentedFetch {
       await streamBody(response, {
         part: this.#o.part,
         offset: this.#stats.readSegment(segment).pos,
-        claim: (n) => this.#stats.advance(segment, n),
+        claim: (n) => {
+          const taken = this.#stats.advance(segment, n)
+          if (taken === n || segment !== this.#firstSegment || !this.#readOn(segment)) return taken
+          return taken + this.#stats.advance(segment, n - taken)
+        },
         signal,
         timeoutMs: this.#o.timeoutMs,
         lowestSpeed: this.#o.lowestSpeed,
@@ -494,6 +500,51 @@ export class SegmentedFetch {
     this.#segmentable = false
     this.#finishSegment(segment, NO_RANGES)
     this.#giveBackToFirst()
+  }
+
+  #rangesServed(): void {
+    this.#rangesProven = true
+    this.#o.onRanges?.(true)
+  }
+
+  /**
+   * The probe's whole-file body reached the end of its segment while no extra connection has
+   * shown yet that the server does ranges: it reads on into the range after it — a gap no
+   * connection holds, or the range of a connection that has not received a byte (that request
+   * is dropped) — rather than close what may be the only way to those bytes. Without this, a
+   * server without ranges on a busy machine (the extra connections' 200s coming in after the
+   * probe's segment ended) left the rest to a retry from zero. True when the segment grew.
+   */
+  #readOn(slot: number): boolean {
+    const bodyEnd = this.#o.first.bodyEnd
+    if (this.#rangesProven || bodyEnd === undefined) return false
+    const { end } = this.#stats.readSegment(slot)
+    if (end >= bodyEnd) return false
+    const gap = this.#gaps.find((g) => g.start === end)
+    if (gap) {
+      const to = Math.min(gap.end, bodyEnd)
+      if (!this.#stats.extend(slot, end, to, true)) return false
+      this.#gaps = subtractRange(this.#gaps, { start: end, end: to })
+      return true
+    }
+    for (const other of this.#active.keys()) {
+      const next = this.#stats.readSegment(other)
+      if (other === slot || next.start !== end || next.pos !== next.start) continue
+      const taken = this.#stats.steal(other)
+      if (!taken) return false
+      // It received bytes between the look and the steal: they stay its own.
+      if (taken.start !== end) {
+        this.#gaps = addRange(this.#gaps, taken)
+        return false
+      }
+      this.#owners.get(other)?.abort(new Retired('the first connection reads on into its range'))
+      const to = Math.min(taken.end, bodyEnd)
+      if (to < taken.end) this.#gaps = addRange(this.#gaps, { start: to, end: taken.end })
+      if (this.#stats.extend(slot, end, to, true)) return true
+      this.#gaps = addRange(this.#gaps, { start: end, end: to })
+      return false
+    }
+    return false
   }
 
   /**
