@@ -38,6 +38,9 @@ export default defineConfig({
     // unminified JS delayed the first rows of a browser on `downpour serve` (bench:ui).
     build: {
       minify: true,
+      // Hidden maps (no sourceMappingURL in the bundle) on request: bench:ui --profile-load
+      // reads them to name modules and functions in the page's CPU profile.
+      sourcemap: process.env['DOWNPOUR_SOURCEMAP'] === '1' ? 'hidden' : false,
       rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
     },
     plugins: [react()],

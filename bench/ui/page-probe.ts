@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+import type { CpuProfile, TraceEvent } from './load-summary.ts'
 
 /** What the page did during the measured window. */
 export type ProbeFigures = {
@@ -81,6 +82,8 @@ export async function browserProbe(page: Page) {
       const seen = () => {
         if (probe.firstRowAt === null && document.querySelector('[role="row"][data-id]')) {
           probe.firstRowAt = performance.now()
+          // In a trace (--profile-load) this marks the end of the load.
+          performance.mark('downpour:first-row')
           observer.disconnect()
         }
       }
@@ -141,6 +144,34 @@ export async function browserProbe(page: Page) {
         { timeout: 60_000, polling: 50 },
       )
       return page.evaluate(() => (globalThis as unknown as PageGlobals).__probe.firstRowAt!)
+    },
+    /**
+     * Call before navigating (`--profile-load`): a V8 CPU profile (sampled every 100 µs) and a
+     * Chromium trace of the page from navigation on, stopped by the function returned.
+     */
+    async profileLoad(): Promise<() => Promise<{ cpuProfile: CpuProfile; trace: TraceEvent[] }>> {
+      const browser = page.context().browser()
+      if (!browser) throw new Error('--profile-load needs a launched browser to trace')
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 })
+      await browser.startTracing(page, {
+        categories: [
+          'toplevel',
+          'devtools.timeline',
+          'disabled-by-default-devtools.timeline',
+          'v8',
+          'v8.execute',
+          'blink.user_timing',
+          'loading',
+        ],
+      })
+      await cdp.send('Profiler.start')
+      return async () => {
+        const { profile } = await cdp.send('Profiler.stop')
+        const buffer = await browser.stopTracing()
+        const trace = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }
+        return { cpuProfile: profile as CpuProfile, trace: trace.traceEvents }
+      }
     },
     /** Starts the V8 sampling profiler (`--profile`): where the long tasks went. */
     async profile(): Promise<() => Promise<unknown>> {

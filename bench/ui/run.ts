@@ -9,6 +9,7 @@ import { chromium } from '@playwright/test'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe, type ProbeFigures } from './page-probe.ts'
+import { printLoadProfile } from './load-profile.ts'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..')
 const { values } = parseArgs({
@@ -21,6 +22,9 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '16384' },
     out: { type: 'string' },
     profile: { type: 'string' },
+    // A CPU profile (FILE) and a Chromium trace (FILE.trace.json) from navigation to the first
+    // rows, summarized on the console: where the main thread spent the load.
+    'profile-load': { type: 'string' },
   },
 })
 const queued = Number(values.queued)
@@ -98,9 +102,18 @@ try {
   })
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   const probe = await browserProbe(page)
+  const stopLoadProfile = values['profile-load'] ? await probe.profileLoad() : null
   await page.goto(serve.url)
   const firstRowsMs = await probe.firstRows()
   log(`first rows after ${firstRowsMs.toFixed(0)} ms; load: ${probe.timeline().join(', ')}`)
+  if (stopLoadProfile) {
+    const file = values['profile-load']!
+    const { cpuProfile, trace } = await stopLoadProfile()
+    await writeFile(file, JSON.stringify(cpuProfile))
+    await writeFile(`${file}.trace.json`, JSON.stringify({ traceEvents: trace }))
+    log(`load profile: ${file}, trace: ${file}.trace.json (profiling slows the load itself)`)
+    printLoadProfile(cpuProfile, trace, firstRowsMs, join(repoRoot, 'out', 'renderer'))
+  }
   // Steady state starts once the first rows are there and the snapshot was applied; the
   // details panel of an active download is open through the whole measured window.
   await sleep(2000)
