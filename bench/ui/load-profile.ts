@@ -13,13 +13,13 @@ import { sourceFrameResolver } from './source-frames.ts'
  * window from navigation to the first rows (the probe's `downpour:first-row` mark).
  */
 export function printLoadProfile(
-  cpuProfile: CpuProfile,
+  cpuProfile: CpuProfile | null,
   trace: TraceEvent[],
   firstRowsMs: number,
   rendererDir: string,
 ): void {
   const mark = trace.find((e) => e.name === 'downpour:first-row')
-  const toUs = mark?.ts ?? cpuProfile.endTime
+  const toUs = mark?.ts ?? cpuProfile?.endTime ?? 0
   const fromUs = toUs - firstRowsMs * 1000
   const out = (line: string) => console.log(`[bench:ui] ${line}`)
   const main = summarizeMainThread(trace, fromUs, toUs)
@@ -30,6 +30,7 @@ export function printLoadProfile(
   out('tasks ≥ 16 ms (from navigation):')
   for (const t of main.longTasks)
     out(`  +${t.atMs.toFixed(0)} ms  ${t.durMs.toFixed(0)} ms  ${t.mostly}`)
+  if (!cpuProfile) return
   const resolve = sourceFrameResolver(rendererDir)
   const cpu = summarizeCpuProfile(cpuProfile, resolve, fromUs, toUs)
   if (!resolve.mapped())

@@ -137,23 +137,36 @@ export async function browserProbe(page: Page) {
 
   return {
     timeline: () => timeline,
+    /**
+     * Resolves with the ms from navigation to the first row in the DOM. Asked over CDP every
+     * 50 ms, not with `page.waitForFunction`: that injects Playwright's own script (~0.1 s of
+     * the page's main thread on this machine) right when the page is loading.
+     */
     async firstRows(): Promise<number> {
-      await page.waitForFunction(
-        () => (globalThis as unknown as PageGlobals).__probe.firstRowAt !== null,
-        undefined,
-        { timeout: 60_000, polling: 50 },
-      )
-      return page.evaluate(() => (globalThis as unknown as PageGlobals).__probe.firstRowAt!)
+      const until = performance.now() + 60_000
+      while (performance.now() < until) {
+        const { result } = await cdp.send('Runtime.evaluate', {
+          expression: 'globalThis.__probe?.firstRowAt ?? null',
+          returnByValue: true,
+        })
+        if (typeof result.value === 'number') return result.value
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      throw new Error('no download row appeared within 60 s')
     },
     /**
      * Call before navigating (`--profile-load`): a V8 CPU profile (sampled every 100 µs) and a
      * Chromium trace of the page from navigation on, stopped by the function returned.
      */
-    async profileLoad(): Promise<() => Promise<{ cpuProfile: CpuProfile; trace: TraceEvent[] }>> {
+    async profileLoad({ cpu = true } = {}): Promise<
+      () => Promise<{ cpuProfile: CpuProfile | null; trace: TraceEvent[] }>
+    > {
       const browser = page.context().browser()
       if (!browser) throw new Error('--profile-load needs a launched browser to trace')
-      await cdp.send('Profiler.enable')
-      await cdp.send('Profiler.setSamplingInterval', { interval: 100 })
+      if (cpu) {
+        await cdp.send('Profiler.enable')
+        await cdp.send('Profiler.setSamplingInterval', { interval: 100 })
+      }
       await browser.startTracing(page, {
         categories: [
           'toplevel',
@@ -165,9 +178,9 @@ export async function browserProbe(page: Page) {
           'loading',
         ],
       })
-      await cdp.send('Profiler.start')
+      if (cpu) await cdp.send('Profiler.start')
       return async () => {
-        const { profile } = await cdp.send('Profiler.stop')
+        const profile = cpu ? (await cdp.send('Profiler.stop')).profile : null
         const buffer = await browser.stopTracing()
         const trace = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }
         return { cpuProfile: profile as CpuProfile, trace: trace.traceEvents }
