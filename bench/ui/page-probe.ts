@@ -45,6 +45,7 @@ type PageGlobals = {
     longTasks: { start: number; duration: number }[]
     frames: number[]
     searches: number[]
+    startFrames?: () => void
   }
 }
 
@@ -71,13 +72,16 @@ export async function browserProbe(page: Page) {
       for (const entry of list.getEntries())
         probe.longTasks.push({ start: entry.startTime, duration: entry.duration })
     }).observe({ type: 'longtask' })
+    // The frame loop starts with the measured window, not at load: a page asking for a frame
+    // every vsync while it loads is a page the browser keeps rendering, which delayed the
+    // load's own tasks (scripts arriving, the socket) on the starved machine.
     let last = 0
     const frame = (t: number) => {
       if (probe.recording && last) probe.frames.push(t - last)
       last = t
       requestAnimationFrame(frame)
     }
-    requestAnimationFrame(frame)
+    probe.startFrames = () => requestAnimationFrame(frame)
     const watch = () => {
       const seen = () => {
         if (probe.firstRowAt === null && document.querySelector('[role="row"][data-id]')) {
@@ -208,7 +212,11 @@ export async function browserProbe(page: Page) {
         .waitFor({ timeout: 30_000 })
     },
     async start(): Promise<void> {
-      await page.evaluate(() => ((globalThis as unknown as PageGlobals).__probe.recording = true))
+      await page.evaluate(() => {
+        const probe = (globalThis as unknown as PageGlobals).__probe
+        probe.recording = true
+        probe.startFrames?.()
+      })
       counting = true
     },
     /** Scrolls the list and types in the search box for `ms`, then collects the figures. */

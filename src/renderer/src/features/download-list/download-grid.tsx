@@ -1,6 +1,6 @@
 import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual'
 import type { Range } from '@tanstack/react-virtual'
-import { useCallback, useEffect, useLayoutEffect, useRef } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { DragEvent, KeyboardEvent } from 'react'
 import * as commands from '../../store/commands.ts'
 import { useAppStore } from '../../store/app-store.ts'
@@ -59,6 +59,7 @@ export function DownloadGrid() {
   )
   // No React Compiler here: the virtualizer's unstable function identities are expected.
   // eslint-disable-next-line react-hooks/incompatible-library
+  const [initialRect] = useState(() => ({ width: window.innerWidth, height: window.innerHeight }))
   const virtualizer = useVirtualizer({
     count: ids.length,
     getScrollElement: () => scrollRef.current,
@@ -72,7 +73,7 @@ export function DownloadGrid() {
     // The window's size until the list's own is measured, so the first render already draws
     // the rows a screen holds: without it the list rendered empty, was measured (a forced
     // layout of the whole page) and rendered again with its rows (bench:ui --profile-load).
-    initialRect: { width: window.innerWidth, height: window.innerHeight },
+    initialRect,
   })
 
   // Keyboard moves: bring the focused row into view and give it DOM focus.
