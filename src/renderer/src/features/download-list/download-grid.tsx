@@ -57,9 +57,9 @@ export function DownloadGrid() {
     },
     [focusedIndex],
   )
+  const [initialRect] = useState(() => ({ width: window.innerWidth, height: window.innerHeight }))
   // No React Compiler here: the virtualizer's unstable function identities are expected.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const [initialRect] = useState(() => ({ width: window.innerWidth, height: window.innerHeight }))
   const virtualizer = useVirtualizer({
     count: ids.length,
     getScrollElement: () => scrollRef.current,
