@@ -43,6 +43,8 @@ async function openWithEnter(name: string) {
   await settle()
   // The panel is a chunk of its own (lazy-views.tsx): the first opening waits for it.
   await screen.findByRole('region', { name: /^Details of/ }, LAZY_VIEW_WAIT)
+  // …and then, as before, for what the panel asked of the engine on mount (details, segments).
+  await settle()
 }
 
 describe('the details panel', () => {
