@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+import type { CpuProfile, TraceEvent } from './load-summary.ts'
 
 /** What the page did during the measured window. */
 export type ProbeFigures = {
@@ -44,6 +45,7 @@ type PageGlobals = {
     longTasks: { start: number; duration: number }[]
     frames: number[]
     searches: number[]
+    startFrames?: () => void
   }
 }
 
@@ -70,17 +72,22 @@ export async function browserProbe(page: Page) {
       for (const entry of list.getEntries())
         probe.longTasks.push({ start: entry.startTime, duration: entry.duration })
     }).observe({ type: 'longtask' })
+    // The frame loop starts with the measured window, not at load: a page asking for a frame
+    // every vsync while it loads is a page the browser keeps rendering, which delayed the
+    // load's own tasks (scripts arriving, the socket) on the starved machine.
     let last = 0
     const frame = (t: number) => {
       if (probe.recording && last) probe.frames.push(t - last)
       last = t
       requestAnimationFrame(frame)
     }
-    requestAnimationFrame(frame)
+    probe.startFrames = () => requestAnimationFrame(frame)
     const watch = () => {
       const seen = () => {
         if (probe.firstRowAt === null && document.querySelector('[role="row"][data-id]')) {
           probe.firstRowAt = performance.now()
+          // In a trace (--profile-load) this marks the end of the load.
+          performance.mark('downpour:first-row')
           observer.disconnect()
         }
       }
@@ -134,13 +141,54 @@ export async function browserProbe(page: Page) {
 
   return {
     timeline: () => timeline,
+    /**
+     * Resolves with the ms from navigation to the first row in the DOM. Asked over CDP every
+     * 50 ms, not with `page.waitForFunction`: that injects Playwright's own script (~0.1 s of
+     * the page's main thread on this machine) right when the page is loading.
+     */
     async firstRows(): Promise<number> {
-      await page.waitForFunction(
-        () => (globalThis as unknown as PageGlobals).__probe.firstRowAt !== null,
-        undefined,
-        { timeout: 60_000, polling: 50 },
-      )
-      return page.evaluate(() => (globalThis as unknown as PageGlobals).__probe.firstRowAt!)
+      const until = performance.now() + 60_000
+      while (performance.now() < until) {
+        const { result } = await cdp.send('Runtime.evaluate', {
+          expression: 'globalThis.__probe?.firstRowAt ?? null',
+          returnByValue: true,
+        })
+        if (typeof result.value === 'number') return result.value
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      throw new Error('no download row appeared within 60 s')
+    },
+    /**
+     * Call before navigating (`--profile-load`): a V8 CPU profile (sampled every 100 µs) and a
+     * Chromium trace of the page from navigation on, stopped by the function returned.
+     */
+    async profileLoad({ cpu = true } = {}): Promise<
+      () => Promise<{ cpuProfile: CpuProfile | null; trace: TraceEvent[] }>
+    > {
+      const browser = page.context().browser()
+      if (!browser) throw new Error('--profile-load needs a launched browser to trace')
+      if (cpu) {
+        await cdp.send('Profiler.enable')
+        await cdp.send('Profiler.setSamplingInterval', { interval: 100 })
+      }
+      await browser.startTracing(page, {
+        categories: [
+          'toplevel',
+          'devtools.timeline',
+          'disabled-by-default-devtools.timeline',
+          'v8',
+          'v8.execute',
+          'blink.user_timing',
+          'loading',
+        ],
+      })
+      if (cpu) await cdp.send('Profiler.start')
+      return async () => {
+        const profile = cpu ? (await cdp.send('Profiler.stop')).profile : null
+        const buffer = await browser.stopTracing()
+        const trace = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }
+        return { cpuProfile: profile as CpuProfile, trace: trace.traceEvents }
+      }
     },
     /** Starts the V8 sampling profiler (`--profile`): where the long tasks went. */
     async profile(): Promise<() => Promise<unknown>> {
@@ -164,7 +212,11 @@ export async function browserProbe(page: Page) {
         .waitFor({ timeout: 30_000 })
     },
     async start(): Promise<void> {
-      await page.evaluate(() => ((globalThis as unknown as PageGlobals).__probe.recording = true))
+      await page.evaluate(() => {
+        const probe = (globalThis as unknown as PageGlobals).__probe
+        probe.recording = true
+        probe.startFrames?.()
+      })
       counting = true
     },
     /** Scrolls the list and types in the search box for `ms`, then collects the figures. */

@@ -1,14 +1,15 @@
 // `npm run bench:ui` — the renderer under load: `downpour serve` with 10,000 queued downloads and
 // 200 active against a throttled loopback server, Chromium (Playwright) attached for 20 s while
 // the list scrolls and filters. Goals and figures: docs/benchmarks.md, section "UI".
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from '@playwright/test'
+import { chromium, type BrowserContext } from '@playwright/test'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe, type ProbeFigures } from './page-probe.ts'
+import { printLoadProfile } from './load-profile.ts'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..')
 const { values } = parseArgs({
@@ -20,7 +21,20 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     rate: { type: 'string', default: '16384' },
     out: { type: 'string' },
+    // Another build of the UI to serve (a base build, to compare back to back).
+    'ui-dir': { type: 'string' },
     profile: { type: 'string' },
+    // A CPU profile (FILE) and a Chromium trace (FILE.trace.json) from navigation to the first
+    // rows, summarized on the console: where the main thread spent the load.
+    'profile-load': { type: 'string' },
+    // With --profile-load: the trace alone (the CPU profiler's own cost slows the load ~1.5×).
+    'trace-only': { type: 'boolean', default: false },
+    // Load the page this many times (each in a fresh browser context, so nothing is cached)
+    // before the measured one, for the first rows' spread on one server.
+    loads: { type: 'string', default: '1' },
+    // A/B: another build (e.g. main's out/renderer, copied aside) served beside this one as
+    // /base.html; the extra loads alternate base, this build, base, … on the same server.
+    'base-ui': { type: 'string' },
   },
 })
 const queued = Number(values.queued)
@@ -33,10 +47,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (line: string) => console.log(`[bench:ui] ${line}`)
 
 const root = await mkdtemp(join(tmpdir(), 'downpour-bench-ui-'))
+const uiDir = resolve(values['ui-dir'] ?? join(repoRoot, 'out', 'renderer'))
+let servedUi = uiDir
+if (values['base-ui']) {
+  // Both builds in one folder: hashed asset names do not collide; the base's page is base.html.
+  servedUi = join(root, 'ui')
+  await cp(join(resolve(values['base-ui']), 'assets'), join(servedUi, 'assets'), {
+    recursive: true,
+  })
+  await cp(join(resolve(values['base-ui']), 'index.html'), join(servedUi, 'base.html'))
+  await cp(uiDir, servedUi, { recursive: true })
+}
 const files = await startThrottledServer({ fileBytes: 64 * 1024 * 1024, bytesPerSecond: rate })
 const serve = await startServe(['--dir', join(root, 'downloads')], {
   state: join(root, 'state'),
-  uiDir: join(repoRoot, 'out', 'renderer'),
+  uiDir: servedUi,
 })
 const { socket, client } = await connectClient(serve.origin, {
   authorization: `Bearer ${serve.token}`,
@@ -96,11 +121,49 @@ try {
       '--enable-precise-memory-info',
     ],
   })
+  // Extra loads, each in a fresh context (nothing cached) signed in with the first one's cookie.
+  const earlierLoads: number[] = []
+  const baseLoads: number[] = []
+  let cookies: Awaited<ReturnType<BrowserContext['cookies']>> = []
+  for (let i = 1; i < Number(values.loads); i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    const isBase = values['base-ui'] !== undefined && i % 2 === 1 && cookies.length > 0
+    await context.addCookies(cookies)
+    const earlier = await context.newPage()
+    const earlyProbe = await browserProbe(earlier)
+    await earlier.goto(
+      cookies.length === 0 ? serve.url : `${serve.origin}/${isBase ? 'base.html' : ''}`,
+    )
+    const ms = await earlyProbe.firstRows()
+    ;(isBase ? baseLoads : earlierLoads).push(ms)
+    log(`load ${i}${isBase ? ' (base)' : ''}: first rows after ${ms.toFixed(0)} ms`)
+    if (cookies.length === 0) cookies = await context.cookies()
+    await sleep(500)
+    await context.close()
+  }
+  if (baseLoads.length > 0) {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    log(
+      `first rows, base ${baseLoads.map((x) => x.toFixed(0)).join(' ')} (median ${median(baseLoads).toFixed(0)}); ` +
+        `this build ${earlierLoads.map((x) => x.toFixed(0)).join(' ')} (median ${median(earlierLoads).toFixed(0)})`,
+    )
+  }
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   const probe = await browserProbe(page)
+  const stopLoadProfile = values['profile-load']
+    ? await probe.profileLoad({ cpu: !values['trace-only'] })
+    : null
   await page.goto(serve.url)
   const firstRowsMs = await probe.firstRows()
   log(`first rows after ${firstRowsMs.toFixed(0)} ms; load: ${probe.timeline().join(', ')}`)
+  if (stopLoadProfile) {
+    const file = values['profile-load']!
+    const { cpuProfile, trace } = await stopLoadProfile()
+    if (cpuProfile) await writeFile(file, JSON.stringify(cpuProfile))
+    await writeFile(`${file}.trace.json`, JSON.stringify({ traceEvents: trace }))
+    log(`load profile: ${file}, trace: ${file}.trace.json (profiling slows the load itself)`)
+    printLoadProfile(cpuProfile, trace, firstRowsMs, uiDir)
+  }
   // Steady state starts once the first rows are there and the snapshot was applied; the
   // details panel of an active download is open through the whole measured window.
   await sleep(2000)
@@ -119,6 +182,8 @@ try {
     connections,
     ratePerConnection: rate,
     firstRowsMs,
+    firstRowsEachLoadMs: [...earlierLoads, firstRowsMs],
+    ...(baseLoads.length > 0 ? { baseFirstRowsEachLoadMs: baseLoads } : {}),
     ...figures,
     throughput: {
       headlessBytesPerS: headless,

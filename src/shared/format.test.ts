@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDuration } from './format.ts'
+import { formatBytes, formatCount, formatDuration } from './format.ts'
 
 describe('formatBytes', () => {
   it.each([
@@ -79,6 +79,32 @@ describe('formatDuration', () => {
         const total = parts.reduce((sum, part) => sum * 60 + part, 0)
         expect(total).toBe(Math.round(seconds))
         expect(parts.length === 3).toBe(Math.round(seconds) >= 3600)
+      }),
+    )
+  })
+})
+
+describe('formatCount', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [10000, '10,000'],
+    [1234567, '1,234,567'],
+    [-1234, '-1,234'],
+  ])('%d → %s', (n, text) => expect(formatCount(n)).toBe(text))
+
+  it('writes every safe integer as toLocaleString("en") does', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => {
+        expect(formatCount(n)).toBe(n.toLocaleString('en'))
+      }),
+    )
+    // (-0 is written "0", where toLocaleString says "-0": counts are never negative zero.)
+    fc.assert(
+      fc.property(fc.integer(), (i) => {
+        const n = i + 0
+        expect(formatCount(n)).toBe(n.toLocaleString('en'))
       }),
     )
   })

@@ -2,18 +2,21 @@ import { useEffect } from 'react'
 import type { EngineConnection } from '../../shared/protocol/connection.ts'
 import { Icon } from './components/icon.tsx'
 import { TitleBar } from './components/title-bar.tsx'
-import { AddDialog } from './features/add/add-dialog.tsx'
-import { ChangeUrlDialog } from './features/change-url/change-url-dialog.tsx'
-import { DetailsPanel } from './features/details/details-panel.tsx'
 import { ContextMenu } from './features/download-list/context-menu.tsx'
 import { FilterBar } from './features/download-list/filter-bar.tsx'
 import { RemoveDialog } from './features/download-list/remove-dialog.tsx'
 import { DownloadList } from './features/downloads/download-list.tsx'
 import { useWindowDropHighlight } from './features/drop/use-window-drop-highlight.ts'
-import { SettingsDialog } from './features/settings/settings-dialog.tsx'
 import { useUiPreferencesSync } from './features/settings/ui-preferences.ts'
 import { StatusBar } from './features/status-bar/status-bar.tsx'
 import { Toolbar } from './features/toolbar/toolbar.tsx'
+import {
+  AddDialogSlot,
+  ChangeUrlSlot,
+  DetailsSlot,
+  prefetchViews,
+  SettingsSlot,
+} from './lazy-views.tsx'
 import { useAppStore } from './store/app-store.ts'
 import { attachConnection, restartEngine } from './store/engine-sink.ts'
 import { startLiveSummary } from './store/announcer.ts'
@@ -31,6 +34,9 @@ export function App({ connection }: AppProps) {
   useUiPreferencesSync()
   useEffect(() => (connection ? attachConnection(connection) : undefined), [connection])
   const dragOver = useAppStore((state) => state.ui.dragOver)
+  // The views the first screen does not show load in idle time once the first rows are in.
+  const loaded = useAppStore((state) => state.downloads.loaded)
+  useEffect(() => (loaded ? prefetchViews() : undefined), [loaded])
   return (
     <div className="app">
       <TitleBar>
@@ -40,13 +46,13 @@ export function App({ connection }: AppProps) {
         <FilterBar />
         <ErrorBanner />
         <DownloadList />
-        <DetailsPanel />
+        <DetailsSlot />
       </main>
       <StatusBar onRestart={restartEngine} />
-      <AddDialog />
+      <AddDialogSlot />
       <RemoveDialog />
-      <ChangeUrlDialog />
-      <SettingsDialog />
+      <ChangeUrlSlot />
+      <SettingsSlot />
       <ContextMenu />
       <Announcer />
     </div>

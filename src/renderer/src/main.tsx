@@ -1,27 +1,27 @@
-import { StrictMode } from 'react'
-import { createRoot } from 'react-dom/client'
-import { App } from './app.tsx'
 import { connectToEngine } from './lib/connection/index.ts'
 import { applyShellAttributes, describeShell } from './lib/shell.ts'
 import { attachConnection } from './store/engine-sink.ts'
 
+// The page's entry is small on purpose: it opens the link to the engine and hands it to the
+// store, which asks for the first rows as soon as the link is up, before React and the window
+// (boot.tsx, a chunk of its own, fetched in parallel through a modulepreload link) are even
+// evaluated. On a busy machine that evaluation took ~0.2–0.45 s (bench:ui --profile-load).
 applyShellAttributes(document.documentElement, describeShell(window.downpour))
-// Connect before the first render (the Electron port arrives right after the page's scripts
-// ran); `data-engine` on the root mirrors the connection's status for styles and tests.
 const connection = connectToEngine()
+// `data-engine` on the root mirrors the connection's status for styles and tests.
 const showStatus = () => (document.documentElement.dataset['engine'] = connection.status().kind)
 showStatus()
 connection.onStatus(showStatus)
-// The store follows the connection from now, not from the App's first effect: the socket opens
-// while React renders the empty window, and the first rows are asked for as soon as it is open
-// (bench:ui: the effect ran a few hundred ms later on a busy machine). The App shares this.
 attachConnection(connection)
 
 const container = document.getElementById('root')
 if (container === null) throw new Error('index.html has no #root element')
 
-createRoot(container).render(
-  <StrictMode>
-    <App connection={connection} />
-  </StrictMode>,
+import('./boot.tsx').then(
+  ({ renderApp }) => renderApp(container, connection),
+  (error: unknown) => {
+    // A chunk that cannot be loaded (a build half replaced, a server gone): say so, not a blank page.
+    container.textContent = `The window could not be loaded: ${error instanceof Error ? error.message : String(error)}. Reload to try again.`
+    container.setAttribute('role', 'alert')
+  },
 )

@@ -4,6 +4,8 @@
  * live here with the words they belong to.
  */
 
+import { formatCount } from '../../shared/format.ts'
+
 const ordinalRules = new Intl.PluralRules('en', { type: 'ordinal' })
 const ordinalSuffix: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' }
 
@@ -13,7 +15,7 @@ export function ordinal(n: number): string {
 }
 
 function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`
+  return `${formatCount(n)} ${n === 1 ? one : many}`
 }
 
 export const t = {
@@ -139,8 +141,8 @@ export const t = {
   statusBar: {
     label: 'Engine status',
     speed: (speed: string) => `${speed}/s`,
-    active: (n: number) => `${n.toLocaleString('en')} active`,
-    queued: (n: number) => `${n.toLocaleString('en')} queued`,
+    active: (n: number) => `${formatCount(n)} active`,
+    queued: (n: number) => `${formatCount(n)} queued`,
     live: 'Engine running',
     late: 'Engine slow to answer',
     notResponding: 'Engine not responding',
@@ -151,11 +153,11 @@ export const t = {
   },
   announce: {
     label: 'Download activity',
-    active: (n: number, speed: string) => `${n.toLocaleString('en')} downloading, ${speed}`,
+    active: (n: number, speed: string) => `${formatCount(n)} downloading, ${speed}`,
     completed: (n: number, name: string) =>
-      n === 1 ? `${name} completed` : `${n.toLocaleString('en')} downloads completed`,
+      n === 1 ? `${name} completed` : `${formatCount(n)} downloads completed`,
     failed: (n: number, name: string) =>
-      n === 1 ? `${name} failed` : `${n.toLocaleString('en')} downloads failed`,
+      n === 1 ? `${name} failed` : `${formatCount(n)} downloads failed`,
   },
   commandFailed: (message: string) => `The engine refused: ${message}`,
 } as const

@@ -22,7 +22,9 @@ async function open(text: string, queued: string[] = []) {
   await settle()
   await act(async () => openAddDialog({ text }))
   await settle()
-  return { engine, dialog: screen.getByRole('dialog', { name: 'Add downloads' }) }
+  // The dialog is a chunk of its own (lazy-views.tsx): its first opening waits for it.
+  const dialog = await screen.findByRole('dialog', { name: 'Add downloads' }, { timeout: 10_000 })
+  return { engine, dialog }
 }
 
 describe('the add dialog', () => {

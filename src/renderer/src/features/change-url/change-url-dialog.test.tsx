@@ -8,6 +8,9 @@ import { FakeEngine } from '../../test/fake-engine.ts'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { resetDetailsStore } from '../details/details-store.ts'
 
+// A lazy view's first import is transformed on demand here: slow on a busy machine.
+const LAZY_VIEW_WAIT = { timeout: 10_000 }
+
 installLayoutShim()
 
 const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
@@ -42,7 +45,7 @@ const menuItems = (name: string) => {
 async function askNewUrl(name: string, url: string) {
   fireEvent.contextMenu(row(name), { clientX: 10, clientY: 10 })
   fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Change URL…' }))
-  const dialog = screen.getByRole('dialog', { name: 'Change URL' })
+  const dialog = await screen.findByRole('dialog', { name: 'Change URL' }, LAZY_VIEW_WAIT)
   fireEvent.change(within(dialog).getByLabelText('New URL'), { target: { value: url } })
   fireEvent.submit(within(dialog).getByRole('button', { name: 'Change' }).closest('form')!)
   await settle()
@@ -75,7 +78,7 @@ describe('Change URL', () => {
     const before = useAppStore.getState().downloads.byId[id]
 
     await askNewUrl('file.iso', 'https://other.example/file.iso')
-    const dialog = screen.getByRole('dialog', { name: 'Change URL' })
+    const dialog = await screen.findByRole('dialog', { name: 'Change URL' }, LAZY_VIEW_WAIT)
     expect(within(dialog).getByRole('alert').textContent).toBe(
       'the new URL serves 5242880 bytes, not 4194304: not the same file',
     )
@@ -106,9 +109,9 @@ describe('Change URL', () => {
     fireEvent.contextMenu(row('doc.pdf'), { clientX: 10, clientY: 10 })
     fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Details' }))
     await settle()
-    const panel = screen.getByRole('region', { name: 'Details of doc.pdf' })
+    const panel = await screen.findByRole('region', { name: 'Details of doc.pdf' }, LAZY_VIEW_WAIT)
     fireEvent.click(within(panel).getByRole('button', { name: 'Change URL…' }))
-    const dialog = screen.getByRole('dialog', { name: 'Change URL' })
+    const dialog = await screen.findByRole('dialog', { name: 'Change URL' }, LAZY_VIEW_WAIT)
     fireEvent.change(within(dialog).getByLabelText('New URL'), {
       target: { value: 'https://new.example/doc.pdf' },
     })

@@ -9,6 +9,9 @@ import { installLayoutShim } from '../../test/layout-shim.ts'
 import { resetDetailsStore } from './details-store.ts'
 import { speedGraphRenderProbe } from './speed-graph.tsx'
 
+// A lazy view's first import is transformed on demand here: slow on a busy machine.
+const LAZY_VIEW_WAIT = { timeout: 10_000 }
+
 installLayoutShim()
 
 const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
@@ -37,6 +40,10 @@ async function openWithEnter(name: string) {
   fireEvent.mouseDown(row(name))
   row(name).focus()
   fireEvent.keyDown(row(name), { key: 'Enter' })
+  await settle()
+  // The panel is a chunk of its own (lazy-views.tsx): the first opening waits for it.
+  await screen.findByRole('region', { name: /^Details of/ }, LAZY_VIEW_WAIT)
+  // …and then, as before, for what the panel asked of the engine on mount (details, segments).
   await settle()
 }
 

@@ -1,6 +1,6 @@
 import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual'
 import type { Range } from '@tanstack/react-virtual'
-import { useCallback, useEffect, useLayoutEffect, useRef } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { DragEvent, KeyboardEvent } from 'react'
 import * as commands from '../../store/commands.ts'
 import { useAppStore } from '../../store/app-store.ts'
@@ -57,18 +57,36 @@ export function DownloadGrid() {
     },
     [focusedIndex],
   )
+  const [initialRect] = useState(() => ({ width: window.innerWidth, height: window.innerHeight }))
+  // The first rows drawn are the screen's; the overscan follows once they were painted (a frame
+  // later), so the window's first render holds ~14 rows, not ~24 (bench:ui --profile-load).
+  const [overscan, setOverscan] = useState(0)
+  const hasRows = ids.length > 0
+  useEffect(() => {
+    if (overscan !== 0 || !hasRows) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setOverscan(OVERSCAN))))
+    return () => {
+      cancelAnimationFrame(frame)
+      clearTimeout(timer)
+    }
+  }, [overscan, hasRows])
   // No React Compiler here: the virtualizer's unstable function identities are expected.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: ids.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: OVERSCAN,
+    overscan,
     getItemKey,
     rangeExtractor,
     useFlushSync: false,
     scrollMargin: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
+    // The window's size until the list's own is measured, so the first render already draws
+    // the rows a screen holds: without it the list rendered empty, was measured (a forced
+    // layout of the whole page) and rendered again with its rows (bench:ui --profile-load).
+    initialRect,
   })
 
   // Keyboard moves: bring the focused row into view and give it DOM focus.

@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format.ts'
 import { Icon } from '../../components/icon.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { FILTERS } from '../../store/download-view.ts'
@@ -18,7 +19,7 @@ function FilterButton({ kind }: { readonly kind: FilterKind }) {
     >
       {t.filterNames[kind]}
       <span className="filter__count" data-nonzero={count > 0}>
-        {count.toLocaleString('en')}
+        {formatCount(count)}
       </span>
     </button>
   )

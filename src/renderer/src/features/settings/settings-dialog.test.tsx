@@ -6,8 +6,11 @@ import { resetAppStore } from '../../store/app-store.ts'
 import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
 import { installLayoutShim } from '../../test/layout-shim.ts'
-import { useSettingsOpen } from './settings-dialog.tsx'
+import { useSettingsOpen } from './settings-open.ts'
 import { useUiPreferences } from './ui-preferences.ts'
+
+// A lazy view's first import is transformed on demand here: slow on a busy machine.
+const LAZY_VIEW_WAIT = { timeout: 10_000 }
 
 installLayoutShim()
 
@@ -25,7 +28,8 @@ async function start(host: 'browser' | 'desktop' = 'browser') {
   await act(async () => connection.connect(engine))
   await settle()
   fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
-  return { engine, dialog: screen.getByRole('dialog', { name: 'Settings' }) }
+  // The settings view is a chunk of its own (lazy-views.tsx): it appears once loaded.
+  return { engine, dialog: await screen.findByRole('dialog', { name: 'Settings' }, LAZY_VIEW_WAIT) }
 }
 
 describe('the settings view', () => {

@@ -1,5 +1,4 @@
 import { useState } from 'react'
-import { create } from 'zustand'
 import type { Settings } from '../../../../shared/protocol/model.ts'
 import { SETTING_UNITS } from '../../../../shared/protocol/setting-units.ts'
 import type { UiPreferences } from '../../../../shared/protocol/ui-preferences.ts'
@@ -8,23 +7,8 @@ import { useAppStore } from '../../store/app-store.ts'
 import { applySettings } from './apply-settings.ts'
 import { Aria2Address, DesktopFields } from './desktop-fields.tsx'
 import { formatSetting, settingInput } from './setting-format.ts'
+import { closeSettings, settingsText, useSettingsOpen } from './settings-open.ts'
 import { updateUiPreferences, useUiPreferences } from './ui-preferences.ts'
-
-/** Whether the settings view is open (its own tiny store: the app only mounts it). */
-export const useSettingsOpen = create<{ open: boolean }>()(() => ({ open: false }))
-export const openSettings = (): void => useSettingsOpen.setState({ open: true })
-const closeSettings = (): void => useSettingsOpen.setState({ open: false })
-
-export const settingsText = {
-  title: 'Settings',
-  open: 'Settings',
-  close: 'Close',
-  engine: 'Downloads',
-  appearance: 'Appearance',
-  theme: 'Theme',
-  themes: { system: 'Same as the system', light: 'Light', dark: 'Dark' },
-  saved: 'Saved',
-} as const
 
 const LABELS: Record<keyof Settings, string> = {
   defaultDir: 'Download folder',

@@ -4,7 +4,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
 import { heartbeatHealth } from './heartbeat.ts'
 import { SpeedLimit } from './speed-limit.tsx'
-import { openSettings, settingsText } from '../settings/settings-dialog.tsx'
+import { openSettings, settingsText } from '../settings/settings-open.ts'
 import type { Health } from './heartbeat.ts'
 
 const healthText: Record<Exclude<Health, 'failed'>, string> = {

@@ -1,0 +1,42 @@
+import {
+  formatRows,
+  summarizeCpuProfile,
+  summarizeMainThread,
+  type CpuProfile,
+  type TraceEvent,
+} from './load-summary.ts'
+import { sourceFrameResolver } from './source-frames.ts'
+
+/**
+ * Prints where the page's main thread spent the load (bench:ui --profile-load): trace events by
+ * self time, the long tasks in order, and the CPU profile by module and function, all over the
+ * window from navigation to the first rows (the probe's `downpour:first-row` mark).
+ */
+export function printLoadProfile(
+  cpuProfile: CpuProfile | null,
+  trace: TraceEvent[],
+  firstRowsMs: number,
+  rendererDir: string,
+): void {
+  const mark = trace.find((e) => e.name === 'downpour:first-row')
+  const toUs = mark?.ts ?? cpuProfile?.endTime ?? 0
+  const fromUs = toUs - firstRowsMs * 1000
+  const out = (line: string) => console.log(`[bench:ui] ${line}`)
+  const main = summarizeMainThread(trace, fromUs, toUs)
+  out(
+    `main thread busy ${main.busyMs.toFixed(0)} ms of ${firstRowsMs.toFixed(0)} ms; by trace event (self):`,
+  )
+  for (const line of formatRows(main.byEvent, 14)) out(`  ${line}`)
+  out('tasks ≥ 16 ms (from navigation):')
+  for (const t of main.longTasks)
+    out(`  +${t.atMs.toFixed(0)} ms  ${t.durMs.toFixed(0)} ms  ${t.mostly}`)
+  if (!cpuProfile) return
+  const resolve = sourceFrameResolver(rendererDir)
+  const cpu = summarizeCpuProfile(cpuProfile, resolve, fromUs, toUs)
+  if (!resolve.mapped())
+    out('(no source maps: build with DOWNPOUR_SOURCEMAP=1 for modules and original names)')
+  out(`CPU profile, ${cpu.sampledMs.toFixed(0)} ms sampled; by module:`)
+  for (const line of formatRows(cpu.byModule, 14)) out(`  ${line}`)
+  out('by function:')
+  for (const line of formatRows(cpu.byFunction, 20)) out(`  ${line}`)
+}
