@@ -26,6 +26,7 @@ import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { DownloadHistory } from '../details/download-history.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
+import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
 import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
@@ -74,9 +75,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #order: string[] = []
   /** The downloads by duplicate key, kept up to date (an add never scans the queue). */
   #duplicates = new DuplicateIndex((id) => this.#records.get(id))
-  /** Queue position per id (rebuilt only when a download is moved). */
-  #positions = new Map<string, number>()
-  #nextPosition = 0
+  /** Queue position and last announced state per id (positions renumbered only by a move). */
+  #places = new QueuePlaces()
   /** Queued downloads waiting for a slot, in queue order. */
   #waiting = new WaitingQueue()
   #hosts = new Map<string, string>()
@@ -104,7 +104,6 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #store: QueueStore | null
   #heartbeat: ProgressHeartbeat
   #closed = false
-  #lastStates = new Map<string, DownloadState>()
   #history = new DownloadHistory()
   #watch = new SegmentWatch()
   #cursors = new SnapshotCursors({
@@ -194,7 +193,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           record.done = record.size ?? record.done
           record.error = null
           record.completedAt ??= Date.now()
-          this.#lastStates.set(record.id, 'completed')
+          this.#places.announce(record.id, 'completed')
           this.#store?.put(record)
           this.#log('info', record.id, `${record.name}: found complete on disk`)
         }
@@ -354,10 +353,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.work.visited += this.#order.length
     for (const record of affected) {
       this.#records.delete(record.id)
-      this.#lastStates.delete(record.id)
       this.#history.forget(record.id)
       this.#watch.forget(record.id)
-      this.#positions.delete(record.id)
+      this.#places.delete(record.id)
       this.#duplicates.delete(record)
       if (record.nameChosen) this.#reservedPaths.delete(join(record.dir, record.name))
       this.#store?.remove(record.id)
@@ -387,10 +385,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#order = order
     // Positions change for everyone between the old places and the new: renumber, and the
     // waiting heap takes the new numbers (no entry is made again: no URL parsed again).
-    this.#positions.clear()
-    this.#nextPosition = 0
-    for (const other of order) this.#positions.set(other, this.#nextPosition++)
-    this.#waiting.renumber((other) => this.#positions.get(other))
+    this.#places.renumber(order)
+    this.#waiting.renumber((other) => this.#places.position(other))
     this.events.emit('download/moved', { revision: ++this.#revision, ...moved })
     this.#store?.moveBlock(moved.ids, moved.position)
     this.#pump()
@@ -505,15 +501,14 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (!known) this.#records.set(record.id, record)
     this.#order.push(record.id)
     this.#duplicates.add(record)
-    this.#positions.set(record.id, this.#nextPosition++)
-    this.#lastStates.set(record.id, record.state)
+    this.#places.add(record.id, record.state)
     if (record.nameChosen) this.#reservedPaths.add(join(record.dir, record.name))
   }
 
   /** A queued record waits for the pump (O(log n)). */
   #enqueue(record: DownloadRecord): void {
     if (record.state !== 'queued' || this.#waiting.has(record.id)) return
-    const position = this.#positions.get(record.id)
+    const position = this.#places.position(record.id)
     if (position === undefined) return
     const parsed = new URL(record.url).host
     // One string per host, not one per waiting download (100,000 copies of "127.0.0.1:8080").
@@ -656,7 +651,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (persist) this.#store?.put(record)
     // A stopped transfer reports its last states after the user paused it: keep the user's.
     const transfer = this.#transfers.get(record.id)
-    const previousState = this.#lastStates.get(record.id) ?? record.state
+    const previousState = this.#places.announced(record.id) ?? record.state
     if (transfer?.stopped && (previousState === 'paused' || previousState === 'removed')) {
       record.state = previousState
     }
@@ -670,7 +665,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       this.#store?.writeNow()
     }
     if (record.state === 'queued' && previousState !== 'queued') this.#enqueue(record)
-    this.#lastStates.set(record.id, record.state)
+    this.#places.announce(record.id, record.state)
     this.events.emit('download/changed', {
       revision: ++this.#revision,
       download: this.#snapshotOf(record),
