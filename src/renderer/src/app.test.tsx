@@ -1,28 +1,22 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { App } from './app.tsx'
 import { rowRenderProbe } from './features/download-list/download-row.tsx'
 import { gridRenderProbe } from './features/download-list/download-grid.tsx'
 import { resetAppStore } from './store/app-store.ts'
-import { FakeConnection } from './test/fake-connection.ts'
 import { FakeEngine } from './test/fake-engine.ts'
+import { mountApp, settle } from './test/mount-app.tsx'
 import { installLayoutShim } from './test/layout-shim.ts'
 
 installLayoutShim()
-
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
 
 async function start(urls: string[] = [], setup?: (engine: FakeEngine) => void) {
   resetAppStore()
   const engine = new FakeEngine()
   setup?.(engine)
   if (urls.length) await engine.add(urls.map((url) => ({ url })))
-  const connection = new FakeConnection()
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  const connection = await mountApp(engine)
   return { engine, connection }
 }
 

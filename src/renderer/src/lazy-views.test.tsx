@@ -1,15 +1,13 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { cleanup, fireEvent, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { App } from './app.tsx'
 import { prefetchViews } from './lazy-views.tsx'
 import { resetAppStore } from './store/app-store.ts'
-import { FakeConnection } from './test/fake-connection.ts'
 import { FakeEngine } from './test/fake-engine.ts'
+import { mountApp, settle } from './test/mount-app.tsx'
 import { installLayoutShim } from './test/layout-shim.ts'
 
 installLayoutShim()
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
 
 describe('views loaded on demand', () => {
   afterEach(() => cleanup())
@@ -17,10 +15,7 @@ describe('views loaded on demand', () => {
   it('the add dialog opens on the first click with focus inside, and Escape gives it back', async () => {
     resetAppStore()
     const engine = new FakeEngine()
-    const connection = new FakeConnection()
-    render(<App connection={connection} />)
-    await act(async () => connection.connect(engine))
-    await settle()
+    await mountApp(engine)
     // Closed views are not in the page at all: nothing of theirs is needed to draw the list.
     expect(screen.queryByRole('dialog')).toBeNull()
     const add = screen.getByRole('button', { name: 'Add URLs' })

@@ -1,25 +1,20 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { App } from '../../app.tsx'
 import { resetAppStore } from '../../store/app-store.ts'
 import { openAddDialog } from '../../store/ui-actions.ts'
-import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
+import { mountApp, settle } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { MAX_LIST_FILE_BYTES, readTransfer } from './read-drop.ts'
 
 installLayoutShim()
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
 
 async function open(text: string, queued: string[] = []) {
   resetAppStore()
   const engine = new FakeEngine()
   if (queued.length) await engine.add(queued.map((url) => ({ url })))
-  const connection = new FakeConnection()
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  await mountApp(engine)
   await act(async () => openAddDialog({ text }))
   await settle()
   // The dialog is a chunk of its own (lazy-views.tsx): its first opening waits for it.

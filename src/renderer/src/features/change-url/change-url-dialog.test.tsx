@@ -1,10 +1,9 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { App } from '../../app.tsx'
 import { resetAppStore, useAppStore } from '../../store/app-store.ts'
-import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
+import { mountApp, settle as settleFor } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { resetDetailsStore } from '../details/details-store.ts'
 
@@ -13,7 +12,7 @@ const LAZY_VIEW_WAIT = { timeout: 10_000 }
 
 installLayoutShim()
 
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
+const settle = () => settleFor(20)
 
 async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
   resetAppStore()
@@ -21,10 +20,7 @@ async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
   const engine = new FakeEngine()
   setup?.(engine)
   await engine.add(urls.map((url) => ({ url })))
-  const connection = new FakeConnection()
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  await mountApp(engine, { settleMs: 20 })
   return { engine }
 }
 

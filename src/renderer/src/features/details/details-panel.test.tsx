@@ -1,10 +1,9 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { App } from '../../app.tsx'
 import { resetAppStore } from '../../store/app-store.ts'
-import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
+import { mountApp, settle as settleFor } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { resetDetailsStore } from './details-store.ts'
 import { speedGraphRenderProbe } from './speed-graph.tsx'
@@ -14,7 +13,7 @@ const LAZY_VIEW_WAIT = { timeout: 10_000 }
 
 installLayoutShim()
 
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
+const settle = () => settleFor(20)
 
 async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
   resetAppStore()
@@ -22,10 +21,7 @@ async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
   const engine = new FakeEngine()
   setup?.(engine)
   await engine.add(urls.map((url) => ({ url })))
-  const connection = new FakeConnection()
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  const connection = await mountApp(engine, { settleMs: 20 })
   return { engine, connection }
 }
 

@@ -1,17 +1,14 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { App } from '../../app.tsx'
 import { resetAppStore } from '../../store/app-store.ts'
-import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
+import { mountApp, settle } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { useUiPreferences } from '../settings/ui-preferences.ts'
 import { dragOverRow, dropRows, startRowDrag, useRowDrag } from './row-drag.ts'
 
 installLayoutShim()
-
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
 
 async function start(names: string[]) {
   resetAppStore()
@@ -19,10 +16,7 @@ async function start(names: string[]) {
   useRowDrag.setState({ dragging: null, target: null, hint: null })
   const engine = new FakeEngine()
   await engine.add(names.map((n) => ({ url: `https://files.example/${n}`, paused: true })))
-  const connection = new FakeConnection()
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  await mountApp(engine)
   return { engine }
 }
 

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { App } from '../../app.tsx'
 import { resetAppStore } from '../../store/app-store.ts'
 import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
+import { mountApp, settle } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { useSettingsOpen } from './settings-open.ts'
 import { useUiPreferences } from './ui-preferences.ts'
@@ -14,8 +14,6 @@ const LAZY_VIEW_WAIT = { timeout: 10_000 }
 
 installLayoutShim()
 
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
-
 async function start(host: 'browser' | 'desktop' = 'browser') {
   resetAppStore()
   useSettingsOpen.setState({ open: false })
@@ -24,9 +22,7 @@ async function start(host: 'browser' | 'desktop' = 'browser') {
   const connection = new FakeConnection()
   // The desktop shell's connection says so; the rest of it behaves the same.
   ;(connection as unknown as { host: string }).host = host
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  await mountApp(engine, { connection })
   fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
   // The settings view is a chunk of its own (lazy-views.tsx): it appears once loaded.
   return { engine, dialog: await screen.findByRole('dialog', { name: 'Settings' }, LAZY_VIEW_WAIT) }

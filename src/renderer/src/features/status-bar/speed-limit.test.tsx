@@ -1,24 +1,19 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { App } from '../../app.tsx'
 import { resetAppStore } from '../../store/app-store.ts'
-import { FakeConnection } from '../../test/fake-connection.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
+import { mountApp, settle } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 
 installLayoutShim()
 
-const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
 const MiB = 1024 * 1024
 
 async function start() {
   resetAppStore()
   const engine = new FakeEngine()
-  const connection = new FakeConnection()
-  render(<App connection={connection} />)
-  await act(async () => connection.connect(engine))
-  await settle()
+  await mountApp(engine)
   return { engine }
 }
 
