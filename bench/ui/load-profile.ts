@@ -40,3 +40,31 @@ export function printLoadProfile(
   out('by function:')
   for (const line of formatRows(cpu.byFunction, 20)) out(`  ${line}`)
 }
+
+/**
+ * Prints the measured window's tasks over 50 ms (bench:ui --trace): when, how long, the chain of
+ * largest children, self time inside by event, and how long after a search each began.
+ */
+export function printSteadyLongTasks(trace: TraceEvent[]): void {
+  const out = (line: string) => console.log(`[bench:ui] ${line}`)
+  const start = trace.find((e) => e.name === 'downpour:steady')
+  if (!start) return out('the trace holds no downpour:steady mark')
+  const end = Math.max(...trace.map((e) => e.ts + (e.dur ?? 0)))
+  const searches = trace.filter((e) => e.name === 'downpour:search').map((e) => e.ts)
+  const main = summarizeMainThread(trace, start.ts, end, 50)
+  out(
+    `main thread busy ${main.busyMs.toFixed(0)} ms of ${((end - start.ts) / 1000).toFixed(0)} ms; by trace event (self):`,
+  )
+  for (const line of formatRows(main.byEvent, 12)) out(`  ${line}`)
+  out(`tasks ≥ 50 ms: ${main.longTasks.length}`)
+  for (const t of main.longTasks) {
+    const at = start.ts + t.atMs * 1000
+    const search = searches.filter((s) => s <= at).at(-1)
+    const after =
+      search !== undefined && at - search < 500_000
+        ? `, ${((at - search) / 1000).toFixed(0)} ms after a search`
+        : ''
+    out(`  +${t.atMs.toFixed(0)} ms  ${t.durMs.toFixed(0)} ms${after}  ${t.mostly}`)
+    out(`      inside: ${t.inside}`)
+  }
+}

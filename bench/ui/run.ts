@@ -9,7 +9,7 @@ import { chromium, type BrowserContext } from '@playwright/test'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe, type ProbeFigures } from './page-probe.ts'
-import { printLoadProfile } from './load-profile.ts'
+import { printLoadProfile, printSteadyLongTasks } from './load-profile.ts'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..')
 const { values } = parseArgs({
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     // Another build of the UI to serve (a base build, to compare back to back).
     'ui-dir': { type: 'string' },
     profile: { type: 'string' },
+    // A Chromium trace of the measured window (FILE), its long tasks attributed on the console.
+    trace: { type: 'string' },
     // A CPU profile (FILE) and a Chromium trace (FILE.trace.json) from navigation to the first
     // rows, summarized on the console: where the main thread spent the load.
     'profile-load': { type: 'string' },
@@ -170,9 +172,16 @@ try {
   await probe.openDetails()
   await sleep(500)
   const stopProfile = values.profile ? await probe.profile() : null
+  const stopTrace = values.trace ? await probe.traceSteady() : null
   await probe.start()
   const [attached, figures] = await Promise.all([window(), probe.drive(seconds * 1000)])
   if (stopProfile) await writeFile(values.profile!, JSON.stringify(await stopProfile()))
+  if (stopTrace) {
+    const trace = await stopTrace()
+    await writeFile(values.trace!, JSON.stringify({ traceEvents: trace }))
+    log(`trace of the measured window: ${values.trace}`)
+    printSteadyLongTasks(trace)
+  }
   log(`attached: ${(attached / 1024 / 1024).toFixed(2)} MiB/s`)
   const result = {
     command: `npm run bench:ui -- --queued ${queued} --active ${active} --connections ${connections} --seconds ${seconds} --rate ${rate}`,
