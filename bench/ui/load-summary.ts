@@ -105,6 +105,9 @@ export type TraceEvent = {
   ph: string
   ts: number
   dur?: number
+  /** Thread time: how long the thread ran on a CPU during the event (µs). */
+  tts?: number
+  tdur?: number
   pid: number
   tid: number
   cat?: string
@@ -119,7 +122,17 @@ export type MainThreadSummary = {
    * of largest children, and the task's self time by event (named with its detail: the event
    * type dispatched, the function called), largest first.
    */
-  longTasks: { atMs: number; durMs: number; mostly: string; inside: string }[]
+  longTasks: {
+    atMs: number
+    durMs: number
+    /**
+     * Of `durMs`, the time the thread was on a CPU (null if the trace has no thread times): a
+     * task much longer than its CPU time waited for the OS to schedule the thread.
+     */
+    cpuMs: number | null
+    mostly: string
+    inside: string
+  }[]
   /** Busy time (top-level tasks) over the window. */
   busyMs: number
 }
@@ -137,21 +150,34 @@ export function summarizeMainThread(
 ): MainThreadSummary {
   const main = mainThreadOf(events)
   // Complete events ('X') and begin/end pairs ('B'/'E') as intervals, nested by time.
-  const intervals: { name: string; detail: string; start: number; end: number }[] = []
+  type Interval = { name: string; detail: string; start: number; end: number; cpu: number | null }
+  const intervals: Interval[] = []
   const open: TraceEvent[] = []
   for (const e of events) {
     if (main === null || e.pid !== main.pid || e.tid !== main.tid) continue
     if (e.ph === 'X' && e.dur !== undefined)
-      intervals.push({ name: e.name, detail: detailOf(e), start: e.ts, end: e.ts + e.dur })
+      intervals.push({
+        name: e.name,
+        detail: detailOf(e),
+        start: e.ts,
+        end: e.ts + e.dur,
+        cpu: e.tdur ?? null,
+      })
     else if (e.ph === 'B') open.push(e)
     else if (e.ph === 'E') {
       const begin = open.pop()
       if (begin)
-        intervals.push({ name: begin.name, detail: detailOf(begin), start: begin.ts, end: e.ts })
+        intervals.push({
+          name: begin.name,
+          detail: detailOf(begin),
+          start: begin.ts,
+          end: e.ts,
+          cpu: begin.tts !== undefined && e.tts !== undefined ? e.tts - begin.tts : null,
+        })
     }
   }
   intervals.sort((a, b) => a.start - b.start || b.end - a.end)
-  type Node = { name: string; detail: string; start: number; end: number; children: Node[] }
+  type Node = Interval & { children: Node[] }
   const roots: Node[] = []
   const stack: Node[] = []
   for (const iv of intervals) {
@@ -200,6 +226,7 @@ export function summarizeMainThread(
       longTasks.push({
         atMs: (root.start - fromUs) / 1000,
         durMs: (root.end - root.start) / 1000,
+        cpuMs: root.cpu === null ? null : root.cpu / 1000,
         mostly: chain.join(' > ') || root.name,
         inside: [...inside]
           .filter(([, us]) => us >= 1000)
