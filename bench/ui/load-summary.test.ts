@@ -96,7 +96,38 @@ describe('summarizeMainThread', () => {
       {
         atMs: 0,
         durMs: 40,
+        cpuMs: null,
         mostly: 'v8.evaluateModule 30 > V8.CollectSourcePositions 20',
+        inside: 'V8.CollectSourcePositions 20, RunTask 10, v8.evaluateModule 10',
+      },
+    ])
+  })
+
+  it('names what a long task dispatched and called, and how much of it the thread ran', () => {
+    const withData = (e: TraceEvent, data: Record<string, unknown>): TraceEvent => ({
+      ...e,
+      args: { data },
+    })
+    const steady: TraceEvent[] = [
+      { name: 'downpour:steady', ph: 'I', ts: 0, pid: 1, tid: 1 },
+      { ...ev('RunTask', 10_000, 80_000), tdur: 30_000 },
+      withData(ev('EventDispatch', 11_000, 70_000), { type: 'input' }),
+      withData(ev('FunctionCall', 12_000, 60_000), {
+        functionName: 'setSearch',
+        url: 'http://127.0.0.1:1/assets/boot-abc.js',
+        lineNumber: 41,
+      }),
+      ev('Layout', 85_000, 4000),
+    ]
+    const s = summarizeMainThread(steady, 0, 100_000, 50)
+    expect(s.longTasks).toEqual([
+      {
+        atMs: 10,
+        durMs: 80,
+        cpuMs: 30,
+        mostly: 'EventDispatch(input) 70 > FunctionCall(setSearch boot-abc.js:42) 60',
+        inside:
+          'FunctionCall(setSearch boot-abc.js:42) 60, EventDispatch(input) 10, RunTask 6, Layout 4',
       },
     ])
   })

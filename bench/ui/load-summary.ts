@@ -105,6 +105,9 @@ export type TraceEvent = {
   ph: string
   ts: number
   dur?: number
+  /** Thread time: how long the thread ran on a CPU during the event (µs). */
+  tts?: number
+  tdur?: number
   pid: number
   tid: number
   cat?: string
@@ -114,8 +117,22 @@ export type TraceEvent = {
 export type MainThreadSummary = {
   /** Self time per trace event name on the renderer's main thread, largest first. */
   byEvent: TimeRow[]
-  /** Top-level tasks longer than `longTaskMs`, in order, with what took most of each. */
-  longTasks: { atMs: number; durMs: number; mostly: string }[]
+  /**
+   * Top-level tasks longer than `longTaskMs`, in order, with what took most of each: the chain
+   * of largest children, and the task's self time by event (named with its detail: the event
+   * type dispatched, the function called), largest first.
+   */
+  longTasks: {
+    atMs: number
+    durMs: number
+    /**
+     * Of `durMs`, the time the thread was on a CPU (null if the trace has no thread times): a
+     * task much longer than its CPU time waited for the OS to schedule the thread.
+     */
+    cpuMs: number | null
+    mostly: string
+    inside: string
+  }[]
   /** Busy time (top-level tasks) over the window. */
   busyMs: number
 }
@@ -133,20 +150,34 @@ export function summarizeMainThread(
 ): MainThreadSummary {
   const main = mainThreadOf(events)
   // Complete events ('X') and begin/end pairs ('B'/'E') as intervals, nested by time.
-  const intervals: { name: string; start: number; end: number }[] = []
+  type Interval = { name: string; detail: string; start: number; end: number; cpu: number | null }
+  const intervals: Interval[] = []
   const open: TraceEvent[] = []
   for (const e of events) {
     if (main === null || e.pid !== main.pid || e.tid !== main.tid) continue
     if (e.ph === 'X' && e.dur !== undefined)
-      intervals.push({ name: e.name, start: e.ts, end: e.ts + e.dur })
+      intervals.push({
+        name: e.name,
+        detail: detailOf(e),
+        start: e.ts,
+        end: e.ts + e.dur,
+        cpu: e.tdur ?? null,
+      })
     else if (e.ph === 'B') open.push(e)
     else if (e.ph === 'E') {
       const begin = open.pop()
-      if (begin) intervals.push({ name: begin.name, start: begin.ts, end: e.ts })
+      if (begin)
+        intervals.push({
+          name: begin.name,
+          detail: detailOf(begin),
+          start: begin.ts,
+          end: e.ts,
+          cpu: begin.tts !== undefined && e.tts !== undefined ? e.tts - begin.tts : null,
+        })
     }
   }
   intervals.sort((a, b) => a.start - b.start || b.end - a.end)
-  type Node = { name: string; start: number; end: number; children: Node[] }
+  type Node = Interval & { children: Node[] }
   const roots: Node[] = []
   const stack: Node[] = []
   for (const iv of intervals) {
@@ -182,12 +213,27 @@ export function summarizeMainThread(
           (big, c) => (!big || c.end - c.start > big.end - big.start ? c : big),
           undefined,
         )
-        if (n) chain.push(`${n.name} ${((n.end - n.start) / 1000).toFixed(0)}`)
+        if (n) chain.push(`${n.name}${n.detail} ${((n.end - n.start) / 1000).toFixed(0)}`)
       }
+      const inside = new Map<string, number>()
+      const tally = (n: Node) => {
+        const own = n.end - n.start - n.children.reduce((sum, c) => sum + c.end - c.start, 0)
+        const key = n.name + n.detail
+        inside.set(key, (inside.get(key) ?? 0) + Math.max(0, own))
+        n.children.forEach(tally)
+      }
+      tally(root)
       longTasks.push({
         atMs: (root.start - fromUs) / 1000,
         durMs: (root.end - root.start) / 1000,
+        cpuMs: root.cpu === null ? null : root.cpu / 1000,
         mostly: chain.join(' > ') || root.name,
+        inside: [...inside]
+          .filter(([, us]) => us >= 1000)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 6)
+          .map(([key, us]) => `${key} ${(us / 1000).toFixed(0)}`)
+          .join(', '),
       })
     }
   }
@@ -199,12 +245,30 @@ export function summarizeMainThread(
 }
 
 /**
- * The page's main thread: the thread that recorded the probe's `downpour:first-row` mark (other
- * renderers, such as about:blank's or the browser's own WebUI, run beside it), else the busiest
- * `CrRendererMain`.
+ * What an event was about, where the trace says: the DOM event dispatched, the function called
+ * or the timer fired (`FunctionCall(onMessage app.js:12)`); empty for the rest.
+ */
+function detailOf(e: TraceEvent): string {
+  const data = e.args?.data
+  if (!data) return ''
+  if (typeof data['type'] === 'string' && e.name === 'EventDispatch') return `(${data['type']})`
+  if (e.name === 'FunctionCall' || e.name === 'TimerFire' || e.name === 'FireAnimationFrame') {
+    const fn = typeof data['functionName'] === 'string' ? data['functionName'] : ''
+    const url = typeof data['url'] === 'string' ? (data['url'].split('/').pop() ?? '') : ''
+    const line = typeof data['lineNumber'] === 'number' ? `:${data['lineNumber'] + 1}` : ''
+    const where = `${fn || '(anonymous)'}${url ? ` ${url}${line}` : ''}`
+    return fn || url ? `(${where})` : ''
+  }
+  return ''
+}
+
+/**
+ * The page's main thread: the thread that recorded one of the probe's marks,
+ * `downpour:first-row` or `downpour:steady` (other renderers, such as about:blank's or the
+ * browser's own WebUI, run beside it), else the busiest `CrRendererMain`.
  */
 function mainThreadOf(events: TraceEvent[]): { pid: number; tid: number } | null {
-  const mark = events.find((e) => e.name === 'downpour:first-row')
+  const mark = events.find((e) => e.name === 'downpour:first-row' || e.name === 'downpour:steady')
   if (mark) return { pid: mark.pid, tid: mark.tid }
   const candidates = events.filter(
     (e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain',

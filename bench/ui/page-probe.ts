@@ -190,6 +190,28 @@ export async function browserProbe(page: Page) {
         return { cpuProfile: profile as CpuProfile, trace: trace.traceEvents }
       }
     },
+    /**
+     * Call before `start()` (`--trace`): a Chromium trace of the page's main thread through the
+     * measured window, stopped by the function returned; `start()` and each search leave a mark
+     * in it (`downpour:steady`, `downpour:search`).
+     */
+    async traceSteady(): Promise<() => Promise<TraceEvent[]>> {
+      const browser = page.context().browser()
+      if (!browser) throw new Error('--trace needs a launched browser')
+      await browser.startTracing(page, {
+        categories: [
+          'toplevel',
+          'devtools.timeline',
+          'disabled-by-default-devtools.timeline',
+          'v8',
+          'blink.user_timing',
+        ],
+      })
+      return async () => {
+        const buffer = await browser.stopTracing()
+        return (JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents
+      }
+    },
     /** Starts the V8 sampling profiler (`--profile`): where the long tasks went. */
     async profile(): Promise<() => Promise<unknown>> {
       await cdp.send('Profiler.enable')
@@ -216,6 +238,7 @@ export async function browserProbe(page: Page) {
         const probe = (globalThis as unknown as PageGlobals).__probe
         probe.recording = true
         probe.startFrames?.()
+        performance.mark('downpour:steady')
       })
       counting = true
     },
@@ -232,9 +255,10 @@ export async function browserProbe(page: Page) {
         const { usedSize } = await cdp.send('Runtime.getHeapUsage')
         heapMax = Math.max(heapMax, usedSize)
         const markSearch = () =>
-          page.evaluate(() =>
-            (globalThis as unknown as PageGlobals).__probe.searches.push(performance.now()),
-          )
+          page.evaluate(() => {
+            ;(globalThis as unknown as PageGlobals).__probe.searches.push(performance.now())
+            performance.mark('downpour:search')
+          })
         if (step % 40 === 20) {
           // Filter: narrow to ~1/10 of the queue, then back to everything.
           await markSearch()
