@@ -106,7 +106,7 @@ export async function listDir(dir: string): Promise<string[]> {
 }
 
 /** What the engine of a harness test starts with; its folders are the test's unless given. */
-export type HarnessEngineOptions = Partial<EngineOptions> & {
+export type HarnessEngineOptions = Partial<Omit<EngineOptions, 'stateDir'>> & {
   downloads?: string
   state?: string | null
 }
@@ -165,7 +165,7 @@ export function useEngineHarness(
   }
 
   beforeEach(async () => {
-    // Set up in the order a teardown of a half-done setup (a server that did not start) expects.
+    // Each piece is recorded as soon as it exists, so a setup that fails half-way is still undone.
     if (options.server !== false) server = await startFaultServer()
     dirs = await makeDirs()
     if (options.engine !== false) await open(options.engine)
