@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { addOne, makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, useEngineHarness } from '../../test/engine-harness.ts'
 
 /**
  * Bandwidth limits against a server that does ranges (the fault server, no rate cap of its own),
@@ -9,9 +9,7 @@ import { addOne, makeDirs, startEngine, type TestEngine } from '../../test/engin
  * generous (twice the limit plus a fixed allowance per download), so only a limit that does not
  * hold fails.
  */
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
+const { server, engine } = useEngineHarness()
 const KiB = 1024
 const MiB = 1024 * KiB
 const RATE = 64 * KiB
@@ -23,18 +21,6 @@ const ALLOWANCE = 256 * KiB
  */
 const SOCKET_BUFFERS = 12 * MiB
 const WATCH_MS = 4000
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
-})
 
 /** Watches the heartbeats for `ms`: the most connections any download had, and its done count. */
 async function watch(

@@ -1,36 +1,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  makeBody,
-  startFaultServer,
-  strongEtag,
-  type FaultServer,
-} from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody, startFaultServer, strongEtag } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, dirs, engine } = useEngineHarness()
 
 const HELD = 600_001
 const body = makeBody(1_500_000, 71)

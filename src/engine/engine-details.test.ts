@@ -1,29 +1,9 @@
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, useEngineHarness } from '../../test/engine-harness.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, dirs, engine } = useEngineHarness()
 
 describe('details(id)', () => {
   it('tells the story: tries, retries with status and reason, a restart from zero and why, the checksum, URLs and paths', async () => {

@@ -1,37 +1,14 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import { deletedOpenFiles, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
 
 const MiB = 1024 * 1024
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine | null = null
-let disk: SmallDisk | null = null
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await engine?.close()
-  engine = null
-  disk?.unmount()
-  disk = null
-  await server.close()
-  await dirs.cleanup()
-})
+// Each test opens its engine itself, after its small disk (if any) is mounted.
+const { server, dirs, engine, open, onTeardown } = useEngineHarness({ engine: false })
 
 /** A small tmpfs for the test, or null after printing why the test is skipped. */
 async function smallDisk(options: string): Promise<SmallDisk | null> {
@@ -40,7 +17,9 @@ async function smallDisk(options: string): Promise<SmallDisk | null> {
     console.log(`skipped: ${mounted.skip}`)
     return null
   }
-  return (disk = mounted)
+  // Unmounted once the engine has closed its files on it.
+  onTeardown(() => mounted.unmount())
+  return mounted
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -49,7 +28,7 @@ describe('a full disk', () => {
   it('pauses the download with DP_ERR_DISK_FULL, keeps its data, leaves other folders alone, and resumes once there is space', async () => {
     const small = await smallDisk('size=2m')
     if (!small) return
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     // 6 MiB into 2 MiB, slowly enough (4 × 128 KiB/s) that checkpoints record what arrived.
     const big = makeBody(6 * MiB, 11)
     server.file('/big.bin', big, { rateLimit: 128 * 1024 })
@@ -97,7 +76,7 @@ describe('a full disk', () => {
     const small = await smallDisk('size=2m')
     if (!small) return
     if (process.platform !== 'linux') return console.log('skipped: reads /proc/self/fd')
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     // A segmented download first, so that the worker threads are up and the next download's
     // extra connections (15 of its 16) write from them when the disk fills.
     server.file('/warm.bin', makeBody(4 * MiB, 14), { rateLimit: 1024 * 1024 })
@@ -122,7 +101,7 @@ describe('a folder that cannot be written', () => {
   it('says the file system is read-only, with its own code, and does not retry', async () => {
     const small = await smallDisk('ro,size=1m')
     if (!small) return
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     server.file('/f.bin', makeBody(64 * 1024, 3))
     const id = await addOne(engine, { url: server.url('/f.bin'), dir: small.dir })
     const failed = await engine.waitFor(id, ['failed', 'completed', 'paused'])
@@ -174,7 +153,7 @@ describe('the final rename', () => {
     // control file before the rename: the failure itself must record the part as complete).
     const body = makeBody(1.5 * MiB, 21)
     server.file('/f.bin', body)
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     const part = join(dirs.downloads, 'f.bin.part')
     let immutable = false
     let armed = true
@@ -227,7 +206,7 @@ describe('a .part deleted by another program while downloading', () => {
     // Slow enough to delete the part mid-way; small enough for one connection.
     const body = makeBody(768 * 1024, 22)
     server.file('/gone.bin', body, { rateLimit: 512 * 1024 })
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     const part = join(dirs.downloads, 'gone.bin.part')
     let deleted = false
     // Once bytes are in the part (the transfer holds it open), another program deletes it.

@@ -1,27 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import { useEngineHarness, type TestEngine } from '../../test/engine-harness.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { defaultSettings } from './engine.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-const engines: TestEngine[] = []
-
-beforeEach(async () => {
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()))
-  await dirs.cleanup()
-})
-
-async function open(state: string | null = dirs.state, settings = {}): Promise<TestEngine> {
-  const engine = await startEngine({ downloads: dirs.downloads, state, settings })
-  engines.push(engine)
-  return engine
-}
+const { dirs, open: openEngine, onTeardown } = useEngineHarness({ server: false, engine: false })
+const open = (state: string | null = dirs.state, settings = {}) => openEngine({ state, settings })
 
 /** Paused downloads named a, b, c… (nothing runs: the order is all that changes). */
 async function queue(engine: TestEngine, n: number): Promise<Record<string, string>> {
@@ -227,10 +212,8 @@ describe('moveMany and the pump', () => {
   let server: FaultServer
   beforeEach(async () => {
     server = await startFaultServer()
-  })
-  afterEach(async () => {
-    await Promise.all(engines.splice(0).map((e) => e.close()))
-    await server.close()
+    // Closed after the engines that download from it.
+    onTeardown(() => server.close())
   })
 
   it('queued downloads start in the new order', async () => {

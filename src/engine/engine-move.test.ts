@@ -1,22 +1,11 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { useEngineHarness } from '../../test/engine-harness.ts'
 import { createEngineClient, serveEngine, type Port } from '../shared/protocol/rpc.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { applyBlockMove, type MovedBlock } from '../shared/protocol/block-move.ts'
 
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
-
-beforeEach(async () => {
-  dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await dirs.cleanup()
-})
+const { engine, open } = useEngineHarness({ server: false })
 
 /** Five paused downloads a…e (nothing runs: the order is all that changes). */
 async function queue(): Promise<Record<string, string>> {
@@ -137,7 +126,7 @@ describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
     await engine.move(ids.e!, 0)
     await engine.move(ids.c!, 1)
     await engine.close()
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     const order = (await engine.snapshot()).downloads.map((d) => d.id)
     expect(named(order, ids)).toEqual(['e', 'c', 'a', 'b', 'd'])
   })

@@ -1,37 +1,12 @@
 import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { totalBytes } from './segments/byte-ranges.ts'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { makeBody, startFaultServer } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-const engines: TestEngine[] = []
-
-async function engineFor(settings = {}): Promise<TestEngine> {
-  const engine = await startEngine({ downloads: dirs.downloads, state: dirs.state, settings })
-  engines.push(engine)
-  return engine
-}
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()))
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, dirs, open } = useEngineHarness({ engine: false })
+const engineFor = (settings = {}) => open({ settings })
 
 const MiB = 1024 * 1024
 
@@ -245,12 +220,7 @@ describe('persistence', () => {
     const first = await engineFor()
     await first.updateSettings({ maxConcurrentDownloads: 2, lowestSpeedLimit: 1234 })
     await first.close()
-    const restored = await startEngine({
-      downloads: dirs.downloads,
-      state: dirs.state,
-      settings: { maxConcurrentDownloads: 7 },
-    })
-    engines.push(restored)
+    const restored = await open({ settings: { maxConcurrentDownloads: 7 } })
     const { settings } = await restored.snapshot()
     expect(settings).toMatchObject({ maxConcurrentDownloads: 7, lowestSpeedLimit: 1234 })
   })

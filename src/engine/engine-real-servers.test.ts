@@ -3,16 +3,9 @@ import { renameSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 
 /**
  * The resume checks against real servers from Debian, where they are installed: Python's
@@ -21,27 +14,20 @@ import {
  */
 
 const MiB = 1024 * 1024
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
-let child: ChildProcess | null = null
+const { dirs, engine, onTeardown } = useEngineHarness({ server: false })
 
 beforeEach(async () => {
-  dirs = await makeDirs()
   await mkdir(join(dirs.root, 'www'), { recursive: true })
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
   await engine.updateSettings({ minSplitSize: 256 * 1024 })
 })
 
-afterEach(async () => {
-  await engine.close()
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child!.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  }
-  child = null
-  await dirs.cleanup()
-})
+/** Stops a server started by `serve` (SIGTERM, then waits for it to exit). */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
 
 function has(command: string, args: string[]): boolean {
   const probe = spawnSync(command, args, { stdio: 'ignore' })
@@ -62,7 +48,9 @@ function freePort(): Promise<number> {
 
 /** Starts `command` and resolves once `origin` answers HTTP. */
 async function serve(command: string, args: string[], origin: string): Promise<void> {
-  child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  // Stopped once the engine has closed its connections to it.
+  onTeardown(() => stop(child))
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   for (let i = 0; i < 200; i++) {

@@ -1,15 +1,8 @@
 import { readFile, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 
 /**
@@ -17,22 +10,8 @@ import type { DownloadSnapshot } from '../shared/protocol/model.ts'
  * each against the fault server behaving as a real server or proxy does.
  */
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
+const { server, dirs, engine } = useEngineHarness()
 const MiB = 1024 * 1024
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
-})
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -1,15 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import { resumeRequestProblems } from '../../test/resume-requests.ts'
 import { missingRanges, type ByteRange } from './segments/byte-ranges.ts'
 
@@ -20,26 +13,10 @@ import { missingRanges, type ByteRange } from './segments/byte-ranges.ts'
  * than a connection may stay silent once its bytes flow.
  */
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
 const MiB = 1024 * 1024
 const MIN_SPLIT = MiB
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  engine = await startEngine({
-    downloads: dirs.downloads,
-    state: dirs.state,
-    settings: { minSplitSize: MIN_SPLIT, maxConnectionsPerDownload: 4 },
-  })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
+const { server, dirs, engine } = useEngineHarness({
+  engine: { settings: { minSplitSize: MIN_SPLIT, maxConnectionsPerDownload: 4 } },
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

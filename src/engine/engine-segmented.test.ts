@@ -1,43 +1,13 @@
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  makeBody,
-  startFaultServer,
-  type FaultServer,
-  type RecordedRequest,
-} from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody, type RecordedRequest } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import { servedTwice } from '../../test/served-twice.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
+// Connection timeouts far above what a loaded 2-core CI machine takes to answer: these tests
+// are about splitting, not timeouts (2 s, the harness's default, tripped under 4 parallel runs).
+const { server, dirs, engine } = useEngineHarness({ engine: { settings: { timeoutMs: 20_000 } } })
 const MiB = 1024 * 1024
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  // Connection timeouts far above what a loaded 2-core CI machine takes to answer: these tests
-  // are about splitting, not timeouts (2 s, the harness's default, tripped under 4 parallel runs).
-  engine = await startEngine({
-    downloads: dirs.downloads,
-    state: dirs.state,
-    settings: { timeoutMs: 20_000 },
-  })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
-})
 
 /** Where the range a request asked for ends (exclusive). */
 const end = (r: RecordedRequest, size: number): number =>

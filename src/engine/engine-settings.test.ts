@@ -1,33 +1,15 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { addOne, makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, useEngineHarness } from '../../test/engine-harness.ts'
 import { createEngine } from './engine.ts'
 import { createEngineClient, serveEngine, type Port } from '../shared/protocol/rpc.ts'
 import type { UiPreferences } from '../shared/protocol/ui-preferences.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-const engines: TestEngine[] = []
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.close()
-  await server.close()
-  await dirs.cleanup()
-})
-
-async function engineFor(settings = {}): Promise<TestEngine> {
-  const engine = await startEngine({ downloads: dirs.downloads, state: dirs.state, settings })
-  engines.push(engine)
-  return engine
-}
+const { server, dirs, open } = useEngineHarness({ engine: false })
+const engineFor = (settings = {}) => open({ settings })
 
 const MiB = 1024 * 1024
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

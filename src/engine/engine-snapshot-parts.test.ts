@@ -1,21 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { useEngineHarness } from '../../test/engine-harness.ts'
 import { applyBlockMove } from '../shared/protocol/block-move.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { MAX_SNAPSHOT_CURSORS } from './scheduler/snapshot-cursors.ts'
 
 // Nothing here is fetched: paused downloads of a closed port keep the engine still.
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
-
-beforeEach(async () => {
-  dirs = await makeDirs()
-  engine = await startEngine({ downloads: dirs.downloads, state: null })
-})
-afterEach(async () => {
-  await engine.close()
-  await dirs.cleanup()
-})
+const { engine } = useEngineHarness({ server: false, engine: { state: null } })
 
 async function addPaused(n: number, from = 0): Promise<string[]> {
   const requests = Array.from({ length: n }, (_, i) => ({

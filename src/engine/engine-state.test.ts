@@ -1,41 +1,16 @@
 import { spawn } from 'node:child_process'
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import { createEngine, defaultSettings } from './engine.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { buildRecord } from './scheduler/build-record.ts'
 import type { DownloadRecord } from './scheduler/download-record.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-const engines: TestEngine[] = []
-
-async function engineFor(settings = {}, state: string | null = dirs.state): Promise<TestEngine> {
-  const engine = await startEngine({ downloads: dirs.downloads, state, settings })
-  engines.push(engine)
-  return engine
-}
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()))
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, dirs, open } = useEngineHarness({ engine: false })
+const engineFor = (settings = {}, state: string | null = dirs.state) => open({ settings, state })
 
 const MiB = 1024 * 1024
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

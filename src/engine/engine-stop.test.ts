@@ -1,34 +1,12 @@
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { startForwardProxy, type ForwardProxy } from '../../test/forward-proxy.ts'
-import {
-  addOne,
-  makeDirs,
-  sha256,
-  sha256File,
-  startEngine,
-  type TestEngine,
-} from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { startForwardProxy } from '../../test/forward-proxy.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 
 const MiB = 1024 * 1024
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: TestEngine
-let proxy: ForwardProxy | null = null
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await engine.close()
-  await proxy?.close()
-  proxy = null
-  await server.close()
-  await dirs.cleanup()
-})
+// Each test opens its engine itself, with the settings it is about.
+const { server, dirs, engine, open, onTeardown } = useEngineHarness({ engine: false })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -48,11 +26,7 @@ const settlesWithin = <T>(promise: Promise<T>, ms: number) =>
 
 describe('pause', () => {
   it('with many slow connections resolves, and no request starts after it', async () => {
-    engine = await startEngine({
-      downloads: dirs.downloads,
-      state: dirs.state,
-      settings: { maxConnectionsPerDownload: 16, minSplitSize: 128 * 1024 },
-    })
+    await open({ settings: { maxConnectionsPerDownload: 16, minSplitSize: 128 * 1024 } })
     // 128 KiB/s per connection: a segment claimed after the pause would take seconds.
     server.file('/slow.bin', makeBody(24 * MiB, 31), { rateLimit: 128 * 1024 })
     const id = await addOne(engine, { url: server.url('/slow.bin') })
@@ -75,7 +49,7 @@ describe('pause', () => {
 
 describe('changing timeoutMs or proxy while downloads run', () => {
   it('fails nothing: a retry after the change uses the new dispatcher, running exchanges finish', async () => {
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    await open()
     // Its first response ends early (after the change): the retry is a new request.
     const one = makeBody(MiB, 32)
     server.file('/one.bin', one, {
@@ -106,8 +80,9 @@ describe('changing timeoutMs or proxy while downloads run', () => {
   }, 90_000)
 
   it('sends the requests made after a proxy change through the new proxy', async () => {
-    proxy = await startForwardProxy()
-    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    const proxy = await startForwardProxy()
+    onTeardown(() => proxy.close())
+    await open()
     const one = makeBody(MiB, 34)
     server.file('/one.bin', one, {
       rateLimit: 256 * 1024,
