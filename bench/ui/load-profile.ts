@@ -7,6 +7,10 @@ import {
 } from './load-summary.ts'
 import { sourceFrameResolver } from './source-frames.ts'
 
+/** ", of which N ms on a CPU": busy time minus the time the OS kept the thread off a core. */
+const onCpu = (ms: number | null): string =>
+  ms === null ? '' : `, ${ms.toFixed(0)} ms of it on a CPU`
+
 /**
  * Prints where the page's main thread spent the load (bench:ui --profile-load): trace events by
  * self time, the long tasks in order, and the CPU profile by module and function, all over the
@@ -24,7 +28,7 @@ export function printLoadProfile(
   const out = (line: string) => console.log(`[bench:ui] ${line}`)
   const main = summarizeMainThread(trace, fromUs, toUs)
   out(
-    `main thread busy ${main.busyMs.toFixed(0)} ms of ${firstRowsMs.toFixed(0)} ms; by trace event (self):`,
+    `main thread busy ${main.busyMs.toFixed(0)} ms of ${firstRowsMs.toFixed(0)} ms${onCpu(main.busyCpuMs)}; by trace event (self):`,
   )
   for (const line of formatRows(main.byEvent, 14)) out(`  ${line}`)
   out('tasks ≥ 16 ms (from navigation):')
@@ -69,7 +73,7 @@ export function printSteadyLongTasks(trace: TraceEvent[]): SteadyTasks | null {
   const searches = trace.filter((e) => e.name === 'downpour:search').map((e) => e.ts)
   const main = summarizeMainThread(trace, start.ts, end, 50)
   out(
-    `main thread busy ${main.busyMs.toFixed(0)} ms of ${((end - start.ts) / 1000).toFixed(0)} ms; by trace event (self):`,
+    `main thread busy ${main.busyMs.toFixed(0)} ms of ${((end - start.ts) / 1000).toFixed(0)} ms${onCpu(main.busyCpuMs)}; by trace event (self):`,
   )
   for (const line of formatRows(main.byEvent, 8)) out(`  ${line}`)
   out(`tasks ≥ 50 ms: ${main.longTasks.length}`)

@@ -85,6 +85,7 @@ describe('summarizeMainThread', () => {
   it('gives self time by event on the thread that drew the first row, and its long tasks', () => {
     const s = summarizeMainThread(events, 0, 60_000)
     expect(s.busyMs).toBe(45)
+    expect(s.busyCpuMs).toBeNull() // these events carry no thread times
     const self = Object.fromEntries(s.byEvent.map((r) => [r.name, r.selfMs]))
     expect(self).toEqual({
       'V8.CollectSourcePositions': 20,
@@ -120,6 +121,7 @@ describe('summarizeMainThread', () => {
       ev('Layout', 85_000, 4000),
     ]
     const s = summarizeMainThread(steady, 0, 100_000, 50)
+    expect(s.busyCpuMs).toBe(30)
     expect(s.longTasks).toEqual([
       {
         atMs: 10,

@@ -135,6 +135,11 @@ export type MainThreadSummary = {
   }[]
   /** Busy time (top-level tasks) over the window. */
   busyMs: number
+  /**
+   * Of `busyMs`, the time the thread ran on a CPU (a task cut by the window counts in
+   * proportion); null when the trace has no thread times.
+   */
+  busyCpuMs: number | null
 }
 
 /**
@@ -200,10 +205,14 @@ export function summarizeMainThread(
     for (const child of node.children) visit(child, inner)
   }
   let busy = 0
+  let busyCpu = 0
+  let cpuKnown = true
   const longTasks: MainThreadSummary['longTasks'] = []
   for (const root of roots) {
     if (clip(root) === 0) continue
     busy += clip(root)
+    if (root.cpu === null) cpuKnown = false
+    else if (root.end > root.start) busyCpu += (root.cpu * clip(root)) / (root.end - root.start)
     visit(root, new Set())
     if (root.end - root.start >= longTaskMs * 1000) {
       // The chain of largest children, two levels down: "v8.evaluateModule > FunctionCall".
@@ -241,7 +250,12 @@ export function summarizeMainThread(
     .map(([name, r]) => ({ name, selfMs: r.self / 1000, totalMs: r.total / 1000 }))
     .filter((r) => r.totalMs >= 0.05)
     .sort((a, b) => b.selfMs - a.selfMs)
-  return { byEvent, longTasks, busyMs: busy / 1000 }
+  return {
+    byEvent,
+    longTasks,
+    busyMs: busy / 1000,
+    busyCpuMs: cpuKnown && busy > 0 ? busyCpu / 1000 : null,
+  }
 }
 
 /**
