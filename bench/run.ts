@@ -319,6 +319,7 @@ async function main(): Promise<void> {
   const report: Report = { machine, workloads: [] }
   const paths: Paths = {
     dir: outDir,
+    state: path.join(outDir, 'state'),
     name: '',
     url: '',
     list: path.join(workDir, 'urls.txt'),
@@ -361,9 +362,11 @@ async function main(): Promise<void> {
         const c = w.competitors.find((x) => x.name === r.name)
         if (c === undefined) continue
         const runDir = path.join(outDir, `${w.id}-${rep}-${position}`)
+        const stateDir = `${runDir}.state`
         rmSync(runDir, { recursive: true, force: true })
+        rmSync(stateDir, { recursive: true, force: true })
         mkdirSync(runDir, { recursive: true })
-        const rp: Paths = { ...p, dir: runDir }
+        const rp: Paths = { ...p, dir: runDir, state: stateDir }
         w.prepare(rp)
         syncDisks()
         const m = await measure(c.argv(rp), { ...baseMeasure, serverPid: server.cpuPid })

@@ -20,6 +20,12 @@ export type Tool = (typeof TOOLS)[number]
 export interface Paths {
   /** Fresh, empty output directory. */
   dir: string
+  /**
+   * Downpour's state folder for this run, fresh like `dir`. The CLI's default (one per output
+   * folder, under ~/.local/state) outlives a run: an A/B of two builds on one output path, or a
+   * run killed before it finished, left a queue the next run resumed or could not read.
+   */
+  state: string
   /** Output file name (single-file workloads). */
   name: string
   /** The single file's URL. */
@@ -36,6 +42,7 @@ export interface Paths {
 
 export const PLACEHOLDERS: Paths = {
   dir: 'DIR',
+  state: 'STATE',
   name: 'NAME',
   url: 'URL',
   list: 'LIST',
@@ -109,6 +116,8 @@ function downpour(p: Paths, opts: { name?: boolean; extra?: string[]; urls?: str
     p.cli,
     'get',
     '--quiet',
+    '--state-dir',
+    p.state,
     '-d',
     p.dir,
     ...(opts.name === false ? [] : ['-o', p.name]),
