@@ -178,52 +178,24 @@ export async function browserProbe(page: Page) {
     async profileLoad({ cpu = true } = {}): Promise<
       () => Promise<{ cpuProfile: CpuProfile | null; trace: TraceEvent[] }>
     > {
-      const browser = page.context().browser()
-      if (!browser) throw new Error('--profile-load needs a launched browser to trace')
       if (cpu) {
         await cdp.send('Profiler.enable')
         await cdp.send('Profiler.setSamplingInterval', { interval: 100 })
       }
-      await browser.startTracing(page, {
-        categories: [
-          'toplevel',
-          'devtools.timeline',
-          'disabled-by-default-devtools.timeline',
-          'v8',
-          'v8.execute',
-          'blink.user_timing',
-          'loading',
-        ],
-      })
+      const stopTrace = await startTrace(page, '--profile-load', ['v8.execute', 'loading'])
       if (cpu) await cdp.send('Profiler.start')
       return async () => {
         const profile = cpu ? (await cdp.send('Profiler.stop')).profile : null
-        const buffer = await browser.stopTracing()
-        const trace = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }
-        return { cpuProfile: profile as CpuProfile, trace: trace.traceEvents }
+        return { cpuProfile: profile as CpuProfile, trace: await stopTrace() }
       }
     },
     /**
-     * Call before `start()` (`--trace`): a Chromium trace of the page's main thread through the
-     * measured window, stopped by the function returned; `start()` and each search leave a mark
-     * in it (`downpour:steady`, `downpour:search`).
+     * Call before `start()` (always; `--trace FILE` keeps it): a Chromium trace of the page's
+     * main thread through the measured window, stopped by the function returned; `start()` and
+     * each search leave a mark in it (`downpour:steady`, `downpour:search`).
      */
     async traceSteady(): Promise<() => Promise<TraceEvent[]>> {
-      const browser = page.context().browser()
-      if (!browser) throw new Error('--trace needs a launched browser')
-      await browser.startTracing(page, {
-        categories: [
-          'toplevel',
-          'devtools.timeline',
-          'disabled-by-default-devtools.timeline',
-          'v8',
-          'blink.user_timing',
-        ],
-      })
-      return async () => {
-        const buffer = await browser.stopTracing()
-        return (JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents
-      }
+      return startTrace(page, '--trace')
     },
     /** Starts the V8 sampling profiler (`--profile`): where the long tasks went. */
     async profile(): Promise<() => Promise<unknown>> {
@@ -319,5 +291,29 @@ export async function browserProbe(page: Page) {
         detailsOpen,
       }
     },
+  }
+}
+
+/** What every trace records: the main thread's tasks and events, with their thread times. */
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'blink.user_timing',
+]
+
+/** Starts a Chromium trace of `page`; the function returned stops it and gives its events. */
+async function startTrace(
+  page: Page,
+  option: string,
+  extraCategories: string[] = [],
+): Promise<() => Promise<TraceEvent[]>> {
+  const browser = page.context().browser()
+  if (!browser) throw new Error(`${option} needs a launched browser to trace`)
+  await browser.startTracing(page, { categories: [...TRACE_CATEGORIES, ...extraCategories] })
+  return async () => {
+    const buffer = await browser.stopTracing()
+    return (JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents
   }
 }
