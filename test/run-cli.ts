@@ -35,13 +35,22 @@ const AMBIENT = [
  */
 export function startCli(
   args: string[],
-  options: { downloads: string; state: string; env?: Record<string, string>; input?: string },
+  options: {
+    downloads: string
+    state: string
+    env?: Record<string, string>
+    input?: string
+    /** A program that runs the CLI (e.g. `strace …` in test/crash-at.ts): its argv before node's. */
+    wrapper?: string[]
+  },
 ): { child: ChildProcess; done: Promise<CliRun> } {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of AMBIENT) delete env[name]
+  const argv = [CLI, 'get', '-d', options.downloads, '--retry-wait', '0.05', ...args]
+  const [program, ...before] = options.wrapper ?? []
   const child = spawn(
-    process.execPath,
-    [CLI, 'get', '-d', options.downloads, '--retry-wait', '0.05', ...args],
+    program ?? process.execPath,
+    program === undefined ? argv : [...before, process.execPath, ...argv],
     {
       env: { ...env, DOWNPOUR_STATE_DIR: options.state, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startCli, type CliRun } from './run-cli.ts'
+
+/**
+ * Where to kill the CLI: on entering the `when`-th (1 by default) call of `syscall` whose first
+ * path argument is `path` (strace's -P matches only that one: the source of a rename or a link),
+ * or the `when`-th call of it at all when no path is given. SIGKILL on entry: the call never
+ * happens, exactly as a kill -9 or a power cut just before it.
+ */
+export type CrashPoint = {
+  syscall: 'link' | 'unlink' | 'rename' | 'open' | 'write' | 'ftruncate' | 'fdatasync'
+  path?: string
+  when?: number
+}
+
+export type CrashRun = CliRun & {
+  /** strace's line of the call the process died in (`rename("a", "b") = ?`), or null. */
+  killedAt: string | null
+}
+
+/**
+ * The names each call has on the architectures Node runs on: arm64 has only the `*at` forms,
+ * x86-64's glibc uses the old ones. Unknown names are ignored (strace's `?` prefix).
+ */
+const FAMILIES: Record<CrashPoint['syscall'], string[]> = {
+  link: ['link', 'linkat'],
+  unlink: ['unlink', 'unlinkat'],
+  rename: ['rename', 'renameat', 'renameat2'],
+  open: ['open', 'openat'],
+  write: ['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'],
+  ftruncate: ['ftruncate'],
+  fdatasync: ['fdatasync'],
+}
+
+const STRACE = '/usr/bin/strace'
+
+let checked: string | null | undefined
+
+/**
+ * Why crash-at tests cannot run here (no strace, not allowed to trace), or null. Tests skip
+ * with this reason printed, never silently. `.ci/run` installs strace.
+ */
+export function crashAtProblem(): string | null {
+  if (checked !== undefined) return checked
+  try {
+    execFileSync(STRACE, ['-qq', '-o', '/dev/null', '-e', 'trace=none', 'true'], { stdio: 'pipe' })
+    checked = null
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : 'fails'
+    checked = `strace ${reason} at ${STRACE} (apt-get install strace): cannot kill the CLI at a system call`
+  }
+  return checked
+}
+
+/**
+ * Runs `downpour get ARGS` (as test/run-cli.ts does) under strace, killed with SIGKILL at
+ * `point`. Resolves when the run ends, whether or not the point was reached (`killedAt` says).
+ */
+export async function runCliCrashingAt(
+  point: CrashPoint,
+  args: string[],
+  options: { downloads: string; state: string; env?: Record<string, string> },
+): Promise<CrashRun> {
+  const problem = crashAtProblem()
+  if (problem) throw new Error(problem)
+  const logDir = await mkdtemp(join(tmpdir(), 'downpour-crash-at-'))
+  const log = join(logDir, 'strace.log')
+  const calls = FAMILIES[point.syscall].map((name) => `?${name}`).join(',')
+  const when = point.when && point.when > 1 ? `:when=${point.when}` : ''
+  const wrapper = [
+    STRACE,
+    '-f',
+    '-qq',
+    '-o',
+    log,
+    '-e',
+    `trace=${calls}`,
+    '-e',
+    `inject=${calls}:signal=KILL${when}`,
+    ...(point.path ? ['-P', point.path] : []),
+  ]
+  try {
+    // strace counts calls per thread: one libuv pool thread makes `when` count them all.
+    const env = { UV_THREADPOOL_SIZE: '1', ...options.env }
+    const run = await startCli(args, { ...options, env, wrapper }).done
+    const lines = (await readFile(log, 'utf8').catch(() => '')).split('\n')
+    // The call it died in never returned: strace shows its result as `?`.
+    const killedAt = lines.find((line) => / = \?$/.test(line) && !line.includes('+++')) ?? null
+    return { ...run, killedAt: killedAt?.replace(/^\d+\s+/, '') ?? null }
+  } finally {
+    await rm(logDir, { recursive: true, force: true })
+  }
+}
