@@ -56,6 +56,23 @@ export function crashAtProblem(): string | null {
 }
 
 /**
+ * The call the process died in: it never returned, so strace shows its result as `?`. A call
+ * that another thread's output interrupted is two lines (`unlink("a" <unfinished ...>`, then
+ * `<... unlink resumed>) = ?`): joined again.
+ */
+function killedCall(lines: string[]): string | null {
+  const at = lines.findIndex((line) => / = \?$/.test(line))
+  if (at < 0) return null
+  const [, pid, rest] = /^(\d+)\s+(.*)$/.exec(lines[at]!) ?? [null, '', lines[at]!]
+  if (!rest!.startsWith('<...')) return rest!
+  for (let i = at - 1; i >= 0; i--) {
+    const start = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(lines[i]!)
+    if (start && start[1] === pid) return `${start[2]}) = ?`
+  }
+  return rest!
+}
+
+/**
  * Runs `downpour get ARGS` (as test/run-cli.ts does) under strace, killed with SIGKILL at
  * `point`. Resolves when the run ends, whether or not the point was reached (`killedAt` says).
  */
@@ -87,9 +104,7 @@ export async function runCliCrashingAt(
     const env = { UV_THREADPOOL_SIZE: '1', ...options.env }
     const run = await startCli(args, { ...options, env, wrapper }).done
     const lines = (await readFile(log, 'utf8').catch(() => '')).split('\n')
-    // The call it died in never returned: strace shows its result as `?`.
-    const killedAt = lines.find((line) => / = \?$/.test(line) && !line.includes('+++')) ?? null
-    return { ...run, killedAt: killedAt?.replace(/^\d+\s+/, '') ?? null }
+    return { ...run, killedAt: killedCall(lines) }
   } finally {
     await rm(logDir, { recursive: true, force: true })
   }

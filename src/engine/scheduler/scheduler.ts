@@ -136,7 +136,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
             record: (id) => this.#records.get(id),
             settings: () => this.#settings,
           },
-          (error) => this.#log('error', null, `cannot save the queue: ${error.message}`),
+          (error) => this.#log('error', null, error.message, error.toJSON()),
         )
       : null
     this.#heartbeat = new ProgressHeartbeat(
@@ -585,6 +585,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON())
       },
       changed: () => this.#changed(record),
+      journal: () => this.#journalNow(record),
       shared: this.#shared,
       downloadSlot,
       acquireSlot: (h) => {
@@ -658,11 +659,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#history.observe(record, previousState)
     if (this.#closed && ACTIVE_STATES.has(record.state)) return
     if (record.nameChosen && !this.#namedSaved.has(record)) {
-      // The name and size reach the journal (the page cache: kill -9 cannot undo that) before
-      // the file can be renamed into place, so a crash right after the rename finds a record
-      // that says which complete file is its own.
-      this.#namedSaved.add(record)
-      this.#store?.writeNow()
+      // A name chosen without #journalNow (none should be): saved now, and again at the next
+      // change until the journal holds it.
+      if (this.#store?.writeNow() !== false) this.#namedSaved.add(record)
     }
     if (record.state === 'queued' && previousState !== 'queued') this.#enqueue(record)
     this.#places.announce(record.id, record.state)
@@ -671,6 +670,21 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       download: this.#snapshotOf(record),
       previousState,
     })
+  }
+
+  /**
+   * The record as it is now reaches the journal at once (the page cache: kill -9 cannot undo
+   * that) — its chosen name before its `.part` is created, its size before it is published —
+   * so a crash right after either finds a record that says which file is its own. A journal
+   * that cannot be written (a full state folder) throws: the download pauses with that reason
+   * rather than make a file no record names.
+   */
+  #journalNow(record: DownloadRecord): void {
+    const store = this.#store
+    if (!store) return
+    store.put(record)
+    if (!store.writeNow()) throw store.failure!
+    this.#namedSaved.add(record)
   }
 
   #snapshotOf(record: DownloadRecord) {

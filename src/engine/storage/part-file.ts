@@ -1,4 +1,4 @@
-import { close, fdatasync, fstat, ftruncate, open, stat, writev } from 'node:fs'
+import { close, fdatasync, fstat, ftruncate, lstat, open, stat, unlink, writev } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
@@ -53,6 +53,9 @@ export class PartFile {
    */
   static async open(path: string, mode: 'fresh' | 'resume' | 'exclusive'): Promise<PartFile> {
     try {
+      // Truncating a `.part` that has another name would empty that file too: a publish a
+      // crash cut after its link (the other name is the finished download). Drop this name.
+      if (mode === 'fresh') await unlinkIfLinked(path)
       const flags = mode === 'fresh' ? 'w' : mode === 'exclusive' ? 'wx' : 'r+'
       const fd = await openFd(path, flags).catch((error: NodeJS.ErrnoException) => {
         if (mode === 'resume' && error.code === 'ENOENT') return openFd(path, 'w')
@@ -281,6 +284,16 @@ const ftruncateAsync = promisify(ftruncate)
 const closeAsync = promisify(close)
 const fstatAsync = promisify(fstat)
 const statAsync = promisify(stat)
+const lstatAsync = promisify(lstat)
+const unlinkAsync = promisify(unlink)
+
+async function unlinkIfLinked(path: string): Promise<void> {
+  const info = await lstatAsync(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null
+    throw error
+  })
+  if (info && info.nlink > 1) await unlinkAsync(path)
+}
 
 function openFd(path: string, flags: string): Promise<number> {
   return openAsync(path, flags, 0o666)

@@ -1,4 +1,4 @@
-import { link, rename, unlink } from 'node:fs'
+import { link, lstat, rename, unlink, type Stats } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { fileExists } from './file-exists.ts'
@@ -53,6 +53,35 @@ export async function placeFinishedFile(
   return 'placed'
 }
 
+/**
+ * Ends a publish that a crash cut between its `link` and its `unlink` (placeFinishedFile): the
+ * `.part` and the final name are then one file, complete and verified (the link is made only
+ * after that). Drops the `.part` name and returns the file's size; null when `partPath` is not
+ * the same file as `finalPath` (either missing, or two files). Such a `.part` must never be
+ * opened for writing: truncating it would empty the published file.
+ */
+export async function finishPublishing(
+  partPath: string,
+  finalPath: string,
+): Promise<number | null> {
+  const [part, final] = await Promise.all([lstatOrNull(partPath), lstatOrNull(finalPath)])
+  if (!part || !final || !part.isFile() || part.ino !== final.ino || part.dev !== final.dev)
+    return null
+  await withRetries(() => unlinkAsync(partPath)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error
+  })
+  return final.size
+}
+
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await lstatAsync(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
 /** Runs `work`, trying again after each of RETRY_WAITS_MS when it throws. */
 export async function withRetries<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -70,3 +99,4 @@ export async function withRetries<T>(work: () => Promise<T>): Promise<T> {
 const linkAsync = promisify(link)
 const renameAsync = promisify(rename)
 const unlinkAsync = promisify(unlink)
+const lstatAsync = promisify(lstat)

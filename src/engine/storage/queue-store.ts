@@ -11,6 +11,8 @@ import { syncDirectory } from './atomic-file.ts'
 import { readLines } from './line-file.ts'
 import { parseRecord, recordSchema } from './record-schema.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { diskError } from './disk-error.ts'
 
 /**
  * Coalescing window for journal appends: a burst of state changes (2,000 small files finishing)
@@ -119,7 +121,9 @@ const fdatasyncAsync = promisify(fdatasync)
 export class QueueStore {
   readonly dir: string
   #source: QueueSource
-  #onError: (error: Error) => void
+  #onError: (error: DownpourError) => void
+  /** Why the last append failed, while changes are pending because of it. */
+  #failure: DownpourError | null = null
   #pending: Op[] = []
   #pendingPut = new Set<string>()
   #pendingSettings = false
@@ -145,10 +149,16 @@ export class QueueStore {
   /** Bytes this store wrote: journal lines and snapshots (the benchmark reports them). */
   readonly written = { journal: 0, snapshot: 0, compactions: 0 }
 
-  constructor(dir: string, source: QueueSource, onError: (error: Error) => void) {
+  /** `onError` hears each failure to save (the first of a run of failed appends once). */
+  constructor(dir: string, source: QueueSource, onError: (error: DownpourError) => void) {
     this.dir = dir
     this.#source = source
-    this.#onError = onError
+    this.#onError = (error) => onError(queueSaveError(error, dir))
+  }
+
+  /** Why the journal cannot take changes now (writeNow returned false), or null. */
+  get failure(): DownpourError | null {
+    return this.#failure
   }
 
   get snapshotPath(): string {
@@ -398,13 +408,17 @@ export class QueueStore {
         throw error
       }
     } catch (error) {
-      if (!this.#failing) this.#onError(error as Error)
+      this.#failure = queueSaveError(error, this.dir)
+      if (!this.#failing) this.#onError(this.#failure)
       this.#failing = true
       this.#retrying = true
       this.schedule()
       return false
     }
-    if (this.#failing) this.#failing = false
+    if (this.#failing) {
+      this.#failing = false
+      this.#failure = null
+    }
     this.#seq = seq
     this.#pending = []
     this.#pendingPut.clear()
@@ -467,7 +481,7 @@ export class QueueStore {
       return
     }
     this.#syncing = fdatasyncAsync(fd)
-      .catch((error: unknown) => this.#onError(error as Error))
+      .catch((error: unknown) => this.#onError(queueSaveError(error, this.dir)))
       .finally(() => {
         this.#syncing = null
         if (this.#syncAgain) {
@@ -493,7 +507,7 @@ export class QueueStore {
     this.#compacting = this.#compact()
       .catch((error: unknown) => {
         this.#nextCompactAt = Date.now() + COMPACT_RETRY_MS
-        this.#onError(error as Error)
+        this.#onError(queueSaveError(error, this.dir))
       })
       .finally(() => {
         this.#compacting = null
@@ -629,6 +643,27 @@ export class QueueStore {
     await rename(path, movedTo)
     return { file: path, problem, movedTo }
   }
+}
+
+/**
+ * A failure to save the queue as a person reads it: `cannot save the queue: disk full (<folder>)`
+ * for a full state folder (code DP_ERR_DISK_FULL: the downloads waiting on it pause), else the
+ * operation and its cause.
+ */
+export function queueSaveError(error: unknown, dir: string): DownpourError {
+  if (error instanceof DownpourError && error.message.startsWith('cannot save the queue'))
+    return error
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new DownpourError(ERROR_CODES.diskFull, `cannot save the queue: disk full (${dir})`, {
+      cause: error,
+    })
+  }
+  const known = diskError(error, 'cannot save the queue', dir)
+  const message = known.message.startsWith('cannot save the queue')
+    ? known.message
+    : `cannot save the queue: ${known.message}`
+  return new DownpourError(known.code, message, { cause: error })
 }
 
 async function writeChunk(

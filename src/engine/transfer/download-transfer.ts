@@ -22,6 +22,8 @@ import {
   writeControlFile,
 } from '../storage/control-file.ts'
 import { placeDownload } from './place-download.ts'
+import { finishPublishing } from '../storage/publish-file.ts'
+import { diskError } from '../storage/disk-error.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
 import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
@@ -58,6 +60,12 @@ export type TransferContext = {
   log(level: LogLevel, message: string, error?: DownpourError): void
   /** The record's persisted fields changed (state, name, size, validators…). */
   changed(): void
+  /**
+   * Appends the record as it is now (its name, its size) to the queue's journal at once, for a
+   * step that must not happen before the journal can tell the next run about it (creating its
+   * `.part`, publishing): throws a DP_ERR_DISK_FULL (or other disk) error when it cannot.
+   */
+  journal(): void
   /** Shared statistics, segment slots and the transfer worker pool of the engine. */
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
   /** This download's slot in the shared statistics (bytes, connections, its token bucket). */
@@ -104,6 +112,8 @@ export class DownloadTransfer {
   #rangesIgnored = false
   /** The connections' progress while several run; the lone connection's otherwise (the map). */
   #fetch: SegmentedFetch | null = null
+  /** The size was learnt from the body's end: the journal must hear it before publishing. */
+  #sizeUnjournaled = false
   #single: ConnectionRange | null = null
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
@@ -180,7 +190,11 @@ export class DownloadTransfer {
   async #run(): Promise<TransferOutcome> {
     const rec = this.record
     try {
-      await this.#loadResumeState()
+      if ((await this.#loadResumeState()) === 'published') {
+        this.#ctx.log('info', 'found complete on disk (published before the last run ended)')
+        this.#completed()
+        return 'completed'
+      }
       for (;;) {
         rec.tries++
         this.#setState(this.done > 0 || rec.size !== null ? 'downloading' : 'probing')
@@ -265,14 +279,30 @@ export class DownloadTransfer {
     return pause ? 'paused' : 'failed'
   }
 
-  /** Reads what an earlier run left on disk: the control file's durable ranges. */
-  async #loadResumeState(): Promise<void> {
+  /**
+   * Reads what an earlier run left on disk: the control file's durable ranges; or 'published'
+   * when a crash cut the publish short after its link (the `.part` is the final file: see
+   * finishPublishing), which must never be opened for writing.
+   */
+  async #loadResumeState(): Promise<'published' | void> {
     const rec = this.record
     if (!rec.nameChosen) {
       this.#setDone(0)
       return
     }
     this.#ctx.reservedPaths.add(this.finalPath)
+    const published = await finishPublishing(this.partPath, this.finalPath).catch(
+      (error: unknown) => {
+        throw diskError(error, `cannot look at ${this.partPath}`, rec.dir)
+      },
+    )
+    if (published !== null) {
+      rec.size = published
+      await removeControlFile(controlPathFor(this.partPath)).catch((error: Error) =>
+        this.#ctx.log('warn', `could not delete the control file (${error.message})`),
+      )
+      return 'published'
+    }
     const { data, problem } = await readControlFile(controlPathFor(this.partPath))
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
     const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
@@ -384,6 +414,7 @@ export class DownloadTransfer {
   /** Chunked bodies: one connection, the end of the body is the end of the file. */
   async #streamUnknownLength(response: OpenResponse): Promise<void> {
     this.record.size = await this.#streamOnThisConnection(response, 0, null)
+    this.#sizeUnjournaled = true
     this.#ctx.changed()
   }
 
@@ -599,11 +630,19 @@ export class DownloadTransfer {
         url,
         contentType: header(response.headers, 'content-type'),
       })
+    const unclaimed = rec.name
     const claimed = await claimUniqueName(
       rec.dir,
       suggested,
       this.#ctx.reservedPaths,
       async (candidate) => {
+        // The name reaches the journal before its `.part` exists (the append that the first
+        // save of a chosen name always cost, moved before the create): a crash between the two
+        // leaves a record naming a `.part` not made yet, never a `.part` that no record names
+        // (the rerun would find it taken and save `name (1)`).
+        rec.name = candidate
+        rec.nameChosen = true
+        this.#ctx.journal()
         try {
           this.#part = await PartFile.open(join(rec.dir, candidate + PART_SUFFIX), 'exclusive')
           return 'created'
@@ -619,7 +658,13 @@ export class DownloadTransfer {
         const { data } = await readControlFile(controlPathFor(part))
         return data?.id === rec.id && data.url === redactUrl(rec.url)
       },
-    )
+    ).catch((error: unknown) => {
+      // No name is held: a later try claims one again (the journal may name a candidate whose
+      // `.part` was never made; the rerun creates it).
+      rec.name = unclaimed
+      rec.nameChosen = false
+      throw error
+    })
     rec.name = claimed.name
     rec.nameChosen = true
     this.#ctx.reservedPaths.add(this.finalPath)
@@ -661,7 +706,17 @@ export class DownloadTransfer {
     if (this.#controlWritten) await part.sync()
     else await part.flush()
     if (!(await part.stillAtPath())) throw this.#partGone()
-    if (rec.size === null) rec.size = this.done
+    if (rec.size === null) {
+      rec.size = this.done
+      this.#sizeUnjournaled = true
+    }
+    if (this.#sizeUnjournaled) {
+      // A size the server never announced reaches the journal before the file gets its name
+      // (the coalesced save may come too late): a crash right after publishing then finds a
+      // record that proves the file complete, instead of fetching it again as `name (1)`.
+      this.#ctx.journal()
+      this.#sizeUnjournaled = false
+    }
     if (rec.checksum) {
       this.#setState('verifying')
       const actual = pool
@@ -688,9 +743,15 @@ export class DownloadTransfer {
       reserved: this.#ctx.reservedPaths,
       controlWritten: this.#controlWritten,
       log: (level, message) => this.#ctx.log(level, message),
+      journal: () => this.#ctx.journal(),
     })
     this.#part = null
-    this.#setDone(rec.size)
+    this.#completed()
+  }
+
+  #completed(): void {
+    const rec = this.record
+    this.#setDone(rec.size ?? this.done)
     rec.error = null
     rec.completedAt = Date.now()
     this.#setState('completed')

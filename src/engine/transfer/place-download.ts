@@ -30,6 +30,8 @@ export async function placeDownload(
     reserved: Set<string>
     controlWritten: boolean
     log(level: LogLevel, message: string): void
+    /** Journals the record now (see TransferContext.journal); throws when it cannot. */
+    journal(): void
   },
 ): Promise<void> {
   const { reserved, log } = options
@@ -42,6 +44,9 @@ export async function placeDownload(
       if (name !== record.name) reserved.delete(join(record.dir, name))
       name = await pickUniqueName(record.dir, name, reserved, async () => false)
       reserved.add(join(record.dir, name))
+      // The new name reaches the journal before the file gets it: a crash after the link
+      // finds a record naming its file. (Its `.part` keeps the old name until the unlink.)
+      journalName(record, name, options.journal)
     }
   } catch (caught) {
     if (name !== record.name) reserved.delete(join(record.dir, name))
@@ -66,6 +71,17 @@ export async function placeDownload(
       log('warn', `could not delete ${control} (${error.message}); it can be deleted`),
     )
     await syncDirectory(record.dir)
+  }
+}
+
+/** Journals `record` as named `name` (the transfer's paths follow record.name: only for the call). */
+function journalName(record: DownloadRecord, name: string, journal: () => void): void {
+  const before = record.name
+  record.name = name
+  try {
+    journal()
+  } finally {
+    record.name = before
   }
 }
 
