@@ -107,6 +107,10 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
     status = 206
     headers['Content-Range'] = `bytes ${resolved.start}-${resolved.end}/${body.length}`
     part = body.subarray(resolved.start, resolved.end + 1)
+    if (o.gzipRanges === true) {
+      part = gzipSync(part)
+      headers['Content-Encoding'] = 'gzip'
+    }
   }
 
   if (chunked) headers['Transfer-Encoding'] = 'chunked'

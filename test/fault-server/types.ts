@@ -97,6 +97,12 @@ export type FileOptions = {
    * compressed bytes.
    */
   gzip?: boolean
+  /**
+   * Compress every 206 answer (`Content-Encoding: gzip`, the range's bytes gzipped on their own,
+   * Content-Range still naming the uncompressed range), whatever Accept-Encoding says; 200s stay
+   * plain. A misconfigured proxy or CDN does this (issue 19, defect 3).
+   */
+  gzipRanges?: boolean
   /** Bytes per second per connection (0/undefined = unlimited). */
   rateLimit?: number | ((connectionId: number) => number)
   /** Size of each socket write when streaming (default 64 KiB; rate-limited writes use ≤ 16 KiB). */

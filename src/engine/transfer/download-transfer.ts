@@ -481,6 +481,7 @@ export class DownloadTransfer {
         rec.resumable = resumable
         this.#ctx.changed()
       },
+      onRangesBroken: () => (this.#rangesBroken = true),
       maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
       minSplit: () => settings().minSplitSize,
       shared: this.#ctx.shared,
