@@ -418,6 +418,20 @@ describe('faults', () => {
     expect(res.headers['content-range']).toBe('bytes 4000-9999/10000')
     expect(res.body.equals(body.subarray(4000))).toBe(true)
   })
+
+  it('etag: answers with another ETag, and judges If-Range against it', async () => {
+    const body = makeBody(10_000)
+    server.file('/et', body, {
+      etag: '"a"',
+      fault: ({ attempt }) => (attempt === 2 ? { kind: 'etag', etag: '"b"' } : undefined),
+    })
+    const headers = { range: 'bytes=5000-', 'if-range': '"a"' }
+    const first = await get('/et', { headers })
+    expect([first.status, first.headers.etag]).toEqual([206, '"a"'])
+    const flipped = await get('/et', { headers })
+    expect([flipped.status, flipped.headers.etag]).toEqual([200, '"b"'])
+    expect(flipped.body.equals(body)).toBe(true)
+  })
 })
 
 describe('rate limiting', () => {

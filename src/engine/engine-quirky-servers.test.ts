@@ -125,3 +125,50 @@ describe('gzip on 206', () => {
     expect(messages()).toMatch(/compressed answer cannot continue the \d+ bytes held/)
   })
 })
+
+describe('ETags that disagree', () => {
+  it('an ETag changed on one connection only: every connection stops, one restart, the file once more at most', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(6 * MiB, 304)
+    // One answer (the third request: an extra connection's) comes from a backend that holds
+    // another version; every other answer is the route's.
+    server.file('/flip.bin', body, {
+      rateLimit: MiB,
+      fault: ({ attempt }) => (attempt === 3 ? { kind: 'etag', etag: '"other"' } : undefined),
+    })
+    const id = await addOne(engine, { url: server.url('/flip.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'flip.bin'))).toBe(sha256(body))
+    const requests = server.requests('/flip.bin')
+    expect(requests[2]?.status).toBe(200)
+    // The restart: one fresh request without a range after the flip.
+    expect(requests.slice(3).filter((r) => r.range === undefined)).toHaveLength(1)
+    expect(messages().match(/changed on the server during the download/g)).toHaveLength(1)
+    // Nothing read on from the first version once the change was seen (issue 19, defect 6).
+    expect(server.bytesServed('/flip.bin')).toBeLessThan(1.3 * body.length)
+  })
+
+  it('two backends behind one name with different ETags: finished on one connection', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(4 * MiB, 305)
+    // Odd TCP connections reach backend A, even ones backend B: same bytes, other ETag (Apache
+    // derives its ETag from the inode, which differs from host to host).
+    server.file('/two.bin', body, {
+      etag: '"backend-a"',
+      rateLimit: 2 * MiB,
+      fault: ({ connectionId }) =>
+        connectionId % 2 === 0 ? { kind: 'etag', etag: '"backend-b"' } : undefined,
+    })
+    const id = await addOne(engine, { url: server.url('/two.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'two.bin'))).toBe(sha256(body))
+    // From the last whole-file answer on, ranges came from that answer's backend only (the
+    // connection's parity is its backend): no bytes of one version beside the other's.
+    const requests = server.requests('/two.bin')
+    const lastWhole = requests.findLastIndex((r) => r.range === undefined)
+    const backend = requests[lastWhole]!.connectionId % 2
+    const later = requests.slice(lastWhole + 1).filter((r) => r.status === 206)
+    expect(later.map((r) => r.connectionId % 2)).toEqual(later.map(() => backend))
+    expect(messages()).toMatch(/changed again/)
+  })
+})

@@ -51,6 +51,11 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   /** Answer with 206 and `Content-Range` starting at `start` (bytes from there), whatever was asked. */
   | { kind: 'wrong-range'; start: number }
+  /**
+   * Answer as a backend holding another version would: with this ETag, against which If-Range is
+   * judged (so a Range with the route's ETag gets a 200). The bytes are the route's.
+   */
+  | { kind: 'etag'; etag: string }
 
 export type FileOptions = {
   /** Default: strong ETag from the sha1 of the served bytes, e.g. `"<hex16>"`. `null` = no ETag. */

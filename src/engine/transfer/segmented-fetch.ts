@@ -537,7 +537,8 @@ export class SegmentedFetch {
    */
   #readOn(slot: number): boolean {
     const bodyEnd = this.#o.first.bodyEnd
-    if (this.#rangesProven || bodyEnd === undefined) return false
+    // Stopping (the file changed, a disk error): the ranges freed are not this body's to take.
+    if (this.#rangesProven || bodyEnd === undefined || this.#abort.signal.aborted) return false
     const { end } = this.#stats.readSegment(slot)
     if (end >= bodyEnd) return false
     const gap = this.#gaps.find((g) => g.start === end)
