@@ -256,6 +256,22 @@ describe('files', () => {
     }
   })
 
+  it('gzipRanges: 206 answers compressed on their own whatever was asked; 200 stays plain', async () => {
+    const body = makeBody(100_000, 7)
+    server.file('/gr.bin', body, { gzipRanges: true })
+    const plain = await get('/gr.bin', { headers: { 'accept-encoding': 'identity' } })
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(plain.body.equals(body)).toBe(true)
+    const ranged = await get('/gr.bin', {
+      headers: { 'accept-encoding': 'identity', range: 'bytes=1000-1999' },
+    })
+    expect(ranged.status).toBe(206)
+    expect(ranged.headers['content-encoding']).toBe('gzip')
+    expect(ranged.headers['content-range']).toBe(`bytes 1000-1999/${body.length}`)
+    expect(ranged.headers.etag).toBe(plain.headers.etag)
+    expect(gunzipSync(ranged.body).equals(body.subarray(1000, 2000))).toBe(true)
+  })
+
   it('sends Content-Disposition verbatim (UTF-8 bytes), and raw() sends any bytes', async () => {
     const hostile = 'attachment; filename="../../€vil\u202Etxt.exe"'
     server.file('/cd', Buffer.from('x'), { contentDisposition: hostile })
@@ -401,6 +417,20 @@ describe('faults', () => {
     expect(res.status).toBe(206)
     expect(res.headers['content-range']).toBe('bytes 4000-9999/10000')
     expect(res.body.equals(body.subarray(4000))).toBe(true)
+  })
+
+  it('etag: answers with another ETag, and judges If-Range against it', async () => {
+    const body = makeBody(10_000)
+    server.file('/et', body, {
+      etag: '"a"',
+      fault: ({ attempt }) => (attempt === 2 ? { kind: 'etag', etag: '"b"' } : undefined),
+    })
+    const headers = { range: 'bytes=5000-', 'if-range': '"a"' }
+    const first = await get('/et', { headers })
+    expect([first.status, first.headers.etag]).toEqual([206, '"a"'])
+    const flipped = await get('/et', { headers })
+    expect([flipped.status, flipped.headers.etag]).toEqual([200, '"b"'])
+    expect(flipped.body.equals(body)).toBe(true)
   })
 })
 

@@ -51,7 +51,7 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
   const o = route.options
   const useGzip = o.gzip === true && acceptsGzip(req.headers['accept-encoding'])
   const body = useGzip ? (route.gzipped ??= gzipSync(route.body)) : route.body
-  const etag = o.etag === undefined ? strongEtag(body) : (o.etag ?? undefined)
+  let etag = o.etag === undefined ? strongEtag(body) : (o.etag ?? undefined)
   const lastModified =
     o.lastModified === undefined
       ? defaultLastModified(route.version)
@@ -77,6 +77,10 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
   if (method === 'GET') {
     route.gets += 1
     fault = o.fault?.({ attempt: route.gets, range, connectionId: ex.record.connectionId, req })
+  }
+  if (fault?.kind === 'etag') {
+    etag = fault.etag
+    headers.ETag = etag
   }
   if (fault?.kind === 'delay' && !(await pause(fault.ms, signal))) return
   if (fault?.kind === 'status') {
@@ -107,6 +111,10 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
     status = 206
     headers['Content-Range'] = `bytes ${resolved.start}-${resolved.end}/${body.length}`
     part = body.subarray(resolved.start, resolved.end + 1)
+    if (o.gzipRanges === true) {
+      part = gzipSync(part)
+      headers['Content-Encoding'] = 'gzip'
+    }
   }
 
   if (chunked) headers['Transfer-Encoding'] = 'chunked'

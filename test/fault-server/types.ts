@@ -51,6 +51,11 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   /** Answer with 206 and `Content-Range` starting at `start` (bytes from there), whatever was asked. */
   | { kind: 'wrong-range'; start: number }
+  /**
+   * Answer as a backend holding another version would: with this ETag, against which If-Range is
+   * judged (so a Range with the route's ETag gets a 200). The bytes are the route's.
+   */
+  | { kind: 'etag'; etag: string }
 
 export type FileOptions = {
   /** Default: strong ETag from the sha1 of the served bytes, e.g. `"<hex16>"`. `null` = no ETag. */
@@ -97,6 +102,12 @@ export type FileOptions = {
    * compressed bytes.
    */
   gzip?: boolean
+  /**
+   * Compress every 206 answer (`Content-Encoding: gzip`, the range's bytes gzipped on their own,
+   * Content-Range still naming the uncompressed range), whatever Accept-Encoding says; 200s stay
+   * plain. A misconfigured proxy or CDN does this (issue 19, defect 3).
+   */
+  gzipRanges?: boolean
   /** Bytes per second per connection (0/undefined = unlimited). */
   rateLimit?: number | ((connectionId: number) => number)
   /** Size of each socket write when streaming (default 64 KiB; rate-limited writes use ≤ 16 KiB). */

@@ -110,6 +110,14 @@ export class DownloadTransfer {
   #rangesBroken = false
   /** The server answered a Range with the whole file: it does not do ranges (this run). */
   #rangesIgnored = false
+  /**
+   * The file "changed" again right after a restart for it: the server's answers disagree (two
+   * backends behind one name, each with its own ETag), so connections of one version cannot be
+   * had. The rest of this run uses one connection: one answer is one backend's file.
+   */
+  #oneConnection = false
+  /** Restarts for a file changed on the server, this run. */
+  #changes = 0
   /** The connections' progress while several run; the lone connection's otherwise (the map). */
   #fetch: SegmentedFetch | null = null
   /** The size was learnt from the body's end: the journal must hear it before publishing. */
@@ -206,6 +214,7 @@ export class DownloadTransfer {
         } catch (caught) {
           if (this.stopped) return 'stopped'
           const error = caught instanceof DownpourError ? caught : classifyNetworkError(caught)
+          if (error instanceof FileChangedError) this.#changedAgain()
           // Its bytes went to a file no name leads to: what is on disk now is nothing.
           if (error === this.#vanished) await this.#restartFromZero()
           rec.failuresInARow = this.done > doneBefore ? 1 : rec.failuresInARow + 1
@@ -221,7 +230,7 @@ export class DownloadTransfer {
           this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${error === this.#vanished ? 'from the start' : rec.resumable === false || rec.size === null ? 'from the start (the server cannot resume this file)' : `keeping ${this.done} bytes`}`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${this.#retryFrom(error)}`,
             error,
           )
           this.#setState('retrying')
@@ -262,6 +271,30 @@ export class DownloadTransfer {
       { retryable: true },
     )
     return this.#vanished
+  }
+
+  /**
+   * What the retry keeps, as the log says it. After a restart (a changed file, a vanished part)
+   * nothing is held and the size is unknown until the next answer: that is "from the start",
+   * not "the server cannot resume", which only a server that said so (or sent no size) earns.
+   */
+  #retryFrom(error: DownpourError): string {
+    const rec = this.record
+    if (error === this.#vanished || this.done === 0) return 'from the start'
+    if (rec.resumable === false) return 'from the start (the server cannot resume this file)'
+    if (rec.size === null) return 'from the start (the server did not send the size)'
+    return `keeping ${this.done} bytes`
+  }
+
+  /** A file change seen once more in this run: its connections disagree (see #oneConnection). */
+  #changedAgain(): void {
+    this.#changes++
+    if (this.#changes < 2 || this.#oneConnection) return
+    this.#oneConnection = true
+    this.#ctx.log(
+      'warn',
+      'the file changed again on the server right after starting over: its answers disagree (several servers behind one name?); finishing it on one connection',
+    )
   }
 
   /**
@@ -348,6 +381,7 @@ export class DownloadTransfer {
       await this.#exchange(first)
     } catch (error) {
       if (!(error instanceof FileChangedError) || this.stopped) throw error
+      this.#changedAgain()
       // An extra connection's If-Range found another version: all connections were stopped at
       // once; start over right away with the new version's validators (once per try: a file
       // that keeps changing goes through the retry delays).
@@ -478,6 +512,7 @@ export class DownloadTransfer {
     const segmentable =
       rec.resumable !== false &&
       !this.#rangesBroken &&
+      !this.#oneConnection &&
       totalBytes(missing) >= 2 * settings().minSplitSize
     if (!segmentable && missing.length === 1) {
       // Too little to split, one range missing (every small file): read it right here. The
@@ -512,6 +547,7 @@ export class DownloadTransfer {
         rec.resumable = resumable
         this.#ctx.changed()
       },
+      onRangesBroken: () => (this.#rangesBroken = true),
       maxConnections: () => rec.maxConnections ?? settings().maxConnectionsPerDownload,
       minSplit: () => settings().minSplitSize,
       shared: this.#ctx.shared,

@@ -79,6 +79,63 @@ describe('judgeResponse', () => {
     )
   })
 
+  it('never writes a compressed 206, nor continues held bytes with a compressed 200', () => {
+    const codings = fc.constantFrom('gzip', 'br', 'deflate', 'identity, gzip', 'GZIP')
+    fc.assert(
+      fc.property(
+        heldFile,
+        responseValidators,
+        codings,
+        fc.boolean(),
+        (h, validators, coding, ranged) => {
+          const { held, from } = h
+          const size = held.size!
+          const range = `bytes ${from}-${size - 1}/${size}`
+          const headers = { ...validators, 'content-encoding': coding }
+          const partial = judgeResponse(
+            206,
+            { ...headers, 'content-range': range },
+            url,
+            { from, ranged },
+            held,
+          )
+          expect(partial.kind).not.toBe('body')
+          const whole = judgeResponse(
+            200,
+            { ...headers, 'content-length': String(size) },
+            url,
+            { from, ranged },
+            held,
+          )
+          expect(whole).toMatchObject({
+            kind: 'body',
+            writeFrom: 0,
+            restart: true,
+            adopt: { resumable: false },
+          })
+        },
+      ),
+    )
+    // A fresh compressed 200 is saved as sent, on one connection, and cannot resume.
+    const fresh = judgeResponse(
+      200,
+      { 'content-encoding': 'gzip', 'accept-ranges': 'bytes', 'content-length': '10' },
+      url,
+      { from: null, ranged: false },
+      { size: null, etag: null, lastModified: null, resumable: null, bytes: 0 },
+    )
+    expect(fresh).toMatchObject({ kind: 'body', adopt: { resumable: false } })
+    // identity is no coding.
+    const plain = judgeResponse(
+      206,
+      { 'content-encoding': 'identity', 'content-range': 'bytes 5-9/10' },
+      url,
+      { from: 5, ranged: true },
+      { size: 10, etag: null, lastModified: null, resumable: true, bytes: 5 },
+    )
+    expect(plain).toMatchObject({ kind: 'body', at: 5 })
+  })
+
   it('stays resumable after a change when the server does ranges; not when it ignored one', () => {
     const held: HeldFile = { size: 10, etag: '"a"', lastModified: null, resumable: true, bytes: 5 }
     const asked = { from: 5, ranged: true }

@@ -2,6 +2,7 @@ import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
 import { errorForStatus } from './classify-error.ts'
 import {
+  contentCodings,
   header,
   parseContentLength,
   parseContentRange,
@@ -107,11 +108,7 @@ export function judgeResponse(
   const warn: string[] = []
   const info: string[] = []
   const encoding = header(headers, 'content-encoding')
-  if (encoding && encoding.toLowerCase() !== 'identity') {
-    warn.push(
-      `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`,
-    )
-  }
+  const encoded = contentCodings(headers).length > 0
   const validator = asked.from === null ? null : validatorOf(held)
   const length = parseContentLength(header(headers, 'content-length'))
 
@@ -128,6 +125,14 @@ export function judgeResponse(
         error: new DownpourError(ERROR_CODES.badResponse, 'the file changed; restarting', {
           retryable: true,
         }),
+      }
+    }
+    if (encoded) {
+      // Compressed bytes are not the file's bytes at that offset (servers and proxies that
+      // compress each range answer afresh): never written, whatever the Content-Range says.
+      return {
+        kind: 'bad-range',
+        warn: `server compressed its range answer (Content-Encoding "${encoding}"); its bytes are not the file's, reading the rest on one connection without ranges`,
       }
     }
     if (!range || range.start > from) {
@@ -159,12 +164,21 @@ export function judgeResponse(
   }
 
   // 200: the whole file from byte 0.
-  const advertised = rangesAdvertised(header(headers, 'accept-ranges'))
+  if (encoded) {
+    warn.push(
+      `server sent Content-Encoding "${encoding}" although identity was asked; saving the bytes as sent`,
+    )
+  }
+  // A compressed body is one piece: a range of it (or of the file) cannot continue it, so it is
+  // neither split nor resumed, and held bytes (the file's own, as far as we know) are not
+  // continued with it.
+  const advertised = encoded ? false : rangesAdvertised(header(headers, 'accept-ranges'))
   let resumable = advertised
   let restart = false
   let rangesIgnored = false
   if (asked.from !== null) {
-    const same = validator !== null && sameVersion(validator, headers) && length === held.size
+    const same =
+      !encoded && validator !== null && sameVersion(validator, headers) && length === held.size
     if (!asked.ranged && same) {
       // Asked for the whole file on purpose (the server's ranges are wrong): keep what we hold.
       return {
@@ -180,18 +194,20 @@ export function judgeResponse(
         info,
       }
     }
-    const changed = !same && validator !== null
+    const changed = !encoded && !same && validator !== null
     warn.push(
-      changed
-        ? 'the file changed on the server (validators differ); downloading it again from the start'
-        : asked.ranged
-          ? 'server ignored the Range request; downloading again from the start'
-          : 'no validator tells whether the file is the one we hold; downloading it again from the start',
+      encoded
+        ? `the compressed answer cannot continue the ${held.bytes} bytes held; downloading it again from the start`
+        : changed
+          ? 'the file changed on the server (validators differ); downloading it again from the start'
+          : asked.ranged
+            ? 'server ignored the Range request; downloading again from the start'
+            : 'no validator tells whether the file is the one we hold; downloading it again from the start',
     )
     // A changed file is as resumable as the server's ranges are; a server that ignored the
     // Range of an unchanged file does not do ranges.
     resumable = changed ? (advertised ?? held.resumable) : false
-    rangesIgnored = resumable === false
+    rangesIgnored = resumable === false && !encoded
     restart = true
   }
   if (length === null) {

@@ -4,7 +4,7 @@ import { redactUrl } from '../../shared/protocol/url.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import type { OpenResponse } from './open-response.ts'
 import { errorForStatus } from './classify-error.ts'
-import { header, parseContentRange } from './response-headers.ts'
+import { contentCodings, header, parseContentRange } from './response-headers.ts'
 import { sameVersion } from './same-version.ts'
 
 export type RangeRequest = {
@@ -26,16 +26,17 @@ export type RangeRequest = {
  * What an extra connection's request got: the response to read, or why not. 'no-ranges': the
  * server does not serve this range (it ignored it, or answered another one); 'changed': the
  * file on the server is not the version we hold (a 200 to If-Range with other validators, or a
- * 206 of another version from a server that ignores If-Range).
+ * 206 of another version from a server that ignores If-Range); 'encoded': the server compressed
+ * its range answer (Content-Encoding), so those bytes are not the file's at that offset.
  */
-export type RangeOutcome = OpenResponse | 'no-ranges' | 'changed'
+export type RangeOutcome = OpenResponse | 'no-ranges' | 'changed' | 'encoded'
 
 /** Statuses at the final URL after which the original URL is asked once (an expired link). */
 const FALLBACK_STATUSES = new Set([401, 403, 404, 410])
 
 /**
  * Opens one extra connection's range: `Range` + `If-Range`, and only a 206 with exactly that
- * range of the same version of the same-size file is accepted. Anything else 2xx is dropped
+ * range of the same version of the same-size file, uncompressed, is accepted. Anything else 2xx is dropped
  * without reading a file's worth of body; error statuses throw. Runs on the scheduler thread
  * and in transfer workers.
  */
@@ -74,6 +75,10 @@ export async function openRange(
     if (got?.total != null && got.total !== request.size) {
       response.abort(new Error('another version of the file'))
       return 'changed'
+    }
+    if (status === 206 && contentCodings(response.headers).length > 0) {
+      response.abort(new Error('a compressed range'))
+      return 'encoded'
     }
     if (got && got.start === request.range.start && got.end >= request.range.end) return response
   }

@@ -52,3 +52,16 @@ export function strongEtag(value: string | null): string | null {
   if (!value || /^W\//.test(value.trim())) return null
   return value.trim()
 }
+
+/**
+ * The codings of a `Content-Encoding` other than identity (lower-case, in order): empty when
+ * the body is the file's own bytes. `gzip`, `identity, gzip` or `br` → compressed.
+ */
+export function contentCodings(headers: IncomingHttpHeaders): string[] {
+  const value = header(headers, 'content-encoding')
+  if (value === null) return []
+  return value
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity')
+}

@@ -62,6 +62,7 @@ class Retired extends Error {
 const FINISHED = new Retired('the download has all its bytes')
 const CHANGED = new Retired('the file changed on the server')
 const NO_RANGES = new Retired('the server did not serve the range')
+const ENCODED = new Retired('the server compressed its range answer')
 
 /**
  * A connection found the file changed on the server (a 200 to If-Range, or a 206 of another
@@ -110,6 +111,11 @@ export type SegmentedFetchOptions = {
    * whatever its Accept-Ranges said. `false`: it answered without the range (ignores ranges).
    */
   onRanges?(served: boolean): void
+  /**
+   * An extra connection's range came compressed (Content-Encoding): no more Range requests in
+   * this run; the rest comes from a whole-file answer (the first connection's, or a retry's).
+   */
+  onRangesBroken?(): void
   /** A server answered a helper connection with 429/503: fewer connections from now on. */
   isBackoffSignal(error: unknown): boolean
   /** Tells the download's log why connections ended or splitting stopped. */
@@ -380,6 +386,7 @@ export class SegmentedFetch {
       }
       if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
+      if (outcome === 'encoded') return this.#encodedRange(segment)
       if (!current) this.#rangesServed()
       current = null
       speed = this.#speedOf(segment) ?? speed
@@ -502,6 +509,19 @@ export class SegmentedFetch {
     this.#giveBackToFirst()
   }
 
+  /** A compressed range answer: its bytes were never written; no connection asks for ranges. */
+  #encodedRange(segment: number): void {
+    if (this.#segmentable) {
+      this.#o.log(
+        'the server compressed a range answer (Content-Encoding); no more ranges in this run, the rest comes from a whole-file answer',
+      )
+      this.#o.onRangesBroken?.()
+    }
+    this.#segmentable = false
+    this.#finishSegment(segment, ENCODED)
+    this.#giveBackToFirst()
+  }
+
   #rangesServed(): void {
     this.#rangesProven = true
     this.#o.onRanges?.(true)
@@ -517,7 +537,8 @@ export class SegmentedFetch {
    */
   #readOn(slot: number): boolean {
     const bodyEnd = this.#o.first.bodyEnd
-    if (this.#rangesProven || bodyEnd === undefined) return false
+    // Stopping (the file changed, a disk error): the ranges freed are not this body's to take.
+    if (this.#rangesProven || bodyEnd === undefined || this.#abort.signal.aborted) return false
     const { end } = this.#stats.readSegment(slot)
     if (end >= bodyEnd) return false
     const gap = this.#gaps.find((g) => g.start === end)

@@ -69,6 +69,14 @@ export async function streamBody(
         }, 1000)
       : null
   slowCheck?.unref()
+  // The signal ends the exchange itself, not only what follows it: a response opened under
+  // another signal (the probe's, opened before its connection existed) must stop with this one
+  // too, or it reads an old version of a changed file to its end.
+  const { signal } = options
+  const onAbort = (): void =>
+    response.abort(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
   try {
     await response.consume((chunk) => {
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
@@ -104,9 +112,10 @@ export async function streamBody(
       return verdict
     })
   } catch (error) {
-    if (options.signal.aborted) throw options.signal.reason
+    if (signal.aborted) throw signal.reason
     throw classifyNetworkError(error)
   } finally {
+    signal.removeEventListener('abort', onAbort)
     if (slowCheck) clearInterval(slowCheck)
     stream.close()
     await part.flush()

@@ -27,7 +27,7 @@ export type ToWorker =
   | { type: 'hash'; id: number; path: string; algorithm: ChecksumAlgorithm; download: number }
 
 /** A fetch's result: 'done', or why its range could not be read (see RangeOutcome). */
-export type FetchResult = 'done' | 'no-ranges' | 'changed'
+export type FetchResult = 'done' | 'no-ranges' | 'changed' | 'encoded'
 
 export type WorkerResult = FetchResult | ByteRange[] | { hex: string }
 

@@ -105,7 +105,7 @@ async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
   const reader = clock.read(task.segment)
   try {
     const response = await openRange(dispatcher, task.request, controller.signal)
-    if (response === 'no-ranges' || response === 'changed') return response
+    if (typeof response === 'string') return response
     const part = await fileFor(task.partPath)
     await streamBody(response, {
       part,

@@ -1,0 +1,174 @@
+import { gzipSync } from 'node:zlib'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
+import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+
+/**
+ * The quirky-server matrix (issue 19): each server below bends HTTP as real servers, proxies and
+ * CDNs do; each case asserts the file's sha256 (or a clear failure) and what the server was
+ * asked. Cases covered elsewhere, not repeated here:
+ * - Content-Range other than asked (one byte off; starting before the asked byte):
+ *   engine-http-quirks.test.ts, "a wrong Content-Range".
+ * - short bodies (a connection closed or reset mid-body) and a resume from there:
+ *   engine-resume-requests.test.ts and engine-transfer.test.ts.
+ * - a file replaced on the server for every connection (200 to If-Range; 206 of another
+ *   version from a server ignoring If-Range): engine-resume-checks.test.ts, "one 'same file?'
+ *   rule" and "a file replaced during a segmented download".
+ */
+
+const { server, dirs, engine } = useEngineHarness()
+const MiB = 1024 * 1024
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function snapshotOf(id: string): Promise<DownloadSnapshot> {
+  const found = (await engine.snapshot()).downloads.find((d) => d.id === id)
+  if (!found) throw new Error(`no download ${id}`)
+  return found
+}
+
+async function pauseAfter(id: string, bytes: number): Promise<void> {
+  for (let i = 0; i < 800; i++) {
+    const d = await snapshotOf(id)
+    if (d.state === 'completed' || d.state === 'failed') throw new Error(`already ${d.state}`)
+    if (d.done >= bytes) break
+    await sleep(25)
+  }
+  await engine.pause({ ids: [id] })
+  expect((await snapshotOf(id)).state).toBe('paused')
+}
+
+async function completes(id: string): Promise<DownloadSnapshot> {
+  const done = await engine.waitFor(id, ['completed', 'failed'], 40_000)
+  expect(done.error?.message ?? null).toBeNull()
+  expect(done.state).toBe('completed')
+  return done
+}
+
+const messages = (): string => engine.logs.map((l) => l.message).join('\n')
+
+describe('gzip on 206', () => {
+  it('refuses compressed range answers on extra connections: the first connection reads the rest', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(3 * MiB, 301)
+    // The first connection slow, so extra ones would take most of the file if they could.
+    server.file('/gz206.bin', body, {
+      gzipRanges: true,
+      rateLimit: (connection) => (connection === 1 ? MiB : 4 * MiB),
+    })
+    const id = await addOne(engine, { url: server.url('/gz206.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'gz206.bin'))).toBe(sha256(body))
+    const requests = server.requests('/gz206.bin')
+    // Extra connections asked for ranges and were answered compressed…
+    const compressed = requests.filter((r) => r.range !== undefined && r.status === 206)
+    expect(compressed.length).toBeGreaterThan(0)
+    // …after which nothing asked for a range again (one answer per connection that had asked).
+    expect(messages()).toMatch(/compressed a range answer/)
+    const lastRanged = requests.findLastIndex((r) => r.range !== undefined)
+    const firstCompressed = requests.findIndex((r) => r.range !== undefined)
+    expect(lastRanged - firstCompressed).toBeLessThan(4)
+  })
+
+  it('on a resume asks again without a range and keeps the bytes it holds', async () => {
+    const body = makeBody(3 * MiB, 302)
+    server.file('/gzres.bin', body, { gzipRanges: true, rateLimit: 2 * MiB })
+    const id = await addOne(engine, { url: server.url('/gzres.bin'), maxConnections: 1 })
+    await pauseAfter(id, MiB)
+    const before = server.requests('/gzres.bin').length
+    await engine.resume({ ids: [id] })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'gzres.bin'))).toBe(sha256(body))
+    const after = server.requests('/gzres.bin').slice(before)
+    // The resume's Range (answered compressed, never written), then the whole file once.
+    expect(after.map((r) => [r.range !== undefined, r.status])).toEqual([
+      [true, 206],
+      [false, 200],
+    ])
+    expect(messages()).toMatch(/compressed its range answer \(Content-Encoding "gzip"\)/)
+  })
+
+  it('a compressed 200 on a resume is never spliced onto the plain bytes held', async () => {
+    const body = makeBody(3 * MiB, 303)
+    const gz = gzipSync(body)
+    let compress = false
+    // A server that ignores Range and, after a configuration change, compresses everything
+    // (same ETag: the worst case, nothing but Content-Encoding tells).
+    server.handle('/gz200.bin', (req, res) => {
+      const bytes = compress ? gz : body
+      const headers: Record<string, string> = {
+        etag: '"same"',
+        'content-length': String(bytes.length),
+      }
+      if (compress) headers['content-encoding'] = 'gzip'
+      res.writeHead(200, headers)
+      if (req.method === 'HEAD') return void res.end()
+      // 2 MiB/s in 64 KiB slices, so a pause can come mid-body.
+      let at = 0
+      const pump = (): void => {
+        if (res.destroyed) return
+        if (at >= bytes.length) return void res.end()
+        res.write(bytes.subarray(at, (at += 64 * 1024)))
+        setTimeout(pump, 31)
+      }
+      pump()
+    })
+    const id = await addOne(engine, { url: server.url('/gz200.bin'), maxConnections: 1 })
+    await pauseAfter(id, MiB)
+    compress = true
+    await engine.resume({ ids: [id] })
+    await completes(id)
+    // Saved as sent, whole: the compressed bytes from byte 0, not plain bytes then gzip.
+    expect(await sha256File(join(dirs.downloads, 'gz200.bin'))).toBe(sha256(gz))
+    expect(messages()).toMatch(/compressed answer cannot continue the \d+ bytes held/)
+  })
+})
+
+describe('ETags that disagree', () => {
+  it('an ETag changed on one connection only: every connection stops, one restart, the file once more at most', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(6 * MiB, 304)
+    // One answer (the third request: an extra connection's) comes from a backend that holds
+    // another version; every other answer is the route's.
+    server.file('/flip.bin', body, {
+      rateLimit: MiB,
+      fault: ({ attempt }) => (attempt === 3 ? { kind: 'etag', etag: '"other"' } : undefined),
+    })
+    const id = await addOne(engine, { url: server.url('/flip.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'flip.bin'))).toBe(sha256(body))
+    const requests = server.requests('/flip.bin')
+    expect(requests[2]?.status).toBe(200)
+    // The restart: one fresh request without a range after the flip.
+    expect(requests.slice(3).filter((r) => r.range === undefined)).toHaveLength(1)
+    expect(messages().match(/changed on the server during the download/g)).toHaveLength(1)
+    // Nothing read on from the first version once the change was seen (issue 19, defect 6).
+    expect(server.bytesServed('/flip.bin')).toBeLessThan(1.3 * body.length)
+  })
+
+  it('two backends behind one name with different ETags: finished on one connection', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(4 * MiB, 305)
+    // Odd TCP connections reach backend A, even ones backend B: same bytes, other ETag (Apache
+    // derives its ETag from the inode, which differs from host to host).
+    server.file('/two.bin', body, {
+      etag: '"backend-a"',
+      rateLimit: 2 * MiB,
+      fault: ({ connectionId }) =>
+        connectionId % 2 === 0 ? { kind: 'etag', etag: '"backend-b"' } : undefined,
+    })
+    const id = await addOne(engine, { url: server.url('/two.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'two.bin'))).toBe(sha256(body))
+    // From the last whole-file answer on, ranges came from that answer's backend only (the
+    // connection's parity is its backend): no bytes of one version beside the other's.
+    const requests = server.requests('/two.bin')
+    const lastWhole = requests.findLastIndex((r) => r.range === undefined)
+    const backend = requests[lastWhole]!.connectionId % 2
+    const later = requests.slice(lastWhole + 1).filter((r) => r.status === 206)
+    expect(later.map((r) => r.connectionId % 2)).toEqual(later.map(() => backend))
+    expect(messages()).toMatch(/changed again/)
+  })
+})
