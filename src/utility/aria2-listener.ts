@@ -57,6 +57,7 @@ export function startAria2Listener(
         secret: want.secret,
         host: '127.0.0.1',
         port: options.port ?? ARIA2_DESKTOP_PORT,
+        log,
       })
       running = want
     } catch (error) {

@@ -1,0 +1,179 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { Aria2TestClient } from '../../../test/aria2-rpc-client.ts'
+import { makeDirs, startEngine, type TestEngine } from '../../../test/engine-harness.ts'
+import { AuthThrottle } from './aria2-auth-throttle.ts'
+import { MAX_BATCH_CALLS } from './aria2-dispatch.ts'
+import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
+
+/**
+ * What a web page without the secret can send to the endpoint: each of these once crashed the
+ * process or made it answer with far more memory than it was sent.
+ */
+
+const SECRET = 'a-secret-of-24-characters'
+let dirs: Awaited<ReturnType<typeof makeDirs>>
+let engine: TestEngine
+let rpc: Aria2RpcServer
+let client: Aria2TestClient
+let logged: string[]
+
+beforeEach(async () => {
+  dirs = await makeDirs()
+  engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+  logged = []
+  rpc = await createAria2RpcServer({
+    engine,
+    secret: SECRET,
+    port: 0,
+    unauthorizedDelayMs: 0,
+    authThrottle: new AuthThrottle(),
+    log: (line) => logged.push(line),
+  })
+  client = new Aria2TestClient(rpc.url, SECRET)
+})
+
+afterEach(async () => {
+  await rpc.close()
+  await engine.close()
+  await dirs.cleanup()
+})
+
+const DEPTH = 6000
+const deepId = `{"jsonrpc":"2.0","id":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)},"method":"aria2.getVersion"}`
+const INVALID = { id: null, jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request.' } }
+
+function openSocket(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'))
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+}
+
+function nextMessage(ws: WebSocket): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    ws.once('message', (data) => resolve(JSON.parse(String(data))))
+    ws.once('close', (code) => reject(new Error(`closed with ${code} before an answer`)))
+  })
+}
+
+function closed(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)))
+}
+
+describe('hostile input to /jsonrpc', () => {
+  it('answers a hostile batch of 107,000 calls with one small error; memory stays bounded', async () => {
+    // The amplification of the audit: 4 MiB of system.listMethods (no secret needed) once made a
+    // 79 MB answer and took the server from 112 to 650 MB. Two in parallel here.
+    const call = '{"jsonrpc":"2.0","id":1,"method":"system.listMethods"},'
+    const batch = `[${call.repeat(Math.floor((4 * 1024 * 1024 - 2) / call.length)).slice(0, -1)}]`
+    expect(batch.length).toBeLessThanOrEqual(4 * 1024 * 1024)
+    const peakBefore = process.resourceUsage().maxRSS
+    const answers = await Promise.all([client.raw(batch), client.raw(batch)])
+    const growthMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024
+    for (const answer of answers) {
+      expect(answer.status).toBe(400)
+      expect(answer.body).toEqual({
+        id: null,
+        jsonrpc: '2.0',
+        error: {
+          code: -32600,
+          message: `Invalid Request. A batch may hold at most ${MAX_BATCH_CALLS} calls.`,
+        },
+      })
+    }
+    // Loose on purpose (a noisy machine, the test process is the server): the old answer
+    // alone was 160 MB of text for these two.
+    expect(growthMiB).toBeLessThan(150)
+    // A batch at the cap is still answered call by call.
+    const allowed = `[${call.repeat(MAX_BATCH_CALLS).slice(0, -1)}]`
+    const ok = await client.raw(allowed)
+    expect(ok.status).toBe(200)
+    expect(ok.body).toHaveLength(MAX_BATCH_CALLS)
+  })
+
+  it('caps system.multicall at the same length, with one error naming the cap', async () => {
+    const calls = Array.from({ length: MAX_BATCH_CALLS + 1 }, () => ({
+      methodName: 'system.listNotifications',
+      params: [],
+    }))
+    const answer = await client.raw({
+      jsonrpc: '2.0',
+      id: 'm',
+      method: 'system.multicall',
+      params: [calls],
+    })
+    expect(answer.body.error).toEqual({
+      code: 1,
+      message: `system.multicall may hold at most ${MAX_BATCH_CALLS} calls.`,
+    })
+    const within = await client.raw({
+      jsonrpc: '2.0',
+      id: 'm',
+      method: 'system.multicall',
+      params: [calls.slice(1)],
+    })
+    expect(within.body.result).toHaveLength(MAX_BATCH_CALLS)
+  })
+
+  it('answers a 6,000-deep id over WebSocket with Invalid Request and id null, and serves on', async () => {
+    const ws = await openSocket(rpc.url)
+    try {
+      const answer = nextMessage(ws)
+      ws.send(deepId)
+      expect(await answer).toEqual(INVALID)
+      // In a batch, and with a secret: the same.
+      const batch = nextMessage(ws)
+      ws.send(
+        `[${deepId.replace('"aria2.getVersion"', `"aria2.getVersion","params":["token:${SECRET}"]`)}]`,
+      )
+      expect(await batch).toEqual([INVALID])
+      const version = nextMessage(ws)
+      ws.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'v',
+          method: 'aria2.getVersion',
+          params: [`token:${SECRET}`],
+        }),
+      )
+      expect(await version).toMatchObject({ id: 'v', result: { version: expect.any(String) } })
+    } finally {
+      ws.close()
+    }
+    expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
+    expect(logged).toEqual([])
+  })
+
+  it('answers a 6,000-deep id over HTTP POST, and ids that are objects or booleans, with Invalid Request', async () => {
+    const answer = await client.raw(deepId)
+    expect([answer.status, answer.body]).toEqual([400, INVALID])
+    for (const id of [{ a: 1 }, true, [1]]) {
+      const odd = await client.raw({ jsonrpc: '2.0', id, method: 'aria2.getVersion' })
+      expect([odd.status, odd.body]).toEqual([400, INVALID])
+    }
+    // Strings, numbers and null stay valid ids.
+    for (const id of ['x', 3.5, null]) {
+      const fine = await client.raw({
+        jsonrpc: '2.0',
+        id,
+        method: 'aria2.getVersion',
+        params: [`token:${SECRET}`],
+      })
+      expect(fine.body).toMatchObject({ id, result: { version: expect.any(String) } })
+    }
+  })
+
+  it('closes a socket that sends an oversized frame or invalid UTF-8, and serves on', async () => {
+    const big = await openSocket(rpc.url)
+    const bigClosed = closed(big)
+    big.send(`"${'x'.repeat(4 * 1024 * 1024 + 10)}"`)
+    expect(await bigClosed).toBe(1009)
+    const bad = await openSocket(rpc.url)
+    const badClosed = closed(bad)
+    bad.send(Buffer.from([0x22, 0xff, 0xfe, 0x22]), { binary: false })
+    expect(await badClosed).toBe(1007)
+    expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
+  })
+})
