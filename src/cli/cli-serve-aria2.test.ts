@@ -75,10 +75,10 @@ describe('downpour serve answers aria2 JSON-RPC', () => {
   })
 
   it('on --rpc-port with --rpc-secret; aria2.shutdown stops the server with exit 0', async () => {
-    const s = await start(['--rpc-port', '0', '--rpc-secret', 'other-secret'])
+    const s = await start(['--rpc-port', '0', '--rpc-secret', 'other-secret-of-24-chars'])
     const url = (await s.waitForStdout(RPC_LINE))[1]!
     expect(url).not.toBe(`${s.origin}/jsonrpc`)
-    const client = new Aria2TestClient(url, 'other-secret')
+    const client = new Aria2TestClient(url, 'other-secret-of-24-chars')
     expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
     expect(
       (await new Aria2TestClient(url, s.token).post('aria2.getGlobalStat')).body.error?.message,
@@ -112,6 +112,12 @@ describe('downpour serve answers aria2 JSON-RPC', () => {
     })
     expect(s.child.exitCode).toBe(null)
     expect(s.stderr()).not.toMatch(/unexpected/)
+  })
+
+  it('refuses an --rpc-secret shorter than 16 characters, saying the rule', async () => {
+    await expect(start(['--rpc-secret', 'fifteen-chars15'])).rejects.toThrow(
+      /exited \(2\)[\s\S]*--rpc-secret: the aria2 RPC secret must be at least 16 characters long \(it has 15\)/,
+    )
   })
 
   it('not at all with --no-rpc', async () => {

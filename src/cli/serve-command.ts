@@ -6,6 +6,7 @@ import { createEngine } from '../engine/engine.ts'
 import { createAccessPolicy, isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
 import { createAria2Endpoint, type Aria2Endpoint } from '../server/aria2/aria2-endpoint.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from '../server/aria2/aria2-rpc-server.ts'
+import { aria2SecretProblem } from '../server/aria2/aria2-secret-rule.ts'
 import { startEngineServer } from '../server/engine-server.ts'
 import { resolveServeToken } from '../server/serve-token.ts'
 import { keepServingOnUnexpectedErrors } from '../server/unexpected-error-guard.ts'
@@ -81,9 +82,13 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return EXIT.usage
   }
 
-  if (options.rpcSecret === '') {
-    warn('--rpc-secret must not be empty')
-    return EXIT.usage
+  if (options.rpcSecret !== undefined) {
+    // The default, the access token, already has at least 16 characters (checkToken).
+    const problem = aria2SecretProblem(options.rpcSecret)
+    if (problem) {
+      warn(`--rpc-secret: ${problem}`)
+      return EXIT.usage
+    }
   }
 
   // From here on the process serves the network: a request that reaches a bug is logged, and

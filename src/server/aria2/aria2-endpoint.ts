@@ -7,6 +7,7 @@ import type { EventSource } from '../../shared/protocol/rpc.ts'
 import type { AuthThrottle } from './aria2-auth-throttle.ts'
 import { Aria2Dispatcher, errorReply, type Aria2Reply } from './aria2-dispatch.ts'
 import { Aria2DownloadView } from './aria2-download-view.ts'
+import { aria2SecretProblem } from './aria2-secret-rule.ts'
 import { ARIA2_CODES, Aria2Error } from './aria2-error.ts'
 
 /** Large enough for any request a client sends (aria2 takes torrents this way; we do not). */
@@ -21,7 +22,10 @@ export const ARIA2_PATH = '/jsonrpc'
 
 export type Aria2EndpointOptions = {
   engine: EngineApi & EventSource
-  /** The secret clients send as `token:SECRET`. Required: this endpoint reaches the engine. */
+  /**
+   * The secret clients send as `token:SECRET`. Required, at least 16 characters (see
+   * aria2-secret-rule.ts): this endpoint reaches the engine.
+   */
   secret: string
   /** The guard against DNS rebinding: whether a request's `Host` header names this server. */
   hostAllowed: (host: string | undefined) => boolean
@@ -53,7 +57,8 @@ export type Aria2Endpoint = {
 }
 
 export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoint {
-  if (!options.secret) throw new Error('the aria2 RPC needs a secret')
+  const problem = aria2SecretProblem(options.secret)
+  if (problem) throw new Error(problem)
   const view = new Aria2DownloadView(options.engine)
   const log = options.log ?? (() => {})
   const dispatcher = new Aria2Dispatcher({

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { Aria2TestClient } from '../../../test/aria2-rpc-client.ts'
@@ -17,8 +18,11 @@ let engine: TestEngine
 let rpc: Aria2RpcServer
 let client: Aria2TestClient
 let logged: string[]
+/** The throttle's clock: tests move it instead of waiting. */
+const clock = { now: 0 }
 
 beforeEach(async () => {
+  clock.now = 1_000_000
   dirs = await makeDirs()
   engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
   logged = []
@@ -27,7 +31,7 @@ beforeEach(async () => {
     secret: SECRET,
     port: 0,
     unauthorizedDelayMs: 0,
-    authThrottle: new AuthThrottle(),
+    authThrottle: new AuthThrottle({ now: () => clock.now }),
     log: (line) => logged.push(line),
   })
   client = new Aria2TestClient(rpc.url, SECRET)
@@ -175,5 +179,83 @@ describe('hostile input to /jsonrpc', () => {
     bad.send(Buffer.from([0x22, 0xff, 0xfe, 0x22]), { binary: false })
     expect(await badClosed).toBe(1007)
     expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
+  })
+})
+
+const LOCKED =
+  /^Unauthorized: too many wrong secrets in a short time; every secret is refused for \d+ s more$/
+
+function guess(id: number, secret: string) {
+  return { jsonrpc: '2.0', id, method: 'aria2.getVersion', params: [`token:${secret}`] }
+}
+
+describe('guessing the secret', () => {
+  it('in one batch: the 10th wrong secret locks every secret out, the right one at the end included', async () => {
+    const batch = Array.from({ length: 999 }, (_, i) => guess(i, `guess-${i}`))
+    batch.push(guess(999, SECRET))
+    const answer = await client.raw(batch)
+    const messages = (answer.body as unknown as { error?: { message: string } }[]).map(
+      (b) => b.error?.message,
+    )
+    expect(messages.slice(0, 10)).toEqual(Array(10).fill('Unauthorized'))
+    for (const message of messages.slice(10)) expect(message).toMatch(LOCKED)
+    // Over another door (WebSocket) too, until the lockout ends.
+    const ws = await openSocket(rpc.url)
+    try {
+      const locked = nextMessage(ws)
+      ws.send(JSON.stringify(guess(1, SECRET)))
+      expect(await locked).toMatchObject({ error: { code: 1, message: LOCKED } })
+    } finally {
+      ws.close()
+    }
+    clock.now += 10_000
+    expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
+  })
+
+  it('across parallel sockets: guesses from many sockets count together', async () => {
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => openSocket(rpc.url)))
+    try {
+      const answers = sockets.map((ws) => nextMessage(ws))
+      sockets.forEach((ws, s) =>
+        ws.send(JSON.stringify([0, 1, 2].map((i) => guess(i, `socket-${s}-guess-${i}`)))),
+      )
+      const all = (await Promise.all(answers)).flat() as { error: { message: string } }[]
+      expect(all.filter((a) => a.error.message === 'Unauthorized')).toHaveLength(10)
+      expect(all.filter((a) => LOCKED.test(a.error.message))).toHaveLength(5)
+    } finally {
+      for (const ws of sockets) ws.close()
+    }
+    const right = await client.post('aria2.getGlobalStat')
+    expect(right.body.error?.message).toMatch(LOCKED)
+    // A call without any secret is a client not set up yet, not a guess: it is not counted.
+    clock.now += 10_000
+    for (let i = 0; i < 20; i++)
+      await client.raw({ jsonrpc: '2.0', id: i, method: 'aria2.getVersion' })
+    expect(await client.call('aria2.getGlobalStat')).toMatchObject({ numActive: '0' })
+  })
+
+  it('property: the right secret in a batch of guesses is taken only when fewer than 10 wrong ones came before it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        async (before, after) => {
+          // An hour later: every earlier lockout has ended and been forgotten.
+          clock.now += 3_600_000
+          const batch = [
+            ...Array.from({ length: before }, (_, i) => guess(i, `wrong-${i}`)),
+            guess(-1, SECRET),
+            ...Array.from({ length: after }, (_, i) => guess(1000 + i, `wrong-${i}`)),
+          ]
+          const answer = (await client.raw(batch)).body as unknown as {
+            id: number
+            result?: unknown
+          }[]
+          const right = answer.find((a) => a.id === -1)!
+          expect(right.result !== undefined).toBe(before < 10)
+        },
+      ),
+      { numRuns: 40 },
+    )
   })
 })

@@ -12,7 +12,7 @@ import {
 import { Aria2TestClient, Aria2TestSocket } from '../../../test/aria2-rpc-client.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
 
-const SECRET = 'open sesame'
+const SECRET = 'open sesame, open now'
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
 let engine: TestEngine
