@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { Aria2TestClient } from '../../../test/aria2-rpc-client.ts'
+import { Aria2TestClient, Aria2TestSocket } from '../../../test/aria2-rpc-client.ts'
+import { makeBody, startFaultServer } from '../../../test/fault-server.ts'
 import { makeDirs, startEngine, type TestEngine } from '../../../test/engine-harness.ts'
 import { AuthThrottle } from './aria2-auth-throttle.ts'
 import { MAX_BATCH_CALLS } from './aria2-dispatch.ts'
@@ -257,5 +258,35 @@ describe('guessing the secret', () => {
       ),
       { numRuns: 40 },
     )
+  })
+})
+
+describe('notifications', () => {
+  it('reach only sockets that have made a call with the right secret', async () => {
+    const files = await startFaultServer()
+    const silent = await Aria2TestSocket.open(rpc.url)
+    const wrong = await Aria2TestSocket.open(rpc.url)
+    const trusted = await Aria2TestSocket.open(rpc.url)
+    try {
+      await wrong.request({ method: 'aria2.getVersion', params: ['token:not-the-secret-at-all'] })
+      await trusted.request({ method: 'aria2.getVersion', params: [`token:${SECRET}`] })
+      files.file('/n.bin', makeBody(10_000, 1))
+      const gid = await client.call<string>('aria2.addUri', [files.url('/n.bin')])
+      await trusted.waitFor('aria2.onDownloadComplete', gid)
+      // Frames on one socket arrive in order: an answer asked for now comes after any
+      // notification already sent to that socket.
+      for (const ws of [silent, wrong]) {
+        ws.send('{')
+        expect((await ws.nextUnmatched()).error?.code).toBe(-32700)
+        expect(ws.notifications).toEqual([])
+      }
+      expect(trusted.notifications.map((n) => n.method)).toEqual([
+        'aria2.onDownloadStart',
+        'aria2.onDownloadComplete',
+      ])
+    } finally {
+      for (const ws of [silent, wrong, trusted]) ws.close()
+      await files.close()
+    }
   })
 })
