@@ -106,7 +106,10 @@ export function buildProgram(): Command {
       "aria2 JSON-RPC on its own port (default: /jsonrpc on --port, aria2's 6800)",
       int(0, 65535),
     )
-    .option('--rpc-secret <secret>', 'aria2 RPC secret (default: the access token)')
+    .option(
+      '--rpc-secret <secret>',
+      'aria2 RPC secret, at least 16 characters (default: the access token)',
+    )
     .option('--no-rpc', 'do not answer aria2 JSON-RPC at /jsonrpc')
     .action(async (options: ServeOptions) => {
       // Loaded only for serve: `downpour get` starts without the server and ws modules.

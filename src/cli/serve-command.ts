@@ -6,8 +6,10 @@ import { createEngine } from '../engine/engine.ts'
 import { createAccessPolicy, isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
 import { createAria2Endpoint, type Aria2Endpoint } from '../server/aria2/aria2-endpoint.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from '../server/aria2/aria2-rpc-server.ts'
+import { aria2SecretProblem } from '../server/aria2/aria2-secret-rule.ts'
 import { startEngineServer } from '../server/engine-server.ts'
 import { resolveServeToken } from '../server/serve-token.ts'
+import { keepServingOnUnexpectedErrors } from '../server/unexpected-error-guard.ts'
 import { EXIT } from './exit-codes.ts'
 
 export type ServeOptions = {
@@ -80,11 +82,18 @@ export async function runServe(options: ServeOptions): Promise<number> {
     return EXIT.usage
   }
 
-  if (options.rpcSecret === '') {
-    warn('--rpc-secret must not be empty')
-    return EXIT.usage
+  if (options.rpcSecret !== undefined) {
+    // The default, the access token, already has at least 16 characters (checkToken).
+    const problem = aria2SecretProblem(options.rpcSecret)
+    if (problem) {
+      warn(`--rpc-secret: ${problem}`)
+      return EXIT.usage
+    }
   }
 
+  // From here on the process serves the network: a request that reaches a bug is logged, and
+  // must not end every download (see unexpected-error-guard.ts).
+  const unguard = keepServingOnUnexpectedErrors(warn)
   const engine = await createEngine({
     stateDir,
     settings: { defaultDir: resolve(options.dir ?? join(homedir(), 'Downloads')) },
@@ -100,6 +109,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
           // The engine server checks Host before it hands /jsonrpc over.
           hostAllowed: () => true,
           shutdown: () => setImmediate(() => stopFromRpc?.()),
+          log: warn,
         })
       : null
   let server
@@ -121,6 +131,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     mounted?.close()
     await engine.close()
     warn(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`)
+    unguard()
     return EXIT.failed
   }
   if (options.rpc && options.rpcPort !== undefined) {
@@ -140,6 +151,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
         }).hostAllowed,
         ...(tls ? { tls } : {}),
         shutdown: () => setImmediate(() => stopFromRpc?.()),
+        log: warn,
       })
     } catch (error) {
       await server.close()
@@ -147,6 +159,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
       warn(
         `cannot listen for aria2 RPC on ${options.host}:${options.rpcPort}: ${(error as Error).message}`,
       )
+      unguard()
       return EXIT.failed
     }
   }
@@ -176,7 +189,11 @@ export async function runServe(options: ServeOptions): Promise<number> {
     )
   }
 
-  return await new Promise<number>((done) => {
+  return await new Promise<number>((resolveExit) => {
+    const done = (code: number) => {
+      unguard()
+      resolveExit(code)
+    }
     let stopping = false
     const stop = (signal: NodeJS.Signals | 'aria2.shutdown') => {
       if (stopping) {

@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Aria2TestClient } from '../../test/aria2-rpc-client.ts'
 import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
@@ -70,6 +72,30 @@ describe('the desktop app’s aria2 listener', () => {
       (u) => u !== null,
     )
     expect((await engine.snapshot()).settings.aria2RpcSecret).toBe(secret)
+  })
+
+  it('replaces a stored secret shorter than 16 characters (from before the rule), saying so', async () => {
+    await engine.close()
+    await writeFile(
+      join(dirs.state, 'settings.json'),
+      JSON.stringify({ version: 1, settings: { aria2RpcSecret: 'ab' } }),
+    )
+    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    expect((await engine.snapshot()).settings.aria2RpcSecret).toBe('ab')
+    const logged: string[] = []
+    listener = startAria2Listener(engine, { port: 0, log: (line) => logged.push(line) })
+    const url = await until(
+      () => listener!.url(),
+      (u) => u !== null,
+    )
+    const { aria2RpcSecret: secret } = (await engine.snapshot()).settings
+    expect(secret).toMatch(/^[\w-]{32}$/)
+    expect(logged).toEqual([
+      'the aria2 RPC secret was too short to keep out guessing pages; a new one was made',
+    ])
+    expect(await new Aria2TestClient(url!, secret).call('aria2.getGlobalStat')).toMatchObject({
+      numActive: '0',
+    })
   })
 
   it('follows the setting: off closes the port, on opens it again with the same secret', async () => {

@@ -6,6 +6,7 @@ import {
   createAria2RpcServer,
   type Aria2RpcServer,
 } from '../server/aria2/aria2-rpc-server.ts'
+import { aria2SecretProblem } from '../server/aria2/aria2-secret-rule.ts'
 
 export type Aria2Listener = {
   /** `http://127.0.0.1:16800/jsonrpc` while listening, else null. */
@@ -38,8 +39,12 @@ export function startAria2Listener(
   }
 
   async function reconcile(settings: Settings): Promise<void> {
-    if (!settings.aria2RpcSecret) {
-      // The settings/changed event this causes brings us back here with the secret.
+    if (!settings.aria2RpcSecret || aria2SecretProblem(settings.aria2RpcSecret)) {
+      // A secret kept from before the length rule is replaced: the settings view shows the new
+      // one to paste into the extension. The settings/changed event this causes brings us back
+      // here with it.
+      if (settings.aria2RpcSecret)
+        log('the aria2 RPC secret was too short to keep out guessing pages; a new one was made')
       await engine.updateSettings({ aria2RpcSecret: randomBytes(24).toString('base64url') })
       return
     }
@@ -57,6 +62,7 @@ export function startAria2Listener(
         secret: want.secret,
         host: '127.0.0.1',
         port: options.port ?? ARIA2_DESKTOP_PORT,
+        log,
       })
       running = want
     } catch (error) {

@@ -1,11 +1,16 @@
 import type { MessagePortMain } from 'electron'
 import { createEngine } from '../engine/engine.ts'
+import { keepServingOnUnexpectedErrors } from '../server/unexpected-error-guard.ts'
 import { withAria2Listener } from './aria2-listener.ts'
 import { runEngineHost, type ClientPort } from './engine-host.ts'
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`)
 }
+
+// The engine process serves 127.0.0.1:16800 to every page the browser opens: a request that
+// reaches a bug is logged and must not end it (main would count a crash, five make it "failed").
+keepServingOnUnexpectedErrors(log)
 
 /**
  * The Electron utility-process entry: a thin adapter from `process.parentPort` and

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { processAuthThrottle, type AuthThrottle } from './aria2-auth-throttle.ts'
 import { ARIA2_CODES, Aria2Error, httpStatusFor, methodError } from './aria2-error.ts'
 import {
   ARIA2_METHODS,
@@ -13,7 +14,28 @@ import { Aria2Params } from './aria2-params.ts'
 /** A JSON-RPC reply as aria2 writes it, and the HTTP status aria2 gives it. */
 export type Aria2Reply = { status: number; body: unknown }
 
+/** A reply, and whether the message proved the secret (a WebSocket then gets notifications). */
+export type Aria2Answer = Aria2Reply & { authorized: boolean }
+
+/** aria2 clients send tens of calls at once; more is a flood (each answer costs memory). */
+export const MAX_BATCH_CALLS = 1000
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: Aria2Error }
+
+/** What one message's calls learnt about its secret. */
+type CallState = { unauthorized: boolean; authorized: boolean }
+
+/**
+ * JSON-RPC's ids: a string, a number or null. Anything else (an array, an object) is echoed by
+ * no reply: a 6,000-deep array once overflowed the stack of the JSON.stringify writing it back.
+ */
+function isValidId(id: unknown): boolean {
+  return id === null || typeof id === 'string' || typeof id === 'number'
+}
+
+function invalidRequest(detail = ''): Aria2Reply {
+  return errorReply(null, new Aria2Error(ARIA2_CODES.invalidRequest, `Invalid Request.${detail}`))
+}
 
 export type Aria2DispatcherOptions = {
   context: Aria2MethodContext
@@ -21,6 +43,8 @@ export type Aria2DispatcherOptions = {
   secret: string | undefined
   /** How long a wrong or missing secret waits before its answer (aria2: about a second). */
   unauthorizedDelayMs?: number
+  /** Counts wrong secrets; default: the one shared by the whole process. */
+  throttle?: AuthThrottle
 }
 
 /**
@@ -32,21 +56,31 @@ export class Aria2Dispatcher {
   readonly #ctx: Aria2MethodContext
   readonly #secret: Buffer | null
   readonly #delayMs: number
+  readonly #throttle: AuthThrottle
 
   constructor(options: Aria2DispatcherOptions) {
     this.#ctx = options.context
     this.#secret = options.secret ? digest(options.secret) : null
     this.#delayMs = options.unauthorizedDelayMs ?? 1000
+    this.#throttle = options.throttle ?? processAuthThrottle
   }
 
   /** Answers a parsed message: an object (one call) or an array (a batch). */
-  async handle(message: unknown): Promise<Aria2Reply> {
-    const call = { unauthorized: false }
+  async handle(message: unknown): Promise<Aria2Answer> {
+    const call: CallState = { unauthorized: false, authorized: false }
     let reply: Aria2Reply
     if (Array.isArray(message)) {
+      // Refused whole, with one small answer: a flood must not cost an answer per call.
+      if (message.length > MAX_BATCH_CALLS)
+        return {
+          ...invalidRequest(` A batch may hold at most ${MAX_BATCH_CALLS} calls.`),
+          authorized: false,
+        }
       const requests = message.filter(
         (m) => m !== null && typeof m === 'object' && !Array.isArray(m),
       )
+      // Each call checks its secret before its first await: in batch order, so the throttle
+      // sees a batch's guesses one after the other.
       const body = await Promise.all(requests.map((r) => this.#request(r, call)))
       reply = { status: 200, body: body.map((b) => b.body) }
     } else {
@@ -54,18 +88,15 @@ export class Aria2Dispatcher {
     }
     // One wait per message, however many of its calls had no secret (aria2's brake on guessing).
     if (call.unauthorized) await sleep(this.#delayMs)
-    return reply
+    return { ...reply, authorized: call.authorized }
   }
 
-  async #request(request: unknown, call: { unauthorized: boolean }): Promise<Aria2Reply> {
+  async #request(request: unknown, call: CallState): Promise<Aria2Reply> {
     if (request === null || typeof request !== 'object' || Array.isArray(request))
-      return errorReply(null, new Aria2Error(ARIA2_CODES.invalidRequest, 'Invalid Request.'))
+      return invalidRequest()
     const r = request as Record<string, unknown>
-    if (!('id' in r) || typeof r['method'] !== 'string')
-      return errorReply(
-        r['id'] ?? null,
-        new Aria2Error(ARIA2_CODES.invalidRequest, 'Invalid Request.'),
-      )
+    if (!('id' in r) || !isValidId(r['id']) || typeof r['method'] !== 'string')
+      return invalidRequest()
     const id = r['id']
     const params = r['params'] ?? []
     if (!Array.isArray(params))
@@ -81,12 +112,17 @@ export class Aria2Dispatcher {
     return { status: 200, body: { id, jsonrpc: '2.0', result: outcome.value } }
   }
 
-  async #multicall(params: unknown[], call: { unauthorized: boolean }): Promise<Outcome> {
+  async #multicall(params: unknown[], call: CallState): Promise<Outcome> {
     if (params.length === 0)
       return { ok: false, error: methodError('The parameter at 0 is required but missing.') }
     const calls = params[0]
     if (!Array.isArray(calls))
       return { ok: false, error: methodError('The parameter at 0 has wrong type.') }
+    if (calls.length > MAX_BATCH_CALLS)
+      return {
+        ok: false,
+        error: methodError(`system.multicall may hold at most ${MAX_BATCH_CALLS} calls.`),
+      }
     const results: unknown[] = []
     // In order, as aria2 does: a multicall may add a download and then ask about it.
     for (const entry of calls) {
@@ -98,7 +134,7 @@ export class Aria2Dispatcher {
     return { ok: true, value: results }
   }
 
-  #multicallEntry(entry: unknown, call: { unauthorized: boolean }): Promise<Outcome> | Outcome {
+  #multicallEntry(entry: unknown, call: CallState): Promise<Outcome> | Outcome {
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
       return { ok: false, error: methodError('system.multicall expected struct.') }
     const { methodName, params = [] } = entry as { methodName?: unknown; params?: unknown }
@@ -110,20 +146,20 @@ export class Aria2Dispatcher {
     return this.#call(methodName, params, call)
   }
 
-  async #call(
-    method: string,
-    params: unknown[],
-    call: { unauthorized: boolean },
-  ): Promise<Outcome> {
+  async #call(method: string, params: unknown[], call: CallState): Promise<Outcome> {
     let rest = params
     let token: string | null = null
     if (typeof params[0] === 'string' && params[0].startsWith('token:')) {
       token = params[0].slice('token:'.length)
       rest = params.slice(1)
     }
-    if (!UNAUTHENTICATED_METHODS.has(method) && !this.#authorized(token)) {
-      call.unauthorized = true
-      return { ok: false, error: methodError('Unauthorized') }
+    if (!UNAUTHENTICATED_METHODS.has(method)) {
+      const refusal = this.#authorize(token)
+      if (refusal) {
+        call.unauthorized = true
+        return { ok: false, error: methodError(refusal) }
+      }
+      call.authorized = true
     }
     try {
       return { ok: true, value: await this.#run(method, rest) }
@@ -145,10 +181,21 @@ export class Aria2Dispatcher {
     return await fn(new Aria2Params(params), this.#ctx)
   }
 
-  #authorized(token: string | null): boolean {
-    if (!this.#secret) return true
-    if (token === null) return false
-    return timingSafeEqual(digest(token), this.#secret)
+  /** null when `token` is the secret; else the refusal's message. */
+  #authorize(token: string | null): string | null {
+    if (!this.#secret) return null
+    const locked = this.#throttle.lockedFor()
+    // While locked, no secret is even compared: the right one in a burst of guesses says nothing.
+    if (locked > 0)
+      return (
+        'Unauthorized: too many wrong secrets in a short time; every secret is refused for ' +
+        `${Math.ceil(locked / 1000)} s more`
+      )
+    // No secret at all is a client that was not set up, not a guess: it is not counted.
+    if (token === null) return 'Unauthorized'
+    if (timingSafeEqual(digest(token), this.#secret)) return null
+    this.#throttle.fail()
+    return 'Unauthorized'
   }
 }
 

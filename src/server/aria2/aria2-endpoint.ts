@@ -4,18 +4,28 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { EngineApi } from '../../shared/protocol/api.ts'
 import type { EventSource } from '../../shared/protocol/rpc.ts'
+import type { AuthThrottle } from './aria2-auth-throttle.ts'
 import { Aria2Dispatcher, errorReply, type Aria2Reply } from './aria2-dispatch.ts'
 import { Aria2DownloadView } from './aria2-download-view.ts'
+import { aria2SecretProblem } from './aria2-secret-rule.ts'
 import { ARIA2_CODES, Aria2Error } from './aria2-error.ts'
 
 /** Large enough for any request a client sends (aria2 takes torrents this way; we do not). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024
+/**
+ * The largest answer written: far above any page of downloads a client asks for, far below
+ * what a flood of calls would cost (a 4 MiB batch once made a 79 MB answer).
+ */
+export const MAX_REPLY_BYTES = 32 * 1024 * 1024
 
 export const ARIA2_PATH = '/jsonrpc'
 
 export type Aria2EndpointOptions = {
   engine: EngineApi & EventSource
-  /** The secret clients send as `token:SECRET`. Required: this endpoint reaches the engine. */
+  /**
+   * The secret clients send as `token:SECRET`. Required, at least 16 characters (see
+   * aria2-secret-rule.ts): this endpoint reaches the engine.
+   */
   secret: string
   /** The guard against DNS rebinding: whether a request's `Host` header names this server. */
   hostAllowed: (host: string | undefined) => boolean
@@ -23,13 +33,17 @@ export type Aria2EndpointOptions = {
   shutdown?: (force: boolean) => void
   /** Test hook: the wait before an `Unauthorized` answer (default about a second, as aria2). */
   unauthorizedDelayMs?: number
+  /** Counts wrong secrets; default: the one shared by the whole process. */
+  authThrottle?: AuthThrottle
+  /** Where an unexpected failure while answering is reported (never a secret or a message). */
+  log?: (line: string) => void
 }
 
 /**
  * aria2's JSON-RPC at `/jsonrpc`, to mount on any node:http(s) server: HTTP POST, HTTP GET
  * (base64 `params`, JSONP) and WebSocket, with aria2's statuses, CORS (`--rpc-allow-origin-all`:
  * every call needs the secret, so any origin may ask) and notifications to every WebSocket
- * client. Works against any `EngineApi & EventSource`: the in-process engine or a client of one.
+ * client that has made a call with the secret. Works against any `EngineApi & EventSource`: the in-process engine or a client of one.
  */
 export type Aria2Endpoint = {
   /** Resolves once the engine's state is known (calls wait for it anyway). */
@@ -43,11 +57,14 @@ export type Aria2Endpoint = {
 }
 
 export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoint {
-  if (!options.secret) throw new Error('the aria2 RPC needs a secret')
+  const problem = aria2SecretProblem(options.secret)
+  if (problem) throw new Error(problem)
   const view = new Aria2DownloadView(options.engine)
+  const log = options.log ?? (() => {})
   const dispatcher = new Aria2Dispatcher({
     secret: options.secret,
     unauthorizedDelayMs: options.unauthorizedDelayMs,
+    ...(options.authThrottle ? { throttle: options.authThrottle } : {}),
     context: {
       engine: options.engine,
       view,
@@ -56,7 +73,9 @@ export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoin
     },
   })
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
-  sockets.on('connection', (ws) => serveWebSocket(dispatcher, ws))
+  // Sockets that made a call with the secret: only they hear when the user downloads what.
+  const trusted = new WeakSet<WebSocket>()
+  sockets.on('connection', (ws) => serveWebSocket(dispatcher, ws, trusted, log))
   // Sent on the next turn of the event loop, as aria2 does: the answer to the addUri or unpause
   // that caused a notification goes out first, so a client knows the GID it names.
   let queued: string[] = []
@@ -68,7 +87,7 @@ export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoin
     const texts = queued
     queued = []
     for (const ws of sockets.clients)
-      if (ws.readyState === ws.OPEN) for (const text of texts) ws.send(text)
+      if (ws.readyState === ws.OPEN && trusted.has(ws)) for (const text of texts) ws.send(text)
   }
   return {
     ready: view.ready,
@@ -78,7 +97,10 @@ export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoin
         res.end('this Host is not allowed\n')
         return
       }
-      void serveHttp(dispatcher, req, res).catch(() => res.destroy())
+      void serveHttp(dispatcher, req, res).catch((error: unknown) => {
+        log(`aria2 RPC: unexpected failure answering over HTTP: ${describe(error)}`)
+        res.destroy()
+      })
     },
     handleUpgrade(req, socket, head) {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname
@@ -155,14 +177,14 @@ async function serveHttp(
       reply = message.ok ? await dispatcher.handle(message.value) : parseErrorReply()
     }
   }
-  const json = JSON.stringify(reply.body)
+  const [status, json] = encodeReply(reply)
   const text = callback ? `${callback}(${json})` : json
-  res.writeHead(reply.status, {
+  res.writeHead(status, {
     ...cors,
     'Content-Type': callback ? 'text/javascript' : 'application/json-rpc',
     'Cache-Control': 'no-cache',
     'Content-Length': String(Buffer.byteLength(text)),
-    ...(reply.status >= 400 ? { Connection: 'close' } : {}),
+    ...(status >= 400 ? { Connection: 'close' } : {}),
   })
   res.end(text)
 }
@@ -210,15 +232,53 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/**
+ * The reply's text and status, or a small error when the text would be larger than
+ * MAX_REPLY_BYTES (or cannot be written at all).
+ */
+export function encodeReply(reply: Aria2Reply): [status: number, text: string] {
+  let text: string
+  try {
+    text = JSON.stringify(reply.body)
+  } catch {
+    text = ''
+  }
+  if (text.length > 0 && text.length <= MAX_REPLY_BYTES) return [reply.status, text]
+  const refused = errorReply(
+    null,
+    new Aria2Error(
+      ARIA2_CODES.method,
+      `The answer would be larger than ${MAX_REPLY_BYTES / 1024 / 1024} MiB: ask for fewer calls, downloads or keys at once.`,
+    ),
+  )
+  return [refused.status, JSON.stringify(refused.body)]
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
 /** Text frames carry one request or a batch; each gets its answer (order not guaranteed). */
-function serveWebSocket(dispatcher: Aria2Dispatcher, ws: WebSocket): void {
+function serveWebSocket(
+  dispatcher: Aria2Dispatcher,
+  ws: WebSocket,
+  trusted: WeakSet<WebSocket>,
+  log: (line: string) => void,
+): void {
+  // An oversized frame or invalid UTF-8 ends the socket (ws closes it with 1009/1007); without
+  // a listener, the 'error' event would be thrown and end the process.
+  ws.on('error', () => {})
   ws.on('message', (data, isBinary) => {
     if (isBinary) return
     const parsed = parseJson(String(data))
-    void (parsed.ok ? dispatcher.handle(parsed.value) : Promise.resolve(parseErrorReply())).then(
-      (reply) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply.body))
-      },
-    )
+    void (parsed.ok ? dispatcher.handle(parsed.value) : Promise.resolve(parseErrorReply()))
+      .then((reply) => {
+        if ('authorized' in reply && reply.authorized) trusted.add(ws)
+        if (ws.readyState === ws.OPEN) ws.send(encodeReply(reply)[1])
+      })
+      .catch((error: unknown) => {
+        log(`aria2 RPC: unexpected failure answering over WebSocket: ${describe(error)}`)
+        ws.terminate()
+      })
   })
 }

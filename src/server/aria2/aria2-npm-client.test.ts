@@ -6,7 +6,7 @@ import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts
 
 /** The `aria2` npm package, a maintained JavaScript client of aria2's RPC, drives Downpour. */
 
-const SECRET = 'npm-client'
+const SECRET = 'npm-client-secret-1'
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
 let engine: TestEngine

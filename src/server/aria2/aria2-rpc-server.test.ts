@@ -12,7 +12,7 @@ import {
 import { Aria2TestClient, Aria2TestSocket } from '../../../test/aria2-rpc-client.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
 
-const SECRET = 'open sesame'
+const SECRET = 'open sesame, open now'
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
 let engine: TestEngine
@@ -457,6 +457,8 @@ describe('aria2 RPC over WebSocket', () => {
       server.file('/ok.bin', makeBody(200_000, 10))
       server.file('/slow.bin', makeBody(4_000_000, 11), { rateLimit: 100_000 })
       const token = `token:${SECRET}`
+      // Notifications reach sockets that have made a call with the secret.
+      await other.request({ method: 'aria2.getVersion', params: [token] })
       const add = await ws.request({
         method: 'aria2.addUri',
         params: [token, [server.url('/ok.bin')]],

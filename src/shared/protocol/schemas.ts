@@ -114,6 +114,13 @@ export const settingsSchema = v.strictObject({
 export const settingsPatchSchema = v.partial(settingsSchema)
 
 /**
+ * The shortest aria2 RPC secret taken from a person (settings, `--rpc-secret`): every web page
+ * can send guesses to the RPC port. The stored setting is not held to it (a file saved before
+ * the rule must still load): the desktop listener replaces a shorter one.
+ */
+export const MIN_ARIA2_SECRET_LENGTH = 16
+
+/**
  * A number, or text with a unit turned into that number: sizes (`2M`, `512K`, a bare number =
  * bytes) or durations (`30s`, `500ms`, `1.5m`; the unit is required). Then the same bounds as
  * the stored setting apply to the result.
@@ -163,6 +170,13 @@ export const settingsInputSchema = v.strictObject({
     v.string(),
     v.minLength(1),
     v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be an absolute path'),
+  ),
+  aria2RpcSecret: v.pipe(
+    settingsSchema.entries.aria2RpcSecret,
+    v.check(
+      (secret) => secret === '' || secret.length >= MIN_ARIA2_SECRET_LENGTH,
+      `must be at least ${MIN_ARIA2_SECRET_LENGTH} characters long (or empty: a new one is generated)`,
+    ),
   ),
   minSplitSize: withUnit('size', { min: 64 * 1024, max: 1024 ** 3 }),
   retryWaitMs: withUnit('duration', { min: 0, max: HOUR }),

@@ -60,6 +60,10 @@ describe('settings with units', () => {
     [{ defaultDir: 'downloads' }, 'defaultDir: must be an absolute path'],
     [{ maxConcurrentDownloads: 0 }, /^maxConcurrentDownloads: /],
     [{ userAgent: 'a\nb' }, 'userAgent: must not contain line breaks'],
+    [
+      { aria2RpcSecret: 'fifteen-chars15' },
+      'aria2RpcSecret: must be at least 16 characters long (or empty: a new one is generated)',
+    ],
     [{ surprise: 1 }, /^surprise: /],
   ])('refuses %j naming the field and why', (input, message) => {
     expect(parse(input)).toMatch(message)
@@ -68,6 +72,13 @@ describe('settings with units', () => {
   it('accepts absolute paths of every OS for the default folder', () => {
     for (const dir of ['/home/a/Downloads', 'C:\\Users\\a\\Downloads', 'D:/x', '\\\\server\\share'])
       expect(parse({ defaultDir: dir })).toEqual({ defaultDir: dir })
+  })
+
+  it('takes an aria2 RPC secret of 16 characters or more, or empty (the listener makes one)', () => {
+    for (const secret of ['', 'sixteen-chars-16', 'x'.repeat(256)])
+      expect(parse({ aria2RpcSecret: secret })).toEqual({ aria2RpcSecret: secret })
+    // The stored form stays lenient: a settings file from before the rule still loads.
+    expect(v.safeParse(settingsSchema.entries.aria2RpcSecret, 'short').success).toBe(true)
   })
 
   it('every setting has a unit, and the stored schema has every setting', () => {
