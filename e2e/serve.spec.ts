@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { startServe, type ServeProcess } from '../test/run-serve.ts'
+import { BUILT_CLI, startServe, type ServeProcess } from '../test/run-serve.ts'
 
 // `downpour serve` as a person runs it (a real process, the built UI in out/renderer from
 // `npm run test:e2e`'s build), opened in Debian's Chromium with the printed address.
@@ -26,9 +26,10 @@ test.afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function start(port = 0): Promise<ServeProcess> {
+async function start(port = 0, cli?: string): Promise<ServeProcess> {
   serve = await startServe(['--port', String(port), '--dir', join(root, 'downloads')], {
     state: join(root, 'state'),
+    ...(cli ? { cli } : {}),
   })
   return serve
 }
@@ -121,4 +122,12 @@ test('Sign out ends the session: the page shows the sign-in page and the old coo
     headers: { cookie: `${cookie!.name}=${cookie!.value}` },
   })
   expect(replay.status).toBe(401)
+})
+
+test('the bundled out/main/cli.js finds the built UI by itself and serves it', async ({ page }) => {
+  // Its serve code sits in out/main/chunks/: the UI was looked for in out/main/renderer.
+  const server = await start(0, BUILT_CLI)
+  await page.goto(server.url)
+  await expect(page).toHaveTitle('Downpour')
+  await expect(page.locator('html')).toHaveAttribute('data-engine', 'connected')
 })
