@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { startServe, type ServeProcess } from '../test/run-serve.ts'
+import { BUILT_CLI, startServe, type ServeProcess } from '../test/run-serve.ts'
 
 // `downpour serve` as a person runs it (a real process, the built UI in out/renderer from
 // `npm run test:e2e`'s build), opened in Debian's Chromium with the printed address.
@@ -26,9 +26,10 @@ test.afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function start(port = 0): Promise<ServeProcess> {
+async function start(port = 0, cli?: string): Promise<ServeProcess> {
   serve = await startServe(['--port', String(port), '--dir', join(root, 'downloads')], {
     state: join(root, 'state'),
+    ...(cli ? { cli } : {}),
   })
   return serve
 }
@@ -83,7 +84,9 @@ test('a wrong token is refused', async ({ page }) => {
   expect(await page.context().cookies()).toEqual([])
 })
 
-test('the page reconnects by itself when the server comes back', async ({ page }) => {
+test('a restart signs the page out: it says so instead of retrying, and the address signs it in again', async ({
+  page,
+}) => {
   const port = await freePort()
   const first = await start(port)
   await page.goto(first.url)
@@ -92,9 +95,39 @@ test('the page reconnects by itself when the server comes back', async ({ page }
 
   first.child.kill('SIGTERM')
   expect((await first.exited).code).toBe(0)
-  await expect(html).toHaveAttribute('data-engine', 'reconnecting')
+  await expect(html).toHaveAttribute('data-engine', /reconnecting|failed/)
 
-  // Same state folder, so the same token and the browser's cookie is still good.
-  await start(port)
-  await expect(html).toHaveAttribute('data-engine', 'connected', { timeout: 20_000 })
+  // Sessions live in the server's memory: the restarted server (same state folder, same token)
+  // does not know the browser's cookie, and the page says so instead of retrying for ever.
+  const second = await start(port)
+  await expect(html).toHaveAttribute('data-engine', 'failed', { timeout: 20_000 })
+  await expect(page.getByText('The server no longer accepts this browser.')).toBeVisible()
+  await page.goto(second.url)
+  await expect(html).toHaveAttribute('data-engine', 'connected')
+})
+
+test('Sign out ends the session: the page shows the sign-in page and the old cookie is refused', async ({
+  page,
+}) => {
+  const server = await start()
+  await page.goto(server.url)
+  await expect(page.locator('html')).toHaveAttribute('data-engine', 'connected')
+  const [cookie] = await page.context().cookies()
+  await page.getByRole('button', { name: 'Settings' }).click()
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page.getByRole('heading', { name: 'Downpour needs its access link' })).toBeVisible()
+  expect(await page.context().cookies()).toEqual([])
+  // The value the browser held is dead on the server too, not just forgotten by the browser.
+  const replay = await fetch(`${server.origin}/`, {
+    headers: { cookie: `${cookie!.name}=${cookie!.value}` },
+  })
+  expect(replay.status).toBe(401)
+})
+
+test('the bundled out/main/cli.js finds the built UI by itself and serves it', async ({ page }) => {
+  // Its serve code sits in out/main/chunks/: the UI was looked for in out/main/renderer.
+  const server = await start(0, BUILT_CLI)
+  await page.goto(server.url)
+  await expect(page).toHaveTitle('Downpour')
+  await expect(page.locator('html')).toHaveAttribute('data-engine', 'connected')
 })

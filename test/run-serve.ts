@@ -6,6 +6,8 @@ import { ENGINE_HOST_NODE_FLAGS } from '../src/engine/memory-limits.ts'
 import { createEngineClient, type EngineClient, type Port } from '../src/shared/protocol/rpc.ts'
 
 const CLI = join(import.meta.dirname, '..', 'bin', 'downpour.mjs')
+/** The bundled CLI that `electron-vite build` writes (what bench/ runs). */
+export const BUILT_CLI = join(import.meta.dirname, '..', 'out', 'main', 'cli.js')
 
 export type ServeProcess = {
   child: ChildProcess
@@ -35,14 +37,35 @@ export async function writeTestUi(dir: string): Promise<string> {
  */
 export async function startServe(
   args: string[],
-  options: { state: string; uiDir?: string; env?: Record<string, string> },
+  options: {
+    state: string
+    uiDir?: string
+    env?: Record<string, string>
+    /** The script to run: the sources' launcher (default) or `BUILT_CLI`. */
+    cli?: string
+  },
 ): Promise<ServeProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const name of ['NODE_OPTIONS', 'DOWNPOUR_TOKEN', 'HTTP_PROXY', 'http_proxy'])
+  for (const name of [
+    'NODE_OPTIONS',
+    'DOWNPOUR_TOKEN',
+    'DOWNPOUR_UI_DIR',
+    'HTTP_PROXY',
+    'http_proxy',
+  ])
     delete env[name]
   const child = spawn(
     process.execPath,
-    [...ENGINE_HOST_NODE_FLAGS, CLI, 'serve', '--port', '0', '--state-dir', options.state, ...args],
+    [
+      ...ENGINE_HOST_NODE_FLAGS,
+      options.cli ?? CLI,
+      'serve',
+      '--port',
+      '0',
+      '--state-dir',
+      options.state,
+      ...args,
+    ],
     {
       env: {
         ...env,

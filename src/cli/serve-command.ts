@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { homedir, networkInterfaces } from 'node:os'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { createEngine } from '../engine/engine.ts'
 import { createAccessPolicy, isLoopbackHost, isWildcardHost } from '../server/access-policy.ts'
 import { createAria2Endpoint, type Aria2Endpoint } from '../server/aria2/aria2-endpoint.ts'
@@ -33,14 +33,22 @@ export type ServeOptions = {
 export function findRendererDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const override = env['DOWNPOUR_UI_DIR']
   if (override) return resolve(override)
-  // From the sources (src/cli) the build is out/renderer; bundled (out/main) it is a sibling.
-  // src/renderer has an index.html too, but it is the unbuilt page: never serve that.
-  const here = import.meta.dirname
-  const dir =
-    basename(here) === 'cli'
-      ? join(here, '..', '..', 'out', 'renderer')
-      : join(here, '..', 'renderer')
+  const dir = rendererDirFor(import.meta.dirname)
   return existsSync(join(dir, 'index.html')) ? dir : undefined
+}
+
+/**
+ * The built renderer for a module in `moduleDir`. From the sources (`src/cli`) it is the build's
+ * `out/renderer`; bundled, this module lands in `out/main` or, split into a shared chunk, in
+ * `out/main/chunks`: the renderer is the sibling of the nearest `main` folder. src/renderer has
+ * an index.html too, but it is the unbuilt page: never serve that.
+ */
+export function rendererDirFor(moduleDir: string): string {
+  if (basename(moduleDir) === 'cli' && basename(dirname(moduleDir)) === 'src')
+    return join(moduleDir, '..', '..', 'out', 'renderer')
+  for (let dir = moduleDir; dirname(dir) !== dir; dir = dirname(dir))
+    if (basename(dir) === 'main') return join(dirname(dir), 'renderer')
+  return join(moduleDir, '..', 'renderer')
 }
 
 export function defaultServeStateDir(): string {

@@ -111,36 +111,71 @@ describe('token and session cookie', () => {
       expect(loopback.tokenMatches(other), String(other)).toBe(false)
   })
 
-  it('issues an HttpOnly, SameSite=Strict cookie that is not the token', () => {
-    const cookie = loopback.sessionCookie()
+  it('issues an HttpOnly, SameSite=Strict, Path=/ cookie: a random session id, not the token', () => {
+    const cookie = loopback.startSession()
     expect(cookie).toMatch(
-      new RegExp(`^${sessionCookieName(6800)}=[\\w-]+; HttpOnly; SameSite=Strict; Path=/`),
+      new RegExp(
+        `^${sessionCookieName(6800)}=[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/; Max-Age=604800$`,
+      ),
     )
     expect(cookie).not.toContain(token)
-    expect(cookie).not.toContain('Secure')
+    // Random per sign-in: a second browser (or the same one again) gets another id.
+    expect(loopback.startSession()).not.toBe(cookie)
     const tls = createAccessPolicy({ bindHost: '::1', port: 1, token, tls: true })
-    expect(tls.sessionCookie()).toContain('; Secure')
+    expect(tls.startSession()).toContain('; Secure')
   })
 
-  it('authenticates by the cookie or a bearer token, nothing else', () => {
-    const cookie = loopback.sessionCookie().split(';')[0]!
+  it('authenticates by a live session cookie or a bearer token, nothing else', () => {
+    const policy = createAccessPolicy({ bindHost: '127.0.0.1', port: 6800, token, tls: false })
+    const cookie = policy.startSession().split(';')[0]!
+    const id = cookie.split('=')[1]!
+    expect(policy.authenticated({ cookie })).toBe(true)
+    expect(policy.sessionOf({ cookie })).toBe(id)
+    expect(policy.authenticated({ cookie: `theme=dark; ${cookie}; x=1` })).toBe(true)
+    expect(policy.authenticated({ authorization: `Bearer ${token}` })).toBe(true)
+    expect(policy.sessionOf({ authorization: `Bearer ${token}` })).toBeUndefined()
+    expect(policy.authenticated({})).toBe(false)
+    expect(policy.authenticated({ cookie: `${sessionCookieName(6800)}=${token}` })).toBe(false)
+    expect(policy.authenticated({ cookie: `${sessionCookieName(6801)}=${id}` })).toBe(false)
+    expect(policy.authenticated({ authorization: `Basic ${token}` })).toBe(false)
+    expect(policy.authenticated({ authorization: 'Bearer nope' })).toBe(false)
+  })
+
+  it('knows only the sessions it started: another process with the same token does not', () => {
+    // What a restart does: the same token, a new process, and yesterday's cookie.
+    const cookie = loopback.startSession().split(';')[0]!
+    const restarted = createAccessPolicy({ bindHost: '127.0.0.1', port: 6800, token, tls: false })
     expect(loopback.authenticated({ cookie })).toBe(true)
-    expect(loopback.authenticated({ cookie: `theme=dark; ${cookie}; x=1` })).toBe(true)
-    expect(loopback.authenticated({ authorization: `Bearer ${token}` })).toBe(true)
-    expect(loopback.authenticated({})).toBe(false)
-    expect(loopback.authenticated({ cookie: `${sessionCookieName(6800)}=${token}` })).toBe(false)
-    expect(
-      loopback.authenticated({ cookie: `${sessionCookieName(6801)}=${cookie.split('=')[1]}` }),
-    ).toBe(false)
-    expect(loopback.authenticated({ authorization: `Basic ${token}` })).toBe(false)
-    expect(loopback.authenticated({ authorization: 'Bearer nope' })).toBe(false)
-    // Another token gives another cookie: restarting with a new token signs browsers out.
-    const other = createAccessPolicy({
+    expect(restarted.authenticated({ cookie })).toBe(false)
+  })
+
+  it('ends a session at sign-out and clears the cookie; other sessions stay', () => {
+    const policy = createAccessPolicy({ bindHost: '127.0.0.1', port: 6800, token, tls: false })
+    const mine = policy.startSession().split(';')[0]!
+    const other = policy.startSession().split(';')[0]!
+    expect(policy.endSession({ cookie: mine })).toBe(
+      `${sessionCookieName(6800)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`,
+    )
+    expect(policy.authenticated({ cookie: mine })).toBe(false)
+    expect(policy.authenticated({ cookie: other })).toBe(true)
+  })
+
+  it('expires sessions after the absolute lifetime, and after idling unless held', () => {
+    let now = 1_000_000
+    const policy = createAccessPolicy({
       bindHost: '127.0.0.1',
       port: 6800,
-      token: `${token}-2`,
+      token,
       tls: false,
+      sessions: { idleMs: 1000, absoluteMs: 10_000, now: () => now },
     })
-    expect(other.authenticated({ cookie })).toBe(false)
+    expect(policy.startSession()).toMatch(/; Max-Age=10$/)
+    const cookie = policy.startSession().split(';')[0]!
+    now += 900
+    expect(policy.authenticated({ cookie })).toBe(true)
+    now += 900 // 1800 since sign-in, 900 since the last use
+    expect(policy.authenticated({ cookie })).toBe(true)
+    now += 1000
+    expect(policy.authenticated({ cookie })).toBe(false)
   })
 })

@@ -1,5 +1,11 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { isIP } from 'node:net'
+import {
+  createSessionStore,
+  SESSION_ABSOLUTE_MS,
+  type SessionStore,
+  type SessionStoreOptions,
+} from './session-store.ts'
 
 /**
  * Who may talk to `downpour serve`. Everything here is a pure decision on request headers, so
@@ -8,7 +14,10 @@ import { isIP } from 'node:net'
  * - **Host** (DNS rebinding): a page on `evil.example` whose name re-resolves to 127.0.0.1 sends
  *   `Host: evil.example`; only the names this server answers to are accepted.
  * - **Token**: the secret from the printed URL, compared in constant time. A browser trades it
- *   once for an HttpOnly, SameSite=Strict cookie holding an HMAC of it (never the token itself).
+ *   once for an HttpOnly, SameSite=Strict cookie holding a random session id, known only to this
+ *   process (session-store.ts): it expires, ends at sign-out and at restart, and tells whoever
+ *   sees it (any server on another 127.0.0.1 port: cookies are not port-scoped) nothing about
+ *   the token.
  * - **Origin** (cross-site WebSockets, which browsers do not restrict): a browser's upgrade must
  *   come from the server's own origin.
  */
@@ -23,13 +32,21 @@ export type AccessPolicy = {
   originAllowed(origin: string | undefined, host: string | undefined): boolean
   /** Constant-time comparison of a presented token with the server's. */
   tokenMatches(candidate: string | undefined | null): boolean
-  /** Whether the request carries the session cookie or `Authorization: Bearer <token>`. */
-  authenticated(headers: {
-    cookie?: string | undefined
-    authorization?: string | undefined
-  }): boolean
-  /** The `Set-Cookie` value given in exchange for the token. */
-  sessionCookie(): string
+  /** Whether the request carries a live session's cookie or `Authorization: Bearer <token>`. */
+  authenticated(headers: RequestCredentials): boolean
+  /** The live session the request's cookie names, if any (counts as use). */
+  sessionOf(headers: RequestCredentials): string | undefined
+  /** Starts a session: the `Set-Cookie` value given in exchange for the token. */
+  startSession(): string
+  /** Ends the request's session, if any: the `Set-Cookie` value that clears the cookie. */
+  endSession(headers: RequestCredentials): string
+  /** The browser sessions (the server sweeps expired ones and closes their sockets). */
+  readonly sessions: SessionStore
+}
+
+export type RequestCredentials = {
+  cookie?: string | undefined
+  authorization?: string | undefined
 }
 
 export type AccessPolicyOptions = {
@@ -42,10 +59,11 @@ export type AccessPolicyOptions = {
   /** Addresses of this machine's interfaces; accepted as Host when bound to every interface. */
   interfaceAddresses?: readonly string[]
   tls: boolean
+  /** Session lifetimes and clock (tests); defaults in session-store.ts. */
+  sessions?: SessionStoreOptions
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1']
-const COOKIE_MAX_AGE_S = 30 * 24 * 3600
 
 /** True for addresses that never leave the machine: 127.0.0.0/8, ::1, `localhost`. */
 export function isLoopbackHost(host: string): boolean {
@@ -83,10 +101,9 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
   }
 
   const tokenDigest = digest(options.token)
-  const sessionValue = createHmac('sha256', options.token)
-    .update('downpour serve session v1')
-    .digest('base64url')
-  const sessionDigest = digest(sessionValue)
+  const sessions = createSessionStore(options.sessions)
+  // The browser may forget the cookie when the server has; never later.
+  const cookieMaxAgeS = Math.floor((options.sessions?.absoluteMs ?? SESSION_ABSOLUTE_MS) / 1000)
   const cookieName = sessionCookieName(options.port)
   const scheme = options.tls ? 'https:' : 'http:'
 
@@ -116,19 +133,32 @@ export function createAccessPolicy(options: AccessPolicyOptions): AccessPolicy {
     authenticated(headers) {
       const bearer = /^Bearer (\S+)$/i.exec(headers.authorization ?? '')?.[1]
       if (bearer !== undefined && this.tokenMatches(bearer)) return true
-      const cookie = readCookie(headers.cookie, cookieName)
-      return cookie !== undefined && timingSafeEqual(digest(cookie), sessionDigest)
+      return this.sessionOf(headers) !== undefined
     },
-    sessionCookie() {
-      return [
-        `${cookieName}=${sessionValue}`,
-        'HttpOnly',
-        'SameSite=Strict',
-        'Path=/',
-        `Max-Age=${COOKIE_MAX_AGE_S}`,
-        ...(options.tls ? ['Secure'] : []),
-      ].join('; ')
+    sessionOf(headers) {
+      const id = readCookie(headers.cookie, cookieName)
+      return id !== undefined && sessions.check(id) ? id : undefined
     },
+    startSession() {
+      return cookie(sessions.create(), cookieMaxAgeS)
+    },
+    endSession(headers) {
+      const id = readCookie(headers.cookie, cookieName)
+      if (id !== undefined) sessions.end(id)
+      return cookie('', 0)
+    },
+    sessions,
+  }
+
+  function cookie(value: string, maxAgeS: number): string {
+    return [
+      `${cookieName}=${value}`,
+      'HttpOnly',
+      'SameSite=Strict',
+      'Path=/',
+      `Max-Age=${maxAgeS}`,
+      ...(options.tls ? ['Secure'] : []),
+    ].join('; ')
   }
 }
 

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.ts'
 import { serveEngine } from '../shared/protocol/rpc.ts'
 import { createAccessPolicy, type AccessPolicy } from './access-policy.ts'
 import type { FlowBounds } from './outbound-flow.ts'
+import type { SessionStoreOptions } from './session-store.ts'
 import { createSocketPort } from './socket-port.ts'
 import { createStaticHandler, staticContentSecurityPolicy } from './static-files.ts'
 
@@ -16,6 +17,13 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024
 
 export const API_PATH = '/api'
 export const JSONRPC_PATH = '/jsonrpc'
+/** `POST` here ends the browser's session (the UI's "Sign out"). */
+export const LOGOUT_PATH = '/logout'
+
+/** How often expired sessions are dropped and their sockets closed. */
+const SESSION_SWEEP_MS = 60_000
+/** Close code for a socket whose session ended: the page then asks whether it is signed in. */
+export const SESSION_ENDED_CLOSE_CODE = 4401
 
 export type EngineServerOptions = {
   engine: Engine
@@ -37,6 +45,8 @@ export type EngineServerOptions = {
     handleRequest(req: IncomingMessage, res: ServerResponse): void
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   }
+  /** Session lifetimes and clock (tests); defaults in session-store.ts. */
+  sessions?: SessionStoreOptions
   /** Diagnostics; never receives the token or message contents. */
   log: (line: string) => void
 }
@@ -47,6 +57,8 @@ export type EngineServer = {
   readonly port: number
   /** Bytes waiting in each connected client's send buffer (diagnostics and tests). */
   clients(): { id: number; buffered: number }[]
+  /** Drops expired sessions now and closes their sockets (also done every minute). */
+  sweepSessions(): void
   /** Stops accepting, closes every client socket; the engine is the caller's to close. */
   close(): Promise<void>
 }
@@ -61,7 +73,8 @@ const securityHeaders = {
 /**
  * `downpour serve`'s HTTP side: the built UI behind a token, and the engine protocol over a
  * WebSocket at `/api`. Every request passes the Host check (421) first, then authentication
- * (401); upgrades also need the server's own Origin (403).
+ * (401); upgrades and sign-outs also need the server's own Origin (403). A session's sockets
+ * close when it ends (sign-out, expiry).
  */
 export async function startEngineServer(options: EngineServerOptions): Promise<EngineServer> {
   const statics = createStaticHandler(options.rendererDir)
@@ -70,6 +83,12 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   let policy: AccessPolicy | undefined = undefined
   let nextClient = 0
   const sockets = new Map<number, WebSocket>()
+  const socketsBySession = new Map<string, Set<WebSocket>>()
+  const closeSessionSockets = (session: string): void => {
+    for (const ws of socketsBySession.get(session) ?? [])
+      ws.close(SESSION_ENDED_CLOSE_CODE, 'signed out')
+    socketsBySession.delete(session)
+  }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const access = policy!
@@ -77,6 +96,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     const url = new URL(req.url ?? '/', 'http://downpour.invalid')
     if (options.jsonrpc && url.pathname === JSONRPC_PATH)
       return options.jsonrpc.handleRequest(req, res)
+    if (url.pathname === LOGOUT_PATH) return logout(access, req, res)
     const offered = url.searchParams.get('token')
     if (offered !== null) {
       if (!access.tokenMatches(offered)) return sendPage(res, 401, unauthorizedPage)
@@ -84,7 +104,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       url.searchParams.delete('token')
       res.writeHead(303, {
         ...securityHeaders,
-        'Set-Cookie': access.sessionCookie(),
+        'Set-Cookie': access.startSession(),
         Location: `${url.pathname}${url.search}`,
         'Content-Length': 0,
       })
@@ -114,10 +134,22 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
               ? 401
               : 0
     if (refusal !== 0) return refuseUpgrade(socket, refusal)
+    // Undefined for a script with the token in `Authorization`: it has no session to end.
+    const session = access.sessionOf(req.headers)
     wss.handleUpgrade(req, socket, head, (ws) => {
       const id = ++nextClient
       sockets.set(id, ws)
       ws.on('close', () => sockets.delete(id))
+      if (session !== undefined) {
+        access.sessions.hold(session)
+        const held = socketsBySession.get(session) ?? new Set()
+        held.add(ws)
+        socketsBySession.set(session, held)
+        ws.on('close', () => {
+          access.sessions.release(session)
+          socketsBySession.get(session)?.delete(ws)
+        })
+      }
       const log = (line: string) => options.log(`client ${id}: ${line}`)
       const stop = serveEngine(
         createSocketPort(ws, {
@@ -129,6 +161,23 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
       ws.on('close', stop)
       ws.on('error', (error) => log(`socket error: ${error.message}`))
     })
+  }
+
+  const logout = (access: AccessPolicy, req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST')
+      return sendPage(res, 405, { title: 'Sign out with POST', body: 'Use the UI’s Sign out.' })
+    }
+    // Cookies go to every port of 127.0.0.1, so a page there is "same-site" and its POST would
+    // carry the cookie: only the UI's own origin (or a non-browser client) may sign out.
+    if (!access.originAllowed(req.headers.origin, req.headers.host))
+      return sendPage(res, 403, { title: 'Forbidden', body: 'Sign out from the Downpour page.' })
+    const session = access.sessionOf(req.headers)
+    const clear = access.endSession(req.headers)
+    if (session !== undefined) closeSessionSockets(session)
+    req.resume()
+    res.writeHead(204, { ...securityHeaders, 'Set-Cookie': clear })
+    res.end()
   }
 
   const server: Server = options.tls
@@ -152,13 +201,21 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     allowHosts: options.allowHosts ?? [],
     interfaceAddresses: options.interfaceAddresses ?? [],
     tls: options.tls !== undefined,
+    ...(options.sessions ? { sessions: options.sessions } : {}),
   })
+  const sweep = (): void => {
+    for (const session of policy!.sessions.sweep()) closeSessionSockets(session)
+  }
+  const sweeper = setInterval(sweep, SESSION_SWEEP_MS)
+  sweeper.unref()
   const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host
   return {
     origin: `${options.tls ? 'https' : 'http'}://${hostPart}:${port}`,
     port,
     clients: () => [...sockets].map(([id, ws]) => ({ id, buffered: ws.bufferedAmount })),
+    sweepSessions: sweep,
     close: async () => {
+      clearInterval(sweeper)
       for (const client of wss.clients) client.terminate()
       wss.close()
       server.closeAllConnections()

@@ -8,6 +8,7 @@ import { applySettings } from './apply-settings.ts'
 import { Aria2Address, DesktopFields } from './desktop-fields.tsx'
 import { formatSetting, settingInput } from './setting-format.ts'
 import { closeSettings, settingsText, useSettingsOpen } from './settings-open.ts'
+import { SignOutButton } from './sign-out.tsx'
 import { updateUiPreferences, useUiPreferences } from './ui-preferences.ts'
 
 const LABELS: Record<keyof Settings, string> = {
@@ -55,6 +56,7 @@ export function SettingsDialog() {
         </fieldset>
       </div>
       <div className="modal__actions">
+        <SignOutButton />
         <button type="button" className="button button--primary" onClick={closeSettings}>
           {settingsText.close}
         </button>
