@@ -29,8 +29,6 @@ export class EventBatch {
   #added: string[] = []
   #changed = new Map<string, DownloadState>()
   #removed: string[] = []
-  /** The last description of removed downloads whose change is still to be announced. */
-  #gone = new Map<string, DownloadSnapshot>()
 
   constructor(hooks: Hooks) {
     this.#hooks = hooks
@@ -57,11 +55,12 @@ export class EventBatch {
   }
 
   /**
-   * `last` describes the download as it left (its change to `removed` is still announced
-   * before the removal: the aria2 view keeps removed downloads among the stopped ones).
+   * A removal says it all: a change gathered for the download (its state becoming `removed`)
+   * is not announced, so a remove of many is one event. Clients that care what a download was
+   * doing when it went (the aria2 view) know it from the events before.
    */
-  removed(id: string, last: () => DownloadSnapshot): void {
-    if (this.#changed.has(id)) this.#gone.set(id, last())
+  removed(id: string): void {
+    this.#changed.delete(id)
     this.#removed.push(id)
     if (this.#depth === 0) this.flush()
   }
@@ -83,12 +82,10 @@ export class EventBatch {
     }
     if (this.#changed.size > 0) {
       const gathered = this.#changed
-      const gone = this.#gone
       this.#changed = new Map()
-      this.#gone = new Map()
       const changes: DownloadChange[] = []
       for (const [id, previousState] of gathered) {
-        const download = gone.get(id) ?? snapshotOf(id)
+        const download = snapshotOf(id)
         if (download) changes.push({ download, previousState })
       }
       for (const part of chunks(changes)) {

@@ -405,7 +405,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#order = this.#order.filter((id) => !gone.has(id))
     this.work.visited += this.#order.length
     for (const record of affected) {
-      this.#batch.removed(record.id, () => this.#snapshotOf(record))
+      this.#batch.removed(record.id)
       this.#records.delete(record.id)
       this.#history.forget(record.id)
       this.#watch.forget(record.id)

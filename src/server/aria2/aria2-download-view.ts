@@ -223,6 +223,10 @@ export class Aria2DownloadView {
         const gone = new Set((payload as EngineEvents['download/removed']).ids)
         const leaving = new Set<string>()
         for (const id of gone) {
+          // The engine announces no change to `removed` before a removal: aria2's bookkeeping
+          // for it (an active download leaves a `removed` result) is done here.
+          const last = this.#byId.get(id)
+          if (last) this.#transition({ ...last, state: 'removed' }, last.state, leaving)
           this.#byId.delete(id)
           if (!this.#removed.has(id)) {
             leaving.add(id)
