@@ -6,7 +6,7 @@ import { afterEach, beforeEach } from 'vitest'
 import { createEngine, type Engine, type EngineOptions } from '../src/engine/engine.ts'
 import { startFaultServer, type FaultServer } from './fault-server.ts'
 import type { DownloadSnapshot, DownloadState } from '../src/shared/protocol/model.ts'
-import type { EngineEvents } from '../src/shared/protocol/events.ts'
+import type { DownloadChange, EngineEvents } from '../src/shared/protocol/events.ts'
 
 /** A test's folders: `downloads` and `state` below a fresh `root` (neither created yet). */
 export type TestDirs = {
@@ -29,7 +29,8 @@ export async function makeDirs(): Promise<TestDirs> {
 
 export type TestEngine = Engine & {
   logs: EngineEvents['log/entry'][]
-  changes: EngineEvents['download/changed'][]
+  /** Every download change, one entry per download (the engine batches them per event). */
+  changes: (DownloadChange & { revision: number })[]
   /** Resolves with the snapshot once download `id` is in one of `states`. */
   waitFor(id: string, states: DownloadState[], timeoutMs?: number): Promise<DownloadSnapshot>
 }
@@ -49,9 +50,11 @@ export async function startEngine(
     },
   })
   const logs: EngineEvents['log/entry'][] = []
-  const changes: EngineEvents['download/changed'][] = []
+  const changes: (DownloadChange & { revision: number })[] = []
   engine.on('log/entry', (e) => logs.push(e))
-  engine.on('download/changed', (e) => changes.push(e))
+  engine.on('download/changed', (e) => {
+    for (const change of e.changes) changes.push({ ...change, revision: e.revision })
+  })
   const waitFor = (id: string, states: DownloadState[], timeoutMs = 20_000) =>
     new Promise<DownloadSnapshot>((resolve, reject) => {
       const timer = setTimeout(async () => {
@@ -64,10 +67,11 @@ export async function startEngine(
         )
       }, timeoutMs)
       const off = engine.on('download/changed', (e) => {
-        if (e.download.id === id && states.includes(e.download.state)) {
+        const change = e.changes.find((c) => c.download.id === id)
+        if (change && states.includes(change.download.state)) {
           clearTimeout(timer)
           off()
-          resolve(e.download)
+          resolve(change.download)
         }
       })
       void engine.snapshot().then((s) => {

@@ -89,7 +89,7 @@ describe('connectWebSocket', () => {
     fault.file('/a.bin', makeBody(256 * 1024, 1))
     const completed = new Promise<void>((resolve) =>
       client.on('download/changed', (e) => {
-        if (e.download.state === 'completed') resolve()
+        if (e.changes.some((c) => c.download.state === 'completed')) resolve()
       }),
     )
     await client.add([{ url: fault.url('/a.bin') }])

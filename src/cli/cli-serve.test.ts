@@ -57,7 +57,7 @@ function waitForState(
         resolve(download)
       }
     }
-    const off = client.on('download/changed', (e) => check(e.download))
+    const off = client.on('download/changed', (e) => e.changes.forEach((c) => check(c.download)))
     void client.snapshot().then((s) => s.downloads.forEach(check))
   })
 }
@@ -169,7 +169,7 @@ describe('downpour serve (a real process)', () => {
       for (const item of beat.items) beats.push(item.done)
     })
     const addedOnB = new Promise<DownloadSnapshot>((resolve) =>
-      b.client.on('download/added', (e) => resolve(e.download)),
+      b.client.on('download/added', (e) => resolve(e.downloads[0]!)),
     )
 
     const result = await a.client.add([{ url: fault.url('/big.bin') }])

@@ -121,20 +121,24 @@ async function drive(
   let wake: () => void = () => {}
 
   let reporting = true
+  // The engine batches changes (a pause of many is one event); the JSON lines stay one per
+  // download, the format scripts read.
   engine.on('download/changed', (e) => {
-    if (!reporting || !mine.has(e.download.id)) return
-    if (options.json) emitJson('download/changed', e)
-    if (output.listening) display?.changed(e.download, e.previousState)
-    const warning = warnings.noteSnapshot(e.download)
-    if (warning && e.download.state !== 'completed') display?.warning(warning)
-    // A transition only: a rerun's option update re-announces a failed download unchanged.
-    const ended =
-      e.download.state === 'completed' ||
-      e.download.state === 'failed' ||
-      pausedByEngine(e.download)
-    if (ended && e.previousState !== e.download.state) {
-      finished.set(e.download.id, e.download)
-      wake()
+    if (!reporting) return
+    for (const { download, previousState } of e.changes) {
+      if (!mine.has(download.id)) continue
+      if (options.json)
+        emitJson('download/changed', { revision: e.revision, download, previousState })
+      if (output.listening) display?.changed(download, previousState)
+      const warning = warnings.noteSnapshot(download)
+      if (warning && download.state !== 'completed') display?.warning(warning)
+      // A transition only: a rerun's option update re-announces a failed download unchanged.
+      const ended =
+        download.state === 'completed' || download.state === 'failed' || pausedByEngine(download)
+      if (ended && previousState !== download.state) {
+        finished.set(download.id, download)
+        wake()
+      }
     }
   })
   engine.on('progress/beat', (e) => {

@@ -160,7 +160,7 @@ describe('the final rename', () => {
     // An immutable part file cannot be renamed or linked (EPERM, even for root); set while the
     // engine verifies the checksum, i.e. after every byte is written and before the rename.
     const off = engine.on('download/changed', (e) => {
-      if (e.download.state !== 'verifying' || !armed) return
+      if (!e.changes.some((c) => c.download.state === 'verifying') || !armed) return
       armed = false
       try {
         execFileSync('chattr', ['+i', part], { stdio: 'pipe' })

@@ -197,7 +197,7 @@ describe.skipIf(!lighttpd)(
       // download of the old version, but not the case this test is about).
       let swapped = false
       engine.on('download/changed', (e) => {
-        if (e.download.size === null || swapped) return
+        if (e.changes.every((c) => c.download.size === null) || swapped) return
         renameSync(join(dirs.root, 'new.bin'), join(www, 'swap.bin'))
         swapped = true
       })

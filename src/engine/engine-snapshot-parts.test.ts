@@ -90,15 +90,20 @@ describe('snapshot in parts', () => {
     for (const { name, payload } of events) {
       if (payload.revision <= head.revision) continue
       if (name === 'download/removed') {
-        const { id } = payload as EngineEvents['download/removed']
-        byId.delete(id)
-        order = order.filter((x) => x !== id)
+        const { ids } = payload as EngineEvents['download/removed']
+        for (const id of ids) byId.delete(id)
+        order = order.filter((x) => !ids.includes(x))
       } else if (name === 'download/moved') {
         order = applyBlockMove(order, payload as EngineEvents['download/moved'])
       } else {
-        const { download } = payload as EngineEvents['download/changed']
-        if (!byId.has(download.id)) order.push(download.id)
-        byId.set(download.id, download)
+        const downloads =
+          name === 'download/added'
+            ? (payload as EngineEvents['download/added']).downloads
+            : (payload as EngineEvents['download/changed']).changes.map((c) => c.download)
+        for (const download of downloads) {
+          if (!byId.has(download.id)) order.push(download.id)
+          byId.set(download.id, download)
+        }
       }
     }
     const now = await engine.snapshot()

@@ -214,7 +214,8 @@ describe('a crash between the final rename and the queue save', () => {
     let copied: Promise<void> | null = null
     engine.on('download/changed', (e) => {
       // The instant the file is complete, before any coalesced save: what kill -9 would leave.
-      if (e.download.state === 'completed') copied ??= cp(dirs.state, crashed, { recursive: true })
+      if (e.changes.some((c) => c.download.state === 'completed'))
+        copied ??= cp(dirs.state, crashed, { recursive: true })
     })
     const id = await addOne(engine, { url: server.url('/small.bin') })
     await engine.waitFor(id, ['completed'])

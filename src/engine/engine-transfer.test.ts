@@ -25,7 +25,7 @@ describe('a plain download', () => {
   it('says "downloading" once the first response is in, not "probing" while bytes flow', async () => {
     server.file('/slow.bin', makeBody(4 * MiB, 41), { rateLimit: 512 * 1024 })
     const states: string[] = []
-    engine.on('download/changed', (e) => states.push(e.download.state))
+    engine.on('download/changed', (e) => states.push(...e.changes.map((c) => c.download.state)))
     const id = await addOne(engine, { url: server.url('/slow.bin'), maxConnections: 1 })
     for (;;) {
       const d = (await engine.snapshot()).downloads[0]!

@@ -65,12 +65,18 @@ export class DesktopIntegration {
     this.#client = client
     this.#offs = [
       client.on('engine/snapshot', (s) => this.#tally.snapshot(s)),
-      client.on('download/added', (e) => this.#tally.changed(e.download)),
-      client.on('download/changed', (e) => {
-        const finished = this.#tally.changed(e.download)
-        if (finished) this.#batcher.add(finished)
+      client.on('download/added', (e) => {
+        for (const download of e.downloads) this.#tally.changed(download)
       }),
-      client.on('download/removed', (e) => this.#tally.removed(e.id)),
+      client.on('download/changed', (e) => {
+        for (const { download } of e.changes) {
+          const finished = this.#tally.changed(download)
+          if (finished) this.#batcher.add(finished)
+        }
+      }),
+      client.on('download/removed', (e) => {
+        for (const id of e.ids) this.#tally.removed(id)
+      }),
       client.on('progress/beat', (beat) => {
         this.#tally.beat(beat)
         this.#render()

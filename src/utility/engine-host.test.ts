@@ -117,7 +117,7 @@ function waitFor(client: EngineClient, id: string, states: DownloadState[]) {
         resolve(d)
       }
     }
-    const off = client.on('download/changed', (e) => check(e.download))
+    const off = client.on('download/changed', (e) => e.changes.forEach((c) => check(c.download)))
     void client.snapshot().then((s) => s.downloads.forEach(check))
   })
 }
@@ -159,7 +159,7 @@ describe('runEngineHost', () => {
     const perPort = host.listeners() / 2
 
     const seen = new Promise<string>((resolve) =>
-      second.on('download/added', (e) => resolve(e.download.url)),
+      second.on('download/added', (e) => resolve(e.downloads[0]!.url)),
     )
     await first.add([{ url: fault.url('/paused.bin'), paused: true }])
     expect(await seen).toBe(fault.url('/paused.bin'))

@@ -10,9 +10,11 @@ import {
   type MoveTarget,
 } from '../../shared/protocol/block-move.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { EVENT_ROWS } from '../../shared/protocol/events.ts'
 import type { EngineEvents, LogLevel } from '../../shared/protocol/events.ts'
 import {
   ACTIVE_STATES,
+  type AddRequest,
   type DownloadState,
   type DownloadUpdate,
   type Settings,
@@ -44,6 +46,7 @@ import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
 import { SnapshotCursors } from './snapshot-cursors.ts'
+import { EventBatch } from './event-batch.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -106,6 +109,14 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #closed = false
   #history = new DownloadHistory()
   #watch = new SegmentWatch()
+  #batch = new EventBatch({
+    events: this.events,
+    nextRevision: () => ++this.#revision,
+    snapshotOf: (id) => {
+      const record = this.#records.get(id)
+      return record ? this.#snapshotOf(record) : null
+    },
+  })
   #cursors = new SnapshotCursors({
     revision: () => this.#revision,
     order: () => this.#order,
@@ -212,50 +223,75 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     return this.#settings
   }
 
+  /**
+   * Adds in parts of `EVENT_ROWS`: each part is one `download/added`, its first downloads start
+   * at once, and the loop yields between parts so the engine beats and transfers begin while a
+   * 100,000-URL list is still being listed.
+   */
   async add(requests: Parameters<EngineApi['add']>[0]): Promise<AddResult> {
     this.#assertOpen()
     const result: AddResult = { added: [], rejected: [] }
-    requests.forEach((request, index) => {
-      const url = typeof request?.url === 'string' ? request.url : String(request?.url)
-      try {
-        // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
-        const prepared = prepareRecord(request, this.#settings.defaultDir)
-        const existing = this.#duplicates.find(prepared.key)
-        if (existing) {
-          const other = this.#records.get(existing)!
-          result.rejected.push({
-            index,
-            url,
-            existingId: existing,
-            error: {
-              code: ERROR_CODES.duplicate,
-              message: `already in the queue as "${other.name}" (${other.state}) in ${other.dir}`,
-            },
-          })
-          return
-        }
-        const record = finishRecord(prepared)
-        this.#insert(record)
-        this.#store?.put(record)
-        this.#enqueue(record)
-        const download = this.#snapshotOf(record)
-        this.#history.added(record)
-        result.added.push(download)
-        this.events.emit('download/added', { revision: ++this.#revision, download })
-      } catch (error) {
-        const e =
-          error instanceof DownpourError
-            ? error
-            : new DownpourError(ERROR_CODES.internal, String(error))
-        result.rejected.push({ index, url, error: e.toJSON() })
-      }
-    })
-    this.#pump()
+    for (let start = 0; start < requests.length; start += EVENT_ROWS) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve))
+      const end = Math.min(requests.length, start + EVENT_ROWS)
+      await this.#batch.run(() => {
+        for (let index = start; index < end; index++) this.#addOne(requests[index], index, result)
+        this.#pump()
+      })
+    }
     return result
+  }
+
+  #addOne(request: AddRequest | undefined, index: number, result: AddResult): void {
+    if (this.#closed) {
+      result.rejected.push({
+        index,
+        url: String(request?.url),
+        error: { code: ERROR_CODES.cancelled, message: 'the engine is shutting down' },
+      })
+      return
+    }
+    const url = typeof request?.url === 'string' ? request.url : String(request?.url)
+    try {
+      // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
+      const prepared = prepareRecord(request, this.#settings.defaultDir)
+      const existing = this.#duplicates.find(prepared.key)
+      if (existing) {
+        const other = this.#records.get(existing)!
+        result.rejected.push({
+          index,
+          url,
+          existingId: existing,
+          error: {
+            code: ERROR_CODES.duplicate,
+            message: `already in the queue as "${other.name}" (${other.state}) in ${other.dir}`,
+          },
+        })
+        return
+      }
+      const record = finishRecord(prepared)
+      this.#insert(record)
+      this.#store?.put(record)
+      this.#enqueue(record)
+      const download = this.#snapshotOf(record)
+      this.#history.added(record)
+      result.added.push(download)
+      this.#batch.added(record.id)
+    } catch (error) {
+      const e =
+        error instanceof DownpourError
+          ? error
+          : new DownpourError(ERROR_CODES.internal, String(error))
+      result.rejected.push({ index, url, error: e.toJSON() })
+    }
   }
 
   async update(changes: DownloadUpdate[]): Promise<UpdateResult> {
     this.#assertOpen()
+    return this.#batch.run(() => this.#update(changes))
+  }
+
+  #update(changes: DownloadUpdate[]): UpdateResult {
     const result: UpdateResult = { updated: [], rejected: [] }
     changes.forEach((change, index) => {
       const id = typeof change?.id === 'string' ? change.id : String(change?.id)
@@ -301,7 +337,12 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     return result
   }
 
-  async pause(selection: Selection): Promise<{ affected: string[] }> {
+  /** One `download/changed` for everything paused (see EventBatch). */
+  pause(selection: Selection): Promise<{ affected: string[] }> {
+    return this.#batch.run(() => this.#pause(selection))
+  }
+
+  async #pause(selection: Selection): Promise<{ affected: string[] }> {
     const affected = this.#select(selection).filter((r) =>
       ['queued', 'probing', 'downloading', 'retrying', 'verifying'].includes(r.state),
     )
@@ -326,23 +367,35 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     return { affected: affected.map((r) => r.id) }
   }
 
-  async resume(selection: Selection): Promise<{ affected: string[] }> {
-    const affected = this.#select(selection).filter((r) => r.state === 'paused')
-    this.#setStates(affected, 'queued', { failuresInARow: 0 })
-    this.#pump()
-    return { affected: affected.map((r) => r.id) }
+  resume(selection: Selection): Promise<{ affected: string[] }> {
+    return this.#batch.run(() => {
+      const affected = this.#select(selection).filter((r) => r.state === 'paused')
+      this.#setStates(affected, 'queued', { failuresInARow: 0 })
+      this.#pump()
+      return { affected: affected.map((r) => r.id) }
+    })
   }
 
-  async retry(selection: Selection): Promise<{ affected: string[] }> {
-    const affected = this.#select(selection).filter((r) => r.state === 'failed')
-    this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
-    this.#pump()
-    return { affected: affected.map((r) => r.id) }
+  retry(selection: Selection): Promise<{ affected: string[] }> {
+    return this.#batch.run(() => {
+      const affected = this.#select(selection).filter((r) => r.state === 'failed')
+      this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
+      this.#pump()
+      return { affected: affected.map((r) => r.id) }
+    })
   }
 
-  async remove(
+  /** One `download/removed` for everything removed (see EventBatch). */
+  remove(
     selection: Selection,
     options: { deleteFiles?: boolean } = {},
+  ): Promise<{ affected: string[] }> {
+    return this.#batch.run(() => this.#remove(selection, options))
+  }
+
+  async #remove(
+    selection: Selection,
+    options: { deleteFiles?: boolean },
   ): Promise<{ affected: string[] }> {
     const affected = this.#select(selection)
     const wasCompleted = new Set(affected.filter((r) => r.state === 'completed').map((r) => r.id))
@@ -352,6 +405,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#order = this.#order.filter((id) => !gone.has(id))
     this.work.visited += this.#order.length
     for (const record of affected) {
+      this.#batch.removed(record.id)
       this.#records.delete(record.id)
       this.#history.forget(record.id)
       this.#watch.forget(record.id)
@@ -362,7 +416,6 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
         await deletePartFiles(record.dir, record.name)
       }
-      this.events.emit('download/removed', { revision: ++this.#revision, id: record.id })
     }
     this.#pump()
     return { affected: affected.map((r) => r.id) }
@@ -387,6 +440,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     // waiting heap takes the new numbers (no entry is made again: no URL parsed again).
     this.#places.renumber(order)
     this.#waiting.renumber((other) => this.#places.position(other))
+    this.#batch.flush()
     this.events.emit('download/moved', { revision: ++this.#revision, ...moved })
     this.#store?.moveBlock(moved.ids, moved.position)
     this.#pump()
@@ -424,6 +478,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       this.#shared.pool.updateDispatcher(this.#settings)
     }
     this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
+    this.#batch.flush()
     this.events.emit('settings/changed', { revision: ++this.#revision, settings: this.#settings })
     this.#store?.settingsChanged()
     this.#pump()
@@ -665,11 +720,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     if (record.state === 'queued' && previousState !== 'queued') this.#enqueue(record)
     this.#places.announce(record.id, record.state)
-    this.events.emit('download/changed', {
-      revision: ++this.#revision,
-      download: this.#snapshotOf(record),
-      previousState,
-    })
+    this.#batch.changed(record.id, previousState)
   }
 
   /**

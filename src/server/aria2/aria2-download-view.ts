@@ -201,25 +201,40 @@ export class Aria2DownloadView {
     this.#revision = revision
     switch (name) {
       case 'download/added': {
-        const { download } = payload as EngineEvents['download/added']
-        this.#put(download)
-        this.#order.push(download.id)
+        for (const download of (payload as EngineEvents['download/added']).downloads) {
+          // Already there when the snapshot was read while the add's event was on its way.
+          if (!this.#byId.has(download.id)) this.#order.push(download.id)
+          this.#put(download)
+        }
         break
       }
       case 'download/changed': {
-        const { download, previousState } = payload as EngineEvents['download/changed']
-        this.#put(download)
-        this.#transition(download, previousState)
+        // Downloads leaving the stopped list are dropped from it in one pass per event.
+        const leaving = new Set<string>()
+        for (const { download, previousState } of (payload as EngineEvents['download/changed'])
+          .changes) {
+          this.#put(download)
+          this.#transition(download, previousState, leaving)
+        }
+        if (leaving.size > 0) this.#stopped = this.#stopped.filter((id) => !leaving.has(id))
         break
       }
       case 'download/removed': {
-        const { id } = payload as EngineEvents['download/removed']
-        this.#byId.delete(id)
-        this.#order = this.#order.filter((other) => other !== id)
-        if (!this.#removed.has(id)) {
-          this.#stopped = this.#stopped.filter((other) => other !== id)
-          this.#byGid.delete(gidOf(id))
+        const gone = new Set((payload as EngineEvents['download/removed']).ids)
+        const leaving = new Set<string>()
+        for (const id of gone) {
+          // The engine announces no change to `removed` before a removal: aria2's bookkeeping
+          // for it (an active download leaves a `removed` result) is done here.
+          const last = this.#byId.get(id)
+          if (last) this.#transition({ ...last, state: 'removed' }, last.state, leaving)
+          this.#byId.delete(id)
+          if (!this.#removed.has(id)) {
+            leaving.add(id)
+            this.#byGid.delete(gidOf(id))
+          }
         }
+        this.#order = this.#order.filter((id) => !gone.has(id))
+        if (leaving.size > 0) this.#stopped = this.#stopped.filter((id) => !leaving.has(id))
         break
       }
       case 'download/moved':
@@ -237,7 +252,7 @@ export class Aria2DownloadView {
   }
 
   /** aria2's bookkeeping and notifications for one state change. */
-  #transition(download: DownloadSnapshot, previous: DownloadState): void {
+  #transition(download: DownloadSnapshot, previous: DownloadState, leaving: Set<string>): void {
     const { id, state } = download
     if (state === previous) return
     const gid = gidOf(id)
@@ -262,7 +277,7 @@ export class Aria2DownloadView {
         notify('aria2.onDownloadStop')
       }
     } else {
-      if (wasStopped) this.#stopped = this.#stopped.filter((other) => other !== id)
+      if (wasStopped) leaving.add(id)
       if (TRANSFERRING.has(state) && !RUNNING.has(previous)) notify('aria2.onDownloadStart')
       if (state === 'paused' && RUNNING.has(previous)) notify('aria2.onDownloadPause')
     }

@@ -17,6 +17,9 @@ export type ProgressItem = {
 
 export type LogLevel = 'info' | 'warn' | 'error'
 
+/** One download's change inside a `download/changed` event. */
+export type DownloadChange = { download: DownloadSnapshot; previousState: DownloadState }
+
 /**
  * Everything the engine tells its clients. Keys are `'area/verb'` on the wire.
  * `revision` increases by one with every change to the set of downloads or their non-progress
@@ -25,10 +28,21 @@ export type LogLevel = 'info' | 'warn' | 'error'
 export type EngineEvents = {
   /** The whole state; sent on connect and whenever a client asks. */
   'engine/snapshot': { revision: number; downloads: DownloadSnapshot[]; settings: Settings }
-  'download/added': { revision: number; download: DownloadSnapshot }
-  /** A state change or a change of name/size/error/options. */
-  'download/changed': { revision: number; download: DownloadSnapshot; previousState: DownloadState }
-  'download/removed': { revision: number; id: string }
+  /**
+   * Downloads joined the queue, appended in this order. A bulk change travels as one event (a
+   * list of 10,000 is one `add`, so one event per download made a client re-derive its view
+   * 10,000 times); a very long list comes in a few events of at most `EVENT_ROWS` downloads each,
+   * so no single message is megabytes of JSON to parse in one task.
+   */
+  'download/added': { revision: number; downloads: DownloadSnapshot[] }
+  /**
+   * State changes or changes of name/size/error/options, one entry per download (the download
+   * as it is now, and the state the previous event about it named); one event for a command on
+   * many downloads (pause, resume, retry of a selection), split like `download/added`.
+   */
+  'download/changed': { revision: number; changes: DownloadChange[] }
+  /** Downloads that left the queue (one event for a `remove` of many). */
+  'download/removed': { revision: number; ids: string[] }
   /**
    * A `move` or `moveMany` changed the queue order: `ids` (in their queue order) now stand
    * together from index `position`, everything else keeps its order (`applyBlockMove` in
@@ -68,3 +82,10 @@ export type EngineEvents = {
 }
 
 export type EngineEventName = keyof EngineEvents
+
+/**
+ * Most downloads one `download/added` or `download/changed` carries (~420 KB of JSON): a
+ * client parses and applies each within a frame or two, where one 10,000-download message
+ * (4 MB) was a 100–240 ms task.
+ */
+export const EVENT_ROWS = 1000

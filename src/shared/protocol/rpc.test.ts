@@ -47,7 +47,7 @@ describe('engine RPC', () => {
   it('calls engine methods and delivers their events', async () => {
     const { client } = await connect()
     const added: string[] = []
-    client.on('download/added', (e) => added.push(e.download.name))
+    client.on('download/added', (e) => added.push(...e.downloads.map((d) => d.name)))
     const result = await client.add([{ url: 'http://127.0.0.1:9/file.iso', paused: true }])
     expect(result.added[0]).toMatchObject({ name: 'file.iso', state: 'paused' })
     await new Promise((r) => setTimeout(r, 20))

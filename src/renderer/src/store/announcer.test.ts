@@ -111,8 +111,7 @@ describe('the live summary', () => {
     const finish = (id: string, state: 'completed' | 'failed', revision: number) =>
       applyChanged({
         revision,
-        download: { ...download(id, state), speed: 0 },
-        previousState: 'downloading',
+        changes: [{ download: { ...download(id, state), speed: 0 }, previousState: 'downloading' }],
       })
     finish('a.iso', 'completed', 2)
     vi.advanceTimersByTime(500)

@@ -86,40 +86,49 @@ export function applySnapshotPart(downloads: readonly DownloadSnapshot[]): void 
   })
 }
 
+/**
+ * Downloads the engine added, however many, in one store update and one pass over the queue
+ * (a 10,000-URL add arrives as a few events, not 10,000). Downloads the store already holds (a
+ * snapshot read while the event was on its way) are replaced, not listed twice.
+ */
 export function applyAdded(event: EngineEvents['download/added']): void {
-  upsert(event.download, event.revision)
+  upsert(event.downloads, event.revision)
 }
 
-/** Puts a download in (or over its old copy), appended to the order when it is new. */
-function upsert(download: DownloadSnapshot, revision: number): void {
+/** Puts downloads in (or over their old copies), the new ones appended to the order. */
+function upsert(downloads: readonly DownloadSnapshot[], revision: number): void {
   useAppStore.setState((state) => {
-    const exists = download.id in state.downloads.byId
+    const { byId, order } = state.downloads
+    const fresh: string[] = []
+    for (const download of downloads) if (!(download.id in byId)) fresh.push(download.id)
     return withDownloads(state, {
       ...state.downloads,
-      byId: exists
-        ? replaceEntries(state.downloads.byId, [download])
-        : { ...state.downloads.byId, [download.id]: download },
-      order: exists ? state.downloads.order : [...state.downloads.order, download.id],
+      byId: replaceEntries(byId, downloads),
+      order: fresh.length === 0 ? order : order.concat(fresh),
       revision,
     })
   })
 }
 
+/** Changes of any number of downloads (a pause of 10,000 is one event): one store update. */
 export function applyChanged(event: EngineEvents['download/changed']): void {
-  const { download, previousState } = event
-  if (
-    download.state !== previousState &&
-    (download.state === 'completed' || download.state === 'failed')
-  )
-    noteFinished(download.state, download.name)
-  upsert(download, event.revision)
+  const downloads: DownloadSnapshot[] = []
+  for (const { download, previousState } of event.changes) {
+    if (
+      download.state !== previousState &&
+      (download.state === 'completed' || download.state === 'failed')
+    )
+      noteFinished(download.state, download.name)
+    downloads.push(download)
+  }
+  upsert(downloads, event.revision)
 }
 
 /**
- * Replaces entries of `byId` in place. Copying a 10,000-key record costs ~30 ms (measured by
- * `npm run bench:ui`), once per beat it made the list stutter; so the record is an index whose
- * identity changes only when downloads are added or removed, while each entry is immutable and
- * replaced when its download changes. Selectors read entries (`byId[id]`), never the record's
+ * Replaces or adds entries of `byId` in place. Copying a 10,000-key record costs ~30 ms
+ * (measured by `npm run bench:ui`), once per beat it made the list stutter; so the record is an
+ * index whose identity changes only with a snapshot, while each entry is immutable and replaced
+ * when its download changes (a new or removed download changes `order`, which the view follows). Selectors read entries (`byId[id]`), never the record's
  * identity; a new `downloads` object still tells zustand that something changed.
  */
 function replaceEntries(
@@ -131,14 +140,22 @@ function replaceEntries(
   return byId
 }
 
+/** Downloads removed, however many: one filter of the order, one store update. */
 export function applyRemoved(event: EngineEvents['download/removed']): void {
   useAppStore.setState((state) => {
-    const byId = { ...state.downloads.byId }
-    delete byId[event.id]
+    const { byId, order } = state.downloads
+    const gone = new Set<string>()
+    // The index is changed in place (see replaceEntries); `order` tells what changed.
+    const index = byId as Record<string, DownloadSnapshot>
+    for (const id of event.ids) {
+      if (!(id in index)) continue
+      gone.add(id)
+      delete index[id]
+    }
     return withDownloads(state, {
       ...state.downloads,
       byId,
-      order: state.downloads.order.filter((id) => id !== event.id),
+      order: gone.size === 0 ? order : order.filter((id) => !gone.has(id)),
       revision: event.revision,
     })
   })

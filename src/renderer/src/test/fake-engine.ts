@@ -16,7 +16,7 @@ import {
   type MovedBlock,
   type MoveTarget,
 } from '../../../shared/protocol/block-move.ts'
-import type { EngineEvents } from '../../../shared/protocol/events.ts'
+import type { DownloadChange, EngineEvents } from '../../../shared/protocol/events.ts'
 import type {
   AddRequest,
   DownloadError,
@@ -49,6 +49,8 @@ export class FakeEngine implements EngineClient {
   #downloads = new Map<string, DownloadSnapshot>()
   #order: string[] = []
   #revision = 0
+  /** Changes gathered while a command runs (see #batched). */
+  #pending: DownloadChange[] | null = null
   #seq = 0
   #nextId = 1
   /** Sizes the "server" reports per URL; unknown URLs are 1 MiB. */
@@ -129,10 +131,15 @@ export class FakeEngine implements EngineClient {
       this.#downloads.set(id, download)
       this.#note(id, 'added', 'info', `added ${redactUrl(request.url)}`)
       this.#order.push(id)
-      this.#emit('download/added', { revision: ++this.#revision, download })
       added.push(download)
     })
-    this.#pump()
+    // One event for the whole list, as the engine sends it (see EventBatch).
+    if (added.length > 0)
+      this.#emit('download/added', {
+        revision: ++this.#revision,
+        downloads: added.map((d) => ({ ...d })),
+      })
+    this.#batched(() => this.#pump())
     return { added: added.map((d) => this.#downloads.get(d.id)!), rejected }
   }
 
@@ -168,25 +175,31 @@ export class FakeEngine implements EngineClient {
     const affected = this.#select(selection).filter(
       (d) => !isFinished(d.state) && d.state !== 'paused',
     )
-    for (const d of affected)
-      this.#change(d.id, { state: 'paused', speed: 0, eta: null, connections: 0 })
-    this.#pump()
+    this.#batched(() => {
+      for (const d of affected)
+        this.#change(d.id, { state: 'paused', speed: 0, eta: null, connections: 0 })
+      this.#pump()
+    })
     return { affected: affected.map((d) => d.id) }
   }
 
   async resume(selection: Selection): Promise<{ affected: string[] }> {
     this.calls.push({ method: 'resume', args: [selection] })
     const affected = this.#select(selection).filter((d) => d.state === 'paused')
-    for (const d of affected) this.#change(d.id, { state: 'queued' })
-    this.#pump()
+    this.#batched(() => {
+      for (const d of affected) this.#change(d.id, { state: 'queued' })
+      this.#pump()
+    })
     return { affected: affected.map((d) => d.id) }
   }
 
   async retry(selection: Selection): Promise<{ affected: string[] }> {
     this.calls.push({ method: 'retry', args: [selection] })
     const affected = this.#select(selection).filter((d) => d.state === 'failed')
-    for (const d of affected) this.#change(d.id, { state: 'queued', error: null, tries: 0 })
-    this.#pump()
+    this.#batched(() => {
+      for (const d of affected) this.#change(d.id, { state: 'queued', error: null, tries: 0 })
+      this.#pump()
+    })
     return { affected: affected.map((d) => d.id) }
   }
 
@@ -196,12 +209,12 @@ export class FakeEngine implements EngineClient {
   ): Promise<{ affected: string[] }> {
     this.calls.push({ method: 'remove', args: options ? [selection, options] : [selection] })
     const affected = this.#select(selection)
-    for (const d of affected) {
-      this.#downloads.delete(d.id)
-      this.#order = this.#order.filter((id) => id !== d.id)
-      this.#emit('download/removed', { revision: ++this.#revision, id: d.id })
-    }
-    this.#pump()
+    const gone = new Set(affected.map((d) => d.id))
+    for (const id of gone) this.#downloads.delete(id)
+    this.#order = this.#order.filter((id) => !gone.has(id))
+    if (gone.size > 0)
+      this.#emit('download/removed', { revision: ++this.#revision, ids: [...gone] })
+    this.#batched(() => this.#pump())
     return { affected: affected.map((d) => d.id) }
   }
 
@@ -495,11 +508,23 @@ export class FakeEngine implements EngineClient {
     const download = { ...previous, ...patch }
     this.#downloads.set(id, download)
     if (download.state !== previous.state) this.#noteState(previous, download)
-    this.#emit('download/changed', {
-      revision: ++this.#revision,
-      download: { ...download },
-      previousState: previous.state,
-    })
+    const change = { download: { ...download }, previousState: previous.state }
+    if (this.#pending) this.#pending.push(change)
+    else this.#emit('download/changed', { revision: ++this.#revision, changes: [change] })
+  }
+
+  /** Changes made by `work` go out as one `download/changed`, as a command's do from the engine. */
+  #batched(work: () => void): void {
+    if (this.#pending) return work()
+    const pending: DownloadChange[] = []
+    this.#pending = pending
+    try {
+      work()
+    } finally {
+      this.#pending = null
+    }
+    if (pending.length > 0)
+      this.#emit('download/changed', { revision: ++this.#revision, changes: pending })
   }
 
   #note(

@@ -1,0 +1,108 @@
+import type { Emitter } from '../../shared/emitter.ts'
+import { EVENT_ROWS } from '../../shared/protocol/events.ts'
+import type { DownloadChange, EngineEvents } from '../../shared/protocol/events.ts'
+import type { DownloadSnapshot, DownloadState } from '../../shared/protocol/model.ts'
+
+type Hooks = {
+  events: Emitter<EngineEvents>
+  /** The next revision (one per event emitted). */
+  nextRevision: () => number
+  /** A download as it is now, or null once it left the queue. */
+  snapshotOf: (id: string) => DownloadSnapshot | null
+}
+
+/**
+ * Gathers the queue's changes while a command runs and emits them as one event per kind when
+ * the last open command ends: a pause of 10,000 downloads is one `download/changed`, not
+ * 10,000 (each of which a window re-derived its whole view for). Outside a command each change
+ * goes out at once, as a one-download event.
+ *
+ * Order on the wire is kept: added, then changed, then removed (a download started by the add
+ * that listed it is announced after it), and anything emitted directly (`download/moved`,
+ * `settings/changed`) flushes what is gathered first, so no event names a download its
+ * client has not been told of yet. Each download is described as it is at the flush; a change
+ * keeps the first `previousState` seen in the batch (the state its client last heard of).
+ */
+export class EventBatch {
+  #hooks: Hooks
+  #depth = 0
+  #added: string[] = []
+  #changed = new Map<string, DownloadState>()
+  #removed: string[] = []
+
+  constructor(hooks: Hooks) {
+    this.#hooks = hooks
+  }
+
+  /** Runs `command` with the batch open; what it changed goes out when the last command ends. */
+  async run<T>(command: () => T | Promise<T>): Promise<T> {
+    this.#depth++
+    try {
+      return await command()
+    } finally {
+      if (--this.#depth === 0) this.flush()
+    }
+  }
+
+  added(id: string): void {
+    this.#added.push(id)
+    if (this.#depth === 0) this.flush()
+  }
+
+  changed(id: string, previousState: DownloadState): void {
+    if (!this.#changed.has(id)) this.#changed.set(id, previousState)
+    if (this.#depth === 0) this.flush()
+  }
+
+  /**
+   * A removal says it all: a change gathered for the download (its state becoming `removed`)
+   * is not announced, so a remove of many is one event. Clients that care what a download was
+   * doing when it went (the aria2 view) know it from the events before.
+   */
+  removed(id: string): void {
+    this.#changed.delete(id)
+    this.#removed.push(id)
+    if (this.#depth === 0) this.flush()
+  }
+
+  /** Emits what is gathered (at most `EVENT_ROWS` downloads per added/changed event). */
+  flush(): void {
+    const { events, nextRevision, snapshotOf } = this.#hooks
+    if (this.#added.length > 0) {
+      const ids = this.#added
+      this.#added = []
+      const downloads: DownloadSnapshot[] = []
+      for (const id of ids) {
+        const download = snapshotOf(id)
+        if (download) downloads.push(download)
+      }
+      for (const part of chunks(downloads)) {
+        events.emit('download/added', { revision: nextRevision(), downloads: part })
+      }
+    }
+    if (this.#changed.size > 0) {
+      const gathered = this.#changed
+      this.#changed = new Map()
+      const changes: DownloadChange[] = []
+      for (const [id, previousState] of gathered) {
+        const download = snapshotOf(id)
+        if (download) changes.push({ download, previousState })
+      }
+      for (const part of chunks(changes)) {
+        events.emit('download/changed', { revision: nextRevision(), changes: part })
+      }
+    }
+    if (this.#removed.length > 0) {
+      const ids = this.#removed
+      this.#removed = []
+      events.emit('download/removed', { revision: nextRevision(), ids })
+    }
+  }
+}
+
+function chunks<T>(items: T[]): T[][] {
+  if (items.length <= EVENT_ROWS) return items.length === 0 ? [] : [items]
+  const parts: T[][] = []
+  for (let i = 0; i < items.length; i += EVENT_ROWS) parts.push(items.slice(i, i + EVENT_ROWS))
+  return parts
+}
