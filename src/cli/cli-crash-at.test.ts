@@ -95,23 +95,53 @@ describe.skipIf(problem !== null)('downpour get killed while publishing, then ru
   }, 60_000)
 })
 
-describe.skipIf(problem !== null)('downpour get of an unknown size killed at each journal append', () => {
-  // 1: the record and its chosen name; 2: its size, before publishing; 3: completed.
-  it.each([1, 2, 3])(
-    'append %i: the rerun ends with the one file, never a "(1)" copy',
-    async (when) => {
-      const body = makeBody(5000, 20 + when)
-      server.file('/c.bin', body, { chunked: true })
-      const journal = join(dirs.state, 'queue-1.journal')
-      const crashed = await crashAt({ syscall: 'write', path: journal, when }, [
-        server.url('/c.bin'),
-      ])
-      expect(crashed.killedAt).toMatch(/^write\(/)
-      const again = await rerun([server.url('/c.bin')])
+describe.skipIf(problem !== null)(
+  'downpour get of an unknown size killed at each journal append',
+  () => {
+    // 1: the record and its chosen name; 2: its size, before publishing; 3: completed.
+    it.each([1, 2, 3])(
+      'append %i: the rerun ends with the one file, never a "(1)" copy',
+      async (when) => {
+        const body = makeBody(5000, 20 + when)
+        server.file('/c.bin', body, { chunked: true })
+        const journal = join(dirs.state, 'queue-1.journal')
+        const crashed = await crashAt({ syscall: 'write', path: journal, when }, [
+          server.url('/c.bin'),
+        ])
+        expect(crashed.killedAt).toMatch(/^write\(/)
+        const again = await rerun([server.url('/c.bin')])
+        expect(again.code).toBe(0)
+        expect(again.stdout).not.toMatch(/\(1\)/)
+        expect(await listing()).toEqual(['c.bin'])
+        expect(await sha256File(join(dirs.downloads, 'c.bin'))).toBe(sha256(body))
+      },
+      60_000,
+    )
+  },
+)
+
+describe.skipIf(problem !== null)('downpour get killed while claiming a name', () => {
+  it.each([
+    // The first append: the record and the name it chose (before its .part exists).
+    { label: 'the journal append of the chosen name', at: 'journal' as const },
+    // The create of the .part (after the journal named it).
+    { label: 'the create of the .part', at: 'part' as const },
+  ])(
+    'at $label: the rerun saves under that name, no "(1)", nothing left over',
+    async ({ at }) => {
+      const body = makeBody(3000, 30)
+      server.file('/n.bin', body)
+      const point: CrashPoint =
+        at === 'journal'
+          ? { syscall: 'write', path: join(dirs.state, 'queue-1.journal') }
+          : { syscall: 'open', path: join(dirs.downloads, 'n.bin.part') }
+      const crashed = await crashAt(point, [server.url('/n.bin')])
+      expect(crashed.killedAt).toMatch(at === 'journal' ? /^write\(/ : /^open(at)?\(.*n\.bin\.part/)
+      const again = await rerun([server.url('/n.bin')])
       expect(again.code).toBe(0)
-      expect(again.stdout).not.toMatch(/\(1\)/)
-      expect(await listing()).toEqual(['c.bin'])
-      expect(await sha256File(join(dirs.downloads, 'c.bin'))).toBe(sha256(body))
+      expect(again.stdout).toMatch(/^done {6}n\.bin/m)
+      expect(await listing()).toEqual(['n.bin'])
+      expect(await sha256File(join(dirs.downloads, 'n.bin'))).toBe(sha256(body))
     },
     60_000,
   )
