@@ -82,6 +82,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #hosts = new Map<string, string>()
   /** Records whose chosen name reached the journal (see #changed). */
   #namedSaved = new WeakSet<DownloadRecord>()
+  /** The name and size the journal is known to hold for a record (see #journalNow). */
+  #journaledAs = new WeakMap<DownloadRecord, string>()
   #slots = new Map<string, number>()
   #lock: StateLock | null
   /**
@@ -184,7 +186,10 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         if (record.headers !== NO_HEADERS && Object.keys(record.headers).length === 0)
           record.headers = NO_HEADERS
         this.#insert(record, adopted)
-        if (record.nameChosen) this.#namedSaved.add(record)
+        if (record.nameChosen) {
+          this.#namedSaved.add(record)
+          this.#journaledAs.set(record, journalKey(record))
+        }
       }
       // kill -9 between a final rename and the queue save: the file is there, complete.
       for (const record of wasRunning) {
@@ -586,6 +591,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       },
       changed: () => this.#changed(record),
       journal: () => this.#journalNow(record),
+      journaled: () => this.#journaledAs.get(record) === journalKey(record),
       shared: this.#shared,
       downloadSlot,
       acquireSlot: (h) => {
@@ -685,6 +691,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     store.put(record)
     if (!store.writeNow()) throw store.failure!
     this.#namedSaved.add(record)
+    this.#journaledAs.set(record, journalKey(record))
   }
 
   #snapshotOf(record: DownloadRecord) {
@@ -757,6 +764,11 @@ function sameOptions(record: DownloadRecord, next: Partial<DownloadRecord>): boo
     if (typeof value !== 'object' || JSON.stringify(value) !== JSON.stringify(current)) return false
   }
   return true
+}
+
+/** What a publish needs the journal to know about a record: its folder, name and size. */
+function journalKey(record: DownloadRecord): string {
+  return `${record.dir}\0${record.name}\0${record.size}`
 }
 
 function notFound(id: string): DownpourError {
