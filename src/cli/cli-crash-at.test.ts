@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
@@ -145,4 +145,36 @@ describe.skipIf(problem !== null)('downpour get killed while claiming a name', (
     },
     60_000,
   )
+})
+
+describe('downpour get -j 16 killed with SIGKILL twice, then run to the end', () => {
+  it('every file whole under its own name: no "(1)" copy, no .part or temp left', async () => {
+    const count = 300
+    const bodies = Array.from({ length: count }, (_, i) => makeBody(2000 + 97 * i, 500 + i))
+    bodies.forEach((body, i) =>
+      server.file(`/m${i}.bin`, body, {
+        // Some of unknown size (chunked), all a little slow to answer: many claims in flight.
+        chunked: i % 7 === 0,
+        fault: () => ({ kind: 'delay', ms: 20 }),
+      }),
+    )
+    const list = join(dirs.root, 'list.txt')
+    await writeFile(list, bodies.map((_, i) => server.url(`/m${i}.bin`)).join('\n'))
+    for (const after of [40, 140]) {
+      const run = startCli(['-j', '16', '-i', list], options())
+      for (let i = 0; i < 1200; i++) {
+        const names = await readdir(dirs.downloads).catch(() => [] as string[])
+        if (names.filter((n) => n.endsWith('.bin')).length >= after) break
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      run.child.kill('SIGKILL')
+      await run.done
+    }
+    const last = await rerun(['-j', '16', '-i', list])
+    expect(last.code).toBe(0)
+    expect(last.stdout).not.toMatch(/\(\d+\)\.bin/)
+    expect(await listing()).toEqual(bodies.map((_, i) => `m${i}.bin`).sort())
+    for (const [i, body] of bodies.entries())
+      expect(await sha256File(join(dirs.downloads, `m${i}.bin`))).toBe(sha256(body))
+  }, 180_000)
 })
