@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { diskError } from '../storage/disk-error.ts'
+import { makeFolder } from '../storage/make-folder.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -554,7 +555,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #ensureDir(dir: string): Promise<void> {
     let made = this.#dirs.get(dir)
     if (!made) {
-      made = mkdir(dir, { recursive: true }).then(
+      made = makeFolder(dir).then(
         () => {},
         (error: unknown) => {
           this.#dirs.delete(dir)
