@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readlinkSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, open } from 'node:fs/promises'
+import { join } from 'node:path'
 
 /** A small tmpfs mounted for a test: a real full disk, or a real read-only file system. */
 export type SmallDisk = {
@@ -33,6 +34,29 @@ export async function mountSmallDisk(
     // Lazy: a descriptor still open (the very leak some tests look for) must not block cleanup.
     unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'pipe' }) as unknown as void,
   }
+}
+
+/**
+ * Fills the file system of `dir` to the last byte with a file `filler` in it (written until
+ * ENOSPC); returns its path (delete it to free the space again).
+ */
+export async function fillDisk(dir: string): Promise<string> {
+  const path = join(dir, 'filler')
+  const handle = await open(path, 'a')
+  const block = Buffer.alloc(64 * 1024)
+  try {
+    for (let size = block.length; size > 0; ) {
+      try {
+        await handle.write(block, 0, size)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
+        size = size >> 1
+      }
+    }
+  } finally {
+    await handle.close()
+  }
+  return path
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
@@ -95,24 +95,86 @@ describe.skipIf(problem !== null)('downpour get killed while publishing, then ru
   }, 60_000)
 })
 
-describe.skipIf(problem !== null)('downpour get of an unknown size killed at each journal append', () => {
-  // 1: the record and its chosen name; 2: its size, before publishing; 3: completed.
-  it.each([1, 2, 3])(
-    'append %i: the rerun ends with the one file, never a "(1)" copy',
-    async (when) => {
-      const body = makeBody(5000, 20 + when)
-      server.file('/c.bin', body, { chunked: true })
-      const journal = join(dirs.state, 'queue-1.journal')
-      const crashed = await crashAt({ syscall: 'write', path: journal, when }, [
-        server.url('/c.bin'),
-      ])
-      expect(crashed.killedAt).toMatch(/^write\(/)
-      const again = await rerun([server.url('/c.bin')])
+describe.skipIf(problem !== null)(
+  'downpour get of an unknown size killed at each journal append',
+  () => {
+    // 1: the record and its chosen name; 2: its size, before publishing; 3: completed.
+    it.each([1, 2, 3])(
+      'append %i: the rerun ends with the one file, never a "(1)" copy',
+      async (when) => {
+        const body = makeBody(5000, 20 + when)
+        server.file('/c.bin', body, { chunked: true })
+        const journal = join(dirs.state, 'queue-1.journal')
+        const crashed = await crashAt({ syscall: 'write', path: journal, when }, [
+          server.url('/c.bin'),
+        ])
+        expect(crashed.killedAt).toMatch(/^write\(/)
+        const again = await rerun([server.url('/c.bin')])
+        expect(again.code).toBe(0)
+        expect(again.stdout).not.toMatch(/\(1\)/)
+        expect(await listing()).toEqual(['c.bin'])
+        expect(await sha256File(join(dirs.downloads, 'c.bin'))).toBe(sha256(body))
+      },
+      60_000,
+    )
+  },
+)
+
+describe.skipIf(problem !== null)('downpour get killed while claiming a name', () => {
+  it.each([
+    // The first append: the record and the name it chose (before its .part exists).
+    { label: 'the journal append of the chosen name', at: 'journal' as const },
+    // The create of the .part (after the journal named it).
+    { label: 'the create of the .part', at: 'part' as const },
+  ])(
+    'at $label: the rerun saves under that name, no "(1)", nothing left over',
+    async ({ at }) => {
+      const body = makeBody(3000, 30)
+      server.file('/n.bin', body)
+      const point: CrashPoint =
+        at === 'journal'
+          ? { syscall: 'write', path: join(dirs.state, 'queue-1.journal') }
+          : { syscall: 'open', path: join(dirs.downloads, 'n.bin.part') }
+      const crashed = await crashAt(point, [server.url('/n.bin')])
+      expect(crashed.killedAt).toMatch(at === 'journal' ? /^write\(/ : /^open(at)?\(.*n\.bin\.part/)
+      const again = await rerun([server.url('/n.bin')])
       expect(again.code).toBe(0)
-      expect(again.stdout).not.toMatch(/\(1\)/)
-      expect(await listing()).toEqual(['c.bin'])
-      expect(await sha256File(join(dirs.downloads, 'c.bin'))).toBe(sha256(body))
+      expect(again.stdout).toMatch(/^done {6}n\.bin/m)
+      expect(await listing()).toEqual(['n.bin'])
+      expect(await sha256File(join(dirs.downloads, 'n.bin'))).toBe(sha256(body))
     },
     60_000,
   )
+})
+
+describe('downpour get -j 16 killed with SIGKILL twice, then run to the end', () => {
+  it('every file whole under its own name: no "(1)" copy, no .part or temp left', async () => {
+    const count = 300
+    const bodies = Array.from({ length: count }, (_, i) => makeBody(2000 + 97 * i, 500 + i))
+    bodies.forEach((body, i) =>
+      server.file(`/m${i}.bin`, body, {
+        // Some of unknown size (chunked), all a little slow to answer: many claims in flight.
+        chunked: i % 7 === 0,
+        fault: () => ({ kind: 'delay', ms: 20 }),
+      }),
+    )
+    const list = join(dirs.root, 'list.txt')
+    await writeFile(list, bodies.map((_, i) => server.url(`/m${i}.bin`)).join('\n'))
+    for (const after of [40, 140]) {
+      const run = startCli(['-j', '16', '-i', list], options())
+      for (let i = 0; i < 1200; i++) {
+        const names = await readdir(dirs.downloads).catch(() => [] as string[])
+        if (names.filter((n) => n.endsWith('.bin')).length >= after) break
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      run.child.kill('SIGKILL')
+      await run.done
+    }
+    const last = await rerun(['-j', '16', '-i', list])
+    expect(last.code).toBe(0)
+    expect(last.stdout).not.toMatch(/\(\d+\)\.bin/)
+    expect(await listing()).toEqual(bodies.map((_, i) => `m${i}.bin`).sort())
+    for (const [i, body] of bodies.entries())
+      expect(await sha256File(join(dirs.downloads, `m${i}.bin`))).toBe(sha256(body))
+  }, 180_000)
 })

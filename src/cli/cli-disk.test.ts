@@ -1,9 +1,10 @@
+import { readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs } from '../../test/engine-harness.ts'
+import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
 import { startCli } from '../../test/run-cli.ts'
-import { mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
+import { fillDisk, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
 
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
@@ -36,4 +37,42 @@ describe('downpour get on a full disk', () => {
       `paused ${server.url('/big.bin')}: Disk full — free some space on ${disk.dir} and resume`,
     )
   }, 60_000)
+})
+
+describe('downpour get with its state folder full', () => {
+  it('pauses what the queue cannot record, exits 1 saying why, and the rerun makes no copies', async () => {
+    const mounted = await mountSmallDisk(join(dirs.root, 'state'), 'size=4m')
+    if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
+    disk = mounted
+    const count = 60
+    const bodies = Array.from({ length: count }, (_, i) => makeBody(1000 + i, 300 + i))
+    // Slow enough answers that the run is still choosing names when the folder fills up.
+    bodies.forEach((body, i) =>
+      server.file(`/f${i}.bin`, body, { fault: () => ({ kind: 'delay', ms: 150 }) }),
+    )
+    const list = join(dirs.root, 'list.txt')
+    await writeFile(list, bodies.map((_, i) => server.url(`/f${i}.bin`)).join('\n'))
+    const options = { downloads: dirs.downloads, state: disk.dir }
+    const first = startCli(['-j', '2', '-i', list], options)
+    for (let i = 0; i < 400; i++) {
+      const names = await readdir(dirs.downloads).catch(() => [] as string[])
+      if (names.filter((n) => n.endsWith('.bin')).length >= 3) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    const filler = await fillDisk(disk.dir)
+    const full = await first.done
+    expect(full.stderr).toContain(`cannot save the queue: disk full (${disk.dir})`)
+    expect(full.stderr).toMatch(/^downpour: paused .*: cannot save the queue: disk full/m)
+    expect(full.code).toBe(1)
+    // Nothing was published that the queue did not record: freed, the rerun finds each file
+    // under its own name, and fetches the rest.
+    await rm(filler)
+    const rerun = await startCli(['-j', '2', '-i', list], options).done
+    expect(rerun.stdout).toMatch(new RegExp(`${count} completed`))
+    expect(rerun.code).toBe(0)
+    const names = (await readdir(dirs.downloads)).sort()
+    expect(names).toEqual(bodies.map((_, i) => `f${i}.bin`).sort())
+    for (const [i, body] of bodies.entries())
+      expect(await sha256File(join(dirs.downloads, `f${i}.bin`))).toBe(sha256(body))
+  }, 120_000)
 })

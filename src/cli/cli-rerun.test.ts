@@ -99,6 +99,81 @@ describe('downpour get run again after Ctrl-C', () => {
   }, 60_000)
 })
 
+describe('downpour get run again over a completed file that changed since', () => {
+  /** Runs `-i list` until good.bin is complete and slow.bin under way, then Ctrl-C. */
+  async function completeThenInterrupt(list: string): Promise<void> {
+    const first = start(['-i', list])
+    for (let i = 0; i < 300; i++) {
+      const names = await readdir(dirs.downloads).catch(() => [] as string[])
+      if (names.includes('good.bin') && server.requests('/slow.bin').length > 0) break
+      await sleep(50)
+    }
+    first.child.kill('SIGINT')
+    expect((await first.done).code).toBe(130)
+  }
+
+  it.each([
+    {
+      label: 'emptied',
+      spoil: () => Buffer.alloc(0),
+      reason: /is 0 bytes, not the 1000 downloaded/,
+    },
+    {
+      label: 'changed in place (same size) with a checksum given now',
+      spoil: () => makeBody(1000, 7),
+      reason: /has sha-256 [0-9a-f]{64}, not the [0-9a-f]{64} given/,
+    },
+  ])(
+    '$label: it is downloaded again in its place, saying why',
+    async ({ spoil, reason }) => {
+      const good = makeBody(1000, 98)
+      server.file('/good.bin', good)
+      server.file('/slow.bin', makeBody(2 * 1024 * 1024, 99), { rateLimit: 256 * 1024 })
+      const list = join(dirs.downloads, '..', 'list.txt')
+      const lines = (checksum: boolean) =>
+        [
+          server.url('/good.bin'),
+          ...(checksum ? [`  checksum=sha-256=${sha256(good)}`] : []),
+          server.url('/slow.bin'),
+        ].join('\n')
+      await writeFile(list, lines(false))
+      await completeThenInterrupt(list)
+      await writeFile(join(dirs.downloads, 'good.bin'), spoil())
+      await writeFile(list, lines(true))
+      const rerun = await run(['-i', list])
+      expect(rerun.stderr).toMatch(reason)
+      expect(rerun.stderr).toMatch(/good\.bin .*; downloading it again in its place/)
+      expect(rerun.stdout).not.toMatch(/already downloaded/)
+      expect(rerun.code).toBe(0)
+      expect(server.requests('/good.bin')).toHaveLength(2)
+      expect((await readdir(dirs.downloads)).sort()).toEqual(['good.bin', 'slow.bin'])
+      expect(await sha256File(join(dirs.downloads, 'good.bin'))).toBe(sha256(good))
+    },
+    60_000,
+  )
+
+  it('a wrong checksum given now is not "already downloaded" either', async () => {
+    const good = makeBody(1000, 98)
+    server.file('/good.bin', good)
+    server.file('/slow.bin', makeBody(2 * 1024 * 1024, 99), { rateLimit: 256 * 1024 })
+    const list = join(dirs.downloads, '..', 'list.txt')
+    await writeFile(list, [server.url('/good.bin'), server.url('/slow.bin')].join('\n'))
+    await completeThenInterrupt(list)
+    await writeFile(
+      list,
+      [
+        server.url('/good.bin'),
+        `  checksum=sha-256=${'0'.repeat(64)}`,
+        server.url('/slow.bin'),
+      ].join('\n'),
+    )
+    const rerun = await run(['-i', list])
+    expect(rerun.stdout).not.toMatch(/already downloaded/)
+    expect(rerun.stderr).toMatch(/sha-256 mismatch: expected 0{64}/)
+    expect(rerun.code).toBe(1)
+  }, 60_000)
+})
+
 describe('two downpour get on the same folder', () => {
   it('the second waits with a message until the first has finished, then runs as if started after it', async () => {
     const slow = makeBody(2 * 1024 * 1024, 93)

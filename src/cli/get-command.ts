@@ -11,7 +11,7 @@ import type {
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT } from './exit-codes.ts'
-import { fileExists } from '../engine/storage/file-exists.ts'
+import { checkCompletedFile, removeWrongFile } from './completed-file.ts'
 import { CliOutput } from './cli-output.ts'
 import { collectRequests, type Usage } from './collect-requests.ts'
 import { proxyProblem } from './proxy-check.ts'
@@ -351,22 +351,28 @@ async function enqueueChunk(
   // for (a rerun's list begins with what the first run completed: one file check each).
   if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
   if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
-  // Completed earlier but the file is gone: download it again as a new download.
+  // Completed earlier but the file is gone or no longer the one completed: download it again
+  // as a new download (a wrong file at its name is replaced, and the reason said).
   const again = { remove: [] as string[], add: [] as AddRequest[] }
-  const present = await Promise.all(
-    completed.map(({ existing }) => fileExists(join(existing.dir, existing.name))),
-  )
-  completed.forEach(({ existing, index }, i) => {
-    if (present[i]) {
+  const found = await Promise.all(completed.map(({ existing }) => checkCompletedFile(existing)))
+  for (const [i, { existing, index }] of completed.entries()) {
+    const check = found[i]!
+    if (check === 'ok') {
       finished.set(existing.id, existing)
       if (!options.quiet && !options.json)
         output.out(`done      ${existing.name} (already downloaded)`)
-      return
+      continue
+    }
+    if (check !== 'missing') {
+      output.error(
+        `${join(existing.dir, existing.name)} ${check.problem}; downloading it again${check.replaceable ? ' in its place' : ''}`,
+      )
+      if (check.replaceable) await removeWrongFile(existing)
     }
     mine.delete(existing.id)
     again.remove.push(existing.id)
     again.add.push(requests[index]!)
-  })
+  }
   if (again.remove.length) {
     await engine.remove({ ids: again.remove })
     for (const d of (await engine.add(again.add)).added) mine.add(d.id)

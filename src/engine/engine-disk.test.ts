@@ -112,6 +112,20 @@ describe('a folder that cannot be written', () => {
     expect(failed.tries).toBe(1)
     expect(server.requests('/f.bin')).toHaveLength(1)
   })
+
+  it('says read-only for a missing subfolder too, not the ENOENT of a recursive mkdir', async () => {
+    const small = await smallDisk('ro,size=1m')
+    if (!small) return
+    await open()
+    server.file('/g.bin', makeBody(64 * 1024, 4))
+    const dir = join(small.dir, 'sub', 'deeper')
+    const id = await addOne(engine, { url: server.url('/g.bin'), dir })
+    const failed = await engine.waitFor(id, ['failed', 'completed', 'paused'])
+    expect(failed.error).toEqual({
+      code: 'DP_ERR_DISK_READ_ONLY',
+      message: `cannot write to ${dir}: the file system is read-only`,
+    })
+  })
 })
 
 describe('a folder this user may not write', () => {

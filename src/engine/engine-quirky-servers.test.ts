@@ -172,3 +172,26 @@ describe('ETags that disagree', () => {
     expect(messages()).toMatch(/changed again/)
   })
 })
+
+describe('a server that counts connections', () => {
+  // Servers and firewalls ban a client over their connection limit (issue 19, defect 8: -x 8
+  // showed 9 at once in Apache's log, a replacement opened before the laggard closed).
+  it('never has more than N connections open at once while laggards are replaced', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(8 * MiB, 306)
+    // Every third connection crawls: a laggard, replaced by a fresh connection.
+    server.file('/capped.bin', body, {
+      rateLimit: (connection) => (connection % 3 === 2 ? 64 * 1024 : 2 * MiB),
+    })
+    const id = await addOne(engine, { url: server.url('/capped.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'capped.bin'))).toBe(sha256(body))
+    // Laggards were replaced: more connections than N over the download's life…
+    expect(server.connectionsOpened()).toBeGreaterThan(4)
+    // …but never more than N at once, counted by the server: requests in progress, and TCP
+    // connections (an extra connection read on the scheduler thread before a worker was up
+    // was kept alive there, idle, while its next range went out from the worker).
+    expect(server.maxConcurrentRequests('/capped.bin')).toBeLessThanOrEqual(4)
+    expect(server.maxConcurrentConnections()).toBeLessThanOrEqual(4)
+  }, 40_000)
+})

@@ -102,6 +102,10 @@ describe('one "same file?" rule for every connection', () => {
       expect(resumed?.status).toBe(206)
       expect(await sha256File(join(dirs.downloads, 'lm.bin'))).toBe(sha256(newBody))
       expect(messages()).toMatch(/changed on the server/)
+      // The server can resume (it answered a range): the retry starts over because the file
+      // changed, which is what it says (issue 19, defect 9).
+      expect(messages()).toMatch(/retrying in [\d.]+ s, from the start$/m)
+      expect(messages()).not.toMatch(/cannot resume/)
     },
   )
 })

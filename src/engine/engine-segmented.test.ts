@@ -64,9 +64,12 @@ describe('segmented downloads', () => {
     expect(await sha256File(join(dirs.downloads, 'capped-8.bin'))).toBe(sha256(body))
     expect(await sha256File(join(dirs.downloads, 'capped-1.bin'))).toBe(sha256(body))
     expect([peak.get(one), peak.get(eight)]).toEqual([1, 8])
-    // The server saw them: 8 ranged requests in progress at once (a stopped one may linger
-    // there a moment after the engine let go of it), and the single connection asked once.
-    expect(server.maxConcurrentRequests('/capped-8.bin')).toBeGreaterThanOrEqual(8)
+    // The server saw them, never more than 8 at once, and the single connection asked once.
+    // (The server now stops counting a request at its client's reset, so the probe, cut at the
+    // end of its share about when the 8th connection arrives, no longer lingers in the count:
+    // on a loaded machine the server sees 6-8 at its peak while the engine holds 8.)
+    expect(server.maxConcurrentRequests('/capped-8.bin')).toBeGreaterThan(4)
+    expect(server.maxConcurrentRequests('/capped-8.bin')).toBeLessThanOrEqual(8)
     expect(server.requests('/capped-1.bin')).toHaveLength(1)
   }, 90_000)
 

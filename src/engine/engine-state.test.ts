@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
+import { fillDisk, mountSmallDisk } from '../../test/small-disk.ts'
 import { createEngine, defaultSettings } from './engine.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { buildRecord } from './scheduler/build-record.ts'
@@ -121,6 +122,33 @@ describe('one engine per state folder', () => {
     expect(await readFile(join(dirs.state, 'lock'), 'utf8')).toBe(`${process.pid}\n`)
     await engine.close()
     expect(await readdir(dirs.state)).not.toContain('lock')
+  })
+
+  it.each([
+    ['empty', ''],
+    ['corrupt', 'not a pid\n'],
+  ])('takes over an %s lock at once (no live engine ever leaves one)', async (_, text) => {
+    await mkdir(dirs.state, { recursive: true })
+    await writeFile(join(dirs.state, 'lock'), text)
+    const engine = await engineFor()
+    expect(await readFile(join(dirs.state, 'lock'), 'utf8')).toBe(`${process.pid}\n`)
+    await engine.close()
+    expect(await readdir(dirs.state)).toEqual(expect.not.arrayContaining(['lock']))
+  })
+
+  it('on a full state folder: says the folder is full, and leaves no lock behind', async () => {
+    const mounted = await mountSmallDisk(join(dirs.root, 'full-state'), 'size=1m')
+    if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
+    try {
+      await fillDisk(mounted.dir)
+      await expect(createEngine({ stateDir: mounted.dir })).rejects.toMatchObject({
+        code: 'DP_ERR_DISK_FULL',
+        message: `cannot lock the state folder ${mounted.dir}: disk full (free some space there)`,
+      })
+      expect(await readdir(mounted.dir)).toEqual(['filler'])
+    } finally {
+      mounted.unmount()
+    }
   })
 })
 

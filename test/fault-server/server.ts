@@ -29,6 +29,8 @@ export async function startFaultServer(): Promise<FaultServer> {
   const maxActiveByRoute = new Map<string, number>()
   let servedTotal = 0
   const connectionIds = new Map<Socket, number>()
+  /** Sockets whose client has not closed them yet (for maxConcurrentConnections). */
+  const openSockets = new Set<Socket>()
   let connectionsOpened = 0
   let maxConcurrent = 0
   const lifetime = new AbortController()
@@ -58,8 +60,21 @@ export async function startFaultServer(): Promise<FaultServer> {
     activeByRoute.set(key, active)
     maxActiveByRoute.set(key, Math.max(active, maxActiveByRoute.get(key) ?? 0))
     const responseDone = new AbortController()
-    res.once('close', () => {
+    // A response stops counting as active at the first sign its client is gone (its FIN or
+    // reset, read in the order the kernel delivered it), not at 'close', which comes a loop
+    // turn later: a new connection accepted meanwhile would count as overlapping it.
+    let counted = true
+    const uncount = (): void => {
+      if (!counted) return
+      counted = false
       activeByRoute.set(key, (activeByRoute.get(key) ?? 1) - 1)
+    }
+    socket.once('end', uncount)
+    socket.once('error', uncount)
+    res.once('close', () => {
+      socket.off('end', uncount)
+      socket.off('error', uncount)
+      uncount()
       if (record.status === undefined && res.headersSent) record.status = res.statusCode
       responseDone.abort()
     })
@@ -92,9 +107,17 @@ export async function startFaultServer(): Promise<FaultServer> {
   server.on('connection', (socket: Socket) => {
     connectionsOpened += 1
     connectionIds.set(socket, connectionsOpened)
-    maxConcurrent = Math.max(maxConcurrent, connectionIds.size)
+    openSockets.add(socket)
+    maxConcurrent = Math.max(maxConcurrent, openSockets.size)
     socket.on('error', noop) // a client that vanishes must never crash the server
-    socket.once('close', () => connectionIds.delete(socket))
+    // Closed for the high-water mark at its client's FIN or reset (see uncount above).
+    const gone = (): boolean => openSockets.delete(socket)
+    socket.once('end', gone)
+    socket.once('error', gone)
+    socket.once('close', () => {
+      gone()
+      connectionIds.delete(socket)
+    })
   })
 
   await new Promise<void>((resolve, reject) => {

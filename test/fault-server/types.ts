@@ -154,11 +154,14 @@ export type FaultServer = {
   bytesServed(path?: string): number
   /** TCP connections accepted so far. */
   connectionsOpened(): number
-  /** High-water mark of simultaneously open connections. */
+  /**
+   * High-water mark of simultaneously open connections; one stops counting at its client's FIN
+   * or reset (read in the kernel's order), before node:http's 'close' a loop turn later.
+   */
   maxConcurrentConnections(): number
   /**
    * High-water mark of requests to `path` (query ignored) being answered at once: from arrival
-   * until their response closed (finished, reset or dropped by the client).
+   * until their response closed (finished, reset or dropped by the client: its FIN or reset).
    */
   maxConcurrentRequests(path: string): number
   /** Destroys open sockets, cancels timers, resolves when the server is closed. Idempotent. */

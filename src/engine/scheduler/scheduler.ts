@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { diskError } from '../storage/disk-error.ts'
+import { makeFolder } from '../storage/make-folder.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -85,6 +86,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #hosts = new Map<string, string>()
   /** Records whose chosen name reached the journal (see #changed). */
   #namedSaved = new WeakSet<DownloadRecord>()
+  /** The name and size the journal is known to hold for a record (see #journalNow). */
+  #journaledAs = new WeakMap<DownloadRecord, string>()
   #slots = new Map<string, number>()
   #lock: StateLock | null
   /**
@@ -195,7 +198,10 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
         if (record.headers !== NO_HEADERS && Object.keys(record.headers).length === 0)
           record.headers = NO_HEADERS
         this.#insert(record, adopted)
-        if (record.nameChosen) this.#namedSaved.add(record)
+        if (record.nameChosen) {
+          this.#namedSaved.add(record)
+          this.#journaledAs.set(record, journalKey(record))
+        }
       }
       // kill -9 between a final rename and the queue save: the file is there, complete.
       for (const record of wasRunning) {
@@ -609,7 +615,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #ensureDir(dir: string): Promise<void> {
     let made = this.#dirs.get(dir)
     if (!made) {
-      made = mkdir(dir, { recursive: true }).then(
+      made = makeFolder(dir).then(
         () => {},
         (error: unknown) => {
           this.#dirs.delete(dir)
@@ -641,6 +647,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       },
       changed: () => this.#changed(record),
       journal: () => this.#journalNow(record),
+      journaled: () => this.#journaledAs.get(record) === journalKey(record),
       shared: this.#shared,
       downloadSlot,
       acquireSlot: (h) => {
@@ -736,6 +743,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     store.put(record)
     if (!store.writeNow()) throw store.failure!
     this.#namedSaved.add(record)
+    this.#journaledAs.set(record, journalKey(record))
   }
 
   #snapshotOf(record: DownloadRecord) {
@@ -808,6 +816,11 @@ function sameOptions(record: DownloadRecord, next: Partial<DownloadRecord>): boo
     if (typeof value !== 'object' || JSON.stringify(value) !== JSON.stringify(current)) return false
   }
   return true
+}
+
+/** What a publish needs the journal to know about a record: its folder, name and size. */
+function journalKey(record: DownloadRecord): string {
+  return `${record.dir}\0${record.name}\0${record.size}`
 }
 
 function notFound(id: string): DownpourError {

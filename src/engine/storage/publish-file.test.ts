@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { placeFinishedFile } from './publish-file.ts'
+import { finishPublishing, placeFinishedFile } from './publish-file.ts'
+import { PartFile } from './part-file.ts'
 
 let dir: string
 beforeEach(async () => {
@@ -41,5 +42,35 @@ describe('placeFinishedFile', () => {
       code: 'ENOENT',
     })
     expect(existsSync(join(dir, 'f.bin'))).toBe(false)
+  })
+})
+
+describe('a publish cut between its link and its unlink', () => {
+  it('finishPublishing drops the .part name of the published file and returns its size', async () => {
+    const part = join(dir, 'f.bin.part')
+    await writeFile(part, 'complete bytes')
+    await link(part, join(dir, 'f.bin'))
+    expect(await finishPublishing(part, join(dir, 'f.bin'))).toBe(14)
+    expect(existsSync(part)).toBe(false)
+    expect(await readFile(join(dir, 'f.bin'), 'utf8')).toBe('complete bytes')
+  })
+
+  it('finishPublishing leaves two different files alone', async () => {
+    const part = join(dir, 'f.bin.part')
+    await writeFile(part, 'partial')
+    await writeFile(join(dir, 'f.bin'), 'someone else')
+    expect(await finishPublishing(part, join(dir, 'f.bin'))).toBeNull()
+    expect(await finishPublishing(join(dir, 'none.part'), join(dir, 'none'))).toBeNull()
+    expect(await readFile(part, 'utf8')).toBe('partial')
+  })
+
+  it("opening such a .part 'fresh' starts a new file: the published one keeps its bytes", async () => {
+    const part = join(dir, 'f.bin.part')
+    await writeFile(part, 'complete bytes')
+    await link(part, join(dir, 'f.bin'))
+    const fresh = await PartFile.open(part, 'fresh')
+    await fresh.close()
+    expect(await readFile(join(dir, 'f.bin'), 'utf8')).toBe('complete bytes')
+    expect(await readFile(part, 'utf8')).toBe('')
   })
 })

@@ -1,11 +1,15 @@
-import { open, readFile, rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { link, open, readFile, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { diskError } from './disk-error.ts'
 
 export const LOCK_FILE = 'lock'
 const TAKEOVER_FILE = 'lock.takeover'
-/** A lock file with no pid yet is being written by its creator: alive for this long. */
+/** A takeover mutex whose holder died is cleared after this long (it holds it for microseconds). */
 const WRITING_GRACE_MS = 5000
+/** Errors of `link` that mean "no hard links here" (see publish-file.ts): created in place then. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
+let tempCounter = 0
 
 /** State folders this process holds: its own pid in a lock it does not hold means a dead run. */
 const heldHere = new Set<string>()
@@ -13,9 +17,12 @@ const heldHere = new Set<string>()
 export type StateLock = { readonly path: string; release(): Promise<void> }
 
 /**
- * Makes this process the only engine using `dir`: creates `dir/lock` with O_EXCL holding the
- * pid. A lock whose process is gone (kill -9, power loss) is taken over; one held by a live
- * process is refused with DP_ERR_STATE_LOCKED naming the folder and the pid.
+ * Makes this process the only engine using `dir`: creates `dir/lock` holding the pid, already
+ * written when the name appears (see tryCreate). A lock whose process is gone (kill -9, power
+ * loss) is taken over, and so is one without a pid (empty or corrupt: no live creator leaves
+ * one); one held by a live process is refused with DP_ERR_STATE_LOCKED naming the folder and
+ * the pid. A folder where the lock cannot be written (full, read-only) is a disk error that
+ * says so, and leaves nothing behind.
  *
  * Taking over is serialized by a second O_EXCL file (`lock.takeover`), inside which the lock is
  * read again and deleted only if it still holds the dead pid: two starters that both saw the
@@ -42,20 +49,69 @@ export async function acquireStateLock(dir: string): Promise<StateLock> {
   throw new DownpourError(ERROR_CODES.stateLocked, `cannot lock the state folder ${dir}`)
 }
 
+/**
+ * Creates `path` holding this pid, or returns false when it exists. The pid is written to a temp
+ * file first and the temp linked to `path` (link fails with EEXIST as O_EXCL does): the lock
+ * never exists without its pid, so a lock that has none is not being written but left by a
+ * crash of an older version, or damaged. A kill before the link leaves only the temp (named as
+ * the queue store's temps are, which it deletes once it holds the folder); after it, a normal
+ * lock.
+ */
 async function tryCreate(path: string): Promise<boolean> {
-  let handle
+  const temp = join(dirname(path), `.${LOCK_FILE}.${process.pid}.${tempCounter++}.tmp`)
   try {
-    handle = await open(path, 'wx', 0o600)
+    await writeNew(temp)
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => {})
+    throw lockError(error, path)
+  }
+  try {
+    await link(temp, path)
+    return true
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (code === 'EEXIST') return false
+    // Another starter's engine cleared the temp as stale meanwhile: look at the lock again.
+    if (code === 'ENOENT') return false
+    if (!NO_HARD_LINKS.has(code)) throw lockError(error, path)
+    return await createInPlace(path)
+  } finally {
+    await rm(temp, { force: true }).catch(() => {})
+  }
+}
+
+/** Where there are no hard links: O_EXCL, then the pid (a crash between leaves it empty). */
+async function createInPlace(path: string): Promise<boolean> {
+  try {
+    await writeNew(path)
+    return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
+    await rm(path, { force: true }).catch(() => {})
+    throw lockError(error, path)
   }
+}
+
+async function writeNew(path: string): Promise<void> {
+  const handle = await open(path, 'wx', 0o600)
   try {
     await handle.writeFile(`${process.pid}\n`)
   } finally {
     await handle.close()
   }
-  return true
+}
+
+function lockError(error: unknown, path: string): DownpourError {
+  const dir = dirname(path)
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new DownpourError(
+      ERROR_CODES.diskFull,
+      `cannot lock the state folder ${dir}: disk full (free some space there)`,
+      { cause: error },
+    )
+  }
+  return diskError(error, `cannot lock the state folder ${dir}`, dir)
 }
 
 type Holder = { pid: number | null; text: string; ageMs: number }
@@ -72,7 +128,7 @@ async function readHolder(path: string): Promise<Holder | null> {
 }
 
 function isAlive(holder: Holder, path: string): boolean {
-  if (holder.pid === null) return holder.ageMs < WRITING_GRACE_MS
+  if (holder.pid === null) return false
   if (holder.pid === process.pid) return heldHere.has(path)
   try {
     process.kill(holder.pid, 0)

@@ -66,6 +66,8 @@ export type TransferContext = {
    * `.part`, publishing): throws a DP_ERR_DISK_FULL (or other disk) error when it cannot.
    */
   journal(): void
+  /** Whether the journal is known to hold the record's current name and size. */
+  journaled(): boolean
   /** Shared statistics, segment slots and the transfer worker pool of the engine. */
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
   /** This download's slot in the shared statistics (bytes, connections, its token bucket). */
@@ -120,8 +122,6 @@ export class DownloadTransfer {
   #changes = 0
   /** The connections' progress while several run; the lone connection's otherwise (the map). */
   #fetch: SegmentedFetch | null = null
-  /** The size was learnt from the body's end: the journal must hear it before publishing. */
-  #sizeUnjournaled = false
   #single: ConnectionRange | null = null
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
@@ -448,7 +448,6 @@ export class DownloadTransfer {
   /** Chunked bodies: one connection, the end of the body is the end of the file. */
   async #streamUnknownLength(response: OpenResponse): Promise<void> {
     this.record.size = await this.#streamOnThisConnection(response, 0, null)
-    this.#sizeUnjournaled = true
     this.#ctx.changed()
   }
 
@@ -742,17 +741,12 @@ export class DownloadTransfer {
     if (this.#controlWritten) await part.sync()
     else await part.flush()
     if (!(await part.stillAtPath())) throw this.#partGone()
-    if (rec.size === null) {
-      rec.size = this.done
-      this.#sizeUnjournaled = true
-    }
-    if (this.#sizeUnjournaled) {
-      // A size the server never announced reaches the journal before the file gets its name
-      // (the coalesced save may come too late): a crash right after publishing then finds a
-      // record that proves the file complete, instead of fetching it again as `name (1)`.
-      this.#ctx.journal()
-      this.#sizeUnjournaled = false
-    }
+    if (rec.size === null) rec.size = this.done
+    // The name and size reach the journal before the file gets its name (a size learnt from
+    // the body's end, or a new one after a restart, would wait for the coalesced save): a
+    // crash right after publishing then finds a record that proves the file complete, instead
+    // of fetching it again as `name (1)`. A new download's were journaled with its name.
+    if (!this.#ctx.journaled()) this.#ctx.journal()
     if (rec.checksum) {
       this.#setState('verifying')
       const actual = pool

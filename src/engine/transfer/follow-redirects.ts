@@ -23,6 +23,8 @@ export async function openFollowingRedirects(
     method?: 'GET' | 'HEAD'
     signal?: AbortSignal
     maxRedirects?: number
+    /** See RequestOptions.closeAfter. */
+    closeAfter?: boolean
   },
 ): Promise<OpenedAt> {
   const maxRedirects = options.maxRedirects ?? MAX_REDIRECTS
@@ -45,6 +47,7 @@ export async function openFollowingRedirects(
         headers,
         method: options.method ?? 'GET',
         signal: options.signal,
+        closeAfter: options.closeAfter,
       })
     } catch (error) {
       if (options.signal?.aborted) throw error

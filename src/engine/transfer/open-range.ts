@@ -44,6 +44,8 @@ export async function openRange(
   dispatcher: Dispatcher,
   request: RangeRequest,
   signal: AbortSignal,
+  /** See RequestOptions.closeAfter. */
+  closeAfter = false,
 ): Promise<RangeOutcome> {
   const headers: Record<string, string> = {
     ...request.headers,
@@ -56,14 +58,25 @@ export async function openRange(
     ;({ response } = await openFollowingRedirects(dispatcher, {
       ...direct(original, new URL(request.finalUrl), headers),
       signal,
+      closeAfter,
     }))
     if (FALLBACK_STATUSES.has(response.status)) {
       // A signed or expiring link may have lapsed there: the original URL may lead on anew.
       response.discard()
-      ;({ response } = await openFollowingRedirects(dispatcher, { url: original, headers, signal }))
+      ;({ response } = await openFollowingRedirects(dispatcher, {
+        url: original,
+        headers,
+        signal,
+        closeAfter,
+      }))
     }
   } else {
-    ;({ response } = await openFollowingRedirects(dispatcher, { url: original, headers, signal }))
+    ;({ response } = await openFollowingRedirects(dispatcher, {
+      url: original,
+      headers,
+      signal,
+      closeAfter,
+    }))
   }
   const { status } = response
   if (status === 200 || status === 206) {

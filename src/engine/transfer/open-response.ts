@@ -31,6 +31,12 @@ export type RequestOptions = {
   /** GET unless said otherwise (HEAD checks a replacement URL without fetching a byte). */
   method?: 'GET' | 'HEAD'
   signal?: AbortSignal
+  /**
+   * Close the connection after this exchange instead of keeping it alive for the next one: a
+   * connection whose next request will go out on another thread (another dispatcher) would sit
+   * idle and still count against the server's connection limit.
+   */
+  closeAfter?: boolean
 }
 
 /**
@@ -168,6 +174,7 @@ export function openResponse(
           path: options.url.pathname + options.url.search,
           method: options.method ?? 'GET',
           headers: options.headers,
+          ...(options.closeAfter ? { reset: true } : {}),
         },
         handler,
       )

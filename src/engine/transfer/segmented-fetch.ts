@@ -281,7 +281,7 @@ export class SegmentedFetch {
     if (this.#fastBeats >= 2) this.#provenFast = true
     if (!diskBound && !this.#limited) {
       if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
-      this.#replaceLaggards(signal)
+      this.#replaceLaggards()
     }
     this.#target = Math.min(this.#target, this.#o.maxConnections())
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
@@ -312,10 +312,13 @@ export class SegmentedFetch {
 
   /**
    * Replaces connections far slower than the fastest (each gets a new TCP connection). The
-   * replacement starts at once, so the download never drops to zero connections; a lone
-   * connection is never a laggard (its stall is the timeout's to judge).
+   * replacement is opened by the beat once the laggard's connection has ended, never before:
+   * a server counts both while they overlap, and servers ban clients over their connection
+   * limit (a replacement opened at once made -x 8 show 9 connections in Apache's log). A lone
+   * connection is never a laggard (its stall is the timeout's to judge), so the download never
+   * drops to zero connections.
    */
-  #replaceLaggards(signal: AbortSignal): void {
+  #replaceLaggards(): void {
     const minSplit = this.#o.minSplit()
     const segments = this.#segments()
     const fastest = Math.max(0, ...segments.map((s) => s.speed ?? 0))
@@ -325,10 +328,9 @@ export class SegmentedFetch {
       if (s.speed === undefined || s.behind || s.age < LAGGARD_MIN_AGE_MS) continue
       if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
       const owner = this.#owners.get(s.id)
-      if (!owner || owner.signal.aborted || !this.#o.acquireSlot()) continue
+      if (!owner || owner.signal.aborted) continue
       this.#replacements++
       owner.abort(new Retired('a laggard, replaced by a fresh connection'))
-      this.#spawn(signal, null, true)
     }
   }
 
@@ -372,7 +374,14 @@ export class SegmentedFetch {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
         else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
         else {
-          const opened = await openRange(this.#o.dispatcher(), this.#task(segment).request, signal)
+          // Its next exchange will likely run on a worker (its own dispatcher): not kept alive
+          // here, where it would idle and count against the server's connection limit.
+          const opened = await openRange(
+            this.#o.dispatcher(),
+            this.#task(segment).request,
+            signal,
+            pool !== null,
+          )
           if (typeof opened !== 'string') this.#rangesServed()
           outcome =
             typeof opened === 'string'
