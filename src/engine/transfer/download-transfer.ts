@@ -273,6 +273,9 @@ export class DownloadTransfer {
       return
     }
     this.#ctx.reservedPaths.add(this.finalPath)
+    // The folder is checked again (once per engine): a link planted in place of it while the
+    // download was paused must not take its part file elsewhere.
+    await this.#ctx.ensureDir(rec.dir)
     const { data, problem } = await readControlFile(controlPathFor(this.partPath))
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
     const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
