@@ -35,7 +35,14 @@ const AMBIENT = [
  */
 export function startCli(
   args: string[],
-  options: { downloads: string; state: string; env?: Record<string, string>; input?: string },
+  options: {
+    downloads: string
+    state: string
+    env?: Record<string, string>
+    input?: string
+    /** The child's working directory (default: this process's). */
+    cwd?: string
+  },
 ): { child: ChildProcess; done: Promise<CliRun> } {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of AMBIENT) delete env[name]
@@ -45,6 +52,7 @@ export function startCli(
     {
       env: { ...env, DOWNPOUR_STATE_DIR: options.state, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     },
   )
   let stdout = ''
