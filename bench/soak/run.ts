@@ -58,7 +58,11 @@ export function roundLine(r: RoundResult): string {
   const stops = r.interruptions
     .map((i) => `${i.signal}@${(i.atMs / 1000).toFixed(1)}s→${i.outcome}${i.ok ? '' : ' (BAD)'}`)
     .join(', ')
-  const found = problemSummary(r.problems)
+  const known = [
+    r.kinds.halfPublished ? `${r.kinds.halfPublished} .part hard-linked to its final name` : '',
+    r.kinds.emptyOrphans ? `${r.kinds.emptyOrphans} empty orphan .part` : '',
+  ].filter(Boolean)
+  const found = problemSummary(r.problems) + (known.length ? ` [${known.join(', ')}]` : '')
   return (
     `round ${r.round} ${r.ok ? 'ok' : 'FAILED'} (seed ${r.seed}, ${(r.wallMs / 1000).toFixed(0)} s): ` +
     `${stops || 'no interruption'}; final ${r.finalExit}; re-fetch ${(r.servedBytes / r.totalBytes).toFixed(3)}×` +

@@ -17,6 +17,14 @@ export type FolderProblems = {
   unexpected: string[]
 }
 
+/** What the leftovers look like, to tell known failure modes apart in a round's line. */
+export type LeftoverKinds = {
+  /** A `.part` that is the same inode as its final name: killed between `link` and `unlink`. */
+  halfPublished: number
+  /** An empty `.part` whose download was saved under another name: an unclaimed orphan. */
+  emptyOrphans: number
+}
+
 const COPY_RE = / \(\d+\)(\.[^.]*)?$/
 const LEFTOVER_RE = /\.part$|\.part\.downpour$|\.tmp$/
 
@@ -58,6 +66,22 @@ export async function checkFolder(
     if (!allowedInRoot.includes(name)) problems.unexpected.push(join(root, name))
   }
   return problems
+}
+
+/** Sorts the `.part` leftovers of `dir` into the known kinds (see LeftoverKinds). */
+export async function leftoverKinds(
+  dir: string,
+  leftovers: readonly string[],
+): Promise<LeftoverKinds> {
+  const kinds: LeftoverKinds = { halfPublished: 0, emptyOrphans: 0 }
+  for (const name of leftovers) {
+    if (!name.endsWith('.part')) continue
+    const part = await lstat(join(dir, name)).catch(() => null)
+    const final = await lstat(join(dir, name.slice(0, -'.part'.length))).catch(() => null)
+    if (part && final && part.ino === final.ino && part.dev === final.dev) kinds.halfPublished++
+    else if (part && part.size === 0) kinds.emptyOrphans++
+  }
+  return kinds
 }
 
 /** Number of problems of every kind. */

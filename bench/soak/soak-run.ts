@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startFaultServer } from '../../test/fault-server.ts'
 import { startCli, type CliRun } from '../../test/run-cli.ts'
-import { checkFolder, countProblems, type FolderProblems } from './soak-check.ts'
+import {
+  checkFolder,
+  countProblems,
+  leftoverKinds,
+  type FolderProblems,
+  type LeftoverKinds,
+} from './soak-check.ts'
 import { listText, planFiles, seededRandom, serveFiles, type SoakFile } from './soak-files.ts'
 
 export type SoakOptions = {
@@ -31,6 +37,7 @@ export type RoundResult = {
   finalExit: string
   finalOk: boolean
   problems: FolderProblems
+  kinds: LeftoverKinds
   servedBytes: number
   totalBytes: number
   wallMs: number
@@ -157,6 +164,7 @@ async function runRound(
         : `did not finish within ${FINAL_BOUND_MS / 60_000} min`,
       finalOk,
       problems,
+      kinds: await leftoverKinds(dir, problems.leftovers),
       servedBytes: server.bytesServed(),
       totalBytes: files.reduce((sum, file) => sum + file.size, 0),
       wallMs: performance.now() - started,

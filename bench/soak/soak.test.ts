@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { checkFolder, countProblems } from './soak-check.ts'
+import { checkFolder, countProblems, leftoverKinds } from './soak-check.ts'
 import { planFiles, sha256 } from './soak-files.ts'
 import { runSoak, type SoakOptions } from './soak-run.ts'
 import { roundLine, verdictLine } from './run.ts'
@@ -49,6 +49,19 @@ describe('the soak’s folder check', () => {
     })
     expect(countProblems(problems)).toBe(7)
     expect(sha256(good!.body)).toBe(good!.sha256)
+  })
+
+  it('tells a .part hard-linked to its final name from an empty orphan .part', async () => {
+    const dir = join(root, 'dl')
+    await mkdir(dir)
+    await writeFile(join(dir, 'a.bin'), 'complete')
+    await link(join(dir, 'a.bin'), join(dir, 'a.bin.part'))
+    await writeFile(join(dir, 'b.bin.part'), '')
+    await writeFile(join(dir, 'c.bin.part'), 'some bytes')
+    expect(await leftoverKinds(dir, ['a.bin.part', 'b.bin.part', 'c.bin.part'])).toEqual({
+      halfPublished: 1,
+      emptyOrphans: 1,
+    })
   })
 })
 
