@@ -42,6 +42,8 @@ export function startCli(
     input?: string
     /** A program that runs the CLI (e.g. `strace …` in test/crash-at.ts): its argv before node's. */
     wrapper?: string[]
+    /** The child's working directory (default: this process's). */
+    cwd?: string
   },
 ): { child: ChildProcess; done: Promise<CliRun> } {
   const env: NodeJS.ProcessEnv = { ...process.env }
@@ -54,6 +56,7 @@ export function startCli(
     {
       env: { ...env, DOWNPOUR_STATE_DIR: options.state, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     },
   )
   let stdout = ''

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
-import { open } from 'node:fs/promises'
+import { close, read } from 'node:fs'
+import { promisify } from 'node:util'
 import type { ChecksumAlgorithm } from '../../shared/protocol/model.ts'
+import { openInFolder } from '../storage/safe-open.ts'
 
 const NODE_ALGORITHM: Record<ChecksumAlgorithm, string> = {
   'sha-256': 'sha256',
@@ -16,23 +18,27 @@ export async function hashFile(
   options: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
 ): Promise<string> {
   const hash = createHash(NODE_ALGORITHM[algorithm])
-  const handle = await open(path, 'r')
+  // Not through a symlink: one planted at the name would have another file's bytes verified.
+  const fd = await openInFolder(path, 'read')
   try {
     const buffer = Buffer.allocUnsafe(READ_BYTES)
     let total = 0
     for (;;) {
       options.signal?.throwIfAborted()
-      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null)
+      const { bytesRead } = await readAsync(fd, buffer, 0, READ_BYTES, null)
       if (bytesRead === 0) break
       hash.update(buffer.subarray(0, bytesRead))
       total += bytesRead
       options.onProgress?.(total)
     }
   } finally {
-    await handle.close()
+    await closeAsync(fd)
   }
   return hash.digest('hex')
 }
+
+const readAsync = promisify(read)
+const closeAsync = promisify(close)
 
 /** Kept here for the engine's callers; the parser lives with the list parser in src/shared. */
 export { parseChecksumSpec } from '../../shared/list/checksum-spec.ts'

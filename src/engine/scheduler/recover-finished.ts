@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashFile } from '../checksum/hash-file.ts'
 import { PART_SUFFIX } from '../storage/control-file.ts'
@@ -16,7 +16,8 @@ export async function finishedOnDisk(record: DownloadRecord): Promise<boolean> {
   if (await exists(final + PART_SUFFIX)) return false
   let size: number
   try {
-    const info = await stat(final)
+    // lstat: a symlink planted at the name proves nothing about this download.
+    const info = await lstat(final)
     if (!info.isFile()) return false
     size = info.size
   } catch {

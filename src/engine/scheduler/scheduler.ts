@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises'
 import { diskError } from '../storage/disk-error.ts'
-import { makeFolder } from '../storage/make-folder.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -41,6 +40,7 @@ import { applyUpdate, finishRecord, NO_HEADERS, prepareRecord } from './build-re
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
+import { makeDownloadFolder } from '../storage/safe-folder.ts'
 import type { StateLock } from '../storage/state-lock.ts'
 import { toSnapshot, type DownloadRecord } from './download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
@@ -615,13 +615,11 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #ensureDir(dir: string): Promise<void> {
     let made = this.#dirs.get(dir)
     if (!made) {
-      made = makeFolder(dir).then(
-        () => {},
-        (error: unknown) => {
-          this.#dirs.delete(dir)
-          throw diskError(error, `cannot create the folder ${dir}`, dir)
-        },
-      )
+      // Also refuses a folder reached through a link someone else planted in a shared folder.
+      made = makeDownloadFolder(dir).catch((error: unknown) => {
+        this.#dirs.delete(dir)
+        throw diskError(error, `cannot create the folder ${dir}`, dir)
+      })
       this.#dirs.set(dir, made)
     }
     return made

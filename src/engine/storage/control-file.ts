@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import * as v from 'valibot'
 import { writeFileAtomic } from './atomic-file.ts'
@@ -23,6 +24,8 @@ const controlSchema = v.object({
   savedAt: v.number(),
 })
 
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)
+
 export type ControlData = v.InferOutput<typeof controlSchema>
 
 export function controlPathFor(partPath: string): string {
@@ -35,9 +38,13 @@ export async function readControlFile(
 ): Promise<{ data: ControlData | null; problem: string | null }> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    // Not through a symlink: a planted one could make any file of the user's read as this record.
+    text = await readFile(path, { encoding: 'utf8', flag: READ_FLAGS })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { data: null, problem: null }
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { data: null, problem: null }
+    if (code === 'ELOOP' || code === 'EMLINK')
+      return { data: null, problem: `control file ${path} is a symbolic link (ignored)` }
     return { data: null, problem: `cannot read ${path}: ${(error as Error).message}` }
   }
   try {

@@ -1,9 +1,10 @@
-import { close, fdatasync, fstat, ftruncate, lstat, open, stat, unlink, writev } from 'node:fs'
+import { close, fdatasync, fstat, ftruncate, lstat, unlink, writev } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { diskError } from './disk-error.ts'
+import { openInFolder } from './safe-open.ts'
 
 /** Socket chunks (16–64 KiB) are gathered into writes of about this size (see docs/benchmarks.md). */
 export const COALESCE_BYTES = 1024 * 1024
@@ -56,11 +57,15 @@ export class PartFile {
       // Truncating a `.part` that has another name would empty that file too: a publish a
       // crash cut after its link (the other name is the finished download). Drop this name.
       if (mode === 'fresh') await unlinkIfLinked(path)
-      const flags = mode === 'fresh' ? 'w' : mode === 'exclusive' ? 'wx' : 'r+'
-      const fd = await openFd(path, flags).catch((error: NodeJS.ErrnoException) => {
-        if (mode === 'resume' && error.code === 'ENOENT') return openFd(path, 'w')
-        throw error
-      })
+      // Through openInFolder: a symlink or a hard link planted at the `.part` name is refused
+      // (DP_ERR_UNSAFE_PATH), never written through to the file it leads to.
+      const fd =
+        mode === 'resume'
+          ? await openInFolder(path, 'update').catch((error: NodeJS.ErrnoException) => {
+              if (error.code === 'ENOENT') return openInFolder(path, 'create')
+              throw error
+            })
+          : await openInFolder(path, mode === 'fresh' ? 'create' : 'exclusive')
       return new PartFile(path, fd)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error
@@ -200,15 +205,21 @@ export class PartFile {
 
   /**
    * False when `path` no longer names this open file: another program deleted or replaced
-   * the `.part` while it was written (the bytes went to an inode no name leads to).
+   * the `.part` while it was written (the bytes went to an inode no name leads to), or put a
+   * symlink there (lstat: a link to this very file must not become the published name either).
    */
   async stillAtPath(): Promise<boolean> {
+    return this.isAt(this.path)
+  }
+
+  /** Whether `path` itself (not a link's target) is this open file. */
+  async isAt(path: string): Promise<boolean> {
     this.#throwIfClosed()
     const [held, named] = await Promise.all([
       fstatAsync(this.#fd),
-      statAsync(this.path).catch((error: NodeJS.ErrnoException) => {
+      lstatAsync(path).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return null
-        throw diskError(error, `cannot stat ${this.path}`, dirname(this.path))
+        throw diskError(error, `cannot stat ${path}`, dirname(path))
       }),
     ])
     return named !== null && named.ino === held.ino && named.dev === held.dev
@@ -277,26 +288,21 @@ export class PartStream {
 }
 
 // The callback API, promisified (see #fd for why not fs/promises' FileHandle).
-const openAsync = promisify(open)
 const writevAsync = promisify(writev)
 const fdatasyncAsync = promisify(fdatasync)
 const ftruncateAsync = promisify(ftruncate)
 const closeAsync = promisify(close)
 const fstatAsync = promisify(fstat)
-const statAsync = promisify(stat)
 const lstatAsync = promisify(lstat)
 const unlinkAsync = promisify(unlink)
 
+/** Removes `path` when it is a regular file with other names (only this name goes). */
 async function unlinkIfLinked(path: string): Promise<void> {
   const info = await lstatAsync(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null
     throw error
   })
-  if (info && info.nlink > 1) await unlinkAsync(path)
-}
-
-function openFd(path: string, flags: string): Promise<number> {
-  return openAsync(path, flags, 0o666)
+  if (info && info.isFile() && info.nlink > 1) await unlinkAsync(path)
 }
 
 /**

@@ -31,8 +31,8 @@ export const SNAPSHOT_FILE = 'queue.ndjson'
 /** Version 1: the whole queue as one JSON document, rewritten on every change. Read, then dropped. */
 export const LEGACY_FILE = 'queue.json'
 const JOURNAL_RE = /^queue-(\d+)\.journal$/
-/** `writeFileAtomic`'s and the compaction's temp files: `.<name>.<pid>.<n>.tmp`. */
-const TEMP_RE = /^\..+\.\d+\.\d+\.tmp$/
+/** `writeFileAtomic`'s (`.<name>.<pid>.<hex>.tmp`) and the compaction's (`.<pid>.<n>.tmp`) temp files. */
+const TEMP_RE = /^\..+\.\d+\.[0-9a-f]+\.tmp$/
 
 export type QueueFile = { settings: Partial<Settings>; downloads: DownloadRecord[] }
 

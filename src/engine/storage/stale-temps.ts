@@ -1,8 +1,8 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-/** `writeFileAtomic`'s temp files: `.<name>.<pid>.<n>.tmp`. */
-const TEMP_RE = /^\..+\.(\d+)\.\d+\.tmp$/
+/** `writeFileAtomic`'s temp files: `.<name>.<pid>.<random hex>.tmp` (older: `.<n>.tmp`). */
+const TEMP_RE = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/
 
 /**
  * Deletes the temp files that a crash inside `writeFileAtomic` left in `dirs` (beside control

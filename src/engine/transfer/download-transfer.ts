@@ -324,6 +324,9 @@ export class DownloadTransfer {
       return
     }
     this.#ctx.reservedPaths.add(this.finalPath)
+    // The folder is checked again (once per engine): a link planted in place of it while the
+    // download was paused must not take its part file elsewhere.
+    await this.#ctx.ensureDir(rec.dir)
     const published = await finishPublishing(this.partPath, this.finalPath).catch(
       (error: unknown) => {
         throw diskError(error, `cannot look at ${this.partPath}`, rec.dir)

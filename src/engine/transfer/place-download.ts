@@ -1,3 +1,4 @@
+import { lstat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DownpourError } from '../../shared/protocol/errors.ts'
 import type { LogLevel } from '../../shared/protocol/events.ts'
@@ -10,6 +11,7 @@ import { controlPathFor, removeControlFile, writeControlFile } from '../storage/
 import { diskError } from '../storage/disk-error.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import { placeFinishedFile, withRetries } from '../storage/publish-file.ts'
+import { unsafePath } from '../storage/safe-open.ts'
 
 /**
  * Gives a complete, verified part its final name in `record.dir` (see placeFinishedFile: never
@@ -60,6 +62,7 @@ export async function placeDownload(
       { cause: caught },
     )
   }
+  await refuseForeignFinal(part, join(record.dir, name))
   if (name !== record.name) {
     reserved.delete(join(record.dir, record.name))
     record.name = name
@@ -83,6 +86,22 @@ function journalName(record: DownloadRecord, name: string, journal: () => void):
   } finally {
     record.name = before
   }
+}
+
+/**
+ * The final name must be the part's own inode: link(2) does not follow a symlink, so one swapped
+ * in at the `.part` name after the last check would be what got published (a name leading
+ * outside the folder). Such a link is removed (it is only a link; whatever it points at is
+ * untouched) and the download fails saying why.
+ */
+async function refuseForeignFinal(part: PartFile, finalPath: string): Promise<void> {
+  if (await part.isAt(finalPath)) return
+  const info = await lstat(finalPath).catch(() => null)
+  if (info?.isSymbolicLink()) await unlink(finalPath).catch(() => {})
+  throw unsafePath(
+    part.path,
+    'was replaced by a symbolic link or another file while it was published',
+  )
 }
 
 /** A control file saying every byte of the part is durable (after an fdatasync). */

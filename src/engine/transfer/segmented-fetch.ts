@@ -26,6 +26,7 @@ const DISK_CODES: ReadonlySet<string> = new Set([
   ERROR_CODES.diskFull,
   ERROR_CODES.diskPermission,
   ERROR_CODES.diskReadOnly,
+  ERROR_CODES.unsafePath,
 ])
 const isDiskError = (error: unknown): boolean =>
   error instanceof DownpourError && DISK_CODES.has(error.code)

@@ -43,6 +43,12 @@ export const ERROR_CODES = {
   notResumable: 'DP_ERR_NOT_RESUMABLE',
   /** Another live engine holds the state folder (its lock file names the process). */
   stateLocked: 'DP_ERR_STATE_LOCKED',
+  /**
+   * A path in the download folder is a symbolic link, a hard link to another file or not a
+   * regular file (planted by someone who can write there): writing through it could reach a
+   * file outside the folder, so it is refused. The message names the path and why.
+   */
+  unsafePath: 'DP_ERR_UNSAFE_PATH',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

@@ -1,0 +1,63 @@
+import { lstat, stat } from 'node:fs/promises'
+import { parse, resolve, sep } from 'node:path'
+import type { Stats } from 'node:fs'
+import { diskError } from './disk-error.ts'
+import { makeFolder } from './make-folder.ts'
+import { unsafePath } from './safe-open.ts'
+
+/** Write permission for the group or for everyone: other people can plant names there. */
+const OTHERS_WRITE = 0o022
+
+/**
+ * Creates the download folder `dir` (and its missing parents) and refuses it when the path to
+ * it goes through a symbolic link that someone else planted in a folder others can write to:
+ * `/tmp/dl -> /home/victim/.ssh` made by another user before `-d /tmp/dl` was first used, or
+ * `shared/sub -> /etc` where `shared` is a group folder. This is the rule of Linux's
+ * `fs.protected_symlinks` (a link in a shared folder is followed only when its owner is the
+ * follower or the folder's owner), applied to every component and to group-writable folders
+ * too; a person's own links (`~/Downloads -> /mnt/disk`) are followed as always.
+ *
+ * Checked when the folder is first used by this engine: a link swapped in afterwards is not
+ * seen here (Node has no openat to pin the folder), but the part and control files inside are
+ * still never opened through links of their own (see openInFolder).
+ */
+export async function makeDownloadFolder(dir: string): Promise<void> {
+  // Before mkdir too: a recursive mkdir through a planted link would already create folders
+  // at its target.
+  await refusePlantedLinks(dir)
+  try {
+    await makeFolder(dir)
+  } catch (error) {
+    throw diskError(error, `cannot create the folder ${dir}`, dir)
+  }
+  await refusePlantedLinks(dir)
+}
+
+/** Walks `dir` from its root; stops quietly at the first component that does not exist yet. */
+async function refusePlantedLinks(dir: string): Promise<void> {
+  const me = process.geteuid?.()
+  // Windows: symbolic links need a privilege there, and uids do not apply.
+  if (me === undefined) return
+  const absolute = resolve(dir)
+  const { root } = parse(absolute)
+  let folder: Stats = await stat(root)
+  let path = root
+  for (const name of absolute.slice(root.length).split(sep).filter(Boolean)) {
+    path = path.endsWith(sep) ? path + name : path + sep + name
+    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null
+      throw diskError(error, `cannot look at the folder ${path}`, dir)
+    })
+    if (!info) return
+    if (info.isSymbolicLink()) {
+      const shared = (folder.mode & OTHERS_WRITE) !== 0
+      if (shared && info.uid !== me && info.uid !== folder.uid)
+        throw unsafePath(path, `is a symbolic link made by another user (uid ${info.uid})`)
+      const target = await stat(path).catch(() => null)
+      if (!target) return
+      folder = target
+    } else {
+      folder = info
+    }
+  }
+}
