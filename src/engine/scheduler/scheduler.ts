@@ -44,6 +44,7 @@ import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
 import { SnapshotCursors } from './snapshot-cursors.ts'
+import type { OriginMarker } from '../storage/origin-marker.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -60,6 +61,8 @@ export type SchedulerOptions = {
   transferThreads: number
   /** The state folder's lock, released when the scheduler closes. */
   lock?: StateLock | null
+  /** Marks each completed file with where it came from (null: files are not marked). */
+  originMarker?: OriginMarker | null
 }
 
 /**
@@ -84,6 +87,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #namedSaved = new WeakSet<DownloadRecord>()
   #slots = new Map<string, number>()
   #lock: StateLock | null
+  #marker: OriginMarker | null
   /**
    * Work counters: records a command or the pump looked at. A command on k downloads costs
    * O(k), a started download O(log n): tests hold the engine to that.
@@ -128,6 +132,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       pool: new TransferPool({ size: options.transferThreads, stats, dispatcher: this.#settings }),
     }
     this.#lock = options.lock ?? null
+    this.#marker = options.originMarker ?? null
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -196,6 +201,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           this.#places.announce(record.id, 'completed')
           this.#store?.put(record)
           this.#log('info', record.id, `${record.name}: found complete on disk`)
+          this.#markOrigin(record)
         }
       }
       for (const record of loaded.queue.downloads) this.#enqueue(record)
@@ -489,6 +495,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // Every transfer is stopped: whatever is left are idle keep-alive sockets.
       await this.#dispatcher.destroy().catch(() => {})
       await this.#shared.pool.close()
+      await this.#marker?.flush()
     } finally {
       await this.#lock?.release()
     }
@@ -608,6 +615,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
       if (outcome !== 'completed') this.#changed(record)
+      else this.#markOrigin(record)
       // Queued again while it was winding down (a retry right after its failure): the pump
       // dropped its entry then, as a running download's.
       if (record.state === 'queued') this.#enqueue(record)
@@ -623,6 +631,17 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     // A download that completed while being stopped stays completed (pausing it means nothing).
     if (state === 'paused' && record.state === 'completed') return
     this.#setState(record, state)
+  }
+
+  /** Queues the completed file's origin mark (the URL the bytes came from, the Referer). */
+  #markOrigin(record: DownloadRecord): void {
+    if (!this.#marker) return
+    const referer = Object.entries(record.headers).find(([k]) => k.toLowerCase() === 'referer')
+    this.#marker.mark({
+      path: join(record.dir, record.name),
+      url: record.finalUrl ?? record.url,
+      referrer: referer?.[1] ?? null,
+    })
   }
 
   #setState(record: DownloadRecord, state: DownloadState): void {
