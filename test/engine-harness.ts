@@ -42,6 +42,7 @@ export async function startEngine(
   const engine = await createEngine({
     stateDir: options.state,
     heartbeatMs: options.heartbeatMs ?? 50,
+    ...(options.originMarks !== undefined ? { originMarks: options.originMarks } : {}),
     settings: {
       defaultDir: options.downloads,
       retryWaitMs: 50,

@@ -14,6 +14,7 @@ import type { Settings } from '../shared/protocol/model.ts'
 import { DEFAULT_SETTINGS } from '../shared/protocol/default-settings.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
+import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
 
 export const DEFAULT_HEARTBEAT_MS = 250
@@ -30,6 +31,11 @@ export type EngineOptions = {
   heartbeatMs?: number
   /** Worker threads for extra connections; default: number of cores, at most 8. */
   transferThreads?: number
+  /**
+   * Mark each completed file with its origin (xattrs, quarantine, Zone.Identifier; see
+   * storage/origin-marker.ts). Default true.
+   */
+  originMarks?: boolean
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -88,6 +94,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     overrides: chosen,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
+    originMarker:
+      options.originMarks === false
+        ? null
+        : new OriginMarker({
+            platform: process.platform,
+            log: (message) =>
+              scheduler.events.emit('log/entry', {
+                at: Date.now(),
+                level: 'info',
+                id: null,
+                message,
+              }),
+          }),
   })
   const stopEarly = scheduler.events.on('log/entry', (entry) => early.push(entry))
   try {

@@ -9,11 +9,13 @@ const row = (id: string, patch: Partial<DownloadSnapshot>) =>
     dir: '/home/a/Downloads',
     name: `${id}.iso`,
     state: 'completed',
+    url: `https://example.com/${id}`,
+    finalUrl: null,
     ...patch,
   }) as DownloadSnapshot
 
 const downloads = [
-  row('done', {}),
+  row('done', { finalUrl: 'https://cdn.example.com/done.iso' }),
   row('running', { state: 'downloading' }),
   row('evil', { name: '../../etc/passwd' }),
 ]
@@ -22,9 +24,13 @@ describe('resolveDownloadPath', () => {
   it("finds a completed download's file by id", () => {
     expect(resolveDownloadPath(downloads, 'done', 'open')).toEqual({
       path: join('/home/a/Downloads', 'done.iso'),
+      name: 'done.iso',
+      origin: 'https://cdn.example.com/done.iso',
     })
     expect(resolveDownloadPath(downloads, 'running', 'show')).toEqual({
       path: join('/home/a/Downloads', 'running.iso'),
+      name: 'running.iso',
+      origin: 'https://example.com/running',
     })
   })
 

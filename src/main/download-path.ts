@@ -10,7 +10,7 @@ export function resolveDownloadPath(
   downloads: readonly DownloadSnapshot[],
   id: unknown,
   action: 'open' | 'show',
-): { path: string } | { error: string } {
+): { path: string; name: string; origin: string } | { error: string } {
   if (typeof id !== 'string' || id === '' || id.length > 200) return { error: 'not a download id' }
   const download = downloads.find((d) => d.id === id)
   if (!download) return { error: 'no such download' }
@@ -19,5 +19,7 @@ export function resolveDownloadPath(
     return { error: 'the download has no file name yet' }
   if (action === 'open' && download.state !== 'completed')
     return { error: 'only a completed download can be opened' }
-  return { path: join(download.dir, download.name) }
+  // Where the bytes came from (the end of the redirects), for the question before opening.
+  const origin = download.finalUrl ?? download.url
+  return { path: join(download.dir, download.name), name: download.name, origin }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, screen, session } from 'electron'
+import { handleAppScheme, registerAppScheme } from './app-protocol.ts'
 import { DesktopIntegration } from './desktop-integration.ts'
 import { parseDesktopSettings, type DesktopSettings } from './desktop-settings.ts'
 import { EngineSupervisor } from './engine-supervisor.ts'
@@ -33,6 +34,8 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function start(): void {
+  // Before ready: Chromium learns its schemes at start-up.
+  registerAppScheme()
   const location = resolveRendererLocation({
     mainDir,
     devServerUrl: process.env.ELECTRON_RENDERER_URL,
@@ -142,6 +145,7 @@ function start(): void {
   })
 
   void app.whenReady().then(() => {
+    if (location.kind === 'app') handleAppScheme(location.root)
     guardSessionPermissions(session.defaultSession, policy)
     registerIpcHandlers(supervisor, policy)
     // The engine first: the window's page asks for its port as soon as its scripts ran.

@@ -1,9 +1,10 @@
 import { BrowserWindow, dialog, ipcMain, shell } from 'electron'
-import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron'
+import type { IpcMainEvent, IpcMainInvokeEvent, MessageBoxOptions } from 'electron'
 import { IPC } from '../preload/bridge.ts'
 import { resolveDownloadPath } from './download-path.ts'
 import type { EngineSupervisor } from './engine-supervisor.ts'
 import type { NavigationPolicy } from './navigation-policy.ts'
+import { openConfirmation, openDecision, refusalNotice } from './open-decision.ts'
 import { isTrustedSender } from './sender-check.ts'
 
 /**
@@ -35,23 +36,35 @@ export function registerIpcHandlers(supervisor: EngineSupervisor, policy: Naviga
       : await dialog.showOpenDialog({ properties: [...options.properties] })
     return result.canceled ? null : (result.filePaths[0] ?? null)
   })
-  const pathFor = async (
-    event: IpcMainInvokeEvent,
-    id: unknown,
-    action: 'open' | 'show',
-  ): Promise<string> => {
+  const fileFor = async (event: IpcMainInvokeEvent, id: unknown, action: 'open' | 'show') => {
     if (!trusted(event)) throw new Error('refused')
     const client = supervisor.client
     if (!client) throw new Error('the engine is not running')
     const resolved = resolveDownloadPath((await client.snapshot()).downloads, id, action)
     if ('error' in resolved) throw new Error(resolved.error)
-    return resolved.path
+    return resolved
   }
+  // Files that can run code are opened only after a question naming them and their origin
+  // (open-decision.ts decides; this is the Electron glue).
   ipcMain.handle(IPC.openDownload, async (event, id: unknown) => {
-    const problem = await shell.openPath(await pathFor(event, id, 'open'))
+    const file = await fileFor(event, id, 'open')
+    const decision = openDecision(file.name, process.platform)
+    const window = BrowserWindow.fromWebContents(event.sender)
+    const ask = (options: MessageBoxOptions) =>
+      window ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options)
+    if (decision === 'refuse') {
+      const notice = refusalNotice(file.name)
+      if ((await ask(notice)).response === notice.showButton) shell.showItemInFolder(file.path)
+      return
+    }
+    if (decision === 'confirm') {
+      const question = openConfirmation(file.name, file.origin)
+      if ((await ask(question)).response !== question.openButton) return
+    }
+    const problem = await shell.openPath(file.path)
     if (problem) throw new Error(problem)
   })
   ipcMain.handle(IPC.showDownload, async (event, id: unknown) => {
-    shell.showItemInFolder(await pathFor(event, id, 'show'))
+    shell.showItemInFolder((await fileFor(event, id, 'show')).path)
   })
 }

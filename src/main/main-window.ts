@@ -41,7 +41,7 @@ export function createMainWindow(
     window.once('closed', () => nativeTheme.off('updated', syncOverlay))
   }
 
-  if (location.kind === 'dev-server') void window.loadURL(location.url)
-  else void window.loadFile(location.path)
+  // The built page comes from app://downpour/ (app-protocol.ts), the dev server from itself.
+  void window.loadURL(location.url)
   return window
 }

@@ -51,6 +51,29 @@ describe('createNavigationPolicy', () => {
     expect(policy.allowWebviewAttach()).toBe(false)
   })
 
+  it('lets only the main frame navigate, and only to the app page (will-frame-navigate)', () => {
+    const policy = createNavigationPolicy('app://downpour/index.html')
+    expect(policy.allowNavigation('app://downpour/index.html?x#y')).toBe(true)
+    expect(
+      policy.allowFrameNavigation({ url: 'app://downpour/index.html', isMainFrame: true }),
+    ).toBe(true)
+    for (const url of [
+      'app://downpour/index.html',
+      'about:blank',
+      'about:srcdoc',
+      'https://example.com/',
+      'file:///tmp/x.html',
+    ])
+      expect(policy.allowFrameNavigation({ url, isMainFrame: false }), url).toBe(false)
+    for (const url of [
+      'https://example.com/',
+      'app://evil/index.html',
+      'app://downpour/other.html',
+      'file:///home/u/Downloads/x.html',
+    ])
+      expect(policy.allowFrameNavigation({ url, isMainFrame: true }), url).toBe(false)
+  })
+
   it('refuses to build a policy from a relative URL', () => {
     expect(() => createNavigationPolicy('index.html')).toThrow(TypeError)
   })

@@ -11,24 +11,32 @@ export type NavigationPolicy = {
   readonly allowPermission: (permission: string) => boolean
   /** `<webview>` is disabled in webPreferences; this refuses it even if that ever changes. */
   readonly allowWebviewAttach: () => boolean
+  /**
+   * Any frame's navigation (`will-frame-navigate`): the main frame as `allowNavigation`; a
+   * subframe never (the app has none, its CSP says `frame-src 'none'`; one that appears anyway
+   * must not load anything, the app's page included).
+   */
+  readonly allowFrameNavigation: (target: { url: string; isMainFrame: boolean }) => boolean
 }
 
-/** Builds the policy for an app served from `appUrl` (dev server URL or file:// URL). */
+/** Builds the policy for an app served from `appUrl` (dev server URL or app://downpour/). */
 export function createNavigationPolicy(appUrl: string): NavigationPolicy {
   const app = parseUrl(appUrl)
   if (app === undefined) throw new TypeError(`Not an absolute URL: ${appUrl}`)
+  const allowNavigation = (targetUrl: string): boolean => {
+    const target = parseUrl(targetUrl)
+    if (target === undefined) return false
+    return (
+      target.protocol === app.protocol &&
+      target.host === app.host &&
+      target.username === '' &&
+      target.password === '' &&
+      target.pathname === app.pathname
+    )
+  }
   return {
-    allowNavigation: (targetUrl) => {
-      const target = parseUrl(targetUrl)
-      if (target === undefined) return false
-      return (
-        target.protocol === app.protocol &&
-        target.host === app.host &&
-        target.username === '' &&
-        target.password === '' &&
-        target.pathname === app.pathname
-      )
-    },
+    allowNavigation,
+    allowFrameNavigation: ({ url, isMainFrame }) => isMainFrame && allowNavigation(url),
     windowOpen: () => ({ action: 'deny' }),
     allowPermission: () => false,
     allowWebviewAttach: () => false,

@@ -1,14 +1,14 @@
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { resolveRendererLocation } from './renderer-location.ts'
 
 const mainDir = join('/opt', 'downpour', 'out', 'main')
-const builtPage = join('/opt', 'downpour', 'out', 'renderer', 'index.html')
-const filePage = { kind: 'file', path: builtPage, url: pathToFileURL(builtPage).href }
+const builtRoot = join('/opt', 'downpour', 'out', 'renderer')
+// The built page comes from the app's own scheme, never from file:// (issue 20, finding 8).
+const filePage = { kind: 'app', root: builtRoot, url: 'app://downpour/index.html' }
 
 describe('resolveRendererLocation', () => {
-  it('loads the built page next to the main bundle by default', () => {
+  it('serves the built page next to the main bundle from app://downpour/ by default', () => {
     expect(
       resolveRendererLocation({ mainDir, devServerUrl: undefined, isPackaged: false }),
     ).toEqual(filePage)

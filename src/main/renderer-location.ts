@@ -1,10 +1,13 @@
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { APP_ENTRY_URL } from './app-scheme.ts'
 
-/** What the main window loads: the dev server in development, the built page otherwise. */
+/**
+ * What the main window loads: the dev server in development, otherwise the built page served
+ * from app://downpour/ (app-scheme.ts) out of `root`, never from file://.
+ */
 export type RendererLocation =
   | { readonly kind: 'dev-server'; readonly url: string }
-  | { readonly kind: 'file'; readonly path: string; readonly url: string }
+  | { readonly kind: 'app'; readonly root: string; readonly url: string }
 
 export type RendererLocationInput = {
   /** Directory of the built main bundle (`out/main`). */
@@ -25,8 +28,7 @@ export function resolveRendererLocation(input: RendererLocationInput): RendererL
   if (!input.isPackaged && input.devServerUrl !== undefined && isLoopbackHttp(input.devServerUrl)) {
     return { kind: 'dev-server', url: input.devServerUrl }
   }
-  const path = join(input.mainDir, '../renderer/index.html')
-  return { kind: 'file', path, url: pathToFileURL(path).href }
+  return { kind: 'app', root: join(input.mainDir, '../renderer'), url: APP_ENTRY_URL }
 }
 
 function isLoopbackHttp(value: string): boolean {

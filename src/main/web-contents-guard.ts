@@ -14,6 +14,12 @@ function guardWebContents(contents: WebContents, policy: NavigationPolicy): void
   contents.on('will-navigate', (event) => {
     if (!policy.allowNavigation(event.url)) event.preventDefault()
   })
+  // will-navigate covers only the main frame and only navigations the page starts; this one
+  // sees every frame's, so an iframe an injection adds cannot be pointed anywhere either.
+  contents.on('will-frame-navigate', (event) => {
+    if (!policy.allowFrameNavigation({ url: event.url, isMainFrame: event.isMainFrame }))
+      event.preventDefault()
+  })
   contents.on('will-redirect', (event) => {
     if (!policy.allowNavigation(event.url)) event.preventDefault()
   })

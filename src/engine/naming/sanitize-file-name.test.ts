@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { FALLBACK_FILE_NAME, sanitizeFileName, truncateUtf8Name } from './sanitize-file-name.ts'
+import {
+  FALLBACK_FILE_NAME,
+  sanitizeFileName,
+  sanitizeNameReport,
+  truncateUtf8Name,
+} from './sanitize-file-name.ts'
+import { shellIntegratedExtensionOf } from './shell-extension.ts'
 
 const MAX_BYTES = 231
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8')
@@ -49,6 +55,15 @@ const fragment = fc.constantFrom(
   '👨‍👩‍👧',
   '.txt',
   '.tar.gz',
+  '.lnk',
+  '.URL',
+  '.scf',
+  '.local',
+  '.{20D04FE0-3AEA-1069-A2D8-08002B30309D}',
+  '{',
+  '}',
+  'desktop.ini',
+  'Thumbs.db',
   ' '.repeat(120),
   '.'.repeat(120),
   'x'.repeat(120),
@@ -91,6 +106,11 @@ function expectSafe(result: string): void {
   expect(result).not.toMatch(/[. ]$/)
   expect(bytes(result)).toBeLessThanOrEqual(MAX_BYTES)
   expect(isDeviceName(result), `device name: ${JSON.stringify(result)}`).toBe(false)
+  expect(
+    shellIntegratedExtensionOf(result),
+    `shell extension: ${JSON.stringify(result)}`,
+  ).toBeNull()
+  expect(['desktop.ini', 'thumbs.db']).not.toContain(result.toLowerCase())
 }
 
 describe('sanitizeFileName', () => {
@@ -110,6 +130,22 @@ describe('sanitizeFileName', () => {
     ['e\u0301t\u00e9.txt', 'été.txt'],
     ['console.log', 'console.log'],
     ['my file (1).zip', 'my file (1).zip'],
+    // Shell-integrated extensions become .download, as Chromium's GenerateSafeFileName does.
+    ['invoice.pdf.lnk', 'invoice.pdf.download'],
+    ['x.{20D04FE0-3AEA-1069-A2D8-08002B30309D}', 'x.download'],
+    ['x.scf', 'x.download'],
+    ['x.url', 'x.download'],
+    ['a.local', 'a.download'],
+    ['x.LNK. . ', 'x.download'],
+    ['x.lnk::$DATA', 'x.lnk__$DATA'],
+    ['../x.url/', 'x.download'],
+    // Files Explorer reads by itself get the device names' underscore.
+    ['desktop.ini', '_desktop.ini'],
+    ['Desktop.INI', '_Desktop.INI'],
+    ['thumbs.db', '_thumbs.db'],
+    ['clock$', '_clock$'],
+    // .desktop launchers keep their name (as in Chromium): opening one asks first.
+    ['run.desktop', 'run.desktop'],
   ])('%j → %j', (input, expected) => {
     expect(sanitizeFileName(input)).toBe(expected)
   })
@@ -142,6 +178,42 @@ describe('sanitizeFileName', () => {
     const result = sanitizeFileName(`con${' '.repeat(300)}x.txt`)
     expect(isDeviceName(result)).toBe(false)
     expect(result.endsWith('.txt')).toBe(true)
+  })
+
+  it('reports the shell-integrated extension it renamed', () => {
+    expect(sanitizeNameReport('invoice.pdf.lnk')).toEqual({
+      name: 'invoice.pdf.download',
+      shellExtension: 'lnk',
+    })
+    expect(sanitizeNameReport('report.pdf')).toEqual({ name: 'report.pdf', shellExtension: null })
+  })
+
+  it('renames an extension that shortening exposed ("a.lnk.xxxx…" cut to "a.lnk")', () => {
+    // The tail is too long to be an extension, so shortening cuts it and would leave "….lnk".
+    const input = `${'a'.repeat(226)}.lnk.${'x'.repeat(40)}`
+    const result = sanitizeFileName(input)
+    expect(result).toMatch(/^a+\.download$/)
+    expect(bytes(result)).toBeLessThanOrEqual(MAX_BYTES)
+    expect(sanitizeNameReport(input).shellExtension).toBe('lnk')
+  })
+
+  it('property: no cut ever exposes a shell-integrated extension', () => {
+    const exposing = fc
+      .tuple(
+        fc.integer({ min: 1, max: 240 }),
+        fc.constantFrom('.lnk', '.url', '.{0}', '.LOCAL'),
+        fc.constantFrom('.', ' ', '. '),
+        fc.integer({ min: 17, max: 60 }),
+      )
+      .map(
+        ([stem, extension, gap, tail]) =>
+          `${'s'.repeat(stem)}${extension}${gap}${'t'.repeat(tail)}`,
+      )
+    fc.assert(
+      fc.property(exposing, (input) => {
+        expectSafe(sanitizeFileName(input))
+      }),
+    )
   })
 
   it('property: any input gives one safe file name', () => {

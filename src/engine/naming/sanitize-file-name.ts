@@ -1,18 +1,36 @@
+import { shellIntegratedExtensionOf, withSafeExtension } from './shell-extension.ts'
+
 /**
  * Turns any server- or user-supplied name into a single safe file name on every OS:
  * no path separators or traversal, no control or Windows-reserved characters, no reserved device
- * names (CON, COM1, …), no trailing dots/spaces, at most 255 UTF-8 bytes with the extension kept.
+ * names (CON, COM1, …) or shell files (desktop.ini, thumbs.db), no shell-integrated extension
+ * (`.lnk`, `.url`, a CLSID… become `.download`, see shell-extension.ts), no trailing dots/spaces,
+ * at most 255 UTF-8 bytes with the extension kept.
  */
 export const FALLBACK_FILE_NAME = 'download'
 const MAX_NAME_BYTES = 255
 /** Room kept for ` (NNN)` clash suffixes and the `.part.downpour` control-file suffix. */
 const RESERVED_SUFFIX_BYTES = 24
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)$/i
+/** Files Explorer reads by itself when it shows their folder (Chromium's IsReservedNameOnWindows). */
+const SHELL_FILES = new Set(['desktop.ini', 'thumbs.db'])
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f<>:"/\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
 export function sanitizeFileName(input: string, fallback = FALLBACK_FILE_NAME): string {
+  return sanitizeNameReport(input, fallback).name
+}
+
+/** What sanitizing did that its caller may want to tell a person about. */
+export type SanitizedName = {
+  name: string
+  /** The shell-integrated extension that was replaced by `.download`, or null. */
+  shellExtension: string | null
+}
+
+/** `sanitizeFileName`, saying whether a shell-integrated extension was renamed. */
+export function sanitizeNameReport(input: string, fallback = FALLBACK_FILE_NAME): SanitizedName {
   // Keep only the last path component: a server naming "../../etc/passwd" gets "passwd".
   const lastComponent =
     input
@@ -21,13 +39,26 @@ export function sanitizeFileName(input: string, fallback = FALLBACK_FILE_NAME): 
       .pop() ?? ''
   let name = lastComponent.normalize('NFC').replace(FORBIDDEN, '_')
   name = name.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '')
-  if (name === '' || /^_+$/.test(name)) return fallback
-  if (isReservedDeviceName(name)) name = `_${name}`
+  if (name === '' || /^_+$/.test(name)) return { name: fallback, shellExtension: null }
+  let shellExtension = shellIntegratedExtensionOf(name)
+  name = withSafeExtension(name)
+  if (isReserved(name)) name = `_${name}`
   name = truncateUtf8Name(name, MAX_NAME_BYTES - RESERVED_SUFFIX_BYTES)
   // Truncating can leave nothing but underscores (sanitize again would give the fallback: keep
   // the function idempotent) or expose a device name ("con   …x.txt" → "con.txt").
-  if (/^_+$/.test(name)) return fallback
-  return isReservedDeviceName(name) ? `_${name}` : name
+  if (/^_+$/.test(name)) return { name: fallback, shellExtension }
+  // It can also expose an extension: "a.lnk.xxxx…" (the tail too long to be an extension) cut
+  // to "a.lnk". `.download` is short enough that a second cut keeps it.
+  const exposed = shellIntegratedExtensionOf(name)
+  if (exposed !== null) {
+    shellExtension ??= exposed
+    name = truncateUtf8Name(withSafeExtension(name), MAX_NAME_BYTES - RESERVED_SUFFIX_BYTES)
+  }
+  return { name: isReserved(name) ? `_${name}` : name, shellExtension }
+}
+
+function isReserved(name: string): boolean {
+  return isReservedDeviceName(name) || SHELL_FILES.has(name.toLowerCase())
 }
 
 function isReservedDeviceName(name: string): boolean {

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { shellIntegratedExtensionOf } from './shell-extension.ts'
 import { nameFromUrl, suggestFileName } from './suggest-file-name.ts'
 
 const url = new URL('https://example.com/files/from-url.bin')
@@ -144,6 +145,19 @@ describe('suggestFileName: URL and fallback', () => {
           fc.constantFrom('CON', 'x', 'nul.txt', ''),
         )
         .map(([prefix, name]) => `attachment; filename="${prefix}${name}"`),
+      fc
+        .tuple(
+          fc.constantFrom('invoice.pdf', 'x', ''),
+          fc.constantFrom(
+            '.lnk',
+            '.URL',
+            '.scf',
+            '.local',
+            '.{20D04FE0-3AEA-1069-A2D8-08002B30309D}',
+          ),
+          fc.constantFrom('', '.', ' .', '. '),
+        )
+        .map(([stem, extension, tail]) => `attachment; filename="${stem}${extension}${tail}"`),
       fc.constant(null),
     )
     const anyUrl = fc.oneof(
@@ -164,6 +178,7 @@ describe('suggestFileName: URL and fallback', () => {
         expect(name).not.toMatch(/[. ]$/)
         expect(Buffer.byteLength(name)).toBeLessThanOrEqual(231)
         expect(name.split('.')[0]!.trim()).not.toMatch(/^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i)
+        expect(shellIntegratedExtensionOf(name)).toBeNull()
       }),
     )
   })

@@ -10,7 +10,7 @@ import {
 } from '../../shared/protocol/schemas.ts'
 import { normalizeUrlKey, parseDownloadUrl } from '../../shared/protocol/url.ts'
 import { nameFromUrl } from '../naming/suggest-file-name.ts'
-import { sanitizeFileName } from '../naming/sanitize-file-name.ts'
+import { sanitizeFileName, sanitizeNameReport } from '../naming/sanitize-file-name.ts'
 import type { DownloadRecord } from './download-record.ts'
 import type { DuplicateKey } from './duplicate-index.ts'
 
@@ -99,7 +99,14 @@ export function flat(text: string): string {
  */
 export const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 
-/** A requested name: one path component, sanitized; a path is refused, not cut down. */
+/**
+ * A requested name: one path component, sanitized; a path is refused, not cut down. So is a
+ * shell-integrated extension (`.lnk`, `.url`, `.scf`, `.local`, a CLSID): a server's name with
+ * one is renamed to `.download` (nobody is there to ask), but a requested name comes from a
+ * person or a client that can be told, and saving it under another name than asked would
+ * surprise them. The engine cannot tell a typed name from an RPC client's `out`, which often
+ * carries a server's name: both are refused.
+ */
 function fileNameOf(name: string): string {
   if (/[/\\]/.test(name) || name === '.' || name === '..') {
     throw new DownpourError(
@@ -107,7 +114,15 @@ function fileNameOf(name: string): string {
       `name must be a file name, not a path: ${name}`,
     )
   }
-  return sanitizeFileName(name)
+  const sanitized = sanitizeNameReport(name)
+  if (sanitized.shellExtension !== null) {
+    throw new DownpourError(
+      ERROR_CODES.invalidArgument,
+      `name must not end in .${sanitized.shellExtension}: Windows runs or follows such files ` +
+        `by itself (shortcuts, shell commands, CLSIDs); choose another name: ${name}`,
+    )
+  }
+  return sanitized.name
 }
 
 type Updatable = Pick<

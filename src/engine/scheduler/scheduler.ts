@@ -48,6 +48,7 @@ import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stat
 import { TransferPool } from '../transfer/transfer-pool.ts'
 import { SnapshotCursors } from './snapshot-cursors.ts'
 import { EventBatch } from './event-batch.ts'
+import type { OriginMarker } from '../storage/origin-marker.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -64,6 +65,8 @@ export type SchedulerOptions = {
   transferThreads: number
   /** The state folder's lock, released when the scheduler closes. */
   lock?: StateLock | null
+  /** Marks each completed file with where it came from (null: files are not marked). */
+  originMarker?: OriginMarker | null
 }
 
 /**
@@ -90,6 +93,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #journaledAs = new WeakMap<DownloadRecord, string>()
   #slots = new Map<string, number>()
   #lock: StateLock | null
+  #marker: OriginMarker | null
   /**
    * Work counters: records a command or the pump looked at. A command on k downloads costs
    * O(k), a started download O(log n): tests hold the engine to that.
@@ -142,6 +146,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       pool: new TransferPool({ size: options.transferThreads, stats, dispatcher: this.#settings }),
     }
     this.#lock = options.lock ?? null
+    this.#marker = options.originMarker ?? null
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -213,6 +218,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           this.#places.announce(record.id, 'completed')
           this.#store?.put(record)
           this.#log('info', record.id, `${record.name}: found complete on disk`)
+          this.#markOrigin(record)
         }
       }
       for (const record of loaded.queue.downloads) this.#enqueue(record)
@@ -550,6 +556,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // Every transfer is stopped: whatever is left are idle keep-alive sockets.
       await this.#dispatcher.destroy().catch(() => {})
       await this.#shared.pool.close()
+      await this.#marker?.flush()
     } finally {
       await this.#lock?.release()
     }
@@ -669,6 +676,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
       if (outcome !== 'completed') this.#changed(record)
+      else this.#markOrigin(record)
       // Queued again while it was winding down (a retry right after its failure): the pump
       // dropped its entry then, as a running download's.
       if (record.state === 'queued') this.#enqueue(record)
@@ -684,6 +692,17 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     // A download that completed while being stopped stays completed (pausing it means nothing).
     if (state === 'paused' && record.state === 'completed') return
     this.#setState(record, state)
+  }
+
+  /** Queues the completed file's origin mark (the URL the bytes came from, the Referer). */
+  #markOrigin(record: DownloadRecord): void {
+    if (!this.#marker) return
+    const referer = Object.entries(record.headers).find(([k]) => k.toLowerCase() === 'referer')
+    this.#marker.mark({
+      path: join(record.dir, record.name),
+      url: record.finalUrl ?? record.url,
+      referrer: referer?.[1] ?? null,
+    })
   }
 
   #setState(record: DownloadRecord, state: DownloadState): void {
