@@ -106,7 +106,8 @@ export const t = {
   // Remove confirmation
   removeTitle: (n: number) => `Remove ${plural(n, 'download', 'downloads')}?`,
   removeBody: 'Completed files stay on disk.',
-  deletePartial: 'Also delete the partial file',
+  deletePartial: (n: number) =>
+    n === 1 ? 'Also delete the partial file' : 'Also delete the partial files',
   cancel: 'Cancel',
   // Add dialog
   addDialog: {

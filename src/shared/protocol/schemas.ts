@@ -173,22 +173,34 @@ export const settingsInputSchema = v.strictObject({
 
 export const settingsPatchInputSchema = v.partial(settingsInputSchema)
 
+/**
+ * One method's argument list: each item checked, and an argument past the last refused with a
+ * reason. (valibot's plain `tuple` drops extra items silently: `remove(selection, { deleteFiles })`
+ * once matched a one-argument form and lost its options.)
+ */
+function args<const T extends v.TupleItems>(items: T) {
+  const required = items.filter((item) => item.type !== 'optional').length
+  const most = items.length
+  const count =
+    required === most
+      ? `${most === 0 ? 'no' : most} argument${most === 1 ? '' : 's'}`
+      : `${required} to ${most} arguments`
+  return v.strictTuple(items, `takes ${count}`)
+}
+
 /** Argument tuples per engine method, for the RPC server to validate before dispatching. */
 export const methodArgsSchemas = {
-  add: v.tuple([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
-  update: v.tuple([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
-  pause: v.tuple([selectionSchema]),
-  resume: v.tuple([selectionSchema]),
-  retry: v.tuple([selectionSchema]),
-  remove: v.union([
-    v.tuple([selectionSchema]),
-    v.tuple([
-      selectionSchema,
-      v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) })),
-    ]),
+  add: args([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
+  update: args([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
+  pause: args([selectionSchema]),
+  resume: args([selectionSchema]),
+  retry: args([selectionSchema]),
+  remove: args([
+    selectionSchema,
+    v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) })),
   ]),
-  move: v.tuple([v.string(), nonNegativeInt]),
-  moveMany: v.tuple([
+  move: args([v.string(), nonNegativeInt]),
+  moveMany: args([
     v.pipe(
       v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
       v.minLength(1, 'must name at least one download'),
@@ -196,19 +208,19 @@ export const methodArgsSchemas = {
     ),
     moveTargetSchema,
   ]),
-  snapshot: v.tuple([]),
-  snapshotHead: v.tuple([v.pipe(nonNegativeInt, v.maxValue(100_000))]),
-  snapshotPart: v.tuple([
+  snapshot: args([]),
+  snapshotHead: args([v.pipe(nonNegativeInt, v.maxValue(100_000))]),
+  snapshotPart: args([
     v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
     v.pipe(positiveInt, v.maxValue(100_000)),
   ]),
-  updateSettings: v.tuple([settingsPatchInputSchema]),
-  changeUrl: v.tuple([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
-  details: v.tuple([v.string()]),
-  watchSegments: v.tuple([v.string()]),
-  unwatchSegments: v.tuple([v.string()]),
-  uiPreferences: v.tuple([]),
-  updateUiPreferences: v.tuple([uiPreferencesPatchSchema]),
+  updateSettings: args([settingsPatchInputSchema]),
+  changeUrl: args([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
+  details: args([v.string()]),
+  watchSegments: args([v.string()]),
+  unwatchSegments: args([v.string()]),
+  uiPreferences: args([]),
+  updateUiPreferences: args([uiPreferencesPatchSchema]),
 } as const
 
 /** Formats the first issue of a failed parse as "path: message" for error replies. */
