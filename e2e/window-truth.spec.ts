@@ -39,3 +39,20 @@ test('Remove with "Also delete the partial files" deletes every .part and .part.
   for (const name of names) await expect(row(page, name)).toHaveCount(0)
   await expect.poll(async () => readdir(win.downloads)).toEqual([])
 })
+
+test('"Downloads at once" takes 250, and refuses 5,000 with a sentence under the field', async ({
+  page,
+  win,
+}) => {
+  await win.open(page)
+  await page.getByRole('button', { name: 'Settings' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Settings' })
+  const field = dialog.getByRole('textbox', { name: 'Downloads at once' })
+  await field.fill('5000')
+  await field.press('Enter')
+  await expect(dialog.getByRole('alert')).toHaveText('must be at most 1,000 at once')
+  await field.fill('250')
+  await field.press('Enter')
+  await expect(dialog.getByRole('alert')).toHaveCount(0)
+  await expect(dialog.getByText('Saved')).toBeVisible()
+})
