@@ -598,6 +598,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
+    // The slot's counter still holds the bytes of the download that used it last.
+    this.#shared.stats.setDownloadBytes(downloadSlot, record.done)
     const transfer = new DownloadTransfer(record, {
       dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
@@ -727,6 +729,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       size: t.record.size,
       connections: t.connections,
       downloading: t.record.state === 'downloading',
+      counting: t.counting,
     }))
   }
 
