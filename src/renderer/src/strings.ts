@@ -27,6 +27,7 @@ export const t = {
   resumeAll: 'Resume all',
   removeCompleted: 'Remove completed',
   toolbar: 'Download actions',
+  moreToolbarActions: 'More actions',
   // Filters and search
   filters: 'Show',
   filterNames: {
@@ -41,6 +42,7 @@ export const t = {
   // The list
   listLabel: 'Downloads',
   columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },
+  actionsColumn: 'Actions',
   sort: {
     label: 'Sort by',
     columns: {
