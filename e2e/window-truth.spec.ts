@@ -232,3 +232,43 @@ for (const size of [
     await page.context().close()
   })
 }
+
+test('after Delete → Enter, focus is on the row that took the removed one’s place', async ({
+  page,
+  win,
+}) => {
+  await win.open(page)
+  const names = ['first.bin', 'second.bin', 'third.bin', 'fourth.bin']
+  await drop(page, { uriList: names.map((n) => win.files.url(`/${n}`)).join('\n') })
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await dialog.getByRole('checkbox', { name: 'Add paused' }).check()
+  await dialog.getByRole('button', { name: 'Add 4 downloads paused' }).click()
+  for (const name of names) await expect(row(page, name)).toContainText('Paused')
+
+  const removeFocused = async (count: number) => {
+    await page.keyboard.press('Delete')
+    const confirm = page.getByRole('dialog', {
+      name: `Remove ${count} download${count > 1 ? 's' : ''}?`,
+    })
+    await expect(confirm.getByRole('button', { name: 'Remove' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(confirm).toBeHidden()
+  }
+  await row(page, 'second.bin').click({ position: { x: 80, y: 12 } })
+  await removeFocused(1)
+  await expect(row(page, 'second.bin')).toHaveCount(0)
+  await expect(row(page, 'third.bin')).toBeFocused()
+  // The last row removed: focus goes to the new last row.
+  await page.keyboard.press('End')
+  await expect(row(page, 'fourth.bin')).toBeFocused()
+  await removeFocused(1)
+  await expect(row(page, 'fourth.bin')).toHaveCount(0)
+  await expect(row(page, 'third.bin')).toBeFocused()
+  // Two selected, removed together: the next row in their place.
+  await page.keyboard.press('Home')
+  await page.keyboard.press('Shift+ArrowDown')
+  await removeFocused(2)
+  await expect(row(page, 'third.bin')).toHaveCount(0)
+  await expect(row(page, 'first.bin')).toHaveCount(0)
+  await expect(page.getByRole('heading', { name: 'No downloads yet' })).toBeVisible()
+})
