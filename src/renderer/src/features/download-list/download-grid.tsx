@@ -122,6 +122,8 @@ export function DownloadGrid() {
     const last = lastFocus.current
     if (focusedId !== null || last === null || ids.length === 0) return
     if (useAppStore.getState().downloads.byId[last.id] !== undefined) return
+    // The deferred list may still hold the removed row for a render: wait for the new one.
+    if (ids.includes(last.id)) return
     const active = document.activeElement
     if (active !== null && active !== document.body && !scrollRef.current?.contains(active)) return
     lastFocus.current = null
