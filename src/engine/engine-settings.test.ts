@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
-import { addOne, useEngineHarness } from '../../test/engine-harness.ts'
+import { addOne, sha256, useEngineHarness } from '../../test/engine-harness.ts'
 import { createEngine } from './engine.ts'
 import { createEngineClient, serveEngine, type Port } from '../shared/protocol/rpc.ts'
 import type { UiPreferences } from '../shared/protocol/ui-preferences.ts'
@@ -96,6 +96,50 @@ describe('settings', () => {
     expect((await engine.snapshot()).downloads[0]!.state).not.toBe('completed')
     await engine.pause({ all: true })
   }, 20_000)
+
+  it('a lower "downloads at once" applies now: the last in the queue wait again, keeping their bytes', async () => {
+    const engine = await engineFor({ maxConcurrentDownloads: 5 })
+    const names = [1, 2, 3, 4, 5].map((n) => `/at-once-${n}.bin`)
+    const bodies = names.map((name, i) => makeBody(2 * MiB, 110 + i))
+    names.forEach((name, i) => server.file(name, bodies[i]!, { rateLimit: 256 * 1024 }))
+    const ids: string[] = []
+    for (const name of names)
+      ids.push(await addOne(engine, { url: server.url(name), maxConnections: 1 }))
+    const done = async () => new Map((await engine.snapshot()).downloads.map((d) => [d.id, d]))
+    // All five running, each with bytes on disk.
+    for (let now = await done(); ; now = await done()) {
+      if (ids.every((id) => now.get(id)!.state === 'downloading' && now.get(id)!.done > 0)) break
+      await sleep(50)
+    }
+
+    await engine.updateSettings({ maxConcurrentDownloads: 2 })
+    const after = await done()
+    expect(ids.map((id) => after.get(id)!.state)).toEqual([
+      'downloading',
+      'downloading',
+      'queued',
+      'queued',
+      'queued',
+    ])
+    for (const id of ids.slice(2)) expect(after.get(id)!.done).toBeGreaterThan(0)
+    // Their transfers ended: no connection to the server stays open for them.
+    for (const id of ids.slice(2)) expect(after.get(id)!.connections).toBe(0)
+
+    // Back up to five: they continue from their bytes, not from zero, and finish whole.
+    const asked = names.map((name) => server.requests(name).length)
+    await engine.updateSettings({ maxConcurrentDownloads: 5 })
+    for (const [i, id] of ids.entries()) {
+      await engine.waitFor(id, ['completed'], 60_000)
+      expect(sha256(await readFile(join(dirs.downloads, names[i]!.slice(1))))).toBe(
+        sha256(bodies[i]!),
+      )
+    }
+    for (const i of [2, 3, 4]) {
+      const again = server.requests(names[i]!).slice(asked[i])
+      expect(again.length).toBeGreaterThan(0)
+      expect(again.every((r) => (r.range?.start ?? 0) > 0)).toBe(true)
+    }
+  }, 90_000)
 })
 
 function adapt(port: MessagePort): Port {

@@ -493,8 +493,36 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#batch.flush()
     this.events.emit('settings/changed', { revision: ++this.#revision, settings: this.#settings })
     this.#store?.settingsChanged()
+    if (this.#settings.maxConcurrentDownloads < before.maxConcurrentDownloads)
+      await this.#requeueOverLimit()
     this.#pump()
     return this.#settings
+  }
+
+  /**
+   * A lower "downloads at once" applies now: the running downloads furthest back in the queue
+   * stop (their bytes durable, as a pause leaves them) and wait queued again, in their places.
+   * One checking its file is left to finish: its bytes are all there.
+   */
+  async #requeueOverLimit(): Promise<void> {
+    const running = [...this.#transfers.values()]
+      .map((t) => t.record)
+      .filter((r) => ACTIVE_STATES.has(r.state) || r.state === 'retrying')
+    const excess = running.length - this.#settings.maxConcurrentDownloads
+    if (excess <= 0) return
+    const last = running
+      .filter((r) => r.state !== 'verifying')
+      .sort((a, b) => (this.#places.position(b.id) ?? 0) - (this.#places.position(a.id) ?? 0))
+      .slice(0, excess)
+    await Promise.all(
+      last.map(async (record) => {
+        await this.#transfers.get(record.id)?.stop()
+        // Paused, removed or finished meanwhile: that word stands.
+        if (!ACTIVE_STATES.has(record.state) && record.state !== 'retrying') return
+        record.nextRetryAt = null
+        this.#setState(record, 'queued')
+      }),
+    )
   }
 
   async changeUrl(id: string, url: string): ReturnType<EngineApi['changeUrl']> {
@@ -636,6 +664,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
+    // The slot's counter still holds the bytes of the download that used it last.
+    this.#shared.stats.setDownloadBytes(downloadSlot, record.done)
     const transfer = new DownloadTransfer(record, {
       dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
@@ -789,6 +819,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       size: t.record.size,
       connections: t.connections,
       downloading: t.record.state === 'downloading',
+      counting: t.counting,
     }))
   }
 

@@ -7,6 +7,12 @@ export type ActiveFigures = {
   size: number | null
   connections: number
   downloading: boolean
+  /**
+   * False while the transfer is still reading what is already on disk: its `done` may jump to
+   * what a pause left (50 MB in one beat read as 200 MB/s after Resume all), so it is not
+   * sampled; the first beat after is the meters' starting point.
+   */
+  counting: boolean
 }
 
 type Beat = Omit<EngineEvents['progress/beat'], 'revision'>
@@ -71,6 +77,7 @@ export class ProgressHeartbeat {
       const meter = this.#meters.get(f.id)
       if (!meter) continue
       if (f.downloading) active++
+      if (!f.counting) continue
       const previous = this.#lastDone.get(f.id)
       if (previous !== undefined && f.done > previous) this.#overallBytes += f.done - previous
       this.#lastDone.set(f.id, f.done)

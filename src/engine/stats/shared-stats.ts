@@ -15,8 +15,14 @@ import type { ReaderState } from '../segments/segment-speed.ts'
  * Lock order: a thread holds at most one lock at a time, never across an await or I/O.
  * Slots are handed out by the scheduler thread only (see SlotAllocator).
  */
-export const MAX_DOWNLOADS = 512
-export const MAX_SEGMENTS = 2048
+/** Downloads running at once, at most (the `maxConcurrentDownloads` setting stops at 1,000). */
+export const MAX_DOWNLOADS = 1024
+/**
+ * Connections at once, over all downloads. `MAX_DOWNLOADS` of them are kept for first
+ * connections (see `SlotAllocator.free` in segmented-fetch.ts): a download that starts always
+ * gets one; extra connections share the rest.
+ */
+export const MAX_SEGMENTS = 4096
 
 const GLOBAL_COUNTERS = 8
 const C_BYTES = 0
@@ -362,5 +368,10 @@ export class SlotAllocator {
 
   give(slot: number): void {
     this.#free.push(slot)
+  }
+
+  /** Slots not taken. */
+  get free(): number {
+    return this.#free.length
   }
 }

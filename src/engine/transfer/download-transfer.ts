@@ -195,6 +195,15 @@ export class DownloadTransfer {
     return this.#abort.signal.aborted
   }
 
+  /**
+   * True once the bytes already on disk are known (the control file read): from then on a
+   * rise in `done` is bytes received. Before, `done` may still jump to what a pause left.
+   */
+  get counting(): boolean {
+    return this.#counting
+  }
+  #counting = false
+
   async #run(): Promise<TransferOutcome> {
     const rec = this.record
     try {
@@ -203,6 +212,7 @@ export class DownloadTransfer {
         this.#completed()
         return 'completed'
       }
+      this.#counting = true
       for (;;) {
         rec.tries++
         this.#setState(this.done > 0 || rec.size !== null ? 'downloading' : 'probing')

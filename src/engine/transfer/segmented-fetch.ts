@@ -12,7 +12,7 @@ import {
   type SegmentProgress,
 } from '../segments/segment-speed.ts'
 import { ReaderClock } from '../stats/reader-clock.ts'
-import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
+import { MAX_DOWNLOADS, type SharedStats, type SlotAllocator } from '../stats/shared-stats.ts'
 import type { PartFile } from '../storage/part-file.ts'
 import type { Dispatcher } from 'undici'
 import type { OpenResponse } from './open-response.ts'
@@ -622,6 +622,9 @@ export class SegmentedFetch {
    */
   #takeWork(retire: AbortController, speed = 0): number | null {
     if (retire.signal.aborted || this.#o.signal.aborted || this.#abort.signal.aborted) return null
+    // A download holding a connection opens another only while slots are left beyond one for
+    // every download that may start: with 1,000 at once, 32 connections each would run out.
+    if (this.#active.size > 0 && this.#o.shared.segmentSlots.free <= MAX_DOWNLOADS) return null
     const minSplit = this.#o.minSplit()
     for (;;) {
       const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)

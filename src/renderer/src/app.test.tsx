@@ -200,7 +200,7 @@ describe('the window', () => {
     expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
     fireEvent.keyDown(g, { key: 'Delete' })
     const dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
-    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Also delete the partial file' }))
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Also delete the partial files' }))
     fireEvent.click(within(dialog).getByRole('button', { name: 'Remove' }))
     await settle()
     expect(engine.calls.at(-1)).toEqual({

@@ -27,6 +27,7 @@ export const t = {
   resumeAll: 'Resume all',
   removeCompleted: 'Remove completed',
   toolbar: 'Download actions',
+  moreToolbarActions: 'More actions',
   // Filters and search
   filters: 'Show',
   filterNames: {
@@ -41,6 +42,7 @@ export const t = {
   // The list
   listLabel: 'Downloads',
   columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },
+  actionsColumn: 'Actions',
   sort: {
     label: 'Sort by',
     columns: {
@@ -106,7 +108,8 @@ export const t = {
   // Remove confirmation
   removeTitle: (n: number) => `Remove ${plural(n, 'download', 'downloads')}?`,
   removeBody: 'Completed files stay on disk.',
-  deletePartial: 'Also delete the partial file',
+  deletePartial: (n: number) =>
+    n === 1 ? 'Also delete the partial file' : 'Also delete the partial files',
   cancel: 'Cancel',
   // Add dialog
   addDialog: {

@@ -5,6 +5,7 @@ import type {
   Settings,
 } from '../../shared/protocol/model.ts'
 import { methodError } from './aria2-error.ts'
+import { MAX_CONCURRENT_DOWNLOADS } from '../../shared/protocol/schemas.ts'
 
 /**
  * aria2's options (`--name=value`, strings on the wire) mapped onto Downpour's add requests and
@@ -167,7 +168,7 @@ const GLOBAL_OPTIONS: Record<string, GlobalOption> = {
       return { defaultDir: value }
     },
   },
-  'max-concurrent-downloads': sized('maxConcurrentDownloads', 1, 100),
+  'max-concurrent-downloads': sized('maxConcurrentDownloads', 1, MAX_CONCURRENT_DOWNLOADS),
   'max-connection-per-server': sized('maxConnectionsPerDownload', 1, 32),
   split: sized('maxConnectionsPerDownload', 1, 32),
   'min-split-size': sized('minSplitSize', 64 * 1024, Number.MAX_SAFE_INTEGER),

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import type { Selection } from './api.ts'
+import type { EngineApi, Selection } from './api.ts'
 import type { AddRequest, Checksum, DownloadUpdate, Settings } from './model.ts'
 import type {
   checksumSchema,
@@ -184,6 +184,63 @@ describe('methodArgsSchemas', () => {
     expect(check(methodArgsSchemas.snapshotPart, ['s1', 0])).toMatch(/^1: /)
     expect(check(methodArgsSchemas.snapshotPart, ['', 10])).toMatch(/^0: /)
     expect(check(methodArgsSchemas.snapshotPart, ['x'.repeat(65), 10])).toMatch(/^0: /)
+  })
+})
+
+/**
+ * Every method called with every argument it takes, as a client sends it. Typed against
+ * `EngineApi` so a new method or a new argument fails typecheck until it is listed here.
+ */
+const fullCalls: { [M in keyof EngineApi]-?: Required<Parameters<EngineApi[M]>> } = {
+  add: [[{ url, name: 'a.iso', paused: true }]],
+  update: [[{ id: 'a', speedLimit: 1024 }]],
+  pause: [{ ids: ['a'] }],
+  resume: [{ all: true }],
+  retry: [{ ids: ['a', 'b'] }],
+  remove: [{ ids: ['a'] }, { deleteFiles: true }],
+  move: ['a', 3],
+  moveMany: [['a', 'b'], { after: 'c' }],
+  snapshot: [],
+  snapshotHead: [100],
+  snapshotPart: ['s1', 500],
+  updateSettings: [{ maxConcurrentDownloads: 3 }],
+  changeUrl: ['a', 'https://files.example/b.iso'],
+  details: ['a'],
+  watchSegments: ['a'],
+  unwatchSegments: ['a'],
+  uiPreferences: [],
+  updateUiPreferences: [{}],
+}
+
+describe('methodArgsSchemas never drops an argument', () => {
+  it('lists every method (the schema table and the calls above name the same methods)', () => {
+    expect(Object.keys(fullCalls).sort()).toEqual(Object.keys(methodArgsSchemas).sort())
+  })
+
+  it.each(Object.keys(fullCalls) as (keyof EngineApi)[])(
+    '%s: every argument sent arrives, and one too many is refused with a reason',
+    (method) => {
+      const sent = fullCalls[method] as unknown[]
+      const result = v.safeParse(methodArgsSchemas[method], sent)
+      expect(result.success ? 'ok' : describeIssues(result.issues)).toBe('ok')
+      expect(result.output).toEqual(sent)
+      expect(check(methodArgsSchemas[method], [...sent, { deleteFiles: true }])).toMatch(
+        new RegExp(`^${sent.length}: takes `),
+      )
+    },
+  )
+
+  it('remove keeps its options, and still takes the selection alone', () => {
+    const both = v.parse(methodArgsSchemas.remove, [{ all: true }, { deleteFiles: true }])
+    expect(both[1]).toEqual({ deleteFiles: true })
+    expect(check(methodArgsSchemas.remove, [{ all: true }])).toBe('ok')
+    expect(check(methodArgsSchemas.remove, [{ all: true }, { deleteFile: true }])).toMatch(
+      /^1\.deleteFile: /,
+    )
+    expect(check(methodArgsSchemas.remove, [{ all: true }, {}, {}])).toBe(
+      '2: takes 1 to 2 arguments',
+    )
+    expect(check(methodArgsSchemas.snapshot, [1])).toBe('0: takes no arguments')
   })
 })
 

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { formatCount } from '../format.ts'
 import { parseDuration, parseSize } from '../units.ts'
 import { uiPreferencesPatchSchema } from './ui-preferences.ts'
 
@@ -26,16 +27,21 @@ export const checksumSchema = v.pipe(
 )
 
 const headerName = v.pipe(
-  v.string(),
+  v.string('is not a valid header name'),
   v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
 )
-const headerValue = v.pipe(v.string(), v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks'))
+const headerValue = v.pipe(
+  v.string('must be text'),
+  v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks'),
+)
 /**
  * Names a plain object cannot hold as its own (valibot's record drops them to guard against
  * prototype pollution): refused with a reason, never dropped without a word.
  */
 export const UNKEEPABLE_HEADER_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
+const HEADERS_SHAPE = 'must be headers, each a name with its value'
 export const headersSchema = v.pipe(
+  v.custom<Record<string, string>>((input) => !Array.isArray(input), HEADERS_SHAPE),
   v.custom<Record<string, string>>(
     (input) =>
       typeof input !== 'object' ||
@@ -44,7 +50,7 @@ export const headersSchema = v.pipe(
     (issue) =>
       `a header named ${Object.keys(issue.input as object).find((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase()))} cannot be kept`,
   ),
-  v.record(headerName, headerValue),
+  v.record(headerName, headerValue, HEADERS_SHAPE),
 )
 
 export const addRequestSchema = v.strictObject({
@@ -85,31 +91,72 @@ export const moveTargetSchema = v.union(
   'must be one of { before: id }, { after: id } or { position: n }',
 )
 
-export const settingsSchema = v.strictObject({
-  defaultDir: v.pipe(v.string(), v.minLength(1)),
-  maxConcurrentDownloads: v.pipe(positiveInt, v.maxValue(100)),
-  maxConnectionsPerHost: v.pipe(positiveInt, v.maxValue(64)),
-  maxConnectionsPerDownload: v.pipe(positiveInt, v.maxValue(32)),
-  minSplitSize: v.pipe(positiveInt, v.minValue(64 * 1024)),
-  maxTries: nonNegativeInt,
-  retryWaitMs: nonNegativeInt,
-  timeoutMs: v.pipe(positiveInt, v.minValue(100)),
-  lowestSpeedLimit: nonNegativeInt,
-  maxOverallDownloadLimit: nonNegativeInt,
-  userAgent: v.pipe(
-    v.string(),
-    v.minLength(1),
+/**
+ * A whole number of something a setting counts, refused in the words the settings form shows
+ * under its field (`must be at most 1,000 at once`), never valibot's `Expected <=1000`.
+ */
+function count(min: number, max: number | null, what = '') {
+  const range =
+    max === null ? `${formatCount(min)} or more` : `from ${formatCount(min)} to ${formatCount(max)}`
+  const whole = `must be a whole number ${range}`
+  const atLeast = v.pipe(
+    v.number(whole),
+    v.integer(whole),
+    v.minValue(min, `must be at least ${formatCount(min)}${what}`),
+  )
+  return max === null
+    ? atLeast
+    : v.pipe(atLeast, v.maxValue(max, `must be at most ${formatCount(max)}${what}`))
+}
+
+/** Bytes (or bytes a second, ms) as stored; the input form (`settingsInputSchema`) takes units. */
+function stored(min: number, what: string) {
+  const message = `must be a whole number of ${what}, at least ${formatCount(min)}`
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message))
+}
+
+const text = (what: string) =>
+  v.pipe(
+    v.string(`must be ${what}`),
+    v.minLength(1, 'must not be empty'),
     v.regex(/^[^\r\n\0]*$/, 'must not contain line breaks'),
-  ),
-  proxy: v.nullable(v.pipe(v.string(), v.url())),
-  headers: headersSchema,
-  aria2RpcEnabled: v.boolean(),
-  aria2RpcSecret: v.pipe(
-    v.string(),
-    v.maxLength(256),
-    v.regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces'),
-  ),
-})
+  )
+
+/**
+ * Downloads at once: the engine ran 10,000 queued with 100 active at 6 % CPU; a thousand keeps
+ * to the shared statistics' room (`MAX_DOWNLOADS` in engine/stats/shared-stats.ts, 1,024).
+ */
+export const MAX_CONCURRENT_DOWNLOADS = 1000
+
+export const settingsSchema = v.strictObject(
+  {
+    defaultDir: text('a folder'),
+    maxConcurrentDownloads: count(1, MAX_CONCURRENT_DOWNLOADS, ' at once'),
+    maxConnectionsPerHost: count(1, 64, ' connections per server'),
+    maxConnectionsPerDownload: count(1, 32, ' connections per download'),
+    minSplitSize: stored(64 * 1024, 'bytes'),
+    maxTries: count(0, null),
+    retryWaitMs: stored(0, 'milliseconds'),
+    timeoutMs: stored(100, 'milliseconds'),
+    lowestSpeedLimit: stored(0, 'bytes a second'),
+    maxOverallDownloadLimit: stored(0, 'bytes a second'),
+    userAgent: text('text'),
+    proxy: v.nullable(
+      v.pipe(
+        v.string('must be a proxy address like http://proxy.example:3128, or empty'),
+        v.url('must be a proxy address like http://proxy.example:3128, or empty'),
+      ),
+    ),
+    headers: headersSchema,
+    aria2RpcEnabled: v.boolean('must be on or off'),
+    aria2RpcSecret: v.pipe(
+      v.string('must be text'),
+      v.maxLength(256, 'must be at most 256 characters'),
+      v.regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces'),
+    ),
+  },
+  'is not a setting',
+)
 
 export const settingsPatchSchema = v.partial(settingsSchema)
 
@@ -164,45 +211,59 @@ const MAX_RATE = 1024 ** 4
  * `settingsSchema`, but sizes, rates and durations may be text with units, and each has an
  * upper bound as well. The output is the stored form (bytes, bytes/s, ms).
  */
-export const settingsInputSchema = v.strictObject({
-  ...settingsSchema.entries,
-  defaultDir: v.pipe(
-    v.string(),
-    v.minLength(1),
-    v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be an absolute path'),
-  ),
-  aria2RpcSecret: v.pipe(
-    settingsSchema.entries.aria2RpcSecret,
-    v.check(
-      (secret) => secret === '' || secret.length >= MIN_ARIA2_SECRET_LENGTH,
-      `must be at least ${MIN_ARIA2_SECRET_LENGTH} characters long (or empty: a new one is generated)`,
+export const settingsInputSchema = v.strictObject(
+  {
+    ...settingsSchema.entries,
+    defaultDir: v.pipe(
+      text('a folder'),
+      v.regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be an absolute path'),
     ),
-  ),
-  minSplitSize: withUnit('size', { min: 64 * 1024, max: 1024 ** 3 }),
-  retryWaitMs: withUnit('duration', { min: 0, max: HOUR }),
-  timeoutMs: withUnit('duration', { min: 100, max: HOUR }),
-  lowestSpeedLimit: withUnit('size', { min: 0, max: MAX_RATE }),
-  maxOverallDownloadLimit: withUnit('size', { min: 0, max: MAX_RATE }),
-})
+    aria2RpcSecret: v.pipe(
+      settingsSchema.entries.aria2RpcSecret,
+      v.check(
+        (secret) => secret === '' || secret.length >= MIN_ARIA2_SECRET_LENGTH,
+        `must be at least ${MIN_ARIA2_SECRET_LENGTH} characters long (or empty: a new one is generated)`,
+      ),
+    ),
+    minSplitSize: withUnit('size', { min: 64 * 1024, max: 1024 ** 3 }),
+    retryWaitMs: withUnit('duration', { min: 0, max: HOUR }),
+    timeoutMs: withUnit('duration', { min: 100, max: HOUR }),
+    lowestSpeedLimit: withUnit('size', { min: 0, max: MAX_RATE }),
+    maxOverallDownloadLimit: withUnit('size', { min: 0, max: MAX_RATE }),
+  },
+  'is not a setting',
+)
 
 export const settingsPatchInputSchema = v.partial(settingsInputSchema)
 
+/**
+ * One method's argument list: each item checked, and an argument past the last refused with a
+ * reason. (valibot's plain `tuple` drops extra items silently: `remove(selection, { deleteFiles })`
+ * once matched a one-argument form and lost its options.)
+ */
+function args<const T extends v.TupleItems>(items: T) {
+  const required = items.filter((item) => item.type !== 'optional').length
+  const most = items.length
+  const count =
+    required === most
+      ? `${most === 0 ? 'no' : most} argument${most === 1 ? '' : 's'}`
+      : `${required} to ${most} arguments`
+  return v.strictTuple(items, `takes ${count}`)
+}
+
 /** Argument tuples per engine method, for the RPC server to validate before dispatching. */
 export const methodArgsSchemas = {
-  add: v.tuple([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
-  update: v.tuple([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
-  pause: v.tuple([selectionSchema]),
-  resume: v.tuple([selectionSchema]),
-  retry: v.tuple([selectionSchema]),
-  remove: v.union([
-    v.tuple([selectionSchema]),
-    v.tuple([
-      selectionSchema,
-      v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) })),
-    ]),
+  add: args([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
+  update: args([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
+  pause: args([selectionSchema]),
+  resume: args([selectionSchema]),
+  retry: args([selectionSchema]),
+  remove: args([
+    selectionSchema,
+    v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) })),
   ]),
-  move: v.tuple([v.string(), nonNegativeInt]),
-  moveMany: v.tuple([
+  move: args([v.string(), nonNegativeInt]),
+  moveMany: args([
     v.pipe(
       v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
       v.minLength(1, 'must name at least one download'),
@@ -210,19 +271,19 @@ export const methodArgsSchemas = {
     ),
     moveTargetSchema,
   ]),
-  snapshot: v.tuple([]),
-  snapshotHead: v.tuple([v.pipe(nonNegativeInt, v.maxValue(100_000))]),
-  snapshotPart: v.tuple([
+  snapshot: args([]),
+  snapshotHead: args([v.pipe(nonNegativeInt, v.maxValue(100_000))]),
+  snapshotPart: args([
     v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
     v.pipe(positiveInt, v.maxValue(100_000)),
   ]),
-  updateSettings: v.tuple([settingsPatchInputSchema]),
-  changeUrl: v.tuple([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
-  details: v.tuple([v.string()]),
-  watchSegments: v.tuple([v.string()]),
-  unwatchSegments: v.tuple([v.string()]),
-  uiPreferences: v.tuple([]),
-  updateUiPreferences: v.tuple([uiPreferencesPatchSchema]),
+  updateSettings: args([settingsPatchInputSchema]),
+  changeUrl: args([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
+  details: args([v.string()]),
+  watchSegments: args([v.string()]),
+  unwatchSegments: args([v.string()]),
+  uiPreferences: args([]),
+  updateUiPreferences: args([uiPreferencesPatchSchema]),
 } as const
 
 /** Formats the first issue of a failed parse as "path: message" for error replies. */

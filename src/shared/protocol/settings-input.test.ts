@@ -1,7 +1,14 @@
+import fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { Settings } from './model.ts'
-import { describeIssues, settingsPatchInputSchema, settingsSchema } from './schemas.ts'
+import { MAX_DOWNLOADS, MAX_SEGMENTS } from '../../engine/stats/shared-stats.ts'
+import {
+  describeIssues,
+  MAX_CONCURRENT_DOWNLOADS,
+  settingsPatchInputSchema,
+  settingsSchema,
+} from './schemas.ts'
 import { SETTING_UNITS, type SettingsPatchInput } from './setting-units.ts'
 import { uiPreferencesPatchSchema, type UiPreferences } from './ui-preferences.ts'
 import type { uiPreferencesSchema } from './ui-preferences.ts'
@@ -83,6 +90,68 @@ describe('settings with units', () => {
 
   it('every setting has a unit, and the stored schema has every setting', () => {
     expect(Object.keys(SETTING_UNITS).sort()).toEqual(Object.keys(settingsSchema.entries).sort())
+  })
+})
+
+describe('every setting refuses in the words of the app', () => {
+  // valibot's own wording ("Invalid type: Expected number but received \"abc\"", "Expected
+  // <=100") is the library's, not a sentence a person can act on.
+  const raw = /Invalid (type|value|key|length|URL)|Expected|[Rr]eceived/
+
+  it('property: any value for any setting is stored or refused with a sentence', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...(Object.keys(SETTING_UNITS) as (keyof Settings)[])),
+        fc.oneof(
+          fc.anything(),
+          fc.integer({ min: -10, max: 1e7 }),
+          fc.double(),
+          fc.string({ maxLength: 8 }),
+        ),
+        (key, value) => {
+          const outcome = parse({ [key]: value })
+          if (typeof outcome === 'string') {
+            expect(outcome).toMatch(new RegExp(`^${key}[.:]`))
+            expect(outcome).not.toMatch(raw)
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+
+  it.each([
+    [{ maxConcurrentDownloads: 1001 }, 'maxConcurrentDownloads: must be at most 1,000 at once'],
+    [{ maxConcurrentDownloads: 0 }, 'maxConcurrentDownloads: must be at least 1 at once'],
+    [
+      { maxConcurrentDownloads: 'many' },
+      'maxConcurrentDownloads: must be a whole number from 1 to 1,000',
+    ],
+    [
+      { maxConnectionsPerDownload: 33 },
+      'maxConnectionsPerDownload: must be at most 32 connections per download',
+    ],
+    [{ maxConnectionsPerHost: 2.5 }, 'maxConnectionsPerHost: must be a whole number from 1 to 64'],
+    [{ maxTries: -1 }, 'maxTries: must be at least 0'],
+    [
+      { proxy: 'nowhere' },
+      'proxy: must be a proxy address like http://proxy.example:3128, or empty',
+    ],
+    [{ aria2RpcEnabled: 'yes' }, 'aria2RpcEnabled: must be on or off'],
+    [{ userAgent: '' }, 'userAgent: must not be empty'],
+    [{ surprise: 1 }, 'surprise: is not a setting'],
+  ])('refuses %j with "%s"', (input, message) => {
+    expect(parse(input)).toBe(message)
+  })
+
+  it('takes up to 1,000 downloads at once (10,000 queued with 100 active ran at 6 % CPU)', () => {
+    expect(parse({ maxConcurrentDownloads: 250 })).toEqual({ maxConcurrentDownloads: 250 })
+    expect(parse({ maxConcurrentDownloads: 1000 })).toEqual({ maxConcurrentDownloads: 1000 })
+  })
+
+  it('the most downloads at once fit the shared statistics, with a first connection each', () => {
+    expect(MAX_CONCURRENT_DOWNLOADS).toBeLessThanOrEqual(MAX_DOWNLOADS)
+    expect(MAX_SEGMENTS).toBeGreaterThan(2 * MAX_DOWNLOADS)
   })
 })
 

@@ -110,6 +110,27 @@ export function DownloadGrid() {
     )
   }, [focusedIndex, focusedId, virtualizer])
 
+  // A removed row (Delete → Enter, the row's Remove) takes keyboard focus with it to <body>, and
+  // the next Tab went to the status bar: focus goes to the row that took its place (or the new
+  // last row), as it does in a file manager's list.
+  const lastFocus = useRef<{ id: string; index: number } | null>(null)
+  useEffect(() => {
+    if (focusedId !== null && focusedIndex >= 0) {
+      lastFocus.current = { id: focusedId, index: focusedIndex }
+      return
+    }
+    const last = lastFocus.current
+    if (focusedId !== null || last === null || ids.length === 0) return
+    if (useAppStore.getState().downloads.byId[last.id] !== undefined) return
+    // The deferred list may still hold the removed row for a render: wait for the new one.
+    if (ids.includes(last.id)) return
+    const active = document.activeElement
+    if (active !== null && active !== document.body && !scrollRef.current?.contains(active)) return
+    lastFocus.current = null
+    keyboardMove.current = true
+    setFocused(ids[Math.min(last.index, ids.length - 1)]!)
+  }, [focusedId, focusedIndex, ids])
+
   // A live re-sort (speed, progress, time left: once a second) keeps the focused row where the
   // person sees it: the list scrolls by as many rows as the focused one moved.
   const lastIds = useRef<{ ids: readonly string[]; sort: SortSpec }>({ ids, sort })

@@ -160,6 +160,15 @@ function RowBody({
         <span className="row__percent">
           {percent === null ? '—' : `${d.state === 'completed' ? 100 : percent} %`}
         </span>
+        {/* Narrow windows hide the speed and time-left columns and show them here. */}
+        {moving && (
+          <span className="row__rate">
+            {`${formatBytes(d.speed)}/s`}
+            {d.eta !== null && (
+              <span className="row__rate-eta">{` · ${formatDuration(d.eta)}`}</span>
+            )}
+          </span>
+        )}
       </div>
       <div role="gridcell" className="row__speed">
         {moving ? `${formatBytes(d.speed)}/s` : ''}

@@ -5,6 +5,7 @@ import { FILTERS } from '../../store/download-view.ts'
 import type { FilterKind } from '../../store/download-view.ts'
 import { setFilter, setSearch } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
+import { SortSelect } from './grid-header.tsx'
 
 function FilterButton({ kind }: { readonly kind: FilterKind }) {
   const count = useAppStore((s) => s.view.counts[kind])
@@ -35,6 +36,7 @@ export function FilterBar() {
           <FilterButton key={kind} kind={kind} />
         ))}
       </div>
+      <SortSelect />
       <label className="search">
         <Icon name="search" />
         <span className="visually-hidden">{t.search}</span>

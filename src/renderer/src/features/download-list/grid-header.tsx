@@ -65,8 +65,8 @@ const optionValue = (column: SortColumn, direction: SortDirection) => `${column}
 
 /**
  * The header row. Name, progress, speed and time left sort by their header; every sort (size,
- * status and date added have no column of their own) is in the "Sort by" list, in both
- * directions.
+ * status and date added have no column of their own) is in the "Sort by" list of the filter
+ * bar (`SortSelect`), in both directions.
  */
 export function GridHeader() {
   const sort = useAppStore((s) => s.ui.sort)
@@ -76,33 +76,43 @@ export function GridHeader() {
       <SortHeader column="progress" sort={sort} />
       <SortHeader column="speed" sort={sort} />
       <SortHeader column="eta" sort={sort} />
-      <div role="columnheader" className="row__actions" aria-label={t.sort.label}>
-        <select
-          tabIndex={-1}
-          className="sort-select"
-          aria-label={t.sort.label}
-          title={t.sort.label}
-          value={optionValue(sort.column, sort.direction)}
-          onChange={(event) => {
-            const [column, direction] = event.target.value.split(':') as [SortColumn, SortDirection]
-            sortBy(column === 'queue' ? QUEUE_ORDER : { column, direction })
-          }}
-        >
-          {SORT_COLUMNS.map((column) =>
-            column === 'queue' ? (
-              <option key={column} value={optionValue('queue', 'asc')}>
-                {t.sort.columns.queue}
-              </option>
-            ) : (
-              (['asc', 'desc'] as const).map((direction) => (
-                <option key={`${column}:${direction}`} value={optionValue(column, direction)}>
-                  {`${t.sort.columns[column]}, ${t.sort.directions[column][direction]}`}
-                </option>
-              ))
-            ),
-          )}
-        </select>
+      <div role="columnheader" className="row__actions">
+        <span className="visually-hidden">{t.actionsColumn}</span>
       </div>
     </div>
+  )
+}
+
+/**
+ * Every sort in both directions. In the filter bar, not in the grid's last column: there it was
+ * cut to "Progress, most" (the column is as wide as three row buttons).
+ */
+export function SortSelect() {
+  const sort = useAppStore((s) => s.ui.sort)
+  return (
+    <select
+      className="sort-select"
+      aria-label={t.sort.label}
+      title={t.sort.label}
+      value={optionValue(sort.column, sort.direction)}
+      onChange={(event) => {
+        const [column, direction] = event.target.value.split(':') as [SortColumn, SortDirection]
+        sortBy(column === 'queue' ? QUEUE_ORDER : { column, direction })
+      }}
+    >
+      {SORT_COLUMNS.map((column) =>
+        column === 'queue' ? (
+          <option key={column} value={optionValue('queue', 'asc')}>
+            {t.sort.columns.queue}
+          </option>
+        ) : (
+          (['asc', 'desc'] as const).map((direction) => (
+            <option key={`${column}:${direction}`} value={optionValue(column, direction)}>
+              {`${t.sort.columns[column]}, ${t.sort.directions[column][direction]}`}
+            </option>
+          ))
+        ),
+      )}
+    </select>
   )
 }

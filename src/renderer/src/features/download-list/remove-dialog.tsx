@@ -45,7 +45,7 @@ function RemoveDialogBody({ ids }: { readonly ids: readonly string[] }) {
             checked={deleteFiles}
             onChange={(e) => setDeleteFiles(e.target.checked)}
           />
-          {t.deletePartial}
+          {t.deletePartial(ids.length)}
         </label>
         <div className="modal__footer">
           <button type="button" className="button" onClick={closeRemove}>

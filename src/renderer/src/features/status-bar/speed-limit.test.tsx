@@ -41,6 +41,33 @@ describe('the status bar speed limit', () => {
     expect(within(bar()).getByRole('button', { name: 'No speed limit' })).toBeTruthy()
   })
 
+  it('the options are one tab stop that arrow keys move through, Enter sets one', async () => {
+    const { engine } = await start()
+    fireEvent.click(within(bar()).getByRole('button', { name: 'No speed limit' }))
+    const panel = screen.getByRole('dialog', { name: 'Global speed limit' })
+    const radios = within(panel).getAllByRole('radio')
+    expect(radios.map((r) => r.tabIndex)).toEqual([0, ...radios.slice(1).map(() => -1)])
+    expect(document.activeElement).toBe(radios[0])
+    fireEvent.keyDown(radios[0]!, { key: 'ArrowDown' })
+    expect(document.activeElement).toBe(radios[1])
+    fireEvent.keyDown(radios[1]!, { key: 'ArrowRight' })
+    expect(document.activeElement).toBe(radios[2])
+    fireEvent.keyDown(radios[2]!, { key: 'ArrowUp' })
+    expect(document.activeElement).toBe(radios[1])
+    fireEvent.keyDown(radios[1]!, { key: 'End' })
+    expect(document.activeElement).toBe(radios.at(-1))
+    fireEvent.keyDown(radios.at(-1)!, { key: 'ArrowDown' })
+    expect(document.activeElement).toBe(radios[0])
+    fireEvent.keyDown(radios[0]!, { key: 'ArrowLeft' })
+    expect(document.activeElement).toBe(radios.at(-1))
+    // Moving set nothing; activating the focused one does.
+    expect(engine.settings.maxOverallDownloadLimit).toBe(0)
+    const name = radios.at(-1)!.textContent!
+    fireEvent.click(radios.at(-1)!)
+    await settle()
+    expect(within(bar()).getByRole('button', { name: `Limit ${name}` })).toBeTruthy()
+  })
+
   it('follows a limit set by another client', async () => {
     const { engine } = await start()
     await act(async () => {

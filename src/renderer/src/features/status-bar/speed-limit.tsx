@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react'
-import type { FormEvent } from 'react'
+import type { FormEvent, KeyboardEvent } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'
 import { DEFAULT_UI_PREFERENCES } from '../../../../shared/protocol/ui-preferences.ts'
 import { useAppStore } from '../../store/app-store.ts'
@@ -69,6 +69,25 @@ export function SpeedLimit() {
     if (custom.trim() !== '') void set(custom.trim())
   }
 
+  const choices = [0, ...presets]
+  // A radio group is one tab stop that arrows move through (Home and End to the ends). Arrows
+  // only move: Enter or Space sets the limit, which closes the panel.
+  const onChoiceKey = (event: KeyboardEvent): void => {
+    const radios = [...event.currentTarget.querySelectorAll<HTMLElement>('[role="radio"]')]
+    const at = radios.indexOf(document.activeElement as HTMLElement)
+    const to = {
+      ArrowDown: at + 1,
+      ArrowRight: at + 1,
+      ArrowUp: at - 1,
+      ArrowLeft: at - 1,
+      Home: 0,
+      End: radios.length - 1,
+    }[event.key]
+    if (to === undefined || at < 0) return
+    event.preventDefault()
+    radios[(to + radios.length) % radios.length]?.focus()
+  }
+
   return (
     <div className="speed-limit">
       <button
@@ -99,13 +118,15 @@ export function SpeedLimit() {
             role="radiogroup"
             aria-label={speedLimitText.dialog}
             className="speed-limit__choices"
+            onKeyDown={onChoiceKey}
           >
-            {[0, ...presets].map((value) => (
+            {choices.map((value) => (
               <button
                 key={value}
                 type="button"
                 role="radio"
                 aria-checked={limit === value}
+                tabIndex={value === (choices.includes(limit ?? -1) ? limit : 0) ? 0 : -1}
                 disabled={busy}
                 onClick={() => void set(value)}
               >

@@ -51,8 +51,9 @@ export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
             {settingsText.open}
           </button>
         )}
-        <span>{t.statusBar.active(active)}</span>
-        <span>{t.statusBar.queued(queued)}</span>
+        {/* Also in the filter tabs: a narrow window hides them here (styles.css). */}
+        <span className="status-bar__count">{t.statusBar.active(active)}</span>
+        <span className="status-bar__count">{t.statusBar.queued(queued)}</span>
       </div>
     </footer>
   )

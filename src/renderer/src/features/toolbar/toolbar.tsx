@@ -5,6 +5,7 @@ import * as commands from '../../store/commands.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { openAddDialog } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
+import { ToolbarOverflow, type ToolAction } from './toolbar-overflow.tsx'
 
 export const addUrlsLabel = 'Add URLs'
 export const addUrlsUnavailableText = 'Available once the download engine is connected.'
@@ -43,26 +44,41 @@ export function Toolbar() {
   const canPause = useAppStore((s) => s.view.counts.active + s.view.counts.queued > 0)
   const canResume = useAppStore((s) => s.view.counts.paused > 0)
   const canClear = useAppStore((s) => s.view.counts.completed > 0)
+  const actions: ToolAction[] = [
+    {
+      key: 'pause-all',
+      label: t.pauseAll,
+      icon: 'pause',
+      disabled: !connected || !canPause,
+      run: () => void commands.pauseAll(),
+    },
+    {
+      key: 'resume-all',
+      label: t.resumeAll,
+      icon: 'play',
+      disabled: !connected || !canResume,
+      run: () => void commands.resumeAll(),
+    },
+    {
+      key: 'remove-completed',
+      label: t.removeCompleted,
+      icon: 'broom',
+      disabled: !connected || !canClear,
+      run: () => void commands.removeCompleted(),
+    },
+  ]
   return (
     <div role="toolbar" aria-label={t.toolbar} className="toolbar">
-      <ToolButton
-        label={t.pauseAll}
-        icon="pause"
-        disabled={!connected || !canPause}
-        onClick={() => void commands.pauseAll()}
-      />
-      <ToolButton
-        label={t.resumeAll}
-        icon="play"
-        disabled={!connected || !canResume}
-        onClick={() => void commands.resumeAll()}
-      />
-      <ToolButton
-        label={t.removeCompleted}
-        icon="broom"
-        disabled={!connected || !canClear}
-        onClick={() => void commands.removeCompleted()}
-      />
+      {actions.map((action) => (
+        <ToolButton
+          key={action.key}
+          label={action.label}
+          icon={action.icon}
+          disabled={action.disabled}
+          onClick={action.run}
+        />
+      ))}
+      <ToolbarOverflow actions={actions} />
       <span className="toolbar__divider" aria-hidden="true" />
       {connected ? (
         <button type="button" className="button button--primary" onClick={() => openAddDialog()}>
