@@ -28,6 +28,8 @@ const MAX_BATCH = 500
 const MAX_REPORTS = 5
 /** Paths per `xattr -w` call: far below any argument-length limit. */
 const XATTR_PATHS_PER_CALL = 100
+/** A tool stuck on a hung network mount must not hold up the engine's shutdown. */
+const TOOL_TIMEOUT_MS = 10_000
 
 /**
  * Writes each completed file's origin mark (origin-mark.ts says what, per OS), best effort and
@@ -162,6 +164,7 @@ function run(command: string, args: string[], input: string | null): Promise<Run
     const child = spawn(command, args, {
       stdio: [input === null ? 'ignore' : 'pipe', 'ignore', 'pipe'],
       windowsHide: true,
+      timeout: TOOL_TIMEOUT_MS,
     })
     let stderr = ''
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
