@@ -19,7 +19,7 @@ export async function hashFile(
 ): Promise<string> {
   const hash = createHash(NODE_ALGORITHM[algorithm])
   // Not through a symlink: one planted at the name would have another file's bytes verified.
-  const fd = await openInFolder(path, 'read')
+  const { fd } = await openInFolder(path, 'read')
   try {
     const buffer = Buffer.allocUnsafe(READ_BYTES)
     let total = 0

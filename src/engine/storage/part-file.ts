@@ -4,7 +4,7 @@ import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { diskError } from './disk-error.ts'
-import { openInFolder } from './safe-open.ts'
+import { openInFolder, type OpenedFile } from './safe-open.ts'
 
 /** Socket chunks (16–64 KiB) are gathered into writes of about this size (see docs/benchmarks.md). */
 export const COALESCE_BYTES = 1024 * 1024
@@ -43,9 +43,15 @@ export class PartFile {
   #diskWaitMs = 0
   #waitingSince: number | null = null
 
-  private constructor(path: string, fd: number) {
+  /** The file's identity, from the fstat at open: compared with what a name leads to now. */
+  #dev: number
+  #ino: number
+
+  private constructor(path: string, opened: OpenedFile) {
     this.path = path
-    this.#fd = fd
+    this.#fd = opened.fd
+    this.#dev = opened.dev
+    this.#ino = opened.ino
   }
 
   /**
@@ -59,14 +65,14 @@ export class PartFile {
       if (mode === 'fresh') await unlinkIfLinked(path)
       // Through openInFolder: a symlink or a hard link planted at the `.part` name is refused
       // (DP_ERR_UNSAFE_PATH), never written through to the file it leads to.
-      const fd =
+      const opened =
         mode === 'resume'
           ? await openInFolder(path, 'update').catch((error: NodeJS.ErrnoException) => {
               if (error.code === 'ENOENT') return openInFolder(path, 'create')
               throw error
             })
           : await openInFolder(path, mode === 'fresh' ? 'create' : 'exclusive')
-      return new PartFile(path, fd)
+      return new PartFile(path, opened)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error
       throw diskError(error, `cannot open ${path}`, dirname(path))
@@ -215,14 +221,11 @@ export class PartFile {
   /** Whether `path` itself (not a link's target) is this open file. */
   async isAt(path: string): Promise<boolean> {
     this.#throwIfClosed()
-    const [held, named] = await Promise.all([
-      fstatAsync(this.#fd),
-      lstatAsync(path).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return null
-        throw diskError(error, `cannot stat ${path}`, dirname(path))
-      }),
-    ])
-    return named !== null && named.ino === held.ino && named.dev === held.dev
+    const named = await lstatAsync(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null
+      throw diskError(error, `cannot stat ${path}`, dirname(path))
+    })
+    return named !== null && named.ino === this.#ino && named.dev === this.#dev
   }
 
   /** Flushes and closes; later calls wait for the same close. */

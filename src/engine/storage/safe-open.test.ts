@@ -69,7 +69,7 @@ describe('openInFolder', () => {
   it('create empties an ordinary file of its own after the checks', async () => {
     const path = join(dir, 'd.part')
     await writeFile(path, 'old bytes')
-    closeSync(await openInFolder(path, 'create'))
+    closeSync((await openInFolder(path, 'create')).fd)
     expect(await readFile(path, 'utf8')).toBe('')
   })
 })

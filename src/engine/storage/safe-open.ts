@@ -1,4 +1,4 @@
-import { close, constants, fstat, ftruncate, lstat, open } from 'node:fs'
+import { close, constants, fstat, ftruncate, lstat, open, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -32,6 +32,9 @@ const FLAGS: Record<SafeOpenMode, number> = {
   exclusive: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK,
 }
 
+/** An open descriptor and the identity of its file (from the fstat of the checks). */
+export type OpenedFile = { fd: number; dev: number; ino: number }
+
 /**
  * Opens `path` in `mode` and returns the descriptor, or throws: the raw errno error for a
  * missing file (ENOENT) or a taken name (EEXIST), DP_ERR_UNSAFE_PATH for a link or a special
@@ -41,12 +44,13 @@ export async function openInFolder(
   path: string,
   mode: SafeOpenMode,
   fileMode = 0o666,
-): Promise<number> {
+): Promise<OpenedFile> {
   if (O_NOFOLLOW === 0) {
     const info = await lstatAsync(path).catch(() => null)
     if (info?.isSymbolicLink()) throw unsafePath(path, 'is a symbolic link')
   }
   let fd: number
+  let info: Stats
   try {
     fd = await openAsync(path, FLAGS[mode], fileMode)
   } catch (error) {
@@ -56,7 +60,7 @@ export async function openInFolder(
     throw error
   }
   try {
-    const info = await fstatAsync(fd)
+    info = await fstatAsync(fd)
     if (!info.isFile()) throw unsafePath(path, 'is not a regular file')
     // Checked when a part is opened, not later: publishing links the part to its final name
     // for a moment (two links, legitimately), and by then every descriptor was opened here.
@@ -67,7 +71,7 @@ export async function openInFolder(
     await closeAsync(fd).catch(() => {})
     throw error
   }
-  return fd
+  return { fd, dev: info.dev, ino: info.ino }
 }
 
 /** The refusal of `path` (in a download folder) for `reason`, as people and clients read it. */
