@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -288,5 +291,34 @@ describe('notifications', () => {
       for (const ws of [silent, wrong, trusted]) ws.close()
       await files.close()
     }
+  })
+})
+
+describe('where RPC clients may write', () => {
+  it('refuses dir inside a hidden home folder or a system folder, naming the rule; nothing is added or created', async () => {
+    const hidden = join(homedir(), `.downpour-rpc-test-${process.pid}`, 'autostart')
+    const into = await client.post('aria2.addUri', ['http://127.0.0.1:9/evil.desktop'], {
+      dir: hidden,
+      out: 'evil.desktop',
+    })
+    expect(into.body.error).toEqual({
+      code: 1,
+      message:
+        `dir ${JSON.stringify(hidden)} is refused: aria2 RPC clients may not write into folders ` +
+        `hidden in the home folder (".downpour-rpc-test-${process.pid}" here); choose that folder in Downpour itself`,
+    })
+    expect(existsSync(join(hidden, '..'))).toBe(false)
+    const system = await client.post('aria2.addUri', ['http://127.0.0.1:9/x'], {
+      dir: '/etc/cron.d',
+    })
+    expect(system.body.error?.message).toMatch(/system folders \("\/etc" here\)/)
+    expect((await engine.snapshot()).downloads).toEqual([])
+    const global = await client.post('aria2.changeGlobalOption', { dir: '/usr/local/bin' })
+    expect(global.body.error?.message).toMatch(/system folders \("\/usr" here\)/)
+    expect((await engine.snapshot()).settings.defaultDir).toBe(dirs.downloads)
+    // Ordinary folders (missing ones included) are taken as aria2 takes them.
+    const fine = join(dirs.root, 'from-rpc', 'new')
+    await client.call('aria2.addUri', ['http://127.0.0.1:9/ok.bin'], { dir: fine, pause: 'true' })
+    expect((await engine.snapshot()).downloads.map((d) => d.dir)).toEqual([fine])
   })
 })
