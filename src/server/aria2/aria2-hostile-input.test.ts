@@ -173,6 +173,13 @@ describe('hostile input to /jsonrpc', () => {
     }
   })
 
+  it('answers a GET over 16 KiB (a base64 batch in the address) with a JSON-RPC error, not a reset', async () => {
+    const res = await fetch(`${rpc.url}?params=${'W1tb'.repeat(5000)}`)
+    expect(res.status).toBe(431)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(await res.json()).toMatchObject({ id: null, error: { code: -32600 } })
+  })
+
   it('closes a socket that sends an oversized frame or invalid UTF-8, and serves on', async () => {
     const big = await openSocket(rpc.url)
     const bigClosed = closed(big)
