@@ -20,6 +20,8 @@ import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts
 const RUNS = Number(process.env['DOWNPOUR_FUZZ_RUNS']) || 0
 // No shrinking: a case of 20,000 levels over HTTP shrinks for minutes; the seed replays it.
 const runs = (ci: number) => ({ numRuns: RUNS || ci, endOnFailure: true })
+/** A case takes a few milliseconds (25 at most seen here on a busy machine). */
+const TIMEOUT = Math.max(300_000, RUNS * 100)
 
 const SECRET = 'fuzzing-secret-0123456789'
 let dirs: Awaited<ReturnType<typeof makeDirs>>
@@ -234,96 +236,108 @@ async function stillServing(): Promise<void> {
 }
 
 describe('fuzzing /jsonrpc', () => {
-  it('HTTP POST: any body gets a JSON-RPC answer', async () => {
-    await fc.assert(
-      fc.asyncProperty(message, async (text) => {
-        clock.now += 3_600_000
-        const res = await fetch(rpc.url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'text/plain' },
-          body: text,
-        })
-        expect(res.headers.get('access-control-allow-origin')).toBe('*')
-        expectAnswer(res.status, JSON.parse(await res.text()))
-      }),
-      runs(1000),
-    )
-    await stillServing()
-  }, 300_000)
-
-  it('HTTP GET: base64 params (or junk), a method and an id, with and without a JSONP callback', async () => {
-    const base64 = fc.oneof(
-      {
-        weight: 4,
-        arbitrary: fc
-          .oneof(params.map(serialize), message)
-          .map((t) => Buffer.from(t).toString('base64')),
-      },
-      { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
-    )
-    const callback = fc.oneof(
-      fc.constantFrom('cb', 'jQuery123_456', 'a.b.c', '$'),
-      fc.string({ maxLength: 20 }),
-    )
-    const query = fc.record(
-      { method, id: fc.string({ maxLength: 10 }), params: base64, jsoncallback: callback },
-      { requiredKeys: [] },
-    )
-    await fc.assert(
-      fc.asyncProperty(query, async (q) => {
-        clock.now += 3_600_000
-        const res = await fetch(`${rpc.url}?${new URLSearchParams(q)}`)
-        const text = await res.text()
-        const cb = q.jsoncallback
-        if (res.status === 431) {
-          // Over Node's 16 KiB for a request line: refused before the endpoint, still JSON-RPC.
-          expectAnswer(res.status, JSON.parse(text))
-        } else if (cb !== undefined && /^[A-Za-z_$][\w$.]{0,127}$/.test(cb)) {
-          expect(res.headers.get('content-type')).toBe('text/javascript')
-          expect(text.startsWith(`${cb}(`) && text.endsWith(')')).toBe(true)
-          expectAnswer(res.status, JSON.parse(text.slice(cb.length + 1, -1)))
-        } else {
-          // A callback that is not a plain identifier is never written back as code.
-          expect(res.headers.get('content-type')).toBe('application/json-rpc')
-          expectAnswer(res.status, JSON.parse(text))
-        }
-      }),
-      runs(600),
-    )
-    await stillServing()
-  }, 300_000)
-
-  it('WebSocket: every text frame gets one JSON-RPC answer on a socket that stays open', async () => {
-    const ws = new WebSocket(rpc.url.replace(/^http/, 'ws'))
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
-    const answers: unknown[] = []
-    let wake: (() => void) | null = null
-    ws.on('message', (data) => {
-      const body = JSON.parse(String(data)) as Record<string, unknown>
-      // Notifications (a method, no id) reach a socket that showed the secret: not answers.
-      if (!Array.isArray(body) && 'method' in body && !('id' in body)) return
-      answers.push(body)
-      wake?.()
-    })
-    const next = async () => {
-      while (answers.length === 0) await new Promise<void>((resolve) => (wake = resolve))
-      return answers.shift()
-    }
-    try {
+  it(
+    'HTTP POST: any body gets a JSON-RPC answer',
+    async () => {
       await fc.assert(
         fc.asyncProperty(message, async (text) => {
           clock.now += 3_600_000
-          ws.send(text)
-          const body = await next()
-          if (Array.isArray(body)) body.forEach(expectResponse)
-          else expectResponse(body)
-          expect(ws.readyState).toBe(WebSocket.OPEN)
+          const res = await fetch(rpc.url, {
+            method: 'POST',
+            headers: { 'Content-Type': 'text/plain' },
+            body: text,
+          })
+          expect(res.headers.get('access-control-allow-origin')).toBe('*')
+          expectAnswer(res.status, JSON.parse(await res.text()))
         }),
-        runs(1200),
+        runs(1000),
       )
-    } finally {
-      ws.close()
-    }
-    await stillServing()
-  }, 300_000)
+      await stillServing()
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'HTTP GET: base64 params (or junk), a method and an id, with and without a JSONP callback',
+    async () => {
+      const base64 = fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc
+            .oneof(params.map(serialize), message)
+            .map((t) => Buffer.from(t).toString('base64')),
+        },
+        { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+      )
+      const callback = fc.oneof(
+        fc.constantFrom('cb', 'jQuery123_456', 'a.b.c', '$'),
+        fc.string({ maxLength: 20 }),
+      )
+      const query = fc.record(
+        { method, id: fc.string({ maxLength: 10 }), params: base64, jsoncallback: callback },
+        { requiredKeys: [] },
+      )
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => {
+          clock.now += 3_600_000
+          const res = await fetch(`${rpc.url}?${new URLSearchParams(q)}`)
+          const text = await res.text()
+          const cb = q.jsoncallback
+          if (res.status === 431) {
+            // Over Node's 16 KiB for a request line: refused before the endpoint, still JSON-RPC.
+            expectAnswer(res.status, JSON.parse(text))
+          } else if (cb !== undefined && /^[A-Za-z_$][\w$.]{0,127}$/.test(cb)) {
+            expect(res.headers.get('content-type')).toBe('text/javascript')
+            expect(text.startsWith(`${cb}(`) && text.endsWith(')')).toBe(true)
+            expectAnswer(res.status, JSON.parse(text.slice(cb.length + 1, -1)))
+          } else {
+            // A callback that is not a plain identifier is never written back as code.
+            expect(res.headers.get('content-type')).toBe('application/json-rpc')
+            expectAnswer(res.status, JSON.parse(text))
+          }
+        }),
+        runs(600),
+      )
+      await stillServing()
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'WebSocket: every text frame gets one JSON-RPC answer on a socket that stays open',
+    async () => {
+      const ws = new WebSocket(rpc.url.replace(/^http/, 'ws'))
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+      const answers: unknown[] = []
+      let wake: (() => void) | null = null
+      ws.on('message', (data) => {
+        const body = JSON.parse(String(data)) as Record<string, unknown>
+        // Notifications (a method, no id) reach a socket that showed the secret: not answers.
+        if (!Array.isArray(body) && 'method' in body && !('id' in body)) return
+        answers.push(body)
+        wake?.()
+      })
+      const next = async () => {
+        while (answers.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+        return answers.shift()
+      }
+      try {
+        await fc.assert(
+          fc.asyncProperty(message, async (text) => {
+            clock.now += 3_600_000
+            ws.send(text)
+            const body = await next()
+            if (Array.isArray(body)) body.forEach(expectResponse)
+            else expectResponse(body)
+            expect(ws.readyState).toBe(WebSocket.OPEN)
+          }),
+          runs(1200),
+        )
+      } finally {
+        ws.close()
+      }
+      await stillServing()
+    },
+    TIMEOUT,
+  )
 })
