@@ -87,7 +87,7 @@ describe('hostile input to /jsonrpc', () => {
         jsonrpc: '2.0',
         error: {
           code: -32600,
-          message: `Invalid Request. A batch may hold at most ${MAX_BATCH_CALLS} calls.`,
+          message: `Invalid Request. A batch may hold at most ${MAX_BATCH_CALLS} calls, system.multicall entries included.`,
         },
       })
     }
@@ -123,6 +123,16 @@ describe('hostile input to /jsonrpc', () => {
       params: [calls.slice(1)],
     })
     expect(within.body.result).toHaveLength(MAX_BATCH_CALLS)
+    // Nor can a batch of multicalls go round the cap: their entries count.
+    const nested = Array.from({ length: 11 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'system.multicall',
+      params: [calls.slice(0, 100)],
+    }))
+    const refused = await client.raw(nested)
+    expect([refused.status, refused.body.error?.code]).toEqual([400, -32600])
+    expect((await client.raw(nested.slice(1))).body).toHaveLength(10)
   })
 
   it('answers a 6,000-deep id over WebSocket with Invalid Request and id null, and serves on', async () => {
