@@ -9,6 +9,7 @@ import { makeBody, startFaultServer } from '../../../test/fault-server.ts'
 import { makeDirs, startEngine, type TestEngine } from '../../../test/engine-harness.ts'
 import { AuthThrottle } from './aria2-auth-throttle.ts'
 import { MAX_BATCH_CALLS } from './aria2-dispatch.ts'
+import { encodeReply, MAX_REPLY_BYTES } from './aria2-endpoint.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
 
 /**
@@ -99,6 +100,23 @@ describe('hostile input to /jsonrpc', () => {
     const ok = await client.raw(allowed)
     expect(ok.status).toBe(200)
     expect(ok.body).toHaveLength(MAX_BATCH_CALLS)
+  })
+
+  it('writes no answer over 32 MiB: a small error asks for less instead', () => {
+    const big = { id: 1, jsonrpc: '2.0', result: 'x'.repeat(MAX_REPLY_BYTES) }
+    const [status, text] = encodeReply({ status: 200, body: big })
+    expect(status).toBe(400)
+    expect(JSON.parse(text)).toEqual({
+      id: null,
+      jsonrpc: '2.0',
+      error: {
+        code: 1,
+        message:
+          'The answer would be larger than 32 MiB: ask for fewer calls, downloads or keys at once.',
+      },
+    })
+    const fits = { id: 1, jsonrpc: '2.0', result: 'x'.repeat(1000) }
+    expect(encodeReply({ status: 200, body: fits })).toEqual([200, JSON.stringify(fits)])
   })
 
   it('caps system.multicall at the same length, with one error naming the cap', async () => {
