@@ -33,6 +33,21 @@ function isValidId(id: unknown): boolean {
   return id === null || typeof id === 'string' || typeof id === 'number'
 }
 
+/** The calls a batch would run: each request, or each entry of a `system.multicall`. */
+function callsIn(batch: readonly unknown[]): number {
+  let count = 0
+  for (const r of batch) {
+    const request = r as { method?: unknown; params?: unknown } | null
+    const calls =
+      request?.method === 'system.multicall' && Array.isArray(request.params)
+        ? (request.params as unknown[])[0]
+        : undefined
+    count += Array.isArray(calls) ? Math.max(1, calls.length) : 1
+    if (count > MAX_BATCH_CALLS) break
+  }
+  return count
+}
+
 function invalidRequest(detail = ''): Aria2Reply {
   return errorReply(null, new Aria2Error(ARIA2_CODES.invalidRequest, `Invalid Request.${detail}`))
 }
@@ -71,9 +86,11 @@ export class Aria2Dispatcher {
     let reply: Aria2Reply
     if (Array.isArray(message)) {
       // Refused whole, with one small answer: a flood must not cost an answer per call.
-      if (message.length > MAX_BATCH_CALLS)
+      if (callsIn(message) > MAX_BATCH_CALLS)
         return {
-          ...invalidRequest(` A batch may hold at most ${MAX_BATCH_CALLS} calls.`),
+          ...invalidRequest(
+            ` A batch may hold at most ${MAX_BATCH_CALLS} calls, system.multicall entries included.`,
+          ),
           authorized: false,
         }
       const requests = message.filter(

@@ -43,7 +43,8 @@ export type Aria2EndpointOptions = {
  * aria2's JSON-RPC at `/jsonrpc`, to mount on any node:http(s) server: HTTP POST, HTTP GET
  * (base64 `params`, JSONP) and WebSocket, with aria2's statuses, CORS (`--rpc-allow-origin-all`:
  * every call needs the secret, so any origin may ask) and notifications to every WebSocket
- * client that has made a call with the secret. Works against any `EngineApi & EventSource`: the in-process engine or a client of one.
+ * client that has made a call with the secret. Works against any `EngineApi & EventSource`: the
+ * in-process engine or a client of one.
  */
 export type Aria2Endpoint = {
   /** Resolves once the engine's state is known (calls wait for it anyway). */
@@ -234,16 +235,12 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 
 /**
  * The reply's text and status, or a small error when the text would be larger than
- * MAX_REPLY_BYTES (or cannot be written at all).
+ * MAX_REPLY_BYTES (UTF-16 units: within 3× of the bytes). A reply that cannot be written at
+ * all throws: that is a bug, and the caller logs it.
  */
 export function encodeReply(reply: Aria2Reply): [status: number, text: string] {
-  let text: string
-  try {
-    text = JSON.stringify(reply.body)
-  } catch {
-    text = ''
-  }
-  if (text.length > 0 && text.length <= MAX_REPLY_BYTES) return [reply.status, text]
+  const text = JSON.stringify(reply.body)
+  if (text.length <= MAX_REPLY_BYTES) return [reply.status, text]
   const refused = errorReply(
     null,
     new Aria2Error(

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -6,6 +9,7 @@ import { makeBody, startFaultServer } from '../../../test/fault-server.ts'
 import { makeDirs, startEngine, type TestEngine } from '../../../test/engine-harness.ts'
 import { AuthThrottle } from './aria2-auth-throttle.ts'
 import { MAX_BATCH_CALLS } from './aria2-dispatch.ts'
+import { encodeReply, MAX_REPLY_BYTES } from './aria2-endpoint.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
 
 /**
@@ -84,7 +88,7 @@ describe('hostile input to /jsonrpc', () => {
         jsonrpc: '2.0',
         error: {
           code: -32600,
-          message: `Invalid Request. A batch may hold at most ${MAX_BATCH_CALLS} calls.`,
+          message: `Invalid Request. A batch may hold at most ${MAX_BATCH_CALLS} calls, system.multicall entries included.`,
         },
       })
     }
@@ -96,6 +100,23 @@ describe('hostile input to /jsonrpc', () => {
     const ok = await client.raw(allowed)
     expect(ok.status).toBe(200)
     expect(ok.body).toHaveLength(MAX_BATCH_CALLS)
+  })
+
+  it('writes no answer over 32 MiB: a small error asks for less instead', () => {
+    const big = { id: 1, jsonrpc: '2.0', result: 'x'.repeat(MAX_REPLY_BYTES) }
+    const [status, text] = encodeReply({ status: 200, body: big })
+    expect(status).toBe(400)
+    expect(JSON.parse(text)).toEqual({
+      id: null,
+      jsonrpc: '2.0',
+      error: {
+        code: 1,
+        message:
+          'The answer would be larger than 32 MiB: ask for fewer calls, downloads or keys at once.',
+      },
+    })
+    const fits = { id: 1, jsonrpc: '2.0', result: 'x'.repeat(1000) }
+    expect(encodeReply({ status: 200, body: fits })).toEqual([200, JSON.stringify(fits)])
   })
 
   it('caps system.multicall at the same length, with one error naming the cap', async () => {
@@ -120,6 +141,16 @@ describe('hostile input to /jsonrpc', () => {
       params: [calls.slice(1)],
     })
     expect(within.body.result).toHaveLength(MAX_BATCH_CALLS)
+    // Nor can a batch of multicalls go round the cap: their entries count.
+    const nested = Array.from({ length: 11 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'system.multicall',
+      params: [calls.slice(0, 100)],
+    }))
+    const refused = await client.raw(nested)
+    expect([refused.status, refused.body.error?.code]).toEqual([400, -32600])
+    expect((await client.raw(nested.slice(1))).body).toHaveLength(10)
   })
 
   it('answers a 6,000-deep id over WebSocket with Invalid Request and id null, and serves on', async () => {
@@ -168,6 +199,13 @@ describe('hostile input to /jsonrpc', () => {
       })
       expect(fine.body).toMatchObject({ id, result: { version: expect.any(String) } })
     }
+  })
+
+  it('answers a GET over 16 KiB (a base64 batch in the address) with a JSON-RPC error, not a reset', async () => {
+    const res = await fetch(`${rpc.url}?params=${'W1tb'.repeat(5000)}`)
+    expect(res.status).toBe(431)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(await res.json()).toMatchObject({ id: null, error: { code: -32600 } })
   })
 
   it('closes a socket that sends an oversized frame or invalid UTF-8, and serves on', async () => {
@@ -288,5 +326,34 @@ describe('notifications', () => {
       for (const ws of [silent, wrong, trusted]) ws.close()
       await files.close()
     }
+  })
+})
+
+describe('where RPC clients may write', () => {
+  it('refuses dir inside a hidden home folder or a system folder, naming the rule; nothing is added or created', async () => {
+    const hidden = join(homedir(), `.downpour-rpc-test-${process.pid}`, 'autostart')
+    const into = await client.post('aria2.addUri', ['http://127.0.0.1:9/evil.desktop'], {
+      dir: hidden,
+      out: 'evil.desktop',
+    })
+    expect(into.body.error).toEqual({
+      code: 1,
+      message:
+        `dir ${JSON.stringify(hidden)} is refused: aria2 RPC clients may not write into folders ` +
+        `hidden in the home folder (".downpour-rpc-test-${process.pid}" here); choose that folder in Downpour itself`,
+    })
+    expect(existsSync(join(hidden, '..'))).toBe(false)
+    const system = await client.post('aria2.addUri', ['http://127.0.0.1:9/x'], {
+      dir: '/etc/cron.d',
+    })
+    expect(system.body.error?.message).toMatch(/system folders \("\/etc" here\)/)
+    expect((await engine.snapshot()).downloads).toEqual([])
+    const global = await client.post('aria2.changeGlobalOption', { dir: '/usr/local/bin' })
+    expect(global.body.error?.message).toMatch(/system folders \("\/usr" here\)/)
+    expect((await engine.snapshot()).settings.defaultDir).toBe(dirs.downloads)
+    // Ordinary folders (missing ones included) are taken as aria2 takes them.
+    const fine = join(dirs.root, 'from-rpc', 'new')
+    await client.call('aria2.addUri', ['http://127.0.0.1:9/ok.bin'], { dir: fine, pause: 'true' })
+    expect((await engine.snapshot()).downloads.map((d) => d.dir)).toEqual([fine])
   })
 })

@@ -2,6 +2,7 @@ import type { EngineApi } from '../../shared/protocol/api.ts'
 import type { DownloadSnapshot } from '../../shared/protocol/model.ts'
 import type { Aria2DownloadView } from './aria2-download-view.ts'
 import { groupOf } from './aria2-download-view.ts'
+import { rpcDirRefusalHere } from './aria2-dir-policy.ts'
 import { methodError } from './aria2-error.ts'
 import { gidOf } from './aria2-gid.ts'
 import {
@@ -66,6 +67,12 @@ async function moveInWaiting(ctx: Aria2MethodContext, id: string, dest: number):
   else if (after !== undefined) await ctx.engine.moveMany([id], { after })
 }
 
+/** Throws, naming the rule, when an RPC client may not write into `dir` (aria2-dir-policy.ts). */
+async function checkDir(dir: string, ctx: Aria2MethodContext): Promise<void> {
+  const refusal = await rpcDirRefusalHere(dir, [ctx.view.settings.defaultDir])
+  if (refusal) throw methodError(refusal)
+}
+
 function findWaiting(ctx: Aria2MethodContext, gid: string): DownloadSnapshot {
   const d = ctx.view.find(gid)
   if (groupOf(d.state) !== 'waiting')
@@ -79,7 +86,9 @@ async function addUri(p: Aria2Params, ctx: Aria2MethodContext): Promise<string> 
   const position = p.has(2) ? p.integer(2) : null
   if (uris.length === 0) throw methodError('URI is not provided.')
   const url = uris[0]!
-  const result = await ctx.engine.add([{ url, ...addRequestFields(options, url) }])
+  const fields = addRequestFields(options, url)
+  if (fields.dir !== undefined) await checkDir(fields.dir, ctx)
+  const result = await ctx.engine.add([{ url, ...fields }])
   const added = result.added[0]
   if (!added) throw methodError(result.rejected[0]?.error.message ?? `cannot add ${url}`)
   if (position !== null && groupOf(added.state) === 'waiting') {
@@ -216,6 +225,7 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   'aria2.getOption': (p, ctx) => downloadOptions(ctx.view.find(p.string(0)), ctx.view.settings),
   'aria2.changeGlobalOption': async (p, ctx) => {
     const patch = settingsPatch(p.optionalStruct(0))
+    if (patch.defaultDir !== undefined) await checkDir(patch.defaultDir, ctx)
     if (Object.keys(patch).length) await ctx.engine.updateSettings(patch)
     return 'OK'
   },

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { createAria2Endpoint, type Aria2EndpointOptions } from './aria2-endpoint.ts'
+import { ARIA2_CODES } from './aria2-error.ts'
 import { isAllowedHost } from './aria2-host-check.ts'
 
 /** aria2's default RPC port; `downpour serve` uses it too. */
@@ -46,7 +47,7 @@ export async function createAria2RpcServer(
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, endpoint.handleRequest)
     : createHttpServer(endpoint.handleRequest)
   server.on('upgrade', endpoint.handleUpgrade)
-  server.on('clientError', (_error, socket: Socket) => socket.destroy())
+  server.on('clientError', refuseMalformed)
   try {
     await endpoint.ready
     const host = options.host ?? '127.0.0.1'
@@ -72,4 +73,32 @@ export async function createAria2RpcServer(
     endpoint.close()
     throw error
   }
+}
+
+/**
+ * A request Node's parser refuses before the endpoint sees it (a request line and headers over
+ * 16 KiB, as a GET with a large base64 batch makes; malformed HTTP) still gets a JSON-RPC
+ * error a page can read, not a reset connection.
+ */
+function refuseMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW'
+  const body = JSON.stringify({
+    id: null,
+    jsonrpc: '2.0',
+    error: {
+      code: ARIA2_CODES.invalidRequest,
+      message: tooLarge
+        ? 'Invalid Request. The request line and headers may hold at most 16 KiB: POST large calls.'
+        : 'Invalid Request.',
+    },
+  })
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      'Content-Type: application/json-rpc\r\nAccess-Control-Allow-Origin: *\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
