@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Aria2TestClient } from '../test/aria2-rpc-client.ts'
 import { connectClient, startServe, type ServeProcess } from '../test/run-serve.ts'
 import { ENGINE_HOST_NODE_FLAGS } from '../src/engine/memory-limits.ts'
 
@@ -15,7 +14,10 @@ export type Target = {
   readonly secret: string
   readonly downloads: string
   readonly child: ChildProcess
-  /** Everything the host's queue holds, as the owner's authenticated client sees it. */
+  /**
+   * Everything the host's queue holds, as its owner sees it: serve's /api with the token, the
+   * desktop host's own channel (the window's view), never through the aria2 secret alone.
+   */
   queue(): Promise<string[]>
   stderr(): string
   stop(): Promise<void>
@@ -41,26 +43,14 @@ export async function listFolder(dir: string): Promise<string[]> {
   }
 }
 
-/** The aria2 view of the queue, through the owner's secret: every GID it knows. */
-async function aria2Queue(rpc: Aria2TestClient): Promise<string[]> {
-  const keys = ['gid']
-  const lists = await Promise.all([
-    rpc.call<{ gid: string }[]>('aria2.tellActive', keys),
-    rpc.call<{ gid: string }[]>('aria2.tellWaiting', 0, 1000, keys),
-    rpc.call<{ gid: string }[]>('aria2.tellStopped', 0, 1000, keys),
-  ])
-  return lists.flat().map((d) => d.gid)
-}
-
 /** `downpour serve` as a person runs it: a real process with the built UI; /jsonrpc mounted. */
 export async function startServeTarget(root: string): Promise<Target & { serve: ServeProcess }> {
   const downloads = join(root, 'serve-downloads')
   const serve = await startServe(['--dir', downloads], { state: join(root, 'serve-state') })
-  const rpc = new Aria2TestClient(`${serve.origin}/jsonrpc`, serve.token)
   return {
     name: 'downpour serve',
     serve,
-    rpcUrl: rpc.url,
+    rpcUrl: `${serve.origin}/jsonrpc`,
     secret: serve.token,
     downloads,
     child: serve.child,
@@ -69,8 +59,7 @@ export async function startServeTarget(root: string): Promise<Target & { serve: 
         authorization: `Bearer ${serve.token}`,
       })
       try {
-        const ids = (await client.snapshot()).downloads.map((d) => `engine:${d.id}`)
-        return [...ids, ...(await aria2Queue(rpc))]
+        return (await client.snapshot()).downloads.map((d) => d.id)
       } finally {
         socket.close()
       }
@@ -91,7 +80,7 @@ export async function startListenerTarget(root: string): Promise<Target> {
   const child = spawn(
     process.execPath,
     [...ENGINE_HOST_NODE_FLAGS, host, join(root, 'desktop-state'), downloads],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   )
   let stdout = ''
   let stderr = ''
@@ -106,14 +95,25 @@ export async function startListenerTarget(root: string): Promise<Target> {
     child.stdout!.on('data', check)
     void exited.then(() => reject(new Error(`the listener host exited:\n${stderr}`)))
   })
-  const rpc = new Aria2TestClient(url!, secret!)
   return {
     name: 'desktop aria2 listener',
     rpcUrl: url!,
     secret: secret!,
     downloads,
     child,
-    queue: () => aria2Queue(rpc),
+    queue: () =>
+      new Promise<string[]>((resolve, reject) => {
+        const from = stdout.length
+        const check = () => {
+          const match = /^queue (.*)$/m.exec(stdout.slice(from))
+          if (!match) return
+          child.stdout!.off('data', check)
+          resolve(JSON.parse(match[1]!) as string[])
+        }
+        child.stdout!.on('data', check)
+        void exited.then(() => reject(new Error(`the listener host exited:\n${stderr}`)))
+        child.stdin!.write('queue\n')
+      }),
     stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return

@@ -1,9 +1,12 @@
 // The desktop app's aria2 listener (src/utility/aria2-listener.ts) in a process of its own, as
 // the Electron utility process hosts it, for tests that must see whether traffic kills the
 // process: `node test/aria2-listener-host.ts STATE_DIR DOWNLOAD_DIR` prints one line
-// `listening <url> <secret>` and serves until SIGTERM. No handlers for unhandled rejections or
+// `listening <url> <secret>` and serves until SIGTERM. A line `queue` on stdin is answered with
+// `queue <JSON ids>`: the engine as the window sees it, not through the aria2 RPC (whose secret
+// an attacker's guesses may have locked out for a while). No handlers for unhandled rejections or
 // exceptions are added here: whatever the listener's code leaves unhandled ends the process,
 // as it would end the utility process.
+import { createInterface } from 'node:readline'
 import { createEngine } from '../src/engine/engine.ts'
 import { startAria2Listener } from '../src/utility/aria2-listener.ts'
 
@@ -30,4 +33,10 @@ process.once('SIGTERM', () => {
     .close()
     .then(() => engine.close())
     .then(() => process.exit(0))
+})
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== 'queue') return
+  void engine.snapshot().then((snapshot) => {
+    process.stdout.write(`queue ${JSON.stringify(snapshot.downloads.map((d) => d.id))}\n`)
+  })
 })
