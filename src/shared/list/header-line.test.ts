@@ -45,6 +45,17 @@ describe('parseHeaderLine', () => {
     })
   })
 
+  it('refuses characters past U+00FF, which undici would refuse only when the request is made', () => {
+    expect(parseHeaderLine('Cookie: a=1 Ā')).toEqual({
+      ok: false,
+      problem:
+        'the value of Cookie holds U+0100, which a header cannot carry (only Latin-1 text; percent-encode the rest)',
+    })
+    expect(parseHeaderLine('X: 😀').ok).toBe(false)
+    // Latin-1 is bytes on the wire: kept as given.
+    expect(parseHeaderLine('X: café')).toEqual({ ok: true, name: 'X', value: 'café' })
+  })
+
   it.each([
     'Transfer-Encoding',
     'connection',

@@ -36,7 +36,19 @@ export function parseHeaderLine(text: string): HeaderLine {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value))
     return { ok: false, problem: `the value of ${name} holds a control character` }
+  // Header values are bytes: undici refuses anything past U+00FF when the request is made, so
+  // the download would only fail later, with "invalid header".
+  const wide = /[^\t\u0020-\u00ff]/u.exec(value)?.[0]
+  if (wide !== undefined)
+    return {
+      ok: false,
+      problem: `the value of ${name} holds ${codePoint(wide)}, which a header cannot carry (only Latin-1 text; percent-encode the rest)`,
+    }
   const refused = REFUSED.get(name.toLowerCase())
   if (refused) return { ok: false, problem: `${name} cannot be set: it is ${refused}` }
   return { ok: true, name, value }
+}
+
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
 }

@@ -62,6 +62,16 @@ describe('addRequestSchema', () => {
     expect(check(addRequestSchema, full)).toBe('ok')
   })
 
+  it.each([['a\u0001b'], ['\u001b[2J'], ['a\u007f'], ['Ā'], ['😀']])(
+    'rejects the header value %j, which undici would refuse only when the download starts',
+    (value) => {
+      expect(check(addRequestSchema, { url, headers: { 'X-A': value } })).toBe(
+        'headers.X-A: may hold only tabs and printable Latin-1 text (no control characters, nothing past U+00FF)',
+      )
+      expect(check(addRequestSchema, { url, headers: { 'X-A': 'café\tok' } })).toBe('ok')
+    },
+  )
+
   it.each([['a\r\nInjected: 1'], ['a\nb'], ['a\rb'], ['a\u0000b'], ['trailing newline\n']])(
     'rejects the header value %j (no header injection)',
     (value) => {

@@ -40,17 +40,33 @@ const headerValue = v.pipe(
  */
 export const UNKEEPABLE_HEADER_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
 const HEADERS_SHAPE = 'must be headers, each a name with its value'
-export const headersSchema = v.pipe(
-  v.custom<Record<string, string>>((input) => !Array.isArray(input), HEADERS_SHAPE),
-  v.custom<Record<string, string>>(
-    (input) =>
-      typeof input !== 'object' ||
-      input === null ||
-      !Object.keys(input).some((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase())),
-    (issue) =>
-      `a header named ${Object.keys(issue.input as object).find((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase()))} cannot be kept`,
+const headersWith = (value: v.GenericSchema<string, string>) =>
+  v.pipe(
+    v.custom<Record<string, string>>((input) => !Array.isArray(input), HEADERS_SHAPE),
+    v.custom<Record<string, string>>(
+      (input) =>
+        typeof input !== 'object' ||
+        input === null ||
+        !Object.keys(input).some((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase())),
+      (issue) =>
+        `a header named ${Object.keys(issue.input as object).find((name) => UNKEEPABLE_HEADER_NAMES.has(name.toLowerCase()))} cannot be kept`,
+    ),
+    v.record(headerName, value, HEADERS_SHAPE),
+  )
+export const headersSchema = headersWith(headerValue)
+/**
+ * Headers a request will carry: also only what undici sends (tab and Latin-1 text), else the
+ * download would fail when it starts, with "invalid header". Saved settings keep the looser
+ * `headersSchema`, so a file written before this rule still loads.
+ */
+export const sendableHeadersSchema = headersWith(
+  v.pipe(
+    headerValue,
+    v.regex(
+      /^[\t\x20-\x7e\x80-\xff]*$/,
+      'may hold only tabs and printable Latin-1 text (no control characters, nothing past U+00FF)',
+    ),
   ),
-  v.record(headerName, headerValue, HEADERS_SHAPE),
 )
 
 export const addRequestSchema = v.strictObject({
@@ -58,7 +74,7 @@ export const addRequestSchema = v.strictObject({
   dir: v.optional(v.pipe(v.string(), v.minLength(1))),
   name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
   checksum: v.optional(checksumSchema),
-  headers: v.optional(headersSchema),
+  headers: v.optional(sendableHeadersSchema),
   maxTries: v.optional(nonNegativeInt),
   maxConnections: v.optional(v.pipe(positiveInt, v.maxValue(32))),
   speedLimit: v.optional(nonNegativeInt),
@@ -69,7 +85,7 @@ export const downloadUpdateSchema = v.strictObject({
   id: v.pipe(v.string(), v.minLength(1)),
   name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(1024))),
   checksum: v.optional(v.nullable(checksumSchema)),
-  headers: v.optional(headersSchema),
+  headers: v.optional(sendableHeadersSchema),
   maxTries: v.optional(v.nullable(nonNegativeInt)),
   maxConnections: v.optional(v.nullable(v.pipe(positiveInt, v.maxValue(32)))),
   speedLimit: v.optional(nonNegativeInt),
@@ -230,6 +246,7 @@ export const settingsInputSchema = v.strictObject(
     timeoutMs: withUnit('duration', { min: 100, max: HOUR }),
     lowestSpeedLimit: withUnit('size', { min: 0, max: MAX_RATE }),
     maxOverallDownloadLimit: withUnit('size', { min: 0, max: MAX_RATE }),
+    headers: sendableHeadersSchema,
   },
   'is not a setting',
 )
