@@ -217,6 +217,22 @@ describe('a crash between the final rename and the queue save', () => {
     expect(await readdir(dirs.downloads)).toEqual(['f.bin'])
   })
 
+  it('also deletes the control file a kill between the unlink of the .part and its removal left', async () => {
+    const body = makeBody(300_000, 75)
+    server.file('/f.bin', body)
+    await mkdir(dirs.downloads, { recursive: true })
+    await writeFile(join(dirs.downloads, 'f.bin'), body)
+    await writeFile(join(dirs.downloads, 'f.bin.part.downpour'), '{}')
+    const r = await crashedQueue({ size: body.length })
+    const engine = await engineFor()
+    expect(await engine.waitFor(r.id, ['completed', 'failed'])).toMatchObject({
+      state: 'completed',
+      name: 'f.bin',
+    })
+    expect(server.requests()).toHaveLength(0)
+    expect(await readdir(dirs.downloads)).toEqual(['f.bin'])
+  })
+
   it('downloads again when the file on disk is not the one expected (checksum differs)', async () => {
     const body = makeBody(300_000, 72)
     server.file('/f.bin', body)

@@ -39,6 +39,7 @@ import { QueueStore, type StateFields } from '../storage/queue-store.ts'
 import { applyUpdate, finishRecord, NO_HEADERS, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
+import { controlPathFor, PART_SUFFIX, removeControlFile } from '../storage/control-file.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
 import { makeDownloadFolder } from '../storage/safe-folder.ts'
 import type { StateLock } from '../storage/state-lock.ts'
@@ -219,6 +220,11 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
           this.#store?.put(record)
           this.#log('info', record.id, `${record.name}: found complete on disk`)
           this.#markOrigin(record)
+          // A kill between the part's unlink and its control file's removal leaves the latter.
+          const control = controlPathFor(join(record.dir, record.name) + PART_SUFFIX)
+          await removeControlFile(control).catch((error: Error) =>
+            this.#log('warn', record.id, `could not delete ${control} (${error.message})`),
+          )
         }
       }
       for (const record of loaded.queue.downloads) this.#enqueue(record)
