@@ -3,8 +3,16 @@
 // The shebang's variable and V8 flag are ENGINE_HOST_ENV and ENGINE_HOST_NODE_FLAGS
 // (src/engine/memory-limits.ts): one malloc arena and a small young generation keep the
 // resident memory of a download ~60 MB lower. `env -S` splits them off.
-import { enableCompileCache } from 'node:module'
-
+//
+// Nothing but the version check may come first, and only syntax any Node parses: a static
+// import of something an old Node lacks (enableCompileCache, say) fails while the module is
+// linked, before a line of it runs, with a SyntaxError that tells a person nothing.
+const major = Number(process.versions.node.split('.')[0])
+if (!(major >= 24)) {
+  process.stderr.write(`downpour needs Node 24 or later (found ${process.versions.node})\n`)
+  process.exit(1)
+}
+const { enableCompileCache } = await import('node:module')
 enableCompileCache() // as src/cli/entry.ts: later runs skip compiling the sources
 const { main } = await import('../src/cli/main.ts')
 await main(process.argv)
