@@ -10,7 +10,7 @@ import type {
 } from '../shared/protocol/model.ts'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import { ProgressDisplay } from './progress-display.ts'
-import { EXIT } from './exit-codes.ts'
+import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { checkCompletedFile, removeWrongFile } from './completed-file.ts'
 import { CliOutput } from './cli-output.ts'
 import { collectRequests, type Usage } from './collect-requests.ts'
@@ -158,9 +158,12 @@ async function drive(
   // Listening before the list is added: Ctrl-C while a 100,000-URL list is still being added
   // (its first downloads already running) pauses cleanly too, instead of killing the process.
   let interrupted = false
-  const onSignal = () => {
-    if (interrupted) process.exit(EXIT.interrupted)
+  // 130 for Ctrl-C, 143 for SIGTERM (128 + the signal's number, as a shell reports a kill).
+  let signalExit: number = EXIT.interrupted
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(signalExit)
     interrupted = true
+    signalExit = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
     wake()
   }
   process.on('SIGINT', onSignal)
@@ -194,7 +197,7 @@ async function drive(
     await engine.close()
     display?.finish()
     if (!options.quiet) for (const line of interruptLines(paused)) output.error(line)
-    return EXIT.interrupted
+    return signalExit
   }
 
   display?.finish()
@@ -213,7 +216,10 @@ async function drive(
     for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
     output.out(summaryLine(completed.length, failed.length, rejected))
   }
-  return failed.length > 0 || rejected > 0 ? EXIT.failed : EXIT.ok
+  // Failures of different causes: the last one's code, as aria2c does (`finished` is in the
+  // order the downloads ended). Rejected input lines alone are 1.
+  if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
+  return rejected > 0 ? EXIT.failed : EXIT.ok
 }
 
 /**

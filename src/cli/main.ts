@@ -2,20 +2,25 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { runGet, type GetOptions } from './get-command.ts'
 import type { ServeOptions } from './serve-command.ts'
 import { parseSize } from '../shared/units.ts'
-import { EXIT } from './exit-codes.ts'
+import { EXIT, EXIT_HELP } from './exit-codes.ts'
+import { defaultSettings } from '../engine/engine.ts'
+import { formatBytes } from '../shared/format.ts'
+import { aria2Habits } from './aria2-habits.ts'
 import { escapeTerminalText } from './terminal-text.ts'
 
 /**
  * `downpour` command line. Flags follow aria2's names where aria2 has one, so muscle memory
- * carries over. Exit codes: 0 all completed, 1 some failed or some input lines were rejected,
- * 2 bad usage (nothing was started), 130 interrupted.
+ * carries over (aria2's spellings Downpour lacks a name for are rewritten by aria2Habits).
+ * Exit codes: src/cli/exit-codes.ts (aria2's numbers).
  */
 export function buildProgram(): Command {
+  const defaults = defaultSettings()
   const program = new Command('downpour')
     .description('A download manager: resumable, multi-connection, crash-safe.')
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run "downpour get --help" for the options)')
+    .addHelpText('after', `\n${EXIT_HELP}`)
     // Commander's messages quote the arguments given (an unknown option, a bad value): escaped
     // like everything else the CLI prints. Set before `.command()`, which copies it.
     .configureOutput({
@@ -38,10 +43,14 @@ export function buildProgram(): Command {
     .option('-d, --dir <dir>', 'destination folder', process.cwd())
     .option('-o, --out <name>', 'file name (only with a single URL; a name, not a path)')
     .option('-j, --max-concurrent-downloads <n>', 'downloads at once', int(1, 100), 5)
-    .option('-x, --max-connections-per-download <n>', 'connections per download', int(1, 32))
+    .option(
+      '-x, --max-connections-per-download <n>',
+      `connections per download (aria2: --max-connection-per-server; default: ${defaults.maxConnectionsPerDownload})`,
+      int(1, 32),
+    )
     .option(
       '-k, --min-split-size <size>',
-      'no segment smaller than this (e.g. 1M)',
+      `no segment smaller than this (e.g. 1M; default: ${formatBytes(defaults.minSplitSize)})`,
       size(64 * 1024),
     )
     .option('-m, --max-tries <n>', 'tries per download (0 = unlimited)', int(0, 1_000_000), 5)
@@ -66,12 +75,13 @@ export function buildProgram(): Command {
     .option('--user-agent <ua>', 'User-Agent header')
     .option('--all-proxy <url>', 'proxy for all requests (default: HTTP(S)_PROXY / NO_PROXY)')
     .option('--json', 'newline-delimited JSON events on stdout instead of the progress display')
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('-q, --quiet', 'print nothing but errors (--quiet=true/false accepted)')
     .addOption(
       new Option('--state-dir <dir>', 'where the resumable queue is kept').env(
         'DOWNPOUR_STATE_DIR',
       ),
     )
+    .addHelpText('after', `\n${EXIT_HELP}`)
     .action(async (urls: string[], options: GetOptions) => {
       process.exitCode = await runGet(urls, options)
     })
@@ -161,8 +171,14 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram()
+  const habits = aria2Habits(argv)
+  if ('problem' in habits) {
+    process.stderr.write(`downpour: ${escapeTerminalText(habits.problem)}\n`)
+    process.exitCode = EXIT.usage
+    return
+  }
   try {
-    await program.parseAsync(argv)
+    await program.parseAsync(habits.argv)
   } catch (error) {
     if (error instanceof CommanderError) {
       const ok =

@@ -59,6 +59,34 @@ describe('ProgressDisplay', () => {
     expect(writes.at(-1)).toMatch(/75%/)
   })
 
+  it('a retrying row on a terminal says why the last try failed, in a few words', () => {
+    const cases: [DownloadSnapshot['error'], string][] = [
+      [
+        {
+          code: 'DP_ERR_HTTP_RETRYABLE',
+          message: 'server answered 503 Service Unavailable for http://x/a',
+        },
+        'retry 2 (HTTP 503)',
+      ],
+      [
+        { code: 'DP_ERR_NETWORK', message: 'network error (ECONNRESET: other side closed)' },
+        'retry 2 (ECONNRESET)',
+      ],
+      [
+        { code: 'DP_ERR_TIMEOUT', message: 'timed out: Headers Timeout Error' },
+        'retry 2 (timed out)',
+      ],
+    ]
+    for (const [error, shown] of cases) {
+      const { stream, writes } = fakeStream(true)
+      new ProgressDisplay(stream).changed(
+        snapshot({ state: 'retrying', tries: 2, error }),
+        'downloading',
+      )
+      expect(writes.at(-1)).toContain(shown)
+    }
+  })
+
   it('shows retries in the row, and prints finished downloads above the live lines', () => {
     const { stream, writes } = fakeStream(true)
     const display = new ProgressDisplay(stream)

@@ -12,6 +12,8 @@ type Row = {
   eta: number | null
   tries: number
   state: string
+  /** Why the last try failed, in a few words (shown while retrying). */
+  reason: string
 }
 
 /**
@@ -39,6 +41,7 @@ export class ProgressDisplay {
       size: download.size,
       tries: download.tries,
       state: download.state,
+      reason: shortReason(download.error),
     })
     if (download.state === previousState) return
     if (download.state === 'completed') {
@@ -95,6 +98,7 @@ export class ProgressDisplay {
         eta: null,
         tries: download.tries,
         state: download.state,
+        reason: shortReason(download.error),
       }
       this.#rows.set(download.id, row)
     }
@@ -132,6 +136,20 @@ export class ProgressDisplay {
   }
 }
 
+/**
+ * A failed try's cause in a few words for the live row, which has little room: the HTTP status,
+ * the system error code (ECONNRESET) or the error's first words. The full message is in the log.
+ */
+export function shortReason(error: DownloadSnapshot['error']): string {
+  if (!error) return ''
+  const status = /server answered (\d{3})/.exec(error.message)?.[1]
+  if (status) return `HTTP ${status}`
+  const code = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(error.message)?.[1]
+  if (code) return code
+  const words = error.message.split(/[:(]/)[0]!.trim()
+  return words.length > 24 ? `${words.slice(0, 23)}…` : words
+}
+
 function renderRow(row: Row, width: number): string {
   const percent = row.size ? Math.min(100, (row.done / row.size) * 100) : null
   const barWidth = Math.max(10, Math.min(30, width - 60))
@@ -141,7 +159,7 @@ function renderRow(row: Row, width: number): string {
   const pct = percent === null ? '  ?%' : `${percent.toFixed(0).padStart(3)}%`
   const status =
     row.state === 'retrying'
-      ? `retry ${row.tries}`
+      ? `retry ${row.tries}${row.reason ? ` (${row.reason})` : ''}`
       : `${formatBytes(row.speed).padStart(9)}/s ${formatDuration(row.eta)}`
   const tail = ` ${bar} ${pct} ${status}`
   const nameWidth = Math.max(8, width - tail.length - 1)

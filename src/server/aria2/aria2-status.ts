@@ -27,7 +27,7 @@ export function aria2Status(d: DownloadSnapshot): string {
 
 /**
  * aria2's exit code for a failure (its `errorCode`): 3 resource not found, 2 timeout, 6 network
- * problem, 9 disk full, 24 HTTP authorization failed, 32 checksum mismatch, 1 otherwise.
+ * problem, 19 name resolution failed, 9 disk full, 24 HTTP authorization failed, 32 checksum mismatch, 1 otherwise.
  */
 export function aria2ErrorCode(error: DownloadError | null): string {
   if (!error) return '1'
@@ -37,6 +37,8 @@ export function aria2ErrorCode(error: DownloadError | null): string {
       return '2'
     case ERROR_CODES.network:
       return '6'
+    case ERROR_CODES.nameNotResolved:
+      return '19'
     case ERROR_CODES.diskFull:
       return '9'
     case ERROR_CODES.checksumMismatch:

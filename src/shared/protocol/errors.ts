@@ -49,6 +49,8 @@ export const ERROR_CODES = {
    * file outside the folder, so it is refused. The message names the path and why.
    */
   unsafePath: 'DP_ERR_UNSAFE_PATH',
+  /** The host name does not exist (DNS NXDOMAIN): trying again cannot make it exist. */
+  nameNotResolved: 'DP_ERR_NAME_NOT_RESOLVED',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

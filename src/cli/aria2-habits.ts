@@ -1,0 +1,46 @@
+/**
+ * What an aria2c (or wget) user types that Downpour's parser would refuse, rewritten into
+ * Downpour's spelling before commander sees it, or refused with a sentence saying what to type.
+ * Only spellings whose meaning Downpour has: aria2's `--split` (a download's total connections,
+ * beside `-x` per server) and `--continue` have no equivalent yet, so they stay unknown options.
+ */
+const LONG_ALIASES: Record<string, string> = {
+  // aria2: connections to one server per download; Downpour's -x is per download, and a
+  // download has one server, so the two mean the same.
+  '--max-connection-per-server': '--max-connections-per-download',
+}
+
+/** A command word never looks like this: a URL given where the command goes. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
+
+export function aria2Habits(argv: string[]): { argv: string[] } | { problem: string } {
+  // argv[0] is node, argv[1] the script; the command is the first argument after them.
+  const first = argv[2]
+  if (first !== undefined && URL_LIKE.test(first)) {
+    return {
+      problem: `"${first}" is not a command; to download it: downpour get ${first}`,
+    }
+  }
+  const out = argv.slice(0, 2)
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!
+    // After `--` everything is a URL, whatever it looks like.
+    if (arg === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    const eq = arg.indexOf('=')
+    const name = eq === -1 ? arg : arg.slice(0, eq)
+    if (name === '--quiet' && eq !== -1) {
+      // aria2's booleans take =true / =false.
+      const value = arg.slice(eq + 1)
+      if (value === 'true') out.push('--quiet')
+      else if (value !== 'false')
+        return { problem: `--quiet takes true or false (aria2's spelling), not "${value}"` }
+      continue
+    }
+    const alias = LONG_ALIASES[name]
+    out.push(alias ? `${alias}${eq === -1 ? '' : arg.slice(eq)}` : arg)
+  }
+  return { argv: out }
+}
