@@ -23,7 +23,7 @@ afterEach(async () => {
 })
 
 describe('downpour get on a full disk', () => {
-  it('ends with exit 1 and says "Disk full — free some space on <folder> and resume"', async () => {
+  it('ends with exit 9 (aria2: not enough disk space) and says "Disk full — free some space on <folder> and resume"', async () => {
     const mounted = await mountSmallDisk(join(dirs.root, 'small'), 'size=1m')
     if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
     disk = mounted
@@ -32,7 +32,7 @@ describe('downpour get on a full disk', () => {
       downloads: disk.dir,
       state: dirs.state,
     }).done
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(9)
     expect(result.stderr).toContain(
       `paused ${server.url('/big.bin')}: Disk full — free some space on ${disk.dir} and resume`,
     )
@@ -40,7 +40,7 @@ describe('downpour get on a full disk', () => {
 })
 
 describe('downpour get with its state folder full', () => {
-  it('pauses what the queue cannot record, exits 1 saying why, and the rerun makes no copies', async () => {
+  it('pauses what the queue cannot record, exits 9 saying why, and the rerun makes no copies', async () => {
     const mounted = await mountSmallDisk(join(dirs.root, 'state'), 'size=4m')
     if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
     disk = mounted
@@ -63,7 +63,7 @@ describe('downpour get with its state folder full', () => {
     const full = await first.done
     expect(full.stderr).toContain(`cannot save the queue: disk full (${disk.dir})`)
     expect(full.stderr).toMatch(/^downpour: paused .*: cannot save the queue: disk full/m)
-    expect(full.code).toBe(1)
+    expect(full.code).toBe(9)
     // Nothing was published that the queue did not record: freed, the rerun finds each file
     // under its own name, and fetches the rest.
     await rm(filler)

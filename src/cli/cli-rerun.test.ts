@@ -29,7 +29,7 @@ describe('downpour get run again', () => {
     const body = makeBody(200_000, 91)
     server.file('/sum.bin', body)
     const wrong = await run(['--checksum', `sha-256=${'0'.repeat(64)}`, server.url('/sum.bin')])
-    expect(wrong.code).toBe(1)
+    expect(wrong.code).toBe(32) // checksum mismatch
     expect(wrong.stderr).toMatch(/sha-256 mismatch: expected 0{64}/)
     const right = await run(['--checksum', `sha-256=${sha256(body)}`, server.url('/sum.bin')])
     expect(right.stderr).not.toMatch(/mismatch/)
@@ -44,7 +44,7 @@ describe('downpour get run again', () => {
       fault: () => (missing ? { kind: 'status', status: 404 } : undefined),
     })
     const first = await run(['--header', 'X-Token: old', server.url('/h.bin')])
-    expect(first.code).toBe(1)
+    expect(first.code).toBe(3) // 404
     missing = false
     const second = await run(['--header', 'X-Token: new', server.url('/h.bin')])
     expect(second.code).toBe(0)
@@ -170,7 +170,7 @@ describe('downpour get run again over a completed file that changed since', () =
     const rerun = await run(['-i', list])
     expect(rerun.stdout).not.toMatch(/already downloaded/)
     expect(rerun.stderr).toMatch(/sha-256 mismatch: expected 0{64}/)
-    expect(rerun.code).toBe(1)
+    expect(rerun.code).toBe(32) // checksum mismatch
   }, 60_000)
 })
 

@@ -78,10 +78,10 @@ describe('downpour get', () => {
     expect(result.stdout).not.toContain('\u001b[')
   })
 
-  it('exits 1 and lists each failure with its URL and reason on stderr', async () => {
+  it('exits 3 (a 404, aria2\'s "resource not found") and lists each failure with its URL and reason on stderr', async () => {
     server.file('/ok.bin', makeBody(10))
     const result = await run([server.url('/ok.bin'), server.url('/gone.bin')])
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(3)
     expect(result.stderr).toContain(`failed ${server.url('/gone.bin')}: server answered 404`)
     expect(await readdir(dirs.downloads)).toEqual(['ok.bin'])
   })
@@ -170,7 +170,7 @@ describe('downpour get', () => {
     server.file('/c.bin', body)
     const wrong = '0'.repeat(64)
     const result = await run(['--checksum', `sha-256=${wrong}`, server.url('/c.bin')])
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(32) // checksum mismatch
     expect(result.stderr).toContain(wrong)
     expect(result.stderr).toContain(sha256(body))
   })
