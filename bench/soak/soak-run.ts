@@ -179,12 +179,13 @@ async function runRound(
 
 /**
  * kill -9 ends the process by the signal; SIGTERM and SIGINT pause every download and exit
- * with 130 (or 0 when the list happened to end in the same instant).
+ * with 143 and 130 (or 0 when the list happened to end in the same instant).
  */
 function stoppedAsExpected(signal: NodeJS.Signals, run: CliRun): boolean {
   // The default action of SIGTERM/SIGINT (the signal arrived before the CLI's handler was in
   // place, during start-up) is a kill like -9's: as acceptable, and as safe, as that.
-  return run.signal === signal || run.code === 130 || run.code === 0
+  const code = signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : null
+  return run.signal === signal || run.code === code || run.code === 0
 }
 
 function describe(run: CliRun): string {
