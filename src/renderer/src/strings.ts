@@ -148,6 +148,8 @@ export const t = {
     notResponding: 'Engine not responding',
     connecting: 'Connecting…',
     reconnecting: 'Reconnecting…',
+    /** The page (not the engine) is behind: rows or beats still to apply. */
+    catchingUp: (n: number) => (n > 0 ? `Catching up… ${formatCount(n)} left` : 'Catching up…'),
     failed: (message: string) => `Engine stopped: ${message}`,
     restart: 'Restart engine',
   },
