@@ -126,6 +126,9 @@ export const t = {
         ? 'Nothing to add'
         : `Add ${plural(n, 'download', 'downloads')}${paused ? ' paused' : ''}`,
     adding: 'Adding…',
+    /** A long add, shown above the list once the dialog closed. */
+    progress: (total: number, soFar: number) =>
+      `Adding ${formatCount(total)}… ${formatCount(Math.min(soFar, total))} so far`,
     refused: (n: number) => `The engine refused ${plural(n, 'download', 'downloads')}`,
     reading: 'Reading…',
     preview: 'Preview',

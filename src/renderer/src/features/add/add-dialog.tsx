@@ -10,6 +10,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import * as commands from '../../store/commands.ts'
 import { pickFolder } from '../../store/engine-sink.ts'
 import { closeAddDialog, setDraftText } from '../../store/ui-actions.ts'
+import { addInBackground } from './add-in-background.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
 import { t } from '../../strings.ts'
 import { buildPreview } from './build-preview.ts'
@@ -65,7 +66,8 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
       ...(dir.trim() !== '' ? { dir: dir.trim() } : {}),
       ...(paused ? { paused: true } : {}),
     }))
-    const result = await commands.add(requests)
+    const result = await addInBackground(() => commands.add(requests), requests.length)
+    if (result === 'background') return
     setBusy(false)
     if (result === null) return
     if (result.rejected.length > 0) {
