@@ -52,6 +52,8 @@ test('10,000 dropped URLs: add, Pause all, Resume all, select all and Remove', a
   await win.settings({ maxConcurrentDownloads: 100, maxConnectionsPerDownload: 1 })
 
   // Drop: the add dialog previews the 10,000, the confirm adds them.
+  // Links dragged in from a browser (text/uri-list). Before the add dialog built its preview
+  // outside the render, 10,000 of them never opened it: the engine's beats kept restarting it.
   await drop(page, { uriList: urls.join('\r\n') })
   const dialog = page.getByRole('dialog', { name: 'Add downloads' })
   await dialog.getByRole('button', { name: 'Add 10,000 downloads' }).click({ timeout: 30_000 })
