@@ -32,7 +32,12 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
         ? { text: t.status.downloading, tone: 'active' }
         : { text: t.status.connecting, tone: 'active' }
     case 'downloading':
-      return { text: t.status.downloading, tone: 'active' }
+      // Running but moving no bytes (an 80 % download at 0 B/s): say why. The engine's speed
+      // is smoothed over seconds, so 0 is a real standstill, not the gap between two beats.
+      if (d.speed > 0 || d.done === 0) return { text: t.status.downloading, tone: 'active' }
+      return d.connections === 0
+        ? { text: t.status.waitingForConnection(hostOf(d.url)), tone: 'waiting' }
+        : { text: t.status.stalled, tone: 'waiting' }
     case 'retrying': {
       const seconds =
         d.nextRetryAt === null ? 0 : Math.max(0, Math.ceil((d.nextRetryAt - ctx.now) / 1000))
