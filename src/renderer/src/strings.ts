@@ -94,8 +94,6 @@ export const t = {
     connecting: 'Connecting…',
     /** Running, no connection open: its host's connection limit, or reconnecting. */
     waitingForConnection: (host: string) => `Waiting for a connection to ${host}`,
-    /** Running, connections open, no bytes for a while. */
-    stalled: 'Stalled — the server sends nothing',
     downloading: 'Downloading',
     retrying: (seconds: number, reason: string, attempt: number, maxTries: number) =>
       `${seconds > 0 ? `Retrying in ${seconds} s` : 'Retrying now'} — ${reason} (try ${attempt}${maxTries > 0 ? ` of ${maxTries}` : ''})`,
