@@ -3,6 +3,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
 import { DownloadGrid } from '../download-list/download-grid.tsx'
 import { EmptyState } from './empty-state.tsx'
+import { useDetailsStore } from '../details/details-store.ts'
 
 /**
  * The download area: the grid is always there (the "Downloads" landmark never moves); when it
@@ -12,8 +13,14 @@ export function DownloadList() {
   const hintId = useId()
   const total = useAppStore((s) => s.view.counts.all)
   const visible = useAppStore((s) => s.view.visibleIds.length)
+  // Open details narrow the list beside them (styles.css): the panel covered the row's buttons.
+  const detailsOpen = useDetailsStore((s) => s.openId !== null)
   return (
-    <div className="download-list" aria-describedby={visible === 0 ? hintId : undefined}>
+    <div
+      className="download-list"
+      data-details-open={detailsOpen || undefined}
+      aria-describedby={visible === 0 ? hintId : undefined}
+    >
       <DownloadGrid />
       {visible === 0 &&
         (total === 0 ? (
