@@ -4,6 +4,7 @@ import { t } from '../../strings.ts'
 import { DownloadGrid } from '../download-list/download-grid.tsx'
 import { EmptyState } from './empty-state.tsx'
 import { addingText } from '../add/add-in-background.ts'
+import { useDetailsStore } from '../details/details-store.ts'
 
 /**
  * The download area: the grid is always there (the "Downloads" landmark never moves); when it
@@ -14,8 +15,14 @@ export function DownloadList() {
   const total = useAppStore((s) => s.view.counts.all)
   const visible = useAppStore((s) => s.view.visibleIds.length)
   const adding = useAppStore(addingText)
+  // Open details narrow the list beside them (styles.css): the panel covered the row's buttons.
+  const detailsOpen = useDetailsStore((s) => s.openId !== null)
   return (
-    <div className="download-list" aria-describedby={visible === 0 ? hintId : undefined}>
+    <div
+      className="download-list"
+      data-details-open={detailsOpen || undefined}
+      aria-describedby={visible === 0 ? hintId : undefined}
+    >
       {adding !== null && (
         <p className="notice banner adding-progress" role="status">
           {adding}
