@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from '@playwright/test'
+import type { Browser } from '@playwright/test'
+import { launchBenchChromium } from './launch-chromium.ts'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe } from './page-probe.ts'
@@ -99,7 +100,7 @@ client.on('progress/beat', (beat) => {
   if (lastBeat !== null) beatGap = Math.max(beatGap, beat.at - lastBeat)
   lastBeat = beat.at
 })
-let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+let browser: Browser | undefined
 const steps: Step[] = []
 const result: Record<string, unknown> = { date: new Date().toISOString(), count, reloadCount }
 try {
@@ -108,19 +109,7 @@ try {
     maxConnectionsPerDownload: 1,
     maxConnectionsPerHost: 64,
   })
-  browser = await chromium.launch({
-    executablePath: process.env.DOWNPOUR_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-precise-memory-info',
-    ],
-  })
+  browser = await launchBenchChromium()
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await page.addInitScript({ content: INSTRUMENT })
   await page.goto(serve.url)
