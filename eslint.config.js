@@ -75,7 +75,12 @@ export default tseslint.config(
   {
     // Tests of shared code run in Node (vitest): they may use Node to build real fixtures.
     files: ['src/shared/**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [electron], patterns: [...noReact, ...noRendererImports] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [electron], patterns: [...noReact, ...noRendererImports] },
+      ],
+    },
   },
   {
     files: ['src/engine/**', 'src/cli/**', 'src/server/**'],

@@ -97,6 +97,9 @@ test('change URL of a paused download to a mirror: completes from its bytes, the
 
   await changeUrl(page, 'video.mp4', win.files.url('/mirror/video.mp4'))
   await expect(page.getByRole('dialog', { name: 'Change URL' })).toHaveCount(0)
+  // Paused it stays until the person resumes it (issue 26).
+  await expect(row(page, 'video.mp4')).toContainText('Paused')
+  await row(page, 'video.mp4').getByRole('button', { name: 'Resume video.mp4' }).click()
   await expect(row(page, 'video.mp4')).toContainText('Completed', { timeout: 25_000 })
   expect(await sha256File(join(win.downloads, 'video.mp4'))).toBe(sha256(body))
   const gets = win.files.requests('/mirror/video.mp4').filter((r) => r.method === 'GET')

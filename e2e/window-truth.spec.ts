@@ -272,3 +272,31 @@ test('after Delete → Enter, focus is on the row that took the removed one’s 
   await expect(row(page, 'first.bin')).toHaveCount(0)
   await expect(page.getByRole('heading', { name: 'No downloads yet' })).toBeVisible()
 })
+
+for (const width of [1280, 800]) {
+  test(`at ${width} px the open details panel leaves the row's Pause button uncovered`, async ({
+    page,
+    win,
+  }) => {
+    win.files.file('/under-panel.iso', makeBody(16 * MiB, 60), { rateLimit: 256 * 1024 })
+    await page.setViewportSize({ width, height: 700 })
+    await win.open(page)
+    await drop(page, { uriList: win.files.url('/under-panel.iso') })
+    await page.getByRole('button', { name: 'Add 1 download' }).click()
+    await expect(row(page, 'under-panel.iso')).toContainText('Downloading')
+    await row(page, 'under-panel.iso').click({ position: { x: 80, y: 12 } })
+    await page.keyboard.press('Enter')
+    const details = page.getByRole('region', { name: 'Details of under-panel.iso' })
+    await expect(details).toBeFocused()
+    const pause = row(page, 'under-panel.iso').getByRole('button', {
+      name: 'Pause under-panel.iso',
+    })
+    await expect(pause).toBeInViewport({ ratio: 1 })
+    const [button, panel] = [(await pause.boundingBox())!, (await details.boundingBox())!]
+    expect(button.x + button.width).toBeLessThanOrEqual(panel.x)
+    // A click lands on the button itself (Playwright refuses one another element would take).
+    await pause.click()
+    await expect(row(page, 'under-panel.iso')).toContainText('Paused')
+    await expect(row(page, 'under-panel.iso').locator('.row__status')).toHaveText(/^Paused/)
+  })
+}

@@ -45,7 +45,7 @@ export async function fillDisk(dir: string): Promise<string> {
   const handle = await open(path, 'a')
   const block = Buffer.alloc(64 * 1024)
   try {
-    for (let size = block.length; size > 0; ) {
+    for (let size = block.length; size > 0;) {
       try {
         await handle.write(block, 0, size)
       } catch (error) {

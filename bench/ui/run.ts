@@ -5,7 +5,8 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium, type BrowserContext } from '@playwright/test'
+import type { Browser, BrowserContext } from '@playwright/test'
+import { launchBenchChromium } from './launch-chromium.ts'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe, type ProbeFigures } from './page-probe.ts'
@@ -71,7 +72,7 @@ const serve = await startServe(['--dir', join(root, 'downloads')], {
 const { socket, client } = await connectClient(serve.origin, {
   authorization: `Bearer ${serve.token}`,
 })
-let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+let browser: Browser | undefined
 try {
   await client.updateSettings({
     maxConcurrentDownloads: active,
@@ -113,19 +114,7 @@ try {
   const headless = await window()
   log(`headless: ${(headless / 1024 / 1024).toFixed(2)} MiB/s`)
 
-  browser = await chromium.launch({
-    executablePath: process.env.DOWNPOUR_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-precise-memory-info',
-    ],
-  })
+  browser = await launchBenchChromium()
   // Extra loads, each in a fresh context (nothing cached) signed in with the first one's cookie.
   const earlierLoads: number[] = []
   const baseLoads: number[] = []

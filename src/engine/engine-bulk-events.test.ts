@@ -5,8 +5,9 @@ import { EVENT_ROWS, type EngineEvents } from '../shared/protocol/events.ts'
 
 const { server, open } = useEngineHarness({ engine: false })
 
-type Seen = { [K in keyof EngineEvents]: { name: K; payload: EngineEvents[K] } }[keyof EngineEvents]
 const STATE_EVENTS = ['download/added', 'download/changed', 'download/removed'] as const
+type StateEvent = (typeof STATE_EVENTS)[number]
+type Seen = { [K in StateEvent]: { name: K; payload: EngineEvents[K] } }[StateEvent]
 
 /** Every state event the engine emits while `body` runs, in order. */
 async function eventsDuring(engine: TestEngine, body: () => Promise<unknown>): Promise<Seen[]> {

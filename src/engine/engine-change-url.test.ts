@@ -91,7 +91,16 @@ describe('changeUrl', () => {
     const held = control.durable
     expect(held.length).toBeGreaterThan(0)
     server.file('/mirror.bin', big)
-    await engine.changeUrl(id, server.url('/mirror.bin'))
+    // Paused it stays, with the new URL, until resumed: only the check asked the mirror.
+    const changed = await engine.changeUrl(id, server.url('/mirror.bin'))
+    expect(changed).toMatchObject({ state: 'paused', url: server.url('/mirror.bin') })
+    expect((await engine.snapshot()).downloads[0]).toMatchObject({ state: 'paused' })
+    expect(
+      server
+        .requests('/mirror.bin')
+        .filter((r) => r.method === 'GET' && r.range?.end !== r.range?.start),
+    ).toEqual([])
+    await engine.resume({ ids: [id] })
     expect((await engine.waitFor(id, ['completed', 'failed'])).state).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'paused.bin'))).toBe(sha256(big))
     const gets = server.requests('/mirror.bin').filter((r) => r.method === 'GET')
@@ -138,7 +147,8 @@ describe('changeUrl', () => {
     server.file('/other.bin', makeBody(body.length + 1, 71))
     await expect(engine.changeUrl(before.id, server.url('/other.bin'))).rejects.toMatchObject({
       code: 'DP_ERR_DIFFERENT_FILE',
-      message: expect.stringMatching(/serves 1500001 bytes, but this download is 1500000 bytes/),
+      message:
+        'the new URL serves 1.4 MiB (1,500,001 bytes), but this download is 1.4 MiB (1,500,000 bytes): not the same file',
     })
     await expectUntouched(before.id, before)
     expect(server.requests('/other.bin').map((r) => r.method)).toEqual(['HEAD'])
@@ -159,7 +169,7 @@ describe('changeUrl', () => {
     server.file('/noranges.bin', body, { acceptRanges: false })
     await expect(engine.changeUrl(before.id, server.url('/noranges.bin'))).rejects.toMatchObject({
       code: 'DP_ERR_NOT_RESUMABLE',
-      message: expect.stringMatching(/600001 bytes already downloaded would be lost/),
+      message: expect.stringMatching(/so the 586 KiB already downloaded would be lost$/),
     })
     await expectUntouched(before.id, before)
     // HEAD without Accept-Ranges leaves it open; one byte it lacks settles it (answered: 200).

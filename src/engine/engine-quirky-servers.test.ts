@@ -65,11 +65,11 @@ describe('gzip on 206', () => {
     // Extra connections asked for ranges and were answered compressed…
     const compressed = requests.filter((r) => r.range !== undefined && r.status === 206)
     expect(compressed.length).toBeGreaterThan(0)
-    // …after which nothing asked for a range again (one answer per connection that had asked).
-    expect(messages()).toMatch(/compressed a range answer/)
-    const lastRanged = requests.findLastIndex((r) => r.range !== undefined)
-    const firstCompressed = requests.findIndex((r) => r.range !== undefined)
-    expect(lastRanged - firstCompressed).toBeLessThan(4)
+    // …after which no connection asked for a range again: only the requests sent before the
+    // first refusal came back, at most two per extra connection (N - 1 = 3; one may be dropped
+    // and opened again while the first connection reads on into its range).
+    expect(messages().match(/compressed a range answer/g)).toHaveLength(1)
+    expect(compressed.length).toBeLessThanOrEqual(6)
   })
 
   it('on a resume asks again without a range and keeps the bytes it holds', async () => {
@@ -194,4 +194,54 @@ describe('a server that counts connections', () => {
     expect(server.maxConcurrentRequests('/capped.bin')).toBeLessThanOrEqual(4)
     expect(server.maxConcurrentConnections()).toBeLessThanOrEqual(4)
   }, 40_000)
+})
+
+describe('bodies longer than asked', () => {
+  // Short bodies (a connection closed or reset mid-body, on the first or an extra connection)
+  // are engine-segmented.test.ts's "survives a reset in one segment" and
+  // engine-resume-requests.test.ts's cut-and-resume cases.
+  it('takes only its own range from 206 answers that run to the end of the file', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(8 * MiB, 307)
+    server.file('/long.bin', body, {
+      rateLimit: 2 * MiB,
+      fault: ({ range }) =>
+        range && range.start >= 0
+          ? { kind: 'wrong-range', start: range.start, toEnd: true }
+          : undefined,
+    })
+    const id = await addOne(engine, { url: server.url('/long.bin'), maxConnections: 4 })
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'long.bin'))).toBe(sha256(body))
+    // Extra connections asked for bounded ranges and were answered to the end of the file…
+    const longer = server
+      .requests('/long.bin')
+      .filter((r) => r.status === 206 && r.range?.end !== undefined)
+    expect(longer.length).toBeGreaterThan(0)
+    // …and each stopped reading soon after its own range: where the answer ran on for 2 MiB
+    // or more past it, the server did not get to send all of that (a second at its pace).
+    for (const r of longer) {
+      const asked = r.range!.end! + 1 - r.range!.start
+      const answered = body.length - r.range!.start
+      if (answered - asked >= 2 * MiB) expect(r.bytesServed).toBeLessThan(answered)
+    }
+  })
+
+  it('a 200 with more bytes than its Content-Length: the file is its Content-Length bytes', async () => {
+    const body = makeBody(100_000, 308)
+    const extra = makeBody(5_000, 309)
+    server.raw(
+      '/overlong.bin',
+      Buffer.concat([
+        Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`),
+        body,
+        extra,
+      ]),
+    )
+    const id = await addOne(engine, { url: server.url('/overlong.bin'), maxTries: 1 })
+    // The body ends where Content-Length says (undici drops the connection's trailing bytes).
+    await completes(id)
+    expect(await sha256File(join(dirs.downloads, 'overlong.bin'))).toBe(sha256(body))
+    expect(server.requests('/overlong.bin')).toHaveLength(1)
+  })
 })

@@ -239,6 +239,25 @@ describe('a file replaced during a segmented download', () => {
 })
 
 describe('checkpoints', () => {
+  it('a slow download is durable from the first checkpoint tick, not the second', async () => {
+    // 300 KB/s: what the issue's kill -9 at ~2 s lost entirely (issue 19, defect 9). By the time
+    // 700 KB are in, at least 2.3 s of bytes have flowed: the first tick (at 1 s) has written a
+    // control file. It used to re-check the wall clock against the start and could skip itself.
+    const body = makeBody(3 * MiB, 114)
+    server.file('/slow.bin', body, { rateLimit: 300 * 1000 })
+    const id = await addOne(engine, { url: server.url('/slow.bin'), maxConnections: 1 })
+    const control = join(dirs.downloads, 'slow.bin.part.downpour')
+    for (;;) {
+      const d = await snapshotOf(id)
+      if (d.state === 'completed' || d.state === 'failed') throw new Error(d.state)
+      if (d.done >= 700 * 1000) break
+      await sleep(25)
+    }
+    const saved = JSON.parse(await readFile(control, 'utf8')) as { durable: [number, number][] }
+    expect(saved.durable.length).toBeGreaterThan(0)
+    await engine.remove({ ids: [id] }, { deleteFiles: true })
+  })
+
   it('does not checkpoint while waiting to retry', async () => {
     const body = makeBody(2 * MiB, 111)
     server.file('/wait.bin', body, {

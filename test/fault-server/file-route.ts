@@ -93,7 +93,10 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
   if (fault?.kind === 'wrong-range') {
     const asked = range === undefined ? undefined : resolveRange(range, body.length)
     const start = Math.min(Math.max(0, fault.start), body.length)
-    const end = typeof asked === 'object' && asked.end >= start ? asked.end : body.length - 1
+    const end =
+      typeof asked === 'object' && asked.end >= start && fault.toEnd !== true
+        ? asked.end
+        : body.length - 1
     status = 206
     headers['Content-Range'] = `bytes ${start}-${end}/${body.length}`
     part = body.subarray(start, end + 1)

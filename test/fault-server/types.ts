@@ -49,8 +49,11 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   /** Wait `ms` before sending the response head, then respond normally. */
   | { kind: 'delay'; ms: number }
-  /** Answer with 206 and `Content-Range` starting at `start` (bytes from there), whatever was asked. */
-  | { kind: 'wrong-range'; start: number }
+  /**
+   * Answer with 206 and `Content-Range` starting at `start` (bytes from there), whatever was
+   * asked; `toEnd`: up to the end of the file, past the asked end (a longer answer than asked).
+   */
+  | { kind: 'wrong-range'; start: number; toEnd?: boolean }
   /**
    * Answer as a backend holding another version would: with this ETag, against which If-Range is
    * judged (so a Range with the route's ETag gets a 200). The bytes are the route's.

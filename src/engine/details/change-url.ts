@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { formatBytes, formatCount } from '../../shared/format.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
 import { openFollowingRedirects } from '../transfer/follow-redirects.ts'
@@ -99,6 +100,17 @@ function validators(headers: Record<string, string | string[] | undefined>): {
   }
 }
 
+/**
+ * A size as the window shows it ("1.4 MiB"); with its exact bytes too when `other` would read
+ * the same, so "1.4 MiB (1,500,001 bytes)" and "1.4 MiB (1,500,000 bytes)" still differ.
+ */
+function size(bytes: number, other?: number): string {
+  const shown = formatBytes(bytes)
+  return other !== undefined && other !== bytes && formatBytes(other) === shown
+    ? `${shown} (${formatCount(bytes)} bytes)`
+    : shown
+}
+
 /** What the download has that the replacement must match. */
 export type HeldFile = { size: number | null; etag: string | null; held: number }
 
@@ -113,13 +125,13 @@ export function assertSameFile(held: HeldFile, probe: UrlProbe): void {
     if (probe.size === null) {
       throw new DownpourError(
         ERROR_CODES.differentFile,
-        `the new URL does not say how big its file is, so it cannot be shown to be the same file (${held.size} bytes)`,
+        `the new URL does not say how big its file is, so it cannot be shown to be the same file (${size(held.size)})`,
       )
     }
     if (probe.size !== held.size) {
       throw new DownpourError(
         ERROR_CODES.differentFile,
-        `the new URL serves ${probe.size} bytes, but this download is ${held.size} bytes: not the same file`,
+        `the new URL serves ${size(probe.size, held.size)}, but this download is ${size(held.size, probe.size)}: not the same file`,
       )
     }
   }
@@ -132,7 +144,7 @@ export function assertSameFile(held: HeldFile, probe: UrlProbe): void {
   if (held.held > 0 && probe.ranges === false) {
     throw new DownpourError(
       ERROR_CODES.notResumable,
-      `the new URL does not serve parts of the file, so the ${held.held} bytes already downloaded would be lost`,
+      `the new URL does not serve parts of the file, so the ${size(held.held)} already downloaded would be lost`,
     )
   }
 }

@@ -551,7 +551,10 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     })
     const left = droppedHeaders.length > 0 ? ` (not sent there: ${droppedHeaders.join(', ')})` : ''
     this.#history.note(id, 'url-changed', `URL changed from ${from} to ${to}${left}`)
-    this.#setState(record, 'queued')
+    // A paused download stays paused (the person resumes it when they choose); a failed one
+    // is queued again: the new URL is the fix it waited for.
+    if (record.state === 'paused') this.#changed(record)
+    else this.#setState(record, 'queued')
     await this.#store?.flush()
     this.#pump()
     return this.#snapshotOf(record)

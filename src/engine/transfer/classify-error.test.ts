@@ -87,7 +87,16 @@ describe('classifyNetworkError', () => {
 
   it('says what happened in the message', () => {
     expect(classifyNetworkError(withCode('ECONNRESET', 'socket hang up')).message).toBe(
-      'network error (ECONNRESET: socket hang up)',
+      'the connection was reset (ECONNRESET)',
+    )
+    expect(
+      classifyNetworkError(withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9')).message,
+    ).toBe('the server refused the connection (ECONNREFUSED)')
+    expect(
+      classifyNetworkError(withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND nowhere.example')).message,
+    ).toBe('the server name was not found (ENOTFOUND)')
+    expect(classifyNetworkError(withCode('UND_ERR_SOCKET', 'other side closed')).message).toBe(
+      'network error (UND_ERR_SOCKET: other side closed)',
     )
     expect(
       classifyNetworkError(withCode('CERT_HAS_EXPIRED', 'certificate has expired')).message,

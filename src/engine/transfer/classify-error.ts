@@ -25,6 +25,20 @@ export function errorForStatus(
 }
 
 /**
+ * What the everyday socket errors mean, in words a person reads on a failed row ("Failed — the
+ * server refused the connection"), the code kept after them for whoever searches for it.
+ */
+const SOCKET_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'the server refused the connection',
+  ECONNRESET: 'the connection was reset',
+  EPIPE: 'the connection was closed',
+  ENOTFOUND: 'the server name was not found',
+  EAI_AGAIN: 'the server name could not be looked up for now',
+  EHOSTUNREACH: 'the server cannot be reached',
+  ENETUNREACH: 'the network cannot be reached',
+}
+
+/**
  * Maps network, timeout and TLS errors from undici and Node to a DownpourError. A file-system
  * error that reaches here (a rename, a write) is reported as the disk error it is, never as a
  * network error: that would be retried by fetching bytes again, and tell the person the wrong
@@ -79,6 +93,12 @@ export function classifyNetworkError(error: unknown): DownpourError {
   ) {
     return new DownpourError(ERROR_CODES.badUrl, detail, { retryable: false, cause: error })
   }
+  const words = SOCKET_WORDS[code]
+  if (words !== undefined)
+    return new DownpourError(ERROR_CODES.network, `${words} (${code})`, {
+      retryable: true,
+      cause: error,
+    })
   const what = code ? `${code}: ${detail}` : detail
   return new DownpourError(ERROR_CODES.network, `network error (${what})`, {
     retryable: true,

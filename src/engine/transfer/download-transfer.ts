@@ -93,7 +93,8 @@ export class DownloadTransfer {
   #controlWritten = false
   /** The error `#partGone` made, so the run loop knows to start over. */
   #vanished: DownpourError | null = null
-  #startedAt = Date.now()
+  /** performance.now() at construction: the age that spares short downloads an fsync. */
+  #startedAt = performance.now()
   #checkpointTimer: NodeJS.Timeout | null = null
   #checkpointing: Promise<void> | null = null
   #running: Promise<TransferOutcome> | null = null
@@ -260,7 +261,7 @@ export class DownloadTransfer {
       if (this.#part) {
         const pool = this.#ctx.shared.pool
         if (pool) this.#part.markWritten(await pool.closeFile(this.#part.path).catch(() => []))
-        if (rec.state !== 'completed') await this.#checkpoint(true).catch(() => {})
+        if (rec.state !== 'completed') await this.#checkpoint({ stopping: true }).catch(() => {})
         this.#syncDone()
         await this.#part.close()
         this.#part = null
@@ -803,7 +804,11 @@ export class DownloadTransfer {
   #startCheckpoints(): void {
     this.#checkpointTimer ??= setInterval(() => {
       if (this.#checkpointing) return
-      this.#checkpointing = this.#checkpoint()
+      // A tick comes a full interval after bytes began to flow: it checkpoints, without asking
+      // the wall clock again. (Date.now() against the timers' monotonic, loop-cached clock could
+      // find 999 ms at the first tick and skip it: nothing durable until 2 s, and a kill -9 at
+      // 2 s into a slow download lost all of it.)
+      this.#checkpointing = this.#checkpoint({ due: true })
         .catch((error: unknown) =>
           this.#ctx.log('warn', `checkpoint failed: ${(error as Error).message}`),
         )
@@ -824,11 +829,11 @@ export class DownloadTransfer {
    * no control file (and no fsync) until they have lived one checkpoint interval — unless they
    * are being stopped, which always leaves a resumable state behind.
    */
-  async #checkpoint(stopping = false): Promise<void> {
+  async #checkpoint(when: { stopping?: boolean; due?: boolean } = {}): Promise<void> {
     const part = this.#part
     const rec = this.record
     if (!part || !rec.nameChosen) return
-    if (!stopping && Date.now() - this.#startedAt < CHECKPOINT_MS) return
+    if (!when.stopping && !when.due && performance.now() - this.#startedAt < CHECKPOINT_MS) return
     if (rec.resumable === false || rec.size === null) {
       await part.flush()
       return

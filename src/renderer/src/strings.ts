@@ -94,6 +94,8 @@ export const t = {
     queued: (position: number) => `Queued (${ordinal(position)})`,
     waitingForHost: (host: string) => `Waiting for a free slot on ${host}`,
     connecting: 'Connecting…',
+    /** Running, no connection open: its host's connection limit, or reconnecting. */
+    waitingForConnection: (host: string) => `Waiting for a connection to ${host}`,
     downloading: 'Downloading',
     retrying: (seconds: number, reason: string, attempt: number, maxTries: number) =>
       `${seconds > 0 ? `Retrying in ${seconds} s` : 'Retrying now'} — ${reason} (try ${attempt}${maxTries > 0 ? ` of ${maxTries}` : ''})`,
@@ -129,6 +131,9 @@ export const t = {
         ? 'Nothing to add'
         : `Add ${plural(n, 'download', 'downloads')}${paused ? ' paused' : ''}`,
     adding: 'Adding…',
+    /** A long add, shown above the list once the dialog closed. */
+    progress: (total: number, soFar: number) =>
+      `Adding ${formatCount(total)}… ${formatCount(Math.min(soFar, total))} so far`,
     refused: (n: number) => `The engine refused ${plural(n, 'download', 'downloads')}`,
     reading: 'Reading…',
     preview: 'Preview',
@@ -151,6 +156,8 @@ export const t = {
     notResponding: 'Engine not responding',
     connecting: 'Connecting…',
     reconnecting: 'Reconnecting…',
+    /** The page (not the engine) is behind: rows or beats still to apply. */
+    catchingUp: (n: number) => (n > 0 ? `Catching up… ${formatCount(n)} left` : 'Catching up…'),
     failed: (message: string) => `Engine stopped: ${message}`,
     restart: 'Restart engine',
   },

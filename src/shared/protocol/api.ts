@@ -103,7 +103,8 @@ export type EngineApi = {
    */
   updateSettings(patch: SettingsPatchInput): Promise<Settings>
   /**
-   * Gives a paused or failed download a new URL (an expired link) and queues it again. The new
+   * Gives a paused or failed download a new URL (an expired link): a failed one is queued again, a
+   * paused one stays paused until resumed. The new
    * URL is asked first (HEAD, or a 1-byte GET where HEAD is refused) and only accepted if it
    * serves the same file: the same size, and the same strong ETag where both have one. Then the
    * download continues from its durable bytes. Otherwise it rejects with the reason

@@ -147,3 +147,25 @@ describe('normalizeUrlKey', () => {
     )
   })
 })
+
+describe('an address without its scheme', () => {
+  it.each([
+    ['www.example.com/file.zip', 'https://www.example.com/file.zip'],
+    ['files.example.org:8080/a/b.iso?x=1', 'https://files.example.org:8080/a/b.iso?x=1'],
+    ['www.example.com', 'https://www.example.com'],
+    ['example.com/dl?id=3', 'https://example.com/dl?id=3'],
+  ])('%j is refused with the https:// form offered', (input, offered) => {
+    expect(() => parseDownloadUrl(input)).toThrow(
+      `not a URL: "${input}" (did you mean ${offered}?)`,
+    )
+    expect(parseDownloadUrl(offered).href).toMatch(/^https:\/\//)
+  })
+
+  it.each(['not a url at all', 'hello', 'file.zip', 'report.pdf', 'a b.com/x'])(
+    '%j is refused without an offer',
+    (input) => {
+      expect(() => parseDownloadUrl(input)).toThrow(`not a URL: "${input}"`)
+      expect(() => parseDownloadUrl(input)).not.toThrow(/did you mean/)
+    },
+  )
+})

@@ -1,5 +1,16 @@
 import { DownpourError, ERROR_CODES } from './errors.ts'
 
+/**
+ * An address missing its scheme: a host name with a dot, then a port or a path (or a `www.`
+ * host alone). `file.zip` alone is a file name, not an address (.zip is also a top-level domain).
+ */
+const HOST_FIRST =
+  /^(?:www\.(?:[a-z0-9-]+\.)+[a-z]{2,63}|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?[/?#]\S*|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}:\d{1,5})$/i
+
+function offerHttps(text: string): string {
+  return HOST_FIRST.test(text) ? ` (did you mean https://${shorten(text)}?)` : ''
+}
+
 /** Schemes a download may use. `file:`, `javascript:`, `data:` and friends are refused. */
 export const SUPPORTED_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:'])
 
@@ -16,8 +27,21 @@ export function parseDownloadUrl(input: string): URL {
   } catch {
     // Hide anything that looks like `user:password@` even in text that does not parse.
     const safe = text.replace(/\/\/([^/@\s:]*):[^/@\s]*@/, '//$1:***@')
-    throw new DownpourError(ERROR_CODES.badUrl, `not a URL: ${JSON.stringify(shorten(safe))}`)
+    // `www.example.com/file.zip`, as copied from an address bar that hides the scheme: say what
+    // would make it one.
+    const offer = offerHttps(safe)
+    throw new DownpourError(
+      ERROR_CODES.badUrl,
+      `not a URL: ${JSON.stringify(shorten(safe))}${offer}`,
+    )
   }
+  // `host.example:8080/a` parses with the scheme "host.example": a scheme has no dot in
+  // practice, so it is the same address without https:// in front.
+  if (url.protocol.includes('.') && HOST_FIRST.test(text))
+    throw new DownpourError(
+      ERROR_CODES.badUrl,
+      `not a URL: ${JSON.stringify(shorten(text))}${offerHttps(text)}`,
+    )
   if (!SUPPORTED_SCHEMES.has(url.protocol)) {
     throw new DownpourError(
       ERROR_CODES.unsupportedScheme,

@@ -4,6 +4,7 @@ import { resetAppStore, useAppStore } from './app-store.ts'
 import { bindClient } from './engine-sink.ts'
 import { applyAdded, applyRemoved, applySnapshot } from './download-actions.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
+import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 const state = () => useAppStore.getState()
@@ -71,7 +72,7 @@ describe('applying a batched event', () => {
     applySnapshot({
       revision: 1,
       downloads: [download('a'), download('b')],
-      settings: state().downloads.settings,
+      settings: { ...DEFAULT_SETTINGS, defaultDir: '/downloads' },
     })
     applyAdded({ revision: 2, downloads: [download('b'), download('c')] })
     expect(state().downloads.order).toEqual(['a', 'b', 'c'])
@@ -82,7 +83,7 @@ describe('applying a batched event', () => {
     applySnapshot({
       revision: 1,
       downloads: ['a', 'b', 'c', 'd'].map(download),
-      settings: state().downloads.settings,
+      settings: { ...DEFAULT_SETTINGS, defaultDir: '/downloads' },
     })
     useAppStore.setState((s) => ({ ui: { ...s.ui, selected: new Set(['a', 'c', 'd']) } }))
     let updates = 0

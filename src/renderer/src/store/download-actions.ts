@@ -7,6 +7,10 @@ import { deriveView, deriveVisible } from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
+import { BeatClock } from './beat-clock.ts'
+
+/** How late beats reach the page by the engine's clock (reset for each new engine client). */
+export const beatClock = new BeatClock()
 
 /** The last sort of the queue, reused while nothing it depends on changed. */
 export const viewSorter = new ViewSorter()
@@ -185,6 +189,7 @@ export function applySettings(event: EngineEvents['settings/changed']): void {
  * States never change on a beat (they come as `download/changed`), so the view is not derived.
  */
 export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date.now()): void {
+  const beatDelay = beatClock.note(beat.at, receivedAt)
   useAppStore.setState((state) => {
     const { byId } = state.downloads
     const moved: DownloadSnapshot[] = []
@@ -212,7 +217,7 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
       moved.length === 0 && state.downloads.speed === beat.speed
         ? state.downloads
         : { ...state.downloads, byId: replaceEntries(byId, moved), speed: beat.speed }
-    return { downloads, connection: { ...state.connection, lastBeatAt: receivedAt } }
+    return { downloads, connection: { ...state.connection, lastBeatAt: receivedAt, beatDelay } }
   })
 }
 

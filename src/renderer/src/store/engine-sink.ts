@@ -15,6 +15,7 @@ import {
   applySettings,
   applySnapshot,
   applySnapshotPart,
+  beatClock,
 } from './download-actions.ts'
 
 type RevisionedEvent = Extract<
@@ -110,6 +111,9 @@ export function bindClient(client: EngineClient): () => void {
     const progressive = !useAppStore.getState().downloads.loaded
     const head = await client.snapshotHead(FIRST_ROWS)
     if (!live) return
+    // Rows still to come: the status bar says the page is catching up, not the engine slow.
+    let backlog = head.total - head.downloads.length
+    setBacklog(backlog)
     if (progressive) applySnapshot(head)
     const rest = progressive ? null : [...head.downloads]
     const cursor = head.cursor
@@ -131,15 +135,18 @@ export function bindClient(client: EngineClient): () => void {
         ask()
         if (rest) rest.push(...part.downloads)
         else gathered.push(...part.downloads)
+        backlog -= part.downloads.length
         if (gathered.length >= APPLY_ROWS) {
           applySnapshotPart(gathered)
           gathered = []
+          setBacklog(backlog)
         }
         if (part.cursor === null) break
       }
       applySnapshotPart(gathered)
     }
     if (rest) applySnapshot({ revision: head.revision, downloads: rest, settings: head.settings })
+    setBacklog(0)
   }
 
   const resnapshot = (): void => {
@@ -218,9 +225,16 @@ export function bindClient(client: EngineClient): () => void {
     for (const off of offs) off()
     if (bound?.client === client) setBound(null)
   }
+  beatClock.reset()
   setBound({ client, stop })
   resnapshot()
   return stop
+}
+
+function setBacklog(backlog: number): void {
+  useAppStore.setState((s) =>
+    s.connection.backlog === backlog ? s : { connection: { ...s.connection, backlog } },
+  )
 }
 
 /**

@@ -34,6 +34,11 @@ export type UiState = {
   readonly menu: { readonly id: string; readonly x: number; readonly y: number } | null
   /** The last command the engine refused, shown until dismissed or replaced. */
   readonly error: string | null
+  /**
+   * A long add the dialog handed to the list (see addInBackground): how many were asked for,
+   * and how many downloads the queue held when it began (what is more now came since).
+   */
+  readonly adding: { readonly total: number; readonly before: number } | null
 }
 
 export type UiSlice = { readonly ui: UiState }
@@ -51,6 +56,7 @@ export const initialUi: UiState = {
   announcement: '',
   menu: null,
   error: null,
+  adding: null,
 }
 
 export const createUiSlice: StateCreator<UiSlice, [], [], UiSlice> = () => ({ ui: initialUi })

@@ -328,7 +328,8 @@ export class FakeEngine implements EngineClient {
         'the new URL does not honour ranges: the bytes so far would be fetched again',
       )
     this.#note(id, 'url-changed', 'info', `URL changed to ${redactUrl(url)}`)
-    this.#change(id, { url, state: 'queued', error: null })
+    // As the engine: a paused download stays paused, a failed one is queued again.
+    this.#change(id, { url, state: d.state === 'paused' ? 'paused' : 'queued', error: null })
     this.#pump()
     return this.get(id)
   }

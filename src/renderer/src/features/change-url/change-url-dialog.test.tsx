@@ -90,7 +90,8 @@ describe('Change URL', () => {
     expect(screen.queryByRole('dialog', { name: 'Change URL' })).toBeNull()
     const after = useAppStore.getState().downloads.byId[id]!
     expect(after.url).toBe('https://mirror.example/file.iso')
-    expect(after.state).toBe('downloading')
+    // Paused it stays (the engine's rule, issue 26); its bytes are kept.
+    expect(after.state).toBe('paused')
     expect(after.done).toBe(1024 * 1024)
     expect(engine.calls.filter((c) => c.method === 'changeUrl').map((c) => c.args)).toEqual([
       [id, 'https://other.example/file.iso'],

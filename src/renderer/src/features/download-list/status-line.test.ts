@@ -53,6 +53,13 @@ describe('statusLine', () => {
     expect(line({ state: 'completed' })).toBe('Completed')
   })
 
+  it('running at 0 B/s with no connection open says it waits for one', () => {
+    const at80 = { state: 'downloading', done: 800, size: 1000, speed: 0 } as const
+    expect(line({ ...at80, connections: 0 })).toBe('Waiting for a connection to example.com')
+    expect(line({ ...at80, connections: 2 })).toBe('Downloading')
+    expect(line({ ...at80, connections: 2, speed: 4096 })).toBe('Downloading')
+  })
+
   it('retrying: countdown, short reason, which try of how many', () => {
     const error = {
       code: ERROR_CODES.httpRetryable,

@@ -32,7 +32,13 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
         ? { text: t.status.downloading, tone: 'active' }
         : { text: t.status.connecting, tone: 'active' }
     case 'downloading':
-      return { text: t.status.downloading, tone: 'active' }
+      // Running but moving no bytes (an 80 % download at 0 B/s) with no connection open: it
+      // waits for one (its host's connection limit, or connecting again). With connections
+      // open a 0 is not told apart from the first beats after a start (the speed meter starts
+      // at 0), so "stalled" is not claimed from a snapshot alone.
+      if (d.speed > 0 || d.done === 0 || d.connections > 0)
+        return { text: t.status.downloading, tone: 'active' }
+      return { text: t.status.waitingForConnection(hostOf(d.url)), tone: 'waiting' }
     case 'retrying': {
       const seconds =
         d.nextRetryAt === null ? 0 : Math.max(0, Math.ceil((d.nextRetryAt - ctx.now) / 1000))

@@ -4,23 +4,43 @@ import type { ConnectionStatus } from '../../../../shared/protocol/connection.ts
 export const LATE_AFTER_MS = 1000
 export const DEAD_AFTER_MS = 5000
 
-export type Health = 'connecting' | 'live' | 'late' | 'dead' | 'reconnecting' | 'failed'
+export type Health =
+  'connecting' | 'live' | 'catching-up' | 'late' | 'dead' | 'reconnecting' | 'failed'
+
+/** What the page knows of its own part in a beat's lateness (see PageLag and BeatClock). */
+export type PageSide = {
+  /** How long the page's own loop was blocked since the last beat arrived (ms). */
+  readonly stalledMs: number
+  /** How much later than the quickest recent beat the last one arrived (ms, engine's `at`). */
+  readonly beatDelay: number
+  /** Rows or events the page still has to apply (a snapshot in parts, a replayed backlog). */
+  readonly backlog: number
+}
+
+const KEEPING_UP: PageSide = { stalledMs: 0, beatDelay: 0, backlog: 0 }
 
 /**
  * The engine's health as the status bar shows it: the shell's link status first, then how long
- * ago the last heartbeat arrived. The engine beats even when nothing moves, so silence means
+ * the engine has been silent. The engine beats even when nothing moves, so silence means
  * something is wrong, and a beat turns it green again by itself.
+ *
+ * Only the engine is accused: time the page's own loop was blocked does not count as the
+ * engine's silence (a beat cannot be received while the page is busy), and a beat that arrived
+ * late because the page or the socket was behind (its engine-side time is old) says the page is
+ * catching up, not that the engine is slow.
  */
 export function heartbeatHealth(
   status: ConnectionStatus,
   lastBeatAt: number | null,
   now: number,
+  page: PageSide = KEEPING_UP,
 ): Health {
   if (status.kind === 'failed') return 'failed'
   if (status.kind === 'reconnecting') return 'reconnecting'
   if (status.kind === 'connecting' || lastBeatAt === null) return 'connecting'
-  const silence = now - lastBeatAt
+  const silence = now - lastBeatAt - page.stalledMs
   if (silence >= DEAD_AFTER_MS) return 'dead'
   if (silence >= LATE_AFTER_MS) return 'late'
+  if (page.beatDelay >= LATE_AFTER_MS || page.backlog > 0) return 'catching-up'
   return 'live'
 }

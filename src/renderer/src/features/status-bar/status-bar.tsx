@@ -2,12 +2,14 @@ import { formatBytes } from '../../../../shared/format.ts'
 import { useNow } from '../../lib/use-now.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
+import { useEffect } from 'react'
+import { pageLag } from '../../store/page-lag.ts'
 import { heartbeatHealth } from './heartbeat.ts'
 import { SpeedLimit } from './speed-limit.tsx'
 import { openSettings, settingsText } from '../settings/settings-open.ts'
 import type { Health } from './heartbeat.ts'
 
-const healthText: Record<Exclude<Health, 'failed'>, string> = {
+const healthText: Record<Exclude<Health, 'failed' | 'catching-up'>, string> = {
   connecting: t.statusBar.connecting,
   live: t.statusBar.live,
   late: t.statusBar.late,
@@ -24,14 +26,21 @@ export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
   const queued = useAppStore((s) => s.view.counts.queued)
   const status = useAppStore((s) => s.connection.status)
   const lastBeatAt = useAppStore((s) => s.connection.lastBeatAt)
+  const beatDelay = useAppStore((s) => s.connection.beatDelay)
+  const backlog = useAppStore((s) => s.connection.backlog)
   const canRestart = useAppStore((s) => s.connection.canRestart)
   // The light ages with time, not with events: a half-second clock while connected.
   const now = useNow(500, status.kind === 'connected')
-  const health = heartbeatHealth(status, lastBeatAt, now)
+  // The page's own stalls are measured while the light is shown (see PageLag).
+  useEffect(() => pageLag.start(), [])
+  const stalledMs = lastBeatAt === null ? 0 : pageLag.stalledSince(lastBeatAt)
+  const health = heartbeatHealth(status, lastBeatAt, now, { stalledMs, beatDelay, backlog })
   const text =
     status.kind === 'failed' || health === 'failed'
       ? t.statusBar.failed(status.kind === 'failed' ? status.message : '')
-      : healthText[health]
+      : health === 'catching-up'
+        ? t.statusBar.catchingUp(backlog)
+        : healthText[health]
   return (
     <footer className="status-bar" aria-label={t.statusBar.label}>
       <div className="status-bar__health" role="status" data-health={health}>
