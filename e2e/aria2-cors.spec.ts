@@ -8,7 +8,7 @@ import { createAria2RpcServer, type Aria2RpcServer } from '../src/server/aria2/a
 // A web page on another origin (AriaNg's hosted copy, an extension's page) calls Downpour's
 // aria2 RPC from Chromium: the preflight and the answers carry aria2's CORS headers, so the
 // page reads them; without the secret it reads `Unauthorized`.
-const SECRET = 'cors-secret'
+const SECRET = 'cors-secret-of-sixteen-plus'
 let page: Server
 let pageUrl: string
 let fault: FaultServer
