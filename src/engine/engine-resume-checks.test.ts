@@ -182,12 +182,13 @@ describe('a server without ranges whose answers to extra connections come late',
   it("reads on past the probe's segment instead of ending it: one try, the file once", async () => {
     await engine.updateSettings({ minSplitSize: 256 * 1024 })
     const body = makeBody(6 * MiB, 115)
-    // Every ranged request waits 2 s for its (whole-file) answer: the probe, at 2 MiB/s, reaches
-    // the end of its share of the file long before any extra connection learns there are no
-    // ranges (what a busy machine did to the test above now and then).
+    // Every ranged request waits 2 s for its (whole-file) answer: the probe, at 1 MiB/s, reaches
+    // the end of its share of the file (1.5 MiB) before any extra connection learns there are no
+    // ranges (what a busy machine did to the test above now and then), and the whole file (6 s)
+    // long after: at 2 MiB/s a loaded machine saw the file end before any answer came.
     server.file('/late.bin', body, {
       acceptRanges: false,
-      rateLimit: 2 * MiB,
+      rateLimit: MiB,
       fault: (ctx) => (ctx.range !== undefined ? { kind: 'delay', ms: 2000 } : undefined),
     })
     const id = await addOne(engine, { url: server.url('/late.bin'), maxConnections: 4 })

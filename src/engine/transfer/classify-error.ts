@@ -32,7 +32,6 @@ const SOCKET_WORDS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'the server refused the connection',
   ECONNRESET: 'the connection was reset',
   EPIPE: 'the connection was closed',
-  ENOTFOUND: 'the server name was not found',
   EAI_AGAIN: 'the server name could not be looked up for now',
   EHOSTUNREACH: 'the server cannot be reached',
   ENETUNREACH: 'the network cannot be reached',
@@ -82,7 +81,7 @@ export function classifyNetworkError(error: unknown): DownpourError {
     const host = (err as { hostname?: string }).hostname
     return new DownpourError(
       ERROR_CODES.nameNotResolved,
-      `host ${host ? `"${host}" ` : ''}not found (DNS: no such name)`,
+      `the server name ${host ? `"${host}" ` : ''}was not found (ENOTFOUND)`,
       { retryable: false, cause: error },
     )
   }
