@@ -63,6 +63,21 @@ describe('OriginMarker on Linux', () => {
     ])
   })
 
+  it('leaves nothing that keeps the process alive when setfattr is missing', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const marker = new OriginMarker({
+      platform: 'linux',
+      log: () => {},
+      setfattr: join(dir, 'no-such-setfattr'),
+    })
+    await writeFile(join(dir, 'f'), 'x')
+    marker.mark({ path: join(dir, 'f'), url: 'https://example.com/f', referrer: null })
+    await marker.flush()
+    // spawn's own `timeout` left a ref'd 10 s timer here: `downpour get` waited for it.
+    expect(timers()).toBeLessThanOrEqual(before)
+  })
+
   it('logs at most a few failures per process', async () => {
     const logs: string[] = []
     const marker = new OriginMarker({ platform: 'linux', log: (m) => logs.push(m) })

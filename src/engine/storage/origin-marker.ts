@@ -164,8 +164,14 @@ function run(command: string, args: string[], input: string | null): Promise<Run
     const child = spawn(command, args, {
       stdio: [input === null ? 'ignore' : 'pipe', 'ignore', 'pipe'],
       windowsHide: true,
-      timeout: TOOL_TIMEOUT_MS,
     })
+    // Our own timer, unref'd and cleared on every ending: spawn's `timeout` option keeps a ref'd
+    // timer when the program is missing (no 'exit' follows ENOENT), which held every
+    // `downpour get` on a machine without setfattr open for 10 s after its last download.
+    const timer = setTimeout(() => child.kill('SIGKILL'), TOOL_TIMEOUT_MS)
+    timer.unref()
+    child.once('error', () => clearTimeout(timer))
+    child.once('close', () => clearTimeout(timer))
     let stderr = ''
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       if (stderr.length < 2000) stderr += chunk
