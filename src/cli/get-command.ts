@@ -40,6 +40,8 @@ export type GetOptions = {
   allProxy?: string
   json?: boolean
   quiet?: boolean
+  /** Origin marks on the files (wget's and curl's `--xattr`; off by default, as theirs). */
+  xattr?: boolean
   stateDir?: string
 }
 
@@ -102,7 +104,12 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     return EXIT.usage
   }
   // One engine per state folder: a second run on the same folder waits for the first.
-  const engine = await openEngineWaiting({ stateDir, settings }, (message) => output.error(message))
+  // Origin marks only when asked, as wget and curl do: the URL (a signed link's token with it)
+  // would travel with every copy of the file, and on Linux each batch forks the process.
+  const engine = await openEngineWaiting(
+    { stateDir, settings, originMarks: options.xattr === true },
+    (message) => output.error(message),
+  )
   return await drive(engine, usage, options, output, told)
 }
 

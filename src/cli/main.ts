@@ -74,6 +74,10 @@ export function buildProgram(): Command {
     )
     .option('--user-agent <ua>', 'User-Agent header')
     .option('--all-proxy <url>', 'proxy for all requests (default: HTTP(S)_PROXY / NO_PROXY)')
+    .option(
+      '--xattr',
+      "record each file's origin URL and referrer in extended attributes (as wget and curl)",
+    )
     .option('--json', 'newline-delimited JSON events on stdout instead of the progress display')
     .option('-q, --quiet', 'print nothing but errors (--quiet=true/false accepted)')
     .addOption(

@@ -22,8 +22,17 @@ export type OriginMarkerOptions = {
   agent?: string
 }
 
-const BATCH_MS = 200
-const MAX_BATCH = 500
+/**
+ * How long completions gather before one batch is written, per OS. On Linux each batch costs a
+ * process (fork of the engine host, exec of setfattr); the xattrs are information for file
+ * managers and `getfattr`, not a gate, so a second's delay costs nothing and keeps W2 (2,000
+ * small files) at a handful of processes instead of one per 200 ms (docs/benchmarks.md). On
+ * macOS and Windows the mark is what Gatekeeper and SmartScreen check when the file is opened:
+ * it follows completion closely.
+ */
+const BATCH_MS: Partial<Record<NodeJS.Platform, number>> = { linux: 1000 }
+const DEFAULT_BATCH_MS = 200
+const MAX_BATCH = 2000
 /** Failures logged per process; after that one line says the rest are not. */
 const MAX_REPORTS = 5
 /** Paths per `xattr -w` call: far below any argument-length limit. */
@@ -59,7 +68,10 @@ export class OriginMarker {
     this.#pending.push(facts)
     if (this.#pending.length >= MAX_BATCH) void this.flush()
     else if (!this.#timer) {
-      this.#timer = setTimeout(() => void this.flush(), this.#options.batchMs ?? BATCH_MS)
+      this.#timer = setTimeout(
+        () => void this.flush(),
+        this.#options.batchMs ?? BATCH_MS[this.#options.platform] ?? DEFAULT_BATCH_MS,
+      )
       this.#timer.unref()
     }
   }
