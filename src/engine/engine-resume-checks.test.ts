@@ -1,6 +1,6 @@
 import { readFile, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
@@ -257,6 +257,30 @@ describe('checkpoints', () => {
     const saved = JSON.parse(await readFile(control, 'utf8')) as { durable: [number, number][] }
     expect(saved.durable.length).toBeGreaterThan(0)
     await engine.remove({ ids: [id] }, { deleteFiles: true })
+  })
+
+  it('checkpoints on time when the wall clock stands still (stepped back by NTP, say)', async () => {
+    // The first checkpoint came when Date.now() said a second had passed since the start: a
+    // wall clock held back (or stepped back) meant no control file at all, and a kill -9 then
+    // lost everything downloaded. The checkpoint timer's own ticks decide now.
+    const body = makeBody(3 * MiB, 115)
+    server.file('/still.bin', body, { rateLimit: 300 * 1000 })
+    const frozen = vi.spyOn(Date, 'now').mockReturnValue(Date.now())
+    try {
+      const id = await addOne(engine, { url: server.url('/still.bin'), maxConnections: 1 })
+      const control = join(dirs.downloads, 'still.bin.part.downpour')
+      for (;;) {
+        const d = await snapshotOf(id)
+        if (d.state === 'completed' || d.state === 'failed') throw new Error(d.state)
+        if (d.done >= 700 * 1000) break
+        await sleep(25)
+      }
+      const saved = JSON.parse(await readFile(control, 'utf8')) as { durable: [number, number][] }
+      expect(saved.durable.length).toBeGreaterThan(0)
+      await engine.remove({ ids: [id] }, { deleteFiles: true })
+    } finally {
+      frozen.mockRestore()
+    }
   })
 
   it('does not checkpoint while waiting to retry', async () => {
