@@ -117,7 +117,8 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     })
   const record = (name: string, value: unknown) => steps.push({ name, value: normalize(value) })
   const add = async (name: string, path: string, options: Record<string, string> = {}) => {
-    const gid = await client.call<string>('aria2.addUri', [server.url(path)], options)
+    const url = path.startsWith('http:') ? path : server.url(path)
+    const gid = await client.call<string>('aria2.addUri', [url], options)
     names.set(gid, name)
     return gid
   }
@@ -175,6 +176,15 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
       await client.call('aria2.tellStatus', slow, ['status', 'errorCode']),
     )
     record('remove removed', await answer('aria2.remove', slow))
+    record(
+      'tellStatus removed message',
+      await client.call('aria2.tellStatus', slow, ['errorMessage']),
+    )
+    // Nothing listens there: the connection is refused.
+    const refused = await add('refused', `http://127.0.0.1:${await freePort()}/closed.bin`)
+    await client.waitStatus(refused, ['complete', 'error'])
+    record('tellStatus refused', await client.call('aria2.tellStatus', refused, ['errorCode']))
+    record('tellActive keys as a string', await answer('aria2.tellActive', 'gid'))
     record('getGlobalStat', await client.call('aria2.getGlobalStat'))
     record(
       'tellStopped',
@@ -191,6 +201,14 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     record('wrong type', await answer('aria2.tellWaiting', '0', 1))
     record('no such method', await answer('aria2.nope'))
     record('parse error', await client.raw('{'))
+    record('a number as the body', await client.raw('42'))
+    record(
+      'binary frame',
+      await socket.request(
+        { id: 'bin', method: 'aria2.tellStatus', params: [`token:${SECRET}`, 'ffffffffffffffff'] },
+        true,
+      ),
+    )
     record('no id', await client.raw({ jsonrpc: '2.0', method: 'system.listMethods' }))
     record(
       'params not array',
@@ -198,6 +216,13 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     )
     const other = await fetch(target.url.replace('/jsonrpc', '/other'))
     record('other path', other.status)
+    for (const path of ['/rpc', '/jsonrpc/']) {
+      const posted = await fetch(target.url.replace('/jsonrpc', path), {
+        method: 'POST',
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'aria2.getVersion' }),
+      })
+      record(`POST ${path}`, posted.status)
+    }
     const preflight = await fetch(target.url, {
       method: 'OPTIONS',
       headers: {

@@ -158,10 +158,14 @@ async function purgeDownloadResult(_p: Aria2Params, ctx: Aria2MethodContext): Pr
 
 const tell =
   (group: 'waiting' | 'stopped'): Method =>
-  (p, ctx) =>
-    paginate(ctx.view.list(group), p.integer(0), p.integer(1)).map((d) =>
-      aria2StatusStruct(d, p.optionalKeys(2)),
+  (p, ctx) => {
+    // The keys are checked before the list is read: a wrong type is refused even when the
+    // list is empty, as aria2 does (it checks every parameter first).
+    const keys = p.optionalKeys(2)
+    return paginate(ctx.view.list(group), p.integer(0), p.integer(1)).map((d) =>
+      aria2StatusStruct(d, keys),
     )
+  }
 
 const notTorrents =
   (what: string): Method =>
@@ -207,8 +211,10 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   },
   // HTTP downloads have no peers; AriaNg asks anyway on its details page.
   'aria2.getPeers': (p, ctx) => (ctx.view.find(p.string(0)), []),
-  'aria2.tellActive': (p, ctx) =>
-    ctx.view.list('active').map((d) => aria2StatusStruct(d, p.optionalKeys(0))),
+  'aria2.tellActive': (p, ctx) => {
+    const keys = p.optionalKeys(0)
+    return ctx.view.list('active').map((d) => aria2StatusStruct(d, keys))
+  },
   'aria2.tellWaiting': tell('waiting'),
   'aria2.tellStopped': tell('stopped'),
   'aria2.changePosition': changePosition,

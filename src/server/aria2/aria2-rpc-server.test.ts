@@ -332,8 +332,11 @@ describe('aria2 RPC protocol rules', () => {
     ])
     expect(batch.headers.get('content-type')).toBe('application/json-rpc')
     expect(batch.headers.get('access-control-allow-origin')).toBe('*')
-    const other = await fetch(rpc.url.replace('/jsonrpc', '/rpc'), { method: 'POST', body: '{}' })
+    const other = await fetch(rpc.url.replace('/jsonrpc', '/other'), { method: 'POST', body: '{}' })
     expect(other.status).toBe(404)
+    // aria2's XML-RPC path: 400 to a JSON body, as aria2c answers (Downpour has no XML-RPC).
+    const xml = await fetch(rpc.url.replace('/jsonrpc', '/rpc'), { method: 'POST', body: '{}' })
+    expect(xml.status).toBe(400)
   })
 
   it('runs system.multicall in order, each call with its own secret; nested multicall refused; 200', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { aria2StatusFor } from '../../shared/aria2-exit-status.ts'
 import type { DownloadError, DownloadSnapshot } from '../../shared/protocol/model.ts'
 import { gidOf } from './aria2-gid.ts'
 import { groupOf } from './aria2-download-view.ts'
@@ -25,35 +25,9 @@ export function aria2Status(d: DownloadSnapshot): string {
   }
 }
 
-/**
- * aria2's exit code for a failure (its `errorCode`): 3 resource not found, 2 timeout, 6 network
- * problem, 19 name resolution failed, 9 disk full, 24 HTTP authorization failed, 32 checksum mismatch, 1 otherwise.
- */
+/** aria2's `errorCode` for a failure: its exit status for that cause (one table, see there). */
 export function aria2ErrorCode(error: DownloadError | null): string {
-  if (!error) return '1'
-  switch (error.code) {
-    case ERROR_CODES.timeout:
-    case ERROR_CODES.stalled:
-      return '2'
-    case ERROR_CODES.network:
-      return '6'
-    case ERROR_CODES.nameNotResolved:
-      return '19'
-    case ERROR_CODES.diskFull:
-      return '9'
-    case ERROR_CODES.checksumMismatch:
-      return '32'
-    case ERROR_CODES.httpStatus:
-    case ERROR_CODES.httpRetryable: {
-      // The status is only in the message ("server answered 404 Not Found for …").
-      const status = Number(/\b(\d{3})\b/.exec(error.message)?.[1])
-      if (status === 404 || status === 410) return '3'
-      if (status === 401 || status === 407) return '24'
-      return '1'
-    }
-    default:
-      return '1'
-  }
+  return String(aria2StatusFor(error))
 }
 
 function pathOf(d: DownloadSnapshot): string {
@@ -127,12 +101,8 @@ const FIELDS: Record<string, StatusField> = {
   files: (d) => aria2Files(d),
   errorCode: (d) =>
     d.state === 'completed' ? '0' : d.state === 'removed' ? '31' : aria2ErrorCode(d.error),
-  errorMessage: (d) =>
-    d.state === 'failed'
-      ? (d.error?.message ?? '')
-      : d.state === 'removed'
-        ? 'Removed by user'
-        : '',
+  // A removed download has no message in aria2 (its errorCode, 31, says why).
+  errorMessage: (d) => (d.state === 'failed' ? (d.error?.message ?? '') : ''),
 }
 
 /** Keys only stopped downloads have, as in aria2. */
