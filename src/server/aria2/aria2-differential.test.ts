@@ -283,24 +283,12 @@ type Files = { path: string; uris: { uri: string; status: string }[] }[]
  */
 const DELIBERATE: Record<string, { why: string; adjust(value: unknown): unknown }> = {
   'tellStatus 404': {
-    why: 'errorMessage is Downpour’s own ("server answered 404 Not Found for …"); aria2 says "Resource not found"; errorCode is the same. The path: as for tellStatus paused',
-    adjust: (v) => {
-      ;(v as { errorMessage: string }).errorMessage = '<message>'
-      ;(v as { files: Files }).files[0]!.path = '<dir>/missing.bin'
-      return v
-    },
+    why: 'errorMessage is Downpour’s own ("server answered 404 Not Found for …"); aria2 says "Resource not found"; errorCode is the same',
+    adjust: (v) => (((v as { errorMessage: string }).errorMessage = '<message>'), v),
   },
   getGlobalStat: {
     why: 'downloadSpeed is a live figure',
     adjust: (v) => (((v as { downloadSpeed: string }).downloadSpeed = '<live>'), v),
-  },
-  'tellStatus paused': {
-    why: 'before a download starts aria2 reports path "" (AriaNg then shows the URL); Downpour reports the name it guessed from the URL, in the folder',
-    adjust: (v) => {
-      const files = (v as { files: Files }).files
-      files[0]!.path = '<dir>/a.bin'
-      return v
-    },
   },
   'tellStatus complete': {
     why: 'aria2 lists a finished download’s URI twice (once "used", once "waiting"); Downpour once, as used',

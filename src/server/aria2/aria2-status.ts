@@ -30,8 +30,14 @@ export function aria2ErrorCode(error: DownloadError | null): string {
   return String(aria2StatusFor(error))
 }
 
+/**
+ * aria2 reports a file's path once the server has answered with the file ("" before, and for a
+ * download that never got it, a 404 say); AriaNg then shows the URL instead. Downpour's name
+ * until then is only a guess from the URL: it is kept back the same way.
+ */
 function pathOf(d: DownloadSnapshot): string {
-  return d.name ? join(d.dir, d.name) : ''
+  const answered = d.state === 'completed' || d.size !== null || d.done > 0
+  return answered && d.name ? join(d.dir, d.name) : ''
 }
 
 /** `used` once the URI was tried (aria2's meaning), else `waiting`. */
