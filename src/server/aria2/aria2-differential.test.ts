@@ -164,6 +164,14 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     const slow = await add('slow', '/d/slow.bin')
     await client.waitStatus(slow, ['active'])
     record('getUris active', await client.call('aria2.getUris', slow))
+    // Which pieces are in depends on timing: the form is compared (hex, one bit per piece).
+    const { bitfield } = await client.call<{ bitfield?: string }>('aria2.tellStatus', slow, [
+      'bitfield',
+    ])
+    record('bitfield while active', {
+      hex: /^[0-9a-f]*$/.test(bitfield ?? 'missing'),
+      length: bitfield?.length,
+    })
     record('forcePause', await client.call('aria2.forcePause', slow))
     await client.waitStatus(slow, ['paused'])
     record('pause paused', await answer('aria2.pause', slow))

@@ -13,7 +13,13 @@ import {
   settingsPatch,
 } from './aria2-options.ts'
 import type { Aria2Params } from './aria2-params.ts'
-import { aria2Files, aria2Servers, aria2StatusStruct, aria2Uris } from './aria2-status.ts'
+import {
+  aria2Files,
+  aria2Servers,
+  aria2StatusStruct,
+  aria2Uris,
+  wantsBitfield,
+} from './aria2-status.ts'
 
 export type Aria2MethodContext = {
   engine: EngineApi
@@ -156,6 +162,26 @@ async function purgeDownloadResult(_p: Aria2Params, ctx: Aria2MethodContext): Pr
   return 'OK'
 }
 
+/**
+ * The byte ranges a download holds (AriaNg's Pieces tab, webui-aria2's chunk bar), asked of the
+ * engine's connection map: a watch counted and ended at once, so no other client's watch of the
+ * same download is disturbed. Gone meanwhile: no bitfield.
+ */
+async function finishedRanges(
+  ctx: Aria2MethodContext,
+  d: DownloadSnapshot,
+): Promise<[number, number][] | null> {
+  let map
+  try {
+    map = await ctx.engine.watchSegments(d.id)
+  } catch {
+    return null
+  }
+  // Only a watch that was counted is ended: another client's must not be.
+  await ctx.engine.unwatchSegments(d.id).catch(() => {})
+  return map.finished
+}
+
 const tell =
   (group: 'waiting' | 'stopped'): Method =>
   (p, ctx) => {
@@ -195,7 +221,11 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   'aria2.forcePauseAll': async (_p, ctx) => (await ctx.engine.pause({ all: true }), 'OK'),
   'aria2.unpause': unpause,
   'aria2.unpauseAll': async (_p, ctx) => (await ctx.engine.resume({ all: true }), 'OK'),
-  'aria2.tellStatus': (p, ctx) => aria2StatusStruct(ctx.view.find(p.string(0)), p.optionalKeys(1)),
+  'aria2.tellStatus': async (p, ctx) => {
+    const d = ctx.view.find(p.string(0))
+    const keys = p.optionalKeys(1)
+    return aria2StatusStruct(d, keys, wantsBitfield(d, keys) ? await finishedRanges(ctx, d) : null)
+  },
   'aria2.getUris': (p, ctx) => {
     const d = ctx.view.find(p.string(0))
     if (groupOf(d.state) === 'stopped')

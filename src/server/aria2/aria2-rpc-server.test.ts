@@ -54,6 +54,32 @@ const STRING_KEYS = [
 ]
 
 describe('aria2 RPC over HTTP POST', () => {
+  it('reports the pieces a download holds in bitfield, running and paused (AriaNg’s Pieces tab)', async () => {
+    const MiB = 1024 * 1024
+    server.file('/pieces.bin', makeBody(3 * MiB, 9), { rateLimit: 1.5 * MiB })
+    const gid = await client.call<string>('aria2.addUri', [server.url('/pieces.bin')], {
+      split: '1',
+    })
+    const keys = ['status', 'completedLength', 'numPieces', 'bitfield']
+    let running: Record<string, string> = {}
+    for (let i = 0; i < 400; i++) {
+      running = await client.call('aria2.tellStatus', gid, keys)
+      if (Number(running.completedLength) >= 1.2 * MiB) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    // One connection from byte 0: piece 0 is in, the last piece is not.
+    expect(running.status).toBe('active')
+    expect(running.numPieces).toBe('3')
+    expect(running.bitfield).toMatch(/^[89abcdef][0]$/)
+    await client.call('aria2.forcePause', gid)
+    const paused = await client.waitStatus(gid, ['paused'])
+    const whole = Math.floor(Number(paused['completedLength']) / MiB)
+    const expected = ((0xff << (8 - whole)) & 0xe0).toString(16).padStart(2, '0')
+    expect((await client.call<{ bitfield: string }>('aria2.tellStatus', gid)).bitfield).toBe(
+      expected,
+    )
+  })
+
   it('adds a download, reports it as aria2 does while it runs and once complete, purges the result but never the file', async () => {
     const body = makeBody(300_000, 3)
     server.file('/one.bin', body)
