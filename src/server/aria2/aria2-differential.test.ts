@@ -116,7 +116,7 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
       return out
     })
   const record = (name: string, value: unknown) => steps.push({ name, value: normalize(value) })
-  const add = async (name: string, path: string, options: Record<string, string> = {}) => {
+  const add = async (name: string, path: string, options: Record<string, string | string[]> = {}) => {
     const url = path.startsWith('http:') ? path : server.url(path)
     const gid = await client.call<string>('aria2.addUri', [url], options)
     names.set(gid, name)
@@ -142,6 +142,26 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     )
     const option = await client.call<Record<string, string>>('aria2.getOption', b)
     record('getOption max-download-limit', option['max-download-limit'])
+    const withHeaders = await add('headers', '/d/h.bin', {
+      pause: 'true',
+      header: ['X-One: 1', 'X-Two: 2'],
+      referer: 'http://referer.example/page',
+    })
+    const given = await client.call<Record<string, string>>('aria2.getOption', withHeaders)
+    record('getOption header and referer', { header: given['header'], referer: given['referer'] })
+    record(
+      'changeOption out',
+      await answer('aria2.changeOption', withHeaders, { out: 'renamed.bin' }),
+    )
+    record(
+      'getOption out',
+      (await client.call<Record<string, string>>('aria2.getOption', withHeaders))['out'],
+    )
+    record(
+      'changeOption unknown option',
+      await answer('aria2.changeOption', withHeaders, { 'bt-max-peers': '3' }),
+    )
+    record('remove headers', await client.call('aria2.remove', withHeaders))
     record('unpause', await client.call('aria2.unpause', a))
     await client.waitStatus(a, ['complete', 'error'])
     record('tellStatus complete', await client.call('aria2.tellStatus', a))
@@ -165,9 +185,18 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     await client.waitStatus(slow, ['active'])
     record('getUris active', await client.call('aria2.getUris', slow))
     // Which pieces are in depends on timing: the form is compared (hex, one bit per piece).
-    const { bitfield } = await client.call<{ bitfield?: string }>('aria2.tellStatus', slow, [
-      'bitfield',
-    ])
+    let bitfield: string | undefined
+    for (let i = 0; i < 200; i++) {
+      // Once the size is known (before it, neither has pieces to tell).
+      const status = await client.call<{ totalLength: string; bitfield?: string }>(
+        'aria2.tellStatus',
+        slow,
+        ['totalLength', 'bitfield'],
+      )
+      bitfield = status.bitfield
+      if (status.totalLength !== '0') break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
     record('bitfield while active', {
       hex: /^[0-9a-f]*$/.test(bitfield ?? 'missing'),
       length: bitfield?.length,
@@ -294,6 +323,14 @@ const DELIBERATE: Record<string, { why: string; adjust(value: unknown): unknown 
     why: 'errorMessage is Downpour’s own ("server answered 404 Not Found for …"); aria2 says "Resource not found"; errorCode is the same',
     adjust: (v) => (((v as { errorMessage: string }).errorMessage = '<message>'), v),
   },
+  'getOption header and referer': {
+    why: 'Downpour keeps header names in lower case (HTTP does not tell them apart); the values are the same',
+    adjust: (v) => {
+      const o = v as { header?: string }
+      o.header = o.header?.toLowerCase()
+      return v
+    },
+  },
   getGlobalStat: {
     why: 'downloadSpeed is a live figure',
     adjust: (v) => (((v as { downloadSpeed: string }).downloadSpeed = '<live>'), v),
@@ -323,6 +360,7 @@ describe.skipIf(!hasAria2)('the aria2 RPC against the real aria2c', () => {
     server.file('/d/a.bin', makeBody(100_000, 1))
     server.file('/d/b.bin', makeBody(100_000, 2))
     server.file('/d/c.bin', makeBody(100_000, 3))
+    server.file('/d/h.bin', makeBody(100_000, 5))
     server.file('/d/slow.bin', makeBody(4_000_000, 4), { rateLimit: 100_000 })
     dirs = await makeDirs()
     const aria2 = await startAria2(join(dirs.root, 'aria2'))

@@ -258,7 +258,12 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
     }
     return 'OK'
   },
-  'aria2.getOption': (p, ctx) => downloadOptions(ctx.view.find(p.string(0)), ctx.view.settings),
+  'aria2.getOption': async (p, ctx) => {
+    const d = ctx.view.find(p.string(0))
+    // The headers it sends are in its details (gone once removed: then without them).
+    const details = await ctx.engine.details(d.id).catch(() => null)
+    return downloadOptions(d, ctx.view.settings, details?.requestHeaders)
+  },
   'aria2.changeGlobalOption': async (p, ctx) => {
     const patch = settingsPatch(p.optionalStruct(0))
     if (patch.defaultDir !== undefined) await checkDir(patch.defaultDir, ctx)

@@ -54,6 +54,37 @@ const STRING_KEYS = [
 ]
 
 describe('aria2 RPC over HTTP POST', () => {
+  it('changeOption applies out and checksum to a paused download and refuses what it cannot change, saying why', async () => {
+    server.file('/opt.bin', makeBody(1000, 10))
+    const gid = await client.call<string>('aria2.addUri', [server.url('/opt.bin')], {
+      pause: 'true',
+      header: ['X-Custom: yes', 'Cookie: session=secret'],
+      referer: 'http://from.example/',
+    })
+    const before = await client.call<Record<string, string>>('aria2.getOption', gid)
+    // Secrets are never read back, as in the details panel.
+    expect(before['header']).toBe('x-custom: yes\ncookie: [redacted]\n')
+    expect(before['referer']).toBe('http://from.example/')
+    const sum = 'sha-256=' + sha256(makeBody(1000, 10))
+    expect(await client.call('aria2.changeOption', gid, { out: 'other.bin', checksum: sum })).toBe(
+      'OK',
+    )
+    const after = await client.call<Record<string, string>>('aria2.getOption', gid)
+    expect(after['out']).toBe('other.bin')
+    expect(after['checksum']).toBe(sum)
+    for (const [name, value] of [
+      ['dir', dirs.root],
+      ['header', 'X-New: 1'],
+      ['referer', 'http://elsewhere.example/'],
+    ] as const) {
+      const refused = await client.post('aria2.changeOption', gid, { [name]: value })
+      expect(refused.body.error?.message).toMatch(/^Downpour .* remove it and add it again/)
+    }
+    expect(await client.call('aria2.unpause', gid)).toBe(gid)
+    await client.waitStatus(gid, ['complete'])
+    expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(makeBody(1000, 10)))
+  })
+
   it('reports the pieces a download holds in bitfield, running and paused (AriaNg’s Pieces tab)', async () => {
     const MiB = 1024 * 1024
     server.file('/pieces.bin', makeBody(3 * MiB, 9), { rateLimit: 1.5 * MiB })
