@@ -116,7 +116,11 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
       return out
     })
   const record = (name: string, value: unknown) => steps.push({ name, value: normalize(value) })
-  const add = async (name: string, path: string, options: Record<string, string | string[]> = {}) => {
+  const add = async (
+    name: string,
+    path: string,
+    options: Record<string, string | string[]> = {},
+  ) => {
     const url = path.startsWith('http:') ? path : server.url(path)
     const gid = await client.call<string>('aria2.addUri', [url], options)
     names.set(gid, name)
@@ -160,6 +164,18 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     record(
       'changeOption unknown option',
       await answer('aria2.changeOption', withHeaders, { 'bt-max-peers': '3' }),
+    )
+    const current = server.url('/d/h.bin')
+    record('changeUri index 2', await answer('aria2.changeUri', withHeaders, 2, [], []))
+    record('changeUri nothing', await answer('aria2.changeUri', withHeaders, 1, ['http://x/'], []))
+    record(
+      'changeUri replace',
+      await answer('aria2.changeUri', withHeaders, 1, [current], [server.url('/d/h2.bin')]),
+    )
+    record('getUris replaced', await client.call('aria2.getUris', withHeaders))
+    record(
+      'changeUri mirror',
+      await answer('aria2.changeUri', withHeaders, 1, [], [server.url('/d/h3.bin')]),
     )
     record('remove headers', await client.call('aria2.remove', withHeaders))
     record('unpause', await client.call('aria2.unpause', a))
@@ -331,6 +347,18 @@ const DELIBERATE: Record<string, { why: string; adjust(value: unknown): unknown 
       return v
     },
   },
+  'changeUri mirror': {
+    why: 'a second URL is a mirror, which Downpour does not have yet: refused with the reason (aria2 adds it, [0, 1])',
+    adjust: (v) => {
+      const { status, body } = v as {
+        status: number
+        body: { result?: unknown; error?: { message: string } }
+      }
+      const added = status === 200 && JSON.stringify(body.result) === '[0,1]'
+      const refused = status === 400 && /no mirrors yet/.test(body.error?.message ?? '')
+      return added || refused ? 'a mirror: added by aria2, refused by Downpour' : v
+    },
+  },
   getGlobalStat: {
     why: 'downloadSpeed is a live figure',
     adjust: (v) => (((v as { downloadSpeed: string }).downloadSpeed = '<live>'), v),
@@ -361,6 +389,8 @@ describe.skipIf(!hasAria2)('the aria2 RPC against the real aria2c', () => {
     server.file('/d/b.bin', makeBody(100_000, 2))
     server.file('/d/c.bin', makeBody(100_000, 3))
     server.file('/d/h.bin', makeBody(100_000, 5))
+    server.file('/d/h2.bin', makeBody(100_000, 5))
+    server.file('/d/h3.bin', makeBody(100_000, 5))
     server.file('/d/slow.bin', makeBody(4_000_000, 4), { rateLimit: 100_000 })
     dirs = await makeDirs()
     const aria2 = await startAria2(join(dirs.root, 'aria2'))
