@@ -213,6 +213,16 @@ const GLOBAL_OPTIONS: Record<string, GlobalOption> = {
       return { userAgent: value }
     },
   },
+  header: {
+    read: (s) =>
+      Object.entries(s.headers)
+        .map(([name, value]) => `${name}: ${value}\n`)
+        .join(''),
+    write(value) {
+      // aria2 takes the list as lines; an empty value clears it.
+      return { headers: headersIn({ header: value.split('\n').filter((l) => l.trim() !== '') }) }
+    },
+  },
   'all-proxy': {
     read: (s) => s.proxy ?? '',
     write(value, name) {
@@ -223,14 +233,28 @@ const GLOBAL_OPTIONS: Record<string, GlobalOption> = {
   },
 }
 
-/** Options whose value is a fact of how Downpour works, reported so clients show them right. */
+/**
+ * Options whose value is a fact of how Downpour works, reported so clients show them right
+ * (AriaNg's settings page left them blank) and refused, saying so, when asked to change.
+ */
 const FIXED_OPTIONS: Record<string, string> = {
   continue: 'true',
+  'always-resume': 'true',
   'allow-overwrite': 'false',
   'auto-file-renaming': 'true',
+  'check-integrity': 'false',
+  'conditional-get': 'false',
+  'enable-http-keep-alive': 'true',
+  'enable-http-pipelining': 'false',
+  // No space is reserved before the bytes arrive; the .part grows as they are written.
+  'file-allocation': 'none',
   'http-accept-gzip': 'false',
   'max-overall-upload-limit': '0',
   'max-upload-limit': '0',
+  // The piece size `numPieces` and `bitfield` are counted in (aria2-status.ts).
+  'piece-length': '1048576',
+  'remote-time': 'false',
+  'use-head': 'false',
 }
 
 export function globalOptions(settings: Settings): Record<string, string> {
@@ -243,6 +267,9 @@ export function globalOptions(settings: Settings): Record<string, string> {
 export function settingsPatch(options: Record<string, unknown>): Partial<Settings> {
   let patch: Partial<Settings> = {}
   for (const [name, value] of Object.entries(options)) {
+    const fixed = FIXED_OPTIONS[name]
+    if (fixed !== undefined && typeof value === 'string' && value !== fixed)
+      throw methodError(`Downpour cannot change --${name}: it is always ${fixed} here.`)
     const option = GLOBAL_OPTIONS[name]
     if (!option || typeof value !== 'string') continue
     patch = { ...patch, ...option.write(value, name) }

@@ -303,6 +303,20 @@ describe('aria2 RPC over HTTP POST', () => {
     expect(bad.body.error?.message).toBe(
       "We encountered a problem while processing the option '--max-concurrent-downloads'.",
     )
+    // Facts of how Downpour works are shown (AriaNg's settings page had them blank), and a
+    // change to one is refused with the reason, not answered OK.
+    expect(global).toMatchObject({ 'file-allocation': 'none', 'piece-length': '1048576' })
+    const fixed = await client.post('aria2.changeGlobalOption', { 'file-allocation': 'falloc' })
+    expect(fixed.body.error?.message).toBe(
+      'Downpour cannot change --file-allocation: it is always none here.',
+    )
+    expect(await client.call('aria2.changeGlobalOption', { 'file-allocation': 'none' })).toBe('OK')
+    // The global header list, as aria2 writes it (one line each).
+    expect(await client.call('aria2.changeGlobalOption', { header: 'X-A: 1\nX-B: 2' })).toBe('OK')
+    expect((await engine.snapshot()).settings.headers).toEqual({ 'X-A': '1', 'X-B': '2' })
+    expect((await client.call<Record<string, string>>('aria2.getGlobalOption'))['header']).toBe(
+      'X-A: 1\nX-B: 2\n',
+    )
   })
 
   it('answers version, session, saveSession, listMethods and shutdown', async () => {
