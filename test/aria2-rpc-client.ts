@@ -106,11 +106,13 @@ export class Aria2TestSocket {
     this.#ws.send(text)
   }
 
-  request(body: Record<string, unknown>): Promise<RpcAnswer['body']> {
+  /** Sends one call and resolves with its answer; `binary` sends it as a binary frame. */
+  request(body: Record<string, unknown>, binary = false): Promise<RpcAnswer['body']> {
     const id = body['id'] ?? `w${++this.#id}`
     return new Promise((resolve) => {
       this.#pending.set(id, resolve)
-      this.#ws.send(JSON.stringify({ jsonrpc: '2.0', ...body, id }))
+      const text = JSON.stringify({ jsonrpc: '2.0', ...body, id })
+      this.#ws.send(binary ? Buffer.from(text) : text, { binary })
     })
   }
 

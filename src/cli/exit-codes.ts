@@ -1,5 +1,4 @@
-import { ERROR_CODES } from '../shared/protocol/errors.ts'
-import type { DownloadError } from '../shared/protocol/model.ts'
+import { ARIA2_STATUS, aria2StatusFor } from '../shared/aria2-exit-status.ts'
 
 /**
  * `downpour get` exit codes: aria2's numbers where aria2 has the cause (its manual's "Exit
@@ -9,20 +8,10 @@ import type { DownloadError } from '../shared/protocol/model.ts'
  * shell reports for a program the signal killed).
  */
 export const EXIT = {
-  ok: 0,
+  ...ARIA2_STATUS,
   /** A failure of no cause listed here, or input lines that were rejected. */
-  failed: 1,
+  failed: ARIA2_STATUS.unknown,
   usage: 2,
-  timeout: 2,
-  notFound: 3,
-  network: 6,
-  diskFull: 9,
-  fileIo: 17,
-  nameNotResolved: 19,
-  badResponse: 22,
-  tooManyRedirects: 23,
-  authorization: 24,
-  checksum: 32,
   interrupted: 130,
   terminated: 143,
 } as const
@@ -33,7 +22,7 @@ export const EXIT_HELP = `Exit status (aria2c's numbers where it has the cause):
   1    a failure of another cause, or input lines were rejected
   2    bad usage (nothing started) or a download timed out
   3    resource not found (HTTP 404, 410)
-  6    network problem
+  6    network problem (a refused connection is 1, as aria2c says)
   9    not enough disk space
   17   file I/O error (permission, read-only file system)
   19   name resolution failed (the host does not exist)
@@ -44,39 +33,5 @@ export const EXIT_HELP = `Exit status (aria2c's numbers where it has the cause):
   130  interrupted by Ctrl-C (SIGINT); 143 by SIGTERM
   Several downloads failing for different causes: the code of the last one that failed.`
 
-/** aria2's exit code for why one download failed. */
-export function exitCodeFor(error: DownloadError | null): number {
-  if (!error) return EXIT.failed
-  switch (error.code) {
-    case ERROR_CODES.timeout:
-    case ERROR_CODES.stalled:
-      return EXIT.timeout
-    case ERROR_CODES.nameNotResolved:
-      return EXIT.nameNotResolved
-    case ERROR_CODES.network:
-      return EXIT.network
-    case ERROR_CODES.diskFull:
-      return EXIT.diskFull
-    case ERROR_CODES.disk:
-    case ERROR_CODES.diskPermission:
-    case ERROR_CODES.diskReadOnly:
-      return EXIT.fileIo
-    case ERROR_CODES.badResponse:
-      return EXIT.badResponse
-    case ERROR_CODES.tooManyRedirects:
-    case ERROR_CODES.redirectLoop:
-      return EXIT.tooManyRedirects
-    case ERROR_CODES.checksumMismatch:
-      return EXIT.checksum
-    case ERROR_CODES.httpStatus:
-    case ERROR_CODES.httpRetryable: {
-      // The status is only in the message ("server answered 404 Not Found for …").
-      const status = Number(/server answered (\d{3})\b/.exec(error.message)?.[1])
-      if (status === 404 || status === 410) return EXIT.notFound
-      if (status === 401 || status === 407) return EXIT.authorization
-      return EXIT.failed
-    }
-    default:
-      return EXIT.failed
-  }
-}
+/** aria2's exit code for why one download failed (the RPC's `errorCode` uses the same table). */
+export const exitCodeFor = aria2StatusFor

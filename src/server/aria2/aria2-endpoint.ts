@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import type { EngineApi } from '../../shared/protocol/api.ts'
 import type { EventSource } from '../../shared/protocol/rpc.ts'
 import type { AuthThrottle } from './aria2-auth-throttle.ts'
@@ -19,6 +19,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024
 export const MAX_REPLY_BYTES = 32 * 1024 * 1024
 
 export const ARIA2_PATH = '/jsonrpc'
+/** aria2's XML-RPC path, which Downpour does not serve (see serveHttp). */
+const XML_RPC_PATH = '/rpc'
 
 export type Aria2EndpointOptions = {
   engine: EngineApi & EventSource
@@ -151,6 +153,13 @@ async function serveHttp(
     return
   }
   const url = new URL(req.url ?? '/', 'http://localhost')
+  if (url.pathname === XML_RPC_PATH && req.method === 'POST') {
+    // aria2's XML-RPC endpoint: a client that picked it by mistake is told 400, as aria2 tells
+    // a JSON body there (Downpour speaks JSON-RPC only).
+    res.writeHead(400, { ...cors, 'Content-Length': '0', Connection: 'close' })
+    res.end()
+    return
+  }
   if (url.pathname !== ARIA2_PATH || (req.method !== 'GET' && req.method !== 'POST')) {
     res.writeHead(404, { ...cors, 'Content-Length': '0' })
     res.end()
@@ -212,7 +221,10 @@ function getRequest(query: URLSearchParams): { ok: true; value: unknown } | { ok
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(text) }
+    const value: unknown = JSON.parse(text)
+    // aria2's parser takes no bare number as a whole message (`42`: 500, Parse error); other
+    // values that are not a call are an Invalid Request, as there.
+    return typeof value === 'number' ? { ok: false } : { ok: true, value }
   } catch {
     return { ok: false }
   }
@@ -266,8 +278,10 @@ function serveWebSocket(
   // a listener, the 'error' event would be thrown and end the process.
   ws.on('error', () => {})
   ws.on('message', (data, isBinary) => {
-    if (isBinary) return
-    const parsed = parseJson(String(data))
+    // aria2 reads a binary frame as text too (some clients send Buffers): answered the same,
+    // never left hanging. Its bytes are not checked as UTF-8 by ws: invalid ones are a parse error.
+    const text = isBinary ? utf8OrNull(data) : String(data)
+    const parsed = text === null ? ({ ok: false } as const) : parseJson(text)
     void (parsed.ok ? dispatcher.handle(parsed.value) : Promise.resolve(parseErrorReply()))
       .then((reply) => {
         if ('authorized' in reply && reply.authorized) trusted.add(ws)
@@ -278,4 +292,15 @@ function serveWebSocket(
         ws.terminate()
       })
   })
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+function utf8OrNull(data: RawData): string | null {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return null
+  }
 }

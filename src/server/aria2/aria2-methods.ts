@@ -1,5 +1,6 @@
 import type { EngineApi } from '../../shared/protocol/api.ts'
 import type { DownloadSnapshot } from '../../shared/protocol/model.ts'
+import { redactUrl } from '../../shared/protocol/url.ts'
 import type { Aria2DownloadView } from './aria2-download-view.ts'
 import { groupOf } from './aria2-download-view.ts'
 import { rpcDirRefusalHere } from './aria2-dir-policy.ts'
@@ -13,7 +14,13 @@ import {
   settingsPatch,
 } from './aria2-options.ts'
 import type { Aria2Params } from './aria2-params.ts'
-import { aria2Files, aria2Servers, aria2StatusStruct, aria2Uris } from './aria2-status.ts'
+import {
+  aria2Files,
+  aria2Servers,
+  aria2StatusStruct,
+  aria2Uris,
+  wantsBitfield,
+} from './aria2-status.ts'
 
 export type Aria2MethodContext = {
   engine: EngineApi
@@ -156,12 +163,81 @@ async function purgeDownloadResult(_p: Aria2Params, ctx: Aria2MethodContext): Pr
   return 'OK'
 }
 
+/**
+ * The byte ranges a download holds (AriaNg's Pieces tab, webui-aria2's chunk bar), asked of the
+ * engine's connection map: a watch counted and ended at once, so no other client's watch of the
+ * same download is disturbed. Gone meanwhile: no bitfield.
+ */
+async function finishedRanges(
+  ctx: Aria2MethodContext,
+  d: DownloadSnapshot,
+): Promise<[number, number][] | null> {
+  let map
+  try {
+    map = await ctx.engine.watchSegments(d.id)
+  } catch {
+    return null
+  }
+  // Only a watch that was counted is ended: another client's must not be.
+  await ctx.engine.unwatchSegments(d.id).catch(() => {})
+  return map.finished
+}
+
+/**
+ * `changeUri(gid, fileIndex, delUris, addUris[, position])`, answered `[deleted, added]` as aria2
+ * does. A Downpour download has one URL: replacing it (its URL in delUris, one in addUris) is
+ * the engine's Change URL (the new one must serve the same file; a running download is paused
+ * first by the client). What would leave it with none or with several (mirrors) is refused,
+ * saying why, rather than answered with counts that did not happen.
+ */
+async function changeUri(p: Aria2Params, ctx: Aria2MethodContext): Promise<[number, number]> {
+  const d = ctx.view.find(p.string(0))
+  const index = p.integer(1)
+  if (index < 1)
+    throw methodError(
+      'The integer parameter at 1 has invalid value: the value must be greater than or equal to 1.',
+    )
+  const del = uriList(p, 2)
+  const add = uriList(p, 3)
+  p.optionalInteger(4, 0)
+  if (index > 1) throw methodError('fileIndex is out of range')
+  const deleted = del.some((uri) => uri === d.url || redactUrl(uri) === d.url) ? 1 : 0
+  const remaining = (deleted ? 0 : 1) + add.length
+  if (deleted === 0 && add.length === 0) return [0, 0]
+  if (remaining === 0)
+    throw methodError('Downpour keeps at least one URL per download: give the new one in addUris')
+  if (remaining > 1)
+    throw methodError(
+      'Downpour downloads a file from one URL (no mirrors yet): give the old URL in delUris and one new URL in addUris',
+    )
+  try {
+    await ctx.engine.changeUrl(d.id, add[0]!)
+  } catch (error) {
+    throw methodError((error as Error).message)
+  }
+  return [deleted, add.length]
+}
+
+function uriList(p: Aria2Params, index: number): string[] {
+  const list = p.array(index)
+  if (!list.every((uri): uri is string => typeof uri === 'string')) throw wrongTypeAt(index)
+  return list
+}
+
+function wrongTypeAt(index: number) {
+  return methodError(`The parameter at ${index} has wrong type.`)
+}
+
 const tell =
   (group: 'waiting' | 'stopped'): Method =>
-  (p, ctx) =>
-    paginate(ctx.view.list(group), p.integer(0), p.integer(1)).map((d) =>
-      aria2StatusStruct(d, p.optionalKeys(2)),
+  (p, ctx) => {
+    // The keys are checked before the list is read: a wrong type is refused even when the
+    // list is empty, as aria2 does (it checks every parameter first).
+    const keys = p.optionalKeys(2)
+    return paginate(ctx.view.list(group), p.integer(0), p.integer(1)).map((d) =>
+      aria2StatusStruct(d, keys),
     )
+  }
 
 const notTorrents =
   (what: string): Method =>
@@ -191,7 +267,12 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   'aria2.forcePauseAll': async (_p, ctx) => (await ctx.engine.pause({ all: true }), 'OK'),
   'aria2.unpause': unpause,
   'aria2.unpauseAll': async (_p, ctx) => (await ctx.engine.resume({ all: true }), 'OK'),
-  'aria2.tellStatus': (p, ctx) => aria2StatusStruct(ctx.view.find(p.string(0)), p.optionalKeys(1)),
+  'aria2.tellStatus': async (p, ctx) => {
+    const d = ctx.view.find(p.string(0))
+    const keys = p.optionalKeys(1)
+    return aria2StatusStruct(d, keys, wantsBitfield(d, keys) ? await finishedRanges(ctx, d) : null)
+  },
+  'aria2.changeUri': changeUri,
   'aria2.getUris': (p, ctx) => {
     const d = ctx.view.find(p.string(0))
     if (groupOf(d.state) === 'stopped')
@@ -207,8 +288,10 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   },
   // HTTP downloads have no peers; AriaNg asks anyway on its details page.
   'aria2.getPeers': (p, ctx) => (ctx.view.find(p.string(0)), []),
-  'aria2.tellActive': (p, ctx) =>
-    ctx.view.list('active').map((d) => aria2StatusStruct(d, p.optionalKeys(0))),
+  'aria2.tellActive': (p, ctx) => {
+    const keys = p.optionalKeys(0)
+    return ctx.view.list('active').map((d) => aria2StatusStruct(d, keys))
+  },
   'aria2.tellWaiting': tell('waiting'),
   'aria2.tellStopped': tell('stopped'),
   'aria2.changePosition': changePosition,
@@ -222,7 +305,12 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
     }
     return 'OK'
   },
-  'aria2.getOption': (p, ctx) => downloadOptions(ctx.view.find(p.string(0)), ctx.view.settings),
+  'aria2.getOption': async (p, ctx) => {
+    const d = ctx.view.find(p.string(0))
+    // The headers it sends are in its details (gone once removed: then without them).
+    const details = await ctx.engine.details(d.id).catch(() => null)
+    return downloadOptions(d, ctx.view.settings, details?.requestHeaders)
+  },
   'aria2.changeGlobalOption': async (p, ctx) => {
     const patch = settingsPatch(p.optionalStruct(0))
     if (patch.defaultDir !== undefined) await checkDir(patch.defaultDir, ctx)

@@ -1,5 +1,6 @@
 import type {
   AddRequest,
+  Checksum,
   ChecksumAlgorithm,
   DownloadSnapshot,
   Settings,
@@ -80,6 +81,16 @@ function connectionsIn(options: Record<string, unknown>): number | undefined {
   return given.length ? Math.min(32, ...given) : undefined
 }
 
+/** aria2's `checksum=algo=hex` option. */
+function checksumIn(options: Record<string, unknown>): Checksum | undefined {
+  const checksum = stringIn(options, 'checksum')
+  if (checksum === undefined) return undefined
+  const m = /^([a-z0-9-]+)=([0-9a-fA-F]+)$/.exec(checksum)
+  const algorithm = m ? CHECKSUM_ALGORITHMS[m[1]!] : undefined
+  if (!m || !algorithm) throw optionError('checksum')
+  return { algorithm, hex: m[2]!.toLowerCase() }
+}
+
 /** Turns `addUri`'s options into the fields of an add request (URL aside). */
 export function addRequestFields(
   options: Record<string, unknown>,
@@ -112,13 +123,8 @@ export function addRequestFields(
   if (limit !== undefined) request.speedLimit = limit
   const tries = sizeIn(options, 'max-tries', 0, Number.MAX_SAFE_INTEGER)
   if (tries !== undefined) request.maxTries = tries
-  const checksum = stringIn(options, 'checksum')
-  if (checksum !== undefined) {
-    const m = /^([a-z0-9-]+)=([0-9a-fA-F]+)$/.exec(checksum)
-    const algorithm = m ? CHECKSUM_ALGORITHMS[m[1]!] : undefined
-    if (!m || !algorithm) throw optionError('checksum')
-    request.checksum = { algorithm, hex: m[2]!.toLowerCase() }
-  }
+  const checksum = checksumIn(options)
+  if (checksum !== undefined) request.checksum = checksum
   const pause = booleanIn(options, 'pause')
   if (pause) request.paused = true
   return request
@@ -129,6 +135,21 @@ export type DownloadOptionsPatch = {
   speedLimit?: number
   maxConnections?: number
   maxTries?: number
+  name?: string
+  checksum?: Checksum
+}
+
+/**
+ * Options aria2 applies to a waiting download that Downpour cannot change after the add, each
+ * with the reason `changeOption` gives instead of a silent "OK" (unknown options are ignored,
+ * as aria2 ignores them).
+ */
+const FIXED_AFTER_ADD: Record<string, string> = {
+  dir: 'Downpour does not move a download to another folder: remove it and add it again with the new dir',
+  header:
+    'Downpour sets a download’s headers when it is added: remove it and add it again with the new headers',
+  referer:
+    'Downpour sets a download’s referer when it is added: remove it and add it again with the new referer',
 }
 
 export function downloadOptionsPatch(options: Record<string, unknown>): DownloadOptionsPatch {
@@ -139,6 +160,13 @@ export function downloadOptionsPatch(options: Record<string, unknown>): Download
   if (connections !== undefined) patch.maxConnections = connections
   const tries = sizeIn(options, 'max-tries', 0, Number.MAX_SAFE_INTEGER)
   if (tries !== undefined) patch.maxTries = tries
+  const out = stringIn(options, 'out')
+  if (out !== undefined && out !== '') patch.name = out
+  const checksum = checksumIn(options)
+  if (checksum !== undefined) patch.checksum = checksum
+  for (const [name, reason] of Object.entries(FIXED_AFTER_ADD)) {
+    if (options[name] !== undefined) throw methodError(reason)
+  }
   return patch
 }
 
@@ -185,6 +213,16 @@ const GLOBAL_OPTIONS: Record<string, GlobalOption> = {
       return { userAgent: value }
     },
   },
+  header: {
+    read: (s) =>
+      Object.entries(s.headers)
+        .map(([name, value]) => `${name}: ${value}\n`)
+        .join(''),
+    write(value) {
+      // aria2 takes the list as lines; an empty value clears it.
+      return { headers: headersIn({ header: value.split('\n').filter((l) => l.trim() !== '') }) }
+    },
+  },
   'all-proxy': {
     read: (s) => s.proxy ?? '',
     write(value, name) {
@@ -195,14 +233,28 @@ const GLOBAL_OPTIONS: Record<string, GlobalOption> = {
   },
 }
 
-/** Options whose value is a fact of how Downpour works, reported so clients show them right. */
+/**
+ * Options whose value is a fact of how Downpour works, reported so clients show them right
+ * (AriaNg's settings page left them blank) and refused, saying so, when asked to change.
+ */
 const FIXED_OPTIONS: Record<string, string> = {
   continue: 'true',
+  'always-resume': 'true',
   'allow-overwrite': 'false',
   'auto-file-renaming': 'true',
+  'check-integrity': 'false',
+  'conditional-get': 'false',
+  'enable-http-keep-alive': 'true',
+  'enable-http-pipelining': 'false',
+  // No space is reserved before the bytes arrive; the .part grows as they are written.
+  'file-allocation': 'none',
   'http-accept-gzip': 'false',
   'max-overall-upload-limit': '0',
   'max-upload-limit': '0',
+  // The piece size `numPieces` and `bitfield` are counted in (aria2-status.ts).
+  'piece-length': '1048576',
+  'remote-time': 'false',
+  'use-head': 'false',
 }
 
 export function globalOptions(settings: Settings): Record<string, string> {
@@ -215,6 +267,9 @@ export function globalOptions(settings: Settings): Record<string, string> {
 export function settingsPatch(options: Record<string, unknown>): Partial<Settings> {
   let patch: Partial<Settings> = {}
   for (const [name, value] of Object.entries(options)) {
+    const fixed = FIXED_OPTIONS[name]
+    if (fixed !== undefined && typeof value === 'string' && value !== fixed)
+      throw methodError(`Downpour cannot change --${name}: it is always ${fixed} here.`)
     const option = GLOBAL_OPTIONS[name]
     if (!option || typeof value !== 'string') continue
     patch = { ...patch, ...option.write(value, name) }
@@ -222,8 +277,22 @@ export function settingsPatch(options: Record<string, unknown>): Partial<Setting
   return patch
 }
 
-/** `getOption` for one download: the global options with the download's own on top. */
-export function downloadOptions(d: DownloadSnapshot, settings: Settings): Record<string, string> {
+/** Headers the engine adds to every request (src/engine/transfer/request-headers.ts). */
+const ENGINE_DEFAULT_HEADERS: Record<string, string> = {
+  'accept-encoding': 'identity',
+  accept: '*/*',
+}
+
+/**
+ * `getOption` for one download: the global options with the download's own on top.
+ * `requestHeaders`: the headers it sends (from its details, secrets redacted), for aria2's
+ * `referer` and `header` (one `Name: value` line each, as aria2 writes that list).
+ */
+export function downloadOptions(
+  d: DownloadSnapshot,
+  settings: Settings,
+  requestHeaders: Record<string, string> = {},
+): Record<string, string> {
   const connections = String(d.maxConnections ?? settings.maxConnectionsPerDownload)
   const out: Record<string, string> = {
     ...globalOptions(settings),
@@ -235,5 +304,16 @@ export function downloadOptions(d: DownloadSnapshot, settings: Settings): Record
   }
   if (d.name) out['out'] = d.name
   if (d.checksum) out['checksum'] = `${d.checksum.algorithm}=${d.checksum.hex}`
+  // The download's own headers: not those every request carries (the engine's defaults and
+  // the global `header` setting), nor those with options of their own (referer, user-agent).
+  const global = new Set(Object.keys(settings.headers).map((name) => name.toLowerCase()))
+  let header = ''
+  for (const [name, value] of Object.entries(requestHeaders)) {
+    if (name === 'referer') out['referer'] = value
+    else if (name === 'user-agent' || global.has(name) || ENGINE_DEFAULT_HEADERS[name] === value)
+      continue
+    else header += `${name}: ${value}\n`
+  }
+  if (header) out['header'] = header
   return out
 }

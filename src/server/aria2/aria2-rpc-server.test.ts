@@ -54,6 +54,63 @@ const STRING_KEYS = [
 ]
 
 describe('aria2 RPC over HTTP POST', () => {
+  it('changeOption applies out and checksum to a paused download and refuses what it cannot change, saying why', async () => {
+    server.file('/opt.bin', makeBody(1000, 10))
+    const gid = await client.call<string>('aria2.addUri', [server.url('/opt.bin')], {
+      pause: 'true',
+      header: ['X-Custom: yes', 'Cookie: session=secret'],
+      referer: 'http://from.example/',
+    })
+    const before = await client.call<Record<string, string>>('aria2.getOption', gid)
+    // Secrets are never read back, as in the details panel.
+    expect(before['header']).toBe('x-custom: yes\ncookie: [redacted]\n')
+    expect(before['referer']).toBe('http://from.example/')
+    const sum = 'sha-256=' + sha256(makeBody(1000, 10))
+    expect(await client.call('aria2.changeOption', gid, { out: 'other.bin', checksum: sum })).toBe(
+      'OK',
+    )
+    const after = await client.call<Record<string, string>>('aria2.getOption', gid)
+    expect(after['out']).toBe('other.bin')
+    expect(after['checksum']).toBe(sum)
+    for (const [name, value] of [
+      ['dir', dirs.root],
+      ['header', 'X-New: 1'],
+      ['referer', 'http://elsewhere.example/'],
+    ] as const) {
+      const refused = await client.post('aria2.changeOption', gid, { [name]: value })
+      expect(refused.body.error?.message).toMatch(/^Downpour .* remove it and add it again/)
+    }
+    expect(await client.call('aria2.unpause', gid)).toBe(gid)
+    await client.waitStatus(gid, ['complete'])
+    expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(makeBody(1000, 10)))
+  })
+
+  it('reports the pieces a download holds in bitfield, running and paused (AriaNg’s Pieces tab)', async () => {
+    const MiB = 1024 * 1024
+    server.file('/pieces.bin', makeBody(3 * MiB, 9), { rateLimit: 1.5 * MiB })
+    const gid = await client.call<string>('aria2.addUri', [server.url('/pieces.bin')], {
+      split: '1',
+    })
+    const keys = ['status', 'completedLength', 'numPieces', 'bitfield']
+    let running: Record<string, string> = {}
+    for (let i = 0; i < 400; i++) {
+      running = await client.call('aria2.tellStatus', gid, keys)
+      if (Number(running.completedLength) >= 1.2 * MiB) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    // One connection from byte 0: piece 0 is in, the last piece is not.
+    expect(running.status).toBe('active')
+    expect(running.numPieces).toBe('3')
+    expect(running.bitfield).toMatch(/^[89abcdef][0]$/)
+    await client.call('aria2.forcePause', gid)
+    const paused = await client.waitStatus(gid, ['paused'])
+    const whole = Math.floor(Number(paused['completedLength']) / MiB)
+    const expected = ((0xff << (8 - whole)) & 0xe0).toString(16).padStart(2, '0')
+    expect((await client.call<{ bitfield: string }>('aria2.tellStatus', gid)).bitfield).toBe(
+      expected,
+    )
+  })
+
   it('adds a download, reports it as aria2 does while it runs and once complete, purges the result but never the file', async () => {
     const body = makeBody(300_000, 3)
     server.file('/one.bin', body)
@@ -246,6 +303,20 @@ describe('aria2 RPC over HTTP POST', () => {
     expect(bad.body.error?.message).toBe(
       "We encountered a problem while processing the option '--max-concurrent-downloads'.",
     )
+    // Facts of how Downpour works are shown (AriaNg's settings page had them blank), and a
+    // change to one is refused with the reason, not answered OK.
+    expect(global).toMatchObject({ 'file-allocation': 'none', 'piece-length': '1048576' })
+    const fixed = await client.post('aria2.changeGlobalOption', { 'file-allocation': 'falloc' })
+    expect(fixed.body.error?.message).toBe(
+      'Downpour cannot change --file-allocation: it is always none here.',
+    )
+    expect(await client.call('aria2.changeGlobalOption', { 'file-allocation': 'none' })).toBe('OK')
+    // The global header list, as aria2 writes it (one line each).
+    expect(await client.call('aria2.changeGlobalOption', { header: 'X-A: 1\nX-B: 2' })).toBe('OK')
+    expect((await engine.snapshot()).settings.headers).toEqual({ 'X-A': '1', 'X-B': '2' })
+    expect((await client.call<Record<string, string>>('aria2.getGlobalOption'))['header']).toBe(
+      'X-A: 1\nX-B: 2\n',
+    )
   })
 
   it('answers version, session, saveSession, listMethods and shutdown', async () => {
@@ -332,8 +403,11 @@ describe('aria2 RPC protocol rules', () => {
     ])
     expect(batch.headers.get('content-type')).toBe('application/json-rpc')
     expect(batch.headers.get('access-control-allow-origin')).toBe('*')
-    const other = await fetch(rpc.url.replace('/jsonrpc', '/rpc'), { method: 'POST', body: '{}' })
+    const other = await fetch(rpc.url.replace('/jsonrpc', '/other'), { method: 'POST', body: '{}' })
     expect(other.status).toBe(404)
+    // aria2's XML-RPC path: 400 to a JSON body, as aria2c answers (Downpour has no XML-RPC).
+    const xml = await fetch(rpc.url.replace('/jsonrpc', '/rpc'), { method: 'POST', body: '{}' })
+    expect(xml.status).toBe(400)
   })
 
   it('runs system.multicall in order, each call with its own secret; nested multicall refused; 200', async () => {

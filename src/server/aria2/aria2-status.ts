@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { ERROR_CODES } from '../../shared/protocol/errors.ts'
+import { aria2StatusFor } from '../../shared/aria2-exit-status.ts'
 import type { DownloadError, DownloadSnapshot } from '../../shared/protocol/model.ts'
 import { gidOf } from './aria2-gid.ts'
 import { groupOf } from './aria2-download-view.ts'
@@ -25,39 +25,19 @@ export function aria2Status(d: DownloadSnapshot): string {
   }
 }
 
-/**
- * aria2's exit code for a failure (its `errorCode`): 3 resource not found, 2 timeout, 6 network
- * problem, 19 name resolution failed, 9 disk full, 24 HTTP authorization failed, 32 checksum mismatch, 1 otherwise.
- */
+/** aria2's `errorCode` for a failure: its exit status for that cause (one table, see there). */
 export function aria2ErrorCode(error: DownloadError | null): string {
-  if (!error) return '1'
-  switch (error.code) {
-    case ERROR_CODES.timeout:
-    case ERROR_CODES.stalled:
-      return '2'
-    case ERROR_CODES.network:
-      return '6'
-    case ERROR_CODES.nameNotResolved:
-      return '19'
-    case ERROR_CODES.diskFull:
-      return '9'
-    case ERROR_CODES.checksumMismatch:
-      return '32'
-    case ERROR_CODES.httpStatus:
-    case ERROR_CODES.httpRetryable: {
-      // The status is only in the message ("server answered 404 Not Found for …").
-      const status = Number(/\b(\d{3})\b/.exec(error.message)?.[1])
-      if (status === 404 || status === 410) return '3'
-      if (status === 401 || status === 407) return '24'
-      return '1'
-    }
-    default:
-      return '1'
-  }
+  return String(aria2StatusFor(error))
 }
 
+/**
+ * aria2 reports a file's path once the server has answered with the file ("" before, and for a
+ * download that never got it, a 404 say); AriaNg then shows the URL instead. Downpour's name
+ * until then is only a guess from the URL: it is kept back the same way.
+ */
 function pathOf(d: DownloadSnapshot): string {
-  return d.name ? join(d.dir, d.name) : ''
+  const answered = d.state === 'completed' || d.size !== null || d.done > 0
+  return answered && d.name ? join(d.dir, d.name) : ''
 }
 
 /** `used` once the URI was tried (aria2's meaning), else `waiting`. */
@@ -96,19 +76,35 @@ export function aria2Servers(d: DownloadSnapshot) {
 }
 
 /**
- * aria2's `bitfield` (hex, high bit = piece 0) for a finished file. Downpour's snapshots carry
- * a byte count, not which pieces are held, so unfinished downloads report no bitfield rather
- * than an invented one.
+ * aria2's `bitfield`: one bit per piece of `PIECE_LENGTH` bytes, the highest bit of the first byte
+ * for piece 0, set when every byte of the piece is in; in hex, spare bits zero. `finished` is
+ * the engine's sorted, disjoint `[start, end)` ranges of bytes received.
  */
-function completeBitfield(size: number): string {
+export function aria2Bitfield(size: number, finished: readonly (readonly [number, number])[]) {
   const pieces = Math.ceil(size / PIECE_LENGTH)
-  const bytes = new Uint8Array(Math.ceil(pieces / 8)).fill(0xff)
-  const spare = bytes.length * 8 - pieces
-  if (spare) bytes[bytes.length - 1] = (0xff << spare) & 0xff
+  const bytes = new Uint8Array(Math.ceil(pieces / 8))
+  // Touching ranges (two connections' work meeting) count as one.
+  const merged: [number, number][] = []
+  for (const [start, end] of finished) {
+    const last = merged[merged.length - 1]
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end)
+    else merged.push([start, end])
+  }
+  let r = 0
+  for (let piece = 0; piece < pieces; piece++) {
+    const start = piece * PIECE_LENGTH
+    const end = Math.min(size, start + PIECE_LENGTH)
+    while (r < merged.length && merged[r]![1] <= start) r++
+    const range = merged[r]
+    if (range && range[0] <= start && range[1] >= end) bytes[piece >> 3]! |= 0x80 >> (piece & 7)
+  }
   return Buffer.from(bytes).toString('hex')
 }
 
-type StatusField = (d: DownloadSnapshot, active: boolean) => unknown
+/** What a status field is computed from: the download, and its received ranges when known. */
+type FieldSource = { active: boolean; finished: readonly (readonly [number, number])[] | null }
+
+type StatusField = (d: DownloadSnapshot, source: FieldSource) => unknown
 
 /** Every `tellStatus` key Downpour answers, in aria2's spelling, computed only when asked. */
 const FIELDS: Record<string, StatusField> = {
@@ -117,22 +113,26 @@ const FIELDS: Record<string, StatusField> = {
   totalLength: (d) => String(d.size ?? 0),
   completedLength: (d) => String(d.done),
   uploadLength: () => '0',
-  downloadSpeed: (d, active) => (active ? String(Math.round(d.speed)) : '0'),
+  downloadSpeed: (d, { active }) => (active ? String(Math.round(d.speed)) : '0'),
   uploadSpeed: () => '0',
-  connections: (d, active) => (active ? String(d.connections) : '0'),
+  connections: (d, { active }) => (active ? String(d.connections) : '0'),
   pieceLength: () => String(PIECE_LENGTH),
   numPieces: (d) => String(Math.ceil((d.size ?? 0) / PIECE_LENGTH)),
-  bitfield: (d) => (d.state === 'completed' && d.size ? completeBitfield(d.size) : undefined),
+  // Only where the pieces are known: a finished file, or the ranges the engine reported.
+  bitfield: (d, { finished }) =>
+    !d.size
+      ? undefined
+      : d.state === 'completed'
+        ? aria2Bitfield(d.size, [[0, d.size]])
+        : finished
+          ? aria2Bitfield(d.size, finished)
+          : undefined,
   dir: (d) => d.dir,
   files: (d) => aria2Files(d),
   errorCode: (d) =>
     d.state === 'completed' ? '0' : d.state === 'removed' ? '31' : aria2ErrorCode(d.error),
-  errorMessage: (d) =>
-    d.state === 'failed'
-      ? (d.error?.message ?? '')
-      : d.state === 'removed'
-        ? 'Removed by user'
-        : '',
+  // A removed download has no message in aria2 (its errorCode, 31, says why).
+  errorMessage: (d) => (d.state === 'failed' ? (d.error?.message ?? '') : ''),
 }
 
 /** Keys only stopped downloads have, as in aria2. */
@@ -140,18 +140,29 @@ const STOPPED_ONLY = new Set(['errorCode', 'errorMessage'])
 
 /**
  * `tellStatus` and the `tell*` lists: aria2's status struct, every number a decimal string,
- * restricted to `keys` when given (unknown keys are left out, as aria2 does).
+ * restricted to `keys` when given (unknown keys are left out, as aria2 does). `finished`: the
+ * download's received ranges, for `bitfield` (see `wantsBitfield`).
  */
-export function aria2StatusStruct(d: DownloadSnapshot, keys: readonly string[]) {
+export function aria2StatusStruct(
+  d: DownloadSnapshot,
+  keys: readonly string[],
+  finished: FieldSource['finished'] = null,
+) {
   const active = groupOf(d.state) === 'active'
+  const source: FieldSource = { active, finished }
   const stopped = groupOf(d.state) === 'stopped'
   const out: Record<string, unknown> = {}
   const wanted = keys.length ? keys : Object.keys(FIELDS)
   for (const key of wanted) {
     const field = FIELDS[key]
     if (!field || (STOPPED_ONLY.has(key) && !stopped)) continue
-    const value = field(d, active)
+    const value = field(d, source)
     if (value !== undefined) out[key] = value
   }
   return out
+}
+
+/** Whether a status for `keys` shows a bitfield that needs the download's ranges. */
+export function wantsBitfield(d: DownloadSnapshot, keys: readonly string[]): boolean {
+  return (keys.length === 0 || keys.includes('bitfield')) && !!d.size && d.state !== 'completed'
 }
