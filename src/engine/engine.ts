@@ -127,6 +127,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     pause: (selection) => scheduler.pause(selection),
     resume: (selection) => scheduler.resume(selection),
     retry: (selection) => scheduler.retry(selection),
+    startNow: (selection) => scheduler.startNow(selection),
     remove: (selection, opts) => scheduler.remove(selection, opts),
     move: (id, position) => scheduler.move(id, position),
     moveMany: (ids, to) => scheduler.moveMany(ids, to),

@@ -394,10 +394,50 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     })
   }
 
+  /**
+   * Failed downloads wait again, ahead of every download already waiting: a retry is something
+   * the person asked for now, not a new download for the back of the queue. Those standing
+   * behind the first waiting download move, as one block and in their order, to just before it
+   * (one `download/moved`); the rest keep their places. Then one `download/changed` for all.
+   */
   retry(selection: Selection): Promise<{ affected: string[] }> {
-    return this.#batch.run(() => {
+    return this.#batch.run(async () => {
       const affected = this.#select(selection).filter((r) => r.state === 'failed')
+      const first = affected.length > 0 ? this.#firstWaiting() : null
+      if (first !== null) {
+        const behind = affected.filter((r) => this.#places.position(r.id)! > first.position)
+        if (behind.length > 0)
+          await this.moveMany(
+            behind.map((r) => r.id),
+            { before: first.id },
+          )
+      }
       this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
+      this.#pump()
+      return { affected: affected.map((r) => r.id) }
+    })
+  }
+
+  /**
+   * Starts queued or paused downloads at once, past "Downloads at once" (as IDM's and FDM's
+   * Start on a waiting download): the person chose these to run now. Each keeps its place in
+   * the queue and counts among the running from then on, so nothing else starts until fewer
+   * than the limit run. Its first connection opens even when its server's connection cap is
+   * reached (one over, per download started so); further connections keep to the cap. Others
+   * in the selection are left as they are (a failed download has Retry).
+   */
+  startNow(selection: Selection): Promise<{ affected: string[] }> {
+    return this.#batch.run(() => {
+      this.#assertOpen()
+      const affected = this.#select(selection).filter(
+        (r) => (r.state === 'queued' || r.state === 'paused') && !this.#transfers.has(r.id),
+      )
+      this.#setStates(
+        affected.filter((r) => r.state === 'paused'),
+        'queued',
+        { failuresInARow: 0 },
+      )
+      for (const record of affected) this.#start(record, this.#hostOf(record))
       this.#pump()
       return { affected: affected.map((r) => r.id) }
     })
@@ -615,11 +655,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (record.state !== 'queued' || this.#waiting.has(record.id)) return
     const position = this.#places.position(record.id)
     if (position === undefined) return
+    this.#waiting.push({ id: record.id, position, host: this.#hostOf(record) })
+  }
+
+  #hostOf(record: DownloadRecord): string {
     const parsed = new URL(record.url).host
     // One string per host, not one per waiting download (100,000 copies of "127.0.0.1:8080").
     let host = this.#hosts.get(parsed)
     if (host === undefined) this.#hosts.set(parsed, (host = parsed))
-    this.#waiting.push({ id: record.id, position, host })
+    return host
   }
 
   #pump(): void {
@@ -654,6 +698,20 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       this.#start(record, entry.host)
     }
     if (blocked) for (const entry of blocked) waiting.push(entry!)
+  }
+
+  /**
+   * The waiting download first in queue order (the heap's top, O(log n)): stale entries met on
+   * the way are dropped, as the pump drops them.
+   */
+  #firstWaiting(): { id: string; position: number } | null {
+    for (let top = this.#waiting.peek(); top !== undefined; top = this.#waiting.peek()) {
+      this.work.visited++
+      const record = this.#records.get(top.id)
+      if (record?.state === 'queued' && !this.#transfers.has(top.id)) return top
+      this.#waiting.pop()
+    }
+    return null
   }
 
   #ensureDir(dir: string): Promise<void> {
