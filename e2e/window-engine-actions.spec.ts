@@ -216,3 +216,96 @@ test("a download's own speed limit: refused in words, taken while it runs, kept 
   await expect(details.getByText('No limit of its own')).toBeVisible()
   expect((await engineDownloads(win))[0]).toMatchObject({ speedLimit: 0 })
 })
+
+/** Every file below `dir` (recursively) with its mode and content. */
+async function filesBelow(dir: string): Promise<{ path: string; mode: number; text: string }[]> {
+  const { readdir, readFile, stat } = await import('node:fs/promises')
+  const out: { path: string; mode: number; text: string }[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue
+    const path = join(entry.parentPath, entry.name)
+    out.push({ path, mode: (await stat(path)).mode & 0o777, text: await readFile(path, 'latin1') })
+  }
+  return out
+}
+
+test('the add dialog sends a file name, checksum, Referer, headers and credentials; the password is never shown again', async ({
+  page,
+  win,
+}) => {
+  const calls = recordCalls(page)
+  const password = 's3cr3t-Pa55:w0rd%'
+  const basic = `Basic ${Buffer.from(`ann:${password}`).toString('base64')}`
+  const body = makeBody(600_000, 56)
+  // Only with the right credentials: anything else is 401, as a real protected file.
+  win.files.file('/private/r.bin', body, {
+    fault: ({ req }) =>
+      req.headers.authorization === basic ? undefined : { kind: 'status', status: 401 },
+  })
+  await win.open(page)
+  await drop(page, { uriList: win.files.url('/private/r.bin') })
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await dialog.getByText('More options').click()
+  await dialog.getByRole('textbox', { name: 'File name' }).fill('Q3 report.pdf')
+  await dialog.getByRole('textbox', { name: 'Checksum' }).fill('sha-256=12ab')
+  await dialog.getByRole('textbox', { name: 'Referer' }).fill('https://intranet.example/reports')
+  await dialog.getByRole('textbox', { name: 'Extra headers' }).fill('X-Client: e2e\nbad header')
+  await dialog.getByRole('textbox', { name: 'User name' }).fill('ann')
+  await dialog.getByLabel('Password').fill(password)
+  await dialog.getByRole('button', { name: 'Add 1 download' }).click()
+  await expect(dialog.getByRole('alert')).toHaveText(
+    'Checksum sha-256 digest must be 64 hex digits, got 4. Headers, line 2: must be "Name: value"',
+  )
+  await expect(dialog.getByRole('textbox', { name: 'Checksum' })).toHaveAttribute(
+    'aria-invalid',
+    'true',
+  )
+  expect(calls.filter((c) => c.method === 'add')).toEqual([])
+
+  await dialog.getByRole('textbox', { name: 'Checksum' }).fill(`sha-256=${sha256(body)}`)
+  await dialog.getByRole('textbox', { name: 'Extra headers' }).fill('X-Client: e2e')
+  await dialog.getByRole('button', { name: 'Add 1 download' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(row(page, 'Q3 report.pdf')).toContainText('Completed', { timeout: 30_000 })
+  expect(await sha256File(join(win.downloads, 'Q3 report.pdf'))).toBe(sha256(body))
+
+  // What the server was asked for: every GET with the credentials, the Referer and the header.
+  const asked = win.files.requests('/private/r.bin').filter((r) => r.method === 'GET')
+  expect(asked.length).toBeGreaterThan(0)
+  for (const request of asked)
+    expect(request.headers).toMatchObject({
+      authorization: basic,
+      referer: 'https://intranet.example/reports',
+      'x-client': 'e2e',
+    })
+  const [sent] = calls.filter((c) => c.method === 'add').map((c) => c.args[0] as unknown[])
+  expect(sent).toEqual([
+    {
+      url: win.files
+        .url('/private/r.bin')
+        .replace('http://', `http://ann:${encodeURIComponent(password)}@`),
+      name: 'Q3 report.pdf',
+      checksum: { algorithm: 'sha-256', hex: sha256(body) },
+      headers: { Referer: 'https://intranet.example/reports', 'X-Client': 'e2e' },
+    },
+  ])
+
+  // Never in clear again: not in the details panel, the page, the engine's snapshot, its output.
+  const secrets = [password, encodeURIComponent(password), basic]
+  await row(page, 'Q3 report.pdf').click({ button: 'right', position: { x: 80, y: 12 } })
+  await page.getByRole('menuitem', { name: 'Details' }).click()
+  const details = page.getByRole('region', { name: 'Details of Q3 report.pdf' })
+  await expect(details).toContainText('ann:***@')
+  await expect(details).toContainText('[redacted]')
+  const [own] = await engineDownloads(win)
+  const seen = [await page.content(), JSON.stringify(own), win.serve.stdout(), win.serve.stderr()]
+  for (const text of seen) for (const secret of secrets) expect(text).not.toContain(secret)
+  // The engine keeps it to resume with: only in the state folder's queue files, 0600.
+  const holding = (await filesBelow(win.state)).filter((f) =>
+    f.text.includes(encodeURIComponent(password)),
+  )
+  expect(holding.length).toBeGreaterThan(0)
+  for (const file of holding) expect([file.path, file.mode]).toEqual([file.path, 0o600])
+  for (const file of await filesBelow(win.downloads))
+    for (const secret of secrets) expect(file.text).not.toContain(secret)
+})
