@@ -50,6 +50,7 @@ import { TransferPool } from '../transfer/transfer-pool.ts'
 import { SnapshotCursors } from './snapshot-cursors.ts'
 import { EventBatch } from './event-batch.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
+import { statfsFreeSpace, type FreeSpace } from '../storage/free-space.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -68,6 +69,8 @@ export type SchedulerOptions = {
   lock?: StateLock | null
   /** Marks each completed file with where it came from (null: files are not marked). */
   originMarker?: OriginMarker | null
+  /** What is free on a download's file system (default: statfs). */
+  freeSpace?: FreeSpace
 }
 
 /**
@@ -95,6 +98,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #slots = new Map<string, number>()
   #lock: StateLock | null
   #marker: OriginMarker | null
+  #freeSpace: FreeSpace
   /**
    * Work counters: records a command or the pump looked at. A command on k downloads costs
    * O(k), a started download O(log n): tests hold the engine to that.
@@ -148,6 +152,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     this.#lock = options.lock ?? null
     this.#marker = options.originMarker ?? null
+    this.#freeSpace = options.freeSpace ?? statfsFreeSpace
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -738,6 +743,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
       ensureDir: (dir) => this.#ensureDir(dir),
+      freeSpace: this.#freeSpace,
       log: (level, message, error) => {
         this.#history.log(
           record.id,
