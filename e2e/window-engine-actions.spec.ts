@@ -309,3 +309,30 @@ test('the add dialog sends a file name, checksum, Referer, headers and credentia
   for (const file of await filesBelow(win.downloads))
     for (const secret of secrets) expect(file.text).not.toContain(secret)
 })
+
+test('a 5 TiB file on this disk: the row says it will not fit and what is free; nothing is written', async ({
+  page,
+  win,
+}) => {
+  const TiB = 1024 ** 4
+  win.files.handle('/archive-5tb.tar', (req, res) => {
+    res.writeHead(200, { 'content-length': String(5 * TiB), 'accept-ranges': 'bytes' })
+    if (req.method === 'HEAD') res.end()
+    else res.write(Buffer.alloc(64 * 1024))
+  })
+  await win.open(page)
+  await drop(page, { uriList: win.files.url('/archive-5tb.tar') })
+  await page.getByRole('button', { name: 'Add 1 download' }).click()
+  await expect(row(page, 'archive-5tb.tar')).toContainText(
+    new RegExp(
+      `Paused — Not enough space: needs 5\\.0 TiB, [\\d.]+ (KiB|MiB|GiB|TiB) free on ${win.downloads} — free some space and resume`,
+    ),
+  )
+  const { readdir } = await import('node:fs/promises')
+  expect(await readdir(win.downloads).catch(() => [])).toEqual([])
+  // Resuming without freeing space asks nothing new of the server: the check comes first.
+  const asked = win.files.requests('/archive-5tb.tar').length
+  await row(page, 'archive-5tb.tar').getByRole('button', { name: 'Resume archive-5tb.tar' }).click()
+  await expect(row(page, 'archive-5tb.tar')).toContainText('Paused — Not enough space')
+  expect(win.files.requests('/archive-5tb.tar')).toHaveLength(asked)
+})

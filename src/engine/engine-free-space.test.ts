@@ -44,6 +44,8 @@ describe('the free-space check', () => {
 
     small.remount('size=16m')
     await engine.resume({ ids: [id] })
+    // The reason went with the resume (a row would say "Paused — Not enough space" forever).
+    expect(engine.changes.at(-1)?.download).toMatchObject({ id, error: null })
     expect((await engine.waitFor(id, ['completed', 'paused', 'failed'])).state).toBe('completed')
     expect(await sha256File(join(small.dir, 'big.iso'))).toBe(sha256(body))
   })

@@ -393,7 +393,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   resume(selection: Selection): Promise<{ affected: string[] }> {
     return this.#batch.run(() => {
       const affected = this.#select(selection).filter((r) => r.state === 'paused')
-      this.#setStates(affected, 'queued', { failuresInARow: 0 })
+      // The person acted: why it was paused (a full disk) no longer describes it.
+      this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
       this.#pump()
       return { affected: affected.map((r) => r.id) }
     })

@@ -102,6 +102,8 @@ export const t = {
     retrying: (seconds: number, reason: string, attempt: number, maxTries: number) =>
       `${seconds > 0 ? `Retrying in ${seconds} s` : 'Retrying now'} — ${reason} (try ${attempt}${maxTries > 0 ? ` of ${maxTries}` : ''})`,
     pausedResumable: 'Paused — can resume',
+    /** Paused by the engine itself (a full disk, a file that will not fit): why, in its words. */
+    pausedBecause: (reason: string) => `Paused — ${reason}`,
     pausedRestart: 'Paused — the server cannot resume this; it will restart',
     verifying: (percent: number | null) =>
       percent === null ? 'Verifying…' : `Verifying ${percent} %`,
