@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { makeBody } from '../test/fault-server.ts'
 import type { FaultServer } from '../test/fault-server.ts'
@@ -37,6 +38,19 @@ function recordCalls(page: Page): { method: string; args: unknown[] }[] {
     }),
   )
   return calls
+}
+
+/** Serious or critical axe violations on the page as it is, light and dark. */
+async function axeProblems(page: Page): Promise<string[]> {
+  const found: string[] = []
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    const results = await new AxeBuilder({ page }).analyze()
+    for (const v of results.violations)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        found.push(`${scheme} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)
+  }
+  return found
 }
 
 /** The engine's own view of the downloads (not the page's), over a second client. */
@@ -170,8 +184,10 @@ test("a download's own speed limit: refused in words, taken while it runs, kept 
   page,
   win,
 }) => {
+  test.setTimeout(90_000)
   const calls = recordCalls(page)
-  win.files.file('/slow.iso', makeBody(32 * MiB, 55), { rateLimit: 512 * 1024 })
+  // Slow enough (4 connections × 128 KiB/s) to still run after the audits.
+  win.files.file('/slow.iso', makeBody(64 * MiB, 55), { rateLimit: 128 * 1024 })
   await win.open(page)
   await drop(page, { uriList: win.files.url('/slow.iso') })
   await page.getByRole('button', { name: 'Add 1 download' }).click()
@@ -191,6 +207,7 @@ test("a download's own speed limit: refused in words, taken while it runs, kept 
     '"fast" is not a speed: write a rate like 750K or 3M (a second), or leave it empty for no limit',
   )
   await expect(field()).toHaveAttribute('aria-invalid', 'true')
+  expect(await axeProblems(page)).toEqual([])
   await field().fill('2T')
   await field().press('Enter')
   await expect(details.getByRole('alert')).toHaveText('must be at most 1.0 TiB/s')
@@ -233,6 +250,7 @@ test('the add dialog sends a file name, checksum, Referer, headers and credentia
   page,
   win,
 }) => {
+  test.setTimeout(90_000)
   const calls = recordCalls(page)
   const password = 's3cr3t-Pa55:w0rd%'
   const basic = `Basic ${Buffer.from(`ann:${password}`).toString('base64')}`
@@ -261,6 +279,23 @@ test('the add dialog sends a file name, checksum, Referer, headers and credentia
     'true',
   )
   expect(calls.filter((c) => c.method === 'add')).toEqual([])
+  // The options with their refusals, at 200 % zoom of a 1280 × 800 window: all reachable, no
+  // sideways scroll, nothing axe calls serious.
+  await page.setViewportSize({ width: 640, height: 400 })
+  await dialog.getByLabel('Password').scrollIntoViewIfNeeded()
+  await expect(dialog.getByLabel('Password')).toBeInViewport()
+  expect(
+    await page.evaluate(() => {
+      const root = (
+        globalThis as unknown as {
+          document: { documentElement: { scrollWidth: number; clientWidth: number } }
+        }
+      ).document.documentElement
+      return root.scrollWidth - root.clientWidth
+    }),
+  ).toBe(0)
+  expect(await axeProblems(page)).toEqual([])
+  await page.setViewportSize({ width: 1280, height: 720 })
 
   await dialog.getByRole('textbox', { name: 'Checksum' }).fill(`sha-256=${sha256(body)}`)
   await dialog.getByRole('textbox', { name: 'Extra headers' }).fill('X-Client: e2e')
