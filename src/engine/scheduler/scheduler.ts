@@ -435,9 +435,13 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   startNow(selection: Selection): Promise<{ affected: string[] }> {
     return this.#batch.run(() => {
       this.#assertOpen()
-      const affected = this.#select(selection).filter(
-        (r) => (r.state === 'queued' || r.state === 'paused') && !this.#transfers.has(r.id),
-      )
+      // The shared statistics have room for MAX_DOWNLOADS running downloads: past that, the
+      // rest keep waiting (not in `affected`).
+      const affected = this.#select(selection)
+        .filter(
+          (r) => (r.state === 'queued' || r.state === 'paused') && !this.#transfers.has(r.id),
+        )
+        .slice(0, this.#downloadSlots.free)
       this.#setStates(
         affected.filter((r) => r.state === 'paused'),
         'queued',
