@@ -252,8 +252,8 @@ test('the whole journey works from the keyboard', async ({ page, win }) => {
   await expect(dialog.getByRole('textbox', { name: /URLs/ })).toBeFocused()
   await page.keyboard.type(`${win.files.url('/k1.bin')}\n${win.files.url('/k2.bin')}`)
   await expect(dialog.getByRole('button', { name: 'Add 2 downloads' })).toBeVisible()
-  // Tab through destination and "Add paused" to the confirm button.
-  for (let i = 0; i < 5; i++) {
+  // Tab through destination, "Add paused" and "More options" to the confirm button.
+  for (let i = 0; i < 6; i++) {
     if (
       await dialog
         .getByRole('button', { name: 'Add 2 downloads' })

@@ -43,6 +43,7 @@ export async function startEngine(
     stateDir: options.state,
     heartbeatMs: options.heartbeatMs ?? 50,
     ...(options.originMarks !== undefined ? { originMarks: options.originMarks } : {}),
+    ...(options.freeSpace !== undefined ? { freeSpace: options.freeSpace } : {}),
     settings: {
       defaultDir: options.downloads,
       retryWaitMs: 50,

@@ -1,10 +1,16 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
-import { deletedOpenFiles, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
+import {
+  deletedOpenFiles,
+  fillDisk,
+  mountSmallDisk,
+  type SmallDisk,
+} from '../../test/small-disk.ts'
 
 const MiB = 1024 * 1024
 // Each test opens its engine itself, after its small disk (if any) is mounted.
@@ -24,12 +30,26 @@ async function smallDisk(options: string): Promise<SmallDisk | null> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Fills the disk once download `id` has written `bytes`: a file that fitted when it started
+ * (the free-space check let it) meets ENOSPC mid-way, as when another program takes the room.
+ */
+async function fillOnce(small: SmallDisk, id: string, bytes: number): Promise<string> {
+  for (;;) {
+    const now = (await engine.snapshot()).downloads.find((d) => d.id === id)
+    if (!now || now.done >= bytes || now.state === 'completed' || now.state === 'failed') break
+    await sleep(20)
+  }
+  return fillDisk(small.dir)
+}
+
 describe('a full disk', () => {
   it('pauses the download with DP_ERR_DISK_FULL, keeps its data, leaves other folders alone, and resumes once there is space', async () => {
-    const small = await smallDisk('size=2m')
+    const small = await smallDisk('size=16m')
     if (!small) return
     await open()
-    // 6 MiB into 2 MiB, slowly enough (4 × 128 KiB/s) that checkpoints record what arrived.
+    // 6 MiB on a disk that fills after 1 MiB, slowly enough (4 × 128 KiB/s) that checkpoints
+    // record what arrived.
     const big = makeBody(6 * MiB, 11)
     server.file('/big.bin', big, { rateLimit: 128 * 1024 })
     const other = makeBody(3 * MiB, 12)
@@ -40,6 +60,7 @@ describe('a full disk', () => {
       maxConnections: 4,
     })
     const otherId = await addOne(engine, { url: server.url('/other.bin') })
+    const filler = await fillOnce(small, id, MiB)
 
     const paused = await engine.waitFor(id, ['paused', 'failed', 'completed'], 60_000)
     expect(paused.state).toBe('paused')
@@ -62,7 +83,7 @@ describe('a full disk', () => {
     expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(other))
 
     // Space freed: resume continues from the kept bytes, not from 0.
-    small.remount('size=16m')
+    await rm(filler)
     await engine.resume({ ids: [id] })
     const done = await engine.waitFor(id, ['completed', 'failed', 'paused'], 60_000)
     expect(done.state).toBe('completed')
@@ -73,7 +94,7 @@ describe('a full disk', () => {
   }, 120_000)
 
   it('leaves no descriptor open on a part file removed with deleteFiles after the disk filled up', async () => {
-    const small = await smallDisk('size=2m')
+    const small = await smallDisk('size=16m')
     if (!small) return
     if (process.platform !== 'linux') return console.log('skipped: reads /proc/self/fd')
     await open()
@@ -88,6 +109,7 @@ describe('a full disk', () => {
       dir: small.dir,
       maxConnections: 16,
     })
+    await fillOnce(small, id, MiB)
     const stopped = await engine.waitFor(id, ['paused', 'failed', 'completed'], 60_000)
     expect(stopped.state).not.toBe('completed')
     await engine.remove({ ids: [id] }, { deleteFiles: true })

@@ -16,6 +16,7 @@ import { Scheduler } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
+import type { FreeSpace } from './storage/free-space.ts'
 
 export const DEFAULT_HEARTBEAT_MS = 250
 
@@ -36,6 +37,11 @@ export type EngineOptions = {
    * storage/origin-marker.ts). Default true.
    */
   originMarks?: boolean
+  /**
+   * What is free on a download's file system (storage/free-space.ts; default statfs). A test
+   * may stand in for the disk's answer, never for HTTP.
+   */
+  freeSpace?: FreeSpace
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -89,6 +95,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const chosen = { ...saved?.settings, ...given.output }
   const scheduler = new Scheduler({
     lock,
+    ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
     stateDir: options.stateDir,
     settings: defaultSettings(chosen),
     overrides: chosen,
@@ -127,6 +134,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     pause: (selection) => scheduler.pause(selection),
     resume: (selection) => scheduler.resume(selection),
     retry: (selection) => scheduler.retry(selection),
+    startNow: (selection) => scheduler.startNow(selection),
     remove: (selection, opts) => scheduler.remove(selection, opts),
     move: (id, position) => scheduler.move(id, position),
     moveMany: (ids, to) => scheduler.moveMany(ids, to),

@@ -50,6 +50,7 @@ import { TransferPool } from '../transfer/transfer-pool.ts'
 import { SnapshotCursors } from './snapshot-cursors.ts'
 import { EventBatch } from './event-batch.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
+import { statfsFreeSpace, type FreeSpace } from '../storage/free-space.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -68,6 +69,8 @@ export type SchedulerOptions = {
   lock?: StateLock | null
   /** Marks each completed file with where it came from (null: files are not marked). */
   originMarker?: OriginMarker | null
+  /** What is free on a download's file system (default: statfs). */
+  freeSpace?: FreeSpace
 }
 
 /**
@@ -95,6 +98,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #slots = new Map<string, number>()
   #lock: StateLock | null
   #marker: OriginMarker | null
+  #freeSpace: FreeSpace
   /**
    * Work counters: records a command or the pump looked at. A command on k downloads costs
    * O(k), a started download O(log n): tests hold the engine to that.
@@ -148,6 +152,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     this.#lock = options.lock ?? null
     this.#marker = options.originMarker ?? null
+    this.#freeSpace = options.freeSpace ?? statfsFreeSpace
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -388,16 +393,61 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   resume(selection: Selection): Promise<{ affected: string[] }> {
     return this.#batch.run(() => {
       const affected = this.#select(selection).filter((r) => r.state === 'paused')
-      this.#setStates(affected, 'queued', { failuresInARow: 0 })
+      // The person acted: why it was paused (a full disk) no longer describes it.
+      this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
       this.#pump()
       return { affected: affected.map((r) => r.id) }
     })
   }
 
+  /**
+   * Failed downloads wait again, ahead of every download already waiting: a retry is something
+   * the person asked for now, not a new download for the back of the queue. Those standing
+   * behind the first waiting download move, as one block and in their order, to just before it
+   * (one `download/moved`); the rest keep their places. Then one `download/changed` for all.
+   */
   retry(selection: Selection): Promise<{ affected: string[] }> {
-    return this.#batch.run(() => {
+    return this.#batch.run(async () => {
       const affected = this.#select(selection).filter((r) => r.state === 'failed')
+      const first = affected.length > 0 ? this.#firstWaiting() : null
+      if (first !== null) {
+        const behind = affected.filter((r) => this.#places.position(r.id)! > first.position)
+        if (behind.length > 0)
+          await this.moveMany(
+            behind.map((r) => r.id),
+            { before: first.id },
+          )
+      }
       this.#setStates(affected, 'queued', { failuresInARow: 0, error: null })
+      this.#pump()
+      return { affected: affected.map((r) => r.id) }
+    })
+  }
+
+  /**
+   * Starts queued or paused downloads at once, past "Downloads at once" (as IDM's and FDM's
+   * Start on a waiting download): the person chose these to run now. Each keeps its place in
+   * the queue and counts among the running from then on, so nothing else starts until fewer
+   * than the limit run. Its first connection opens even when its server's connection cap is
+   * reached (one over, per download started so); further connections keep to the cap. Others
+   * in the selection are left as they are (a failed download has Retry).
+   */
+  startNow(selection: Selection): Promise<{ affected: string[] }> {
+    return this.#batch.run(() => {
+      this.#assertOpen()
+      // The shared statistics have room for MAX_DOWNLOADS running downloads: past that, the
+      // rest keep waiting (not in `affected`).
+      const affected = this.#select(selection)
+        .filter(
+          (r) => (r.state === 'queued' || r.state === 'paused') && !this.#transfers.has(r.id),
+        )
+        .slice(0, this.#downloadSlots.free)
+      this.#setStates(
+        affected.filter((r) => r.state === 'paused'),
+        'queued',
+        { failuresInARow: 0 },
+      )
+      for (const record of affected) this.#start(record, this.#hostOf(record))
       this.#pump()
       return { affected: affected.map((r) => r.id) }
     })
@@ -615,11 +665,15 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (record.state !== 'queued' || this.#waiting.has(record.id)) return
     const position = this.#places.position(record.id)
     if (position === undefined) return
+    this.#waiting.push({ id: record.id, position, host: this.#hostOf(record) })
+  }
+
+  #hostOf(record: DownloadRecord): string {
     const parsed = new URL(record.url).host
     // One string per host, not one per waiting download (100,000 copies of "127.0.0.1:8080").
     let host = this.#hosts.get(parsed)
     if (host === undefined) this.#hosts.set(parsed, (host = parsed))
-    this.#waiting.push({ id: record.id, position, host })
+    return host
   }
 
   #pump(): void {
@@ -656,6 +710,20 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     if (blocked) for (const entry of blocked) waiting.push(entry!)
   }
 
+  /**
+   * The waiting download first in queue order (the heap's top, O(log n)): stale entries met on
+   * the way are dropped, as the pump drops them.
+   */
+  #firstWaiting(): { id: string; position: number } | null {
+    for (let top = this.#waiting.peek(); top !== undefined; top = this.#waiting.peek()) {
+      this.work.visited++
+      const record = this.#records.get(top.id)
+      if (record?.state === 'queued' && !this.#transfers.has(top.id)) return top
+      this.#waiting.pop()
+    }
+    return null
+  }
+
   #ensureDir(dir: string): Promise<void> {
     let made = this.#dirs.get(dir)
     if (!made) {
@@ -680,6 +748,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
       ensureDir: (dir) => this.#ensureDir(dir),
+      freeSpace: this.#freeSpace,
       log: (level, message, error) => {
         this.#history.log(
           record.id,

@@ -46,6 +46,11 @@ export class WaitingQueue {
     heap[i] = entry
   }
 
+  /** The entry `pop` would return, left in place. */
+  peek(): Waiting | undefined {
+    return this.#heap[0]
+  }
+
   pop(): Waiting | undefined {
     const heap = this.#heap
     const top = heap[0]

@@ -39,6 +39,7 @@ import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
+import { notEnoughSpace, spaceShortfall, type FreeSpace } from '../storage/free-space.ts'
 import { buildRequestHeaders } from './request-headers.ts'
 import { buildSegmentMap } from '../details/segment-map.ts'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
@@ -57,6 +58,8 @@ export type TransferContext = {
   reservedPaths: Set<string>
   /** Creates a destination folder once per engine (not once per file). */
   ensureDir(dir: string): Promise<void>
+  /** Bytes free for this download's folder (storage/free-space.ts), null when unknown. */
+  freeSpace: FreeSpace
   log(level: LogLevel, message: string, error?: DownpourError): void
   /** The record's persisted fields changed (state, name, size, validators…). */
   changed(): void
@@ -219,6 +222,8 @@ export class DownloadTransfer {
         this.#setState(this.done > 0 || rec.size !== null ? 'downloading' : 'probing')
         const doneBefore = this.done
         try {
+          // A size known from an earlier run: checked before a byte is asked for.
+          await this.#checkSpace()
           await this.#attempt()
           await this.#finish()
           return 'completed'
@@ -660,6 +665,9 @@ export class DownloadTransfer {
     // Unknown (no Accept-Ranges) is tried, unless this run already saw ranges ignored.
     rec.resumable = size === null ? false : (resumable ?? (this.#rangesIgnored ? false : null))
     rec.finalUrl = url.href
+    // The size just became known: nothing is written (no name chosen, no `.part` made) for a
+    // file that will not fit.
+    await this.#checkSpace()
     if (!rec.nameChosen) {
       await this.#ctx.ensureDir(rec.dir)
       await this.#chooseName(response, url)
@@ -668,6 +676,20 @@ export class DownloadTransfer {
     // The server answered with the file: from here bytes flow, whatever the attempt began as.
     if (rec.state === 'probing') rec.state = 'downloading'
     this.#ctx.changed()
+  }
+
+  /**
+   * Refuses to go on (DP_ERR_DISK_FULL: the download pauses, its bytes kept) when the rest of
+   * a file of known size cannot fit in what its folder's file system has free. Downloads that
+   * run side by side each see what is free now: together they may still fill the disk, and
+   * then ENOSPC pauses them as before.
+   */
+  async #checkSpace(): Promise<void> {
+    const rec = this.record
+    if (rec.size === null || rec.size - this.done <= 0) return
+    const free = await this.#ctx.freeSpace(rec.dir)
+    const short = spaceShortfall(rec.size, this.done, free)
+    if (short !== null) throw notEnoughSpace(short, free!, rec.dir)
   }
 
   async #chooseName(response: OpenResponse, url: URL): Promise<void> {

@@ -25,6 +25,7 @@ export const t = {
   addTitle: 'Add downloads',
   pauseAll: 'Pause all',
   resumeAll: 'Resume all',
+  retryFailed: 'Retry failed',
   removeCompleted: 'Remove completed',
   toolbar: 'Download actions',
   moreToolbarActions: 'More actions',
@@ -82,6 +83,7 @@ export const t = {
   pause: 'Pause',
   resume: 'Resume',
   retry: 'Retry',
+  startNow: 'Start now',
   remove: 'Remove',
   openFile: 'Open file',
   showInFolder: 'Show in folder',
@@ -100,6 +102,8 @@ export const t = {
     retrying: (seconds: number, reason: string, attempt: number, maxTries: number) =>
       `${seconds > 0 ? `Retrying in ${seconds} s` : 'Retrying now'} — ${reason} (try ${attempt}${maxTries > 0 ? ` of ${maxTries}` : ''})`,
     pausedResumable: 'Paused — can resume',
+    /** Paused by the engine itself (a full disk, a file that will not fit): why, in its words. */
+    pausedBecause: (reason: string) => `Paused — ${reason}`,
     pausedRestart: 'Paused — the server cannot resume this; it will restart',
     verifying: (percent: number | null) =>
       percent === null ? 'Verifying…' : `Verifying ${percent} %`,

@@ -215,6 +215,28 @@ describe('aria2 RPC over HTTP POST', () => {
     )
   })
 
+  it('never shows the password of a download added with credentials (the window puts them in the URL)', async () => {
+    const password = 'pa55:w%rd'
+    const url = server
+      .url('/locked.bin')
+      .replace('http://', `http://ann:${encodeURIComponent(password)}@`)
+    const { added } = await engine.add([{ url, paused: true }])
+    expect(added).toHaveLength(1)
+    const [waiting] = await client.call<Record<string, unknown>[]>('aria2.tellWaiting', 0, 10)
+    const gid = String(waiting!['gid'])
+    const answers = [
+      waiting,
+      await client.call('aria2.tellStatus', gid),
+      await client.call('aria2.getUris', gid),
+      await client.call('aria2.getFiles', gid),
+      await client.call('aria2.getOption', gid),
+    ]
+    const text = JSON.stringify(answers)
+    expect(text).toContain('ann:***@')
+    for (const secret of [password, encodeURIComponent(password)])
+      expect(text).not.toContain(secret)
+  })
+
   it('queues, pauses, reorders, changes options and resumes downloads as aria2 does', async () => {
     server.file('/a.bin', makeBody(2000, 5))
     server.file('/b.bin', makeBody(2000, 6))

@@ -60,8 +60,18 @@ export type EngineApi = {
    * change is checked like an add. Running downloads take the new values from their next request.
    */
   update(changes: DownloadUpdate[]): Promise<UpdateResult>
-  /** Retry failed downloads from where they stopped (the partial data is kept). */
+  /**
+   * Retry failed downloads from where they stopped (the partial data is kept). They wait ahead
+   * of every download already waiting: those behind the first waiting one move to just before it
+   * (one `download/moved`), then one `download/changed` names them all.
+   */
   retry(selection: Selection): Promise<{ affected: string[] }>
+  /**
+   * Starts queued or paused downloads at once, past the `maxConcurrentDownloads` limit (and the
+   * per-server connection cap for their first connection); each keeps its queue place. Other
+   * states are left alone; `affected` names those started.
+   */
+  startNow(selection: Selection): Promise<{ affected: string[] }>
   /** Remove from the queue. With `deleteFiles`, also delete partial data (never completed files). */
   remove(selection: Selection, options?: { deleteFiles?: boolean }): Promise<{ affected: string[] }>
   /**

@@ -207,6 +207,7 @@ const fullCalls: { [M in keyof EngineApi]-?: Required<Parameters<EngineApi[M]>> 
   pause: [{ ids: ['a'] }],
   resume: [{ all: true }],
   retry: [{ ids: ['a', 'b'] }],
+  startNow: [{ ids: ['a'] }],
   remove: [{ ids: ['a'] }, { deleteFiles: true }],
   move: ['a', 3],
   moveMany: [['a', 'b'], { after: 'c' }],

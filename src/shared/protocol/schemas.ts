@@ -275,6 +275,7 @@ export const methodArgsSchemas = {
   pause: args([selectionSchema]),
   resume: args([selectionSchema]),
   retry: args([selectionSchema]),
+  startNow: args([selectionSchema]),
   remove: args([
     selectionSchema,
     v.optional(v.strictObject({ deleteFiles: v.optional(v.boolean()) })),

@@ -37,6 +37,11 @@ export function retry(list: readonly string[]) {
   return list.length === 0 ? null : run((c) => c.retry(ids(list)))
 }
 
+/** Starts queued or paused downloads at once, past "Downloads at once" (see `startNow`). */
+export function startNow(list: readonly string[]) {
+  return list.length === 0 ? null : run((c) => c.startNow(ids(list)))
+}
+
 export function remove(list: readonly string[], deleteFiles: boolean) {
   return list.length === 0 ? null : run((c) => c.remove(ids(list), { deleteFiles }))
 }
@@ -47,6 +52,11 @@ export function pauseAll() {
 
 export function resumeAll() {
   return run((c) => c.resume({ all: true }))
+}
+
+/** Every failed download, in one engine call (the engine picks the failed ones). */
+export function retryFailed() {
+  return run((c) => c.retry({ all: true }))
 }
 
 export function removeCompleted() {

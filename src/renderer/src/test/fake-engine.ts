@@ -203,6 +203,27 @@ export class FakeEngine implements EngineClient {
     return { affected: affected.map((d) => d.id) }
   }
 
+  /** Like the engine: queued or paused ones start at once, past the concurrency limit. */
+  async startNow(selection: Selection): Promise<{ affected: string[] }> {
+    this.calls.push({ method: 'startNow', args: [selection] })
+    const affected = this.#select(selection).filter(
+      (d) => d.state === 'queued' || d.state === 'paused',
+    )
+    this.#batched(() => {
+      for (const d of affected) {
+        const size = this.sizes.has(d.url) ? this.sizes.get(d.url)! : 1024 * 1024
+        this.#change(d.id, {
+          state: 'downloading',
+          size,
+          tries: d.tries + 1,
+          resumable: size !== null,
+          connections: Math.min(4, this.settings.maxConnectionsPerDownload),
+        })
+      }
+    })
+    return { affected: affected.map((d) => d.id) }
+  }
+
   async remove(
     selection: Selection,
     options?: { deleteFiles?: boolean },

@@ -14,6 +14,9 @@ import { addInBackground } from './add-in-background.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
 import { t } from '../../strings.ts'
 import { buildPreview } from './build-preview.ts'
+import { AddOptionsFields } from './add-options-fields.tsx'
+import { NO_ADD_OPTIONS, readAddOptions } from './add-options.ts'
+import type { AddOptionsInput, AddOptionsProblem } from './add-options.ts'
 import type { Preview, PreviewRow } from './build-preview.ts'
 
 const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Set())
@@ -81,14 +84,26 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   const [paused, setPaused] = useState(false)
   const [busy, setBusy] = useState(false)
   const [refused, setRefused] = useState<AddResult['rejected'] | null>(null)
+  const [options, setOptions] = useState<AddOptionsInput>(NO_ADD_OPTIONS)
+  const [optionsOpen, setOptionsOpen] = useState(false)
+  const [problems, setProblems] = useState<readonly AddOptionsProblem[]>([])
   const count = preview.requests.length
+  // A file name and a checksum describe one file: offered (and read) for one URL only.
+  const single = count <= 1
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault()
     if (count === 0 || busy || stale || !connected) return
+    const read = readAddOptions(single ? options : { ...options, name: '', checksum: '' }, count)
+    if (!read.ok) {
+      setProblems(read.problems)
+      setOptionsOpen(true)
+      return
+    }
+    setProblems([])
     setBusy(true)
     const requests = preview.requests.map((request) => ({
-      ...request,
+      ...read.apply(request),
       ...(dir.trim() !== '' ? { dir: dir.trim() } : {}),
       ...(paused ? { paused: true } : {}),
     }))
@@ -180,6 +195,23 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             {t.addDialog.startPaused}
           </label>
         </div>
+        <AddOptionsFields
+          value={options}
+          onChange={(value) => {
+            setOptions(value)
+            setProblems([])
+          }}
+          problems={problems}
+          single={single}
+          open={optionsOpen}
+          onToggle={setOptionsOpen}
+        />
+        {problems.length > 0 && (
+          <p className="notice notice--error" role="alert">
+            <Icon name="alert" />
+            {problems.map((p) => p.message).join('. ')}
+          </p>
+        )}
         <div className="modal__footer">
           <button type="button" className="button" onClick={closeAddDialog}>
             {refused ? t.addDialog.close : t.cancel}

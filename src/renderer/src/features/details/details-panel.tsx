@@ -4,7 +4,9 @@ import type { DownloadDetails } from '../../../../shared/protocol/details.ts'
 import { Icon } from '../../components/icon.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { currentClient } from '../../store/engine-sink.ts'
+import * as commands from '../../store/commands.ts'
 import { ConnectionMap } from './connection-map.tsx'
+import { DownloadLimitField } from './download-limit-field.tsx'
 import { askChangeUrl, closeDetails, openDetails, useDetailsStore } from './details-store.ts'
 import { d } from './details-strings.ts'
 import { SpeedGraph } from './speed-graph.tsx'
@@ -56,6 +58,7 @@ function DetailsBody({ id }: { readonly id: string }) {
     }
   }
   const canChangeUrl = state === 'paused' || state === 'failed'
+  const canStartNow = state === 'queued' || state === 'paused'
   return (
     <section
       ref={ref}
@@ -75,13 +78,21 @@ function DetailsBody({ id }: { readonly id: string }) {
           <Icon name="clear" />
         </button>
       </header>
-      {canChangeUrl && (
+      {(canChangeUrl || canStartNow) && (
         <div className="details__actions">
-          <button type="button" className="button" onClick={() => askChangeUrl(id)}>
-            {d.changeUrl}
-          </button>
+          {canStartNow && (
+            <button type="button" className="button" onClick={() => void commands.startNow([id])}>
+              {d.startNow}
+            </button>
+          )}
+          {canChangeUrl && (
+            <button type="button" className="button" onClick={() => askChangeUrl(id)}>
+              {d.changeUrl}
+            </button>
+          )}
         </div>
       )}
+      {state !== 'completed' && <DownloadLimitField id={id} />}
       <ConnectionMap map={map} />
       <SpeedGraph id={id} />
       {details.kind === 'loading' && <p className="details__caption">{d.loading}</p>}

@@ -28,6 +28,13 @@ export const d = {
     'The engine accepts the new URL only if it serves the same file, and continues from the bytes already saved.',
   change: 'Change',
   cancel: 'Cancel',
+  startNow: 'Start now',
+  limitLabel: 'Speed limit for this download',
+  limitPlaceholder: 'No limit',
+  limitApply: 'Set limit',
+  limitNone: 'No limit of its own (empty or 0); the global limit still applies.',
+  limitNow: (rate: string) => `Limited to ${rate}. Empty or 0 removes the limit.`,
+  limitSaved: 'Saved: applies now, also while downloading.',
   refused: (message: string) => message,
   kinds: {
     added: 'Added',

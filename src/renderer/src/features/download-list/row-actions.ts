@@ -9,7 +9,16 @@ import { d } from '../details/details-strings.ts'
 
 export type RowAction = {
   readonly key:
-    'pause' | 'resume' | 'retry' | 'remove' | 'copy' | 'open' | 'folder' | 'details' | 'change-url'
+    | 'pause'
+    | 'resume'
+    | 'retry'
+    | 'start-now'
+    | 'remove'
+    | 'copy'
+    | 'open'
+    | 'folder'
+    | 'details'
+    | 'change-url'
   readonly label: string
   readonly icon: IconName
   /** Runs on the row's targets: the selection if the row is in it, else the row alone. */
@@ -33,6 +42,13 @@ const retry: RowAction = {
   label: t.retry,
   icon: 'retry',
   run: (id) => void commands.retry(targetsFor(id)),
+}
+/** Past "Downloads at once": for a queued or paused download the person wants now. */
+const startNow: RowAction = {
+  key: 'start-now',
+  label: t.startNow,
+  icon: 'play',
+  run: (id) => void commands.startNow(targetsFor(id)),
 }
 const remove: RowAction = {
   key: 'remove',
@@ -64,6 +80,7 @@ export function menuActions(state: DownloadState, copy: (id: string) => void): R
   return [
     ...files,
     ...(primary ? [primary] : []),
+    ...(state === 'queued' || state === 'paused' ? [startNow] : []),
     { key: 'details', label: d.details, icon: 'more', run: openDetails },
     ...(state === 'paused' || state === 'failed'
       ? [{ key: 'change-url', label: d.changeUrl, icon: 'retry', run: askChangeUrl } as const]

@@ -76,6 +76,16 @@ describe('statusLine', () => {
     )
   })
 
+  it('paused by the engine for the disk: the reason, in its words', () => {
+    const error = {
+      code: 'DP_ERR_DISK_FULL',
+      message: 'Not enough space: needs 5.0 TiB, 72 GiB free on /d — free some space and resume',
+    }
+    expect(line({ state: 'paused', resumable: true, done: 0, error })).toBe(
+      'Paused — Not enough space: needs 5.0 TiB, 72 GiB free on /d — free some space and resume',
+    )
+  })
+
   it('paused: whether it can resume', () => {
     expect(line({ state: 'paused', resumable: true, done: 500 })).toBe('Paused — can resume')
     expect(line({ state: 'paused', resumable: false, done: 500 })).toBe(

@@ -48,6 +48,10 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
       }
     }
     case 'paused':
+      // The engine pauses a download itself only for the disk: the row says why (the person
+      // frees space, then resumes). A resume clears the reason.
+      if (d.error?.code === ERROR_CODES.diskFull)
+        return { text: t.status.pausedBecause(d.error.message), tone: 'error' }
       return {
         text:
           d.resumable === false && d.done > 0 ? t.status.pausedRestart : t.status.pausedResumable,

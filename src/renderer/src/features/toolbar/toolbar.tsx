@@ -44,6 +44,7 @@ export function Toolbar() {
   const canPause = useAppStore((s) => s.view.counts.active + s.view.counts.queued > 0)
   const canResume = useAppStore((s) => s.view.counts.paused > 0)
   const canClear = useAppStore((s) => s.view.counts.completed > 0)
+  const canRetry = useAppStore((s) => s.view.counts.failed > 0)
   const actions: ToolAction[] = [
     {
       key: 'pause-all',
@@ -58,6 +59,13 @@ export function Toolbar() {
       icon: 'play',
       disabled: !connected || !canResume,
       run: () => void commands.resumeAll(),
+    },
+    {
+      key: 'retry-failed',
+      label: t.retryFailed,
+      icon: 'retry',
+      disabled: !connected || !canRetry,
+      run: () => void commands.retryFailed(),
     },
     {
       key: 'remove-completed',

@@ -1,0 +1,54 @@
+import { statfs } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { formatBytes } from '../../shared/format.ts'
+import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
+
+/**
+ * Bytes a download may still write on the file system holding `dir`, or null when that cannot
+ * be known (the check is then skipped: a full disk still pauses the download at ENOSPC).
+ */
+export type FreeSpace = (dir: string) => Promise<number | null>
+
+/**
+ * statfs of `dir`, or of its nearest existing parent (a folder made when the first byte is
+ * written): the blocks free to an unprivileged writer (`bavail`, not `bfree`: root's reserve
+ * is not ours to fill).
+ */
+export const statfsFreeSpace: FreeSpace = async (dir) => {
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      const stats = await statfs(at)
+      return Number(stats.bavail) * Number(stats.bsize)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(at) === at) return null
+    }
+  }
+}
+
+/**
+ * Whether the rest of a download of known `size` fits: `written` bytes of it are already in its
+ * `.part`, so only the others need room. Null when it fits (or nothing can be said), else the
+ * bytes it still needs.
+ */
+export function spaceShortfall(
+  size: number | null,
+  written: number,
+  free: number | null,
+): number | null {
+  if (size === null || free === null) return null
+  const needed = Math.max(0, size - written)
+  return needed > free ? needed : null
+}
+
+/**
+ * The refusal, in words a person reads in the row and the CLI prints (exit 9, as a full disk):
+ * "needs 5.0 TiB, 72 GiB free on /path". DP_ERR_DISK_FULL, so the download pauses with its
+ * bytes kept, as at ENOSPC; never retried by itself (waiting frees no space).
+ */
+export function notEnoughSpace(needed: number, free: number, dir: string): DownpourError {
+  return new DownpourError(
+    ERROR_CODES.diskFull,
+    `Not enough space: needs ${formatBytes(needed)}, ${formatBytes(free)} free on ${dir} — free some space and resume`,
+  )
+}
