@@ -50,7 +50,7 @@ import { TransferPool } from '../transfer/transfer-pool.ts'
 import { SnapshotCursors } from './snapshot-cursors.ts'
 import { EventBatch } from './event-batch.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
-import { statfsFreeSpace, type FreeSpace } from '../storage/free-space.ts'
+import { memoFreeSpace, statfsFreeSpace, type FreeSpace } from '../storage/free-space.ts'
 
 /** What pausing a download whose server never said whether it does ranges honestly promises. */
 export const MAY_NOT_RESUME =
@@ -152,7 +152,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     this.#lock = options.lock ?? null
     this.#marker = options.originMarker ?? null
-    this.#freeSpace = options.freeSpace ?? statfsFreeSpace
+    this.#freeSpace = options.freeSpace ?? memoFreeSpace(statfsFreeSpace)
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -438,9 +438,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // The shared statistics have room for MAX_DOWNLOADS running downloads: past that, the
       // rest keep waiting (not in `affected`).
       const affected = this.#select(selection)
-        .filter(
-          (r) => (r.state === 'queued' || r.state === 'paused') && !this.#transfers.has(r.id),
-        )
+        .filter((r) => (r.state === 'queued' || r.state === 'paused') && !this.#transfers.has(r.id))
         .slice(0, this.#downloadSlots.free)
       this.#setStates(
         affected.filter((r) => r.state === 'paused'),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { notEnoughSpace, spaceShortfall, statfsFreeSpace } from './free-space.ts'
+import { memoFreeSpace, notEnoughSpace, spaceShortfall, statfsFreeSpace } from './free-space.ts'
 
 const GiB = 1024 ** 3
 const TiB = 1024 ** 4
@@ -56,5 +56,21 @@ describe('statfs free space', () => {
     } finally {
       await rm(root, { recursive: true, force: true })
     }
+  })
+})
+
+describe('memoFreeSpace', () => {
+  it('asks each folder at most once per interval', async () => {
+    const asked: string[] = []
+    const free = memoFreeSpace(async (dir) => (asked.push(dir), 1000), 60_000)
+    await Promise.all([free('/a'), free('/a'), free('/b'), free('/a')])
+    expect(asked).toEqual(['/a', '/b'])
+    await free('/a', true)
+    expect(asked).toEqual(['/a', '/b', '/a'])
+    asked.length = 0
+    const again = memoFreeSpace(async (dir) => (asked.push(dir), 1000), 0)
+    await again('/c')
+    await again('/c')
+    expect(asked).toEqual(['/c', '/c'])
   })
 })

@@ -7,7 +7,7 @@ import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
  * Bytes a download may still write on the file system holding `dir`, or null when that cannot
  * be known (the check is then skipped: a full disk still pauses the download at ENOSPC).
  */
-export type FreeSpace = (dir: string) => Promise<number | null>
+export type FreeSpace = (dir: string, fresh?: boolean) => Promise<number | null>
 
 /**
  * statfs of `dir`, or of its nearest existing parent (a folder made when the first byte is
@@ -23,6 +23,26 @@ export const statfsFreeSpace: FreeSpace = async (dir) => {
       const code = (error as NodeJS.ErrnoException).code
       if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(at) === at) return null
     }
+  }
+}
+
+/**
+ * `source` asked at most once per folder per `ttlMs`: 2,000 small files starting within a
+ * second ask once, not 2,000 times (a statfs and a trip through the thread pool each, on the
+ * way to every file's first byte). A figure up to a second old is as good as a fresh one to
+ * let a download go on; one that would stop it is asked again with `fresh` (the person may
+ * just have freed space and pressed Resume).
+ */
+export function memoFreeSpace(source: FreeSpace, ttlMs = 1000): FreeSpace {
+  const asked = new Map<string, { at: number; free: Promise<number | null> }>()
+  return (dir, fresh = false) => {
+    const now = performance.now()
+    const hit = asked.get(dir)
+    if (hit && !fresh && now - hit.at < ttlMs) return hit.free
+    if (asked.size > 1000) asked.clear()
+    const free = source(dir)
+    asked.set(dir, { at: now, free })
+    return free
   }
 }
 

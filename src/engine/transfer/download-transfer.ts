@@ -687,7 +687,10 @@ export class DownloadTransfer {
   async #checkSpace(): Promise<void> {
     const rec = this.record
     if (rec.size === null || rec.size - this.done <= 0) return
-    const free = await this.#ctx.freeSpace(rec.dir)
+    let free = await this.#ctx.freeSpace(rec.dir)
+    if (spaceShortfall(rec.size, this.done, free) === null) return
+    // A refusal is never made on a remembered figure: asked again, now.
+    free = await this.#ctx.freeSpace(rec.dir, true)
     const short = spaceShortfall(rec.size, this.done, free)
     if (short !== null) throw notEnoughSpace(short, free!, rec.dir)
   }
