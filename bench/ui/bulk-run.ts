@@ -2,7 +2,7 @@
 // the add dialog, Pause all, Resume all, select all + Remove, then a reload with 100,000 queued.
 // `downpour serve` against a throttled loopback server (-j 100, 64 per host), Chromium attached.
 // Budgets (issue 24) are printed beside the figures; docs/benchmarks.md, section "Bulk actions".
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -11,6 +11,14 @@ import { launchBenchChromium } from './launch-chromium.ts'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe } from './page-probe.ts'
+import {
+  monotonicUs,
+  pageProfiler,
+  printPageStep,
+  printServeSteps,
+  serveProfileEnv,
+  type StepWindow,
+} from './bulk-profile.ts'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..')
 const { values } = parseArgs({
@@ -19,6 +27,8 @@ const { values } = parseArgs({
     reload: { type: 'string', default: '100000' },
     rate: { type: 'string', default: '16384' },
     out: { type: 'string' },
+    /** A folder for CPU profiles of each step: the page's (CDP) and the serve process's. */
+    profile: { type: 'string' },
   },
 })
 const count = Number(values.count)
@@ -86,10 +96,15 @@ const files = await startThrottledServer({
   fileBytes: 64 * 1024 * 1024,
   bytesPerSecond: Number(values.rate),
 })
+const profileDir = values.profile ? resolve(values.profile) : null
+if (profileDir) await mkdir(profileDir, { recursive: true })
+const rendererDir = resolve(join(repoRoot, 'out', 'renderer'))
 const serve = await startServe(['--dir', join(root, 'downloads')], {
   state: join(root, 'state'),
-  uiDir: resolve(join(repoRoot, 'out', 'renderer')),
+  uiDir: rendererDir,
+  ...(profileDir ? { env: serveProfileEnv(profileDir) } : {}),
 })
+const windows: StepWindow[] = []
 const { socket, client } = await connectClient(serve.origin, {
   authorization: `Bearer ${serve.token}`,
 })
@@ -114,6 +129,7 @@ try {
   await page.addInitScript({ content: INSTRUMENT })
   await page.goto(serve.url)
   await page.locator('[data-health="live"]').waitFor({ timeout: 30_000 })
+  const profiler = profileDir ? await pageProfiler(page) : null
 
   /** Clicks `target`, clicks the Active tab then All, waits for `done` (a page expression). */
   const step = async (name: string, click: () => Promise<void>, done: string): Promise<Step> => {
@@ -134,6 +150,8 @@ try {
       }
       requestAnimationFrame(check)
     })()`)
+    await profiler?.start()
+    const fromUs = monotonicUs()
     await click()
     await page.locator('.filter[data-kind="active"]').click()
     await page.locator('.filter[data-kind="all"]').click()
@@ -145,6 +163,8 @@ try {
       if (doneAt !== null) break
       await sleep(100)
     }
+    windows.push({ name, fromUs, toUs: monotonicUs() })
+    if (profiler) await printPageStep(name, await profiler.stop(), rendererDir, profileDir!)
     await sleep(500)
     const s = await page.evaluate(() => (globalThis as unknown as InPage).__bulk)
     const start = s.clicks[0]!.at
@@ -222,7 +242,21 @@ try {
   )
   await page.close()
 
-  // 5. A reload with 100,000 queued: first rows, scrolling, heap.
+  // 5. A reload with 100,000 queued: first rows, scrolling, heap (--reload 0 leaves it out).
+  if (reloadCount > 0) await reloadStep(browser)
+} finally {
+  await browser?.close()
+  client.dispose()
+  socket.close()
+  serve.child.kill('SIGTERM')
+  await Promise.race([serve.exited, sleep(profileDir ? 30_000 : 5000)])
+  if (serve.child.exitCode === null) serve.child.kill('SIGKILL')
+  await files.close()
+  await rm(root, { recursive: true, force: true })
+}
+if (profileDir) await printServeSteps(profileDir, windows)
+
+async function reloadStep(browser: Browser): Promise<void> {
   const addStart = performance.now()
   for (let i = 0; i < reloadCount; i += 1000) {
     const batch = []
@@ -250,15 +284,6 @@ try {
     longestTaskMs: figures.longestTaskMs,
   }
   log(JSON.stringify(result.reload))
-} finally {
-  await browser?.close()
-  client.dispose()
-  socket.close()
-  serve.child.kill('SIGTERM')
-  await Promise.race([serve.exited, sleep(5000)])
-  if (serve.child.exitCode === null) serve.child.kill('SIGKILL')
-  await files.close()
-  await rm(root, { recursive: true, force: true })
 }
 
 result.steps = steps

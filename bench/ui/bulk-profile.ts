@@ -1,0 +1,107 @@
+// bench/ui/bulk-run.ts --profile DIR: where each bulk step's time went, on both sides. The page
+// is profiled per step through CDP (Profiler.start/stop); `downpour serve` runs with
+// `--cpu-prof` for the whole run and its profile is cut into the steps' windows afterwards
+// (V8's profile clock and the bench's `process.hrtime` are both CLOCK_MONOTONIC on Linux).
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { CDPSession, Page } from '@playwright/test'
+import {
+  formatRows,
+  summarizeCpuProfile,
+  type CpuProfile,
+  type ResolveFrame,
+} from './load-summary.ts'
+import { sourceFrameResolver } from './source-frames.ts'
+
+const out = (line: string) => console.log(`[bench:ui:bulk:profile] ${line}`)
+
+/** A step's window on the monotonic clock, in µs. */
+export type StepWindow = { name: string; fromUs: number; toUs: number }
+
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
+
+/** Node's `--cpu-prof` for the serve process, written into `dir` when it exits. */
+export function serveProfileEnv(dir: string): Record<string, string> {
+  return { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=250` }
+}
+
+/** Starts and stops the page's V8 profiler around one step. */
+export async function pageProfiler(page: Page): Promise<{
+  start: () => Promise<void>
+  stop: () => Promise<CpuProfile>
+}> {
+  const cdp: CDPSession = await page.context().newCDPSession(page)
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.setSamplingInterval', { interval: 250 })
+  return {
+    start: async () => {
+      await cdp.send('Profiler.start')
+    },
+    stop: async () => (await cdp.send('Profiler.stop')).profile as unknown as CpuProfile,
+  }
+}
+
+/** The page's profile of one step, by module and function (self time). */
+export async function printPageStep(
+  name: string,
+  profile: CpuProfile,
+  rendererDir: string,
+  dir: string,
+): Promise<void> {
+  await writeFile(join(dir, `page-${name.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile))
+  const cpu = summarizeCpuProfile(profile, sourceFrameResolver(rendererDir))
+  out(`page, ${name}: ${cpu.sampledMs.toFixed(0)} ms sampled; by module:`)
+  for (const line of formatRows(cpu.byModule, 8)) out(`  ${line}`)
+  out('  by function:')
+  for (const line of formatRows(cpu.byFunction, 14)) out(`  ${line}`)
+}
+
+/** The serve process's main-thread profile, cut into the steps' windows. */
+export async function printServeSteps(dir: string, steps: StepWindow[]): Promise<void> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile') && f.startsWith('CPU'))
+  if (files.length === 0) {
+    out(`no serve profile in ${dir} (did the process exit cleanly?)`)
+    return
+  }
+  // The largest is the main thread's (transfer workers write theirs too).
+  let main: CpuProfile | null = null
+  let biggest = -1
+  for (const f of files) {
+    const p = JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile
+    if (p.samples.length > biggest) {
+      biggest = p.samples.length
+      main = p
+    }
+  }
+  const resolve: ResolveFrame = (url, line) => {
+    const path = url.replace(/^file:\/\//, '')
+    const src = path.lastIndexOf('/src/')
+    const nm = path.lastIndexOf('node_modules/')
+    const module =
+      nm >= 0 ? path.slice(nm + 13).split('/')[0]! : src >= 0 ? path.slice(src + 1) : path
+    return { module, name: `${module}:${line + 1}` }
+  }
+  for (const step of steps) {
+    const cpu = summarizeCpuProfile(main!, withNames(main!, resolve), step.fromUs, step.toUs)
+    out(
+      `serve, ${step.name}: ${cpu.sampledMs.toFixed(0)} ms sampled over ${((step.toUs - step.fromUs) / 1000).toFixed(0)} ms; by module:`,
+    )
+    for (const line of formatRows(cpu.byModule, 8)) out(`  ${line}`)
+    out('  by function:')
+    for (const line of formatRows(cpu.byFunction, 14)) out(`  ${line}`)
+  }
+}
+
+/** Adds the function's own name to a resolved frame (the serve side runs unminified sources). */
+function withNames(profile: CpuProfile, resolve: ResolveFrame): ResolveFrame {
+  const names = new Map<string, string>()
+  for (const n of profile.nodes) {
+    const f = n.callFrame
+    names.set(`${f.url}:${f.lineNumber}:${f.columnNumber}`, f.functionName || '(anonymous)')
+  }
+  return (url, line, column) => {
+    const r = resolve(url, line, column)
+    if (!r) return null
+    return { module: r.module, name: `${names.get(`${url}:${line}:${column}`)} ${r.name}` }
+  }
+}
