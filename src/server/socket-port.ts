@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import type { Port } from '../shared/protocol/rpc.ts'
+import { messageText } from './message-text.ts'
 import { DEFAULT_FLOW_BOUNDS, OutboundFlow, type FlowBounds } from './outbound-flow.ts'
 
 /** Close codes the browser client tells apart. */
@@ -31,7 +32,7 @@ export function createSocketPort(socket: WebSocket, options: SocketPortOptions):
 
   const send = (message: unknown): void => {
     if (socket.readyState !== socket.OPEN) return
-    socket.send(JSON.stringify(message))
+    socket.send(messageText(message))
   }
   const protocolError = (reason: string): void => {
     options.log(`invalid message: ${reason}`)
