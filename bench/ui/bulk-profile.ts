@@ -4,12 +4,14 @@
 // (V8's profile clock and the bench's `process.hrtime` are both CLOCK_MONOTONIC on Linux).
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CDPSession, Page } from '@playwright/test'
+import type { Browser, CDPSession, Page } from '@playwright/test'
 import {
   formatRows,
   summarizeCpuProfile,
+  summarizeMainThread,
   type CpuProfile,
   type ResolveFrame,
+  type TraceEvent,
 } from './load-summary.ts'
 import { sourceFrameResolver } from './source-frames.ts'
 
@@ -38,6 +40,50 @@ export async function pageProfiler(page: Page): Promise<{
       await cdp.send('Profiler.start')
     },
     stop: async () => (await cdp.send('Profiler.stop')).profile as unknown as CpuProfile,
+  }
+}
+
+/**
+ * A Chromium trace of one step (`--trace`): what the page's main thread did outside JavaScript
+ * too (style, layout, paint, parsing a message), which a V8 profile shows as "(program)".
+ */
+export function pageTracer(browser: Browser, page: Page) {
+  return {
+    start: () =>
+      browser.startTracing(page, {
+        categories: [
+          'toplevel',
+          'devtools.timeline',
+          'disabled-by-default-devtools.timeline',
+          'v8',
+          'blink.user_timing',
+        ],
+      }),
+    stop: async (): Promise<TraceEvent[]> =>
+      (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] })
+        .traceEvents,
+  }
+}
+
+/** The main thread's busy time by event and its tasks over 50 ms, for one step. */
+export function printTraceStep(name: string, trace: TraceEvent[]): void {
+  let from = Infinity
+  let to = 0
+  for (const e of trace) {
+    if (e.ts <= 0) continue
+    from = Math.min(from, e.ts)
+    to = Math.max(to, e.ts + (e.dur ?? 0))
+  }
+  const main = summarizeMainThread(trace, from, to, 50)
+  out(
+    `page trace, ${name}: main thread busy ${main.busyMs.toFixed(0)} ms of ${((to - from) / 1000).toFixed(0)} ms; by event (self):`,
+  )
+  for (const line of formatRows(main.byEvent, 12)) out(`  ${line}`)
+  out(`  tasks ≥ 50 ms: ${main.longTasks.length}`)
+  for (const t of main.longTasks) {
+    const cpu = t.cpuMs === null ? '' : ` (${t.cpuMs.toFixed(0)} ms on a CPU)`
+    out(`    +${t.atMs.toFixed(0)} ms  ${t.durMs.toFixed(0)} ms${cpu}  ${t.mostly}`)
+    out(`        inside: ${t.inside}`)
   }
 }
 

@@ -14,7 +14,9 @@ import { browserProbe } from './page-probe.ts'
 import {
   monotonicUs,
   pageProfiler,
+  pageTracer,
   printPageStep,
+  printTraceStep,
   printServeSteps,
   serveProfileEnv,
   type StepWindow,
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     /** A folder for CPU profiles of each step: the page's (CDP) and the serve process's. */
     profile: { type: 'string' },
+    /** Chromium traces of each step: the page's main thread by event and its long tasks. */
+    trace: { type: 'boolean', default: false },
   },
 })
 const count = Number(values.count)
@@ -130,6 +134,7 @@ try {
   await page.goto(serve.url)
   await page.locator('[data-health="live"]').waitFor({ timeout: 30_000 })
   const profiler = profileDir ? await pageProfiler(page) : null
+  const tracer = values.trace ? pageTracer(browser, page) : null
 
   /** Clicks `target`, clicks the Active tab then All, waits for `done` (a page expression). */
   const step = async (name: string, click: () => Promise<void>, done: string): Promise<Step> => {
@@ -151,6 +156,7 @@ try {
       requestAnimationFrame(check)
     })()`)
     await profiler?.start()
+    await tracer?.start()
     const fromUs = monotonicUs()
     await click()
     await page.locator('.filter[data-kind="active"]').click()
@@ -165,6 +171,7 @@ try {
     }
     windows.push({ name, fromUs, toUs: monotonicUs() })
     if (profiler) await printPageStep(name, await profiler.stop(), rendererDir, profileDir!)
+    if (tracer) printTraceStep(name, await tracer.stop())
     await sleep(500)
     const s = await page.evaluate(() => (globalThis as unknown as InPage).__bulk)
     const start = s.clicks[0]!.at
