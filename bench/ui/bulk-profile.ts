@@ -94,7 +94,10 @@ export async function printPageStep(
   rendererDir: string,
   dir: string,
 ): Promise<void> {
-  await writeFile(join(dir, `page-${name.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile))
+  await writeFile(
+    join(dir, `page-${name.replace(/\W+/g, '-')}.cpuprofile`),
+    JSON.stringify(profile),
+  )
   const cpu = summarizeCpuProfile(profile, sourceFrameResolver(rendererDir))
   out(`page, ${name}: ${cpu.sampledMs.toFixed(0)} ms sampled; by module:`)
   for (const line of formatRows(cpu.byModule, 8)) out(`  ${line}`)

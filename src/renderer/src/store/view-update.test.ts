@@ -71,9 +71,7 @@ describe('a change event in the store', () => {
     resetAppStore()
     applySnapshot({
       revision: 1,
-      downloads: Array.from({ length: N }, (_, i) =>
-        make(`d${i}`, i < 100 ? 'probing' : 'queued'),
-      ),
+      downloads: Array.from({ length: N }, (_, i) => make(`d${i}`, i < 100 ? 'probing' : 'queued')),
       settings: { ...DEFAULT_SETTINGS, defaultDir: '/downloads' },
     })
   })
