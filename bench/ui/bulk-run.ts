@@ -62,7 +62,7 @@ const INSTRUMENT = `(() => {
   }).observe({ type: 'longtask' })
   document.addEventListener('click', (event) => {
     const tab = event.target && event.target.closest ? event.target.closest('.filter[data-kind]') : null
-    bulk.clicks.push({ at: performance.now(), kind: tab ? tab.getAttribute('data-kind') : null })
+    bulk.clicks.push({ at: event.timeStamp, kind: tab ? tab.getAttribute('data-kind') : null })
   }, true)
   const watch = () => new MutationObserver((records) => {
     const at = performance.now()

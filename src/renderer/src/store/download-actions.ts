@@ -222,7 +222,8 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
         current.size === item.size &&
         current.speed === item.speed &&
         current.eta === item.eta &&
-        current.connections === item.connections
+        current.connections === item.connections &&
+        current.lastByteAt === item.lastByteAt
       )
         continue
       moved.push({
@@ -232,6 +233,7 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
         speed: item.speed,
         eta: item.eta,
         connections: item.connections,
+        ...(item.lastByteAt === undefined ? {} : { lastByteAt: item.lastByteAt }),
       })
     }
     const downloads =
