@@ -27,6 +27,28 @@ export function serveProfileEnv(dir: string): Record<string, string> {
   return { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=250` }
 }
 
+/**
+ * CPU time spent, in ms: the page's main thread (CDP `Performance.getMetrics` ThreadTime) and
+ * the serve process (utime + stime from /proc). On a machine shared with other work the wall
+ * times swing with the load; these count the work itself, so before/after compare fairly.
+ */
+export async function cpuMeters(page: Page, servePid: number) {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' })
+  const ticksPerSecond = 100 // USER_HZ on Linux
+  const serveMs = async (): Promise<number> => {
+    const stat = await readFile(`/proc/${servePid}/stat`, 'utf8')
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
+  }
+  const pageMs = async (): Promise<number> => {
+    const { metrics } = await cdp.send('Performance.getMetrics')
+    return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? 0) * 1000
+  }
+  return async () => ({ pageMs: await pageMs(), serveMs: await serveMs() })
+}
+
 /** Starts and stops the page's V8 profiler around one step. */
 export async function pageProfiler(page: Page): Promise<{
   start: () => Promise<void>
