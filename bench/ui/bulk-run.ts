@@ -2,7 +2,7 @@
 // the add dialog, Pause all, Resume all, select all + Remove, then a reload with 100,000 queued.
 // `downpour serve` against a throttled loopback server (-j 100, 64 per host), Chromium attached.
 // Budgets (issue 24) are printed beside the figures; docs/benchmarks.md, section "Bulk actions".
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -11,6 +11,17 @@ import { launchBenchChromium } from './launch-chromium.ts'
 import { connectClient, startServe } from '../../test/run-serve.ts'
 import { startThrottledServer } from './throttled-server.ts'
 import { browserProbe } from './page-probe.ts'
+import {
+  monotonicUs,
+  cpuMeters,
+  pageProfiler,
+  pageTracer,
+  printPageStep,
+  printTraceStep,
+  printServeSteps,
+  serveProfileEnv,
+  type StepWindow,
+} from './bulk-profile.ts'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..')
 const { values } = parseArgs({
@@ -19,6 +30,10 @@ const { values } = parseArgs({
     reload: { type: 'string', default: '100000' },
     rate: { type: 'string', default: '16384' },
     out: { type: 'string' },
+    /** A folder for CPU profiles of each step: the page's (CDP) and the serve process's. */
+    profile: { type: 'string' },
+    /** Chromium traces of each step: the page's main thread by event and its long tasks. */
+    trace: { type: 'boolean', default: false },
   },
 })
 const count = Number(values.count)
@@ -48,7 +63,7 @@ const INSTRUMENT = `(() => {
   }).observe({ type: 'longtask' })
   document.addEventListener('click', (event) => {
     const tab = event.target && event.target.closest ? event.target.closest('.filter[data-kind]') : null
-    bulk.clicks.push({ at: performance.now(), kind: tab ? tab.getAttribute('data-kind') : null })
+    bulk.clicks.push({ at: event.timeStamp, kind: tab ? tab.getAttribute('data-kind') : null })
   }, true)
   const watch = () => new MutationObserver((records) => {
     const at = performance.now()
@@ -79,6 +94,9 @@ type Step = {
   health: string[]
   /** The longest gap between two of the engine's beats (engine clock) during the step. */
   engineBeatGapMs: number
+  /** CPU time of the page's main thread and of the serve process over the step (see cpuMeters). */
+  pageCpuMs: number
+  serveCpuMs: number
 }
 
 const root = await mkdtemp(join(tmpdir(), 'downpour-bench-bulk-'))
@@ -86,10 +104,15 @@ const files = await startThrottledServer({
   fileBytes: 64 * 1024 * 1024,
   bytesPerSecond: Number(values.rate),
 })
+const profileDir = values.profile ? resolve(values.profile) : null
+if (profileDir) await mkdir(profileDir, { recursive: true })
+const rendererDir = resolve(join(repoRoot, 'out', 'renderer'))
 const serve = await startServe(['--dir', join(root, 'downloads')], {
   state: join(root, 'state'),
-  uiDir: resolve(join(repoRoot, 'out', 'renderer')),
+  uiDir: rendererDir,
+  ...(profileDir ? { env: serveProfileEnv(profileDir) } : {}),
 })
+const windows: StepWindow[] = []
 const { socket, client } = await connectClient(serve.origin, {
   authorization: `Bearer ${serve.token}`,
 })
@@ -114,6 +137,9 @@ try {
   await page.addInitScript({ content: INSTRUMENT })
   await page.goto(serve.url)
   await page.locator('[data-health="live"]').waitFor({ timeout: 30_000 })
+  const profiler = profileDir ? await pageProfiler(page) : null
+  const tracer = values.trace ? pageTracer(browser, page) : null
+  const cpu = await cpuMeters(page, serve.child.pid!)
 
   /** Clicks `target`, clicks the Active tab then All, waits for `done` (a page expression). */
   const step = async (name: string, click: () => Promise<void>, done: string): Promise<Step> => {
@@ -134,6 +160,10 @@ try {
       }
       requestAnimationFrame(check)
     })()`)
+    await profiler?.start()
+    await tracer?.start()
+    const cpuBefore = await cpu()
+    const fromUs = monotonicUs()
     await click()
     await page.locator('.filter[data-kind="active"]').click()
     await page.locator('.filter[data-kind="all"]').click()
@@ -145,6 +175,10 @@ try {
       if (doneAt !== null) break
       await sleep(100)
     }
+    windows.push({ name, fromUs, toUs: monotonicUs() })
+    const cpuAfter = await cpu()
+    if (profiler) await printPageStep(name, await profiler.stop(), rendererDir, profileDir!)
+    if (tracer) printTraceStep(name, await tracer.stop())
     await sleep(500)
     const s = await page.evaluate(() => (globalThis as unknown as InPage).__bulk)
     const start = s.clicks[0]!.at
@@ -159,6 +193,8 @@ try {
       tabAnswerMs: tabClick && tabPressed ? tabPressed.at - tabClick.at : null,
       health: [...new Set(s.health.map((h) => h.health))],
       engineBeatGapMs: beatGap,
+      pageCpuMs: cpuAfter.pageMs - cpuBefore.pageMs,
+      serveCpuMs: cpuAfter.serveMs - cpuBefore.serveMs,
     }
     log(JSON.stringify(r))
     steps.push(r)
@@ -222,7 +258,21 @@ try {
   )
   await page.close()
 
-  // 5. A reload with 100,000 queued: first rows, scrolling, heap.
+  // 5. A reload with 100,000 queued: first rows, scrolling, heap (--reload 0 leaves it out).
+  if (reloadCount > 0) await reloadStep(browser)
+} finally {
+  await browser?.close()
+  client.dispose()
+  socket.close()
+  serve.child.kill('SIGTERM')
+  await Promise.race([serve.exited, sleep(profileDir ? 30_000 : 5000)])
+  if (serve.child.exitCode === null) serve.child.kill('SIGKILL')
+  await files.close()
+  await rm(root, { recursive: true, force: true })
+}
+if (profileDir) await printServeSteps(profileDir, windows)
+
+async function reloadStep(browser: Browser): Promise<void> {
   const addStart = performance.now()
   for (let i = 0; i < reloadCount; i += 1000) {
     const batch = []
@@ -250,19 +300,11 @@ try {
     longestTaskMs: figures.longestTaskMs,
   }
   log(JSON.stringify(result.reload))
-} finally {
-  await browser?.close()
-  client.dispose()
-  socket.close()
-  serve.child.kill('SIGTERM')
-  await Promise.race([serve.exited, sleep(5000)])
-  if (serve.child.exitCode === null) serve.child.kill('SIGKILL')
-  await files.close()
-  await rm(root, { recursive: true, force: true })
 }
 
 result.steps = steps
-const rows: [string, string, string, boolean][] = []
+/** name, value, budget, met (null: a figure without a budget). */
+const rows: [string, string, string, boolean | null][] = []
 for (const s of steps) {
   const limit = s.name === 'add' ? 2000 : 1000
   rows.push([
@@ -276,6 +318,12 @@ for (const s of steps) {
     `${s.longestTaskMs.toFixed(0)} ms`,
     '≤ 100 ms',
     s.longTasksOver100 === 0,
+  ])
+  rows.push([
+    `  CPU: page main thread / serve`,
+    `${s.pageCpuMs.toFixed(0)} / ${s.serveCpuMs.toFixed(0)} ms`,
+    '(no budget: the work itself)',
+    null,
   ])
   rows.push([
     `  filter tab answers`,
@@ -321,5 +369,7 @@ if (reload) {
   ])
 }
 for (const [name, value, goal, ok] of rows)
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(44)} ${value.padEnd(22)} ${goal}`)
+  console.log(
+    `${ok === null ? '    ' : ok ? 'ok  ' : 'FAIL'} ${name.padEnd(44)} ${value.padEnd(22)} ${goal}`,
+  )
 if (values.out) await writeFile(values.out, JSON.stringify(result, null, 2))

@@ -1,6 +1,8 @@
 import type { WebSocket } from 'ws'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import type { Port } from '../shared/protocol/rpc.ts'
+import { InboundPace } from './inbound-pace.ts'
+import { messageText } from './message-text.ts'
 import { DEFAULT_FLOW_BOUNDS, OutboundFlow, type FlowBounds } from './outbound-flow.ts'
 
 /** Close codes the browser client tells apart. */
@@ -31,7 +33,7 @@ export function createSocketPort(socket: WebSocket, options: SocketPortOptions):
 
   const send = (message: unknown): void => {
     if (socket.readyState !== socket.OPEN) return
-    socket.send(JSON.stringify(message))
+    socket.send(messageText(message))
   }
   const protocolError = (reason: string): void => {
     options.log(`invalid message: ${reason}`)
@@ -51,18 +53,23 @@ export function createSocketPort(socket: WebSocket, options: SocketPortOptions):
     }
   }
 
-  socket.on('message', (data, isBinary) => {
-    if (isBinary) return protocolError('binary frames are not accepted; send JSON text')
-    let message: unknown
-    try {
-      message = JSON.parse(data.toString())
-    } catch {
-      return protocolError('the frame is not JSON')
-    }
-    for (const listener of listeners) listener(message)
-  })
+  // One message per turn of the loop (see InboundPace), parsed when its turn comes.
+  const inbound = new InboundPace<{ data: WebSocket.RawData; isBinary: boolean }>(
+    ({ data, isBinary }) => {
+      if (isBinary) return protocolError('binary frames are not accepted; send JSON text')
+      let message: unknown
+      try {
+        message = JSON.parse(data.toString())
+      } catch {
+        return protocolError('the frame is not JSON')
+      }
+      for (const listener of listeners) listener(message)
+    },
+  )
+  socket.on('message', (data, isBinary) => inbound.push({ data, isBinary }))
   socket.on('close', () => {
     if (timer !== undefined) clearInterval(timer)
+    inbound.clear()
     listeners.clear()
   })
 

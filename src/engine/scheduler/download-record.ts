@@ -42,7 +42,13 @@ export type DownloadRecord = {
 }
 
 /** Live figures the heartbeat adds to a record when it is shown. */
-export type LiveFigures = { speed: number; eta: number | null; connections: number }
+export type LiveFigures = {
+  speed: number
+  eta: number | null
+  connections: number
+  /** See DownloadSnapshot.lastByteAt; absent when not running. */
+  lastByteAt?: number
+}
 
 export function toSnapshot(
   record: DownloadRecord,
@@ -66,6 +72,7 @@ export function toSnapshot(
     error: record.error,
     resumable: record.resumable,
     connections: live.connections,
+    ...(live.lastByteAt === undefined ? {} : { lastByteAt: live.lastByteAt }),
     checksum: record.checksum,
     speedLimit: record.speedLimit,
     maxConnections: record.maxConnections,

@@ -67,3 +67,26 @@ describe('ProgressHeartbeat after a resume', () => {
     expect(moving.speed).toBe(2 * MiB)
   })
 })
+
+describe('ProgressHeartbeat: when a running download last received bytes', () => {
+  it('stamps the beat that saw bytes grow, keeps the stamp while none come, at no extra item', () => {
+    const { heartbeat, beat } = drive()
+    heartbeat.track('a', 1_000_000)
+    const first = beat([running('a', 0)])
+    // Nothing received yet: the start is the last time it "moved".
+    expect(first.items[0]!.lastByteAt).toBe(1_000_000)
+    const moving = beat([running('a', 64 * 1024)])
+    const movedAt = moving.at
+    expect(moving.items[0]!.lastByteAt).toBe(movedAt)
+    // The server goes quiet: the stamp stays at the last beat that saw bytes.
+    const quiet: Beat[] = []
+    for (let n = 0; n < 140; n++) quiet.push(beat([running('a', 64 * 1024)]))
+    for (const b of quiet) for (const item of b.items) expect(item.lastByteAt).toBe(movedAt)
+    // Once the smoothed speed has decayed to 0 (half-life 1.5 s) nothing more is sent for it:
+    // the stamp adds no item per beat of its own.
+    expect(quiet.slice(-10).every((b) => b.items.length === 0)).toBe(true)
+    expect(heartbeat.figures('a', { done: 64 * 1024, size: null }).lastByteAt).toBe(movedAt)
+    heartbeat.untrack('a')
+    expect(heartbeat.figures('a', { done: 64 * 1024, size: null }).lastByteAt).toBeUndefined()
+  })
+})

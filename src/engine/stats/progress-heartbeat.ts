@@ -33,6 +33,8 @@ export class ProgressHeartbeat {
   #overall = new SpeedMeter()
   #overallBytes = 0
   #lastDone = new Map<string, number>()
+  /** When each running download's bytes last grew (or it started): DownloadSnapshot.lastByteAt. */
+  #movedAt = new Map<string, number>()
 
   constructor(intervalMs: number, sample: () => ActiveFigures[], emit: (beat: Beat) => void) {
     this.intervalMs = intervalMs
@@ -50,23 +52,27 @@ export class ProgressHeartbeat {
     this.#timer = null
   }
 
-  track(id: string): void {
+  track(id: string, now = Date.now()): void {
     if (!this.#meters.has(id)) this.#meters.set(id, new SpeedMeter())
+    if (!this.#movedAt.has(id)) this.#movedAt.set(id, now)
   }
 
   untrack(id: string): void {
     this.#meters.delete(id)
     this.#lastSent.delete(id)
     this.#lastDone.delete(id)
+    this.#movedAt.delete(id)
   }
 
   /** Current speed/ETA of one download (zero when it is not running). */
   figures(
     id: string,
     record: { done: number; size: number | null },
-  ): { speed: number; eta: number | null } {
+  ): { speed: number; eta: number | null; lastByteAt?: number } {
     const speed = Math.round(this.#meters.get(id)?.speed ?? 0)
-    return { speed, eta: etaSeconds(record.done, record.size, speed) }
+    const lastByteAt = this.#movedAt.get(id)
+    const figures = { speed, eta: etaSeconds(record.done, record.size, speed) }
+    return lastByteAt === undefined ? figures : { ...figures, lastByteAt }
   }
 
   /** One beat: sample, smooth, emit the changed rows. Public so tests can drive it. */
@@ -79,7 +85,10 @@ export class ProgressHeartbeat {
       if (f.downloading) active++
       if (!f.counting) continue
       const previous = this.#lastDone.get(f.id)
-      if (previous !== undefined && f.done > previous) this.#overallBytes += f.done - previous
+      if (previous !== undefined && f.done > previous) {
+        this.#overallBytes += f.done - previous
+        this.#movedAt.set(f.id, now)
+      }
       this.#lastDone.set(f.id, f.done)
       const speed = Math.round(meter.sample(f.done, now))
       const item: ProgressItem = {
@@ -89,6 +98,7 @@ export class ProgressHeartbeat {
         speed,
         eta: etaSeconds(f.done, f.size, speed),
         connections: f.connections,
+        lastByteAt: this.#movedAt.get(f.id) ?? now,
       }
       const key = `${item.done}|${item.size}|${item.speed}|${item.connections}`
       if (this.#lastSent.get(f.id) === key) continue

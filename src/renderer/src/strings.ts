@@ -99,6 +99,8 @@ export const t = {
     /** Running, no connection open: its host's connection limit, or reconnecting. */
     waitingForConnection: (host: string) => `Waiting for a connection to ${host}`,
     downloading: 'Downloading',
+    /** Running, connections open, no bytes for a while (the server went quiet). */
+    stalled: (seconds: number) => `Stalled — no data for ${seconds} s`,
     retrying: (seconds: number, reason: string, attempt: number, maxTries: number) =>
       `${seconds > 0 ? `Retrying in ${seconds} s` : 'Retrying now'} — ${reason} (try ${attempt}${maxTries > 0 ? ` of ${maxTries}` : ''})`,
     pausedResumable: 'Paused — can resume',

@@ -13,6 +13,8 @@ export type ProgressItem = {
   speed: number
   eta: number | null
   connections: number
+  /** See `DownloadSnapshot.lastByteAt` (changes only when `done` does: no extra item per beat). */
+  lastByteAt?: number
 }
 
 export type LogLevel = 'info' | 'warn' | 'error'

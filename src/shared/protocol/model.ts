@@ -115,6 +115,12 @@ export type DownloadSnapshot = {
   resumable: boolean | null
   /** Open connections for this download right now. */
   connections: number
+  /**
+   * While it runs: epoch ms (the engine's clock) of the last heartbeat that saw its bytes grow,
+   * or when it started if none has yet, so a client can say how long a running download has
+   * moved no data ("Stalled — no data for 12 s"). Absent when it is not running.
+   */
+  lastByteAt?: number
   checksum: Checksum | null
   speedLimit: number
   maxConnections: number | null

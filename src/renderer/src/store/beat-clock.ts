@@ -25,6 +25,17 @@ export class BeatClock {
     return offset - quickest
   }
 
+  /**
+   * The engine's clock now, as well as the page can tell: the page's clock less the quickest
+   * recent beat's offset (the page's own clock before any beat). For times the engine stamps
+   * (a download's last byte), compared with the engine's clock on a host whose clock differs.
+   */
+  engineNow(pageNow: number): number {
+    let quickest: number | null = null
+    for (const offset of this.#window) if (quickest === null || offset < quickest) quickest = offset
+    return pageNow - (quickest ?? 0)
+  }
+
   /** A new engine (another host, another clock): forget the old beats. */
   reset(): void {
     this.#window = []

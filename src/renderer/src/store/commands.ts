@@ -1,4 +1,5 @@
 import type { AddResult, Selection } from '../../../shared/protocol/api.ts'
+import { EVENT_ROWS } from '../../../shared/protocol/events.ts'
 import type { AddRequest } from '../../../shared/protocol/model.ts'
 import { t } from '../strings.ts'
 import { useAppStore } from './app-store.ts'
@@ -85,7 +86,31 @@ export function canPause(state: string | undefined): boolean {
   )
 }
 
-/** Adds downloads; resolves with the engine's answer (refusals included), or null when offline. */
+/**
+ * Adds downloads; resolves with the engine's answer (refusals included, indexes into
+ * `requests`), or null when offline. A long list goes as calls of `EVENT_ROWS` requests, sent
+ * at once in order (the engine takes them in that order): each answer repeats its downloads in
+ * full, and one answer for 10,000 was ~4 MB of JSON the page parsed in one task (a long task no
+ * slicing can split), after the server had read and checked the whole list before the first
+ * download could start.
+ */
 export function add(requests: AddRequest[]): Promise<AddResult | null> {
-  return run((c) => c.add(requests))
+  if (requests.length <= EVENT_ROWS) return run((c) => c.add(requests))
+  return run(async (c) => {
+    const calls: Promise<AddResult>[] = []
+    for (let start = 0; start < requests.length; start += EVENT_ROWS) {
+      const part = c.add(requests.slice(start, start + EVENT_ROWS))
+      calls.push(
+        part.then(({ added, rejected }) => ({
+          added,
+          rejected: rejected.map((r) => ({ ...r, index: r.index + start })),
+        })),
+      )
+    }
+    const answers = await Promise.all(calls)
+    return {
+      added: answers.flatMap((a) => a.added),
+      rejected: answers.flatMap((a) => a.rejected),
+    }
+  })
 }

@@ -3,7 +3,7 @@ import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
-import { deriveView, deriveVisible } from './download-view.ts'
+import { deriveView, deriveVisible, updateView, type EntryChange } from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
@@ -24,21 +24,23 @@ function withDownloads(
   state: AppState,
   downloads: DownloadsState,
   resort = false,
+  changes: readonly EntryChange[] | null = null,
 ): Partial<AppState> {
-  const view = deriveView(
-    downloads.byId,
-    downloads.order,
-    state.ui.filter,
-    state.ui.search,
-    state.view,
-    viewSorter.sorted(downloads.byId, downloads.order, state.ui.sort, resort),
-  )
+  const { byId, order } = downloads
+  const { filter, search } = state.ui
+  const shown = viewSorter.sorted(byId, order, state.ui.sort, resort)
+  // Entries changed in a list in queue order: O(changes), not a pass over the queue per event.
+  const view =
+    (changes !== null && order === state.downloads.order && shown === order
+      ? updateView(byId, order, filter, search, state.view, changes)
+      : null) ?? deriveView(byId, order, filter, search, state.view, shown)
   // Selection and focus follow the downloads: a removed one is no longer selected.
   let { selected, focusedId, anchorId } = state.ui
-  if ([...selected].some((id) => !(id in downloads.byId)))
-    selected = new Set([...selected].filter((id) => id in downloads.byId))
-  if (focusedId !== null && !(focusedId in downloads.byId)) focusedId = null
-  if (anchorId !== null && !(anchorId in downloads.byId)) anchorId = null
+  // Only a new order can have dropped a download (a select-all holds 10,000 ids to look at).
+  if (order !== state.downloads.order && someMissing(selected, byId))
+    selected = new Set([...selected].filter((id) => id in byId))
+  if (focusedId !== null && !(focusedId in byId)) focusedId = null
+  if (anchorId !== null && !(anchorId in byId)) anchorId = null
   const ui =
     selected === state.ui.selected &&
     focusedId === state.ui.focusedId &&
@@ -46,6 +48,11 @@ function withDownloads(
       ? state.ui
       : { ...state.ui, selected, focusedId, anchorId }
   return { downloads, view, ui }
+}
+
+function someMissing(ids: ReadonlySet<string>, byId: Readonly<Record<string, unknown>>): boolean {
+  for (const id of ids) if (!(id in byId)) return true
+  return false
 }
 
 export function applySnapshot(snapshot: EngineEvents['engine/snapshot']): void {
@@ -104,13 +111,27 @@ function upsert(downloads: readonly DownloadSnapshot[], revision: number): void 
   useAppStore.setState((state) => {
     const { byId, order } = state.downloads
     const fresh: string[] = []
-    for (const download of downloads) if (!(download.id in byId)) fresh.push(download.id)
-    return withDownloads(state, {
-      ...state.downloads,
-      byId: replaceEntries(byId, downloads),
-      order: fresh.length === 0 ? order : order.concat(fresh),
-      revision,
-    })
+    const changes: EntryChange[] = []
+    // In place, in the event's order (see replaceEntries): a download named twice in one
+    // event changes from its first entry to its second.
+    const index = byId as Record<string, DownloadSnapshot>
+    for (const download of downloads) {
+      const before = index[download.id]
+      if (before === undefined) fresh.push(download.id)
+      changes.push({ before, after: download })
+      index[download.id] = download
+    }
+    return withDownloads(
+      state,
+      {
+        ...state.downloads,
+        byId,
+        order: fresh.length === 0 ? order : order.concat(fresh),
+        revision,
+      },
+      false,
+      fresh.length === 0 ? changes : null,
+    )
   })
 }
 
@@ -201,7 +222,8 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
         current.size === item.size &&
         current.speed === item.speed &&
         current.eta === item.eta &&
-        current.connections === item.connections
+        current.connections === item.connections &&
+        current.lastByteAt === item.lastByteAt
       )
         continue
       moved.push({
@@ -211,6 +233,7 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
         speed: item.speed,
         eta: item.eta,
         connections: item.connections,
+        ...(item.lastByteAt === undefined ? {} : { lastByteAt: item.lastByteAt }),
       })
     }
     const downloads =

@@ -7,6 +7,7 @@ import { Icon } from '../../components/icon.tsx'
 import { ProgressBar } from '../../components/progress-bar.tsx'
 import { useNow } from '../../lib/use-now.ts'
 import { useAppStore } from '../../store/app-store.ts'
+import { beatClock } from '../../store/download-actions.ts'
 import { openMenu, selectRow, setFocused } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
@@ -99,9 +100,10 @@ function RowBody({
   position: number | null
   hostBlocked: boolean
 }) {
-  // Only a row waiting to retry ticks with the clock (its countdown).
-  const now = useNow(1000, d.state === 'retrying')
-  const status = statusLine(d, { position, hostBlocked, now })
+  // Only a row waiting to retry (its countdown) or running (how long it has had no data, see
+  // statusLine) ticks with the clock.
+  const now = useNow(1000, d.state === 'retrying' || d.state === 'downloading')
+  const status = statusLine(d, { position, hostBlocked, now, engineNow: beatClock.engineNow(now) })
   const percent = percentOf(d)
   const primary = primaryAction(d.state)
   const moving = isMoving(d)

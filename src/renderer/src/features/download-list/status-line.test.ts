@@ -60,6 +60,27 @@ describe('statusLine', () => {
     expect(line({ ...at80, connections: 2, speed: 4096 })).toBe('Downloading')
   })
 
+  it('running with connections open and no bytes for 5 s says it stalled, and for how long', () => {
+    const at80 = { state: 'downloading', done: 800, size: 1000, speed: 0, connections: 2 } as const
+    const stalled = (lastByteAt: number, engineNow?: number) =>
+      statusLine(snap({ ...at80, lastByteAt }), {
+        position: null,
+        hostBlocked: false,
+        now,
+        ...(engineNow === undefined ? {} : { engineNow }),
+      }).text
+    expect(stalled(now - 4_900)).toBe('Downloading')
+    expect(stalled(now - 12_400)).toBe('Stalled — no data for 12 s')
+    // Judged on the engine's clock (a remote engine 1 h behind the page's clock).
+    const behind = now - 3_600_000
+    expect(stalled(behind - 2_000, behind)).toBe('Downloading')
+    expect(stalled(behind - 7_000, behind)).toBe('Stalled — no data for 7 s')
+    // The smoothed speed still decaying after the last byte does not hide it.
+    expect(line({ ...at80, speed: 900, lastByteAt: now - 8_000 })).toBe('Stalled — no data for 8 s')
+    // An engine that does not stamp (older): no claim either way.
+    expect(line({ ...at80 })).toBe('Downloading')
+  })
+
   it('retrying: countdown, short reason, which try of how many', () => {
     const error = {
       code: ERROR_CODES.httpRetryable,

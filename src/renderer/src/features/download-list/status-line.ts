@@ -13,7 +13,12 @@ export type StatusContext = {
   /** True when slots are free overall, so a queued download waits for its host's limit. */
   hostBlocked: boolean
   now: number
+  /** The engine's clock at `now` (for `lastByteAt`); `now` when they are one clock. */
+  engineNow?: number
 }
+
+/** A running download with connections open and no bytes for this long is called stalled. */
+export const STALLED_AFTER_MS = 5000
 
 /**
  * The line under a download's name that answers "why is it not moving?". Pure: a snapshot and
@@ -36,9 +41,17 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
       // waits for one (its host's connection limit, or connecting again). With connections
       // open a 0 is not told apart from the first beats after a start (the speed meter starts
       // at 0), so "stalled" is not claimed from a snapshot alone.
-      if (d.speed > 0 || d.done === 0 || d.connections > 0)
-        return { text: t.status.downloading, tone: 'active' }
-      return { text: t.status.waitingForConnection(hostOf(d.url)), tone: 'waiting' }
+      if (d.connections === 0 && d.done > 0 && d.speed === 0)
+        return { text: t.status.waitingForConnection(hostOf(d.url)), tone: 'waiting' }
+      // Connections open and nothing received for a while, by the engine's own stamp: not by
+      // the speed, which reads 0 in the first beats after a start too, and which after the
+      // last byte decays for ~25 s (a smoothed figure) before it reads 0.
+      if (d.lastByteAt !== undefined) {
+        const idle = (ctx.engineNow ?? ctx.now) - d.lastByteAt
+        if (idle >= STALLED_AFTER_MS)
+          return { text: t.status.stalled(Math.floor(idle / 1000)), tone: 'waiting' }
+      }
+      return { text: t.status.downloading, tone: 'active' }
     case 'retrying': {
       const seconds =
         d.nextRetryAt === null ? 0 : Math.max(0, Math.ceil((d.nextRetryAt - ctx.now) / 1000))

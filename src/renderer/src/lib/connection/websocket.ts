@@ -2,6 +2,7 @@ import { backoffDelay, type Backoff } from '../../../../shared/backoff.ts'
 import type { EngineConnection } from '../../../../shared/protocol/connection.ts'
 import { createEngineClient, type Port } from '../../../../shared/protocol/rpc.ts'
 import { ConnectionHub } from './connection-hub.ts'
+import { MessageDrain } from './message-drain.ts'
 
 /** The part of the browser's WebSocket this transport uses (the `ws` package's fits too). */
 export type SocketLike = {
@@ -68,15 +69,18 @@ export function connectWebSocket(options: WebSocketConnectionOptions): EngineCon
       hub.setClient(createEngineClient(port))
       hub.setStatus({ kind: 'connected' })
     }
-    current.onmessage = (event) => {
-      if (typeof event.data !== 'string') return
+    // Parsed and applied in slices (see MessageDrain), in the order they came.
+    const drain = new MessageDrain((text) => {
       let message: unknown
       try {
-        message = JSON.parse(event.data)
+        message = JSON.parse(text)
       } catch {
         return
       }
       for (const listener of [...listeners]) listener(message)
+    })
+    current.onmessage = (event) => {
+      if (typeof event.data === 'string') drain.push(event.data)
     }
     current.onerror = () => {
       // Always followed by close, where the decision is taken.

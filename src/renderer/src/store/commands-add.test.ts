@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { EVENT_ROWS } from '../../../shared/protocol/events.ts'
+import { FakeEngine } from '../test/fake-engine.ts'
+import { resetAppStore } from './app-store.ts'
+import { add } from './commands.ts'
+import { bindClient } from './engine-sink.ts'
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+describe('commands.add of a long list', () => {
+  let engine: FakeEngine
+  let unbind: () => void
+  beforeEach(async () => {
+    resetAppStore()
+    engine = new FakeEngine()
+    unbind = bindClient(engine)
+    await settle()
+  })
+  afterEach(() => unbind())
+
+  it('goes as calls of EVENT_ROWS in order, its refusals indexed into the whole list', async () => {
+    const requests = Array.from({ length: 2500 }, (_, i) => ({ url: `https://a.example/${i}.iso` }))
+    requests[1600] = { url: 'https://a.example/200.iso' } // a duplicate of one in the first call
+    requests[2100] = { url: 'not a url' }
+    const result = await add(requests)
+    const calls = engine.calls.filter((c) => c.method === 'add')
+    expect(calls.map((c) => (c.args[0] as unknown[]).length)).toEqual([EVENT_ROWS, EVENT_ROWS, 500])
+    expect(result!.rejected.map((r) => r.index)).toEqual([1600, 2100])
+    expect(result!.rejected[0]!.url).toBe('https://a.example/200.iso')
+    expect(result!.added).toHaveLength(2498)
+    const expected = requests.filter((_, i) => i !== 1600 && i !== 2100).map((r) => r.url)
+    expect(
+      engine.order.map((id) => engine.snapshotNow().downloads.find((d) => d.id === id)!.url),
+    ).toEqual(expected)
+  })
+
+  it('sends a list of EVENT_ROWS or fewer as one call', async () => {
+    await add([{ url: 'https://a.example/1.iso' }, { url: 'https://a.example/2.iso' }])
+    expect(engine.calls.filter((c) => c.method === 'add')).toHaveLength(1)
+  })
+})

@@ -1,0 +1,104 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import type { DownloadSnapshot, DownloadState } from '../../../shared/protocol/model.ts'
+import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
+import { resetAppStore, useAppStore } from './app-store.ts'
+import { applyChanged, applySnapshot } from './download-actions.ts'
+import {
+  FILTERS,
+  deriveView,
+  initialView,
+  updateView,
+  viewWork,
+  type EntryChange,
+  type FilterKind,
+} from './download-view.ts'
+
+const STATES: DownloadState[] = [
+  'queued',
+  'probing',
+  'downloading',
+  'verifying',
+  'retrying',
+  'paused',
+  'completed',
+  'failed',
+  'removed',
+]
+
+const make = (id: string, state: DownloadState, name = `${id}.bin`): DownloadSnapshot =>
+  ({ id, name, url: `https://a.example/${name}`, state }) as DownloadSnapshot
+
+describe('updateView (a change of k downloads in O(k))', () => {
+  it('gives the view a pass over the whole queue gives, for any queue, changes, filter and search', () => {
+    const state = fc.constantFrom(...STATES)
+    fc.assert(
+      fc.property(
+        fc.array(state, { minLength: 1, maxLength: 40 }),
+        fc.array(
+          fc.record({ at: fc.nat(), state, rename: fc.constantFrom(null, 'x.iso', 'y.bin') }),
+          { maxLength: 12 },
+        ),
+        fc.constantFrom<FilterKind>(...FILTERS),
+        fc.constantFrom('', 'x', '1', 'bin'),
+        (states, edits, filter, search) => {
+          const order = states.map((_, i) => `d${i}`)
+          const byId: Record<string, DownloadSnapshot> = {}
+          states.forEach((s, i) => (byId[`d${i}`] = make(`d${i}`, s)))
+          const previous = deriveView(byId, order, filter, search, initialView)
+          const changes: EntryChange[] = []
+          for (const edit of edits) {
+            const id = order[edit.at % order.length]!
+            const before = byId[id]!
+            const after = make(id, edit.state, edit.rename ?? before.name)
+            changes.push({ before, after })
+            byId[id] = after
+          }
+          const updated = updateView(byId, order, filter, search, previous, changes)
+          const derived = deriveView(byId, order, filter, search, previous)
+          expect(updated).not.toBeNull()
+          expect(updated).toEqual(derived)
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+})
+
+describe('a change event in the store', () => {
+  const N = 2000
+  beforeEach(() => {
+    resetAppStore()
+    applySnapshot({
+      revision: 1,
+      downloads: Array.from({ length: N }, (_, i) => make(`d${i}`, i < 100 ? 'probing' : 'queued')),
+      settings: { ...DEFAULT_SETTINGS, defaultDir: '/downloads' },
+    })
+  })
+
+  it('costs the downloads it names, not the queue (a start seen by 100 one-download events)', () => {
+    const before = viewWork.visited
+    for (let i = 0; i < 100; i++)
+      applyChanged({
+        revision: 2 + i,
+        changes: [{ download: make(`d${i}`, 'downloading'), previousState: 'probing' }],
+      })
+    // 100 events of one download each: 100 downloads looked at, not 100 × 2,000.
+    expect(viewWork.visited - before).toBe(100)
+    expect(useAppStore.getState().view.counts.active).toBe(100)
+  })
+
+  it('passes over the queue once for a change of which downloads wait (queue places move)', () => {
+    const placeBefore = useAppStore.getState().view.queuePosition['d101']
+    const before = viewWork.visited
+    applyChanged({
+      revision: 2,
+      changes: [{ download: make('d100', 'probing'), previousState: 'queued' }],
+    })
+    expect(viewWork.visited - before).toBe(1 + N)
+    const view = useAppStore.getState().view
+    expect(placeBefore).toBe(2)
+    expect(view.queuePosition['d101']).toBe(1)
+    expect(view.counts).toMatchObject({ all: N, active: 101, queued: N - 101 })
+  })
+})
