@@ -75,7 +75,10 @@ export type SchedulerOptions = {
  * touches a record. Starts queued downloads in queue order within the concurrency and per-host
  * connection limits; persists every change (coalesced).
  */
-export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPreferences'> {
+/** The commands the scheduler answers; the engine keeps the window's preferences itself. */
+export type SchedulerCommands = Omit<EngineApi, 'uiPreferences' | 'updateUiPreferences'>
+
+export class Scheduler implements SchedulerCommands {
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
   #overrides: Partial<Settings>
