@@ -22,8 +22,9 @@ import {
   beatClock,
 } from './download-actions.ts'
 
-
-type Buffered = { [K in RevisionedEventName]: { name: K; payload: EngineEvents[K] } }[RevisionedEventName]
+type Buffered = {
+  [K in RevisionedEventName]: { name: K; payload: EngineEvents[K] }
+}[RevisionedEventName]
 
 let bound: { client: EngineClient; stop: () => void } | null = null
 let attached: EngineConnection | null = null
