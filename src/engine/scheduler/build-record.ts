@@ -11,7 +11,7 @@ import {
 import { normalizeUrlKey, parseDownloadUrl } from '../../shared/protocol/url.ts'
 import { nameFromUrl } from '../naming/suggest-file-name.ts'
 import { sanitizeFileName, sanitizeNameReport } from '../naming/sanitize-file-name.ts'
-import { newRecord, NO_HEADERS, type DownloadRecord } from './download-record.ts'
+import { newRecord, NO_HEADERS, type DownloadRecord } from '../model/download-record.ts'
 import type { DuplicateKey } from './duplicate-index.ts'
 
 /**

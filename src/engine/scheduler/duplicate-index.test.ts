@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from './build-record.ts'
-import type { DownloadRecord } from './download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 import { DuplicateIndex, urlKeyOf, type DuplicateKey } from './duplicate-index.ts'
 
 describe('DuplicateIndex', () => {

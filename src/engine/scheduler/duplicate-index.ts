@@ -1,5 +1,5 @@
 import { normalizeUrlKey } from '../../shared/protocol/url.ts'
-import type { DownloadRecord } from './download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 
 /**
  * What makes two downloads the same: the same URL (without userinfo or fragment) saved into

@@ -43,7 +43,7 @@ import { controlPathFor, PART_SUFFIX, removeControlFile } from '../storage/contr
 import { removeStaleTemps } from '../storage/stale-temps.ts'
 import { makeDownloadFolder } from '../storage/safe-folder.ts'
 import type { StateLock } from '../storage/state-lock.ts'
-import { NO_HEADERS, toSnapshot, type DownloadRecord } from './download-record.ts'
+import { NO_HEADERS, toSnapshot, type DownloadRecord } from '../model/download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'

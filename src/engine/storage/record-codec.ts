@@ -1,4 +1,4 @@
-import { newRecord, RECORD_DEFAULTS, type DownloadRecord } from '../scheduler/download-record.ts'
+import { newRecord, RECORD_DEFAULTS, type DownloadRecord } from '../model/download-record.ts'
 import { DOWNLOAD_STATES, type DownloadState } from '../../shared/protocol/model.ts'
 import { parseRecord } from './record-schema.ts'
 

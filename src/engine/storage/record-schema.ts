@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { DOWNLOAD_STATES } from '../../shared/protocol/model.ts'
-import { recordSchema, type DownloadRecord } from '../scheduler/download-record.ts'
+import { recordSchema, type DownloadRecord } from '../model/download-record.ts'
 
 type FieldKind = 'string' | 'number' | 'boolean'
 /** recordSchema's plain fields, for the fast path below: [name, kind, nullable]. */

@@ -5,8 +5,8 @@ import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
 import type { LogLevel } from '../../shared/protocol/events.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
-import { decideRetry } from '../scheduler/retry-policy.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
+import { decideRetry } from './retry-policy.ts'
 import {
   missingRanges,
   subtractRange,
@@ -40,7 +40,7 @@ import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
 import { buildRequestHeaders } from './request-headers.ts'
-import { buildSegmentMap } from '../details/segment-map.ts'
+import { buildSegmentMap } from '../segments/segment-map.ts'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
