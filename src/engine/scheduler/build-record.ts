@@ -8,11 +8,11 @@ import {
   describeIssues,
   downloadUpdateSchema,
 } from '../../shared/protocol/schemas.ts'
-import { normalizeUrlKey, parseDownloadUrl } from '../../shared/protocol/url.ts'
+import { parseDownloadUrl } from '../../shared/protocol/url.ts'
 import { nameFromUrl } from '../naming/suggest-file-name.ts'
 import { sanitizeFileName, sanitizeNameReport } from '../naming/sanitize-file-name.ts'
 import { newRecord, NO_HEADERS, type DownloadRecord } from '../model/download-record.ts'
-import type { DuplicateKey } from './duplicate-index.ts'
+import { duplicateKey, type DuplicateKey } from '../model/duplicate-key.ts'
 
 /**
  * Validates one add request and builds its record, or throws a DownpourError that names what
@@ -150,9 +150,4 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
   if (change.maxConnections !== undefined) next.maxConnections = change.maxConnections
   if (change.speedLimit !== undefined) next.speedLimit = change.speedLimit
   return next
-}
-
-/** Same normalized URL into the same folder (under the same requested name) is a duplicate. */
-export function duplicateKey(url: URL, dir: string, requestedName: string | null): DuplicateKey {
-  return { urlKey: normalizeUrlKey(url), dir, requestedName }
 }
