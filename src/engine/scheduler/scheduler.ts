@@ -27,6 +27,7 @@ import {
 import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { DownloadHistory } from '../details/download-history.ts'
+import { HostConnections } from './host-connections.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
 import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
@@ -104,7 +105,7 @@ export class Scheduler implements SchedulerCommands {
    */
   readonly work = { visited: 0 }
   #transfers = new Map<string, DownloadTransfer>()
-  #hostConnections = new Map<string, number>()
+  #hostConnections = new HostConnections(() => this.#settings.maxConnectionsPerHost)
   /**
    * Final paths owned by downloads of this engine, from the moment a name is chosen until the
    * download is removed — paused or not — so no other download can take its name or `.part`.
@@ -628,7 +629,6 @@ export class Scheduler implements SchedulerCommands {
   #pump(): void {
     if (this.#closed) return
     const limit = this.#settings.maxConcurrentDownloads
-    const cap = this.#settings.maxConnectionsPerHost
     const waiting = this.#waiting
     let blocked: ReturnType<WaitingQueue['pop']>[] | null = null
     let blockedHosts: Set<string> | null = null
@@ -644,7 +644,7 @@ export class Scheduler implements SchedulerCommands {
       // Stale: removed, paused or started since it was queued (one still winding down is
       // queued again when its transfer ends).
       if (!record || record.state !== 'queued' || this.#transfers.has(entry.id)) continue
-      if ((this.#hostConnections.get(entry.host) ?? 0) >= cap) {
+      if (this.#hostConnections.atCap(entry.host)) {
         // Its host is at its cap: it keeps its place, later ones may still start.
         ;(blocked ??= []).push(entry)
         blockedHosts ??= new Set()
@@ -673,7 +673,7 @@ export class Scheduler implements SchedulerCommands {
   }
 
   #start(record: DownloadRecord, host: string): void {
-    this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
+    this.#hostConnections.take(host)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     // The slot's counter still holds the bytes of the download that used it last.
@@ -697,13 +697,8 @@ export class Scheduler implements SchedulerCommands {
       journaled: () => this.#journaledAs.get(record) === journalKey(record),
       shared: this.#shared,
       downloadSlot,
-      acquireSlot: (h) => {
-        const used = this.#hostConnections.get(h) ?? 0
-        if (used >= this.#settings.maxConnectionsPerHost) return false
-        this.#hostConnections.set(h, used + 1)
-        return true
-      },
-      releaseSlot: (h) => this.#hostConnections.set(h, (this.#hostConnections.get(h) ?? 1) - 1),
+      acquireSlot: (h) => this.#hostConnections.tryTake(h),
+      releaseSlot: (h) => this.#hostConnections.give(h),
     })
     this.#transfers.set(record.id, transfer)
     this.#slots.set(record.id, downloadSlot)
@@ -713,7 +708,7 @@ export class Scheduler implements SchedulerCommands {
       this.#slots.delete(record.id)
       this.#shared.stats.setRate(downloadSlot, 0)
       this.#downloadSlots.give(downloadSlot)
-      this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)
+      this.#hostConnections.give(host)
       this.#heartbeat.untrack(record.id)
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
