@@ -627,8 +627,9 @@ export class SegmentedFetch {
     const pool = this.#o.shared.pool
     if (!pool || pool.ready) return range
     // A fair share of the file, not less than minSplit: shorter, each connection asks again
-    // several times before a worker is up (W3: 43-48 requests for 16 connections, 15-25 %
-    // slower), and a segment of its share is rarely split before it ends.
+    // several times before a worker is up (each a new request and round trip: docs/benchmarks.md,
+    // "Figures behind the engine's comments"), and a segment of its share is rarely split before
+    // it ends.
     const share = Math.ceil(this.#o.request.size / Math.max(1, this.#o.maxConnections()))
     const bound = Math.max(this.#o.minSplit(), share)
     return { start: range.start, end: Math.min(range.end, range.start + bound) }
