@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 import { builtinModules } from 'node:module'
+import local from './lint/engine-floors.js'
 
 /**
  * The layer rules of docs/architecture.md, as lint errors. Each folder states where its code
@@ -90,6 +91,12 @@ export default tseslint.config(
         { paths: [electron], patterns: [...noReact, ...noRendererImports] },
       ],
     },
+  },
+  {
+    // Inside the engine, imports run down its floors only (lint/engine-floors.js).
+    files: ['src/engine/**'],
+    plugins: { local },
+    rules: { 'local/engine-floors': 'error' },
   },
   {
     files: ['src/main/**', 'src/preload/**', 'src/utility/**'],

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { DownpourBridge, EngineHostStatus } from '../src/preload/bridge.ts'
-import { ENGINE_PORT_MESSAGE } from '../src/preload/bridge.ts'
+import type { DownpourBridge, EngineHostStatus } from '../src/shared/desktop-bridge.ts'
+import { ENGINE_PORT_MESSAGE } from '../src/shared/desktop-bridge.ts'
 import {
   connectElectronPort,
   type PagePort,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { useEngineHarness, type EngineHarness } from './engine-harness.ts'
 
 /** `downpour` as package.json's `bin` runs it (from its sources; the shebang's flags aside). */
 const CLI = join(import.meta.dirname, '..', 'bin', 'downpour.mjs')
@@ -29,22 +30,49 @@ const AMBIENT = [
   'ALL_PROXY',
 ]
 
+export type CliOptions = {
+  downloads: string
+  state: string
+  env?: Record<string, string>
+  input?: string
+  /** A program that runs the CLI (e.g. `strace …` in test/crash-at.ts): its argv before node's. */
+  wrapper?: string[]
+  /** The child's working directory (default: this process's). */
+  cwd?: string
+}
+
+/** The setup of the CLI test files (see `useCli`). */
+export type CliHarness = Pick<EngineHarness, 'server' | 'dirs' | 'onTeardown'> & {
+  /** `startCli` on this test's folders. */
+  start(
+    args: string[],
+    options?: Omit<CliOptions, 'downloads' | 'state'>,
+  ): { child: ChildProcess; done: Promise<CliRun> }
+}
+
+/**
+ * Registers, for the file it is called in, what every CLI test repeats: the engine harness's
+ * fault server and fresh folders per test (no engine: the CLI in its child process is the
+ * engine), torn down in the harness's order, and `start` running the CLI on those folders.
+ */
+export function useCli(): CliHarness {
+  const { server, dirs, onTeardown } = useEngineHarness({ engine: false })
+  return {
+    server,
+    dirs,
+    onTeardown,
+    start: (args, options = {}) =>
+      startCli(args, { ...options, downloads: dirs.downloads, state: dirs.state }),
+  }
+}
+
 /**
  * Starts `downpour get -d <downloads> --retry-wait 0.05 ARGS` in a child process with its queue
  * in `state`, stdout and stderr captured. `env` adds variables; `input` goes to stdin.
  */
 export function startCli(
   args: string[],
-  options: {
-    downloads: string
-    state: string
-    env?: Record<string, string>
-    input?: string
-    /** A program that runs the CLI (e.g. `strace …` in test/crash-at.ts): its argv before node's. */
-    wrapper?: string[]
-    /** The child's working directory (default: this process's). */
-    cwd?: string
-  },
+  options: CliOptions,
 ): { child: ChildProcess; done: Promise<CliRun> } {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of AMBIENT) delete env[name]

@@ -1,9 +1,9 @@
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli } from '../../test/run-cli.ts'
 import { crashAtProblem, runCliCrashingAt, type CrashPoint } from '../../test/crash-at.ts'
 
 // The real CLI killed (SIGKILL, as kill -9 or a power cut) at one system call of publishing,
@@ -13,22 +13,11 @@ import { crashAtProblem, runCliCrashingAt, type CrashPoint } from '../../test/cr
 const problem = crashAtProblem()
 if (problem) console.warn(`skipping the crash-at tests: ${problem}`)
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, dirs, start } = useCli()
 
 const options = () => ({ downloads: dirs.downloads, state: dirs.state })
 const crashAt = (point: CrashPoint, args: string[]) => runCliCrashingAt(point, args, options())
-const rerun = (args: string[]) => startCli(args, options()).done
+const rerun = (args: string[]) => start(args).done
 const listing = async () => (await readdir(dirs.downloads)).sort()
 
 describe.skipIf(problem !== null)('downpour get killed while publishing, then run again', () => {
@@ -161,7 +150,7 @@ describe('downpour get -j 16 killed with SIGKILL twice, then run to the end', ()
     const list = join(dirs.root, 'list.txt')
     await writeFile(list, bodies.map((_, i) => server.url(`/m${i}.bin`)).join('\n'))
     for (const after of [40, 140]) {
-      const run = startCli(['-j', '16', '-i', list], options())
+      const run = start(['-j', '16', '-i', list])
       for (let i = 0; i < 1200; i++) {
         const names = await readdir(dirs.downloads).catch(() => [] as string[])
         if (names.filter((n) => n.endsWith('.bin')).length >= after) break

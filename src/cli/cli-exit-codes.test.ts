@@ -1,27 +1,14 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
 import { makeDirs } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { startCli, useCli } from '../../test/run-cli.ts'
 
 // The real CLI against the fault server: the exit code names the cause (aria2c's numbers), a
 // permanent failure is tried once, and aria2's spellings are understood.
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
-
-const start = (args: string[]) => startCli(args, { downloads: dirs.downloads, state: dirs.state })
+const { server, onTeardown, start } = useCli()
 const run = (args: string[]) => start(args).done
 
 describe('downpour get exit codes', () => {
@@ -57,9 +44,12 @@ describe('downpour get exit codes', () => {
     // -j 1: one after the other, in the order given.
     const authLast = await run(['-j', '1', server.url('/gone.bin'), server.url('/auth.bin')])
     expect(authLast.code).toBe(24)
-    await dirs.cleanup()
-    dirs = await makeDirs()
-    const notFoundLast = await run(['-j', '1', server.url('/auth.bin'), server.url('/gone.bin')])
+    const fresh = await makeDirs()
+    onTeardown(() => fresh.cleanup())
+    const notFoundLast = await startCli(
+      ['-j', '1', server.url('/auth.bin'), server.url('/gone.bin')],
+      { downloads: fresh.downloads, state: fresh.state },
+    ).done
     expect(notFoundLast.code).toBe(3)
   })
 

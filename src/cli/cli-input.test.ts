@@ -1,25 +1,15 @@
 import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli, type CliRun } from '../../test/run-cli.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli, type CliRun } from '../../test/run-cli.ts'
 
 // The real CLI in a child process: what it reads, what it refuses up front, what it says.
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, dirs, start } = useCli()
 
 const run = (args: string[], env?: Record<string, string>, input?: string): Promise<CliRun> =>
-  startCli(args, { downloads: dirs.downloads, state: dirs.state, env, input }).done
+  start(args, { env, input }).done
 
 async function listDownloads(): Promise<string[]> {
   try {

@@ -1,25 +1,13 @@
 import { readdir, writeFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli } from '../../test/run-cli.ts'
 
 // The real CLI in a child process: what it prints must be safe to show and true.
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
-
-const start = (args: string[]) => startCli(args, { downloads: dirs.downloads, state: dirs.state })
+const { server, dirs, start } = useCli()
 const KiB = 1024
 
 async function until(condition: () => boolean, what: string): Promise<void> {

@@ -1,26 +1,14 @@
 import { readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli } from '../../test/run-cli.ts'
 
 // Reruns and concurrent runs of the real CLI, each in its own child process.
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
+const { server, dirs, start } = useCli()
 
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
-
-const start = (args: string[]) => startCli(args, { downloads: dirs.downloads, state: dirs.state })
 const run = (args: string[]) => start(args).done
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -1,35 +1,18 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  makeBody,
-  startFaultServer,
-  type FaultContext,
-  type FaultServer,
-  type Fault,
-} from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
+import { describe, expect, it } from 'vitest'
+import { makeBody, type FaultContext, type Fault } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
 import { resumeRequestProblems } from '../../test/resume-requests.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { useCli } from '../../test/run-cli.ts'
 import { missingRanges, type ByteRange } from '../engine/segments/byte-ranges.ts'
 
 // The real CLI in a child process (stdout is a pipe, not a TTY), as a user would run it.
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
+const cli = useCli()
+const { server, dirs } = cli
 
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
-
-const start = (args: string[], input?: string) =>
-  startCli(args, { downloads: dirs.downloads, state: dirs.state, input })
+const start = (args: string[], input?: string) => cli.start(args, { input })
 const run = (args: string[], input?: string) => start(args, input).done
 const MiB = 1024 * 1024
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProgressDisplay } from './progress-display.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import { makeSnapshot } from '../../test/make-snapshot.ts'
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = []
@@ -8,32 +9,19 @@ function fakeStream(isTTY: boolean) {
   return { stream: stream as unknown as NodeJS.WriteStream, writes }
 }
 
-function snapshot(patch: Partial<DownloadSnapshot>): DownloadSnapshot {
-  return {
+const snapshot = (patch: Partial<DownloadSnapshot>): DownloadSnapshot =>
+  makeSnapshot({
     id: 'a',
     url: 'http://x/a.iso',
-    finalUrl: null,
     dir: '/d',
     name: 'a.iso',
     state: 'downloading',
     size: 1000,
-    done: 0,
-    speed: 0,
-    eta: null,
     tries: 1,
-    maxTries: 5,
-    nextRetryAt: null,
-    error: null,
     resumable: true,
     connections: 1,
-    checksum: null,
-    speedLimit: 0,
-    maxConnections: null,
-    createdAt: 0,
-    completedAt: null,
     ...patch,
-  }
-}
+  })
 
 const beat = (done: number) => ({
   seq: 1,

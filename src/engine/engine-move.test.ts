@@ -1,9 +1,10 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { useEngineHarness } from '../../test/engine-harness.ts'
-import { createEngineClient, serveEngine, type Port } from '../shared/protocol/rpc.ts'
+import { createEngineClient, serveEngine } from '../shared/protocol/rpc.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { applyBlockMove, type MovedBlock } from '../shared/protocol/block-move.ts'
+import { portOf } from '../../test/message-port.ts'
 
 const { engine, open } = useEngineHarness({ server: false })
 
@@ -72,8 +73,8 @@ describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
   it('a held-down key over RPC: a stream of moves sent without waiting applies in order, with one event each (what moved, applied by the client) and no gap in revisions', async () => {
     const ids = await queue()
     const channel = new MessageChannel()
-    const stop = serveEngine(adapt(channel.port1), engine)
-    const client = createEngineClient(adapt(channel.port2))
+    const stop = serveEngine(portOf(channel.port1), engine)
+    const client = createEngineClient(portOf(channel.port2))
     try {
       const events: EngineEvents['download/moved'][] = []
       client.on('download/moved', (e) => events.push(e))
@@ -131,14 +132,3 @@ describe('move for keyboard reordering (Alt+Up / Alt+Down)', () => {
     expect(named(order, ids)).toEqual(['e', 'c', 'a', 'b', 'd'])
   })
 })
-
-function adapt(port: MessagePort): Port {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage(listener) {
-      const handler = (m: unknown) => listener(m)
-      port.on('message', handler)
-      return () => port.off('message', handler)
-    },
-  }
-}

@@ -1,12 +1,13 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, sha256, useEngineHarness } from '../../test/engine-harness.ts'
 import { createEngine } from './engine.ts'
-import { createEngineClient, serveEngine, type Port } from '../shared/protocol/rpc.ts'
+import { createEngineClient, serveEngine } from '../shared/protocol/rpc.ts'
 import type { UiPreferences } from '../shared/protocol/ui-preferences.ts'
+import { portOf } from '../../test/message-port.ts'
 
 const { server, dirs, open } = useEngineHarness({ engine: false })
 const engineFor = (settings = {}) => open({ settings })
@@ -142,23 +143,12 @@ describe('settings', () => {
   }, 90_000)
 })
 
-function adapt(port: MessagePort): Port {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage(listener) {
-      const handler = (m: unknown) => listener(m)
-      port.on('message', handler)
-      return () => port.off('message', handler)
-    },
-  }
-}
-
 describe('UI preferences', () => {
   it('one client changes them, another sees ui/changed, and they survive a restart', async () => {
     const engine = await engineFor()
     const channels = [new MessageChannel(), new MessageChannel()]
-    const stops = channels.map((c) => serveEngine(adapt(c.port1), engine))
-    const [desktop, browser] = channels.map((c) => createEngineClient(adapt(c.port2)))
+    const stops = channels.map((c) => serveEngine(portOf(c.port1), engine))
+    const [desktop, browser] = channels.map((c) => createEngineClient(portOf(c.port2)))
     try {
       const seen: UiPreferences[] = []
       browser!.on('ui/changed', (e) => seen.push(e.preferences))

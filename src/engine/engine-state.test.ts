@@ -8,7 +8,7 @@ import { fillDisk, mountSmallDisk } from '../../test/small-disk.ts'
 import { createEngine, defaultSettings } from './engine.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { buildRecord } from './scheduler/build-record.ts'
-import type { DownloadRecord } from './scheduler/download-record.ts'
+import type { DownloadRecord } from './model/download-record.ts'
 
 const { server, dirs, open } = useEngineHarness({ engine: false })
 const engineFor = (settings = {}, state: string | null = dirs.state) => open({ settings, state })

@@ -2,17 +2,21 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import * as v from 'valibot'
 import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
-import { describeIssues, settingsPatchInputSchema } from '../shared/protocol/schemas.ts'
+import {
+  describeIssues,
+  methodArgsSchemas,
+  settingsPatchInputSchema,
+} from '../shared/protocol/schemas.ts'
 import {
   DEFAULT_UI_PREFERENCES,
   uiPreferencesPatchSchema,
 } from '../shared/protocol/ui-preferences.ts'
 import { SettingsStore } from './storage/settings-store.ts'
-import type { EngineApi } from '../shared/protocol/api.ts'
+import type { EngineApi, EngineMethod } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import type { Settings } from '../shared/protocol/model.ts'
 import { DEFAULT_SETTINGS } from '../shared/protocol/default-settings.ts'
-import { Scheduler } from './scheduler/scheduler.ts'
+import { Scheduler, type SchedulerCommands } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
@@ -129,23 +133,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   scheduler.events.on('settings/changed', persist)
   if (saved && !saved.found) persist()
   const engine: Engine = {
-    add: (requests) => scheduler.add(requests),
-    update: (changes) => scheduler.update(changes),
-    pause: (selection) => scheduler.pause(selection),
-    resume: (selection) => scheduler.resume(selection),
-    retry: (selection) => scheduler.retry(selection),
-    startNow: (selection) => scheduler.startNow(selection),
-    remove: (selection, opts) => scheduler.remove(selection, opts),
-    move: (id, position) => scheduler.move(id, position),
-    moveMany: (ids, to) => scheduler.moveMany(ids, to),
-    snapshot: () => scheduler.snapshot(),
-    snapshotHead: (first) => scheduler.snapshotHead(first),
-    snapshotPart: (cursor, count) => scheduler.snapshotPart(cursor, count),
-    updateSettings: (patch) => scheduler.updateSettings(patch),
-    changeUrl: (id, url) => scheduler.changeUrl(id, url),
-    details: (id) => scheduler.details(id),
-    watchSegments: (id) => scheduler.watchSegments(id),
-    unwatchSegments: (id) => scheduler.unwatchSegments(id),
+    ...schedulerCommands(scheduler),
     uiPreferences: async () => ui,
     updateUiPreferences: async (patch) => {
       const parsed = v.safeParse(uiPreferencesPatchSchema, patch)
@@ -169,4 +157,18 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
   }
   return engine
+}
+
+/**
+ * Every command but the window's preferences is the scheduler's own method, bound to it: the
+ * names come from `methodArgsSchemas` (tied to `EngineApi`), the signatures are checked where
+ * `Scheduler` implements `SchedulerCommands`.
+ */
+function schedulerCommands(scheduler: Scheduler): SchedulerCommands {
+  const commands: Record<string, unknown> = {}
+  for (const method of Object.keys(methodArgsSchemas) as EngineMethod[]) {
+    if (method === 'uiPreferences' || method === 'updateUiPreferences') continue
+    commands[method] = scheduler[method].bind(scheduler)
+  }
+  return commands as SchedulerCommands
 }

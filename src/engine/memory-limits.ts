@@ -21,8 +21,8 @@ export const WORKER_YOUNG_GENERATION_MB = 4
  * what survived before the next one. With a 1 MiB young generation, most of what a long list
  * allocates while it is read and added is promoted, so the heap of a 100,000-download queue
  * (~100 MB live) reached ~290 MB before it was collected, and a process keeps the pages it
- * grew to: W5's peak RSS 331 → ~235 MiB (rerun), at no measured cost to its first byte
- * (docs/benchmarks.md, W5). Small heaps are unaffected (V8's minimum limits apply).
+ * grew to; a tighter growth factor keeps the peak near what is live, at no cost to the first
+ * byte (docs/benchmarks.md, W5). Small heaps are unaffected (V8's minimum limits apply).
  */
 export const ENGINE_HOST_NODE_FLAGS = [
   '--max-semi-space-size=1',

@@ -6,31 +6,20 @@ import {
   summarizeFinished,
   type DesktopNotice,
 } from './notification-batcher.ts'
+import { makeSnapshot } from '../../test/make-snapshot.ts'
 
-const download = (id: string, patch: Partial<DownloadSnapshot> = {}): DownloadSnapshot => ({
-  id,
-  url: `https://example.com/${id}`,
-  finalUrl: null,
-  dir: '/d',
-  name: `${id}.bin`,
-  state: 'downloading',
-  size: 100,
-  done: 0,
-  speed: 0,
-  eta: null,
-  tries: 1,
-  maxTries: 5,
-  nextRetryAt: null,
-  error: null,
-  resumable: true,
-  connections: 1,
-  checksum: null,
-  speedLimit: 0,
-  maxConnections: null,
-  createdAt: 0,
-  completedAt: null,
-  ...patch,
-})
+const download = (id: string, patch: Partial<DownloadSnapshot> = {}): DownloadSnapshot =>
+  makeSnapshot({
+    id,
+    dir: '/d',
+    name: `${id}.bin`,
+    state: 'downloading',
+    size: 100,
+    tries: 1,
+    resumable: true,
+    connections: 1,
+    ...patch,
+  })
 const settings = {} as never
 
 describe('DownloadTally', () => {

@@ -12,7 +12,7 @@ import { createNavigationPolicy } from './navigation-policy.ts'
 import { resolveRendererLocation } from './renderer-location.ts'
 import { guardAllWebContents, guardSessionPermissions } from './web-contents-guard.ts'
 import { restoreWindowState } from './window-bounds.ts'
-import { IPC } from '../preload/bridge.ts'
+import { IPC } from '../shared/desktop-bridge.ts'
 
 const mainDir = import.meta.dirname
 const resourcesDir = join(mainDir, '..', '..', 'resources')

@@ -1,6 +1,6 @@
 import { BrowserWindow, dialog, ipcMain, shell } from 'electron'
 import type { IpcMainEvent, IpcMainInvokeEvent, MessageBoxOptions } from 'electron'
-import { IPC } from '../preload/bridge.ts'
+import { IPC } from '../shared/desktop-bridge.ts'
 import { resolveDownloadPath } from './download-path.ts'
 import type { EngineSupervisor } from './engine-supervisor.ts'
 import type { NavigationPolicy } from './navigation-policy.ts'

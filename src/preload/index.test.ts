@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ENGINE_PORT_MESSAGE, IPC, type DownpourBridge } from './bridge.ts'
+import { ENGINE_PORT_MESSAGE, IPC, type DownpourBridge } from '../shared/desktop-bridge.ts'
 
 const exposeInMainWorld = vi.fn()
 const ipcOn = vi.fn()

@@ -1,5 +1,10 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { ENGINE_PORT_MESSAGE, IPC, type DownpourBridge, type EngineHostStatus } from './bridge.ts'
+import {
+  ENGINE_PORT_MESSAGE,
+  IPC,
+  type DownpourBridge,
+  type EngineHostStatus,
+} from '../shared/desktop-bridge.ts'
 
 /**
  * The page's only way to reach the host. Sandboxed and context-isolated: the page gets plain

@@ -2,11 +2,11 @@ import { join } from 'node:path'
 import type { DownloadDetails, HistoryEntry, SegmentMap } from '../../shared/protocol/details.ts'
 import type { DownloadSnapshot, Settings } from '../../shared/protocol/model.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 import { controlPathFor, PART_SUFFIX, readControlFile } from '../storage/control-file.ts'
 import { buildRequestHeaders } from '../transfer/request-headers.ts'
 import { redactHeaders } from './redact-headers.ts'
-import { pairs } from './segment-map.ts'
+import { pairs } from '../segments/segment-map.ts'
 
 /** One download's details from its record, its snapshot and its timeline. Never a secret. */
 export function buildDetails(

@@ -2,7 +2,7 @@ import type { HistoryEntry, HistoryKind } from '../../shared/protocol/details.ts
 import type { LogLevel } from '../../shared/protocol/events.ts'
 import type { DownloadState } from '../../shared/protocol/model.ts'
 import { ERROR_CODES } from '../../shared/protocol/errors.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 
 /** Entries kept per download: enough for a long flaky download's story, small for 10,000 rows. */
 export const HISTORY_PER_DOWNLOAD = 200

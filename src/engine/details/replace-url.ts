@@ -2,9 +2,8 @@ import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
 import { parseDownloadUrl, redactUrl } from '../../shared/protocol/url.ts'
-import { duplicateKey } from '../scheduler/build-record.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
-import type { DuplicateKey } from '../scheduler/duplicate-index.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
+import { duplicateKey, type DuplicateKey } from '../model/duplicate-key.ts'
 import { missingRanges, totalBytes } from '../segments/byte-ranges.ts'
 import {
   controlPathFor,

@@ -8,11 +8,11 @@ import {
   describeIssues,
   downloadUpdateSchema,
 } from '../../shared/protocol/schemas.ts'
-import { normalizeUrlKey, parseDownloadUrl } from '../../shared/protocol/url.ts'
+import { parseDownloadUrl } from '../../shared/protocol/url.ts'
 import { nameFromUrl } from '../naming/suggest-file-name.ts'
 import { sanitizeFileName, sanitizeNameReport } from '../naming/sanitize-file-name.ts'
-import type { DownloadRecord } from './download-record.ts'
-import type { DuplicateKey } from './duplicate-index.ts'
+import { newRecord, NO_HEADERS, type DownloadRecord } from '../model/download-record.ts'
+import { duplicateKey, type DuplicateKey } from '../model/duplicate-key.ts'
 
 /**
  * Validates one add request and builds its record, or throws a DownpourError that names what
@@ -54,33 +54,17 @@ function resolveCached(input: string): string {
 export function finishRecord(prepared: PreparedRequest, now = Date.now()): DownloadRecord {
   const { request, url, dir, requestedName } = prepared
   const guessed = requestedName ?? sanitizeFileName(nameFromUrl(url) ?? '')
+  const state = request.paused ? 'paused' : 'queued'
   return {
-    id: flat(randomUUID()),
-    url: flat(url.href),
-    dir,
+    ...newRecord(flat(randomUUID()), flat(url.href), dir, guessed, state, now),
     requestedName,
-    name: guessed,
-    nameChosen: false,
-    state: request.paused ? 'paused' : 'queued',
-    size: null,
-    done: 0,
-    tries: 0,
-    failuresInARow: 0,
     maxTries: request.maxTries ?? null,
-    nextRetryAt: null,
-    error: null,
-    resumable: null,
-    etag: null,
-    lastModified: null,
-    finalUrl: null,
     checksum: request.checksum
       ? { ...request.checksum, hex: request.checksum.hex.toLowerCase() }
       : null,
     headers: request.headers ?? NO_HEADERS,
     speedLimit: request.speedLimit ?? 0,
     maxConnections: request.maxConnections ?? null,
-    createdAt: now,
-    completedAt: null,
   }
 }
 
@@ -92,12 +76,6 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
 export function flat(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8')
 }
-
-/**
- * Most downloads have no headers of their own: they share this one (never mutated: headers are
- * replaced whole by `update`), an empty object each was ~50 bytes × 100,000.
- */
-export const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 
 /**
  * A requested name: one path component, sanitized; a path is refused, not cut down. So is a
@@ -172,9 +150,4 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
   if (change.maxConnections !== undefined) next.maxConnections = change.maxConnections
   if (change.speedLimit !== undefined) next.speedLimit = change.speedLimit
   return next
-}
-
-/** Same normalized URL into the same folder (under the same requested name) is a duplicate. */
-export function duplicateKey(url: URL, dir: string, requestedName: string | null): DuplicateKey {
-  return { urlKey: normalizeUrlKey(url), dir, requestedName }
 }

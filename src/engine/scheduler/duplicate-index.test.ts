@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { buildRecord } from './build-record.ts'
-import type { DownloadRecord } from './download-record.ts'
-import { DuplicateIndex, urlKeyOf, type DuplicateKey } from './duplicate-index.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
+import type { DuplicateKey } from '../model/duplicate-key.ts'
+import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
 
 describe('DuplicateIndex', () => {
   it('holds a record under its own URL string, not a copy', () => {

@@ -1,11 +1,6 @@
 import { normalizeUrlKey } from '../../shared/protocol/url.ts'
-import type { DownloadRecord } from './download-record.ts'
-
-/**
- * What makes two downloads the same: the same URL (without userinfo or fragment) saved into
- * the same folder under the same requested name (or both under the server's).
- */
-export type DuplicateKey = { urlKey: string; dir: string; requestedName: string | null }
+import type { DownloadRecord } from '../model/download-record.ts'
+import type { DuplicateKey } from '../model/duplicate-key.ts'
 
 /**
  * The URL part of a record's duplicate key. Most URLs have no userinfo and no fragment: the key

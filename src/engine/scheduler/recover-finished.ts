@@ -2,7 +2,7 @@ import { lstat, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashFile } from '../checksum/hash-file.ts'
 import { PART_SUFFIX } from '../storage/control-file.ts'
-import type { DownloadRecord } from './download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 
 /**
  * Whether a download the queue still calls running actually finished before the engine died:

@@ -27,6 +27,7 @@ import {
 import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { DownloadHistory } from '../details/download-history.ts'
+import { HostConnections } from './host-connections.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
 import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
@@ -36,14 +37,14 @@ import { Emitter } from '../../shared/emitter.ts'
 import { createDispatcher } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
 import { QueueStore, type StateFields } from '../storage/queue-store.ts'
-import { applyUpdate, finishRecord, NO_HEADERS, prepareRecord } from './build-record.ts'
+import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
 import { controlPathFor, PART_SUFFIX, removeControlFile } from '../storage/control-file.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
 import { makeDownloadFolder } from '../storage/safe-folder.ts'
 import type { StateLock } from '../storage/state-lock.ts'
-import { toSnapshot, type DownloadRecord } from './download-record.ts'
+import { NO_HEADERS, toSnapshot, type DownloadRecord } from '../model/download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
@@ -78,7 +79,10 @@ export type SchedulerOptions = {
  * touches a record. Starts queued downloads in queue order within the concurrency and per-host
  * connection limits; persists every change (coalesced).
  */
-export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPreferences'> {
+/** The commands the scheduler answers; the engine keeps the window's preferences itself. */
+export type SchedulerCommands = Omit<EngineApi, 'uiPreferences' | 'updateUiPreferences'>
+
+export class Scheduler implements SchedulerCommands {
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
   #overrides: Partial<Settings>
@@ -105,7 +109,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
    */
   readonly work = { visited: 0 }
   #transfers = new Map<string, DownloadTransfer>()
-  #hostConnections = new Map<string, number>()
+  #hostConnections = new HostConnections(() => this.#settings.maxConnectionsPerHost)
   /**
    * Final paths owned by downloads of this engine, from the moment a name is chosen until the
    * download is removed — paused or not — so no other download can take its name or `.part`.
@@ -677,7 +681,6 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   #pump(): void {
     if (this.#closed) return
     const limit = this.#settings.maxConcurrentDownloads
-    const cap = this.#settings.maxConnectionsPerHost
     const waiting = this.#waiting
     let blocked: ReturnType<WaitingQueue['pop']>[] | null = null
     let blockedHosts: Set<string> | null = null
@@ -693,7 +696,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // Stale: removed, paused or started since it was queued (one still winding down is
       // queued again when its transfer ends).
       if (!record || record.state !== 'queued' || this.#transfers.has(entry.id)) continue
-      if ((this.#hostConnections.get(entry.host) ?? 0) >= cap) {
+      if (this.#hostConnections.atCap(entry.host)) {
         // Its host is at its cap: it keeps its place, later ones may still start.
         ;(blocked ??= []).push(entry)
         blockedHosts ??= new Set()
@@ -736,7 +739,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   }
 
   #start(record: DownloadRecord, host: string): void {
-    this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 0) + 1)
+    this.#hostConnections.take(host)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     // The slot's counter still holds the bytes of the download that used it last.
@@ -761,13 +764,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       journaled: () => this.#journaledAs.get(record) === journalKey(record),
       shared: this.#shared,
       downloadSlot,
-      acquireSlot: (h) => {
-        const used = this.#hostConnections.get(h) ?? 0
-        if (used >= this.#settings.maxConnectionsPerHost) return false
-        this.#hostConnections.set(h, used + 1)
-        return true
-      },
-      releaseSlot: (h) => this.#hostConnections.set(h, (this.#hostConnections.get(h) ?? 1) - 1),
+      acquireSlot: (h) => this.#hostConnections.tryTake(h),
+      releaseSlot: (h) => this.#hostConnections.give(h),
     })
     this.#transfers.set(record.id, transfer)
     this.#slots.set(record.id, downloadSlot)
@@ -777,7 +775,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       this.#slots.delete(record.id)
       this.#shared.stats.setRate(downloadSlot, 0)
       this.#downloadSlots.give(downloadSlot)
-      this.#hostConnections.set(host, (this.#hostConnections.get(host) ?? 1) - 1)
+      this.#hostConnections.give(host)
       this.#heartbeat.untrack(record.id)
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).

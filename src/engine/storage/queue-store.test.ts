@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
 import { QueueStore, SNAPSHOT_FILE, type StateFields } from './queue-store.ts'
 

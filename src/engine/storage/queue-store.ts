@@ -5,12 +5,24 @@ import { promisify } from 'node:util'
 import * as v from 'valibot'
 import type { Settings } from '../../shared/protocol/model.ts'
 import { applyBlockMove } from '../../shared/protocol/block-move.ts'
-import { settingsPatchSchema } from '../../shared/protocol/schemas.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 import { syncDirectory } from './atomic-file.ts'
 import { readLines } from './line-file.ts'
-import { parseRecord, recordSchema } from './record-schema.ts'
+import {
+  applySet,
+  firstIssue,
+  headerSchema,
+  INVALID,
+  journalLine,
+  legacySchema,
+  parseJournalLine,
+  parseJson,
+  SNAPSHOT_VERSION,
+  type JournalOp,
+  type StateFields,
+} from './queue-lines.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { parseRecord } from './record-schema.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { diskError } from './disk-error.ts'
 
@@ -45,6 +57,8 @@ export type QueueSource = {
 
 export type LoadProblem = { file: string; problem: string; movedTo: string }
 
+export type { StateFields } from './queue-lines.ts'
+
 export type LoadResult = {
   queue: QueueFile
   /**
@@ -57,57 +71,6 @@ export type LoadResult = {
   /** Temp files a crash left behind (inside an atomic write), deleted. */
   removedTemps: string[]
 }
-
-type Op =
-  | { kind: 'put'; record: DownloadRecord }
-  | { kind: 'del'; id: string }
-  | { kind: 'move'; id: string; position: number }
-  | { kind: 'moveBlock'; ids: string[]; position: number }
-  | { kind: 'settings' }
-  | { kind: 'set'; ids: string[]; fields: StateFields }
-
-/**
- * The fields a command on many downloads changes (pause, resume, retry): journaled as one line
- * naming the ids, `{"s":n,"set":{"state":"paused"},"ids":[…]}`, ~40 bytes a download instead of
- * its whole record (~600 bytes: pausing 100,000 wrote 58 MB).
- */
-export type StateFields = Partial<
-  Pick<DownloadRecord, 'state' | 'failuresInARow' | 'error' | 'nextRetryAt'>
->
-const stateFieldsSchema = v.strictObject(
-  v.partial(v.pick(recordSchema, ['state', 'failuresInARow', 'error', 'nextRetryAt'])).entries,
-)
-
-const journalLineSchema = v.union([
-  // A `put` of a compact record (an array) is read by decodeRecord before this schema.
-  v.strictObject({ s: v.number(), put: recordSchema }),
-  v.strictObject({ s: v.number(), del: v.string() }),
-  v.strictObject({
-    s: v.number(),
-    move: v.tuple([v.string(), v.pipe(v.number(), v.integer(), v.minValue(0))]),
-  }),
-  v.strictObject({
-    s: v.number(),
-    moveTo: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    ids: v.array(v.string()),
-  }),
-  v.strictObject({ s: v.number(), settings: settingsPatchSchema }),
-  v.strictObject({ s: v.number(), set: stateFieldsSchema, ids: v.array(v.string()) }),
-])
-type JournalLine = v.InferOutput<typeof journalLineSchema>
-
-/** Version 3: records in the compact form (`record-codec.ts`); version 2 (whole records) is read too. */
-const SNAPSHOT_VERSION = 3
-const headerSchema = v.object({
-  version: v.union([v.literal(2), v.literal(3)]),
-  seq: v.number(),
-  settings: settingsPatchSchema,
-})
-const legacySchema = v.object({
-  version: v.literal(1),
-  settings: settingsPatchSchema,
-  downloads: v.array(recordSchema),
-})
 
 const fdatasyncAsync = promisify(fdatasync)
 
@@ -124,7 +87,7 @@ export class QueueStore {
   #onError: (error: DownpourError) => void
   /** Why the last append failed, while changes are pending because of it. */
   #failure: DownpourError | null = null
-  #pending: Op[] = []
+  #pending: JournalOp[] = []
   #pendingPut = new Set<string>()
   #pendingSettings = false
   #seq = 0
@@ -396,7 +359,7 @@ export class QueueStore {
       try {
         let text = ''
         for (const op of this.#pending) {
-          text += this.#line(op, ++seq) + '\n'
+          text += journalLine(op, ++seq, this.#source) + '\n'
           if (text.length >= WRITE_CHUNK) {
             written += this.#append(Buffer.from(text))
             text = ''
@@ -453,23 +416,6 @@ export class QueueStore {
       closeSync(fd)
       this.#fd = null
       this.#gen++
-    }
-  }
-
-  #line(op: Op, seq: number): string {
-    switch (op.kind) {
-      case 'put':
-        return `{"s":${seq},"put":${encodeRecord(op.record)}}`
-      case 'del':
-        return JSON.stringify({ s: seq, del: op.id })
-      case 'move':
-        return JSON.stringify({ s: seq, move: [op.id, op.position] })
-      case 'moveBlock':
-        return JSON.stringify({ s: seq, moveTo: op.position, ids: op.ids })
-      case 'settings':
-        return JSON.stringify({ s: seq, settings: this.#source.settings() })
-      case 'set':
-        return JSON.stringify({ s: seq, set: op.fields, ids: op.ids })
     }
   }
 
@@ -633,7 +579,7 @@ export class QueueStore {
       return `not valid JSON (${(error as Error).message})`
     }
     const parsed = v.safeParse(legacySchema, value)
-    if (!parsed.success) return `unexpected content (${describe(parsed.issues)})`
+    if (!parsed.success) return `unexpected content (${firstIssue(parsed.issues)})`
     return parsed.output as QueueFile
   }
 
@@ -675,64 +621,4 @@ async function writeChunk(
   // FileHandle.writeFile writes from the current position and loops over short writes.
   await handle.writeFile(data)
   return data.length
-}
-
-const INVALID = Symbol('invalid JSON')
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return INVALID
-  }
-}
-
-function parseJournalLine(text: string, strings: Map<string, string>): JournalLine | string {
-  const value = parseJson(text)
-  if (value === INVALID) return 'not valid JSON'
-  // Most lines are records: checked without valibot's copy (see parseRecord).
-  const line = value as { s?: unknown; put?: unknown }
-  if (typeof line === 'object' && line !== null && typeof line.s === 'number' && 'put' in line) {
-    if (Object.keys(line).length !== 2) return 'unexpected content (extra fields)'
-    const record = Array.isArray(line.put) ? decodeRecord(line.put, strings) : parseRecord(line.put)
-    return record.ok
-      ? ({ s: line.s, put: record.record } as JournalLine)
-      : `unexpected content (put.${record.problem})`
-  }
-  // A command on many downloads: its ids checked in one loop, not by valibot's copy of 100,000.
-  const set = value as { s?: unknown; set?: unknown; ids?: unknown }
-  if (
-    typeof set === 'object' &&
-    set !== null &&
-    typeof set.s === 'number' &&
-    'set' in set &&
-    Array.isArray(set.ids) &&
-    Object.keys(set).length === 3 &&
-    set.ids.every((id) => typeof id === 'string')
-  ) {
-    const fields = v.safeParse(stateFieldsSchema, set.set)
-    return fields.success
-      ? ({ s: set.s, set: fields.output, ids: set.ids as string[] } as JournalLine)
-      : `unexpected content (set.${describe(fields.issues)})`
-  }
-  const parsed = v.safeParse(journalLineSchema, value)
-  return parsed.success ? parsed.output : `unexpected content (${describe(parsed.issues)})`
-}
-
-/** Replays a `set` line: the same fields on each record still there (no copy per record). */
-function applySet(records: Map<string, DownloadRecord>, ids: string[], fields: StateFields): void {
-  const { state, failuresInARow, error, nextRetryAt } = fields
-  for (const id of ids) {
-    const record = records.get(id)
-    if (!record) continue
-    if (state !== undefined) record.state = state
-    if (failuresInARow !== undefined) record.failuresInARow = failuresInARow
-    if (error !== undefined) record.error = error
-    if (nextRetryAt !== undefined) record.nextRetryAt = nextRetryAt
-  }
-}
-
-function describe(issues: readonly v.BaseIssue<unknown>[]): string {
-  const first = issues[0]
-  return first ? `${v.getDotPath(first) ?? 'root'}: ${first.message}` : 'invalid'
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DOWNLOAD_STATES } from '../../shared/protocol/model.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
 
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null })

@@ -1,5 +1,4 @@
-import { NO_HEADERS } from '../scheduler/build-record.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
+import { newRecord, RECORD_DEFAULTS, type DownloadRecord } from '../model/download-record.ts'
 import { DOWNLOAD_STATES, type DownloadState } from '../../shared/protocol/model.ts'
 import { parseRecord } from './record-schema.ts'
 
@@ -15,34 +14,18 @@ import { parseRecord } from './record-schema.ts'
 export type CompactRecord = [string, string, string, string, string, number, Rest?]
 type Rest = Partial<Omit<DownloadRecord, 'id' | 'url' | 'dir' | 'name' | 'state' | 'createdAt'>>
 
-/** A new download's value of every field the compact form may leave out. */
-const DEFAULTS = {
-  requestedName: null,
-  nameChosen: false,
-  size: null,
-  done: 0,
-  tries: 0,
-  failuresInARow: 0,
-  maxTries: null,
-  nextRetryAt: null,
-  error: null,
-  resumable: null,
-  etag: null,
-  lastModified: null,
-  finalUrl: null,
-  checksum: null,
-  speedLimit: 0,
-  maxConnections: null,
-  completedAt: null,
-} as const satisfies Rest
+/** The fields the compact form leaves out when they hold a new download's value. */
+const DEFAULT_NAMES = (Object.keys(RECORD_DEFAULTS) as (keyof typeof RECORD_DEFAULTS)[]).filter(
+  // an empty object of one's own is not NO_HEADERS, yet leaves nothing to store: see below
+  (name) => name !== 'headers',
+)
 const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
-const DEFAULT_NAMES = Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]
 
 /** A record as one compact JSON line (no newline). */
 export function encodeRecord(record: DownloadRecord): string {
   let rest: Record<string, unknown> | null = null
   for (const name of DEFAULT_NAMES) {
-    if (record[name] !== DEFAULTS[name]) (rest ??= {})[name] = record[name]
+    if (record[name] !== RECORD_DEFAULTS[name]) (rest ??= {})[name] = record[name]
   }
   for (const _ in record.headers) {
     ;(rest ??= {}).headers = record.headers
@@ -75,16 +58,19 @@ export function decodeRecord(
       return { ok: false, problem: 'state: not a download state' }
     if (typeof createdAt !== 'number' || !Number.isFinite(createdAt))
       return { ok: false, problem: 'createdAt: not a number' }
-    return { ok: true, record: fresh(id, url, sharedDir, name, state as DownloadState, createdAt) }
+    return {
+      ok: true,
+      record: newRecord(id, url, sharedDir, name, state as DownloadState, createdAt),
+    }
   }
   const extra = (rest ?? {}) as Record<string, unknown>
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
     return { ok: false, problem: 'the fields after createdAt are not an object' }
   for (const field in extra) {
-    if (field !== 'key' && field !== 'headers' && !(field in DEFAULTS))
+    if (field !== 'key' && !(field in RECORD_DEFAULTS))
       return { ok: false, problem: `${field}: not a field of a record` }
   }
-  // The field order of `finishRecord`: every record has one shape.
+  // The field order of `newRecord`: every record has one shape.
   const record = {
     id,
     url,
@@ -105,7 +91,7 @@ export function decodeRecord(
     lastModified: pick(extra, 'lastModified'),
     finalUrl: pick(extra, 'finalUrl'),
     checksum: pick(extra, 'checksum'),
-    headers: 'headers' in extra ? extra.headers : NO_HEADERS,
+    headers: pick(extra, 'headers'),
     speedLimit: pick(extra, 'speedLimit'),
     maxConnections: pick(extra, 'maxConnections'),
     createdAt,
@@ -115,43 +101,6 @@ export function decodeRecord(
   return parsed.ok ? { ok: true, record: parsed.record as DownloadRecord } : parsed
 }
 
-/** A record with every field after `createdAt` at its default, in `finishRecord`'s order. */
-function fresh(
-  id: string,
-  url: string,
-  dir: string,
-  name: string,
-  state: DownloadState,
-  createdAt: number,
-): DownloadRecord {
-  return {
-    id,
-    url,
-    dir,
-    requestedName: null,
-    name,
-    nameChosen: false,
-    state,
-    size: null,
-    done: 0,
-    tries: 0,
-    failuresInARow: 0,
-    maxTries: null,
-    nextRetryAt: null,
-    error: null,
-    resumable: null,
-    etag: null,
-    lastModified: null,
-    finalUrl: null,
-    checksum: null,
-    headers: NO_HEADERS,
-    speedLimit: 0,
-    maxConnections: null,
-    createdAt,
-    completedAt: null,
-  }
-}
-
-function pick(extra: Record<string, unknown>, name: keyof typeof DEFAULTS): unknown {
-  return name in extra ? extra[name] : DEFAULTS[name]
+function pick(extra: Record<string, unknown>, name: keyof typeof RECORD_DEFAULTS): unknown {
+  return name in extra ? extra[name] : RECORD_DEFAULTS[name]
 }

@@ -5,8 +5,8 @@ import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
 import type { LogLevel } from '../../shared/protocol/events.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
-import type { DownloadRecord } from '../scheduler/download-record.ts'
-import { decideRetry } from '../scheduler/retry-policy.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
+import { decideRetry } from './retry-policy.ts'
 import {
   missingRanges,
   subtractRange,
@@ -41,7 +41,7 @@ import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
 import { notEnoughSpace, spaceShortfall, type FreeSpace } from '../storage/free-space.ts'
 import { buildRequestHeaders } from './request-headers.ts'
-import { buildSegmentMap } from '../details/segment-map.ts'
+import { buildSegmentMap } from '../segments/segment-map.ts'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */

@@ -2,7 +2,8 @@ import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
-import { LAGGARD_RATIO, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
+import { ConnectionRamp, pickLaggards, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
+import { pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
 import {
   isBehind,
   isWatched,
@@ -30,29 +31,6 @@ const DISK_CODES: ReadonlySet<string> = new Set([
 ])
 const isDiskError = (error: unknown): boolean =>
   error instanceof DownpourError && DISK_CODES.has(error.code)
-
-/** How often the connection count is reconsidered (slow start), ms. */
-const RAMP_INTERVAL_MS = 100
-/**
- * Below this speed per connection the link (or a server cap) limits each connection, not our
- * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum, four times
- * as many per beat. (A comparison of two noisy windows alone stops too early when connections
- * differ in speed, e.g. half of them capped at 1 MiB/s.)
- */
-const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
-/** A beat in which writers waited this share of the time for the disk is the disk's. */
-const DISK_BOUND_SHARE = 0.2
-/**
- * A laggard (LAGGARD_RATIO times slower than the fastest) is replaced by a fresh connection:
- * servers and routes that throttle per connection often treat a new one differently, and the
- * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
- */
-const LAGGARD_MIN_AGE_MS = 300
-/**
- * After the limiter last held this download back, how long it still counts as the pace-setter:
- * at a low limit most beats see no chunk at all, and one chunk pays the debt off for a moment.
- */
-const LIMITED_HOLD_MS = 1000
 
 /** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
 class Retired extends Error {
@@ -148,14 +126,8 @@ export class SegmentedFetch {
   /** The connection working on a segment, by slot: how to retire it. */
   #owners = new Map<number, AbortController>()
   #live = 0
-  #target = 1
-  #ramping = true
-  #fastBeats = 0
-  #provenFast = false
+  #ramp = new ConnectionRamp()
   #replacements = 0
-  #limited = false
-  #limitedUntil = 0
-  #diskWaitMs = 0
   #steals = 0
   #segmentable: boolean
   #lastError: unknown = null
@@ -261,53 +233,24 @@ export class SegmentedFetch {
     const totalRate = ((total - this.#last.total) * 1000) / elapsed
     this.#last = { bytes, total, at: now }
     if (!this.#segmentable || signal.aborted) return
-    // Near a bandwidth limit our own limiter sets the pace: more connections would not help,
-    // and connections it holds back are no laggards.
-    // The buckets say it best: one in debt holds connections back now, whatever the beat's rate.
-    const { download, overall } = this.#o.limits()
-    if (this.#stats.debtMs(this.#o.downloadSlot) > 0) this.#limitedUntil = now + LIMITED_HOLD_MS
-    this.#limited =
-      now < this.#limitedUntil ||
-      (download > 0 && rate >= 0.8 * download) ||
-      (overall > 0 && totalRate >= 0.8 * overall)
-    // Writers waited for the disk a good part of this beat: it sets the pace, and a slow beat
-    // says nothing about the network (after another big download, writeback can stall us).
-    const waited = this.#o.part.diskWaitMs
-    const diskBound = waited - this.#diskWaitMs >= DISK_BOUND_SHARE * elapsed
-    this.#diskWaitMs = waited
-    // Two fast beats in a row prove the network fast per connection: a later dip is the disk
-    // (dirty-page throttling) or the CPU, and more connections would not help.
-    this.#fastBeats =
-      rate / Math.max(1, this.#live) >= SLOW_CONNECTION_BYTES_PER_S ? this.#fastBeats + 1 : 0
-    if (this.#fastBeats >= 2) this.#provenFast = true
-    if (!diskBound && !this.#limited) {
-      if (this.#ramping && this.#live >= this.#target) this.#rampUp(rate)
-      this.#replaceLaggards()
-    }
-    this.#target = Math.min(this.#target, this.#o.maxConnections())
+    const { judgeNetwork } = this.#ramp.beat({
+      now,
+      elapsed,
+      rate,
+      totalRate,
+      live: this.#live,
+      inDebt: this.#stats.debtMs(this.#o.downloadSlot) > 0,
+      limits: this.#o.limits(),
+      diskWaitMs: this.#o.part.diskWaitMs,
+      maxConnections: this.#o.maxConnections(),
+    })
+    if (judgeNetwork) this.#replaceLaggards()
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
-    if (this.#live < this.#target) this.#o.shared.pool?.warm()
-    while (this.#live < this.#target) {
+    if (this.#live < this.#ramp.target) this.#o.shared.pool?.warm()
+    while (this.#live < this.#ramp.target) {
       const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
       if (work.kind === 'none' || !this.#o.acquireSlot()) return
       this.#spawn(signal, null, true)
-    }
-  }
-
-  /**
-   * Slow start, judged on `rate` (bytes/s over the last beat) with `#live` connections. Slow
-   * connections (a per-connection cap, a thin link): four times as many per beat. Connections
-   * proven fast (two beats at ≥ 48 MiB/s each) hold: the limit is then this machine's disk or
-   * CPU, not the network — on the reference machine two such connections were measurably slower
-   * than one, and each extra one costs CPU and memory.
-   */
-  #rampUp(rate: number): void {
-    if (this.#provenFast) {
-      this.#ramping = false
-      return
-    }
-    if (rate / this.#live < SLOW_CONNECTION_BYTES_PER_S) {
-      this.#target = Math.min(this.#o.maxConnections(), this.#live * 4)
     }
   }
 
@@ -320,15 +263,9 @@ export class SegmentedFetch {
    * drops to zero connections.
    */
   #replaceLaggards(): void {
-    const minSplit = this.#o.minSplit()
-    const segments = this.#segments()
-    const fastest = Math.max(0, ...segments.map((s) => s.speed ?? 0))
-    if (fastest === 0) return
-    for (const s of segments) {
+    for (const id of pickLaggards(this.#segments(), this.#o.minSplit())) {
       if (this.#replacements >= 2 * this.#o.maxConnections()) return
-      if (s.speed === undefined || s.behind || s.age < LAGGARD_MIN_AGE_MS) continue
-      if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
-      const owner = this.#owners.get(s.id)
+      const owner = this.#owners.get(id)
       if (!owner || owner.signal.aborted) continue
       this.#replacements++
       owner.abort(new Retired('a laggard, replaced by a fresh connection'))
@@ -631,7 +568,10 @@ export class SegmentedFetch {
       if (work.kind === 'none') return null
       // Steals are bounded like replacements (each costs a request and a connection), and
       // none while a bandwidth limit sets the pace.
-      if (work.kind === 'steal' && (this.#limited || this.#steals >= 2 * this.#o.maxConnections()))
+      if (
+        work.kind === 'steal' &&
+        (this.#ramp.limited || this.#steals >= 2 * this.#o.maxConnections())
+      )
         return null
       if (work.kind === 'gap') {
         return this.#claim(this.#hereBound(work.range))
@@ -687,8 +627,9 @@ export class SegmentedFetch {
     const pool = this.#o.shared.pool
     if (!pool || pool.ready) return range
     // A fair share of the file, not less than minSplit: shorter, each connection asks again
-    // several times before a worker is up (W3: 43-48 requests for 16 connections, 15-25 %
-    // slower), and a segment of its share is rarely split before it ends.
+    // several times before a worker is up (each a new request and round trip: docs/benchmarks.md,
+    // "Figures behind the engine's comments"), and a segment of its share is rarely split before
+    // it ends.
     const share = Math.ceil(this.#o.request.size / Math.max(1, this.#o.maxConnections()))
     const bound = Math.max(this.#o.minSplit(), share)
     return { start: range.start, end: Math.min(range.end, range.start + bound) }
@@ -724,9 +665,7 @@ export class SegmentedFetch {
     this.#o.log(`a connection ended early (${reason}); its remaining bytes go to the others`)
     this.#stats.countError()
     if (this.#o.isBackoffSignal(error)) {
-      // The server asks for fewer connections: halve, and stop growing for this attempt.
-      this.#target = Math.max(1, Math.floor(this.#live / 2))
-      this.#ramping = false
+      this.#ramp.backOff(this.#live)
     }
   }
 }

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import type { DownpourBridge } from '../../preload/bridge.ts'
+import type { DownpourBridge } from '../../shared/desktop-bridge.ts'
 
 declare global {
   interface Window {

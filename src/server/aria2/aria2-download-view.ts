@@ -1,6 +1,6 @@
 import type { EngineApi } from '../../shared/protocol/api.ts'
 import { applyBlockMove } from '../../shared/protocol/block-move.ts'
-import type { EngineEvents } from '../../shared/protocol/events.ts'
+import { REVISIONED_EVENT_NAMES, type EngineEvents } from '../../shared/protocol/events.ts'
 import type { DownloadSnapshot, DownloadState, Settings } from '../../shared/protocol/model.ts'
 import type { EventSource } from '../../shared/protocol/rpc.ts'
 import { Emitter } from '../../shared/emitter.ts'
@@ -66,14 +66,7 @@ export class Aria2DownloadView {
 
   constructor(engine: Engine) {
     this.#engine = engine
-    const names = [
-      'download/added',
-      'download/changed',
-      'download/removed',
-      'download/moved',
-      'settings/changed',
-      'progress/beat',
-    ] as const
+    const names = [...REVISIONED_EVENT_NAMES, 'progress/beat' as const]
     for (const name of names) {
       this.#offs.push(
         engine.on(name, (payload) => {

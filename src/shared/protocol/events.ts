@@ -86,6 +86,37 @@ export type EngineEvents = {
 export type EngineEventName = keyof EngineEvents
 
 /**
+ * Every event name once, with its kind: `change` events carry the queue's next `revision` and
+ * change what a mirror of the queue holds (a client applies them in revision order after a
+ * snapshot). The lists below derive from it; an event added to `EngineEvents` without an entry
+ * here (or an entry without an event) fails the typecheck.
+ */
+const EVENT_KINDS = {
+  'engine/snapshot': 'snapshot',
+  'download/added': 'change',
+  'download/changed': 'change',
+  'download/removed': 'change',
+  'download/moved': 'change',
+  'settings/changed': 'change',
+  'progress/beat': 'beat',
+  'segments/beat': 'beat',
+  'ui/changed': 'other',
+  'log/entry': 'other',
+} as const satisfies Record<EngineEventName, 'snapshot' | 'change' | 'beat' | 'other'>
+
+/** Every event the engine emits. */
+export const ENGINE_EVENT_NAMES = Object.keys(EVENT_KINDS) as EngineEventName[]
+
+/** The events that move the queue's revision (see `EVENT_KINDS`). */
+export type RevisionedEventName = {
+  [K in EngineEventName]: (typeof EVENT_KINDS)[K] extends 'change' ? K : never
+}[EngineEventName]
+
+export const REVISIONED_EVENT_NAMES = ENGINE_EVENT_NAMES.filter(
+  (name) => EVENT_KINDS[name] === 'change',
+) as RevisionedEventName[]
+
+/**
  * Most downloads one `download/added` or `download/changed` carries (~420 KB of JSON): a
  * client parses and applies each within a frame or two, where one 10,000-download message
  * (4 MB) was a 100–240 ms task.

@@ -1,26 +1,11 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../engine/engine.ts'
-import { createEngineClient, serveEngine, type EngineClient, type Port } from './rpc.ts'
+import { createEngineClient, serveEngine, type EngineClient } from './rpc.ts'
 import type { EngineEvents } from './events.ts'
 import { addOne, makeDirs } from '../../../test/engine-harness.ts'
 import { makeBody, startFaultServer, type FaultServer } from '../../../test/fault-server.ts'
-
-/** A real MessagePort as the RPC's Port, including its close notification. */
-function adapt(port: MessagePort): Port {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage(listener) {
-      const handler = (m: unknown) => listener(m)
-      port.on('message', handler)
-      return () => port.off('message', handler)
-    },
-    onClose(listener) {
-      port.once('close', listener)
-      return () => port.off('close', listener)
-    },
-  }
-}
+import { portOf } from '../../../test/message-port.ts'
 
 let server: FaultServer
 let dirs: Awaited<ReturnType<typeof makeDirs>>
@@ -53,8 +38,8 @@ function connect(): {
 } {
   const channel = new MessageChannel()
   let stopped = false
-  const stop = serveEngine(adapt(channel.port1), engine)
-  const client = createEngineClient(adapt(channel.port2))
+  const stop = serveEngine(portOf(channel.port1), engine)
+  const client = createEngineClient(portOf(channel.port2))
   const beats: EngineEvents['segments/beat'][] = []
   client.on('segments/beat', (beat) => beats.push(beat))
   cleanups.push(

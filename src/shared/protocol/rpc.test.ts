@@ -1,20 +1,9 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../engine/engine.ts'
-import { createEngineClient, serveEngine, type Port } from './rpc.ts'
+import { createEngineClient, serveEngine } from './rpc.ts'
 import { makeDirs } from '../../../test/engine-harness.ts'
-
-/** The RPC over a real in-memory MessageChannel, against a real engine. */
-function adapt(port: MessagePort): Port {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage(listener) {
-      const handler = (m: unknown) => listener(m)
-      port.on('message', handler)
-      return () => port.off('message', handler)
-    },
-  }
-}
+import { portOf } from '../../../test/message-port.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -28,8 +17,8 @@ async function connect() {
     settings: { defaultDir: dirs.downloads },
   })
   const channel = new MessageChannel()
-  const stop = serveEngine(adapt(channel.port1), engine)
-  const client = createEngineClient(adapt(channel.port2))
+  const stop = serveEngine(portOf(channel.port1), engine)
+  const client = createEngineClient(portOf(channel.port2))
   cleanups.push(
     dirs.cleanup,
     () => engine.close(),

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import type { EngineApi, EngineMethod } from './api.ts'
-import type { EngineEventName, EngineEvents } from './events.ts'
+import { ENGINE_EVENT_NAMES, type EngineEventName, type EngineEvents } from './events.ts'
 import { DownpourError, ERROR_CODES, type ErrorCode } from './errors.ts'
 import { describeIssues, methodArgsSchemas } from './schemas.ts'
 import { Emitter } from '../emitter.ts'
@@ -22,19 +22,6 @@ export type Port = {
    */
   onClose?(listener: () => void): () => void
 }
-
-export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
-  'engine/snapshot',
-  'download/added',
-  'download/changed',
-  'download/removed',
-  'download/moved',
-  'settings/changed',
-  'progress/beat',
-  'segments/beat',
-  'ui/changed',
-  'log/entry',
-]
 
 const ENGINE_METHODS = Object.keys(methodArgsSchemas) as EngineMethod[]
 

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { formatCount } from '../format.ts'
 import { parseDuration, parseSize } from '../units.ts'
+import type { EngineApi, EngineMethod } from './api.ts'
 import { uiPreferencesPatchSchema } from './ui-preferences.ts'
 
 /**
@@ -268,7 +269,11 @@ function args<const T extends v.TupleItems>(items: T) {
   return v.strictTuple(items, `takes ${count}`)
 }
 
-/** Argument tuples per engine method, for the RPC server to validate before dispatching. */
+/**
+ * Argument tuples per engine method, for the RPC server to validate before dispatching. Tied to
+ * `EngineApi`: a method without a schema, a schema without a method, or a schema whose output is
+ * not the method's parameters fails the typecheck.
+ */
 export const methodArgsSchemas = {
   add: args([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
   update: args([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
@@ -302,7 +307,12 @@ export const methodArgsSchemas = {
   unwatchSegments: args([v.string()]),
   uiPreferences: args([]),
   updateUiPreferences: args([uiPreferencesPatchSchema]),
-} as const
+} as const satisfies MethodArgsSchemas
+
+/** One argument schema per `EngineApi` method, whose output is that method's parameters. */
+export type MethodArgsSchemas = {
+  [M in EngineMethod]: v.GenericSchema<unknown, Parameters<EngineApi[M]>>
+}
 
 /** Formats the first issue of a failed parse as "path: message" for error replies. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {

@@ -1,4 +1,4 @@
-import type { DownpourBridge } from '../../../preload/bridge.ts'
+import type { DownpourBridge } from '../../../shared/desktop-bridge.ts'
 
 /** Where the UI runs: inside the Electron window, or as a page served by `downpour serve`. */
 export type Shell = {

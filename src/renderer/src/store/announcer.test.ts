@@ -3,34 +3,12 @@ import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { resetAppStore, useAppStore } from './app-store.ts'
 import { startLiveSummary, SUMMARY_INTERVAL_MS, summarize } from './announcer.ts'
 import { applyBeat, applyChanged, applySnapshot } from './download-actions.ts'
+import { makeSnapshot } from '../../../../test/make-snapshot.ts'
 
 const MiB = 1024 * 1024
 
-function download(id: string, state: DownloadSnapshot['state']): DownloadSnapshot {
-  return {
-    id,
-    url: `https://example.com/${id}`,
-    finalUrl: null,
-    dir: '/tmp',
-    name: id,
-    state,
-    size: 100 * MiB,
-    done: 0,
-    speed: 0,
-    eta: null,
-    tries: 1,
-    maxTries: 5,
-    nextRetryAt: null,
-    error: null,
-    resumable: true,
-    connections: 1,
-    checksum: null,
-    speedLimit: 0,
-    maxConnections: null,
-    createdAt: 0,
-    completedAt: null,
-  }
-}
+const download = (id: string, state: DownloadSnapshot['state']): DownloadSnapshot =>
+  makeSnapshot({ id, state, size: 100 * MiB, tries: 1, resumable: true, connections: 1 })
 
 describe('summarize', () => {
   it('says what is moving and what finished, in one sentence', () => {

@@ -5,6 +5,7 @@ import { bindClient } from './engine-sink.ts'
 import { applyAdded, applyRemoved, applySnapshot } from './download-actions.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
+import { makeSnapshot } from '../../../../test/make-snapshot.ts'
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 const state = () => useAppStore.getState()
@@ -61,12 +62,7 @@ describe('applying a batched event', () => {
   beforeEach(() => resetAppStore())
 
   const download = (id: string): DownloadSnapshot =>
-    ({
-      id,
-      name: `${id}.bin`,
-      url: `https://a.example/${id}.bin`,
-      state: 'queued',
-    }) as DownloadSnapshot
+    makeSnapshot({ id, name: `${id}.bin`, url: `https://a.example/${id}.bin` })
 
   it('lists a download the store already holds once (a snapshot read while its event travelled)', () => {
     applySnapshot({

@@ -1,5 +1,9 @@
 import type { EngineConnection } from '../../../shared/protocol/connection.ts'
-import type { EngineEventName, EngineEvents } from '../../../shared/protocol/events.ts'
+import {
+  REVISIONED_EVENT_NAMES,
+  type EngineEvents,
+  type RevisionedEventName,
+} from '../../../shared/protocol/events.ts'
 import type { SnapshotPart } from '../../../shared/protocol/api.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
@@ -18,19 +22,9 @@ import {
   beatClock,
 } from './download-actions.ts'
 
-type RevisionedEvent = Extract<
-  EngineEventName,
-  'download/added' | 'download/changed' | 'download/removed' | 'download/moved' | 'settings/changed'
->
-const REVISIONED: readonly RevisionedEvent[] = [
-  'download/added',
-  'download/changed',
-  'download/removed',
-  'download/moved',
-  'settings/changed',
-]
-
-type Buffered = { [K in RevisionedEvent]: { name: K; payload: EngineEvents[K] } }[RevisionedEvent]
+type Buffered = {
+  [K in RevisionedEventName]: { name: K; payload: EngineEvents[K] }
+}[RevisionedEventName]
 
 let bound: { client: EngineClient; stop: () => void } | null = null
 let attached: EngineConnection | null = null
@@ -205,7 +199,7 @@ export function bindClient(client: EngineClient): () => void {
     }
   }
 
-  const offs = REVISIONED.map((name) =>
+  const offs = REVISIONED_EVENT_NAMES.map((name) =>
     client.on(name, (payload) => apply({ name, payload } as Buffered)),
   )
   offs.push(

@@ -4,34 +4,23 @@ import { resetAppStore, useAppStore } from './app-store.ts'
 import { applyBeat, applySnapshot, viewSorter } from './download-actions.ts'
 import { followLiveSort, LIVE_RESORT_MS } from './live-resort.ts'
 import { setSort } from './ui-actions.ts'
+import { makeSnapshot } from '../../../../test/make-snapshot.ts'
 
 const N = 10_000
 
-function running(i: number): DownloadSnapshot {
-  return {
+const running = (i: number): DownloadSnapshot =>
+  makeSnapshot({
     id: `d${i}`,
     url: `https://example.com/f${i}.bin`,
-    finalUrl: null,
-    dir: '/tmp',
     name: `f${i}.bin`,
     state: 'downloading',
     size: 1e9,
-    done: 0,
     speed: i,
-    eta: null,
     tries: 1,
-    maxTries: 5,
-    nextRetryAt: null,
-    error: null,
     resumable: true,
     connections: 1,
-    checksum: null,
-    speedLimit: 0,
-    maxConnections: null,
     createdAt: i,
-    completedAt: null,
-  }
-}
+  })
 
 let seq = 0
 /** A beat in which download `fastest` is the fastest of all and the rest crawl. */

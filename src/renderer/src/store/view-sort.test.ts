@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { nextSort, QUEUE_ORDER, sortIds, toSortSpec, ViewSorter } from './view-sort.ts'
+import { makeSnapshot } from '../../../../test/make-snapshot.ts'
 
-function download(id: string, patch: Partial<DownloadSnapshot> = {}): DownloadSnapshot {
-  return {
-    id,
-    url: `https://example.com/${id}`,
-    finalUrl: null,
-    dir: '/tmp',
-    name: id,
-    state: 'queued',
-    size: null,
-    done: 0,
-    speed: 0,
-    eta: null,
-    tries: 0,
-    maxTries: 5,
-    nextRetryAt: null,
-    error: null,
-    resumable: null,
-    connections: 0,
-    checksum: null,
-    speedLimit: 0,
-    maxConnections: null,
-    createdAt: 0,
-    completedAt: null,
-    ...patch,
-  }
-}
+const download = (id: string, patch: Partial<DownloadSnapshot> = {}): DownloadSnapshot =>
+  makeSnapshot({ id, ...patch })
 
 const index = (list: DownloadSnapshot[]) => Object.fromEntries(list.map((d) => [d.id, d]))
 

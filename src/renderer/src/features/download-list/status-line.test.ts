@@ -2,34 +2,17 @@ import { describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../../../shared/protocol/errors.ts'
 import type { DownloadSnapshot } from '../../../../shared/protocol/model.ts'
 import { errorReason, percentOf, statusLine } from './status-line.ts'
+import { makeSnapshot } from '../../../../../test/make-snapshot.ts'
 
 const now = 1_700_000_000_000
-function snap(patch: Partial<DownloadSnapshot>): DownloadSnapshot {
-  return {
-    id: 'd1',
+const snap = (patch: Partial<DownloadSnapshot>): DownloadSnapshot =>
+  makeSnapshot({
     url: 'https://example.com/big.iso',
-    finalUrl: null,
-    dir: '/tmp',
     name: 'big.iso',
-    state: 'queued',
     size: 1000,
-    done: 0,
-    speed: 0,
-    eta: null,
-    tries: 0,
-    maxTries: 5,
-    nextRetryAt: null,
-    error: null,
-    resumable: null,
-    connections: 0,
-    checksum: null,
-    speedLimit: 0,
-    maxConnections: null,
     createdAt: now,
-    completedAt: null,
     ...patch,
-  }
-}
+  })
 const ctx = { position: 3, hostBlocked: false, now }
 const line = (patch: Partial<DownloadSnapshot>, c = ctx) => statusLine(snap(patch), c).text
 

@@ -2,7 +2,7 @@ import {
   ENGINE_PORT_MESSAGE,
   type DownpourBridge,
   type EngineHostStatus,
-} from '../../../../preload/bridge.ts'
+} from '../../../../shared/desktop-bridge.ts'
 import type { EngineConnection } from '../../../../shared/protocol/connection.ts'
 import { createEngineClient, type Port } from '../../../../shared/protocol/rpc.ts'
 import { ConnectionHub } from './connection-hub.ts'

@@ -1,7 +1,7 @@
 /**
  * What the preload exposes to the page as `window.downpour`. Everything here crosses the
  * context-isolation boundary, so it stays small: each addition is reviewed through the
- * surface snapshot in index.test.ts.
+ * surface snapshot in src/preload/index.test.ts.
  *
  * Types and constants only: the renderer imports this file for `window.downpour`, and must not
  * get a runtime dependency on the preload.

@@ -1,5 +1,5 @@
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
-import { missingRanges, normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
+import { missingRanges, normalizeRanges, type ByteRange } from './byte-ranges.ts'
 
 /** What a running download knows about its bytes, gathered by `DownloadTransfer.segmentMap`. */
 export type LiveBytes = {

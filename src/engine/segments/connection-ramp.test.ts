@@ -1,0 +1,171 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  ConnectionRamp,
+  DISK_BOUND_SHARE,
+  LAGGARD_MIN_AGE_MS,
+  LIMITED_HOLD_MS,
+  LIMITED_SHARE,
+  pickLaggards,
+  SLOW_CONNECTION_BYTES_PER_S,
+  type BeatFigures,
+} from './connection-ramp.ts'
+import { LAGGARD_RATIO } from './segment-planner.ts'
+
+const MiB = 1024 * 1024
+const SLOW = SLOW_CONNECTION_BYTES_PER_S
+
+/** A beat of 100 ms with nothing limiting it; `patch` changes what the test is about. */
+function figures(patch: Partial<BeatFigures> = {}): BeatFigures {
+  return {
+    now: 1000,
+    elapsed: 100,
+    rate: 1 * MiB,
+    totalRate: 1 * MiB,
+    live: 1,
+    inDebt: false,
+    limits: { download: 0, overall: 0 },
+    diskWaitMs: 0,
+    maxConnections: 16,
+    ...patch,
+  }
+}
+
+describe('ConnectionRamp', () => {
+  it('slow start: slow connections grow four times per beat, up to the maximum', () => {
+    const ramp = new ConnectionRamp()
+    expect(ramp.beat(figures({ live: 1, rate: 1 * MiB }))).toEqual({ judgeNetwork: true })
+    expect(ramp.target).toBe(4)
+    ramp.beat(figures({ live: 4, rate: 4 * MiB }))
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, rate: 16 * MiB, maxConnections: 8 }))
+    expect(ramp.target).toBe(8)
+  })
+
+  it('does not grow before the connections it asked for are running', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1 }))
+    ramp.beat(figures({ live: 2 }))
+    expect(ramp.target).toBe(4)
+  })
+
+  it(`holds once two beats in a row ran at ${SLOW / MiB} MiB/s per connection or more`, () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: SLOW }))
+    ramp.beat(figures({ live: 1, rate: SLOW }))
+    ramp.beat(figures({ live: 1, rate: 1 * MiB })) // a dip later is the disk's or the CPU's
+    expect(ramp.target).toBe(1)
+    // just under the line, a connection counts as slow: the ramp grows
+    const slow = new ConnectionRamp()
+    slow.beat(figures({ live: 1, rate: SLOW - 1 }))
+    expect(slow.target).toBe(4)
+  })
+
+  it(`a beat whose writers waited ${DISK_BOUND_SHARE * 100}% of it for the disk judges nothing`, () => {
+    const ramp = new ConnectionRamp()
+    const bound = ramp.beat(figures({ elapsed: 100, diskWaitMs: 100 * DISK_BOUND_SHARE }))
+    expect(bound).toEqual({ judgeNetwork: false })
+    expect(ramp.target).toBe(1)
+    // the wait is a running sum: the next beat counts only its own share
+    const next = ramp.beat(figures({ elapsed: 100, diskWaitMs: 100 * DISK_BOUND_SHARE + 1 }))
+    expect(next).toEqual({ judgeNetwork: true })
+    expect(ramp.target).toBe(4)
+  })
+
+  it(`at ${LIMITED_SHARE * 100}% of a bandwidth limit the limiter sets the pace`, () => {
+    const limit = 10 * MiB
+    const ramp = new ConnectionRamp()
+    const at = ramp.beat(
+      figures({ rate: LIMITED_SHARE * limit, limits: { download: limit, overall: 0 } }),
+    )
+    expect(at).toEqual({ judgeNetwork: false })
+    expect(ramp.limited).toBe(true)
+    const overall = new ConnectionRamp()
+    overall.beat(
+      figures({ totalRate: LIMITED_SHARE * limit, limits: { download: 0, overall: limit } }),
+    )
+    expect(overall.limited).toBe(true)
+    const under = new ConnectionRamp()
+    under.beat(
+      figures({ rate: LIMITED_SHARE * limit - 1, limits: { download: limit, overall: 0 } }),
+    )
+    expect(under.limited).toBe(false)
+  })
+
+  it(`a bucket in debt keeps the download limited for ${LIMITED_HOLD_MS} ms`, () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ now: 1000, inDebt: true }))
+    expect(ramp.limited).toBe(true)
+    ramp.beat(figures({ now: 1000 + LIMITED_HOLD_MS - 1 }))
+    expect(ramp.limited).toBe(true)
+    expect(ramp.target).toBe(1)
+    ramp.beat(figures({ now: 1000 + LIMITED_HOLD_MS }))
+    expect(ramp.limited).toBe(false)
+    expect(ramp.target).toBe(4)
+  })
+
+  it('backing off halves the running connections (never below one) and stops growing', () => {
+    const ramp = new ConnectionRamp()
+    ramp.backOff(7)
+    expect(ramp.target).toBe(3)
+    ramp.beat(figures({ live: 3, rate: 1 * MiB }))
+    expect(ramp.target).toBe(3)
+    ramp.backOff(1)
+    expect(ramp.target).toBe(1)
+  })
+
+  it('property: the target stays between 1 and the maximum', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            live: fc.integer({ min: 1, max: 32 }),
+            rate: fc.double({ min: 0, max: 1e10, noNaN: true }),
+            maxConnections: fc.integer({ min: 1, max: 32 }),
+            backOff: fc.boolean(),
+          }),
+        ),
+        (beats) => {
+          const ramp = new ConnectionRamp()
+          for (const b of beats) {
+            if (b.backOff) ramp.backOff(b.live)
+            ramp.beat(figures(b))
+            expect(ramp.target).toBeGreaterThanOrEqual(1)
+            expect(ramp.target).toBeLessThanOrEqual(b.maxConnections)
+          }
+        },
+      ),
+    )
+  })
+})
+
+describe('pickLaggards', () => {
+  const segment = (id: number, speed: number | undefined, age = LAGGARD_MIN_AGE_MS) => ({
+    id,
+    pos: 0,
+    end: 100 * MiB,
+    age,
+    behind: false,
+    splittable: true,
+    ...(speed === undefined ? {} : { speed }),
+  })
+
+  it(`picks connections ${LAGGARD_RATIO} times slower than the fastest, once they are ${LAGGARD_MIN_AGE_MS} ms old`, () => {
+    const fast = 8 * MiB
+    const list = [
+      segment(0, fast),
+      segment(1, fast / LAGGARD_RATIO), // exactly the ratio: a laggard
+      segment(2, fast / LAGGARD_RATIO + 1), // not slow enough
+      segment(3, 1, LAGGARD_MIN_AGE_MS - 1), // too young to judge
+      segment(4, undefined), // not measured yet
+      { ...segment(5, 1), behind: true }, // its reader is behind: not the connection's fault
+      { ...segment(6, 1), end: 2 * MiB - 1 }, // too little left for a new connection
+    ]
+    expect(pickLaggards(list, MiB)).toEqual([1])
+  })
+
+  it('a lone connection is never a laggard', () => {
+    expect(pickLaggards([segment(0, 1)], MiB)).toEqual([])
+    expect(pickLaggards([segment(0, 0), segment(1, 0)], MiB)).toEqual([])
+  })
+})

@@ -1,0 +1,132 @@
+import { LAGGARD_RATIO, type ActiveSegment } from './segment-planner.ts'
+
+/** How often the connection count is reconsidered (slow start), ms. */
+export const RAMP_INTERVAL_MS = 100
+/**
+ * Below this speed per connection the link (or a server cap) limits each connection, not our
+ * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum, four times
+ * as many per beat. (A comparison of two noisy windows alone stops too early when connections
+ * differ in speed, e.g. half of them capped at 1 MiB/s.)
+ */
+export const SLOW_CONNECTION_BYTES_PER_S = 48 * 1024 * 1024
+/** A beat in which writers waited this share of the time for the disk is the disk's. */
+export const DISK_BOUND_SHARE = 0.2
+/**
+ * A laggard (LAGGARD_RATIO times slower than the fastest) is replaced by a fresh connection:
+ * servers and routes that throttle per connection often treat a new one differently, and the
+ * laggard's range goes to whoever is fast. Only after it has had time to show its speed.
+ */
+export const LAGGARD_MIN_AGE_MS = 300
+/**
+ * After the limiter last held this download back, how long it still counts as the pace-setter:
+ * at a low limit most beats see no chunk at all, and one chunk pays the debt off for a moment.
+ */
+export const LIMITED_HOLD_MS = 1000
+/** A beat at this share of a bandwidth limit is the limiter's pace, not the network's. */
+export const LIMITED_SHARE = 0.8
+
+/** What one ramp beat saw. */
+export type BeatFigures = {
+  /** performance.now() of this beat. */
+  now: number
+  /** ms since the last beat (at least 1). */
+  elapsed: number
+  /** This download's bytes/s over the beat, and all downloads'. */
+  rate: number
+  totalRate: number
+  /** Connections running now. */
+  live: number
+  /** True when the download's token bucket is in debt (the limiter holds it back now). */
+  inDebt: boolean
+  /** Bandwidth limits, bytes/s (0 = none). */
+  limits: { download: number; overall: number }
+  /** The part file's total time writers waited for the disk, ms (a running sum). */
+  diskWaitMs: number
+  maxConnections: number
+}
+
+/**
+ * The decisions of a segmented download on how many connections to run: slow start, holding,
+ * backing off. Pure (no I/O, no clock of its own): `SegmentedFetch` feeds it each beat's figures
+ * and opens or ends connections as it says, so each rule can be tested with numbers alone.
+ */
+export class ConnectionRamp {
+  /** How many connections the download should run. */
+  target = 1
+  /** True while the limiter sets the pace (no growing, no laggards, no steals). */
+  limited = false
+  #ramping = true
+  #fastBeats = 0
+  #provenFast = false
+  #limitedUntil = 0
+  #diskWaitMs = 0
+
+  /**
+   * One beat: updates `limited` and `target`; answers whether this beat may judge the network
+   * (then the caller also replaces laggards). Near a bandwidth limit our own limiter sets the
+   * pace, and a beat in which writers waited for the disk says nothing about the network.
+   */
+  beat(f: BeatFigures): { judgeNetwork: boolean } {
+    // The buckets say it best: one in debt holds connections back now, whatever the beat's rate.
+    if (f.inDebt) this.#limitedUntil = f.now + LIMITED_HOLD_MS
+    this.limited =
+      f.now < this.#limitedUntil ||
+      (f.limits.download > 0 && f.rate >= LIMITED_SHARE * f.limits.download) ||
+      (f.limits.overall > 0 && f.totalRate >= LIMITED_SHARE * f.limits.overall)
+    // After another big download, writeback can stall us: the disk sets the pace then.
+    const diskBound = f.diskWaitMs - this.#diskWaitMs >= DISK_BOUND_SHARE * f.elapsed
+    this.#diskWaitMs = f.diskWaitMs
+    // Two fast beats in a row prove the network fast per connection: a later dip is the disk
+    // (dirty-page throttling) or the CPU, and more connections would not help.
+    this.#fastBeats =
+      f.rate / Math.max(1, f.live) >= SLOW_CONNECTION_BYTES_PER_S ? this.#fastBeats + 1 : 0
+    if (this.#fastBeats >= 2) this.#provenFast = true
+    const judgeNetwork = !diskBound && !this.limited
+    if (judgeNetwork && this.#ramping && f.live >= this.target) this.#rampUp(f)
+    this.target = Math.min(this.target, f.maxConnections)
+    return { judgeNetwork }
+  }
+
+  /**
+   * Slow start, judged on the beat's rate with `live` connections. Slow connections (a
+   * per-connection cap, a thin link): four times as many per beat. Connections proven fast (two
+   * beats at ≥ 48 MiB/s each) hold: the limit is then this machine's disk or CPU, not the
+   * network, and each extra connection costs CPU and memory (docs/benchmarks.md).
+   */
+  #rampUp(f: BeatFigures): void {
+    if (this.#provenFast) {
+      this.#ramping = false
+      return
+    }
+    if (f.rate / f.live < SLOW_CONNECTION_BYTES_PER_S) {
+      this.target = Math.min(f.maxConnections, f.live * 4)
+    }
+  }
+
+  /** The server asks for fewer connections: halve, and stop growing for this attempt. */
+  backOff(live: number): void {
+    this.target = Math.max(1, Math.floor(live / 2))
+    this.#ramping = false
+  }
+}
+
+/**
+ * The segments whose connections are far slower than the fastest, to be replaced by fresh ones
+ * (in segment order; the caller keeps to its budget of replacements). A lone connection is never a laggard (its stall is the timeout's
+ * to judge), nor one too young to have shown its speed, one behind its reader, or one with too
+ * little left to be worth a new connection.
+ */
+export function pickLaggards(
+  segments: readonly (ActiveSegment & { age: number })[],
+  minSplit: number,
+): number[] {
+  const fastest = Math.max(0, ...segments.map((s) => s.speed ?? 0))
+  const laggards: number[] = []
+  if (fastest === 0) return laggards
+  for (const s of segments) {
+    if (s.speed === undefined || s.behind || s.age < LAGGARD_MIN_AGE_MS) continue
+    if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
+    laggards.push(s.id)
+  }
+  return laggards
+}

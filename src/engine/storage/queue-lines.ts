@@ -1,0 +1,154 @@
+import * as v from 'valibot'
+import type { Settings } from '../../shared/protocol/model.ts'
+import { settingsPatchSchema } from '../../shared/protocol/schemas.ts'
+import { recordSchema, type DownloadRecord } from '../model/download-record.ts'
+import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { parseRecord } from './record-schema.ts'
+
+/*
+ * The queue's line format, shared by the loader and the journal writer of queue-store.ts: what a
+ * journal line and a snapshot header hold, how a change is written as a line, and how a line is
+ * read back and replayed.
+ */
+
+/** One change of the queue, as the writer queues it and the journal stores it (one line). */
+export type JournalOp =
+  | { kind: 'put'; record: DownloadRecord }
+  | { kind: 'del'; id: string }
+  | { kind: 'move'; id: string; position: number }
+  | { kind: 'moveBlock'; ids: string[]; position: number }
+  | { kind: 'settings' }
+  | { kind: 'set'; ids: string[]; fields: StateFields }
+
+/**
+ * The fields a command on many downloads changes (pause, resume, retry): journaled as one line
+ * naming the ids, `{"s":n,"set":{"state":"paused"},"ids":[…]}`, ~40 bytes a download instead of
+ * its whole record (~600 bytes: pausing 100,000 wrote 58 MB).
+ */
+export type StateFields = Partial<
+  Pick<DownloadRecord, 'state' | 'failuresInARow' | 'error' | 'nextRetryAt'>
+>
+const stateFieldsSchema = v.strictObject(
+  v.partial(v.pick(recordSchema, ['state', 'failuresInARow', 'error', 'nextRetryAt'])).entries,
+)
+
+const journalLineSchema = v.union([
+  // A `put` of a compact record (an array) is read by decodeRecord before this schema.
+  v.strictObject({ s: v.number(), put: recordSchema }),
+  v.strictObject({ s: v.number(), del: v.string() }),
+  v.strictObject({
+    s: v.number(),
+    move: v.tuple([v.string(), v.pipe(v.number(), v.integer(), v.minValue(0))]),
+  }),
+  v.strictObject({
+    s: v.number(),
+    moveTo: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    ids: v.array(v.string()),
+  }),
+  v.strictObject({ s: v.number(), settings: settingsPatchSchema }),
+  v.strictObject({ s: v.number(), set: stateFieldsSchema, ids: v.array(v.string()) }),
+])
+export type JournalLine = v.InferOutput<typeof journalLineSchema>
+
+/** Version 3: records in the compact form (`record-codec.ts`); version 2 (whole records) is read too. */
+export const SNAPSHOT_VERSION = 3
+export const headerSchema = v.object({
+  version: v.union([v.literal(2), v.literal(3)]),
+  seq: v.number(),
+  settings: settingsPatchSchema,
+})
+export const legacySchema = v.object({
+  version: v.literal(1),
+  settings: settingsPatchSchema,
+  downloads: v.array(recordSchema),
+})
+
+/** A change as one journal line (no newline); `source` gives the settings a `settings` line saves. */
+export function journalLine(
+  op: JournalOp,
+  seq: number,
+  source: { settings(): Partial<Settings> },
+): string {
+  switch (op.kind) {
+    case 'put':
+      return `{"s":${seq},"put":${encodeRecord(op.record)}}`
+    case 'del':
+      return JSON.stringify({ s: seq, del: op.id })
+    case 'move':
+      return JSON.stringify({ s: seq, move: [op.id, op.position] })
+    case 'moveBlock':
+      return JSON.stringify({ s: seq, moveTo: op.position, ids: op.ids })
+    case 'settings':
+      return JSON.stringify({ s: seq, settings: source.settings() })
+    case 'set':
+      return JSON.stringify({ s: seq, set: op.fields, ids: op.ids })
+  }
+}
+
+export const INVALID = Symbol('invalid JSON')
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return INVALID
+  }
+}
+
+/**
+ * One journal line read back: the change, or what is wrong with it. Record and `set` lines,
+ * most of a journal, are checked without valibot's copy.
+ */
+export function parseJournalLine(text: string, strings: Map<string, string>): JournalLine | string {
+  const value = parseJson(text)
+  if (value === INVALID) return 'not valid JSON'
+  // Most lines are records: checked without valibot's copy (see parseRecord).
+  const line = value as { s?: unknown; put?: unknown }
+  if (typeof line === 'object' && line !== null && typeof line.s === 'number' && 'put' in line) {
+    if (Object.keys(line).length !== 2) return 'unexpected content (extra fields)'
+    const record = Array.isArray(line.put) ? decodeRecord(line.put, strings) : parseRecord(line.put)
+    return record.ok
+      ? ({ s: line.s, put: record.record } as JournalLine)
+      : `unexpected content (put.${record.problem})`
+  }
+  // A command on many downloads: its ids checked in one loop, not by valibot's copy of 100,000.
+  const set = value as { s?: unknown; set?: unknown; ids?: unknown }
+  if (
+    typeof set === 'object' &&
+    set !== null &&
+    typeof set.s === 'number' &&
+    'set' in set &&
+    Array.isArray(set.ids) &&
+    Object.keys(set).length === 3 &&
+    set.ids.every((id) => typeof id === 'string')
+  ) {
+    const fields = v.safeParse(stateFieldsSchema, set.set)
+    return fields.success
+      ? ({ s: set.s, set: fields.output, ids: set.ids as string[] } as JournalLine)
+      : `unexpected content (set.${firstIssue(fields.issues)})`
+  }
+  const parsed = v.safeParse(journalLineSchema, value)
+  return parsed.success ? parsed.output : `unexpected content (${firstIssue(parsed.issues)})`
+}
+
+/** Replays a `set` line: the same fields on each record still there (no copy per record). */
+export function applySet(
+  records: Map<string, DownloadRecord>,
+  ids: string[],
+  fields: StateFields,
+): void {
+  const { state, failuresInARow, error, nextRetryAt } = fields
+  for (const id of ids) {
+    const record = records.get(id)
+    if (!record) continue
+    if (state !== undefined) record.state = state
+    if (failuresInARow !== undefined) record.failuresInARow = failuresInARow
+    if (error !== undefined) record.error = error
+    if (nextRetryAt !== undefined) record.nextRetryAt = nextRetryAt
+  }
+}
+
+export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): string {
+  const first = issues[0]
+  return first ? `${v.getDotPath(first) ?? 'root'}: ${first.message}` : 'invalid'
+}
