@@ -8,6 +8,7 @@ import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
 import { BeatClock } from './beat-clock.ts'
+import { speedRecord } from './speed-record.ts'
 
 /** How late beats reach the page by the engine's clock (reset for each new engine client). */
 export const beatClock = new BeatClock()
@@ -190,6 +191,7 @@ export function applySettings(event: EngineEvents['settings/changed']): void {
  */
 export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date.now()): void {
   const beatDelay = beatClock.note(beat.at, receivedAt)
+  recordSpeeds(beat, receivedAt)
   useAppStore.setState((state) => {
     const { byId } = state.downloads
     const moved: DownloadSnapshot[] = []
@@ -219,6 +221,19 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
         : { ...state.downloads, byId: replaceEntries(byId, moved), speed: beat.speed }
     return { downloads, connection: { ...state.connection, lastBeatAt: receivedAt, beatDelay } }
   })
+}
+
+/**
+ * The beat's sample for each download's 60-second speed history, taken before the store update
+ * so the graphs its subscribers redraw already have it. A download the beat does not carry kept
+ * its figures.
+ */
+function recordSpeeds(beat: EngineEvents['progress/beat'], receivedAt: number): void {
+  const { byId } = useAppStore.getState().downloads
+  const carried = new Map(beat.items.map((item) => [item.id, item.speed]))
+  speedRecord.beat(receivedAt, carried.keys(), (id) =>
+    id in byId ? (carried.get(id) ?? byId[id]!.speed) : undefined,
+  )
 }
 
 function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
