@@ -184,6 +184,31 @@ describe('the window', () => {
     expect(screen.queryByText('one.iso')).toBeNull()
   })
 
+  it('counts what the search finds on each tab: "2 of 3", in the accessible names too', async () => {
+    const { engine } = await start(
+      ['https://a.example/one.iso', 'https://b.example/two.zip', 'https://b.example/three.zip'],
+      (e) => (e.settings.maxConcurrentDownloads = 1),
+    )
+    const filter = (name: RegExp) => screen.getByRole('button', { name })
+    expect(filter(/^All/).getAttribute('aria-label')).toBe('All, 3')
+    const search = screen.getByRole('searchbox', { name: 'Search names and URLs' })
+    fireEvent.change(search, { target: { value: 'b.example' } })
+    expect(filter(/^All/).textContent).toBe('All2 of 3')
+    expect(filter(/^All/).getAttribute('aria-label')).toBe('All, 2 of 3')
+    // one.iso runs; the two found are queued.
+    expect(filter(/^Active/).getAttribute('aria-label')).toBe('Active, 0 of 1')
+    expect(filter(/^Queued/).getAttribute('aria-label')).toBe('Queued, 2 of 2')
+    // A download the search finds changes state: the counts follow.
+    await act(async () =>
+      engine.fail(engine.order[0]!, { code: ERROR_CODES.httpStatus, message: '403 for x' }),
+    )
+    await settle()
+    expect(filter(/^Active/).getAttribute('aria-label')).toBe('Active, 1 of 1')
+    expect(filter(/^Queued/).getAttribute('aria-label')).toBe('Queued, 1 of 1')
+    fireEvent.change(search, { target: { value: '' } })
+    expect(filter(/^All/).textContent).toBe('All3')
+  })
+
   it('works from the keyboard: arrows, Space, Ctrl+A, Delete with a confirmation', async () => {
     const { engine } = await start(['https://k.example/1.bin', 'https://k.example/2.bin'])
     const ids = [...engine.order]

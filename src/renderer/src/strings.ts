@@ -39,6 +39,8 @@ export const t = {
     failed: 'Failed',
   },
   search: 'Search names and URLs',
+  /** A tab's count while a search is typed: "10 of 1,000". */
+  foundOf: (found: number, all: number) => `${formatCount(found)} of ${formatCount(all)}`,
   // The list
   listLabel: 'Downloads',
   columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },

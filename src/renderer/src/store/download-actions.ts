@@ -3,7 +3,7 @@ import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
-import { deriveView, deriveVisible } from './download-view.ts'
+import { deriveFound, deriveView, deriveVisible } from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
@@ -264,6 +264,9 @@ export function refreshView(resort = false): void {
       state.view.visibleIds,
       viewSorter.sorted(byId, order, state.ui.sort, resort),
     )
-    return visibleIds === state.view.visibleIds ? state : { view: { ...state.view, visibleIds } }
+    const found = deriveFound(byId, order, state.ui.search, state.view.found)
+    return visibleIds === state.view.visibleIds && found === state.view.found
+      ? state
+      : { view: { ...state.view, visibleIds, found } }
   })
 }

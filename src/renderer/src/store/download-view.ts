@@ -21,10 +21,20 @@ export type DownloadView = {
   /** Ids shown, in queue order, after the filter and the search. */
   readonly visibleIds: readonly string[]
   readonly counts: Readonly<Record<FilterKind, number>>
+  /**
+   * While a search is typed: how many downloads of each filter it finds (the tabs say "10 of
+   * 1,000"), and the search they were counted for. Null without a search.
+   */
+  readonly found: Found | null
   /** 1-based place in the queue of each queued download. */
   readonly queuePosition: Readonly<Record<string, number>>
   /** Downloads holding one of the engine's slots (active ones; a retry keeps its slot). */
   readonly running: number
+}
+
+export type Found = {
+  readonly search: string
+  readonly counts: Readonly<Record<FilterKind, number>>
 }
 
 export type ViewSlice = { readonly view: DownloadView }
@@ -41,6 +51,7 @@ const zeroCounts: Record<FilterKind, number> = {
 export const initialView: DownloadView = {
   visibleIds: [],
   counts: zeroCounts,
+  found: null,
   queuePosition: {},
   running: 0,
 }
@@ -106,6 +117,43 @@ function sameRecord(a: Readonly<Record<string, number>>, b: Readonly<Record<stri
 }
 
 /**
+ * What a search finds per filter, for a change of search (the downloads did not change): kept as
+ * it was while the search is the same (the once-a-second re-sort calls this too).
+ */
+export function deriveFound(
+  byId: Readonly<Record<string, DownloadSnapshot>>,
+  order: readonly string[],
+  search: string,
+  previous: Found | null,
+): Found | null {
+  const test = searchTest(search)
+  if (test === null) return null
+  if (previous !== null && previous.search === search) return previous
+  const counts = { ...zeroCounts }
+  for (const id of order) {
+    const download = byId[id]
+    if (!download) continue
+    const category = categoryOf(download.state)
+    if (category === null || !(test(download.name) || test(download.url))) continue
+    counts.all++
+    counts[category]++
+  }
+  return sameFound(previous, search, counts)
+}
+
+function sameFound(
+  previous: Found | null,
+  search: string,
+  counts: Record<FilterKind, number>,
+): Found {
+  return previous !== null &&
+    previous.search === search &&
+    FILTERS.every((f) => counts[f] === previous.counts[f])
+    ? previous
+    : { search, counts }
+}
+
+/**
  * Only the ids shown, for a change of filter or search: the queue-wide figures (counts, queue
  * places, running) depend on the downloads alone and stay as they are. Rebuilding the 10,000-key
  * queue-place record on every keystroke was most of a search's cost (bench:ui). `shown` is the
@@ -144,6 +192,7 @@ export function deriveView(
 ): DownloadView {
   const test = searchTest(search)
   const counts = { ...zeroCounts }
+  const foundCounts = { ...zeroCounts }
   const visible: string[] = []
   const queuePosition: Record<string, number> = {}
   let running = 0
@@ -154,6 +203,10 @@ export function deriveView(
     if (category === null) continue
     counts.all++
     counts[category]++
+    if (test !== null && (test(download.name) || test(download.url))) {
+      foundCounts.all++
+      foundCounts[category]++
+    }
     if (download.state === 'queued') queuePosition[id] = counts.queued
     else if (category === 'active') running++
     if (shown === order && matches(download, filter, test)) visible.push(id)
@@ -167,6 +220,7 @@ export function deriveView(
   const next: DownloadView = {
     visibleIds: sameIds(visible, previous.visibleIds) ? previous.visibleIds : visible,
     counts: FILTERS.every((f) => counts[f] === previous.counts[f]) ? previous.counts : counts,
+    found: test === null ? null : sameFound(previous.found, search, foundCounts),
     queuePosition: sameRecord(queuePosition, previous.queuePosition)
       ? previous.queuePosition
       : queuePosition,
@@ -174,6 +228,7 @@ export function deriveView(
   }
   return next.visibleIds === previous.visibleIds &&
     next.counts === previous.counts &&
+    next.found === previous.found &&
     next.queuePosition === previous.queuePosition &&
     next.running === previous.running
     ? previous
