@@ -225,7 +225,9 @@ describe('the window', () => {
     expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
     fireEvent.keyDown(g, { key: 'Delete' })
     const dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
-    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Also delete the partial files' }))
+    fireEvent.click(
+      within(dialog).getByRole('checkbox', { name: 'Also delete the 2 partial files' }),
+    )
     fireEvent.click(within(dialog).getByRole('button', { name: 'Remove' }))
     await settle()
     expect(engine.calls.at(-1)).toEqual({
@@ -234,6 +236,30 @@ describe('the window', () => {
     })
     expect(engine.order).toEqual([])
     expect(screen.getByRole('heading', { name: 'No downloads yet' })).toBeDefined()
+  })
+
+  it('counts the partial files the removal can delete: "the 1,000 partial files", none for completed ones', async () => {
+    const urls = Array.from({ length: 1002 }, (_, i) => `https://m.example/part-${i}.bin`)
+    const { engine } = await start(urls)
+    await act(async () => {
+      engine.setState(engine.order[0]!, 'completed')
+      engine.setState(engine.order[1]!, 'completed')
+    })
+    const g = grid()
+    fireEvent.keyDown(g, { key: 'ArrowDown' })
+    fireEvent.keyDown(g, { key: 'a', ctrlKey: true })
+    fireEvent.keyDown(g, { key: 'Delete' })
+    let dialog = screen.getByRole('dialog', { name: 'Remove 1,002 downloads?' })
+    expect(
+      within(dialog).getByRole('checkbox', { name: 'Also delete the 1,000 partial files' }),
+    ).toBeTruthy()
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+    // Only completed ones: nothing partial to delete, no box.
+    fireEvent.keyDown(g, { key: 'Home' })
+    fireEvent.keyDown(g, { key: 'ArrowDown', shiftKey: true })
+    fireEvent.keyDown(g, { key: 'Delete' })
+    dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
+    expect(within(dialog).queryByRole('checkbox')).toBeNull()
   })
 
   it('multi-selects with Shift and Ctrl clicks; row actions apply to the selection', async () => {

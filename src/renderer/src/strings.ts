@@ -112,8 +112,9 @@ export const t = {
   // Remove confirmation
   removeTitle: (n: number) => `Remove ${plural(n, 'download', 'downloads')}?`,
   removeBody: 'Completed files stay on disk.',
+  /** `n`: the removed downloads that are not completed (each may have a partial file). */
   deletePartial: (n: number) =>
-    n === 1 ? 'Also delete the partial file' : 'Also delete the partial files',
+    n === 1 ? 'Also delete the partial file' : `Also delete the ${formatCount(n)} partial files`,
   cancel: 'Cancel',
   // Add dialog
   addDialog: {
