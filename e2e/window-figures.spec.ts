@@ -102,3 +102,60 @@ for (const size of [
     await page.context().close()
   })
 }
+
+test('Size and Added columns sort by click and by keyboard, and the sort survives a reload', async ({
+  page,
+  win,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await win.open(page)
+  const sizes: [string, number][] = [
+    ['older-small.bin', 3_000],
+    ['older-large.bin', 900_000],
+    ['newer-middle.bin', 200_000],
+  ]
+  for (const [i, [name, size]] of sizes.entries())
+    win.files.file(`/${name}`, makeBody(size, 80 + i))
+  // Two adds, one after the other: the third download is the newest.
+  await drop(page, {
+    uriList: [win.files.url('/older-small.bin'), win.files.url('/older-large.bin')].join('\n'),
+  })
+  await page.getByRole('button', { name: 'Add 2 downloads' }).click()
+  await expect(row(page, 'older-large.bin')).toContainText('Completed')
+  await drop(page, { uriList: win.files.url('/newer-middle.bin') })
+  await page.getByRole('button', { name: 'Add 1 download' }).click()
+  for (const [name] of sizes) await expect(row(page, name)).toContainText('Completed')
+
+  const grid = page.getByRole('grid', { name: 'Downloads' })
+  const shown = async () =>
+    (await grid.getByRole('row').locator('.row__title').allTextContents()).filter(Boolean)
+  const header = (name: string) => grid.getByRole('columnheader', { name })
+  await expect(header('Size')).toBeVisible()
+  await expect(header('Added')).toBeVisible()
+  await expect(row(page, 'older-large.bin').getByRole('gridcell').nth(1)).toHaveText('879 KiB')
+
+  await header('Size').getByRole('button', { name: 'Size' }).click()
+  await expect(header('Size')).toHaveAttribute('aria-sort', 'descending')
+  await expect.poll(shown).toEqual(['older-large.bin', 'newer-middle.bin', 'older-small.bin'])
+
+  // By keyboard: from the first row up into the header, right to Added, Enter.
+  await row(page, 'older-large.bin').click({ position: { x: 80, y: 12 } })
+  await page.keyboard.press('Home')
+  await page.keyboard.press('ArrowUp')
+  const focusedHeader = page.locator('[role="columnheader"] button:focus')
+  await expect(focusedHeader).toHaveCount(1)
+  for (let i = 0; i < 6 && (await focusedHeader.textContent()) !== 'Added'; i++)
+    await page.keyboard.press('ArrowRight')
+  await expect(focusedHeader).toHaveText('Added')
+  await page.keyboard.press('Enter')
+  await expect(header('Added')).toHaveAttribute('aria-sort', 'descending')
+  await expect(header('Size')).not.toHaveAttribute('aria-sort')
+  // Newest first (the two of the first add were added in one command: either order).
+  await expect.poll(async () => (await shown())[0]).toBe('newer-middle.bin')
+
+  await page.reload()
+  await expect(page.getByRole('combobox', { name: 'Sort by' })).toHaveValue('added:desc')
+  await expect(header('Added')).toHaveAttribute('aria-sort', 'descending')
+  // Newest first (the two of the first add were added in one command: either order).
+  await expect.poll(async () => (await shown())[0]).toBe('newer-middle.bin')
+})

@@ -43,7 +43,14 @@ export const t = {
   foundOf: (found: number, all: number) => `${formatCount(found)} of ${formatCount(all)}`,
   // The list
   listLabel: 'Downloads',
-  columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },
+  columns: {
+    name: 'Name',
+    size: 'Size',
+    progress: 'Progress',
+    speed: 'Speed',
+    eta: 'Time left',
+    added: 'Added',
+  },
   actionsColumn: 'Actions',
   sort: {
     label: 'Sort by',
