@@ -159,3 +159,69 @@ test('Size and Added columns sort by click and by keyboard, and the sort survive
   // Newest first (the two of the first add were added in one command: either order).
   await expect.poll(async () => (await shown())[0]).toBe('newer-middle.bin')
 })
+
+test('pasting 10,000 URLs into the Add box: the app takes the paste, the preview counts them, the textarea stays small', async ({
+  page,
+  win,
+}) => {
+  await win.open(page)
+  await page.getByRole('button', { name: 'Add URLs' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  const box = dialog.getByRole('textbox', { name: /^URLs, one per line/ })
+  await box.fill('https://typed.example/by-hand.iso')
+  const list = Array.from({ length: 10_000 }, (_, i) => win.files.url(`/pasted-${i}.bin`)).join(
+    '\n',
+  )
+  // A real paste event, as the OS clipboard delivers it: a ClipboardEvent whose DataTransfer
+  // carries the text, fired at the focused textarea.
+  const taken = await box.evaluate((element, text) => {
+    const g = globalThis as unknown as {
+      DataTransfer: new () => { setData(f: string, d: string): void }
+      ClipboardEvent: new (
+        type: string,
+        init: Record<string, unknown>,
+      ) => { defaultPrevented: boolean }
+    }
+    const data = new g.DataTransfer()
+    data.setData('text/plain', text)
+    const event = new g.ClipboardEvent('paste', {
+      clipboardData: data,
+      bubbles: true,
+      cancelable: true,
+    })
+    ;(element as unknown as { focus(): void; dispatchEvent(e: unknown): boolean }).focus()
+    ;(element as unknown as { dispatchEvent(e: unknown): boolean }).dispatchEvent(event)
+    return event.defaultPrevented
+  }, list)
+  expect(taken).toBe(true)
+  await expect(dialog.getByText('10,000 pasted lines, in the preview below')).toBeVisible()
+  await expect(dialog.getByRole('button', { name: 'Add 10,001 downloads' })).toBeVisible()
+  // The textarea kept only what was typed: small edits stay quick.
+  await expect(box).toHaveValue('https://typed.example/by-hand.iso')
+  const preview = dialog.getByRole('region', { name: 'Preview' })
+  await expect(preview).toContainText('pasted-0.bin')
+
+  // A short paste is left to the textarea itself (its undo, its caret): not taken.
+  const shortTaken = await box.evaluate((element) => {
+    const g = globalThis as unknown as {
+      DataTransfer: new () => { setData(f: string, d: string): void }
+      ClipboardEvent: new (
+        type: string,
+        init: Record<string, unknown>,
+      ) => { defaultPrevented: boolean }
+    }
+    const data = new g.DataTransfer()
+    data.setData('text/plain', 'https://typed.example/second.iso')
+    const event = new g.ClipboardEvent('paste', {
+      clipboardData: data,
+      bubbles: true,
+      cancelable: true,
+    })
+    ;(element as unknown as { dispatchEvent(e: unknown): boolean }).dispatchEvent(event)
+    return event.defaultPrevented
+  })
+  expect(shortTaken).toBe(false)
+  await dialog.getByRole('button', { name: 'Remove pasted lines' }).click()
+  await expect(dialog.getByText(/pasted lines/)).toHaveCount(0)
+  await expect(dialog.getByRole('button', { name: /^Add 1 download/ })).toBeVisible()
+})
