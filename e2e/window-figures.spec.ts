@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright'
 import type { Browser, Locator, Page } from '@playwright/test'
 import { makeBody } from '../test/fault-server.ts'
 import { drop, expect, row, test } from './window-fixtures.ts'
@@ -224,4 +225,82 @@ test('pasting 10,000 URLs into the Add box: the app takes the paste, the preview
   await dialog.getByRole('button', { name: 'Remove pasted lines' }).click()
   await expect(dialog.getByText(/pasted lines/)).toHaveCount(0)
   await expect(dialog.getByRole('button', { name: /^Add 1 download/ })).toBeVisible()
+})
+
+/** Serious or critical axe violations on the page as it is, light and dark. */
+async function axeProblems(page: Page): Promise<string[]> {
+  const found: string[] = []
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    const results = await new AxeBuilder({ page }).analyze()
+    for (const v of results.violations)
+      if (v.impact === 'serious' || v.impact === 'critical')
+        found.push(`${scheme} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)
+  }
+  await page.emulateMedia({ colorScheme: 'light' })
+  return found
+}
+
+test('at 200 %: the tabs count what a search finds ("2 of 12"), and axe finds nothing serious in the views this issue touched', async ({
+  browser,
+  win,
+}) => {
+  test.setTimeout(120_000)
+  const page = await pageAt(browser, win, { width: 1280, height: 800, zoom: 2 })
+  const names = Array.from({ length: 12 }, (_, i) => (i < 2 ? `needle-${i}.iso` : `hay-${i}.bin`))
+  await drop(page, { uriList: names.map((n) => win.files.url(`/${n}`)).join('\n') })
+  const add = page.getByRole('dialog', { name: 'Add downloads' })
+  await add.getByRole('checkbox', { name: 'Add paused' }).check()
+  await add.getByRole('button', { name: 'Add 12 downloads paused' }).click()
+  await expect(row(page, 'hay-11.bin')).toContainText('Paused')
+
+  const tabs = page.getByRole('group', { name: 'Show' })
+  await expect(tabs.getByRole('button', { name: 'All, 12', exact: true })).toBeVisible()
+  await page.getByRole('searchbox').fill('needle')
+  await expect(tabs.getByRole('button', { name: 'All, 2 of 12', exact: true })).toBeVisible()
+  await expect(tabs.getByRole('button', { name: 'Paused, 2 of 12', exact: true })).toContainText(
+    '2 of 12',
+  )
+  await expect(tabs.getByRole('button', { name: 'Completed, 0 of 0', exact: true })).toBeVisible()
+  expect(await axeProblems(page)).toEqual([])
+
+  // The details panel, over the list only.
+  await row(page, 'needle-0.iso').click({ position: { x: 40, y: 12 } })
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('region', { name: 'Details of needle-0.iso' })).toBeFocused()
+  expect(await axeProblems(page)).toEqual([])
+  await page.keyboard.press('Escape')
+
+  // The remove confirmation with its counted box.
+  await row(page, 'needle-0.iso').click({ position: { x: 40, y: 12 } })
+  await page.keyboard.press('Control+A')
+  await page.keyboard.press('Delete')
+  const confirm = page.getByRole('dialog', { name: 'Remove 2 downloads?' })
+  await expect(
+    confirm.getByRole('checkbox', { name: 'Also delete the 2 partial files' }),
+  ).toBeVisible()
+  expect(await axeProblems(page)).toEqual([])
+  await confirm.getByRole('button', { name: 'Cancel' }).click()
+
+  // The add dialog holding a long paste.
+  await page.getByRole('searchbox').fill('')
+  const addUrls = page.getByRole('button', { name: 'Add URLs' })
+  await addUrls.click()
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  const box = dialog.getByRole('textbox', { name: /^URLs, one per line/ })
+  const list = Array.from({ length: 500 }, (_, i) => win.files.url(`/p-${i}.bin`)).join('\n')
+  await box.evaluate((element, text) => {
+    const g = globalThis as unknown as {
+      DataTransfer: new () => { setData(f: string, d: string): void }
+      ClipboardEvent: new (type: string, init: Record<string, unknown>) => unknown
+    }
+    const data = new g.DataTransfer()
+    data.setData('text/plain', text)
+    ;(element as unknown as { dispatchEvent(e: unknown): boolean }).dispatchEvent(
+      new g.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+    )
+  }, list)
+  await expect(dialog.getByText('500 pasted lines, in the preview below')).toBeVisible()
+  expect(await axeProblems(page)).toEqual([])
+  await page.context().close()
 })
