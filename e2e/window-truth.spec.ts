@@ -37,7 +37,7 @@ test('Remove with "Also delete the partial files" deletes every .part and .part.
   await page.keyboard.press('Control+A')
   await page.keyboard.press('Delete')
   const confirm = page.getByRole('dialog', { name: 'Remove 2 downloads?' })
-  await confirm.getByRole('checkbox', { name: 'Also delete the partial files' }).check()
+  await confirm.getByRole('checkbox', { name: 'Also delete the 2 partial files' }).check()
   await confirm.getByRole('button', { name: 'Remove' }).click()
   for (const name of names) await expect(row(page, name)).toHaveCount(0)
   await expect.poll(async () => readdir(win.downloads)).toEqual([])

@@ -94,4 +94,31 @@ describe('segment maps on demand', () => {
     })
     await expect(engine.watchSegments('nope')).rejects.toMatchObject({ code: 'DP_ERR_NOT_FOUND' })
   })
+
+  it("a download's connection count on the progress beat is the number of connections in its map, beat by beat", async () => {
+    // 32 connections allowed, but a 16 MiB file splits into at most 16 ranges of >= 1 MiB: slow
+    // start opens connection loops on one look at the work, more than there are ranges, and the
+    // extra ones wait idle. They hold no range and move no data, so neither figure counts them
+    // (the row said 32, the panel 16).
+    const size = 16 * MiB
+    await engine.updateSettings({ minSplitSize: '1M' })
+    server.file('/count.bin', makeBody(size, 94), { rateLimit: 256 * 1024 })
+    const counts = new Map<number, number>()
+    const pairs: { seq: number; row: number; map: number }[] = []
+    const id = await addOne(engine, { url: server.url('/count.bin'), maxConnections: 32 })
+    engine.on('progress/beat', (beat) => {
+      const item = beat.items.find((i) => i.id === id)
+      if (item) counts.set(beat.seq, item.connections)
+    })
+    engine.on('segments/beat', (beat) => {
+      const map = beat.items.find((m) => m.id === id)
+      const row = counts.get(beat.seq)
+      if (map && row !== undefined) pairs.push({ seq: beat.seq, row, map: map.connections.length })
+    })
+    await engine.watchSegments(id)
+    await until(() => pairs.some((p) => p.map > 1))
+    await until(() => pairs.length >= 60)
+    await engine.pause({ ids: [id] })
+    expect(pairs.filter((p) => p.row !== p.map)).toEqual([])
+  }, 20_000)
 })

@@ -126,7 +126,19 @@ describe('sanitizeFileName', () => {
     ['a\u0000b', 'a_b'],
     ['a<b>c:d"e|f?g*h', 'a_b_c_d_e_f_g_h'],
     ['report.pdf. . ', 'report.pdf'],
-    ['..hidden', 'hidden'],
+    // A name that is only an extension keeps it after "download" (never a hidden file, never
+    // a name without its type).
+    ['..hidden', 'download.hidden'],
+    ['.pdf', 'download.pdf'],
+    ['.bin', 'download.bin'],
+    [' .PDF. ', 'download.PDF'],
+    ['/files/.tar', 'download.tar'],
+    ['.lnk', 'download.download'],
+    ['.con', 'download.con'],
+    // Not only an extension: leading dots go, the rest is the name.
+    ['.config.json', 'config.json'],
+    ['._', 'download'],
+    ['.a b', 'a b'],
     ['e\u0301t\u00e9.txt', 'été.txt'],
     ['console.log', 'console.log'],
     ['my file (1).zip', 'my file (1).zip'],
@@ -156,6 +168,26 @@ describe('sanitizeFileName', () => {
       expect(sanitizeFileName(input)).toBe(FALLBACK_FILE_NAME)
     },
   )
+
+  it('property: a name that is only an extension (leading dots, up to 15 more characters) becomes "download.<it>"', () => {
+    const extension = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,14}$/)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), extension, (dots, ext) => {
+        const result = sanitizeFileName(`${'.'.repeat(dots)}${ext}`)
+        expectSafe(result)
+        if (shellIntegratedExtensionOf(`x.${ext}`) === null) expect(result).toBe(`download.${ext}`)
+        else expect(result).toBe('download.download')
+      }),
+    )
+  })
+
+  it('property: no name starts with a dot (a hidden file on Linux and macOS)', () => {
+    fc.assert(
+      fc.property(anyName, (input) => {
+        expect(sanitizeFileName(input).startsWith('.')).toBe(false)
+      }),
+    )
+  })
 
   it('uses the given fallback', () => {
     expect(sanitizeFileName('..', 'file.bin')).toBe('file.bin')

@@ -3,7 +3,8 @@ import { shellIntegratedExtensionOf, withSafeExtension } from './shell-extension
 /**
  * Turns any server- or user-supplied name into a single safe file name on every OS:
  * no path separators or traversal, no control or Windows-reserved characters, no reserved device
- * names (CON, COM1, …) or shell files (desktop.ini, thumbs.db), no shell-integrated extension
+ * names (CON, COM1, …) or shell files (desktop.ini, thumbs.db), no hidden file (a name that is
+ * only an extension becomes `download.pdf`), no shell-integrated extension
  * (`.lnk`, `.url`, a CLSID… become `.download`, see shell-extension.ts), no trailing dots/spaces,
  * at most 255 UTF-8 bytes with the extension kept.
  */
@@ -15,6 +16,8 @@ const RESERVED_SUFFIX_BYTES = 24
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$|clock\$)$/i
 /** Files Explorer reads by itself when it shows their folder (Chromium's IsReservedNameOnWindows). */
 const SHELL_FILES = new Set(['desktop.ini', 'thumbs.db'])
+/** Leading dots, then an extension's worth of text (as `truncateUtf8Name` reads one) and no other dot. */
+const ONLY_EXTENSION = /^\s*\.+([^\s._][^\s.]{0,14})$/
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f<>:"/\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
@@ -38,7 +41,13 @@ export function sanitizeNameReport(input: string, fallback = FALLBACK_FILE_NAME)
       .filter((part) => part !== '')
       .pop() ?? ''
   let name = lastComponent.normalize('NFC').replace(FORBIDDEN, '_')
-  name = name.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '')
+  name = name.replace(/[\s.]+$/, '')
+  // A name that is only an extension (".pdf", ".bin" from a URL or Content-Disposition) keeps
+  // it after the fallback stem: "download.pdf". Kept as ".pdf" (wget, curl, aria2c) it is a
+  // hidden file in the download folder; stripped to "pdf" (Chromium, before it adds the
+  // MIME type's extension) it loses its type.
+  const onlyExtension = ONLY_EXTENSION.exec(name)
+  name = onlyExtension ? `${FALLBACK_FILE_NAME}.${onlyExtension[1]}` : name.replace(/^[\s.]+/, '')
   if (name === '' || /^_+$/.test(name)) return { name: fallback, shellExtension: null }
   let shellExtension = shellIntegratedExtensionOf(name)
   name = withSafeExtension(name)

@@ -183,3 +183,22 @@ describe('suggestFileName: URL and fallback', () => {
     )
   })
 })
+
+describe('suggestFileName: a name that is only an extension', () => {
+  it('property: from the URL or Content-Disposition, ".<ext>" is saved as "download.<ext>"', () => {
+    const extension = fc
+      .stringMatching(/^[a-z0-9]{1,8}$/)
+      .filter((e) => shellIntegratedExtensionOf(`x.${e}`) === null)
+    fc.assert(
+      fc.property(extension, fc.boolean(), (ext, fromHeader) => {
+        const name = fromHeader
+          ? suggestFileName({
+              url: new URL('https://h.example/get?id=1'),
+              contentDisposition: `attachment; filename=".${ext}"`,
+            })
+          : suggestFileName({ url: new URL(`https://h.example/files/.${ext}`) })
+        expect(name).toBe(`download.${ext}`)
+      }),
+    )
+  })
+})

@@ -103,8 +103,13 @@ export class DownloadTransfer {
   #running: Promise<TransferOutcome> | null = null
   /** Bumped when the part file starts over: a checkpoint begun before must not record it. */
   #generation = 0
-  /** Open HTTP exchanges (for the UI's connection count). */
-  connections = 0
+  /**
+   * Connections holding a byte range right now: the row's count, from the same state as the
+   * connection map (`segmentMap().connections.length`), so the row and the details panel agree.
+   */
+  get connections(): number {
+    return this.#fetch?.connections ?? (this.#single ? 1 : 0)
+  }
   #pathCache: { dir: string; name: string; final: string; part: string } | null = null
   #url: URL | null = null
   /** Where the first connection's redirects ended: extra connections go straight there. */
@@ -395,7 +400,6 @@ export class DownloadTransfer {
     if (rec.size !== null && missing.length === 0) return
     // With data on disk, ask for the first missing range, validated by If-Range.
     const first = this.done > 0 ? missing[0]! : null
-    this.connections = 1
     try {
       await this.#exchange(first)
     } catch (error) {
@@ -411,7 +415,6 @@ export class DownloadTransfer {
       await this.#restartFromZero()
       await this.#exchange(null)
     } finally {
-      this.connections = 0
       // Checkpoints run while bytes arrive; a try that ended leaves nothing new to record (the
       // retry path checkpoints once before it waits).
       this.#stopCheckpoints()
@@ -578,7 +581,6 @@ export class DownloadTransfer {
       lowestSpeed: settings().lowestSpeedLimit,
       throttle: this.#throttle,
       limits: () => ({ download: rec.speedLimit, overall: settings().maxOverallDownloadLimit }),
-      onConnections: (count) => (this.connections = count),
       log: (message) => this.#ctx.log('info', message),
       isBackoffSignal: (error) =>
         error instanceof DownpourError &&

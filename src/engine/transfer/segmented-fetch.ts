@@ -83,8 +83,6 @@ export type SegmentedFetchOptions = {
   throttle?: (bytes: number) => Promise<void> | null
   /** Bandwidth limits in bytes/s (0 = none): this download's and the overall one. */
   limits: () => { download: number; overall: number }
-  /** Connection count changed (for the UI). */
-  onConnections(count: number): void
   /**
    * An extra connection's range was served (a 206 of the same version): the server does ranges,
    * whatever its Accept-Ranges said. `false`: it answered without the range (ignores ranges).
@@ -274,13 +272,11 @@ export class SegmentedFetch {
 
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
-    this.#o.onConnections(this.#live)
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const loop = this.#connection(connection, retire, first).finally(() => {
       this.#live--
-      this.#o.onConnections(this.#live)
       this.#stats.addConnections(this.#o.downloadSlot, -1)
       if (helper) this.#o.releaseSlot()
       this.#loops.delete(loop)
@@ -641,6 +637,15 @@ export class SegmentedFetch {
     this.#stats.initSegment(slot, this.#o.downloadSlot, range.start, range.end)
     this.#active.set(slot, startProgress(range.start, Date.now()))
     return slot
+  }
+
+  /**
+   * Connections holding a byte range (a request open or bytes arriving): the row's figure, and
+   * the length of `progress().connections`. Connection loops idle between ranges (slow start
+   * opened more than there are ranges to split) move no data and are not counted.
+   */
+  get connections(): number {
+    return this.#active.size
   }
 
   /** Where each connection is and what none has claimed yet (the details panel's map). */

@@ -184,6 +184,31 @@ describe('the window', () => {
     expect(screen.queryByText('one.iso')).toBeNull()
   })
 
+  it('counts what the search finds on each tab: "2 of 3", in the accessible names too', async () => {
+    const { engine } = await start(
+      ['https://a.example/one.iso', 'https://b.example/two.zip', 'https://b.example/three.zip'],
+      (e) => (e.settings.maxConcurrentDownloads = 1),
+    )
+    const filter = (name: RegExp) => screen.getByRole('button', { name })
+    expect(filter(/^All/).getAttribute('aria-label')).toBe('All, 3')
+    const search = screen.getByRole('searchbox', { name: 'Search names and URLs' })
+    fireEvent.change(search, { target: { value: 'b.example' } })
+    expect(filter(/^All/).textContent).toBe('All2 of 3')
+    expect(filter(/^All/).getAttribute('aria-label')).toBe('All, 2 of 3')
+    // one.iso runs; the two found are queued.
+    expect(filter(/^Active/).getAttribute('aria-label')).toBe('Active, 0 of 1')
+    expect(filter(/^Queued/).getAttribute('aria-label')).toBe('Queued, 2 of 2')
+    // A download the search finds changes state: the counts follow.
+    await act(async () =>
+      engine.fail(engine.order[0]!, { code: ERROR_CODES.httpStatus, message: '403 for x' }),
+    )
+    await settle()
+    expect(filter(/^Active/).getAttribute('aria-label')).toBe('Active, 1 of 1')
+    expect(filter(/^Queued/).getAttribute('aria-label')).toBe('Queued, 1 of 1')
+    fireEvent.change(search, { target: { value: '' } })
+    expect(filter(/^All/).textContent).toBe('All3')
+  })
+
   it('works from the keyboard: arrows, Space, Ctrl+A, Delete with a confirmation', async () => {
     const { engine } = await start(['https://k.example/1.bin', 'https://k.example/2.bin'])
     const ids = [...engine.order]
@@ -200,7 +225,9 @@ describe('the window', () => {
     expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
     fireEvent.keyDown(g, { key: 'Delete' })
     const dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
-    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Also delete the partial files' }))
+    fireEvent.click(
+      within(dialog).getByRole('checkbox', { name: 'Also delete the 2 partial files' }),
+    )
     fireEvent.click(within(dialog).getByRole('button', { name: 'Remove' }))
     await settle()
     expect(engine.calls.at(-1)).toEqual({
@@ -209,6 +236,30 @@ describe('the window', () => {
     })
     expect(engine.order).toEqual([])
     expect(screen.getByRole('heading', { name: 'No downloads yet' })).toBeDefined()
+  })
+
+  it('counts the partial files the removal can delete: "the 1,000 partial files", none for completed ones', async () => {
+    const urls = Array.from({ length: 1002 }, (_, i) => `https://m.example/part-${i}.bin`)
+    const { engine } = await start(urls)
+    await act(async () => {
+      engine.setState(engine.order[0]!, 'completed')
+      engine.setState(engine.order[1]!, 'completed')
+    })
+    const g = grid()
+    fireEvent.keyDown(g, { key: 'ArrowDown' })
+    fireEvent.keyDown(g, { key: 'a', ctrlKey: true })
+    fireEvent.keyDown(g, { key: 'Delete' })
+    let dialog = screen.getByRole('dialog', { name: 'Remove 1,002 downloads?' })
+    expect(
+      within(dialog).getByRole('checkbox', { name: 'Also delete the 1,000 partial files' }),
+    ).toBeTruthy()
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+    // Only completed ones: nothing partial to delete, no box.
+    fireEvent.keyDown(g, { key: 'Home' })
+    fireEvent.keyDown(g, { key: 'ArrowDown', shiftKey: true })
+    fireEvent.keyDown(g, { key: 'Delete' })
+    dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
+    expect(within(dialog).queryByRole('checkbox')).toBeNull()
   })
 
   it('multi-selects with Shift and Ctrl clicks; row actions apply to the selection', async () => {

@@ -45,8 +45,12 @@ export function App({ connection }: AppProps) {
       <main className="download-area" data-drag-over={dragOver}>
         <FilterBar />
         <ErrorBanner />
-        <DownloadList />
-        <DetailsSlot />
+        {/* The details drawer lies over the list only: the filter bar (tabs, sort, search)
+            above it stays whole and usable with the drawer open. */}
+        <div className="download-body">
+          <DownloadList />
+          <DetailsSlot />
+        </div>
       </main>
       <StatusBar onRestart={restartEngine} />
       <AddDialogSlot />

@@ -40,9 +40,18 @@ export const t = {
     failed: 'Failed',
   },
   search: 'Search names and URLs',
+  /** A tab's count while a search is typed: "10 of 1,000". */
+  foundOf: (found: number, all: number) => `${formatCount(found)} of ${formatCount(all)}`,
   // The list
   listLabel: 'Downloads',
-  columns: { name: 'Name', progress: 'Progress', speed: 'Speed', eta: 'Time left' },
+  columns: {
+    name: 'Name',
+    size: 'Size',
+    progress: 'Progress',
+    speed: 'Speed',
+    eta: 'Time left',
+    added: 'Added',
+  },
   actionsColumn: 'Actions',
   sort: {
     label: 'Sort by',
@@ -116,8 +125,9 @@ export const t = {
   // Remove confirmation
   removeTitle: (n: number) => `Remove ${plural(n, 'download', 'downloads')}?`,
   removeBody: 'Completed files stay on disk.',
+  /** `n`: the removed downloads that are not completed (each may have a partial file). */
   deletePartial: (n: number) =>
-    n === 1 ? 'Also delete the partial file' : 'Also delete the partial files',
+    n === 1 ? 'Also delete the partial file' : `Also delete the ${formatCount(n)} partial files`,
   cancel: 'Cancel',
   // Add dialog
   addDialog: {

@@ -7,6 +7,7 @@ import { createUiSlice } from './ui-slice.ts'
 import type { UiSlice } from './ui-slice.ts'
 import { createViewSlice } from './download-view.ts'
 import type { ViewSlice } from './download-view.ts'
+import { speedRecord } from './speed-record.ts'
 
 /** The whole renderer state: one store, one slice per concern. */
 export type AppState = DownloadsSlice & ConnectionSlice & UiSlice & ViewSlice
@@ -25,4 +26,5 @@ export const useAppStore = create<AppState>()((...args) => ({
 /** Back to a fresh window (tests; a new engine after the shell gave up). */
 export function resetAppStore(): void {
   useAppStore.setState(useAppStore.getInitialState(), true)
+  speedRecord.reset()
 }

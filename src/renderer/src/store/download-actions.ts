@@ -3,11 +3,18 @@ import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
-import { deriveView, deriveVisible, updateView, type EntryChange } from './download-view.ts'
+import {
+  deriveFound,
+  deriveView,
+  deriveVisible,
+  updateView,
+  type EntryChange,
+} from './download-view.ts'
 import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
 import { BeatClock } from './beat-clock.ts'
+import { speedRecord } from './speed-record.ts'
 
 /** How late beats reach the page by the engine's clock (reset for each new engine client). */
 export const beatClock = new BeatClock()
@@ -211,6 +218,7 @@ export function applySettings(event: EngineEvents['settings/changed']): void {
  */
 export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date.now()): void {
   const beatDelay = beatClock.note(beat.at, receivedAt)
+  recordSpeeds(beat, receivedAt)
   useAppStore.setState((state) => {
     const { byId } = state.downloads
     const moved: DownloadSnapshot[] = []
@@ -244,6 +252,19 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
   })
 }
 
+/**
+ * The beat's sample for each download's 60-second speed history, taken before the store update
+ * so the graphs its subscribers redraw already have it. A download the beat does not carry kept
+ * its figures.
+ */
+function recordSpeeds(beat: EngineEvents['progress/beat'], receivedAt: number): void {
+  const { byId } = useAppStore.getState().downloads
+  const carried = new Map(beat.items.map((item) => [item.id, item.speed]))
+  speedRecord.beat(receivedAt, carried.keys(), (id) =>
+    id in byId ? (carried.get(id) ?? byId[id]!.speed) : undefined,
+  )
+}
+
 function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
   for (const key of Object.keys(b) as (keyof DownloadSnapshot)[]) {
     const x = a[key]
@@ -272,6 +293,9 @@ export function refreshView(resort = false): void {
       state.view.visibleIds,
       viewSorter.sorted(byId, order, state.ui.sort, resort),
     )
-    return visibleIds === state.view.visibleIds ? state : { view: { ...state.view, visibleIds } }
+    const found = deriveFound(byId, order, state.ui.search, state.view.found)
+    return visibleIds === state.view.visibleIds && found === state.view.found
+      ? state
+      : { view: { ...state.view, visibleIds, found } }
   })
 }

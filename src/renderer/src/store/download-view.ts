@@ -25,6 +25,16 @@ export type DownloadView = {
   readonly queuePosition: Readonly<Record<string, number>>
   /** Downloads holding one of the engine's slots (active ones; a retry keeps its slot). */
   readonly running: number
+  /**
+   * While a search is typed: how many downloads of each filter it finds (the tabs say "10 of
+   * 1,000"), and the search they were counted for. Null without a search.
+   */
+  readonly found: Found | null
+}
+
+export type Found = {
+  readonly search: string
+  readonly counts: Readonly<Record<FilterKind, number>>
 }
 
 export type ViewSlice = { readonly view: DownloadView }
@@ -43,6 +53,7 @@ export const initialView: DownloadView = {
   counts: zeroCounts,
   queuePosition: {},
   running: 0,
+  found: null,
 }
 
 export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = () => ({
@@ -105,6 +116,43 @@ function sameIds(a: readonly string[], b: readonly string[]): boolean {
 export const viewWork = { visited: 0 }
 
 /**
+ * What a search finds per filter, for a change of search (the downloads did not change): kept as
+ * it was while the search is the same (the once-a-second re-sort calls this too).
+ */
+export function deriveFound(
+  byId: Readonly<Record<string, DownloadSnapshot>>,
+  order: readonly string[],
+  search: string,
+  previous: Found | null,
+): Found | null {
+  const test = searchTest(search)
+  if (test === null) return null
+  if (previous !== null && previous.search === search) return previous
+  const counts = { ...zeroCounts }
+  for (const id of order) {
+    const download = byId[id]
+    if (!download) continue
+    const category = categoryOf(download.state)
+    if (category === null || !(test(download.name) || test(download.url))) continue
+    counts.all++
+    counts[category]++
+  }
+  return sameFound(previous, search, counts)
+}
+
+function sameFound(
+  previous: Found | null,
+  search: string,
+  counts: Record<FilterKind, number>,
+): Found {
+  return previous !== null &&
+    previous.search === search &&
+    FILTERS.every((f) => counts[f] === previous.counts[f])
+    ? previous
+    : { search, counts }
+}
+
+/**
  * Only the ids shown, for a change of filter or search: the queue-wide figures (counts, queue
  * places, running) depend on the downloads alone and stay as they are. Rebuilding the 10,000-key
  * queue-place record on every keystroke was most of a search's cost (bench:ui). `shown` is the
@@ -144,6 +192,7 @@ export function deriveView(
 ): DownloadView {
   const test = searchTest(search)
   const counts = { ...zeroCounts }
+  const foundCounts = { ...zeroCounts }
   const visible: string[] = []
   const queuePosition: Record<string, number> = {}
   let samePlaces = true
@@ -156,6 +205,10 @@ export function deriveView(
     if (category === null) continue
     counts.all++
     counts[category]++
+    if (test !== null && (test(download.name) || test(download.url))) {
+      foundCounts.all++
+      foundCounts[category]++
+    }
     if (download.state === 'queued') {
       queuePosition[id] = counts.queued
       if (samePlaces && previous.queuePosition[id] !== counts.queued) samePlaces = false
@@ -180,6 +233,7 @@ export function deriveView(
         ? previous.queuePosition
         : queuePosition,
     running,
+    found: test === null ? null : sameFound(previous.found, search, foundCounts),
   })
 }
 
@@ -207,6 +261,10 @@ export function updateView(
 ): DownloadView | null {
   const test = searchTest(search)
   const counts = { ...previous.counts }
+  // What the search finds follows the changes too (null: no search, or counted for another).
+  const found =
+    test !== null && previous.found?.search === search ? { ...previous.found.counts } : null
+  if (test !== null && found === null) return null
   let running = previous.running
   let membership = false
   let waiting = false
@@ -217,6 +275,16 @@ export function updateView(
       continue
     const was = categoryOf(before.state)
     const is = categoryOf(after.state)
+    if (found !== null && test !== null) {
+      if (was !== null && (test(before.name) || test(before.url))) {
+        found.all--
+        found[was]--
+      }
+      if (is !== null && (test(after.name) || test(after.url))) {
+        found.all++
+        found[is]++
+      }
+    }
     if (was !== is) {
       if (was !== null) {
         counts.all--
@@ -250,7 +318,13 @@ export function updateView(
   const visibleIds = membership
     ? deriveVisible(byId, order, filter, search, previous.visibleIds)
     : previous.visibleIds
-  return settle(previous, { visibleIds, counts, queuePosition, running })
+  return settle(previous, {
+    visibleIds,
+    counts,
+    queuePosition,
+    running,
+    found: found === null ? null : sameFound(previous.found, search, found),
+  })
 }
 
 /** `next`, with each part that equals `previous`'s as `previous`'s object; `previous` if all do. */
@@ -261,7 +335,8 @@ function settle(previous: DownloadView, next: DownloadView): DownloadView {
   return next.visibleIds === previous.visibleIds &&
     counts === previous.counts &&
     next.queuePosition === previous.queuePosition &&
-    next.running === previous.running
+    next.running === previous.running &&
+    next.found === previous.found
     ? previous
     : { ...next, counts }
 }

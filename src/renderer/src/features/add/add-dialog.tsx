@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useDeferredValue, useEffect, useId, useRef, useState } from 'react'
+import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { parseList } from '../../../../shared/list/parse-list.ts'
 import type { AddResult } from '../../../../shared/protocol/api.ts'
@@ -18,6 +18,7 @@ import { AddOptionsFields } from './add-options-fields.tsx'
 import { NO_ADD_OPTIONS, readAddOptions } from './add-options.ts'
 import type { AddOptionsInput, AddOptionsProblem } from './add-options.ts'
 import type { Preview, PreviewRow } from './build-preview.ts'
+import { lineCount, pastedWords, takesPaste, withPasted } from './pasted-list.ts'
 
 const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Set())
 
@@ -79,7 +80,10 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   const canPick = useAppStore((s) => s.connection.canPickFolder)
   const connected = useAppStore((s) => s.connection.status.kind === 'connected')
   const queued = useQueuedKeys()
-  const { preview, stale } = usePreview(draft.text, queued)
+  // Long pastes, kept beside the textarea (see pasted-list.ts); the preview reads both.
+  const [pasted, setPasted] = useState<readonly string[]>([])
+  const listText = useMemo(() => withPasted(pasted, draft.text), [pasted, draft.text])
+  const { preview, stale } = usePreview(listText, queued)
   const [dir, setDir] = useState('')
   const [paused, setPaused] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -113,6 +117,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
     if (result === null) return
     if (result.rejected.length > 0) {
       setRefused(result.rejected)
+      setPasted([])
       setDraftText('')
     } else closeAddDialog()
   }
@@ -147,7 +152,22 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             setRefused(null)
             setDraftText(event.target.value)
           }}
+          onPaste={(event) => {
+            const text = event.clipboardData.getData('text/plain')
+            if (!takesPaste(text)) return
+            event.preventDefault()
+            setRefused(null)
+            setPasted((list) => [...list, text])
+          }}
         />
+        {pasted.length > 0 && (
+          <p className="add-form__pasted">
+            <span>{pastedWords.pasted(pasted.reduce((n, p) => n + lineCount(p), 0))}</span>
+            <button type="button" className="button" onClick={() => setPasted([])}>
+              {pastedWords.remove}
+            </button>
+          </p>
+        )}
         <p id={ids.summary} className="add-form__summary" role="status" aria-live="polite">
           <span className="chip chip--ok">{t.addDialog.valid(count)}</span>
           {preview.invalid > 0 && (

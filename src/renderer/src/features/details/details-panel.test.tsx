@@ -169,4 +169,15 @@ describe('the details panel', () => {
     expect(text).toBe('Now 120 KiB/s; peak 120 KiB/s in the last 60 s')
     expect(within(panel()).getByRole('img', { name: text! })).toBeTruthy()
   })
+  it('shows the speeds from before it was opened: the minute the download ran, not just from the opening on', async () => {
+    const { engine } = await start(['https://a.example/long.bin'], (e) => {
+      e.sizes.set('https://a.example/long.bin', 100 * 1024 * 1024)
+    })
+    // 30 beats while no panel is open, fastest first: 120 KiB/s down to 4 KiB/s.
+    for (let i = 30; i >= 1; i--) await act(async () => engine.beat(i * 1024))
+    await openWithEnter('long.bin')
+    expect(screen.getByTestId('speed-graph-text').textContent).toBe(
+      'Now 4.0 KiB/s; peak 120 KiB/s in the last 60 s',
+    )
+  })
 })

@@ -1,6 +1,7 @@
 import { memo, useEffect, useRef } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'
 import { useAppStore } from '../../store/app-store.ts'
+import { speedRecord } from '../../store/speed-record.ts'
 import { d } from './details-strings.ts'
 import { prepareCanvas } from './canvas-size.ts'
 import { SpeedHistory } from './speed-history.ts'
@@ -11,9 +12,9 @@ const HEIGHT = 64
 export const speedGraphRenderProbe: { current: (() => void) | null } = { current: null }
 
 /**
- * The last 60 s of one download's speed on a canvas. Beats reach it through a transient store
- * subscription into a ring buffer and redraw on the next animation frame, so React renders the
- * graph once per download shown, never per beat; its words (now / peak) are written into the
+ * The last 60 s of one download's speed on a canvas, from the window's speed record. Beats
+ * reach it through a transient store subscription and redraw on the next animation frame, so
+ * React renders the graph once per download shown, never per beat; its words (now / peak) are written into the
  * canvas label and a hidden line directly.
  */
 export const SpeedGraph = memo(function SpeedGraph({ id }: { readonly id: string }) {
@@ -21,7 +22,10 @@ export const SpeedGraph = memo(function SpeedGraph({ id }: { readonly id: string
   const textRef = useRef<HTMLParagraphElement>(null)
   speedGraphRenderProbe.current?.()
   useEffect(() => {
-    const history = new SpeedHistory()
+    const first = useAppStore.getState()
+    // The window records every moving download's speed on each beat (store/speed-record.ts),
+    // panel or not: opened after a minute of downloading, the graph shows that minute.
+    const history = speedRecord.pin(id, Date.now(), first.downloads.byId[id]?.speed ?? 0)
     let frame = 0
     const redraw = (): void => {
       frame = 0
@@ -35,23 +39,18 @@ export const SpeedGraph = memo(function SpeedGraph({ id }: { readonly id: string
     const schedule = (): void => {
       if (frame === 0) frame = requestAnimationFrame(redraw)
     }
-    const first = useAppStore.getState()
-    const speedOf = (state: typeof first): number => state.downloads.byId[id]?.speed ?? 0
-    history.push(Date.now(), speedOf(first))
     redraw()
-    // One sample per heartbeat (each beat writes a new `connection` with its `lastBeatAt`),
-    // with the download's speed as that beat left it: a stalled download still draws zeros.
+    // Each beat writes a new `connection` (its `lastBeatAt`) after recording its samples.
     let lastBeat = first.connection
     const unsubscribe = useAppStore.subscribe((state) => {
       if (state.connection === lastBeat) return
       const beatChanged = state.connection.lastBeatAt !== null
       lastBeat = state.connection
-      if (!beatChanged) return
-      history.push(Date.now(), speedOf(state))
-      schedule()
+      if (beatChanged) schedule()
     })
     return () => {
       unsubscribe()
+      speedRecord.unpin(id)
       if (frame !== 0) cancelAnimationFrame(frame)
     }
   }, [id])

@@ -10,6 +10,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import { beatClock } from '../../store/download-actions.ts'
 import { openMenu, selectRow, setFocused } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
+import { addedText } from './added-text.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
 import { useRowDrag } from './row-drag.ts'
 import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
@@ -152,6 +153,9 @@ function RowBody({
           </span>
         </div>
       </div>
+      <div role="gridcell" className="row__size">
+        {d.size === null ? '' : formatBytes(d.size)}
+      </div>
       <div role="gridcell" className="row__progress">
         <ProgressBar
           percent={d.state === 'completed' ? 100 : percent}
@@ -177,6 +181,9 @@ function RowBody({
       </div>
       <div role="gridcell" className="row__eta">
         {moving && d.eta !== null ? formatDuration(d.eta) : ''}
+      </div>
+      <div role="gridcell" className="row__added">
+        {addedText(d.createdAt, now)}
       </div>
       <div role="gridcell" className="row__actions">
         {primary && (

@@ -9,18 +9,22 @@ import { SortSelect } from './grid-header.tsx'
 
 function FilterButton({ kind }: { readonly kind: FilterKind }) {
   const count = useAppStore((s) => s.view.counts[kind])
+  // While a search is typed each tab says how many of its downloads the search finds.
+  const found = useAppStore((s) => s.view.found?.counts[kind] ?? null)
   const current = useAppStore((s) => s.ui.filter === kind)
+  const figure = found === null ? formatCount(count) : t.foundOf(found, count)
   return (
     <button
       type="button"
       className="filter"
       aria-pressed={current}
+      aria-label={`${t.filterNames[kind]}, ${figure}`}
       data-kind={kind}
       onClick={() => setFilter(kind)}
     >
       {t.filterNames[kind]}
-      <span className="filter__count" data-nonzero={count > 0}>
-        {formatCount(count)}
+      <span className="filter__count" data-nonzero={(found ?? count) > 0}>
+        {figure}
       </span>
     </button>
   )

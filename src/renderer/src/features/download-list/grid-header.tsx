@@ -10,7 +10,7 @@ export function sortBy(sort: SortSpec): void {
   void updateUiPreferences({ sort })
 }
 
-type HeaderColumn = 'name' | 'progress' | 'speed' | 'eta'
+type HeaderColumn = 'name' | 'size' | 'progress' | 'speed' | 'eta' | 'added'
 
 /**
  * A column header that sorts: a button (keyboard operable as any button) inside the
@@ -64,18 +64,20 @@ function onHeaderKeyDown(event: KeyboardEvent<HTMLDivElement>): void {
 const optionValue = (column: SortColumn, direction: SortDirection) => `${column}:${direction}`
 
 /**
- * The header row. Name, progress, speed and time left sort by their header; every sort (size,
- * status and date added have no column of their own) is in the "Sort by" list of the filter
- * bar (`SortSelect`), in both directions.
+ * The header row. Name, size, progress, speed, time left and date added sort by their header
+ * (size and added are shown in wide lists only); every sort (status has no column) is in the
+ * "Sort by" list of the filter bar (`SortSelect`), in both directions.
  */
 export function GridHeader() {
   const sort = useAppStore((s) => s.ui.sort)
   return (
     <div role="row" aria-rowindex={1} className="grid__header-row" onKeyDown={onHeaderKeyDown}>
       <SortHeader column="name" sort={sort} />
+      <SortHeader column="size" sort={sort} />
       <SortHeader column="progress" sort={sort} />
       <SortHeader column="speed" sort={sort} />
       <SortHeader column="eta" sort={sort} />
+      <SortHeader column="added" sort={sort} />
       <div role="columnheader" className="row__actions">
         <span className="visually-hidden">{t.actionsColumn}</span>
       </div>

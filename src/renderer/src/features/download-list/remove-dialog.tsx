@@ -20,6 +20,15 @@ function RemoveDialogBody({ ids }: { readonly ids: readonly string[] }) {
       .map((id) => s.downloads.byId[id]?.name ?? id)
       .join(', '),
   )
+  // A completed download has no partial file (and its file stays): the box counts the others.
+  const partial = useAppStore((s) => {
+    let n = 0
+    for (const id of ids) {
+      const state = s.downloads.byId[id]?.state
+      if (state !== undefined && state !== 'completed') n++
+    }
+    return n
+  })
   return (
     <ModalDialog
       title={t.removeTitle(ids.length)}
@@ -31,7 +40,7 @@ function RemoveDialogBody({ ids }: { readonly ids: readonly string[] }) {
         onSubmit={(event) => {
           event.preventDefault()
           closeRemove()
-          void commands.remove(ids, deleteFiles)
+          void commands.remove(ids, deleteFiles && partial > 0)
         }}
       >
         <p className="modal__text">
@@ -39,14 +48,16 @@ function RemoveDialogBody({ ids }: { readonly ids: readonly string[] }) {
           {ids.length > 3 ? ` … (+${ids.length - 3})` : ''}
         </p>
         <p className="modal__hint">{t.removeBody}</p>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={deleteFiles}
-            onChange={(e) => setDeleteFiles(e.target.checked)}
-          />
-          {t.deletePartial(ids.length)}
-        </label>
+        {partial > 0 && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={deleteFiles}
+              onChange={(e) => setDeleteFiles(e.target.checked)}
+            />
+            {t.deletePartial(partial)}
+          </label>
+        )}
         <div className="modal__footer">
           <button type="button" className="button" onClick={closeRemove}>
             {t.cancel}
