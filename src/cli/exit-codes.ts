@@ -17,6 +17,7 @@ export const EXIT = {
   notFound: 3,
   network: 6,
   diskFull: 9,
+  fileExists: 13,
   fileIo: 17,
   nameNotResolved: 19,
   badResponse: 22,
@@ -35,6 +36,7 @@ export const EXIT_HELP = `Exit status (aria2c's numbers where it has the cause):
   3    resource not found (HTTP 404, 410)
   6    network problem
   9    not enough disk space
+  13   the file already exists (with --auto-file-renaming=false)
   17   file I/O error (permission, read-only file system)
   19   name resolution failed (the host does not exist)
   22   the server's answer was bad or unexpected
@@ -57,6 +59,8 @@ export function exitCodeFor(error: DownloadError | null): number {
       return EXIT.network
     case ERROR_CODES.diskFull:
       return EXIT.diskFull
+    case ERROR_CODES.fileExists:
+      return EXIT.fileExists
     case ERROR_CODES.disk:
     case ERROR_CODES.diskPermission:
     case ERROR_CODES.diskReadOnly:

@@ -25,6 +25,10 @@ export type GetOptions = {
   inputFile: string[]
   dir: string
   out?: string
+  continue?: boolean
+  allowOverwrite?: boolean
+  /** False with `--no-auto-file-renaming` (aria2: `--auto-file-renaming=false`). */
+  autoFileRenaming?: boolean
   maxConcurrentDownloads: number
   maxConnectionsPerDownload?: number
   minSplitSize?: number
@@ -239,6 +243,7 @@ function rerunOptions(id: string, request: AddRequest): DownloadUpdate {
     maxTries: request.maxTries ?? null,
     maxConnections: request.maxConnections ?? null,
     speedLimit: request.speedLimit ?? 0,
+    ...(request.ifExists ? { ifExists: request.ifExists } : {}),
   }
 }
 

@@ -79,6 +79,7 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
     headers: request.headers ?? NO_HEADERS,
     speedLimit: request.speedLimit ?? 0,
     maxConnections: request.maxConnections ?? null,
+    ifExists: request.ifExists ?? 'rename',
     createdAt: now,
     completedAt: null,
   }
@@ -127,7 +128,14 @@ function fileNameOf(name: string): string {
 
 type Updatable = Pick<
   DownloadRecord,
-  'requestedName' | 'name' | 'checksum' | 'headers' | 'maxTries' | 'maxConnections' | 'speedLimit'
+  | 'requestedName'
+  | 'name'
+  | 'checksum'
+  | 'headers'
+  | 'maxTries'
+  | 'maxConnections'
+  | 'speedLimit'
+  | 'ifExists'
 >
 
 /**
@@ -148,6 +156,7 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
     maxTries: record.maxTries,
     maxConnections: record.maxConnections,
     speedLimit: record.speedLimit,
+    ifExists: record.ifExists,
   }
   if (change.name !== undefined) {
     const name = fileNameOf(change.name)
@@ -171,6 +180,7 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
   if (change.maxTries !== undefined) next.maxTries = change.maxTries
   if (change.maxConnections !== undefined) next.maxConnections = change.maxConnections
   if (change.speedLimit !== undefined) next.speedLimit = change.speedLimit
+  if (change.ifExists !== undefined) next.ifExists = change.ifExists
   return next
 }
 

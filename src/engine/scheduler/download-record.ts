@@ -1,5 +1,6 @@
 import type {
   Checksum,
+  IfExists,
   DownloadError,
   DownloadSnapshot,
   DownloadState,
@@ -37,6 +38,8 @@ export type DownloadRecord = {
   headers: Record<string, string>
   speedLimit: number
   maxConnections: number | null
+  /** When a file already has the chosen name (see IfExists). */
+  ifExists: IfExists
   createdAt: number
   completedAt: number | null
 }

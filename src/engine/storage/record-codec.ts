@@ -33,6 +33,7 @@ const DEFAULTS = {
   checksum: null,
   speedLimit: 0,
   maxConnections: null,
+  ifExists: 'rename',
   completedAt: null,
 } as const satisfies Rest
 const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
@@ -108,6 +109,7 @@ export function decodeRecord(
     headers: 'headers' in extra ? extra.headers : NO_HEADERS,
     speedLimit: pick(extra, 'speedLimit'),
     maxConnections: pick(extra, 'maxConnections'),
+    ifExists: pick(extra, 'ifExists'),
     createdAt,
     completedAt: pick(extra, 'completedAt'),
   }
@@ -147,6 +149,7 @@ function fresh(
     headers: NO_HEADERS,
     speedLimit: 0,
     maxConnections: null,
+    ifExists: 'rename',
     createdAt,
     completedAt: null,
   }

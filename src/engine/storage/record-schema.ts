@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { DOWNLOAD_STATES } from '../../shared/protocol/model.ts'
+import { DOWNLOAD_STATES, IF_EXISTS } from '../../shared/protocol/model.ts'
 import { checksumSchema } from '../../shared/protocol/schemas.ts'
 
 /** A persisted download record (`DownloadRecord`), checked on every load. */
@@ -26,6 +26,7 @@ export const recordSchema = v.object({
   headers: v.record(v.string(), v.string()),
   speedLimit: v.number(),
   maxConnections: v.nullable(v.number()),
+  ifExists: v.picklist(IF_EXISTS),
   createdAt: v.number(),
   completedAt: v.nullable(v.number()),
 })
@@ -56,6 +57,7 @@ const PLAIN_FIELDS: readonly [string, FieldKind, boolean][] = [
 ]
 const FIELD_COUNT = Object.keys(recordSchema.entries).length
 const STATES = new Set<string>(DOWNLOAD_STATES)
+const POLICIES = new Set<string>(IF_EXISTS)
 
 /**
  * A persisted record, checked. The common case (a record this engine wrote, exactly the
@@ -85,6 +87,7 @@ function quickCheck(value: unknown): boolean {
     if (kind === 'number' && field !== null && Number.isNaN(field)) return false
   }
   if (typeof r.state !== 'string' || !STATES.has(r.state)) return false
+  if (typeof r.ifExists !== 'string' || !POLICIES.has(r.ifExists)) return false
   if (r.checksum !== null) return false // rare: let the schema check the digest's length
   const error = r.error as Record<string, unknown> | null
   if (error !== null) {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises'
+import { lstat, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -41,6 +41,8 @@ import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { fileExists } from '../storage/file-exists.ts'
 import { buildRequestHeaders } from './request-headers.ts'
 import { buildSegmentMap } from '../details/segment-map.ts'
+import { ARIA2_SUFFIX, readAria2Control } from '../storage/aria2-control.ts'
+import { judgeExisting, type ExistingVerdict, type FoundFile } from './existing-file.ts'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
@@ -124,6 +126,8 @@ export class DownloadTransfer {
   /** The connections' progress while several run; the lone connection's otherwise (the map). */
   #fetch: SegmentedFetch | null = null
   #single: ConnectionRange | null = null
+  /** The file at the download's name proved to be the download, complete (see IfExists). */
+  #foundComplete = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -220,6 +224,10 @@ export class DownloadTransfer {
         const doneBefore = this.done
         try {
           await this.#attempt()
+          if (this.#foundComplete) {
+            this.#completed()
+            return 'completed'
+          }
           await this.#finish()
           return 'completed'
         } catch (caught) {
@@ -414,7 +422,8 @@ export class DownloadTransfer {
   }
 
   /** One request (two when the server's ranges prove wrong) and its body. */
-  async #exchange(first: ByteRange | null): Promise<void> {
+  async #exchange(from: ByteRange | null): Promise<void> {
+    let first = from
     const rec = this.record
     let ranged = first !== null && !this.#rangesBroken
     for (;;) {
@@ -434,6 +443,15 @@ export class DownloadTransfer {
       try {
         const body = await this.#acceptResponse(response, url, first ? first.start : null, ranged)
         if (body === 'complete') return
+        if (body === 'again') {
+          // A file found at the name holds the first bytes (IfExists 'continue'): this whole-file
+          // answer is dropped and the rest asked for with a Range, as a resume does.
+          response.abort(new Error('continuing a file found on disk'))
+          first = missingRanges(this.#part!.written, rec.size!)[0] ?? null
+          if (first === null) return
+          ranged = !this.#rangesBroken
+          continue
+        }
         if (body === 'bad-range') {
           if (!ranged) {
             throw new DownpourError(ERROR_CODES.badResponse, 'server sent a range not asked for', {
@@ -613,7 +631,9 @@ export class DownloadTransfer {
     url: URL,
     askedFrom: number | null,
     ranged: boolean,
-  ): Promise<{ at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range'> {
+  ): Promise<
+    { at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range' | 'again'
+  > {
     const rec = this.record
     const verdict = judgeResponse(
       response.status,
@@ -642,8 +662,14 @@ export class DownloadTransfer {
     for (const message of verdict.warn) this.#ctx.log('warn', message)
     if (verdict.rangesIgnored) this.#rangesIgnored = true
     if (verdict.restart) await this.#restartFromZero()
-    if (verdict.adopt) await this.#adoptMetadata(response, url, verdict.adopt)
-    else if (verdict.rangesConfirmed && rec.resumable !== true) {
+    if (verdict.adopt) {
+      const found = await this.#adoptMetadata(response, url, verdict.adopt)
+      if (found === 'complete') {
+        response.discard()
+        return 'complete'
+      }
+      if (found === 'again') return 'again'
+    } else if (verdict.rangesConfirmed && rec.resumable !== true) {
       rec.resumable = true
       this.#ctx.changed()
     }
@@ -651,7 +677,11 @@ export class DownloadTransfer {
     return { at: verdict.at, writeFrom: verdict.writeFrom, bodyEnd: verdict.bodyEnd }
   }
 
-  async #adoptMetadata(response: OpenResponse, url: URL, adopted: Adopted): Promise<void> {
+  async #adoptMetadata(
+    response: OpenResponse,
+    url: URL,
+    adopted: Adopted,
+  ): Promise<'complete' | 'again' | null> {
     const rec = this.record
     const { size, resumable } = adopted
     rec.size = size
@@ -660,17 +690,104 @@ export class DownloadTransfer {
     // Unknown (no Accept-Ranges) is tried, unless this run already saw ranges ignored.
     rec.resumable = size === null ? false : (resumable ?? (this.#rangesIgnored ? false : null))
     rec.finalUrl = url.href
+    let found: 'complete' | 'again' | null = null
     if (!rec.nameChosen) {
       await this.#ctx.ensureDir(rec.dir)
-      await this.#chooseName(response, url)
+      found = await this.#chooseName(response, url)
+    } else if (!this.#part && this.#looksAtExisting()) {
+      // The name was taken for a file found there, and the run ended before that file became
+      // the `.part` (or was found complete): the same decision again. The `.part`, if any, is
+      // this download's (the journal names it).
+      const verdict = await this.#judgeFileAt(rec.name, size)
+      if (verdict.kind === 'complete' || verdict.kind === 'continue')
+        found = await this.#takeExisting(verdict, true)
     }
+    if (found === 'complete') return found
     if (!this.#part) this.#part = await PartFile.open(this.partPath, 'fresh')
     // The server answered with the file: from here bytes flow, whatever the attempt began as.
     if (rec.state === 'probing') rec.state = 'downloading'
     this.#ctx.changed()
+    return found
   }
 
-  async #chooseName(response: OpenResponse, url: URL): Promise<void> {
+  /** Whether this download looks at a file already at its name (every IfExists but 'rename'). */
+  #looksAtExisting(): boolean {
+    const policy = this.record.ifExists
+    return policy === 'done-if-same-size' || policy === 'continue'
+  }
+
+  /** What is at `name` in the download's folder, and what the download's policy makes of it. */
+  async #judgeFileAt(name: string, serverSize: number | null): Promise<ExistingVerdict> {
+    const rec = this.record
+    const path = join(rec.dir, name)
+    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null
+      throw diskError(error, `cannot look at ${path}`, rec.dir)
+    })
+    const found: FoundFile = !info
+      ? { kind: 'none' }
+      : !info.isFile()
+        ? { kind: 'not-a-file' }
+        : {
+            kind: 'file',
+            size: info.size,
+            aria2: rec.ifExists === 'rename' ? null : await readAria2Control(path),
+          }
+    const verdict = judgeExisting(rec.ifExists, name, found, serverSize)
+    if (verdict.kind !== 'complete' || !rec.checksum) return verdict
+    // The size matches; the checksum given decides.
+    const actual = await hashFile(path, rec.checksum.algorithm, { signal: this.#abort.signal })
+    if (actual === rec.checksum.hex.toLowerCase()) return verdict
+    const note = `${name} has the server's size but ${rec.checksum.algorithm} ${actual}, not the ${rec.checksum.hex.toLowerCase()} given`
+    return rec.ifExists === 'continue'
+      ? { kind: 'overwrite', note: `${note}; downloading it again in its place` }
+      : { kind: 'rename', note }
+  }
+
+  /**
+   * Takes the name of a file found complete (nothing is fetched) or to be continued: for
+   * 'continue' the file becomes the `.part` (one rename, after this download claimed that
+   * `.part` with O_EXCL, so another download's is never replaced) with the bytes it holds, and
+   * the caller asks the server for the rest. A kill between the claim and the rename leaves an
+   * empty `.part` the journal names and the file untouched: the rerun decides again.
+   */
+  async #takeExisting(
+    verdict: Extract<ExistingVerdict, { kind: 'complete' | 'continue' }>,
+    partIsOurs: boolean,
+  ): Promise<'complete' | 'again' | null> {
+    const rec = this.record
+    if (verdict.kind === 'complete') {
+      this.#foundComplete = true
+      this.#ctx.log('info', `already complete: the file has the server's size (${rec.size} bytes)`)
+      return 'complete'
+    }
+    if (!partIsOurs) {
+      try {
+        const claim = await PartFile.open(this.partPath, 'exclusive')
+        await claim.close()
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null
+        throw error
+      }
+    }
+    await rename(this.finalPath, this.partPath).catch((error: unknown) => {
+      throw diskError(error, `cannot continue ${this.finalPath}`, rec.dir)
+    })
+    // aria2's record of it is ours now (the control file written at the first checkpoint).
+    await rm(this.finalPath + ARIA2_SUFFIX, { force: true })
+    this.#part = await PartFile.open(this.partPath, 'resume')
+    this.#part.markWritten(verdict.ranges)
+    this.#setDone(totalBytes(verdict.ranges))
+    this.#ctx.log('warn', verdict.note)
+    return 'again'
+  }
+
+  /**
+   * Claims the download's name: the one asked for or suggested when free, else what the
+   * download's IfExists makes of the file there (complete, continued, replaced, an error), else
+   * the first free ` (n)` name, saying why.
+   */
+  async #chooseName(response: OpenResponse, url: URL): Promise<'complete' | 'again' | null> {
     const rec = this.record
     const suggested =
       rec.requestedName ??
@@ -680,6 +797,43 @@ export class DownloadTransfer {
         contentType: header(response.headers, 'content-type'),
       })
     const unclaimed = rec.name
+    let note: string | null = null
+    const wanted = join(rec.dir, suggested)
+    if (rec.ifExists !== 'rename' && !this.#ctx.reservedPaths.has(wanted)) {
+      const verdict = await this.#judgeFileAt(suggested, rec.size)
+      if (verdict.kind === 'fail')
+        throw new DownpourError(ERROR_CODES.fileExists, `${wanted} already exists; not replaced`)
+      if (verdict.kind === 'rename') note = verdict.note
+      else if (verdict.kind !== 'free') {
+        // The name is this download's: reserved, journaled, then the file taken as it is
+        // (complete, continued) or its `.part` claimed to replace it when complete.
+        this.#ctx.reservedPaths.add(wanted)
+        rec.name = suggested
+        rec.nameChosen = true
+        let taken: 'complete' | 'again' | null | 'claimed' = null
+        try {
+          this.#ctx.journal()
+          if (verdict.kind === 'overwrite') {
+            if (verdict.note) this.#ctx.log('warn', verdict.note)
+            this.#part = await PartFile.open(this.partPath, 'exclusive')
+            taken = 'claimed'
+          } else taken = await this.#takeExisting(verdict, false)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+            this.#ctx.reservedPaths.delete(wanted)
+            rec.name = unclaimed
+            rec.nameChosen = false
+            throw error
+          }
+        }
+        if (taken !== null) return taken === 'claimed' ? null : taken
+        // Another download writes that `.part`: this one takes another name.
+        this.#ctx.reservedPaths.delete(wanted)
+        rec.name = unclaimed
+        rec.nameChosen = false
+        note = `${suggested}.part belongs to another download`
+      }
+    }
     const claimed = await claimUniqueName(
       rec.dir,
       suggested,
@@ -717,6 +871,12 @@ export class DownloadTransfer {
     rec.name = claimed.name
     rec.nameChosen = true
     this.#ctx.reservedPaths.add(this.finalPath)
+    if (claimed.name !== suggested) {
+      // Said only when it happens (no extra look at the folder for every new file).
+      note ??= (await fileExists(wanted)) ? `${suggested} exists` : null
+      if (note) this.#ctx.log('warn', `${note}; saving as ${claimed.name}`)
+    }
+    return null
   }
 
   async #restartFromZero(): Promise<void> {
@@ -788,6 +948,7 @@ export class DownloadTransfer {
       controlWritten: this.#controlWritten,
       log: (level, message) => this.#ctx.log(level, message),
       journal: () => this.#ctx.journal(),
+      replace: rec.ifExists === 'overwrite' || rec.ifExists === 'continue',
     })
     this.#part = null
     this.#completed()
