@@ -13,6 +13,7 @@ import { ProgressDisplay } from './progress-display.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { checkCompletedFile, removeWrongFile } from './completed-file.ts'
 import { CliOutput } from './cli-output.ts'
+import { ALREADY_COMPLETE } from '../engine/transfer/existing-file.ts'
 import { collectRequests, type Usage } from './collect-requests.ts'
 import { proxyProblem } from './proxy-check.ts'
 import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
@@ -122,6 +123,8 @@ async function drive(
   const mine = new Set<string>()
   const finished = new Map<string, DownloadSnapshot>()
   const warnings = new DownloadWarnings()
+  // Found complete at their names (the engine's log says so before the state changes).
+  const alreadyThere = new Set<string>()
   let wake: () => void = () => {}
 
   let reporting = true
@@ -133,7 +136,7 @@ async function drive(
       if (!mine.has(download.id)) continue
       if (options.json)
         emitJson('download/changed', { revision: e.revision, download, previousState })
-      if (output.listening) display?.changed(download, previousState)
+      if (output.listening) display?.changed(download, previousState, alreadyThere.has(download.id))
       const warning = warnings.noteSnapshot(download)
       if (warning && download.state !== 'completed') display?.warning(warning)
       // A transition only: a rerun's option update re-announces a failed download unchanged.
@@ -152,6 +155,8 @@ async function drive(
   engine.on('log/entry', (e) => {
     if (e.id !== null && !mine.has(e.id)) return
     if (options.json) emitJson('log/entry', e)
+    if (e.id !== null && e.level === 'info' && e.message.includes(`: ${ALREADY_COMPLETE}:`))
+      alreadyThere.add(e.id)
     // A download's warnings are shown as they happen and again in the summary.
     const warning = warnings.note(e)
     if (warning && reporting) display?.warning(warning)

@@ -29,7 +29,7 @@ import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import { classifyNetworkError } from './classify-error.ts'
-import { header } from './response-headers.ts'
+import { contentCodings, header, parseContentRange, strongEtag } from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { FileChangedError, SegmentedFetch } from './segmented-fetch.ts'
@@ -42,7 +42,12 @@ import { fileExists } from '../storage/file-exists.ts'
 import { buildRequestHeaders } from './request-headers.ts'
 import { buildSegmentMap } from '../details/segment-map.ts'
 import { ARIA2_SUFFIX, readAria2Control } from '../storage/aria2-control.ts'
-import { judgeExisting, type ExistingVerdict, type FoundFile } from './existing-file.ts'
+import {
+  ALREADY_COMPLETE,
+  judgeExisting,
+  type ExistingVerdict,
+  type FoundFile,
+} from './existing-file.ts'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
@@ -128,6 +133,12 @@ export class DownloadTransfer {
   #single: ConnectionRange | null = null
   /** The file at the download's name proved to be the download, complete (see IfExists). */
   #foundComplete = false
+  /**
+   * A file of `size` bytes at the name the download expects (IfExists 'done-if-same-size',
+   * 'continue'): the first request asks for its last byte on (`#acceptProbe`). Once per run.
+   */
+  #probe: { name: string; size: number } | null = null
+  #probed = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -396,6 +407,10 @@ export class DownloadTransfer {
     this.#setDone(totalBytes(written))
     const missing = rec.size !== null ? missingRanges(written, rec.size) : []
     if (rec.size !== null && missing.length === 0) return
+    if (!rec.nameChosen && !this.#probed && this.#looksAtExisting()) {
+      this.#probed = true
+      this.#probe = await this.#probeFor(rec.name)
+    }
     // With data on disk, ask for the first missing range, validated by If-Range.
     const first = this.done > 0 ? missing[0]! : null
     this.connections = 1
@@ -428,7 +443,8 @@ export class DownloadTransfer {
     let ranged = first !== null && !this.#rangesBroken
     for (;;) {
       const headers = this.#requestHeaders()
-      if (first && ranged) {
+      if (this.#probe && !first) headers.range = `bytes=${this.#probe.size - 1}-`
+      else if (first && ranged) {
         headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
         const validator = validatorOf(rec)
         if (validator) headers['if-range'] = validator
@@ -446,10 +462,13 @@ export class DownloadTransfer {
         if (body === 'again') {
           // A file found at the name holds the first bytes (IfExists 'continue'): this whole-file
           // answer is dropped and the rest asked for with a Range, as a resume does.
-          response.abort(new Error('continuing a file found on disk'))
-          first = missingRanges(this.#part!.written, rec.size!)[0] ?? null
-          if (first === null) return
-          ranged = !this.#rangesBroken
+          // (Or the probe's answer was no use: the whole file is asked for.)
+          response.abort(new Error('asking again'))
+          if (this.#part) {
+            first = missingRanges(this.#part.written, rec.size!)[0] ?? null
+            if (first === null) return
+            ranged = !this.#rangesBroken
+          } else first = null
           continue
         }
         if (body === 'bad-range') {
@@ -635,6 +654,13 @@ export class DownloadTransfer {
     { at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range' | 'again'
   > {
     const rec = this.record
+    const probe = this.#probe
+    this.#probe = null
+    if (probe && (response.status === 206 || response.status === 416)) {
+      const found = await this.#acceptProbe(response, url, probe)
+      if (found === 'complete') response.discard()
+      return found
+    }
     const verdict = judgeResponse(
       response.status,
       response.headers,
@@ -710,6 +736,65 @@ export class DownloadTransfer {
     return found
   }
 
+  /**
+   * The file at `name` a first request can ask about with a Range of its last byte on: a
+   * regular file with bytes and no aria2 control file (aria2 allocates the whole file first, so
+   * its size says nothing: the plain request and its `.aria2` decide), not one another download
+   * of this engine saves.
+   */
+  async #probeFor(name: string): Promise<{ name: string; size: number } | null> {
+    const path = join(this.record.dir, name)
+    if (this.#ctx.reservedPaths.has(path)) return null
+    const info = await lstat(path).catch(() => null)
+    if (!info?.isFile() || info.size === 0) return null
+    if (await fileExists(path + ARIA2_SUFFIX)) return null
+    return { name, size: info.size }
+  }
+
+  /**
+   * The answer to the probe (`bytes=<size-1>-` for a file of `size` bytes at the name): a 206
+   * for that byte to the end of a file of the same size and name proves the file complete (one
+   * byte fetched); of a longer file, with 'continue', the file is continued from its end. Any
+   * other answer (another total, a 416 for a shorter file, another name in Content-Disposition,
+   * a compressed range) is of no use: 'again' asks for the whole file as a new download does,
+   * which then decides (rename, overwrite, …). A 200 never comes here: it is that answer.
+   */
+  async #acceptProbe(
+    response: OpenResponse,
+    url: URL,
+    probe: { name: string; size: number },
+  ): Promise<'complete' | 'again'> {
+    const rec = this.record
+    const suggested =
+      rec.requestedName ??
+      suggestFileName({
+        contentDisposition: header(response.headers, 'content-disposition'),
+        url,
+        contentType: header(response.headers, 'content-type'),
+      })
+    const range =
+      response.status === 206 ? parseContentRange(header(response.headers, 'content-range')) : null
+    const usable =
+      range !== null &&
+      range.total !== null &&
+      range.start === probe.size - 1 &&
+      range.total >= probe.size &&
+      suggested === probe.name &&
+      contentCodings(response.headers).length === 0
+    if (!usable) return 'again'
+    const verdict = await this.#judgeFileAt(probe.name, range.total)
+    if (verdict.kind !== 'complete' && verdict.kind !== 'continue') return 'again'
+    rec.size = range.total
+    rec.etag = strongEtag(header(response.headers, 'etag'))
+    rec.lastModified = header(response.headers, 'last-modified')
+    rec.resumable = true
+    rec.finalUrl = url.href
+    await this.#ctx.ensureDir(rec.dir)
+    const taken = await this.#takeNamed(probe.name, verdict)
+    this.#ctx.changed()
+    return taken === 'complete' ? 'complete' : 'again'
+  }
+
   /** Whether this download looks at a file already at its name (every IfExists but 'rename'). */
   #looksAtExisting(): boolean {
     const policy = this.record.ifExists
@@ -758,7 +843,10 @@ export class DownloadTransfer {
     const rec = this.record
     if (verdict.kind === 'complete') {
       this.#foundComplete = true
-      this.#ctx.log('info', `already complete: the file has the server's size (${rec.size} bytes)`)
+      this.#ctx.log(
+        'info',
+        `${ALREADY_COMPLETE}: the file at its name has the server's size (${rec.size} bytes)${rec.checksum ? ' and the checksum given' : ''}`,
+      )
       return 'complete'
     }
     if (!partIsOurs) {
@@ -780,6 +868,44 @@ export class DownloadTransfer {
     this.#setDone(totalBytes(verdict.ranges))
     this.#ctx.log('warn', verdict.note)
     return 'again'
+  }
+
+  /**
+   * Takes `name` for a file found there: reserved, journaled, then the file taken as it is
+   * (complete, continued) or its `.part` claimed to replace it when complete. 'busy': another
+   * download's `.part` has that name (nothing was taken).
+   */
+  async #takeNamed(
+    name: string,
+    verdict: Extract<ExistingVerdict, { kind: 'complete' | 'continue' | 'overwrite' }>,
+  ): Promise<'complete' | 'again' | 'claimed' | 'busy'> {
+    const rec = this.record
+    const unclaimed = rec.name
+    const wanted = join(rec.dir, name)
+    this.#ctx.reservedPaths.add(wanted)
+    rec.name = name
+    rec.nameChosen = true
+    let taken: 'complete' | 'again' | 'claimed' | null = null
+    try {
+      this.#ctx.journal()
+      if (verdict.kind === 'overwrite') {
+        this.#part = await PartFile.open(this.partPath, 'exclusive')
+        if (verdict.note) this.#ctx.log('warn', verdict.note)
+        taken = 'claimed'
+      } else taken = await this.#takeExisting(verdict, false)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        this.#ctx.reservedPaths.delete(wanted)
+        rec.name = unclaimed
+        rec.nameChosen = false
+        throw error
+      }
+    }
+    if (taken !== null) return taken
+    this.#ctx.reservedPaths.delete(wanted)
+    rec.name = unclaimed
+    rec.nameChosen = false
+    return 'busy'
   }
 
   /**
@@ -805,32 +931,8 @@ export class DownloadTransfer {
         throw new DownpourError(ERROR_CODES.fileExists, `${wanted} already exists; not replaced`)
       if (verdict.kind === 'rename') note = verdict.note
       else if (verdict.kind !== 'free') {
-        // The name is this download's: reserved, journaled, then the file taken as it is
-        // (complete, continued) or its `.part` claimed to replace it when complete.
-        this.#ctx.reservedPaths.add(wanted)
-        rec.name = suggested
-        rec.nameChosen = true
-        let taken: 'complete' | 'again' | null | 'claimed' = null
-        try {
-          this.#ctx.journal()
-          if (verdict.kind === 'overwrite') {
-            if (verdict.note) this.#ctx.log('warn', verdict.note)
-            this.#part = await PartFile.open(this.partPath, 'exclusive')
-            taken = 'claimed'
-          } else taken = await this.#takeExisting(verdict, false)
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-            this.#ctx.reservedPaths.delete(wanted)
-            rec.name = unclaimed
-            rec.nameChosen = false
-            throw error
-          }
-        }
-        if (taken !== null) return taken === 'claimed' ? null : taken
-        // Another download writes that `.part`: this one takes another name.
-        this.#ctx.reservedPaths.delete(wanted)
-        rec.name = unclaimed
-        rec.nameChosen = false
+        const taken = await this.#takeNamed(suggested, verdict)
+        if (taken !== 'busy') return taken === 'claimed' ? null : taken
         note = `${suggested}.part belongs to another download`
       }
     }

@@ -2,6 +2,12 @@ import type { IfExists } from '../../shared/protocol/model.ts'
 import type { ByteRange } from '../segments/byte-ranges.ts'
 import type { Aria2Control } from '../storage/aria2-control.ts'
 
+/**
+ * How the log entry of a download found complete at its name begins (after the name): hosts
+ * tell "already downloaded" from a download by it.
+ */
+export const ALREADY_COMPLETE = 'already complete'
+
 /** What is at a download's chosen name before its `.part` is made. */
 export type FoundFile =
   | { kind: 'none' }
