@@ -29,7 +29,13 @@ import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import { classifyNetworkError } from './classify-error.ts'
-import { contentCodings, header, parseContentRange, strongEtag } from './response-headers.ts'
+import {
+  contentCodings,
+  header,
+  parseContentRange,
+  parseUnsatisfiedRangeTotal,
+  strongEtag,
+} from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { FileChangedError, SegmentedFetch } from './segmented-fetch.ts'
@@ -92,6 +98,9 @@ export type TransferOutcome = 'completed' | 'failed' | 'stopped' | 'paused'
  * with backoff, verify, rename. Owns the record's state while running; `stop()` ends it with
  * all received bytes durable (pause, remove, shutdown).
  */
+/** A file at the expected name, asked about before the download takes its name (#probeRange). */
+type Probe = { name: string; size: number; lastByte: boolean }
+
 export class DownloadTransfer {
   readonly record: DownloadRecord
   #ctx: TransferContext
@@ -137,7 +146,7 @@ export class DownloadTransfer {
    * A file of `size` bytes at the name the download expects (IfExists 'done-if-same-size',
    * 'continue'): the first request asks for its last byte on (`#acceptProbe`). Once per run.
    */
-  #probe: { name: string; size: number } | null = null
+  #probe: Probe | null = null
   #probed = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
@@ -443,7 +452,7 @@ export class DownloadTransfer {
     let ranged = first !== null && !this.#rangesBroken
     for (;;) {
       const headers = this.#requestHeaders()
-      if (this.#probe && !first) headers.range = `bytes=${this.#probe.size - 1}-`
+      if (this.#probe && !first) headers.range = this.#probeRange(this.#probe)
       else if (first && ranged) {
         headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
         const validator = validatorOf(rec)
@@ -742,28 +751,38 @@ export class DownloadTransfer {
    * its size says nothing: the plain request and its `.aria2` decide), not one another download
    * of this engine saves.
    */
-  async #probeFor(name: string): Promise<{ name: string; size: number } | null> {
+  async #probeFor(name: string): Promise<Probe | null> {
     const path = join(this.record.dir, name)
     if (this.#ctx.reservedPaths.has(path)) return null
     const info = await lstat(path).catch(() => null)
     if (!info?.isFile() || info.size === 0) return null
     if (await fileExists(path + ARIA2_SUFFIX)) return null
-    return { name, size: info.size }
+    return { name, size: info.size, lastByte: this.record.ifExists !== 'continue' }
   }
 
   /**
-   * The answer to the probe (`bytes=<size-1>-` for a file of `size` bytes at the name): a 206
-   * for that byte to the end of a file of the same size and name proves the file complete (one
-   * byte fetched); of a longer file, with 'continue', the file is continued from its end. Any
-   * other answer (another total, a 416 for a shorter file, another name in Content-Disposition,
-   * a compressed range) is of no use: 'again' asks for the whole file as a new download does,
-   * which then decides (rename, overwrite, …). A 200 never comes here: it is that answer.
+   * The Range that asks about a file of `size` bytes at the name: with 'continue' the rest of
+   * the file from its end (a 416 for exactly that total: complete; a 206: the continuation
+   * itself), else — or after a 416 without the total (lighttpd sends none) — its last byte
+   * alone (the total in the answer's Content-Range tells).
+   */
+  #probeRange({ size, lastByte }: Probe): string {
+    return lastByte ? `bytes=${size - 1}-${size - 1}` : `bytes=${size}-`
+  }
+
+  /**
+   * The answer to the probe (#probeRange): the file is complete when the server's total is its
+   * size (and its name the one the answer gives: Content-Disposition may name another file);
+   * with 'continue', a 206 from its end continues it — this answer's body is the rest. Any
+   * other answer (another total, a compressed range, another name) is of no use: 'again' asks
+   * for the whole file as a new download does, which then decides (rename, overwrite, …). A 200
+   * never comes here: it is that answer.
    */
   async #acceptProbe(
     response: OpenResponse,
     url: URL,
-    probe: { name: string; size: number },
-  ): Promise<'complete' | 'again'> {
+    probe: Probe,
+  ): Promise<'complete' | 'again' | { at: number; writeFrom: number; bodyEnd: number | null }> {
     const rec = this.record
     const suggested =
       rec.requestedName ??
@@ -772,27 +791,44 @@ export class DownloadTransfer {
         url,
         contentType: header(response.headers, 'content-type'),
       })
-    const range =
-      response.status === 206 ? parseContentRange(header(response.headers, 'content-range')) : null
-    const usable =
-      range !== null &&
-      range.total !== null &&
-      range.start === probe.size - 1 &&
-      range.total >= probe.size &&
-      suggested === probe.name &&
-      contentCodings(response.headers).length === 0
-    if (!usable) return 'again'
-    const verdict = await this.#judgeFileAt(probe.name, range.total)
+    const continuing = !probe.lastByte
+    let total: number | null = null
+    let rest: { start: number; end: number } | null = null
+    if (response.status === 416) {
+      total = continuing
+        ? parseUnsatisfiedRangeTotal(header(response.headers, 'content-range'))
+        : null
+      if (continuing && total === null) {
+        // No total given (lighttpd): the answer for its last byte will tell.
+        this.#probe = { ...probe, lastByte: true }
+        return 'again'
+      }
+      if (total !== probe.size) total = null
+    } else {
+      const range = parseContentRange(header(response.headers, 'content-range'))
+      const expected = continuing ? probe.size : probe.size - 1
+      if (range && range.start === expected && range.total !== null) {
+        total = range.total
+        if (continuing) rest = { start: range.start, end: range.end }
+      }
+    }
+    if (total === null || suggested !== probe.name || contentCodings(response.headers).length > 0)
+      return 'again'
+    const verdict = await this.#judgeFileAt(probe.name, total)
     if (verdict.kind !== 'complete' && verdict.kind !== 'continue') return 'again'
-    rec.size = range.total
+    rec.size = total
     rec.etag = strongEtag(header(response.headers, 'etag'))
     rec.lastModified = header(response.headers, 'last-modified')
-    rec.resumable = true
+    rec.resumable = response.status === 206 ? true : rec.resumable
     rec.finalUrl = url.href
     await this.#ctx.ensureDir(rec.dir)
     const taken = await this.#takeNamed(probe.name, verdict)
     this.#ctx.changed()
-    return taken === 'complete' ? 'complete' : 'again'
+    if (taken === 'complete') return 'complete'
+    if (taken !== 'again' || !rest || !this.#part) return 'again'
+    if (missingRanges(this.#part.written, total)[0]?.start !== rest.start) return 'again'
+    if (rec.state === 'probing') rec.state = 'downloading'
+    return { at: rest.start, writeFrom: rest.start, bodyEnd: rest.end }
   }
 
   /** Whether this download looks at a file already at its name (every IfExists but 'rename'). */
