@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import { defaultSettings, type Engine } from '../engine/engine.ts'
-import { openEngineWaiting } from './open-engine.ts'
+import { openEngineInSlot, othersLiveIn } from './open-engine.ts'
 import { settingsProblem } from './settings-check.ts'
 import type {
   AddRequest,
@@ -106,8 +106,17 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     output.error(settingsIssue)
     return EXIT.usage
   }
-  // One engine per state folder: a second run on the same folder waits for the first.
-  const engine = await openEngineWaiting({ stateDir, settings }, (message) => output.error(message))
+  // A queue folder of its own (the first free slot): runs into one folder do not wait for each
+  // other; one that meets another's download of the same file waits for that file only.
+  // (Asked by downloads the engine resumes while it opens: the slot is not known then.)
+  let slot = ''
+  const opened = await openEngineInSlot({
+    stateDir,
+    settings,
+    othersLive: () => othersLiveIn(stateDir, slot),
+  })
+  slot = opened.stateDir
+  const engine = opened.engine
   return await drive(engine, usage, options, output, told)
 }
 

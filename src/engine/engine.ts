@@ -36,6 +36,13 @@ export type EngineOptions = {
    * storage/origin-marker.ts). Default true.
    */
   originMarks?: boolean
+  /**
+   * Another live engine that may be writing into the same folders (the CLI's runs in other
+   * queue slots): its description, or null. When a download's `.part` name is taken by a
+   * `.part` of the same URL that is not this engine's, a download whose IfExists looks at
+   * existing files waits while this says one is live, then takes that name (see #chooseName).
+   */
+  othersLive?: () => Promise<string | null>
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -94,6 +101,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     overrides: chosen,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
+    othersLive: options.othersLive ?? null,
     originMarker:
       options.originMarks === false
         ? null

@@ -68,6 +68,8 @@ export type SchedulerOptions = {
   lock?: StateLock | null
   /** Marks each completed file with where it came from (null: files are not marked). */
   originMarker?: OriginMarker | null
+  /** See EngineOptions.othersLive. */
+  othersLive?: (() => Promise<string | null>) | null
 }
 
 /**
@@ -78,6 +80,7 @@ export type SchedulerOptions = {
 export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPreferences'> {
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
+  #othersLive: (() => Promise<string | null>) | null
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
@@ -148,6 +151,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     }
     this.#lock = options.lock ?? null
     this.#marker = options.originMarker ?? null
+    this.#othersLive = options.othersLive ?? null
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -679,6 +683,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
+      othersLive: async () => (this.#othersLive ? await this.#othersLive() : null),
       ensureDir: (dir) => this.#ensureDir(dir),
       log: (level, message, error) => {
         this.#history.log(

@@ -68,6 +68,8 @@ export type TransferContext = {
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
+  /** See EngineOptions.othersLive: another live engine writing into these folders, or null. */
+  othersLive(): Promise<string | null>
   /** Creates a destination folder once per engine (not once per file). */
   ensureDir(dir: string): Promise<void>
   log(level: LogLevel, message: string, error?: DownpourError): void
@@ -148,6 +150,8 @@ export class DownloadTransfer {
    */
   #probe: Probe | null = null
   #probed = false
+  /** Waited once for another run downloading the same file (#sameUrlElsewhere). */
+  #waited = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -831,6 +835,34 @@ export class DownloadTransfer {
     return { at: rest.start, writeFrom: rest.start, bodyEnd: rest.end }
   }
 
+  /**
+   * Whether `name.part` is another download's of this same URL (its control file says so, or
+   * it has none yet) while another engine is live; if so, waits — saying so once, naming the
+   * folder and the file — until that `.part` is gone or no other engine is live. Returns whether
+   * it waited. A kill -9 of the other run ends the wait (its lock's pid is dead); its `.part`
+   * is then this download's to take over in place (claimUniqueName's canAdopt).
+   */
+  async #sameUrlElsewhere(name: string): Promise<boolean> {
+    const rec = this.record
+    const part = join(rec.dir, name + PART_SUFFIX)
+    if (!(await fileExists(part))) return false
+    const { data } = await readControlFile(controlPathFor(part))
+    if (data && (data.id === rec.id || data.url !== redactUrl(rec.url))) return false
+    let told = false
+    for (;;) {
+      if (this.stopped || !(await fileExists(part))) return told
+      const other = await this.#ctx.othersLive()
+      if (!other) return told
+      if (!told)
+        this.#ctx.log(
+          'warn',
+          `${other} is downloading ${name} into ${rec.dir}; waiting for it to finish…`,
+        )
+      told = true
+      await this.#sleep(250)
+    }
+  }
+
   /** Whether this download looks at a file already at its name (every IfExists but 'rename'). */
   #looksAtExisting(): boolean {
     const policy = this.record.ifExists
@@ -971,6 +1003,12 @@ export class DownloadTransfer {
         if (taken !== 'busy') return taken === 'claimed' ? null : taken
         note = `${suggested}.part belongs to another download`
       }
+      if (verdict.kind === 'free' && !this.#waited && (await this.#sameUrlElsewhere(suggested))) {
+        // Another run downloads this very file here: wait for it, then decide again (its
+        // complete file is then this download, complete).
+        this.#waited = true
+        return this.#chooseName(response, url)
+      }
     }
     const claimed = await claimUniqueName(
       rec.dir,
@@ -997,7 +1035,15 @@ export class DownloadTransfer {
         // another download's never, though it fetches the same URL.
         const part = join(rec.dir, candidate + PART_SUFFIX)
         const { data } = await readControlFile(controlPathFor(part))
-        return data?.id === rec.id && data.url === redactUrl(rec.url)
+        if (data?.id === rec.id && data.url === redactUrl(rec.url)) return true
+        // The run this download waited for (#sameUrlElsewhere) died with its `.part` of this
+        // URL here: started again in place, not beside it as `name (1)`.
+        return (
+          this.#waited &&
+          candidate === suggested &&
+          (data === null || data.url === redactUrl(rec.url)) &&
+          (await this.#ctx.othersLive()) === null
+        )
       },
     ).catch((error: unknown) => {
       // No name is held: a later try claims one again (the journal may name a candidate whose
