@@ -270,3 +270,32 @@ for (const name of SERVERS) {
     }, 60_000)
   })
 }
+
+describe('-o - (stdout)', () => {
+  it('writes the body to stdout, messages to stderr, and nothing to the folder', async () => {
+    const body = makeBody(300_000, 50)
+    // Cut once after 100,000 bytes: the rest comes with a Range, stdout gets each byte once.
+    server.file('/s.bin', body, {
+      fault: ({ attempt }) => (attempt === 1 ? { kind: 'close', afterBytes: 100_000 } : undefined),
+    })
+    const child = start(['-o', '-', server.url('/s.bin')]).child
+    const chunks: Buffer[] = []
+    child.stdout!.removeAllListeners('data')
+    child.stdout!.on('data', (d: Buffer) => chunks.push(d))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(body))
+    expect(server.requests('/s.bin').at(-1)?.headers.range).toBe('bytes=100000-')
+    expect(await readdir(dirs.downloads)).toEqual([])
+  })
+
+  it('a failure is one line on stderr with its exit code; two URLs are refused', async () => {
+    const missing = await run(['-o', '-', server.url('/none.bin')])
+    expect(missing.code).toBe(3)
+    expect(missing.stdout).toBe('')
+    expect(missing.stderr).toMatch(/failed .*none\.bin: server answered 404/)
+    const two = await run(['-o', '-', server.url('/a'), server.url('/b')])
+    expect(two.code).toBe(2)
+    expect(two.stderr).toContain('-o - (write to stdout) needs exactly one URL')
+  })
+})

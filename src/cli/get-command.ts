@@ -8,7 +8,9 @@ import type {
   DownloadUpdate,
   Settings,
 } from '../shared/protocol/model.ts'
-import { ERROR_CODES } from '../shared/protocol/errors.ts'
+import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
+import { redactUrl } from '../shared/protocol/url.ts'
+import { streamToStdout } from './stream-to-stdout.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { checkCompletedFile, removeWrongFile } from './completed-file.ts'
@@ -55,8 +57,18 @@ export type GetOptions = {
 export async function runGet(urls: string[], options: GetOptions): Promise<number> {
   const output = new CliOutput()
   const dir = resolve(options.dir)
+  const toStdout = options.out === '-'
+  if (toStdout && (urls.length !== 1 || options.inputFile.length > 0)) {
+    output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
+    return EXIT.usage
+  }
   // The first piece of the lists only: the rest is parsed while the first downloads run.
-  const usage = await collectRequests(urls, options, dir, FIRST_CHUNK)
+  const usage = await collectRequests(
+    urls,
+    toStdout ? { ...options, out: undefined } : options,
+    dir,
+    FIRST_CHUNK,
+  )
   const told = { problems: 0, merged: 0 }
   tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
@@ -71,7 +83,8 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     return EXIT.usage
   }
   const stateDir = options.stateDir ?? defaultStateDir(dir)
-  const stateProblem = await stateDirProblem(stateDir)
+  // `-o -` keeps no queue: nothing is created for it.
+  const stateProblem = toStdout ? null : await stateDirProblem(stateDir)
   if (stateProblem) {
     output.error(`cannot use the state folder ${stateDir}: ${stateProblem}`)
     return EXIT.usage
@@ -106,6 +119,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     output.error(settingsIssue)
     return EXIT.usage
   }
+  if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, output)
   // A queue folder of its own (the first free slot): runs into one folder do not wait for each
   // other; one that meets another's download of the same file waits for that file only.
   // (Asked by downloads the engine resumes while it opens: the slot is not known then.)
@@ -238,6 +252,34 @@ async function drive(
   // order the downloads ended). Rejected input lines alone are 1.
   if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
   return rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/** `-o -`: the body on stdout, every message on stderr, no engine and no file (stream-to-stdout.ts). */
+async function toStandardOutput(
+  request: AddRequest,
+  settings: Settings,
+  output: CliOutput,
+): Promise<number> {
+  const abort = new AbortController()
+  let signalExit: number = EXIT.interrupted
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalExit = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+    abort.abort(new DownpourError(ERROR_CODES.cancelled, 'interrupted'))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await streamToStdout(request, settings, process.stdout, abort.signal)
+    return EXIT.ok
+  } catch (caught) {
+    if (abort.signal.aborted) return signalExit
+    const error = caught instanceof DownpourError ? caught : null
+    output.error(`failed ${redactUrl(request.url)}: ${(caught as Error).message}`)
+    return exitCodeFor(error ? error.toJSON() : null)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
 }
 
 /**
