@@ -19,6 +19,8 @@ const BOOLEANS: Record<string, { true: string | null; false: string | null }> = 
   '--continue': { true: '--continue', false: null },
   '--allow-overwrite': { true: '--allow-overwrite', false: null },
   '--auto-file-renaming': { true: null, false: '--no-auto-file-renaming' },
+  '--check-certificate': { true: null, false: '--no-check-certificate' },
+  '--netrc': { true: null, false: '--no-netrc' },
 }
 
 /** A command word never looks like this: a URL given where the command goes. */
@@ -52,7 +54,7 @@ export function aria2Habits(argv: string[]): { argv: string[] } | { problem: str
       if (flag) out.push(flag)
       continue
     }
-    if (name === '--auto-file-renaming') continue
+    if (name === '--auto-file-renaming' || name === '--check-certificate') continue
     const alias = LONG_ALIASES[name]
     out.push(alias ? `${alias}${eq === -1 ? '' : arg.slice(eq)}` : arg)
   }

@@ -19,6 +19,8 @@ export type RequestFlags = {
   continue?: boolean
   allowOverwrite?: boolean
   autoFileRenaming?: boolean
+  /** Headers each URL gets from the credential flags (request-credentials.ts). */
+  headersFor?: (url: URL) => Record<string, string>
 }
 
 /**
@@ -99,13 +101,18 @@ export async function collectRequests(
     return fatal('the same input file is given twice with -i')
 
   const ifExists = ifExistsOf(flags)
-  const common = (request: AddRequest): AddRequest => ({
-    ...request,
-    dir,
-    ifExists,
-    ...(Object.keys(headers).length ? { headers: { ...headers, ...request.headers } } : {}),
-    ...(flags.maxDownloadLimit ? { speedLimit: flags.maxDownloadLimit } : {}),
-  })
+  const common = (request: AddRequest): AddRequest => {
+    const own = flags.headersFor?.(new URL(request.url))
+    // The list's `header=` lines win over --header, which wins over credentials flags.
+    const all = { ...own, ...headers, ...request.headers }
+    return {
+      ...request,
+      dir,
+      ifExists,
+      ...(Object.keys(all).length ? { headers: all } : {}),
+      ...(flags.maxDownloadLimit ? { speedLimit: flags.maxDownloadLimit } : {}),
+    }
+  }
   // Duplicates within one list are merged by its reader; across sources (arguments and several
   // lists) by this map, needed only when there are several (100,000 keys are ~10 MB).
   let firstLabel: Map<string, string> | null = null

@@ -11,6 +11,9 @@ import type {
 import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
 import { redactUrl } from '../shared/protocol/url.ts'
 import { streamToStdout } from './stream-to-stdout.ts'
+import { readFile } from 'node:fs/promises'
+import { loadCredentials } from './request-credentials.ts'
+import type { TlsOptions } from '../engine/transfer/http-dispatcher.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { checkCompletedFile, removeWrongFile } from './completed-file.ts'
@@ -48,6 +51,15 @@ export type GetOptions = {
   json?: boolean
   quiet?: boolean
   stateDir?: string
+  referer?: string
+  httpUser?: string
+  httpPasswd?: string
+  netrc?: boolean
+  netrcPath?: string
+  loadCookies?: string
+  caCertificate?: string
+  /** False with `--no-check-certificate` (aria2: `--check-certificate=false`). */
+  checkCertificate?: boolean
 }
 
 /**
@@ -62,10 +74,21 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
     return EXIT.usage
   }
+  const credentials = await loadCredentials(options)
+  if ('problem' in credentials) {
+    output.error(credentials.problem)
+    return EXIT.usage
+  }
+  const tls = await tlsOptions(options)
+  if ('problem' in tls) {
+    output.error(tls.problem)
+    return EXIT.usage
+  }
+  const flags = { ...options, headersFor: credentials.headersFor }
   // The first piece of the lists only: the rest is parsed while the first downloads run.
   const usage = await collectRequests(
     urls,
-    toStdout ? { ...options, out: undefined } : options,
+    toStdout ? { ...flags, out: undefined } : flags,
     dir,
     FIRST_CHUNK,
   )
@@ -119,7 +142,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     output.error(settingsIssue)
     return EXIT.usage
   }
-  if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, output)
+  if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, tls.tls, output)
   // A queue folder of its own (the first free slot): runs into one folder do not wait for each
   // other; one that meets another's download of the same file waits for that file only.
   // (Asked by downloads the engine resumes while it opens: the slot is not known then.)
@@ -127,6 +150,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   const opened = await openEngineInSlot({
     stateDir,
     settings,
+    tls: tls.tls,
     othersLive: () => othersLiveIn(stateDir, slot),
   })
   slot = opened.stateDir
@@ -237,7 +261,7 @@ async function drive(
   const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
   for (const d of failed) {
     const what = d.state === 'paused' ? 'paused' : 'failed'
-    output.error(`${what} ${d.url}: ${d.error?.message ?? 'unknown error'}`)
+    output.error(`${what} ${d.url}: ${withAdvice(d.error?.message ?? 'unknown error')}`)
   }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
@@ -254,10 +278,32 @@ async function drive(
   return rejected > 0 ? EXIT.failed : EXIT.ok
 }
 
+/** `--ca-certificate` read and checked, `--check-certificate=false`; the reason it cannot be used. */
+async function tlsOptions(
+  options: GetOptions,
+): Promise<{ tls: TlsOptions | null } | { problem: string }> {
+  const verify = options.checkCertificate !== false
+  if (options.caCertificate === undefined) return { tls: verify ? null : { ca: null, verify } }
+  const ca = await readFile(options.caCertificate, 'utf8').catch((error: Error) => error)
+  if (typeof ca !== 'string')
+    return { problem: `cannot read the CA certificate ${options.caCertificate}: ${ca.message}` }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+    return { problem: `--ca-certificate ${options.caCertificate} holds no PEM certificate` }
+  return { tls: { ca, verify } }
+}
+
+/** A failed TLS check says what to do about it with this program's flags. */
+function withAdvice(message: string): string {
+  return message.startsWith('TLS verification failed')
+    ? `${message} (trust its CA with --ca-certificate=FILE, or skip the check with --check-certificate=false)`
+    : message
+}
+
 /** `-o -`: the body on stdout, every message on stderr, no engine and no file (stream-to-stdout.ts). */
 async function toStandardOutput(
   request: AddRequest,
   settings: Settings,
+  tls: TlsOptions | null,
   output: CliOutput,
 ): Promise<number> {
   const abort = new AbortController()
@@ -269,12 +315,12 @@ async function toStandardOutput(
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
-    await streamToStdout(request, settings, process.stdout, abort.signal)
+    await streamToStdout(request, { ...settings, tls }, process.stdout, abort.signal)
     return EXIT.ok
   } catch (caught) {
     if (abort.signal.aborted) return signalExit
     const error = caught instanceof DownpourError ? caught : null
-    output.error(`failed ${redactUrl(request.url)}: ${(caught as Error).message}`)
+    output.error(`failed ${redactUrl(request.url)}: ${withAdvice((caught as Error).message)}`)
     return exitCodeFor(error ? error.toJSON() : null)
   } finally {
     process.off('SIGINT', onSignal)

@@ -85,6 +85,17 @@ export function buildProgram(): Command {
         .default([]),
     )
     .option('--user-agent <ua>', 'User-Agent header')
+    .option('--referer <url>', 'Referer header')
+    .option('--http-user <user>', 'HTTP Basic user (the password: --http-passwd)')
+    .option('--http-passwd <password>', 'HTTP Basic password (never printed or logged)')
+    .option('--netrc-path <file>', 'credentials per host (default: ~/.netrc)')
+    .option('--no-netrc', 'do not read ~/.netrc')
+    .option('--load-cookies <file>', 'cookies from a Netscape cookies.txt file')
+    .option('--ca-certificate <file>', "trust this CA's certificate (PEM) besides the system's")
+    .option(
+      '--no-check-certificate',
+      "do not verify servers' certificates (aria2: --check-certificate=false)",
+    )
     .option('--all-proxy <url>', 'proxy for all requests (default: HTTP(S)_PROXY / NO_PROXY)')
     .option('--json', 'newline-delimited JSON events on stdout instead of the progress display')
     .option('-q, --quiet', 'print nothing but errors (--quiet=true/false accepted)')

@@ -1,6 +1,6 @@
 import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
 import type { AddRequest, Settings } from '../shared/protocol/model.ts'
-import { createDispatcher } from '../engine/transfer/http-dispatcher.ts'
+import { createDispatcher, type TlsOptions } from '../engine/transfer/http-dispatcher.ts'
 import { openFollowingRedirects } from '../engine/transfer/follow-redirects.ts'
 import { judgeResponse } from '../engine/transfer/judge-response.ts'
 import { buildRequestHeaders } from '../engine/transfer/request-headers.ts'
@@ -18,7 +18,7 @@ import { validatorOf } from '../engine/transfer/same-version.ts'
  */
 export async function streamToStdout(
   request: AddRequest,
-  settings: Settings,
+  settings: Settings & { tls: TlsOptions | null },
   out: NodeJS.WritableStream & { writableNeedDrain?: boolean },
   signal: AbortSignal,
 ): Promise<number> {

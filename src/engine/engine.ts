@@ -16,6 +16,7 @@ import { Scheduler } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
+import type { TlsOptions } from './transfer/http-dispatcher.ts'
 
 export const DEFAULT_HEARTBEAT_MS = 250
 
@@ -43,6 +44,12 @@ export type EngineOptions = {
    * existing files waits while this says one is live, then takes that name (see #chooseName).
    */
   othersLive?: () => Promise<string | null>
+  /**
+   * How servers' certificates are checked: a CA file's PEM trusted besides Node's own, or no
+   * check (the CLI's `--ca-certificate`, `--check-certificate=false`). Default: verified
+   * against Node's CAs.
+   */
+  tls?: TlsOptions | null
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -102,6 +109,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
     othersLive: options.othersLive ?? null,
+    tls: options.tls ?? null,
     originMarker:
       options.originMarks === false
         ? null

@@ -33,7 +33,11 @@ import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
 import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
 import { Emitter } from '../../shared/emitter.ts'
-import { createDispatcher } from '../transfer/http-dispatcher.ts'
+import {
+  createDispatcher,
+  type DispatcherOptions,
+  type TlsOptions,
+} from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
 import { QueueStore, type StateFields } from '../storage/queue-store.ts'
 import { applyUpdate, finishRecord, NO_HEADERS, prepareRecord } from './build-record.ts'
@@ -68,6 +72,8 @@ export type SchedulerOptions = {
   lock?: StateLock | null
   /** Marks each completed file with where it came from (null: files are not marked). */
   originMarker?: OriginMarker | null
+  /** See EngineOptions.tls. */
+  tls?: TlsOptions | null
   /** See EngineOptions.othersLive. */
   othersLive?: (() => Promise<string | null>) | null
 }
@@ -81,6 +87,7 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
   #othersLive: (() => Promise<string | null>) | null
+  #tls: TlsOptions | null
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
@@ -138,16 +145,26 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
     },
   })
 
+  /** What every dispatcher (this thread's and the workers') is made from. */
+  #dispatcherOptions(): DispatcherOptions {
+    return { timeoutMs: this.#settings.timeoutMs, proxy: this.#settings.proxy, tls: this.#tls }
+  }
+
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings
+    this.#tls = options.tls ?? null
     this.#overrides = { defaultDir: options.settings.defaultDir, ...options.overrides }
-    this.#dispatcher = createDispatcher(this.#settings)
+    this.#dispatcher = createDispatcher(this.#dispatcherOptions())
     const stats = new SharedStats()
     stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
     this.#shared = {
       stats,
       segmentSlots: new SlotAllocator(MAX_SEGMENTS),
-      pool: new TransferPool({ size: options.transferThreads, stats, dispatcher: this.#settings }),
+      pool: new TransferPool({
+        size: options.transferThreads,
+        stats,
+        dispatcher: this.#dispatcherOptions(),
+      }),
     }
     this.#lock = options.lock ?? null
     this.#marker = options.originMarker ?? null
@@ -191,8 +208,8 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       if (patch.success) {
         this.#settings = { ...this.#settings, ...patch.output, ...this.#overrides }
         void this.#dispatcher.close().catch(() => {})
-        this.#dispatcher = createDispatcher(this.#settings)
-        this.#shared.pool.updateDispatcher(this.#settings)
+        this.#dispatcher = createDispatcher(this.#dispatcherOptions())
+        this.#shared.pool.updateDispatcher(this.#dispatcherOptions())
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
       }
       const wasRunning: DownloadRecord[] = []
@@ -495,9 +512,9 @@ export class Scheduler implements Omit<EngineApi, 'uiPreferences' | 'updateUiPre
       // Every new request asks for the current dispatcher (TransferContext.dispatcher), so only
       // exchanges already running use the old one, and close() lets them finish first.
       const old = this.#dispatcher
-      this.#dispatcher = createDispatcher(this.#settings)
+      this.#dispatcher = createDispatcher(this.#dispatcherOptions())
       void old.close().catch(() => {})
-      this.#shared.pool.updateDispatcher(this.#settings)
+      this.#shared.pool.updateDispatcher(this.#dispatcherOptions())
     }
     this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
     this.#batch.flush()
