@@ -2,12 +2,25 @@
  * What an aria2c (or wget) user types that Downpour's parser would refuse, rewritten into
  * Downpour's spelling before commander sees it, or refused with a sentence saying what to type.
  * Only spellings whose meaning Downpour has: aria2's `--split` (a download's total connections,
- * beside `-x` per server) and `--continue` have no equivalent yet, so they stay unknown options.
+ * beside `-x` per server) has no equivalent yet, so it stays an unknown option.
  */
 const LONG_ALIASES: Record<string, string> = {
   // aria2: connections to one server per download; Downpour's -x is per download, and a
   // download has one server, so the two mean the same.
   '--max-connection-per-server': '--max-connections-per-download',
+}
+
+/**
+ * aria2's booleans written `--name=true` / `--name=false`: the flag Downpour has for each
+ * value (null: the default, nothing to pass).
+ */
+const BOOLEANS: Record<string, { true: string | null; false: string | null }> = {
+  '--quiet': { true: '--quiet', false: null },
+  '--continue': { true: '--continue', false: null },
+  '--allow-overwrite': { true: '--allow-overwrite', false: null },
+  '--auto-file-renaming': { true: null, false: '--no-auto-file-renaming' },
+  '--check-certificate': { true: null, false: '--no-check-certificate' },
+  '--netrc': { true: null, false: '--no-netrc' },
 }
 
 /** A command word never looks like this: a URL given where the command goes. */
@@ -31,14 +44,17 @@ export function aria2Habits(argv: string[]): { argv: string[] } | { problem: str
     }
     const eq = arg.indexOf('=')
     const name = eq === -1 ? arg : arg.slice(0, eq)
-    if (name === '--quiet' && eq !== -1) {
+    const boolean = BOOLEANS[name]
+    if (boolean && eq !== -1) {
       // aria2's booleans take =true / =false.
       const value = arg.slice(eq + 1)
-      if (value === 'true') out.push('--quiet')
-      else if (value !== 'false')
-        return { problem: `--quiet takes true or false (aria2's spelling), not "${value}"` }
+      if (value !== 'true' && value !== 'false')
+        return { problem: `${name} takes true or false (aria2's spelling), not "${value}"` }
+      const flag = boolean[value]
+      if (flag) out.push(flag)
       continue
     }
+    if (name === '--auto-file-renaming' || name === '--check-certificate') continue
     const alias = LONG_ALIASES[name]
     out.push(alias ? `${alias}${eq === -1 ? '' : arg.slice(eq)}` : arg)
   }

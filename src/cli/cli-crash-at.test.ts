@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
@@ -166,4 +166,35 @@ describe('downpour get -j 16 killed with SIGKILL twice, then run to the end', ()
     for (const [i, body] of bodies.entries())
       expect(await sha256File(join(dirs.downloads, `m${i}.bin`))).toBe(sha256(body))
   }, 180_000)
+})
+
+describe.skipIf(problem !== null)('downpour get -c killed while taking over a partial file', () => {
+  it.each([
+    // After the O_EXCL claim of the .part, before the partial file becomes it.
+    { label: 'the rename of the file to its .part', at: 'rename' as const },
+    // After that rename, before anything records the bytes it holds (no control file yet).
+    { label: 'the step after that rename', at: 'after' as const },
+  ])(
+    'at $label: the rerun completes it in place, no "(1)", nothing left over',
+    async ({ at }) => {
+      const body = makeBody(400_000, 40)
+      server.file('/p.bin', body)
+      const file = join(dirs.downloads, 'p.bin')
+      await mkdir(dirs.downloads, { recursive: true })
+      await writeFile(file, body.subarray(0, 150_000))
+      const point: CrashPoint =
+        at === 'rename'
+          ? { syscall: 'rename', path: file }
+          : // The .part opened to write: the first open of it after the rename (the claim was
+            // the first).
+            { syscall: 'open', path: `${file}.part`, when: 2 }
+      const crashed = await crashAt(point, ['-c', server.url('/p.bin')])
+      expect(crashed.killedAt).toContain(at === 'rename' ? 'p.bin' : 'p.bin.part')
+      const again = await rerun(['-c', server.url('/p.bin')])
+      expect(again.code).toBe(0)
+      expect(await listing()).toEqual(['p.bin'])
+      expect(await sha256File(file)).toBe(sha256(body))
+    },
+    60_000,
+  )
 })

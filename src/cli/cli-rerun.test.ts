@@ -163,43 +163,72 @@ describe('downpour get run again over a completed file that changed since', () =
 })
 
 describe('two downpour get on the same folder', () => {
-  it('the second waits with a message until the first has finished, then runs as if started after it', async () => {
-    const slow = makeBody(2 * 1024 * 1024, 93)
-    const other = makeBody(1000, 94)
-    server.file('/slow.bin', slow, { rateLimit: 256 * 1024 })
-    server.file('/other.bin', other)
+  /** Starts `downpour get URL` of a slow file and resolves once its `.part` exists. */
+  async function startSlow(body: Buffer) {
+    server.file('/slow.bin', body, { rateLimit: 256 * 1024 })
     const first = start([server.url('/slow.bin')])
-    // The first holds the folder once its download is under way.
-    for (let i = 0; i < 200; i++) {
-      if ((await readdir(dirs.downloads).catch(() => [])).length > 0) break
+    for (let i = 0; i < 300; i++) {
+      if ((await readdir(dirs.downloads).catch(() => [] as string[])).includes('slow.bin.part'))
+        break
       await sleep(50)
     }
+    return first
+  }
+
+  it('an unrelated run starts at once and ends while the first still runs', async () => {
+    const slow = makeBody(2 * 1024 * 1024, 93)
+    const other = makeBody(1000, 94)
+    server.file('/other.bin', other)
+    const first = await startSlow(slow)
+    const second = await run([server.url('/other.bin')])
+    expect(second.code).toBe(0)
+    expect(second.stdout + second.stderr).not.toMatch(/waiting/)
+    // The second ended before the first (its queue is in another slot: nothing was waited for).
+    expect(first.child.exitCode).toBeNull()
+    expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(other))
+    expect((await first.done).code).toBe(0)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['other.bin', 'slow.bin'])
+    expect(await sha256File(join(dirs.downloads, 'slow.bin'))).toBe(sha256(slow))
+  }, 60_000)
+
+  it('the same file: the second waits for it, naming the folder and the file, and finds it complete', async () => {
+    const slow = makeBody(2 * 1024 * 1024, 93)
+    const other = makeBody(1000, 94)
+    server.file('/other.bin', other)
+    const first = await startSlow(slow)
     const second = start([server.url('/other.bin'), server.url('/slow.bin')])
-    let stderr = ''
-    second.child.stderr!.on('data', (d) => (stderr += d))
-    for (let i = 0; i < 300 && !stderr.includes('waiting'); i++) await sleep(50)
-    expect(stderr).toMatch(
-      new RegExp(`another downpour \\(pid ${first.child.pid}\\) is using .*; waiting…`),
+    let stdout = ''
+    second.child.stdout!.on('data', (d) => (stdout += d))
+    for (let i = 0; i < 300 && !stdout.includes('waiting'); i++) await sleep(50)
+    expect(stdout).toContain(
+      `another downpour (pid ${first.child.pid}) is downloading slow.bin into ${dirs.downloads}; waiting for it to finish…`,
     )
-    // While the first runs, the second has fetched nothing and written nothing.
-    expect(server.requests('/other.bin')).toHaveLength(0)
-    // (The first's files: its .part, control file and a checkpoint's temp `.slow.bin.part…tmp`.)
-    const others = (await readdir(dirs.downloads)).filter(
-      (n) => !n.replace(/^\./, '').startsWith('slow.bin.part'),
-    )
-    expect(others).toEqual([])
+    // Meanwhile the second's other download went on.
+    expect(first.child.exitCode).toBeNull()
+    expect(server.requests('/other.bin')).toHaveLength(1)
     const [a, b] = await Promise.all([first.done, second.done])
     expect(a.code).toBe(0)
     expect(b.code).toBe(0)
-    // The first run finished and forgot its downloads (as a finished run does), so the second
-    // fetches slow.bin again under a new name: never into the first one's .part.
-    expect((await readdir(dirs.downloads)).sort()).toEqual([
-      'other.bin',
-      'slow (1).bin',
-      'slow.bin',
-    ])
+    expect(b.stdout).toContain('done      slow.bin (already downloaded)')
+    // Never two writers of one .part, never a copy.
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['other.bin', 'slow.bin'])
     expect(await sha256File(join(dirs.downloads, 'slow.bin'))).toBe(sha256(slow))
-    expect(await sha256File(join(dirs.downloads, 'slow (1).bin'))).toBe(sha256(slow))
-    expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(other))
+  }, 60_000)
+
+  it('the run waited for is killed (kill -9): the waiting one takes its file over in place', async () => {
+    const slow = makeBody(2 * 1024 * 1024, 95)
+    const first = await startSlow(slow)
+    const second = start([server.url('/slow.bin')])
+    let stdout = ''
+    second.child.stdout!.on('data', (d) => (stdout += d))
+    for (let i = 0; i < 300 && !stdout.includes('waiting'); i++) await sleep(50)
+    expect(stdout).toContain('waiting for it to finish')
+    first.child.kill('SIGKILL')
+    await first.done
+    server.file('/slow.bin', slow)
+    const b = await second.done
+    expect(b.code).toBe(0)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['slow.bin'])
+    expect(await sha256File(join(dirs.downloads, 'slow.bin'))).toBe(sha256(slow))
   }, 60_000)
 })

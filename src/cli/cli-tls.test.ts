@@ -120,3 +120,55 @@ describe.skipIf(noOpenssl !== null)('downpour get over verified TLS', () => {
     expect(await listDownloads()).toEqual([])
   })
 })
+
+describe.skipIf(noOpenssl !== null)(
+  'downpour get --ca-certificate / --check-certificate=false',
+  () => {
+    beforeAll(async () => {
+      certDir = await mkdtemp(join(tmpdir(), 'downpour-cert-'))
+      cert = await makeSelfSignedCert(certDir)
+    })
+
+    afterAll(async () => {
+      if (certDir) await rm(certDir, { recursive: true, force: true })
+    })
+
+    beforeEach(async () => {
+      tls = await startTlsServer(cert)
+      dirs = await makeDirs()
+    })
+
+    afterEach(async () => {
+      await tls.close()
+      await dirs.cleanup()
+    })
+
+    it('the TLS failure says which flags help, not a Node flag', async () => {
+      tls.file('/secure.bin', makeBody(1024, 24))
+      const result = await run(['-q', tls.url('/secure.bin')], {})
+      expect(result.code).toBe(6)
+      expect(result.stderr).toContain('--ca-certificate=FILE')
+      expect(result.stderr).toContain('--check-certificate=false')
+      expect(result.stderr).not.toMatch(/use-system-ca|Node\.js/)
+    })
+
+    it.each([
+      ['--ca-certificate', () => [`--ca-certificate=${cert.certPath}`]],
+      ['--check-certificate=false', () => ['--check-certificate=false']],
+    ])('%s: the download completes', async (_label, flags) => {
+      // Large enough for extra connections (worker threads): they get the same TLS options.
+      const body = makeBody(3 * 1024 * 1024, 25)
+      tls.file('/secure.bin', body)
+      const result = await run(['-q', '-k', '1M', ...flags(), tls.url('/secure.bin')], {})
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(await sha256File(join(dirs.downloads, 'secure.bin'))).toBe(sha256(body))
+    })
+
+    it('--ca-certificate of a file that is no certificate: bad usage naming it', async () => {
+      const result = await run([`--ca-certificate=${cert.keyPath}`, tls.url('/x.bin')], {})
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(`--ca-certificate ${cert.keyPath} holds no PEM certificate`)
+    })
+  },
+)

@@ -73,6 +73,8 @@ describe('collectRequests', () => {
       2000,
     )
     expect(ok.fatal).toBeNull()
-    expect(ok.requests).toEqual([{ url: 'https://files.example/only', dir, name: 'one.bin' }])
+    expect(ok.requests).toEqual([
+      { url: 'https://files.example/only', dir, name: 'one.bin', ifExists: 'done-if-same-size' },
+    ])
   })
 })

@@ -1,4 +1,4 @@
-import type { AddRequest } from '../shared/protocol/model.ts'
+import type { AddRequest, IfExists } from '../shared/protocol/model.ts'
 import { normalizeUrlKey, parseDownloadUrl } from '../shared/protocol/url.ts'
 import { checksumSpecProblem, parseChecksumSpec } from '../shared/list/checksum-spec.ts'
 import { decodeListBytes } from '../shared/list/decode-list-bytes.ts'
@@ -15,6 +15,26 @@ export type RequestFlags = {
   header: string[]
   userAgent?: string
   maxDownloadLimit?: number
+  /** `-c/--continue`, `--allow-overwrite`, `--no-auto-file-renaming` (see ifExistsOf). */
+  continue?: boolean
+  allowOverwrite?: boolean
+  autoFileRenaming?: boolean
+  /** Headers each URL gets from the credential flags (request-credentials.ts). */
+  headersFor?: (url: URL) => Record<string, string>
+}
+
+/**
+ * What a download does with a file already at its name, from aria2's flags: `-c` continues a
+ * partial one, `--allow-overwrite` replaces it, `--auto-file-renaming=false` makes it an error.
+ * By default a file of the server's size (and checksum, when given) is taken as the download,
+ * complete (a rerun of a list skips what is done: the queue of a finished run is gone), and any
+ * other is kept and the download saved beside it as `name (1)`, saying so.
+ */
+export function ifExistsOf(flags: RequestFlags): IfExists {
+  if (flags.continue) return 'continue'
+  if (flags.allowOverwrite) return 'overwrite'
+  if (flags.autoFileRenaming === false) return 'fail'
+  return 'done-if-same-size'
 }
 
 /**
@@ -80,12 +100,19 @@ export async function collectRequests(
   if (new Set(flags.inputFile).size !== flags.inputFile.length)
     return fatal('the same input file is given twice with -i')
 
-  const common = (request: AddRequest): AddRequest => ({
-    ...request,
-    dir,
-    ...(Object.keys(headers).length ? { headers: { ...headers, ...request.headers } } : {}),
-    ...(flags.maxDownloadLimit ? { speedLimit: flags.maxDownloadLimit } : {}),
-  })
+  const ifExists = ifExistsOf(flags)
+  const common = (request: AddRequest): AddRequest => {
+    const own = flags.headersFor?.(new URL(request.url))
+    // The list's `header=` lines win over --header, which wins over credentials flags.
+    const all = { ...own, ...headers, ...request.headers }
+    return {
+      ...request,
+      dir,
+      ifExists,
+      ...(Object.keys(all).length ? { headers: all } : {}),
+      ...(flags.maxDownloadLimit ? { speedLimit: flags.maxDownloadLimit } : {}),
+    }
+  }
   // Duplicates within one list are merged by its reader; across sources (arguments and several
   // lists) by this map, needed only when there are several (100,000 keys are ~10 MB).
   let firstLabel: Map<string, string> | null = null

@@ -24,6 +24,7 @@ export const EXIT_HELP = `Exit status (aria2c's numbers where it has the cause):
   3    resource not found (HTTP 404, 410)
   6    network problem (a refused connection is 1, as aria2c says)
   9    not enough disk space
+  13   the file already exists (with --auto-file-renaming=false)
   17   file I/O error (permission, read-only file system)
   19   name resolution failed (the host does not exist)
   22   the server's answer was bad or unexpected

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import { defaultSettings, type Engine } from '../engine/engine.ts'
-import { openEngineWaiting } from './open-engine.ts'
+import { openEngineInSlot, othersLiveIn } from './open-engine.ts'
 import { settingsProblem } from './settings-check.ts'
 import type {
   AddRequest,
@@ -8,11 +8,17 @@ import type {
   DownloadUpdate,
   Settings,
 } from '../shared/protocol/model.ts'
-import { ERROR_CODES } from '../shared/protocol/errors.ts'
+import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
+import { redactUrl } from '../shared/protocol/url.ts'
+import { streamToStdout } from './stream-to-stdout.ts'
+import { readFile } from 'node:fs/promises'
+import { loadCredentials } from './request-credentials.ts'
+import type { TlsOptions } from '../engine/transfer/http-dispatcher.ts'
 import { ProgressDisplay } from './progress-display.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { checkCompletedFile, removeWrongFile } from './completed-file.ts'
 import { CliOutput } from './cli-output.ts'
+import { ALREADY_COMPLETE } from '../engine/transfer/existing-file.ts'
 import { collectRequests, type Usage } from './collect-requests.ts'
 import { proxyProblem } from './proxy-check.ts'
 import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
@@ -25,6 +31,10 @@ export type GetOptions = {
   inputFile: string[]
   dir: string
   out?: string
+  continue?: boolean
+  allowOverwrite?: boolean
+  /** False with `--no-auto-file-renaming` (aria2: `--auto-file-renaming=false`). */
+  autoFileRenaming?: boolean
   maxConcurrentDownloads: number
   maxConnectionsPerDownload?: number
   minSplitSize?: number
@@ -43,6 +53,15 @@ export type GetOptions = {
   /** Origin marks on the files (wget's and curl's `--xattr`; off by default, as theirs). */
   xattr?: boolean
   stateDir?: string
+  referer?: string
+  httpUser?: string
+  httpPasswd?: string
+  netrc?: boolean
+  netrcPath?: string
+  loadCookies?: string
+  caCertificate?: string
+  /** False with `--no-check-certificate` (aria2: `--check-certificate=false`). */
+  checkCertificate?: boolean
 }
 
 /**
@@ -52,8 +71,29 @@ export type GetOptions = {
 export async function runGet(urls: string[], options: GetOptions): Promise<number> {
   const output = new CliOutput()
   const dir = resolve(options.dir)
+  const toStdout = options.out === '-'
+  if (toStdout && (urls.length !== 1 || options.inputFile.length > 0)) {
+    output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
+    return EXIT.usage
+  }
+  const credentials = await loadCredentials(options)
+  if ('problem' in credentials) {
+    output.error(credentials.problem)
+    return EXIT.usage
+  }
+  const tls = await tlsOptions(options)
+  if ('problem' in tls) {
+    output.error(tls.problem)
+    return EXIT.usage
+  }
+  const flags = { ...options, headersFor: credentials.headersFor }
   // The first piece of the lists only: the rest is parsed while the first downloads run.
-  const usage = await collectRequests(urls, options, dir, FIRST_CHUNK)
+  const usage = await collectRequests(
+    urls,
+    toStdout ? { ...flags, out: undefined } : flags,
+    dir,
+    FIRST_CHUNK,
+  )
   const told = { problems: 0, merged: 0 }
   tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
@@ -68,7 +108,8 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     return EXIT.usage
   }
   const stateDir = options.stateDir ?? defaultStateDir(dir)
-  const stateProblem = await stateDirProblem(stateDir)
+  // `-o -` keeps no queue: nothing is created for it.
+  const stateProblem = toStdout ? null : await stateDirProblem(stateDir)
   if (stateProblem) {
     output.error(`cannot use the state folder ${stateDir}: ${stateProblem}`)
     return EXIT.usage
@@ -103,13 +144,22 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     output.error(settingsIssue)
     return EXIT.usage
   }
-  // One engine per state folder: a second run on the same folder waits for the first.
-  // Origin marks only when asked, as wget and curl do: the URL (a signed link's token with it)
-  // would travel with every copy of the file, and on Linux each batch forks the process.
-  const engine = await openEngineWaiting(
-    { stateDir, settings, originMarks: options.xattr === true },
-    (message) => output.error(message),
-  )
+  if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, tls.tls, output)
+  // A queue folder of its own (the first free slot): runs into one folder do not wait for each
+  // other; one that meets another's download of the same file waits for that file only.
+  // (Asked by downloads the engine resumes while it opens: the slot is not known then.)
+  let slot = ''
+  const opened = await openEngineInSlot({
+    stateDir,
+    settings,
+    tls: tls.tls,
+    // Origin marks only when asked, as wget and curl do: the URL (a signed link's token with
+    // it) would travel with every copy of the file, and on Linux each batch forks the process.
+    originMarks: options.xattr === true,
+    othersLive: () => othersLiveIn(stateDir, slot),
+  })
+  slot = opened.stateDir
+  const engine = opened.engine
   return await drive(engine, usage, options, output, told)
 }
 
@@ -125,6 +175,8 @@ async function drive(
   const mine = new Set<string>()
   const finished = new Map<string, DownloadSnapshot>()
   const warnings = new DownloadWarnings()
+  // Found complete at their names (the engine's log says so before the state changes).
+  const alreadyThere = new Set<string>()
   let wake: () => void = () => {}
 
   let reporting = true
@@ -136,7 +188,7 @@ async function drive(
       if (!mine.has(download.id)) continue
       if (options.json)
         emitJson('download/changed', { revision: e.revision, download, previousState })
-      if (output.listening) display?.changed(download, previousState)
+      if (output.listening) display?.changed(download, previousState, alreadyThere.has(download.id))
       const warning = warnings.noteSnapshot(download)
       if (warning && download.state !== 'completed') display?.warning(warning)
       // A transition only: a rerun's option update re-announces a failed download unchanged.
@@ -155,6 +207,8 @@ async function drive(
   engine.on('log/entry', (e) => {
     if (e.id !== null && !mine.has(e.id)) return
     if (options.json) emitJson('log/entry', e)
+    if (e.id !== null && e.level === 'info' && e.message.includes(`: ${ALREADY_COMPLETE}:`))
+      alreadyThere.add(e.id)
     // A download's warnings are shown as they happen and again in the summary.
     const warning = warnings.note(e)
     if (warning && reporting) display?.warning(warning)
@@ -212,7 +266,7 @@ async function drive(
   const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
   for (const d of failed) {
     const what = d.state === 'paused' ? 'paused' : 'failed'
-    output.error(`${what} ${d.url}: ${d.error?.message ?? 'unknown error'}`)
+    output.error(`${what} ${d.url}: ${withAdvice(d.error?.message ?? 'unknown error')}`)
   }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
@@ -227,6 +281,56 @@ async function drive(
   // order the downloads ended). Rejected input lines alone are 1.
   if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
   return rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/** `--ca-certificate` read and checked, `--check-certificate=false`; the reason it cannot be used. */
+async function tlsOptions(
+  options: GetOptions,
+): Promise<{ tls: TlsOptions | null } | { problem: string }> {
+  const verify = options.checkCertificate !== false
+  if (options.caCertificate === undefined) return { tls: verify ? null : { ca: null, verify } }
+  const ca = await readFile(options.caCertificate, 'utf8').catch((error: Error) => error)
+  if (typeof ca !== 'string')
+    return { problem: `cannot read the CA certificate ${options.caCertificate}: ${ca.message}` }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+    return { problem: `--ca-certificate ${options.caCertificate} holds no PEM certificate` }
+  return { tls: { ca, verify } }
+}
+
+/** A failed TLS check says what to do about it with this program's flags. */
+function withAdvice(message: string): string {
+  return message.startsWith('TLS verification failed')
+    ? `${message} (trust its CA with --ca-certificate=FILE, or skip the check with --check-certificate=false)`
+    : message
+}
+
+/** `-o -`: the body on stdout, every message on stderr, no engine and no file (stream-to-stdout.ts). */
+async function toStandardOutput(
+  request: AddRequest,
+  settings: Settings,
+  tls: TlsOptions | null,
+  output: CliOutput,
+): Promise<number> {
+  const abort = new AbortController()
+  let signalExit: number = EXIT.interrupted
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalExit = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+    abort.abort(new DownpourError(ERROR_CODES.cancelled, 'interrupted'))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await streamToStdout(request, { ...settings, tls }, process.stdout, abort.signal)
+    return EXIT.ok
+  } catch (caught) {
+    if (abort.signal.aborted) return signalExit
+    const error = caught instanceof DownpourError ? caught : null
+    output.error(`failed ${redactUrl(request.url)}: ${withAdvice((caught as Error).message)}`)
+    return exitCodeFor(error ? error.toJSON() : null)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
 }
 
 /**
@@ -246,6 +350,7 @@ function rerunOptions(id: string, request: AddRequest): DownloadUpdate {
     maxTries: request.maxTries ?? null,
     maxConnections: request.maxConnections ?? null,
     speedLimit: request.speedLimit ?? 0,
+    ...(request.ifExists ? { ifExists: request.ifExists } : {}),
   }
 }
 

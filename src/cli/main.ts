@@ -41,7 +41,19 @@ export function buildProgram(): Command {
         .default([]),
     )
     .option('-d, --dir <dir>', 'destination folder', process.cwd())
-    .option('-o, --out <name>', 'file name (only with a single URL; a name, not a path)')
+    .option(
+      '-o, --out <name>',
+      "file name (only with a single URL; a name, not a path; '-' = write to stdout)",
+    )
+    .option(
+      '-c, --continue',
+      "continue a partial file at the name (wget's, aria2's with its .aria2 file, or ours)",
+    )
+    .option('--allow-overwrite', 'replace a file at the name instead of saving beside it')
+    .option(
+      '--no-auto-file-renaming',
+      'a file at the name (not complete, not continued) is an error instead of "name (1)"',
+    )
     .option('-j, --max-concurrent-downloads <n>', 'downloads at once', int(1, 100), 5)
     .option(
       '-x, --max-connections-per-download <n>',
@@ -73,6 +85,17 @@ export function buildProgram(): Command {
         .default([]),
     )
     .option('--user-agent <ua>', 'User-Agent header')
+    .option('--referer <url>', 'Referer header')
+    .option('--http-user <user>', 'HTTP Basic user (the password: --http-passwd)')
+    .option('--http-passwd <password>', 'HTTP Basic password (never printed or logged)')
+    .option('--netrc-path <file>', 'credentials per host (default: ~/.netrc)')
+    .option('--no-netrc', 'do not read ~/.netrc')
+    .option('--load-cookies <file>', 'cookies from a Netscape cookies.txt file')
+    .option('--ca-certificate <file>', "trust this CA's certificate (PEM) besides the system's")
+    .option(
+      '--no-check-certificate',
+      "do not verify servers' certificates (aria2: --check-certificate=false)",
+    )
     .option('--all-proxy <url>', 'proxy for all requests (default: HTTP(S)_PROXY / NO_PROXY)')
     .option(
       '--xattr',

@@ -34,7 +34,8 @@ export class ProgressDisplay {
     this.#tty = Boolean(out.isTTY)
   }
 
-  changed(download: DownloadSnapshot, previousState: string): void {
+  /** `alreadyThere`: the file was found complete at its name (nothing was fetched). */
+  changed(download: DownloadSnapshot, previousState: string, alreadyThere = false): void {
     const row = this.#row(download)
     Object.assign(row, {
       name: download.name,
@@ -45,7 +46,9 @@ export class ProgressDisplay {
     })
     if (download.state === previousState) return
     if (download.state === 'completed') {
-      this.#line(`done      ${download.name} (${formatBytes(download.size ?? download.done)})`)
+      this.#line(
+        `done      ${download.name} (${alreadyThere ? 'already downloaded' : formatBytes(download.size ?? download.done)})`,
+      )
       this.#rows.delete(download.id)
     } else if (download.state === 'failed') {
       this.#line(`failed    ${download.name}: ${download.error?.message ?? 'unknown error'}`)

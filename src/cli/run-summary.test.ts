@@ -36,6 +36,13 @@ describe('interruptLines', () => {
     ])
   })
 
+  it('promises no partial data when nothing was received', () => {
+    expect(interruptLines([download({ done: 0 })])).toEqual([
+      'interrupted; run the same command again to continue',
+    ])
+    expect(interruptLines([])).toEqual(['interrupted; run the same command again to continue'])
+  })
+
   it('says "may not resume" for a server that never said whether it does ranges', () => {
     expect(interruptLines([download({ resumable: null, name: 'u.bin' })])).toEqual([
       'interrupted',

@@ -25,8 +25,11 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
     ),
   ]
   const resumable = paused.filter((d) => d.resumable === true && d.done > 0).length
-  if (resumable > 0 || stuck.length + unsure.length === 0)
+  if (resumable > 0)
     lines.unshift('interrupted; partial data kept, run the same command again to resume')
+  else if (stuck.length + unsure.length === 0)
+    // Nothing was received yet: no partial data to speak of (issue 23, item 9).
+    lines.unshift('interrupted; run the same command again to continue')
   else lines.unshift('interrupted')
   return lines
 }

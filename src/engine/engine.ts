@@ -21,6 +21,7 @@ import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
 import type { FreeSpace } from './storage/free-space.ts'
+import type { TlsOptions } from './transfer/http-dispatcher.ts'
 
 export const DEFAULT_HEARTBEAT_MS = 250
 
@@ -46,6 +47,19 @@ export type EngineOptions = {
    * may stand in for the disk's answer, never for HTTP.
    */
   freeSpace?: FreeSpace
+  /**
+   * Another live engine that may be writing into the same folders (the CLI's runs in other
+   * queue slots): its description, or null. When a download's `.part` name is taken by a
+   * `.part` of the same URL that is not this engine's, a download whose IfExists looks at
+   * existing files waits while this says one is live, then takes that name (see #chooseName).
+   */
+  othersLive?: () => Promise<string | null>
+  /**
+   * How servers' certificates are checked: a CA file's PEM trusted besides Node's own, or no
+   * check (the CLI's `--ca-certificate`, `--check-certificate=false`). Default: verified
+   * against Node's CAs.
+   */
+  tls?: TlsOptions | null
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -105,6 +119,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     overrides: chosen,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
+    othersLive: options.othersLive ?? null,
+    tls: options.tls ?? null,
     originMarker:
       options.originMarks === false
         ? null

@@ -15,6 +15,8 @@ export const ARIA2_STATUS = {
   notFound: 3,
   network: 6,
   diskFull: 9,
+  /** A file was at the name and renaming was off (`--auto-file-renaming=false`). */
+  fileExists: 13,
   fileIo: 17,
   nameNotResolved: 19,
   badResponse: 22,
@@ -40,6 +42,8 @@ export function aria2StatusFor(error: DownloadError | null): number {
       return /\(ECONNREFUSED\)$/.test(error.message) ? ARIA2_STATUS.unknown : ARIA2_STATUS.network
     case ERROR_CODES.diskFull:
       return ARIA2_STATUS.diskFull
+    case ERROR_CODES.fileExists:
+      return ARIA2_STATUS.fileExists
     case ERROR_CODES.disk:
     case ERROR_CODES.diskPermission:
     case ERROR_CODES.diskReadOnly:

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import {
   DOWNLOAD_STATES,
+  IF_EXISTS,
   type DownloadSnapshot,
   type DownloadState,
 } from '../../shared/protocol/model.ts'
@@ -39,6 +40,8 @@ export const recordSchema = v.object({
   headers: v.record(v.string(), v.string()),
   speedLimit: v.number(),
   maxConnections: v.nullable(v.number()),
+  /** When a file already has the chosen name (see IfExists). */
+  ifExists: v.picklist(IF_EXISTS),
   createdAt: v.number(),
   completedAt: v.nullable(v.number()),
 })
@@ -73,6 +76,7 @@ export const RECORD_DEFAULTS = {
   headers: NO_HEADERS,
   speedLimit: 0,
   maxConnections: null,
+  ifExists: 'rename',
   completedAt: null,
 } as const satisfies Omit<DownloadRecord, RecordHead>
 
@@ -113,6 +117,7 @@ export function newRecord(
     headers: d.headers,
     speedLimit: d.speedLimit,
     maxConnections: d.maxConnections,
+    ifExists: d.ifExists,
     createdAt,
     completedAt: d.completedAt,
   }

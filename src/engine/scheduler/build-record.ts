@@ -65,6 +65,7 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
     headers: request.headers ?? NO_HEADERS,
     speedLimit: request.speedLimit ?? 0,
     maxConnections: request.maxConnections ?? null,
+    ifExists: request.ifExists ?? 'rename',
   }
 }
 
@@ -105,7 +106,14 @@ function fileNameOf(name: string): string {
 
 type Updatable = Pick<
   DownloadRecord,
-  'requestedName' | 'name' | 'checksum' | 'headers' | 'maxTries' | 'maxConnections' | 'speedLimit'
+  | 'requestedName'
+  | 'name'
+  | 'checksum'
+  | 'headers'
+  | 'maxTries'
+  | 'maxConnections'
+  | 'speedLimit'
+  | 'ifExists'
 >
 
 /**
@@ -126,6 +134,7 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
     maxTries: record.maxTries,
     maxConnections: record.maxConnections,
     speedLimit: record.speedLimit,
+    ifExists: record.ifExists,
   }
   if (change.name !== undefined) {
     const name = fileNameOf(change.name)
@@ -149,5 +158,6 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
   if (change.maxTries !== undefined) next.maxTries = change.maxTries
   if (change.maxConnections !== undefined) next.maxConnections = change.maxConnections
   if (change.speedLimit !== undefined) next.speedLimit = change.speedLimit
+  if (change.ifExists !== undefined) next.ifExists = change.ifExists
   return next
 }

@@ -34,7 +34,11 @@ import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
 import { buildDetails, restingSegmentMap } from '../details/download-details.ts'
 import { Emitter } from '../../shared/emitter.ts'
-import { createDispatcher } from '../transfer/http-dispatcher.ts'
+import {
+  createDispatcher,
+  type DispatcherOptions,
+  type TlsOptions,
+} from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
 import { QueueStore, type StateFields } from '../storage/queue-store.ts'
 import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
@@ -72,6 +76,10 @@ export type SchedulerOptions = {
   originMarker?: OriginMarker | null
   /** What is free on a download's file system (default: statfs). */
   freeSpace?: FreeSpace
+  /** See EngineOptions.tls. */
+  tls?: TlsOptions | null
+  /** See EngineOptions.othersLive. */
+  othersLive?: (() => Promise<string | null>) | null
 }
 
 /**
@@ -85,6 +93,8 @@ export type SchedulerCommands = Omit<EngineApi, 'uiPreferences' | 'updateUiPrefe
 export class Scheduler implements SchedulerCommands {
   readonly events = new Emitter<EngineEvents>()
   #settings: Settings
+  #othersLive: (() => Promise<string | null>) | null
+  #tls: TlsOptions | null
   #overrides: Partial<Settings>
   #records = new Map<string, DownloadRecord>()
   #order: string[] = []
@@ -143,20 +153,31 @@ export class Scheduler implements SchedulerCommands {
     },
   })
 
+  /** What every dispatcher (this thread's and the workers') is made from. */
+  #dispatcherOptions(): DispatcherOptions {
+    return { timeoutMs: this.#settings.timeoutMs, proxy: this.#settings.proxy, tls: this.#tls }
+  }
+
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings
+    this.#tls = options.tls ?? null
     this.#overrides = { defaultDir: options.settings.defaultDir, ...options.overrides }
-    this.#dispatcher = createDispatcher(this.#settings)
+    this.#dispatcher = createDispatcher(this.#dispatcherOptions())
     const stats = new SharedStats()
     stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
     this.#shared = {
       stats,
       segmentSlots: new SlotAllocator(MAX_SEGMENTS),
-      pool: new TransferPool({ size: options.transferThreads, stats, dispatcher: this.#settings }),
+      pool: new TransferPool({
+        size: options.transferThreads,
+        stats,
+        dispatcher: this.#dispatcherOptions(),
+      }),
     }
     this.#lock = options.lock ?? null
     this.#marker = options.originMarker ?? null
     this.#freeSpace = options.freeSpace ?? memoFreeSpace(statfsFreeSpace)
+    this.#othersLive = options.othersLive ?? null
     this.#store = options.stateDir
       ? new QueueStore(
           options.stateDir,
@@ -196,8 +217,8 @@ export class Scheduler implements SchedulerCommands {
       if (patch.success) {
         this.#settings = { ...this.#settings, ...patch.output, ...this.#overrides }
         void this.#dispatcher.close().catch(() => {})
-        this.#dispatcher = createDispatcher(this.#settings)
-        this.#shared.pool.updateDispatcher(this.#settings)
+        this.#dispatcher = createDispatcher(this.#dispatcherOptions())
+        this.#shared.pool.updateDispatcher(this.#dispatcherOptions())
         this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
       }
       const wasRunning: DownloadRecord[] = []
@@ -543,9 +564,9 @@ export class Scheduler implements SchedulerCommands {
       // Every new request asks for the current dispatcher (TransferContext.dispatcher), so only
       // exchanges already running use the old one, and close() lets them finish first.
       const old = this.#dispatcher
-      this.#dispatcher = createDispatcher(this.#settings)
+      this.#dispatcher = createDispatcher(this.#dispatcherOptions())
       void old.close().catch(() => {})
-      this.#shared.pool.updateDispatcher(this.#settings)
+      this.#shared.pool.updateDispatcher(this.#dispatcherOptions())
     }
     this.#shared.stats.setRate(-1, this.#settings.maxOverallDownloadLimit)
     this.#batch.flush()
@@ -748,6 +769,7 @@ export class Scheduler implements SchedulerCommands {
       dispatcher: () => this.#dispatcher,
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
+      othersLive: async () => (this.#othersLive ? await this.#othersLive() : null),
       ensureDir: (dir) => this.#ensureDir(dir),
       freeSpace: this.#freeSpace,
       log: (level, message, error) => {

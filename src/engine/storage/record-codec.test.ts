@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DOWNLOAD_STATES } from '../../shared/protocol/model.ts'
+import { DOWNLOAD_STATES, IF_EXISTS } from '../../shared/protocol/model.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
@@ -51,6 +51,7 @@ const recordArb: fc.Arbitrary<DownloadRecord> = fc.record({
   ),
   speedLimit: fc.nat(),
   maxConnections: nullable(fc.integer({ min: 1, max: 32 })),
+  ifExists: fc.constantFrom(...IF_EXISTS),
   createdAt: count,
   completedAt: nullable(count),
 })

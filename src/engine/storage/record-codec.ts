@@ -94,6 +94,7 @@ export function decodeRecord(
     headers: pick(extra, 'headers'),
     speedLimit: pick(extra, 'speedLimit'),
     maxConnections: pick(extra, 'maxConnections'),
+    ifExists: pick(extra, 'ifExists'),
     createdAt,
     completedAt: pick(extra, 'completedAt'),
   }

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { DOWNLOAD_STATES } from '../../shared/protocol/model.ts'
+import { DOWNLOAD_STATES, IF_EXISTS } from '../../shared/protocol/model.ts'
 import { recordSchema, type DownloadRecord } from '../model/download-record.ts'
 
 type FieldKind = 'string' | 'number' | 'boolean'
@@ -28,6 +28,7 @@ const PLAIN_FIELDS: readonly [keyof DownloadRecord, FieldKind, boolean][] = [
 ]
 const FIELD_COUNT = Object.keys(recordSchema.entries).length
 const STATES = new Set<string>(DOWNLOAD_STATES)
+const POLICIES = new Set<string>(IF_EXISTS)
 
 /**
  * A persisted record, checked. The common case (a record this engine wrote, exactly the
@@ -57,6 +58,7 @@ function quickCheck(value: unknown): boolean {
     if (kind === 'number' && field !== null && Number.isNaN(field)) return false
   }
   if (typeof r.state !== 'string' || !STATES.has(r.state)) return false
+  if (typeof r.ifExists !== 'string' || !POLICIES.has(r.ifExists)) return false
   if (r.checksum !== null) return false // rare: let the schema check the digest's length
   const error = r.error as Record<string, unknown> | null
   if (error !== null) {

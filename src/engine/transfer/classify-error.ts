@@ -69,7 +69,10 @@ export function classifyNetworkError(error: unknown): DownpourError {
     })
   }
   if (TLS_ERRORS.test(code)) {
-    return new DownpourError(ERROR_CODES.network, `TLS verification failed: ${detail}`, {
+    // Node's text ends with advice for Node ("try running Node.js with --use-system-ca"): a
+    // flag of Node's, not of the program the person runs. The host says what to do instead.
+    const reason = detail.replace(/;?\s*if the root CA is installed locally.*$/is, '')
+    return new DownpourError(ERROR_CODES.network, `TLS verification failed: ${reason}`, {
       retryable: false,
       cause: error,
     })

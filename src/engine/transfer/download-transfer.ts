@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises'
+import { lstat, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -29,7 +29,13 @@ import { claimUniqueName } from '../naming/unique-name.ts'
 import { hashFile } from '../checksum/hash-file.ts'
 import { openFollowingRedirects } from './follow-redirects.ts'
 import { classifyNetworkError } from './classify-error.ts'
-import { header } from './response-headers.ts'
+import {
+  contentCodings,
+  header,
+  parseContentRange,
+  parseUnsatisfiedRangeTotal,
+  strongEtag,
+} from './response-headers.ts'
 import type { OpenResponse } from './open-response.ts'
 import { streamBody } from './stream-body.ts'
 import { FileChangedError, SegmentedFetch } from './segmented-fetch.ts'
@@ -42,6 +48,13 @@ import { fileExists } from '../storage/file-exists.ts'
 import { notEnoughSpace, spaceShortfall, type FreeSpace } from '../storage/free-space.ts'
 import { buildRequestHeaders } from './request-headers.ts'
 import { buildSegmentMap } from '../segments/segment-map.ts'
+import { ARIA2_SUFFIX, readAria2Control } from '../storage/aria2-control.ts'
+import {
+  ALREADY_COMPLETE,
+  judgeExisting,
+  type ExistingVerdict,
+  type FoundFile,
+} from './existing-file.ts'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
@@ -56,6 +69,8 @@ export type TransferContext = {
   settings(): Settings
   /** Absolute final paths claimed by running downloads, so two never pick the same name. */
   reservedPaths: Set<string>
+  /** See EngineOptions.othersLive: another live engine writing into these folders, or null. */
+  othersLive(): Promise<string | null>
   /** Creates a destination folder once per engine (not once per file). */
   ensureDir(dir: string): Promise<void>
   /** Bytes free for this download's folder (storage/free-space.ts), null when unknown. */
@@ -88,6 +103,9 @@ export type TransferOutcome = 'completed' | 'failed' | 'stopped' | 'paused'
  * with backoff, verify, rename. Owns the record's state while running; `stop()` ends it with
  * all received bytes durable (pause, remove, shutdown).
  */
+/** A file at the expected name, asked about before the download takes its name (#probeRange). */
+type Probe = { name: string; size: number; lastByte: boolean }
+
 export class DownloadTransfer {
   readonly record: DownloadRecord
   #ctx: TransferContext
@@ -132,6 +150,16 @@ export class DownloadTransfer {
   /** The connections' progress while several run; the lone connection's otherwise (the map). */
   #fetch: SegmentedFetch | null = null
   #single: ConnectionRange | null = null
+  /** The file at the download's name proved to be the download, complete (see IfExists). */
+  #foundComplete = false
+  /**
+   * A file of `size` bytes at the name the download expects (IfExists 'done-if-same-size',
+   * 'continue'): the first request asks for its last byte on (`#acceptProbe`). Once per run.
+   */
+  #probe: Probe | null = null
+  #probed = false
+  /** Waited once for another run downloading the same file (#sameUrlElsewhere). */
+  #waited = false
 
   constructor(record: DownloadRecord, ctx: TransferContext) {
     this.record = record
@@ -230,6 +258,10 @@ export class DownloadTransfer {
           // A size known from an earlier run: checked before a byte is asked for.
           await this.#checkSpace()
           await this.#attempt()
+          if (this.#foundComplete) {
+            this.#completed()
+            return 'completed'
+          }
           await this.#finish()
           return 'completed'
         } catch (caught) {
@@ -398,6 +430,10 @@ export class DownloadTransfer {
     this.#setDone(totalBytes(written))
     const missing = rec.size !== null ? missingRanges(written, rec.size) : []
     if (rec.size !== null && missing.length === 0) return
+    if (!rec.nameChosen && !this.#probed && this.#looksAtExisting()) {
+      this.#probed = true
+      this.#probe = await this.#probeFor(rec.name)
+    }
     // With data on disk, ask for the first missing range, validated by If-Range.
     const first = this.done > 0 ? missing[0]! : null
     try {
@@ -422,12 +458,14 @@ export class DownloadTransfer {
   }
 
   /** One request (two when the server's ranges prove wrong) and its body. */
-  async #exchange(first: ByteRange | null): Promise<void> {
+  async #exchange(from: ByteRange | null): Promise<void> {
+    let first = from
     const rec = this.record
     let ranged = first !== null && !this.#rangesBroken
     for (;;) {
       const headers = this.#requestHeaders()
-      if (first && ranged) {
+      if (this.#probe && !first) headers.range = this.#probeRange(this.#probe)
+      else if (first && ranged) {
         headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
         const validator = validatorOf(rec)
         if (validator) headers['if-range'] = validator
@@ -442,6 +480,18 @@ export class DownloadTransfer {
       try {
         const body = await this.#acceptResponse(response, url, first ? first.start : null, ranged)
         if (body === 'complete') return
+        if (body === 'again') {
+          // A file found at the name holds the first bytes (IfExists 'continue'): this whole-file
+          // answer is dropped and the rest asked for with a Range, as a resume does.
+          // (Or the probe's answer was no use: the whole file is asked for.)
+          response.abort(new Error('asking again'))
+          if (this.#part) {
+            first = missingRanges(this.#part.written, rec.size!)[0] ?? null
+            if (first === null) return
+            ranged = !this.#rangesBroken
+          } else first = null
+          continue
+        }
         if (body === 'bad-range') {
           if (!ranged) {
             throw new DownpourError(ERROR_CODES.badResponse, 'server sent a range not asked for', {
@@ -620,8 +670,17 @@ export class DownloadTransfer {
     url: URL,
     askedFrom: number | null,
     ranged: boolean,
-  ): Promise<{ at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range'> {
+  ): Promise<
+    { at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range' | 'again'
+  > {
     const rec = this.record
+    const probe = this.#probe
+    this.#probe = null
+    if (probe && (response.status === 206 || response.status === 416)) {
+      const found = await this.#acceptProbe(response, url, probe)
+      if (found === 'complete') response.discard()
+      return found
+    }
     const verdict = judgeResponse(
       response.status,
       response.headers,
@@ -649,8 +708,14 @@ export class DownloadTransfer {
     for (const message of verdict.warn) this.#ctx.log('warn', message)
     if (verdict.rangesIgnored) this.#rangesIgnored = true
     if (verdict.restart) await this.#restartFromZero()
-    if (verdict.adopt) await this.#adoptMetadata(response, url, verdict.adopt)
-    else if (verdict.rangesConfirmed && rec.resumable !== true) {
+    if (verdict.adopt) {
+      const found = await this.#adoptMetadata(response, url, verdict.adopt)
+      if (found === 'complete') {
+        response.discard()
+        return 'complete'
+      }
+      if (found === 'again') return 'again'
+    } else if (verdict.rangesConfirmed && rec.resumable !== true) {
       rec.resumable = true
       this.#ctx.changed()
     }
@@ -658,7 +723,11 @@ export class DownloadTransfer {
     return { at: verdict.at, writeFrom: verdict.writeFrom, bodyEnd: verdict.bodyEnd }
   }
 
-  async #adoptMetadata(response: OpenResponse, url: URL, adopted: Adopted): Promise<void> {
+  async #adoptMetadata(
+    response: OpenResponse,
+    url: URL,
+    adopted: Adopted,
+  ): Promise<'complete' | 'again' | null> {
     const rec = this.record
     const { size, resumable } = adopted
     rec.size = size
@@ -670,14 +739,24 @@ export class DownloadTransfer {
     // The size just became known: nothing is written (no name chosen, no `.part` made) for a
     // file that will not fit.
     await this.#checkSpace()
+    let found: 'complete' | 'again' | null = null
     if (!rec.nameChosen) {
       await this.#ctx.ensureDir(rec.dir)
-      await this.#chooseName(response, url)
+      found = await this.#chooseName(response, url)
+    } else if (!this.#part && this.#looksAtExisting()) {
+      // The name was taken for a file found there, and the run ended before that file became
+      // the `.part` (or was found complete): the same decision again. The `.part`, if any, is
+      // this download's (the journal names it).
+      const verdict = await this.#judgeFileAt(rec.name, size)
+      if (verdict.kind === 'complete' || verdict.kind === 'continue')
+        found = await this.#takeExisting(verdict, true)
     }
+    if (found === 'complete') return found
     if (!this.#part) this.#part = await PartFile.open(this.partPath, 'fresh')
     // The server answered with the file: from here bytes flow, whatever the attempt began as.
     if (rec.state === 'probing') rec.state = 'downloading'
     this.#ctx.changed()
+    return found
   }
 
   /**
@@ -697,7 +776,239 @@ export class DownloadTransfer {
     if (short !== null) throw notEnoughSpace(short, free!, rec.dir)
   }
 
-  async #chooseName(response: OpenResponse, url: URL): Promise<void> {
+  /**
+   * The file at `name` a first request can ask about with a Range of its last byte on: a
+   * regular file with bytes and no aria2 control file (aria2 allocates the whole file first, so
+   * its size says nothing: the plain request and its `.aria2` decide), not one another download
+   * of this engine saves.
+   */
+  async #probeFor(name: string): Promise<Probe | null> {
+    const path = join(this.record.dir, name)
+    if (this.#ctx.reservedPaths.has(path)) return null
+    const info = await lstat(path).catch(() => null)
+    if (!info?.isFile() || info.size === 0) return null
+    if (await fileExists(path + ARIA2_SUFFIX)) return null
+    return { name, size: info.size, lastByte: this.record.ifExists !== 'continue' }
+  }
+
+  /**
+   * The Range that asks about a file of `size` bytes at the name: with 'continue' the rest of
+   * the file from its end (a 416 for exactly that total: complete; a 206: the continuation
+   * itself), else — or after a 416 without the total (lighttpd sends none) — its last byte
+   * alone (the total in the answer's Content-Range tells).
+   */
+  #probeRange({ size, lastByte }: Probe): string {
+    return lastByte ? `bytes=${size - 1}-${size - 1}` : `bytes=${size}-`
+  }
+
+  /**
+   * The answer to the probe (#probeRange): the file is complete when the server's total is its
+   * size (and its name the one the answer gives: Content-Disposition may name another file);
+   * with 'continue', a 206 from its end continues it — this answer's body is the rest. Any
+   * other answer (another total, a compressed range, another name) is of no use: 'again' asks
+   * for the whole file as a new download does, which then decides (rename, overwrite, …). A 200
+   * never comes here: it is that answer.
+   */
+  async #acceptProbe(
+    response: OpenResponse,
+    url: URL,
+    probe: Probe,
+  ): Promise<'complete' | 'again' | { at: number; writeFrom: number; bodyEnd: number | null }> {
+    const rec = this.record
+    const suggested =
+      rec.requestedName ??
+      suggestFileName({
+        contentDisposition: header(response.headers, 'content-disposition'),
+        url,
+        contentType: header(response.headers, 'content-type'),
+      })
+    const continuing = !probe.lastByte
+    let total: number | null = null
+    let rest: { start: number; end: number } | null = null
+    if (response.status === 416) {
+      total = continuing
+        ? parseUnsatisfiedRangeTotal(header(response.headers, 'content-range'))
+        : null
+      if (continuing && total === null) {
+        // No total given (lighttpd): the answer for its last byte will tell.
+        this.#probe = { ...probe, lastByte: true }
+        return 'again'
+      }
+      if (total !== probe.size) total = null
+    } else {
+      const range = parseContentRange(header(response.headers, 'content-range'))
+      const expected = continuing ? probe.size : probe.size - 1
+      if (range && range.start === expected && range.total !== null) {
+        total = range.total
+        if (continuing) rest = { start: range.start, end: range.end }
+      }
+    }
+    if (total === null || suggested !== probe.name || contentCodings(response.headers).length > 0)
+      return 'again'
+    const verdict = await this.#judgeFileAt(probe.name, total)
+    if (verdict.kind !== 'complete' && verdict.kind !== 'continue') return 'again'
+    rec.size = total
+    rec.etag = strongEtag(header(response.headers, 'etag'))
+    rec.lastModified = header(response.headers, 'last-modified')
+    rec.resumable = response.status === 206 ? true : rec.resumable
+    rec.finalUrl = url.href
+    await this.#ctx.ensureDir(rec.dir)
+    const taken = await this.#takeNamed(probe.name, verdict)
+    this.#ctx.changed()
+    if (taken === 'complete') return 'complete'
+    if (taken !== 'again' || !rest || !this.#part) return 'again'
+    if (missingRanges(this.#part.written, total)[0]?.start !== rest.start) return 'again'
+    if (rec.state === 'probing') rec.state = 'downloading'
+    return { at: rest.start, writeFrom: rest.start, bodyEnd: rest.end }
+  }
+
+  /**
+   * Whether `name.part` is another download's of this same URL (its control file says so, or
+   * it has none yet) while another engine is live; if so, waits — saying so once, naming the
+   * folder and the file — until that `.part` is gone or no other engine is live. Returns whether
+   * it waited. A kill -9 of the other run ends the wait (its lock's pid is dead); its `.part`
+   * is then this download's to take over in place (claimUniqueName's canAdopt).
+   */
+  async #sameUrlElsewhere(name: string): Promise<boolean> {
+    const rec = this.record
+    const part = join(rec.dir, name + PART_SUFFIX)
+    if (!(await fileExists(part))) return false
+    const { data } = await readControlFile(controlPathFor(part))
+    if (data && (data.id === rec.id || data.url !== redactUrl(rec.url))) return false
+    let told = false
+    for (;;) {
+      if (this.stopped || !(await fileExists(part))) return told
+      const other = await this.#ctx.othersLive()
+      if (!other) return told
+      if (!told)
+        this.#ctx.log(
+          'warn',
+          `${other} is downloading ${name} into ${rec.dir}; waiting for it to finish…`,
+        )
+      told = true
+      await this.#sleep(250)
+    }
+  }
+
+  /** Whether this download looks at a file already at its name (every IfExists but 'rename'). */
+  #looksAtExisting(): boolean {
+    const policy = this.record.ifExists
+    return policy === 'done-if-same-size' || policy === 'continue'
+  }
+
+  /** What is at `name` in the download's folder, and what the download's policy makes of it. */
+  async #judgeFileAt(name: string, serverSize: number | null): Promise<ExistingVerdict> {
+    const rec = this.record
+    const path = join(rec.dir, name)
+    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null
+      throw diskError(error, `cannot look at ${path}`, rec.dir)
+    })
+    const found: FoundFile = !info
+      ? { kind: 'none' }
+      : !info.isFile()
+        ? { kind: 'not-a-file' }
+        : {
+            kind: 'file',
+            size: info.size,
+            aria2: rec.ifExists === 'rename' ? null : await readAria2Control(path),
+          }
+    const verdict = judgeExisting(rec.ifExists, name, found, serverSize)
+    if (verdict.kind !== 'complete' || !rec.checksum) return verdict
+    // The size matches; the checksum given decides.
+    const actual = await hashFile(path, rec.checksum.algorithm, { signal: this.#abort.signal })
+    if (actual === rec.checksum.hex.toLowerCase()) return verdict
+    const note = `${name} has the server's size but ${rec.checksum.algorithm} ${actual}, not the ${rec.checksum.hex.toLowerCase()} given`
+    return rec.ifExists === 'continue'
+      ? { kind: 'overwrite', note: `${note}; downloading it again in its place` }
+      : { kind: 'rename', note }
+  }
+
+  /**
+   * Takes the name of a file found complete (nothing is fetched) or to be continued: for
+   * 'continue' the file becomes the `.part` (one rename, after this download claimed that
+   * `.part` with O_EXCL, so another download's is never replaced) with the bytes it holds, and
+   * the caller asks the server for the rest. A kill between the claim and the rename leaves an
+   * empty `.part` the journal names and the file untouched: the rerun decides again.
+   */
+  async #takeExisting(
+    verdict: Extract<ExistingVerdict, { kind: 'complete' | 'continue' }>,
+    partIsOurs: boolean,
+  ): Promise<'complete' | 'again' | null> {
+    const rec = this.record
+    if (verdict.kind === 'complete') {
+      this.#foundComplete = true
+      this.#ctx.log(
+        'info',
+        `${ALREADY_COMPLETE}: the file at its name has the server's size (${rec.size} bytes)${rec.checksum ? ' and the checksum given' : ''}`,
+      )
+      return 'complete'
+    }
+    if (!partIsOurs) {
+      try {
+        const claim = await PartFile.open(this.partPath, 'exclusive')
+        await claim.close()
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null
+        throw error
+      }
+    }
+    await rename(this.finalPath, this.partPath).catch((error: unknown) => {
+      throw diskError(error, `cannot continue ${this.finalPath}`, rec.dir)
+    })
+    // aria2's record of it is ours now (the control file written at the first checkpoint).
+    await rm(this.finalPath + ARIA2_SUFFIX, { force: true })
+    this.#part = await PartFile.open(this.partPath, 'resume')
+    this.#part.markWritten(verdict.ranges)
+    this.#setDone(totalBytes(verdict.ranges))
+    this.#ctx.log('warn', verdict.note)
+    return 'again'
+  }
+
+  /**
+   * Takes `name` for a file found there: reserved, journaled, then the file taken as it is
+   * (complete, continued) or its `.part` claimed to replace it when complete. 'busy': another
+   * download's `.part` has that name (nothing was taken).
+   */
+  async #takeNamed(
+    name: string,
+    verdict: Extract<ExistingVerdict, { kind: 'complete' | 'continue' | 'overwrite' }>,
+  ): Promise<'complete' | 'again' | 'claimed' | 'busy'> {
+    const rec = this.record
+    const unclaimed = rec.name
+    const wanted = join(rec.dir, name)
+    this.#ctx.reservedPaths.add(wanted)
+    rec.name = name
+    rec.nameChosen = true
+    let taken: 'complete' | 'again' | 'claimed' | null = null
+    try {
+      this.#ctx.journal()
+      if (verdict.kind === 'overwrite') {
+        this.#part = await PartFile.open(this.partPath, 'exclusive')
+        if (verdict.note) this.#ctx.log('warn', verdict.note)
+        taken = 'claimed'
+      } else taken = await this.#takeExisting(verdict, false)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        this.#ctx.reservedPaths.delete(wanted)
+        rec.name = unclaimed
+        rec.nameChosen = false
+        throw error
+      }
+    }
+    if (taken !== null) return taken
+    this.#ctx.reservedPaths.delete(wanted)
+    rec.name = unclaimed
+    rec.nameChosen = false
+    return 'busy'
+  }
+
+  /**
+   * Claims the download's name: the one asked for or suggested when free, else what the
+   * download's IfExists makes of the file there (complete, continued, replaced, an error), else
+   * the first free ` (n)` name, saying why.
+   */
+  async #chooseName(response: OpenResponse, url: URL): Promise<'complete' | 'again' | null> {
     const rec = this.record
     const suggested =
       rec.requestedName ??
@@ -707,6 +1018,25 @@ export class DownloadTransfer {
         contentType: header(response.headers, 'content-type'),
       })
     const unclaimed = rec.name
+    let note: string | null = null
+    const wanted = join(rec.dir, suggested)
+    if (rec.ifExists !== 'rename' && !this.#ctx.reservedPaths.has(wanted)) {
+      const verdict = await this.#judgeFileAt(suggested, rec.size)
+      if (verdict.kind === 'fail')
+        throw new DownpourError(ERROR_CODES.fileExists, `${wanted} already exists; not replaced`)
+      if (verdict.kind === 'rename') note = verdict.note
+      else if (verdict.kind !== 'free') {
+        const taken = await this.#takeNamed(suggested, verdict)
+        if (taken !== 'busy') return taken === 'claimed' ? null : taken
+        note = `${suggested}.part belongs to another download`
+      }
+      if (verdict.kind === 'free' && !this.#waited && (await this.#sameUrlElsewhere(suggested))) {
+        // Another run downloads this very file here: wait for it, then decide again (its
+        // complete file is then this download, complete).
+        this.#waited = true
+        return this.#chooseName(response, url)
+      }
+    }
     const claimed = await claimUniqueName(
       rec.dir,
       suggested,
@@ -732,7 +1062,15 @@ export class DownloadTransfer {
         // another download's never, though it fetches the same URL.
         const part = join(rec.dir, candidate + PART_SUFFIX)
         const { data } = await readControlFile(controlPathFor(part))
-        return data?.id === rec.id && data.url === redactUrl(rec.url)
+        if (data?.id === rec.id && data.url === redactUrl(rec.url)) return true
+        // The run this download waited for (#sameUrlElsewhere) died with its `.part` of this
+        // URL here: started again in place, not beside it as `name (1)`.
+        return (
+          this.#waited &&
+          candidate === suggested &&
+          (data === null || data.url === redactUrl(rec.url)) &&
+          (await this.#ctx.othersLive()) === null
+        )
       },
     ).catch((error: unknown) => {
       // No name is held: a later try claims one again (the journal may name a candidate whose
@@ -744,6 +1082,12 @@ export class DownloadTransfer {
     rec.name = claimed.name
     rec.nameChosen = true
     this.#ctx.reservedPaths.add(this.finalPath)
+    if (claimed.name !== suggested) {
+      // Said only when it happens (no extra look at the folder for every new file).
+      note ??= (await fileExists(wanted)) ? `${suggested} exists` : null
+      if (note) this.#ctx.log('warn', `${note}; saving as ${claimed.name}`)
+    }
+    return null
   }
 
   async #restartFromZero(): Promise<void> {
@@ -815,6 +1159,7 @@ export class DownloadTransfer {
       controlWritten: this.#controlWritten,
       log: (level, message) => this.#ctx.log(level, message),
       journal: () => this.#ctx.journal(),
+      replace: rec.ifExists === 'overwrite' || rec.ifExists === 'continue',
     })
     this.#part = null
     this.#completed()

@@ -2,6 +2,7 @@
 // API on Dispatcher.prototype, which ProxyAgent needs for its CONNECT tunnel (https through a
 // proxy failed with deep imports: src/cli/cli-proxy.test.ts).
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
+import { rootCertificates } from 'node:tls'
 import { connectorSkippingContinue } from './skip-continue.ts'
 
 export type DispatcherOptions = {
@@ -9,7 +10,15 @@ export type DispatcherOptions = {
   timeoutMs: number
   /** An explicit proxy URL; null = HTTP(S)_PROXY / NO_PROXY from the environment. */
   proxy: string | null
+  /** How servers' certificates are checked (EngineOptions.tls); absent: Node's CAs, verified. */
+  tls?: TlsOptions | null
 }
+
+/**
+ * Certificate checks chosen by the host: `ca` (PEM) trusted besides Node's own CAs
+ * (aria2's `--ca-certificate`), or no check at all (`--check-certificate=false`).
+ */
+export type TlsOptions = { ca: string | null; verify: boolean }
 
 /**
  * One keep-alive dispatcher for all transfers of an engine (or of one worker thread).
@@ -18,21 +27,35 @@ export type DispatcherOptions = {
  * TLS is verified (undici's default; nothing here turns it off).
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const tls = tlsConnectOptions(options.tls)
   const common = {
     allowH2: false,
-    connect: { timeout: options.timeoutMs },
+    connect: { timeout: options.timeoutMs, ...tls },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
     pipelining: 1,
   }
-  if (options.proxy) return new ProxyAgent({ ...common, uri: options.proxy })
+  if (options.proxy)
+    return new ProxyAgent({ ...common, uri: options.proxy, requestTls: tls, proxyTls: tls })
   const env = process.env
   const hasEnvProxy = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].some((k) => env[k])
   // Direct connections also skip unsolicited `100 Continue` heads (skip-continue.ts); through a
   // proxy undici's own connectors are used.
   return hasEnvProxy
     ? new EnvHttpProxyAgent(common)
-    : new Agent({ ...common, connect: connectorSkippingContinue(options.timeoutMs) })
+    : new Agent({ ...common, connect: connectorSkippingContinue(options.timeoutMs, tls) })
+}
+
+function tlsConnectOptions(tls: TlsOptions | null | undefined): {
+  ca?: string[]
+  rejectUnauthorized?: boolean
+} {
+  if (!tls) return {}
+  return {
+    // Node's own CAs stay trusted: a file adds one, it does not replace them.
+    ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
+    ...(tls.verify ? {} : { rejectUnauthorized: false }),
+  }
 }

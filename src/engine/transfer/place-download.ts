@@ -1,4 +1,4 @@
-import { lstat, unlink } from 'node:fs/promises'
+import { lstat, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DownpourError } from '../../shared/protocol/errors.ts'
 import type { LogLevel } from '../../shared/protocol/events.ts'
@@ -34,6 +34,11 @@ export async function placeDownload(
     log(level: LogLevel, message: string): void
     /** Journals the record now (see TransferContext.journal); throws when it cannot. */
     journal(): void
+    /**
+     * Replace a file at the name (IfExists 'overwrite', 'continue'): one rename, atomic — a
+     * kill leaves the old file or the new one, never neither.
+     */
+    replace?: boolean
   },
 ): Promise<void> {
   const { reserved, log } = options
@@ -41,15 +46,17 @@ export async function placeDownload(
     log('warn', `the file is complete, but its old name could not be removed (${error.message})`)
   let name = record.name
   try {
-    while ((await placeFinishedFile(part.path, join(record.dir, name), leftover)) === 'exists') {
-      // Something outside the engine created a file of that name meanwhile: never overwrite it.
-      if (name !== record.name) reserved.delete(join(record.dir, name))
-      name = await pickUniqueName(record.dir, name, reserved, async () => false)
-      reserved.add(join(record.dir, name))
-      // The new name reaches the journal before the file gets it: a crash after the link
-      // finds a record naming its file. (Its `.part` keeps the old name until the unlink.)
-      journalName(record, name, options.journal)
-    }
+    if (options.replace) await withRetries(() => rename(part.path, join(record.dir, name)))
+    else
+      while ((await placeFinishedFile(part.path, join(record.dir, name), leftover)) === 'exists') {
+        // Something outside the engine created a file of that name meanwhile: never overwrite it.
+        if (name !== record.name) reserved.delete(join(record.dir, name))
+        name = await pickUniqueName(record.dir, name, reserved, async () => false)
+        reserved.add(join(record.dir, name))
+        // The new name reaches the journal before the file gets it: a crash after the link
+        // finds a record naming its file. (Its `.part` keeps the old name until the unlink.)
+        journalName(record, name, options.journal)
+      }
   } catch (caught) {
     if (name !== record.name) reserved.delete(join(record.dir, name))
     const error = diskError(caught, `cannot rename ${part.path}`, record.dir)

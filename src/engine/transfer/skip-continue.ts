@@ -18,8 +18,11 @@ const HEAD_END = Buffer.from('\r\n\r\n')
  * handler, which skips them). Nothing else is touched: the filter looks only at the first bytes
  * of each response and steps aside at once when they are not a 100.
  */
-export function connectorSkippingContinue(timeoutMs: number): buildConnector.connector {
-  const base = buildConnector({ timeout: timeoutMs, allowH2: false })
+export function connectorSkippingContinue(
+  timeoutMs: number,
+  tls: { ca?: string[]; rejectUnauthorized?: boolean } = {},
+): buildConnector.connector {
+  const base = buildConnector({ timeout: timeoutMs, allowH2: false, ...tls })
   return (options, callback) =>
     base(options, (error, socket) => {
       if (error) callback(error, null)

@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   unsafePath: 'DP_ERR_UNSAFE_PATH',
   /** The host name does not exist (DNS NXDOMAIN): trying again cannot make it exist. */
   nameNotResolved: 'DP_ERR_NAME_NOT_RESOLVED',
+  /** A file already has the download's name and the download may not replace or rename it. */
+  fileExists: 'DP_ERR_FILE_EXISTS',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

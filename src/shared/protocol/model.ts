@@ -48,6 +48,27 @@ export type Checksum = { algorithm: ChecksumAlgorithm; hex: string }
 /** A stable, machine-readable failure. `code` never changes meaning; `message` is for people. */
 export type DownloadError = { code: string; message: string }
 
+/**
+ * What to do when the download's file name is already taken by a file in its folder (aria2's
+ * `--auto-file-renaming`, `--allow-overwrite`, `--continue`):
+ * - `rename`: save beside it as `name (1)` and say so (the default);
+ * - `done-if-same-size`: a regular file of exactly the server's size (and the checksum, when
+ *   one is given) is the download, complete: nothing is fetched; any other file: `rename`;
+ * - `continue`: as `done-if-same-size`, and a shorter file (wget's partial download, or
+ *   aria2's with its `.aria2` control file) is continued with a Range request;
+ * - `overwrite`: download again and replace it;
+ * - `fail`: fail the download, naming the file.
+ */
+export type IfExists = 'rename' | 'done-if-same-size' | 'continue' | 'overwrite' | 'fail'
+
+export const IF_EXISTS: readonly IfExists[] = [
+  'rename',
+  'done-if-same-size',
+  'continue',
+  'overwrite',
+  'fail',
+]
+
 /** What a client asks for when it adds a download. Everything but the URL is optional. */
 export type AddRequest = {
   url: string
@@ -66,6 +87,8 @@ export type AddRequest = {
   speedLimit?: number
   /** Start paused instead of queued. */
   paused?: boolean
+  /** When a file already has the download's name (default `rename`). */
+  ifExists?: IfExists
 }
 
 /**
@@ -83,6 +106,7 @@ export type DownloadUpdate = {
   maxTries?: number | null
   maxConnections?: number | null
   speedLimit?: number
+  ifExists?: IfExists
 }
 
 /** Everything a UI needs to draw one row. Progress fields also arrive in `progress/beat`. */

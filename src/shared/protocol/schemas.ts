@@ -3,6 +3,7 @@ import { formatCount } from '../format.ts'
 import { parseDuration, parseSize } from '../units.ts'
 import type { EngineApi, EngineMethod } from './api.ts'
 import { uiPreferencesPatchSchema } from './ui-preferences.ts'
+import { IF_EXISTS } from './model.ts'
 
 /**
  * Runtime schemas for everything that crosses a trust boundary (RPC from a window or a browser
@@ -80,6 +81,7 @@ export const addRequestSchema = v.strictObject({
   maxConnections: v.optional(v.pipe(positiveInt, v.maxValue(32))),
   speedLimit: v.optional(nonNegativeInt),
   paused: v.optional(v.boolean()),
+  ifExists: v.optional(v.picklist(IF_EXISTS)),
 })
 
 export const downloadUpdateSchema = v.strictObject({
@@ -90,6 +92,7 @@ export const downloadUpdateSchema = v.strictObject({
   maxTries: v.optional(v.nullable(nonNegativeInt)),
   maxConnections: v.optional(v.nullable(v.pipe(positiveInt, v.maxValue(32)))),
   speedLimit: v.optional(nonNegativeInt),
+  ifExists: v.optional(v.picklist(IF_EXISTS)),
 })
 
 export const selectionSchema = v.union([
