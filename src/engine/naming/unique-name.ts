@@ -48,6 +48,8 @@ export async function claimUniqueName(
   reserved: Set<string>,
   createPart: (candidate: string) => Promise<'created' | 'exists'>,
   canAdopt: (candidate: string) => Promise<boolean>,
+  /** `name` was just seen free (no file there): not looked at again. */
+  nameSeenFree = false,
 ): Promise<{ name: string; adopted: boolean }> {
   for (let n = 0; n < 10_000; n++) {
     const candidate = withCounter(name, n)
@@ -55,7 +57,8 @@ export async function claimUniqueName(
     if (reserved.has(full)) continue
     reserved.add(full)
     try {
-      if (!(await fileExists(full))) {
+      // A file that appears after the look is found at publishing (link: EEXIST), never replaced.
+      if ((n === 0 && nameSeenFree) || !(await fileExists(full))) {
         if ((await createPart(candidate)) === 'created') return { name: candidate, adopted: false }
         if (await canAdopt(candidate)) return { name: candidate, adopted: true }
       }

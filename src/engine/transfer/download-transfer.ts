@@ -1019,9 +1019,11 @@ export class DownloadTransfer {
       })
     const unclaimed = rec.name
     let note: string | null = null
+    let seenFree = false
     const wanted = join(rec.dir, suggested)
     if (rec.ifExists !== 'rename' && !this.#ctx.reservedPaths.has(wanted)) {
       const verdict = await this.#judgeFileAt(suggested, rec.size)
+      seenFree = verdict.kind === 'free'
       if (verdict.kind === 'fail')
         throw new DownpourError(ERROR_CODES.fileExists, `${wanted} already exists; not replaced`)
       if (verdict.kind === 'rename') note = verdict.note
@@ -1072,6 +1074,7 @@ export class DownloadTransfer {
           (await this.#ctx.othersLive()) === null
         )
       },
+      seenFree,
     ).catch((error: unknown) => {
       // No name is held: a later try claims one again (the journal may name a candidate whose
       // `.part` was never made; the rerun creates it).
