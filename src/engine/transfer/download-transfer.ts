@@ -158,6 +158,11 @@ export class DownloadTransfer {
    */
   #probe: Probe | null = null
   #probed = false
+  /**
+   * A name #probeFor found nothing at (lstat: ENOENT) and when, for #judgeFileAt to take as free
+   * once, within a second (a retry much later looks again).
+   */
+  #seenFree: { name: string; at: number } | null = null
   /** Waited once for another run downloading the same file (#sameUrlElsewhere). */
   #waited = false
 
@@ -786,6 +791,7 @@ export class DownloadTransfer {
     const path = join(this.record.dir, name)
     if (this.#ctx.reservedPaths.has(path)) return null
     const info = await lstat(path).catch(() => null)
+    if (!info) this.#seenFree = { name, at: performance.now() }
     if (!info?.isFile() || info.size === 0) return null
     if (await fileExists(path + ARIA2_SUFFIX)) return null
     return { name, size: info.size, lastByte: this.record.ifExists !== 'continue' }
@@ -899,6 +905,13 @@ export class DownloadTransfer {
   /** What is at `name` in the download's folder, and what the download's policy makes of it. */
   async #judgeFileAt(name: string, serverSize: number | null): Promise<ExistingVerdict> {
     const rec = this.record
+    const seen = this.#seenFree
+    this.#seenFree = null
+    if (seen?.name === name && performance.now() - seen.at < 1000) {
+      // Looked at moments ago, before the first request (#probeFor): nothing there. One look
+      // per new file, not two; a file that appears since is found at publishing (link: EEXIST).
+      return judgeExisting(rec.ifExists, name, { kind: 'none' }, serverSize)
+    }
     const path = join(rec.dir, name)
     const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null
