@@ -304,7 +304,7 @@ describe('fuzzing /jsonrpc', () => {
   )
 
   it(
-    'WebSocket: every text frame gets one JSON-RPC answer on a socket that stays open',
+    'WebSocket: every text or binary frame gets one JSON-RPC answer on a socket that stays open',
     async () => {
       const ws = new WebSocket(rpc.url.replace(/^http/, 'ws'))
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
@@ -323,14 +323,23 @@ describe('fuzzing /jsonrpc', () => {
       }
       try {
         await fc.assert(
-          fc.asyncProperty(message, async (text) => {
-            clock.now += 3_600_000
-            ws.send(text)
-            const body = await next()
-            if (Array.isArray(body)) body.forEach(expectResponse)
-            else expectResponse(body)
-            expect(ws.readyState).toBe(WebSocket.OPEN)
-          }),
+          // As a text frame, as the same text in a binary frame (aria2 reads both), or as any
+          // bytes at all in a binary frame (invalid UTF-8 included: a parse error, not a close).
+          fc.asyncProperty(
+            fc.oneof(
+              message.map((text) => ({ data: text as string | Uint8Array, binary: false })),
+              message.map((text) => ({ data: Buffer.from(text), binary: true })),
+              fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ data: bytes, binary: true })),
+            ),
+            async ({ data, binary }) => {
+              clock.now += 3_600_000
+              ws.send(data, { binary })
+              const body = await next()
+              if (Array.isArray(body)) body.forEach(expectResponse)
+              else expectResponse(body)
+              expect(ws.readyState).toBe(WebSocket.OPEN)
+            },
+          ),
           runs(1200),
         )
       } finally {
