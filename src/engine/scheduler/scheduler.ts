@@ -40,7 +40,8 @@ import {
   type TlsOptions,
 } from '../transfer/http-dispatcher.ts'
 import { DownloadTransfer, deletePartFiles } from '../transfer/download-transfer.ts'
-import { QueueStore, type StateFields } from '../storage/queue-store.ts'
+import type { StateFields } from '../storage/queue-lines.ts'
+import { QueueStore } from '../storage/queue-store.ts'
 import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
 import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'

@@ -6,9 +6,9 @@ import { decodeRecord, encodeRecord } from './record-codec.ts'
 import { parseRecord } from './record-schema.ts'
 
 /*
- * The queue's line format, shared by the loader and the journal writer of queue-store.ts: what a
- * journal line and a snapshot header hold, how a change is written as a line, and how a line is
- * read back and replayed.
+ * The queue's files and line format, shared by the loader (queue-load.ts) and the journal writer
+ * (queue-store.ts): the files' names, what a journal line and a snapshot header hold, how a
+ * change is written as a line, and how a line is read back and replayed.
  */
 
 /** One change of the queue, as the writer queues it and the journal stores it (one line). */
@@ -62,6 +62,37 @@ export const legacySchema = v.object({
   settings: settingsPatchSchema,
   downloads: v.array(recordSchema),
 })
+
+/** The snapshot: a header line, then one record per line. */
+export const SNAPSHOT_FILE = 'queue.ndjson'
+/** Version 1: the whole queue as one JSON document, rewritten on every change. Read, then dropped. */
+export const LEGACY_FILE = 'queue.json'
+const JOURNAL_RE = /^queue-(\d+)\.journal$/
+/** The journal of generation `gen`: changes after the snapshot, one line each. */
+export function journalName(gen: number): string {
+  return `queue-${gen}.journal`
+}
+/** The generation a file name is the journal of, or null. */
+export function journalGen(name: string): number | null {
+  const gen = JOURNAL_RE.exec(name)?.[1]
+  return gen === undefined ? null : Number(gen)
+}
+const TEMP_RE = /^\..+\.\d+\.[0-9a-f]+\.tmp$/
+/**
+ * The compaction's temp file (`.<snapshot>.<pid>.<n>.tmp`); `isTempName` also knows
+ * `writeFileAtomic`'s (`.<name>.<pid>.<hex>.tmp`), so the loader deletes both.
+ */
+export function snapshotTempName(pid: number, n: number): string {
+  return `.${SNAPSHOT_FILE}.${pid}.${n}.tmp`
+}
+export function isTempName(name: string): boolean {
+  return TEMP_RE.test(name)
+}
+
+/** A snapshot's first line: its version, the sequence number it covers, the settings. */
+export function snapshotHeader(seq: number, settings: Partial<Settings>): string {
+  return JSON.stringify({ version: SNAPSHOT_VERSION, seq, settings })
+}
 
 /** A change as one journal line (no newline); `source` gives the settings a `settings` line saves. */
 export function journalLine(

@@ -17,7 +17,8 @@ import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
-import { QueueStore, SNAPSHOT_FILE, type StateFields } from './queue-store.ts'
+import { SNAPSHOT_FILE, type StateFields } from './queue-lines.ts'
+import { QueueStore } from './queue-store.ts'
 
 let dir: string
 const errors: Error[] = []

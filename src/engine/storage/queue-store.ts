@@ -1,28 +1,22 @@
 import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from 'node:fs'
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import * as v from 'valibot'
 import type { Settings } from '../../shared/protocol/model.ts'
-import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import { syncDirectory } from './atomic-file.ts'
-import { readLines } from './line-file.ts'
+import { loadQueue, type LoadResult } from './queue-load.ts'
 import {
-  applySet,
-  firstIssue,
-  headerSchema,
-  INVALID,
   journalLine,
-  legacySchema,
-  parseJournalLine,
-  parseJson,
-  SNAPSHOT_VERSION,
+  journalName,
+  LEGACY_FILE,
+  SNAPSHOT_FILE,
+  snapshotHeader,
+  snapshotTempName,
   type JournalOp,
   type StateFields,
 } from './queue-lines.ts'
-import { decodeRecord, encodeRecord } from './record-codec.ts'
-import { parseRecord } from './record-schema.ts'
+import { encodeRecord } from './record-codec.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { diskError } from './disk-error.ts'
 
@@ -39,37 +33,11 @@ const MIN_COMPACT_BYTES = 1024 * 1024
 const COMPACT_RETRY_MS = 10_000
 const WRITE_CHUNK = 1024 * 1024
 
-export const SNAPSHOT_FILE = 'queue.ndjson'
-/** Version 1: the whole queue as one JSON document, rewritten on every change. Read, then dropped. */
-export const LEGACY_FILE = 'queue.json'
-const JOURNAL_RE = /^queue-(\d+)\.journal$/
-/** `writeFileAtomic`'s (`.<name>.<pid>.<hex>.tmp`) and the compaction's (`.<pid>.<n>.tmp`) temp files. */
-const TEMP_RE = /^\..+\.\d+\.[0-9a-f]+\.tmp$/
-
-export type QueueFile = { settings: Partial<Settings>; downloads: DownloadRecord[] }
-
 /** Where the live queue is read from when the store saves. */
 export type QueueSource = {
   order(): readonly string[]
   record(id: string): DownloadRecord | undefined
   settings(): Partial<Settings>
-}
-
-export type LoadProblem = { file: string; problem: string; movedTo: string }
-
-export type { StateFields } from './queue-lines.ts'
-
-export type LoadResult = {
-  queue: QueueFile
-  /**
-   * The same records by id, the Map the load built: the scheduler keeps it as its own (a second
-   * Map of 100,000 entries was ~10 % of a long queue's load).
-   */
-  records: Map<string, DownloadRecord>
-  /** Files that could not be read in full: set aside (renamed), what they held that parsed is kept. */
-  problems: LoadProblem[]
-  /** Temp files a crash left behind (inside an atomic write), deleted. */
-  removedTemps: string[]
 }
 
 const fdatasyncAsync = promisify(fdatasync)
@@ -124,144 +92,28 @@ export class QueueStore {
     return this.#failure
   }
 
-  get snapshotPath(): string {
+  get #snapshotPath(): string {
     return join(this.dir, SNAPSHOT_FILE)
   }
 
-  journalPath(gen: number): string {
-    return join(this.dir, `queue-${gen}.journal`)
+  #journalPath(gen: number): string {
+    return join(this.dir, journalName(gen))
   }
 
   /**
-   * Reads the snapshot, then replays the journal lines newer than it. A torn last line (a crash
-   * during an append) is ignored; any other unreadable line or file is set aside and reported,
-   * and everything that did parse is kept. Temp files left by a crash are deleted.
+   * Loads the queue (queue-load.ts) and continues from where its files stand: the next line's
+   * sequence number, a new journal generation, the sizes that decide a compaction.
    */
   async load(): Promise<LoadResult> {
-    const names = await readdir(this.dir)
-    const removedTemps: string[] = []
-    for (const name of names) {
-      if (!TEMP_RE.test(name)) continue
-      // The state folder is locked by this engine: no other writer can own a temp file here.
-      await rm(join(this.dir, name), { force: true })
-      removedTemps.push(name)
-    }
-    const problems: LoadProblem[] = []
-    const records = new Map<string, DownloadRecord>()
-    let order: string[] = []
-    let settings: Partial<Settings> = {}
-    let snapshotSeq = 0
-
-    // One string per folder for the records of the snapshot and the journals.
-    const strings = new Map<string, string>()
-    const snapshot = await this.#readSnapshot(strings)
-    if (snapshot) {
-      for (const r of snapshot.records) {
-        // One lookup per record (a `has` and a `set` were two of 100,000 each).
-        const size = records.size
-        if (records.set(r.id, r).size !== size) order.push(r.id)
-      }
-      settings = snapshot.settings
-      snapshotSeq = snapshot.seq
-      this.#snapshotBytes = snapshot.bytes
-      if (snapshot.problem) problems.push(await this.#setAside(this.snapshotPath, snapshot.problem))
-    } else if (names.includes(LEGACY_FILE)) {
-      const legacy = await this.#readLegacy()
-      if (typeof legacy === 'string') {
-        problems.push(await this.#setAside(join(this.dir, LEGACY_FILE), legacy))
-      } else {
-        this.#legacy = true
-        settings = legacy.settings
-        for (const r of legacy.downloads) {
-          if (!records.has(r.id)) order.push(r.id)
-          records.set(r.id, r)
-        }
-      }
-    }
-    if (snapshot && names.includes(LEGACY_FILE)) this.#legacy = true // a migration's leftover
-
-    const gens = names
-      .map((name) => JOURNAL_RE.exec(name)?.[1])
-      .filter((g): g is string => g !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b)
-    let seq = snapshotSeq
-    /**
-     * A `del`, `move` or `moveTo` was replayed: `order` is no longer the Map's insertion order,
-     * and may hold ids twice or ids no longer there.
-     */
-    let reordered = false
-    for (const gen of gens) {
-      const path = this.journalPath(gen)
-      let problem: string | null = null
-      let lineNo = 0
-      let bytes = 0
-      await readLines(path, (text, terminated) => {
-        lineNo++
-        bytes += Buffer.byteLength(text) + 1
-        if (problem || !terminated) return // after a bad line, or the torn tail of a crash
-        const line = parseJournalLine(text, strings)
-        if (typeof line === 'string') {
-          problem = `line ${lineNo}: ${line}`
-          return
-        }
-        if (line.s <= snapshotSeq) return
-        seq = Math.max(seq, line.s)
-        if ('put' in line) {
-          const r = line.put as DownloadRecord
-          if (!records.has(r.id)) order.push(r.id)
-          records.set(r.id, r)
-        } else if ('del' in line) {
-          records.delete(line.del)
-          reordered = true
-        } else if ('set' in line) {
-          applySet(records, line.ids, line.set)
-        } else if ('move' in line) {
-          reordered = true
-          const [id, position] = line.move
-          if (!records.has(id)) return
-          order = order.filter((other) => other !== id && records.has(other))
-          order.splice(Math.min(position, order.length), 0, id)
-        } else if ('moveTo' in line) {
-          reordered = true
-          // The engine planned the move on an order without removed downloads: so is this one.
-          const ids = line.ids.filter((id) => records.has(id))
-          order = applyBlockMove(
-            order.filter((id) => records.has(id)),
-            { ids, position: line.moveTo },
-          )
-        } else {
-          settings = line.settings
-        }
-      })
-      if (problem) problems.push(await this.#setAside(path, problem))
-      else {
-        this.#gens.push(gen)
-        this.#journalBytes += bytes
-      }
-      this.#gen = Math.max(this.#gen, gen + 1)
-    }
-    this.#seq = seq
-    const downloads: DownloadRecord[] = []
-    if (reordered) {
-      // A deleted id can be in `order` no longer in `records`, or twice when it was put again
-      // after its deletion: its last place is its place (a move leaves no duplicate).
-      const seen = new Set<string>()
-      for (let i = order.length - 1; i >= 0; i--) {
-        const id = order[i]!
-        const record = records.get(id)
-        if (!record || seen.has(id)) continue
-        seen.add(id)
-        downloads.push(record)
-      }
-      downloads.reverse()
-    } else {
-      // Only puts and sets: a Map iterates in the order of first insertion, which is `order`.
-      for (const record of records.values()) downloads.push(record)
-    }
-    // What was set aside is no longer on disk: a new snapshot must hold what was read from it.
-    if (problems.length > 0) this.#mustCompact = true
-    return { queue: { settings, downloads }, records, problems, removedTemps }
+    const { start, ...result } = await loadQueue(this.dir)
+    this.#seq = start.seq
+    this.#gen = start.gen
+    this.#gens = start.gens
+    this.#journalBytes = start.journalBytes
+    this.#snapshotBytes = start.snapshotBytes
+    this.#legacy = start.legacy
+    this.#mustCompact = start.mustCompact
+    return result
   }
 
   /** True when the store should fold its journal into a new snapshot (see `compact`). */
@@ -350,7 +202,7 @@ export class QueueStore {
     let written = 0
     try {
       if (this.#fd === null) {
-        this.#fd = openSync(this.journalPath(this.#gen), 'a', 0o600)
+        this.#fd = openSync(this.#journalPath(this.#gen), 'a', 0o600)
         if (!this.#gens.includes(this.#gen)) this.#gens.push(this.#gen)
         this.#fileSize = 0
       }
@@ -475,11 +327,11 @@ export class QueueStore {
       await this.#syncing
       await fdatasyncAsync(old).finally(() => closeSync(old))
     }
-    const temp = join(this.dir, `.${SNAPSHOT_FILE}.${process.pid}.${this.#tempCounter++}.tmp`)
+    const temp = join(this.dir, snapshotTempName(process.pid, this.#tempCounter++))
     const handle = await open(temp, 'w', 0o600)
     let bytes = 0
     try {
-      let chunk = JSON.stringify({ version: SNAPSHOT_VERSION, seq, settings }) + '\n'
+      let chunk = snapshotHeader(seq, settings) + '\n'
       for (const id of order) {
         const record = this.#source.record(id)
         if (!record) continue // removed since S: its removal is in the new journal
@@ -497,9 +349,9 @@ export class QueueStore {
       await rm(temp, { force: true })
       throw error
     }
-    await rename(temp, this.snapshotPath)
+    await rename(temp, this.#snapshotPath)
     await syncDirectory(this.dir)
-    for (const gen of covered) await rm(this.journalPath(gen), { force: true })
+    for (const gen of covered) await rm(this.#journalPath(gen), { force: true })
     this.#gens = this.#gens.filter((g) => !covered.includes(g))
     if (this.#legacy) {
       await rm(join(this.dir, LEGACY_FILE), { force: true })
@@ -525,69 +377,6 @@ export class QueueStore {
     this.#timer = null
     if (this.#fd !== null) closeSync(this.#fd)
     this.#fd = null
-  }
-
-  async #readSnapshot(strings: Map<string, string>): Promise<{
-    seq: number
-    settings: Partial<Settings>
-    records: DownloadRecord[]
-    bytes: number
-    problem: string | null
-  } | null> {
-    let header: v.InferOutput<typeof headerSchema> | null = null
-    let problem: string | null = null
-    const records: DownloadRecord[] = []
-    let lineNo = 0
-    let bytes = 0
-    const exists = await readLines(this.snapshotPath, (text, terminated) => {
-      lineNo++
-      bytes += Buffer.byteLength(text) + 1
-      const value = parseJson(text)
-      if (lineNo === 1) {
-        const parsed = value === INVALID ? null : v.safeParse(headerSchema, value)
-        if (parsed?.success) header = parsed.output
-        else problem = `line 1 is not a queue header`
-        return
-      }
-      // A snapshot is renamed into place complete: a bad line anywhere means damage.
-      // Every record that parses is kept; the first damaged line is reported.
-      if (value === INVALID || !terminated) {
-        problem ??= `line ${lineNo}: not valid JSON`
-        return
-      }
-      const parsed = Array.isArray(value) ? decodeRecord(value, strings) : parseRecord(value)
-      if (parsed.ok) records.push(parsed.record as DownloadRecord)
-      else problem ??= `line ${lineNo}: ${parsed.problem}`
-    })
-    if (!exists) return null
-    const h = header as v.InferOutput<typeof headerSchema> | null
-    return {
-      seq: h?.seq ?? 0,
-      settings: h?.settings ?? {},
-      records,
-      bytes,
-      problem: problem ?? (h ? null : 'the file is empty'),
-    }
-  }
-
-  async #readLegacy(): Promise<QueueFile | string> {
-    const path = join(this.dir, LEGACY_FILE)
-    let value: unknown
-    try {
-      value = JSON.parse(await readFile(path, 'utf8'))
-    } catch (error) {
-      return `not valid JSON (${(error as Error).message})`
-    }
-    const parsed = v.safeParse(legacySchema, value)
-    if (!parsed.success) return `unexpected content (${firstIssue(parsed.issues)})`
-    return parsed.output as QueueFile
-  }
-
-  /** Renames a damaged file to `<name>.corrupt-<time>` (never deletes it) and says why. */
-  async #setAside(path: string, problem: string): Promise<LoadProblem> {
-    const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
-    await rename(path, movedTo)
-    return { file: path, problem, movedTo }
   }
 }
 
