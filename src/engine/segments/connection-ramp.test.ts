@@ -1,12 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  beatRates,
   ConnectionRamp,
   DISK_BOUND_SHARE,
   LAGGARD_MIN_AGE_MS,
   LIMITED_HOLD_MS,
   LIMITED_SHARE,
   pickLaggards,
+  RENEWALS_PER_CONNECTION,
   SLOW_CONNECTION_BYTES_PER_S,
   type BeatFigures,
 } from './connection-ramp.ts'
@@ -167,5 +169,66 @@ describe('pickLaggards', () => {
   it('a lone connection is never a laggard', () => {
     expect(pickLaggards([segment(0, 1)], MiB)).toEqual([])
     expect(pickLaggards([segment(0, 0), segment(1, 0)], MiB)).toEqual([])
+  })
+})
+
+describe('the budget of replacements and steals', () => {
+  it(`replaces at most ${RENEWALS_PER_CONNECTION} laggards per connection allowed`, () => {
+    const ramp = new ConnectionRamp()
+    let replaced = 0
+    while (ramp.mayReplace(4) && replaced < 100) {
+      ramp.replaced()
+      replaced++
+    }
+    expect(replaced).toBe(RENEWALS_PER_CONNECTION * 4)
+    // a higher maximum (the setting changed) opens the budget again
+    expect(ramp.mayReplace(5)).toBe(true)
+  })
+
+  it(`steals at most ${RENEWALS_PER_CONNECTION} rests per connection allowed, none while limited`, () => {
+    const ramp = new ConnectionRamp()
+    let stolen = 0
+    while (ramp.maySteal(3) && stolen < 100) {
+      ramp.stole()
+      stolen++
+    }
+    expect(stolen).toBe(RENEWALS_PER_CONNECTION * 3)
+    // the two budgets are apart: steals spend none of the replacements
+    expect(ramp.mayReplace(3)).toBe(true)
+    const limited = new ConnectionRamp()
+    limited.beat(figures({ inDebt: true }))
+    expect(limited.maySteal(3)).toBe(false)
+    expect(limited.mayReplace(3)).toBe(true)
+  })
+})
+
+describe('beatRates', () => {
+  it('bytes/s of the download and of all downloads since the last reading', () => {
+    expect(
+      beatRates(
+        { bytes: 0, total: 10, at: 1000 },
+        { bytes: 1 * MiB, total: 10 + 3 * MiB, at: 1100 },
+      ),
+    ).toEqual({ elapsed: 100, rate: 10 * MiB, totalRate: 30 * MiB })
+  })
+
+  it('property: two readings at once count as 1 ms apart; rates times time give the bytes back', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        fc.integer({ min: 0, max: 2 ** 30 }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 10_000, noNaN: true }),
+        (bytes, more, others, at, gap) => {
+          const next = { bytes: bytes + more, total: bytes + more + others, at: at + gap }
+          const r = beatRates({ bytes, total: bytes, at }, next)
+          expect(r.elapsed).toBeGreaterThanOrEqual(1)
+          expect(r.elapsed).toBeCloseTo(Math.max(1, gap))
+          expect((r.rate * r.elapsed) / 1000).toBeCloseTo(more, 3)
+          expect(r.totalRate).toBeGreaterThanOrEqual(r.rate)
+        },
+      ),
+    )
   })
 })

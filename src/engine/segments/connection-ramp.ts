@@ -24,6 +24,28 @@ export const LAGGARD_MIN_AGE_MS = 300
 export const LIMITED_HOLD_MS = 1000
 /** A beat at this share of a bandwidth limit is the limiter's pace, not the network's. */
 export const LIMITED_SHARE = 0.8
+/**
+ * Replacing a laggard and stealing a laggard's rest each cost a request and a connection: a
+ * download does each at most this many times per connection it may run, so a server whose
+ * connections all crawl is not asked again and again.
+ */
+export const RENEWALS_PER_CONNECTION = 2
+
+/** The byte counters as one beat read them: this download's, all downloads', and when. */
+export type ByteReading = { bytes: number; total: number; at: number }
+
+/** The rates between two readings, bytes/s; `elapsed` in ms, at least 1 (two beats at once). */
+export function beatRates(
+  last: ByteReading,
+  next: ByteReading,
+): { elapsed: number; rate: number; totalRate: number } {
+  const elapsed = Math.max(1, next.at - last.at)
+  return {
+    elapsed,
+    rate: ((next.bytes - last.bytes) * 1000) / elapsed,
+    totalRate: ((next.total - last.total) * 1000) / elapsed,
+  }
+}
 
 /** What one ramp beat saw. */
 export type BeatFigures = {
@@ -47,8 +69,9 @@ export type BeatFigures = {
 
 /**
  * The decisions of a segmented download on how many connections to run: slow start, holding,
- * backing off. Pure (no I/O, no clock of its own): `SegmentedFetch` feeds it each beat's figures
- * and opens or ends connections as it says, so each rule can be tested with numbers alone.
+ * backing off, and how many laggards it may still replace or rob. Pure (no I/O, no clock of its
+ * own): `SegmentedFetch` feeds it each beat's figures and opens or ends connections as it says,
+ * so each rule can be tested with numbers alone.
  */
 export class ConnectionRamp {
   /** How many connections the download should run. */
@@ -60,6 +83,8 @@ export class ConnectionRamp {
   #provenFast = false
   #limitedUntil = 0
   #diskWaitMs = 0
+  #replacements = 0
+  #steals = 0
 
   /**
    * One beat: updates `limited` and `target`; answers whether this beat may judge the network
@@ -101,6 +126,26 @@ export class ConnectionRamp {
     if (f.rate / f.live < SLOW_CONNECTION_BYTES_PER_S) {
       this.target = Math.min(f.maxConnections, f.live * 4)
     }
+  }
+
+  /** Whether one more laggard may be replaced (see RENEWALS_PER_CONNECTION). */
+  mayReplace(maxConnections: number): boolean {
+    return this.#replacements < RENEWALS_PER_CONNECTION * maxConnections
+  }
+
+  /** A laggard's connection was ended, to be replaced by a fresh one. */
+  replaced(): void {
+    this.#replacements++
+  }
+
+  /** Whether a laggard's rest may be stolen: within the budget, and never while limited. */
+  maySteal(maxConnections: number): boolean {
+    return !this.limited && this.#steals < RENEWALS_PER_CONNECTION * maxConnections
+  }
+
+  /** A laggard's rest went to a faster connection. */
+  stole(): void {
+    this.#steals++
   }
 
   /** The server asks for fewer connections: halve, and stop growing for this attempt. */

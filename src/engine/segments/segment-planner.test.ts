@@ -8,6 +8,7 @@ import {
   type ByteRange,
 } from './byte-ranges.ts'
 import {
+  boundHere,
   LAGGARD_RATIO,
   MIN_STEAL_SECONDS,
   pickWork,
@@ -213,6 +214,44 @@ describe('segments whose readers are behind their servers', () => {
           // minSplit above every rest: nothing to split, only the endgame's steals are left.
           const work = pickWork([], active, 10_000_000, askerSpeed)
           if (work.kind === 'steal') expect(active[work.victimId]!.behind).toBe(false)
+        },
+      ),
+    )
+  })
+})
+
+describe('boundHere', () => {
+  it('cuts a range to a fair share of the file, not less than minSplit', () => {
+    const range = { start: 100, end: 100 + 64 * 1024 * 1024 }
+    // 48 MiB over 16 connections: 3 MiB each, above a 1 MiB minSplit
+    expect(boundHere(range, 48 * 1024 * 1024, 16, 1024 * 1024)).toEqual({
+      start: 100,
+      end: 100 + 3 * 1024 * 1024,
+    })
+    // a fair share below minSplit: minSplit
+    expect(boundHere(range, 4 * 1024 * 1024, 16, 1024 * 1024)).toEqual({
+      start: 100,
+      end: 100 + 1024 * 1024,
+    })
+    // shorter than the bound: whole
+    expect(boundHere({ start: 0, end: 10 }, 1000, 1, 1)).toEqual({ start: 0, end: 10 })
+  })
+
+  it('property: a prefix of the range, as long as the range or the larger of share and minSplit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 2 ** 36 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.integer({ min: 1, max: 2 ** 26 }),
+        (start, length, size, maxConnections, minSplit) => {
+          const range = { start, end: start + length }
+          const cut = boundHere(range, size, maxConnections, minSplit)
+          expect(cut.start).toBe(start)
+          expect(cut.end).toBeLessThanOrEqual(range.end)
+          const share = Math.ceil(size / Math.max(1, maxConnections))
+          expect(cut.end - cut.start).toBe(Math.min(length, Math.max(minSplit, share)))
         },
       ),
     )

@@ -114,3 +114,25 @@ export function cutPoint(pos: number, end: number, minSplit: number, keepFractio
   const keep = Math.max(minSplit, Math.ceil((end - pos) * keepFraction))
   return Math.min(pos + keep, end - minSplit)
 }
+
+/**
+ * A range for a connection read on the scheduler thread while no worker is up, cut to a fair
+ * share of the file (`size / maxConnections`), not less than minSplit. That thread also runs the
+ * beat, checkpoints and the engine's protocol, so its connections read in spurts and their
+ * servers run ahead of them by up to a socket buffer's worth: a long segment kept there is
+ * split later while its server is megabytes past the cut — all fetched twice. Cut short, the
+ * connection asks again after it, on a worker once one is up. Shorter than a fair share, each
+ * connection asks again several times before a worker is up (each a new request and round
+ * trip: docs/benchmarks.md, "Figures behind the engine's comments"), and a segment of its share
+ * is rarely split before it ends.
+ */
+export function boundHere(
+  range: ByteRange,
+  size: number,
+  maxConnections: number,
+  minSplit: number,
+): ByteRange {
+  const share = Math.ceil(size / Math.max(1, maxConnections))
+  const bound = Math.max(minSplit, share)
+  return { start: range.start, end: Math.min(range.end, range.start + bound) }
+}

@@ -8,6 +8,7 @@ import {
   MEASURE_AFTER_MS,
   observeSpeed,
   SILENT_MS,
+  speedAtEnd,
   startProgress,
   type ReaderState,
   type SegmentProgress,
@@ -144,5 +145,29 @@ describe('speeds and the planner together', () => {
         },
       ),
     )
+  })
+})
+
+describe('speedAtEnd', () => {
+  it('is the measured speed once the bytes have flowed long enough', () => {
+    const progress = startProgress(0, 1000)
+    observeSpeed(progress, 10_000, 1100, polled(1100))
+    expect(speedAtEnd(progress, 110_000, 1100 + MEASURE_AFTER_MS, polled(1200))).toBeCloseTo(
+      1_000_000,
+    )
+  })
+
+  it('too short to measure: the average since the segment was asked for, wait included', () => {
+    const progress = startProgress(5000, 1000)
+    // first bytes just now: no measured speed, but MEASURE_AFTER_MS since the ask
+    const at = 1000 + 2 * MEASURE_AFTER_MS
+    expect(speedAtEnd(progress, 5000 + 20_000, at, polled(at))).toBeCloseTo(100_000)
+  })
+
+  it('unknown while the segment is younger than MEASURE_AFTER_MS or got nothing', () => {
+    const young = startProgress(0, 1000)
+    expect(speedAtEnd(young, 1000, 1000 + MEASURE_AFTER_MS - 1, polled(1099))).toBeUndefined()
+    const idle = startProgress(0, 1000)
+    expect(speedAtEnd(idle, 0, 5000, polled(5000))).toBeUndefined()
   })
 })

@@ -129,3 +129,23 @@ export function speedOf(
   const fetched = pos - flowing.pos
   return measured >= MEASURE_AFTER_MS && fetched > 0 ? (fetched * 1000) / measured : undefined
 }
+
+/**
+ * A segment's speed as its connection finishes it: what that connection would bring to a
+ * laggard's rest. Too short to measure from its first byte, the average since it was asked for,
+ * wait included, is a lower bound (it can only make steals rarer); undefined while even that is
+ * unknown.
+ */
+export function speedAtEnd(
+  progress: SegmentProgress,
+  pos: number,
+  now: number,
+  reader: ReaderState,
+): number | undefined {
+  const speed = observeSpeed(progress, pos, now, reader)
+  if (speed) return speed
+  const age = now - progress.since
+  return age >= MEASURE_AFTER_MS && pos > progress.from
+    ? ((pos - progress.from) * 1000) / age
+    : undefined
+}

@@ -2,13 +2,18 @@ import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
-import { ConnectionRamp, pickLaggards, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
-import { pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
+import {
+  beatRates,
+  ConnectionRamp,
+  pickLaggards,
+  RAMP_INTERVAL_MS,
+} from '../segments/connection-ramp.ts'
+import { boundHere, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
 import {
   isBehind,
   isWatched,
-  MEASURE_AFTER_MS,
   observeSpeed,
+  speedAtEnd,
   startProgress,
   type SegmentProgress,
 } from '../segments/segment-speed.ts'
@@ -125,8 +130,6 @@ export class SegmentedFetch {
   #owners = new Map<number, AbortController>()
   #live = 0
   #ramp = new ConnectionRamp()
-  #replacements = 0
-  #steals = 0
   #segmentable: boolean
   #lastError: unknown = null
   #last = { bytes: 0, total: 0, at: 0 }
@@ -209,30 +212,22 @@ export class SegmentedFetch {
   #speedOf(segment: number): number | undefined {
     const progress = this.#active.get(segment)
     if (!progress) return undefined
-    const now = Date.now()
     const pos = this.#stats.readSegment(segment).pos
-    const speed = observeSpeed(progress, pos, now, this.#stats.readReader(segment))
-    if (speed) return speed
-    // Too short to measure from its first byte: the average since it was asked for, wait
-    // included, is a lower bound (it can only make steals rarer).
-    const age = now - progress.since
-    return age >= MEASURE_AFTER_MS && pos > progress.from
-      ? ((pos - progress.from) * 1000) / age
-      : undefined
+    return speedAtEnd(progress, pos, Date.now(), this.#stats.readReader(segment))
   }
 
   /** The ramp beat: grow or shrink the connection count, swap laggards, fill free slots. */
   #beat(signal: AbortSignal): void {
-    const now = performance.now()
-    const bytes = this.#stats.downloadBytes(this.#o.downloadSlot)
-    const total = this.#stats.totalBytes()
-    const elapsed = Math.max(1, now - this.#last.at)
-    const rate = ((bytes - this.#last.bytes) * 1000) / elapsed
-    const totalRate = ((total - this.#last.total) * 1000) / elapsed
-    this.#last = { bytes, total, at: now }
+    const reading = {
+      at: performance.now(),
+      bytes: this.#stats.downloadBytes(this.#o.downloadSlot),
+      total: this.#stats.totalBytes(),
+    }
+    const { elapsed, rate, totalRate } = beatRates(this.#last, reading)
+    this.#last = reading
     if (!this.#segmentable || signal.aborted) return
     const { judgeNetwork } = this.#ramp.beat({
-      now,
+      now: reading.at,
       elapsed,
       rate,
       totalRate,
@@ -262,10 +257,10 @@ export class SegmentedFetch {
    */
   #replaceLaggards(): void {
     for (const id of pickLaggards(this.#segments(), this.#o.minSplit())) {
-      if (this.#replacements >= 2 * this.#o.maxConnections()) return
+      if (!this.#ramp.mayReplace(this.#o.maxConnections())) return
       const owner = this.#owners.get(id)
       if (!owner || owner.signal.aborted) continue
-      this.#replacements++
+      this.#ramp.replaced()
       owner.abort(new Retired('a laggard, replaced by a fresh connection'))
     }
   }
@@ -562,13 +557,7 @@ export class SegmentedFetch {
     for (;;) {
       const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
       if (work.kind === 'none') return null
-      // Steals are bounded like replacements (each costs a request and a connection), and
-      // none while a bandwidth limit sets the pace.
-      if (
-        work.kind === 'steal' &&
-        (this.#ramp.limited || this.#steals >= 2 * this.#o.maxConnections())
-      )
-        return null
+      if (work.kind === 'steal' && !this.#ramp.maySteal(this.#o.maxConnections())) return null
       if (work.kind === 'gap') {
         return this.#claim(this.#hereBound(work.range))
       }
@@ -581,7 +570,7 @@ export class SegmentedFetch {
         this.#halvedBehind.add(work.victimId)
       }
       if (taken && work.kind === 'steal') {
-        this.#steals++
+        this.#ramp.stole()
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
       }
@@ -612,23 +601,11 @@ export class SegmentedFetch {
     return isBehind(this.#stats.readReader(segment), Date.now())
   }
 
-  /**
-   * A range for a connection read on this thread (no worker is up yet) is cut to minSplit:
-   * this thread also runs the beat, checkpoints and the engine's protocol, so its connections
-   * read in spurts and their servers run ahead of them by up to a socket buffer's worth. A
-   * long segment kept here is split later while its server is megabytes past the cut — all
-   * fetched twice. Cut short, the connection asks again after it, on a worker once one is up.
-   */
+  /** A range for a connection read on this thread while a worker boots is cut (boundHere). */
   #hereBound(range: ByteRange): ByteRange {
     const pool = this.#o.shared.pool
     if (!pool || pool.ready) return range
-    // A fair share of the file, not less than minSplit: shorter, each connection asks again
-    // several times before a worker is up (each a new request and round trip: docs/benchmarks.md,
-    // "Figures behind the engine's comments"), and a segment of its share is rarely split before
-    // it ends.
-    const share = Math.ceil(this.#o.request.size / Math.max(1, this.#o.maxConnections()))
-    const bound = Math.max(this.#o.minSplit(), share)
-    return { start: range.start, end: Math.min(range.end, range.start + bound) }
+    return boundHere(range, this.#o.request.size, this.#o.maxConnections(), this.#o.minSplit())
   }
 
   #claim(range: ByteRange, fromGaps = true): number {
