@@ -718,7 +718,7 @@ export class Scheduler implements SchedulerCommands {
       // Stale: removed, paused or started since it was queued (one still winding down is
       // queued again when its transfer ends).
       if (!record || record.state !== 'queued' || this.#transfers.has(entry.id)) continue
-      if (this.#hostConnections.atCap(entry.host)) {
+      if (!this.#hostConnections.mayStart(entry.host)) {
         // Its host is at its cap: it keeps its place, later ones may still start.
         ;(blocked ??= []).push(entry)
         blockedHosts ??= new Set()
@@ -761,7 +761,7 @@ export class Scheduler implements SchedulerCommands {
   }
 
   #start(record: DownloadRecord, host: string): void {
-    this.#hostConnections.take(host)
+    const hostAccount = this.#hostConnections.open(host)
     const downloadSlot = this.#downloadSlots.take()
     this.#shared.stats.setRate(downloadSlot, record.speedLimit)
     // The slot's counter still holds the bytes of the download that used it last.
@@ -787,8 +787,8 @@ export class Scheduler implements SchedulerCommands {
       journaled: () => this.#journaledAs.get(record) === journalKey(record),
       shared: this.#shared,
       downloadSlot,
-      acquireSlot: (h) => this.#hostConnections.tryTake(h),
-      releaseSlot: (h) => this.#hostConnections.give(h),
+      acquireSlot: (h) => hostAccount.tryTake(h),
+      releaseSlot: (h) => hostAccount.give(h),
     })
     this.#transfers.set(record.id, transfer)
     this.#slots.set(record.id, downloadSlot)
@@ -798,7 +798,7 @@ export class Scheduler implements SchedulerCommands {
       this.#slots.delete(record.id)
       this.#shared.stats.setRate(downloadSlot, 0)
       this.#downloadSlots.give(downloadSlot)
-      this.#hostConnections.give(host)
+      hostAccount.close()
       this.#heartbeat.untrack(record.id)
       // A completed download was announced as such with its final figures; a failed or stopped
       // one made its last bytes durable after that (and now shows no connections).
