@@ -19,10 +19,11 @@ export const WORKER_YOUNG_GENERATION_MB = 4
  *
  * `--heap-growing-percent=30`: after a full GC, V8 lets the old generation grow to up to ~4×
  * what survived before the next one. With a 1 MiB young generation, most of what a long list
- * allocates while it is read and added is promoted, so the heap of a 100,000-download queue
- * (~100 MB live) reached ~290 MB before it was collected, and a process keeps the pages it
- * grew to; a tighter growth factor keeps the peak near what is live, at no cost to the first
- * byte (docs/benchmarks.md, W5). Small heaps are unaffected (V8's minimum limits apply).
+ * allocates while it is read and added is promoted, so the heap of a long queue grows to
+ * several times what is live before it is collected, and a process keeps the pages it grew to;
+ * a tighter growth factor keeps the peak near what is live, at no cost to the first byte
+ * (docs/benchmarks.md, W5, and "Figures behind the engine's comments"). Small heaps are
+ * unaffected (V8's minimum limits apply).
  */
 export const ENGINE_HOST_NODE_FLAGS = [
   '--max-semi-space-size=1',
@@ -32,9 +33,9 @@ export const ENGINE_HOST_NODE_FLAGS = [
 /**
  * Environment for such a process, set by its launcher (glibc reads it before Node starts; other
  * C libraries ignore it). glibc gives every thread that allocates its own malloc arena and
- * rarely returns their free pages: the main thread, four libuv threads and V8's helpers kept
- * ~15 MB more resident per download (2,000 small files: 147 → 133 MB; 1 GiB: 126 → 116 MB),
- * with no measured cost in speed (docs/benchmarks.md, "What changed").
+ * rarely returns their free pages: the main thread, four libuv threads and V8's helpers keep
+ * more resident with an arena each, and one arena costs no measured speed (docs/benchmarks.md,
+ * "What changed" and "Figures behind the engine's comments").
  */
 export const ENGINE_HOST_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' }
 

@@ -90,7 +90,7 @@ export class DownloadHistory {
   /** A record changed: notes a new attempt, a restart from zero, a verified checksum, a pause. */
   observe(record: DownloadRecord, previousState: DownloadState, now = Date.now()): void {
     // A download never tried and with nothing to note (a bulk pause of a long queue) needs no
-    // timeline: 100,000 of them were ~200 bytes each.
+    // timeline: a long queue would pay one per download for nothing.
     const t = this.#timelines.get(record.id) ?? this.#blank
     if (
       t === this.#blank &&

@@ -50,7 +50,8 @@ export type DownloadRecord = v.InferOutput<typeof recordSchema>
 
 /**
  * Most downloads have no headers of their own: they share this one (never mutated: headers are
- * replaced whole by `update`), an empty object each was ~50 bytes × 100,000.
+ * replaced whole by `update`): an empty object per download is memory a long queue pays for
+ * nothing (docs/benchmarks.md, "Figures behind the engine's comments").
  */
 export const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 

@@ -13,9 +13,10 @@ export function urlKeyOf(url: string): string {
 /**
  * The queue's downloads by duplicate key, so an add or a rename never scans the queue. Keyed by
  * URL, holding the ids saving it (almost always one): the map's keys are the records' own URL
- * strings, where a `url\ndir\nname` key per download was a second copy of every URL (~9 MB for
- * 100,000). A record is indexed under what it has when `add` is called: `delete` it before its
- * URL, folder or requested name changes, and `add` it again after.
+ * strings, where a `url\ndir\nname` key per download would be a second copy of every URL
+ * (docs/benchmarks.md, "Figures behind the engine's comments"). A record is indexed under what
+ * it has when `add` is called: `delete` it before its URL, folder or requested name changes,
+ * and `add` it again after.
  */
 export class DuplicateIndex {
   #byUrl = new Map<string, string | string[]>()

@@ -8,8 +8,9 @@ const INDEX = new Map<DownloadState, number>(DOWNLOAD_STATES.map((state, i) => [
  * Each download's place in the queue (a number that orders the waiting heap; renumbered when
  * downloads are moved) and the state last announced for it (what `download/changed` reports as
  * `previousState`: transfers change a record before the scheduler hears of it). Both packed in
- * one small integer per id, `position × 16 + state`: one Map of 100,000 entries, where a Map of
- * positions and one of states were ~3.5 MB of hash table each.
+ * one small integer per id, `position × 16 + state`: one Map, where a Map of positions and one
+ * of states would each cost a hash table as large (docs/benchmarks.md, "Figures behind the
+ * engine's comments").
  */
 export class QueuePlaces {
   #packed = new Map<string, number>()

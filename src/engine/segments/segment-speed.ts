@@ -93,8 +93,8 @@ export function observeSpeed(
  * run for that long, or it holds the connection back while the disk catches up, and meanwhile
  * the server goes on sending into the socket buffers (megabytes on a fast route). Calling that
  * silence made the connection a steal or replacement victim, and everything its server had
- * already sent was fetched again by the thief: 1–4 MB per victim in the segmented-download
- * test under load.
+ * already sent was fetched again by the thief (docs/benchmarks.md, "Figures behind the
+ * engine's comments").
  */
 export function isSilent(progress: SegmentProgress, reader: ReaderState): boolean {
   if (reader.heldSince > 0) return false
@@ -111,10 +111,10 @@ export function isSilent(progress: SegmentProgress, reader: ReaderState): boolea
  * round trips, and on a loaded machine or a long route easily more than SILENT_MS. Calling
  * it 0 made it a steal or replacement victim, and its whole rest — exactly the range it had
  * just asked for — went to a fresh connection that then waited as long and lost the same range
- * in turn, until the attempt's steal budget was spent (a resume of 6 ranges made ~70
- * requests). For the same reason the average leaves that wait out: counted in, every young
- * connection looked several times slower than the old ones and became a laggard. A connection
- * that never starts is the connect and headers timeouts' to judge.
+ * in turn, until the attempt's steal budget was spent (docs/benchmarks.md, "Figures behind
+ * the engine's comments"). For the same reason the average leaves that wait out: counted in,
+ * every young connection looked several times slower than the old ones and became a laggard. A
+ * connection that never starts is the connect and headers timeouts' to judge.
  */
 export function speedOf(
   progress: SegmentProgress,

@@ -10,8 +10,8 @@ const NEWLINE = 0x0a
  * corrupt. Resolves false when the file does not exist.
  *
  * Each read is decoded once, up to its last newline (a UTF-8 character never holds a newline
- * byte), and cut into lines as a string: a `toString` per line cost ~0.15 s of a 100,000-line
- * snapshot's load.
+ * byte), and cut into lines as a string: a `toString` per line is a real share of a long
+ * snapshot's load (docs/benchmarks.md, "Figures behind the engine's comments").
  */
 export async function readLines(
   path: string,

@@ -23,7 +23,8 @@ export type JournalOp =
 /**
  * The fields a command on many downloads changes (pause, resume, retry): journaled as one line
  * naming the ids, `{"s":n,"set":{"state":"paused"},"ids":[…]}`, ~40 bytes a download instead of
- * its whole record (~600 bytes: pausing 100,000 wrote 58 MB).
+ * its whole record (~600 bytes): a command on a long queue writes in proportion to the ids, not
+ * to their records (docs/benchmarks.md, "Figures behind the engine's comments").
  */
 export type StateFields = Partial<
   Pick<DownloadRecord, 'state' | 'failuresInARow' | 'error' | 'nextRetryAt'>

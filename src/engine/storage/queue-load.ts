@@ -36,7 +36,8 @@ export type LoadResult = {
   queue: QueueFile
   /**
    * The same records by id, the Map the load built: the scheduler keeps it as its own (a second
-   * Map of 100,000 entries was ~10 % of a long queue's load).
+   * Map of a long queue is a noticeable share of its load: docs/benchmarks.md, "Figures behind
+   * the engine's comments").
    */
   records: Map<string, DownloadRecord>
   /** Files that could not be read in full: set aside (renamed), what they held that parsed is kept. */
@@ -96,7 +97,7 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
   const snapshot = await readSnapshot(snapshotPath, strings)
   if (snapshot) {
     for (const r of snapshot.records) {
-      // One lookup per record (a `has` and a `set` were two of 100,000 each).
+      // One lookup per record, not a `has` and a `set`: a long queue pays each per record.
       const size = records.size
       if (records.set(r.id, r).size !== size) order.push(r.id)
     }

@@ -6,10 +6,11 @@ import { parseRecord } from './record-schema.ts'
  * The compact form of a persisted record (queue snapshot version 3 and journal `put` lines):
  * `[id, url, dir, name, state, createdAt]`, then one object with only the fields that differ
  * from a new download's (`{"nameChosen":true,"size":16384,"done":9216,…}`), left out when there
- * are none. A queued download is ~130 bytes instead of ~640 as a whole JSON record: the snapshot
- * of 100,000 downloads is read (and written) five times faster, and loading it makes a fifth of
- * the garbage. (Versions before 0.1's duplicate index also stored a `key`: read and ignored, the
- * key is derived from the URL, folder and requested name.)
+ * are none. A queued download is ~130 bytes instead of ~640 as a whole JSON record: a long
+ * queue's snapshot is read and written faster, and loading it makes less garbage
+ * (docs/benchmarks.md, "Figures behind the engine's comments"). (Versions before 0.1's
+ * duplicate index also stored a `key`: read and ignored, the key is derived from the URL,
+ * folder and requested name.)
  */
 export type CompactRecord = [string, string, string, string, string, number, Rest?]
 type Rest = Partial<Omit<DownloadRecord, 'id' | 'url' | 'dir' | 'name' | 'state' | 'createdAt'>>
@@ -50,7 +51,7 @@ export function decodeRecord(
   let sharedDir = strings.get(dir)
   if (sharedDir === undefined) strings.set(dir, (sharedDir = dir))
   // Most of a long queue: a download that never started. Its six fields are checked here; the
-  // rest are defaults (no `parseRecord`, no lookups: loading 100,000 spent ~40% of it in them).
+  // rest are defaults (no `parseRecord`, no lookups: a large share of a long queue's load).
   if (value.length === 6) {
     if (typeof id !== 'string') return { ok: false, problem: 'id: not a string' }
     if (typeof name !== 'string') return { ok: false, problem: 'name: not a string' }

@@ -78,7 +78,7 @@ export function classifyNetworkError(error: unknown): DownpourError {
     })
   }
   // NXDOMAIN (getaddrinfo's EAI_NONAME): the name does not exist, so a retry only makes the
-  // person wait (five tries took 11 s; aria2c exits 19 at once). EAI_AGAIN, a resolver that
+  // person wait (as aria2c, which exits 19 at once). EAI_AGAIN, a resolver that
   // did not answer, stays a retryable network error.
   if (code === 'ENOTFOUND') {
     const host = (err as { hostname?: string }).hostname

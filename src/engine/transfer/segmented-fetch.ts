@@ -251,9 +251,9 @@ export class SegmentedFetch {
    * Replaces connections far slower than the fastest (each gets a new TCP connection). The
    * replacement is opened by the beat once the laggard's connection has ended, never before:
    * a server counts both while they overlap, and servers ban clients over their connection
-   * limit (a replacement opened at once made -x 8 show 9 connections in Apache's log). A lone
-   * connection is never a laggard (its stall is the timeout's to judge), so the download never
-   * drops to zero connections.
+   * limit (a replacement opened at once shows one connection over `-x` in the server's log). A
+   * lone connection is never a laggard (its stall is the timeout's to judge), so the download
+   * never drops to zero connections.
    */
   #replaceLaggards(): void {
     for (const id of pickLaggards(this.#segments(), this.#o.minSplit())) {
