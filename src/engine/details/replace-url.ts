@@ -13,7 +13,7 @@ import {
   type ControlData,
 } from '../storage/control-file.ts'
 import { buildRequestHeaders } from '../transfer/request-headers.ts'
-import { assertSameFile, probeUrl } from './change-url.ts'
+import { assertSameFile, probeUrl } from './probe-url.ts'
 import { join } from 'node:path'
 
 export type ReplaceUrlContext = {
