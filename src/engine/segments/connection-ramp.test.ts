@@ -173,13 +173,19 @@ describe('pickLaggards', () => {
 })
 
 describe('the budget of replacements and steals', () => {
+  /** How many times `spend` runs while `may` allows it (at most 100). */
+  const spendAll = (may: () => boolean, spend: () => void): number => {
+    let n = 0
+    for (; n < 100 && may(); n++) spend()
+    return n
+  }
+
   it(`replaces at most ${RENEWALS_PER_CONNECTION} laggards per connection allowed`, () => {
     const ramp = new ConnectionRamp()
-    let replaced = 0
-    while (ramp.mayReplace(4) && replaced < 100) {
-      ramp.replaced()
-      replaced++
-    }
+    const replaced = spendAll(
+      () => ramp.mayReplace(4),
+      () => ramp.replaced(),
+    )
     expect(replaced).toBe(RENEWALS_PER_CONNECTION * 4)
     // a higher maximum (the setting changed) opens the budget again
     expect(ramp.mayReplace(5)).toBe(true)
@@ -187,11 +193,10 @@ describe('the budget of replacements and steals', () => {
 
   it(`steals at most ${RENEWALS_PER_CONNECTION} rests per connection allowed, none while limited`, () => {
     const ramp = new ConnectionRamp()
-    let stolen = 0
-    while (ramp.maySteal(3) && stolen < 100) {
-      ramp.stole()
-      stolen++
-    }
+    const stolen = spendAll(
+      () => ramp.maySteal(3),
+      () => ramp.stole(),
+    )
     expect(stolen).toBe(RENEWALS_PER_CONNECTION * 3)
     // the two budgets are apart: steals spend none of the replacements
     expect(ramp.mayReplace(3)).toBe(true)
