@@ -1,4 +1,5 @@
-import { lstat, rename, rm } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -44,7 +45,7 @@ import { judgeResponse, type Adopted } from './judge-response.ts'
 import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
-import { fileExists } from '../storage/file-exists.ts'
+import { fileExists, lookAt } from '../storage/file-exists.ts'
 import { notEnoughSpace, spaceShortfall, type FreeSpace } from '../storage/free-space.ts'
 import { buildRequestHeaders } from './request-headers.ts'
 import { buildSegmentMap } from '../segments/segment-map.ts'
@@ -76,8 +77,12 @@ export type TransferContext = {
   /** Bytes free for this download's folder (storage/free-space.ts), null when unknown. */
   freeSpace: FreeSpace
   log(level: LogLevel, message: string, error?: DownpourError): void
-  /** The record's persisted fields changed (state, name, size, validators…). */
-  changed(): void
+  /**
+   * The record's persisted fields changed (state, name, size, validators…). `journal: false`
+   * announces the change without a journal line of its own: the journal already holds every
+   * field a restart reads (see #adoptMetadata).
+   */
+  changed(options?: { journal: boolean }): void
   /**
    * Appends the record as it is now (its name, its size) to the queue's journal at once, for a
    * step that must not happen before the journal can tell the next run about it (creating its
@@ -163,6 +168,8 @@ export class DownloadTransfer {
    * once, within a second (a retry much later looks again).
    */
   #seenFree: { name: string; at: number } | null = null
+  /** The name was just claimed: journaled with every field as it is, its `.part` created empty. */
+  #claimedFresh = false
   /** Waited once for another run downloading the same file (#sameUrlElsewhere). */
   #waited = false
 
@@ -399,7 +406,7 @@ export class DownloadTransfer {
     }
     const { data, problem } = await readControlFile(controlPathFor(this.partPath))
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
-    const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
+    const usable = data && data.url === redactUrl(rec.url) && fileExists(this.partPath)
     if (usable && data.durable.length > 0) {
       this.#part = await PartFile.open(this.partPath, 'resume')
       // The control file says what was durable; the part file says what is still there (it may
@@ -758,9 +765,14 @@ export class DownloadTransfer {
     }
     if (found === 'complete') return found
     if (!this.#part) this.#part = await PartFile.open(this.partPath, 'fresh')
+    // The claim journaled the record as it is now, moments ago, then made its empty `.part`:
+    // the state moving on from probing needs no line of its own (a restart reads probing and
+    // downloading alike: queued again). One journal line fewer per new file.
+    const journaled = found === null && this.#claimedFresh
+    this.#claimedFresh = false
     // The server answered with the file: from here bytes flow, whatever the attempt began as.
     if (rec.state === 'probing') rec.state = 'downloading'
-    this.#ctx.changed()
+    this.#ctx.changed({ journal: !journaled })
     return found
   }
 
@@ -790,10 +802,15 @@ export class DownloadTransfer {
   async #probeFor(name: string): Promise<Probe | null> {
     const path = join(this.record.dir, name)
     if (this.#ctx.reservedPaths.has(path)) return null
-    const info = await lstat(path).catch(() => null)
+    let info: Stats | null
+    try {
+      info = lookAt(path)
+    } catch {
+      return null // unreadable: the first request asks for the whole file
+    }
     if (!info) this.#seenFree = { name, at: performance.now() }
     if (!info?.isFile() || info.size === 0) return null
-    if (await fileExists(path + ARIA2_SUFFIX)) return null
+    if (fileExists(path + ARIA2_SUFFIX)) return null
     return { name, size: info.size, lastByte: this.record.ifExists !== 'continue' }
   }
 
@@ -878,12 +895,12 @@ export class DownloadTransfer {
   async #sameUrlElsewhere(name: string): Promise<boolean> {
     const rec = this.record
     const part = join(rec.dir, name + PART_SUFFIX)
-    if (!(await fileExists(part))) return false
+    if (!fileExists(part)) return false
     const { data } = await readControlFile(controlPathFor(part))
     if (data && (data.id === rec.id || data.url !== redactUrl(rec.url))) return false
     let told = false
     for (;;) {
-      if (this.stopped || !(await fileExists(part))) return told
+      if (this.stopped || !fileExists(part)) return told
       const other = await this.#ctx.othersLive()
       if (!other) return told
       if (!told)
@@ -913,10 +930,12 @@ export class DownloadTransfer {
       return judgeExisting(rec.ifExists, name, { kind: 'none' }, serverSize)
     }
     const path = join(rec.dir, name)
-    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null
+    let info: Stats | null
+    try {
+      info = lookAt(path)
+    } catch (error) {
       throw diskError(error, `cannot look at ${path}`, rec.dir)
-    })
+    }
     const found: FoundFile = !info
       ? { kind: 'none' }
       : !info.isFile()
@@ -1066,6 +1085,7 @@ export class DownloadTransfer {
         this.#ctx.journal()
         try {
           this.#part = await PartFile.open(join(rec.dir, candidate + PART_SUFFIX), 'exclusive')
+          this.#claimedFresh = true
           return 'created'
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists'
@@ -1100,7 +1120,7 @@ export class DownloadTransfer {
     this.#ctx.reservedPaths.add(this.finalPath)
     if (claimed.name !== suggested) {
       // Said only when it happens (no extra look at the folder for every new file).
-      note ??= (await fileExists(wanted)) ? `${suggested} exists` : null
+      note ??= fileExists(wanted) ? `${suggested} exists` : null
       if (note) this.#ctx.log('warn', `${note}; saving as ${claimed.name}`)
     }
     return null
@@ -1141,7 +1161,7 @@ export class DownloadTransfer {
     // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
     if (this.#controlWritten) await part.sync()
     else await part.flush()
-    if (!(await part.stillAtPath())) throw this.#partGone()
+    if (!part.stillAtPath()) throw this.#partGone()
     if (rec.size === null) rec.size = this.done
     // The name and size reach the journal before the file gets its name (a size learnt from
     // the body's end, or a new one after a restart, would wait for the coalesced save): a
@@ -1234,7 +1254,7 @@ export class DownloadTransfer {
     if (generation !== this.#generation || part !== this.#part) return
     if (durable.length === 0 && !this.#controlWritten) return
     // A control file beside a `.part` another program deleted would describe bytes no file has.
-    if (!(await part.stillAtPath())) return
+    if (!part.stillAtPath()) return
     await writeControlFile(controlPathFor(this.partPath), {
       version: 1,
       id: rec.id,

@@ -102,7 +102,7 @@ function journalName(record: DownloadRecord, name: string, journal: () => void):
  * untouched) and the download fails saying why.
  */
 async function refuseForeignFinal(part: PartFile, finalPath: string): Promise<void> {
-  if (await part.isAt(finalPath)) return
+  if (part.isAt(finalPath)) return
   const info = await lstat(finalPath).catch(() => null)
   if (info?.isSymbolicLink()) await unlink(finalPath).catch(() => {})
   throw unsafePath(
