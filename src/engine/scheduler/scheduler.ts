@@ -324,7 +324,7 @@ export class Scheduler implements SchedulerCommands {
       const download = this.#snapshotOf(record)
       this.#history.added(record)
       result.added.push(download)
-      this.#batch.added(record.id)
+      this.#batch.added(record.id, download)
     } catch (error) {
       const e =
         error instanceof DownpourError

@@ -218,9 +218,13 @@ export class DownloadTransfer {
     return this.#paths().final
   }
 
-  /** The record's paths, joined again only when its name changes (they are asked for often). */
-  #paths(): { dir: string; name: string; final: string; part: string } {
-    const { dir, name } = this.record
+  /**
+   * The paths of `name` (the record's by default) in the download's folder, joined again only
+   * when the name changes: they are asked for often, and a new file's candidate name is the
+   * record's name moments later.
+   */
+  #paths(name = this.record.name): { dir: string; name: string; final: string; part: string } {
+    const { dir } = this.record
     const cached = this.#pathCache
     if (cached?.name === name && cached.dir === dir) return cached
     const final = join(dir, name)
@@ -800,7 +804,7 @@ export class DownloadTransfer {
    * of this engine saves.
    */
   async #probeFor(name: string): Promise<Probe | null> {
-    const path = join(this.record.dir, name)
+    const path = this.#paths(name).final
     if (this.#ctx.reservedPaths.has(path)) return null
     let info: Stats | null
     try {
@@ -894,7 +898,7 @@ export class DownloadTransfer {
    */
   async #sameUrlElsewhere(name: string): Promise<boolean> {
     const rec = this.record
-    const part = join(rec.dir, name + PART_SUFFIX)
+    const part = this.#paths(name).part
     if (!fileExists(part)) return false
     const { data } = await readControlFile(controlPathFor(part))
     if (data && (data.id === rec.id || data.url !== redactUrl(rec.url))) return false
@@ -929,7 +933,7 @@ export class DownloadTransfer {
       // per new file, not two; a file that appears since is found at publishing (link: EEXIST).
       return judgeExisting(rec.ifExists, name, { kind: 'none' }, serverSize)
     }
-    const path = join(rec.dir, name)
+    const path = this.#paths(name).final
     let info: Stats | null
     try {
       info = lookAt(path)
@@ -1008,7 +1012,7 @@ export class DownloadTransfer {
   ): Promise<'complete' | 'again' | 'claimed' | 'busy'> {
     const rec = this.record
     const unclaimed = rec.name
-    const wanted = join(rec.dir, name)
+    const wanted = this.#paths(name).final
     this.#ctx.reservedPaths.add(wanted)
     rec.name = name
     rec.nameChosen = true
@@ -1052,7 +1056,7 @@ export class DownloadTransfer {
     const unclaimed = rec.name
     let note: string | null = null
     let seenFree = false
-    const wanted = join(rec.dir, suggested)
+    const wanted = this.#paths(suggested).final
     if (rec.ifExists !== 'rename' && !this.#ctx.reservedPaths.has(wanted)) {
       const verdict = await this.#judgeFileAt(suggested, rec.size)
       seenFree = verdict.kind === 'free'
@@ -1084,7 +1088,7 @@ export class DownloadTransfer {
         rec.nameChosen = true
         this.#ctx.journal()
         try {
-          this.#part = await PartFile.open(join(rec.dir, candidate + PART_SUFFIX), 'exclusive')
+          this.#part = await PartFile.open(this.#paths(candidate).part, 'exclusive')
           this.#claimedFresh = true
           return 'created'
         } catch (error) {
@@ -1095,7 +1099,7 @@ export class DownloadTransfer {
       async (candidate) => {
         // A `.part` this same download left behind (state lost in a crash) may be taken over;
         // another download's never, though it fetches the same URL.
-        const part = join(rec.dir, candidate + PART_SUFFIX)
+        const part = this.#paths(candidate).part
         const { data } = await readControlFile(controlPathFor(part))
         if (data?.id === rec.id && data.url === redactUrl(rec.url)) return true
         // The run this download waited for (#sameUrlElsewhere) died with its `.part` of this
