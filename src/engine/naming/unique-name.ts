@@ -16,10 +16,10 @@ export async function pickUniqueName(
   for (let n = 0; n < 10_000; n++) {
     const candidate = withCounter(name, n)
     if (reserved.has(join(dir, candidate))) continue
-    if (await fileExists(join(dir, candidate))) continue
+    if (fileExists(join(dir, candidate))) continue
     const partTaken =
-      (await fileExists(join(dir, candidate + PART_SUFFIX))) ||
-      (await fileExists(join(dir, candidate + PART_SUFFIX + CONTROL_SUFFIX)))
+      fileExists(join(dir, candidate + PART_SUFFIX)) ||
+      fileExists(join(dir, candidate + PART_SUFFIX + CONTROL_SUFFIX))
     if (partTaken && !(await canAdopt(candidate))) continue
     return candidate
   }
@@ -58,7 +58,7 @@ export async function claimUniqueName(
     reserved.add(full)
     try {
       // A file that appears after the look is found at publishing (link: EEXIST), never replaced.
-      if ((n === 0 && nameSeenFree) || !(await fileExists(full))) {
+      if ((n === 0 && nameSeenFree) || !fileExists(full)) {
         if ((await createPart(candidate)) === 'created') return { name: candidate, adopted: false }
         if (await canAdopt(candidate)) return { name: candidate, adopted: true }
       }

@@ -20,13 +20,15 @@ type Hooks = {
  * Order on the wire is kept: added, then changed, then removed (a download started by the add
  * that listed it is announced after it), and anything emitted directly (`download/moved`,
  * `settings/changed`) flushes what is gathered first, so no event names a download its
- * client has not been told of yet. Each download is described as it is at the flush; a change
- * keeps the first `previousState` seen in the batch (the state its client last heard of).
+ * client has not been told of yet. Each download is described as it is at the flush (an added
+ * one as its add described it: a change since follows in the same flush); a change keeps the
+ * first `previousState` seen in the batch (the state its client last heard of).
  */
 export class EventBatch {
   #hooks: Hooks
   #depth = 0
-  #added: string[] = []
+  /** Ids, or the snapshot the command already built (the add's reply holds the same). */
+  #added: (string | DownloadSnapshot)[] = []
   #changed = new Map<string, DownloadState>()
   #removed: string[] = []
 
@@ -44,14 +46,23 @@ export class EventBatch {
     }
   }
 
-  added(id: string): void {
-    this.#added.push(id)
+  /** `download`: the download as its add just described it (not built a second time). */
+  added(id: string, download?: DownloadSnapshot): void {
+    this.#added.push(download ?? id)
     if (this.#depth === 0) this.flush()
   }
 
   changed(id: string, previousState: DownloadState): void {
+    if (this.#depth === 0) {
+      // Outside a command nothing is gathered (each command flushes as it ends): a
+      // transfer's own step goes straight out, with no batch built around it.
+      const download = this.#hooks.snapshotOf(id)
+      if (!download) return
+      const changes = [{ download, previousState }]
+      this.#hooks.events.emit('download/changed', { revision: this.#hooks.nextRevision(), changes })
+      return
+    }
     if (!this.#changed.has(id)) this.#changed.set(id, previousState)
-    if (this.#depth === 0) this.flush()
   }
 
   /**
@@ -72,8 +83,8 @@ export class EventBatch {
       const ids = this.#added
       this.#added = []
       const downloads: DownloadSnapshot[] = []
-      for (const id of ids) {
-        const download = snapshotOf(id)
+      for (const item of ids) {
+        const download = typeof item === 'string' ? snapshotOf(item) : item
         if (download) downloads.push(download)
       }
       for (const part of chunks(downloads)) {

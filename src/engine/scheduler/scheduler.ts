@@ -325,7 +325,7 @@ export class Scheduler implements SchedulerCommands {
       const download = this.#snapshotOf(record)
       this.#history.added(record)
       result.added.push(download)
-      this.#batch.added(record.id)
+      this.#batch.added(record.id, download)
     } catch (error) {
       const e =
         error instanceof DownpourError
@@ -782,7 +782,7 @@ export class Scheduler implements SchedulerCommands {
         )
         this.#log(level, record.id, `${record.name}: ${message}`, error?.toJSON())
       },
-      changed: () => this.#changed(record),
+      changed: (options) => this.#changed(record, options?.journal ?? true),
       journal: () => this.#journalNow(record),
       journaled: () => this.#journaledAs.get(record) === journalKey(record),
       shared: this.#shared,
@@ -818,7 +818,9 @@ export class Scheduler implements SchedulerCommands {
     record.nextRetryAt = null
     // A download that completed while being stopped stays completed (pausing it means nothing).
     if (state === 'paused' && record.state === 'completed') return
-    this.#setState(record, state)
+    // 'removed' is not journaled: the `del` line #remove appends next says it (a crash before
+    // that leaves the download as it was, not as a record in a state nothing reads back).
+    this.#setState(record, state, state !== 'removed')
   }
 
   /** Queues the completed file's origin mark (the URL the bytes came from, the Referer). */
@@ -832,9 +834,9 @@ export class Scheduler implements SchedulerCommands {
     })
   }
 
-  #setState(record: DownloadRecord, state: DownloadState): void {
+  #setState(record: DownloadRecord, state: DownloadState, persist = true): void {
     record.state = state
-    this.#changed(record)
+    this.#changed(record, persist)
   }
 
   /**

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, lstatSync, type Stats } from 'node:fs'
 
 /**
  * Whether something exists at `path` (any error, e.g. EACCES, counts as no).
@@ -10,6 +10,17 @@ import { existsSync } from 'node:fs'
  * disk takes microseconds; on a hung network mount the thread pool would stall all file
  * operations anyway.
  */
-export async function fileExists(path: string): Promise<boolean> {
+export function fileExists(path: string): boolean {
   return existsSync(path)
+}
+
+/**
+ * What is at `path` itself (lstat: a link is not followed), or null when nothing is; other
+ * errors (EACCES, EIO) are thrown. One call on this thread for the reason above: every new
+ * download looks at its final name before its first request and again after publishing, and
+ * the asynchronous `lstat` of a free name cost a thread-pool round trip and a thrown ENOENT
+ * each time.
+ */
+export function lookAt(path: string): Stats | null {
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null
 }

@@ -97,11 +97,11 @@ describe('PartFile', () => {
     const path = join(dir, 'b.bin.part')
     const part = await PartFile.open(path, 'exclusive')
     try {
-      expect(await part.stillAtPath()).toBe(true)
+      expect(part.stillAtPath()).toBe(true)
       await rm(path)
-      expect(await part.stillAtPath()).toBe(false)
+      expect(part.stillAtPath()).toBe(false)
       await writeFile(path, 'another program')
-      expect(await part.stillAtPath()).toBe(false)
+      expect(part.stillAtPath()).toBe(false)
     } finally {
       await part.close()
     }

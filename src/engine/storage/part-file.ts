@@ -1,9 +1,10 @@
-import { close, fdatasync, fstat, ftruncate, lstat, unlink, writev } from 'node:fs'
+import { close, fdatasync, fstat, ftruncate, lstat, unlink, writev, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { addRange, type ByteRange } from '../segments/byte-ranges.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { diskError } from './disk-error.ts'
+import { lookAt } from './file-exists.ts'
 import { openInFolder, type OpenedFile } from './safe-open.ts'
 
 /** Socket chunks (16–64 KiB) are gathered into writes of about this size (see docs/benchmarks.md). */
@@ -214,17 +215,19 @@ export class PartFile {
    * the `.part` while it was written (the bytes went to an inode no name leads to), or put a
    * symlink there (lstat: a link to this very file must not become the published name either).
    */
-  async stillAtPath(): Promise<boolean> {
+  stillAtPath(): boolean {
     return this.isAt(this.path)
   }
 
   /** Whether `path` itself (not a link's target) is this open file. */
-  async isAt(path: string): Promise<boolean> {
+  isAt(path: string): boolean {
     this.#throwIfClosed()
-    const named = await lstatAsync(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null
+    let named: Stats | null
+    try {
+      named = lookAt(path)
+    } catch (error) {
       throw diskError(error, `cannot stat ${path}`, dirname(path))
-    })
+    }
     return named !== null && named.ino === this.#ino && named.dev === this.#dev
   }
 

@@ -41,7 +41,7 @@ export async function placeFinishedFile(
       const code = (error as NodeJS.ErrnoException).code ?? ''
       if (code === 'EEXIST') return 'exists' as const
       if (!NO_HARD_LINKS.has(code)) throw error
-      if (await fileExists(finalPath)) return 'exists' as const
+      if (fileExists(finalPath)) return 'exists' as const
       await renameAsync(partPath, finalPath)
       return 'renamed' as const
     }

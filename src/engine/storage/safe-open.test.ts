@@ -79,10 +79,10 @@ describe('PartFile', () => {
     const path = join(dir, 'e.part')
     const part = await PartFile.open(path, 'fresh')
     try {
-      expect(await part.stillAtPath()).toBe(true)
+      expect(part.stillAtPath()).toBe(true)
       await rename(path, join(dir, 'moved'))
       await symlink(join(dir, 'moved'), path)
-      expect(await part.stillAtPath()).toBe(false)
+      expect(part.stillAtPath()).toBe(false)
     } finally {
       await part.close()
     }

@@ -1,4 +1,5 @@
-import { lstat, rename, rm } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -44,7 +45,7 @@ import { judgeResponse, type Adopted } from './judge-response.ts'
 import { rangesOnDisk } from './ranges-on-disk.ts'
 import type { TransferPool } from './transfer-pool.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
-import { fileExists } from '../storage/file-exists.ts'
+import { fileExists, lookAt } from '../storage/file-exists.ts'
 import { notEnoughSpace, spaceShortfall, type FreeSpace } from '../storage/free-space.ts'
 import { buildRequestHeaders } from './request-headers.ts'
 import { buildSegmentMap } from '../segments/segment-map.ts'
@@ -76,8 +77,12 @@ export type TransferContext = {
   /** Bytes free for this download's folder (storage/free-space.ts), null when unknown. */
   freeSpace: FreeSpace
   log(level: LogLevel, message: string, error?: DownpourError): void
-  /** The record's persisted fields changed (state, name, size, validators…). */
-  changed(): void
+  /**
+   * The record's persisted fields changed (state, name, size, validators…). `journal: false`
+   * announces the change without a journal line of its own: the journal already holds every
+   * field a restart reads (see #adoptMetadata).
+   */
+  changed(options?: { journal: boolean }): void
   /**
    * Appends the record as it is now (its name, its size) to the queue's journal at once, for a
    * step that must not happen before the journal can tell the next run about it (creating its
@@ -163,6 +168,8 @@ export class DownloadTransfer {
    * once, within a second (a retry much later looks again).
    */
   #seenFree: { name: string; at: number } | null = null
+  /** The name was just claimed: journaled with every field as it is, its `.part` created empty. */
+  #claimedFresh = false
   /** Waited once for another run downloading the same file (#sameUrlElsewhere). */
   #waited = false
 
@@ -211,9 +218,13 @@ export class DownloadTransfer {
     return this.#paths().final
   }
 
-  /** The record's paths, joined again only when its name changes (they are asked for often). */
-  #paths(): { dir: string; name: string; final: string; part: string } {
-    const { dir, name } = this.record
+  /**
+   * The paths of `name` (the record's by default) in the download's folder, joined again only
+   * when the name changes: they are asked for often, and a new file's candidate name is the
+   * record's name moments later.
+   */
+  #paths(name = this.record.name): { dir: string; name: string; final: string; part: string } {
+    const { dir } = this.record
     const cached = this.#pathCache
     if (cached?.name === name && cached.dir === dir) return cached
     const final = join(dir, name)
@@ -399,7 +410,7 @@ export class DownloadTransfer {
     }
     const { data, problem } = await readControlFile(controlPathFor(this.partPath))
     if (problem) this.#ctx.log('warn', `${problem}; starting this file over`)
-    const usable = data && data.url === redactUrl(rec.url) && (await fileExists(this.partPath))
+    const usable = data && data.url === redactUrl(rec.url) && fileExists(this.partPath)
     if (usable && data.durable.length > 0) {
       this.#part = await PartFile.open(this.partPath, 'resume')
       // The control file says what was durable; the part file says what is still there (it may
@@ -758,9 +769,14 @@ export class DownloadTransfer {
     }
     if (found === 'complete') return found
     if (!this.#part) this.#part = await PartFile.open(this.partPath, 'fresh')
+    // The claim journaled the record as it is now, moments ago, then made its empty `.part`:
+    // the state moving on from probing needs no line of its own (a restart reads probing and
+    // downloading alike: queued again). One journal line fewer per new file.
+    const journaled = found === null && this.#claimedFresh
+    this.#claimedFresh = false
     // The server answered with the file: from here bytes flow, whatever the attempt began as.
     if (rec.state === 'probing') rec.state = 'downloading'
-    this.#ctx.changed()
+    this.#ctx.changed({ journal: !journaled })
     return found
   }
 
@@ -788,12 +804,17 @@ export class DownloadTransfer {
    * of this engine saves.
    */
   async #probeFor(name: string): Promise<Probe | null> {
-    const path = join(this.record.dir, name)
+    const path = this.#paths(name).final
     if (this.#ctx.reservedPaths.has(path)) return null
-    const info = await lstat(path).catch(() => null)
+    let info: Stats | null
+    try {
+      info = lookAt(path)
+    } catch {
+      return null // unreadable: the first request asks for the whole file
+    }
     if (!info) this.#seenFree = { name, at: performance.now() }
     if (!info?.isFile() || info.size === 0) return null
-    if (await fileExists(path + ARIA2_SUFFIX)) return null
+    if (fileExists(path + ARIA2_SUFFIX)) return null
     return { name, size: info.size, lastByte: this.record.ifExists !== 'continue' }
   }
 
@@ -877,13 +898,13 @@ export class DownloadTransfer {
    */
   async #sameUrlElsewhere(name: string): Promise<boolean> {
     const rec = this.record
-    const part = join(rec.dir, name + PART_SUFFIX)
-    if (!(await fileExists(part))) return false
+    const part = this.#paths(name).part
+    if (!fileExists(part)) return false
     const { data } = await readControlFile(controlPathFor(part))
     if (data && (data.id === rec.id || data.url !== redactUrl(rec.url))) return false
     let told = false
     for (;;) {
-      if (this.stopped || !(await fileExists(part))) return told
+      if (this.stopped || !fileExists(part)) return told
       const other = await this.#ctx.othersLive()
       if (!other) return told
       if (!told)
@@ -912,11 +933,13 @@ export class DownloadTransfer {
       // per new file, not two; a file that appears since is found at publishing (link: EEXIST).
       return judgeExisting(rec.ifExists, name, { kind: 'none' }, serverSize)
     }
-    const path = join(rec.dir, name)
-    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null
+    const path = this.#paths(name).final
+    let info: Stats | null
+    try {
+      info = lookAt(path)
+    } catch (error) {
       throw diskError(error, `cannot look at ${path}`, rec.dir)
-    })
+    }
     const found: FoundFile = !info
       ? { kind: 'none' }
       : !info.isFile()
@@ -989,7 +1012,7 @@ export class DownloadTransfer {
   ): Promise<'complete' | 'again' | 'claimed' | 'busy'> {
     const rec = this.record
     const unclaimed = rec.name
-    const wanted = join(rec.dir, name)
+    const wanted = this.#paths(name).final
     this.#ctx.reservedPaths.add(wanted)
     rec.name = name
     rec.nameChosen = true
@@ -1033,7 +1056,7 @@ export class DownloadTransfer {
     const unclaimed = rec.name
     let note: string | null = null
     let seenFree = false
-    const wanted = join(rec.dir, suggested)
+    const wanted = this.#paths(suggested).final
     if (rec.ifExists !== 'rename' && !this.#ctx.reservedPaths.has(wanted)) {
       const verdict = await this.#judgeFileAt(suggested, rec.size)
       seenFree = verdict.kind === 'free'
@@ -1065,7 +1088,8 @@ export class DownloadTransfer {
         rec.nameChosen = true
         this.#ctx.journal()
         try {
-          this.#part = await PartFile.open(join(rec.dir, candidate + PART_SUFFIX), 'exclusive')
+          this.#part = await PartFile.open(this.#paths(candidate).part, 'exclusive')
+          this.#claimedFresh = true
           return 'created'
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists'
@@ -1075,7 +1099,7 @@ export class DownloadTransfer {
       async (candidate) => {
         // A `.part` this same download left behind (state lost in a crash) may be taken over;
         // another download's never, though it fetches the same URL.
-        const part = join(rec.dir, candidate + PART_SUFFIX)
+        const part = this.#paths(candidate).part
         const { data } = await readControlFile(controlPathFor(part))
         if (data?.id === rec.id && data.url === redactUrl(rec.url)) return true
         // The run this download waited for (#sameUrlElsewhere) died with its `.part` of this
@@ -1100,7 +1124,7 @@ export class DownloadTransfer {
     this.#ctx.reservedPaths.add(this.finalPath)
     if (claimed.name !== suggested) {
       // Said only when it happens (no extra look at the folder for every new file).
-      note ??= (await fileExists(wanted)) ? `${suggested} exists` : null
+      note ??= fileExists(wanted) ? `${suggested} exists` : null
       if (note) this.#ctx.log('warn', `${note}; saving as ${claimed.name}`)
     }
     return null
@@ -1141,7 +1165,7 @@ export class DownloadTransfer {
     // Long downloads had checkpoints; make the end durable too. Short ones cost no fsync (as curl).
     if (this.#controlWritten) await part.sync()
     else await part.flush()
-    if (!(await part.stillAtPath())) throw this.#partGone()
+    if (!part.stillAtPath()) throw this.#partGone()
     if (rec.size === null) rec.size = this.done
     // The name and size reach the journal before the file gets its name (a size learnt from
     // the body's end, or a new one after a restart, would wait for the coalesced save): a
@@ -1234,7 +1258,7 @@ export class DownloadTransfer {
     if (generation !== this.#generation || part !== this.#part) return
     if (durable.length === 0 && !this.#controlWritten) return
     // A control file beside a `.part` another program deleted would describe bytes no file has.
-    if (!(await part.stillAtPath())) return
+    if (!part.stillAtPath()) return
     await writeControlFile(controlPathFor(this.partPath), {
       version: 1,
       id: rec.id,

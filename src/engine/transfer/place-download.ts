@@ -45,20 +45,22 @@ export async function placeDownload(
   const leftover = (error: Error): void =>
     log('warn', `the file is complete, but its old name could not be removed (${error.message})`)
   let name = record.name
+  let finalPath = join(record.dir, name)
   try {
-    if (options.replace) await withRetries(() => rename(part.path, join(record.dir, name)))
+    if (options.replace) await withRetries(() => rename(part.path, finalPath))
     else
-      while ((await placeFinishedFile(part.path, join(record.dir, name), leftover)) === 'exists') {
+      while ((await placeFinishedFile(part.path, finalPath, leftover)) === 'exists') {
         // Something outside the engine created a file of that name meanwhile: never overwrite it.
-        if (name !== record.name) reserved.delete(join(record.dir, name))
+        if (name !== record.name) reserved.delete(finalPath)
         name = await pickUniqueName(record.dir, name, reserved, async () => false)
-        reserved.add(join(record.dir, name))
+        finalPath = join(record.dir, name)
+        reserved.add(finalPath)
         // The new name reaches the journal before the file gets it: a crash after the link
         // finds a record naming its file. (Its `.part` keeps the old name until the unlink.)
         journalName(record, name, options.journal)
       }
   } catch (caught) {
-    if (name !== record.name) reserved.delete(join(record.dir, name))
+    if (name !== record.name) reserved.delete(finalPath)
     const error = diskError(caught, `cannot rename ${part.path}`, record.dir)
     await recordComplete(part, record).catch((failure: Error) =>
       log('warn', `could not record the finished file (${failure.message})`),
@@ -69,7 +71,7 @@ export async function placeDownload(
       { cause: caught },
     )
   }
-  await refuseForeignFinal(part, join(record.dir, name))
+  await refuseForeignFinal(part, finalPath)
   if (name !== record.name) {
     reserved.delete(join(record.dir, record.name))
     record.name = name
@@ -102,7 +104,7 @@ function journalName(record: DownloadRecord, name: string, journal: () => void):
  * untouched) and the download fails saying why.
  */
 async function refuseForeignFinal(part: PartFile, finalPath: string): Promise<void> {
-  if (await part.isAt(finalPath)) return
+  if (part.isAt(finalPath)) return
   const info = await lstat(finalPath).catch(() => null)
   if (info?.isSymbolicLink()) await unlink(finalPath).catch(() => {})
   throw unsafePath(
