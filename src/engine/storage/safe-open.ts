@@ -1,4 +1,4 @@
-import { close, constants, fstat, ftruncate, lstat, open, type Stats } from 'node:fs'
+import { close, constants, fstatSync, ftruncate, lstat, open, type Stats } from 'node:fs'
 import { dirname } from 'node:path'
 import { promisify } from 'node:util'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -60,7 +60,9 @@ export async function openInFolder(
     throw error
   }
   try {
-    info = await fstatAsync(fd)
+    // On this thread: the inode of an open descriptor is in memory (no lookup, nothing to wait
+    // for), and the thread pool's round trip cost more than the call, once per new file.
+    info = fstatSync(fd)
     if (!info.isFile()) throw unsafePath(path, 'is not a regular file')
     // Checked when a part is opened, not later: publishing links the part to its final name
     // for a moment (two links, legitimately), and by then every descriptor was opened here.
@@ -86,6 +88,5 @@ export function unsafePath(path: string, reason: string, cause?: unknown): Downp
 // The callback API, promisified (see PartFile: no FileHandle per small file).
 const openAsync = promisify(open)
 const closeAsync = promisify(close)
-const fstatAsync = promisify(fstat)
 const ftruncateAsync = promisify(ftruncate)
 const lstatAsync = promisify(lstat)
