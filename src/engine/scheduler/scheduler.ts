@@ -29,6 +29,7 @@ import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.
 import { DownloadHistory } from '../details/download-history.ts'
 import { HostConnections } from './host-connections.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
+import { duplicateMessage, duplicateOf } from './duplicate-rule.ts'
 import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
@@ -303,17 +304,14 @@ export class Scheduler implements SchedulerCommands {
     try {
       // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
       const prepared = prepareRecord(request, this.#settings.defaultDir)
-      const existing = this.#duplicates.find(prepared.key)
+      const existing = duplicateOf(this.#duplicates, prepared)
       if (existing) {
         const other = this.#records.get(existing)!
         result.rejected.push({
           index,
           url,
           existingId: existing,
-          error: {
-            code: ERROR_CODES.duplicate,
-            message: `already in the queue as "${other.name}" (${other.state}) in ${other.dir}`,
-          },
+          error: { code: ERROR_CODES.duplicate, message: duplicateMessage(other, prepared) },
         })
         return
       }
