@@ -30,6 +30,7 @@ import { DownloadHistory } from '../details/download-history.ts'
 import { HostConnections } from './host-connections.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
 import { duplicateMessage, duplicateOf } from './duplicate-rule.ts'
+import { MissingFiles } from './missing-files.ts'
 import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
@@ -126,6 +127,8 @@ export class Scheduler implements SchedulerCommands {
    * download is removed — paused or not — so no other download can take its name or `.part`.
    */
   #reservedPaths = new Set<string>()
+  /** Completed downloads whose file is gone (see MissingFiles). */
+  #missingFiles = new MissingFiles()
   #dirs = new Map<string, Promise<void>>()
   #shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
   #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
@@ -266,6 +269,8 @@ export class Scheduler implements SchedulerCommands {
     }
     this.#heartbeat.start()
     this.#pump()
+    // In the background, after the first rows can be shown: which completed files are gone.
+    if (this.#order.length > 0) void this.#lookForFiles({ all: true }).catch(() => {})
   }
 
   get settings(): Settings {
@@ -500,6 +505,7 @@ export class Scheduler implements SchedulerCommands {
       this.#watch.forget(record.id)
       this.#places.delete(record.id)
       this.#duplicates.delete(record)
+      this.#missingFiles.forget(record.id)
       if (record.nameChosen) this.#reservedPaths.delete(join(record.dir, record.name))
       this.#store?.remove(record.id)
       if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
@@ -629,6 +635,22 @@ export class Scheduler implements SchedulerCommands {
     await this.#store?.flush()
     this.#pump()
     return this.#snapshotOf(record)
+  }
+
+  async checkFiles(selection: Selection): Promise<{ missing: string[] }> {
+    this.#assertOpen()
+    return { missing: await this.#lookForFiles(selection) }
+  }
+
+  /** Looks at the selected completed downloads' files; announces those whose answer changed. */
+  #lookForFiles(selection: Selection): Promise<string[]> {
+    const records = this.#select(selection).filter((r) => r.state === 'completed')
+    return this.#missingFiles.check(records, (flipped) => {
+      if (this.#closed) return
+      void this.#batch.run(() => {
+        for (const record of flipped) this.#changed(record, false)
+      })
+    })
   }
 
   async details(id: string): Promise<DownloadDetails> {
@@ -890,7 +912,14 @@ export class Scheduler implements SchedulerCommands {
   #snapshotOf(record: DownloadRecord) {
     const transfer = this.#transfers.get(record.id)
     const live = this.#heartbeat.figures(record.id, record)
-    return toSnapshot(record, { ...live, connections: transfer?.connections ?? 0 }, this.#settings)
+    const snapshot = toSnapshot(
+      record,
+      { ...live, connections: transfer?.connections ?? 0 },
+      this.#settings,
+    )
+    if (record.state === 'completed' && this.#missingFiles.has(record.id))
+      snapshot.fileMissing = true
+    return snapshot
   }
 
   #liveSegmentMap(id: string): SegmentMap | null {

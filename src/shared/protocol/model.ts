@@ -164,6 +164,11 @@ export type DownloadSnapshot = {
   maxConnections: number | null
   createdAt: number
   completedAt: number | null
+  /**
+   * A completed download whose file is no longer in its folder (deleted or moved since), as
+   * last looked (at start-up, and on `checkFiles`). Absent otherwise.
+   */
+  fileMissing?: true
 }
 
 /** Engine-wide settings. Every field has a default; clients send partial updates. */

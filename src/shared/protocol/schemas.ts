@@ -306,6 +306,7 @@ export const methodArgsSchemas = {
   ]),
   updateSettings: args([settingsPatchInputSchema]),
   changeUrl: args([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
+  checkFiles: args([selectionSchema]),
   details: args([v.string()]),
   watchSegments: args([v.string()]),
   unwatchSegments: args([v.string()]),
