@@ -644,7 +644,13 @@ export class Scheduler implements SchedulerCommands {
 
   /** Looks at the selected completed downloads' files; announces those whose answer changed. */
   #lookForFiles(selection: Selection): Promise<string[]> {
-    const records = this.#select(selection).filter((r) => r.state === 'completed')
+    // A look, not a command: a row removed meanwhile is no error (the window asks for what it
+    // shows, and the rows change under it).
+    const records = (
+      'all' in selection
+        ? this.#select(selection)
+        : selection.ids.flatMap((id) => this.#records.get(id) ?? [])
+    ).filter((r) => r.state === 'completed')
     return this.#missingFiles.check(records, (flipped) => {
       if (this.#closed) return
       void this.#batch.run(() => {

@@ -125,7 +125,8 @@ export type EngineApi = {
   /**
    * Looks now whether the selected completed downloads' files are still in their folders (the
    * engine also looks at start-up, in the background). Each whose answer changed is announced
-   * (`download/changed`, `fileMissing`); `missing` names those whose file is gone.
+   * (`download/changed`, `fileMissing`); `missing` names those whose file is gone. Ids no longer
+   * in the queue are passed over (a look, not a command).
    */
   checkFiles(selection: Selection): Promise<{ missing: string[] }>
   /** One download's details: paths, validators, headers sent (secrets redacted), timeline. */
