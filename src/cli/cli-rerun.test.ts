@@ -2,7 +2,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
-import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { addOne, sha256, sha256File, startEngine } from '../../test/engine-harness.ts'
 import { useCli } from '../../test/run-cli.ts'
 
 // Reruns and concurrent runs of the real CLI, each in its own child process.
@@ -230,5 +230,33 @@ describe('two downpour get on the same folder', () => {
     expect(b.code).toBe(0)
     expect((await readdir(dirs.downloads)).sort()).toEqual(['slow.bin'])
     expect(await sha256File(join(dirs.downloads, 'slow.bin'))).toBe(sha256(slow))
+  }, 60_000)
+})
+
+describe('downpour get of a URL listed twice (downloaded again from the window or over aria2)', () => {
+  it('continues the newest: its deleted file is fetched again beside the older, kept one', async () => {
+    const body = makeBody(40_000, 98)
+    server.file('/twice.bin', body)
+    const engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    try {
+      const first = await addOne(engine, { url: server.url('/twice.bin') })
+      await engine.waitFor(first, ['completed'])
+      const second = await addOne(engine, { url: server.url('/twice.bin'), onDuplicate: 'again' })
+      await engine.waitFor(second, ['completed'])
+    } finally {
+      await engine.close()
+    }
+    await rm(join(dirs.downloads, 'twice (1).bin'))
+    const rerun = await run([server.url('/twice.bin')])
+    expect(rerun.stderr).toBe('')
+    expect(rerun.code).toBe(0)
+    expect(server.requests('/twice.bin')).toHaveLength(3)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['twice (1).bin', 'twice.bin'])
+    expect(await sha256File(join(dirs.downloads, 'twice (1).bin'))).toBe(sha256(body))
+    // Run once more: both are there, nothing is fetched.
+    const third = await run([server.url('/twice.bin')])
+    expect(third.code).toBe(0)
+    expect(third.stdout).toMatch(/already downloaded/)
+    expect(server.requests('/twice.bin')).toHaveLength(3)
   }, 60_000)
 })

@@ -471,7 +471,7 @@ async function enqueueChunk(
   if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   // Completed earlier but the file is gone or no longer the one completed: download it again
   // as a new download (a wrong file at its name is replaced, and the reason said).
-  const again = { remove: [] as string[], add: [] as AddRequest[] }
+  const again = { remove: [] as string[], add: [] as AddRequest[], labels: [] as string[] }
   const found = await Promise.all(completed.map(({ existing }) => checkCompletedFile(existing)))
   for (const [i, { existing, index }] of completed.entries()) {
     const check = found[i]!
@@ -489,11 +489,19 @@ async function enqueueChunk(
     }
     mine.delete(existing.id)
     again.remove.push(existing.id)
-    again.add.push(requests[index]!)
+    // `again`: an older download of the URL may still be listed (the window's or an aria2
+    // client's "download again"); it is history, and `skip` would drop this one silently.
+    again.add.push({ ...requests[index]!, onDuplicate: 'again' })
+    again.labels.push(labels[index]!)
   }
   if (again.remove.length) {
     await engine.remove({ ids: again.remove })
-    for (const d of (await engine.add(again.add)).added) mine.add(d.id)
+    const readded = await engine.add(again.add)
+    for (const d of readded.added) mine.add(d.id)
+    for (const rejection of readded.rejected) {
+      rejectedCount++
+      output.error(`${again.labels[rejection.index]}: ${rejection.error.message}`)
+    }
   }
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount

@@ -26,14 +26,25 @@ export class DuplicateIndex {
     this.#recordOf = recordOf
   }
 
-  /** The download with this key, other than `except`, if there is one. */
-  find(key: DuplicateKey, except?: string): string | undefined {
+  /**
+   * The download with this key, other than `except`, if there is one: the latest added when
+   * there are several (a URL downloaded again), so a rerun continues the newest of them.
+   * `where` narrows it (the one still to be finished, say).
+   */
+  find(
+    key: DuplicateKey,
+    except?: string,
+    where?: (record: DownloadRecord) => boolean,
+  ): string | undefined {
     const held = this.#byUrl.get(key.urlKey)
     if (held === undefined) return undefined
-    for (const id of typeof held === 'string' ? [held] : held) {
+    const ids = typeof held === 'string' ? [held] : held
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const id = ids[i]!
       if (id === except) continue
       const record = this.#recordOf(id)
-      if (record && record.dir === key.dir && record.requestedName === key.requestedName) return id
+      if (record && record.dir === key.dir && record.requestedName === key.requestedName)
+        if (!where || where(record)) return id
     }
     return undefined
   }

@@ -29,6 +29,8 @@ import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.
 import { DownloadHistory } from '../details/download-history.ts'
 import { HostConnections } from './host-connections.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
+import { duplicateMessage, duplicateOf } from './duplicate-rule.ts'
+import { MissingFiles } from './missing-files.ts'
 import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
 import { replaceUrl } from '../details/replace-url.ts'
@@ -126,6 +128,8 @@ export class Scheduler implements SchedulerCommands {
    * download is removed — paused or not — so no other download can take its name or `.part`.
    */
   #reservedPaths = new Set<string>()
+  /** Completed downloads whose file is gone (see MissingFiles). */
+  #missingFiles = new MissingFiles()
   #dirs = new Map<string, Promise<void>>()
   #shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
   #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
@@ -266,6 +270,8 @@ export class Scheduler implements SchedulerCommands {
     }
     this.#heartbeat.start()
     this.#pump()
+    // In the background, after the first rows can be shown: which completed files are gone.
+    if (this.#order.length > 0) void this.#lookForFiles({ all: true }).catch(() => {})
   }
 
   get settings(): Settings {
@@ -304,17 +310,14 @@ export class Scheduler implements SchedulerCommands {
     try {
       // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
       const prepared = prepareRecord(request, this.#settings.defaultDir)
-      const existing = this.#duplicates.find(prepared.key)
+      const existing = duplicateOf(this.#duplicates, prepared)
       if (existing) {
         const other = this.#records.get(existing)!
         result.rejected.push({
           index,
           url,
           existingId: existing,
-          error: {
-            code: ERROR_CODES.duplicate,
-            message: `already in the queue as "${other.name}" (${other.state}) in ${other.dir}`,
-          },
+          error: { code: ERROR_CODES.duplicate, message: duplicateMessage(other, prepared) },
         })
         return
       }
@@ -503,6 +506,7 @@ export class Scheduler implements SchedulerCommands {
       this.#watch.forget(record.id)
       this.#places.delete(record.id)
       this.#duplicates.delete(record)
+      this.#missingFiles.forget(record.id)
       if (record.nameChosen) this.#reservedPaths.delete(join(record.dir, record.name))
       this.#store?.remove(record.id)
       if (options.deleteFiles && record.nameChosen && !wasCompleted.has(record.id)) {
@@ -632,6 +636,28 @@ export class Scheduler implements SchedulerCommands {
     await this.#store?.flush()
     this.#pump()
     return this.#snapshotOf(record)
+  }
+
+  async checkFiles(selection: Selection): Promise<{ missing: string[] }> {
+    this.#assertOpen()
+    return { missing: await this.#lookForFiles(selection) }
+  }
+
+  /** Looks at the selected completed downloads' files; announces those whose answer changed. */
+  #lookForFiles(selection: Selection): Promise<string[]> {
+    // A look, not a command: a row removed meanwhile is no error (the window asks for what it
+    // shows, and the rows change under it).
+    const records = (
+      'all' in selection
+        ? this.#select(selection)
+        : selection.ids.flatMap((id) => this.#records.get(id) ?? [])
+    ).filter((r) => r.state === 'completed')
+    return this.#missingFiles.check(records, (flipped) => {
+      if (this.#closed) return
+      void this.#batch.run(() => {
+        for (const record of flipped) this.#changed(record, false)
+      })
+    })
   }
 
   async details(id: string): Promise<DownloadDetails> {
@@ -895,7 +921,14 @@ export class Scheduler implements SchedulerCommands {
   #snapshotOf(record: DownloadRecord) {
     const transfer = this.#transfers.get(record.id)
     const live = this.#heartbeat.figures(record.id, record)
-    return toSnapshot(record, { ...live, connections: transfer?.connections ?? 0 }, this.#settings)
+    const snapshot = toSnapshot(
+      record,
+      { ...live, connections: transfer?.connections ?? 0 },
+      this.#settings,
+    )
+    if (record.state === 'completed' && this.#missingFiles.has(record.id))
+      snapshot.fileMissing = true
+    return snapshot
   }
 
   #liveSegmentMap(id: string): SegmentMap | null {

@@ -307,8 +307,61 @@ describe('the window', () => {
         within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Show in folder' }),
       )
       fireEvent.keyDown(grid(), { key: 'Enter' })
+      // The file is looked for first (the engine answers), then opened.
+      await settle()
       expect(shown).toEqual([engine.order[0]])
       expect(opened).toEqual([engine.order[0]])
+    } finally {
+      Reflect.deleteProperty(window, 'downpour')
+    }
+  })
+
+  it('a completed file gone: the row says so, Open says why instead of nothing, Download again and Remove from list', async () => {
+    const { engine } = await start(['https://d.example/gone.iso'])
+    await act(async () => engine.beat(1024 * 1024))
+    const id = engine.order[0]!
+    engine.deletedFiles.add(id)
+    const opened: string[] = []
+    const bridge = {
+      openDownload: async (x: string) => void opened.push(x),
+      showDownload: async () => {},
+    }
+    Object.defineProperty(window, 'downpour', { value: bridge, configurable: true })
+    try {
+      // Open: the engine finds the file gone; nothing is opened, and the window says why.
+      fireEvent.contextMenu(row('gone.iso'), { clientX: 10, clientY: 10 })
+      fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Open file' }))
+      await settle()
+      expect(opened).toEqual([])
+      expect(screen.getByRole('alert').textContent).toContain(
+        'gone.iso is no longer in its folder (deleted or moved)',
+      )
+      expect(row('gone.iso').textContent).toContain('Completed — file missing')
+      // The row's button downloads it again, replacing the row (its name is free again).
+      fireEvent.contextMenu(row('gone.iso'), { clientX: 10, clientY: 10 })
+      const menu = within(screen.getByRole('menu'))
+      expect(menu.queryByRole('menuitem', { name: 'Open file' })).toBeNull()
+      expect(menu.getByRole('menuitem', { name: 'Remove from list' })).toBeDefined()
+      fireEvent.click(menu.getByRole('menuitem', { name: 'Download again' }))
+      await settle()
+      const calls = engine.calls.filter((c) => c.method === 'remove' || c.method === 'add')
+      expect(calls.slice(-2)).toEqual([
+        { method: 'remove', args: [{ ids: [id] }, { deleteFiles: true }] },
+        {
+          method: 'add',
+          args: [
+            [
+              {
+                url: 'https://d.example/gone.iso',
+                dir: '/home/me/Downloads',
+                onDuplicate: 'again',
+              },
+            ],
+          ],
+        },
+      ])
+      expect(engine.order).toHaveLength(1)
+      expect(engine.order[0]).not.toBe(id)
     } finally {
       Reflect.deleteProperty(window, 'downpour')
     }

@@ -183,9 +183,29 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     record('tellStatus complete', await client.call('aria2.tellStatus', a))
     record('getFiles complete', await client.call('aria2.getFiles', a))
     record('unpause complete', await answer('aria2.unpause', a))
+    // The same URL once more: aria2 downloads it again beside the first file, never over it.
+    const again = await add('a again', '/d/a.bin')
+    await client.waitStatus(again, ['complete', 'error'])
+    record(
+      'tellStatus a again',
+      await client.call('aria2.tellStatus', again, ['status', 'errorCode', 'completedLength']),
+    )
+    record('a again path', (await client.call<Files>('aria2.getFiles', again))[0]!.path)
+    record('removeDownloadResult a again', await client.call('aria2.removeDownloadResult', again))
     const missing = await add('missing', '/d/missing.bin')
     await client.waitStatus(missing, ['complete', 'error'])
     record('tellStatus 404', await client.call('aria2.tellStatus', missing))
+    // A failed download's URL added again is a new download (Downpour refused it before).
+    const missingAgain = await add('missing again', '/d/missing.bin')
+    await client.waitStatus(missingAgain, ['complete', 'error'])
+    record(
+      'tellStatus 404 again',
+      await client.call('aria2.tellStatus', missingAgain, ['status', 'errorCode']),
+    )
+    record(
+      'removeDownloadResult 404 again',
+      await client.call('aria2.removeDownloadResult', missingAgain),
+    )
     record(
       'multicall',
       await answer('system.multicall', [
@@ -310,6 +330,10 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
       'notifications',
       socket.notifications.map((n) => `${n.method} ${names.get(n.gid) ?? n.gid}`),
     )
+    // Last: aria2 starts a second download into the very file the first is writing.
+    const writing = await add('writing', '/d/slow2.bin')
+    await client.waitStatus(writing, ['active'])
+    record('addUri while active', await answer('aria2.addUri', [server.url('/d/slow2.bin')]))
   } finally {
     socket.close()
   }
@@ -359,6 +383,23 @@ const DELIBERATE: Record<string, { why: string; adjust(value: unknown): unknown 
       return added || refused ? 'a mirror: added by aria2, refused by Downpour' : v
     },
   },
+  'a again path': {
+    why: 'a taken name gets Downpour’s own counter, `a (1).bin`, where aria2 makes `a.1.bin`',
+    adjust: (v) => String(v).replace(/ \((\d+)\)\.bin$/, '.$1.bin'),
+  },
+  'addUri while active': {
+    why: 'aria2 starts a second download that writes into the same file as the first (both active, one path); Downpour refuses it with the reason',
+    adjust: (v) => {
+      const { status, body } = v as {
+        status: number
+        body: { result?: unknown; error?: { message: string } }
+      }
+      const added = status === 200 && typeof body.result === 'string'
+      const refused =
+        status === 400 && /already being downloaded as "slow2.bin"/.test(body.error?.message ?? '')
+      return added || refused ? 'the same file again: added by aria2, refused by Downpour' : v
+    },
+  },
   getGlobalStat: {
     why: 'downloadSpeed is a live figure',
     adjust: (v) => (((v as { downloadSpeed: string }).downloadSpeed = '<live>'), v),
@@ -392,6 +433,7 @@ describe.skipIf(!hasAria2)('the aria2 RPC against the real aria2c', () => {
     server.file('/d/h2.bin', makeBody(100_000, 5))
     server.file('/d/h3.bin', makeBody(100_000, 5))
     server.file('/d/slow.bin', makeBody(4_000_000, 4), { rateLimit: 100_000 })
+    server.file('/d/slow2.bin', makeBody(4_000_000, 6), { rateLimit: 100_000 })
     dirs = await makeDirs()
     const aria2 = await startAria2(join(dirs.root, 'aria2'))
     try {

@@ -95,7 +95,9 @@ async function addUri(p: Aria2Params, ctx: Aria2MethodContext): Promise<string> 
   const url = uris[0]!
   const fields = addRequestFields(options, url)
   if (fields.dir !== undefined) await checkDir(fields.dir, ctx)
-  const result = await ctx.engine.add([{ url, ...fields }])
+  // aria2 adds a URL it has seen again (a new download, a new name); only one still being
+  // downloaded into the same file is refused.
+  const result = await ctx.engine.add([{ url, ...fields, onDuplicate: 'again' }])
   const added = result.added[0]
   if (!added) throw methodError(result.rejected[0]?.error.message ?? `cannot add ${url}`)
   if (position !== null && groupOf(added.state) === 'waiting') {

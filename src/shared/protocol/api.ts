@@ -122,6 +122,13 @@ export type EngineApi = {
    * nothing changes.
    */
   changeUrl(id: string, url: string): Promise<DownloadSnapshot>
+  /**
+   * Looks now whether the selected completed downloads' files are still in their folders (the
+   * engine also looks at start-up, in the background). Each whose answer changed is announced
+   * (`download/changed`, `fileMissing`); `missing` names those whose file is gone. Ids no longer
+   * in the queue are passed over (a look, not a command).
+   */
+  checkFiles(selection: Selection): Promise<{ missing: string[] }>
   /** One download's details: paths, validators, headers sent (secrets redacted), timeline. */
   details(id: string): Promise<DownloadDetails>
   /**

@@ -89,7 +89,21 @@ export type AddRequest = {
   paused?: boolean
   /** When a file already has the download's name (default `rename`). */
   ifExists?: IfExists
+  /** When the queue already holds this URL for this folder and name (default `skip`). */
+  onDuplicate?: OnDuplicate
 }
+
+/**
+ * What `add` does with a URL the queue already holds (the same duplicate key):
+ * - `skip`: refuse it, naming the download there (`existingId`): a rerun or a second drop of
+ *   the same list adds nothing twice (the window's and the CLI's default);
+ * - `again`: a new download beside it, as aria2's `addUri` does, unless the one there is still
+ *   to be finished (queued, running, paused): two downloads would race for the same file. The
+ *   new one never overwrites the old one's file: its name is taken, so it gets `name (1)`.
+ */
+export type OnDuplicate = 'skip' | 'again'
+
+export const ON_DUPLICATE: readonly OnDuplicate[] = ['skip', 'again']
 
 /**
  * New per-download options for an existing download (a rerun of the same URL, an edit in the
@@ -150,6 +164,11 @@ export type DownloadSnapshot = {
   maxConnections: number | null
   createdAt: number
   completedAt: number | null
+  /**
+   * A completed download whose file is no longer in its folder (deleted or moved since), as
+   * last looked (at start-up, and on `checkFiles`). Absent otherwise.
+   */
+  fileMissing?: true
 }
 
 /** Engine-wide settings. Every field has a default; clients send partial updates. */

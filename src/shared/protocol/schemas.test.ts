@@ -216,6 +216,7 @@ const fullCalls: { [M in keyof EngineApi]-?: Required<Parameters<EngineApi[M]>> 
   snapshotPart: ['s1', 500],
   updateSettings: [{ maxConcurrentDownloads: 3 }],
   changeUrl: ['a', 'https://files.example/b.iso'],
+  checkFiles: [{ ids: ['a'] }],
   details: ['a'],
   watchSegments: ['a'],
   unwatchSegments: ['a'],

@@ -3,7 +3,7 @@ import { formatCount } from '../format.ts'
 import { parseDuration, parseSize } from '../units.ts'
 import type { EngineApi, EngineMethod } from './api.ts'
 import { uiPreferencesPatchSchema } from './ui-preferences.ts'
-import { IF_EXISTS } from './model.ts'
+import { IF_EXISTS, ON_DUPLICATE } from './model.ts'
 
 /**
  * Runtime schemas for everything that crosses a trust boundary (RPC from a window or a browser
@@ -82,6 +82,7 @@ export const addRequestSchema = v.strictObject({
   speedLimit: v.optional(nonNegativeInt),
   paused: v.optional(v.boolean()),
   ifExists: v.optional(v.picklist(IF_EXISTS)),
+  onDuplicate: v.optional(v.picklist(ON_DUPLICATE)),
 })
 
 export const downloadUpdateSchema = v.strictObject({
@@ -305,6 +306,7 @@ export const methodArgsSchemas = {
   ]),
   updateSettings: args([settingsPatchInputSchema]),
   changeUrl: args([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
+  checkFiles: args([selectionSchema]),
   details: args([v.string()]),
   watchSegments: args([v.string()]),
   unwatchSegments: args([v.string()]),

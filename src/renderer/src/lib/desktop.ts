@@ -6,10 +6,11 @@ export function hasDesktopFiles(): boolean {
   return window.downpour !== undefined
 }
 
-export function openDownload(id: string): void {
-  void window.downpour?.openDownload(id).catch(() => {})
+/** Resolves once opened; rejects with the desktop side's reason (the caller says it). */
+export async function openDownload(id: string): Promise<void> {
+  await window.downpour?.openDownload(id)
 }
 
-export function showDownload(id: string): void {
-  void window.downpour?.showDownload(id).catch(() => {})
+export async function showDownload(id: string): Promise<void> {
+  await window.downpour?.showDownload(id)
 }

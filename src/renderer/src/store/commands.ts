@@ -47,6 +47,14 @@ export function remove(list: readonly string[], deleteFiles: boolean) {
   return list.length === 0 ? null : run((c) => c.remove(ids(list), { deleteFiles }))
 }
 
+/**
+ * Asks the engine to look whether these completed downloads' files are still there; the
+ * answer arrives as `download/changed` (`fileMissing`). Quietly nothing when offline.
+ */
+export function checkFiles(list: readonly string[]) {
+  return list.length === 0 ? null : run((c) => c.checkFiles(ids(list)))
+}
+
 export function pauseAll() {
   return run((c) => c.pause({ all: true }))
 }

@@ -91,7 +91,11 @@ export class FakeEngine implements EngineClient {
         return
       }
       const existingId = keys.get(key)
-      if (existingId !== undefined) {
+      const existing = existingId === undefined ? undefined : this.#downloads.get(existingId)
+      // As the engine's duplicate rule: `again` is refused only while the other one is unfinished.
+      const refused =
+        existing !== undefined && (request.onDuplicate !== 'again' || !isFinished(existing.state))
+      if (refused) {
         rejected.push({
           index,
           url: request.url,
@@ -353,6 +357,27 @@ export class FakeEngine implements EngineClient {
     this.#change(id, { url, state: d.state === 'paused' ? 'paused' : 'queued', error: null })
     this.#pump()
     return this.get(id)
+  }
+
+  /** Completed downloads whose file a test deleted (what `checkFiles` finds gone). */
+  readonly deletedFiles = new Set<string>()
+
+  async checkFiles(selection: Selection): Promise<{ missing: string[] }> {
+    this.calls.push({ method: 'checkFiles', args: [selection] })
+    const completed = this.#select(selection).filter((d) => d.state === 'completed')
+    this.#batched(() => {
+      for (const d of completed) {
+        const gone = this.deletedFiles.has(d.id)
+        if (gone === (d.fileMissing === true)) continue
+        if (gone) this.#change(d.id, { fileMissing: true })
+        else {
+          const { fileMissing: _gone, ...rest } = this.#get(d.id)
+          this.#downloads.set(d.id, rest)
+          this.#change(d.id, {})
+        }
+      }
+    })
+    return { missing: completed.filter((d) => this.deletedFiles.has(d.id)).map((d) => d.id) }
   }
 
   async details(id: string): Promise<DownloadDetails> {

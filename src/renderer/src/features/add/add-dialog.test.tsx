@@ -49,7 +49,7 @@ describe('the add dialog', () => {
       'Line 3https://dl.example/b.iso',
       'Line 3https://dl.example/a.isoDuplicate of line 1, skipped',
       expect.stringMatching(/^Line 4javascript:alert\(1\)unsupported scheme "javascript"/),
-      'Line 5https://dl.example/queued.binAlready in the queue, skipped',
+      'Line 5https://dl.example/queued.binDownloading 0 %SkipShowDownload again',
       'Line 6https://dl.example/c.iso',
     ])
     expect(within(dialog).getByRole('button', { name: 'Add 3 downloads' })).toBeDefined()
@@ -146,5 +146,103 @@ describe('readTransfer', () => {
     expect(draft?.notes).toEqual([
       'huge.txt is larger than 50 MB; a list that big is refused. Split it, or pass it to the CLI.',
     ])
+  })
+})
+
+describe('the add dialog with URLs the queue holds', () => {
+  afterEach(() => cleanup())
+
+  async function openWithHistory(text: string) {
+    resetAppStore()
+    const engine = new FakeEngine()
+    const { added } = await engine.add([
+      { url: 'https://dl.example/gone.bin' },
+      { url: 'https://dl.example/kept.bin' },
+      { url: 'https://dl.example/run.bin' },
+    ])
+    const [gone, kept, run] = added.map((d) => d.id) as [string, string, string]
+    for (const id of [gone, kept])
+      engine.setState(id, 'completed', {
+        size: 100,
+        done: 100,
+        completedAt: Date.now() - 3 * 86_400_000,
+      })
+    engine.setState(run, 'downloading', { size: 1000, done: 400 })
+    engine.deletedFiles.add(gone)
+    await mountApp(engine)
+    await act(async () => openAddDialog({ text }))
+    await settle()
+    const dialog = await screen.findByRole('dialog', { name: 'Add downloads' }, { timeout: 10_000 })
+    await settle()
+    return { engine, dialog, gone, kept, run }
+  }
+
+  const lineOf = (dialog: HTMLElement, url: string) =>
+    within(within(dialog).getByRole('region', { name: 'Preview' }))
+      .getAllByRole('listitem')
+      .find((li) => li.textContent?.includes(url))!
+
+  it('says what each is (file missing found on opening), and one click downloads them again', async () => {
+    const { engine, dialog, gone } = await openWithHistory(
+      'https://dl.example/gone.bin\nhttps://dl.example/kept.bin\nhttps://dl.example/run.bin',
+    )
+    // The dialog asked the engine to look at the completed ones' files.
+    expect(engine.calls.some((c) => c.method === 'checkFiles')).toBe(true)
+    expect(lineOf(dialog, 'gone.bin').textContent).toContain(
+      'Completed 3 days ago in /home/me/Downloads — file missing',
+    )
+    expect(lineOf(dialog, 'kept.bin').textContent).toContain(
+      'Completed 3 days ago in /home/me/Downloads',
+    )
+    expect(lineOf(dialog, 'kept.bin').textContent).not.toContain('missing')
+    expect(lineOf(dialog, 'run.bin').textContent).toContain('Downloading 40 %')
+    // Still being downloaded: "again" is not offered for it.
+    const runAgain = within(lineOf(dialog, 'run.bin')).getByRole('button', {
+      name: 'Download again',
+    })
+    expect((runAgain as HTMLButtonElement).disabled).toBe(true)
+    // Nothing new, but two could be fetched again: never "Nothing to add".
+    expect(within(dialog).queryByRole('button', { name: 'Nothing to add' })).toBeNull()
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Download 2 files again' }))
+    await settle()
+    const calls = engine.calls.filter((c) => c.method === 'remove' || c.method === 'add').slice(-2)
+    expect(calls).toEqual([
+      { method: 'remove', args: [{ ids: [gone] }, { deleteFiles: true }] },
+      {
+        method: 'add',
+        args: [
+          [
+            { url: 'https://dl.example/gone.bin', onDuplicate: 'again' },
+            { url: 'https://dl.example/kept.bin', onDuplicate: 'again' },
+          ],
+        ],
+      },
+    ])
+    expect(screen.queryByRole('dialog')).toBeNull()
+  })
+
+  it('per line: download one again beside new lines; skip takes it back', async () => {
+    const { engine, dialog } = await openWithHistory(
+      'https://dl.example/kept.bin\nhttps://dl.example/new.bin',
+    )
+    const kept = lineOf(dialog, 'kept.bin')
+    fireEvent.click(within(kept).getByRole('button', { name: 'Download again' }))
+    expect(within(dialog).getByRole('button', { name: 'Add 2 downloads (1 again)' })).toBeDefined()
+    fireEvent.click(within(kept).getByRole('button', { name: 'Skip' }))
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add 1 download' }))
+    await settle()
+    expect(engine.calls.at(-1)).toEqual({
+      method: 'add',
+      args: [[{ url: 'https://dl.example/new.bin' }]],
+    })
+  })
+
+  it('"Show" closes the dialog and selects the download in the list', async () => {
+    const { dialog, run } = await openWithHistory('https://dl.example/run.bin')
+    fireEvent.click(within(lineOf(dialog, 'run.bin')).getByRole('button', { name: 'Show' }))
+    await settle()
+    expect(screen.queryByRole('dialog')).toBeNull()
+    const row = document.querySelector(`[role="row"][data-id="${run}"]`)
+    expect(row?.getAttribute('aria-selected')).toBe('true')
   })
 })

@@ -19,8 +19,12 @@ import { NO_ADD_OPTIONS, readAddOptions } from './add-options.ts'
 import type { AddOptionsInput, AddOptionsProblem } from './add-options.ts'
 import type { Preview, PreviewRow } from './build-preview.ts'
 import { lineCount, pastedWords, takesPaste, withPasted } from './pasted-list.ts'
+import { confirmAction, countAgain, planAdd } from './download-again.ts'
+import type { QueuedChoice } from './download-again.ts'
+import { QueuedBar, QueuedLine } from './queued-line.tsx'
+import { showDownloads } from './show-downloads.ts'
 
-const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Set())
+const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Map())
 
 /**
  * The preview of `text`, built in a task of its own after the render. Built during the render
@@ -31,7 +35,7 @@ const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Set())
  */
 function usePreview(
   text: string,
-  queued: ReadonlySet<string>,
+  queued: ReadonlyMap<string, string>,
 ): { preview: Preview; stale: boolean } {
   const deferred = useDeferredValue(text)
   const [built, setBuilt] = useState<{ text: string; preview: Preview } | null>(null)
@@ -58,20 +62,43 @@ export function AddDialog() {
   return <AddDialogBody draft={draft} />
 }
 
-/** Keys of everything already in the queue, read once when the dialog opens. */
-function useQueuedKeys(): ReadonlySet<string> {
+/**
+ * Keys of everything already in the queue, each with the newest download of it (queue order:
+ * the last wins), read once when the dialog opens.
+ */
+function useQueuedKeys(): ReadonlyMap<string, string> {
   const [keys] = useState(() => {
-    const set = new Set<string>()
-    for (const d of Object.values(useAppStore.getState().downloads.byId)) {
+    const map = new Map<string, string>()
+    const { byId, order } = useAppStore.getState().downloads
+    for (const id of order) {
+      const d = byId[id]
+      if (d === undefined) continue
       try {
-        set.add(normalizeUrlKey(new URL(d.url)))
+        map.set(normalizeUrlKey(new URL(d.url)), id)
       } catch {
         // A snapshot URL always parses; nothing to compare if one ever does not.
       }
     }
-    return set
+    return map
   })
   return keys
+}
+
+/**
+ * The completed downloads the list names again are looked at on disk once (the engine answers
+ * with `fileMissing` on their rows), so a line can say "file missing" and "Download again"
+ * can give the file its name back.
+ */
+function useCheckedFiles(queued: Preview['queued']): void {
+  const asked = useRef(new Set<string>())
+  useEffect(() => {
+    const byId = useAppStore.getState().downloads.byId
+    const ids = queued
+      .map((q) => q.existingId)
+      .filter((id) => byId[id]?.state === 'completed' && !asked.current.has(id))
+    for (const id of ids) asked.current.add(id)
+    void commands.checkFiles(ids)
+  }, [queued])
 }
 
 function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
@@ -91,14 +118,35 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   const [options, setOptions] = useState<AddOptionsInput>(NO_ADD_OPTIONS)
   const [optionsOpen, setOptionsOpen] = useState(false)
   const [problems, setProblems] = useState<readonly AddOptionsProblem[]>([])
-  const count = preview.requests.length
+  const [choices, setChoices] = useState<ReadonlyMap<string, QueuedChoice>>(new Map())
+  useCheckedFiles(preview.queued)
+  const againCounts = useAppStore((s) => {
+    const c = countAgain(preview.queued, choices, s.downloads.byId)
+    return `${c.againable}:${c.chosen}`
+  })
+  const [againableCount, chosenAgain] = againCounts.split(':').map(Number) as [number, number]
+  const count = preview.requests.length + chosenAgain
+  const action = confirmAction(count, chosenAgain, againableCount, paused)
+  const chooseAll = (choice: QueuedChoice): Map<string, QueuedChoice> => {
+    const next = new Map(choices)
+    for (const q of preview.queued) next.set(q.key, choice)
+    setChoices(next)
+    return next
+  }
   // A file name and a checksum describe one file: offered (and read) for one URL only.
   const single = count <= 1
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault()
-    if (count === 0 || busy || stale || !connected) return
-    const read = readAddOptions(single ? options : { ...options, name: '', checksum: '' }, count)
+    if ((count === 0 && !action.allAgain) || busy || stale || !connected) return
+    // "Download N files again" with nothing else to add chooses that for every such line.
+    const chosen = action.allAgain ? chooseAll('again') : choices
+    const plan = planAdd(preview, chosen, useAppStore.getState().downloads.byId)
+    if (plan.requests.length === 0) return
+    const read = readAddOptions(
+      single ? options : { ...options, name: '', checksum: '' },
+      plan.requests.length,
+    )
     if (!read.ok) {
       setProblems(read.problems)
       setOptionsOpen(true)
@@ -106,7 +154,9 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
     }
     setProblems([])
     setBusy(true)
-    const requests = preview.requests.map((request) => ({
+    // The rows a new download replaces go first, so its file gets its name back.
+    if (plan.replace.length > 0) await commands.remove(plan.replace, true)
+    const requests = plan.requests.map((request) => ({
       ...read.apply(request),
       ...(dir.trim() !== '' ? { dir: dir.trim() } : {}),
       ...(paused ? { paused: true } : {}),
@@ -177,7 +227,19 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             <span className="chip chip--warn">{t.addDialog.duplicates(preview.duplicates)}</span>
           )}
         </p>
-        <PreviewList rows={preview.rows} />
+        {preview.queued.length > 0 && (
+          <QueuedBar
+            count={preview.queued.length}
+            againable={againableCount}
+            onAll={chooseAll}
+            onShow={() => showDownloads(preview.queued.map((q) => q.existingId))}
+          />
+        )}
+        <PreviewList
+          rows={preview.rows}
+          choices={choices}
+          onChoose={(key, choice) => setChoices((old) => new Map(old).set(key, choice))}
+        />
         <div className="add-form__row">
           <div className="field">
             <label className="field__label" htmlFor={ids.dir}>
@@ -239,9 +301,9 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
           <button
             type="submit"
             className="button button--primary"
-            aria-disabled={count === 0 || busy || !connected}
+            aria-disabled={(count === 0 && !action.allAgain) || busy || !connected}
           >
-            {busy ? t.addDialog.adding : t.addDialog.confirm(count, paused)}
+            {busy ? t.addDialog.adding : action.label}
           </button>
         </div>
       </form>
@@ -265,7 +327,15 @@ function Refused({ refused }: { readonly refused: AddResult['rejected'] }) {
 }
 
 /** Every counted line with its fate; virtualized, so a 10,000-line list previews at once. */
-function PreviewList({ rows }: { readonly rows: readonly PreviewRow[] }) {
+function PreviewList({
+  rows,
+  choices,
+  onChoose,
+}: {
+  readonly rows: readonly PreviewRow[]
+  readonly choices: ReadonlyMap<string, QueuedChoice>
+  readonly onChoose: (key: string, choice: QueuedChoice) => void
+}) {
   const ref = useRef<HTMLDivElement>(null)
   // No React Compiler here: the virtualizer's unstable function identities are expected.
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -293,13 +363,17 @@ function PreviewList({ rows }: { readonly rows: readonly PreviewRow[] }) {
             >
               <span className="preview__line">{t.addDialog.line(row.line)}</span>
               <span className="preview__url">{row.kind === 'invalid' ? row.text : row.url}</span>
+              {row.kind === 'queued' && (
+                <QueuedLine
+                  url={row.url}
+                  existingId={row.existingId}
+                  choice={choices.get(row.key) ?? 'skip'}
+                  onChoose={(choice) => onChoose(row.key, choice)}
+                />
+              )}
               {row.kind === 'invalid' && <span className="preview__reason">{row.reason}</span>}
               {row.kind === 'duplicate' && (
-                <span className="preview__reason">
-                  {row.of === 'queue'
-                    ? t.addDialog.duplicateInQueue
-                    : t.addDialog.duplicateInList(row.of)}
-                </span>
+                <span className="preview__reason">{t.addDialog.duplicateInList(row.of)}</span>
               )}
               {row.kind === 'ok' && (
                 <span className="preview__ok">

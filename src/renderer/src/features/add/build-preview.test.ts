@@ -3,7 +3,7 @@ import { parseList } from '../../../../shared/list/parse-list.ts'
 import { buildPreview } from './build-preview.ts'
 
 const preview = (text: string, queued: string[] = []) =>
-  buildPreview(parseList(text, 'list'), text, new Set(queued))
+  buildPreview(parseList(text, 'list'), text, new Map(queued.map((url, i) => [url, `id${i}`])))
 
 describe('buildPreview', () => {
   it('marks duplicates in the list and of the queue, and adds each URL once', () => {
@@ -16,8 +16,17 @@ describe('buildPreview', () => {
       { kind: 'ok', line: 1, url: 'https://a.example/1' },
       { kind: 'duplicate', line: 2, url: 'https://A.example/1#frag', of: 1 },
       { kind: 'ok', line: 3, url: 'https://a.example/2' },
-      { kind: 'duplicate', line: 4, url: 'https://a.example/3', of: 'queue' },
+      {
+        kind: 'queued',
+        line: 4,
+        url: 'https://a.example/3',
+        key: 'https://a.example/3',
+        existingId: 'id0',
+      },
       { kind: 'invalid', line: 5, text: 'bad line', reason: 'not a URL: "bad line"' },
+    ])
+    expect(p.queued).toEqual([
+      { key: 'https://a.example/3', existingId: 'id0', request: { url: 'https://a.example/3' } },
     ])
     expect(p.duplicates).toBe(2)
     expect(p.invalid).toBe(1)

@@ -23,6 +23,9 @@ export function copyUrls(id: string): void {
 export function ContextMenu() {
   const menu = useAppStore((s) => s.ui.menu)
   const state = useAppStore((s) => (s.ui.menu ? s.downloads.byId[s.ui.menu.id]?.state : undefined))
+  const fileMissing = useAppStore((s) =>
+    s.ui.menu ? s.downloads.byId[s.ui.menu.id]?.fileMissing === true : false,
+  )
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (menu === null) return
@@ -34,7 +37,7 @@ export function ContextMenu() {
     return () => window.removeEventListener('pointerdown', onPointer, true)
   }, [menu])
   if (menu === null || state === undefined) return null
-  const actions = menuActions(state, copyUrls)
+  const actions = menuActions(state, copyUrls, fileMissing)
   const close = (): void => {
     closeMenu()
     document.querySelector<HTMLElement>(`[role="row"][data-id="${CSS.escape(menu.id)}"]`)?.focus()

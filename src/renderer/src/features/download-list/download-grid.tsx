@@ -13,7 +13,8 @@ import {
   setFocused,
   targetsFor,
 } from '../../store/ui-actions.ts'
-import { hasDesktopFiles, openDownload } from '../../lib/desktop.ts'
+import { hasDesktopFiles } from '../../lib/desktop.ts'
+import { openChecked } from './download-again-row.ts'
 import { closeDetails, openDetails, useDetailsStore } from '../details/details-store.ts'
 import { t } from '../../strings.ts'
 import { isLiveColumn } from '../../store/view-sort.ts'
@@ -243,7 +244,7 @@ export function DownloadGrid() {
           hasDesktopFiles() &&
           useAppStore.getState().downloads.byId[focusedId]?.state === 'completed'
         )
-          openDownload(focusedId)
+          void openChecked(focusedId, 'open')
         else openDetails(focusedId)
         return
       case 'ContextMenu':

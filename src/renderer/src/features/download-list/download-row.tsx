@@ -13,6 +13,7 @@ import { t } from '../../strings.ts'
 import { addedText } from './added-text.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
 import { useRowDrag } from './row-drag.ts'
+import { useFileLook } from './file-look.ts'
 import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
 
 export const ROW_HEIGHT = 60
@@ -106,7 +107,8 @@ function RowBody({
   const now = useNow(1000, d.state === 'retrying' || d.state === 'downloading')
   const status = statusLine(d, { position, hostBlocked, now, engineNow: beatClock.engineNow(now) })
   const percent = percentOf(d)
-  const primary = primaryAction(d.state)
+  const primary = primaryAction(d.state, d.fileMissing === true)
+  useFileLook(d.id, d.state)
   const moving = isMoving(d)
   const sizeText =
     d.size === null

@@ -3,7 +3,8 @@ import * as commands from '../../store/commands.ts'
 import { askRemove, targetsFor } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import type { IconName } from '../../components/icon.tsx'
-import { hasDesktopFiles, openDownload, showDownload } from '../../lib/desktop.ts'
+import { hasDesktopFiles } from '../../lib/desktop.ts'
+import { downloadAgain, missingWords, openChecked } from './download-again-row.ts'
 import { askChangeUrl, openDetails } from '../details/details-store.ts'
 import { d } from '../details/details-strings.ts'
 
@@ -19,6 +20,8 @@ export type RowAction = {
     | 'folder'
     | 'details'
     | 'change-url'
+    | 'download-again'
+    | 'remove-from-list'
   readonly label: string
   readonly icon: IconName
   /** Runs on the row's targets: the selection if the row is in it, else the row alone. */
@@ -57,8 +60,27 @@ const remove: RowAction = {
   run: (id) => askRemove(targetsFor(id)),
 }
 
-/** The one action a row's main button does in each state (none once completed). */
-export function primaryAction(state: DownloadState): RowAction | null {
+/** A completed download whose file is gone: fetched again under its name. */
+const again: RowAction = {
+  key: 'download-again',
+  label: missingWords.downloadAgain,
+  icon: 'retry',
+  run: (id) => void downloadAgain(targetsFor(id)),
+}
+/** Nothing on disk to lose: removed without asking. */
+const removeFromList: RowAction = {
+  key: 'remove-from-list',
+  label: missingWords.removeFromList,
+  icon: 'trash',
+  run: (id) => void commands.remove(targetsFor(id), false),
+}
+
+/**
+ * The one action a row's main button does in each state (none once completed, unless its file
+ * is gone: then "Download again").
+ */
+export function primaryAction(state: DownloadState, fileMissing = false): RowAction | null {
+  if (state === 'completed' && fileMissing) return again
   if (commands.canPause(state)) return pause
   if (state === 'paused') return resume
   if (state === 'failed') return retry
@@ -66,17 +88,35 @@ export function primaryAction(state: DownloadState): RowAction | null {
 }
 
 /** Everything the context menu offers for a row in this state. */
-export function menuActions(state: DownloadState, copy: (id: string) => void): RowAction[] {
-  const primary = primaryAction(state)
+export function menuActions(
+  state: DownloadState,
+  copy: (id: string) => void,
+  fileMissing = false,
+): RowAction[] {
+  const missing = state === 'completed' && fileMissing
+  const primary = primaryAction(state, fileMissing)
   // Desktop only: the browser page cannot reach the files.
-  const files: RowAction[] = hasDesktopFiles()
-    ? [
-        ...(state === 'completed'
-          ? [{ key: 'open', label: t.openFile, icon: 'open', run: openDownload } as const]
-          : []),
-        { key: 'folder', label: t.showInFolder, icon: 'folder', run: showDownload },
-      ]
-    : []
+  const files: RowAction[] =
+    hasDesktopFiles() && !missing
+      ? [
+          ...(state === 'completed'
+            ? [
+                {
+                  key: 'open',
+                  label: t.openFile,
+                  icon: 'open',
+                  run: (id: string) => void openChecked(id, 'open'),
+                } as const,
+              ]
+            : []),
+          {
+            key: 'folder',
+            label: t.showInFolder,
+            icon: 'folder',
+            run: (id: string) => void openChecked(id, 'show'),
+          },
+        ]
+      : []
   return [
     ...files,
     ...(primary ? [primary] : []),
@@ -86,7 +126,7 @@ export function menuActions(state: DownloadState, copy: (id: string) => void): R
       ? [{ key: 'change-url', label: d.changeUrl, icon: 'retry', run: askChangeUrl } as const]
       : []),
     { key: 'copy', label: t.copyUrl, icon: 'copy', run: copy },
-    remove,
+    missing ? removeFromList : remove,
   ]
 }
 

@@ -36,6 +36,13 @@ describe('statusLine', () => {
     expect(line({ state: 'completed' })).toBe('Completed')
   })
 
+  it('completed with its file gone says so, in the error tone', () => {
+    expect(statusLine(snap({ state: 'completed', fileMissing: true }), ctx)).toEqual({
+      text: 'Completed — file missing',
+      tone: 'error',
+    })
+  })
+
   it('running at 0 B/s with no connection open says it waits for one', () => {
     const at80 = { state: 'downloading', done: 800, size: 1000, speed: 0 } as const
     expect(line({ ...at80, connections: 0 })).toBe('Waiting for a connection to example.com')

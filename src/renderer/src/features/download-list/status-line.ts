@@ -73,7 +73,9 @@ export function statusLine(d: DownloadSnapshot, ctx: StatusContext): StatusLine 
     case 'verifying':
       return { text: t.status.verifying(percentOf(d)), tone: 'active' }
     case 'completed':
-      return { text: t.status.completed, tone: 'done' }
+      return d.fileMissing
+        ? { text: `${t.status.completed} — file missing`, tone: 'error' }
+        : { text: t.status.completed, tone: 'done' }
     case 'failed':
       return { text: t.status.failed(errorReason(d.error)), tone: 'error' }
     case 'removed':

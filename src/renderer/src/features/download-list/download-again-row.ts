@@ -1,0 +1,66 @@
+import type { AddRequest, DownloadSnapshot } from '../../../../shared/protocol/model.ts'
+import { useAppStore } from '../../store/app-store.ts'
+import * as commands from '../../store/commands.ts'
+import { showError } from '../../store/ui-actions.ts'
+import { hasDesktopFiles, openDownload, showDownload } from '../../lib/desktop.ts'
+import { canDownloadAgain, replacesOld } from '../add/download-again.ts'
+
+/** The row's words for a completed download whose file is gone. */
+export const missingWords = {
+  downloadAgain: 'Download again',
+  removeFromList: 'Remove from list',
+  missing: (name: string) =>
+    `${name} is no longer in its folder (deleted or moved): download it again, or remove it from the list`,
+  openFailed: (name: string, reason: string) => `Cannot open ${name}: ${reason}`,
+}
+
+/**
+ * What "Download again" sends for a download in the list: its URL, folder and options the
+ * snapshot carries, as a new download (`onDuplicate: 'again'`). The snapshot has no request
+ * headers or URL password (the engine never sends them out): a download that needed those is
+ * added again from its list.
+ */
+export function againRequest(d: DownloadSnapshot): AddRequest {
+  return {
+    url: d.url,
+    dir: d.dir,
+    ...(d.checksum ? { checksum: d.checksum } : {}),
+    ...(d.speedLimit > 0 ? { speedLimit: d.speedLimit } : {}),
+    ...(d.maxConnections !== null ? { maxConnections: d.maxConnections } : {}),
+    onDuplicate: 'again',
+  }
+}
+
+/**
+ * Downloads finished rows again: a row whose file is gone (or that failed) is replaced, so the
+ * file gets its name back; a completed one whose file is there gets a new one beside it.
+ */
+export async function downloadAgain(ids: readonly string[]): Promise<void> {
+  const byId = useAppStore.getState().downloads.byId
+  const rows = ids.map((id) => byId[id]).filter(canDownloadAgain)
+  if (rows.length === 0) return
+  const replace = rows.filter(replacesOld).map((d) => d.id)
+  if (replace.length > 0) await commands.remove(replace, true)
+  await commands.add(rows.map(againRequest))
+}
+
+/**
+ * Open and Show never fail silently: the file is looked for first (the engine answers), and a
+ * missing one is said with what to do; a refusal from the desktop side is said too.
+ */
+export async function openChecked(id: string, how: 'open' | 'show'): Promise<void> {
+  const d = useAppStore.getState().downloads.byId[id]
+  if (d === undefined || !hasDesktopFiles()) return
+  if (d.state === 'completed') {
+    const answer = await commands.checkFiles([id])
+    if (answer?.missing.includes(id)) {
+      showError(missingWords.missing(d.name))
+      return
+    }
+  }
+  try {
+    await (how === 'open' ? openDownload(id) : showDownload(id))
+  } catch (error) {
+    showError(missingWords.openFailed(d.name, (error as Error).message))
+  }
+}
