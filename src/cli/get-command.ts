@@ -180,6 +180,14 @@ async function drive(
   let wake: () => void = () => {}
 
   let reporting = true
+  // A failure is said once, when it happens, on stderr (issue 23: each was printed on stdout by
+  // the display and again on stderr at the end); the live rows step aside for it.
+  const reportFailure = (d: DownloadSnapshot) => {
+    const what = d.state === 'paused' ? 'paused' : 'failed'
+    const line = `${what} ${d.url}: ${withAdvice(withoutUrl(d.error?.message ?? 'unknown error', d.url))}`
+    if (display) display.interject(() => output.error(line))
+    else output.error(line)
+  }
   // The engine batches changes (a pause of many is one event); the JSON lines stay one per
   // download, the format scripts read.
   engine.on('download/changed', (e) => {
@@ -196,6 +204,7 @@ async function drive(
         download.state === 'completed' || download.state === 'failed' || pausedByEngine(download)
       if (ended && previousState !== download.state) {
         finished.set(download.id, download)
+        if (download.state !== 'completed') reportFailure(download)
         wake()
       }
     }
@@ -235,7 +244,13 @@ async function drive(
       engine,
       usage,
       options,
-      { mine, finished, stopped: () => interrupted, told },
+      {
+        mine,
+        finished,
+        stopped: () => interrupted,
+        told,
+        track: (count) => display?.track(count),
+      },
       emitJson,
       output,
     )
@@ -264,10 +279,6 @@ async function drive(
   display?.finish()
   reporting = false
   const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
-  for (const d of failed) {
-    const what = d.state === 'paused' ? 'paused' : 'failed'
-    output.error(`${what} ${d.url}: ${withAdvice(d.error?.message ?? 'unknown error')}`)
-  }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
@@ -295,6 +306,14 @@ async function tlsOptions(
   if (!ca.includes('-----BEGIN CERTIFICATE-----'))
     return { problem: `--ca-certificate ${options.caCertificate} holds no PEM certificate` }
   return { tls: { ca, verify } }
+}
+
+/**
+ * The engine's message ends "… for URL" (the URL it asked); the line already begins with the
+ * download's URL, so the same URL is not said twice. A redirect's other URL stays.
+ */
+function withoutUrl(message: string, url: string): string {
+  return message.endsWith(` for ${url}`) ? message.slice(0, -` for ${url}`.length) : message
 }
 
 /** A failed TLS check says what to do about it with this program's flags. */
@@ -368,11 +387,14 @@ async function enqueue(
     finished,
     stopped,
     told,
+    track,
   }: {
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
     stopped: () => boolean
     told: { problems: number; merged: number }
+    /** `count` more downloads of this run are on their way (queued, or resumed). */
+    track: (count: number) => void
   },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
@@ -401,7 +423,7 @@ async function enqueue(
       engine,
       chunk,
       options,
-      { mine, finished },
+      { mine, finished, track },
       emitJson,
       output,
     )
@@ -433,7 +455,15 @@ async function enqueueChunk(
   engine: Engine,
   { requests, labels }: { requests: AddRequest[]; labels: string[] },
   options: GetOptions,
-  { mine, finished }: { mine: Set<string>; finished: Map<string, DownloadSnapshot> },
+  {
+    mine,
+    finished,
+    track,
+  }: {
+    mine: Set<string>
+    finished: Map<string, DownloadSnapshot>
+    track: (count: number) => void
+  },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
@@ -467,6 +497,7 @@ async function enqueueChunk(
   }
   // The interrupted downloads go first: they start while the completed ones' files are looked
   // for (a rerun's list begins with what the first run completed: one file check each).
+  track(result.added.length + rerun.resume.length + rerun.retry.length)
   if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
   if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   // Completed earlier but the file is gone or no longer the one completed: download it again
@@ -493,7 +524,9 @@ async function enqueueChunk(
   }
   if (again.remove.length) {
     await engine.remove({ ids: again.remove })
-    for (const d of (await engine.add(again.add)).added) mine.add(d.id)
+    const added = (await engine.add(again.add)).added
+    for (const d of added) mine.add(d.id)
+    track(added.length)
   }
   for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount
