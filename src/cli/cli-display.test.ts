@@ -42,10 +42,7 @@ const ERASE = /\x1b\[\d*F\x1b\[J/g
 
 /** The lines the terminal was sent, the display's own erase sequences taken out. */
 function linesOf(text: string): string[] {
-  return text
-    .replace(ERASE, '')
-    .replaceAll('\r', '')
-    .split('\n')
+  return text.replace(ERASE, '').replaceAll('\r', '').split('\n')
 }
 
 describe('downpour get on a terminal', () => {
@@ -79,5 +76,20 @@ describe('downpour get: a failure is said once', () => {
       `downpour: failed ${server.url('/gone.bin')}: server answered 404`,
     )
     expect(result.stdout.trim().split('\n').at(-1)).toBe('1 completed, 1 failed')
+  })
+})
+
+describe('downpour get: Ctrl-C before any byte arrived', () => {
+  it('does not speak of partial data', async () => {
+    // Answers nothing: the request is sent, no byte comes back.
+    server.handle('/silent.bin', () => {})
+    const run = start([server.url('/silent.bin')])
+    for (let i = 0; i < 600 && server.requests('/silent.bin').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50))
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toContain('downpour: interrupted; run the same command again to continue')
+    expect(result.stderr).not.toContain('partial data')
   })
 })
