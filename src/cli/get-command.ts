@@ -23,6 +23,7 @@ import { collectRequests, type Usage } from './collect-requests.ts'
 import { proxyProblem } from './proxy-check.ts'
 import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
 import { defaultStateDir, stateDirProblem } from './state-dir.ts'
+import { removeEmptyStateDir } from './state-cleanup.ts'
 
 export { defaultStateDir } from './state-dir.ts'
 
@@ -160,7 +161,9 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   })
   slot = opened.stateDir
   const engine = opened.engine
-  return await drive(engine, usage, options, output, told)
+  // The default location only (see removeEmptyStateDir): a named folder is the person's.
+  const removable = options.stateDir === undefined ? slot : null
+  return await drive(engine, usage, options, output, told, removable)
 }
 
 async function drive(
@@ -169,6 +172,8 @@ async function drive(
   options: GetOptions,
   output: CliOutput,
   told: { problems: number; merged: number },
+  /** The queue folder to remove when the run leaves its queue empty (null: keep it). */
+  removableStateDir: string | null,
 ): Promise<number> {
   const display = options.json || options.quiet ? null : new ProgressDisplay(output.display)
   const emitJson = (event: string, payload: object) => output.json(event, payload)
@@ -282,7 +287,10 @@ async function drive(
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
+  // Nothing paused or failed here, from this run or an earlier one: no queue to keep.
+  const empty = (await engine.snapshot()).downloads.length === 0
   await engine.close()
+  if (empty && removableStateDir) await removeEmptyStateDir(removableStateDir)
   const rejected = usage.problems.length + rejectedCount
   if (!options.quiet && !options.json) {
     for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
