@@ -1,8 +1,8 @@
 /**
  * What an aria2c (or wget) user types that Downpour's parser would refuse, rewritten into
  * Downpour's spelling before commander sees it, or refused with a sentence saying what to type.
- * Only spellings whose meaning Downpour has: aria2's `--split` (a download's total connections,
- * beside `-x` per server) has no equivalent yet, so it stays an unknown option.
+ * Only spellings whose meaning Downpour has (aria2's `-s/--split` is an option of its own:
+ * main.ts). `--dir`, `--out` and `--continue` are Downpour's own long names already.
  */
 const LONG_ALIASES: Record<string, string> = {
   // aria2: connections to one server per download; Downpour's -x is per download, and a

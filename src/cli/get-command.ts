@@ -38,6 +38,8 @@ export type GetOptions = {
   autoFileRenaming?: boolean
   maxConcurrentDownloads: number
   maxConnectionsPerDownload?: number
+  /** aria2's `-s/--split`: connections of one download in total (see connectionCap). */
+  split?: number
   minSplitSize?: number
   maxTries: number
   retryWait: number
@@ -69,7 +71,8 @@ export type GetOptions = {
  * `downpour get`: adds the URLs to an engine whose queue lives in a per-folder state dir, so
  * running the same command again after Ctrl-C or kill -9 resumes instead of starting over.
  */
-export async function runGet(urls: string[], options: GetOptions): Promise<number> {
+export async function runGet(urls: string[], given: GetOptions): Promise<number> {
+  const options = connectionCap(given)
   const output = new CliOutput()
   const dir = resolve(options.dir)
   const toStdout = options.out === '-'
@@ -300,6 +303,17 @@ async function drive(
   // order the downloads ended). Rejected input lines alone are 1.
   if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
   return rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * aria2's `-s N` and `-x M`: a download uses at most N connections in all and M per server. A
+ * Downpour download has one server (no mirrors), so both cap the same number and the smaller
+ * wins; `-s` alone caps the default.
+ */
+function connectionCap(options: GetOptions): GetOptions {
+  if (options.split === undefined) return options
+  const perServer = options.maxConnectionsPerDownload ?? defaultSettings().maxConnectionsPerDownload
+  return { ...options, maxConnectionsPerDownload: Math.min(perServer, options.split) }
 }
 
 /** `--ca-certificate` read and checked, `--check-certificate=false`; the reason it cannot be used. */

@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { runGet, type GetOptions } from './get-command.ts'
 import type { ServeOptions } from './serve-command.ts'
 import { parseSize } from '../shared/units.ts'
-import { EXIT, EXIT_HELP } from './exit-codes.ts'
+import { ENVIRONMENT_HELP, EXIT, EXIT_HELP } from './exit-codes.ts'
 import { defaultSettings } from '../engine/engine.ts'
 import { formatBytes } from '../shared/format.ts'
 import { aria2Habits } from './aria2-habits.ts'
@@ -61,6 +61,11 @@ export function buildProgram(): Command {
       int(1, 32),
     )
     .option(
+      '-s, --split <n>',
+      "aria2's total connections per download; with one server per download the same cap as -x (the smaller applies)",
+      int(1, 32),
+    )
+    .option(
       '-k, --min-split-size <size>',
       `no segment smaller than this (e.g. 1M; default: ${formatBytes(defaults.minSplitSize)})`,
       size(64 * 1024),
@@ -108,7 +113,7 @@ export function buildProgram(): Command {
         'DOWNPOUR_STATE_DIR',
       ),
     )
-    .addHelpText('after', `\n${EXIT_HELP}`)
+    .addHelpText('after', `\n${EXIT_HELP}\n\n${ENVIRONMENT_HELP}`)
     .action(async (urls: string[], options: GetOptions) => {
       process.exitCode = await runGet(urls, options)
     })
