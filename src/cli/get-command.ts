@@ -74,10 +74,31 @@ export type GetOptions = {
 export async function runGet(urls: string[], given: GetOptions): Promise<number> {
   const options = connectionCap(given)
   const output = new CliOutput()
+  const tally: Tally = { completed: 0, failed: 0, rejected: 0, interrupted: false }
+  const code = await get(urls, options, output, tally)
+  // One last event whatever happened, bad usage included (docs/cli-json.md): a script reads
+  // the outcome from the stream, not from counting the events before it.
+  if (options.json && options.out !== '-') output.json('run/summary', { ...tally, exitCode: code })
+  return code
+}
+
+/** What a run did with what it was given (the `run/summary` event; the last line's counts). */
+type Tally = { completed: number; failed: number; rejected: number; interrupted: boolean }
+
+async function get(
+  urls: string[],
+  options: GetOptions,
+  output: CliOutput,
+  tally: Tally,
+): Promise<number> {
   const dir = resolve(options.dir)
   const toStdout = options.out === '-'
   if (toStdout && (urls.length !== 1 || options.inputFile.length > 0)) {
     output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
+    return EXIT.usage
+  }
+  if (toStdout && options.json) {
+    output.error('--json and -o - both write to stdout: use one of them')
     return EXIT.usage
   }
   const credentials = await loadCredentials(options)
@@ -98,7 +119,7 @@ export async function runGet(urls: string[], given: GetOptions): Promise<number>
     dir,
     FIRST_CHUNK,
   )
-  const told = { problems: 0, merged: 0 }
+  const told = { problems: 0, merged: 0, json: options.json === true }
   tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
   if (fatal) {
@@ -106,6 +127,7 @@ export async function runGet(urls: string[], given: GetOptions): Promise<number>
     return EXIT.usage
   }
   if (usage.requests.length === 0) {
+    tally.rejected = usage.problems.length
     output.error(
       `nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}`,
     )
@@ -166,7 +188,7 @@ export async function runGet(urls: string[], given: GetOptions): Promise<number>
   const engine = opened.engine
   // The default location only (see removeEmptyStateDir): a named folder is the person's.
   const removable = options.stateDir === undefined ? slot : null
-  return await drive(engine, usage, options, output, told, removable)
+  return await drive(engine, usage, options, output, told, removable, tally)
 }
 
 async function drive(
@@ -174,9 +196,10 @@ async function drive(
   usage: Usage,
   options: GetOptions,
   output: CliOutput,
-  told: { problems: number; merged: number },
+  told: Told,
   /** The queue folder to remove when the run leaves its queue empty (null: keep it). */
   removableStateDir: string | null,
+  tally: Tally,
 ): Promise<number> {
   const display = options.json || options.quiet ? null : new ProgressDisplay(output.display)
   const emitJson = (event: string, payload: object) => output.json(event, payload)
@@ -202,7 +225,10 @@ async function drive(
     if (!reporting) return
     for (const { download, previousState } of e.changes) {
       if (!mine.has(download.id)) continue
-      if (options.json)
+      // A same-state change of an ended download (a field cleared after it failed, a rerun's
+      // option update) tells a script nothing: one event per ending (docs/cli-json.md).
+      const repeat = previousState === download.state && ENDED_STATES.has(download.state)
+      if (options.json && !repeat)
         emitJson('download/changed', { revision: e.revision, download, previousState })
       if (output.listening) display?.changed(download, previousState, alreadyThere.has(download.id))
       const warning = warnings.noteSnapshot(download)
@@ -281,6 +307,13 @@ async function drive(
     await engine.close()
     display?.finish()
     if (!options.quiet) for (const line of interruptLines(paused)) output.error(line)
+    const ended = [...finished.values()]
+    Object.assign(tally, {
+      completed: ended.filter((d) => d.state === 'completed').length,
+      failed: ended.filter((d) => d.state === 'failed' || pausedByEngine(d)).length,
+      rejected: usage.problems.length + rejectedCount,
+      interrupted: true,
+    })
     return signalExit
   }
 
@@ -295,6 +328,7 @@ async function drive(
   await engine.close()
   if (empty && removableStateDir) await removeEmptyStateDir(removableStateDir)
   const rejected = usage.problems.length + rejectedCount
+  Object.assign(tally, { completed: completed.length, failed: failed.length, rejected })
   if (!options.quiet && !options.json) {
     for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
     output.out(summaryLine(completed.length, failed.length, rejected))
@@ -374,6 +408,9 @@ async function toStandardOutput(
   }
 }
 
+/** States a download of a run ends in (paused: by the engine, for a full disk). */
+const ENDED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'paused'])
+
 /**
  * The engine paused a download itself (a full disk: it keeps the data and waits for space):
  * for a one-shot run that is the end, reported like a failure; the next run resumes it.
@@ -414,7 +451,7 @@ async function enqueue(
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
     stopped: () => boolean
-    told: { problems: number; merged: number }
+    told: Told
     /** `count` more downloads of this run are on their way (queued, or resumed). */
     track: (count: number) => void
   },
@@ -466,11 +503,24 @@ export function chunkSize(round: number): number {
   return round >= 4 ? ENQUEUE_CHUNK : Math.min(ENQUEUE_CHUNK, FIRST_CHUNK * 2 ** round)
 }
 
-/** Prints the refused and merged lines found since the last call (lists are read in pieces). */
-function tellNew(usage: Usage, told: { problems: number; merged: number }, output: CliOutput) {
-  for (; told.problems < usage.problems.length; told.problems++)
-    output.error(usage.problems[told.problems]!)
-  for (; told.merged < usage.merged.length; told.merged++) output.error(usage.merged[told.merged]!)
+/** How many refused and merged lines were told so far, and whether as `--json` events too. */
+type Told = { problems: number; merged: number; json: boolean }
+
+/**
+ * Tells the refused and merged lines found since the last call (lists are read in pieces): a
+ * line each on stderr, and with `--json` an `input/rejected` or `input/merged` event each.
+ */
+function tellNew(usage: Usage, told: Told, output: CliOutput) {
+  for (; told.problems < usage.problems.length; told.problems++) {
+    const { input, message } = usage.problems[told.problems]!
+    output.error(`${input}: ${message}`)
+    if (told.json) output.json('input/rejected', { input, message })
+  }
+  for (; told.merged < usage.merged.length; told.merged++) {
+    const { input, message } = usage.merged[told.merged]!
+    output.error(`${input}: ${message}`)
+    if (told.json) output.json('input/merged', { input, message })
+  }
 }
 
 async function enqueueChunk(
@@ -492,6 +542,8 @@ async function enqueueChunk(
   const result = await engine.add(requests)
   let rejectedCount = 0
   for (const d of result.added) mine.add(d.id)
+  // Announced before anything else is awaited: no change of theirs comes before their added.
+  if (options.json) for (const d of result.added) emitJson('download/added', { download: d })
   // A rerun continues the earlier downloads with the options given now (replacing the stored
   // ones), in one command each (update, resume, retry): per-download calls made a 100,000-URL
   // rerun quadratic. The update's answer says what state each download is in.
@@ -516,10 +568,19 @@ async function enqueueChunk(
     }
     rejectedCount++
     output.error(`${labels[rejection.index]}: ${rejection.error.message}`)
+    if (options.json)
+      emitJson('input/rejected', {
+        input: labels[rejection.index],
+        message: rejection.error.message,
+        code: rejection.error.code,
+      })
   }
   // The interrupted downloads go first: they start while the completed ones' files are looked
   // for (a rerun's list begins with what the first run completed: one file check each).
   track(result.added.length + rerun.resume.length + rerun.retry.length)
+  if (options.json)
+    for (const id of [...rerun.resume, ...rerun.retry])
+      emitJson('download/continued', { download: byId.get(id)! })
   if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
   if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   // Completed earlier but the file is gone or no longer the one completed: download it again
@@ -530,8 +591,8 @@ async function enqueueChunk(
     const check = found[i]!
     if (check === 'ok') {
       finished.set(existing.id, existing)
-      if (!options.quiet && !options.json)
-        output.out(`done      ${existing.name} (already downloaded)`)
+      if (options.json) emitJson('download/already-complete', { download: existing })
+      else if (!options.quiet) output.out(`done      ${existing.name} (already downloaded)`)
       continue
     }
     if (check !== 'missing') {
@@ -548,8 +609,8 @@ async function enqueueChunk(
     await engine.remove({ ids: again.remove })
     const added = (await engine.add(again.add)).added
     for (const d of added) mine.add(d.id)
+    if (options.json) for (const d of added) emitJson('download/added', { download: d })
     track(added.length)
   }
-  for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount
 }
