@@ -50,6 +50,10 @@ export function aria2Habits(argv: string[]): { argv: string[] } | { problem: str
       const value = arg.slice(eq + 1)
       if (value !== 'true' && value !== 'false')
         return { problem: `${name} takes true or false (aria2's spelling), not "${value}"` }
+      // The last word wins, as for any flag: `--quiet=false` after `--quiet=true` (from
+      // aria2.conf, say) takes the earlier one back.
+      const other = boolean[value === 'true' ? 'false' : 'true']
+      if (other) for (let j = out.length - 1; j >= 2; j--) if (out[j] === other) out.splice(j, 1)
       const flag = boolean[value]
       if (flag) out.push(flag)
       continue

@@ -7,6 +7,7 @@ import { defaultSettings } from '../engine/engine.ts'
 import { formatBytes } from '../shared/format.ts'
 import { aria2Habits } from './aria2-habits.ts'
 import { escapeTerminalText } from './terminal-text.ts'
+import { withAria2Conf } from './aria2-conf-file.ts'
 
 /**
  * `downpour` command line. Flags follow aria2's names where aria2 has one, so muscle memory
@@ -106,7 +107,15 @@ export function buildProgram(): Command {
       '--xattr',
       "record each file's origin URL and referrer in extended attributes (as wget and curl)",
     )
-    .option('--json', 'newline-delimited JSON events on stdout instead of the progress display')
+    .option(
+      '--conf-path <file>',
+      "aria2's configuration file to read (default: ~/.aria2/aria2.conf, if there)",
+    )
+    .option('--no-conf', "read no aria2 configuration file (aria2's --no-conf)")
+    .option(
+      '--json',
+      'newline-delimited JSON events on stdout instead of the progress display (docs/cli-json.md)',
+    )
     .option('-q, --quiet', 'print nothing but errors (--quiet=true/false accepted)')
     .addOption(
       new Option('--state-dir <dir>', 'where the resumable queue is kept').env(
@@ -203,7 +212,14 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram()
-  const habits = aria2Habits(argv)
+  const conf = await withAria2Conf(argv)
+  if ('problem' in conf) {
+    process.stderr.write(`downpour: ${escapeTerminalText(conf.problem)}\n`)
+    process.exitCode = EXIT.usage
+    return
+  }
+  for (const note of conf.notes) process.stderr.write(`downpour: ${escapeTerminalText(note)}\n`)
+  const habits = aria2Habits(conf.argv)
   if ('problem' in habits) {
     process.stderr.write(`downpour: ${escapeTerminalText(habits.problem)}\n`)
     process.exitCode = EXIT.usage
