@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
@@ -53,5 +53,40 @@ describe('downpour get and aria2.conf', () => {
     ]).done
     expect(missing.code).toBe(28)
     expect(missing.stderr).toContain('cannot read the configuration file')
+  })
+})
+
+describe('downpour get -i with an aria2 --save-session file', () => {
+  it('downloads each file once from its first URL, with its out= and referer=, and names what it ignored by line', async () => {
+    server.file('/x.bin', makeBody(3000, 3))
+    server.file('/y.bin', makeBody(2000, 4))
+    const session = join(dirs.root, 'session.txt')
+    await writeFile(
+      session,
+      [
+        `${server.url('/x.bin')}\t${server.url('/mirror-x.bin')}`,
+        ' gid=2089b05ecca3d829',
+        ` dir=${dirs.downloads}`,
+        ' out=renamed.bin',
+        ' referer=http://pages.example/',
+        ' continue=true',
+        server.url('/y.bin'),
+        ' gid=d2c0e4d5a6b7c8d9',
+        ' dir=/somewhere/else',
+      ].join('\n'),
+    )
+    const result = await start(['-i', session]).done
+    expect(result.code).toBe(0)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['renamed.bin', 'y.bin'])
+    expect(server.requests('/mirror-x.bin')).toHaveLength(0)
+    expect(server.requests('/x.bin')[0]!.headers.referer).toBe('http://pages.example/')
+    expect(result.stderr).toContain(
+      `${session}:1: mirrors are not supported: downloading from the first URL only (1 other on this line ignored)`,
+    )
+    expect(result.stderr).toContain(
+      `${session}:6: continue= (an aria2 option) is not supported per download; ignored`,
+    )
+    expect(result.stderr).toContain(`${session}:9: dir=/somewhere/else ignored`)
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('2 completed, 0 failed')
   })
 })

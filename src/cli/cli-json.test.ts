@@ -68,6 +68,7 @@ describe('downpour get --json against docs/cli-json.md', () => {
     const { examples, optional } = await documentation()
     expect(optional.has('lastByteAt')).toBe(true)
     server.file('/small.bin', makeBody(1000, 1))
+    server.file('/mirrored.bin', makeBody(1500, 3))
     server.file('/slow.bin', makeBody(1024 * KiB, 2), { rateLimit: 128 * KiB })
     const list = join(dirs.root, 'list.txt')
     const lines = [
@@ -76,6 +77,7 @@ describe('downpour get --json against docs/cli-json.md', () => {
       server.url('/gone.bin'),
       'not a url',
       server.url('/small.bin'),
+      `${server.url('/mirrored.bin')}\t${server.url('/mirror.bin')}`,
     ]
     await (await import('node:fs/promises')).writeFile(list, lines.join('\n'))
 
@@ -131,7 +133,7 @@ describe('downpour get --json against docs/cli-json.md', () => {
     expect([...seen].sort()).toEqual([...examples.keys()].sort())
     expect(eventsOf(one.stdout).at(-1)).toMatchObject({ interrupted: true, exitCode: 130 })
     expect(eventsOf(two.stdout).at(-1)).toMatchObject({
-      completed: 2,
+      completed: 3,
       failed: 1,
       rejected: 1,
       interrupted: false,

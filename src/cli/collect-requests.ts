@@ -4,6 +4,7 @@ import { checksumSpecProblem, parseChecksumSpec } from '../shared/list/checksum-
 import { decodeListBytes } from '../shared/list/decode-list-bytes.ts'
 import { fileNameProblem } from '../shared/list/file-name-check.ts'
 import { parseHeaderLine } from '../shared/list/header-line.ts'
+import { fromAria2InputFile } from './aria2-input.ts'
 import { UrlListReader } from '../shared/list/parse-url-list.ts'
 import { readListSource } from './read-list-source.ts'
 
@@ -54,6 +55,8 @@ export type Usage = {
   problems: InputNote[]
   /** URLs given more than once and merged into their first occurrence. */
   merged: InputNote[]
+  /** What of a line was not applied though the line was downloaded (aria2's mirrors, options). */
+  notes: InputNote[]
   /** Bad usage: nothing is downloaded, exit 2. */
   fatal: string | null
   /** Reads at least `max` more requests (fewer at the end); false once every list is read. */
@@ -79,6 +82,7 @@ export async function collectRequests(
     labels: [],
     problems: [],
     merged: [],
+    notes: [],
     fatal: null,
     readMore: (max) => readMore(max),
   }
@@ -168,9 +172,13 @@ export async function collectRequests(
     const decoded = source.ok ? decodeListBytes(source.bytes) : source
     if (!decoded.ok) return fatal(`cannot read input file ${path}: ${decoded.problem}`)
     const label = path === '-' ? 'stdin' : path
+    // aria2's input-file habits (mirrors, gid=, referer=, dir=) rewritten line for line.
+    const aria2 = fromAria2InputFile(decoded.text, dir)
+    for (const note of aria2.notes)
+      usage.notes.push({ input: `${label}:${note.line}`, message: note.message })
     lists.push({
       label,
-      reader: new UrlListReader(decoded.text, { invalidLines: decoded.invalidLines }),
+      reader: new UrlListReader(aria2.text, { invalidLines: decoded.invalidLines }),
     })
   }
   // -o and --checksum name one file: the whole input is read to know there is only one.

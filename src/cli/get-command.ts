@@ -119,7 +119,7 @@ async function get(
     dir,
     FIRST_CHUNK,
   )
-  const told = { problems: 0, merged: 0, json: options.json === true }
+  const told = { problems: 0, merged: 0, notes: 0, json: options.json === true }
   tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
   if (fatal) {
@@ -504,11 +504,12 @@ export function chunkSize(round: number): number {
 }
 
 /** How many refused and merged lines were told so far, and whether as `--json` events too. */
-type Told = { problems: number; merged: number; json: boolean }
+type Told = { problems: number; merged: number; notes: number; json: boolean }
 
 /**
- * Tells the refused and merged lines found since the last call (lists are read in pieces): a
- * line each on stderr, and with `--json` an `input/rejected` or `input/merged` event each.
+ * Tells the refused, merged and partly applied lines found since the last call (lists are read
+ * in pieces): a line each on stderr, and with `--json` an `input/rejected`, `input/merged` or
+ * `input/note` event each.
  */
 function tellNew(usage: Usage, told: Told, output: CliOutput) {
   for (; told.problems < usage.problems.length; told.problems++) {
@@ -520,6 +521,11 @@ function tellNew(usage: Usage, told: Told, output: CliOutput) {
     const { input, message } = usage.merged[told.merged]!
     output.error(`${input}: ${message}`)
     if (told.json) output.json('input/merged', { input, message })
+  }
+  for (; told.notes < usage.notes.length; told.notes++) {
+    const { input, message } = usage.notes[told.notes]!
+    output.error(`${input}: ${message}`)
+    if (told.json) output.json('input/note', { input, message })
   }
 }
 
