@@ -9,7 +9,16 @@
 // linked, before a line of it runs, with a SyntaxError that tells a person nothing.
 const major = Number(process.versions.node.split('.')[0])
 if (!(major >= 24)) {
-  process.stderr.write(`downpour needs Node 24 or later (found ${process.versions.node})\n`)
+  const { existsSync } = await import('node:fs')
+  const { fileURLToPath } = await import('node:url')
+  // The checkout pins Node 24 (the `node` devDependency): name it, so the way out is one line.
+  const pinned = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url))
+  process.stderr.write(
+    `downpour needs Node 24 (found ${process.versions.node})\n` +
+      (existsSync(pinned)
+        ? `  put Node 24 first on PATH, or run it with the one this checkout pins: ${pinned} ${fileURLToPath(import.meta.url)} …\n`
+        : '  put Node 24 first on PATH\n'),
+  )
   process.exit(1)
 }
 const { enableCompileCache } = await import('node:module')

@@ -1,8 +1,8 @@
 /**
  * What an aria2c (or wget) user types that Downpour's parser would refuse, rewritten into
  * Downpour's spelling before commander sees it, or refused with a sentence saying what to type.
- * Only spellings whose meaning Downpour has: aria2's `--split` (a download's total connections,
- * beside `-x` per server) has no equivalent yet, so it stays an unknown option.
+ * Only spellings whose meaning Downpour has (aria2's `-s/--split` is an option of its own:
+ * main.ts). `--dir`, `--out` and `--continue` are Downpour's own long names already.
  */
 const LONG_ALIASES: Record<string, string> = {
   // aria2: connections to one server per download; Downpour's -x is per download, and a
@@ -50,6 +50,10 @@ export function aria2Habits(argv: string[]): { argv: string[] } | { problem: str
       const value = arg.slice(eq + 1)
       if (value !== 'true' && value !== 'false')
         return { problem: `${name} takes true or false (aria2's spelling), not "${value}"` }
+      // The last word wins, as for any flag: `--quiet=false` after `--quiet=true` (from
+      // aria2.conf, say) takes the earlier one back.
+      const other = boolean[value === 'true' ? 'false' : 'true']
+      if (other) for (let j = out.length - 1; j >= 2; j--) if (out[j] === other) out.splice(j, 1)
       const flag = boolean[value]
       if (flag) out.push(flag)
       continue

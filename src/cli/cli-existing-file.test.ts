@@ -295,7 +295,7 @@ describe('-o - (stdout)', () => {
     expect(missing.stdout).toBe('')
     expect(missing.stderr).toMatch(/failed .*none\.bin: server answered 404/)
     const two = await run(['-o', '-', server.url('/a'), server.url('/b')])
-    expect(two.code).toBe(2)
+    expect(two.code).toBe(28)
     expect(two.stderr).toContain('-o - (write to stdout) needs exactly one URL')
   })
 })

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
@@ -8,7 +9,7 @@ import { startCli, useCli } from '../../test/run-cli.ts'
 // The real CLI against the fault server: the exit code names the cause (aria2c's numbers), a
 // permanent failure is tried once, and aria2's spellings are understood.
 
-const { server, onTeardown, start } = useCli()
+const { server, dirs, onTeardown, start } = useCli()
 const run = (args: string[]) => start(args).done
 
 describe('downpour get exit codes', () => {
@@ -78,10 +79,10 @@ describe('downpour get exit codes', () => {
 describe("aria2's habits", () => {
   const CLI = join(import.meta.dirname, '..', '..', 'bin', 'downpour.mjs')
 
-  it('a URL without a command suggests `downpour get URL` (exit 2)', () => {
+  it('a URL without a command suggests `downpour get URL` (exit 28, bad usage)', () => {
     const url = server.url('/a.bin')
     const result = spawnSync(process.execPath, [CLI, url], { encoding: 'utf8' })
-    expect(result.status).toBe(2)
+    expect(result.status).toBe(28)
     expect(result.stderr).toContain(`to download it: downpour get ${url}`)
     expect(server.requests()).toHaveLength(0)
   })
@@ -95,7 +96,7 @@ describe("aria2's habits", () => {
     expect(loud.code).toBe(0)
     expect(loud.stdout).toMatch(/already downloaded|completed/)
     const bad = await run(['--quiet=maybe', server.url('/q.bin')])
-    expect(bad.code).toBe(2)
+    expect(bad.code).toBe(28)
     expect(bad.stderr).toMatch(/--quiet takes true or false/)
   })
 
@@ -106,7 +107,7 @@ describe("aria2's habits", () => {
     expect(result.code).toBe(0)
     expect(server.maxConcurrentRequests('/x.bin')).toBe(2)
     const bad = await run(['--max-connection-per-server', '99', server.url('/x.bin')])
-    expect(bad.code).toBe(2)
+    expect(bad.code).toBe(28)
     expect(bad.stderr).toMatch(/max-connections-per-download.*1 to 32/)
   })
 
@@ -117,5 +118,45 @@ describe("aria2's habits", () => {
     expect(result.stdout).toMatch(/-k, --min-split-size.*default: [\d.]+ [KM]iB/)
     for (const code of ['3 ', '19 ', '24 ', '130 ', '143 ']) expect(result.stdout).toContain(code)
     expect(result.stdout).toMatch(/19\s+name resolution failed/)
+    expect(result.stdout).toMatch(/28\s+bad usage/)
+  })
+
+  it('--help lists the environment variables it reads', () => {
+    const result = spawnSync(process.execPath, [CLI, 'get', '--help'], { encoding: 'utf8' })
+    expect(result.status).toBe(0)
+    const environment = result.stdout.slice(result.stdout.indexOf('Environment:'))
+    for (const name of ['DOWNPOUR_STATE_DIR', 'XDG_STATE_HOME', 'HTTP_PROXY', 'NO_PROXY'])
+      expect(environment).toContain(name)
+  })
+
+  it("aria2's -s/--split caps a download's connections (the smaller of -s and -x applies)", async () => {
+    const size = 2 * 1024 * 1024
+    server.file('/s.bin', makeBody(size, 7), { rateLimit: 512 * 1024 })
+    const result = await run(['--split=2', '-k', '512K', server.url('/s.bin')])
+    expect(result.code).toBe(0)
+    expect(server.maxConcurrentRequests('/s.bin')).toBe(2)
+    server.file('/t.bin', makeBody(size, 8), { rateLimit: 512 * 1024 })
+    const both = await run(['-s', '4', '-x', '1', '-k', '512K', server.url('/t.bin')])
+    expect(both.code).toBe(0)
+    expect(server.maxConcurrentRequests('/t.bin')).toBe(1)
+  })
+
+  it("aria2's long names --dir=, --out= and --continue=true are accepted", async () => {
+    server.file('/l.bin', makeBody(3000, 9))
+    const other = join(dirs.root, 'elsewhere')
+    const result = await run([
+      `--dir=${other}`,
+      '--out=named.bin',
+      '--continue=true',
+      server.url('/l.bin'),
+    ])
+    expect(result.code).toBe(0)
+    expect(await readdir(other)).toEqual(['named.bin'])
+  })
+
+  it('bad usage exits 28, as aria2c does (2 is a timeout in that table)', async () => {
+    const result = await run(['--no-such-option', server.url('/a.bin')])
+    expect(result.code).toBe(28)
+    expect(server.requests()).toHaveLength(0)
   })
 })

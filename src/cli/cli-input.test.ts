@@ -27,7 +27,7 @@ async function writeList(name: string, content: string | Buffer): Promise<string
 
 /** A usage error: exit 2, one `downpour:` line naming the problem, nothing asked of any server. */
 function expectUsageError(result: CliRun, message: RegExp): void {
-  expect(result.code).toBe(2)
+  expect(result.code).toBe(28)
   expect(result.stderr).toMatch(message)
   expect(result.stderr.trim().split('\n')).toHaveLength(1)
   expect(result.stderr).not.toMatch(/\n\s+at /)

@@ -48,7 +48,7 @@ describe('downpour get: what it prints', () => {
 
   it('an unknown option is quoted escaped in the usage error', async () => {
     const result = await start(['--bad\u001b]0;pwned\u0007']).done
-    expect(result.code).toBe(2)
+    expect(result.code).toBe(28)
     expect(result.stderr).not.toMatch(ACTIVE)
     expect(result.stderr).toContain("unknown option '--bad\\x1b]0;pwned\\x07'")
   })

@@ -1,5 +1,8 @@
 import { escapeTerminalText, terminalSafeJson } from './terminal-text.ts'
 
+/** The version of `downpour get --json`'s events (docs/cli-json.md), in every event. */
+export const JSON_VERSION = 1
+
 /** Where the progress display draws: a terminal, a pipe or a file. */
 export type TextSink = {
   readonly isTTY?: boolean
@@ -60,9 +63,12 @@ export class CliOutput {
     this.#write('err', `downpour: ${escapeTerminalText(line)}\n`)
   }
 
-  /** One NDJSON event on stdout. */
+  /**
+   * One `--json` event on stdout: `event` and `version` first, then the payload (the format is
+   * docs/cli-json.md; a change to a field's meaning raises JSON_VERSION).
+   */
   json(event: string, payload: object): void {
-    this.#write('out', `${terminalSafeJson({ event, ...payload })}\n`)
+    this.#write('out', `${terminalSafeJson({ event, version: JSON_VERSION, ...payload })}\n`)
   }
 
   #write(to: 'out' | 'err', text: string): void {

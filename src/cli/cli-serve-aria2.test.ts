@@ -116,7 +116,7 @@ describe('downpour serve answers aria2 JSON-RPC', () => {
 
   it('refuses an --rpc-secret shorter than 16 characters, saying the rule', async () => {
     await expect(start(['--rpc-secret', 'fifteen-chars15'])).rejects.toThrow(
-      /exited \(2\)[\s\S]*--rpc-secret: the aria2 RPC secret must be at least 16 characters long \(it has 15\)/,
+      /exited \(28\)[\s\S]*--rpc-secret: the aria2 RPC secret must be at least 16 characters long \(it has 15\)/,
     )
   })
 

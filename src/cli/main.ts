@@ -2,11 +2,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { runGet, type GetOptions } from './get-command.ts'
 import type { ServeOptions } from './serve-command.ts'
 import { parseSize } from '../shared/units.ts'
-import { EXIT, EXIT_HELP } from './exit-codes.ts'
+import { ENVIRONMENT_HELP, EXIT, EXIT_HELP } from './exit-codes.ts'
 import { defaultSettings } from '../engine/engine.ts'
 import { formatBytes } from '../shared/format.ts'
 import { aria2Habits } from './aria2-habits.ts'
 import { escapeTerminalText } from './terminal-text.ts'
+import { withAria2Conf } from './aria2-conf-file.ts'
 
 /**
  * `downpour` command line. Flags follow aria2's names where aria2 has one, so muscle memory
@@ -61,6 +62,11 @@ export function buildProgram(): Command {
       int(1, 32),
     )
     .option(
+      '-s, --split <n>',
+      "aria2's total connections per download; with one server per download the same cap as -x (the smaller applies)",
+      int(1, 32),
+    )
+    .option(
       '-k, --min-split-size <size>',
       `no segment smaller than this (e.g. 1M; default: ${formatBytes(defaults.minSplitSize)})`,
       size(64 * 1024),
@@ -101,14 +107,22 @@ export function buildProgram(): Command {
       '--xattr',
       "record each file's origin URL and referrer in extended attributes (as wget and curl)",
     )
-    .option('--json', 'newline-delimited JSON events on stdout instead of the progress display')
+    .option(
+      '--conf-path <file>',
+      "aria2's configuration file to read (default: ~/.aria2/aria2.conf, if there)",
+    )
+    .option('--no-conf', "read no aria2 configuration file (aria2's --no-conf)")
+    .option(
+      '--json',
+      'newline-delimited JSON events on stdout instead of the progress display (docs/cli-json.md)',
+    )
     .option('-q, --quiet', 'print nothing but errors (--quiet=true/false accepted)')
     .addOption(
       new Option('--state-dir <dir>', 'where the resumable queue is kept').env(
         'DOWNPOUR_STATE_DIR',
       ),
     )
-    .addHelpText('after', `\n${EXIT_HELP}`)
+    .addHelpText('after', `\n${EXIT_HELP}\n\n${ENVIRONMENT_HELP}`)
     .action(async (urls: string[], options: GetOptions) => {
       process.exitCode = await runGet(urls, options)
     })
@@ -198,7 +212,14 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram()
-  const habits = aria2Habits(argv)
+  const conf = await withAria2Conf(argv)
+  if ('problem' in conf) {
+    process.stderr.write(`downpour: ${escapeTerminalText(conf.problem)}\n`)
+    process.exitCode = EXIT.usage
+    return
+  }
+  for (const note of conf.notes) process.stderr.write(`downpour: ${escapeTerminalText(note)}\n`)
+  const habits = aria2Habits(conf.argv)
   if ('problem' in habits) {
     process.stderr.write(`downpour: ${escapeTerminalText(habits.problem)}\n`)
     process.exitCode = EXIT.usage

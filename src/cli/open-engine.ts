@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { access, readdir, readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts'
 import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
@@ -23,11 +23,18 @@ export function slotDir(base: string, n: number): string {
 export async function openEngineInSlot(
   options: EngineOptions & { stateDir: string },
 ): Promise<{ engine: Engine; stateDir: string }> {
+  let gone = 0
   for (let n = 0; ; n++) {
     const stateDir = slotDir(options.stateDir, n)
     try {
       return { engine: await createEngine({ ...options, stateDir }), stateDir }
     } catch (error) {
+      // A run that completed in this slot removed the folder between our mkdir and our lock
+      // (state-cleanup.ts): the same slot again, made anew (createEngine makes the folder).
+      if (!(await exists(stateDir)) && gone++ < 3) {
+        n--
+        continue
+      }
       const locked = error instanceof DownpourError && error.code === ERROR_CODES.stateLocked
       if (!locked || n + 1 >= MAX_SLOTS) throw error
     }
@@ -67,4 +74,11 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await access(path).then(
+    () => true,
+    () => false,
+  )
 }

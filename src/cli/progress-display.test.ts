@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ProgressDisplay } from './progress-display.ts'
+import { textColumns } from './terminal-width.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 import { makeSnapshot } from '../../test/make-snapshot.ts'
 
@@ -101,9 +102,8 @@ describe('ProgressDisplay', () => {
       snapshot({ state: 'failed', error: { code: 'DP_ERR_HTTP_STATUS', message: '404' } }),
       'retrying',
     )
-    expect(writes.join('')).toBe(
-      'started   a.iso (1000 B)\nretrying  a.iso (try 2): reset\nfailed    a.iso: 404\n',
-    )
+    // The failure's line is the run's one error line on stderr (get-command), not the display's.
+    expect(writes.join('')).toBe('started   a.iso (1000 B)\nretrying  a.iso (try 2): reset\n')
   })
 
   it("on a terminal, a download's warning is printed above the live lines, which are redrawn", () => {
@@ -137,7 +137,47 @@ describe('ProgressDisplay', () => {
     const text = writes.join('').replace(/\x1b\[\d*F\x1b\[J/g, '')
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
-    expect(text).toContain('failed    x\\x1b]0;pwned\\x07\\u202e.iso: bad \\x1b[2J\n')
+    expect(text).toContain('x\\x1b]0;pwned\\x07\\u202e.iso ')
     expect(text).toContain('warning   x: \\x9b31m red\n')
+  })
+  it('on a terminal narrower than 40 columns, no drawn line is wider than the terminal (a wrapped line would stay behind)', () => {
+    for (const columns of [10, 20, 30, 39, 60, 100]) {
+      const writes: string[] = []
+      const stream = { isTTY: true, columns, rows: 30, write: (s: string) => writes.push(s) > 0 }
+      const display = new ProgressDisplay(stream)
+      display.changed(
+        snapshot({ name: 'a-rather-long-file-name-for-a-narrow-terminal.iso' }),
+        'queued',
+      )
+      display.changed(snapshot({ id: 'b', name: '中文文件名很长很长很长很长.iso' }), 'queued')
+      display.changed(
+        snapshot({
+          id: 'c',
+          state: 'retrying',
+          tries: 3,
+          error: { code: 'E', message: 'server answered 503' },
+        }),
+        'downloading',
+      )
+      display.beat(beat(500))
+      const frame = writes.at(-1)!
+      const lines = frame.split('\n').slice(0, -1)
+      expect(lines.length).toBe(4)
+      for (const line of lines)
+        expect(textColumns(line), `${columns}: ${line}`).toBeLessThan(columns)
+    }
+  })
+
+  it('counts as waiting the downloads it was told of that have not started yet', () => {
+    const { stream, writes } = fakeStream(true)
+    const display = new ProgressDisplay(stream)
+    display.track(3)
+    expect(writes.at(-1)).toMatch(/· 0 active · 3 waiting\n$/)
+    display.changed(snapshot({}), 'queued')
+    expect(writes.at(-1)).toMatch(/· 1 active · 2 waiting\n$/)
+    display.changed(snapshot({ state: 'completed' }), 'downloading')
+    expect(writes.at(-1)).toMatch(/· 0 active · 2 waiting\n$/)
+    display.changed(snapshot({ id: 'b', state: 'failed' }), 'queued')
+    expect(writes.at(-1)).toMatch(/· 0 active · 1 waiting\n$/)
   })
 })

@@ -3,6 +3,7 @@ import type { EngineEvents } from '../shared/protocol/events.ts'
 import { formatBytes, formatDuration } from '../shared/format.ts'
 import type { TextSink } from './cli-output.ts'
 import { escapeTerminalText } from './terminal-text.ts'
+import { fitColumns, textColumns } from './terminal-width.ts'
 
 type Row = {
   name: string
@@ -28,14 +29,28 @@ export class ProgressDisplay {
   #rows = new Map<string, Row>()
   #drawnLines = 0
   #totalSpeed = 0
+  /** Downloads this run was given (told by `track`), and how many of them have ended. */
+  #tracked = 0
+  #ended = 0
 
   constructor(out: TextSink) {
     this.#out = out
     this.#tty = Boolean(out.isTTY)
   }
 
+  /**
+   * `count` more downloads belong to this run. A queued download gets no state change until it
+   * starts, so the "waiting" figure counts from this, not from the rows (issue 23: "0 waiting"
+   * while two were queued). A count, not rows: a 100,000-URL list holds no row per line.
+   */
+  track(count: number): void {
+    this.#tracked += count
+    this.#redraw()
+  }
+
   /** `alreadyThere`: the file was found complete at its name (nothing was fetched). */
   changed(download: DownloadSnapshot, previousState: string, alreadyThere = false): void {
+    if (download.state !== previousState && ENDED.has(download.state)) this.#ended++
     const row = this.#row(download)
     Object.assign(row, {
       name: download.name,
@@ -50,8 +65,8 @@ export class ProgressDisplay {
         `done      ${download.name} (${alreadyThere ? 'already downloaded' : formatBytes(download.size ?? download.done)})`,
       )
       this.#rows.delete(download.id)
-    } else if (download.state === 'failed') {
-      this.#line(`failed    ${download.name}: ${download.error?.message ?? 'unknown error'}`)
+    } else if (download.state === 'failed' || download.state === 'paused') {
+      // Its line is the run's error line on stderr (`interject`), printed once.
       this.#rows.delete(download.id)
     } else if (download.state === 'retrying' && !this.#tty) {
       this.#line(
@@ -72,6 +87,16 @@ export class ProgressDisplay {
       if (row)
         Object.assign(row, { done: item.done, size: item.size, speed: item.speed, eta: item.eta })
     }
+    this.#redraw()
+  }
+
+  /**
+   * Writes through `write` (another stream: stderr) with the live rows out of the way, so a
+   * line printed elsewhere on the same terminal neither lands inside them nor is erased.
+   */
+  interject(write: () => void): void {
+    this.#clear()
+    write()
     this.#redraw()
   }
 
@@ -123,18 +148,23 @@ export class ProgressDisplay {
   #redraw(): void {
     if (!this.#tty) return
     this.#clear()
-    const width = Math.max(40, this.#out.columns ?? 80)
+    // One column short of the terminal's width: a line that fills the last column wraps on some
+    // terminals, and a wrapped line is two rows the erase (counted in lines) leaves behind.
+    const width = Math.max(1, (this.#out.columns ?? 80) - 1)
     const maxRows = Math.max(1, (this.#out.rows ?? 24) - 4)
     const rows = [...this.#rows.values()].filter(
       (r) => r.state !== 'queued' && r.state !== 'paused',
     )
     const lines = rows.slice(0, maxRows).map((r) => renderRow(r, width))
     if (rows.length > maxRows) lines.push(`… and ${rows.length - maxRows} more`)
-    const queued = [...this.#rows.values()].length - rows.length
+    const waiting = Math.max(0, this.#tracked - this.#ended - rows.length)
+    const counts = `${rows.length} active · ${waiting} waiting`
+    const total = `total ${formatBytes(this.#totalSpeed)}/s · ${counts}`
+    // A narrow terminal keeps the counts whole and cuts the speed instead.
     lines.push(
-      `total ${formatBytes(this.#totalSpeed)}/s · ${rows.length} active · ${queued} waiting`,
+      textColumns(total) <= width ? total : `${counts} · ${formatBytes(this.#totalSpeed)}/s`,
     )
-    this.#out.write(lines.join('\n') + '\n')
+    this.#out.write(lines.map((line) => fitColumns(line, width)).join('\n') + '\n')
     this.#drawnLines = lines.length
   }
 }
@@ -153,21 +183,31 @@ export function shortReason(error: DownloadSnapshot['error']): string {
   return words.length > 24 ? `${words.slice(0, 23)}…` : words
 }
 
+/** States a download of a CLI run ends in (paused: by the engine, for a full disk). */
+const ENDED = new Set(['completed', 'failed', 'paused'])
+
+/**
+ * One live row in at most `width` columns: the bar goes first when there is no room for it, then
+ * the name is cut (fitColumns cuts whatever is left over).
+ */
 function renderRow(row: Row, width: number): string {
   const percent = row.size ? Math.min(100, (row.done / row.size) * 100) : null
-  const barWidth = Math.max(10, Math.min(30, width - 60))
-  const filled = percent === null ? 0 : Math.round((percent / 100) * barWidth)
-  const bar =
-    percent === null ? '·'.repeat(barWidth) : '█'.repeat(filled) + '░'.repeat(barWidth - filled)
   const pct = percent === null ? '  ?%' : `${percent.toFixed(0).padStart(3)}%`
   const status =
     row.state === 'retrying'
       ? `retry ${row.tries}${row.reason ? ` (${row.reason})` : ''}`
       : `${formatBytes(row.speed).padStart(9)}/s ${formatDuration(row.eta)}`
-  const tail = ` ${bar} ${pct} ${status}`
-  const nameWidth = Math.max(8, width - tail.length - 1)
-  const shown = escapeTerminalText(row.name)
-  const name =
-    shown.length > nameWidth ? `${shown.slice(0, nameWidth - 1)}…` : shown.padEnd(nameWidth)
-  return name + tail
+  const core = ` ${pct} ${status}`
+  const barWidth = Math.max(10, Math.min(30, width - 60))
+  // A name of 8 columns at least beside the bar, or no bar.
+  const withBar = width >= 8 + 1 + barWidth + core.length
+  const filled = percent === null ? 0 : Math.round((percent / 100) * barWidth)
+  const bar = !withBar
+    ? ''
+    : percent === null
+      ? ` ${'·'.repeat(barWidth)}`
+      : ` ${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}`
+  const tail = `${bar}${core}`
+  const nameWidth = Math.max(1, width - tail.length)
+  return fitColumns(fitColumns(escapeTerminalText(row.name), nameWidth, true) + tail, width)
 }

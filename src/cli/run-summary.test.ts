@@ -43,6 +43,13 @@ describe('interruptLines', () => {
     expect(interruptLines([])).toEqual(['interrupted; run the same command again to continue'])
   })
 
+  it('a download of no length (a chunked answer) is named for that, not for ranges', () => {
+    expect(interruptLines([download({ resumable: false, size: null, name: 'c.bin' })])).toEqual([
+      'interrupted',
+      'cannot resume c.bin: the server sent no length (a chunked answer); running the same command again starts it over',
+    ])
+  })
+
   it('says "may not resume" for a server that never said whether it does ranges', () => {
     expect(interruptLines([download({ resumable: null, name: 'u.bin' })])).toEqual([
       'interrupted',

@@ -17,7 +17,7 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
   const lines = [
     ...stuck.map(
       (d) =>
-        `cannot resume ${d.name}: the server does not support ranges; running the same command again starts it over`,
+        `cannot resume ${d.name}: ${notResumableBecause(d)}; running the same command again starts it over`,
     ),
     ...unsure.map(
       (d) =>
@@ -32,6 +32,18 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
     lines.unshift('interrupted; run the same command again to continue')
   else lines.unshift('interrupted')
   return lines
+}
+
+/**
+ * A chunked answer has no length: nothing can record which bytes of the file are durable, so a
+ * pause or a new run starts it over — even from a server that says `Accept-Ranges: bytes` (it
+ * does ranges; it did not say how long the file is). Not "does not support ranges" (issue 23).
+ */
+const NO_LENGTH = 'the server sent no length (a chunked answer)'
+
+/** Why a paused download cannot resume, in words true for it. */
+function notResumableBecause(d: DownloadSnapshot): string {
+  return d.size === null ? NO_LENGTH : 'the server does not support ranges'
 }
 
 /**
@@ -57,7 +69,9 @@ export class DownloadWarnings {
     if (download.resumable !== false) return null
     return this.#add(
       download.id,
-      `${download.name}: not resumable: the server does not support ranges, so pausing or a lost connection starts it over`,
+      download.size === null
+        ? `${download.name}: ${NO_LENGTH}: pausing starts it over; a lost connection is continued where the server honours a Range`
+        : `${download.name}: not resumable: the server does not support ranges, so pausing or a lost connection starts it over`,
       true,
     )
   }

@@ -412,7 +412,13 @@ export class Scheduler implements SchedulerCommands {
     for (const r of affected) {
       if (r.state !== 'paused' || r.resumable === true) continue
       if (r.resumable === false)
-        this.#log('warn', r.id, `${r.name}: cannot resume: the server does not support ranges`)
+        this.#log(
+          'warn',
+          r.id,
+          r.size === null
+            ? `${r.name}: cannot resume: the server sent no length (a chunked answer)`
+            : `${r.name}: cannot resume: the server does not support ranges`,
+        )
       else if (r.done > 0) this.#log('warn', r.id, `${r.name}: ${MAY_NOT_RESUME}`)
     }
     this.#pump()

@@ -145,6 +145,12 @@ export class DownloadTransfer {
   /** The server answered a Range with the whole file: it does not do ranges (this run). */
   #rangesIgnored = false
   /**
+   * The answer had no length (chunked) but said `Accept-Ranges: bytes`: a connection lost
+   * midway is continued with `Range: bytes=N-`, as wget does, instead of starting over (issue
+   * 23). Within this transfer only: with no length nothing records which bytes are durable.
+   */
+  #rangesForUnknownLength = false
+  /**
    * The file "changed" again right after a restart for it: the server's answers disagree (two
    * backends behind one name, each with its own ETag), so connections of one version cannot be
    * had. The rest of this run uses one connection: one answer is one backend's file.
@@ -438,7 +444,17 @@ export class DownloadTransfer {
     let written = this.#part?.written ?? []
     // A complete part needs no server, resumable or not (its rename failed last time).
     const complete = rec.size !== null && missingRanges(written, rec.size).length === 0
-    if (!complete && totalBytes(written) > 0 && (rec.size === null || rec.resumable === false)) {
+    const continuesUnknown =
+      rec.size === null &&
+      this.#rangesForUnknownLength &&
+      written.length === 1 &&
+      written[0]!.start === 0
+    if (
+      !complete &&
+      !continuesUnknown &&
+      totalBytes(written) > 0 &&
+      (rec.size === null || rec.resumable === false)
+    ) {
       this.#ctx.log('info', 'the server cannot resume this file; starting over')
       await this.#restartFromZero()
       written = []
@@ -451,7 +467,12 @@ export class DownloadTransfer {
       this.#probe = await this.#probeFor(rec.name)
     }
     // With data on disk, ask for the first missing range, validated by If-Range.
-    const first = this.done > 0 ? missing[0]! : null
+    const first =
+      this.done === 0
+        ? null
+        : continuesUnknown
+          ? { start: written[0]!.end, end: Number.MAX_SAFE_INTEGER }
+          : missing[0]!
     try {
       await this.#exchange(first)
     } catch (error) {
@@ -482,7 +503,7 @@ export class DownloadTransfer {
       const headers = this.#requestHeaders()
       if (this.#probe && !first) headers.range = this.#probeRange(this.#probe)
       else if (first && ranged) {
-        headers.range = `bytes=${first.start}-${first.end < rec.size! ? first.end - 1 : ''}`
+        headers.range = `bytes=${first.start}-${rec.size !== null && first.end < rec.size ? first.end - 1 : ''}`
         const validator = validatorOf(rec)
         if (validator) headers['if-range'] = validator
       }
@@ -519,7 +540,7 @@ export class DownloadTransfer {
           ranged = false
           continue
         }
-        if (rec.size === null) await this.#streamUnknownLength(response)
+        if (rec.size === null) await this.#streamUnknownLength(response, body.at)
         else if (body.writeFrom > body.at) {
           await this.#streamOnThisConnection(response, body.at, rec.size, body.writeFrom)
           this.#throwIfMissing(this.#part!, rec.size)
@@ -534,8 +555,8 @@ export class DownloadTransfer {
   }
 
   /** Chunked bodies: one connection, the end of the body is the end of the file. */
-  async #streamUnknownLength(response: OpenResponse): Promise<void> {
-    this.record.size = await this.#streamOnThisConnection(response, 0, null)
+  async #streamUnknownLength(response: OpenResponse, at: number): Promise<void> {
+    this.record.size = await this.#streamOnThisConnection(response, at, null)
     this.#ctx.changed()
   }
 
@@ -731,7 +752,9 @@ export class DownloadTransfer {
         return 'complete'
       }
       if (found === 'again') return 'again'
-    } else if (verdict.rangesConfirmed && rec.resumable !== true) {
+    } else if (verdict.rangesConfirmed && rec.resumable !== true && rec.size !== null) {
+      // (A 206 to a download of no length continues it now, but no record of durable bytes
+      // lets a pause resume it: it stays not resumable.)
       rec.resumable = true
       this.#ctx.changed()
     }
@@ -751,6 +774,7 @@ export class DownloadTransfer {
     rec.lastModified = adopted.lastModified
     // Unknown (no Accept-Ranges) is tried, unless this run already saw ranges ignored.
     rec.resumable = size === null ? false : (resumable ?? (this.#rangesIgnored ? false : null))
+    this.#rangesForUnknownLength = size === null && resumable === true
     rec.finalUrl = url.href
     // The size just became known: nothing is written (no name chosen, no `.part` made) for a
     // file that will not fit.

@@ -211,7 +211,11 @@ export function judgeResponse(
     restart = true
   }
   if (length === null) {
-    info.push('server did not send the size (chunked); this download cannot resume if interrupted')
+    info.push(
+      advertised === true
+        ? 'server did not send the size (chunked): a lost connection is continued with a Range, a pause starts it over'
+        : 'server did not send the size (chunked); this download cannot resume if interrupted',
+    )
   }
   return {
     kind: 'body',
