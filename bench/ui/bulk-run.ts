@@ -34,6 +34,9 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Chromium traces of each step: the page's main thread by event and its long tasks. */
     trace: { type: 'boolean', default: false },
+    /** The built page to serve (default: this checkout's out/renderer) — another build's, to
+     * compare two pages against one engine and one bench. */
+    ui: { type: 'string' },
   },
 })
 const count = Number(values.count)
@@ -48,6 +51,7 @@ type InPage = typeof globalThis & {
     longTasks: { start: number; duration: number }[]
     health: { at: number; health: string }[]
     doneAt: number | null
+    domBatches: number
   }
 }
 
@@ -56,7 +60,7 @@ type InPage = typeof globalThis & {
  * `globalThis.__bulk`. Plain JavaScript: the bench is typechecked without the DOM's types.
  */
 const INSTRUMENT = `(() => {
-  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null }
+  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null, domBatches: 0 }
   globalThis.__bulk = bulk
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) bulk.longTasks.push({ start: e.startTime, duration: e.duration })
@@ -73,8 +77,11 @@ const INSTRUMENT = `(() => {
         bulk.pressed.push({ at, kind: r.target.getAttribute('data-kind') || '' })
     }
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-health', 'aria-pressed'] })
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch)
-  else watch()
+  // One callback per task that changed the page (a microtask after it): React's commits, counted.
+  const commits = () => new MutationObserver(() => bulk.domBatches++)
+    .observe(document.body, { childList: true, characterData: true, attributes: true, subtree: true })
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => (watch(), commits()))
+  else (watch(), commits())
 })()`
 
 /** The count a filter tab shows (`all`, `active`, `paused`…). */
@@ -94,6 +101,8 @@ type Step = {
   health: string[]
   /** The longest gap between two of the engine's beats (engine clock) during the step. */
   engineBeatGapMs: number
+  /** Tasks that changed the page's DOM during the step (MutationObserver callbacks): renders. */
+  domBatches: number
   /** CPU time of the page's main thread and of the serve process over the step (see cpuMeters). */
   pageCpuMs: number
   serveCpuMs: number
@@ -106,7 +115,7 @@ const files = await startThrottledServer({
 })
 const profileDir = values.profile ? resolve(values.profile) : null
 if (profileDir) await mkdir(profileDir, { recursive: true })
-const rendererDir = resolve(join(repoRoot, 'out', 'renderer'))
+const rendererDir = resolve(values.ui ?? join(repoRoot, 'out', 'renderer'))
 const serve = await startServe(['--dir', join(root, 'downloads')], {
   state: join(root, 'state'),
   uiDir: rendererDir,
@@ -150,6 +159,7 @@ try {
       b.longTasks = []
       b.health = []
       b.doneAt = null
+      b.domBatches = 0
     })
     beatGap = 0
     await page.evaluate(`(() => {
@@ -193,6 +203,7 @@ try {
       tabAnswerMs: tabClick && tabPressed ? tabPressed.at - tabClick.at : null,
       health: [...new Set(s.health.map((h) => h.health))],
       engineBeatGapMs: beatGap,
+      domBatches: s.domBatches,
       pageCpuMs: cpuAfter.pageMs - cpuBefore.pageMs,
       serveCpuMs: cpuAfter.serveMs - cpuBefore.serveMs,
     }
@@ -325,6 +336,7 @@ for (const s of steps) {
     '(no budget: the work itself)',
     null,
   ])
+  rows.push([`  tasks that changed the page (renders)`, String(s.domBatches), '(no budget)', null])
   rows.push([
     `  filter tab answers`,
     s.tabAnswerMs === null ? 'not seen' : `${s.tabAnswerMs.toFixed(0)} ms`,
