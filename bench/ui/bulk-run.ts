@@ -52,6 +52,7 @@ type InPage = typeof globalThis & {
     health: { at: number; health: string }[]
     doneAt: number | null
     domBatches: number
+    commits: number
   }
 }
 
@@ -60,8 +61,19 @@ type InPage = typeof globalThis & {
  * `globalThis.__bulk`. Plain JavaScript: the bench is typechecked without the DOM's types.
  */
 const INSTRUMENT = `(() => {
-  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null, domBatches: 0 }
+  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null, domBatches: 0, commits: 0 }
   globalThis.__bulk = bulk
+  // React's commits, counted through the hook its developer tools use (production builds call
+  // it too): renders that changed no DOM count as well.
+  globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    renderers: new Map(),
+    inject() { return 1 },
+    onCommitFiberRoot() { bulk.commits++ },
+    onCommitFiberUnmount() {},
+    onPostCommitFiberRoot() {},
+    checkDCE() {},
+  }
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) bulk.longTasks.push({ start: e.startTime, duration: e.duration })
   }).observe({ type: 'longtask' })
@@ -77,11 +89,11 @@ const INSTRUMENT = `(() => {
         bulk.pressed.push({ at, kind: r.target.getAttribute('data-kind') || '' })
     }
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-health', 'aria-pressed'] })
-  // One callback per task that changed the page (a microtask after it): React's commits, counted.
-  const commits = () => new MutationObserver(() => bulk.domBatches++)
+  // One callback per task that changed the DOM (a microtask after it).
+  const domWatch = () => new MutationObserver(() => bulk.domBatches++)
     .observe(document.body, { childList: true, characterData: true, attributes: true, subtree: true })
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => (watch(), commits()))
-  else (watch(), commits())
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => (watch(), domWatch()))
+  else (watch(), domWatch())
 })()`
 
 /** The count a filter tab shows (`all`, `active`, `paused`…). */
@@ -103,6 +115,8 @@ type Step = {
   engineBeatGapMs: number
   /** Tasks that changed the page's DOM during the step (MutationObserver callbacks): renders. */
   domBatches: number
+  /** React commits during the step (see INSTRUMENT). */
+  commits: number
   /** CPU time of the page's main thread and of the serve process over the step (see cpuMeters). */
   pageCpuMs: number
   serveCpuMs: number
@@ -160,6 +174,7 @@ try {
       b.health = []
       b.doneAt = null
       b.domBatches = 0
+      b.commits = 0
     })
     beatGap = 0
     await page.evaluate(`(() => {
@@ -204,6 +219,7 @@ try {
       health: [...new Set(s.health.map((h) => h.health))],
       engineBeatGapMs: beatGap,
       domBatches: s.domBatches,
+      commits: s.commits,
       pageCpuMs: cpuAfter.pageMs - cpuBefore.pageMs,
       serveCpuMs: cpuAfter.serveMs - cpuBefore.serveMs,
     }

@@ -43,7 +43,7 @@ export const DownloadRow = memo(function DownloadRow({
   top,
 }: DownloadRowProps) {
   const download = useAppStore((s) => s.downloads.byId[id])
-  const position = useAppStore((s) => s.view.queuePosition[id] ?? null)
+  const position = useAppStore((s) => s.view.queuePosition.of(id) ?? null)
   const hostBlocked = useAppStore(
     (s) =>
       s.downloads.byId[id]?.state === 'queued' &&
