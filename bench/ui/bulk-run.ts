@@ -310,6 +310,13 @@ async function reloadStep(browser: Browser): Promise<void> {
   log(`queued ${reloadCount} in ${((performance.now() - addStart) / 1000).toFixed(1)} s`)
   await sleep(3000)
   const big = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  // React's commits while scrolling (see INSTRUMENT): rows that re-render on a clock show here.
+  await big.addInitScript({
+    content: `globalThis.__commits = 0; globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+      supportsFiber: true, renderers: new Map(), inject() { return 1 },
+      onCommitFiberRoot() { globalThis.__commits++ }, onCommitFiberUnmount() {},
+      onPostCommitFiberRoot() {}, checkDCE() {} }`,
+  })
   const probe = await browserProbe(big)
   await big.goto(serve.url)
   const { ms: firstRowsMs } = await probe.firstRows()
@@ -319,12 +326,14 @@ async function reloadStep(browser: Browser): Promise<void> {
   }
   await sleep(1000)
   await probe.start()
+  await big.evaluate('globalThis.__commits = 0')
   const figures = await probe.drive(10_000)
   result.reload = {
     firstRowsMs,
     frameP95Ms: figures.frameP95Ms,
     heapMaxBytes: figures.heapMaxBytes,
     longestTaskMs: figures.longestTaskMs,
+    commitsWhileDriving: await big.evaluate('globalThis.__commits'),
   }
   log(JSON.stringify(result.reload))
 }
