@@ -13,7 +13,7 @@ const connection = connectToEngine()
 const showStatus = () => (document.documentElement.dataset['engine'] = connection.status().kind)
 showStatus()
 connection.onStatus(showStatus)
-// The engine's changes reach React at most once a frame (PublishGate); tests of components
+// The engine's changes reach React at most every 100 ms (PublishGate); tests of components
 // keep synchronous notifications.
 publishGate.enable()
 attachConnection(connection)

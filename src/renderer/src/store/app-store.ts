@@ -26,7 +26,7 @@ const store = createStore<AppState>()((...args) => ({
 }))
 
 /**
- * What the engine's messages change is published at most once a frame (see PublishGate): a
+ * What the engine's messages change is published at most every 100 ms (see PublishGate): a
  * backlog drained in many short slices renders the list a few times, not once per slice.
  */
 export const publishGate = new PublishGate<AppState>()

@@ -10,38 +10,44 @@ import { selectAll } from './ui-actions.ts'
 /** The end of the current task and of the tasks already queued. */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0))
 
-/** A gate on a fake clock whose frames run when the test says. */
+/** A gate on a fake clock whose timers run when the test moves the clock. */
 function setup(gapMs = 100) {
   let clock = 1000
-  const frames: (() => void)[] = []
+  const timers: { at: number; task: () => void }[] = []
   const gate = new PublishGate<{ n: number }>()
   const store = gate.wrap(createStore<{ n: number }>()(() => ({ n: 0 })))
   gate.enable({
     gapMs,
     now: () => clock,
-    frame: (task) => {
-      frames.push(task)
-      return () => frames.splice(frames.indexOf(task) >>> 0, 1)
+    later: (task, ms) => {
+      const timer = { at: clock + ms, task }
+      timers.push(timer)
+      return () => void timers.splice(timers.indexOf(timer) >>> 0, 1)
     },
   })
   const heard: { n: number; previous: number }[] = []
   store.subscribe((state, previous) => heard.push({ n: state.n, previous: previous.n }))
-  const runFrame = (advanceMs = 16) => {
-    clock += advanceMs
-    frames.splice(0).forEach((task) => task())
+  /** Moves the clock on by `ms`, running the timers that come due (in order). */
+  const advance = (ms = 0) => {
+    clock += ms
+    for (;;) {
+      const due = timers.filter((t) => t.at <= clock).sort((a, b) => a.at - b.at)[0]
+      if (due === undefined) return
+      timers.splice(timers.indexOf(due), 1)
+      due.task()
+    }
   }
   /** What the engine sink does for one message. */
   const engineChange = () => {
     gate.holdForTask()
     store.setState((s) => ({ n: s.n + 1 }))
   }
-  return { gate, store, heard, frames, runFrame, engineChange }
+  return { gate, store, heard, timers, advance, engineChange }
 }
 
 describe('PublishGate', () => {
-  it('publishes the changes of N slices of messages inside one frame as one notification', async () => {
-    const { store, heard, runFrame, engineChange } = setup()
-    runFrame(1000) // the last publication long ago
+  it('publishes the changes of N slices of messages inside one frame (and one gap) as one notification', async () => {
+    const { store, heard, advance, engineChange } = setup()
     // The page's real drain: one message a slice (every message outlasts the slice), each
     // slice a task of its own.
     let clock = 0
@@ -58,36 +64,36 @@ describe('PublishGate', () => {
     // Every change is in the store, in order; nobody heard of any of them yet.
     expect(store.getState().n).toBe(8)
     expect(heard).toEqual([])
-    runFrame()
+    advance(16)
     expect(heard).toEqual([{ n: 8, previous: 0 }])
-    runFrame()
+    advance(1000)
     expect(heard).toHaveLength(1)
   })
 
-  it('publishes a lone engine change at the next frame when the last publication is old', async () => {
-    const { heard, frames, runFrame, engineChange } = setup()
+  it('publishes a lone engine change in the next task when the last publication is old', async () => {
+    const { heard, timers, advance, engineChange } = setup()
     engineChange()
     await nextTask()
     expect(heard).toEqual([])
-    expect(frames).toHaveLength(1)
-    runFrame()
+    expect(timers).toHaveLength(1)
+    advance(0)
     expect(heard).toEqual([{ n: 1, previous: 0 }])
   })
 
-  it('keeps changes that keep coming to one publication per gap, at a frame', async () => {
-    const { heard, runFrame, engineChange } = setup(100)
+  it('keeps changes that keep coming to one publication per gap', async () => {
+    const { heard, advance, engineChange } = setup(100)
     engineChange()
     await nextTask()
-    runFrame()
+    advance(0)
     expect(heard).toHaveLength(1)
-    // Six frames of 16 ms with a slice of messages before each: 96 ms, under the gap.
+    // Six frames of 16 ms with a slice of messages in each: 96 ms, under the gap.
     for (let i = 0; i < 6; i++) {
       engineChange()
       await nextTask()
-      runFrame()
+      advance(16)
     }
     expect(heard).toHaveLength(1)
-    runFrame() // 112 ms after the first publication
+    advance(4) // 100 ms after the first publication
     expect(heard).toEqual([
       { n: 1, previous: 0 },
       { n: 7, previous: 1 },
@@ -95,15 +101,15 @@ describe('PublishGate', () => {
   })
 
   it('publishes a change the engine did not make at once, with the engine changes that waited', async () => {
-    const { store, heard, frames, engineChange } = setup()
+    const { store, heard, timers, engineChange } = setup()
     engineChange()
     engineChange()
     await nextTask()
     expect(heard).toEqual([])
     store.setState((s) => ({ n: s.n + 10 })) // a click, in a task of its own
     expect(heard).toEqual([{ n: 12, previous: 0 }])
-    // Nothing waits any more: the frame that was asked for is given back.
-    expect(frames).toHaveLength(0)
+    // Nothing waits any more: the timer that was set is given back.
+    expect(timers).toHaveLength(0)
   })
 
   it('publishes every change at once until enabled', () => {
@@ -121,29 +127,29 @@ describe('PublishGate', () => {
 describe('the page store behind the gate', () => {
   let engine: FakeEngine
   let unbind: (() => void) | undefined
-  const frames: (() => void)[] = []
+  const timers: (() => void)[] = []
   beforeEach(() => {
     resetAppStore()
     engine = new FakeEngine()
     engine.settings.maxConcurrentDownloads = 2
     publishGate.enable({
       gapMs: 0,
-      frame: (task) => {
-        frames.push(task)
-        return () => void frames.splice(frames.indexOf(task) >>> 0, 1)
+      later: (task) => {
+        timers.push(task)
+        return () => void timers.splice(timers.indexOf(task) >>> 0, 1)
       },
     })
   })
   afterEach(() => {
     unbind?.()
     publishGate.disable()
-    frames.length = 0
+    timers.length = 0
   })
 
-  it('hears of engine events of several tasks once, at the frame, with the state current all along', async () => {
+  it('hears of engine events of several tasks once, with the state current all along', async () => {
     unbind = bindClient(engine)
     await nextTask()
-    frames.splice(0).forEach((task) => task())
+    timers.splice(0).forEach((task) => task())
     let updates = 0
     const off = useAppStore.subscribe(() => updates++)
     for (let i = 0; i < 5; i++) {
@@ -154,7 +160,7 @@ describe('the page store behind the gate', () => {
     await nextTask()
     expect(useAppStore.getState().view.counts.all).toBe(5)
     expect(updates).toBe(0)
-    frames.splice(0).forEach((task) => task())
+    timers.splice(0).forEach((task) => task())
     expect(updates).toBe(1)
     // A person's action is not held: heard at once.
     selectAll()

@@ -5,30 +5,25 @@ type Listener<T> = (state: T, previous: T) => void
 /**
  * The least time between two publications of engine changes while they keep coming. The page
  * drains a backlog of messages in slices of ~30 ms (message-drain.ts) and a frame is drawn
- * between most of them: publishing at every frame still rendered the list once per slice, and
- * bench:ui's profile of a 10,000-URL add put a quarter more page CPU in React commits and the
- * virtualizer than when a backlog was one task with one render. Ten renders a second still show
- * the list and the "Catching up" count moving.
+ * between most of them, so publishing at every frame would still render about once per slice.
+ * Ten renders a second still show the list and the "Catching up" count moving.
  */
 export const PUBLISH_GAP_MS = 100
-
-/**
- * A publication waits at most this long for an animation frame: a hidden page gets none, and
- * what subscribes outside React (the live summary for screen readers) must still hear.
- */
-export const FRAME_WAIT_MS = 250
 
 export type PublishGateOptions = {
   gapMs?: number
   now?: () => number
-  /** Runs `task` at the next animation frame (or after FRAME_WAIT_MS); returns a cancel. */
-  frame?: (task: () => void) => () => void
+  /** Runs `task` in a task of its own after `ms` (setTimeout); returns a cancel. */
+  later?: (task: () => void, ms: number) => () => void
 }
 
 /**
  * Holds back the store's notifications for changes the engine's messages made, and publishes
- * them together: at the first animation frame at least `PUBLISH_GAP_MS` after the previous
- * publication. The state itself changes at once (`getState()` is always current, and every
+ * them together, in a task of their own, at least `PUBLISH_GAP_MS` after the previous
+ * publication (so at most once a frame, too). Not in an animation frame's callback: a render
+ * there is drawn into that frame, and a first version that published at the next frame made
+ * the frames of a scrolled 100,000 queue twice as long at the 95th percentile (bench:ui, 33–50
+ * ms against 16.8 ms) while its beats were published. The state itself changes at once (`getState()` is always current, and every
  * event is applied in order); only the listeners — React's renders, the announcer — hear of it
  * later, once for all the changes in between. A change the engine did not make (a click, a
  * keystroke, a timer) is published at once, with whatever engine changes were waiting.
@@ -47,7 +42,7 @@ export class PublishGate<T> {
   #lastPublish = -Infinity
   #gapMs = PUBLISH_GAP_MS
   #now: () => number = () => performance.now()
-  #frame: (task: () => void) => () => void = nextFrame
+  #later: (task: () => void, ms: number) => () => void = later
 
   /** The store as its users see it: the same, with notifications going through the gate. */
   wrap(store: StoreApi<T>): StoreApi<T> {
@@ -66,7 +61,7 @@ export class PublishGate<T> {
     this.#enabled = true
     this.#gapMs = options.gapMs ?? PUBLISH_GAP_MS
     this.#now = options.now ?? (() => performance.now())
-    this.#frame = options.frame ?? nextFrame
+    this.#later = options.later ?? later
   }
 
   /** Back to publishing every change at once (tests), after publishing what waits. */
@@ -122,12 +117,13 @@ export class PublishGate<T> {
 
   #schedule(): void {
     if (this.#cancel !== null) return
-    this.#cancel = this.#frame(() => {
+    const wait = Math.max(0, this.#lastPublish + this.#gapMs - this.#now())
+    this.#cancel = this.#later(() => {
       this.#cancel = null
       if (this.#since === null) return
       if (this.#now() - this.#lastPublish < this.#gapMs) this.#schedule()
       else this.flush()
-    })
+    }, wait)
   }
 
   #publish(state: T, previous: T): void {
@@ -136,26 +132,7 @@ export class PublishGate<T> {
   }
 }
 
-/** The page's frames (the store is typechecked without the DOM's types; tests may have none). */
-const frames = globalThis as {
-  requestAnimationFrame?: (task: () => void) => number
-  cancelAnimationFrame?: (id: number) => void
-}
-
-/** The next animation frame, or FRAME_WAIT_MS when none comes (a hidden page). */
-function nextFrame(task: () => void): () => void {
-  let done = false
-  const stop = (): void => {
-    done = true
-    if (frame !== undefined) frames.cancelAnimationFrame?.(frame)
-    clearTimeout(timer)
-  }
-  const run = (): void => {
-    if (done) return
-    stop()
-    task()
-  }
-  const timer = setTimeout(run, FRAME_WAIT_MS)
-  const frame = frames.requestAnimationFrame?.(run)
-  return stop
+function later(task: () => void, ms: number): () => void {
+  const timer = setTimeout(task, ms)
+  return () => clearTimeout(timer)
 }
