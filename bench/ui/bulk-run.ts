@@ -361,7 +361,12 @@ for (const s of steps) {
     '(no budget: the work itself)',
     null,
   ])
-  rows.push([`  tasks that changed the page (renders)`, String(s.domBatches), '(no budget)', null])
+  rows.push([
+    `  React commits / tasks that changed the DOM`,
+    `${s.commits} / ${s.domBatches}`,
+    '(no budget)',
+    null,
+  ])
   rows.push([
     `  filter tab answers`,
     s.tabAnswerMs === null ? 'not seen' : `${s.tabAnswerMs.toFixed(0)} ms`,
