@@ -34,6 +34,9 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Chromium traces of each step: the page's main thread by event and its long tasks. */
     trace: { type: 'boolean', default: false },
+    /** The built page to serve (default: this checkout's out/renderer) — another build's, to
+     * compare two pages against one engine and one bench. */
+    ui: { type: 'string' },
   },
 })
 const count = Number(values.count)
@@ -48,6 +51,8 @@ type InPage = typeof globalThis & {
     longTasks: { start: number; duration: number }[]
     health: { at: number; health: string }[]
     doneAt: number | null
+    domBatches: number
+    commits: number
   }
 }
 
@@ -56,8 +61,19 @@ type InPage = typeof globalThis & {
  * `globalThis.__bulk`. Plain JavaScript: the bench is typechecked without the DOM's types.
  */
 const INSTRUMENT = `(() => {
-  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null }
+  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null, domBatches: 0, commits: 0 }
   globalThis.__bulk = bulk
+  // React's commits, counted through the hook its developer tools use (production builds call
+  // it too): renders that changed no DOM count as well.
+  globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    renderers: new Map(),
+    inject() { return 1 },
+    onCommitFiberRoot() { bulk.commits++ },
+    onCommitFiberUnmount() {},
+    onPostCommitFiberRoot() {},
+    checkDCE() {},
+  }
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) bulk.longTasks.push({ start: e.startTime, duration: e.duration })
   }).observe({ type: 'longtask' })
@@ -73,8 +89,11 @@ const INSTRUMENT = `(() => {
         bulk.pressed.push({ at, kind: r.target.getAttribute('data-kind') || '' })
     }
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-health', 'aria-pressed'] })
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch)
-  else watch()
+  // One callback per task that changed the DOM (a microtask after it).
+  const domWatch = () => new MutationObserver(() => bulk.domBatches++)
+    .observe(document.body, { childList: true, characterData: true, attributes: true, subtree: true })
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => (watch(), domWatch()))
+  else (watch(), domWatch())
 })()`
 
 /** The count a filter tab shows (`all`, `active`, `paused`…). */
@@ -94,6 +113,10 @@ type Step = {
   health: string[]
   /** The longest gap between two of the engine's beats (engine clock) during the step. */
   engineBeatGapMs: number
+  /** Tasks that changed the page's DOM during the step (MutationObserver callbacks): renders. */
+  domBatches: number
+  /** React commits during the step (see INSTRUMENT). */
+  commits: number
   /** CPU time of the page's main thread and of the serve process over the step (see cpuMeters). */
   pageCpuMs: number
   serveCpuMs: number
@@ -106,7 +129,7 @@ const files = await startThrottledServer({
 })
 const profileDir = values.profile ? resolve(values.profile) : null
 if (profileDir) await mkdir(profileDir, { recursive: true })
-const rendererDir = resolve(join(repoRoot, 'out', 'renderer'))
+const rendererDir = resolve(values.ui ?? join(repoRoot, 'out', 'renderer'))
 const serve = await startServe(['--dir', join(root, 'downloads')], {
   state: join(root, 'state'),
   uiDir: rendererDir,
@@ -150,6 +173,8 @@ try {
       b.longTasks = []
       b.health = []
       b.doneAt = null
+      b.domBatches = 0
+      b.commits = 0
     })
     beatGap = 0
     await page.evaluate(`(() => {
@@ -193,6 +218,8 @@ try {
       tabAnswerMs: tabClick && tabPressed ? tabPressed.at - tabClick.at : null,
       health: [...new Set(s.health.map((h) => h.health))],
       engineBeatGapMs: beatGap,
+      domBatches: s.domBatches,
+      commits: s.commits,
       pageCpuMs: cpuAfter.pageMs - cpuBefore.pageMs,
       serveCpuMs: cpuAfter.serveMs - cpuBefore.serveMs,
     }
@@ -283,6 +310,13 @@ async function reloadStep(browser: Browser): Promise<void> {
   log(`queued ${reloadCount} in ${((performance.now() - addStart) / 1000).toFixed(1)} s`)
   await sleep(3000)
   const big = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  // React's commits while scrolling (see INSTRUMENT): rows that re-render on a clock show here.
+  await big.addInitScript({
+    content: `globalThis.__commits = 0; globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+      supportsFiber: true, renderers: new Map(), inject() { return 1 },
+      onCommitFiberRoot() { globalThis.__commits++ }, onCommitFiberUnmount() {},
+      onPostCommitFiberRoot() {}, checkDCE() {} }`,
+  })
   const probe = await browserProbe(big)
   await big.goto(serve.url)
   const { ms: firstRowsMs } = await probe.firstRows()
@@ -292,12 +326,14 @@ async function reloadStep(browser: Browser): Promise<void> {
   }
   await sleep(1000)
   await probe.start()
+  await big.evaluate('globalThis.__commits = 0')
   const figures = await probe.drive(10_000)
   result.reload = {
     firstRowsMs,
     frameP95Ms: figures.frameP95Ms,
     heapMaxBytes: figures.heapMaxBytes,
     longestTaskMs: figures.longestTaskMs,
+    commitsWhileDriving: await big.evaluate('globalThis.__commits'),
   }
   log(JSON.stringify(result.reload))
 }
@@ -323,6 +359,12 @@ for (const s of steps) {
     `  CPU: page main thread / serve`,
     `${s.pageCpuMs.toFixed(0)} / ${s.serveCpuMs.toFixed(0)} ms`,
     '(no budget: the work itself)',
+    null,
+  ])
+  rows.push([
+    `  React commits / tasks that changed the DOM`,
+    `${s.commits} / ${s.domBatches}`,
+    '(no budget)',
     null,
   ])
   rows.push([

@@ -1,5 +1,6 @@
 import { connectToEngine } from './lib/connection/index.ts'
 import { applyShellAttributes, describeShell } from './lib/shell.ts'
+import { publishGate } from './store/app-store.ts'
 import { attachConnection } from './store/engine-sink.ts'
 
 // The page's entry is small on purpose: it opens the link to the engine and hands it to the
@@ -12,6 +13,9 @@ const connection = connectToEngine()
 const showStatus = () => (document.documentElement.dataset['engine'] = connection.status().kind)
 showStatus()
 connection.onStatus(showStatus)
+// The engine's changes reach React at most every 100 ms (PublishGate); tests of components
+// keep synchronous notifications.
+publishGate.enable()
 attachConnection(connection)
 
 const container = document.getElementById('root')

@@ -21,8 +21,8 @@ export type DownloadView = {
   /** Ids shown, in queue order, after the filter and the search. */
   readonly visibleIds: readonly string[]
   readonly counts: Readonly<Record<FilterKind, number>>
-  /** 1-based place in the queue of each queued download. */
-  readonly queuePosition: Readonly<Record<string, number>>
+  /** 1-based place in the queue of each queued download (worked out when first asked). */
+  readonly queuePosition: QueuePlaces
   /** Downloads holding one of the engine's slots (active ones; a retry keeps its slot). */
   readonly running: number
   /**
@@ -48,10 +48,61 @@ const zeroCounts: Record<FilterKind, number> = {
   failed: 0,
 }
 
+/**
+ * The places of the queued downloads, worked out on the first question and kept: a change of
+ * which downloads wait (a start, a resume) makes a new one in O(1), and the pass over the queue
+ * is made once per render that shows a queued row, not once per event — Resume all of 10,000
+ * brought hundreds of events (each start its own), and a 10,000-key record of places built for
+ * each was most of the page's CPU in that step (bench:ui --profile: updateView ~0.2–0.47 s).
+ * The index it reads is the store's, updated in place: a QueuePlaces answers for the downloads as
+ * they are when first asked, which is the state it was made for as long as it is the view's.
+ */
+export class QueuePlaces {
+  #byId: Readonly<Record<string, DownloadSnapshot>> | null
+  #order: readonly string[]
+  #places: Map<string, number> | null
+
+  constructor(
+    byId: Readonly<Record<string, DownloadSnapshot>> | null,
+    order: readonly string[],
+    places: Map<string, number> | null = null,
+  ) {
+    this.#byId = byId
+    this.#order = order
+    this.#places = places
+  }
+
+  /** The 1-based place of a queued download; undefined for any other. */
+  of(id: string): number | undefined {
+    return this.#build().get(id)
+  }
+
+  /** Every place, in queue order (tests compare views through it). */
+  entries(): [string, number][] {
+    return [...this.#build()]
+  }
+
+  #build(): Map<string, number> {
+    if (this.#places !== null) return this.#places
+    const places = new Map<string, number>()
+    const byId = this.#byId
+    if (byId !== null) {
+      viewWork.visited += this.#order.length
+      for (const id of this.#order)
+        if (byId[id]?.state === 'queued') places.set(id, places.size + 1)
+    }
+    this.#places = places
+    this.#byId = null
+    return places
+  }
+}
+
+const noPlaces = new QueuePlaces(null, [])
+
 export const initialView: DownloadView = {
   visibleIds: [],
   counts: zeroCounts,
-  queuePosition: {},
+  queuePosition: noPlaces,
   running: 0,
   found: null,
 }
@@ -194,7 +245,7 @@ export function deriveView(
   const counts = { ...zeroCounts }
   const foundCounts = { ...zeroCounts }
   const visible: string[] = []
-  const queuePosition: Record<string, number> = {}
+  const queuePosition = new Map<string, number>()
   let samePlaces = true
   let running = 0
   viewWork.visited += order.length
@@ -210,8 +261,8 @@ export function deriveView(
       foundCounts[category]++
     }
     if (download.state === 'queued') {
-      queuePosition[id] = counts.queued
-      if (samePlaces && previous.queuePosition[id] !== counts.queued) samePlaces = false
+      queuePosition.set(id, counts.queued)
+      if (samePlaces && previous.queuePosition.of(id) !== counts.queued) samePlaces = false
     } else if (category === 'active') running++
     if (shown === order && matches(download, filter, test)) visible.push(id)
   }
@@ -226,12 +277,12 @@ export function deriveView(
   return settle(previous, {
     visibleIds: sameIds(visible, previous.visibleIds) ? previous.visibleIds : visible,
     counts,
-    // Same places for as many downloads as before: the same record (no Object.keys of two
+    // Same places for as many downloads as before: the same object (no Object.keys of two
     // 10,000-key records, which was half of a derivation's time in bench:ui's profile).
     queuePosition:
       samePlaces && counts.queued === previous.counts.queued
         ? previous.queuePosition
-        : queuePosition,
+        : new QueuePlaces(null, order, queuePosition),
     running,
     found: test === null ? null : sameFound(previous.found, search, foundCounts),
   })
@@ -248,7 +299,7 @@ export type EntryChange = {
  * states, a pause of some, a rename): O(k) in the k changed downloads, where `deriveView` is a
  * pass over the queue. Counts and `running` follow each change's category; the ids shown are
  * derived again only if a change moved a download in or out of the filter and search; queue
- * places only if a download started or stopped waiting. Null when it cannot tell (a change to
+ * places, if a download started or stopped waiting, when first asked (QueuePlaces). Null when it cannot tell (a change to
  * a download the view never counted, a sorted list): derive the whole view then.
  */
 export function updateView(
@@ -302,19 +353,8 @@ export function updateView(
     const shownAfter = is !== null && matches(after, filter, test)
     if (shownBefore !== shownAfter) membership = true
   }
-  let queuePosition = previous.queuePosition
-  if (waiting) {
-    const places: Record<string, number> = {}
-    let place = 0
-    let same = true
-    viewWork.visited += order.length
-    for (const id of order) {
-      if (byId[id]?.state !== 'queued') continue
-      places[id] = ++place
-      if (same && previous.queuePosition[id] !== place) same = false
-    }
-    if (!same || place !== previous.counts.queued) queuePosition = places
-  }
+  // Which downloads wait changed: their places are worked out when a row asks (QueuePlaces).
+  const queuePosition = waiting ? new QueuePlaces(byId, order) : previous.queuePosition
   const visibleIds = membership
     ? deriveVisible(byId, order, filter, search, previous.visibleIds)
     : previous.visibleIds

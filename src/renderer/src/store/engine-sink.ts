@@ -7,7 +7,7 @@ import {
 import type { SnapshotPart } from '../../../shared/protocol/api.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
-import { useAppStore } from './app-store.ts'
+import { publishGate, useAppStore } from './app-store.ts'
 import { openAddDialog } from './ui-actions.ts'
 import { ERROR_CODES } from '../../../shared/protocol/errors.ts'
 import {
@@ -105,6 +105,7 @@ export function bindClient(client: EngineClient): () => void {
     const progressive = !useAppStore.getState().downloads.loaded
     const head = await client.snapshotHead(FIRST_ROWS)
     if (!live) return
+    publishGate.holdForTask()
     // Rows still to come: the status bar says the page is catching up, not the engine slow.
     let backlog = head.total - head.downloads.length
     setBacklog(backlog)
@@ -126,6 +127,7 @@ export function bindClient(client: EngineClient): () => void {
       for (let i = 0; i < count; i++) {
         const part = await asked[i]!
         if (!live) return
+        publishGate.holdForTask()
         ask()
         if (rest) rest.push(...part.downloads)
         else gathered.push(...part.downloads)
@@ -174,6 +176,8 @@ export function bindClient(client: EngineClient): () => void {
   }
 
   const apply = (event: Buffered): void => {
+    // Published with the other changes of this slice of messages (see PublishGate).
+    publishGate.holdForTask()
     if (!ready) {
       buffer.push(event)
       return
@@ -204,10 +208,12 @@ export function bindClient(client: EngineClient): () => void {
   )
   offs.push(
     client.on('progress/beat', (beat) => {
+      publishGate.holdForTask()
       applyBeat(beat)
       if (ready && beat.revision > useAppStore.getState().downloads.revision) resnapshot()
     }),
     client.on('engine/snapshot', (snapshot) => {
+      publishGate.holdForTask()
       if (!inFlight && snapshot.revision >= useAppStore.getState().downloads.revision) {
         applySnapshot(snapshot)
         ready = true

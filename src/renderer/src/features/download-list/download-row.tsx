@@ -5,7 +5,6 @@ import { formatBytes, formatDuration } from '../../../../shared/format.ts'
 import { FileTypeIcon } from '../../components/file-type-icon.tsx'
 import { Icon } from '../../components/icon.tsx'
 import { ProgressBar } from '../../components/progress-bar.tsx'
-import { useNow } from '../../lib/use-now.ts'
 import { useAppStore } from '../../store/app-store.ts'
 import { beatClock } from '../../store/download-actions.ts'
 import { openMenu, selectRow, setFocused } from '../../store/ui-actions.ts'
@@ -14,6 +13,7 @@ import { addedText } from './added-text.ts'
 import { primaryAction, removeAction } from './row-actions.ts'
 import { useRowDrag } from './row-drag.ts'
 import { useFileLook } from './file-look.ts'
+import { useRowNow } from './row-clock.ts'
 import { hostOf, isMoving, percentOf, statusLine } from './status-line.ts'
 
 export const ROW_HEIGHT = 60
@@ -29,7 +29,7 @@ export type DownloadRowProps = {
   readonly top: number
 }
 
-/** Called for every render of a row: tests count renders through it. */
+/** Called for every render of a row's content (with its row, or alone on the clock): tests count renders through it. */
 export const rowRenderProbe: { current: ((id: string) => void) | null } = { current: null }
 
 /**
@@ -44,7 +44,7 @@ export const DownloadRow = memo(function DownloadRow({
   top,
 }: DownloadRowProps) {
   const download = useAppStore((s) => s.downloads.byId[id])
-  const position = useAppStore((s) => s.view.queuePosition[id] ?? null)
+  const position = useAppStore((s) => s.view.queuePosition.of(id) ?? null)
   const hostBlocked = useAppStore(
     (s) =>
       s.downloads.byId[id]?.state === 'queued' &&
@@ -52,7 +52,6 @@ export const DownloadRow = memo(function DownloadRow({
   )
   // Only the row under a drag's pointer re-renders as the drop indicator moves.
   const drop = useRowDrag((s) => (s.target?.id === id ? s.target.where : undefined))
-  rowRenderProbe.current?.(id)
   if (!download) return null
   const plain = (event: MouseEvent) => !event.shiftKey && !event.ctrlKey && !event.metaKey
   const onMouseDown = (event: MouseEvent): void => {
@@ -103,9 +102,15 @@ function RowBody({
   hostBlocked: boolean
 }) {
   // Only a row waiting to retry (its countdown) or running (how long it has had no data, see
-  // statusLine) ticks with the clock.
-  const now = useNow(1000, d.state === 'retrying' || d.state === 'downloading')
-  const status = statusLine(d, { position, hostBlocked, now, engineNow: beatClock.engineNow(now) })
+  // statusLine) looks at the clock, and re-renders only when its words change with it.
+  const statusAt = (at: number) =>
+    statusLine(d, { position, hostBlocked, now: at, engineNow: beatClock.engineNow(at) })
+  const now = useRowNow(
+    d.state === 'retrying' || d.state === 'downloading',
+    (at) => `${statusAt(at).text}\n${addedText(d.createdAt, at)}`,
+  )
+  const status = statusAt(now)
+  rowRenderProbe.current?.(d.id)
   const percent = percentOf(d)
   const primary = primaryAction(d.state, d.fileMissing === true)
   useFileLook(d.id, d.state)
