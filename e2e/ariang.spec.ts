@@ -168,7 +168,10 @@ for (const which of ['downpour', 'aria2c'] as const) {
       await tab.getByText('Pieces', { exact: true }).click()
       const pieces = tab.locator('.piece-map .piece')
       await expect.poll(() => pieces.count()).toBeGreaterThan(1)
-      await expect.poll(() => tab.locator('.piece-map .piece-completed').count()).toBeGreaterThan(0)
+      // A piece is 1 MiB and each connection gets 150 kB/s: the first one completes after ~7 s.
+      await expect
+        .poll(() => tab.locator('.piece-map .piece-completed').count(), { timeout: 20_000 })
+        .toBeGreaterThan(0)
       await tab.getByText('Files', { exact: true }).first().click()
       await expect(main).toContainText(join(target.dir, 'slow.bin').split('/').pop()!)
       // Stopped if still running (several connections may have finished it meanwhile).
