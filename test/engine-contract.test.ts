@@ -179,17 +179,11 @@ describe('FakeEngine keeps to the engine’s contract', () => {
     expect(fake.transcript).toEqual(real.transcript)
   })
 
-  // Known drift, left to the fake's owners (src/renderer): a command's changes go out as one
-  // `download/changed` in both, but the fake lists a download once per change (a resume that
-  // starts it: `queued`, then `downloading`), where the engine names it once, as it is at the
-  // end of the command, with the state its client last heard of as `previousState`. `fails`:
-  // this runs and must fail today; once the fake is fixed it passes, vitest reports that, and
-  // the `.fails` goes.
-  it.fails(
-    'DRIFT: the fake, like the engine, names a download once per download/changed',
-    async () => {
-      const fake = await scenario(new FakeEngine(), (name) => `http://127.0.0.1:9/${name}`)
-      expect(fake.namedTwice).toEqual([])
-    },
-  )
+  // The fake once listed a download once per change within a command (a resume that starts it:
+  // `queued`, then `downloading`); the engine names it once, as it is at the end of the command,
+  // with the state its client last heard of as `previousState`. So does the fake now.
+  it('the fake, like the engine, names a download once per download/changed', async () => {
+    const fake = await scenario(new FakeEngine(), (name) => `http://127.0.0.1:9/${name}`)
+    expect(fake.namedTwice).toEqual([])
+  })
 })

@@ -50,7 +50,7 @@ export class FakeEngine implements EngineClient {
   #order: string[] = []
   #revision = 0
   /** Changes gathered while a command runs (see #batched). */
-  #pending: DownloadChange[] | null = null
+  #pending: Map<string, DownloadChange> | null = null
   #seq = 0
   #nextId = 1
   /** Sizes the "server" reports per URL; unknown URLs are 1 MiB. */
@@ -556,22 +556,26 @@ export class FakeEngine implements EngineClient {
     this.#downloads.set(id, download)
     if (download.state !== previous.state) this.#noteState(previous, download)
     const change = { download: { ...download }, previousState: previous.state }
-    if (this.#pending) this.#pending.push(change)
+    // As the engine's EventBatch: a download changed twice in one command is named once, as it
+    // is at the end, with the state its client last heard of.
+    const gathered = this.#pending?.get(id)
+    if (gathered) gathered.download = change.download
+    else if (this.#pending) this.#pending.set(id, change)
     else this.#emit('download/changed', { revision: ++this.#revision, changes: [change] })
   }
 
   /** Changes made by `work` go out as one `download/changed`, as a command's do from the engine. */
   #batched(work: () => void): void {
     if (this.#pending) return work()
-    const pending: DownloadChange[] = []
+    const pending = new Map<string, DownloadChange>()
     this.#pending = pending
     try {
       work()
     } finally {
       this.#pending = null
     }
-    if (pending.length > 0)
-      this.#emit('download/changed', { revision: ++this.#revision, changes: pending })
+    if (pending.size > 0)
+      this.#emit('download/changed', { revision: ++this.#revision, changes: [...pending.values()] })
   }
 
   #note(
