@@ -1,12 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { Aria2TestClient } from '../test/aria2-rpc-client.ts'
+import { startAria2c } from '../test/aria2c-rpc.ts'
 import { makeBody, startFaultServer, type FaultServer } from '../test/fault-server.ts'
 import { startServe, writeTestUi, type ServeProcess } from '../test/run-serve.ts'
 
@@ -74,50 +74,8 @@ async function startDownpour(): Promise<Target> {
 
 async function startAria2(): Promise<Target> {
   const dir = join(root, 'aria2')
-  await mkdir(dir, { recursive: true })
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    'aria2c',
-    [
-      '--enable-rpc',
-      `--rpc-listen-port=${port}`,
-      `--rpc-secret=${SECRET}`,
-      '--rpc-listen-all=false',
-      '--rpc-allow-origin-all=true',
-      '--no-conf=true',
-      '--quiet=true',
-      `--dir=${dir}`,
-    ],
-    { stdio: 'ignore' },
-  )
-  const client = new Aria2TestClient(`http://127.0.0.1:${port}/jsonrpc`, SECRET)
-  await expect
-    .poll(() =>
-      client.call('aria2.getVersion').then(
-        () => true,
-        () => false,
-      ),
-    )
-    .toBe(true)
-  return {
-    port,
-    dir,
-    close: async () => {
-      child.kill()
-      await new Promise((r) => child.once('exit', r))
-    },
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer()
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
+  const aria2 = await startAria2c({ dir, secret: SECRET })
+  return { port: aria2.port, dir, close: aria2.close }
 }
 
 /** Points AriaNg at the target over WebSocket (its own `#!/settings/rpc/set/…` link). */

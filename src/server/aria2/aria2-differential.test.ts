@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Aria2TestClient, Aria2TestSocket } from '../../../test/aria2-rpc-client.ts'
 import { makeDirs, startEngine, type TestEngine } from '../../../test/engine-harness.ts'
+import { startAria2c } from '../../../test/aria2c-rpc.ts'
 import { makeBody, startFaultServer, type FaultServer } from '../../../test/fault-server.ts'
+import { freePort } from '../../../test/real-http-servers.ts'
 import { createAria2RpcServer, type Aria2RpcServer } from './aria2-rpc-server.ts'
 
 /**
@@ -32,55 +32,9 @@ type Target = {
   close(): Promise<void>
 }
 
-/** A free loopback port for aria2c (it cannot be told to pick one). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
-
 async function startAria2(dir: string): Promise<Target> {
-  await mkdir(dir, { recursive: true })
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    'aria2c',
-    [
-      '--enable-rpc',
-      `--rpc-listen-port=${port}`,
-      `--rpc-secret=${SECRET}`,
-      '--rpc-listen-all=false',
-      '--rpc-allow-origin-all=true',
-      '--no-conf=true',
-      '--quiet=true',
-      '--max-tries=1',
-      `--dir=${dir}`,
-    ],
-    { stdio: 'ignore' },
-  )
-  const url = `http://127.0.0.1:${port}/jsonrpc`
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      await new Aria2TestClient(url, SECRET).call('aria2.getVersion')
-      break
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-  return {
-    url,
-    dir,
-    close: async () => {
-      child.kill()
-      await new Promise((r) => child.once('exit', r))
-    },
-  }
+  const aria2 = await startAria2c({ dir, secret: SECRET, args: ['--max-tries=1'] })
+  return { url: aria2.url, dir, close: aria2.close }
 }
 
 async function startDownpour(dir: string, state: string): Promise<Target & { engine: TestEngine }> {
