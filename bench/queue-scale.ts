@@ -107,12 +107,15 @@ function rssMiB(pid: number): number {
 }
 
 /**
- * Bytes written to the queue files, observed every 100 ms: journal files only grow and are
- * never reused (new generation, new name), snapshots are new inodes. The sum of each one's
- * largest size seen is what was written (a file that lived < 100 ms could be missed).
+ * Bytes written to the queue files, observed every 100 ms. Each inode is followed while it is
+ * on disk, whatever its name: growth is what was appended, and a temp snapshot renamed into
+ * place is counted once. A file that shrank, or an inode seen again after it was gone, is a new
+ * file (a journal of the next run can get the name and the inode a deleted one had), so its
+ * whole size counts. A file that lived < 100 ms could be missed.
  */
 class QueueBytes {
-  #seen = new Map<string, number>()
+  #live = new Map<number, number>()
+  #total = 0
   readonly dir: string
   constructor(dir: string) {
     this.dir = dir
@@ -124,25 +127,24 @@ class QueueBytes {
     } catch {
       return
     }
+    const now = new Map<number, number>()
     for (const name of names) {
       if (!name.includes('queue')) continue
       try {
-        const info = statSync(path.join(this.dir, name))
-        const key = `${name}:${info.ino}`
-        this.#seen.set(key, Math.max(this.#seen.get(key) ?? 0, info.size))
+        const { ino, size } = statSync(path.join(this.dir, name))
+        now.set(ino, size)
       } catch {
         // renamed or deleted between readdir and stat
       }
     }
+    for (const [ino, size] of now) {
+      const before = this.#live.get(ino)
+      this.#total += before === undefined || size < before ? size : size - before
+    }
+    this.#live = now
   }
   get total(): number {
-    // A temp snapshot renamed into place is the same inode under two names: count it once.
-    const byIno = new Map<string, number>()
-    for (const [key, size] of this.#seen) {
-      const ino = key.slice(key.lastIndexOf(':') + 1)
-      byIno.set(ino, Math.max(byIno.get(ino) ?? 0, size))
-    }
-    return [...byIno.values()].reduce((a, b) => a + b, 0)
+    return this.#total
   }
 }
 

@@ -105,4 +105,78 @@ describe('DownloadHistory bounds', () => {
       ),
     )
   })
+
+  it('property: evicts exactly as walking the least recently written from the start would (the live cursor never skips or repeats one)', () => {
+    /** The plain rule: each eviction takes the first timeline in order of last write. */
+    class Model {
+      timelines = new Map<string, string[]>()
+      recency = new Map<string, string[]>()
+      last: string | null = null
+      count = 0
+      per: number
+      total: number
+      constructor(per: number, total: number) {
+        this.per = per
+        this.total = total
+      }
+      note(id: string, m: string) {
+        let t = this.timelines.get(id)
+        if (!t) this.timelines.set(id, (t = []))
+        if (this.last !== id) {
+          this.recency.delete(id)
+          this.recency.set(id, t)
+          this.last = id
+        }
+        t.push(m)
+        this.count++
+        if (t.length > this.per) {
+          t.shift()
+          this.count--
+        }
+        while (this.count > this.total) {
+          const [oldId, old] = this.recency.entries().next().value!
+          old.shift()
+          this.count--
+          if (old.length === 0) {
+            this.recency.delete(oldId)
+            if (this.last === oldId) this.last = null
+            this.timelines.delete(oldId)
+          }
+        }
+      }
+      forget(id: string) {
+        this.count -= this.timelines.get(id)?.length ?? 0
+        this.timelines.delete(id)
+        this.recency.delete(id)
+        if (this.last === id) this.last = null
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 15 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 9 })), {
+          maxLength: 400,
+        }),
+        (per, total, ops) => {
+          const history = new DownloadHistory(per, total)
+          const model = new Model(per, total)
+          ops.forEach(([d, what], i) => {
+            if (what === 0) {
+              history.forget(`d${d}`)
+              model.forget(`d${d}`)
+            } else {
+              history.note(`d${d}`, 'info', `m${i}`)
+              model.note(`d${d}`, `m${i}`)
+            }
+            expect(history.size).toBe(model.count)
+          })
+          for (let d = 0; d <= 7; d++)
+            expect(history.list(`d${d}`).entries.map((e) => e.message)).toEqual(
+              model.timelines.get(`d${d}`) ?? [],
+            )
+        },
+      ),
+    )
+  })
 })

@@ -33,6 +33,14 @@ export class DownloadHistory {
   #recency = new Map<string, Timeline>()
   #count = 0
   #lastWritten: string | null = null
+  /**
+   * The first entry of `#recency` and a live iterator just past it. Every entry before the
+   * iterator's place has been deleted, so when the head goes the next one is the iterator's
+   * next: `entries().next()` from the start instead walks past every slot deleted since the
+   * map last compacted, once per evicted entry (quadratic over a long queue's rerun).
+   */
+  #head: [string, Timeline] | null = null
+  #cursor: MapIterator<[string, Timeline]> | null = null
   /** What `observe` compares with for a download that has no timeline (never written). */
   readonly #blank: Timeline = Object.freeze({ entries: [], dropped: 0, tries: 0, done: 0 })
 
@@ -61,7 +69,7 @@ export class DownloadHistory {
     if (!t) return
     this.#count -= t.entries.length
     this.#timelines.delete(id)
-    this.#recency.delete(id)
+    this.#unrank(id)
     if (this.#lastWritten === id) this.#lastWritten = null
   }
 
@@ -167,7 +175,7 @@ export class DownloadHistory {
     const t = this.#timeline(id)
     // Most recently written last: the eviction order (a burst for one download moves it once).
     if (this.#lastWritten !== id) {
-      this.#recency.delete(id)
+      this.#unrank(id)
       this.#recency.set(id, t)
       this.#lastWritten = id
     }
@@ -179,12 +187,12 @@ export class DownloadHistory {
       this.#count--
     }
     while (this.#count > this.#total) {
-      const [oldestId, oldest] = this.#recency.entries().next().value!
+      const [oldestId, oldest] = this.#oldest()
       oldest.entries.shift()
       oldest.dropped++
       this.#count--
       if (oldest.entries.length === 0) {
-        this.#recency.delete(oldestId)
+        this.#unrank(oldestId)
         if (this.#lastWritten === oldestId) this.#lastWritten = null
         // A download that never ran has nothing `observe` compares with: its emptied timeline
         // goes too. Kept, the "added" and "resumed" lines of a 100,000-download queue left
@@ -192,5 +200,21 @@ export class DownloadHistory {
         if (oldest.tries === 0 && oldest.done === 0) this.#timelines.delete(oldestId)
       }
     }
+  }
+
+  /** The least recently written timeline; only called while some timeline holds entries. */
+  #oldest(): [string, Timeline] {
+    if (this.#head === null) {
+      let next = this.#cursor?.next()
+      // A finished iterator stays finished, even for entries added after: start a new one.
+      if (!next || next.done) next = (this.#cursor = this.#recency.entries()).next()
+      this.#head = next.value!
+    }
+    return this.#head
+  }
+
+  /** `id` leaves the eviction order (to be set again at its end, or for good). */
+  #unrank(id: string): void {
+    if (this.#recency.delete(id) && this.#head?.[0] === id) this.#head = null
   }
 }

@@ -89,6 +89,42 @@ describe('compact queue records', () => {
     )
   })
 
+  it('property: a download that never started with its own rule for an existing file (each one `downpour get` adds) comes back whole, in the shape new ones have', () => {
+    fc.assert(
+      fc.property(
+        fc.webUrl({ withQueryParameters: true }),
+        fc.constantFrom(...DOWNLOAD_STATES),
+        fc.constantFrom(...IF_EXISTS),
+        count,
+        (url, state, ifExists, createdAt) => {
+          const record = { ...buildRecord({ url, ifExists }, '/tmp/out', createdAt), state }
+          const back = roundTrip(record)
+          expect(back).toEqual({ ok: true, record })
+          expect(Object.keys(back.ok ? back.record : {})).toEqual(Object.keys(record))
+        },
+      ),
+    )
+  })
+
+  it('refuses a rule for an existing file that is not one, naming the field, whatever else the line holds', () => {
+    const good = JSON.parse(
+      encodeRecord(buildRecord({ url: 'https://e.com/a' }, '/d')),
+    ) as unknown[]
+    for (const rest of [{ ifExists: 'sometimes' }, { ifExists: 3 }, { ifExists: 'fail', colour: 1 }])
+      expect(decodeRecord([...good, rest])).toMatchObject({
+        ok: false,
+        problem: expect.stringMatching(/ifExists|colour/),
+      })
+    expect(decodeRecord([...good.slice(0, 4), 'sleeping', 1, { ifExists: 'fail' }])).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('state'),
+    })
+    expect(decodeRecord([7, ...good.slice(1), { ifExists: 'fail' }])).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('id'),
+    })
+  })
+
   it('a new download is a short line; the fields a download changes are the only extras', () => {
     const record = buildRecord({ url: 'https://example.com/files/a.bin' }, '/tmp/out', 1_000)
     const line = encodeRecord(record)

@@ -1,5 +1,10 @@
 import { newRecord, RECORD_DEFAULTS, type DownloadRecord } from '../model/download-record.ts'
-import { DOWNLOAD_STATES, type DownloadState } from '../../shared/protocol/model.ts'
+import {
+  DOWNLOAD_STATES,
+  IF_EXISTS,
+  type DownloadState,
+  type IfExists,
+} from '../../shared/protocol/model.ts'
 import { parseRecord } from './record-schema.ts'
 
 /**
@@ -21,6 +26,7 @@ const DEFAULT_NAMES = (Object.keys(RECORD_DEFAULTS) as (keyof typeof RECORD_DEFA
   (name) => name !== 'headers',
 )
 const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
+const IF_EXISTS_RULES: ReadonlySet<string> = new Set(IF_EXISTS)
 
 /** A record as one compact JSON line (no newline). */
 export function encodeRecord(record: DownloadRecord): string {
@@ -50,19 +56,20 @@ export function decodeRecord(
   if (typeof url !== 'string') return { ok: false, problem: 'url: not a string' }
   let sharedDir = strings.get(dir)
   if (sharedDir === undefined) strings.set(dir, (sharedDir = dir))
-  // Most of a long queue: a download that never started. Its six fields are checked here; the
-  // rest are defaults (no `parseRecord`, no lookups: a large share of a long queue's load).
-  if (value.length === 6) {
+  // Most of a long queue: a download that never started, perhaps with its own rule for a file
+  // already there (`downpour get` gives each one). Its fields are checked here; the rest are
+  // defaults (no `parseRecord`, no lookups: a large share of a long queue's load).
+  const onlyIfExists = value.length === 7 && onlyIfExistsOf(rest)
+  if (value.length === 6 || onlyIfExists) {
     if (typeof id !== 'string') return { ok: false, problem: 'id: not a string' }
     if (typeof name !== 'string') return { ok: false, problem: 'name: not a string' }
     if (typeof state !== 'string' || !STATES.has(state))
       return { ok: false, problem: 'state: not a download state' }
     if (typeof createdAt !== 'number' || !Number.isFinite(createdAt))
       return { ok: false, problem: 'createdAt: not a number' }
-    return {
-      ok: true,
-      record: newRecord(id, url, sharedDir, name, state as DownloadState, createdAt),
-    }
+    const record = newRecord(id, url, sharedDir, name, state as DownloadState, createdAt)
+    if (onlyIfExists) record.ifExists = onlyIfExists
+    return { ok: true, record }
   }
   const extra = (rest ?? {}) as Record<string, unknown>
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
@@ -101,6 +108,17 @@ export function decodeRecord(
   }
   const parsed = parseRecord(record)
   return parsed.ok ? { ok: true, record: parsed.record as DownloadRecord } : parsed
+}
+
+/** The rule of a rest that holds nothing but a valid `ifExists`; false for any other rest. */
+function onlyIfExistsOf(rest: unknown): IfExists | false {
+  if (typeof rest !== 'object' || rest === null) return false
+  let rule: unknown = undefined
+  for (const field in rest) {
+    if (field !== 'ifExists') return false
+    rule = (rest as { ifExists: unknown }).ifExists
+  }
+  return typeof rule === 'string' && IF_EXISTS_RULES.has(rule) ? (rule as IfExists) : false
 }
 
 function pick(extra: Record<string, unknown>, name: keyof typeof RECORD_DEFAULTS): unknown {
