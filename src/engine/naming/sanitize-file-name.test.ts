@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   FALLBACK_FILE_NAME,
   sanitizeFileName,
+  sanitizeNameByTheRules,
   sanitizeNameReport,
   truncateUtf8Name,
 } from './sanitize-file-name.ts'
@@ -273,6 +274,26 @@ describe('sanitizeFileName', () => {
         const once = sanitizeFileName(input)
         expect(sanitizeFileName(once)).toBe(once)
       }),
+    )
+  })
+
+  it('property: the shortcut for plain names answers what the full rules answer, for any name and for names built to look plain', () => {
+    const plainish = fc
+      .array(
+        fc.oneof(
+          fc.stringMatching(/^[A-Za-z0-9_-]{0,12}$/),
+          fc.constantFrom('con', 'CON', 'aux', 'com1', 'lpt9', 'desktop', 'thumbs', 'ini', 'db'),
+          fc.constantFrom('lnk', 'LNK', 'url', 'scf', 'local', '{x}', '___', '-', ''),
+        ),
+        { minLength: 1, maxLength: 5 },
+      )
+      .map((parts) => parts.join('.'))
+    const long = fc.stringMatching(/^[a-z]{190,240}(\.[a-z]{1,4})?$/)
+    fc.assert(
+      fc.property(fc.oneof(anyName, plainish, long), (input) => {
+        expect(sanitizeNameReport(input)).toEqual(sanitizeNameByTheRules(input))
+      }),
+      { numRuns: 2000 },
     )
   })
 
