@@ -2,7 +2,6 @@
 // API on Dispatcher.prototype, which ProxyAgent needs for its CONNECT tunnel (https through a
 // proxy failed with deep imports: src/cli/cli-proxy.test.ts).
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
-import { rootCertificates } from 'node:tls'
 import { connectorSkippingContinue } from './skip-continue.ts'
 
 export type DispatcherOptions = {
@@ -55,7 +54,17 @@ function tlsConnectOptions(tls: TlsOptions | null | undefined): {
   if (!tls) return {}
   return {
     // Node's own CAs stay trusted: a file adds one, it does not replace them.
-    ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
+    ...(tls.ca ? { ca: [...bundledRootCertificates(), tls.ca] } : {}),
     ...(tls.verify ? {} : { rejectUnauthorized: false }),
   }
+}
+
+/**
+ * Node's bundled CAs, read only when a CA file is given: an ES import of `node:tls` reads every
+ * export of the module when it is first imported, and `rootCertificates` is a getter that
+ * parses ~150 certificates — paid at every start of the CLI, the engine and each transfer
+ * worker, for the rare run that adds a CA.
+ */
+function bundledRootCertificates(): readonly string[] {
+  return process.getBuiltinModule('node:tls').rootCertificates
 }
