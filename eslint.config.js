@@ -25,6 +25,22 @@ const noNode = nodeBuiltins.map((name) => ({
   name,
   message: 'Node builtins do not belong in this layer.',
 }))
+/**
+ * A feature reaches the engine through the door (store/engine-door.ts: `send`, `ask`, `listen`),
+ * never through the connection itself: the client changes with every reconnection, and the
+ * door is where a refusal is shown, once. The shell's own calls (folder picker, restart) are
+ * not the engine's and stay importable.
+ */
+const viaTheDoor = 'Features reach the engine through store/engine-door.ts (send, ask, listen).'
+const noConnection = [
+  {
+    regex: '(^|/)store/engine-sink(\\.ts)?$',
+    allowImportNames: ['pickFolder', 'restartEngine'],
+    message: viaTheDoor,
+  },
+  { regex: '(^|/)lib/connection(/|$)', message: viaTheDoor },
+  { regex: '(^|/)shared/protocol/rpc(\\.ts)?$', message: viaTheDoor },
+]
 const noRendererImports = [
   { group: ['**/renderer/**'], message: 'Only src/renderer may import renderer code.' },
 ]
@@ -111,6 +127,14 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': ['error', { paths: [electron, ...noNode] }],
+    },
+  },
+  {
+    files: ['src/renderer/src/features/**'],
+    // Tests wire a fake engine to the window the way the page's entry does.
+    ignores: ['src/renderer/src/features/**/*.test.ts', 'src/renderer/src/features/**/*.test.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [electron, ...noNode], patterns: noConnection }],
     },
   },
 )

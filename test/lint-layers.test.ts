@@ -54,6 +54,40 @@ describe('layer rules', () => {
     expect(await ruleIdsFor(file, code)).toEqual([])
   })
 
+  describe('features reach the engine through the door only', () => {
+    const feature = 'src/renderer/src/features/probe/probe.ts'
+    const wrong: string[] = [
+      "import { currentClient } from '../../store/engine-sink.ts'\nexport const x = currentClient\n",
+      "import { onClientChange } from '../../store/engine-sink'\nexport const x = onClientChange\n",
+      "import * as sink from '../../store/engine-sink.ts'\nexport const x = sink\n",
+      "import { connectToEngine } from '../../lib/connection/index.ts'\nexport const x = connectToEngine\n",
+      "import { createEngineClient } from '../../../../shared/protocol/rpc.ts'\nexport const x = createEngineClient\n",
+      "import type { EngineClient } from '../../../../shared/protocol/rpc.ts'\nexport type X = EngineClient\n",
+    ]
+    it.each(wrong)('rejects %s', async (code) => {
+      expect(await ruleIdsFor(feature, code)).toContain('no-restricted-imports')
+    })
+
+    const right: string[] = [
+      "import { send } from '../../store/engine-door.ts'\nexport const x = send\n",
+      "import { pickFolder } from '../../store/engine-sink.ts'\nexport const x = pickFolder\n",
+    ]
+    it.each(right)('accepts %s', async (code) => {
+      expect(await ruleIdsFor(feature, code)).toEqual([])
+    })
+
+    it('still holds the renderer rules there (no Node builtins)', async () => {
+      const code = "import { readFile } from 'node:fs'\nexport const x = readFile\n"
+      expect(await ruleIdsFor(feature, code)).toContain('no-restricted-imports')
+    })
+
+    it('leaves the store, which holds the connection, alone', async () => {
+      const code =
+        "import { currentClient } from './engine-sink.ts'\nexport const x = currentClient\n"
+      expect(await ruleIdsFor('src/renderer/src/store/probe.ts', code)).toEqual([])
+    })
+  })
+
   it('rejects non-erasable TypeScript (enums) everywhere', async () => {
     expect(await ruleIdsFor('src/engine/probe.ts', 'export enum Color { Red }\n')).toContain(
       'no-restricted-syntax',

@@ -5,7 +5,7 @@ import type { EngineClient } from '../shared/protocol/rpc.ts'
 import type { UiPreferences } from '../shared/protocol/ui-preferences.ts'
 import { syncDesktopSettings } from './desktop-settings.ts'
 import type { DesktopSettings } from './desktop-settings.ts'
-import { DownloadTally } from './download-tally.ts'
+import { DesktopFeed } from './desktop-feed.ts'
 import { NotificationBatcher } from './notification-batcher.ts'
 
 export type DesktopIntegrationOptions = {
@@ -20,14 +20,18 @@ export type DesktopIntegrationOptions = {
 /**
  * Tray (tooltip with speed and active count; Show, Pause all, Resume all, Quit), taskbar/dock
  * progress, batched notifications and the app menu, all fed by main's own engine client. The
- * figures and texts come from DownloadTally and NotificationBatcher (unit-tested).
+ * figures and texts come from DesktopFeed (main's engine mirror and its tally) and
+ * NotificationBatcher (unit-tested).
  */
 export class DesktopIntegration {
   #options: DesktopIntegrationOptions
-  #tally = new DownloadTally()
   #tray: Tray | null = null
   #client: EngineClient | null = null
   #batcher: NotificationBatcher
+  #feed = new DesktopFeed({
+    finished: (download) => this.#batcher.add(download),
+    update: () => this.#render(),
+  })
   #offs: (() => void)[] = []
 
   constructor(options: DesktopIntegrationOptions) {
@@ -59,40 +63,17 @@ export class DesktopIntegration {
     this.#refreshMenus()
   }
 
-  /** A new engine client (first start or restart): resubscribe and take a snapshot. */
+  /** A new engine client (first start or restart): follow it from a snapshot. */
   useClient(client: EngineClient): void {
     for (const off of this.#offs) off()
     this.#client = client
     this.#offs = [
-      client.on('engine/snapshot', (s) => this.#tally.snapshot(s)),
-      client.on('download/added', (e) => {
-        for (const download of e.downloads) this.#tally.changed(download)
-      }),
-      client.on('download/changed', (e) => {
-        for (const { download } of e.changes) {
-          const finished = this.#tally.changed(download)
-          if (finished) this.#batcher.add(finished)
-        }
-      }),
-      client.on('download/removed', (e) => {
-        for (const id of e.ids) this.#tally.removed(id)
-      }),
-      client.on('progress/beat', (beat) => {
-        this.#tally.beat(beat)
-        this.#render()
-      }),
+      this.#feed.follow(client),
       // The settings view (any window) changes notifications and close to tray here.
       client.on('ui/changed', ({ preferences }) => this.#followPreferences(preferences)),
     ]
     void client.uiPreferences().then(
       (preferences) => this.#followPreferences(preferences),
-      () => {},
-    )
-    void client.snapshot().then(
-      (s) => {
-        this.#tally.snapshot(s)
-        this.#render()
-      },
       () => {},
     )
   }
@@ -112,7 +93,7 @@ export class DesktopIntegration {
   }
 
   #render(): void {
-    const summary = this.#tally.summary()
+    const summary = this.#feed.summary()
     this.#tray?.setToolTip(summary.tooltip)
     const window = this.#options.window()
     if (window && !window.isDestroyed())

@@ -1,6 +1,11 @@
 import type { EngineApi } from '../../shared/protocol/api.ts'
-import { applyBlockMove } from '../../shared/protocol/block-move.ts'
-import { REVISIONED_EVENT_NAMES, type EngineEvents } from '../../shared/protocol/events.ts'
+import {
+  EngineMirror,
+  memoryStorage,
+  wholeSnapshot,
+  type MirrorChange,
+  type MirrorState,
+} from '../../shared/protocol/engine-mirror.ts'
 import type { DownloadSnapshot, DownloadState, Settings } from '../../shared/protocol/model.ts'
 import type { EventSource } from '../../shared/protocol/rpc.ts'
 import { Emitter } from '../../shared/emitter.ts'
@@ -40,9 +45,10 @@ const MAX_REMOVED_RESULTS = 1000
 type Engine = EngineApi & EventSource
 
 /**
- * The aria2 layer's view of the engine, kept from the engine's events (a snapshot at start and
- * after a revision gap, then `download/*` and `progress/beat`): AriaNg asks for every list once
- * a second, and answering from here costs no engine call and no copy of the queue.
+ * The aria2 layer's view of the engine, kept by an EngineMirror (shared/protocol/
+ * engine-mirror.ts: a snapshot at start and after a missed revision, then `download/*` and
+ * `progress/beat`): AriaNg asks for every list once a second, and answering from here costs no
+ * engine call and no copy of the queue.
  *
  * It also keeps what aria2 has and Downpour does not: the order in which downloads stopped
  * (`tellStopped` is oldest first) and the results of downloads removed while active (aria2
@@ -50,51 +56,41 @@ type Engine = EngineApi & EventSource
  */
 export class Aria2DownloadView {
   readonly notifications = new Emitter<{ notify: { method: Aria2Notification; gid: string } }>()
-  #engine: Engine
-  #byId = new Map<string, DownloadSnapshot>()
-  #order: string[] = []
+  #mirror: EngineMirror
   #byGid = new Map<string, string>()
   #stopped: string[] = []
   #removed = new Map<string, DownloadSnapshot>()
   #stoppedTotal = 0
-  #settings: Settings | null = null
-  #revision = -1
-  /** Events that arrive while a snapshot is being fetched, applied after it. */
-  #pending: { name: keyof EngineEvents; payload: unknown }[] | null = []
-  #offs: (() => void)[] = []
+  #snapshots = 0
+  /** Settles with the first snapshot: whoever calls a method awaits it and gets its error. */
   readonly ready: Promise<void>
 
   constructor(engine: Engine) {
-    this.#engine = engine
-    const names = [...REVISIONED_EVENT_NAMES, 'progress/beat' as const]
-    for (const name of names) {
-      this.#offs.push(
-        engine.on(name, (payload) => {
-          if (this.#pending) this.#pending.push({ name, payload })
-          else this.#apply(name, payload)
-        }),
-      )
-    }
-    this.ready = this.#resync()
-    // Whoever calls a method awaits `ready` and gets its error; nobody else has to.
-    this.ready.catch(() => {})
+    this.#mirror = new EngineMirror({
+      read: wholeSnapshot(engine),
+      storage: memoryStorage((change, state) => this.#follow(change, state)),
+    })
+    this.#mirror.follow(engine)
+    this.ready = this.#mirror.firstRead
   }
 
   close(): void {
-    for (const off of this.#offs) off()
+    this.#mirror.stop()
   }
 
   get settings(): Settings {
-    if (!this.#settings) throw methodError('the engine is not ready yet')
-    return this.#settings
+    const { settings } = this.#mirror.state
+    if (!settings) throw methodError('the engine is not ready yet')
+    return settings
   }
 
   /** Downloads of a group, in aria2's order (stopped: oldest first). */
   list(group: Aria2Group): DownloadSnapshot[] {
     if (group === 'stopped') return this.#stopped.map((id) => this.#get(id)!)
+    const { byId, order } = this.#mirror.state
     const out: DownloadSnapshot[] = []
-    for (const id of this.#order) {
-      const d = this.#byId.get(id)!
+    for (const id of order) {
+      const d = byId[id]!
       if (groupOf(d.state) === group) out.push(d)
     }
     return out
@@ -102,8 +98,9 @@ export class Aria2DownloadView {
 
   count(group: Aria2Group): number {
     if (group === 'stopped') return this.#stopped.length
+    const { byId, order } = this.#mirror.state
     let n = 0
-    for (const d of this.#byId.values()) if (groupOf(d.state) === group) n++
+    for (const id of order) if (groupOf(byId[id]!.state) === group) n++
     return n
   }
 
@@ -142,106 +139,63 @@ export class Aria2DownloadView {
   }
 
   #get(id: string): DownloadSnapshot | undefined {
-    return this.#byId.get(id) ?? this.#removed.get(id)
+    return (
+      (Object.hasOwn(this.#mirror.state.byId, id) ? this.#mirror.state.byId[id] : undefined) ??
+      this.#removed.get(id)
+    )
   }
 
-  async #resync(): Promise<void> {
-    this.#pending ??= []
-    const snap = await this.#engine.snapshot()
-    this.#byId.clear()
-    this.#order = []
-    for (const [gid, id] of this.#byGid) if (!this.#removed.has(id)) this.#byGid.delete(gid)
-    for (const d of snap.downloads) this.#put(d)
-    this.#order = snap.downloads.map((d) => d.id)
-    const finished = snap.downloads.filter((d) => groupOf(d.state) === 'stopped')
-    finished.sort((a, b) => (a.completedAt ?? a.createdAt) - (b.completedAt ?? b.createdAt))
-    const kept = this.#stopped.filter((id) => this.#removed.has(id))
-    this.#stopped = [...kept, ...finished.map((d) => d.id)]
-    if (this.#revision < 0) this.#stoppedTotal = finished.length
-    this.#settings = snap.settings
-    this.#revision = snap.revision
-    const pending = this.#pending
-    this.#pending = null
-    for (const { name, payload } of pending) {
-      const revision = (payload as { revision?: number }).revision ?? 0
-      if (name === 'progress/beat' || revision > snap.revision) this.#apply(name, payload as never)
-    }
-  }
-
-  #apply<K extends keyof EngineEvents>(name: K, payload: EngineEvents[K]): void {
-    if (name === 'progress/beat') {
-      for (const item of (payload as EngineEvents['progress/beat']).items) {
-        const d = this.#byId.get(item.id)
-        if (!d) continue
-        this.#byId.set(item.id, {
-          ...d,
-          done: item.done,
-          size: item.size,
-          speed: item.speed,
-          eta: item.eta,
-          connections: item.connections,
-        })
-      }
-      return
-    }
-    const revision = (payload as { revision: number }).revision
-    if (revision <= this.#revision) return
-    if (revision !== this.#revision + 1) {
-      // Missed an event (a remote engine dropped one): start again from a snapshot.
-      void this.#resync().catch(() => {})
-      return
-    }
-    this.#revision = revision
-    switch (name) {
-      case 'download/added': {
-        for (const download of (payload as EngineEvents['download/added']).downloads) {
-          // Already there when the snapshot was read while the add's event was on its way.
-          if (!this.#byId.has(download.id)) this.#order.push(download.id)
-          this.#put(download)
+  /** aria2's bookkeeping for one step of the mirror (which already holds it). */
+  #follow(change: MirrorChange, state: MirrorState): void {
+    switch (change.name) {
+      case 'engine/snapshot': {
+        for (const [gid, id] of this.#byGid) if (!this.#removed.has(id)) this.#byGid.delete(gid)
+        const finished: DownloadSnapshot[] = []
+        for (const id of state.order) {
+          this.#byGid.set(gidOf(id), id)
+          const d = state.byId[id]!
+          if (groupOf(d.state) === 'stopped') finished.push(d)
         }
-        break
+        finished.sort((a, b) => (a.completedAt ?? a.createdAt) - (b.completedAt ?? b.createdAt))
+        const kept = this.#stopped.filter((id) => this.#removed.has(id))
+        this.#stopped = [...kept, ...finished.map((d) => d.id)]
+        if (this.#snapshots++ === 0) this.#stoppedTotal = finished.length
+        return
       }
+      case 'snapshot/part':
+        for (const d of change.downloads) this.#byGid.set(gidOf(d.id), d.id)
+        return
+      case 'download/added':
+        for (const { after } of change.entries) this.#byGid.set(gidOf(after.id), after.id)
+        return
       case 'download/changed': {
+        if (change.event.name !== 'download/changed') return
+        for (const { after } of change.entries) this.#byGid.set(gidOf(after.id), after.id)
         // Downloads leaving the stopped list are dropped from it in one pass per event.
         const leaving = new Set<string>()
-        for (const { download, previousState } of (payload as EngineEvents['download/changed'])
-          .changes) {
-          this.#put(download)
+        for (const { download, previousState } of change.event.payload.changes)
           this.#transition(download, previousState, leaving)
-        }
         if (leaving.size > 0) this.#stopped = this.#stopped.filter((id) => !leaving.has(id))
-        break
+        return
       }
       case 'download/removed': {
-        const gone = new Set((payload as EngineEvents['download/removed']).ids)
         const leaving = new Set<string>()
-        for (const id of gone) {
+        for (const last of change.gone) {
           // The engine announces no change to `removed` before a removal: aria2's bookkeeping
           // for it (an active download leaves a `removed` result) is done here.
-          const last = this.#byId.get(id)
-          if (last) this.#transition({ ...last, state: 'removed' }, last.state, leaving)
-          this.#byId.delete(id)
-          if (!this.#removed.has(id)) {
-            leaving.add(id)
-            this.#byGid.delete(gidOf(id))
+          this.#transition({ ...last, state: 'removed' }, last.state, leaving)
+          if (!this.#removed.has(last.id)) {
+            leaving.add(last.id)
+            this.#byGid.delete(gidOf(last.id))
           }
         }
-        this.#order = this.#order.filter((id) => !gone.has(id))
         if (leaving.size > 0) this.#stopped = this.#stopped.filter((id) => !leaving.has(id))
-        break
+        return
       }
-      case 'download/moved':
-        this.#order = applyBlockMove(this.#order, payload as EngineEvents['download/moved'])
-        break
-      case 'settings/changed':
-        this.#settings = (payload as EngineEvents['settings/changed']).settings
-        break
+      default:
+        // Moves, settings and beats change only what the mirror holds.
+        return
     }
-  }
-
-  #put(download: DownloadSnapshot): void {
-    this.#byId.set(download.id, download)
-    this.#byGid.set(gidOf(download.id), download.id)
   }
 
   /** aria2's bookkeeping and notifications for one state change. */

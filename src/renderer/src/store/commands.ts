@@ -1,50 +1,36 @@
 import type { AddResult, Selection } from '../../../shared/protocol/api.ts'
 import { EVENT_ROWS } from '../../../shared/protocol/events.ts'
 import type { AddRequest } from '../../../shared/protocol/model.ts'
-import { t } from '../strings.ts'
 import { useAppStore } from './app-store.ts'
-import { currentClient } from './engine-sink.ts'
-import { showError } from './ui-actions.ts'
+import { ask, report, send, type Reply } from './engine-door.ts'
 
 /**
  * Commands to the engine. They change nothing in the store themselves: the engine answers with
  * events, and the sink applies them, so the window shows what the engine did, not what it was
- * asked to do. A refusal is shown to the person.
+ * asked to do. They go through the door (engine-door.ts), which shows a refusal to the person.
  */
-async function run<T>(
-  command: (client: NonNullable<ReturnType<typeof currentClient>>) => Promise<T>,
-): Promise<T | null> {
-  const client = currentClient()
-  if (client === null) return null
-  try {
-    return await command(client)
-  } catch (error) {
-    showError(t.commandFailed((error as Error).message))
-    return null
-  }
-}
 
 const ids = (list: readonly string[]): Selection => ({ ids: [...list] })
 
 export function pause(list: readonly string[]) {
-  return list.length === 0 ? null : run((c) => c.pause(ids(list)))
+  return list.length === 0 ? null : send('pause', ids(list))
 }
 
 export function resume(list: readonly string[]) {
-  return list.length === 0 ? null : run((c) => c.resume(ids(list)))
+  return list.length === 0 ? null : send('resume', ids(list))
 }
 
 export function retry(list: readonly string[]) {
-  return list.length === 0 ? null : run((c) => c.retry(ids(list)))
+  return list.length === 0 ? null : send('retry', ids(list))
 }
 
 /** Starts queued or paused downloads at once, past "Downloads at once" (see `startNow`). */
 export function startNow(list: readonly string[]) {
-  return list.length === 0 ? null : run((c) => c.startNow(ids(list)))
+  return list.length === 0 ? null : send('startNow', ids(list))
 }
 
 export function remove(list: readonly string[], deleteFiles: boolean) {
-  return list.length === 0 ? null : run((c) => c.remove(ids(list), { deleteFiles }))
+  return list.length === 0 ? null : send('remove', ids(list), { deleteFiles })
 }
 
 /**
@@ -52,26 +38,26 @@ export function remove(list: readonly string[], deleteFiles: boolean) {
  * answer arrives as `download/changed` (`fileMissing`). Quietly nothing when offline.
  */
 export function checkFiles(list: readonly string[]) {
-  return list.length === 0 ? null : run((c) => c.checkFiles(ids(list)))
+  return list.length === 0 ? null : send('checkFiles', ids(list))
 }
 
 export function pauseAll() {
-  return run((c) => c.pause({ all: true }))
+  return send('pause', { all: true })
 }
 
 export function resumeAll() {
-  return run((c) => c.resume({ all: true }))
+  return send('resume', { all: true })
 }
 
 /** Every failed download, in one engine call (the engine picks the failed ones). */
 export function retryFailed() {
-  return run((c) => c.retry({ all: true }))
+  return send('retry', { all: true })
 }
 
 export function removeCompleted() {
   const { byId, order } = useAppStore.getState().downloads
   const done = order.filter((id) => byId[id]?.state === 'completed')
-  return done.length === 0 ? null : run((c) => c.remove(ids(done)))
+  return done.length === 0 ? null : send('remove', ids(done))
 }
 
 /**
@@ -103,22 +89,35 @@ export function canPause(state: string | undefined): boolean {
  * download could start.
  */
 export function add(requests: AddRequest[]): Promise<AddResult | null> {
-  if (requests.length <= EVENT_ROWS) return run((c) => c.add(requests))
-  return run(async (c) => {
-    const calls: Promise<AddResult>[] = []
-    for (let start = 0; start < requests.length; start += EVENT_ROWS) {
-      const part = c.add(requests.slice(start, start + EVENT_ROWS))
-      calls.push(
-        part.then(({ added, rejected }) => ({
-          added,
-          rejected: rejected.map((r) => ({ ...r, index: r.index + start })),
-        })),
-      )
-    }
-    const answers = await Promise.all(calls)
-    return {
-      added: answers.flatMap((a) => a.added),
-      rejected: answers.flatMap((a) => a.rejected),
-    }
-  })
+  if (requests.length <= EVENT_ROWS) return send('add', requests)
+  return addInCalls(requests)
+}
+
+/** Sends the calls at once; one refusal among them is shown once, like a single command's. */
+async function addInCalls(requests: AddRequest[]): Promise<AddResult | null> {
+  const calls: Promise<Reply<AddResult>>[] = []
+  for (let start = 0; start < requests.length; start += EVENT_ROWS) {
+    const part = ask('add', requests.slice(start, start + EVENT_ROWS))
+    calls.push(
+      part.then((reply) =>
+        reply.ok
+          ? {
+              ok: true,
+              value: {
+                added: reply.value.added,
+                rejected: reply.value.rejected.map((r) => ({ ...r, index: r.index + start })),
+              },
+            }
+          : reply,
+      ),
+    )
+  }
+  const replies = await Promise.all(calls)
+  const refused = replies.find((reply) => !reply.ok)
+  if (refused) return report(refused)
+  const answers = replies.map((reply) => (reply as { value: AddResult }).value)
+  return {
+    added: answers.flatMap((a) => a.added),
+    rejected: answers.flatMap((a) => a.rejected),
+  }
 }

@@ -1,7 +1,16 @@
-import { applyBlockMove } from '../../../shared/protocol/block-move.ts'
+import type { MirrorStorage } from '../../../shared/protocol/engine-mirror.ts'
+import {
+  appendPart,
+  applyBeat as beatFigures,
+  applyEvent,
+  resetState,
+  type MirrorChange,
+  type MirrorState,
+  type RevisionedEvent,
+} from '../../../shared/protocol/mirror-state.ts'
 import type { EngineEvents } from '../../../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
-import { useAppStore } from './app-store.ts'
+import { publishGate, useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
 import {
   deriveFound,
@@ -62,46 +71,31 @@ function someMissing(ids: ReadonlySet<string>, byId: Readonly<Record<string, unk
   return false
 }
 
+/** The window's mirror storage: the store's downloads slice, the view derived in the same update. */
+export const storeMirror: MirrorStorage = {
+  read: () => useAppStore.getState().downloads,
+  write(next, change) {
+    // Published with the other changes of this slice of messages (see PublishGate).
+    publishGate.holdForTask()
+    commit(next, change)
+  },
+}
+
+const read = (): MirrorState => useAppStore.getState().downloads
+
+/** A whole snapshot (or the head of one read in parts); unchanged rows keep their objects. */
 export function applySnapshot(snapshot: EngineEvents['engine/snapshot']): void {
-  useAppStore.setState((state) => {
-    const byId: Record<string, DownloadSnapshot> = {}
-    const order: string[] = []
-    for (const download of snapshot.downloads) {
-      // Unchanged downloads keep their object, so their rows do not re-render after a resync.
-      const previous = state.downloads.byId[download.id]
-      byId[download.id] = previous && sameSnapshot(previous, download) ? previous : download
-      order.push(download.id)
-    }
-    return withDownloads(state, {
-      ...state.downloads,
-      byId,
-      order,
-      revision: snapshot.revision,
-      loaded: true,
-      settings: snapshot.settings,
-    })
-  })
+  commit(resetState(read(), snapshot), { name: 'engine/snapshot' })
 }
 
 /**
  * Appends the next part of a snapshot read in parts (the head went in with `applySnapshot`):
- * new entries are added to the `byId` index in place (see replaceEntries; copying a growing
- * record per part would cost more than the part itself), the order grows, the view follows.
+ * new entries are added to the `byId` index in place (copying a growing record per part would
+ * cost more than the part itself), the order grows, the view follows.
  */
 export function applySnapshotPart(downloads: readonly DownloadSnapshot[]): void {
   if (downloads.length === 0) return
-  useAppStore.setState((state) => {
-    const { byId, order } = state.downloads
-    const added: string[] = []
-    for (const download of downloads) {
-      if (!(download.id in byId)) added.push(download.id)
-    }
-    return withDownloads(state, {
-      ...state.downloads,
-      byId: replaceEntries(byId, downloads),
-      order: added.length === 0 ? order : [...order, ...added],
-    })
-  })
+  commit(appendPart(read(), downloads), { name: 'snapshot/part', downloads })
 }
 
 /**
@@ -109,147 +103,106 @@ export function applySnapshotPart(downloads: readonly DownloadSnapshot[]): void 
  * (a 10,000-URL add arrives as a few events, not 10,000). Downloads the store already holds (a
  * snapshot read while the event was on its way) are replaced, not listed twice.
  */
-export function applyAdded(event: EngineEvents['download/added']): void {
-  upsert(event.downloads, event.revision)
-}
-
-/** Puts downloads in (or over their old copies), the new ones appended to the order. */
-function upsert(downloads: readonly DownloadSnapshot[], revision: number): void {
-  useAppStore.setState((state) => {
-    const { byId, order } = state.downloads
-    const fresh: string[] = []
-    const changes: EntryChange[] = []
-    // In place, in the event's order (see replaceEntries): a download named twice in one
-    // event changes from its first entry to its second.
-    const index = byId as Record<string, DownloadSnapshot>
-    for (const download of downloads) {
-      const before = index[download.id]
-      if (before === undefined) fresh.push(download.id)
-      changes.push({ before, after: download })
-      index[download.id] = download
-    }
-    return withDownloads(
-      state,
-      {
-        ...state.downloads,
-        byId,
-        order: fresh.length === 0 ? order : order.concat(fresh),
-        revision,
-      },
-      false,
-      fresh.length === 0 ? changes : null,
-    )
-  })
+export function applyAdded(payload: EngineEvents['download/added']): void {
+  applyOne({ name: 'download/added', payload })
 }
 
 /** Changes of any number of downloads (a pause of 10,000 is one event): one store update. */
-export function applyChanged(event: EngineEvents['download/changed']): void {
-  const downloads: DownloadSnapshot[] = []
+export function applyChanged(payload: EngineEvents['download/changed']): void {
+  applyOne({ name: 'download/changed', payload })
+}
+
+/** Downloads removed, however many: one filter of the order, one store update. */
+export function applyRemoved(payload: EngineEvents['download/removed']): void {
+  applyOne({ name: 'download/removed', payload })
+}
+
+/** The event says which downloads moved and where: applied to the store's own order. */
+export function applyMoved(payload: EngineEvents['download/moved']): void {
+  applyOne({ name: 'download/moved', payload })
+}
+
+export function applySettings(payload: EngineEvents['settings/changed']): void {
+  applyOne({ name: 'settings/changed', payload })
+}
+
+/** One event applied as is, whatever its revision (EngineMirror sequences the live ones). */
+function applyOne(event: RevisionedEvent): void {
+  const { next, change } = applyEvent(read(), event)
+  commit(next, change)
+}
+
+/**
+ * One heartbeat in one store update. Only downloads whose figures changed get a new object
+ * (see mirror-state.ts `applyBeat`); `order`, the view and every other row's object stay the
+ * same, so only those rows re-render.
+ */
+export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date.now()): void {
+  const state = read()
+  commit(state, { name: 'progress/beat', event: beat, moved: beatFigures(state, beat) }, receivedAt)
+}
+
+/** Puts one mirror step into the store: one `setState`, the view derived with it. */
+function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()): void {
+  const { byId, order, revision } = next
+  switch (change.name) {
+    case 'engine/snapshot': {
+      const { loaded, settings } = next
+      useAppStore.setState((state) =>
+        withDownloads(state, { ...state.downloads, byId, order, revision, loaded, settings }),
+      )
+      return
+    }
+    case 'snapshot/part':
+      useAppStore.setState((state) => withDownloads(state, { ...state.downloads, byId, order }))
+      return
+    case 'download/added':
+    case 'download/changed': {
+      if (change.event.name === 'download/changed') announceFinished(change.event.payload)
+      const entries = change.fresh.length === 0 ? change.entries : null
+      useAppStore.setState((state) =>
+        withDownloads(state, { ...state.downloads, byId, order, revision }, false, entries),
+      )
+      return
+    }
+    case 'download/removed':
+    case 'download/moved':
+      useAppStore.setState((state) =>
+        withDownloads(state, { ...state.downloads, byId, order, revision }),
+      )
+      return
+    case 'settings/changed':
+      useAppStore.setState((state) => ({
+        downloads: { ...state.downloads, settings: next.settings, revision },
+      }))
+      return
+    case 'progress/beat': {
+      const beat = change.event
+      const beatDelay = beatClock.note(beat.at, receivedAt)
+      recordSpeeds(beat, receivedAt)
+      useAppStore.setState((state) => {
+        const downloads =
+          change.moved.length === 0 && state.downloads.speed === beat.speed
+            ? state.downloads
+            : { ...state.downloads, speed: beat.speed }
+        return {
+          downloads,
+          connection: { ...state.connection, lastBeatAt: receivedAt, beatDelay },
+        }
+      })
+      return
+    }
+  }
+}
+
+function announceFinished(event: EngineEvents['download/changed']): void {
   for (const { download, previousState } of event.changes) {
     if (
       download.state !== previousState &&
       (download.state === 'completed' || download.state === 'failed')
     )
       noteFinished(download.state, download.name)
-    downloads.push(download)
   }
-  upsert(downloads, event.revision)
-}
-
-/**
- * Replaces or adds entries of `byId` in place. Copying a 10,000-key record costs ~30 ms
- * (measured by `npm run bench:ui`), once per beat it made the list stutter; so the record is an
- * index whose identity changes only with a snapshot, while each entry is immutable and replaced
- * when its download changes (a new or removed download changes `order`, which the view follows). Selectors read entries (`byId[id]`), never the record's
- * identity; a new `downloads` object still tells zustand that something changed.
- */
-function replaceEntries(
-  byId: Readonly<Record<string, DownloadSnapshot>>,
-  entries: readonly DownloadSnapshot[],
-): Readonly<Record<string, DownloadSnapshot>> {
-  const index = byId as Record<string, DownloadSnapshot>
-  for (const entry of entries) index[entry.id] = entry
-  return byId
-}
-
-/** Downloads removed, however many: one filter of the order, one store update. */
-export function applyRemoved(event: EngineEvents['download/removed']): void {
-  useAppStore.setState((state) => {
-    const { byId, order } = state.downloads
-    const gone = new Set<string>()
-    // The index is changed in place (see replaceEntries); `order` tells what changed.
-    const index = byId as Record<string, DownloadSnapshot>
-    for (const id of event.ids) {
-      if (!(id in index)) continue
-      gone.add(id)
-      delete index[id]
-    }
-    return withDownloads(state, {
-      ...state.downloads,
-      byId,
-      order: gone.size === 0 ? order : order.filter((id) => !gone.has(id)),
-      revision: event.revision,
-    })
-  })
-}
-
-/** The event says which downloads moved and where: applied to the store's own order. */
-export function applyMoved(event: EngineEvents['download/moved']): void {
-  useAppStore.setState((state) =>
-    withDownloads(state, {
-      ...state.downloads,
-      order: applyBlockMove(state.downloads.order, event),
-      revision: event.revision,
-    }),
-  )
-}
-
-export function applySettings(event: EngineEvents['settings/changed']): void {
-  useAppStore.setState((state) => ({
-    downloads: { ...state.downloads, settings: event.settings, revision: event.revision },
-  }))
-}
-
-/**
- * One heartbeat in one store update. Only downloads whose figures changed get a new object
- * (replaced in place in `byId`, see replaceEntries); `order`, the view and every other row's
- * object stay the same, so only those rows re-render.
- * States never change on a beat (they come as `download/changed`), so the view is not derived.
- */
-export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date.now()): void {
-  const beatDelay = beatClock.note(beat.at, receivedAt)
-  recordSpeeds(beat, receivedAt)
-  useAppStore.setState((state) => {
-    const { byId } = state.downloads
-    const moved: DownloadSnapshot[] = []
-    for (const item of beat.items) {
-      const current = byId[item.id]
-      if (!current) continue
-      if (
-        current.done === item.done &&
-        current.size === item.size &&
-        current.speed === item.speed &&
-        current.eta === item.eta &&
-        current.connections === item.connections &&
-        current.lastByteAt === item.lastByteAt
-      )
-        continue
-      moved.push({
-        ...current,
-        done: item.done,
-        size: item.size,
-        speed: item.speed,
-        eta: item.eta,
-        connections: item.connections,
-        ...(item.lastByteAt === undefined ? {} : { lastByteAt: item.lastByteAt }),
-      })
-    }
-    const downloads =
-      moved.length === 0 && state.downloads.speed === beat.speed
-        ? state.downloads
-        : { ...state.downloads, byId: replaceEntries(byId, moved), speed: beat.speed }
-    return { downloads, connection: { ...state.connection, lastBeatAt: receivedAt, beatDelay } }
-  })
 }
 
 /**
@@ -263,18 +216,6 @@ function recordSpeeds(beat: EngineEvents['progress/beat'], receivedAt: number): 
   speedRecord.beat(receivedAt, carried.keys(), (id) =>
     id in byId ? (carried.get(id) ?? byId[id]!.speed) : undefined,
   )
-}
-
-function sameSnapshot(a: DownloadSnapshot, b: DownloadSnapshot): boolean {
-  for (const key of Object.keys(b) as (keyof DownloadSnapshot)[]) {
-    const x = a[key]
-    const y = b[key]
-    if (x === y) continue
-    if (typeof x === 'object' && typeof y === 'object' && JSON.stringify(x) === JSON.stringify(y))
-      continue
-    return false
-  }
-  return true
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand'
 import type { DownloadSnapshot, DownloadState } from '../../../shared/protocol/model.ts'
+import type { EntryChange } from '../../../shared/protocol/mirror-state.ts'
 
 export type FilterKind = 'all' | 'active' | 'queued' | 'paused' | 'completed' | 'failed'
 
@@ -288,11 +289,8 @@ export function deriveView(
   })
 }
 
-/** What changed in one download: its entry before (undefined if new) and after. */
-export type EntryChange = {
-  readonly before: DownloadSnapshot | undefined
-  readonly after: DownloadSnapshot
-}
+/** What changed in one download (defined with the mirror that reports it). */
+export type { EntryChange }
 
 /**
  * The view after some downloads changed while the queue's order stayed the same (a beat of

@@ -1,30 +1,11 @@
 import type { EngineConnection } from '../../../shared/protocol/connection.ts'
-import {
-  REVISIONED_EVENT_NAMES,
-  type EngineEvents,
-  type RevisionedEventName,
-} from '../../../shared/protocol/events.ts'
+import { EngineMirror } from '../../../shared/protocol/engine-mirror.ts'
 import type { SnapshotPart } from '../../../shared/protocol/api.ts'
 import type { DownloadSnapshot } from '../../../shared/protocol/model.ts'
 import type { EngineClient } from '../../../shared/protocol/rpc.ts'
 import { publishGate, useAppStore } from './app-store.ts'
 import { openAddDialog } from './ui-actions.ts'
-import { ERROR_CODES } from '../../../shared/protocol/errors.ts'
-import {
-  applyAdded,
-  applyBeat,
-  applyChanged,
-  applyMoved,
-  applyRemoved,
-  applySettings,
-  applySnapshot,
-  applySnapshotPart,
-  beatClock,
-} from './download-actions.ts'
-
-type Buffered = {
-  [K in RevisionedEventName]: { name: K; payload: EngineEvents[K] }
-}[RevisionedEventName]
+import { beatClock, storeMirror } from './download-actions.ts'
 
 let bound: { client: EngineClient; stop: () => void } | null = null
 let attached: EngineConnection | null = null
@@ -85,150 +66,69 @@ export const PARTS_IN_FLIGHT = 4
 export const APPLY_ROWS = 2000
 
 /**
- * Feeds the store from one engine client: subscribes first, then reads a snapshot in parts
- * (`snapshotHead` + `snapshotPart`); events that arrive meanwhile are kept and replayed once
- * the last part is in, if newer than the head. The first load is shown part by part (the first
- * rows within a round trip); a later one (a reconnection, a missed revision) is collected and
- * applied at once, so the list the person is looking at does not shrink and regrow. An event
- * that skips a revision, or a beat ahead of the store, means something was missed: one snapshot
- * is asked for (never more than one in flight plus one trailing). Returns a function that unbinds.
+ * Feeds the store from one engine client through an EngineMirror (shared/protocol/
+ * engine-mirror.ts: the revision and resync rules), whose state is the store's downloads slice.
+ * A snapshot is read in parts (`snapshotHead` + `snapshotPart`). The first load is shown part by
+ * part (the first rows within a round trip); a later one (a reconnection, a missed revision) is
+ * collected and applied at once, so the list the person is looking at does not shrink and
+ * regrow. Returns a function that unbinds.
  */
 export function bindClient(client: EngineClient): () => void {
   bound?.stop()
-  let live = true
-  let ready = false
-  let inFlight = false
-  let again = false
-  let buffer: Buffered[] = []
-
-  const load = async (): Promise<void> => {
-    const progressive = !useAppStore.getState().downloads.loaded
-    const head = await client.snapshotHead(FIRST_ROWS)
-    if (!live) return
-    publishGate.holdForTask()
-    // Rows still to come: the status bar says the page is catching up, not the engine slow.
-    let backlog = head.total - head.downloads.length
-    setBacklog(backlog)
-    if (progressive) applySnapshot(head)
-    const rest = progressive ? null : [...head.downloads]
-    const cursor = head.cursor
-    if (cursor !== null) {
-      // The parts the head's order holds, asked for PARTS_IN_FLIGHT ahead; answered in order.
-      const count = Math.ceil((head.total - head.downloads.length) / PART_ROWS)
-      const asked: Promise<SnapshotPart>[] = []
-      const ask = (): void => {
-        if (asked.length >= count) return
-        const call = client.snapshotPart(cursor, PART_ROWS)
-        call.catch(() => {}) // Seen where it is awaited; one failure stops the load.
-        asked.push(call)
-      }
-      for (let i = 0; i < PARTS_IN_FLIGHT; i++) ask()
-      let gathered: DownloadSnapshot[] = []
-      for (let i = 0; i < count; i++) {
-        const part = await asked[i]!
-        if (!live) return
-        publishGate.holdForTask()
-        ask()
-        if (rest) rest.push(...part.downloads)
-        else gathered.push(...part.downloads)
-        backlog -= part.downloads.length
-        if (gathered.length >= APPLY_ROWS) {
-          applySnapshotPart(gathered)
-          gathered = []
-          setBacklog(backlog)
-        }
-        if (part.cursor === null) break
-      }
-      applySnapshotPart(gathered)
-    }
-    if (rest) applySnapshot({ revision: head.revision, downloads: rest, settings: head.settings })
-    setBacklog(0)
-  }
-
-  const resnapshot = (): void => {
-    if (!live) return
-    ready = false
-    if (inFlight) {
-      again = true
-      return
-    }
-    inFlight = true
-    load().then(
-      () => {
-        inFlight = false
-        if (!live) return
-        ready = true
-        const replay = buffer
-        buffer = []
-        for (const event of replay) apply(event)
-        if (again) {
-          again = false
-          resnapshot()
-        }
-      },
-      (error: unknown) => {
-        inFlight = false
-        // The engine dropped our cursor for newer ones: read again. Any other failure is the
-        // link going down; the shell hands over a new client, which snapshots again.
-        if ((error as { code?: unknown })?.code === ERROR_CODES.notFound) resnapshot()
-      },
-    )
-  }
-
-  const apply = (event: Buffered): void => {
-    // Published with the other changes of this slice of messages (see PublishGate).
-    publishGate.holdForTask()
-    if (!ready) {
-      buffer.push(event)
-      return
-    }
-    const revision = useAppStore.getState().downloads.revision
-    if (event.payload.revision <= revision) return
-    if (event.payload.revision > revision + 1) {
-      buffer.push(event)
-      resnapshot()
-      return
-    }
-    switch (event.name) {
-      case 'download/added':
-        return applyAdded(event.payload)
-      case 'download/changed':
-        return applyChanged(event.payload)
-      case 'download/removed':
-        return applyRemoved(event.payload)
-      case 'download/moved':
-        return applyMoved(event.payload)
-      case 'settings/changed':
-        return applySettings(event.payload)
-    }
-  }
-
-  const offs = REVISIONED_EVENT_NAMES.map((name) =>
-    client.on(name, (payload) => apply({ name, payload } as Buffered)),
-  )
-  offs.push(
-    client.on('progress/beat', (beat) => {
-      publishGate.holdForTask()
-      applyBeat(beat)
-      if (ready && beat.revision > useAppStore.getState().downloads.revision) resnapshot()
-    }),
-    client.on('engine/snapshot', (snapshot) => {
-      publishGate.holdForTask()
-      if (!inFlight && snapshot.revision >= useAppStore.getState().downloads.revision) {
-        applySnapshot(snapshot)
-        ready = true
-      }
-    }),
-  )
+  const mirror = new EngineMirror({ storage: storeMirror, read: (m) => readInParts(client, m) })
+  beatClock.reset()
   const stop = (): void => {
-    live = false
-    for (const off of offs) off()
+    mirror.stop()
     if (bound?.client === client) setBound(null)
   }
-  beatClock.reset()
   setBound({ client, stop })
-  resnapshot()
+  mirror.follow(client)
   return stop
+}
+
+/** A snapshot in parts, PARTS_IN_FLIGHT asked for ahead (see the constants above). */
+async function readInParts(client: EngineClient, mirror: EngineMirror): Promise<void> {
+  const progressive = !useAppStore.getState().downloads.loaded
+  const head = await client.snapshotHead(FIRST_ROWS)
+  if (mirror.stopped) return
+  publishGate.holdForTask()
+  // Rows still to come: the status bar says the page is catching up, not the engine slow.
+  let backlog = head.total - head.downloads.length
+  setBacklog(backlog)
+  if (progressive) mirror.reset(head)
+  const rest = progressive ? null : [...head.downloads]
+  const cursor = head.cursor
+  if (cursor !== null) {
+    // The parts the head's order holds, asked for PARTS_IN_FLIGHT ahead; answered in order.
+    const count = Math.ceil((head.total - head.downloads.length) / PART_ROWS)
+    const asked: Promise<SnapshotPart>[] = []
+    const ask = (): void => {
+      if (asked.length >= count) return
+      const call = client.snapshotPart(cursor, PART_ROWS)
+      call.catch(() => {}) // Seen where it is awaited; one failure stops the load.
+      asked.push(call)
+    }
+    for (let i = 0; i < PARTS_IN_FLIGHT; i++) ask()
+    let gathered: DownloadSnapshot[] = []
+    for (let i = 0; i < count; i++) {
+      const part = await asked[i]!
+      if (mirror.stopped) return
+      publishGate.holdForTask()
+      ask()
+      if (rest) rest.push(...part.downloads)
+      else gathered.push(...part.downloads)
+      backlog -= part.downloads.length
+      if (gathered.length >= APPLY_ROWS) {
+        mirror.appendPart(gathered)
+        gathered = []
+        setBacklog(backlog)
+      }
+      if (part.cursor === null) break
+    }
+    mirror.appendPart(gathered)
+  }
+  if (rest) mirror.reset({ revision: head.revision, downloads: rest, settings: head.settings })
+  setBacklog(0)
 }
 
 function setBacklog(backlog: number): void {

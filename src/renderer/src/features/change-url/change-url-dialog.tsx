@@ -2,7 +2,7 @@ import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
+import { ask } from '../../store/engine-door.ts'
 import { closeChangeUrl, useDetailsStore } from '../details/details-store.ts'
 import { d } from '../details/details-strings.ts'
 
@@ -26,15 +26,13 @@ function ChangeUrlBody({ id }: { readonly id: string }) {
   const [busy, setBusy] = useState(false)
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault()
-    const client = currentClient()
-    if (client === null || busy) return
+    if (busy) return
     setBusy(true)
     setRefusal(null)
-    try {
-      await client.changeUrl(id, url.trim())
-      closeChangeUrl()
-    } catch (error) {
-      setRefusal((error as Error).message)
+    const reply = await ask('changeUrl', id, url.trim())
+    if (reply.ok) closeChangeUrl()
+    else {
+      if (!reply.offline) setRefusal(reply.message)
       setBusy(false)
     }
   }

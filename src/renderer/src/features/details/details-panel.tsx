@@ -3,7 +3,7 @@ import type { KeyboardEvent } from 'react'
 import type { DownloadDetails } from '../../../../shared/protocol/details.ts'
 import { Icon } from '../../components/icon.tsx'
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
+import { ask } from '../../store/engine-door.ts'
 import * as commands from '../../store/commands.ts'
 import { ConnectionMap } from './connection-map.tsx'
 import { DownloadLimitField } from './download-limit-field.tsx'
@@ -156,13 +156,16 @@ type Loaded =
 function useDetails(id: string, version: string): Loaded {
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' })
   useEffect(() => {
-    const client = currentClient()
-    if (client === null) return
     let live = true
-    client.details(id).then(
-      (value) => live && setLoaded({ kind: 'ready', value }),
-      (error: Error) => live && setLoaded({ kind: 'error', message: error.message }),
-    )
+    void ask('details', id).then((reply) => {
+      // Offline: the panel stays loading until the engine is back (and `version` moves).
+      if (!live || (!reply.ok && reply.offline)) return
+      setLoaded(
+        reply.ok
+          ? { kind: 'ready', value: reply.value }
+          : { kind: 'error', message: reply.message },
+      )
+    })
     return () => {
       live = false
     }

@@ -2,7 +2,7 @@ import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
+import { ask } from '../../store/engine-door.ts'
 import { d } from './details-strings.ts'
 import { formatDownloadLimit, parseDownloadLimit } from './download-limit.ts'
 
@@ -28,20 +28,19 @@ export function DownloadLimitField({ id }: { readonly id: string }) {
       setProblem(parsed.problem)
       return
     }
-    const client = currentClient()
-    if (client === null) return
-    try {
-      const { rejected } = await client.update([{ id, speedLimit: parsed.bytesPerSecond }])
-      if (rejected[0]) {
-        setProblem(rejected[0].error.message)
-        return
-      }
-      setProblem(null)
-      setText(formatDownloadLimit(parsed.bytesPerSecond))
-      setSaved(true)
-    } catch (error) {
-      setProblem((error as Error).message)
+    const reply = await ask('update', [{ id, speedLimit: parsed.bytesPerSecond }])
+    if (!reply.ok) {
+      if (!reply.offline) setProblem(reply.message)
+      return
     }
+    const { rejected } = reply.value
+    if (rejected[0]) {
+      setProblem(rejected[0].error.message)
+      return
+    }
+    setProblem(null)
+    setText(formatDownloadLimit(parsed.bytesPerSecond))
+    setSaved(true)
   }
 
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import type { SegmentMap } from '../../../../shared/protocol/details.ts'
-import { currentClient, onClientChange } from '../../store/engine-sink.ts'
+import { ask, currentLink, listen, onLinkChange } from '../../store/engine-door.ts'
 
 /**
  * Watches one download's connection map while mounted: `watchSegments` gives the first map,
@@ -14,31 +14,28 @@ import { currentClient, onClientChange } from '../../store/engine-sink.ts'
  */
 export function useSegmentMap(id: string): SegmentMap | null {
   const [map, setMap] = useState<SegmentMap | null>(null)
-  const client = useSyncExternalStore(onClientChange, currentClient)
+  const link = useSyncExternalStore(onLinkChange, currentLink)
   useEffect(() => {
-    if (client === null) return
+    if (link === null) return
     let live = true
     // A beat from this client is newer than the answer to the watch: the answer must not
     // replace it. Before either, the old connection's map is stale and is replaced.
     let beaten = false
-    const off = client.on('segments/beat', (beat) => {
+    const off = listen('segments/beat', (beat) => {
       const item = beat.items.find((m) => m.id === id)
       if (item && live) {
         beaten = true
         setMap(item)
       }
     })
-    client.watchSegments(id).then(
-      (first) => {
-        if (live && !beaten) setMap(first)
-      },
-      () => {},
-    )
+    void ask('watchSegments', id).then((first) => {
+      if (first.ok && live && !beaten) setMap(first.value)
+    })
     return () => {
       live = false
       off()
-      void client.unwatchSegments(id).catch(() => {})
+      void ask('unwatchSegments', id)
     }
-  }, [id, client])
+  }, [id, link])
   return map
 }

@@ -1,7 +1,6 @@
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
-import { showError, targetsFor } from '../../store/ui-actions.ts'
-import { t } from '../../strings.ts'
+import { isConnected, send } from '../../store/engine-door.ts'
+import { targetsFor } from '../../store/ui-actions.ts'
 import { planStep } from './plan-moves.ts'
 import { canReorder } from './row-drag.ts'
 
@@ -16,11 +15,6 @@ export async function moveInQueue(id: string, delta: -1 | 1): Promise<void> {
   if (!canReorder()) return
   const { downloads, view } = useAppStore.getState()
   const move = planStep(downloads.order, view.visibleIds, targetsFor(id), delta)
-  const client = currentClient()
-  if (move === null || client === null) return
-  try {
-    await client.moveMany(move.ids, move.to)
-  } catch (error) {
-    showError(t.commandFailed((error as Error).message))
-  }
+  if (move === null || !isConnected()) return
+  await send('moveMany', move.ids, move.to)
 }

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
-import { setSort, showError, targetsFor } from '../../store/ui-actions.ts'
+import { isConnected, send } from '../../store/engine-door.ts'
+import { setSort, targetsFor } from '../../store/ui-actions.ts'
 import { QUEUE_ORDER } from '../../store/view-sort.ts'
 import { t } from '../../strings.ts'
 import { planDrop } from './plan-moves.ts'
@@ -74,14 +74,9 @@ export function endRowDrag(): void {
 export async function dropRows(): Promise<QueueMove | null> {
   const { dragging, target } = useRowDrag.getState()
   endRowDrag()
-  const client = currentClient()
-  if (dragging === null || target === null || client === null) return null
+  if (dragging === null || target === null || !isConnected()) return null
   const move = planDrop(useAppStore.getState().downloads.order, dragging, target.id, target.where)
   if (move === null) return null
-  try {
-    await client.moveMany(move.ids, move.to)
-  } catch (error) {
-    showError(t.commandFailed((error as Error).message))
-  }
+  await send('moveMany', move.ids, move.to)
   return move
 }

@@ -1,6 +1,6 @@
 import type { Settings } from '../../../../shared/protocol/model.ts'
 import type { SettingsPatchInput } from '../../../../shared/protocol/setting-units.ts'
-import { currentClient } from '../../store/engine-sink.ts'
+import { ask } from '../../store/engine-door.ts'
 
 /** The engine's answer to a settings change: the stored settings, or its reason per field. */
 export type SettingsOutcome =
@@ -14,13 +14,8 @@ export type SettingsOutcome =
  * words it `updateSettings: 0.<field>: <reason>`), so a form can show it next to that field.
  */
 export async function applySettings(patch: SettingsPatchInput): Promise<SettingsOutcome> {
-  const client = currentClient()
-  if (client === null) return { ok: false, field: null, message: 'Not connected to the engine' }
-  try {
-    return { ok: true, settings: await client.updateSettings(patch) }
-  } catch (error) {
-    return { ok: false, ...fieldOf((error as Error).message) }
-  }
+  const reply = await ask('updateSettings', patch)
+  return reply.ok ? { ok: true, settings: reply.value } : { ok: false, ...fieldOf(reply.message) }
 }
 
 /** Splits the engine's refusal into the field it names and the reason. */

@@ -2,8 +2,8 @@ import { useEffect } from 'react'
 import { create } from 'zustand'
 import type { UiPreferences } from '../../../../shared/protocol/ui-preferences.ts'
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
-import { setSort, showError } from '../../store/ui-actions.ts'
+import { ask, listen, send } from '../../store/engine-door.ts'
+import { setSort } from '../../store/ui-actions.ts'
 import { toSortSpec } from '../../store/view-sort.ts'
 
 /**
@@ -17,13 +17,8 @@ export const useUiPreferences = create<{ preferences: UiPreferences | null }>()(
 
 /** Sends a preferences patch; the engine's `ui/changed` updates every window, this one too. */
 export async function updateUiPreferences(patch: Partial<UiPreferences>): Promise<void> {
-  const client = currentClient()
-  if (client === null) return
-  try {
-    useUiPreferences.setState({ preferences: await client.updateUiPreferences(patch) })
-  } catch (error) {
-    showError(`The engine refused: ${(error as Error).message}`)
-  }
+  const preferences = await send('updateUiPreferences', patch)
+  if (preferences !== null) useUiPreferences.setState({ preferences })
 }
 
 /**
@@ -34,17 +29,14 @@ export function useUiPreferencesSync(): void {
   const connected = useAppStore((s) => s.connection.status.kind === 'connected')
   const loaded = useAppStore((s) => s.downloads.loaded)
   useEffect(() => {
-    const client = currentClient()
-    if (!connected || !loaded || client === null) return
+    if (!connected || !loaded) return
     let live = true
-    const off = client.on('ui/changed', ({ preferences }) => {
+    const off = listen('ui/changed', ({ preferences }) => {
       if (live) useUiPreferences.setState({ preferences })
     })
-    client.uiPreferences().then(
-      (preferences) => live && useUiPreferences.setState({ preferences }),
-      () => {
-        // An engine without preferences: the OS theme stays.
-      },
+    // An engine without preferences: the OS theme stays.
+    void ask('uiPreferences').then(
+      (reply) => reply.ok && live && useUiPreferences.setState({ preferences: reply.value }),
     )
     return () => {
       live = false

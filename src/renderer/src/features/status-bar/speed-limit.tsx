@@ -3,7 +3,7 @@ import type { FormEvent, KeyboardEvent } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'
 import { DEFAULT_UI_PREFERENCES } from '../../../../shared/protocol/ui-preferences.ts'
 import { useAppStore } from '../../store/app-store.ts'
-import { currentClient } from '../../store/engine-sink.ts'
+import { ask } from '../../store/engine-door.ts'
 import { applySettings } from '../settings/apply-settings.ts'
 
 export const speedLimitText = {
@@ -36,12 +36,10 @@ export function SpeedLimit() {
   useEffect(() => {
     if (!open) return
     let live = true
-    currentClient()
-      ?.uiPreferences()
-      .then((prefs) => live && setPresets(prefs.speedLimitPresets))
-      .catch(() => {
-        // Older engines keep no preferences: the default presets stay.
-      })
+    // Older engines keep no preferences: the default presets stay.
+    void ask('uiPreferences').then(
+      (reply) => reply.ok && live && setPresets(reply.value.speedLimitPresets),
+    )
     panelRef.current?.querySelector<HTMLElement>('[aria-checked="true"], button')?.focus()
     return () => {
       live = false
