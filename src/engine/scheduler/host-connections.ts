@@ -1,23 +1,36 @@
 /**
  * Open connections per host, held against `maxConnectionsPerHost` (read at each question, so a
  * settings change applies to the next connection): the only place that counts them. Each
- * running download has a `HostAccount`: its first connection is counted when it starts (the
- * pump asks `mayStart` first; Start now may go one over), its extra connections only while
- * their host is under its cap, and each is given back when it closes. One counter per host for
- * both, so downloads and their extra connections share the host's allowance; the account knows
- * what each download holds, host by host (a redirect can send its extra connections elsewhere).
+ * running download has a `HostAccount`: its first connection is counted when it starts, its
+ * extra connections only while their host is under its cap and the download under its fair
+ * share, and each is given back when it closes.
+ *
+ * The fair share (`share`) is the host's cap divided among the downloads running on it,
+ * rounded up: one download alone may have every connection, and another download from the
+ * same server may start as long as each could keep one (`mayStart`: fewer downloads on the host
+ * than its cap), even when the first holds them all. Its first connection then takes the host
+ * one over its cap until a download past its share gives an extra connection back
+ * (`HostAccount.excess`, asked by its transfer at its next connection ramp beat and when a
+ * connection looks for more work): connections are handed over, the download never waits for
+ * a running one to end. Start now goes past even that (a download started so counts its first
+ * connection whatever the cap).
  */
 export class HostConnections {
   #open = new Map<string, number>()
+  /** Running downloads per host (the host of each account's first connection). */
+  #downloads = new Map<string, number>()
   #cap: () => number
-  /** What an account may do to the counts: take under the cap, give back. */
+  /** What an account may do to the counts: take under the cap, give back, ask its share. */
   #ledger: Ledger = {
     tryAdd: (host) => {
       if (this.atCap(host)) return false
-      this.#add(host, 1)
+      bump(this.#open, host, 1)
       return true
     },
-    remove: (host) => this.#add(host, -1),
+    remove: (host) => bump(this.#open, host, -1),
+    share: (host) => this.share(host),
+    excess: (host, held, extra) => this.excess(host, held, extra),
+    closed: (host) => bump(this.#downloads, host, -1),
   }
 
   constructor(cap: () => number) {
@@ -29,14 +42,45 @@ export class HostConnections {
     return this.#open.get(host) ?? 0
   }
 
-  /** True when `host` has all the connections it may have: a waiting download keeps waiting. */
+  /** Running downloads whose first connection went to `host`. */
+  downloads(host: string): number {
+    return this.#downloads.get(host) ?? 0
+  }
+
+  /** True when `host` has all the connections it may have: no extra connection opens. */
   atCap(host: string): boolean {
     return this.count(host) >= this.#cap()
   }
 
-  /** Whether a waiting download to `host` may start now (its host is under its cap). */
+  /**
+   * The most connections one download may hold to `host` (`mostPerDownload`: the cap divided
+   * among the downloads running there, rounded up; the host's cap keeps the sum within it).
+   */
+  share(host: string): number {
+    return mostPerDownload(this.#cap(), this.downloads(host))
+  }
+
+  /**
+   * Extra connections a download holding `held` to `host`, `extra` of them its own extras,
+   * should give back: those past its share, and — while the host is over its cap (a download
+   * just started there) — those past the least each keeps, up to what the host is over by.
+   */
+  excess(host: string, held: number, extra: number): number {
+    if (extra === 0) return 0
+    const cap = this.#cap()
+    const downloads = this.downloads(host)
+    const pastShare = held - mostPerDownload(cap, downloads)
+    const overCap = Math.min(held - leastPerDownload(cap, downloads), this.count(host) - cap)
+    return Math.max(0, Math.min(extra, Math.max(pastShare, overCap)))
+  }
+
+  /**
+   * Whether a waiting download to `host` may start now: fewer downloads run there than the cap
+   * allows connections, so each, this one too, keeps at least one. The host may be at its cap:
+   * the downloads over their share hand an extra connection over.
+   */
   mayStart(host: string): boolean {
-    return !this.atCap(host)
+    return this.downloads(host) < this.#cap()
   }
 
   /**
@@ -45,18 +89,42 @@ export class HostConnections {
    * download's run ends.
    */
   open(host: string): HostAccount {
-    this.#add(host, 1)
+    bump(this.#open, host, 1)
+    bump(this.#downloads, host, 1)
     return new HostAccount(this.#ledger, host)
-  }
-
-  #add(host: string, n: number): void {
-    const count = this.count(host) + n
-    if (count > 0) this.#open.set(host, count)
-    else this.#open.delete(host)
   }
 }
 
-type Ledger = { tryAdd(host: string): boolean; remove(host: string): void }
+/**
+ * The most connections each of `downloads` running downloads may hold on a host capped at
+ * `cap`: the cap divided among them, rounded up — never more than the cap, never below one. A
+ * lone download (or none yet: a redirect's host) may have them all.
+ */
+export function mostPerDownload(cap: number, downloads: number): number {
+  return Math.max(1, Math.ceil(cap / Math.max(1, downloads)))
+}
+
+/**
+ * What each of them keeps when the host is over its cap (a download just started there): the
+ * cap divided among them, rounded down, never below one (its first connection).
+ */
+export function leastPerDownload(cap: number, downloads: number): number {
+  return Math.max(1, Math.floor(cap / Math.max(1, downloads)))
+}
+
+function bump(counts: Map<string, number>, host: string, n: number): void {
+  const count = (counts.get(host) ?? 0) + n
+  if (count > 0) counts.set(host, count)
+  else counts.delete(host)
+}
+
+type Ledger = {
+  tryAdd(host: string): boolean
+  remove(host: string): void
+  share(host: string): number
+  excess(host: string, held: number, extra: number): number
+  closed(host: string): void
+}
 
 /** One running download's connections, host by host: what it took from `HostConnections`. */
 export class HostAccount {
@@ -75,11 +143,24 @@ export class HostAccount {
     return (this.#first === host ? 1 : 0) + (this.#extra.get(host) ?? 0)
   }
 
-  /** One more connection to `host` if the host is under its cap; false (nothing counted) if not. */
+  /**
+   * One more connection to `host` if the host is under its cap and this download under its
+   * fair share there; false (nothing counted) if not.
+   */
   tryTake(host: string): boolean {
-    if (this.#first === null || !this.#hosts.tryAdd(host)) return false
+    if (this.#first === null || this.count(host) >= this.#hosts.share(host)) return false
+    if (!this.#hosts.tryAdd(host)) return false
     this.#extra.set(host, (this.#extra.get(host) ?? 0) + 1)
     return true
+  }
+
+  /**
+   * Extra connections to `host` this download holds past its fair share (another download from
+   * the host started): that many should close, their work going to its other connections.
+   */
+  excess(host: string): number {
+    const extra = this.#extra.get(host) ?? 0
+    return extra === 0 ? 0 : this.#hosts.excess(host, this.count(host), extra)
   }
 
   /** An extra connection to `host` closed. One it never took is not given back (not its own). */
@@ -95,6 +176,7 @@ export class HostAccount {
   close(): void {
     if (this.#first === null) return
     this.#hosts.remove(this.#first)
+    this.#hosts.closed(this.#first)
     this.#first = null
   }
 }

@@ -95,6 +95,7 @@ export class TransferRuns {
       downloadSlot,
       acquireSlot: (h) => hostAccount.tryTake(h),
       releaseSlot: (h) => hostAccount.give(h),
+      slotsOverShare: (h) => hostAccount.excess(h),
     })
     this.#transfers.set(record.id, transfer)
     this.#slots.set(record.id, downloadSlot)
