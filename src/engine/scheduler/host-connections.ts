@@ -30,6 +30,7 @@ export class HostConnections {
     remove: (host) => bump(this.#open, host, -1),
     share: (host) => this.share(host),
     excess: (host, held, extra) => this.excess(host, held, extra),
+    downloads: (host) => this.downloads(host),
     closed: (host) => bump(this.#downloads, host, -1),
   }
 
@@ -123,6 +124,7 @@ type Ledger = {
   remove(host: string): void
   share(host: string): number
   excess(host: string, held: number, extra: number): number
+  downloads(host: string): number
   closed(host: string): void
 }
 
@@ -161,6 +163,14 @@ export class HostAccount {
   excess(host: string): number {
     const extra = this.#extra.get(host) ?? 0
     return extra === 0 ? 0 : this.#hosts.excess(host, this.count(host), extra)
+  }
+
+  /**
+   * Whether another running download started on `host`: an extra connection of this one with
+   * no work left gives its slot back rather than wait for a range to steal.
+   */
+  shared(host: string): boolean {
+    return this.#hosts.downloads(host) > (this.#first === host ? 1 : 0)
   }
 
   /** An extra connection to `host` closed. One it never took is not given back (not its own). */

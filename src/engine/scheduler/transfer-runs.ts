@@ -96,6 +96,7 @@ export class TransferRuns {
       acquireSlot: (h) => hostAccount.tryTake(h),
       releaseSlot: (h) => hostAccount.give(h),
       slotsOverShare: (h) => hostAccount.excess(h),
+      hostShared: (h) => hostAccount.shared(h),
     })
     this.#transfers.set(record.id, transfer)
     this.#slots.set(record.id, downloadSlot)

@@ -89,6 +89,8 @@ export type SegmentedFetchOptions = {
    * are not replaced.
    */
   overShare: () => number
+  /** Whether another download runs on this host (an idle connection's slot serves it better). */
+  hostShared: () => boolean
   signal: AbortSignal
   timeoutMs: number
   lowestSpeed: number
@@ -573,6 +575,8 @@ export class SegmentedFetch {
       if (helper && this.#o.overShare() > 0) return null
       const segment = this.#takeWork(retire, speed)
       if (segment !== null || this.#active.size === 0 || signal.aborted) return segment
+      // Another download from the host can use this slot now: no lingering for the endgame.
+      if (helper && this.#o.hostShared()) return null
       if (helper) this.#idleHelpers++
       try {
         await sleep(RAMP_INTERVAL_MS, undefined, { signal })
