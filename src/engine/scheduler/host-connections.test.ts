@@ -115,9 +115,14 @@ describe('HostConnections', () => {
     expect(hosts.mayStart('h:80')).toBe(true)
     const b = hosts.open('h:80')
     expect(hosts.count('h:80')).toBe(5)
-    // a gives back what is past its share (4 ÷ 2), b takes up to its own
-    expect(a.excess('h:80')).toBe(2)
+    // the host is one over: a gives one back at once
+    expect(a.excess('h:80')).toBe(1)
     giveBack(a, 'h:80')
+    // b, below its share (4 ÷ 2), is refused at the cap: a gives back down to its share
+    expect(b.tryTake('h:80')).toBe(false)
+    expect(a.excess('h:80')).toBe(1)
+    giveBack(a, 'h:80')
+    expect(a.tryTake('h:80')).toBe(false) // past its share while b waits
     expect(b.tryTake('h:80')).toBe(true)
     expect(b.tryTake('h:80')).toBe(false)
     expect([a.count('h:80'), b.count('h:80'), hosts.count('h:80')]).toEqual([2, 2, 4])
@@ -141,6 +146,22 @@ describe('HostConnections', () => {
     expect(a.count('h:80')).toBe(4)
   })
 
+  it('a download past its share keeps what the others do not ask for', () => {
+    const hosts = new HostConnections(() => 6)
+    const a = hosts.open('h:80')
+    const b = hosts.open('h:80')
+    // b wants nothing more (a file's last range): a may use the rest of the cap
+    while (a.tryTake('h:80'));
+    expect([a.count('h:80'), b.count('h:80')]).toEqual([5, 1])
+    expect(a.excess('h:80')).toBe(0)
+    // once b asks and is refused, a gives back down to its share
+    expect(b.tryTake('h:80')).toBe(false)
+    expect(a.excess('h:80')).toBe(2)
+    giveBack(a, 'h:80')
+    while (b.tryTake('h:80'));
+    expect([a.count('h:80'), b.count('h:80')]).toEqual([3, 3])
+  })
+
   it('property: the share arithmetic — within the cap, all to a lone download, at least one each', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), (cap, n) => {
@@ -161,7 +182,7 @@ describe('HostConnections', () => {
     )
   })
 
-  it('property: after the running downloads give back their excess, the host is within its cap and each within its share', () => {
+  it('property: when every download asks for more, they settle within the cap and each within its share', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('start' as const) }),
       fc.record({ kind: fc.constant('take' as const), who: fc.nat() }),
@@ -193,16 +214,23 @@ describe('HostConnections', () => {
             account.close()
             open.splice(open.indexOf(account), 1)
           }
-          // a ramp beat of each running download
+          // ramp beats of every running download
           for (const account of open) giveBack(account, h)
           expect(hosts.downloads(h)).toBe(open.length)
           expect(hosts.count(h)).toBe(open.reduce((sum, a) => sum + a.count(h), 0))
           // a lowered cap leaves more downloads than it allows until some end: one each then
           expect(hosts.count(h)).toBeLessThanOrEqual(Math.max(cap, open.length))
-          for (const account of open) {
-            expect(account.count(h)).toBeGreaterThanOrEqual(1)
-            expect(account.count(h)).toBeLessThanOrEqual(hosts.share(h))
-          }
+          for (const account of open) expect(account.count(h)).toBeGreaterThanOrEqual(1)
+        }
+        // every download asks for all it may have, beat after beat, until nothing moves
+        for (let round = 0; round < 4 * (cap + open.length); round++) {
+          for (const account of open) while (account.tryTake(h));
+          for (const account of open) giveBack(account, h)
+        }
+        expect(hosts.count(h)).toBeLessThanOrEqual(Math.max(cap, open.length))
+        for (const account of open) {
+          expect(account.count(h)).toBeGreaterThanOrEqual(1)
+          expect(account.count(h)).toBeLessThanOrEqual(hosts.share(h))
         }
       }),
     )

@@ -19,6 +19,8 @@ export class HostConnections {
   #open = new Map<string, number>()
   /** Running downloads per host (the host of each account's first connection). */
   #downloads = new Map<string, number>()
+  /** Per host, the downloads below their share that were refused a connection (see tryTake). */
+  #wanting = new Map<string, Set<HostAccount>>()
   #cap: () => number
   /** What an account may do to the counts: take under the cap, give back, ask its share. */
   #ledger: Ledger = {
@@ -29,8 +31,22 @@ export class HostConnections {
     },
     remove: (host) => bump(this.#open, host, -1),
     share: (host) => this.share(host),
-    excess: (host, held, extra) => this.excess(host, held, extra),
+    excess: (host, held, extra, othersWant) => this.excess(host, held, extra, othersWant),
     downloads: (host) => this.downloads(host),
+    want: (host, account) => {
+      let set = this.#wanting.get(host)
+      if (!set) this.#wanting.set(host, (set = new Set()))
+      set.add(account)
+    },
+    unwant: (host, account) => {
+      const set = this.#wanting.get(host)
+      if (!set?.delete(account) || set.size > 0) return
+      this.#wanting.delete(host)
+    },
+    othersWant: (host, account) => {
+      const set = this.#wanting.get(host)
+      return set !== undefined && set.size > (set.has(account) ? 1 : 0)
+    },
     closed: (host) => bump(this.#downloads, host, -1),
   }
 
@@ -63,14 +79,15 @@ export class HostConnections {
 
   /**
    * Extra connections a download holding `held` to `host`, `extra` of them its own extras,
-   * should give back: those past its share, and — while the host is over its cap (a download
-   * just started there) — those past the least each keeps, up to what the host is over by.
+   * should give back: those past its share while another download there waits for one, and —
+   * while the host is over its cap (a download just started there) — those past the least each
+   * keeps, up to what the host is over by.
    */
-  excess(host: string, held: number, extra: number): number {
+  excess(host: string, held: number, extra: number, othersWant: boolean): number {
     if (extra === 0) return 0
     const cap = this.#cap()
     const downloads = this.downloads(host)
-    const pastShare = held - mostPerDownload(cap, downloads)
+    const pastShare = othersWant ? held - mostPerDownload(cap, downloads) : 0
     const overCap = Math.min(held - leastPerDownload(cap, downloads), this.count(host) - cap)
     return Math.max(0, Math.min(extra, Math.max(pastShare, overCap)))
   }
@@ -123,8 +140,11 @@ type Ledger = {
   tryAdd(host: string): boolean
   remove(host: string): void
   share(host: string): number
-  excess(host: string, held: number, extra: number): number
+  excess(host: string, held: number, extra: number, othersWant: boolean): number
   downloads(host: string): number
+  want(host: string, account: HostAccount): void
+  unwant(host: string, account: HostAccount): void
+  othersWant(host: string, account: HostAccount): boolean
   closed(host: string): void
 }
 
@@ -133,6 +153,8 @@ export class HostAccount {
   #hosts: Ledger
   #first: string | null
   #extra = new Map<string, number>()
+  /** Hosts where this download waits for a connection below its share (usually none). */
+  #wants: Set<string> | null = null
 
   /** Made by `HostConnections.open`, which has counted the first connection already. */
   constructor(hosts: Ledger, first: string) {
@@ -150,9 +172,21 @@ export class HostAccount {
    * fair share there; false (nothing counted) if not.
    */
   tryTake(host: string): boolean {
-    if (this.#first === null || this.count(host) >= this.#hosts.share(host)) return false
-    if (!this.#hosts.tryAdd(host)) return false
+    if (this.#first === null) return false
+    const hosts = this.#hosts
+    const below = this.count(host) < hosts.share(host)
+    // Past its share only while no other download there waits for a connection.
+    if (!below && hosts.othersWant(host, this)) return false
+    if (!hosts.tryAdd(host)) {
+      // Refused below its share: the downloads past theirs give one back (excess).
+      if (below) {
+        ;(this.#wants ??= new Set()).add(host)
+        hosts.want(host, this)
+      }
+      return false
+    }
     this.#extra.set(host, (this.#extra.get(host) ?? 0) + 1)
+    if (this.#wants?.delete(host)) hosts.unwant(host, this)
     return true
   }
 
@@ -162,7 +196,9 @@ export class HostAccount {
    */
   excess(host: string): number {
     const extra = this.#extra.get(host) ?? 0
-    return extra === 0 ? 0 : this.#hosts.excess(host, this.count(host), extra)
+    if (extra === 0) return 0
+    const othersWant = this.#hosts.othersWant(host, this)
+    return this.#hosts.excess(host, this.count(host), extra, othersWant)
   }
 
   /**
@@ -185,6 +221,8 @@ export class HostAccount {
   /** The download's run ended: its first connection is given back (once). */
   close(): void {
     if (this.#first === null) return
+    for (const host of this.#wants ?? []) this.#hosts.unwant(host, this)
+    this.#wants = null
     this.#hosts.remove(this.#first)
     this.#hosts.closed(this.#first)
     this.#first = null
