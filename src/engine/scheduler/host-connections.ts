@@ -2,17 +2,19 @@
  * Open connections per host, held against `maxConnectionsPerHost` (read at each question, so a
  * settings change applies to the next connection): the only place that counts them. Each
  * running download has a `HostAccount`: its first connection is counted when it starts, its
- * extra connections only while their host is under its cap and the download under its fair
- * share, and each is given back when it closes.
+ * extra connections only while their host is under its cap, and each is given back when it
+ * closes.
  *
  * The fair share (`share`) is the host's cap divided among the downloads running on it,
  * rounded up: one download alone may have every connection, and another download from the
  * same server may start as long as each could keep one (`mayStart`: fewer downloads on the host
  * than its cap), even when the first holds them all. Its first connection then takes the host
- * one over its cap until a download past its share gives an extra connection back
- * (`HostAccount.excess`, asked by its transfer at its next connection ramp beat and when a
- * connection looks for more work): connections are handed over, the download never waits for
- * a running one to end. Start now goes past even that (a download started so counts its first
+ * one over its cap until a download past the least share gives an extra connection back; when
+ * it asks for more and is refused below its share, the downloads past theirs give back down to
+ * them (`HostAccount.excess`, asked by each transfer at its connection ramp beat and when a
+ * connection looks for more work). So connections are handed over and a download never waits
+ * for a running one to end, while a download past its share keeps what no other asks for (one
+ * in its last range). Start now goes past even that (a download started so counts its first
  * connection whatever the cap).
  */
 export class HostConnections {
