@@ -102,6 +102,7 @@ http {
     location /plain/ { alias ${alias}; }
     location /capped/ { alias ${alias}; limit_rate 4m; }
     location /mixed/ { alias ${alias}; limit_rate $rate; }
+    location /slow/ { alias ${alias}; limit_rate 128k; }
   }
 }
 `

@@ -177,6 +177,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     connectionsOpened: () => connectionsOpened,
     maxConcurrentConnections: () => maxConcurrent,
     maxConcurrentRequests: (path) => maxActiveByRoute.get(path) ?? 0,
+    activeRequests: (path) => activeByRoute.get(path) ?? 0,
     close() {
       closing ??= new Promise<void>((resolve) => {
         lifetime.abort()

@@ -167,6 +167,8 @@ export type FaultServer = {
    * until their response closed (finished, reset or dropped by the client: its FIN or reset).
    */
   maxConcurrentRequests(path: string): number
+  /** Requests to `path` (query ignored) being answered now, counted as `maxConcurrentRequests`. */
+  activeRequests(path: string): number
   /** Destroys open sockets, cancels timers, resolves when the server is closed. Idempotent. */
   close(): Promise<void>
 }

@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { HostConnections, type HostAccount } from './host-connections.ts'
+import {
+  HostConnections,
+  leastPerDownload,
+  mostPerDownload,
+  type HostAccount,
+} from './host-connections.ts'
 
 describe('HostConnections', () => {
   it('counts first and extra connections against one cap per host', () => {
@@ -8,7 +13,7 @@ describe('HostConnections', () => {
     const a = hosts.open('a:80')
     expect(hosts.mayStart('a:80')).toBe(true)
     expect(a.tryTake('a:80')).toBe(true)
-    expect(hosts.mayStart('a:80')).toBe(false)
+    expect(hosts.atCap('a:80')).toBe(true)
     expect(a.tryTake('a:80')).toBe(false)
     expect(hosts.count('a:80')).toBe(2)
     expect(a.count('a:80')).toBe(2)
@@ -100,4 +105,139 @@ describe('HostConnections', () => {
       }),
     )
   })
+
+  it('a download may start at a host at its cap: the running one hands connections over to its share', () => {
+    const hosts = new HostConnections(() => 4)
+    const a = hosts.open('h:80')
+    for (let i = 0; i < 3; i++) expect(a.tryTake('h:80')).toBe(true)
+    // a alone holds the whole cap; before the fair share, b waited for a to end
+    expect(hosts.atCap('h:80')).toBe(true)
+    expect(hosts.mayStart('h:80')).toBe(true)
+    const b = hosts.open('h:80')
+    expect(hosts.count('h:80')).toBe(5)
+    // the host is one over: a gives one back at once
+    expect(a.excess('h:80')).toBe(1)
+    giveBack(a, 'h:80')
+    // b, below its share (4 ÷ 2), is refused at the cap: a gives back down to its share
+    expect(b.tryTake('h:80')).toBe(false)
+    expect(a.excess('h:80')).toBe(1)
+    giveBack(a, 'h:80')
+    expect(a.tryTake('h:80')).toBe(false) // past its share while b waits
+    expect(b.tryTake('h:80')).toBe(true)
+    expect(b.tryTake('h:80')).toBe(false)
+    expect([a.count('h:80'), b.count('h:80'), hosts.count('h:80')]).toEqual([2, 2, 4])
+    // a third: one over until one of them gives one back, then the cap holds again
+    const c = hosts.open('h:80')
+    expect(a.excess('h:80') + b.excess('h:80')).toBeGreaterThan(0)
+    giveBack(a, 'h:80')
+    giveBack(b, 'h:80')
+    expect(hosts.count('h:80')).toBe(4)
+    expect(c.count('h:80')).toBe(1)
+    // a fourth still fits (one connection each); a fifth waits
+    expect(hosts.mayStart('h:80')).toBe(true)
+    const d = hosts.open('h:80')
+    for (const account of [a, b, c, d]) giveBack(account, 'h:80')
+    expect(hosts.count('h:80')).toBe(4)
+    expect(hosts.mayStart('h:80')).toBe(false)
+    // the others end: the one left may have them all again
+    for (const account of [b, c, d]) account.close()
+    expect(a.excess('h:80')).toBe(0)
+    while (a.tryTake('h:80'));
+    expect(a.count('h:80')).toBe(4)
+  })
+
+  it('a download past its share keeps what the others do not ask for', () => {
+    const hosts = new HostConnections(() => 6)
+    const a = hosts.open('h:80')
+    const b = hosts.open('h:80')
+    // b wants nothing more (a file's last range): a may use the rest of the cap
+    while (a.tryTake('h:80'));
+    expect([a.count('h:80'), b.count('h:80')]).toEqual([5, 1])
+    expect(a.excess('h:80')).toBe(0)
+    // once b asks and is refused, a gives back down to its share
+    expect(b.tryTake('h:80')).toBe(false)
+    expect(a.excess('h:80')).toBe(2)
+    giveBack(a, 'h:80')
+    while (b.tryTake('h:80'));
+    expect([a.count('h:80'), b.count('h:80')]).toEqual([3, 3])
+  })
+
+  it('property: the share arithmetic — within the cap, all to a lone download, at least one each', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), (cap, n) => {
+        const most = mostPerDownload(cap, n)
+        const least = leastPerDownload(cap, n)
+        expect(most).toBeLessThanOrEqual(cap)
+        expect(least).toBeLessThanOrEqual(most)
+        expect(mostPerDownload(cap, 1)).toBe(cap)
+        expect(leastPerDownload(cap, 1)).toBe(cap)
+        if (n <= cap) {
+          // every download that may start keeps one; the least shares fit in the cap and
+          // the most shares leave no connection of the cap unusable
+          expect(least).toBeGreaterThanOrEqual(1)
+          expect(least * n).toBeLessThanOrEqual(cap)
+          expect(most * n).toBeGreaterThanOrEqual(cap)
+        }
+      }),
+    )
+  })
+
+  it('property: when every download asks for more, they settle within the cap and each within its share', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('start' as const) }),
+      fc.record({ kind: fc.constant('take' as const), who: fc.nat() }),
+      fc.record({ kind: fc.constant('give' as const), who: fc.nat() }),
+      fc.record({ kind: fc.constant('close' as const), who: fc.nat() }),
+      fc.record({ kind: fc.constant('cap' as const), cap: fc.integer({ min: 1, max: 8 }) }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        let cap = 4
+        const hosts = new HostConnections(() => cap)
+        const h = 'h:80'
+        const open: HostAccount[] = []
+        const pick = (who: number): HostAccount | undefined => open[who % open.length]
+        for (const o of ops) {
+          if (o.kind === 'start') {
+            // the pump starts one only when each could keep a connection
+            if (!hosts.mayStart(h)) continue
+            open.push(hosts.open(h))
+          } else if (o.kind === 'cap') cap = o.cap
+          else if (o.kind === 'take') pick(o.who)?.tryTake(h)
+          else if (o.kind === 'give') {
+            const account = pick(o.who)
+            if (account && account.count(h) > 1) account.give(h)
+          } else {
+            const account = pick(o.who)
+            if (!account) continue
+            while (account.count(h) > 1) account.give(h)
+            account.close()
+            open.splice(open.indexOf(account), 1)
+          }
+          // ramp beats of every running download
+          for (const account of open) giveBack(account, h)
+          expect(hosts.downloads(h)).toBe(open.length)
+          expect(hosts.count(h)).toBe(open.reduce((sum, a) => sum + a.count(h), 0))
+          // a lowered cap leaves more downloads than it allows until some end: one each then
+          expect(hosts.count(h)).toBeLessThanOrEqual(Math.max(cap, open.length))
+          for (const account of open) expect(account.count(h)).toBeGreaterThanOrEqual(1)
+        }
+        // every download asks for all it may have, beat after beat, until nothing moves
+        for (let round = 0; round < 4 * (cap + open.length); round++) {
+          for (const account of open) while (account.tryTake(h));
+          for (const account of open) giveBack(account, h)
+        }
+        expect(hosts.count(h)).toBeLessThanOrEqual(Math.max(cap, open.length))
+        for (const account of open) {
+          expect(account.count(h)).toBeGreaterThanOrEqual(1)
+          expect(account.count(h)).toBeLessThanOrEqual(hosts.share(h))
+        }
+      }),
+    )
+  })
 })
+
+/** What a transfer does at its ramp beat: closes the extra connections past its share. */
+function giveBack(account: HostAccount, host: string): void {
+  for (let n = account.excess(host); n > 0; n--) account.give(host)
+}

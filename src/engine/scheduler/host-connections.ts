@@ -1,23 +1,55 @@
 /**
  * Open connections per host, held against `maxConnectionsPerHost` (read at each question, so a
  * settings change applies to the next connection): the only place that counts them. Each
- * running download has a `HostAccount`: its first connection is counted when it starts (the
- * pump asks `mayStart` first; Start now may go one over), its extra connections only while
- * their host is under its cap, and each is given back when it closes. One counter per host for
- * both, so downloads and their extra connections share the host's allowance; the account knows
- * what each download holds, host by host (a redirect can send its extra connections elsewhere).
+ * running download has a `HostAccount`: its first connection is counted when it starts, its
+ * extra connections only while their host is under its cap, and each is given back when it
+ * closes.
+ *
+ * The fair share (`share`) is the host's cap divided among the downloads running on it,
+ * rounded up: one download alone may have every connection, and another download from the
+ * same server may start as long as each could keep one (`mayStart`: fewer downloads on the host
+ * than its cap), even when the first holds them all. Its first connection then takes the host
+ * one over its cap until a download past the least share gives an extra connection back; when
+ * it asks for more and is refused below its share, the downloads past theirs give back down to
+ * them (`HostAccount.excess`, asked by each transfer at its connection ramp beat and when a
+ * connection looks for more work). So connections are handed over and a download never waits
+ * for a running one to end, while a download past its share keeps what no other asks for (one
+ * in its last range). Start now goes past even that (a download started so counts its first
+ * connection whatever the cap).
  */
 export class HostConnections {
   #open = new Map<string, number>()
+  /** Running downloads per host (the host of each account's first connection). */
+  #downloads = new Map<string, number>()
+  /** Per host, the downloads below their share that were refused a connection (see tryTake). */
+  #wanting = new Map<string, Set<HostAccount>>()
   #cap: () => number
-  /** What an account may do to the counts: take under the cap, give back. */
+  /** What an account may do to the counts: take under the cap, give back, ask its share. */
   #ledger: Ledger = {
     tryAdd: (host) => {
       if (this.atCap(host)) return false
-      this.#add(host, 1)
+      bump(this.#open, host, 1)
       return true
     },
-    remove: (host) => this.#add(host, -1),
+    remove: (host) => bump(this.#open, host, -1),
+    share: (host) => this.share(host),
+    excess: (host, held, extra, othersWant) => this.excess(host, held, extra, othersWant),
+    downloads: (host) => this.downloads(host),
+    want: (host, account) => {
+      let set = this.#wanting.get(host)
+      if (!set) this.#wanting.set(host, (set = new Set()))
+      set.add(account)
+    },
+    unwant: (host, account) => {
+      const set = this.#wanting.get(host)
+      if (!set?.delete(account) || set.size > 0) return
+      this.#wanting.delete(host)
+    },
+    othersWant: (host, account) => {
+      const set = this.#wanting.get(host)
+      return set !== undefined && set.size > (set.has(account) ? 1 : 0)
+    },
+    closed: (host) => bump(this.#downloads, host, -1),
   }
 
   constructor(cap: () => number) {
@@ -29,14 +61,46 @@ export class HostConnections {
     return this.#open.get(host) ?? 0
   }
 
-  /** True when `host` has all the connections it may have: a waiting download keeps waiting. */
+  /** Running downloads whose first connection went to `host`. */
+  downloads(host: string): number {
+    return this.#downloads.get(host) ?? 0
+  }
+
+  /** True when `host` has all the connections it may have: no extra connection opens. */
   atCap(host: string): boolean {
     return this.count(host) >= this.#cap()
   }
 
-  /** Whether a waiting download to `host` may start now (its host is under its cap). */
+  /**
+   * The most connections one download may hold to `host` (`mostPerDownload`: the cap divided
+   * among the downloads running there, rounded up; the host's cap keeps the sum within it).
+   */
+  share(host: string): number {
+    return mostPerDownload(this.#cap(), this.downloads(host))
+  }
+
+  /**
+   * Extra connections a download holding `held` to `host`, `extra` of them its own extras,
+   * should give back: those past its share while another download there waits for one, and —
+   * while the host is over its cap (a download just started there) — those past the least each
+   * keeps, up to what the host is over by.
+   */
+  excess(host: string, held: number, extra: number, othersWant: boolean): number {
+    if (extra === 0) return 0
+    const cap = this.#cap()
+    const downloads = this.downloads(host)
+    const pastShare = othersWant ? held - mostPerDownload(cap, downloads) : 0
+    const overCap = Math.min(held - leastPerDownload(cap, downloads), this.count(host) - cap)
+    return Math.max(0, Math.min(extra, Math.max(pastShare, overCap)))
+  }
+
+  /**
+   * Whether a waiting download to `host` may start now: fewer downloads run there than the cap
+   * allows connections, so each, this one too, keeps at least one. The host may be at its cap:
+   * the downloads over their share hand an extra connection over.
+   */
   mayStart(host: string): boolean {
-    return !this.atCap(host)
+    return this.downloads(host) < this.#cap()
   }
 
   /**
@@ -45,24 +109,54 @@ export class HostConnections {
    * download's run ends.
    */
   open(host: string): HostAccount {
-    this.#add(host, 1)
+    bump(this.#open, host, 1)
+    bump(this.#downloads, host, 1)
     return new HostAccount(this.#ledger, host)
-  }
-
-  #add(host: string, n: number): void {
-    const count = this.count(host) + n
-    if (count > 0) this.#open.set(host, count)
-    else this.#open.delete(host)
   }
 }
 
-type Ledger = { tryAdd(host: string): boolean; remove(host: string): void }
+/**
+ * The most connections each of `downloads` running downloads may hold on a host capped at
+ * `cap`: the cap divided among them, rounded up — never more than the cap, never below one. A
+ * lone download (or none yet: a redirect's host) may have them all.
+ */
+export function mostPerDownload(cap: number, downloads: number): number {
+  return Math.max(1, Math.ceil(cap / Math.max(1, downloads)))
+}
+
+/**
+ * What each of them keeps when the host is over its cap (a download just started there): the
+ * cap divided among them, rounded down, never below one (its first connection).
+ */
+export function leastPerDownload(cap: number, downloads: number): number {
+  return Math.max(1, Math.floor(cap / Math.max(1, downloads)))
+}
+
+function bump(counts: Map<string, number>, host: string, n: number): void {
+  const count = (counts.get(host) ?? 0) + n
+  if (count > 0) counts.set(host, count)
+  else counts.delete(host)
+}
+
+type Ledger = {
+  tryAdd(host: string): boolean
+  remove(host: string): void
+  share(host: string): number
+  excess(host: string, held: number, extra: number, othersWant: boolean): number
+  downloads(host: string): number
+  want(host: string, account: HostAccount): void
+  unwant(host: string, account: HostAccount): void
+  othersWant(host: string, account: HostAccount): boolean
+  closed(host: string): void
+}
 
 /** One running download's connections, host by host: what it took from `HostConnections`. */
 export class HostAccount {
   #hosts: Ledger
   #first: string | null
   #extra = new Map<string, number>()
+  /** Hosts where this download waits for a connection below its share (usually none). */
+  #wants: Set<string> | null = null
 
   /** Made by `HostConnections.open`, which has counted the first connection already. */
   constructor(hosts: Ledger, first: string) {
@@ -75,11 +169,46 @@ export class HostAccount {
     return (this.#first === host ? 1 : 0) + (this.#extra.get(host) ?? 0)
   }
 
-  /** One more connection to `host` if the host is under its cap; false (nothing counted) if not. */
+  /**
+   * One more connection to `host` if the host is under its cap and this download under its
+   * fair share there; false (nothing counted) if not.
+   */
   tryTake(host: string): boolean {
-    if (this.#first === null || !this.#hosts.tryAdd(host)) return false
+    if (this.#first === null) return false
+    const hosts = this.#hosts
+    const below = this.count(host) < hosts.share(host)
+    // Past its share only while no other download there waits for a connection.
+    if (!below && hosts.othersWant(host, this)) return false
+    if (!hosts.tryAdd(host)) {
+      // Refused below its share: the downloads past theirs give one back (excess).
+      if (below) {
+        ;(this.#wants ??= new Set()).add(host)
+        hosts.want(host, this)
+      }
+      return false
+    }
     this.#extra.set(host, (this.#extra.get(host) ?? 0) + 1)
+    if (this.#wants?.delete(host)) hosts.unwant(host, this)
     return true
+  }
+
+  /**
+   * Extra connections to `host` this download holds past its fair share (another download from
+   * the host started): that many should close, their work going to its other connections.
+   */
+  excess(host: string): number {
+    const extra = this.#extra.get(host) ?? 0
+    if (extra === 0) return 0
+    const othersWant = this.#hosts.othersWant(host, this)
+    return this.#hosts.excess(host, this.count(host), extra, othersWant)
+  }
+
+  /**
+   * Whether another running download started on `host`: an extra connection of this one with
+   * no work left gives its slot back rather than wait for a range to steal.
+   */
+  shared(host: string): boolean {
+    return this.#hosts.downloads(host) > (this.#first === host ? 1 : 0)
   }
 
   /** An extra connection to `host` closed. One it never took is not given back (not its own). */
@@ -94,7 +223,10 @@ export class HostAccount {
   /** The download's run ended: its first connection is given back (once). */
   close(): void {
     if (this.#first === null) return
+    for (const host of this.#wants ?? []) this.#hosts.unwant(host, this)
+    this.#wants = null
     this.#hosts.remove(this.#first)
+    this.#hosts.closed(this.#first)
     this.#first = null
   }
 }

@@ -98,6 +98,10 @@ export type TransferContext = {
   /** Per-host connection cap across all downloads: a slot for one more connection, or false. */
   acquireSlot(host: string): boolean
   releaseSlot(host: string): void
+  /** Extra connections to `host` past this download's fair share: to hand over (HostAccount). */
+  slotsOverShare(host: string): number
+  /** Whether another running download holds a connection to `host`. */
+  hostShared(host: string): boolean
 }
 
 /** 'paused': the transfer paused itself (a full disk), its data kept for a later resume. */
@@ -663,6 +667,8 @@ export class DownloadTransfer {
       dispatcher: () => this.#ctx.dispatcher(),
       acquireSlot: () => this.#ctx.acquireSlot(host.host),
       releaseSlot: () => this.#ctx.releaseSlot(host.host),
+      overShare: () => this.#ctx.slotsOverShare(host.host),
+      hostShared: () => this.#ctx.hostShared(host.host),
       signal: this.#abort.signal,
       timeoutMs: settings().timeoutMs,
       lowestSpeed: settings().lowestSpeedLimit,

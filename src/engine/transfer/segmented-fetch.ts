@@ -47,6 +47,7 @@ const FINISHED = new Retired('the download has all its bytes')
 const CHANGED = new Retired('the file changed on the server')
 const NO_RANGES = new Retired('the server did not serve the range')
 const ENCODED = new Retired('the server compressed its range answer')
+const HANDED_OVER = new Retired('its host connection went to another download from the server')
 
 /**
  * A connection found the file changed on the server (a 200 to If-Range, or a 206 of another
@@ -82,6 +83,14 @@ export type SegmentedFetchOptions = {
   /** Asks for a connection slot on the host (per-host cap across downloads). */
   acquireSlot: () => boolean
   releaseSlot: () => void
+  /**
+   * Extra connections this download holds past its fair share of the host (another download
+   * from it started): that many close — their ranges go back to this download's others — and
+   * are not replaced.
+   */
+  overShare: () => number
+  /** Whether another download runs on this host (an idle connection's slot serves it better). */
+  hostShared: () => boolean
   signal: AbortSignal
   timeoutMs: number
   lowestSpeed: number
@@ -146,6 +155,10 @@ export class SegmentedFetch {
   #firstSegment = -1
   /** An extra connection got a ranged answer: the server does ranges. */
   #rangesProven = false
+  /** The probe's connection: its host slot is the download's own, never handed over. */
+  #firstRetire: AbortController | null = null
+  /** Extra connections waiting in #nextWork for work: they close themselves when over share. */
+  #idleHelpers = 0
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -238,6 +251,7 @@ export class SegmentedFetch {
       maxConnections: this.#o.maxConnections(),
     })
     if (judgeNetwork) this.#replaceLaggards()
+    this.#handOver()
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#ramp.target) this.#o.shared.pool?.warm()
     while (this.#live < this.#ramp.target) {
@@ -265,10 +279,32 @@ export class SegmentedFetch {
     }
   }
 
+  /**
+   * Past its share of the host: connections close now, the slowest first (their ranges go back
+   * to the gaps), counting those already closing and the idle ones, which close at their next
+   * look for work (#nextWork).
+   */
+  #handOver(): void {
+    let excess = this.#o.overShare() - this.#idleHelpers
+    if (excess <= 0) return
+    const busy: ActiveSegment[] = []
+    for (const segment of this.#segments()) {
+      const owner = this.#owners.get(segment.id)
+      if (!owner || owner === this.#firstRetire) continue
+      if (owner.signal.aborted) excess--
+      else busy.push(segment)
+    }
+    busy.sort((a, b) => (a.speed ?? 0) - (b.speed ?? 0))
+    for (const segment of busy.slice(0, Math.max(0, excess))) {
+      this.#owners.get(segment.id)!.abort(HANDED_OVER)
+    }
+  }
+
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
+    if (!helper) this.#firstRetire = retire
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const loop = this.#connection(connection, retire, first).finally(() => {
       this.#live--
@@ -533,13 +569,21 @@ export class SegmentedFetch {
     retire: AbortController,
     speed: number,
   ): Promise<number | null> {
+    const helper = retire !== this.#firstRetire
     for (;;) {
+      // Past the download's share of its host: an extra connection closes, it takes no more.
+      if (helper && this.#o.overShare() > 0) return null
       const segment = this.#takeWork(retire, speed)
       if (segment !== null || this.#active.size === 0 || signal.aborted) return segment
+      // Another download from the host can use this slot now: no lingering for the endgame.
+      if (helper && this.#o.hostShared()) return null
+      if (helper) this.#idleHelpers++
       try {
         await sleep(RAMP_INTERVAL_MS, undefined, { signal })
       } catch {
         return null
+      } finally {
+        if (helper) this.#idleHelpers--
       }
     }
   }

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import type { TestEngine } from '../../test/engine-harness.ts'
+import { addOne, useEngineHarness } from '../../test/engine-harness.ts'
+import { makeBody } from '../../test/fault-server.ts'
+
+const { server, open } = useEngineHarness({ engine: false })
+
+const MiB = 1024 * 1024
+
+/**
+ * The connections each running download had at its last heartbeat (a beat lists only the
+ * downloads whose figures changed), and a wait for the first beat at which `ready` holds of
+ * them — a wait for an event, which rejects with what was seen when it never comes.
+ */
+function watchConnections(engine: TestEngine) {
+  const connections = new Map<string, number>()
+  engine.on('progress/beat', (beat) => {
+    for (const item of beat.items) connections.set(item.id, item.connections)
+  })
+  return (ready: (c: ReadonlyMap<string, number>) => boolean, timeoutMs = 20_000) =>
+    new Promise<Map<string, number>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off()
+        reject(new Error(`never seen; last connections: ${JSON.stringify([...connections])}`))
+      }, timeoutMs)
+      const off = engine.on('progress/beat', () => {
+        if (!ready(connections)) return
+        clearTimeout(timer)
+        off()
+        resolve(new Map(connections))
+      })
+    })
+}
+
+describe('downloads from one server run side by side', () => {
+  it('a third download from a host whose cap two running downloads hold starts at once: connections are handed over', async () => {
+    // The cap is small so one download can hold all of it; -j 5 lets all three run.
+    const engine = await open({
+      settings: {
+        maxConcurrentDownloads: 5,
+        maxConnectionsPerHost: 4,
+        maxConnectionsPerDownload: 4,
+        minSplitSize: 256 * 1024,
+        timeoutMs: 60_000,
+      },
+    })
+    const untilBeat = watchConnections(engine)
+    const size = 8 * MiB
+    for (const name of ['f1', 'f2', 'f3']) {
+      // Slow connections (so the first download ramps to the whole cap), and the response
+      // holding the last byte stalls before it: none of the three can finish during the test.
+      server.file(`/${name}`, makeBody(size, name.charCodeAt(1)), {
+        rateLimit: 256 * 1024,
+        fault: ({ range }) =>
+          range?.end !== undefined && range.end < size - 1
+            ? undefined
+            : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) },
+      })
+    }
+    const f1 = await addOne(engine, { url: server.url('/f1') })
+    // The first download alone takes every connection the host allows.
+    await untilBeat((c) => c.get(f1) === 4)
+    const f2 = await addOne(engine, { url: server.url('/f2') })
+    await untilBeat((c) => (c.get(f2) ?? 0) >= 1 && (c.get(f1) ?? 0) >= 1)
+    const f3 = await addOne(engine, { url: server.url('/f3') })
+    // All three transferring at once — the server answering requests for each file at the
+    // same moment — each within its share (4 ÷ 3, rounded up): the host's connections were
+    // handed over by the first two rather than waited for.
+    const paths = ['/f1', '/f2', '/f3']
+    const seen = await untilBeat(
+      (c) =>
+        [f1, f2, f3].every((id) => (c.get(id) ?? 0) >= 1 && (c.get(id) ?? 0) <= 2) &&
+        paths.every((path) => server.activeRequests(path) >= 1),
+    )
+    expect([...seen.keys()].sort()).toEqual([f1, f2, f3].sort())
+    const { downloads } = await engine.snapshot()
+    expect(downloads.map((d) => d.state)).toEqual(['downloading', 'downloading', 'downloading'])
+    for (const path of paths) expect(server.bytesServed(path)).toBeLessThan(size)
+    await engine.remove({ all: true })
+  }, 60_000)
+})

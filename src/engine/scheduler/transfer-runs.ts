@@ -1,0 +1,214 @@
+import { join } from 'node:path'
+import type { Dispatcher } from 'undici'
+import type { SegmentMap } from '../../shared/protocol/details.ts'
+import { ACTIVE_STATES, type Settings } from '../../shared/protocol/model.ts'
+import type { DownloadHistory } from '../details/download-history.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
+import type { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
+import { MAX_DOWNLOADS, SlotAllocator, type SharedStats } from '../stats/shared-stats.ts'
+import { diskError } from '../storage/disk-error.ts'
+import type { FreeSpace } from '../storage/free-space.ts'
+import type { OriginMarker } from '../storage/origin-marker.ts'
+import { makeDownloadFolder } from '../storage/safe-folder.ts'
+import { DownloadTransfer } from '../transfer/download-transfer.ts'
+import type { TransferPool } from '../transfer/transfer-pool.ts'
+import type { ChangePublisher } from './change-publisher.ts'
+import type { DownloadTable } from './download-table.ts'
+import type { HostConnections } from './host-connections.ts'
+
+export type RunParts = {
+  table: DownloadTable
+  publisher: ChangePublisher
+  hosts: HostConnections
+  heartbeat: ProgressHeartbeat
+  history: DownloadHistory
+  shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
+  dispatcher(): Dispatcher
+  settings(): Settings
+  /** See EngineOptions.othersLive. */
+  othersLive: (() => Promise<string | null>) | null
+  freeSpace: FreeSpace
+  marker: OriginMarker | null
+  /** A transfer's run ended and its resources are given back: the pump may start the next. */
+  ended(record: DownloadRecord): void
+}
+
+/**
+ * The running downloads: each one's start (its slot in the shared statistics, its host account,
+ * its transfer and what the transfer may ask of the engine), its end (all of that given back),
+ * and stopping it. The live figures of the running ones come from here.
+ */
+export class TransferRuns {
+  #p: RunParts
+  #transfers = new Map<string, DownloadTransfer>()
+  #slots = new Map<string, number>()
+  #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
+  #dirs = new Map<string, Promise<void>>()
+
+  constructor(parts: RunParts) {
+    this.#p = parts
+  }
+
+  /** The running downloads' transfers by id. */
+  get running(): ReadonlyMap<string, DownloadTransfer> {
+    return this.#transfers
+  }
+
+  /** Marks completed files with where they came from (flushed when the engine closes). */
+  get marker(): OriginMarker | null {
+    return this.#p.marker
+  }
+
+  /** Room left in the shared statistics for downloads started past the limit (Start now). */
+  get freeSlots(): number {
+    return this.#downloadSlots.free
+  }
+
+  start(record: DownloadRecord, host: string): void {
+    const p = this.#p
+    const hostAccount = p.hosts.open(host)
+    const downloadSlot = this.#downloadSlots.take()
+    const { stats } = p.shared
+    stats.setRate(downloadSlot, record.speedLimit)
+    // The slot's counter still holds the bytes of the download that used it last.
+    stats.setDownloadBytes(downloadSlot, record.done)
+    const transfer = new DownloadTransfer(record, {
+      dispatcher: p.dispatcher,
+      settings: p.settings,
+      reservedPaths: p.table.reservedPaths,
+      othersLive: async () => (p.othersLive ? await p.othersLive() : null),
+      ensureDir: (dir) => this.#ensureDir(dir),
+      freeSpace: p.freeSpace,
+      log: (level, message, error) => {
+        p.history.log(
+          record.id,
+          level,
+          message,
+          error ? { ...error.toJSON(), status: error.status } : undefined,
+        )
+        p.publisher.log(level, record.id, `${record.name}: ${message}`, error?.toJSON())
+      },
+      changed: (options) => p.publisher.changed(record, options?.journal ?? true),
+      journal: () => p.publisher.journalNow(record),
+      journaled: () => p.publisher.journaled(record),
+      shared: p.shared,
+      downloadSlot,
+      acquireSlot: (h) => hostAccount.tryTake(h),
+      releaseSlot: (h) => hostAccount.give(h),
+      slotsOverShare: (h) => hostAccount.excess(h),
+      hostShared: (h) => hostAccount.shared(h),
+    })
+    this.#transfers.set(record.id, transfer)
+    this.#slots.set(record.id, downloadSlot)
+    p.heartbeat.track(record.id)
+    void transfer.run().then((outcome) => {
+      this.#transfers.delete(record.id)
+      this.#slots.delete(record.id)
+      stats.setRate(downloadSlot, 0)
+      this.#downloadSlots.give(downloadSlot)
+      hostAccount.close()
+      p.heartbeat.untrack(record.id)
+      // A completed download was announced as such with its final figures; a failed or stopped
+      // one made its last bytes durable after that (and now shows no connections).
+      if (outcome !== 'completed') p.publisher.changed(record)
+      else this.markOrigin(record)
+      p.ended(record)
+    })
+  }
+
+  /** Stops a record's transfer, if any, and puts it in `state` (paused or removed). */
+  async stop(record: DownloadRecord, state: 'paused' | 'removed'): Promise<void> {
+    const transfer = this.#transfers.get(record.id)
+    if (transfer) await transfer.stop()
+    record.nextRetryAt = null
+    // A download that completed while being stopped stays completed (pausing it means nothing).
+    if (state === 'paused' && record.state === 'completed') return
+    // 'removed' is not journaled: the `del` line the removal appends next says it (a crash
+    // before that leaves the download as it was, not as a record in a state nothing reads back).
+    this.#p.publisher.setState(record, state, state !== 'removed')
+  }
+
+  /** Stops every transfer (shutdown): each makes its partial data durable. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#transfers.values()].map((t) => t.stop()))
+  }
+
+  /**
+   * A lower "downloads at once" applies now: the running downloads furthest back in the queue
+   * stop (their bytes durable, as a pause leaves them) and wait queued again, in their places.
+   * One checking its file is left to finish: its bytes are all there.
+   */
+  async requeueOverLimit(limit: number): Promise<void> {
+    const { places } = this.#p.table
+    const running = [...this.#transfers.values()]
+      .map((t) => t.record)
+      .filter((r) => ACTIVE_STATES.has(r.state) || r.state === 'retrying')
+    const excess = running.length - limit
+    if (excess <= 0) return
+    const last = running
+      .filter((r) => r.state !== 'verifying')
+      .sort((a, b) => (places.position(b.id) ?? 0) - (places.position(a.id) ?? 0))
+      .slice(0, excess)
+    await Promise.all(
+      last.map(async (record) => {
+        await this.#transfers.get(record.id)?.stop()
+        // Paused, removed or finished meanwhile: that word stands.
+        if (!ACTIVE_STATES.has(record.state) && record.state !== 'retrying') return
+        record.nextRetryAt = null
+        this.#p.publisher.setState(record, 'queued')
+      }),
+    )
+  }
+
+  /** A running download's speed limit changed: its token bucket takes it now. */
+  speedLimitChanged(record: DownloadRecord): void {
+    const slot = this.#slots.get(record.id)
+    if (slot !== undefined) this.#p.shared.stats.setRate(slot, record.speedLimit)
+  }
+
+  /** Queues the completed file's origin mark (the URL the bytes came from, the Referer). */
+  markOrigin(record: DownloadRecord): void {
+    const marker = this.#p.marker
+    if (!marker) return
+    const referer = Object.entries(record.headers).find(([k]) => k.toLowerCase() === 'referer')
+    marker.mark({
+      path: join(record.dir, record.name),
+      url: record.finalUrl ?? record.url,
+      referrer: referer?.[1] ?? null,
+    })
+  }
+
+  /** The running downloads' figures for the heartbeat. */
+  figures() {
+    return [...this.#transfers.values()].map((t) => ({
+      id: t.record.id,
+      done: t.done,
+      size: t.record.size,
+      connections: t.connections,
+      downloading: t.record.state === 'downloading',
+      counting: t.counting,
+    }))
+  }
+
+  /** Where a running download's connections are, or null when it is not transferring. */
+  segmentMap(id: string): SegmentMap | null {
+    const transfer = this.#transfers.get(id)
+    // A transfer that announced its end is only cleaning up: the record tells the rest.
+    const state = transfer?.record.state
+    if (!transfer || !(ACTIVE_STATES.has(state!) || state === 'retrying')) return null
+    return { id, size: transfer.record.size, ...transfer.segmentMap() }
+  }
+
+  #ensureDir(dir: string): Promise<void> {
+    let made = this.#dirs.get(dir)
+    if (!made) {
+      // Also refuses a folder reached through a link someone else planted in a shared folder.
+      made = makeDownloadFolder(dir).catch((error: unknown) => {
+        this.#dirs.delete(dir)
+        throw diskError(error, `cannot create the folder ${dir}`, dir)
+      })
+      this.#dirs.set(dir, made)
+    }
+    return made
+  }
+}
