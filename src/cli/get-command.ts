@@ -9,7 +9,8 @@ import type {
   Settings,
 } from '../shared/protocol/model.ts'
 import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
-import { redactUrl } from '../shared/protocol/url.ts'
+import { normalizeUrlKey, parseDownloadUrl, redactUrl } from '../shared/protocol/url.ts'
+import { sessionText, writeSessionFile, type SessionItem } from './session-file.ts'
 import { streamToStdout } from './stream-to-stdout.ts'
 import { readFile } from 'node:fs/promises'
 import { loadCredentials } from './request-credentials.ts'
@@ -31,6 +32,8 @@ export type GetOptions = {
   /** Every `-i` given, in order. */
   inputFile: string[]
   dir: string
+  /** aria2's `--save-session FILE`: what did not complete, written on exit (session-file.ts). */
+  saveSession?: string
   out?: string
   continue?: boolean
   allowOverwrite?: boolean
@@ -97,6 +100,10 @@ async function get(
     output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
     return EXIT.usage
   }
+  if (toStdout && options.saveSession !== undefined) {
+    output.error('--save-session keeps no session for -o - (write to stdout)')
+    return EXIT.usage
+  }
   if (toStdout && options.json) {
     output.error('--json and -o - both write to stdout: use one of them')
     return EXIT.usage
@@ -111,7 +118,11 @@ async function get(
     output.error(tls.problem)
     return EXIT.usage
   }
-  const flags = { ...options, headersFor: credentials.headersFor }
+  const flags = {
+    ...options,
+    headersFor: credentials.headersFor,
+    keepInputLines: options.saveSession !== undefined,
+  }
   // The first piece of the lists only: the rest is parsed while the first downloads run.
   const usage = await collectRequests(
     urls,
@@ -301,9 +312,10 @@ async function drive(
     // server allows it; where it does not, the message says so instead of promising a resume.
     reporting = false
     await engine.pause({ ids: [...mine] })
-    const paused = (await engine.snapshot()).downloads.filter(
-      (d) => mine.has(d.id) && d.state === 'paused',
+    const left = (await engine.snapshot()).downloads.filter(
+      (d) => mine.has(d.id) && d.state !== 'completed',
     )
+    const paused = left.filter((d) => d.state === 'paused')
     await engine.close()
     display?.finish()
     if (!options.quiet) for (const line of interruptLines(paused)) output.error(line)
@@ -314,6 +326,7 @@ async function drive(
       rejected: usage.problems.length + rejectedCount,
       interrupted: true,
     })
+    if (!(await saveSession(left, usage, options, output))) return EXIT.failed
     return signalExit
   }
 
@@ -324,8 +337,10 @@ async function drive(
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
   // Nothing paused or failed here, from this run or an earlier one: no queue to keep.
-  const empty = (await engine.snapshot()).downloads.length === 0
+  const kept = (await engine.snapshot()).downloads
+  const empty = kept.length === 0
   await engine.close()
+  const left = kept.filter((d) => mine.has(d.id))
   if (empty && removableStateDir) await removeEmptyStateDir(removableStateDir)
   const rejected = usage.problems.length + rejectedCount
   Object.assign(tally, { completed: completed.length, failed: failed.length, rejected })
@@ -333,10 +348,40 @@ async function drive(
     for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
     output.out(summaryLine(completed.length, failed.length, rejected))
   }
+  if (!(await saveSession(left, usage, options, output))) return EXIT.failed
   // Failures of different causes: the last one's code, as aria2c does (`finished` is in the
   // order the downloads ended). Rejected input lines alone are 1.
   if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
   return rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * `--save-session FILE`: the run's downloads that did not complete, then what an interrupted run
+ * had not added yet (the rest of its lists is read for it). False (said on stderr) when the file
+ * cannot be written.
+ */
+async function saveSession(
+  left: readonly DownloadSnapshot[],
+  usage: Usage,
+  options: GetOptions,
+  output: CliOutput,
+): Promise<boolean> {
+  if (options.saveSession === undefined) return true
+  const problems = usage.problems.length
+  while (usage.readMore(ENQUEUE_CHUNK));
+  // Lines refused while reading the rest were never downloaded: not in the session either.
+  usage.problems.length = problems
+  const items: SessionItem[] = [...left, ...usage.requests].map(({ url }) => {
+    const source = usage.sources.get(normalizeUrlKey(parseDownloadUrl(url)))
+    return { url, ...(source ? { source } : {}), ...(options.out ? { out: options.out } : {}) }
+  })
+  try {
+    await writeSessionFile(options.saveSession, sessionText(items))
+    return true
+  } catch (error) {
+    output.error(`cannot save the session to ${options.saveSession}: ${(error as Error).message}`)
+    return false
+  }
 }
 
 /**
