@@ -209,7 +209,9 @@ class ReflowingTerminal {
     return Math.max(1, Math.ceil(textColumns(line) / this.columns))
   }
   write(text: string) {
+    // eslint-disable-next-line no-control-regex -- the display's escape sequences are the point
     for (const part of text.split(/(\x1b\[\d+F\x1b\[J)/)) {
+      // eslint-disable-next-line no-control-regex -- the same
       const up = /^\x1b\[(\d+)F\x1b\[J$/.exec(part)
       if (up) this.#eraseRows(Number(up[1]))
       else if (part) this.lines.push(...part.replace(/\n$/, '').split('\n'))
