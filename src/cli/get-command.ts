@@ -295,6 +295,13 @@ async function drive(
         stopped: () => interrupted,
         told,
         track: (count) => display?.track(count),
+        startsOver: (download) => {
+          const warning = warnings.noteStartOver(download)
+          if (warning && !options.quiet) {
+            if (display) display.warning(warning)
+            else if (!options.json) output.out(`warning   ${warning}`)
+          }
+        },
       },
       emitJson,
       output,
@@ -492,6 +499,7 @@ async function enqueue(
     stopped,
     told,
     track,
+    startsOver,
   }: {
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
@@ -499,6 +507,8 @@ async function enqueue(
     told: Told
     /** `count` more downloads of this run are on their way (queued, or resumed). */
     track: (count: number) => void
+    /** An earlier run's download that this run takes up from zero (see enqueueChunk). */
+    startsOver: (download: DownloadSnapshot) => void
   },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
@@ -527,7 +537,7 @@ async function enqueue(
       engine,
       chunk,
       options,
-      { mine, finished, track },
+      { mine, finished, track, startsOver },
       emitJson,
       output,
     )
@@ -582,10 +592,12 @@ async function enqueueChunk(
     mine,
     finished,
     track,
+    startsOver,
   }: {
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
     track: (count: number) => void
+    startsOver: (download: DownloadSnapshot) => void
   },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
@@ -612,6 +624,10 @@ async function enqueueChunk(
     if (rejection.error.code === ERROR_CODES.duplicate && existing) {
       // The same command ran before: continue that download instead of starting over.
       mine.add(existing.id)
+      // Not resumable (no length, or no ranges): what the earlier run received is not continued
+      // — the engine's queue keeps no durable byte count for it — so it begins at zero: said,
+      // not left for the person to find in the speed of the second run.
+      if (existing.state !== 'completed' && existing.resumable === false) startsOver(existing)
       if (existing.state === 'completed') completed.push({ existing, index: rejection.index })
       else if (existing.state === 'paused') rerun.resume.push(existing.id)
       else if (existing.state === 'failed') rerun.retry.push(existing.id)
