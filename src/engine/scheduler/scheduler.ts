@@ -30,6 +30,7 @@ import { DownloadHistory } from '../details/download-history.ts'
 import { HostConnections } from './host-connections.ts'
 import { DuplicateIndex, urlKeyOf } from './duplicate-index.ts'
 import { duplicateMessage, duplicateOf } from './duplicate-rule.ts'
+import { carryFromEarlier } from './again-carry.ts'
 import { MissingFiles } from './missing-files.ts'
 import { QueuePlaces } from './queue-places.ts'
 import { SegmentWatch } from '../details/segment-watch.ts'
@@ -309,7 +310,9 @@ export class Scheduler implements SchedulerCommands {
     const url = typeof request?.url === 'string' ? request.url : String(request?.url)
     try {
       // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
-      const prepared = prepareRecord(request, this.#settings.defaultDir)
+      const prepared = carryFromEarlier(prepareRecord(request, this.#settings.defaultDir), (id) =>
+        this.#records.get(id),
+      )
       const existing = duplicateOf(this.#duplicates, prepared)
       if (existing) {
         const other = this.#records.get(existing)!
