@@ -25,6 +25,8 @@ import { proxyProblem } from './proxy-check.ts'
 import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
 import { defaultStateDir, stateDirProblem } from './state-dir.ts'
 import { removeEmptyStateDir } from './state-cleanup.ts'
+import { makeDownloadFolder } from '../engine/storage/safe-folder.ts'
+import { diskError } from '../engine/storage/disk-error.ts'
 
 export { defaultStateDir } from './state-dir.ts'
 
@@ -182,6 +184,17 @@ async function get(
     return EXIT.usage
   }
   if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, tls.tls, output)
+  // The folder named on this command line is made now: the engine does not make again a folder
+  // that held a download's bytes and went away (issue 25) — but here the person has just named
+  // it (`rm -r dl; downpour get -d dl …` after an interrupted run starts that download over).
+  const folderProblem = await makeDownloadFolder(dir).then(
+    () => null,
+    (error: unknown) => diskError(error, `cannot create the folder ${dir}`, dir),
+  )
+  if (folderProblem) {
+    output.error(folderProblem.message)
+    return exitCodeFor(folderProblem.toJSON())
+  }
   // A queue folder of its own (the first free slot): runs into one folder do not wait for each
   // other; one that meets another's download of the same file waits for that file only.
   // (Asked by downloads the engine resumes while it opens: the slot is not known then.)

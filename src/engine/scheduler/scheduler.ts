@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises'
-import { diskError } from '../storage/disk-error.ts'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
 import * as v from 'valibot'
@@ -50,7 +49,7 @@ import { WaitingQueue } from './waiting-queue.ts'
 import { finishedOnDisk } from './recover-finished.ts'
 import { controlPathFor, PART_SUFFIX, removeControlFile } from '../storage/control-file.ts'
 import { removeStaleTemps } from '../storage/stale-temps.ts'
-import { makeDownloadFolder } from '../storage/safe-folder.ts'
+import { DownloadFolders } from '../storage/download-folders.ts'
 import type { StateLock } from '../storage/state-lock.ts'
 import { NO_HEADERS, toSnapshot, type DownloadRecord } from '../model/download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
@@ -131,7 +130,8 @@ export class Scheduler implements SchedulerCommands {
   #reservedPaths = new Set<string>()
   /** Completed downloads whose file is gone (see MissingFiles). */
   #missingFiles = new MissingFiles()
-  #dirs = new Map<string, Promise<void>>()
+  /** Made on first use, never made again once gone (also refuses a planted link). */
+  #folders = new DownloadFolders()
   #shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
   #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
   #revision = 0
@@ -782,19 +782,6 @@ export class Scheduler implements SchedulerCommands {
     return null
   }
 
-  #ensureDir(dir: string): Promise<void> {
-    let made = this.#dirs.get(dir)
-    if (!made) {
-      // Also refuses a folder reached through a link someone else planted in a shared folder.
-      made = makeDownloadFolder(dir).catch((error: unknown) => {
-        this.#dirs.delete(dir)
-        throw diskError(error, `cannot create the folder ${dir}`, dir)
-      })
-      this.#dirs.set(dir, made)
-    }
-    return made
-  }
-
   #start(record: DownloadRecord, host: string): void {
     const hostAccount = this.#hostConnections.open(host)
     const downloadSlot = this.#downloadSlots.take()
@@ -806,7 +793,7 @@ export class Scheduler implements SchedulerCommands {
       settings: () => this.#settings,
       reservedPaths: this.#reservedPaths,
       othersLive: async () => (this.#othersLive ? await this.#othersLive() : null),
-      ensureDir: (dir) => this.#ensureDir(dir),
+      ensureDir: (dir) => this.#folders.ensure(dir, record.done > 0),
       freeSpace: this.#freeSpace,
       log: (level, message, error) => {
         this.#history.log(
