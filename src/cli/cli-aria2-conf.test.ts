@@ -125,4 +125,22 @@ describe('downpour get -i with an aria2 --save-session file', () => {
     expect(await readFile(join(dirs.downloads, 'gone.bin'))).toEqual(makeBody(500, 7))
     expect(await readFile(saved, 'utf8')).toBe('')
   })
+
+  it('--save-session on Ctrl-C: the paused and the waiting downloads, as read', async () => {
+    server.file('/slow.bin', makeBody(500_000, 8), {
+      fault: () => ({ kind: 'stall', afterBytes: 10_000 }),
+    })
+    server.file('/next.bin', makeBody(1000, 9))
+    const input = join(dirs.root, 'in.txt')
+    const saved = join(dirs.root, 'out.session')
+    const slow = [`${server.url('/slow.bin')}\t${server.url('/m/slow.bin')}`, ' gid=1']
+    const next = [server.url('/next.bin'), ' out=n.bin']
+    await writeFile(input, [...slow, ...next].join('\n'))
+    const run = start(['-j', '1', '-i', input, '--save-session', saved])
+    for (let look = 0; look < 400 && server.requests('/slow.bin').length === 0; look++)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    run.child.kill('SIGINT')
+    expect((await run.done).code).toBe(130)
+    expect(await readFile(saved, 'utf8')).toBe(`${[...slow, ...next].join('\n')}\n`)
+  })
 })
