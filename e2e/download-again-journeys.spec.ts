@@ -59,3 +59,43 @@ test('a finished list whose files were deleted: dropped again, "Download all aga
   // Each file was fetched again from the server (not found somewhere and left alone).
   for (const [i, name] of names.entries()) expect(gets(name)).toBeGreaterThan(before[i]!)
 })
+
+test("a row's Download again sends the cookie and referer its list gave, and puts the file back under its name", async ({
+  page,
+  win,
+}) => {
+  const body = makeBody(150_000, 60)
+  win.files.file('/members.bin', body)
+  const list = [
+    win.files.url('/members.bin'),
+    ' header=Cookie: session=abc123',
+    ' header=Referer: http://pages.example/list',
+  ].join('\n')
+  await win.open(page)
+  await drop(page, { text: list })
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await dialog.getByRole('button', { name: 'Add 1 download' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(row(page, 'members.bin')).toContainText('Completed', { timeout: 20_000 })
+
+  await rm(join(win.downloads, 'members.bin'))
+  await page.reload()
+  await expect(row(page, 'members.bin')).toContainText('Completed — file missing', {
+    timeout: 10_000,
+  })
+  const before = win.files.requests('/members.bin').length
+  await row(page, 'members.bin').click({ button: 'right' })
+  await page.getByRole('menuitem', { name: 'Download again' }).click()
+  await expect(row(page, 'members.bin').filter({ hasNotText: 'missing' })).toContainText(
+    'Completed',
+    { timeout: 20_000 },
+  )
+  const again = win.files.requests('/members.bin').slice(before)
+  expect(again.length).toBeGreaterThan(0)
+  for (const request of again) {
+    expect(request.headers.cookie).toBe('session=abc123')
+    expect(request.headers.referer).toBe('http://pages.example/list')
+  }
+  expect(await readdir(win.downloads)).toEqual(['members.bin'])
+  expect(await sha256File(join(win.downloads, 'members.bin'))).toBe(sha256(body))
+})

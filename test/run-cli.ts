@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { useEngineHarness, type EngineHarness } from './engine-harness.ts'
 
 /** `downpour` as package.json's `bin` runs it (from its sources; the shebang's flags aside). */
@@ -39,10 +40,33 @@ export type CliOptions = {
   wrapper?: string[]
   /** The child's working directory (default: this process's). */
   cwd?: string
+  /**
+   * The child's HOME (default: `home` beside `state`, made if missing). Never the real one: a
+   * user's ~/.aria2/aria2.conf or ~/.netrc would change what the CLI does under test.
+   */
+  home?: string
+}
+
+/** The scratch HOME `startCli` gives a run with `state` (see `CliOptions.home`). */
+export function scratchHome(state: string): string {
+  return join(dirname(state), 'home')
+}
+
+/** The variables that point a program at the user's own files, all moved under `home`. */
+function homeEnv(home: string): Record<string, string> {
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_STATE_HOME: join(home, '.local', 'state'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+  }
 }
 
 /** The setup of the CLI test files (see `useCli`). */
 export type CliHarness = Pick<EngineHarness, 'server' | 'dirs' | 'onTeardown'> & {
+  /** This test's scratch HOME (what the CLI's ~ is; XDG_* point below it). */
+  home(): string
   /** `startCli` on this test's folders. */
   start(
     args: string[],
@@ -61,6 +85,7 @@ export function useCli(): CliHarness {
     server,
     dirs,
     onTeardown,
+    home: () => scratchHome(dirs.state),
     start: (args, options = {}) =>
       startCli(args, { ...options, downloads: dirs.downloads, state: dirs.state }),
   }
@@ -68,7 +93,8 @@ export function useCli(): CliHarness {
 
 /**
  * Starts `downpour get -d <downloads> --retry-wait 0.05 ARGS` in a child process with its queue
- * in `state`, stdout and stderr captured. `env` adds variables; `input` goes to stdin.
+ * in `state` and a scratch HOME, stdout and stderr captured. `env` adds variables (and may name
+ * another HOME); `input` goes to stdin.
  */
 export function startCli(
   args: string[],
@@ -76,13 +102,21 @@ export function startCli(
 ): { child: ChildProcess; done: Promise<CliRun> } {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of AMBIENT) delete env[name]
+  const home = options.home ?? scratchHome(options.state)
+  mkdirSync(home, { recursive: true })
   const argv = [CLI, 'get', '-d', options.downloads, '--retry-wait', '0.05', ...args]
   const [program, ...before] = options.wrapper ?? []
   const child = spawn(
     program ?? process.execPath,
     program === undefined ? argv : [...before, process.execPath, ...argv],
     {
-      env: { ...env, DOWNPOUR_STATE_DIR: options.state, NO_COLOR: '1', ...options.env },
+      env: {
+        ...env,
+        ...homeEnv(home),
+        DOWNPOUR_STATE_DIR: options.state,
+        NO_COLOR: '1',
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.cwd ? { cwd: options.cwd } : {}),
     },

@@ -29,6 +29,7 @@ const VALUED: Readonly<Record<string, string>> = {
   'ca-certificate': '--ca-certificate',
   'all-proxy': '--all-proxy',
   'input-file': '--input-file',
+  'save-session': '--save-session',
 }
 
 /** aria2's booleans Downpour has (aria2Habits turns `--name=true|false` into its flags). */

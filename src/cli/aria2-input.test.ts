@@ -15,8 +15,9 @@ describe('fromAria2InputFile', () => {
       ' dir=/elsewhere',
       ' max-connection-per-server=4',
     ].join('\n')
-    expect(fromAria2InputFile(session, '/srv/d')).toEqual({
-      text: [
+    const reading = fromAria2InputFile(session, '/srv/d', '/home/u')
+    expect(reading.text).toBe(
+      [
         'http://a.example/x.iso',
         '',
         '',
@@ -27,25 +28,52 @@ describe('fromAria2InputFile', () => {
         '',
         '',
       ].join('\n'),
-      notes: [
-        {
-          line: 1,
-          message:
-            'mirrors are not supported: downloading from the first URL only (2 others on this line ignored)',
-        },
-        { line: 6, message: 'continue= (an aria2 option) is not supported per download; ignored' },
-        {
-          line: 8,
-          message:
-            'dir=/elsewhere ignored: a list cannot choose another folder; saving into /srv/d (-d)',
-        },
-        {
-          line: 9,
-          message:
-            'max-connection-per-server= (an aria2 option) is not supported per download; ignored',
-        },
-      ],
-    })
+    )
+    expect(reading.notes).toEqual([
+      {
+        line: 1,
+        message:
+          '3 URLs on this line are mirrors of one file; downpour cannot use mirrors yet, so only the first is used (2 others not tried; --save-session writes them back)',
+      },
+      { line: 6, message: 'continue= (an aria2 option) is not supported per download; ignored' },
+      {
+        line: 9,
+        message:
+          'max-connection-per-server= (an aria2 option) is not supported per download; ignored',
+      },
+    ])
+    // Every mirror is kept with the entry (its URL line's number), the first one downloaded.
+    expect(reading.mirrors).toEqual(
+      new Map([
+        [1, ['http://a.example/x.iso', 'http://b.example/x.iso', 'http://c.example/x.iso']],
+      ]),
+    )
+    expect(reading.dirs).toEqual(new Map([[1, '/srv/d']]))
+    expect(reading.refused).toEqual(
+      new Map([
+        [
+          7,
+          'dir=/elsewhere (line 8) is outside the download folder /srv/d: nothing is saved outside -d; run with -d /elsewhere (or a folder that holds it) to save it there',
+        ],
+      ]),
+    )
+  })
+
+  it('dir= as aria2c reads it (relative to the current folder), honoured only inside -d', () => {
+    const at = (dir: string) =>
+      fromAria2InputFile(`http://h.example/a\n dir=${dir}\n`, '/srv/d', '/srv/d')
+    expect(at('isos').dirs.get(1)).toBe('/srv/d/isos')
+    expect(at('/srv/d/isos/../iso2').dirs.get(1)).toBe('/srv/d/iso2')
+    expect(at('.').dirs.get(1)).toBe('/srv/d')
+    expect(at('..').refused.has(1)).toBe(true)
+    expect(at('../d2').refused.has(1)).toBe(true)
+    expect(at('/srv/d2').refused.has(1)).toBe(true)
+    // A folder whose name begins with two dots is inside.
+    expect(at('..x').dirs.get(1)).toBe('/srv/d/..x')
+    // From another current folder, the same relative dir= is another folder: refused.
+    expect(
+      fromAria2InputFile('http://h.example/a\n dir=isos\n', '/srv/d', '/home/u').refused.get(1),
+    ).toContain('dir=isos (line 2) is outside the download folder /srv/d')
   })
 
   it('keeps every line where it was, leaves no TAB on a rewritten URL line, and notes only real lines', () => {
@@ -69,7 +97,7 @@ describe('fromAria2InputFile', () => {
       fc.property(fc.array(piece), fc.constantFrom('\n', '\r\n', '\r'), (lines, eol) => {
         const text = lines.join(eol)
         const before = text.split(/\r\n|\r|\n/)
-        const { text: out, notes } = fromAria2InputFile(text, '/d')
+        const { text: out, notes, mirrors, dirs, refused } = fromAria2InputFile(text, '/d', '/d')
         const after = out.split(/\r\n|\r|\n/)
         expect(after).toHaveLength(before.length)
         for (const note of notes) {
@@ -83,6 +111,19 @@ describe('fromAria2InputFile', () => {
           expect(before[i]!.trim().startsWith(line)).toBe(true)
           expect(line).not.toContain('\t')
         }
+        // What is kept per entry is keyed by a URL line (not indented), and a folder is in -d.
+        for (const key of [...mirrors.keys(), ...dirs.keys(), ...refused.keys()]) {
+          expect(before[key - 1]).toMatch(/^\S/)
+        }
+        for (const [key, urls] of mirrors)
+          expect(urls.join('\t')).toBe(
+            before[key - 1]!.trim()
+              .split('\t')
+              .map((u) => u.trim())
+              .filter(Boolean)
+              .join('\t'),
+          )
+        for (const dir of dirs.values()) expect(dir === '/d' || dir.startsWith('/d/')).toBe(true)
       }),
     )
   })

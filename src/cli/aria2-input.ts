@@ -1,26 +1,53 @@
-import { resolve } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+
+/** What `fromAria2InputFile` read besides the rewritten text, keyed by the URL line's number. */
+export type Aria2InputReading = {
+  /** The text for the shared list parser, line for line the same numbering. */
+  text: string
+  /** What of a line was not applied though its download is (printed with the line). */
+  notes: { line: number; message: string }[]
+  /** Every URL of a line with mirrors (TAB-separated), the downloaded one first. */
+  mirrors: Map<number, string[]>
+  /** A download's own folder from its `dir=` (absolute, inside `-d`). */
+  dirs: Map<number, string>
+  /** Downloads refused by their options (a `dir=` outside `-d`), with the reason. */
+  refused: Map<number, string>
+}
 
 /**
  * aria2's input-file habits that Downpour's list parser (src/shared/list, shared with the
  * window) does not read, rewritten line for line before it does — line numbers stay the same —
  * so an aria2 `--save-session` file is downloaded instead of refused (issue 23):
- * - URLs on one line separated by TABs are mirrors of one file (aria2): Downpour has no mirrors,
- *   so the first is downloaded and the line says so;
+ * - URLs on one line separated by TABs are mirrors of one file (aria2): the engine has no
+ *   mirrors yet, so the first is downloaded; all are kept (`mirrors`, written back by
+ *   --save-session) and the line says so;
  * - `gid=` (aria2's handle for the download) is dropped, `referer=URL` becomes
- *   `header=Referer: URL`, `dir=` naming the run's own folder is dropped;
- * - `dir=` naming another folder, and aria2's other per-download options, are dropped with a
- *   note each (a list cannot send a file out of `-d`: nothing is written outside the folder the
- *   person chose).
+ *   `header=Referer: URL`;
+ * - `dir=` is the download's folder, as in aria2 (a relative one is taken from the current
+ *   folder, as aria2c does). Nothing is written outside the folder the person chose (`-d`):
+ *   a `dir=` inside it is honoured (a subfolder is made), one outside it refuses the download
+ *   with the line named — saving it elsewhere than the list says would be a silent surprise;
+ * - aria2's other per-download options are dropped with a note each.
  * Lines it does not know stay as they are (the parser refuses an unknown option by its line).
  */
 export function fromAria2InputFile(
   text: string,
   dir: string,
-): { text: string; notes: { line: number; message: string }[] } {
+  cwd: string = process.cwd(),
+): Aria2InputReading {
+  const reading: Aria2InputReading = {
+    text,
+    notes: [],
+    mirrors: new Map(),
+    dirs: new Map(),
+    refused: new Map(),
+  }
   // Most lists have none of this: nothing to rewrite, the same string back.
-  if (!/\t|^[ \t]+[a-z-]+=/m.test(text)) return { text, notes: [] }
-  const notes: { line: number; message: string }[] = []
+  if (!/\t|^[ \t]+[a-z-]+=/m.test(text)) return reading
+  const { notes } = reading
   const lines = text.split(/\r\n|\r|\n/)
+  // The URL line the option lines below belong to (0: none yet).
+  let entry = 0
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!
     const line = i + 1
@@ -35,11 +62,14 @@ export function fromAria2InputFile(
       else if (name === 'referer' && value !== '*') lines[i] = ` header=Referer: ${value}`
       else if (name === 'dir') {
         lines[i] = ''
-        if (resolve(dir, value) !== dir)
-          notes.push({
-            line,
-            message: `dir=${value} ignored: a list cannot choose another folder; saving into ${dir} (-d)`,
-          })
+        if (entry === 0 || value === '') continue
+        const target = resolve(cwd, value)
+        if (inside(dir, target)) reading.dirs.set(entry, target)
+        else
+          reading.refused.set(
+            entry,
+            `dir=${value} (line ${line}) is outside the download folder ${dir}: nothing is saved outside -d; run with -d ${target} (or a folder that holds it) to save it there`,
+          )
       } else if (ARIA2_OPTIONS.has(name) || name.startsWith('bt-') || name === 'referer') {
         lines[i] = ''
         notes.push({
@@ -49,6 +79,7 @@ export function fromAria2InputFile(
       }
       continue
     }
+    entry = line
     if (!raw.includes('\t')) continue
     const urls = trimmed
       .split('\t')
@@ -56,12 +87,20 @@ export function fromAria2InputFile(
       .filter((t) => t !== '')
     if (urls.length < 2) continue
     lines[i] = urls[0]!
+    reading.mirrors.set(line, urls)
     notes.push({
       line,
-      message: `mirrors are not supported: downloading from the first URL only (${urls.length - 1} other${urls.length > 2 ? 's' : ''} on this line ignored)`,
+      message: `${urls.length} URLs on this line are mirrors of one file; downpour cannot use mirrors yet, so only the first is used (${urls.length - 1} other${urls.length > 2 ? 's' : ''} not tried; --save-session writes ${urls.length > 2 ? 'them' : 'it'} back)`,
     })
   }
-  return { text: lines.join('\n'), notes }
+  reading.text = lines.join('\n')
+  return reading
+}
+
+/** `target` is `dir` or below it (lexically: both are absolute and resolved). */
+function inside(dir: string, target: string): boolean {
+  const rel = relative(dir, target)
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
 }
 
 /** aria2's per-download options a session or input file may hold that a list entry has not. */

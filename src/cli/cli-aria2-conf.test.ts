@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
@@ -57,9 +57,10 @@ describe('downpour get and aria2.conf', () => {
 })
 
 describe('downpour get -i with an aria2 --save-session file', () => {
-  it('downloads each file once from its first URL, with its out= and referer=, and names what it ignored by line', async () => {
+  it('downloads each file once from its first URL, with its out=, referer= and dir=, and names by line what it did not apply', async () => {
     server.file('/x.bin', makeBody(3000, 3))
     server.file('/y.bin', makeBody(2000, 4))
+    server.file('/z.bin', makeBody(1000, 5))
     const session = join(dirs.root, 'session.txt')
     await writeFile(
       session,
@@ -73,20 +74,73 @@ describe('downpour get -i with an aria2 --save-session file', () => {
         server.url('/y.bin'),
         ' gid=d2c0e4d5a6b7c8d9',
         ' dir=/somewhere/else',
+        server.url('/z.bin'),
+        // Relative, as aria2c reads it: from the current folder (dirs.root here).
+        ' dir=downloads/isos',
       ].join('\n'),
     )
-    const result = await start(['-i', session]).done
-    expect(result.code).toBe(0)
-    expect((await readdir(dirs.downloads)).sort()).toEqual(['renamed.bin', 'y.bin'])
+    const result = await start(['-i', session], { cwd: dirs.root }).done
+    // y.bin's dir= is outside -d: that line is refused (exit 1), the others are downloaded.
+    expect(result.code).toBe(1)
+    expect((await readdir(dirs.downloads)).sort()).toEqual(['isos', 'renamed.bin'])
+    expect(await readdir(join(dirs.downloads, 'isos'))).toEqual(['z.bin'])
+    expect(server.requests('/y.bin')).toHaveLength(0)
     expect(server.requests('/mirror-x.bin')).toHaveLength(0)
     expect(server.requests('/x.bin')[0]!.headers.referer).toBe('http://pages.example/')
     expect(result.stderr).toContain(
-      `${session}:1: mirrors are not supported: downloading from the first URL only (1 other on this line ignored)`,
+      `${session}:1: 2 URLs on this line are mirrors of one file; downpour cannot use mirrors yet, so only the first is used (1 other not tried; --save-session writes it back)`,
     )
     expect(result.stderr).toContain(
       `${session}:6: continue= (an aria2 option) is not supported per download; ignored`,
     )
-    expect(result.stderr).toContain(`${session}:9: dir=/somewhere/else ignored`)
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('2 completed, 0 failed')
+    expect(result.stderr).toContain(
+      `${session}:7: dir=/somewhere/else (line 9) is outside the download folder ${dirs.downloads}: nothing is saved outside -d`,
+    )
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('2 completed, 0 failed, 1 rejected')
+  })
+
+  it('--save-session writes back what did not complete as it was read: every mirror, every option line', async () => {
+    server.file('/ok.bin', makeBody(1000, 6))
+    const input = join(dirs.root, 'in.txt')
+    const saved = join(dirs.root, 'out.session')
+    const failing = [
+      `${server.url('/gone.bin')}\t${server.url('/mirror/gone.bin')}\t${server.url('/m2/gone.bin')}`,
+      ' gid=2089b05ecca3d829',
+      ` dir=${dirs.downloads}`,
+      ' out=gone.bin',
+      ' max-connection-per-server=4',
+    ]
+    await writeFile(input, [server.url('/ok.bin'), ' gid=1', ...failing, ''].join('\n'))
+    const first = await start(['-i', input, '--save-session', saved]).done
+    expect(first.code).toBe(3)
+    expect(await readFile(saved, 'utf8')).toBe(`${failing.join('\n')}\n`)
+    // The saved file is an input file: a run of it (the failure still 404) saves the same.
+    const second = await start(['-i', saved, '--save-session', saved]).done
+    expect(second.code).toBe(3)
+    expect(await readFile(saved, 'utf8')).toBe(`${failing.join('\n')}\n`)
+    // Once it completes, the session is empty (aria2c's too).
+    server.file('/gone.bin', makeBody(500, 7))
+    const third = await start(['-i', saved, '--save-session', saved]).done
+    expect(third.code).toBe(0)
+    expect(await readFile(join(dirs.downloads, 'gone.bin'))).toEqual(makeBody(500, 7))
+    expect(await readFile(saved, 'utf8')).toBe('')
+  })
+
+  it('--save-session on Ctrl-C: the paused and the waiting downloads, as read', async () => {
+    server.file('/slow.bin', makeBody(500_000, 8), {
+      fault: () => ({ kind: 'stall', afterBytes: 10_000 }),
+    })
+    server.file('/next.bin', makeBody(1000, 9))
+    const input = join(dirs.root, 'in.txt')
+    const saved = join(dirs.root, 'out.session')
+    const slow = [`${server.url('/slow.bin')}\t${server.url('/m/slow.bin')}`, ' gid=1']
+    const next = [server.url('/next.bin'), ' out=n.bin']
+    await writeFile(input, [...slow, ...next].join('\n'))
+    const run = start(['-j', '1', '-i', input, '--save-session', saved])
+    for (let look = 0; look < 400 && server.requests('/slow.bin').length === 0; look++)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    run.child.kill('SIGINT')
+    expect((await run.done).code).toBe(130)
+    expect(await readFile(saved, 'utf8')).toBe(`${[...slow, ...next].join('\n')}\n`)
   })
 })

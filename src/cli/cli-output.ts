@@ -9,6 +9,8 @@ export type TextSink = {
   readonly columns?: number
   readonly rows?: number
   write(text: string): unknown
+  /** Calls `listener` when the terminal's size changes (SIGWINCH); returns how to stop. */
+  onResize?(listener: () => void): () => void
 }
 
 /**
@@ -45,6 +47,10 @@ export class CliOutput {
         return stdout.rows
       },
       write: (text: string) => this.#write('out', text),
+      onResize: (listener: () => void) => {
+        stdout.on('resize', listener)
+        return () => stdout.off('resize', listener)
+      },
     }
   }
 

@@ -4,7 +4,8 @@ import { checksumSpecProblem, parseChecksumSpec } from '../shared/list/checksum-
 import { decodeListBytes } from '../shared/list/decode-list-bytes.ts'
 import { fileNameProblem } from '../shared/list/file-name-check.ts'
 import { parseHeaderLine } from '../shared/list/header-line.ts'
-import { fromAria2InputFile } from './aria2-input.ts'
+import { fromAria2InputFile, type Aria2InputReading } from './aria2-input.ts'
+import { inputBlocks, type EntrySource } from './session-file.ts'
 import { UrlListReader } from '../shared/list/parse-url-list.ts'
 import { readListSource } from './read-list-source.ts'
 
@@ -22,6 +23,8 @@ export type RequestFlags = {
   autoFileRenaming?: boolean
   /** Headers each URL gets from the credential flags (request-credentials.ts). */
   headersFor?: (url: URL) => Record<string, string>
+  /** Keep each list entry's lines as read (`--save-session` writes them back). */
+  keepInputLines?: boolean
 }
 
 /**
@@ -57,6 +60,11 @@ export type Usage = {
   merged: InputNote[]
   /** What of a line was not applied though the line was downloaded (aria2's mirrors, options). */
   notes: InputNote[]
+  /**
+   * Where list entries came from, by URL key (`normalizeUrlKey`): entries with mirrors, and
+   * with `keepInputLines` every entry of a list (their lines, for `--save-session`).
+   */
+  sources: Map<string, EntrySource>
   /** Bad usage: nothing is downloaded, exit 2. */
   fatal: string | null
   /** Reads at least `max` more requests (fewer at the end); false once every list is read. */
@@ -76,13 +84,19 @@ export async function collectRequests(
   /** Requests read before returning (at least one, unless nothing is valid). */
   firstRead = Infinity,
 ): Promise<Usage> {
-  const lists: { label: string; reader: UrlListReader }[] = []
+  const lists: {
+    label: string
+    reader: UrlListReader
+    aria2: Aria2InputReading
+    blocks: Map<number, string> | null
+  }[] = []
   const usage: Usage = {
     requests: [],
     labels: [],
     problems: [],
     merged: [],
     notes: [],
+    sources: new Map(),
     fatal: null,
     readMore: (max) => readMore(max),
   }
@@ -114,7 +128,8 @@ export async function collectRequests(
     const all = { ...own, ...headers, ...request.headers }
     return {
       ...request,
-      dir,
+      // An input file's `dir=` (inside -d: aria2-input.ts) wins.
+      dir: request.dir ?? dir,
       ifExists,
       ...(Object.keys(all).length ? { headers: all } : {}),
       ...(flags.maxDownloadLimit ? { speedLimit: flags.maxDownloadLimit } : {}),
@@ -140,7 +155,7 @@ export async function collectRequests(
   const readMore = (max: number): boolean => {
     const target = usage.requests.length + max
     while (lists.length > 0 && usage.requests.length < target) {
-      const { label, reader } = lists[0]!
+      const { label, reader, aria2, blocks } = lists[0]!
       const piece = reader.read(target - usage.requests.length)
       given += piece.entries.length + piece.duplicates.length + piece.problems.length
       for (const p of piece.problems)
@@ -150,7 +165,23 @@ export async function collectRequests(
           input: `${label}:${d.line}`,
           message: `same URL as line ${d.firstLine}; merged${d.optionsIgnored ? ' (its options are ignored)' : ''}`,
         })
-      for (const entry of piece.entries) add(entry.request, `${label}:${entry.line}`)
+      for (const entry of piece.entries) {
+        const input = `${label}:${entry.line}`
+        const refusal = aria2.refused.get(entry.line)
+        if (refusal !== undefined) {
+          usage.problems.push({ input, message: refusal })
+          continue
+        }
+        const mirrors = aria2.mirrors.get(entry.line)
+        if (mirrors || blocks) {
+          const key = normalizeUrlKey(parseDownloadUrl(entry.request.url))
+          const block = blocks?.get(entry.line) ?? null
+          if (!usage.sources.has(key))
+            usage.sources.set(key, { urls: mirrors ?? [entry.request.url], block })
+        }
+        const own = aria2.dirs.get(entry.line)
+        add(own === undefined ? entry.request : { ...entry.request, dir: own }, input)
+      }
       if (piece.done) lists.shift()
     }
     return lists.length > 0
@@ -173,12 +204,15 @@ export async function collectRequests(
     if (!decoded.ok) return fatal(`cannot read input file ${path}: ${decoded.problem}`)
     const label = path === '-' ? 'stdin' : path
     // aria2's input-file habits (mirrors, gid=, referer=, dir=) rewritten line for line.
+    // Note: a URL merged into an earlier one (same key) keeps the earlier one's source.
     const aria2 = fromAria2InputFile(decoded.text, dir)
     for (const note of aria2.notes)
       usage.notes.push({ input: `${label}:${note.line}`, message: note.message })
     lists.push({
       label,
       reader: new UrlListReader(aria2.text, { invalidLines: decoded.invalidLines }),
+      aria2,
+      blocks: flags.keepInputLines ? inputBlocks(decoded.text) : null,
     })
   }
   // -o and --checksum name one file: the whole input is read to know there is only one.

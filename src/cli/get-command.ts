@@ -9,7 +9,8 @@ import type {
   Settings,
 } from '../shared/protocol/model.ts'
 import { DownpourError, ERROR_CODES } from '../shared/protocol/errors.ts'
-import { redactUrl } from '../shared/protocol/url.ts'
+import { normalizeUrlKey, parseDownloadUrl, redactUrl } from '../shared/protocol/url.ts'
+import { sessionText, writeSessionFile, type SessionItem } from './session-file.ts'
 import { streamToStdout } from './stream-to-stdout.ts'
 import { readFile } from 'node:fs/promises'
 import { loadCredentials } from './request-credentials.ts'
@@ -24,6 +25,8 @@ import { proxyProblem } from './proxy-check.ts'
 import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
 import { defaultStateDir, stateDirProblem } from './state-dir.ts'
 import { removeEmptyStateDir } from './state-cleanup.ts'
+import { makeDownloadFolder } from '../engine/storage/safe-folder.ts'
+import { diskError } from '../engine/storage/disk-error.ts'
 
 export { defaultStateDir } from './state-dir.ts'
 
@@ -31,6 +34,8 @@ export type GetOptions = {
   /** Every `-i` given, in order. */
   inputFile: string[]
   dir: string
+  /** aria2's `--save-session FILE`: what did not complete, written on exit (session-file.ts). */
+  saveSession?: string
   out?: string
   continue?: boolean
   allowOverwrite?: boolean
@@ -97,6 +102,10 @@ async function get(
     output.error('-o - (write to stdout) needs exactly one URL argument (and no -i)')
     return EXIT.usage
   }
+  if (toStdout && options.saveSession !== undefined) {
+    output.error('--save-session keeps no session for -o - (write to stdout)')
+    return EXIT.usage
+  }
   if (toStdout && options.json) {
     output.error('--json and -o - both write to stdout: use one of them')
     return EXIT.usage
@@ -111,7 +120,11 @@ async function get(
     output.error(tls.problem)
     return EXIT.usage
   }
-  const flags = { ...options, headersFor: credentials.headersFor }
+  const flags = {
+    ...options,
+    headersFor: credentials.headersFor,
+    keepInputLines: options.saveSession !== undefined,
+  }
   // The first piece of the lists only: the rest is parsed while the first downloads run.
   const usage = await collectRequests(
     urls,
@@ -171,6 +184,17 @@ async function get(
     return EXIT.usage
   }
   if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, tls.tls, output)
+  // The folder named on this command line is made now: the engine does not make again a folder
+  // that held a download's bytes and went away (issue 25) — but here the person has just named
+  // it (`rm -r dl; downpour get -d dl …` after an interrupted run starts that download over).
+  const folderProblem = await makeDownloadFolder(dir).then(
+    () => null,
+    (error: unknown) => diskError(error, `cannot create the folder ${dir}`, dir),
+  )
+  if (folderProblem) {
+    output.error(folderProblem.message)
+    return exitCodeFor(folderProblem.toJSON())
+  }
   // A queue folder of its own (the first free slot): runs into one folder do not wait for each
   // other; one that meets another's download of the same file waits for that file only.
   // (Asked by downloads the engine resumes while it opens: the slot is not known then.)
@@ -284,6 +308,13 @@ async function drive(
         stopped: () => interrupted,
         told,
         track: (count) => display?.track(count),
+        startsOver: (download) => {
+          const warning = warnings.noteStartOver(download)
+          if (warning && !options.quiet) {
+            if (display) display.warning(warning)
+            else if (!options.json) output.out(`warning   ${warning}`)
+          }
+        },
       },
       emitJson,
       output,
@@ -301,9 +332,10 @@ async function drive(
     // server allows it; where it does not, the message says so instead of promising a resume.
     reporting = false
     await engine.pause({ ids: [...mine] })
-    const paused = (await engine.snapshot()).downloads.filter(
-      (d) => mine.has(d.id) && d.state === 'paused',
+    const left = (await engine.snapshot()).downloads.filter(
+      (d) => mine.has(d.id) && d.state !== 'completed',
     )
+    const paused = left.filter((d) => d.state === 'paused')
     await engine.close()
     display?.finish()
     if (!options.quiet) for (const line of interruptLines(paused)) output.error(line)
@@ -314,6 +346,7 @@ async function drive(
       rejected: usage.problems.length + rejectedCount,
       interrupted: true,
     })
+    if (!(await saveSession(left, usage, options, output))) return EXIT.failed
     return signalExit
   }
 
@@ -324,8 +357,10 @@ async function drive(
   const completed = [...finished.values()].filter((d) => d.state === 'completed').map((d) => d.id)
   await engine.remove({ ids: completed })
   // Nothing paused or failed here, from this run or an earlier one: no queue to keep.
-  const empty = (await engine.snapshot()).downloads.length === 0
+  const kept = (await engine.snapshot()).downloads
+  const empty = kept.length === 0
   await engine.close()
+  const left = kept.filter((d) => mine.has(d.id))
   if (empty && removableStateDir) await removeEmptyStateDir(removableStateDir)
   const rejected = usage.problems.length + rejectedCount
   Object.assign(tally, { completed: completed.length, failed: failed.length, rejected })
@@ -333,10 +368,40 @@ async function drive(
     for (const warning of warnings.lines(new Set(completed))) output.out(`warning   ${warning}`)
     output.out(summaryLine(completed.length, failed.length, rejected))
   }
+  if (!(await saveSession(left, usage, options, output))) return EXIT.failed
   // Failures of different causes: the last one's code, as aria2c does (`finished` is in the
   // order the downloads ended). Rejected input lines alone are 1.
   if (failed.length > 0) return exitCodeFor(failed.at(-1)!.error)
   return rejected > 0 ? EXIT.failed : EXIT.ok
+}
+
+/**
+ * `--save-session FILE`: the run's downloads that did not complete, then what an interrupted run
+ * had not added yet (the rest of its lists is read for it). False (said on stderr) when the file
+ * cannot be written.
+ */
+async function saveSession(
+  left: readonly DownloadSnapshot[],
+  usage: Usage,
+  options: GetOptions,
+  output: CliOutput,
+): Promise<boolean> {
+  if (options.saveSession === undefined) return true
+  const problems = usage.problems.length
+  while (usage.readMore(ENQUEUE_CHUNK));
+  // Lines refused while reading the rest were never downloaded: not in the session either.
+  usage.problems.length = problems
+  const items: SessionItem[] = [...left, ...usage.requests].map(({ url }) => {
+    const source = usage.sources.get(normalizeUrlKey(parseDownloadUrl(url)))
+    return { url, ...(source ? { source } : {}), ...(options.out ? { out: options.out } : {}) }
+  })
+  try {
+    await writeSessionFile(options.saveSession, sessionText(items))
+    return true
+  } catch (error) {
+    output.error(`cannot save the session to ${options.saveSession}: ${(error as Error).message}`)
+    return false
+  }
 }
 
 /**
@@ -447,6 +512,7 @@ async function enqueue(
     stopped,
     told,
     track,
+    startsOver,
   }: {
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
@@ -454,6 +520,8 @@ async function enqueue(
     told: Told
     /** `count` more downloads of this run are on their way (queued, or resumed). */
     track: (count: number) => void
+    /** An earlier run's download that this run takes up from zero (see enqueueChunk). */
+    startsOver: (download: DownloadSnapshot) => void
   },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
@@ -482,7 +550,7 @@ async function enqueue(
       engine,
       chunk,
       options,
-      { mine, finished, track },
+      { mine, finished, track, startsOver },
       emitJson,
       output,
     )
@@ -537,10 +605,12 @@ async function enqueueChunk(
     mine,
     finished,
     track,
+    startsOver,
   }: {
     mine: Set<string>
     finished: Map<string, DownloadSnapshot>
     track: (count: number) => void
+    startsOver: (download: DownloadSnapshot) => void
   },
   emitJson: (event: string, payload: object) => void,
   output: CliOutput,
@@ -567,6 +637,10 @@ async function enqueueChunk(
     if (rejection.error.code === ERROR_CODES.duplicate && existing) {
       // The same command ran before: continue that download instead of starting over.
       mine.add(existing.id)
+      // Not resumable (no length, or no ranges): what the earlier run received is not continued
+      // — the engine's queue keeps no durable byte count for it — so it begins at zero: said,
+      // not left for the person to find in the speed of the second run.
+      if (existing.state !== 'completed' && existing.resumable === false) startsOver(existing)
       if (existing.state === 'completed') completed.push({ existing, index: rejection.index })
       else if (existing.state === 'paused') rerun.resume.push(existing.id)
       else if (existing.state === 'failed') rerun.retry.push(existing.id)

@@ -43,6 +43,10 @@ export function buildProgram(): Command {
     )
     .option('-d, --dir <dir>', 'destination folder', process.cwd())
     .option(
+      '--save-session <file>',
+      "on exit, write the downloads that did not complete as an input file (aria2's format; a list's lines as read)",
+    )
+    .option(
       '-o, --out <name>',
       "file name (only with a single URL; a name, not a path; '-' = write to stdout)",
     )

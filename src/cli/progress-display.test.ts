@@ -181,3 +181,98 @@ describe('ProgressDisplay', () => {
     expect(writes.at(-1)).toMatch(/· 0 active · 1 waiting\n$/)
   })
 })
+
+/**
+ * A terminal that rewraps its lines when made narrower (as VTE, iTerm2, kitty, tmux do), for
+ * what the display writes: whole lines, `ESC [ n F` (n rows up, column 0) and `ESC [ J` (erase
+ * to the end). `lines` is what a person sees, one entry per line written.
+ */
+class ReflowingTerminal {
+  isTTY = true
+  columns: number
+  rows = 30
+  lines: string[] = []
+  #resize: (() => void)[] = []
+  constructor(columns: number) {
+    this.columns = columns
+  }
+  onResize(listener: () => void) {
+    this.#resize.push(listener)
+    return () => (this.#resize = this.#resize.filter((l) => l !== listener))
+  }
+  resize(columns: number) {
+    this.columns = columns
+    for (const listener of this.#resize) listener()
+  }
+  /** Rows each line takes now (a wrapped line: several). */
+  #rowsOf(line: string) {
+    return Math.max(1, Math.ceil(textColumns(line) / this.columns))
+  }
+  write(text: string) {
+    // eslint-disable-next-line no-control-regex -- the display's escape sequences are the point
+    for (const part of text.split(/(\x1b\[\d+F\x1b\[J)/)) {
+      // eslint-disable-next-line no-control-regex -- the same
+      const up = /^\x1b\[(\d+)F\x1b\[J$/.exec(part)
+      if (up) this.#eraseRows(Number(up[1]))
+      else if (part) this.lines.push(...part.replace(/\n$/, '').split('\n'))
+    }
+    return true
+  }
+  /** Erases the last `n` screen rows: a line partly in them keeps its rows above (stale). */
+  #eraseRows(n: number) {
+    let left = n
+    while (left > 0 && this.lines.length > 0) {
+      const last = this.lines.at(-1)!
+      const rows = this.#rowsOf(last)
+      if (rows <= left) {
+        this.lines.pop()
+        left -= rows
+        continue
+      }
+      // The rows above the erased ones stay: the line's first (rows - left) rows.
+      const keep = (rows - left) * this.columns
+      let kept = ''
+      for (const char of last) {
+        if (textColumns(kept + char) > keep) break
+        kept += char
+      }
+      this.lines[this.lines.length - 1] = kept
+      left = 0
+    }
+  }
+}
+
+describe('ProgressDisplay on a terminal made narrower while it draws', () => {
+  it('erases the rows its rewrapped lines take and draws again at the new width at once', () => {
+    for (const [from, to] of [
+      [120, 30],
+      [100, 41],
+      [80, 12],
+      [60, 59],
+    ] as const) {
+      const terminal = new ReflowingTerminal(from)
+      const display = new ProgressDisplay(terminal)
+      terminal.write('a line printed before the run\n')
+      display.changed(
+        snapshot({ name: 'a-rather-long-file-name-for-a-narrow-terminal.iso' }),
+        'queued',
+      )
+      display.changed(snapshot({ id: 'b', name: 'b.iso' }), 'queued')
+      display.beat(beat(500))
+      terminal.resize(to)
+      const expected = (terminal: ReflowingTerminal) => {
+        // The printed line, then exactly one frame: no piece of an earlier one.
+        expect(terminal.lines[0], `${from}→${to}`).toBe('a line printed before the run')
+        expect(terminal.lines, `${from}→${to}`).toHaveLength(1 + 3)
+        expect(terminal.lines.at(-1)).toMatch(/active/)
+        for (const line of terminal.lines.slice(1))
+          expect(textColumns(line), `${from}→${to}: ${line}`).toBeLessThan(to)
+      }
+      expected(terminal)
+      display.beat(beat(750))
+      expected(terminal)
+      display.finish()
+      expect(terminal.lines).toEqual(['a line printed before the run'])
+    }
+  })
+})

@@ -27,7 +27,9 @@ export class ProgressDisplay {
   #out: TextSink
   #tty: boolean
   #rows = new Map<string, Row>()
-  #drawnLines = 0
+  /** The columns of each live line on the screen (its rows there depend on the width now). */
+  #drawn: number[] = []
+  #stopResize: () => void = () => {}
   #totalSpeed = 0
   /** Downloads this run was given (told by `track`), and how many of them have ended. */
   #tracked = 0
@@ -36,6 +38,8 @@ export class ProgressDisplay {
   constructor(out: TextSink) {
     this.#out = out
     this.#tty = Boolean(out.isTTY)
+    // Drawn again at once at the new width: a narrower terminal has rewrapped the live lines.
+    if (this.#tty && out.onResize) this.#stopResize = out.onResize(() => this.#redraw())
   }
 
   /**
@@ -113,6 +117,7 @@ export class ProgressDisplay {
   finish(): void {
     this.#clear()
     this.#rows.clear()
+    this.#stopResize()
   }
 
   #row(download: DownloadSnapshot): Row {
@@ -140,9 +145,9 @@ export class ProgressDisplay {
   }
 
   #clear(): void {
-    if (!this.#tty || this.#drawnLines === 0) return
-    this.#out.write(`\x1b[${this.#drawnLines}F\x1b[J`)
-    this.#drawnLines = 0
+    if (!this.#tty || this.#drawn.length === 0) return
+    this.#out.write(`\x1b[${screenRows(this.#drawn, this.#out.columns ?? 80)}F\x1b[J`)
+    this.#drawn = []
   }
 
   #redraw(): void {
@@ -164,9 +169,24 @@ export class ProgressDisplay {
     lines.push(
       textColumns(total) <= width ? total : `${counts} · ${formatBytes(this.#totalSpeed)}/s`,
     )
-    this.#out.write(lines.map((line) => fitColumns(line, width)).join('\n') + '\n')
-    this.#drawnLines = lines.length
+    const fitted = lines.map((line) => fitColumns(line, width))
+    this.#out.write(fitted.join('\n') + '\n')
+    this.#drawn = fitted.map((line) => textColumns(line))
   }
+}
+
+/**
+ * The screen rows that lines of these widths take on a terminal `columns` wide now. A terminal
+ * made narrower after they were drawn rewraps them (VTE, iTerm2, Windows Terminal, kitty,
+ * Alacritty and tmux do): an erase counted in lines would leave the wrapped rest behind
+ * (issue 23). xterm cuts lines instead of rewrapping them: there, once after a narrowing, the
+ * erase also takes a few printed lines above the live ones off the screen (never stale rows).
+ */
+export function screenRows(lineColumns: readonly number[], columns: number): number {
+  const width = Math.max(1, columns)
+  let rows = 0
+  for (const used of lineColumns) rows += Math.max(1, Math.ceil(used / width))
+  return rows
 }
 
 /**

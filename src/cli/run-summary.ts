@@ -76,6 +76,18 @@ export class DownloadWarnings {
     )
   }
 
+  /**
+   * An unfinished download of an earlier run that cannot resume, taken up by this one: it starts
+   * again from zero (said once; the "not resumable" warning is then not said again).
+   */
+  noteStartOver(download: DownloadSnapshot): string | null {
+    return this.#add(
+      download.id,
+      `${download.name}: ${notResumableBecause(download)}: what an earlier run received cannot be continued; downloading it again from the start`,
+      true,
+    )
+  }
+
   /** The run's warnings, in order; those that only matter unfinished are left out for `completed`. */
   lines(completed: ReadonlySet<string>): string[] {
     return this.#entries

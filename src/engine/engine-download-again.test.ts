@@ -113,4 +113,80 @@ describe('adding a URL the queue already holds (onDuplicate)', () => {
     expect(result.rejected[0]?.error.code).toBe('DP_ERR_INVALID_ARGUMENT')
     expect(result.rejected[0]?.error.message).toMatch(/onDuplicate/)
   })
+
+  it('`againOf` a row: the server is sent the headers and URL password the first download had', async () => {
+    const body = makeBody(40_000, 8)
+    server.file('/d/secret.bin', body)
+    const url = new URL(server.url('/d/secret.bin'))
+    url.username = 'alice'
+    url.password = 's3cret'
+    const headers = {
+      Cookie: 'session=abc123',
+      Referer: 'http://pages.example/list',
+      'User-Agent': 'MyBrowser/9',
+    }
+    const first = await addOne(engine, { url: url.href, headers })
+    const row = await engine.waitFor(first, ['completed'])
+    // What the window has: the snapshot, which carries neither the headers nor the password.
+    expect(row.url).toContain('alice:***@')
+    await rm(join(dirs.downloads, 'secret.bin'))
+    const sentBefore = server.requests('/d/secret.bin').length
+    // The row's "Download again" with its old file gone: added paused, the old row removed (its
+    // name freed), then resumed (download-again-row.ts).
+    const again = await engine.add([
+      { url: row.url, dir: row.dir, onDuplicate: 'again', againOf: first, paused: true },
+    ])
+    expect(again.rejected).toEqual([])
+    const second = again.added[0]!.id
+    await engine.remove({ ids: [first] })
+    await engine.resume({ ids: [second] })
+    const done = await engine.waitFor(second, ['completed'])
+    expect(done.name).toBe('secret.bin')
+    expect(await sha256File(join(dirs.downloads, 'secret.bin'))).toBe(sha256(body))
+    const sent = server.requests('/d/secret.bin').slice(sentBefore)
+    expect(sent.length).toBeGreaterThan(0)
+    for (const request of sent) {
+      expect(request.headers.cookie).toBe('session=abc123')
+      expect(request.headers.referer).toBe('http://pages.example/list')
+      expect(request.headers['user-agent']).toBe('MyBrowser/9')
+      expect(request.headers.authorization).toBe(
+        `Basic ${Buffer.from('alice:s3cret').toString('base64')}`,
+      )
+    }
+    // A header the request names itself wins over the carried one.
+    await rm(join(dirs.downloads, 'secret.bin'))
+    const third = await engine.add([
+      { url: row.url, onDuplicate: 'again', againOf: second, headers: { Cookie: 'session=new' } },
+    ])
+    await engine.waitFor(third.added[0]!.id, ['completed'])
+    const last = server.requests('/d/secret.bin').at(-1)!
+    expect(last.headers.cookie).toBe('session=new')
+    expect(last.headers.referer).toBe('http://pages.example/list')
+  })
+
+  it('`againOf` is refused, naming why, for no such download, another URL, an unfinished one, or without `again`', async () => {
+    server.file('/d/a.bin', makeBody(5_000, 1))
+    server.file('/d/b.bin', makeBody(2_000_000, 2), { rateLimit: 200_000 })
+    const done = await addOne(engine, { url: server.url('/d/a.bin') })
+    await engine.waitFor(done, ['completed'])
+    const running = await addOne(engine, { url: server.url('/d/b.bin'), paused: true })
+    const result = await engine.add([
+      { url: server.url('/d/a.bin'), onDuplicate: 'again', againOf: 'nope' },
+      { url: server.url('/d/b.bin'), onDuplicate: 'again', againOf: done },
+      { url: server.url('/d/a.bin'), againOf: done },
+      {
+        url: server.url('/d/b.bin'),
+        dir: join(dirs.root, 'x'),
+        onDuplicate: 'again',
+        againOf: running,
+      },
+    ])
+    expect(result.added).toEqual([])
+    expect(result.rejected.map((r) => r.error.message)).toEqual([
+      'againOf nope: no such download in the queue (removed?)',
+      `againOf ${done}: that download has another URL`,
+      `againOf ${done}: it needs onDuplicate: 'again'`,
+      `againOf ${running}: that download is paused, not finished: resume it instead`,
+    ])
+  })
 })

@@ -47,6 +47,7 @@ export function aria2StatusFor(error: DownloadError | null): number {
     case ERROR_CODES.disk:
     case ERROR_CODES.diskPermission:
     case ERROR_CODES.diskReadOnly:
+    case ERROR_CODES.folderGone:
       return ARIA2_STATUS.fileIo
     case ERROR_CODES.badResponse:
       return ARIA2_STATUS.badResponse

@@ -9,6 +9,7 @@ import type { QueueStore } from '../storage/queue-store.ts'
 import { applyUpdate, finishRecord, prepareRecord } from './build-record.ts'
 import type { ChangePublisher } from './change-publisher.ts'
 import type { DownloadPump } from './download-pump.ts'
+import { carryFromEarlier } from './again-carry.ts'
 import { notFound, type DownloadTable } from './download-table.ts'
 import { urlKeyOf } from './duplicate-index.ts'
 import { duplicateMessage, duplicateOf } from './duplicate-rule.ts'
@@ -72,7 +73,9 @@ export class RecordCommands {
     const url = typeof request?.url === 'string' ? request.url : String(request?.url)
     try {
       // The key first: a rerun's 100,000 duplicates cost no record, name or id each.
-      const prepared = prepareRecord(request, p.config.current.defaultDir)
+      const prepared = carryFromEarlier(prepareRecord(request, p.config.current.defaultDir), (id) =>
+        p.table.get(id),
+      )
       const existing = duplicateOf(p.table.duplicates, prepared)
       if (existing) {
         const other = p.table.get(existing)!

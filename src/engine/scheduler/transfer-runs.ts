@@ -6,10 +6,9 @@ import type { DownloadHistory } from '../details/download-history.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import type { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_DOWNLOADS, SlotAllocator, type SharedStats } from '../stats/shared-stats.ts'
-import { diskError } from '../storage/disk-error.ts'
 import type { FreeSpace } from '../storage/free-space.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
-import { makeDownloadFolder } from '../storage/safe-folder.ts'
+import { DownloadFolders } from '../storage/download-folders.ts'
 import { DownloadTransfer } from '../transfer/download-transfer.ts'
 import type { TransferPool } from '../transfer/transfer-pool.ts'
 import type { ChangePublisher } from './change-publisher.ts'
@@ -43,7 +42,8 @@ export class TransferRuns {
   #transfers = new Map<string, DownloadTransfer>()
   #slots = new Map<string, number>()
   #downloadSlots = new SlotAllocator(MAX_DOWNLOADS)
-  #dirs = new Map<string, Promise<void>>()
+  /** Made on first use, never made again once gone (also refuses a planted link). */
+  #folders = new DownloadFolders()
 
   constructor(parts: RunParts) {
     this.#p = parts
@@ -77,7 +77,7 @@ export class TransferRuns {
       settings: p.settings,
       reservedPaths: p.table.reservedPaths,
       othersLive: async () => (p.othersLive ? await p.othersLive() : null),
-      ensureDir: (dir) => this.#ensureDir(dir),
+      ensureDir: (dir) => this.#folders.ensure(dir, record.done > 0),
       freeSpace: p.freeSpace,
       log: (level, message, error) => {
         p.history.log(
@@ -197,18 +197,5 @@ export class TransferRuns {
     const state = transfer?.record.state
     if (!transfer || !(ACTIVE_STATES.has(state!) || state === 'retrying')) return null
     return { id, size: transfer.record.size, ...transfer.segmentMap() }
-  }
-
-  #ensureDir(dir: string): Promise<void> {
-    let made = this.#dirs.get(dir)
-    if (!made) {
-      // Also refuses a folder reached through a link someone else planted in a shared folder.
-      made = makeDownloadFolder(dir).catch((error: unknown) => {
-        this.#dirs.delete(dir)
-        throw diskError(error, `cannot create the folder ${dir}`, dir)
-      })
-      this.#dirs.set(dir, made)
-    }
-    return made
   }
 }

@@ -344,9 +344,11 @@ describe('the window', () => {
       expect(menu.getByRole('menuitem', { name: 'Remove from list' })).toBeDefined()
       fireEvent.click(menu.getByRole('menuitem', { name: 'Download again' }))
       await settle()
-      const calls = engine.calls.filter((c) => c.method === 'remove' || c.method === 'add')
-      expect(calls.slice(-2)).toEqual([
-        { method: 'remove', args: [{ ids: [id] }, { deleteFiles: true }] },
+      // Added first (paused: the engine carries the old row's headers and password from it,
+      // `againOf`), then the old row removed (its name free), then the new one resumed.
+      const calls = engine.calls.filter((c) => ['remove', 'add', 'resume'].includes(c.method))
+      const added = engine.order.find((x) => x !== id)
+      expect(calls.slice(-3)).toEqual([
         {
           method: 'add',
           args: [
@@ -354,11 +356,15 @@ describe('the window', () => {
               {
                 url: 'https://d.example/gone.iso',
                 dir: '/home/me/Downloads',
+                paused: true,
                 onDuplicate: 'again',
+                againOf: id,
               },
             ],
           ],
         },
+        { method: 'remove', args: [{ ids: [id] }, { deleteFiles: true }] },
+        { method: 'resume', args: [{ ids: [added] }] },
       ])
       expect(engine.order).toHaveLength(1)
       expect(engine.order[0]).not.toBe(id)

@@ -53,6 +53,11 @@ export const ERROR_CODES = {
   nameNotResolved: 'DP_ERR_NAME_NOT_RESOLVED',
   /** A file already has the download's name and the download may not replace or rename it. */
   fileExists: 'DP_ERR_FILE_EXISTS',
+  /**
+   * The download's folder was there and is gone (deleted, renamed, a drive unmounted): it is not
+   * made again behind the person's back. Restore it and retry, or choose another folder.
+   */
+  folderGone: 'DP_ERR_FOLDER_GONE',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

@@ -91,6 +91,11 @@ export type AddRequest = {
   ifExists?: IfExists
   /** When the queue already holds this URL for this folder and name (default `skip`). */
   onDuplicate?: OnDuplicate
+  /**
+   * "Download again" of this finished download (its id; with `onDuplicate: 'again'`): the new
+   * one is sent what that one was — its headers and URL password, which no snapshot carries.
+   */
+  againOf?: string
 }
 
 /**

@@ -83,6 +83,7 @@ export const addRequestSchema = v.strictObject({
   paused: v.optional(v.boolean()),
   ifExists: v.optional(v.picklist(IF_EXISTS)),
   onDuplicate: v.optional(v.picklist(ON_DUPLICATE)),
+  againOf: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
 })
 
 export const downloadUpdateSchema = v.strictObject({

@@ -16,32 +16,39 @@ export const missingWords = {
 
 /**
  * What "Download again" sends for a download in the list: its URL, folder and options the
- * snapshot carries, as a new download (`onDuplicate: 'again'`). The snapshot has no request
- * headers or URL password (the engine never sends them out): a download that needed those is
- * added again from its list.
+ * snapshot carries, as a new download (`onDuplicate: 'again'`), and `againOf` its id: the
+ * engine carries the request headers (cookies, referer, user agent) and URL password that no
+ * snapshot holds. `paused` for a row it replaces (see downloadAgain).
  */
-export function againRequest(d: DownloadSnapshot): AddRequest {
+export function againRequest(d: DownloadSnapshot, paused = false): AddRequest {
   return {
     url: d.url,
     dir: d.dir,
     ...(d.checksum ? { checksum: d.checksum } : {}),
     ...(d.speedLimit > 0 ? { speedLimit: d.speedLimit } : {}),
     ...(d.maxConnections !== null ? { maxConnections: d.maxConnections } : {}),
+    ...(paused ? { paused } : {}),
     onDuplicate: 'again',
+    againOf: d.id,
   }
 }
 
 /**
  * Downloads finished rows again: a row whose file is gone (or that failed) is replaced, so the
- * file gets its name back; a completed one whose file is there gets a new one beside it.
+ * file gets its name back; a completed one whose file is there gets a new one beside it. The
+ * new downloads are added while the old rows are still there (the engine copies their headers
+ * from them); a replacing one waits paused until its old row is removed and its name is free.
  */
 export async function downloadAgain(ids: readonly string[]): Promise<void> {
   const byId = useAppStore.getState().downloads.byId
   const rows = ids.map((id) => byId[id]).filter(canDownloadAgain)
   if (rows.length === 0) return
-  const replace = rows.filter(replacesOld).map((d) => d.id)
-  if (replace.length > 0) await commands.remove(replace, true)
-  await commands.add(rows.map(againRequest))
+  const replace = new Set(rows.filter(replacesOld).map((d) => d.id))
+  const result = await commands.add(rows.map((d) => againRequest(d, replace.has(d.id))))
+  if (replace.size === 0) return
+  await commands.remove([...replace], true)
+  const waiting = (result?.added ?? []).filter((d) => d.state === 'paused').map((d) => d.id)
+  if (waiting.length > 0) await commands.resume(waiting)
 }
 
 /**
