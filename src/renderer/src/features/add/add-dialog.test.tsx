@@ -49,7 +49,7 @@ describe('the add dialog', () => {
       'Line 3https://dl.example/b.iso',
       'Line 3https://dl.example/a.isoDuplicate of line 1, skipped',
       expect.stringMatching(/^Line 4javascript:alert\(1\)unsupported scheme "javascript"/),
-      'Line 5https://dl.example/queued.binDownloading 0 %SkipShowDownload again',
+      'Line 5queued.bin — Downloading 0 %in /home/me/DownloadsSkipShowDownload again',
       'Line 6https://dl.example/c.iso',
     ])
     expect(within(dialog).getByRole('button', { name: 'Add 3 downloads' })).toBeDefined()
@@ -188,12 +188,19 @@ describe('the add dialog with URLs the queue holds', () => {
     )
     // The dialog asked the engine to look at the completed ones' files.
     expect(engine.calls.some((c) => c.method === 'checkFiles')).toBe(true)
+    // The file and its state first, the folder after (cut in its middle by CSS only).
     expect(lineOf(dialog, 'gone.bin').textContent).toContain(
-      'Completed 3 days ago in /home/me/Downloads — file missing',
+      'gone.bin — Completed 3 days ago, file missingin /home/me/Downloads',
     )
     expect(lineOf(dialog, 'kept.bin').textContent).toContain(
-      'Completed 3 days ago in /home/me/Downloads',
+      'kept.bin — Completed 3 days ago' + 'in /home/me/Downloads',
     )
+    // The whole of it, URL included, as the line's title and its choice's description.
+    const full =
+      'gone.bin — Completed 3 days ago, file missing · in /home/me/Downloads · https://dl.example/gone.bin'
+    expect(lineOf(dialog, 'gone.bin').querySelector(`[title="${full}"]`)).not.toBeNull()
+    const choice = within(lineOf(dialog, 'gone.bin')).getByRole('group')
+    expect(choice.getAttribute('aria-description')).toBe(full)
     expect(lineOf(dialog, 'kept.bin').textContent).not.toContain('missing')
     expect(lineOf(dialog, 'run.bin').textContent).toContain('Downloading 40 %')
     // Still being downloaded: "again" is not offered for it.

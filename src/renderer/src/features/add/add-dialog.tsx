@@ -1,6 +1,7 @@
+import './add-dialog.css'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
-import type { FormEvent } from 'react'
+import type { FormEvent, RefObject } from 'react'
 import { parseList } from '../../../../shared/list/parse-list.ts'
 import type { AddResult } from '../../../../shared/protocol/api.ts'
 import { normalizeUrlKey } from '../../../../shared/protocol/url.ts'
@@ -54,6 +55,32 @@ function usePreview(
 }
 
 const PREVIEW_ROW_HEIGHT = 30
+/** A line the queue holds: its name and state (two lines at most), where it is (queued-line.css). */
+const QUEUED_ROW_HEIGHT = 64
+/** The same in a narrow preview, with its choice on a line of its own below. */
+const QUEUED_ROW_HEIGHT_NARROW = 96
+/** Below this width (px) a queued line's text and its three buttons do not fit side by side. */
+const NARROW_PREVIEW = 600
+
+function rowHeight(row: PreviewRow, narrow: boolean): number {
+  if (row.kind !== 'queued') return PREVIEW_ROW_HEIGHT
+  return narrow ? QUEUED_ROW_HEIGHT_NARROW : QUEUED_ROW_HEIGHT
+}
+
+/** Whether the preview is narrower than NARROW_PREVIEW, followed as the window or zoom change. */
+function useNarrow(ref: RefObject<HTMLElement | null>, shown: boolean): boolean {
+  const [width, setWidth] = useState(0)
+  useEffect(() => {
+    const element = ref.current
+    if (element === null) return
+    setWidth(element.clientWidth)
+    if (typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(() => setWidth(element.clientWidth))
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [ref, shown])
+  return width > 0 && width < NARROW_PREVIEW
+}
 
 /** The add dialog: a list in, a preview of what will happen, nothing starts before confirming. */
 export function AddDialog() {
@@ -294,7 +321,8 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             {problems.map((p) => p.message).join('. ')}
           </p>
         )}
-        <div className="modal__footer">
+        {/* Sticky: Add is never below the fold, whatever the window and zoom (add-options.css). */}
+        <div className="modal__footer add-form__footer">
           <button type="button" className="button" onClick={closeAddDialog}>
             {refused ? t.addDialog.close : t.cancel}
           </button>
@@ -337,18 +365,27 @@ function PreviewList({
   readonly onChoose: (key: string, choice: QueuedChoice) => void
 }) {
   const ref = useRef<HTMLDivElement>(null)
+  const narrow = useNarrow(ref, rows.length > 0)
   // No React Compiler here: the virtualizer's unstable function identities are expected.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => ref.current,
-    estimateSize: () => PREVIEW_ROW_HEIGHT,
+    estimateSize: (index) => rowHeight(rows[index]!, narrow),
     overscan: 8,
     useFlushSync: false,
   })
+  useEffect(() => virtualizer.measure(), [virtualizer, narrow])
   if (rows.length === 0) return null
   return (
-    <div ref={ref} className="preview" tabIndex={0} aria-label={t.addDialog.preview} role="region">
+    <div
+      ref={ref}
+      className="preview"
+      tabIndex={0}
+      aria-label={t.addDialog.preview}
+      role="region"
+      data-narrow={narrow || undefined}
+    >
       <ul className="preview__list" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((item) => {
           const row = rows[item.index]!
@@ -359,10 +396,12 @@ function PreviewList({
               data-kind={row.kind}
               aria-setsize={rows.length}
               aria-posinset={item.index + 1}
-              style={{ transform: `translateY(${item.start}px)` }}
+              style={{ transform: `translateY(${item.start}px)`, height: item.size }}
             >
               <span className="preview__line">{t.addDialog.line(row.line)}</span>
-              <span className="preview__url">{row.kind === 'invalid' ? row.text : row.url}</span>
+              {row.kind !== 'queued' && (
+                <span className="preview__url">{row.kind === 'invalid' ? row.text : row.url}</span>
+              )}
               {row.kind === 'queued' && (
                 <QueuedLine
                   url={row.url}
