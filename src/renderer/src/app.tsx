@@ -1,3 +1,4 @@
+import './app.css'
 import { useEffect } from 'react'
 import type { EngineConnection } from '../../shared/protocol/connection.ts'
 import { Icon } from './components/icon.tsx'

@@ -1,3 +1,4 @@
+import './download-list.css'
 import { useId } from 'react'
 import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
