@@ -2,7 +2,9 @@ import './add-dialog.css'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { FormEvent, RefObject } from 'react'
+import { EMPTY_LIST, joinLists, linkLines } from '../../../../shared/list/join-lists.ts'
 import { parseList } from '../../../../shared/list/parse-list.ts'
+import type { ParsedList } from '../../../../shared/list/parsed-list.ts'
 import type { AddResult } from '../../../../shared/protocol/api.ts'
 import { normalizeUrlKey } from '../../../../shared/protocol/url.ts'
 import { Icon } from '../../components/icon.tsx'
@@ -10,7 +12,7 @@ import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import * as commands from '../../store/commands.ts'
 import { pickFolder } from '../../store/engine-sink.ts'
-import { closeAddDialog, setDraftText } from '../../store/ui-actions.ts'
+import { clearDroppedLinks, closeAddDialog, setDraftText } from '../../store/ui-actions.ts'
 import { addInBackground } from './add-in-background.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
 import { t } from '../../strings.ts'
@@ -19,39 +21,43 @@ import { AddOptionsFields } from './add-options-fields.tsx'
 import { NO_ADD_OPTIONS, readAddOptions } from './add-options.ts'
 import type { AddOptionsInput, AddOptionsProblem } from './add-options.ts'
 import type { Preview, PreviewRow } from './build-preview.ts'
-import { lineCount, pastedWords, takesPaste, withPasted } from './pasted-list.ts'
+import { droppedWords, lineCount, pastedWords, takesPaste, withPasted } from './pasted-list.ts'
 import { confirmAction, countAgain, planAdd } from './download-again.ts'
 import type { QueuedChoice } from './download-again.ts'
 import { QueuedBar, QueuedLine } from './queued-line.tsx'
 import { showDownloads } from './show-downloads.ts'
 
-const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Map())
+const NO_PREVIEW: Preview = buildPreview(EMPTY_LIST, '', new Map())
 
 /**
  * The preview of `text`, built in a task of its own after the render. Built during the render
  * (a memo), a 10,000-line list made the dialog's first render ~0.5 s of interruptible work,
  * which the engine's beat (a store update every 250 ms) restarted again and again: the dialog
  * never appeared (the bulk e2e journey). Typing stays responsive too: the preview follows a
- * deferred copy of the text, and `stale` holds Add back until it caught up.
+ * deferred copy of the text, and `stale` holds Add back until it caught up. Dropped links
+ * come first, as read on the way in: only the text is read here.
  */
 function usePreview(
   text: string,
+  dropped: ParsedList,
   queued: ReadonlyMap<string, string>,
 ): { preview: Preview; stale: boolean } {
   const deferred = useDeferredValue(text)
-  const [built, setBuilt] = useState<{ text: string; preview: Preview } | null>(null)
+  const [built, setBuilt] = useState<{
+    text: string
+    dropped: ParsedList
+    preview: Preview
+  } | null>(null)
   useEffect(() => {
-    const timer = setTimeout(
-      () =>
-        setBuilt({
-          text: deferred,
-          preview: buildPreview(parseList(deferred, 'list'), deferred, queued),
-        }),
-      0,
-    )
+    const timer = setTimeout(() => {
+      const offset = linkLines(dropped)
+      const parsed = joinLists(dropped, parseList(deferred, 'list'), offset)
+      setBuilt({ text: deferred, dropped, preview: buildPreview(parsed, deferred, queued, offset) })
+    }, 0)
     return () => clearTimeout(timer)
-  }, [deferred, queued])
-  return { preview: built?.preview ?? NO_PREVIEW, stale: built === null || built.text !== text }
+  }, [deferred, dropped, queued])
+  const stale = built === null || built.text !== text || built.dropped !== dropped
+  return { preview: built?.preview ?? NO_PREVIEW, stale }
 }
 
 const PREVIEW_ROW_HEIGHT = 30
@@ -137,7 +143,8 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   // Long pastes, kept beside the textarea (see pasted-list.ts); the preview reads both.
   const [pasted, setPasted] = useState<readonly string[]>([])
   const listText = useMemo(() => withPasted(pasted, draft.text), [pasted, draft.text])
-  const { preview, stale } = usePreview(listText, queued)
+  const { preview, stale } = usePreview(listText, draft.dropped, queued)
+  const droppedLinks = linkLines(draft.dropped)
   const [dir, setDir] = useState('')
   const [paused, setPaused] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -196,6 +203,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
       setRefused(result.rejected)
       setPasted([])
       setDraftText('')
+      clearDroppedLinks()
     } else closeAddDialog()
   }
 
@@ -242,6 +250,14 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             <span>{pastedWords.pasted(pasted.reduce((n, p) => n + lineCount(p), 0))}</span>
             <button type="button" className="button" onClick={() => setPasted([])}>
               {pastedWords.remove}
+            </button>
+          </p>
+        )}
+        {droppedLinks > 0 && (
+          <p className="add-form__pasted">
+            <span>{droppedWords.dropped(droppedLinks)}</span>
+            <button type="button" className="button" onClick={clearDroppedLinks}>
+              {droppedWords.remove}
             </button>
           </p>
         )}
