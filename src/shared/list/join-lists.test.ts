@@ -32,6 +32,7 @@ describe('joinLists: two parsed lists as one, without reading either again', () 
   it('an empty second list changes nothing; an empty first shifts the second', () => {
     const list = parseUrlList('https://dl.example/a.bin\nhttps://dl.example/a.bin')
     expect(joinLists(list, EMPTY_LIST, 2)).toBe(list)
+    expect(joinLists(EMPTY_LIST, list, 0)).toBe(list)
     expect(joinLists(EMPTY_LIST, list, 3).duplicates).toEqual([
       { line: 5, firstLine: 4, url: 'https://dl.example/a.bin', optionsIgnored: false },
     ])

@@ -37,6 +37,8 @@ export function numberLinks(list: ParsedList): ParsedList {
  */
 export function joinLists(a: ParsedList, b: ParsedList, offset: number): ParsedList {
   if (b.entries.length === 0 && b.problems.length === 0 && b.duplicates.length === 0) return a
+  // Nothing dropped (the common case, and a 10,000-line paste): no URL is read again.
+  if (a.entries.length === 0 && a.problems.length === 0 && offset === 0) return b
   const shifted = b.entries.map((e) => ({ line: e.line + offset, request: e.request }))
   const merged = mergeDuplicates([...a.entries, ...shifted])
   // A repeat within `b` whose first is now a repeat of `a`'s names `a`'s line instead.

@@ -16,7 +16,8 @@ export function DownloadList() {
   const total = useAppStore((s) => s.view.counts.all)
   const visible = useAppStore((s) => s.view.visibleIds.length)
   const adding = useAppStore(addingText)
-  // Open details narrow the list beside them (styles.css): the panel covered the row's buttons.
+  // Open details narrow the list beside them (download-list.css): the panel covered the row's
+  // buttons.
   const detailsOpen = useDetailsStore((s) => s.openId !== null)
   return (
     <div
