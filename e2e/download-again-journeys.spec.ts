@@ -1,7 +1,9 @@
 import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import type { Browser, Page } from '@playwright/test'
 import { makeBody } from '../test/fault-server.ts'
 import { drop, expect, row, sha256, sha256File, test } from './window-fixtures.ts'
+import type { WindowFixture } from './window-fixtures.ts'
 
 // Downloading a list again, in Debian's Chromium against `downpour serve` and the fault server.
 
@@ -34,10 +36,14 @@ test('a finished list whose files were deleted: dropped again, "Download all aga
   await drop(page, { uriList: list })
   await expect(dialog.getByText('3 URLs are already in the queue')).toBeVisible()
   const preview = dialog.getByRole('region', { name: 'Preview' })
-  for (const name of names)
-    await expect(preview.getByRole('listitem').filter({ hasText: name })).toContainText(
-      `in ${win.downloads} — file missing`,
+  // Each line leads with the file and its state; the folder comes last.
+  for (const name of names) {
+    const line = preview.getByRole('listitem').filter({ hasText: name })
+    await expect(line).toContainText(
+      new RegExp(`^Line \\d+${name} — Completed [^,]+, file missing`),
     )
+    await expect(line).toContainText(`in ${win.downloads}`)
+  }
   // Nothing new in the list, but everything can be fetched again: never "Nothing to add".
   await expect(dialog.getByRole('button', { name: 'Nothing to add' })).toHaveCount(0)
   await expect(dialog.getByRole('button', { name: 'Download 3 files again' })).toBeVisible()
@@ -98,4 +104,182 @@ test("a row's Download again sends the cookie and referer its list gave, and put
   }
   expect(await readdir(win.downloads)).toEqual(['members.bin'])
   expect(await sha256File(join(win.downloads, 'members.bin'))).toBe(sha256(body))
+})
+
+/**
+ * Three files downloaded through the window, then deleted behind its back and the window
+ * reloaded: the rows say "file missing". Answers the list that names them.
+ */
+async function finishedThenDeleted(page: Page, win: WindowFixture): Promise<string> {
+  const names = ['annual-report-2026-final.pdf', 'two.iso', 'three.zip']
+  names.forEach((name, i) => win.files.file(`/${name}`, makeBody(50_000, 60 + i)))
+  const list = names.map((n) => win.files.url(`/${n}`)).join('\r\n')
+  await win.open(page)
+  await drop(page, { uriList: list })
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  await dialog.getByRole('button', { name: 'Add 3 downloads' }).click()
+  await expect(dialog).toBeHidden()
+  for (const name of names)
+    await expect(row(page, name)).toContainText('Completed', { timeout: 20_000 })
+  for (const name of names) await rm(join(win.downloads, name))
+  await page.reload()
+  for (const name of names)
+    await expect(row(page, name)).toContainText('Completed — file missing', { timeout: 10_000 })
+  return list
+}
+
+/** A page of the given window size and zoom (200 % of 800 × 600 is a 400 × 300 page). */
+async function pageAt(
+  browser: Browser,
+  win: WindowFixture,
+  size: { width: number; height: number; zoom: number },
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: size.width / size.zoom, height: size.height / size.zoom },
+    deviceScaleFactor: size.zoom,
+  })
+  const page = await context.newPage()
+  await win.open(page)
+  return page
+}
+
+const SIZES = [
+  { width: 1280, height: 800, zoom: 1 },
+  { width: 800, height: 600, zoom: 1 },
+  { width: 1280, height: 800, zoom: 2 },
+  { width: 800, height: 600, zoom: 2 },
+]
+
+test('a line the queue holds reads "name — state" whole and its folder with both ends; Add and Cancel stay on screen at 1280×800, 800×600 and 200 %', async ({
+  page,
+  win,
+  browser,
+}, testInfo) => {
+  test.setTimeout(90_000)
+  const list = await finishedThenDeleted(page, win)
+  const folder = basename(win.downloads)
+  for (const size of SIZES) {
+    const at = await pageAt(browser, win, size)
+    const label = `${size.width}x${size.height}@${size.zoom * 100}%`
+    await drop(at, { uriList: list })
+    const dialog = at.getByRole('dialog', { name: 'Add downloads' })
+    const preview = dialog.getByRole('region', { name: 'Preview' })
+    const line = preview.getByRole('listitem').filter({ hasText: 'annual-report-2026-final.pdf' })
+    await expect(line).toContainText(
+      /annual-report-2026-final\.pdf — Completed [^,]+, file missing/,
+    )
+    await at.screenshot({ path: testInfo.outputPath(`add-dialog-${label}.png`) })
+    await line.scrollIntoViewIfNeeded()
+    await at.screenshot({ path: testInfo.outputPath(`add-dialog-${label}-line.png`) })
+
+    // The name and the state are not cut (nothing overflows their box, on one line or two).
+    const what = line.locator('.preview__what')
+    const clipped = await what.evaluate((e) => ({
+      x: e.scrollWidth - e.clientWidth,
+      y: e.scrollHeight - e.clientHeight,
+    }))
+    expect(clipped, label).toEqual({ x: 0, y: 0 })
+    // The folder keeps its last segment whole, on screen inside the line; its start is there too.
+    const where = line.locator('.preview__where')
+    await expect(where).toHaveText(`in ${win.downloads}`)
+    const tail = where.locator('.middle-truncate__tail')
+    await expect(tail).toHaveText(folder)
+    const [w, t] = [await where.boundingBox(), await tail.boundingBox()]
+    expect(t!.x + t!.width, label).toBeLessThanOrEqual(w!.x + w!.width + 0.5)
+    expect(t!.width, label).toBeGreaterThan(0)
+    await expect(where.locator('.middle-truncate__head')).toBeInViewport()
+    // The whole text with the URL: the title, and the description of the line's choice.
+    const full = `annual-report-2026-final.pdf — ${await line.locator('.preview__state').textContent()} · in ${win.downloads} · ${win.files.url('/annual-report-2026-final.pdf')}`
+    await expect(line.locator('.preview__queued')).toHaveAttribute('title', full)
+    await expect(line.getByRole('group')).toHaveAccessibleDescription(full)
+
+    // The footer's buttons are on screen, also when the dialog's body is taller than the window
+    // (scrolled to its end and back).
+    const add = dialog.getByRole('button', { name: 'Download 3 files again' })
+    const cancel = dialog.getByRole('button', { name: 'Cancel' })
+    await expect(add, label).toBeInViewport({ ratio: 1 })
+    await expect(cancel, label).toBeInViewport({ ratio: 1 })
+    const overflows = await dialog.evaluate((d) => d.scrollHeight > d.clientHeight)
+    if (size.height / size.zoom <= 400) expect(overflows, label).toBe(true)
+    for (const top of [99_999, 0, 150]) {
+      await dialog.evaluate((d, y) => d.scrollTo(0, y), top)
+      await expect(add, `${label} scrolled to ${top}`).toBeInViewport({ ratio: 1 })
+      await expect(cancel, `${label} scrolled to ${top}`).toBeInViewport({ ratio: 1 })
+    }
+    // Nothing scrolls sideways.
+    expect(await dialog.evaluate((d) => d.scrollWidth - d.clientWidth), label).toBe(0)
+    await at.context().close()
+  }
+})
+
+test('keyboard only: Tab reaches each duplicate choice in order, Space and Enter choose, Escape closes and focus returns to "Add URLs"', async ({
+  page,
+  win,
+}) => {
+  test.setTimeout(60_000)
+  const list = await finishedThenDeleted(page, win)
+  type Focusable = { getAttribute(name: string): string | null; textContent: string | null }
+  const focused = () =>
+    page.evaluate(() => {
+      const g = globalThis as unknown as { document: { activeElement: Focusable | null } }
+      const e = g.document.activeElement
+      return e === null ? '' : (e.getAttribute('aria-label') ?? e.textContent ?? '').trim()
+    })
+  // From the top of the page to "Add URLs" with Tab alone.
+  const addUrls = page.getByRole('button', { name: 'Add URLs' })
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab')
+    if (await addUrls.evaluate((e) => e === e.ownerDocument.activeElement)) break
+  }
+  await expect(addUrls).toBeFocused()
+  await page.keyboard.press('Enter')
+  const dialog = page.getByRole('dialog', { name: 'Add downloads' })
+  const text = dialog.getByRole('textbox', { name: /URLs/ })
+  await expect(text).toBeFocused()
+  await page.keyboard.type(list.replaceAll('\r\n', '\n'))
+  await expect(dialog.getByText('3 URLs are already in the queue')).toBeVisible()
+  const confirm = dialog.locator('button[type="submit"]')
+  await expect(confirm).toHaveText('Download 3 files again')
+
+  // The bar for all of them, the preview, then each line's choice, in reading order.
+  const order: string[] = []
+  for (let i = 0; i < 7; i++) {
+    await page.keyboard.press('Tab')
+    order.push(await focused())
+  }
+  expect(order).toEqual([
+    'Skip all',
+    'Show them',
+    'Download all again',
+    'Preview',
+    'Skip',
+    'Show',
+    'Download again',
+  ])
+  const first = dialog.getByRole('group', { name: /^What to do with/ }).first()
+  const again = first.getByRole('button', { name: 'Download again' })
+  const skip = first.getByRole('button', { name: 'Skip' })
+  await expect(again).toBeFocused()
+  await page.keyboard.press('Space')
+  await expect(again).toHaveAttribute('aria-pressed', 'true')
+  await expect(skip).toHaveAttribute('aria-pressed', 'false')
+  await expect(confirm).toHaveText('Add 1 download (1 again)')
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Shift+Tab')
+  await expect(skip).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(skip).toHaveAttribute('aria-pressed', 'true')
+  await expect(again).toHaveAttribute('aria-pressed', 'false')
+  // Enter on a choice chooses; it does not submit the form.
+  await expect(dialog).toBeVisible()
+  await expect(confirm).toHaveText('Download 3 files again')
+  // "Download all again" from the bar, by keyboard, then Escape: nothing added, focus back.
+  for (let i = 0; i < 2; i++) await page.keyboard.press('Shift+Tab')
+  await expect(dialog.getByRole('button', { name: 'Download all again' })).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(confirm).toHaveText('Add 3 downloads (3 again)')
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  await expect(addUrls).toBeFocused()
+  await expect(page.getByRole('grid', { name: 'Downloads' }).getByRole('row')).toHaveCount(4)
 })

@@ -2,16 +2,17 @@ import { join } from 'node:path'
 import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron'
 
 /**
- * Colours of the title bar in styles.css (`--titlebar-bg`, `--text-muted`). The native window
- * controls drawn over the page on Windows and Linux must match them, and the window background
- * must match the page so that nothing flashes white before the first paint.
+ * Colours of the title bar in the renderer's styles/tokens.css (`--titlebar-bg`,
+ * `--text-muted`). The native window controls drawn over the page on Windows and Linux must
+ * match them, and the window background must match the page so that nothing flashes white
+ * before the first paint.
  */
 export const shellColors = {
   light: { background: '#f6f7f9', titleBar: '#eceff3', symbols: '#4b5563' },
   dark: { background: '#15171b', titleBar: '#1b1e23', symbols: '#a3acb8' },
 } as const
 
-/** Height of the custom title bar in CSS pixels; styles.css uses the same value. */
+/** Height of the custom title bar in CSS pixels; styles/tokens.css uses the same value. */
 export const titleBarHeight = 44
 
 export type WindowOptionsInput = {

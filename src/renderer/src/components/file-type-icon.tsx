@@ -1,3 +1,4 @@
+import './file-type-icon.css'
 /** A file's kind from its name, for the icon's colour and label. */
 export type FileKind =
   'archive' | 'disk' | 'video' | 'audio' | 'image' | 'document' | 'code' | 'other'

@@ -1,3 +1,4 @@
+import './modal-dialog.css'
 import { useEffect, useRef } from 'react'
 import type { ReactNode } from 'react'
 

@@ -1,3 +1,4 @@
+import './progress-bar.css'
 export type ProgressBarProps = {
   /** Whole percent, or null while the total is unknown (then the bar is indeterminate). */
   readonly percent: number | null

@@ -1,3 +1,4 @@
+import './title-bar.css'
 import type { ReactNode } from 'react'
 import { AppMark } from './app-mark.tsx'
 
@@ -8,7 +9,7 @@ export type TitleBarProps = {
 
 /**
  * The window's title bar. In the frameless Electron window it is the drag handle for moving
- * the window, and leaves room for the native window controls (see styles.css).
+ * the window, and leaves room for the native window controls (see title-bar.css).
  */
 export function TitleBar({ children }: TitleBarProps) {
   return (

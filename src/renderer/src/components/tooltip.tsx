@@ -1,3 +1,4 @@
+import './tooltip.css'
 import { useId, useState } from 'react'
 import type { KeyboardEvent, ReactElement } from 'react'
 

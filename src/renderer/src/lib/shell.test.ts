@@ -14,7 +14,7 @@ describe('describeShell', () => {
     expect(describeShell(undefined)).toEqual({ kind: 'web', platform: 'web' })
   })
 
-  it('writes data attributes for styles.css', () => {
+  it('writes data attributes for title-bar.css', () => {
     const root = { dataset: {} as DOMStringMap }
     applyShellAttributes(root, { kind: 'electron', platform: 'linux' })
     expect(root.dataset).toEqual({ shell: 'electron', platform: 'linux' })

@@ -15,7 +15,7 @@ export function describeShell(bridge: Pick<DownpourBridge, 'platform'> | undefin
 
 /**
  * Exposes the shell as `data-shell` / `data-platform` on the root element: the title bar is a
- * window drag region with room for native controls only in Electron, and styles.css lays it
+ * window drag region with room for native controls only in Electron, and title-bar.css lays it
  * out per platform.
  */
 export function applyShellAttributes(root: { dataset: DOMStringMap }, shell: Shell): void {

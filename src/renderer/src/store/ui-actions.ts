@@ -1,3 +1,4 @@
+import { EMPTY_LIST, joinLists, linkLines } from '../../../shared/list/join-lists.ts'
 import { useAppStore } from './app-store.ts'
 import type { AppState } from './app-store.ts'
 import { refreshView } from './download-actions.ts'
@@ -104,13 +105,26 @@ export function targetsFor(id: string | null): string[] {
 }
 
 export function openAddDialog(draft: Partial<AddDraft> = {}): void {
-  setUi((ui) => ({
-    addDraft: {
-      // A second drop while the dialog is open adds to what is already there.
-      text: [ui.addDraft?.text, draft.text].filter((x) => x).join('\n'),
-      notes: [...(ui.addDraft?.notes ?? []), ...(draft.notes ?? [])],
-    },
-  }))
+  setUi((ui) => {
+    const dropped = ui.addDraft?.dropped ?? EMPTY_LIST
+    return {
+      addDraft: {
+        // A second drop while the dialog is open adds to what is already there.
+        text: [ui.addDraft?.text, draft.text].filter((x) => x).join('\n'),
+        dropped: joinLists(dropped, draft.dropped ?? EMPTY_LIST, linkLines(dropped)),
+        notes: [...(ui.addDraft?.notes ?? []), ...(draft.notes ?? [])],
+      },
+    }
+  })
+}
+
+/** Takes the dropped links out of the add dialog's draft (its "Remove dropped links"). */
+export function clearDroppedLinks(): void {
+  setUi((ui) =>
+    ui.addDraft === null || linkLines(ui.addDraft.dropped) === 0
+      ? null
+      : { addDraft: { ...ui.addDraft, dropped: EMPTY_LIST } },
+  )
 }
 
 export function closeAddDialog(): void {

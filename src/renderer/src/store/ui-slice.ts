@@ -1,12 +1,19 @@
 import type { StateCreator } from 'zustand'
+import type { ParsedList } from '../../../shared/list/parsed-list.ts'
 import type { FilterKind } from './download-view.ts'
 import { QUEUE_ORDER } from './view-sort.ts'
 import type { SortSpec } from './view-sort.ts'
 
 /** What the add dialog was opened with: typed by hand, dropped, pasted or from a second launch. */
 export type AddDraft = {
-  /** A list as the person would type it (HTML drops arrive here as their links, one a line). */
+  /** A list as the person would type it (dropped text and text files arrive here). */
   readonly text: string
+  /**
+   * Links read on the way in (dropped pages and HTML files), kept as the parser answered and
+   * numbered one a line before the text's lines (`numberLinks`): never turned back into text
+   * and read again.
+   */
+  readonly dropped: ParsedList
   /** Problems met while reading the dropped files (too large, unreadable). */
   readonly notes: readonly string[]
 }

@@ -6,6 +6,7 @@ import { openAddDialog } from '../../store/ui-actions.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
 import { mountApp, settle } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
+import { EMPTY_LIST } from '../../../../shared/list/join-lists.ts'
 import { MAX_LIST_FILE_BYTES, readTransfer } from './read-drop.ts'
 
 installLayoutShim()
@@ -49,7 +50,7 @@ describe('the add dialog', () => {
       'Line 3https://dl.example/b.iso',
       'Line 3https://dl.example/a.isoDuplicate of line 1, skipped',
       expect.stringMatching(/^Line 4javascript:alert\(1\)unsupported scheme "javascript"/),
-      'Line 5https://dl.example/queued.binDownloading 0 %SkipShowDownload again',
+      'Line 5queued.bin — Downloading 0 %in /home/me/DownloadsSkipShowDownload again',
       'Line 6https://dl.example/c.iso',
     ])
     expect(within(dialog).getByRole('button', { name: 'Add 3 downloads' })).toBeDefined()
@@ -101,6 +102,65 @@ describe('the add dialog', () => {
   })
 })
 
+describe('the add dialog with dropped links', () => {
+  afterEach(() => cleanup())
+
+  it('previews a dropped page’s links as read, first, with the typed lines after; both drops add up; Remove takes the links out', async () => {
+    resetAppStore()
+    const engine = new FakeEngine()
+    await mountApp(engine)
+    const html = (hrefs: string[]) => ({
+      types: ['text/html'],
+      files: [],
+      getData: () => hrefs.map((h) => `<a href="${h}">x</a>`).join('\n'),
+    })
+    const first = await readTransfer(html(['https://dl.example/1', 'https://dl.example/2']), 'drop')
+    await act(async () => openAddDialog(first!))
+    await settle()
+    const dialog = await screen.findByRole('dialog', { name: 'Add downloads' }, { timeout: 10_000 })
+    // A second drop while the dialog is open: its links come after, a repeat is marked.
+    const second = await readTransfer(
+      html(['https://dl.example/3', 'https://dl.example/1']),
+      'drop',
+    )
+    await act(async () => openAddDialog(second!))
+    const textarea = within(dialog).getByRole('textbox', { name: /URLs/ }) as HTMLTextAreaElement
+    expect(textarea.value).toBe('')
+    fireEvent.change(textarea, {
+      target: { value: 'https://dl.example/4\nnope\nhttps://dl.example/2' },
+    })
+    await settle()
+    expect(within(dialog).getByText('4 dropped links, in the preview below')).toBeDefined()
+    const items = () =>
+      within(within(dialog).getByRole('region', { name: 'Preview' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent)
+    expect(items()).toEqual([
+      'Line 1https://dl.example/1',
+      'Line 2https://dl.example/2',
+      'Line 3https://dl.example/3',
+      'Line 4https://dl.example/1Duplicate of line 1, skipped',
+      'Line 5https://dl.example/4',
+      'Line 6nopenot a URL: "nope"',
+      'Line 7https://dl.example/2Duplicate of line 2, skipped',
+    ])
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Remove dropped links' }))
+    await settle()
+    expect(within(dialog).queryByText(/dropped link/)).toBeNull()
+    expect(items()).toEqual([
+      'Line 1https://dl.example/4',
+      'Line 2nopenot a URL: "nope"',
+      'Line 3https://dl.example/2',
+    ])
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add 2 downloads' }))
+    await settle()
+    expect(engine.calls.filter((c) => c.method === 'add').at(-1)).toEqual({
+      method: 'add',
+      args: [[{ url: 'https://dl.example/4' }, { url: 'https://dl.example/2' }]],
+    })
+  })
+})
+
 describe('readTransfer', () => {
   const transfer = (data: Record<string, string>, files: File[] = []) => ({
     types: [...Object.keys(data), ...(files.length ? ['Files'] : [])],
@@ -114,7 +174,8 @@ describe('readTransfer', () => {
         transfer({ 'text/uri-list': '# from a page\nhttps://a/1', 'text/plain': 'x' }),
         'drop',
       ),
-    ).toEqual({ text: '# from a page\nhttps://a/1', notes: [] })
+    ).toEqual({ text: '# from a page\nhttps://a/1', dropped: EMPTY_LIST, notes: [] })
+    // HTML's links are read once, here, and kept as read: no text to read again.
     expect(
       await readTransfer(
         transfer({
@@ -122,11 +183,23 @@ describe('readTransfer', () => {
         }),
         'drop',
       ),
-    ).toEqual({ text: 'https://a/1?x=1&y=2\nhttps://a/2', notes: [] })
+    ).toEqual({
+      text: '',
+      dropped: {
+        entries: [
+          { line: 1, request: { url: 'https://a/1?x=1&y=2' } },
+          { line: 2, request: { url: 'https://a/2' } },
+        ],
+        problems: [],
+        duplicates: [],
+      },
+      notes: [],
+    })
     expect(
       await readTransfer(transfer({ 'text/plain': 'https://a/1, https://a/2' }), 'drop'),
     ).toEqual({
       text: 'https://a/1, https://a/2',
+      dropped: EMPTY_LIST,
       notes: [],
     })
     expect(await readTransfer(transfer({}), 'drop')).toBeNull()
@@ -142,7 +215,8 @@ describe('readTransfer', () => {
       text: () => Promise.reject(new Error('must not be read')),
     } as unknown as File
     const draft = await readTransfer(transfer({}, [list, page, huge]), 'drop')
-    expect(draft?.text).toBe('https://a/1\nhttps://a/2\n\nhttps://a/3')
+    expect(draft?.text).toBe('https://a/1\nhttps://a/2\n')
+    expect(draft?.dropped?.entries).toEqual([{ line: 1, request: { url: 'https://a/3' } }])
     expect(draft?.notes).toEqual([
       'huge.txt is larger than 50 MB; a list that big is refused. Split it, or pass it to the CLI.',
     ])
@@ -188,12 +262,19 @@ describe('the add dialog with URLs the queue holds', () => {
     )
     // The dialog asked the engine to look at the completed ones' files.
     expect(engine.calls.some((c) => c.method === 'checkFiles')).toBe(true)
+    // The file and its state first, the folder after (cut in its middle by CSS only).
     expect(lineOf(dialog, 'gone.bin').textContent).toContain(
-      'Completed 3 days ago in /home/me/Downloads — file missing',
+      'gone.bin — Completed 3 days ago, file missingin /home/me/Downloads',
     )
     expect(lineOf(dialog, 'kept.bin').textContent).toContain(
-      'Completed 3 days ago in /home/me/Downloads',
+      'kept.bin — Completed 3 days ago' + 'in /home/me/Downloads',
     )
+    // The whole of it, URL included, as the line's title and its choice's description.
+    const full =
+      'gone.bin — Completed 3 days ago, file missing · in /home/me/Downloads · https://dl.example/gone.bin'
+    expect(lineOf(dialog, 'gone.bin').querySelector(`[title="${full}"]`)).not.toBeNull()
+    const choice = within(lineOf(dialog, 'gone.bin')).getByRole('group')
+    expect(choice.getAttribute('aria-description')).toBe(full)
     expect(lineOf(dialog, 'kept.bin').textContent).not.toContain('missing')
     expect(lineOf(dialog, 'run.bin').textContent).toContain('Downloading 40 %')
     // Still being downloaded: "again" is not offered for it.
@@ -231,7 +312,8 @@ describe('the add dialog with URLs the queue holds', () => {
     fireEvent.click(within(kept).getByRole('button', { name: 'Skip' }))
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add 1 download' }))
     await settle()
-    expect(engine.calls.at(-1)).toEqual({
+    // The last add (a completed row's file look, `checkFiles`, may come after it under load).
+    expect(engine.calls.filter((c) => c.method === 'add').at(-1)).toEqual({
       method: 'add',
       args: [[{ url: 'https://dl.example/new.bin' }]],
     })

@@ -1,7 +1,9 @@
-import { useVirtualizer } from '@tanstack/react-virtual'
+import './add-dialog.css'
 import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { FormEvent } from 'react'
+import { EMPTY_LIST, joinLists, linkLines } from '../../../../shared/list/join-lists.ts'
 import { parseList } from '../../../../shared/list/parse-list.ts'
+import type { ParsedList } from '../../../../shared/list/parsed-list.ts'
 import type { AddResult } from '../../../../shared/protocol/api.ts'
 import { normalizeUrlKey } from '../../../../shared/protocol/url.ts'
 import { Icon } from '../../components/icon.tsx'
@@ -9,7 +11,7 @@ import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import * as commands from '../../store/commands.ts'
 import { pickFolder } from '../../store/engine-sink.ts'
-import { closeAddDialog, setDraftText } from '../../store/ui-actions.ts'
+import { clearDroppedLinks, closeAddDialog, setDraftText } from '../../store/ui-actions.ts'
 import { addInBackground } from './add-in-background.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
 import { t } from '../../strings.ts'
@@ -17,43 +19,46 @@ import { buildPreview } from './build-preview.ts'
 import { AddOptionsFields } from './add-options-fields.tsx'
 import { NO_ADD_OPTIONS, readAddOptions } from './add-options.ts'
 import type { AddOptionsInput, AddOptionsProblem } from './add-options.ts'
-import type { Preview, PreviewRow } from './build-preview.ts'
-import { lineCount, pastedWords, takesPaste, withPasted } from './pasted-list.ts'
+import type { Preview } from './build-preview.ts'
+import { droppedWords, lineCount, pastedWords, takesPaste, withPasted } from './pasted-list.ts'
 import { confirmAction, countAgain, planAdd } from './download-again.ts'
 import type { QueuedChoice } from './download-again.ts'
-import { QueuedBar, QueuedLine } from './queued-line.tsx'
+import { PreviewList } from './preview-list.tsx'
+import { QueuedBar } from './queued-line.tsx'
 import { showDownloads } from './show-downloads.ts'
 
-const NO_PREVIEW: Preview = buildPreview(parseList('', 'list'), '', new Map())
+const NO_PREVIEW: Preview = buildPreview(EMPTY_LIST, '', new Map())
 
 /**
  * The preview of `text`, built in a task of its own after the render. Built during the render
  * (a memo), a 10,000-line list made the dialog's first render ~0.5 s of interruptible work,
  * which the engine's beat (a store update every 250 ms) restarted again and again: the dialog
  * never appeared (the bulk e2e journey). Typing stays responsive too: the preview follows a
- * deferred copy of the text, and `stale` holds Add back until it caught up.
+ * deferred copy of the text, and `stale` holds Add back until it caught up. Dropped links
+ * come first, as read on the way in: only the text is read here.
  */
 function usePreview(
   text: string,
+  dropped: ParsedList,
   queued: ReadonlyMap<string, string>,
 ): { preview: Preview; stale: boolean } {
   const deferred = useDeferredValue(text)
-  const [built, setBuilt] = useState<{ text: string; preview: Preview } | null>(null)
+  const [built, setBuilt] = useState<{
+    text: string
+    dropped: ParsedList
+    preview: Preview
+  } | null>(null)
   useEffect(() => {
-    const timer = setTimeout(
-      () =>
-        setBuilt({
-          text: deferred,
-          preview: buildPreview(parseList(deferred, 'list'), deferred, queued),
-        }),
-      0,
-    )
+    const timer = setTimeout(() => {
+      const offset = linkLines(dropped)
+      const parsed = joinLists(dropped, parseList(deferred, 'list'), offset)
+      setBuilt({ text: deferred, dropped, preview: buildPreview(parsed, deferred, queued, offset) })
+    }, 0)
     return () => clearTimeout(timer)
-  }, [deferred, queued])
-  return { preview: built?.preview ?? NO_PREVIEW, stale: built === null || built.text !== text }
+  }, [deferred, dropped, queued])
+  const stale = built === null || built.text !== text || built.dropped !== dropped
+  return { preview: built?.preview ?? NO_PREVIEW, stale }
 }
-
-const PREVIEW_ROW_HEIGHT = 30
 
 /** The add dialog: a list in, a preview of what will happen, nothing starts before confirming. */
 export function AddDialog() {
@@ -110,7 +115,8 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   // Long pastes, kept beside the textarea (see pasted-list.ts); the preview reads both.
   const [pasted, setPasted] = useState<readonly string[]>([])
   const listText = useMemo(() => withPasted(pasted, draft.text), [pasted, draft.text])
-  const { preview, stale } = usePreview(listText, queued)
+  const { preview, stale } = usePreview(listText, draft.dropped, queued)
+  const droppedLinks = linkLines(draft.dropped)
   const [dir, setDir] = useState('')
   const [paused, setPaused] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -169,6 +175,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
       setRefused(result.rejected)
       setPasted([])
       setDraftText('')
+      clearDroppedLinks()
     } else closeAddDialog()
   }
 
@@ -215,6 +222,14 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             <span>{pastedWords.pasted(pasted.reduce((n, p) => n + lineCount(p), 0))}</span>
             <button type="button" className="button" onClick={() => setPasted([])}>
               {pastedWords.remove}
+            </button>
+          </p>
+        )}
+        {droppedLinks > 0 && (
+          <p className="add-form__pasted">
+            <span>{droppedWords.dropped(droppedLinks)}</span>
+            <button type="button" className="button" onClick={clearDroppedLinks}>
+              {droppedWords.remove}
             </button>
           </p>
         )}
@@ -294,7 +309,8 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
             {problems.map((p) => p.message).join('. ')}
           </p>
         )}
-        <div className="modal__footer">
+        {/* Sticky: Add is never below the fold, whatever the window and zoom (add-options.css). */}
+        <div className="modal__footer add-form__footer">
           <button type="button" className="button" onClick={closeAddDialog}>
             {refused ? t.addDialog.close : t.cancel}
           </button>
@@ -321,68 +337,6 @@ function Refused({ refused }: { readonly refused: AddResult['rejected'] }) {
             <span className="refused__url">{r.url}</span> — {r.error.message}
           </li>
         ))}
-      </ul>
-    </div>
-  )
-}
-
-/** Every counted line with its fate; virtualized, so a 10,000-line list previews at once. */
-function PreviewList({
-  rows,
-  choices,
-  onChoose,
-}: {
-  readonly rows: readonly PreviewRow[]
-  readonly choices: ReadonlyMap<string, QueuedChoice>
-  readonly onChoose: (key: string, choice: QueuedChoice) => void
-}) {
-  const ref = useRef<HTMLDivElement>(null)
-  // No React Compiler here: the virtualizer's unstable function identities are expected.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => ref.current,
-    estimateSize: () => PREVIEW_ROW_HEIGHT,
-    overscan: 8,
-    useFlushSync: false,
-  })
-  if (rows.length === 0) return null
-  return (
-    <div ref={ref} className="preview" tabIndex={0} aria-label={t.addDialog.preview} role="region">
-      <ul className="preview__list" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((item) => {
-          const row = rows[item.index]!
-          return (
-            <li
-              key={item.key}
-              className="preview__row"
-              data-kind={row.kind}
-              aria-setsize={rows.length}
-              aria-posinset={item.index + 1}
-              style={{ transform: `translateY(${item.start}px)` }}
-            >
-              <span className="preview__line">{t.addDialog.line(row.line)}</span>
-              <span className="preview__url">{row.kind === 'invalid' ? row.text : row.url}</span>
-              {row.kind === 'queued' && (
-                <QueuedLine
-                  url={row.url}
-                  existingId={row.existingId}
-                  choice={choices.get(row.key) ?? 'skip'}
-                  onChoose={(choice) => onChoose(row.key, choice)}
-                />
-              )}
-              {row.kind === 'invalid' && <span className="preview__reason">{row.reason}</span>}
-              {row.kind === 'duplicate' && (
-                <span className="preview__reason">{t.addDialog.duplicateInList(row.of)}</span>
-              )}
-              {row.kind === 'ok' && (
-                <span className="preview__ok">
-                  <Icon name="check" size={14} />
-                </span>
-              )}
-            </li>
-          )
-        })}
       </ul>
     </div>
   )

@@ -32,6 +32,8 @@ export function buildPreview(
   parsed: ParsedList,
   text: string,
   queued: ReadonlyMap<string, string>,
+  /** Lines before `text`'s first (the dropped links'): a problem's line is `text`'s + this. */
+  offset = 0,
 ): Preview {
   const requests: AddRequest[] = []
   const inQueue: Preview['queued'] = []
@@ -58,7 +60,7 @@ export function buildPreview(
       rows.push({
         kind: 'invalid',
         line: p.line,
-        text: lines[p.line - 1]?.trim() ?? '',
+        text: lines[p.line - 1 - offset]?.trim() ?? '',
         reason: p.message,
       })
   }

@@ -9,7 +9,8 @@ import {
   canDownloadAgain,
   confirmAction,
   countAgain,
-  describeExisting,
+  describeQueued,
+  describeState,
   planAdd,
   replacesOld,
   type QueuedChoice,
@@ -26,37 +27,56 @@ const snap = (id: string, patch: Partial<DownloadSnapshot>): DownloadSnapshot =>
     ...patch,
   })
 
-describe('describeExisting: what the download already in the queue is', () => {
-  it('completed: how long ago, where, and whether its file is gone', () => {
+describe('describeQueued: a line the queue holds leads with the file and its state', () => {
+  it('completed: the name, how long ago, whether its file is gone; then the folder; the URL in full', () => {
     const done = { state: 'completed', completedAt: now - 3 * DAY, size: 10, done: 10 } as const
-    expect(describeExisting(snap('a', done), now)).toBe(
-      'Completed 3 days ago in /home/me/Downloads',
+    expect(
+      describeQueued(
+        snap('report', { ...done, fileMissing: true }),
+        'https://dl.example/report.bin',
+        now,
+      ),
+    ).toEqual({
+      name: 'report.bin',
+      state: 'Completed 3 days ago, file missing',
+      where: 'in /home/me/Downloads',
+      full: 'report.bin — Completed 3 days ago, file missing · in /home/me/Downloads · https://dl.example/report.bin',
+    })
+    expect(describeQueued(snap('a', done), 'https://dl.example/a.bin', now).state).toBe(
+      'Completed 3 days ago',
     )
-    expect(describeExisting(snap('a', { ...done, fileMissing: true }), now)).toBe(
-      'Completed 3 days ago in /home/me/Downloads — file missing',
+  })
+
+  it('no longer in the queue, or no name yet: the URL stands for the file', () => {
+    expect(describeQueued(undefined, 'https://dl.example/x.iso', now)).toEqual({
+      name: 'https://dl.example/x.iso',
+      state: 'No longer in the queue',
+      where: 'https://dl.example/x.iso',
+      full: 'https://dl.example/x.iso — No longer in the queue · https://dl.example/x.iso',
+    })
+    expect(describeQueued(snap('a', { name: '' }), 'https://dl.example/a.bin', now).name).toBe(
+      'https://dl.example/a.bin',
     )
   })
 
   it('running or paused: how far; failed: the short reason; queued, retrying', () => {
-    expect(describeExisting(snap('a', { state: 'downloading', size: 1000, done: 400 }), now)).toBe(
+    expect(describeState(snap('a', { state: 'downloading', size: 1000, done: 400 }), now)).toBe(
       'Downloading 40 %',
     )
-    expect(describeExisting(snap('a', { state: 'downloading', size: null, done: 400 }), now)).toBe(
+    expect(describeState(snap('a', { state: 'downloading', size: null, done: 400 }), now)).toBe(
       'Downloading',
     )
-    expect(describeExisting(snap('a', { state: 'paused', size: 1000, done: 250 }), now)).toBe(
+    expect(describeState(snap('a', { state: 'paused', size: 1000, done: 250 }), now)).toBe(
       'Paused 25 %',
     )
     const error = {
       code: ERROR_CODES.httpStatus,
       message: 'server answered 404 Not Found for https://dl.example/a.bin',
     }
-    expect(describeExisting(snap('a', { state: 'failed', error }), now)).toBe(
-      'Failed — 404 Not Found',
-    )
-    expect(describeExisting(snap('a', { state: 'queued' }), now)).toBe('Queued')
-    expect(describeExisting(snap('a', { state: 'retrying' }), now)).toBe('Retrying')
-    expect(describeExisting(undefined, now)).toBe('No longer in the queue')
+    expect(describeState(snap('a', { state: 'failed', error }), now)).toBe('Failed, 404 Not Found')
+    expect(describeState(snap('a', { state: 'queued' }), now)).toBe('Queued')
+    expect(describeState(snap('a', { state: 'retrying' }), now)).toBe('Retrying')
+    expect(describeState(undefined, now)).toBe('No longer in the queue')
   })
 
   it('ages read roughly, never negative', () => {

@@ -24,16 +24,16 @@ export function replacesOld(d: DownloadSnapshot): boolean {
   return d.state === 'failed' || (d.state === 'completed' && d.fileMissing === true)
 }
 
-/** What the download already there is, in a few words: "Completed 3 days ago in … — file missing". */
-export function describeExisting(d: DownloadSnapshot | undefined, now: number): string {
+/** What the download already there is, in a few words: "Completed 3 days ago, file missing". */
+export function describeState(d: DownloadSnapshot | undefined, now: number): string {
   if (d === undefined) return w.gone
   switch (d.state) {
     case 'completed': {
       const when = d.completedAt === null ? '' : ` ${ago(now - d.completedAt)}`
-      return `${w.completed}${when} ${w.inDir(d.dir)}${d.fileMissing ? ` — ${w.fileMissing}` : ''}`
+      return `${w.completed}${when}${d.fileMissing ? `, ${w.fileMissing}` : ''}`
     }
     case 'failed':
-      return `${w.failed} — ${errorReason(d.error)}`
+      return `${w.failed}, ${errorReason(d.error)}`
     case 'paused':
       return withPercent(w.paused, percentOf(d))
     case 'queued':
@@ -45,6 +45,34 @@ export function describeExisting(d: DownloadSnapshot | undefined, now: number): 
     default:
       return withPercent(w.downloading, percentOf(d))
   }
+}
+
+/** A line the queue holds, in the order it is read: the file, its state, then where it is. */
+export type QueuedText = {
+  /** The file's name (the URL while the queue no longer holds it). */
+  name: string
+  /** "Completed 3 days ago, file missing", "Downloading 40 %", "Failed, 404 Not Found". */
+  state: string
+  /** "in /home/me/Downloads", or the URL: the part that may be cut in its middle. */
+  where: string
+  /** All of it with the URL: the line's title and accessible description. */
+  full: string
+}
+
+/**
+ * The words of a line whose URL the queue holds. The name and state lead: a narrow dialog cut
+ * the URL, which came first, down to "htt…" and the state before "file missing".
+ */
+export function describeQueued(
+  d: DownloadSnapshot | undefined,
+  url: string,
+  now: number,
+): QueuedText {
+  const name = d !== undefined && d.name !== '' ? d.name : url
+  const state = describeState(d, now)
+  const where = d === undefined ? url : w.inDir(d.dir)
+  const full = [`${name} — ${state}`, where, ...(where === url ? [] : [url])].join(' · ')
+  return { name, state, where, full }
 }
 
 function withPercent(text: string, percent: number | null): string {

@@ -34,6 +34,13 @@ export function withPasted(pasted: readonly string[], typed: string): string {
   return typed === '' ? parts.join('\n') : `${parts.join('\n')}\n${typed}`
 }
 
+/** The words of the line for dropped links (a page's, an HTML file's), kept as read. */
+export const droppedWords = {
+  dropped: (links: number) =>
+    `${formatCount(links)} dropped ${links === 1 ? 'link' : 'links'}, in the preview below`,
+  remove: 'Remove dropped links',
+}
+
 /** The words of the pasted-list line (kept here to keep strings.ts merges small). */
 export const pastedWords = {
   pasted: (lines: number) =>

@@ -1,14 +1,16 @@
 import './queued-line.css'
 import { useState } from 'react'
+import { MiddleTruncate } from '../../components/middle-truncate.tsx'
 import { useAppStore } from '../../store/app-store.ts'
-import { canDownloadAgain, describeExisting, type QueuedChoice } from './download-again.ts'
+import { canDownloadAgain, describeQueued, type QueuedChoice } from './download-again.ts'
 import { againWords as w } from './download-again-strings.ts'
 import { showDownloads } from './show-downloads.ts'
 
 /**
- * A preview line whose URL the queue holds: what that download is ("Completed 3 days ago in
- * … — file missing", "Downloading 40 %", "Failed — 404 Not Found") and the choice for it: skip,
- * show it, download again (offered only while the engine would take it).
+ * A preview line whose URL the queue holds: which file and what that download is
+ * ("report.pdf — Completed 3 days ago, file missing", "Downloading 40 %", "Failed, 404 Not
+ * Found"), where it is (cut in its middle), and the choice for it: skip, show it, download
+ * again (offered only while the engine would take it).
  */
 export function QueuedLine({
   url,
@@ -25,13 +27,23 @@ export function QueuedLine({
   const again = canDownloadAgain(existing)
   // Ages ("3 days ago") as of the line's first showing: rough by design, no clock in render.
   const [now] = useState(() => Date.now())
-  const text = describeExisting(existing, now)
+  const text = describeQueued(existing, url, now)
   return (
     <>
-      <span className="preview__reason" title={text}>
-        {text}
+      <span className="preview__queued" title={text.full}>
+        <span className="preview__what">
+          <span className="preview__name">{text.name}</span>
+          {' — '}
+          <span className="preview__state">{text.state}</span>
+        </span>
+        <MiddleTruncate className="preview__where" text={text.where} />
       </span>
-      <span className="preview__choice" role="group" aria-label={w.choiceFor(url)}>
+      <span
+        className="preview__choice"
+        role="group"
+        aria-label={w.choiceFor(url)}
+        aria-description={text.full}
+      >
         <button
           type="button"
           className="button button--small"

@@ -1,6 +1,13 @@
 import { decodeListBytes } from '../../../../shared/list/decode-list-bytes.ts'
 import { extractHtmlLinks } from '../../../../shared/list/extract-html-links.ts'
+import {
+  EMPTY_LIST,
+  joinLists,
+  linkLines,
+  numberLinks,
+} from '../../../../shared/list/join-lists.ts'
 import { guessListFormat } from '../../../../shared/list/parse-list.ts'
+import type { ParsedList } from '../../../../shared/list/parsed-list.ts'
 import { t } from '../../strings.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
 
@@ -17,24 +24,27 @@ export type TransferLike = {
 const LIST_FILE = /\.(txt|csv|tsv|list|lst|html?|uri|urls)$/i
 
 /**
- * The add dialog's text is a list as a person would type it, so an HTML source becomes its
- * links, one a line (read by the shared parser); links that cannot be downloaded become notes.
+ * An HTML source's links, read once by the shared parser and kept so (the draft's `dropped`,
+ * numbered one a line); links that cannot be downloaded become notes.
  */
-function asList(text: string, html: boolean, notes: string[]): string {
-  if (!html) return text
-  const links = extractHtmlLinks(text)
+function linksOf(html: string, notes: string[]): ParsedList {
+  const links = extractHtmlLinks(html)
   for (const problem of links.problems.slice(0, 5))
     notes.push(`${t.addDialog.htmlLink(problem.line)}: ${problem.message}`)
   if (links.problems.length > 5) notes.push(t.addDialog.moreHtmlProblems(links.problems.length - 5))
-  return [...links.entries.map((e) => e.request.url), ...links.duplicates.map((d) => d.url)].join(
-    '\n',
-  )
+  return numberLinks(links)
+}
+
+/** `b`'s links after `a`'s. */
+function addLinks(a: ParsedList, b: ParsedList): ParsedList {
+  return joinLists(a, b, linkLines(a))
 }
 
 /**
  * What a drop or a paste carries, as an add-dialog draft: files (one list each, read in the
- * page, over 50 MB refused), else `text/uri-list`, else HTML's links, else plain text. Null
- * when it carries nothing Downpour can read.
+ * page, over 50 MB refused), else `text/uri-list`, else HTML's links, else plain text. Text
+ * goes to the draft's text, where it can be edited; HTML's links, read here, go to its
+ * `dropped` as read. Null when it carries nothing Downpour can read.
  */
 export async function readTransfer(
   data: TransferLike,
@@ -43,6 +53,7 @@ export async function readTransfer(
   const files = Array.from(data.files)
   if (files.length > 0) {
     const texts: string[] = []
+    let dropped = EMPTY_LIST
     const notes: string[] = []
     for (const file of files) {
       if (file.size > MAX_LIST_FILE_BYTES) {
@@ -59,13 +70,14 @@ export async function readTransfer(
           notes.push(t.addDialog.fileUnreadable(file.name, decoded.problem))
           continue
         }
-        const html = guessListFormat(decoded.text, file.type) === 'html'
-        texts.push(asList(decoded.text, html, notes))
+        if (guessListFormat(decoded.text, file.type) === 'html')
+          dropped = addLinks(dropped, linksOf(decoded.text, notes))
+        else texts.push(decoded.text)
       } catch (error) {
         notes.push(t.addDialog.fileUnreadable(file.name, (error as Error).message))
       }
     }
-    return { text: texts.join('\n'), notes }
+    return { text: texts.join('\n'), dropped, notes }
   }
   const types = data.types
   // A paste is what the person copied as text; a drop from a page is best read as its links.
@@ -78,7 +90,8 @@ export async function readTransfer(
     const value = data.getData(type)
     if (value.trim() === '') continue
     const notes: string[] = []
-    return { text: asList(value, type === 'text/html', notes), notes }
+    if (type === 'text/html') return { text: '', dropped: linksOf(value, notes), notes }
+    return { text: value, dropped: EMPTY_LIST, notes }
   }
   return null
 }

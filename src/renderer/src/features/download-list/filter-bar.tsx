@@ -1,3 +1,4 @@
+import './filter-bar.css'
 import { formatCount } from '../../../../shared/format.ts'
 import { Icon } from '../../components/icon.tsx'
 import { useAppStore } from '../../store/app-store.ts'

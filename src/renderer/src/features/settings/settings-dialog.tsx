@@ -1,3 +1,4 @@
+import './settings-dialog.css'
 import { useState } from 'react'
 import type { Settings } from '../../../../shared/protocol/model.ts'
 import { SETTING_UNITS } from '../../../../shared/protocol/setting-units.ts'

@@ -1,3 +1,4 @@
+import './speed-limit.css'
 import { useEffect, useId, useRef, useState } from 'react'
 import type { FormEvent, KeyboardEvent } from 'react'
 import { formatBytes } from '../../../../shared/format.ts'

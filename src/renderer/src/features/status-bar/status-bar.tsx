@@ -1,3 +1,4 @@
+import './status-bar.css'
 import { formatBytes } from '../../../../shared/format.ts'
 import { useNow } from '../../lib/use-now.ts'
 import { useAppStore } from '../../store/app-store.ts'

@@ -1,3 +1,4 @@
+import './toolbar.css'
 import { Icon } from '../../components/icon.tsx'
 import type { IconName } from '../../components/icon.tsx'
 import { Tooltip } from '../../components/tooltip.tsx'

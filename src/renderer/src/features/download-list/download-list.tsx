@@ -1,7 +1,8 @@
+import './download-list.css'
 import { useId } from 'react'
 import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
-import { DownloadGrid } from '../download-list/download-grid.tsx'
+import { DownloadGrid } from './download-grid.tsx'
 import { EmptyState } from './empty-state.tsx'
 import { addingText } from '../add/add-in-background.ts'
 import { useDetailsStore } from '../details/details-store.ts'
@@ -15,7 +16,8 @@ export function DownloadList() {
   const total = useAppStore((s) => s.view.counts.all)
   const visible = useAppStore((s) => s.view.visibleIds.length)
   const adding = useAppStore(addingText)
-  // Open details narrow the list beside them (styles.css): the panel covered the row's buttons.
+  // Open details narrow the list beside them (download-list.css): the panel covered the row's
+  // buttons.
   const detailsOpen = useDetailsStore((s) => s.openId !== null)
   return (
     <div

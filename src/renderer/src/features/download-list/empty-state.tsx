@@ -1,3 +1,4 @@
+import './empty-state.css'
 import { t } from '../../strings.ts'
 
 export const emptyStateHeading = t.emptyHeading
