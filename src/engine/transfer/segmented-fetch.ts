@@ -1,13 +1,16 @@
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
+import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
 import {
   beatRates,
   ConnectionRamp,
+  pickExtras,
   pickLaggards,
   RAMP_INTERVAL_MS,
+  worthRenewing,
 } from '../segments/connection-ramp.ts'
+import { ConnectionTimeline } from './connection-timeline.ts'
 import { boundHere, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
 import {
   isBehind,
@@ -78,6 +81,10 @@ export class SegmentedFetch {
   #firstSegment = -1
   /** An extra connection got a ranged answer: the server does ranges. */
   #rangesProven = false
+  /** This download's bytes/s at the last beat. */
+  #rate = 0
+  /** Per connection: bytes, start, end, steals (segmentable downloads only). */
+  readonly timeline: ConnectionTimeline | null
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -85,6 +92,7 @@ export class SegmentedFetch {
     this.#clock = new ReaderClock(options.shared.stats)
     this.#gaps = options.gaps
     this.#segmentable = options.segmentable
+    this.timeline = options.segmentable ? new ConnectionTimeline() : null
   }
 
   async run(): Promise<void> {
@@ -109,6 +117,7 @@ export class SegmentedFetch {
       if (!single) this.#abort.abort(FINISHED)
       for (const slot of this.#active.keys()) this.#o.shared.segmentSlots.give(slot)
       this.#active.clear()
+      if (this.timeline) this.#o.log(this.timeline.summary())
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
     if (this.#changed) throw new FileChangedError()
@@ -157,8 +166,9 @@ export class SegmentedFetch {
     }
     const { elapsed, rate, totalRate } = beatRates(this.#last, reading)
     this.#last = reading
+    this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
-    const { judgeNetwork } = this.#ramp.beat({
+    const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
       rate,
@@ -169,6 +179,7 @@ export class SegmentedFetch {
       diskWaitMs: this.#o.part.diskWaitMs,
       maxConnections: this.#o.maxConnections(),
     })
+    if (giveBack) this.#closeExtras()
     if (judgeNetwork) this.#replaceLaggards()
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#ramp.target) this.#o.shared.pool?.warm()
@@ -197,12 +208,30 @@ export class SegmentedFetch {
     }
   }
 
+  /**
+   * The last growth brought no more speed (ConnectionRamp, MIN_GAIN): the connections above the
+   * target close now, the slowest first (their rests go back to the gaps); idle ones close at
+   * their next ask (#takeWork).
+   */
+  #closeExtras(): void {
+    const extra = this.#live - this.#ramp.target
+    if (extra <= 0) return
+    this.#o.log(
+      `${this.#live} connections brought no more speed than ${this.#ramp.target}; closing ${extra}`,
+    )
+    for (const id of pickExtras(this.#segments(), extra)) {
+      this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
+    }
+  }
+
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
+    this.timeline?.opened(retire)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const loop = this.#connection(connection, retire, first).finally(() => {
+      this.timeline?.closed(retire)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
       if (helper) this.#o.releaseSlot()
@@ -336,7 +365,8 @@ export class SegmentedFetch {
    */
   #finishSegment(segment: number, error: unknown): boolean {
     if (segment === this.#firstSegment) this.#firstSegment = -1
-    const { pos, end } = this.#stats.readSegment(segment)
+    const { start, pos, end } = this.#stats.readSegment(segment)
+    this.timeline?.ranged(this.#owners.get(segment), pos - start)
     this.#active.delete(segment)
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
@@ -485,11 +515,28 @@ export class SegmentedFetch {
     // A download holding a connection opens another only while slots are left beyond one for
     // every download that may start: with 1,000 at once, 32 connections each would run out.
     if (this.#active.size > 0 && this.#o.shared.segmentSlots.free <= MAX_DOWNLOADS) return null
+    // Above the target (given back, backed off, a laggard not renewed): this connection closes.
+    if (this.#live > this.#ramp.target) return null
     const minSplit = this.#o.minSplit()
+    const maxConnections = this.#o.maxConnections()
     for (;;) {
-      const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
+      const segments = this.#segments()
+      const work = pickWork(
+        this.#gaps,
+        segments,
+        minSplit,
+        speed,
+        this.#ramp.maySteal(maxConnections),
+      )
       if (work.kind === 'none') return null
-      if (work.kind === 'steal' && !this.#ramp.maySteal(this.#o.maxConnections())) return null
+      if (work.kind === 'yield') {
+        // Too slow to win anything: it closes, and is renewed only while a fresh connection
+        // (which may be fast) has enough left to pay for itself.
+        const left = segments.reduce((n, s) => n + (s.end - s.pos), totalBytes(this.#gaps))
+        this.#ramp.yielded(worthRenewing(left, this.#rate), this.#live, maxConnections)
+        this.timeline?.yielded(retire)
+        return null
+      }
       if (work.kind === 'gap') {
         return this.#claim(this.#hereBound(work.range))
       }
@@ -503,6 +550,7 @@ export class SegmentedFetch {
       }
       if (taken && work.kind === 'steal') {
         this.#ramp.stole()
+        this.timeline?.stole(retire, this.#owners.get(work.victimId))
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
       }
