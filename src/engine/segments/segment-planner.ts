@@ -50,11 +50,18 @@ export type WorkAssignment =
  * the fastest running one (LAGGARD_RATIO times slower): any range it took would be the last to
  * end, so it takes none and closes, leaving the rest, and the end of the file, to the fast ones.
  * A connection whose speed is not known yet, or with no measured connection beside it, may win.
+ * The fastest counts those that have ended too (`fastestSeen`): at the end of a file the fast
+ * connections are the idle ones.
  * A segment whose reader is behind measures this machine, not its server: it is not compared.
  */
-export function cannotWin(askerSpeed: number, active: readonly ActiveSegment[]): boolean {
+export function cannotWin(
+  askerSpeed: number,
+  active: readonly ActiveSegment[],
+  /** The fastest any connection of this download has been (0: none measured). */
+  fastestSeen = 0,
+): boolean {
   if (askerSpeed <= 0) return false
-  let fastest = 0
+  let fastest = fastestSeen
   for (const s of active) {
     if (s.speed !== undefined && !s.behind && s.speed > fastest) fastest = s.speed
   }
@@ -79,8 +86,14 @@ export function pickWork(
   askerSpeed = 0,
   /** False when the download's budget of steals is spent: splits only. */
   mayRob = true,
+  /**
+   * The fastest any connection of this download has been, bytes/s (0: none measured): what an
+   * asker of unknown speed may be, and how fast a laggard is measured against once the fast
+   * connections have ended their ranges.
+   */
+  fastestSeen = 0,
 ): WorkAssignment {
-  if (cannotWin(askerSpeed, active)) return { kind: 'yield' }
+  if (cannotWin(askerSpeed, active, fastestSeen)) return { kind: 'yield' }
   const gap = gaps.find((g) => g.end > g.start)
   if (gap) return { kind: 'gap', range: { start: gap.start, end: gap.end } }
   const speeds = active.map((s) => s.speed ?? 0).filter((v) => v > 0)
@@ -100,8 +113,14 @@ export function pickWork(
       (!victim.behind === !segment.behind && score > victimScore)
     if (better) [victim, victimScore] = [segment, score]
   }
-  if (!victim) return mayRob ? steal(active, askerSpeed) : { kind: 'none' }
-  if (mayRob && known && !victim.behind && askerSpeed > 0 && victim.speed! * LAGGARD_RATIO <= askerSpeed) {
+  if (!victim) return mayRob ? steal(active, Math.max(askerSpeed, fastestSeen)) : { kind: 'none' }
+  if (
+    mayRob &&
+    known &&
+    !victim.behind &&
+    askerSpeed > 0 &&
+    victim.speed! * LAGGARD_RATIO <= askerSpeed
+  ) {
     // (victimScore is its time left.) Too little left to be worth a request: split as usual.
     if (victimScore >= MIN_STEAL_SECONDS) {
       return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }

@@ -83,6 +83,8 @@ export class SegmentedFetch {
   #rangesProven = false
   /** This download's bytes/s at the last beat. */
   #rate = 0
+  /** The fastest any of its connections has been, bytes/s (see pickWork's fastestSeen). */
+  #fastestSeen = 0
   /** Per connection: bytes, start, end, steals (segmentable downloads only). */
   readonly timeline: ConnectionTimeline | null
 
@@ -140,6 +142,7 @@ export class SegmentedFetch {
       const observed = observeSpeed(progress, s.pos, now, reader)
       const speed = isWatched(reader, now) ? observed : undefined
       const behind = isBehind(reader, now)
+      if (speed !== undefined && !behind && speed > this.#fastestSeen) this.#fastestSeen = speed
       // Behind, it gives its far half once; cut again while still behind, the cut would soon
       // fall among bytes its server has sent already.
       const splittable = !behind || !this.#halvedBehind.has(slot)
@@ -527,6 +530,7 @@ export class SegmentedFetch {
         minSplit,
         speed,
         this.#ramp.maySteal(maxConnections),
+        this.#fastestSeen,
       )
       if (work.kind === 'none') return null
       if (work.kind === 'yield') {

@@ -1,0 +1,73 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
+
+// Timeouts far above what a loaded 2-core machine takes to answer: these tests are about how
+// many connections a download runs and which ones get work, not about timeouts.
+const { server, dirs, engine } = useEngineHarness({ engine: { settings: { timeoutMs: 20_000 } } })
+const MiB = 1024 * 1024
+
+const summary = (): string | undefined =>
+  engine.logs.map((l) => l.message).find((m) => m.includes('connections: '))
+
+describe('connections of different speeds', () => {
+  it('a connection far slower than the fastest takes no more ranges: it closes, and the end goes to the fast ones', async () => {
+    await engine.updateSettings({ minSplitSize: 256 * 1024 })
+    const body = makeBody(12 * MiB, 401)
+    // Odd TCP connections crawl at 128 KiB/s, even ones run at 8 MiB/s (W4's mix, scaled down).
+    server.file('/mix.bin', body, {
+      rateLimit: (connection) => (connection % 2 ? 128 * 1024 : 8 * MiB),
+    })
+    const id = await addOne(engine, { url: server.url('/mix.bin'), maxConnections: 6 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'mix.bin'))).toBe(sha256(body))
+    // The download's timeline: per connection, bytes, start, end and steals, summed up.
+    const line = summary()
+    expect(line).toBeDefined()
+    const closedAsSlow = Number(/(\d+) closed as too slow/.exec(line!)?.[1])
+    const robbed = Number(/(\d+) robbed by/.exec(line!)?.[1])
+    // Slow connections were closed (too slow to win a range) or robbed of their rest by a fast
+    // one; none was left to finish a long rest alone: the connection that ended last ran at a
+    // fast connection's pace, not a crawler's (rates from the timeline, compared with each other).
+    expect(closedAsSlow + robbed).toBeGreaterThan(0)
+    const fastest = Number(/the fastest \(([\d.]+) MiB\/s\)/.exec(line!)?.[1])
+    const last = Number(/the last to end ran at ([\d.]+) MiB\/s/.exec(line!)?.[1])
+    expect(last * 2).toBeGreaterThanOrEqual(fastest)
+    // What the server saw: the slow connections' requests sent a small part of the file.
+    const slowBytes = server
+      .requests('/mix.bin')
+      .filter((r) => r.connectionId % 2 === 1)
+      .reduce((n, r) => n + r.bytesServed, 0)
+    expect(slowBytes).toBeLessThan(body.length / 2)
+  }, 120_000)
+})
+
+describe('no connections that bring nothing', () => {
+  it('against a server capped as a whole, gives the extra connections back instead of ramping to the maximum', async () => {
+    const body = makeBody(8 * MiB, 402)
+    // 4 MiB/s for the file, however many connections ask.
+    server.file('/whole.bin', body, { sharedRateLimit: 4 * MiB })
+    const id = await addOne(engine, { url: server.url('/whole.bin'), maxConnections: 16 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 60_000)
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'whole.bin'))).toBe(sha256(body))
+    // Slow start saw no more speed from more connections and went back (to one, or to four
+    // when a loaded machine's first beat read the lone connection low): the server never saw
+    // the sixteen slow start alone goes to, and the engine said why it closed the extra ones.
+    expect(server.maxConcurrentRequests('/whole.bin')).toBeLessThan(16)
+    expect(engine.logs.some((l) => /brought no more speed than (1|4);/.test(l.message))).toBe(true)
+  }, 60_000)
+
+  it('keeps ramping where more connections pay: a cap per connection', async () => {
+    const body = makeBody(8 * MiB, 403)
+    server.file('/per.bin', body, { rateLimit: 512 * 1024 })
+    const id = await addOne(engine, { url: server.url('/per.bin'), maxConnections: 16 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 60_000)
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'per.bin'))).toBe(sha256(body))
+    expect(server.maxConcurrentRequests('/per.bin')).toBeGreaterThan(4)
+    expect(engine.logs.some((l) => /brought no more speed/.test(l.message))).toBe(false)
+  }, 60_000)
+})
