@@ -261,6 +261,17 @@ describe('connections that bring nothing', () => {
     expect(ramp.target).toBe(1)
   })
 
+  it('judges no gain while a connection waits for its answer (a far server): beats without bytes do not count', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: 4 * MiB }))
+    for (let i = 0; i < 10; i++) {
+      expect(ramp.beat(figures({ live: 4, receiving: 1, rate: 4 * MiB })).giveBack).toBe(false)
+    }
+    expect(ramp.target).toBe(4)
+    ramp.beat(figures({ live: 4, receiving: 4, rate: 16 * MiB }))
+    expect(ramp.target).toBe(16)
+  })
+
   it('a per-connection cap: each growth follows at the first beat that shows the gain (no beat lost)', () => {
     const ramp = new ConnectionRamp()
     ramp.beat(figures({ live: 1, rate: 4 * MiB, maxConnections: 32 }))

@@ -39,7 +39,10 @@ export const RENEWALS_PER_CONNECTION = 2
  * noise and for a growth whose new connections are mostly slow ones (16 → 16 + 3 × 1 MiB/s).
  */
 export const MIN_GAIN = 1.15
-/** Beats at a grown count without MIN_GAIN before the growth is given back (the first is the new connections' start). */
+/**
+ * Beats at a grown count without MIN_GAIN before the growth is given back; only beats in which
+ * every connection has received bytes count (a far server answers after a long round trip).
+ */
 export const GAIN_BEATS = 3
 /**
  * A laggard that closed itself (segment-planner.ts, cannotWin) is replaced by a fresh
@@ -81,6 +84,11 @@ export type BeatFigures = {
   totalRate: number
   /** Connections running now. */
   live: number
+  /**
+   * Of those, how many have received bytes of their range (a request whose answer has not come
+   * yet brings nothing so far, and says nothing about the server's cap). Default: all.
+   */
+  receiving?: number
   /** True when the download's token bucket is in debt (the limiter holds it back now). */
   inDebt: boolean
   /** Bandwidth limits, bytes/s (0 = none). */
@@ -151,6 +159,7 @@ export class ConnectionRamp {
   #grow(f: BeatFigures): boolean {
     const from = this.#grownFrom
     if (from && f.rate < MIN_GAIN * from.rate) {
+      if ((f.receiving ?? f.live) < f.live) return false
       if (++this.#flatBeats < GAIN_BEATS) return false
       this.target = from.live
       this.#ramping = false

@@ -177,6 +177,7 @@ export class SegmentedFetch {
       rate,
       totalRate,
       live: this.#live,
+      receiving: this.#receiving(),
       inDebt: this.#stats.debtMs(this.#o.downloadSlot) > 0,
       limits: this.#o.limits(),
       diskWaitMs: this.#o.part.diskWaitMs,
@@ -211,6 +212,16 @@ export class SegmentedFetch {
     }
   }
 
+  /** Connections whose range has received bytes (see BeatFigures.receiving). */
+  #receiving(): number {
+    let n = 0
+    for (const slot of this.#active.keys()) {
+      const { start, pos } = this.#stats.readSegment(slot)
+      if (pos > start) n++
+    }
+    return n
+  }
+
   /**
    * The last growth brought no more speed (ConnectionRamp, MIN_GAIN): the connections above the
    * target close now, the slowest first (their rests go back to the gaps); idle ones close at
@@ -222,7 +233,9 @@ export class SegmentedFetch {
     this.#o.log(
       `${this.#live} connections brought no more speed than ${this.#ramp.target}; closing ${extra}`,
     )
-    for (const id of pickExtras(this.#segments(), extra)) {
+    // Never the probe's own response: on a server without ranges it may be the only way in.
+    const others = this.#segments().filter((s) => s.id !== this.#firstSegment)
+    for (const id of pickExtras(others, extra)) {
       this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
     }
   }
