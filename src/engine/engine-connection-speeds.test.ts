@@ -29,12 +29,12 @@ describe('connections of different speeds', () => {
     const closedAsSlow = Number(/(\d+) closed as too slow/.exec(line!)?.[1])
     const robbed = Number(/(\d+) robbed by/.exec(line!)?.[1])
     // Slow connections were closed (too slow to win a range) or robbed of their rest by a fast
-    // one; none was left to finish a long rest alone: the connection that ended last ran at a
-    // fast connection's pace, not a crawler's (rates from the timeline, compared with each other).
+    // one; none was left to finish a long rest alone: the connection whose range ended last ran
+    // faster than a crawler can (the server holds those to 128 KiB/s; the timeline's rate is
+    // its bytes over its life, so one that fetched a fast range is above that).
     expect(closedAsSlow + robbed).toBeGreaterThan(0)
-    const fastest = Number(/the fastest \(([\d.]+) MiB\/s\)/.exec(line!)?.[1])
     const last = Number(/the last to end ran at ([\d.]+) MiB\/s/.exec(line!)?.[1])
-    expect(last * 2).toBeGreaterThanOrEqual(fastest)
+    expect(last).toBeGreaterThan(2 * (128 / 1024))
     // What the server saw: the slow connections' requests sent a small part of the file.
     const slowBytes = server
       .requests('/mix.bin')
@@ -46,18 +46,18 @@ describe('connections of different speeds', () => {
 
 describe('no connections that bring nothing', () => {
   it('against a server capped as a whole, gives the extra connections back instead of ramping to the maximum', async () => {
-    const body = makeBody(8 * MiB, 402)
-    // 4 MiB/s for the file, however many connections ask.
-    server.file('/whole.bin', body, { sharedRateLimit: 4 * MiB })
-    const id = await addOne(engine, { url: server.url('/whole.bin'), maxConnections: 16 })
+    const body = makeBody(12 * MiB, 402)
+    // 3 MiB/s for the file, however many connections ask (4 s: time for slow start to judge).
+    server.file('/whole.bin', body, { sharedRateLimit: 3 * MiB })
+    const id = await addOne(engine, { url: server.url('/whole.bin'), maxConnections: 32 })
     const done = await engine.waitFor(id, ['completed', 'failed'], 60_000)
     expect(done.state).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'whole.bin'))).toBe(sha256(body))
-    // Slow start saw no more speed from more connections and went back (to one, or to four
-    // when a loaded machine's first beat read the lone connection low): the server never saw
-    // the sixteen slow start alone goes to, and the engine said why it closed the extra ones.
-    expect(server.maxConcurrentRequests('/whole.bin')).toBeLessThan(16)
-    expect(engine.logs.some((l) => /brought no more speed than (1|4);/.test(l.message))).toBe(true)
+    // Slow start grew to 4 (kept whatever it brings), then to 16, saw no more speed and went
+    // back to 4: the server never saw the 32 slow start alone goes to, and the engine said why
+    // it closed the extra ones.
+    expect(server.maxConcurrentRequests('/whole.bin')).toBeLessThanOrEqual(16)
+    expect(engine.logs.some((l) => /brought no more speed than 4;/.test(l.message))).toBe(true)
   }, 60_000)
 
   it('keeps ramping where more connections pay: a cap per connection', async () => {

@@ -4,6 +4,7 @@ import {
   beatRates,
   ConnectionRamp,
   DISK_BOUND_SHARE,
+  FIRST_GROWTH,
   GAIN_BEATS,
   LAGGARD_MIN_AGE_MS,
   LIMITED_HOLD_MS,
@@ -250,26 +251,32 @@ describe('connections that bring nothing', () => {
   it(`a link capped as a whole: a growth without ${MIN_GAIN}× the speed is given back after ${GAIN_BEATS} beats, and slow start ends`, () => {
     const ramp = new ConnectionRamp()
     ramp.beat(figures({ live: 1, rate: 4 * MiB }))
-    expect(ramp.target).toBe(4)
+    expect(ramp.target).toBe(FIRST_GROWTH)
+    // The first growth is kept whatever it brings (the lone connection may be a slow flow).
+    for (let i = 0; i < GAIN_BEATS + 2; i++) ramp.beat(figures({ live: 4, rate: 4 * MiB }))
+    expect(ramp.target).toBe(16)
     for (let i = 1; i < GAIN_BEATS; i++) {
-      expect(ramp.beat(figures({ live: 4, rate: 4 * MiB })).giveBack).toBe(false)
-      expect(ramp.target).toBe(4)
+      expect(ramp.beat(figures({ live: 16, rate: 4 * MiB })).giveBack).toBe(false)
+      expect(ramp.target).toBe(16)
     }
-    expect(ramp.beat(figures({ live: 4, rate: 4.2 * MiB })).giveBack).toBe(true)
-    expect(ramp.target).toBe(1)
-    for (let i = 0; i < 5; i++) ramp.beat(figures({ live: 1, rate: 4 * MiB }))
-    expect(ramp.target).toBe(1)
+    expect(ramp.beat(figures({ live: 16, rate: 4.2 * MiB })).giveBack).toBe(true)
+    expect(ramp.target).toBe(4)
+    for (let i = 0; i < 5; i++) ramp.beat(figures({ live: 4, rate: 4 * MiB }))
+    expect(ramp.target).toBe(4)
   })
 
   it('judges no gain while a connection waits for its answer (a far server): beats without bytes do not count', () => {
     const ramp = new ConnectionRamp()
-    ramp.beat(figures({ live: 1, rate: 4 * MiB }))
-    for (let i = 0; i < 10; i++) {
-      expect(ramp.beat(figures({ live: 4, receiving: 1, rate: 4 * MiB })).giveBack).toBe(false)
-    }
-    expect(ramp.target).toBe(4)
-    ramp.beat(figures({ live: 4, receiving: 4, rate: 16 * MiB }))
+    ramp.beat(figures({ live: 1, rate: 4 * MiB, maxConnections: 32 }))
+    ramp.beat(figures({ live: 4, rate: 4 * MiB, maxConnections: 32 }))
     expect(ramp.target).toBe(16)
+    for (let i = 0; i < 10; i++) {
+      const beat = figures({ live: 16, waiting: 12, rate: 4 * MiB, maxConnections: 32 })
+      expect(ramp.beat(beat).giveBack).toBe(false)
+    }
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, waiting: 0, rate: 16 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(32)
   })
 
   it('a per-connection cap: each growth follows at the first beat that shows the gain (no beat lost)', () => {
@@ -284,11 +291,13 @@ describe('connections that bring nothing', () => {
 
   it('new connections that start slowly are waited for, not given back, when the gain shows in time', () => {
     const ramp = new ConnectionRamp()
-    ramp.beat(figures({ live: 1, rate: 16 * MiB }))
-    ramp.beat(figures({ live: 4, rate: 17 * MiB })) // three new ones, still opening
-    expect(ramp.target).toBe(4)
-    ramp.beat(figures({ live: 4, rate: 19 * MiB })) // 16 + 3 × 1 MiB/s: a gain
+    ramp.beat(figures({ live: 1, rate: 16 * MiB, maxConnections: 32 }))
+    ramp.beat(figures({ live: 4, rate: 34 * MiB, maxConnections: 32 }))
     expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, rate: 36 * MiB, maxConnections: 32 })) // twelve new, opening
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, rate: 80 * MiB, maxConnections: 32 })) // a gain
+    expect(ramp.target).toBe(32)
   })
 
   it('property: a give-back returns to the count before the growth, and the count never grows again', () => {

@@ -39,6 +39,8 @@ export const RENEWALS_PER_CONNECTION = 2
  * noise and for a growth whose new connections are mostly slow ones (16 → 16 + 3 × 1 MiB/s).
  */
 export const MIN_GAIN = 1.15
+/** Slow start's first growth, from one connection; never given back (see #grow). */
+export const FIRST_GROWTH = 4
 /**
  * Beats at a grown count without MIN_GAIN before the growth is given back; only beats in which
  * every connection has received bytes count (a far server answers after a long round trip).
@@ -85,10 +87,11 @@ export type BeatFigures = {
   /** Connections running now. */
   live: number
   /**
-   * Of those, how many have received bytes of their range (a request whose answer has not come
-   * yet brings nothing so far, and says nothing about the server's cap). Default: all.
+   * Connections holding a range whose answer has brought no byte yet (a far server answers
+   * after a long round trip): while any is waiting, the beat says nothing about the server's
+   * cap. Default: none.
    */
-  receiving?: number
+  waiting?: number
   /** True when the download's token bucket is in debt (the limiter holds it back now). */
   inDebt: boolean
   /** Bandwidth limits, bytes/s (0 = none). */
@@ -120,6 +123,8 @@ export class ConnectionRamp {
   #grownFrom: { live: number; rate: number } | null = null
   /** Beats at the grown count without MIN_GAIN so far. */
   #flatBeats = 0
+  /** The best rate a judged beat has seen: what a growth must beat (a transition beat reads low). */
+  #best = 0
 
   /**
    * One beat: updates `limited` and `target`; answers whether this beat may judge the network
@@ -145,7 +150,11 @@ export class ConnectionRamp {
     if (this.#fastBeats >= 2) this.#provenFast = true
     const judgeNetwork = !diskBound && !this.limited
     let giveBack = false
-    if (judgeNetwork && this.#ramping && f.live >= this.target) giveBack = this.#grow(f)
+    // A growth is judged once it has happened, also when fewer ranges were left to split than
+    // the target asked for (the count stays below it).
+    const grown = this.#grownFrom !== null && f.live > this.#grownFrom.live
+    if (judgeNetwork && this.#ramping && (f.live >= this.target || grown)) giveBack = this.#grow(f)
+    if (judgeNetwork) this.#best = Math.max(this.#best, f.rate)
     this.target = Math.min(this.target, f.maxConnections)
     return { judgeNetwork, giveBack }
   }
@@ -159,7 +168,7 @@ export class ConnectionRamp {
   #grow(f: BeatFigures): boolean {
     const from = this.#grownFrom
     if (from && f.rate < MIN_GAIN * from.rate) {
-      if ((f.receiving ?? f.live) < f.live) return false
+      if ((f.waiting ?? 0) > 0) return false
       if (++this.#flatBeats < GAIN_BEATS) return false
       this.target = from.live
       this.#ramping = false
@@ -169,7 +178,12 @@ export class ConnectionRamp {
     this.#flatBeats = 0
     const before = this.target
     this.#rampUp(f)
-    this.#grownFrom = this.target > before ? { live: f.live, rate: f.rate } : null
+    // The first growth (to four) is kept whatever it brings: a lone connection may be one slow
+    // flow among fast ones (per-flow shaping), and four are what servers allow any client.
+    this.#grownFrom =
+      this.target > before && f.live >= FIRST_GROWTH
+        ? { live: f.live, rate: Math.max(f.rate, this.#best) }
+        : null
     return false
   }
 
@@ -185,7 +199,7 @@ export class ConnectionRamp {
       return
     }
     if (f.rate / f.live < SLOW_CONNECTION_BYTES_PER_S) {
-      this.target = Math.min(f.maxConnections, f.live * 4)
+      this.target = Math.min(f.maxConnections, f.live * FIRST_GROWTH)
     }
   }
 

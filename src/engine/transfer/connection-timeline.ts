@@ -2,6 +2,8 @@
 export type ConnectionEntry = {
   opened: number
   closed: number | null
+  /** When its last range ended (finished, cut or robbed): an idle connection lingers after. */
+  lastRange: number | null
   /** Bytes it received (its ranges' bytes, as far as it got in each). */
   bytes: number
   /** Ranges it fetched. */
@@ -33,6 +35,7 @@ export class ConnectionTimeline {
     this.#entries.set(connection, {
       opened: this.#now(),
       closed: null,
+      lastRange: null,
       bytes: 0,
       ranges: 0,
       stole: 0,
@@ -46,6 +49,7 @@ export class ConnectionTimeline {
     if (!entry) return
     entry.bytes += bytes
     entry.ranges++
+    entry.lastRange = this.#now()
   }
 
   stole(thief: object, victim: object | undefined): void {
@@ -72,25 +76,26 @@ export class ConnectionTimeline {
 
   /**
    * One line: how many connections, how many closed as too slow or robbed, and the tail — how
-   * long the download went on after its fastest connection ended, and the speed of the one that
-   * ended last.
+   * long the download went on after its fastest connection's last range ended, and the pace of
+   * the connection whose range ended last (bytes over its life until then).
    */
   summary(): string {
     const all = this.entries()
-    const end = Math.max(0, ...all.map((e) => e.closed ?? this.#now()))
+    const end = Math.max(0, ...all.map((e) => e.lastRange ?? 0))
     const rate = (e: ConnectionEntry): number =>
-      (e.bytes * 1000) / Math.max(1, (e.closed ?? end) - e.opened)
+      (e.bytes * 1000) / Math.max(1, (e.lastRange ?? end) - e.opened)
     let fastest: ConnectionEntry | null = null
     let last: ConnectionEntry | null = null
     for (const e of all) {
-      if (e.bytes > 0 && (!fastest || rate(e) > rate(fastest))) fastest = e
-      if (e.bytes > 0 && (!last || (e.closed ?? end) >= (last.closed ?? end))) last = e
+      if (e.bytes === 0) continue
+      if (!fastest || rate(e) > rate(fastest)) fastest = e
+      if (!last || (e.lastRange ?? 0) >= (last.lastRange ?? 0)) last = e
     }
     const yielded = all.filter((e) => e.yielded).length
     const robbed = all.filter((e) => e.robbed).length
     const steals = all.reduce((n, e) => n + e.stole, 0)
     const ranges = all.reduce((n, e) => n + e.ranges, 0)
-    const tail = fastest ? ((end - (fastest.closed ?? end)) / 1000).toFixed(2) : '0.00'
+    const tail = fastest ? ((end - (fastest.lastRange ?? end)) / 1000).toFixed(2) : '0.00'
     const lastRate = last ? (rate(last) / MiB).toFixed(1) : '0.0'
     const fastRate = fastest ? (rate(fastest) / MiB).toFixed(1) : '0.0'
     return `connections: ${all.length} over ${(end / 1000).toFixed(2)} s, ${ranges} ranges; ${yielded} closed as too slow, ${robbed} robbed by ${steals} steals; the fastest (${fastRate} MiB/s) ended ${tail} s before the end, the last to end ran at ${lastRate} MiB/s`

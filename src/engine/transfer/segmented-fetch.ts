@@ -177,7 +177,7 @@ export class SegmentedFetch {
       rate,
       totalRate,
       live: this.#live,
-      receiving: this.#receiving(),
+      waiting: this.#waiting(),
       inDebt: this.#stats.debtMs(this.#o.downloadSlot) > 0,
       limits: this.#o.limits(),
       diskWaitMs: this.#o.part.diskWaitMs,
@@ -212,12 +212,12 @@ export class SegmentedFetch {
     }
   }
 
-  /** Connections whose range has received bytes (see BeatFigures.receiving). */
-  #receiving(): number {
+  /** Connections holding a range that has not received a byte yet (see BeatFigures.waiting). */
+  #waiting(): number {
     let n = 0
     for (const slot of this.#active.keys()) {
       const { start, pos } = this.#stats.readSegment(slot)
-      if (pos > start) n++
+      if (pos === start) n++
     }
     return n
   }
