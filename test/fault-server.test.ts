@@ -477,6 +477,21 @@ describe('rate limiting', () => {
   })
 })
 
+describe('a route capped as a whole (sharedRateLimit)', () => {
+  it('four connections together get the one rate, not four times it (a floor: never faster)', async () => {
+    const body = makeBody(MiB)
+    server.file('/shared', body, { sharedRateLimit: 4 * MiB })
+    const started = performance.now()
+    const all = await Promise.all([1, 2, 3, 4].map((n) => get(`/shared?n=${n}`)))
+    const seconds = (performance.now() - started) / 1000
+    for (const res of all) expect(res.body.equals(body)).toBe(true)
+    expect(new Set(server.requests('/shared').map((r) => r.connectionId)).size).toBe(4)
+    // 4 MiB at 4 MiB/s in total: about a second (each alone would take a quarter of that).
+    expect(seconds).toBeGreaterThan(0.9)
+    expect(server.bytesServed('/shared')).toBe(4 * body.length)
+  })
+})
+
 describe('connections and lifecycle', () => {
   it('counts connections, their high-water mark, and reuses keep-alive connections', async () => {
     server.file('/slow', Buffer.from('ok'), { fault: () => ({ kind: 'delay', ms: 150 }) })

@@ -25,6 +25,8 @@ export type FileRoute = {
   gets: number
   /** The gzip-compressed body, computed on first use. */
   gzipped?: Buffer
+  /** `sharedRateLimit`'s pacing: when the route's link is next free (performance.now() ms). */
+  link?: { next: number }
 }
 
 export type Exchange = {
@@ -133,6 +135,10 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
     body: part,
     chunkSize: Math.max(1, o.chunkSize ?? DEFAULT_CHUNK_SIZE),
     rate: Math.max(0, rate ?? 0),
+    shared:
+      (o.sharedRateLimit ?? 0) > 0
+        ? { rate: o.sharedRateLimit!, link: (route.link ??= { next: 0 }) }
+        : undefined,
     interruption:
       fault?.kind === 'reset' || fault?.kind === 'close' || fault?.kind === 'stall'
         ? fault

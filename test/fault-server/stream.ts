@@ -16,6 +16,11 @@ export type StreamPlan = {
   chunkSize: number
   /** Bytes per second; 0 = unlimited. */
   rate: number
+  /**
+   * One link for every response of the route (FileOptions.sharedRateLimit): each write takes
+   * its turn on it, so all connections together get `rate` bytes/s.
+   */
+  shared?: { rate: number; link: { next: number } }
   interruption?: Interruption
   /** Aborted when the response closes or the server shuts down. */
   signal: AbortSignal
@@ -60,16 +65,24 @@ async function writeSpan(
   from: number,
   to: number,
 ): Promise<boolean> {
-  const { body, rate, signal } = plan
-  const slice =
-    rate > 0
-      ? Math.max(1, Math.min(plan.chunkSize, RATE_SLICE, Math.floor(rate / 50)))
-      : plan.chunkSize
+  const { body, rate, signal, shared } = plan
+  const paced = Math.min(rate > 0 ? rate : Infinity, shared ? shared.rate : Infinity)
+  const slice = Number.isFinite(paced)
+    ? Math.max(1, Math.min(plan.chunkSize, RATE_SLICE, Math.floor(paced / 50)))
+    : plan.chunkSize
   const startedAt = performance.now()
   let offset = from
   while (offset < to) {
     if (signal.aborted || res.destroyed) return false
     const n = Math.min(slice, to - offset)
+    if (shared) {
+      // This write's turn on the shared link: after every write reserved before it.
+      const now = performance.now()
+      const turn = Math.max(now, shared.link.next)
+      shared.link.next = turn + (n / shared.rate) * 1000
+      if (turn > now && !(await pause(turn - now, signal))) return false
+      if (signal.aborted || res.destroyed) return false
+    }
     const ok = res.write(body.subarray(offset, offset + n), (err) => {
       if (!err) plan.onFlushed(n)
     })

@@ -113,6 +113,11 @@ export type FileOptions = {
   gzipRanges?: boolean
   /** Bytes per second per connection (0/undefined = unlimited). */
   rateLimit?: number | ((connectionId: number) => number)
+  /**
+   * Bytes per second for the route as a whole, however many connections ask (a link or a
+   * server capped as a whole): every response's writes take turns on one shared pace.
+   */
+  sharedRateLimit?: number
   /** Size of each socket write when streaming (default 64 KiB; rate-limited writes use ≤ 16 KiB). */
   chunkSize?: number
   /** Called for each GET before responding; return a fault to inject it. */

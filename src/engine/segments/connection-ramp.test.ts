@@ -4,13 +4,19 @@ import {
   beatRates,
   ConnectionRamp,
   DISK_BOUND_SHARE,
+  FIRST_GROWTH,
+  GAIN_BEATS,
   LAGGARD_MIN_AGE_MS,
   LIMITED_HOLD_MS,
   LIMITED_SHARE,
+  MIN_GAIN,
+  pickExtras,
   pickLaggards,
+  RENEW_MIN_SECONDS,
   RENEWALS_PER_CONNECTION,
   SLOW_CONNECTION_BYTES_PER_S,
   type BeatFigures,
+  worthRenewing,
 } from './connection-ramp.ts'
 import { LAGGARD_RATIO } from './segment-planner.ts'
 
@@ -36,7 +42,10 @@ function figures(patch: Partial<BeatFigures> = {}): BeatFigures {
 describe('ConnectionRamp', () => {
   it('slow start: slow connections grow four times per beat, up to the maximum', () => {
     const ramp = new ConnectionRamp()
-    expect(ramp.beat(figures({ live: 1, rate: 1 * MiB }))).toEqual({ judgeNetwork: true })
+    expect(ramp.beat(figures({ live: 1, rate: 1 * MiB }))).toEqual({
+      judgeNetwork: true,
+      giveBack: false,
+    })
     expect(ramp.target).toBe(4)
     ramp.beat(figures({ live: 4, rate: 4 * MiB }))
     expect(ramp.target).toBe(16)
@@ -66,11 +75,11 @@ describe('ConnectionRamp', () => {
   it(`a beat whose writers waited ${DISK_BOUND_SHARE * 100}% of it for the disk judges nothing`, () => {
     const ramp = new ConnectionRamp()
     const bound = ramp.beat(figures({ elapsed: 100, diskWaitMs: 100 * DISK_BOUND_SHARE }))
-    expect(bound).toEqual({ judgeNetwork: false })
+    expect(bound).toEqual({ judgeNetwork: false, giveBack: false })
     expect(ramp.target).toBe(1)
     // the wait is a running sum: the next beat counts only its own share
     const next = ramp.beat(figures({ elapsed: 100, diskWaitMs: 100 * DISK_BOUND_SHARE + 1 }))
-    expect(next).toEqual({ judgeNetwork: true })
+    expect(next).toEqual({ judgeNetwork: true, giveBack: false })
     expect(ramp.target).toBe(4)
   })
 
@@ -80,7 +89,7 @@ describe('ConnectionRamp', () => {
     const at = ramp.beat(
       figures({ rate: LIMITED_SHARE * limit, limits: { download: limit, overall: 0 } }),
     )
-    expect(at).toEqual({ judgeNetwork: false })
+    expect(at).toEqual({ judgeNetwork: false, giveBack: false })
     expect(ramp.limited).toBe(true)
     const overall = new ConnectionRamp()
     overall.beat(
@@ -235,5 +244,123 @@ describe('beatRates', () => {
         },
       ),
     )
+  })
+})
+
+describe('connections that bring nothing', () => {
+  it(`a link capped as a whole: a growth without ${MIN_GAIN}× the speed is given back after ${GAIN_BEATS} beats, and slow start ends`, () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: 4 * MiB }))
+    expect(ramp.target).toBe(FIRST_GROWTH)
+    // The first growth is kept whatever it brings (the lone connection may be a slow flow).
+    for (let i = 0; i < GAIN_BEATS + 2; i++) ramp.beat(figures({ live: 4, rate: 4 * MiB }))
+    expect(ramp.target).toBe(16)
+    for (let i = 1; i < GAIN_BEATS; i++) {
+      expect(ramp.beat(figures({ live: 16, rate: 4 * MiB })).giveBack).toBe(false)
+      expect(ramp.target).toBe(16)
+    }
+    expect(ramp.beat(figures({ live: 16, rate: 4.2 * MiB })).giveBack).toBe(true)
+    expect(ramp.target).toBe(4)
+    for (let i = 0; i < 5; i++) ramp.beat(figures({ live: 4, rate: 4 * MiB }))
+    expect(ramp.target).toBe(4)
+  })
+
+  it('judges no gain while a connection waits for its answer (a far server): beats without bytes do not count', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: 4 * MiB, maxConnections: 32 }))
+    ramp.beat(figures({ live: 4, rate: 4 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(16)
+    for (let i = 0; i < 10; i++) {
+      const beat = figures({ live: 16, waiting: 12, rate: 4 * MiB, maxConnections: 32 })
+      expect(ramp.beat(beat).giveBack).toBe(false)
+    }
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, waiting: 0, rate: 16 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(32)
+  })
+
+  it('a per-connection cap: each growth follows at the first beat that shows the gain (no beat lost)', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: 4 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(4)
+    ramp.beat(figures({ live: 4, rate: 16 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, rate: 64 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(32)
+  })
+
+  it('new connections that start slowly are waited for, not given back, when the gain shows in time', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: 16 * MiB, maxConnections: 32 }))
+    ramp.beat(figures({ live: 4, rate: 34 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, rate: 36 * MiB, maxConnections: 32 })) // twelve new, opening
+    expect(ramp.target).toBe(16)
+    ramp.beat(figures({ live: 16, rate: 80 * MiB, maxConnections: 32 })) // a gain
+    expect(ramp.target).toBe(32)
+  })
+
+  it('property: a give-back returns to the count before the growth, and the count never grows again', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 64 * MiB, noNaN: true }), { maxLength: 30 }),
+        (rates) => {
+          const ramp = new ConnectionRamp()
+          let live = 1
+          let before = 1
+          let gaveBack = false
+          for (const rate of rates) {
+            const target = ramp.target
+            const { giveBack } = ramp.beat(figures({ live, rate, maxConnections: 32 }))
+            if (giveBack) {
+              expect(ramp.target).toBe(before)
+              gaveBack = true
+            } else if (ramp.target > target) before = live
+            if (gaveBack) expect(ramp.target).toBeLessThanOrEqual(before)
+            live = ramp.target
+          }
+        },
+      ),
+    )
+  })
+
+  it('pickExtras closes the slowest first, one not measured yet before any measured', () => {
+    const s = (id: number, speed: number | undefined, age = 500) => ({
+      id,
+      pos: 0,
+      end: 10,
+      speed,
+      age,
+    })
+    expect(pickExtras([s(1, 4 * MiB), s(2, MiB), s(3, undefined), s(4, 2 * MiB)], 2)).toEqual([
+      3, 2,
+    ])
+    expect(pickExtras([s(1, MiB)], 0)).toEqual([])
+  })
+})
+
+describe('a laggard that closed itself', () => {
+  it(`is renewed while ${RENEW_MIN_SECONDS} s of work is left at the current rate, from the budget of replacements`, () => {
+    expect(worthRenewing(10 * MiB, 8 * MiB)).toBe(true)
+    expect(worthRenewing(7 * MiB, 8 * MiB)).toBe(false)
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1 }))
+    ramp.yielded(true, 4, 2)
+    expect(ramp.target).toBe(4)
+    for (let i = 1; i < RENEWALS_PER_CONNECTION * 2; i++) ramp.yielded(true, 4, 2)
+    expect(ramp.mayReplace(2)).toBe(false)
+    ramp.yielded(true, 4, 2) // budget spent: not renewed
+    expect(ramp.target).toBe(3)
+  })
+
+  it('near the end is not replaced: the count drops by one and slow start ends', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1 }))
+    ramp.yielded(false, 4, 16)
+    expect(ramp.target).toBe(3)
+    ramp.beat(figures({ live: 3, rate: 3 * MiB }))
+    expect(ramp.target).toBe(3)
+    ramp.yielded(false, 1, 16)
+    expect(ramp.target).toBe(1)
   })
 })

@@ -31,6 +31,34 @@ export const LIMITED_SHARE = 0.8
  */
 export const RENEWALS_PER_CONNECTION = 2
 
+/**
+ * Growing the connection count must bring at least this much more speed (the rate with the new
+ * count over the rate before the growth). A server whose link is capped as a whole shows ~1.0
+ * however many connections ask (each looks slow, so slow start alone would go on to the
+ * maximum); a per-connection cap shows ~4 for four times as many. 1.15 leaves room for a beat's
+ * noise and for a growth whose new connections are mostly slow ones (16 → 16 + 3 × 1 MiB/s).
+ */
+export const MIN_GAIN = 1.15
+/** Slow start's first growth, from one connection; never given back (see #grow). */
+export const FIRST_GROWTH = 4
+/**
+ * Beats at a grown count without MIN_GAIN before the growth is given back; only beats in which
+ * every connection has received bytes count (a far server answers after a long round trip).
+ */
+export const GAIN_BEATS = 3
+/**
+ * A laggard that closed itself (segment-planner.ts, cannotWin) is replaced by a fresh
+ * connection (which may be fast: per-connection shaping differs by flow) only while the rest of
+ * the download would take at least this long at its current rate; nearer the end a new
+ * connection cannot pay for its request and slow start, and the count drops by one instead.
+ */
+export const RENEW_MIN_SECONDS = 1
+
+/** Whether `bytesLeft` at `rate` bytes/s is enough work for a fresh connection (RENEW_MIN_SECONDS). */
+export function worthRenewing(bytesLeft: number, rate: number): boolean {
+  return bytesLeft >= rate * RENEW_MIN_SECONDS
+}
+
 /** The byte counters as one beat read them: this download's, all downloads', and when. */
 export type ByteReading = { bytes: number; total: number; at: number }
 
@@ -58,6 +86,12 @@ export type BeatFigures = {
   totalRate: number
   /** Connections running now. */
   live: number
+  /**
+   * Connections holding a range whose answer has brought no byte yet (a far server answers
+   * after a long round trip): while any is waiting, the beat says nothing about the server's
+   * cap. Default: none.
+   */
+  waiting?: number
   /** True when the download's token bucket is in debt (the limiter holds it back now). */
   inDebt: boolean
   /** Bandwidth limits, bytes/s (0 = none). */
@@ -85,13 +119,21 @@ export class ConnectionRamp {
   #diskWaitMs = 0
   #replacements = 0
   #steals = 0
+  /** The count before the last growth and the rate it had, until the growth proves its gain. */
+  #grownFrom: { live: number; rate: number } | null = null
+  /** Beats at the grown count without MIN_GAIN so far. */
+  #flatBeats = 0
+  /** The best rate a judged beat has seen: what a growth must beat (a transition beat reads low). */
+  #best = 0
 
   /**
    * One beat: updates `limited` and `target`; answers whether this beat may judge the network
-   * (then the caller also replaces laggards). Near a bandwidth limit our own limiter sets the
-   * pace, and a beat in which writers waited for the disk says nothing about the network.
+   * (then the caller also replaces laggards), and `giveBack`: the last growth brought no more
+   * speed, `target` is back to the count before it, and the caller closes the connections above
+   * it. Near a bandwidth limit our own limiter sets the pace, and a beat in which writers waited
+   * for the disk says nothing about the network.
    */
-  beat(f: BeatFigures): { judgeNetwork: boolean } {
+  beat(f: BeatFigures): { judgeNetwork: boolean; giveBack: boolean } {
     // The buckets say it best: one in debt holds connections back now, whatever the beat's rate.
     if (f.inDebt) this.#limitedUntil = f.now + LIMITED_HOLD_MS
     this.limited =
@@ -107,9 +149,42 @@ export class ConnectionRamp {
       f.rate / Math.max(1, f.live) >= SLOW_CONNECTION_BYTES_PER_S ? this.#fastBeats + 1 : 0
     if (this.#fastBeats >= 2) this.#provenFast = true
     const judgeNetwork = !diskBound && !this.limited
-    if (judgeNetwork && this.#ramping && f.live >= this.target) this.#rampUp(f)
+    let giveBack = false
+    // A growth is judged once it has happened, also when fewer ranges were left to split than
+    // the target asked for (the count stays below it).
+    const grown = this.#grownFrom !== null && f.live > this.#grownFrom.live
+    if (judgeNetwork && this.#ramping && (f.live >= this.target || grown)) giveBack = this.#grow(f)
+    if (judgeNetwork) this.#best = Math.max(this.#best, f.rate)
     this.target = Math.min(this.target, f.maxConnections)
-    return { judgeNetwork }
+    return { judgeNetwork, giveBack }
+  }
+
+  /**
+   * Slow start with its gain checked: a growth is followed by the next one at once when the new
+   * count already brings MIN_GAIN more speed (a per-connection cap: no beat lost), held while it
+   * does not, and given back — slow start over — after GAIN_BEATS beats without it (a link
+   * capped as a whole: the extra connections bring nothing but load on the server).
+   */
+  #grow(f: BeatFigures): boolean {
+    const from = this.#grownFrom
+    if (from && f.rate < MIN_GAIN * from.rate) {
+      if ((f.waiting ?? 0) > 0) return false
+      if (++this.#flatBeats < GAIN_BEATS) return false
+      this.target = from.live
+      this.#ramping = false
+      this.#grownFrom = null
+      return true
+    }
+    this.#flatBeats = 0
+    const before = this.target
+    this.#rampUp(f)
+    // The first growth (to four) is kept whatever it brings: a lone connection may be one slow
+    // flow among fast ones (per-flow shaping), and four are what servers allow any client.
+    this.#grownFrom =
+      this.target > before && f.live >= FIRST_GROWTH
+        ? { live: f.live, rate: Math.max(f.rate, this.#best) }
+        : null
+    return false
   }
 
   /**
@@ -124,7 +199,7 @@ export class ConnectionRamp {
       return
     }
     if (f.rate / f.live < SLOW_CONNECTION_BYTES_PER_S) {
-      this.target = Math.min(f.maxConnections, f.live * 4)
+      this.target = Math.min(f.maxConnections, f.live * FIRST_GROWTH)
     }
   }
 
@@ -146,6 +221,21 @@ export class ConnectionRamp {
   /** A laggard's rest went to a faster connection. */
   stole(): void {
     this.#steals++
+  }
+
+  /**
+   * A laggard closed itself (segment-planner.ts, cannotWin). `renew`: enough is left for a
+   * fresh connection to pay (worthRenewing): it is opened in its place, from the budget of
+   * replacements. Otherwise the count drops by one for good, and slow start ends: the slow
+   * connection is not replaced by another that may be as slow.
+   */
+  yielded(renew: boolean, live: number, maxConnections: number): void {
+    if (renew && this.mayReplace(maxConnections)) {
+      this.#replacements++
+      return
+    }
+    this.target = Math.max(1, Math.min(this.target, live - 1))
+    this.#ramping = false
   }
 
   /** The server asks for fewer connections: halve, and stop growing for this attempt. */
@@ -174,4 +264,19 @@ export function pickLaggards(
     laggards.push(s.id)
   }
   return laggards
+}
+
+/**
+ * The `count` connections to close when a growth is given back: the slowest first (one not
+ * measured yet counts as slowest: it has brought nothing so far).
+ */
+export function pickExtras(
+  segments: readonly (ActiveSegment & { age: number })[],
+  count: number,
+): number[] {
+  if (count <= 0) return []
+  return [...segments]
+    .sort((a, b) => (a.speed ?? 0) - (b.speed ?? 0) || a.age - b.age)
+    .slice(0, count)
+    .map((s) => s.id)
 }

@@ -9,6 +9,7 @@ import {
 } from './byte-ranges.ts'
 import {
   boundHere,
+  cannotWin,
   LAGGARD_RATIO,
   MIN_STEAL_SECONDS,
   pickWork,
@@ -109,9 +110,10 @@ describe('planner simulation (property)', () => {
           let received: ByteRange[] = []
           const active = new Map<number, ActiveSegment & { start: number }>()
           let nextId = 1
-          const take = (): boolean => {
-            const work = pickWork(gaps, [...active.values()], minSplit)
-            if (work.kind === 'none') return false
+          // The asker's speed: a finished connection's own (so laggards yield and fast ones steal).
+          const take = (askerSpeed = 0): boolean => {
+            const work = pickWork(gaps, [...active.values()], minSplit, askerSpeed)
+            if (work.kind === 'none' || work.kind === 'yield') return false
             if (work.kind === 'gap') gaps = subtractRange(gaps, work.range)
             else if (work.kind === 'split') {
               const victim = active.get(work.victimId)!
@@ -123,7 +125,7 @@ describe('planner simulation (property)', () => {
               const victim = active.get(work.victimId)!
               expect(work.range).toEqual({ start: victim.pos, end: victim.end })
               expect(victim.speed! * LAGGARD_RATIO).toBeLessThanOrEqual(
-                Math.max(...[...active.values()].map((a) => a.speed ?? 0)),
+                Math.max(askerSpeed, ...[...active.values()].map((a) => a.speed ?? 0)),
               )
               victim.end = victim.pos
             }
@@ -153,7 +155,7 @@ describe('planner simulation (property)', () => {
               take()
             } else if (seg.pos >= seg.end) {
               active.delete(seg.id)
-              take()
+              take(seg.speed ?? 0)
             }
             const pending = [...active.values()]
               .map((s) => ({ start: s.pos, end: s.end }))
@@ -169,6 +171,91 @@ describe('planner simulation (property)', () => {
         },
       ),
       { numRuns: 150 },
+    )
+  })
+})
+
+describe('the end of the file goes to the fast connections (property)', () => {
+  const segment = fc.record({
+    pos: fc.integer({ min: 0, max: 50_000_000 }),
+    left: fc.integer({ min: 0, max: 20_000_000 }),
+    speed: fc.option(fc.integer({ min: 1, max: 64_000_000 }), { nil: undefined }),
+    behind: fc.boolean(),
+  })
+  const arbitraryActive = fc.array(segment, { minLength: 1, maxLength: 12 }).map((list) =>
+    list.map((s, id) => ({
+      id,
+      pos: s.pos,
+      end: s.pos + s.left,
+      speed: s.speed,
+      behind: s.behind,
+    })),
+  )
+  const gapsArb = fc.array(fc.integer({ min: 1, max: 4_000_000 }), { maxLength: 2 })
+  const fastest = (active: readonly ActiveSegment[]): number =>
+    Math.max(0, ...active.filter((s) => !s.behind).map((s) => s.speed ?? 0))
+
+  it(`a connection ${LAGGARD_RATIO} times slower than the fastest takes nothing, not even a gap; any other may`, () => {
+    fc.assert(
+      fc.property(
+        arbitraryActive,
+        gapsArb,
+        fc.integer({ min: 0, max: 64_000_000 }),
+        fc.integer({ min: 1, max: 2_000_000 }),
+        fc.nat({ max: 64_000_000 }),
+        (active, gapSizes, askerSpeed, minSplit, fastestSeen) => {
+          const gaps = gapSizes.map((n, i) => ({
+            start: 100_000_000 * (i + 1),
+            end: 100_000_000 * (i + 1) + n,
+          }))
+          // The fastest counts connections that ended too (fastestSeen): at the end of a file
+          // the fast ones are the idle ones.
+          const work = pickWork(gaps, active, minSplit, askerSpeed, true, fastestSeen)
+          const laggard =
+            askerSpeed > 0 && askerSpeed * LAGGARD_RATIO <= Math.max(fastestSeen, fastest(active))
+          expect(cannotWin(askerSpeed, active, fastestSeen)).toBe(laggard)
+          expect(work.kind === 'yield').toBe(laggard)
+          if (!laggard && gaps.length > 0) expect(work.kind).toBe('gap')
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it('a fast asker takes the whole rest of a laggard it would split, and never leaves a laggard a tail', () => {
+    fc.assert(
+      fc.property(
+        arbitraryActive,
+        fc.integer({ min: 1, max: 64_000_000 }),
+        fc.integer({ min: 1, max: 2_000_000 }),
+        (active, askerSpeed, minSplit) => {
+          const work = pickWork([], active, minSplit, askerSpeed)
+          if (work.kind === 'steal') {
+            const victim = active.find((s) => s.id === work.victimId)!
+            expect(work.range).toEqual({ start: victim.pos, end: victim.end })
+            expect(victim.behind).toBe(false)
+            expect(victim.speed! * LAGGARD_RATIO).toBeLessThanOrEqual(
+              Math.max(askerSpeed, ...active.map((s) => s.speed ?? 0)),
+            )
+          }
+          if (work.kind !== 'split') return
+          const victim = active.find((s) => s.id === work.victimId)!
+          const allKnown = active.every((s) => s.speed !== undefined)
+          if (!allKnown || victim.behind) return
+          const secondsLeft = (victim.end - victim.pos) / victim.speed!
+          // Split only when the victim is no laggard next to the asker, or too short to rob.
+          expect(
+            victim.speed! * LAGGARD_RATIO > askerSpeed || secondsLeft < MIN_STEAL_SECONDS,
+          ).toBe(true)
+          // It keeps at most its speed's share of the rest against the asker's (or minSplit).
+          const kept = work.victimEnd - victim.pos
+          const share = victim.speed! / (victim.speed! + askerSpeed)
+          expect(kept).toBeLessThanOrEqual(
+            Math.max(minSplit, Math.ceil((victim.end - victim.pos) * Math.min(0.5, share))),
+          )
+        },
+      ),
+      { numRuns: 500 },
     )
   })
 })

@@ -42,12 +42,41 @@ export type WorkAssignment =
   | { kind: 'split'; range: ByteRange; victimId: number; victimEnd: number; keepFraction: number }
   | { kind: 'steal'; range: ByteRange; victimId: number }
   | { kind: 'none' }
+  /** The asker is a laggard (cannotWin): whatever it took would end last; it closes. */
+  | { kind: 'yield' }
+
+/**
+ * Whether a connection that brought `askerSpeed` bytes/s on its last range is a laggard next to
+ * the fastest running one (LAGGARD_RATIO times slower): any range it took would be the last to
+ * end, so it takes none and closes, leaving the rest, and the end of the file, to the fast ones.
+ * A connection whose speed is not known yet, or with no measured connection beside it, may win.
+ * The fastest counts those that have ended too (`fastestSeen`): at the end of a file the fast
+ * connections are the idle ones.
+ * A segment whose reader is behind measures this machine, not its server: it is not compared.
+ */
+export function cannotWin(
+  askerSpeed: number,
+  active: readonly ActiveSegment[],
+  /** The fastest any connection of this download has been (0: none measured). */
+  fastestSeen = 0,
+): boolean {
+  if (askerSpeed <= 0) return false
+  let fastest = fastestSeen
+  for (const s of active) {
+    if (s.speed !== undefined && !s.behind && s.speed > fastest) fastest = s.speed
+  }
+  return askerSpeed * LAGGARD_RATIO <= fastest
+}
 
 /**
  * With speeds known, the victim is the segment that would finish LAST (bytes left / its speed),
  * not merely the biggest, and it keeps the share of what is left that it can fetch in the time
- * the new connection (assumed as fast as the average) needs for the rest — so a slow connection
- * is cut down to a small tail instead of keeping half. Never below `minSplit` on either side.
+ * the new connection (as fast as it was on its last range, else as the average) needs for the
+ * rest — so a slow connection is cut down to a small tail instead of keeping half. Never below
+ * `minSplit` on either side. A laggard victim (LAGGARD_RATIO times slower than the asker) does
+ * not keep even that: the asker takes its whole rest at once (a steal), rather than leave it a
+ * tail of `minSplit` bytes that it would be the last to finish. A laggard asker gets nothing
+ * ('yield', see cannotWin), not even a gap: the fast connections take the gaps as they finish.
  */
 export function pickWork(
   gaps: readonly ByteRange[],
@@ -55,7 +84,16 @@ export function pickWork(
   minSplit: number,
   /** Bytes/s the asking connection reached on its last segment (0: unknown). */
   askerSpeed = 0,
+  /** False when the download's budget of steals is spent: splits only. */
+  mayRob = true,
+  /**
+   * The fastest any connection of this download has been, bytes/s (0: none measured): what an
+   * asker of unknown speed may be, and how fast a laggard is measured against once the fast
+   * connections have ended their ranges.
+   */
+  fastestSeen = 0,
 ): WorkAssignment {
+  if (cannotWin(askerSpeed, active, fastestSeen)) return { kind: 'yield' }
   const gap = gaps.find((g) => g.end > g.start)
   if (gap) return { kind: 'gap', range: { start: gap.start, end: gap.end } }
   const speeds = active.map((s) => s.speed ?? 0).filter((v) => v > 0)
@@ -75,11 +113,24 @@ export function pickWork(
       (!victim.behind === !segment.behind && score > victimScore)
     if (better) [victim, victimScore] = [segment, score]
   }
-  if (!victim) return steal(active, askerSpeed)
+  if (!victim) return mayRob ? steal(active, Math.max(askerSpeed, fastestSeen)) : { kind: 'none' }
+  if (
+    mayRob &&
+    known &&
+    !victim.behind &&
+    askerSpeed > 0 &&
+    victim.speed! * LAGGARD_RATIO <= askerSpeed
+  ) {
+    // (victimScore is its time left.) Too little left to be worth a request: split as usual.
+    if (victimScore >= MIN_STEAL_SECONDS) {
+      return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }
+    }
+  }
   // One whose reader is behind keeps half: its speed is the reader's, not its server's, and
   // the speed-based share would cut it right where its server already is.
+  const taker = askerSpeed > 0 ? askerSpeed : average
   const keepFraction =
-    known && !victim.behind ? Math.min(0.5, victim.speed! / (victim.speed! + average)) : 0.5
+    known && !victim.behind ? Math.min(0.5, victim.speed! / (victim.speed! + taker)) : 0.5
   const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
   return {
     kind: 'split',

@@ -1,13 +1,16 @@
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
+import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
 import {
   beatRates,
   ConnectionRamp,
+  pickExtras,
   pickLaggards,
   RAMP_INTERVAL_MS,
+  worthRenewing,
 } from '../segments/connection-ramp.ts'
+import { ConnectionTimeline } from './connection-timeline.ts'
 import { boundHere, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
 import {
   isBehind,
@@ -18,100 +21,24 @@ import {
   type SegmentProgress,
 } from '../segments/segment-speed.ts'
 import { ReaderClock } from '../stats/reader-clock.ts'
-import { MAX_DOWNLOADS, type SharedStats, type SlotAllocator } from '../stats/shared-stats.ts'
-import type { PartFile } from '../storage/part-file.ts'
-import type { Dispatcher } from 'undici'
+import { MAX_DOWNLOADS, type SharedStats } from '../stats/shared-stats.ts'
 import type { OpenResponse } from './open-response.ts'
-import { openRange, type RangeRequest } from './open-range.ts'
+import { openRange } from './open-range.ts'
+import {
+  CHANGED,
+  ENCODED,
+  FileChangedError,
+  HANDED_OVER,
+  FINISHED,
+  isDiskError,
+  NO_RANGES,
+  Retired,
+  type SegmentedFetchOptions,
+} from './segmented-fetch-options.ts'
 import { streamBody } from './stream-body.ts'
-import type { TransferPool } from './transfer-pool.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
-const DISK_CODES: ReadonlySet<string> = new Set([
-  ERROR_CODES.disk,
-  ERROR_CODES.diskFull,
-  ERROR_CODES.diskPermission,
-  ERROR_CODES.diskReadOnly,
-  ERROR_CODES.unsafePath,
-])
-const isDiskError = (error: unknown): boolean =>
-  error instanceof DownpourError && DISK_CODES.has(error.code)
-
-/** Why a connection was closed on purpose (not an error: nothing is logged or counted). */
-class Retired extends Error {
-  constructor(why: string) {
-    super(why)
-  }
-}
-const FINISHED = new Retired('the download has all its bytes')
-const CHANGED = new Retired('the file changed on the server')
-const NO_RANGES = new Retired('the server did not serve the range')
-const ENCODED = new Retired('the server compressed its range answer')
-const HANDED_OVER = new Retired('its host connection went to another download from the server')
-
-/**
- * A connection found the file changed on the server (a 200 to If-Range, or a 206 of another
- * version): every connection was stopped at once; the download starts over from byte 0.
- */
-export class FileChangedError extends DownpourError {
-  constructor() {
-    super(ERROR_CODES.badResponse, 'the file changed on the server', { retryable: true })
-  }
-}
-
-export type SegmentedFetchOptions = {
-  /** The part file as the scheduler thread holds it (for its own connections). */
-  part: PartFile
-  /** Bytes nobody holds yet, besides the first response's range. */
-  gaps: ByteRange[]
-  /**
-   * The response already open (the probe) and the range we want from it; `bodyEnd`: where its
-   * body ends, when past the range (a whole-file 200), so it can take back what extra
-   * connections could not get.
-   */
-  first: { response: OpenResponse; range: ByteRange; bodyEnd?: number }
-  /** Whether more connections may be opened (ranges supported, size known). */
-  segmentable: boolean
-  /** What extra connections ask for (URL, headers, validator, size); the range is theirs. */
-  request: Omit<RangeRequest, 'range'>
-  maxConnections: () => number
-  minSplit: () => number
-  shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
-  downloadSlot: number
-  /** For extra connections run on this thread: the engine's current dispatcher. */
-  dispatcher: () => Dispatcher
-  /** Asks for a connection slot on the host (per-host cap across downloads). */
-  acquireSlot: () => boolean
-  releaseSlot: () => void
-  /**
-   * Extra connections this download holds past its fair share of the host (another download
-   * from it started): that many close — their ranges go back to this download's others — and
-   * are not replaced.
-   */
-  overShare: () => number
-  /** Whether another download runs on this host (an idle connection's slot serves it better). */
-  hostShared: () => boolean
-  signal: AbortSignal
-  timeoutMs: number
-  lowestSpeed: number
-  throttle?: (bytes: number) => Promise<void> | null
-  /** Bandwidth limits in bytes/s (0 = none): this download's and the overall one. */
-  limits: () => { download: number; overall: number }
-  /**
-   * An extra connection's range was served (a 206 of the same version): the server does ranges,
-   * whatever its Accept-Ranges said. `false`: it answered without the range (ignores ranges).
-   */
-  onRanges?(served: boolean): void
-  /**
-   * An extra connection's range came compressed (Content-Encoding): no more Range requests in
-   * this run; the rest comes from a whole-file answer (the first connection's, or a retry's).
-   */
-  onRangesBroken?(): void
-  /** A server answered a helper connection with 429/503: fewer connections from now on. */
-  isBackoffSignal(error: unknown): boolean
-  /** Tells the download's log why connections ended or splitting stopped. */
-  log(message: string): void
-}
+export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
 
 type Exchange = { response: OpenResponse; segment: number }
 
@@ -159,6 +86,12 @@ export class SegmentedFetch {
   #firstRetire: AbortController | null = null
   /** Extra connections waiting in #nextWork for work: they close themselves when over share. */
   #idleHelpers = 0
+  /** This download's bytes/s at the last beat. */
+  #rate = 0
+  /** The fastest any of its connections has been, bytes/s (see pickWork's fastestSeen). */
+  #fastestSeen = 0
+  /** Per connection: bytes, start, end, steals (segmentable downloads only). */
+  readonly timeline: ConnectionTimeline | null
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -166,6 +99,7 @@ export class SegmentedFetch {
     this.#clock = new ReaderClock(options.shared.stats)
     this.#gaps = options.gaps
     this.#segmentable = options.segmentable
+    this.timeline = options.segmentable ? new ConnectionTimeline() : null
   }
 
   async run(): Promise<void> {
@@ -190,6 +124,7 @@ export class SegmentedFetch {
       if (!single) this.#abort.abort(FINISHED)
       for (const slot of this.#active.keys()) this.#o.shared.segmentSlots.give(slot)
       this.#active.clear()
+      if (this.timeline) this.#o.log(this.timeline.summary())
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
     if (this.#changed) throw new FileChangedError()
@@ -212,6 +147,7 @@ export class SegmentedFetch {
       const observed = observeSpeed(progress, s.pos, now, reader)
       const speed = isWatched(reader, now) ? observed : undefined
       const behind = isBehind(reader, now)
+      if (speed !== undefined && !behind && speed > this.#fastestSeen) this.#fastestSeen = speed
       // Behind, it gives its far half once; cut again while still behind, the cut would soon
       // fall among bytes its server has sent already.
       const splittable = !behind || !this.#halvedBehind.has(slot)
@@ -238,18 +174,21 @@ export class SegmentedFetch {
     }
     const { elapsed, rate, totalRate } = beatRates(this.#last, reading)
     this.#last = reading
+    this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
-    const { judgeNetwork } = this.#ramp.beat({
+    const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
       rate,
       totalRate,
       live: this.#live,
+      waiting: this.#waiting(),
       inDebt: this.#stats.debtMs(this.#o.downloadSlot) > 0,
       limits: this.#o.limits(),
       diskWaitMs: this.#o.part.diskWaitMs,
       maxConnections: this.#o.maxConnections(),
     })
+    if (giveBack) this.#closeExtras()
     if (judgeNetwork) this.#replaceLaggards()
     this.#handOver()
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
@@ -279,6 +218,21 @@ export class SegmentedFetch {
     }
   }
 
+  /** Connections holding a range that has not received a byte yet (see BeatFigures.waiting). */
+  #waiting(): number {
+    let n = 0
+    for (const slot of this.#active.keys()) {
+      const { start, pos } = this.#stats.readSegment(slot)
+      if (pos === start) n++
+    }
+    return n
+  }
+
+  /**
+   * The last growth brought no more speed (ConnectionRamp, MIN_GAIN): the connections above the
+   * target close now, the slowest first (their rests go back to the gaps); idle ones close at
+   * their next ask (#takeWork).
+   */
   /**
    * Past its share of the host: connections close now, the slowest first (their ranges go back
    * to the gaps), counting those already closing and the idle ones, which close at their next
@@ -300,13 +254,28 @@ export class SegmentedFetch {
     }
   }
 
+  #closeExtras(): void {
+    const extra = this.#live - this.#ramp.target
+    if (extra <= 0) return
+    this.#o.log(
+      `${this.#live} connections brought no more speed than ${this.#ramp.target}; closing ${extra}`,
+    )
+    // Never the probe's own response: on a server without ranges it may be the only way in.
+    const others = this.#segments().filter((s) => s.id !== this.#firstSegment)
+    for (const id of pickExtras(others, extra)) {
+      this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
+    }
+  }
+
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
     if (!helper) this.#firstRetire = retire
+    this.timeline?.opened(retire)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const loop = this.#connection(connection, retire, first).finally(() => {
+      this.timeline?.closed(retire)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
       if (helper) this.#o.releaseSlot()
@@ -440,7 +409,8 @@ export class SegmentedFetch {
    */
   #finishSegment(segment: number, error: unknown): boolean {
     if (segment === this.#firstSegment) this.#firstSegment = -1
-    const { pos, end } = this.#stats.readSegment(segment)
+    const { start, pos, end } = this.#stats.readSegment(segment)
+    this.timeline?.ranged(this.#owners.get(segment), pos - start)
     this.#active.delete(segment)
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
@@ -597,11 +567,29 @@ export class SegmentedFetch {
     // A download holding a connection opens another only while slots are left beyond one for
     // every download that may start: with 1,000 at once, 32 connections each would run out.
     if (this.#active.size > 0 && this.#o.shared.segmentSlots.free <= MAX_DOWNLOADS) return null
+    // Above the target (given back, backed off, a laggard not renewed): this connection closes.
+    if (this.#live > this.#ramp.target) return null
     const minSplit = this.#o.minSplit()
+    const maxConnections = this.#o.maxConnections()
     for (;;) {
-      const work = pickWork(this.#gaps, this.#segments(), minSplit, speed)
+      const segments = this.#segments()
+      const work = pickWork(
+        this.#gaps,
+        segments,
+        minSplit,
+        speed,
+        this.#ramp.maySteal(maxConnections),
+        this.#fastestSeen,
+      )
       if (work.kind === 'none') return null
-      if (work.kind === 'steal' && !this.#ramp.maySteal(this.#o.maxConnections())) return null
+      if (work.kind === 'yield') {
+        // Too slow to win anything: it closes, and is renewed only while a fresh connection
+        // (which may be fast) has enough left to pay for itself.
+        const left = segments.reduce((n, s) => n + (s.end - s.pos), totalBytes(this.#gaps))
+        this.#ramp.yielded(worthRenewing(left, this.#rate), this.#live, maxConnections)
+        this.timeline?.yielded(retire)
+        return null
+      }
       if (work.kind === 'gap') {
         return this.#claim(this.#hereBound(work.range))
       }
@@ -615,6 +603,7 @@ export class SegmentedFetch {
       }
       if (taken && work.kind === 'steal') {
         this.#ramp.stole()
+        this.timeline?.stole(retire, this.#owners.get(work.victimId))
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
       }
