@@ -1,8 +1,8 @@
 import { readdir, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type { Browser, Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import { makeBody } from '../test/fault-server.ts'
-import { drop, expect, row, sha256, sha256File, test } from './window-fixtures.ts'
+import { drop, expect, pageAt, row, sha256, sha256File, test } from './window-fixtures.ts'
 import type { WindowFixture } from './window-fixtures.ts'
 
 // Downloading a list again, in Debian's Chromium against `downpour serve` and the fault server.
@@ -126,21 +126,6 @@ async function finishedThenDeleted(page: Page, win: WindowFixture): Promise<stri
   for (const name of names)
     await expect(row(page, name)).toContainText('Completed — file missing', { timeout: 10_000 })
   return list
-}
-
-/** A page of the given window size and zoom (200 % of 800 × 600 is a 400 × 300 page). */
-async function pageAt(
-  browser: Browser,
-  win: WindowFixture,
-  size: { width: number; height: number; zoom: number },
-): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: size.width / size.zoom, height: size.height / size.zoom },
-    deviceScaleFactor: size.zoom,
-  })
-  const page = await context.newPage()
-  await win.open(page)
-  return page
 }
 
 const SIZES = [

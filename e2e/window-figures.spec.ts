@@ -1,28 +1,12 @@
 import { AxeBuilder } from '@axe-core/playwright'
-import type { Browser, Locator, Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { makeBody } from '../test/fault-server.ts'
-import { drop, expect, row, test } from './window-fixtures.ts'
-import type { WindowFixture } from './window-fixtures.ts'
+import { drop, expect, pageAt, row, test } from './window-fixtures.ts'
 
 // The window's figures and leftovers of issue 26, read off the screen in Debian's Chromium
 // against `downpour serve` and the fault server.
 
 const MiB = 1024 * 1024
-
-/** A page of the given window size and zoom (200 % of 800 × 600 is a 400 × 300 page). */
-async function pageAt(
-  browser: Browser,
-  win: WindowFixture,
-  size: { width: number; height: number; zoom: number },
-): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: size.width / size.zoom, height: size.height / size.zoom },
-    deviceScaleFactor: size.zoom,
-  })
-  const page = await context.newPage()
-  await win.open(page)
-  return page
-}
 
 /**
  * Whether a select shows each of its choices whole: the widest choice's text, in the select's

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test as base, expect } from '@playwright/test'
-import type { Locator, Page } from '@playwright/test'
+import type { Browser, Locator, Page } from '@playwright/test'
 import { startFaultServer } from '../test/fault-server.ts'
 import type { FaultServer } from '../test/fault-server.ts'
 import { connectClient, startServe } from '../test/run-serve.ts'
@@ -159,4 +159,22 @@ export async function drop(page: Page, payload: DropPayload, target?: Locator): 
 /** The row of the download named `name` in the Downloads grid. */
 export function row(page: Page, name: string): Locator {
   return page.getByRole('grid', { name: 'Downloads' }).getByRole('row').filter({ hasText: name })
+}
+
+/** A window size and page zoom (200 % of an 800 × 600 window lays out a 400 × 300 page). */
+export type WindowSize = { width: number; height: number; zoom: number }
+
+/** The window open in a page of its own, at the given size and zoom. */
+export async function pageAt(
+  browser: Browser,
+  win: WindowFixture,
+  size: WindowSize,
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: size.width / size.zoom, height: size.height / size.zoom },
+    deviceScaleFactor: size.zoom,
+  })
+  const page = await context.newPage()
+  await win.open(page)
+  return page
 }

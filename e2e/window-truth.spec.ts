@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises'
 import { AxeBuilder } from '@axe-core/playwright'
-import type { Browser, Locator, Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { makeBody } from '../test/fault-server.ts'
-import { drop, expect, row, test } from './window-fixtures.ts'
+import { drop, expect, pageAt, row, test } from './window-fixtures.ts'
 import type { WindowFixture } from './window-fixtures.ts'
 
 // What a person's clicks change, checked where it lands (the disk, the engine), in Debian's
@@ -102,22 +102,6 @@ test('primary buttons keep their colour and a readable label under the pointer, 
   }
 })
 
-/** A list with a row in each everyday state, in a page of the given size and zoom. */
-async function listAt(
-  browser: Browser,
-  win: WindowFixture,
-  size: { width: number; height: number; zoom: number },
-): Promise<Page> {
-  const context = await browser.newContext({
-    // 200 % zoom of a 1280 × 800 window lays the page out in 640 × 400 CSS pixels.
-    viewport: { width: size.width / size.zoom, height: size.height / size.zoom },
-    deviceScaleFactor: size.zoom,
-  })
-  const page = await context.newPage()
-  await win.open(page)
-  return page
-}
-
 async function fillList(page: Page, win: WindowFixture) {
   win.files.file('/release-notes-2026-with-a-long-name.pdf', makeBody(200_000, 50))
   for (const [i, name] of [
@@ -151,7 +135,7 @@ for (const size of [
     win,
   }) => {
     test.setTimeout(90_000)
-    const page = await listAt(browser, win, size)
+    const page = await pageAt(browser, win, size)
     await fillList(page, win)
     const overflow = await page.evaluate(() => {
       const root = (
