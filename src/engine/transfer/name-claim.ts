@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
 import { hashFile } from '../checksum/hash-file.ts'
+import type { DownloadRecord } from '../model/download-record.ts'
 import { suggestFileName } from '../naming/suggest-file-name.ts'
 import { claimUniqueName } from '../naming/unique-name.ts'
 import { missingRanges, totalBytes } from '../segments/byte-ranges.ts'
@@ -53,13 +54,7 @@ export async function chooseName(
   url: URL,
 ): Promise<'complete' | 'again' | null> {
   const rec = s.record
-  const suggested =
-    rec.requestedName ??
-    suggestFileName({
-      contentDisposition: header(response.headers, 'content-disposition'),
-      url,
-      contentType: header(response.headers, 'content-type'),
-    })
+  const suggested = suggestedName(rec, response, url)
   const unclaimed = rec.name
   let note: string | null = null
   let seenFree = false
@@ -339,13 +334,7 @@ export async function acceptProbe(
   probe: Probe,
 ): Promise<'complete' | 'again' | { at: number; writeFrom: number; bodyEnd: number | null }> {
   const rec = s.record
-  const suggested =
-    rec.requestedName ??
-    suggestFileName({
-      contentDisposition: header(response.headers, 'content-disposition'),
-      url,
-      contentType: header(response.headers, 'content-type'),
-    })
+  const suggested = suggestedName(rec, response, url)
   const continuing = !probe.lastByte
   let total: number | null = null
   let rest: { start: number; end: number } | null = null
@@ -384,4 +373,16 @@ export async function acceptProbe(
   if (missingRanges(s.part.written, total)[0]?.start !== rest.start) return 'again'
   if (rec.state === 'probing') rec.state = 'downloading'
   return { at: rest.start, writeFrom: rest.start, bodyEnd: rest.end }
+}
+
+/** The name asked for, or the one the server's answer and the URL suggest. */
+function suggestedName(rec: DownloadRecord, response: OpenResponse, url: URL): string {
+  return (
+    rec.requestedName ??
+    suggestFileName({
+      contentDisposition: header(response.headers, 'content-disposition'),
+      url,
+      contentType: header(response.headers, 'content-type'),
+    })
+  )
 }
