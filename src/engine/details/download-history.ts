@@ -1,5 +1,5 @@
 import type { HistoryEntry, HistoryKind } from '../../shared/protocol/details.ts'
-import type { LogLevel } from '../../shared/protocol/events.ts'
+import type { LogLevel } from '../../shared/protocol/details.ts'
 import type { DownloadState } from '../../shared/protocol/model.ts'
 import { ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { DownloadRecord } from '../model/download-record.ts'

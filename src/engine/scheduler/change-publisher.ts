@@ -1,6 +1,7 @@
 import type { Emitter } from '../../shared/emitter.ts'
 import { ACTIVE_STATES, type DownloadState } from '../../shared/protocol/model.ts'
-import type { EngineEvents, LogLevel } from '../../shared/protocol/events.ts'
+import type { LogLevel } from '../../shared/protocol/details.ts'
+import type { EngineEvents } from '../../shared/protocol/events.ts'
 import type { DownloadHistory } from '../details/download-history.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import type { StateFields } from '../storage/queue-lines.ts'

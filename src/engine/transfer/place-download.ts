@@ -1,7 +1,7 @@
 import { lstat, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DownpourError } from '../../shared/protocol/errors.ts'
-import type { LogLevel } from '../../shared/protocol/events.ts'
+import type { LogLevel } from '../../shared/protocol/details.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
 import { pickUniqueName } from '../naming/unique-name.ts'
 import type { DownloadRecord } from '../model/download-record.ts'

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici'
 import type { DownpourError } from '../../shared/protocol/errors.ts'
-import type { LogLevel } from '../../shared/protocol/events.ts'
+import type { LogLevel } from '../../shared/protocol/details.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
 import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import type { FreeSpace } from '../storage/free-space.ts'

@@ -1,5 +1,7 @@
-import type { LogLevel } from './events.ts'
 import type { DownloadError, DownloadSnapshot } from './model.ts'
+
+/** How much a line of a download's log matters (its history, the engine's `log` event). */
+export type LogLevel = 'info' | 'warn' | 'error'
 
 /** One connection of a running download: the range it owns and how far it got. */
 export type ConnectionRange = {

@@ -1,5 +1,5 @@
 import type { MovedBlock } from './block-move.ts'
-import type { SegmentMap } from './details.ts'
+import type { LogLevel, SegmentMap } from './details.ts'
 import type { DownloadError, DownloadSnapshot, DownloadState, Settings } from './model.ts'
 import type { UiPreferences } from './ui-preferences.ts'
 
@@ -16,8 +16,6 @@ export type ProgressItem = {
   /** See `DownloadSnapshot.lastByteAt` (changes only when `done` does: no extra item per beat). */
   lastByteAt?: number
 }
-
-export type LogLevel = 'info' | 'warn' | 'error'
 
 /** One download's change inside a `download/changed` event. */
 export type DownloadChange = { download: DownloadSnapshot; previousState: DownloadState }
