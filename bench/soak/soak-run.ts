@@ -1,6 +1,6 @@
 // The soak: rounds of the real CLI on a large mixed list, interrupted at random moments
 // (kill -9, SIGTERM, Ctrl-C's SIGINT), then run to completion and checked file by file.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startFaultServer } from '../../test/fault-server.ts'
@@ -78,6 +78,8 @@ async function runRound(
   const state = join(root, 'state')
   const list = join(root, 'list.txt')
   const logs = join(root, 'logs')
+  // The CLI's ~ (startCli never lends it the real one): it must stay empty, as `root` must.
+  const home = join(root, 'home')
   await mkdir(logs)
   const server = await startFaultServer()
   const started = performance.now()
@@ -86,7 +88,7 @@ async function runRound(
     await writeFile(list, listText(server, files))
     const args = ['-i', list, '-j', '16', '--state-dir', state]
     const run = (label: string) => {
-      const cli = startCli(args, { downloads: dir, state, env: {}, cwd: root })
+      const cli = startCli(args, { downloads: dir, state, env: {}, cwd: root, home })
       const done = cli.done.then(async (result) => {
         await writeFile(
           join(logs, `${label}.out`),
@@ -151,7 +153,14 @@ async function runRound(
       }
     }
     const expected = new Map(files.map((file) => [file.name, file.sha256]))
-    const problems = await checkFolder(dir, expected, root, ['dl', 'state', 'list.txt', 'logs'])
+    const problems = await checkFolder(dir, expected, root, [
+      'dl',
+      'state',
+      'list.txt',
+      'logs',
+      'home',
+    ])
+    for (const name of await readdir(home)) problems.unexpected.push(join(home, name))
     const finalOk = finalRun?.code === 0
     const ok = finalOk && countProblems(problems) === 0 && interruptions.every((i) => i.ok)
     const result: RoundResult = {
