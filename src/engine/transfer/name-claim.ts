@@ -52,12 +52,16 @@ export async function chooseName(
   s: TransferState,
   response: OpenResponse,
   url: URL,
+  lookedElsewhere = false,
 ): Promise<'complete' | 'again' | null> {
   const rec = s.record
   const suggested = suggestedName(rec, response, url)
   const unclaimed = rec.name
   let note: string | null = null
   let seenFree = false
+  // A free name whose `.part` turns out to exist may be another run's download of this very
+  // file: asked when creating the `.part` finds it (EEXIST), not with a look of its own.
+  let mayWaitAt: string | null = null
   const wanted = pathsOf(s, suggested).final
   if (rec.ifExists !== 'rename' && !s.ctx.reservedPaths.has(wanted)) {
     const verdict = await judgeFileAt(s, suggested, rec.size)
@@ -70,57 +74,63 @@ export async function chooseName(
       if (taken !== 'busy') return taken === 'claimed' ? null : taken
       note = `${suggested}.part belongs to another download`
     }
-    if (verdict.kind === 'free' && !s.waited && (await sameUrlElsewhere(s, suggested))) {
-      // Another run downloads this very file here: wait for it, then decide again (its
-      // complete file is then this download, complete).
-      s.waited = true
-      return chooseName(s, response, url)
-    }
+    if (verdict.kind === 'free' && !s.waited && !lookedElsewhere) mayWaitAt = suggested
   }
-  const claimed = await claimUniqueName(
-    rec.dir,
-    suggested,
-    s.ctx.reservedPaths,
-    async (candidate) => {
-      // The name reaches the journal before its `.part` exists (the append that the first
-      // save of a chosen name always cost, moved before the create): a crash between the two
-      // leaves a record naming a `.part` not made yet, never a `.part` that no record names
-      // (the rerun would find it taken and save `name (1)`).
-      rec.name = candidate
-      rec.nameChosen = true
-      s.ctx.journal()
-      try {
-        s.part = await PartFile.open(pathsOf(s, candidate).part, 'exclusive')
-        s.claimedFresh = true
-        return 'created'
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists'
-        throw error
-      }
-    },
-    async (candidate) => {
-      // A `.part` this same download left behind (state lost in a crash) may be taken over;
-      // another download's never, though it fetches the same URL.
-      const part = pathsOf(s, candidate).part
-      const { data } = await readControlFile(controlPathFor(part))
-      if (data?.id === rec.id && data.url === redactUrl(rec.url)) return true
-      // The run this download waited for (sameUrlElsewhere) died with its `.part` of this
-      // URL here: started again in place, not beside it as `name (1)`.
-      return (
-        s.waited &&
-        candidate === suggested &&
-        (data === null || data.url === redactUrl(rec.url)) &&
-        (await s.ctx.othersLive()) === null
-      )
-    },
-    seenFree,
-  ).catch((error: unknown) => {
+  let claimed: { name: string; adopted: boolean }
+  try {
+    claimed = await claimUniqueName(
+      rec.dir,
+      suggested,
+      s.ctx.reservedPaths,
+      async (candidate) => {
+        // The name reaches the journal before its `.part` exists (the append that the first
+        // save of a chosen name always cost, moved before the create): a crash between the two
+        // leaves a record naming a `.part` not made yet, never a `.part` that no record names
+        // (the rerun would find it taken and save `name (1)`).
+        rec.name = candidate
+        rec.nameChosen = true
+        s.ctx.journal()
+        try {
+          s.part = await PartFile.open(pathsOf(s, candidate).part, 'exclusive')
+          s.claimedFresh = true
+          return 'created'
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+          if (candidate === mayWaitAt) throw PART_FOUND
+          return 'exists'
+        }
+      },
+      async (candidate) => {
+        // A `.part` this same download left behind (state lost in a crash) may be taken over;
+        // another download's never, though it fetches the same URL.
+        const part = pathsOf(s, candidate).part
+        const { data } = await readControlFile(controlPathFor(part))
+        if (data?.id === rec.id && data.url === redactUrl(rec.url)) return true
+        // The run this download waited for (sameUrlElsewhere) died with its `.part` of this
+        // URL here: started again in place, not beside it as `name (1)`.
+        return (
+          s.waited &&
+          candidate === suggested &&
+          (data === null || data.url === redactUrl(rec.url)) &&
+          (await s.ctx.othersLive()) === null
+        )
+      },
+      seenFree,
+    )
+  } catch (error) {
     // No name is held: a later try claims one again (the journal may name a candidate whose
     // `.part` was never made; the rerun creates it).
     rec.name = unclaimed
     rec.nameChosen = false
-    throw error
-  })
+    if (error !== PART_FOUND) throw error
+    // The name given back reaches the journal before any wait: a kill while waiting must not
+    // leave this record naming the other run's `.part`.
+    s.ctx.journal()
+    // Another run downloads this very file here: wait for it, then decide again (its
+    // complete file is then this download, complete).
+    if (await sameUrlElsewhere(s, suggested)) s.waited = true
+    return chooseName(s, response, url, true)
+  }
   rec.name = claimed.name
   rec.nameChosen = true
   s.ctx.reservedPaths.add(pathsOf(s).final)
@@ -131,6 +141,9 @@ export async function chooseName(
   }
   return null
 }
+
+/** Thrown inside the claim: the `.part` of a free name exists (see sameUrlElsewhere). */
+const PART_FOUND = Symbol('the .part of a free name exists')
 
 /**
  * Takes `name` for a file found there: reserved, journaled, then the file taken as it is
