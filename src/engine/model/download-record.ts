@@ -155,7 +155,9 @@ export function toSnapshot(
     error: record.error,
     resumable: record.resumable,
     connections: live.connections,
-    ...(live.lastByteAt === undefined ? {} : { lastByteAt: live.lastByteAt }),
+    // Always present (undefined when not running: JSON leaves it out). A spread here made
+    // every property after it a runtime definition and two shapes of snapshot.
+    lastByteAt: live.lastByteAt,
     checksum: record.checksum,
     speedLimit: record.speedLimit,
     maxConnections: record.maxConnections,

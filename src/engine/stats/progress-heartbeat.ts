@@ -70,9 +70,13 @@ export class ProgressHeartbeat {
     record: { done: number; size: number | null },
   ): { speed: number; eta: number | null; lastByteAt?: number } {
     const speed = Math.round(this.#meters.get(id)?.speed ?? 0)
-    const lastByteAt = this.#movedAt.get(id)
-    const figures = { speed, eta: etaSeconds(record.done, record.size, speed) }
-    return lastByteAt === undefined ? figures : { ...figures, lastByteAt }
+    // One shape whether or not it runs (lastByteAt undefined): every snapshot built from it
+    // is then one literal of one map, not a copy with a property more (see toSnapshot).
+    return {
+      speed,
+      eta: etaSeconds(record.done, record.size, speed),
+      lastByteAt: this.#movedAt.get(id),
+    }
   }
 
   /** One beat: sample, smooth, emit the changed rows. Public so tests can drive it. */
