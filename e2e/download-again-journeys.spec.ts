@@ -13,22 +13,12 @@ test('a finished list whose files were deleted: dropped again, "Download all aga
 }) => {
   const names = ['one.bin', 'two.iso', 'three.zip']
   const bodies = names.map((_, i) => makeBody(200_000 + i * 10_000, 40 + i))
-  names.forEach((name, i) => win.files.file(`/${name}`, bodies[i]!))
-  const list = names.map((n) => win.files.url(`/${n}`)).join('\r\n')
-  await win.open(page)
-
-  await drop(page, { uriList: list })
+  const list = await finishedThenDeleted(
+    page,
+    win,
+    names.map((name, i) => ({ name, body: bodies[i]! })),
+  )
   const dialog = page.getByRole('dialog', { name: 'Add downloads' })
-  await dialog.getByRole('button', { name: 'Add 3 downloads' }).click()
-  await expect(dialog).toBeHidden()
-  for (const name of names)
-    await expect(row(page, name)).toContainText('Completed', { timeout: 20_000 })
-
-  // Deleted behind the window's back; a new window (a reload) looks at the rows it shows.
-  for (const name of names) await rm(join(win.downloads, name))
-  await page.reload()
-  for (const name of names)
-    await expect(row(page, name)).toContainText('Completed — file missing', { timeout: 10_000 })
 
   const gets = (name: string) =>
     win.files.requests(`/${name}`).filter((r) => r.method === 'GET').length
@@ -106,18 +96,29 @@ test("a row's Download again sends the cookie and referer its list gave, and put
   expect(await sha256File(join(win.downloads, 'members.bin'))).toBe(sha256(body))
 })
 
+/** Three files, one with a long name (the preview's lines must show it whole). */
+const THREE = ['annual-report-2026-final.pdf', 'two.iso', 'three.zip'].map((name, i) => ({
+  name,
+  body: makeBody(50_000, 60 + i),
+}))
+
 /**
  * Three files downloaded through the window, then deleted behind its back and the window
- * reloaded: the rows say "file missing". Answers the list that names them.
+ * reloaded (a new window looks at the rows it shows): the rows say "file missing". Answers the
+ * list that names them.
  */
-async function finishedThenDeleted(page: Page, win: WindowFixture): Promise<string> {
-  const names = ['annual-report-2026-final.pdf', 'two.iso', 'three.zip']
-  names.forEach((name, i) => win.files.file(`/${name}`, makeBody(50_000, 60 + i)))
+async function finishedThenDeleted(
+  page: Page,
+  win: WindowFixture,
+  files: readonly { name: string; body: Buffer }[] = THREE,
+): Promise<string> {
+  const names = files.map((f) => f.name)
+  for (const f of files) win.files.file(`/${f.name}`, f.body)
   const list = names.map((n) => win.files.url(`/${n}`)).join('\r\n')
   await win.open(page)
   await drop(page, { uriList: list })
   const dialog = page.getByRole('dialog', { name: 'Add downloads' })
-  await dialog.getByRole('button', { name: 'Add 3 downloads' }).click()
+  await dialog.getByRole('button', { name: `Add ${files.length} downloads` }).click()
   await expect(dialog).toBeHidden()
   for (const name of names)
     await expect(row(page, name)).toContainText('Completed', { timeout: 20_000 })

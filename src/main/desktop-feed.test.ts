@@ -1,30 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createEngine, type Engine } from '../engine/engine.ts'
+import { describe, expect, it } from 'vitest'
 import type { EngineEventName, EngineEvents } from '../shared/protocol/events.ts'
-import { makeDirs } from '../../test/engine-harness.ts'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import { useEngineHarness } from '../../test/engine-harness.ts'
+import { makeBody } from '../../test/fault-server.ts'
 import { DesktopFeed, type FeedSource } from './desktop-feed.ts'
 import type { Finished } from './download-tally.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: Engine
-
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-  engine = await createEngine({
-    stateDir: dirs.state,
-    heartbeatMs: 50,
-    settings: { defaultDir: dirs.downloads },
-  })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await server.close()
-  await dirs.cleanup()
-})
+const { server, engine } = useEngineHarness()
 
 /**
  * The engine's events on their way to main, over a link that loses the ones `lose` picks (a

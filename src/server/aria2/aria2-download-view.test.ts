@@ -1,25 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createEngine, type Engine } from '../../engine/engine.ts'
+import { describe, expect, it } from 'vitest'
+import type { Engine } from '../../engine/engine.ts'
 import type { EngineEventName, EngineEvents } from '../../shared/protocol/events.ts'
-import { makeDirs } from '../../../test/engine-harness.ts'
+import { useEngineHarness } from '../../../test/engine-harness.ts'
 import { Aria2DownloadView } from './aria2-download-view.ts'
 
-let dirs: Awaited<ReturnType<typeof makeDirs>>
-let engine: Engine
-
-beforeEach(async () => {
-  dirs = await makeDirs()
-  engine = await createEngine({
-    stateDir: dirs.state,
-    heartbeatMs: 50,
-    settings: { defaultDir: dirs.downloads },
-  })
-})
-
-afterEach(async () => {
-  await engine.close()
-  await dirs.cleanup()
-})
+const { engine } = useEngineHarness({ server: false })
 
 async function until(what: string, test: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !test(); i++) await new Promise((r) => setTimeout(r, 10))

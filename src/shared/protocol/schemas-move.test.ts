@@ -1,4 +1,4 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel } from 'node:worker_threads'
 import * as v from 'valibot'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { EngineApi } from './api.ts'
@@ -7,6 +7,7 @@ import { Emitter } from '../emitter.ts'
 import { createEngineClient, serveEngine } from './rpc.ts'
 import type { moveTargetSchema } from './schemas.ts'
 import { describeIssues, methodArgsSchemas } from './schemas.ts'
+import { portOf } from '../../../test/message-port.ts'
 
 const ONE_OF = '1: must be one of { before: id }, { after: id } or { position: n }'
 
@@ -59,15 +60,8 @@ describe('moveMany at the boundary', () => {
       on: events.on.bind(events),
     } as unknown as Parameters<typeof serveEngine>[1]
     const channel = new MessageChannel()
-    const adapt = (port: MessagePort) => ({
-      postMessage: (m: unknown) => port.postMessage(m),
-      onMessage(listener: (m: unknown) => void) {
-        port.on('message', listener)
-        return () => port.off('message', listener)
-      },
-    })
-    const stop = serveEngine(adapt(channel.port1), engine)
-    const client = createEngineClient(adapt(channel.port2))
+    const stop = serveEngine(portOf(channel.port1), engine)
+    const client = createEngineClient(portOf(channel.port2))
     try {
       await expect(
         client.moveMany(['a'], { before: 'b', position: 3 } as unknown as MoveTarget),

@@ -199,7 +199,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
         </label>
         <textarea
           id={ids.text}
-          className="add-form__text"
+          className="input add-form__text"
           value={draft.text}
           spellCheck={false}
           wrap="off"
