@@ -1,7 +1,7 @@
 /**
  * aria2's configuration file (`~/.aria2/aria2.conf`, or `--conf-path=FILE`): `name=value` lines,
- * `#` comments. aria2c reads it on every start; an aria2 user's settings there were ignored
- * without a word (issue 23). The options Downpour has become command-line flags placed before
+ * `#` comments. aria2c reads it on every start; an aria2 user's settings there are not
+ * ignored without a word. The options Downpour has become command-line flags placed before
  * the command line's own, so the command line wins (as in aria2c); every other line is reported
  * with its number.
  */

@@ -17,7 +17,7 @@ export type Aria2InputReading = {
 /**
  * aria2's input-file habits that Downpour's list parser (src/shared/list, shared with the
  * window) does not read, rewritten line for line before it does — line numbers stay the same —
- * so an aria2 `--save-session` file is downloaded instead of refused (issue 23):
+ * so an aria2 `--save-session` file is downloaded instead of refused:
  * - URLs on one line separated by TABs are mirrors of one file (aria2): the first is the
  *   download's URL, the others its mirrors (`mirrors`, also written back by --save-session);
  * - `gid=` (aria2's handle for the download) is dropped, `referer=URL` becomes

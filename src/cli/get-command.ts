@@ -185,7 +185,7 @@ async function get(
   }
   if (toStdout) return await toStandardOutput(usage.requests[0]!, settings, tls.tls, output)
   // The folder named on this command line is made now: the engine does not make again a folder
-  // that held a download's bytes and went away (issue 25) — but here the person has just named
+  // that held a download's bytes and went away — but here the person has just named
   // it (`rm -r dl; downpour get -d dl …` after an interrupted run starts that download over).
   const folderProblem = await makeDownloadFolder(dir).then(
     () => null,
@@ -235,8 +235,8 @@ async function drive(
   let wake: () => void = () => {}
 
   let reporting = true
-  // A failure is said once, when it happens, on stderr (issue 23: each was printed on stdout by
-  // the display and again on stderr at the end); the live rows step aside for it.
+  // A failure is said once, when it happens, on stderr (not by the display on stdout and again
+  // at the end); the live rows step aside for it.
   const reportFailure = (d: DownloadSnapshot) => {
     const what = d.state === 'paused' ? 'paused' : 'failed'
     const line = `${what} ${d.url}: ${withAdvice(withoutUrl(d.error?.message ?? 'unknown error', d.url))}`

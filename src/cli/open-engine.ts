@@ -14,8 +14,8 @@ export function slotDir(base: string, n: number): string {
 /**
  * Opens the engine on the first queue folder of `options.stateDir`'s slots that no live
  * downpour holds: a second run into the same folder starts at once with a queue of its own
- * instead of waiting for the first (issue 23: a 1 KB download waited 14.6 s behind an
- * unrelated 6 MB one). Same URLs are kept apart by the run's claims (run-claims.ts), never by
+ * instead of waiting for the first (a small download would wait behind an unrelated big
+ * one). Same URLs are kept apart by the run's claims (run-claims.ts), never by
  * the folder. A rerun finds its queue in the first free slot — the first one, unless another
  * run holds it; a `.part` left in another slot's queue is taken over by its URL (the engine's
  * `adoptPartsByUrl`).

@@ -44,8 +44,8 @@ export class ProgressDisplay {
 
   /**
    * `count` more downloads belong to this run. A queued download gets no state change until it
-   * starts, so the "waiting" figure counts from this, not from the rows (issue 23: "0 waiting"
-   * while two were queued). A count, not rows: a 100,000-URL list holds no row per line.
+   * starts, so the "waiting" figure counts from this, not from the rows (which would say "0 waiting"
+   * while some are queued). A count, not rows: a 100,000-URL list holds no row per line.
    */
   track(count: number): void {
     this.#tracked += count
@@ -178,8 +178,8 @@ export class ProgressDisplay {
 /**
  * The screen rows that lines of these widths take on a terminal `columns` wide now. A terminal
  * made narrower after they were drawn rewraps them (VTE, iTerm2, Windows Terminal, kitty,
- * Alacritty and tmux do): an erase counted in lines would leave the wrapped rest behind
- * (issue 23). xterm cuts lines instead of rewrapping them: there, once after a narrowing, the
+ * Alacritty and tmux do): an erase counted in lines would leave the wrapped rest behind.
+ * xterm cuts lines instead of rewrapping them: there, once after a narrowing, the
  * erase also takes a few printed lines above the live ones off the screen (never stale rows).
  */
 export function screenRows(lineColumns: readonly number[], columns: number): number {

@@ -28,7 +28,7 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
   if (resumable > 0)
     lines.unshift('interrupted; partial data kept, run the same command again to resume')
   else if (stuck.length + unsure.length === 0)
-    // Nothing was received yet: no partial data to speak of (issue 23, item 9).
+    // Nothing was received yet: no partial data to speak of.
     lines.unshift('interrupted; run the same command again to continue')
   else lines.unshift('interrupted')
   return lines
@@ -37,7 +37,7 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
 /**
  * A chunked answer has no length: nothing can record which bytes of the file are durable, so a
  * pause or a new run starts it over — even from a server that says `Accept-Ranges: bytes` (it
- * does ranges; it did not say how long the file is). Not "does not support ranges" (issue 23).
+ * does ranges; it did not say how long the file is). Not "does not support ranges": it may.
  */
 const NO_LENGTH = 'the server sent no length (a chunked answer)'
 

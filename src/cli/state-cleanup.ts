@@ -4,8 +4,8 @@ import { acquireStateLock, LOCK_FILE } from '../engine/storage/state-lock.ts'
 
 /**
  * Removes the queue folder of a run that ended with nothing left in its queue (every download
- * completed and removed), so a completed run leaves nothing behind (issue 23: a `queue-N.journal`
- * in a hashed folder per download folder, 23 of them after a day). Only the default location:
+ * completed and removed), so a completed run leaves nothing behind (else a `queue-N.journal` in a
+ * hashed folder per download folder would pile up, one per folder ever used). Only the default location:
  * a folder the person named (`--state-dir`, DOWNPOUR_STATE_DIR) may be shared with
  * `downpour serve`, whose token and settings live there, and is theirs to keep.
  *

@@ -5,7 +5,7 @@ import type { DownloadRecord } from '../model/download-record.ts'
 import type { PreparedRequest } from './build-record.ts'
 
 /**
- * "Download again" of a download in the list (`againOf`, issue 25): the new download carries
+ * "Download again" of a download in the list (`againOf`): the new download carries
  * what the earlier one was added with and no snapshot holds — its request headers (cookies,
  * referer, user agent) and the password of its URL, which the engine never sends out — so the
  * server is asked exactly as it was the first time. Headers the request names itself win.

@@ -5,7 +5,7 @@ import { makeDownloadFolder } from './safe-folder.ts'
 
 /**
  * The download folders, made on first use (a new folder named at add is made, as wget -P and
- * aria2c -d do) — but a folder that was there and went away is not made again (issue 25): a
+ * aria2c -d do) — but a folder that was there and went away is not made again: a
  * deleted or renamed folder, or a drive unmounted from under its mount point, would otherwise be
  * brought back silently, on another disk in the last case, and the person would never learn
  * why their files are not where they look. "Was there" is known for a folder this engine has

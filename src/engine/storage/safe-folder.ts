@@ -36,8 +36,8 @@ export async function makeDownloadFolder(dir: string): Promise<void> {
 /**
  * Walks `dir` from its root; stops quietly at the first component that does not exist yet.
  * Synchronous: a dozen looks of microseconds each, once per folder per engine run. Awaited one
- * by one, each waited for a turn of a busy loop: a rerun of a 20,000-URL list, matching its
- * duplicates meanwhile, took ~0.5 s to reach its first request.
+ * by one, each would wait for a turn of a loop busy with the queue's load, and a rerun's first
+ * request with them (docs/benchmarks.md, "Figures behind the engine's comments").
  */
 function refusePlantedLinks(dir: string): void {
   const me = process.geteuid?.()

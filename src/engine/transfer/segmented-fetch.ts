@@ -1,21 +1,33 @@
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
+import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
+import {
+  afterError,
+  closesOverShare,
+  countWaiting,
+  extrasToClose,
+  fastestSeen,
+  keepOnSplit,
+  mayLinger,
+  mayTakeWork,
+  pickHandOvers,
+  rangeAfter,
+  readOnTarget,
+  renewAfterYield,
+  viewSegment,
+  type SegmentView,
+} from '../segments/connection-choices.ts'
 import {
   beatRates,
   ConnectionRamp,
-  pickExtras,
   pickLaggards,
   RAMP_INTERVAL_MS,
-  worthRenewing,
 } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
-import { boundHere, pickWork, type ActiveSegment } from '../segments/segment-planner.ts'
+import { boundHere, pickWork } from '../segments/segment-planner.ts'
 import {
   isBehind,
-  isWatched,
-  observeSpeed,
   speedAtEnd,
   startProgress,
   type SegmentProgress,
@@ -136,25 +148,22 @@ export class SegmentedFetch {
     }
   }
 
-  /** The active segments with their speeds (segment-speed.ts: unknown until the first byte). */
-  #segments(): (ActiveSegment & { age: number })[] {
+  /** The active segments with their speeds (connection-choices.ts, viewSegment). */
+  #segments(): SegmentView[] {
     // Date.now(): the readers' reports (ReaderState) come from other threads, on this clock.
     const now = Date.now()
-    return [...this.#active].map(([slot, progress]) => {
-      const s = this.#stats.readSegment(slot)
-      const age = now - progress.since
-      const reader = this.#stats.readReader(slot)
-      const observed = observeSpeed(progress, s.pos, now, reader)
-      const speed = isWatched(reader, now) ? observed : undefined
-      const behind = isBehind(reader, now)
-      if (speed !== undefined && !behind && speed > this.#fastestSeen) this.#fastestSeen = speed
-      // Behind, it gives its far half once; cut again while still behind, the cut would soon
-      // fall among bytes its server has sent already.
-      const splittable = !behind || !this.#halvedBehind.has(slot)
-      return speed === undefined
-        ? { id: slot, pos: s.pos, end: s.end, age, behind, splittable }
-        : { id: slot, pos: s.pos, end: s.end, speed, age, behind, splittable }
-    })
+    const segments = [...this.#active].map(([slot, progress]) =>
+      viewSegment(
+        slot,
+        progress,
+        this.#stats.readSegment(slot),
+        this.#stats.readReader(slot),
+        now,
+        this.#halvedBehind.has(slot),
+      ),
+    )
+    this.#fastestSeen = fastestSeen(this.#fastestSeen, segments)
+    return segments
   }
 
   /** A segment's speed (bytes/s) as it ends, once measurable (what its connection would bring). */
@@ -220,49 +229,41 @@ export class SegmentedFetch {
 
   /** Connections holding a range that has not received a byte yet (see BeatFigures.waiting). */
   #waiting(): number {
-    let n = 0
-    for (const slot of this.#active.keys()) {
-      const { start, pos } = this.#stats.readSegment(slot)
-      if (pos === start) n++
+    return countWaiting([...this.#active.keys()].map((slot) => this.#stats.readSegment(slot)))
+  }
+
+  /** Past its share of the host: connections close now (pickHandOvers); their ranges go back. */
+  #handOver(): void {
+    const overShare = this.#o.overShare()
+    if (overShare - this.#idleHelpers <= 0) return
+    const owned = []
+    for (const segment of this.#segments()) {
+      const owner = this.#owners.get(segment.id)
+      if (!owner) continue
+      owned.push({
+        ...segment,
+        closing: owner.signal.aborted,
+        probe: owner === this.#firstRetire,
+      })
     }
-    return n
+    for (const id of pickHandOvers(owned, overShare, this.#idleHelpers)) {
+      this.#owners.get(id)!.abort(HANDED_OVER)
+    }
   }
 
   /**
    * The last growth brought no more speed (ConnectionRamp, MIN_GAIN): the connections above the
-   * target close now, the slowest first (their rests go back to the gaps); idle ones close at
-   * their next ask (#takeWork).
+   * target close now (extrasToClose; their rests go back to the gaps); idle ones close at their
+   * next look for work (#takeWork).
    */
-  /**
-   * Past its share of the host: connections close now, the slowest first (their ranges go back
-   * to the gaps), counting those already closing and the idle ones, which close at their next
-   * look for work (#nextWork).
-   */
-  #handOver(): void {
-    let excess = this.#o.overShare() - this.#idleHelpers
-    if (excess <= 0) return
-    const busy: ActiveSegment[] = []
-    for (const segment of this.#segments()) {
-      const owner = this.#owners.get(segment.id)
-      if (!owner || owner === this.#firstRetire) continue
-      if (owner.signal.aborted) excess--
-      else busy.push(segment)
-    }
-    busy.sort((a, b) => (a.speed ?? 0) - (b.speed ?? 0))
-    for (const segment of busy.slice(0, Math.max(0, excess))) {
-      this.#owners.get(segment.id)!.abort(HANDED_OVER)
-    }
-  }
-
   #closeExtras(): void {
     const extra = this.#live - this.#ramp.target
     if (extra <= 0) return
     this.#o.log(
       `${this.#live} connections brought no more speed than ${this.#ramp.target}; closing ${extra}`,
     )
-    // Never the probe's own response: on a server without ranges it may be the only way in.
-    const others = this.#segments().filter((s) => s.id !== this.#firstSegment)
-    for (const id of pickExtras(others, extra)) {
+    const close = extrasToClose(this.#segments(), this.#live, this.#ramp.target, this.#firstSegment)
+    for (const id of close) {
       this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
     }
   }
@@ -481,34 +482,34 @@ export class SegmentedFetch {
    */
   #readOn(slot: number): boolean {
     const bodyEnd = this.#o.first.bodyEnd
-    // Stopping (the file changed, a disk error): the ranges freed are not this body's to take.
-    if (this.#rangesProven || bodyEnd === undefined || this.#abort.signal.aborted) return false
     const { end } = this.#stats.readSegment(slot)
-    if (end >= bodyEnd) return false
-    const gap = this.#gaps.find((g) => g.start === end)
-    if (gap) {
-      const to = Math.min(gap.end, bodyEnd)
-      if (!this.#stats.extend(slot, end, to, true)) return false
-      this.#gaps = subtractRange(this.#gaps, { start: end, end: to })
+    const target = readOnTarget({
+      probe: slot,
+      end,
+      bodyEnd,
+      rangesProven: this.#rangesProven,
+      stopping: this.#abort.signal.aborted,
+      gaps: this.#gaps,
+      segments: [...this.#active.keys()].map((id) => ({ id, ...this.#stats.readSegment(id) })),
+    })
+    if (target.kind === 'none' || bodyEnd === undefined) return false
+    if (target.kind === 'gap') {
+      if (!this.#stats.extend(slot, end, target.range.end, true)) return false
+      this.#gaps = subtractRange(this.#gaps, target.range)
       return true
     }
-    for (const other of this.#active.keys()) {
-      const next = this.#stats.readSegment(other)
-      if (other === slot || next.start !== end || next.pos !== next.start) continue
-      const taken = this.#stats.steal(other)
-      if (!taken) return false
-      // It received bytes between the look and the steal: they stay its own.
-      if (taken.start !== end) {
-        this.#gaps = addRange(this.#gaps, taken)
-        return false
-      }
-      this.#owners.get(other)?.abort(new Retired('the first connection reads on into its range'))
-      const to = Math.min(taken.end, bodyEnd)
-      if (to < taken.end) this.#gaps = addRange(this.#gaps, { start: to, end: taken.end })
-      if (this.#stats.extend(slot, end, to, true)) return true
-      this.#gaps = addRange(this.#gaps, { start: end, end: to })
+    const taken = this.#stats.steal(target.id)
+    if (!taken) return false
+    // It received bytes between the look and the steal: they stay its own.
+    if (taken.start !== end) {
+      this.#gaps = addRange(this.#gaps, taken)
       return false
     }
+    this.#owners.get(target.id)?.abort(new Retired('the first connection reads on into its range'))
+    const to = Math.min(taken.end, bodyEnd)
+    if (to < taken.end) this.#gaps = addRange(this.#gaps, { start: to, end: taken.end })
+    if (this.#stats.extend(slot, end, to, true)) return true
+    this.#gaps = addRange(this.#gaps, { start: end, end: to })
     return false
   }
 
@@ -522,11 +523,9 @@ export class SegmentedFetch {
     const slot = this.#firstSegment
     if (bodyEnd === undefined || !this.#active.has(slot)) return
     const { end } = this.#stats.readSegment(slot)
-    const next = this.#gaps.find((g) => g.start === end)
-    if (!next) return
-    const to = Math.min(next.end, bodyEnd)
-    if (to > end && this.#stats.extend(slot, end, to)) {
-      this.#gaps = subtractRange(this.#gaps, { start: end, end: to })
+    const range = rangeAfter(this.#gaps, end, bodyEnd)
+    if (range && this.#stats.extend(slot, end, range.end)) {
+      this.#gaps = subtractRange(this.#gaps, range)
     }
   }
 
@@ -541,12 +540,10 @@ export class SegmentedFetch {
   ): Promise<number | null> {
     const helper = retire !== this.#firstRetire
     for (;;) {
-      // Past the download's share of its host: an extra connection closes, it takes no more.
-      if (helper && this.#o.overShare() > 0) return null
+      if (closesOverShare(helper, this.#o.overShare())) return null
       const segment = this.#takeWork(retire, speed)
-      if (segment !== null || this.#active.size === 0 || signal.aborted) return segment
-      // Another download from the host can use this slot now: no lingering for the endgame.
-      if (helper && this.#o.hostShared()) return null
+      if (segment !== null || signal.aborted) return segment
+      if (!mayLinger(helper, this.#active.size > 0, helper && this.#o.hostShared())) return null
       if (helper) this.#idleHelpers++
       try {
         await sleep(RAMP_INTERVAL_MS, undefined, { signal })
@@ -564,11 +561,14 @@ export class SegmentedFetch {
    */
   #takeWork(retire: AbortController, speed = 0): number | null {
     if (retire.signal.aborted || this.#o.signal.aborted || this.#abort.signal.aborted) return null
-    // A download holding a connection opens another only while slots are left beyond one for
-    // every download that may start: with 1,000 at once, 32 connections each would run out.
-    if (this.#active.size > 0 && this.#o.shared.segmentSlots.free <= MAX_DOWNLOADS) return null
-    // Above the target (given back, backed off, a laggard not renewed): this connection closes.
-    if (this.#live > this.#ramp.target) return null
+    const gate = {
+      active: this.#active.size,
+      freeSlots: this.#o.shared.segmentSlots.free,
+      reserve: MAX_DOWNLOADS,
+      live: this.#live,
+      target: this.#ramp.target,
+    }
+    if (!mayTakeWork(gate)) return null
     const minSplit = this.#o.minSplit()
     const maxConnections = this.#o.maxConnections()
     for (;;) {
@@ -585,8 +585,8 @@ export class SegmentedFetch {
       if (work.kind === 'yield') {
         // Too slow to win anything: it closes, and is renewed only while a fresh connection
         // (which may be fast) has enough left to pay for itself.
-        const left = segments.reduce((n, s) => n + (s.end - s.pos), totalBytes(this.#gaps))
-        this.#ramp.yielded(worthRenewing(left, this.#rate), this.#live, maxConnections)
+        const renew = renewAfterYield(this.#gaps, segments, this.#rate)
+        this.#ramp.yielded(renew, this.#live, maxConnections)
         this.timeline?.yielded(retire)
         return null
       }
@@ -618,16 +618,10 @@ export class SegmentedFetch {
     }
   }
 
-  /**
-   * What a split victim keeps of its rest. One read on this thread while a pool exists keeps
-   * only minSplit. This thread falls behind its servers as it gets busy (see #hereBound), and
-   * what a cut wastes is how far the server is ahead when the reader reaches the cut: a reader
-   * at a quarter of its server's pace that keeps half of a 24 MB file reaches its cut with its
-   * socket buffers full (5 MB on loopback); cut at minSplit it gets there soon, and the rest goes
-   * to workers. The probe's response, which runs to the end of the file, is cut only once so.
-   */
+  /** What a split victim keeps of its rest (connection-choices.ts, keepOnSplit). */
   #keepOnSplit(work: { victimId: number; keepFraction: number }): number {
-    return this.#here.has(work.victimId) && this.#o.shared.pool !== null ? 0 : work.keepFraction
+    const pooled = this.#o.shared.pool !== null
+    return keepOnSplit(this.#here.has(work.victimId), pooled, work.keepFraction)
   }
 
   #isBehind(segment: number): boolean {
@@ -670,17 +664,15 @@ export class SegmentedFetch {
   #fail(error: unknown): void {
     if (this.#o.signal.aborted || this.#abort.signal.aborted) return
     this.#lastError = error
-    // A disk error is the file's, not the connection's: every other connection would meet it
-    // at its next write. End them all now (run() rejects with this error).
-    if (isDiskError(error)) {
+    const effect = afterError(isDiskError(error), this.#o.isBackoffSignal(error))
+    // run() rejects with this error.
+    if (effect === 'end-all') {
       this.#abort.abort(error)
       return
     }
     const reason = error instanceof Error ? error.message : String(error)
     this.#o.log(`a connection ended early (${reason}); its remaining bytes go to the others`)
     this.#stats.countError()
-    if (this.#o.isBackoffSignal(error)) {
-      this.#ramp.backOff(this.#live)
-    }
+    if (effect === 'back-off') this.#ramp.backOff(this.#live)
   }
 }

@@ -28,7 +28,7 @@ import { dragOverRow, dropRows, endRowDrag, ROW_DRAG_TYPE, startRowDrag } from '
 
 /** Rows above and below the viewport kept rendered, so fast scrolling shows no gaps. */
 const OVERSCAN = 10
-/** The sticky column header's height (styles.css .grid__header-row), above the rows. */
+/** The sticky column header's height (download-grid.css, .grid__header-row), above the rows. */
 export const HEADER_HEIGHT = 32
 
 /**

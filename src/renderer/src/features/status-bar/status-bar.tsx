@@ -61,7 +61,7 @@ export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
             {settingsText.open}
           </button>
         )}
-        {/* Also in the filter tabs: a narrow window hides them here (styles.css). */}
+        {/* Also in the filter tabs: a narrow window hides them here (status-bar.css). */}
         <span className="status-bar__count">{t.statusBar.active(active)}</span>
         <span className="status-bar__count">{t.statusBar.queued(queued)}</span>
       </div>

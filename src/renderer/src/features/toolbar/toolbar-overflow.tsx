@@ -14,7 +14,7 @@ export type ToolAction = {
 
 /**
  * The toolbar's actions in a menu, for windows too narrow to show them (a 640 px window, 200 %
- * zoom): styles.css shows this button instead of the row of tools below a width, so every
+ * zoom): toolbar.css shows this button instead of the row of tools below a width, so every
  * action stays on screen without a sideways scroll (WCAG 1.4.10 Reflow). Arrow keys move,
  * Escape closes and returns focus to the button.
  */

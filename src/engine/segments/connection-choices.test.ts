@@ -1,0 +1,274 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { normalizeRanges, totalBytes, type ByteRange } from './byte-ranges.ts'
+import {
+  afterError,
+  closesOverShare,
+  countWaiting,
+  extrasToClose,
+  fastestSeen,
+  keepOnSplit,
+  mayLinger,
+  mayTakeWork,
+  pickHandOvers,
+  rangeAfter,
+  readOnTarget,
+  renewAfterYield,
+  viewSegment,
+  type OwnedSegment,
+  type SegmentView,
+} from './connection-choices.ts'
+import { RENEW_MIN_SECONDS } from './connection-ramp.ts'
+import { MEASURE_AFTER_MS, SILENT_MS, startProgress, type ReaderState } from './segment-speed.ts'
+
+const MiB = 1024 * 1024
+
+/** A reader that polled just now and keeps up with its server. */
+const keepingUp = (now: number): ReaderState => ({
+  polledSince: now,
+  heldSince: 0,
+  releasedAt: 0,
+  fullReadAt: 0,
+})
+
+const view = (id: number, patch: Partial<SegmentView> = {}): SegmentView => ({
+  id,
+  pos: 0,
+  end: 10 * MiB,
+  age: 1000,
+  ...patch,
+})
+
+describe('viewSegment', () => {
+  it('has no speed before the first byte, then the speed since bytes started flowing', () => {
+    const progress = startProgress(0, 0)
+    const first = viewSegment(3, progress, { pos: 0, end: 100 }, keepingUp(50), 50, false)
+    expect(first).toEqual({ id: 3, pos: 0, end: 100, age: 50, behind: false, splittable: true })
+    viewSegment(3, progress, { pos: 10, end: 100 }, keepingUp(60), 60, false)
+    const later = 60 + MEASURE_AFTER_MS
+    const measured = viewSegment(3, progress, { pos: 60, end: 100 }, keepingUp(later), later, false)
+    expect(measured.speed).toBe((50 * 1000) / MEASURE_AFTER_MS)
+  })
+
+  it('a reader that has not polled within SILENT_MS gives no speed (stale figures)', () => {
+    const progress = startProgress(0, 0)
+    viewSegment(1, progress, { pos: 10, end: 100 }, keepingUp(0), 0, false)
+    const now = 1000
+    const stale = { ...keepingUp(now), polledSince: now - SILENT_MS - 1 }
+    expect(viewSegment(1, progress, { pos: 90, end: 100 }, stale, now, false).speed).toBe(undefined)
+  })
+
+  it('a segment behind its reader is split once; halved while behind, never again', () => {
+    const now = 1000
+    const behind = { ...keepingUp(now), heldSince: now - 10 }
+    const once = viewSegment(1, startProgress(0, 0), { pos: 0, end: 9 }, behind, now, false)
+    expect(once).toMatchObject({ behind: true, splittable: true })
+    const twice = viewSegment(1, startProgress(0, 0), { pos: 0, end: 9 }, behind, now, true)
+    expect(twice).toMatchObject({ behind: true, splittable: false })
+    const caughtUp = viewSegment(
+      1,
+      startProgress(0, 0),
+      { pos: 0, end: 9 },
+      keepingUp(now),
+      now,
+      true,
+    )
+    expect(caughtUp.splittable).toBe(true)
+  })
+})
+
+describe('fastestSeen', () => {
+  it('counts only measured segments whose readers keep up, and never falls', () => {
+    const segments = [
+      view(1, { speed: 5 * MiB }),
+      view(2, { speed: 50 * MiB, behind: true }),
+      view(3),
+    ]
+    expect(fastestSeen(0, segments)).toBe(5 * MiB)
+    expect(fastestSeen(8 * MiB, segments)).toBe(8 * MiB)
+  })
+})
+
+describe('countWaiting', () => {
+  it('counts ranges that have not brought a byte', () => {
+    expect(
+      countWaiting([
+        { start: 0, pos: 0 },
+        { start: 10, pos: 12 },
+        { start: 20, pos: 20 },
+      ]),
+    ).toBe(2)
+  })
+})
+
+describe('mayTakeWork', () => {
+  const gate = { active: 3, freeSlots: 2000, reserve: 1024, live: 4, target: 4 }
+  it('keeps one slot per download that may start, once the download holds a connection', () => {
+    expect(mayTakeWork(gate)).toBe(true)
+    expect(mayTakeWork({ ...gate, freeSlots: 1024 })).toBe(false)
+    // Its first segment comes out of the reserve: that is what the reserve is for.
+    expect(mayTakeWork({ ...gate, active: 0, freeSlots: 1 })).toBe(true)
+  })
+  it('above the ramp target the connection closes', () => {
+    expect(mayTakeWork({ ...gate, live: 5 })).toBe(false)
+  })
+})
+
+describe('an idle connection', () => {
+  it('closes over the host share only when it is an extra one', () => {
+    expect(closesOverShare(true, 1)).toBe(true)
+    expect(closesOverShare(true, 0)).toBe(false)
+    expect(closesOverShare(false, 3)).toBe(false)
+  })
+  it('lingers for the endgame while others fetch, unless its slot can serve another download', () => {
+    expect(mayLinger(true, true, false)).toBe(true)
+    expect(mayLinger(true, true, true)).toBe(false)
+    expect(mayLinger(false, true, true)).toBe(true)
+    expect(mayLinger(false, false, false)).toBe(false)
+  })
+})
+
+describe('renewAfterYield', () => {
+  it('renews while what is left takes at least RENEW_MIN_SECONDS at the current rate', () => {
+    const rate = 10 * MiB
+    const enough = rate * RENEW_MIN_SECONDS
+    const gaps = [{ start: 0, end: enough / 2 }]
+    const rest = [view(1, { pos: 0, end: enough / 2 })]
+    expect(renewAfterYield(gaps, rest, rate)).toBe(true)
+    expect(renewAfterYield(gaps, [view(1, { pos: 1, end: enough / 2 })], rate)).toBe(false)
+  })
+})
+
+describe('keepOnSplit', () => {
+  it('a victim read on the scheduler thread keeps nothing past minSplit once workers exist', () => {
+    expect(keepOnSplit(true, true, 0.5)).toBe(0)
+    expect(keepOnSplit(true, false, 0.5)).toBe(0.5)
+    expect(keepOnSplit(false, true, 0.5)).toBe(0.5)
+  })
+})
+
+describe('pickHandOvers', () => {
+  const owned = (id: number, patch: Partial<OwnedSegment> = {}): OwnedSegment => ({
+    ...view(id),
+    closing: false,
+    probe: false,
+    ...patch,
+  })
+
+  it('closes the slowest first, never the probe, counting idle and closing ones', () => {
+    const segments = [
+      owned(1, { speed: 1 * MiB, probe: true }),
+      owned(2, { speed: 9 * MiB }),
+      owned(3, { speed: 3 * MiB }),
+      owned(4),
+      owned(5, { closing: true }),
+    ]
+    expect(pickHandOvers(segments, 3, 0)).toEqual([4, 3])
+    expect(pickHandOvers(segments, 3, 1)).toEqual([4])
+    expect(pickHandOvers(segments, 1, 0)).toEqual([])
+  })
+
+  it('never picks more than are over the share, nor the probe, nor a closing one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            speed: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+            closing: fc.boolean(),
+            probe: fc.boolean(),
+          }),
+          { maxLength: 12 },
+        ),
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 0, max: 12 }),
+        (rows, overShare, idle) => {
+          const segments = rows.map((r, id) =>
+            r.speed === undefined
+              ? owned(id, { closing: r.closing, probe: r.probe })
+              : owned(id, { speed: r.speed, closing: r.closing, probe: r.probe }),
+          )
+          const picked = pickHandOvers(segments, overShare, idle)
+          const closing = segments.filter((s) => s.closing && !s.probe).length
+          expect(picked.length).toBeLessThanOrEqual(Math.max(0, overShare - idle - closing))
+          expect(new Set(picked).size).toBe(picked.length)
+          for (const id of picked)
+            expect(segments[id]).toMatchObject({ probe: false, closing: false })
+          // The slowest go first: nobody left busy is slower than one picked.
+          const slowest = Math.max(...picked.map((id) => segments[id]!.speed ?? 0))
+          for (const s of segments) {
+            if (s.probe || s.closing || picked.includes(s.id)) continue
+            expect(s.speed ?? 0).toBeGreaterThanOrEqual(picked.length > 0 ? slowest : 0)
+          }
+        },
+      ),
+    )
+  })
+})
+
+describe('extrasToClose', () => {
+  it('closes live − target, the slowest first, never the probe', () => {
+    const segments = [view(1), view(2, { speed: 2 }), view(3, { speed: 1 }), view(4, { speed: 9 })]
+    expect(extrasToClose(segments, 4, 2, 1)).toEqual([3, 2])
+    expect(extrasToClose(segments, 4, 2, -1)).toEqual([1, 3])
+    expect(extrasToClose(segments, 2, 2, -1)).toEqual([])
+  })
+})
+
+describe('the probe reading on', () => {
+  const base = {
+    probe: 0,
+    end: 100,
+    bodyEnd: 1000 as number | undefined,
+    rangesProven: false,
+    stopping: false,
+    gaps: [] as ByteRange[],
+    segments: [
+      { id: 0, start: 0, pos: 100 },
+      { id: 1, start: 100, pos: 100 },
+    ],
+  }
+
+  it('takes the gap after its segment up to the body end, else a range not yet started', () => {
+    expect(readOnTarget({ ...base, gaps: [{ start: 100, end: 2000 }] })).toEqual({
+      kind: 'gap',
+      range: { start: 100, end: 1000 },
+    })
+    expect(readOnTarget(base)).toEqual({ kind: 'segment', id: 1 })
+    const started = [base.segments[0]!, { id: 1, start: 100, pos: 101 }]
+    expect(readOnTarget({ ...base, segments: started })).toEqual({ kind: 'none' })
+  })
+
+  it('takes nothing once ranges are proven, while stopping, past the body, or with no body', () => {
+    expect(readOnTarget({ ...base, rangesProven: true })).toEqual({ kind: 'none' })
+    expect(readOnTarget({ ...base, stopping: true })).toEqual({ kind: 'none' })
+    expect(readOnTarget({ ...base, bodyEnd: 100 })).toEqual({ kind: 'none' })
+    expect(readOnTarget({ ...base, bodyEnd: undefined })).toEqual({ kind: 'none' })
+  })
+
+  it('what it takes starts where its segment ends and never passes the body end', () => {
+    const gapSets = fc
+      .array(fc.record({ start: fc.nat(2000), len: fc.integer({ min: 1, max: 500 }) }))
+      .map((rs) => normalizeRanges(rs.map((r) => ({ start: r.start, end: r.start + r.len }))))
+    fc.assert(
+      fc.property(gapSets, fc.nat(2000), fc.nat(3000), (gaps, end, bodyEnd) => {
+        const range = rangeAfter(gaps, end, bodyEnd)
+        if (range === null) return
+        expect(range.start).toBe(end)
+        expect(range.end).toBeGreaterThan(end)
+        expect(range.end).toBeLessThanOrEqual(bodyEnd)
+        // Inside one gap: nobody holds those bytes.
+        expect(
+          totalBytes(gaps.filter((g) => g.start <= end && g.end >= range.end)),
+        ).toBeGreaterThan(0)
+      }),
+    )
+  })
+})
+
+describe('afterError', () => {
+  it('a disk error ends every connection; 429/503 backs off; anything else carries on', () => {
+    expect(afterError(true, true)).toBe('end-all')
+    expect(afterError(false, true)).toBe('back-off')
+    expect(afterError(false, false)).toBe('carry-on')
+  })
+})

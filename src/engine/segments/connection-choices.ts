@@ -1,0 +1,250 @@
+import type { ByteRange } from './byte-ranges.ts'
+import { totalBytes } from './byte-ranges.ts'
+import { pickExtras, worthRenewing } from './connection-ramp.ts'
+import type { ActiveSegment } from './segment-planner.ts'
+import {
+  isBehind,
+  isWatched,
+  observeSpeed,
+  type ReaderState,
+  type SegmentProgress,
+} from './segment-speed.ts'
+
+/**
+ * The choices a segmented download makes about its connections besides the ramp's count
+ * (connection-ramp.ts) and where work comes from (segment-planner.ts): whether a connection may
+ * take more work or linger for the endgame, which close when the host is shared or a growth is
+ * given back, what the probe's whole-file body may read on into, and what a connection error
+ * does to the rest. Pure (figures in, a decision out): `SegmentedFetch` reads the shared
+ * statistics, asks here, and opens, ends or extends connections as told.
+ */
+
+/** A segment as the planner sees it, with how long its connection has held it (ms). */
+export type SegmentView = ActiveSegment & { age: number }
+
+/**
+ * One active segment as the planner sees it at `now`: its speed only while its reader is
+ * watched (a thread that did not run knows nothing recent), and splittable unless it is behind
+ * and was halved while behind before (`halvedBehind`): cut again while still behind, the cut
+ * would soon fall among bytes its server has sent already. Records the position in `progress`.
+ */
+export function viewSegment(
+  id: number,
+  progress: SegmentProgress,
+  bounds: { pos: number; end: number },
+  reader: ReaderState,
+  now: number,
+  halvedBehind: boolean,
+): SegmentView {
+  const age = now - progress.since
+  const observed = observeSpeed(progress, bounds.pos, now, reader)
+  const speed = isWatched(reader, now) ? observed : undefined
+  const behind = isBehind(reader, now)
+  const splittable = !behind || !halvedBehind
+  const { pos, end } = bounds
+  return speed === undefined
+    ? { id, pos, end, age, behind, splittable }
+    : { id, pos, end, speed, age, behind, splittable }
+}
+
+/**
+ * The fastest speed seen so far, with this look's segments: only a measured segment whose reader
+ * keeps up counts (a reader behind its server measures this machine).
+ */
+export function fastestSeen(previous: number, segments: readonly ActiveSegment[]): number {
+  let fastest = previous
+  for (const s of segments) {
+    if (s.speed !== undefined && !s.behind && s.speed > fastest) fastest = s.speed
+  }
+  return fastest
+}
+
+/**
+ * Connections holding a range that has not brought a byte yet (`pos` still at `start`): while
+ * any waits, a beat says nothing about the server's cap (BeatFigures.waiting).
+ */
+export function countWaiting(segments: Iterable<{ start: number; pos: number }>): number {
+  let n = 0
+  for (const s of segments) if (s.pos === s.start) n++
+  return n
+}
+
+/** What a connection may do when it looks for its next range. */
+export type WorkGate = {
+  /** Segments this download holds now. */
+  active: number
+  /** Segment slots free over all downloads. */
+  freeSlots: number
+  /** Slots kept for downloads that may start (one each: MAX_DOWNLOADS). */
+  reserve: number
+  /** Connections running, and how many the ramp wants. */
+  live: number
+  target: number
+}
+
+/**
+ * Whether a connection may take another range. A download holding a connection opens another
+ * only while slots are left beyond the reserve (with 1,000 downloads at once, 32 connections
+ * each would run out); above the ramp's target (given back, backed off, a laggard not renewed)
+ * the connection closes instead.
+ */
+export function mayTakeWork(g: WorkGate): boolean {
+  if (g.active > 0 && g.freeSlots <= g.reserve) return false
+  return g.live <= g.target
+}
+
+/**
+ * Whether an idle connection closes rather than look for work: an extra one (`helper`, not the
+ * probe's, whose host slot is the download's own) while the download is past its share of the
+ * host.
+ */
+export function closesOverShare(helper: boolean, overShare: number): boolean {
+  return helper && overShare > 0
+}
+
+/**
+ * Whether an idle connection with nothing to take waits a beat for the endgame (a laggard's
+ * rest, a failed connection's range): while others still fetch, unless it is an extra one and
+ * another download from the host can use its slot now.
+ */
+export function mayLinger(helper: boolean, othersActive: boolean, hostShared: boolean): boolean {
+  return othersActive && !(helper && hostShared)
+}
+
+/**
+ * Whether a connection that yielded (too slow to win anything) is renewed by a fresh one: while
+ * what is left — the gaps and every segment's rest — is worth a new connection at `rate`.
+ */
+export function renewAfterYield(
+  gaps: readonly ByteRange[],
+  segments: readonly ActiveSegment[],
+  rate: number,
+): boolean {
+  const left = segments.reduce((n, s) => n + (s.end - s.pos), totalBytes(gaps))
+  return worthRenewing(left, rate)
+}
+
+/**
+ * What a split victim keeps of its rest. One read on the scheduler thread while a pool exists
+ * keeps none past minSplit: that thread falls behind its servers as it gets busy, and what a cut
+ * wastes is how far the server is ahead when the reader reaches the cut — a reader at a quarter
+ * of its server's pace that keeps half of a 24 MB file reaches its cut with its socket buffers
+ * full (megabytes on loopback); cut at minSplit it gets there soon, and the rest goes to
+ * workers. The probe's response, which runs to the end of the file, is cut only once so.
+ */
+export function keepOnSplit(readHere: boolean, hasPool: boolean, keepFraction: number): number {
+  return readHere && hasPool ? 0 : keepFraction
+}
+
+/** A segment's owner as the hand-over sees it. */
+export type OwnedSegment = ActiveSegment & {
+  /** Its connection is closing already. */
+  closing: boolean
+  /** The probe's connection: its host slot is the download's own, never handed over. */
+  probe: boolean
+}
+
+/**
+ * Past its share of the host by `overShare` connections: the busy connections to close now,
+ * the slowest first (one not measured yet counts as slowest), counting those already closing and
+ * the `idle` ones, which close at their next look for work (closesOverShare).
+ */
+export function pickHandOvers(
+  segments: readonly OwnedSegment[],
+  overShare: number,
+  idle: number,
+): number[] {
+  let excess = overShare - idle
+  if (excess <= 0) return []
+  const busy: OwnedSegment[] = []
+  for (const s of segments) {
+    if (s.probe) continue
+    if (s.closing) excess--
+    else busy.push(s)
+  }
+  if (excess <= 0) return []
+  return busy
+    .sort((a, b) => (a.speed ?? 0) - (b.speed ?? 0))
+    .slice(0, excess)
+    .map((s) => s.id)
+}
+
+/**
+ * The last growth brought no more speed: the connections above `target` to close, the slowest
+ * first (pickExtras), never the probe's segment (`probe`, -1 when it has ended): on a server
+ * without ranges its response may be the only way in.
+ */
+export function extrasToClose(
+  segments: readonly SegmentView[],
+  live: number,
+  target: number,
+  probe: number,
+): number[] {
+  return pickExtras(
+    segments.filter((s) => s.id !== probe),
+    live - target,
+  )
+}
+
+/**
+ * The range the probe's whole-file body (it ends at `bodyEnd`) can take on after its segment
+ * ending at `end`: the gap that starts there, up to the body's end; null when there is none.
+ */
+export function rangeAfter(
+  gaps: readonly ByteRange[],
+  end: number,
+  bodyEnd: number,
+): ByteRange | null {
+  const next = gaps.find((g) => g.start === end)
+  if (!next) return null
+  const to = Math.min(next.end, bodyEnd)
+  return to > end ? { start: end, end: to } : null
+}
+
+/** What the probe's body reads on into when its segment ends (readOnTarget). */
+export type ReadOn =
+  | { kind: 'gap'; range: ByteRange }
+  /** The range of a connection that has not received a byte: its request is dropped. */
+  | { kind: 'segment'; id: number }
+  | { kind: 'none' }
+
+/**
+ * The probe's whole-file body reached the end of its segment (`end`) while no extra connection
+ * has shown that the server does ranges: it reads on into the range after it — a gap no
+ * connection holds, or the range of a connection that has not received a byte — rather than
+ * close what may be the only way to those bytes (on a busy machine the extra connections' 200s
+ * can come in after the probe's segment ended, and the rest would wait for a retry from zero).
+ * Nothing once ranges are proven, past the body's end, or while the download stops (the ranges
+ * freed then are not this body's to take).
+ */
+export function readOnTarget(f: {
+  probe: number
+  end: number
+  bodyEnd: number | undefined
+  rangesProven: boolean
+  stopping: boolean
+  gaps: readonly ByteRange[]
+  segments: readonly { id: number; start: number; pos: number }[]
+}): ReadOn {
+  if (f.rangesProven || f.bodyEnd === undefined || f.stopping || f.end >= f.bodyEnd) {
+    return { kind: 'none' }
+  }
+  const range = rangeAfter(f.gaps, f.end, f.bodyEnd)
+  if (range) return { kind: 'gap', range }
+  if (f.gaps.some((g) => g.start === f.end)) return { kind: 'none' }
+  const next = f.segments.find((s) => s.id !== f.probe && s.start === f.end && s.pos === s.start)
+  return next ? { kind: 'segment', id: next.id } : { kind: 'none' }
+}
+
+/** What a connection's error does to the download (afterError). */
+export type ErrorEffect = 'end-all' | 'back-off' | 'carry-on'
+
+/**
+ * A disk error is the file's, not the connection's: every other connection would meet it at
+ * its next write, so all end now. A server asking for fewer connections (429/503) halves the
+ * count (ConnectionRamp.backOff). Anything else: the others take over the connection's rest.
+ */
+export function afterError(disk: boolean, backoffSignal: boolean): ErrorEffect {
+  if (disk) return 'end-all'
+  return backoffSignal ? 'back-off' : 'carry-on'
+}
