@@ -55,44 +55,54 @@ describe('a download with mirrors', () => {
   it.each([
     { label: 'a different size', size: 4 * MiB + 1, match: /not the same file/ },
     { label: 'the same size, another ETag', size: 4 * MiB, match: /has ETag .* not the same file/ },
-  ])('drops a mirror that serves another file ($label), with the reason, no wrong byte', async ({
-    size,
-    match,
-  }) => {
-    const mirror = await secondServer()
-    const body = makeBody(4 * MiB, 72)
-    // Another file there: other bytes (so any byte of it in ours would change the digest).
-    server.file('/f.bin', body, { sharedRateLimit: 2 * MiB })
-    mirror.file('/f.bin', makeBody(size, 73))
-    const id = await addOne(engine, { url: server.url('/f.bin'), mirrors: [mirror.url('/f.bin')] })
-    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
-    expect(done.state, done.error?.message).toBe('completed')
-    expect(await sha256File(join(dirs.downloads, 'f.bin'))).toBe(sha256(body))
-    // It was asked (so it was judged), once: one answer shows another file.
-    expect(mirror.requests('/f.bin').length).toBe(1)
-    const history = await historyText(id)
-    expect(history).toMatch(new RegExp(`mirror 127\\.0\\.0\\.1:${new URL(mirror.origin).port} dropped: .*`))
-    expect(history).toMatch(match)
-  }, 120_000)
+  ])(
+    'drops a mirror that serves another file ($label), with the reason, no wrong byte',
+    async ({ size, match }) => {
+      const mirror = await secondServer()
+      const body = makeBody(4 * MiB, 72)
+      // Another file there: other bytes (so any byte of it in ours would change the digest).
+      server.file('/f.bin', body, { sharedRateLimit: 2 * MiB })
+      mirror.file('/f.bin', makeBody(size, 73))
+      const id = await addOne(engine, {
+        url: server.url('/f.bin'),
+        mirrors: [mirror.url('/f.bin')],
+      })
+      const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+      expect(done.state, done.error?.message).toBe('completed')
+      expect(await sha256File(join(dirs.downloads, 'f.bin'))).toBe(sha256(body))
+      // It was asked (so it was judged), once: one answer shows another file.
+      expect(mirror.requests('/f.bin').length).toBe(1)
+      const history = await historyText(id)
+      expect(history).toMatch(
+        new RegExp(`mirror 127\\.0\\.0\\.1:${new URL(mirror.origin).port} dropped: .*`),
+      )
+      expect(history).toMatch(match)
+    },
+    120_000,
+  )
 
   it.each([
     { status: 404, tries: 1 },
     { status: 500, tries: 3 },
-  ])('drops a mirror that answers $status (after $tries tries) and completes from the first URL', async ({
-    status,
-    tries,
-  }) => {
-    const mirror = await secondServer()
-    const body = makeBody(6 * MiB, 74)
-    server.file('/e.bin', body, { sharedRateLimit: 2 * MiB })
-    mirror.file('/e.bin', body, { fault: () => ({ kind: 'status', status }) })
-    const id = await addOne(engine, { url: server.url('/e.bin'), mirrors: [mirror.url('/e.bin')] })
-    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
-    expect(done.state, done.error?.message).toBe('completed')
-    expect(await sha256File(join(dirs.downloads, 'e.bin'))).toBe(sha256(body))
-    expect(mirror.requests('/e.bin').filter((r) => r.method === 'GET')).toHaveLength(tries)
-    expect(await historyText(id)).toMatch(new RegExp(`dropped: .*${status}`))
-  }, 120_000)
+  ])(
+    'drops a mirror that answers $status (after $tries tries) and completes from the first URL',
+    async ({ status, tries }) => {
+      const mirror = await secondServer()
+      const body = makeBody(6 * MiB, 74)
+      server.file('/e.bin', body, { sharedRateLimit: 2 * MiB })
+      mirror.file('/e.bin', body, { fault: () => ({ kind: 'status', status }) })
+      const id = await addOne(engine, {
+        url: server.url('/e.bin'),
+        mirrors: [mirror.url('/e.bin')],
+      })
+      const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+      expect(done.state, done.error?.message).toBe('completed')
+      expect(await sha256File(join(dirs.downloads, 'e.bin'))).toBe(sha256(body))
+      expect(mirror.requests('/e.bin').filter((r) => r.method === 'GET')).toHaveLength(tries)
+      expect(await historyText(id)).toMatch(new RegExp(`dropped: .*${status}`))
+    },
+    120_000,
+  )
 
   it('with mirrors that all fail, the first URL alone still downloads the file', async () => {
     const body = makeBody(3 * MiB, 75)

@@ -42,7 +42,10 @@ export function judgeMirrorAnswer(response: OpenResponse, request: RangeRequest)
   const etag = strongEtag(header(response.headers, 'etag'))
   const expected = request.mirror?.etag ?? null
   if (etag !== null && expected !== null && etag !== expected)
-    refuse(ERROR_CODES.differentFile, `has ETag ${etag}, the download's is ${expected}: not the same file`)
+    refuse(
+      ERROR_CODES.differentFile,
+      `has ETag ${etag}, the download's is ${expected}: not the same file`,
+    )
   if (contentCodings(response.headers).length > 0)
     refuse(ERROR_CODES.badResponse, 'compressed its range answer (Content-Encoding)')
   if (got!.start !== request.range.start || got!.end < request.range.end)

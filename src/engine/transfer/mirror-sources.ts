@@ -103,8 +103,7 @@ export class MirrorSources {
     const e = error instanceof DownpourError ? error : null
     const message = error instanceof Error ? error.message : String(error)
     source.failures++
-    const permanent =
-      e !== null && (e.code === ERROR_CODES.differentFile || e.retryable === false)
+    const permanent = e !== null && (e.code === ERROR_CODES.differentFile || e.retryable === false)
     if (!permanent && source.failures < MIRROR_TRIES) return null
     source.dropped = permanent ? message : `${message} (${source.failures} failures in a row)`
     return source.dropped
