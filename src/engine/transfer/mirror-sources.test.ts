@@ -16,16 +16,22 @@ type Step =
   | { kind: 'close'; which: number }
   | { kind: 'serve'; which: number }
   | { kind: 'fail'; which: number; permanent: boolean }
+  | { kind: 'observe'; which: number; speed: number }
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.constant({ kind: 'open' as const }),
   fc.record({ kind: fc.constant('close' as const), which: fc.nat(40) }),
   fc.record({ kind: fc.constant('serve' as const), which: fc.nat(40) }),
   fc.record({ kind: fc.constant('fail' as const), which: fc.nat(40), permanent: fc.boolean() }),
+  fc.record({ kind: fc.constant('observe' as const), which: fc.nat(40), speed: fc.nat(1e7) }),
 )
 
+/** What one more connection to `s` is expected to bring (unmeasured: worth measuring). */
+const perConnection = (s: Source): number =>
+  s.speed === null ? Infinity : s.speed / Math.max(1, s.connections)
+
 describe('MirrorSources: which source a new connection goes to', () => {
-  it('property: never a dropped source, an unproven mirror one connection at a time, proven ones balanced', () => {
+  it('property: never a dropped source, an unproven mirror one connection at a time, else the one whose connections bring the most', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
@@ -38,10 +44,14 @@ describe('MirrorSources: which source a new connection goes to', () => {
               const picked = sources.pick()
               expect(picked.dropped).toBeNull()
               if (!picked.proven) expect(picked.connections).toBe(0)
-              // The least used of those it could take: no usable, proven source has fewer.
-              for (const s of sources.all())
-                if (s.dropped === null && s.proven)
+              // The best of those it could take: none usable brings more per connection, nor
+              // as much with fewer connections.
+              for (const s of sources.all()) {
+                if (s.dropped !== null || (!s.proven && s.connections > 0)) continue
+                expect(perConnection(s)).toBeLessThanOrEqual(perConnection(picked))
+                if (perConnection(s) === perConnection(picked))
                   expect(s.connections).toBeGreaterThanOrEqual(picked.connections)
+              }
               sources.opened(picked)
               open.push(picked)
               continue
@@ -49,7 +59,8 @@ describe('MirrorSources: which source a new connection goes to', () => {
             if (open.length === 0) continue
             const at = step.which % open.length
             const source = open[at]!
-            if (step.kind === 'serve') sources.served(source, 1000, true)
+            if (step.kind === 'serve') sources.served(source, 1000)
+            else if (step.kind === 'observe') sources.observe(source, step.speed)
             else if (step.kind === 'fail')
               sources.failed(source, step.permanent ? notFound : retryable)
             else {
@@ -67,9 +78,19 @@ describe('MirrorSources: which source a new connection goes to', () => {
     )
   })
 
-  it('spreads connections evenly over proven sources', () => {
+  it('gives a server capped as a whole connections in proportion to its speed', () => {
+    const sources = new MirrorSources(URL0, mirrorsOf(1), null)
+    const [slow, fast] = sources.all() as Source[]
+    sources.served(fast!, 1)
+    sources.observe(slow!, 2e6)
+    sources.observe(fast!, 8e6)
+    for (let i = 0; i < 10; i++) sources.opened(sources.pick())
+    expect([slow!.connections, fast!.connections]).toEqual([2, 8])
+  })
+
+  it('spreads connections evenly over proven sources not measured yet', () => {
     const sources = new MirrorSources(URL0, mirrorsOf(2), null)
-    for (const s of sources.all()) sources.served(s, 1, true)
+    for (const s of sources.all()) sources.served(s, 1)
     const counts = [0, 0, 0]
     for (let i = 0; i < 9; i++) {
       const s = sources.pick()
@@ -77,6 +98,19 @@ describe('MirrorSources: which source a new connection goes to', () => {
       counts[s.index]!++
     }
     expect(counts).toEqual([3, 3, 3])
+  })
+
+  it('a range taken from a mirror before its answer came proves nothing', () => {
+    const sources = new MirrorSources(URL0, mirrorsOf(1), null)
+    const mirror = sources.all()[1]!
+    sources.opened(sources.pick())
+    sources.opened(sources.pick())
+    expect(mirror.connections).toBe(1)
+    sources.failed(mirror, retryable)
+    sources.served(mirror, 0)
+    expect([mirror.proven, mirror.failures]).toEqual([false, 1])
+    // Still one connection at a time.
+    expect(sources.pick()).toBe(sources.primary)
   })
 
   it('drops a mirror at once for another file or a lasting error, after retries for the rest; never the first URL', () => {

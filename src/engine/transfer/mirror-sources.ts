@@ -18,6 +18,8 @@ export type Source = {
   bytes: number
   /** Failures in a row (a range served resets it). */
   failures: number
+  /** Its connections' summed speed when last measured (bytes/s), null before. */
+  speed: number | null
   /** It answered a range as the same file: more connections may go to it. */
   proven: boolean
   /** Why it is no longer used, or null while it is. */
@@ -50,6 +52,7 @@ export class MirrorSources {
       connections: 0,
       bytes: 0,
       failures: 0,
+      speed: null,
       proven: index === 0,
       dropped: null,
     }))
@@ -64,17 +67,30 @@ export class MirrorSources {
   }
 
   /**
-   * The source for a new connection: the usable one with the fewest connections (the first
-   * URL on a tie), an unproven mirror only while none of its connections is open.
+   * The source for a new connection: the usable one whose connections are each the fastest
+   * (its speed over its connections: a server capped as a whole ends up with connections in
+   * proportion to its cap, one capped per connection with as many as it is given); one not
+   * measured yet first, so it is; on a tie the one with the fewest connections, then the
+   * first URL. An unproven mirror only while none of its connections is open.
    */
   pick(): Source {
     let best = this.#sources[0]!
+    let bestScore = score(best)
     for (const source of this.#sources) {
       if (source.dropped !== null) continue
       if (!source.proven && source.connections > 0) continue
-      if (source.connections < best.connections) best = source
+      const s = score(source)
+      if (s > bestScore || (s === bestScore && source.connections < best.connections)) {
+        best = source
+        bestScore = s
+      }
     }
     return best
+  }
+
+  /** Its connections' summed speed at a beat (measured ones only). */
+  observe(source: Source, speed: number): void {
+    source.speed = speed
   }
 
   opened(source: Source): void {
@@ -85,13 +101,16 @@ export class MirrorSources {
     source.connections--
   }
 
-  /** Its connection finished a range (or part of one, `bytes`). */
-  served(source: Source, bytes: number, complete: boolean): void {
+  /**
+   * Its connection is done with a range, having received `bytes` of it. Only bytes prove a
+   * mirror (its answer passed mirror-answer.ts): a range taken from it before its answer came
+   * (split, stolen, read on into by the first connection) ends "complete" with none.
+   */
+  served(source: Source, bytes: number): void {
+    if (bytes <= 0) return
     source.bytes += bytes
-    if (complete || bytes > 0) {
-      source.failures = 0
-      source.proven = true
-    }
+    source.failures = 0
+    source.proven = true
   }
 
   /**
@@ -131,4 +150,10 @@ export class MirrorSources {
       })
       .join('; ')
   }
+}
+
+/** Bytes/s one connection of `source` brings (unmeasured: worth trying, so first). */
+function score(source: Source): number {
+  if (source.speed === null) return Infinity
+  return source.speed / Math.max(1, source.connections)
 }

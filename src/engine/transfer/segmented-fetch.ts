@@ -193,6 +193,7 @@ export class SegmentedFetch {
     this.#last = reading
     this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
+    if (this.#sources) this.#observeSources()
     const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
@@ -442,7 +443,7 @@ export class SegmentedFetch {
     const owner = this.#owners.get(segment)
     this.timeline?.ranged(owner, pos - start)
     const source = owner && this.#sourceOf.get(owner)
-    if (source) this.#sources!.served(source, pos - start, pos >= end)
+    if (source) this.#sources!.served(source, pos - start)
     this.#active.delete(segment)
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
@@ -461,6 +462,18 @@ export class SegmentedFetch {
         ),
     )
     return false
+  }
+
+  /** Each source's speed now (its connections' summed), for where new connections go. */
+  #observeSources(): void {
+    const speeds = new Map<Source, number>()
+    for (const segment of this.#segments()) {
+      if (segment.speed === undefined) continue
+      const owner = this.#owners.get(segment.id)
+      const source = owner && this.#sourceOf.get(owner)
+      if (source) speeds.set(source, (speeds.get(source) ?? 0) + segment.speed)
+    }
+    for (const [source, speed] of speeds) this.#sources!.observe(source, speed)
   }
 
   /**
