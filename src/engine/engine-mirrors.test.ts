@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import type { SourceShare } from '../shared/protocol/details.ts'
 
 // Two real servers on loopback (two ports: two hosts). Timeouts far above what a loaded
 // 2-core machine takes to answer: these tests are about sources, not timeouts.
@@ -38,7 +39,25 @@ describe('a download with mirrors', () => {
       url: server.url('/m.bin'),
       mirrors: [mirror.url('/pub/m.bin')],
     })
+    // The details panel's map: each source's bytes, each connection's host.
+    let shares: SourceShare[] = []
+    const hosts = new Set<string>()
+    const off = engine.on('segments/beat', (beat) => {
+      for (const map of beat.items) {
+        if (map.id !== id || !map.sources) continue
+        shares = map.sources
+        for (const c of map.connections) if (c.source) hosts.add(c.source)
+      }
+    })
+    await engine.watchSegments(id)
     const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    off()
+    expect(shares.map((s) => s.host)).toEqual([
+      new URL(server.origin).host,
+      new URL(mirror.origin).host,
+    ])
+    expect(shares.every((s) => s.bytes > 0 && s.dropped === null)).toBe(true)
+    expect([...hosts].sort()).toEqual(shares.map((s) => s.host).sort())
     expect(done.state, done.error?.message).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'm.bin'))).toBe(sha256(body))
     // Both request logs show ranges, and each server sent a real share of the file.

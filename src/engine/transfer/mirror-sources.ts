@@ -1,5 +1,6 @@
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
+import type { ConnectionRange, SourceShare } from '../../shared/protocol/details.ts'
 import type { RangeRequest } from './open-range.ts'
 
 /** Failures in a row (network, 5xx) after which a mirror is dropped for this run. */
@@ -156,4 +157,30 @@ export class MirrorSources {
 function score(source: Source): number {
   if (source.speed === null) return Infinity
   return source.speed / Math.max(1, source.connections)
+}
+
+/**
+ * The details panel's view of a download with mirrors: each open range with its source's host,
+ * and each source's bytes (finished ranges, plus what its open ranges received).
+ */
+export function sourcesProgress(
+  ranges: readonly { range: ConnectionRange; source: Source | undefined }[],
+  sources: MirrorSources,
+): { connections: ConnectionRange[]; sources: SourceShare[] } {
+  const inFlight = new Map<Source, number>()
+  const connections = ranges.map(({ range, source }) => {
+    if (!source) return range
+    inFlight.set(source, (inFlight.get(source) ?? 0) + (range.pos - range.start))
+    return { ...range, source: source.host }
+  })
+  return {
+    connections,
+    sources: sources.all().map((s) => ({
+      url: s.shown,
+      host: s.host,
+      bytes: s.bytes + (inFlight.get(s) ?? 0),
+      connections: s.connections,
+      dropped: s.dropped,
+    })),
+  }
 }

@@ -1,4 +1,4 @@
-import type { ConnectionRange } from '../../shared/protocol/details.ts'
+import type { ConnectionRange, SourceShare } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
@@ -48,7 +48,7 @@ import {
   type SegmentedFetchOptions,
 } from './segmented-fetch-options.ts'
 import { streamBody } from './stream-body.ts'
-import { MirrorSources, type Source } from './mirror-sources.ts'
+import { MirrorSources, sourcesProgress, type Source } from './mirror-sources.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
@@ -714,12 +714,27 @@ export class SegmentedFetch {
   }
 
   /** Where each connection is and what none has claimed yet (the details panel's map). */
-  progress(): { unclaimed: readonly ByteRange[]; connections: ConnectionRange[] } {
+  progress(): {
+    unclaimed: readonly ByteRange[]
+    connections: ConnectionRange[]
+    sources?: SourceShare[]
+  } {
+    const sources = this.#sources
+    if (sources) return { unclaimed: this.#gaps, ...sourcesProgress(this.#ranges(), sources) }
     const connections = [...this.#active.keys()].map((slot) => {
       const { start, pos, end } = this.#stats.readSegment(slot)
       return { start, pos, end }
     })
     return { unclaimed: this.#gaps, connections }
+  }
+
+  /** Each open range with the source its connection fetches from. */
+  #ranges(): { range: ConnectionRange; source: Source | undefined }[] {
+    return [...this.#active.keys()].map((slot) => {
+      const { start, pos, end } = this.#stats.readSegment(slot)
+      const owner = this.#owners.get(slot)
+      return { range: { start, pos, end }, source: owner && this.#sourceOf.get(owner) }
+    })
   }
 
   #fail(error: unknown): void {
