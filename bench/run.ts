@@ -38,7 +38,7 @@ const HELP = `Usage: npm run bench -- [options]
 
   --runs N           repetitions per competitor (default 3)
   --scale F          multiply every size by F, e.g. 0.25 for a quick run (default 1)
-  --only LIST        workloads to run, e.g. W1,W2 (default W1,W2,W3,W4,W5,RPC)
+  --only LIST        workloads to run, e.g. W1,W2 (default W1,W2,W3,W4,W5,RPC,MIRRORS)
   --duration S       W5: seconds the first run downloads before Ctrl-C (default 60)
   --queue N          W5: URLs in the list (default 100000)
   --tools LIST       competitors to run: curl,wget,aria2c,downpour,node (default all; node is
@@ -119,7 +119,7 @@ const timeoutS = Number(values.timeout)
 if (!Number.isInteger(runs) || runs < 1) fail('--runs must be a positive integer')
 if (!(scale > 0 && scale <= 16)) fail('--scale must be in (0, 16]')
 if (!(timeoutS > 0)) fail('--timeout must be positive')
-const ALL_WORKLOADS = [...WORKLOAD_IDS, 'W5', 'RPC'] as const
+const ALL_WORKLOADS = [...WORKLOAD_IDS, 'W5', 'RPC', 'MIRRORS'] as const
 const only = list(values.only, ALL_WORKLOADS, 'workload')
 const durationS = Number(values.duration)
 const queueCount = Number(values.queue)
@@ -330,7 +330,7 @@ async function main(): Promise<void> {
   }
 
   for (const id of only) {
-    if (id === 'W5' || id === 'RPC') continue // its own harness, below
+    if (id === 'W5' || id === 'RPC' || id === 'MIRRORS') continue // its own harness, below
     const w = await buildWorkload(id as WorkloadId, { store, baseUrl: server.baseUrl, scale })
     console.log(`\n== ${w.id}: ${w.title}`)
     const p: Paths = { ...paths, url: w.url, name: w.name }
@@ -426,6 +426,18 @@ async function main(): Promise<void> {
       stdio: 'inherit',
     })
     if (rpc.status !== 0) console.log(`RPC: the loop benchmark exited with ${rpc.status}`)
+  }
+
+  if (only.includes('MIRRORS') && tools.includes('downpour')) {
+    // One file from two mirrors capped as a whole (its own harness: bench/mirrors.ts, with
+    // Node servers, which can cap a route as a whole).
+    console.log('\n== MIRRORS: 100 MiB from mirrors capped at 2 and 8 MiB/s in total')
+    const mirrors = spawnSync(
+      process.execPath,
+      [path.join(import.meta.dirname, 'mirrors.ts'), '--runs', String(runs)],
+      { stdio: 'inherit' },
+    )
+    if (mirrors.status !== 0) console.log(`MIRRORS: the benchmark exited with ${mirrors.status}`)
   }
 
   console.log('\n================ results ================')

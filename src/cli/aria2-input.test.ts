@@ -29,12 +29,8 @@ describe('fromAria2InputFile', () => {
         '',
       ].join('\n'),
     )
+    // The mirrors are used (no note): only what is not applied is noted.
     expect(reading.notes).toEqual([
-      {
-        line: 1,
-        message:
-          '3 URLs on this line are mirrors of one file; downpour cannot use mirrors yet, so only the first is used (2 others not tried; --save-session writes them back)',
-      },
       { line: 6, message: 'continue= (an aria2 option) is not supported per download; ignored' },
       {
         line: 9,
@@ -42,7 +38,7 @@ describe('fromAria2InputFile', () => {
           'max-connection-per-server= (an aria2 option) is not supported per download; ignored',
       },
     ])
-    // Every mirror is kept with the entry (its URL line's number), the first one downloaded.
+    // Every mirror is kept with the entry (its URL line's number), the download's URL first.
     expect(reading.mirrors).toEqual(
       new Map([
         [1, ['http://a.example/x.iso', 'http://b.example/x.iso', 'http://c.example/x.iso']],

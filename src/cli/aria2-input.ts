@@ -18,9 +18,8 @@ export type Aria2InputReading = {
  * aria2's input-file habits that Downpour's list parser (src/shared/list, shared with the
  * window) does not read, rewritten line for line before it does — line numbers stay the same —
  * so an aria2 `--save-session` file is downloaded instead of refused:
- * - URLs on one line separated by TABs are mirrors of one file (aria2): the engine has no
- *   mirrors yet, so the first is downloaded; all are kept (`mirrors`, written back by
- *   --save-session) and the line says so;
+ * - URLs on one line separated by TABs are mirrors of one file (aria2): the first is the
+ *   download's URL, the others its mirrors (`mirrors`, also written back by --save-session);
  * - `gid=` (aria2's handle for the download) is dropped, `referer=URL` becomes
  *   `header=Referer: URL`;
  * - `dir=` is the download's folder, as in aria2 (a relative one is taken from the current
@@ -88,10 +87,6 @@ export function fromAria2InputFile(
     if (urls.length < 2) continue
     lines[i] = urls[0]!
     reading.mirrors.set(line, urls)
-    notes.push({
-      line,
-      message: `${urls.length} URLs on this line are mirrors of one file; downpour cannot use mirrors yet, so only the first is used (${urls.length - 1} other${urls.length > 2 ? 's' : ''} not tried; --save-session writes ${urls.length > 2 ? 'them' : 'it'} back)`,
-    })
   }
   reading.text = lines.join('\n')
   return reading

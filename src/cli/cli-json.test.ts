@@ -77,7 +77,9 @@ describe('downpour get --json against docs/cli-json.md', () => {
       server.url('/gone.bin'),
       'not a url',
       server.url('/small.bin'),
+      // A mirror that is not there (404): dropped, the file comes from its first URL.
       `${server.url('/mirrored.bin')}\t${server.url('/mirror.bin')}`,
+      ' continue=true',
     ]
     await (await import('node:fs/promises')).writeFile(list, lines.join('\n'))
 

@@ -58,7 +58,7 @@ export type Usage = {
   problems: InputNote[]
   /** URLs given more than once and merged into their first occurrence. */
   merged: InputNote[]
-  /** What of a line was not applied though the line was downloaded (aria2's mirrors, options). */
+  /** What of a line was not applied though the line was downloaded (aria2's options). */
   notes: InputNote[]
   /**
    * Where list entries came from, by URL key (`normalizeUrlKey`): entries with mirrors, and
@@ -180,7 +180,13 @@ export async function collectRequests(
             usage.sources.set(key, { urls: mirrors ?? [entry.request.url], block })
         }
         const own = aria2.dirs.get(entry.line)
-        add(own === undefined ? entry.request : { ...entry.request, dir: own }, input)
+        // A TAB-separated line: one file, its first URL with the others as mirrors (a
+        // `mirror=` line below it adds to them).
+        const request =
+          mirrors && mirrors.length > 1
+            ? { ...entry.request, mirrors: [...mirrors.slice(1), ...(entry.request.mirrors ?? [])] }
+            : entry.request
+        add(own === undefined ? request : { ...request, dir: own }, input)
       }
       if (piece.done) lists.shift()
     }

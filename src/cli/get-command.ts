@@ -406,8 +406,8 @@ async function saveSession(
 
 /**
  * aria2's `-s N` and `-x M`: a download uses at most N connections in all and M per server. A
- * Downpour download has one server (no mirrors), so both cap the same number and the smaller
- * wins; `-s` alone caps the default.
+ * Downpour download's connections, to its URL and its mirrors alike, count against one cap (its
+ * URL's host), so both cap the same number and the smaller wins; `-s` alone caps the default.
  */
 function connectionCap(options: GetOptions): GetOptions {
   if (options.split === undefined) return options

@@ -36,7 +36,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '-i, --input-file <file>',
-        "a list of URLs ('-' = stdin; repeatable); indented lines set out=, checksum=, header=",
+        "a list of URLs ('-' = stdin; repeatable); indented lines set out=, checksum=, header=, mirror=; TAB-separated URLs are mirrors of one file",
       )
         .argParser(collect)
         .default([]),

@@ -38,6 +38,11 @@ export const recordSchema = v.object({
   finalUrl: v.nullable(v.string()),
   checksum: v.nullable(checksumSchema),
   headers: v.record(v.string(), v.string()),
+  /**
+   * Other URLs of the same file (checked by `checkMirrors`), in the order they are tried. A
+   * record written before mirrors existed has none.
+   */
+  mirrors: v.optional(v.array(v.string()), () => NO_MIRRORS),
   speedLimit: v.number(),
   maxConnections: v.nullable(v.number()),
   /** When a file already has the chosen name (see IfExists). */
@@ -54,6 +59,9 @@ export type DownloadRecord = v.InferOutput<typeof recordSchema>
  * nothing (docs/benchmarks.md, "Figures behind the engine's comments").
  */
 export const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+/** Most downloads have no mirrors: they share this one (replaced whole, never mutated). */
+export const NO_MIRRORS: string[] = Object.freeze([]) as unknown as string[]
 
 /** The six fields that name a download; every other field has a default. */
 type RecordHead = 'id' | 'url' | 'dir' | 'name' | 'state' | 'createdAt'
@@ -75,6 +83,7 @@ export const RECORD_DEFAULTS = {
   finalUrl: null,
   checksum: null,
   headers: NO_HEADERS,
+  mirrors: NO_MIRRORS,
   speedLimit: 0,
   maxConnections: null,
   ifExists: 'rename',
@@ -116,6 +125,7 @@ export function newRecord(
     finalUrl: d.finalUrl,
     checksum: d.checksum,
     headers: d.headers,
+    mirrors: d.mirrors,
     speedLimit: d.speedLimit,
     maxConnections: d.maxConnections,
     ifExists: d.ifExists,
@@ -163,5 +173,6 @@ export function toSnapshot(
     maxConnections: record.maxConnections,
     createdAt: record.createdAt,
     completedAt: record.completedAt,
+    ...(record.mirrors.length === 0 ? {} : { mirrors: record.mirrors.map((m) => redactUrl(m)) }),
   }
 }

@@ -13,6 +13,7 @@ import { nameFromUrl } from '../naming/suggest-file-name.ts'
 import { sanitizeFileName, sanitizeNameReport } from '../naming/sanitize-file-name.ts'
 import { newRecord, NO_HEADERS, type DownloadRecord } from '../model/download-record.ts'
 import { duplicateKey, type DuplicateKey } from '../model/duplicate-key.ts'
+import { checkMirrors } from '../model/mirror-urls.ts'
 
 /**
  * Validates one add request and builds its record, or throws a DownpourError that names what
@@ -29,6 +30,8 @@ export type PreparedRequest = {
   dir: string
   requestedName: string | null
   key: DuplicateKey
+  /** Its mirrors, checked (`checkMirrors`). */
+  mirrors: string[]
 }
 
 /** The first half of `buildRecord`: validation and the duplicate key (throws like it). */
@@ -41,7 +44,9 @@ export function prepareRecord(input: unknown, defaultDir: string): PreparedReque
   // The same folder string for every request with the same folder (100,000 copies add up).
   const dir = request.dir === undefined ? resolveCached(defaultDir) : resolveCached(request.dir)
   const requestedName = request.name !== undefined ? fileNameOf(request.name) : null
-  return { request, url, dir, requestedName, key: duplicateKey(url, dir, requestedName) }
+  const mirrors = checkMirrors(url, request.mirrors)
+  const key = duplicateKey(url, dir, requestedName)
+  return { request, url, dir, requestedName, key, mirrors }
 }
 
 let lastDir: { input: string; resolved: string } | null = null
@@ -52,7 +57,7 @@ function resolveCached(input: string): string {
 
 /** The second half: the record of a request that is not a duplicate. */
 export function finishRecord(prepared: PreparedRequest, now = Date.now()): DownloadRecord {
-  const { request, url, dir, requestedName } = prepared
+  const { request, url, dir, requestedName, mirrors } = prepared
   const guessed = requestedName ?? sanitizeFileName(nameFromUrl(url) ?? '')
   const state = request.paused ? 'paused' : 'queued'
   return {
@@ -63,6 +68,7 @@ export function finishRecord(prepared: PreparedRequest, now = Date.now()): Downl
       ? { ...request.checksum, hex: request.checksum.hex.toLowerCase() }
       : null,
     headers: request.headers ?? NO_HEADERS,
+    mirrors,
     speedLimit: request.speedLimit ?? 0,
     maxConnections: request.maxConnections ?? null,
     ifExists: request.ifExists ?? 'rename',
@@ -114,6 +120,7 @@ type Updatable = Pick<
   | 'maxConnections'
   | 'speedLimit'
   | 'ifExists'
+  | 'mirrors'
 >
 
 /**
@@ -135,6 +142,7 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
     maxConnections: record.maxConnections,
     speedLimit: record.speedLimit,
     ifExists: record.ifExists,
+    mirrors: record.mirrors,
   }
   if (change.name !== undefined) {
     const name = fileNameOf(change.name)
@@ -159,5 +167,6 @@ export function applyUpdate(record: DownloadRecord, input: unknown): Updatable {
   if (change.maxConnections !== undefined) next.maxConnections = change.maxConnections
   if (change.speedLimit !== undefined) next.speedLimit = change.speedLimit
   if (change.ifExists !== undefined) next.ifExists = change.ifExists
+  if (change.mirrors !== undefined) next.mirrors = checkMirrors(new URL(record.url), change.mirrors)
   return next
 }

@@ -1,4 +1,4 @@
-import type { ConnectionRange } from '../../shared/protocol/details.ts'
+import type { ConnectionRange, SourceShare } from '../../shared/protocol/details.ts'
 import { missingRanges, normalizeRanges, type ByteRange } from './byte-ranges.ts'
 
 /** What a running download knows about its bytes, gathered by `DownloadTransfer.segmentMap`. */
@@ -11,7 +11,11 @@ export type LiveBytes = {
    * Everything else of the file is in (workers report their writes only at a flush, so the
    * part file's list alone lags by up to a checkpoint).
    */
-  segmented: { unclaimed: readonly ByteRange[]; connections: ConnectionRange[] } | null
+  segmented: {
+    unclaimed: readonly ByteRange[]
+    connections: ConnectionRange[]
+    sources?: SourceShare[]
+  } | null
   /** The one connection of a download read without segments (small files, unknown sizes). */
   single: ConnectionRange | null
 }
@@ -20,6 +24,7 @@ export type LiveBytes = {
 export function buildSegmentMap(live: LiveBytes): {
   finished: [number, number][]
   connections: ConnectionRange[]
+  sources?: SourceShare[]
 } {
   if (live.segmented && live.size !== null) {
     const missing = normalizeRanges([
@@ -29,6 +34,7 @@ export function buildSegmentMap(live: LiveBytes): {
     return {
       finished: pairs(missingRanges(missing, live.size)),
       connections: live.segmented.connections,
+      ...(live.segmented.sources ? { sources: live.segmented.sources } : {}),
     }
   }
   const single = live.single

@@ -4,6 +4,7 @@ import { DOWNLOAD_STATES, IF_EXISTS } from '../../shared/protocol/model.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { parseRecord } from './record-schema.ts'
 
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null })
 const count = fc.integer({ min: 0, max: 2 ** 40 })
@@ -49,6 +50,7 @@ const recordArb: fc.Arbitrary<DownloadRecord> = fc.record({
     fc.string(),
     { maxKeys: 3 },
   ),
+  mirrors: fc.array(fc.webUrl({ withQueryParameters: true }), { maxLength: 3 }),
   speedLimit: fc.nat(),
   maxConnections: nullable(fc.integer({ min: 1, max: 32 })),
   ifExists: fc.constantFrom(...IF_EXISTS),
@@ -110,7 +112,11 @@ describe('compact queue records', () => {
     const good = JSON.parse(
       encodeRecord(buildRecord({ url: 'https://e.com/a' }, '/d')),
     ) as unknown[]
-    for (const rest of [{ ifExists: 'sometimes' }, { ifExists: 3 }, { ifExists: 'fail', colour: 1 }])
+    for (const rest of [
+      { ifExists: 'sometimes' },
+      { ifExists: 3 },
+      { ifExists: 'fail', colour: 1 },
+    ])
       expect(decodeRecord([...good, rest])).toMatchObject({
         ok: false,
         problem: expect.stringMatching(/ifExists|colour/),
@@ -164,6 +170,27 @@ describe('compact queue records', () => {
       problem: expect.stringContaining('done'),
     })
     expect(decodeRecord([...good, [1]])).toMatchObject({ ok: false })
+  })
+
+  it('a download with mirrors keeps them through the journal; one without stores nothing for them', () => {
+    const mirrors = ['https://m1.example/a.bin', 'http://m2.example:8080/x/a.bin?t=1']
+    const record = buildRecord({ url: 'https://e.com/a.bin', mirrors }, '/d', 5)
+    expect(JSON.parse(encodeRecord(record))[6]).toEqual({ mirrors })
+    expect(roundTrip(record)).toEqual({ ok: true, record })
+    const plain = buildRecord({ url: 'https://e.com/a.bin' }, '/d', 5)
+    expect(JSON.parse(encodeRecord(plain))).toHaveLength(6)
+    const back = roundTrip(plain)
+    expect(back.ok && back.record.mirrors).toBe(plain.mirrors)
+    expect(decodeRecord([...JSON.parse(encodeRecord(plain)), { mirrors: [3] }])).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('mirrors'),
+    })
+  })
+
+  it('reads a whole record written before mirrors existed, as one without mirrors', () => {
+    const { mirrors: _, ...old } = buildRecord({ url: 'https://e.com/a.bin' }, '/d', 5)
+    const parsed = parseRecord(JSON.parse(JSON.stringify({ ...old, done: 1 })))
+    expect(parsed).toMatchObject({ ok: true, record: { mirrors: [], done: 1 } })
   })
 
   it('reads a line an older version wrote with its duplicate key, and drops the key', () => {

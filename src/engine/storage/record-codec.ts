@@ -23,7 +23,7 @@ type Rest = Partial<Omit<DownloadRecord, 'id' | 'url' | 'dir' | 'name' | 'state'
 /** The fields the compact form leaves out when they hold a new download's value. */
 const DEFAULT_NAMES = (Object.keys(RECORD_DEFAULTS) as (keyof typeof RECORD_DEFAULTS)[]).filter(
   // an empty object of one's own is not NO_HEADERS, yet leaves nothing to store: see below
-  (name) => name !== 'headers',
+  (name) => name !== 'headers' && name !== 'mirrors',
 )
 const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
 const IF_EXISTS_RULES: ReadonlySet<string> = new Set(IF_EXISTS)
@@ -38,6 +38,8 @@ export function encodeRecord(record: DownloadRecord): string {
     ;(rest ??= {}).headers = record.headers
     break
   }
+  // Only a download with mirrors pays for them (a length read for all others).
+  if (record.mirrors.length > 0) (rest ??= {}).mirrors = record.mirrors
   const head = [record.id, record.url, record.dir, record.name, record.state, record.createdAt]
   return JSON.stringify(rest ? [...head, rest] : head)
 }
@@ -100,6 +102,7 @@ export function decodeRecord(
     finalUrl: pick(extra, 'finalUrl'),
     checksum: pick(extra, 'checksum'),
     headers: pick(extra, 'headers'),
+    mirrors: pick(extra, 'mirrors'),
     speedLimit: pick(extra, 'speedLimit'),
     maxConnections: pick(extra, 'maxConnections'),
     ifExists: pick(extra, 'ifExists'),

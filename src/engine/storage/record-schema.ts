@@ -65,6 +65,9 @@ function quickCheck(value: unknown): boolean {
     if (typeof error !== 'object' || Object.keys(error).length !== 2) return false
     if (typeof error.code !== 'string' || typeof error.message !== 'string') return false
   }
+  const mirrors = r.mirrors
+  if (!Array.isArray(mirrors)) return false
+  for (const mirror of mirrors) if (typeof mirror !== 'string') return false
   const headers = r.headers
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return false
   for (const key in headers)

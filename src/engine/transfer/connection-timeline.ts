@@ -14,7 +14,12 @@ export type ConnectionEntry = {
   robbed: boolean
   /** It closed itself as too slow to win anything (segment-planner.ts, cannotWin). */
   yielded: boolean
+  /** The host it fetched from, for a download with mirrors. */
+  source?: string
 }
+
+/** A mirror the download stopped using, when, and why. */
+export type DroppedSource = { at: number; host: string; reason: string }
 
 const MiB = 1024 * 1024
 
@@ -26,13 +31,15 @@ const MiB = 1024 * 1024
 export class ConnectionTimeline {
   readonly #start = performance.now()
   readonly #entries = new Map<object, ConnectionEntry>()
+  readonly #dropped: DroppedSource[] = []
 
   #now(): number {
     return performance.now() - this.#start
   }
 
-  opened(connection: object): void {
+  opened(connection: object, source?: string): void {
     this.#entries.set(connection, {
+      ...(source === undefined ? {} : { source }),
       opened: this.#now(),
       closed: null,
       lastRange: null,
@@ -67,6 +74,15 @@ export class ConnectionTimeline {
   closed(connection: object): void {
     const entry = this.#entries.get(connection)
     if (entry) entry.closed = this.#now()
+  }
+
+  dropped(host: string, reason: string): void {
+    this.#dropped.push({ at: this.#now(), host, reason })
+  }
+
+  /** The mirrors dropped so far, in order. */
+  droppedSources(): readonly DroppedSource[] {
+    return this.#dropped
   }
 
   /** Every connection so far, in the order they opened. */

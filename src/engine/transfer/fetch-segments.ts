@@ -52,6 +52,8 @@ export async function fetchSegments(
       validator: validatorOf(rec),
       size,
     },
+    mirrors: rec.mirrors,
+    etag: rec.etag,
     onRanges: (served) => {
       // A 206 proves ranges whatever Accept-Ranges said; ignoring one disproves an unknown.
       if (!served) s.rangesIgnored = true

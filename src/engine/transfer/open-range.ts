@@ -6,6 +6,7 @@ import type { OpenResponse } from './open-response.ts'
 import { errorForStatus } from './classify-error.ts'
 import { contentCodings, header, parseContentRange } from './response-headers.ts'
 import { sameVersion } from './same-version.ts'
+import { judgeMirrorAnswer } from './mirror-answer.ts'
 
 export type RangeRequest = {
   /** The download's URL as added (userinfo included: it becomes Basic auth, origin-bound). */
@@ -20,6 +21,11 @@ export type RangeRequest = {
   /** Strong ETag or Last-Modified of the bytes we already have. */
   validator: string | null
   size: number
+  /**
+   * Set when `url` is one of the download's mirrors: no If-Range is sent, and the answer is
+   * judged as a mirror's (`judgeMirrorAnswer`) against the first URL's strong ETag.
+   */
+  mirror?: { etag: string | null }
 }
 
 /**
@@ -51,7 +57,7 @@ export async function openRange(
     ...request.headers,
     range: `bytes=${request.range.start}-${request.range.end - 1}`,
   }
-  if (request.validator) headers['if-range'] = request.validator
+  if (request.validator && !request.mirror) headers['if-range'] = request.validator
   const original = new URL(request.url)
   let response: OpenResponse
   if (request.finalUrl) {
@@ -78,6 +84,7 @@ export async function openRange(
       closeAfter,
     }))
   }
+  if (request.mirror) return judgeMirrorAnswer(response, request)
   const { status } = response
   if (status === 200 || status === 206) {
     if (!sameVersion(request.validator, response.headers)) {

@@ -57,6 +57,10 @@ export type SegmentedFetchOptions = {
   segmentable: boolean
   /** What extra connections ask for (URL, headers, validator, size); the range is theirs. */
   request: Omit<RangeRequest, 'range'>
+  /** Other URLs of the same file (the record's mirrors): helpers spread over them. */
+  mirrors?: readonly string[]
+  /** The first URL's strong ETag, which a mirror's must equal when it gives one. */
+  etag?: string | null
   maxConnections: () => number
   minSplit: () => number
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }

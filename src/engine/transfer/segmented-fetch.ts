@@ -1,4 +1,4 @@
-import type { ConnectionRange } from '../../shared/protocol/details.ts'
+import type { ConnectionRange, SourceShare } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
@@ -48,6 +48,7 @@ import {
   type SegmentedFetchOptions,
 } from './segmented-fetch-options.ts'
 import { streamBody } from './stream-body.ts'
+import { MirrorSources, sourcesProgress, type Source } from './mirror-sources.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
@@ -104,6 +105,9 @@ export class SegmentedFetch {
   #fastestSeen = 0
   /** Per connection: bytes, start, end, steals (segmentable downloads only). */
   readonly timeline: ConnectionTimeline | null
+  /** The URL and its mirrors, with each connection's source; null without mirrors. */
+  #sources: MirrorSources | null = null
+  #sourceOf = new Map<AbortController, Source>()
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -112,6 +116,9 @@ export class SegmentedFetch {
     this.#gaps = options.gaps
     this.#segmentable = options.segmentable
     this.timeline = options.segmentable ? new ConnectionTimeline() : null
+    const mirrors = options.mirrors ?? []
+    if (options.segmentable && mirrors.length > 0)
+      this.#sources = new MirrorSources(options.request.url, mirrors, options.etag ?? null)
   }
 
   async run(): Promise<void> {
@@ -137,6 +144,7 @@ export class SegmentedFetch {
       for (const slot of this.#active.keys()) this.#o.shared.segmentSlots.give(slot)
       this.#active.clear()
       if (this.timeline) this.#o.log(this.timeline.summary())
+      if (this.#sources) this.#o.log(`sources: ${this.#sources.summary()}`)
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
     if (this.#changed) throw new FileChangedError()
@@ -185,6 +193,7 @@ export class SegmentedFetch {
     this.#last = reading
     this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
+    if (this.#sources) this.#observeSources()
     const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
@@ -273,9 +282,20 @@ export class SegmentedFetch {
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
     if (!helper) this.#firstRetire = retire
-    this.timeline?.opened(retire)
+    // With mirrors, each connection has one source for its life (a helper: the least used).
+    const sources = this.#sources
+    const source = sources ? (helper ? sources.pick() : sources.primary) : null
+    if (source) {
+      sources!.opened(source)
+      this.#sourceOf.set(retire, source)
+    }
+    this.timeline?.opened(retire, source?.host)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
-    const loop = this.#connection(connection, retire, first).finally(() => {
+    const loop = this.#connection(connection, retire, first, source).finally(() => {
+      if (source) {
+        sources!.closed(source)
+        this.#sourceOf.delete(retire)
+      }
       this.timeline?.closed(retire)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
@@ -294,8 +314,10 @@ export class SegmentedFetch {
     signal: AbortSignal,
     retire: AbortController,
     first: Exchange | null,
+    source: Source | null,
   ): Promise<void> {
     const pool = this.#o.shared.pool
+    const mirror = source !== null && source.index > 0
     let current = first
     /** This connection's speed on its last segment: what it would bring to a laggard's rest. */
     let speed = 0
@@ -307,31 +329,36 @@ export class SegmentedFetch {
       let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
-        else if (pool?.ready) outcome = await pool.fetch(this.#task(segment), signal)
+        else if (pool?.ready) outcome = await pool.fetch(this.#task(segment, source), signal)
         else {
           // Its next exchange will likely run on a worker (its own dispatcher): not kept alive
           // here, where it would idle and count against the server's connection limit.
           const opened = await openRange(
             this.#o.dispatcher(),
-            this.#task(segment).request,
+            this.#task(segment, source).request,
             signal,
             pool !== null,
           )
-          if (typeof opened !== 'string') this.#rangesServed()
+          if (typeof opened !== 'string' && !mirror) this.#rangesServed()
           outcome =
             typeof opened === 'string'
               ? opened
               : await this.#readHere(opened, segment, signal, retire)
         }
       } catch (error) {
-        // Stopped on purpose (retired, finished, file changed): the reason, not the symptom.
-        this.#finishSegment(segment, signal.aborted ? signal.reason : error)
+        // Stopped on purpose (retired, finished, file changed): the reason, not the symptom. A
+        // mirror's failure is the mirror's: it may be dropped, the download goes on.
+        const reason = signal.aborted ? signal.reason : error
+        this.#finishSegment(
+          segment,
+          mirror && !signal.aborted ? this.#mirrorFailed(source, error) : reason,
+        )
         return
       }
       if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
       if (outcome === 'encoded') return this.#encodedRange(segment)
-      if (!current) this.#rangesServed()
+      if (!current && !mirror) this.#rangesServed()
       current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
@@ -355,10 +382,12 @@ export class SegmentedFetch {
     }
   }
 
-  #task(segment: number): FetchTask {
+  #task(segment: number, source: Source | null = null): FetchTask {
     const { pos, end } = this.#stats.readSegment(segment)
+    const request =
+      source && this.#sources ? this.#sources.requestFor(source, this.#o.request) : this.#o.request
     return {
-      request: { ...this.#o.request, range: { start: pos, end } },
+      request: { ...request, range: { start: pos, end } },
       segment,
       download: this.#o.downloadSlot,
       partPath: this.#o.part.path,
@@ -411,7 +440,10 @@ export class SegmentedFetch {
   #finishSegment(segment: number, error: unknown): boolean {
     if (segment === this.#firstSegment) this.#firstSegment = -1
     const { start, pos, end } = this.#stats.readSegment(segment)
-    this.timeline?.ranged(this.#owners.get(segment), pos - start)
+    const owner = this.#owners.get(segment)
+    this.timeline?.ranged(owner, pos - start)
+    const source = owner && this.#sourceOf.get(owner)
+    if (source) this.#sources!.served(source, pos - start)
     this.#active.delete(segment)
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
@@ -430,6 +462,35 @@ export class SegmentedFetch {
         ),
     )
     return false
+  }
+
+  /** Each source's speed now (its connections' summed), for where new connections go. */
+  #observeSources(): void {
+    const speeds = new Map<Source, number>()
+    for (const segment of this.#segments()) {
+      if (segment.speed === undefined) continue
+      const owner = this.#owners.get(segment.id)
+      const source = owner && this.#sourceOf.get(owner)
+      if (source) speeds.set(source, (speeds.get(source) ?? 0) + segment.speed)
+    }
+    for (const [source, speed] of speeds) this.#sources!.observe(source, speed)
+  }
+
+  /**
+   * A mirror's connection failed. Dropped (it serves another file, a status that will not
+   * change, or failures in a row): its other connections end too, their ranges go back to the
+   * gaps for the other sources, and the download's log says why. Either way the failure is not
+   * the download's (no back-off, not its last error): returned as the reason the connection
+   * retired.
+   */
+  #mirrorFailed(source: Source, error: unknown): Retired {
+    const reason = this.#sources!.failed(source, error)
+    if (reason === null) return new Retired('its mirror failed; it may be tried again')
+    this.#o.log(`mirror ${source.host} dropped: ${reason}; its ranges go to the other sources`)
+    this.timeline?.dropped(source.host, reason)
+    const dropped = new Retired(`its mirror was dropped: ${reason}`)
+    for (const [retire, s] of this.#sourceOf) if (s === source) retire.abort(dropped)
+    return dropped
   }
 
   /**
@@ -653,12 +714,27 @@ export class SegmentedFetch {
   }
 
   /** Where each connection is and what none has claimed yet (the details panel's map). */
-  progress(): { unclaimed: readonly ByteRange[]; connections: ConnectionRange[] } {
+  progress(): {
+    unclaimed: readonly ByteRange[]
+    connections: ConnectionRange[]
+    sources?: SourceShare[]
+  } {
+    const sources = this.#sources
+    if (sources) return { unclaimed: this.#gaps, ...sourcesProgress(this.#ranges(), sources) }
     const connections = [...this.#active.keys()].map((slot) => {
       const { start, pos, end } = this.#stats.readSegment(slot)
       return { start, pos, end }
     })
     return { unclaimed: this.#gaps, connections }
+  }
+
+  /** Each open range with the source its connection fetches from. */
+  #ranges(): { range: ConnectionRange; source: Source | undefined }[] {
+    return [...this.#active.keys()].map((slot) => {
+      const { start, pos, end } = this.#stats.readSegment(slot)
+      const owner = this.#owners.get(slot)
+      return { range: { start, pos, end }, source: owner && this.#sourceOf.get(owner) }
+    })
   }
 
   #fail(error: unknown): void {

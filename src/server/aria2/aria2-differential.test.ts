@@ -131,6 +131,35 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
       'changeUri mirror',
       await answer('aria2.changeUri', withHeaders, 1, [], [server.url('/d/h3.bin')]),
     )
+    record('getUris with mirror', await client.call('aria2.getUris', withHeaders))
+    record(
+      'changeUri delete first, add at the end',
+      await answer(
+        'aria2.changeUri',
+        withHeaders,
+        1,
+        [server.url('/d/h2.bin')],
+        [server.url('/d/h.bin')],
+        5,
+      ),
+    )
+    record('getUris first deleted', await client.call('aria2.getUris', withHeaders))
+    record(
+      'changeUri insert at 1',
+      await answer('aria2.changeUri', withHeaders, 1, [], [server.url('/d/h2.bin')], 1),
+    )
+    record('getUris inserted', await client.call('aria2.getUris', withHeaders))
+    const mirrored = await client.call<string>(
+      'aria2.addUri',
+      [server.url('/d/m.bin'), server.url('/d/m2.bin')],
+      { pause: 'true' },
+    )
+    names.set(mirrored, 'mirrored')
+    record(
+      'tellStatus mirrors',
+      await client.call('aria2.tellStatus', mirrored, ['status', 'files']),
+    )
+    record('remove mirrored', await client.call('aria2.remove', mirrored))
     record('remove headers', await client.call('aria2.remove', withHeaders))
     record('unpause', await client.call('aria2.unpause', a))
     await client.waitStatus(a, ['complete', 'error'])
@@ -325,18 +354,6 @@ const DELIBERATE: Record<string, { why: string; adjust(value: unknown): unknown 
       return v
     },
   },
-  'changeUri mirror': {
-    why: 'a second URL is a mirror, which Downpour does not have yet: refused with the reason (aria2 adds it, [0, 1])',
-    adjust: (v) => {
-      const { status, body } = v as {
-        status: number
-        body: { result?: unknown; error?: { message: string } }
-      }
-      const added = status === 200 && JSON.stringify(body.result) === '[0,1]'
-      const refused = status === 400 && /no mirrors yet/.test(body.error?.message ?? '')
-      return added || refused ? 'a mirror: added by aria2, refused by Downpour' : v
-    },
-  },
   'a again path': {
     why: 'a taken name gets Downpour’s own counter, `a (1).bin`, where aria2 makes `a.1.bin`',
     adjust: (v) => String(v).replace(/ \((\d+)\)\.bin$/, '.$1.bin'),
@@ -386,6 +403,8 @@ describe.skipIf(!hasAria2)('the aria2 RPC against the real aria2c', () => {
     server.file('/d/h.bin', makeBody(100_000, 5))
     server.file('/d/h2.bin', makeBody(100_000, 5))
     server.file('/d/h3.bin', makeBody(100_000, 5))
+    server.file('/d/m.bin', makeBody(100_000, 7))
+    server.file('/d/m2.bin', makeBody(100_000, 7))
     server.file('/d/slow.bin', makeBody(4_000_000, 4), { rateLimit: 100_000 })
     server.file('/d/slow2.bin', makeBody(4_000_000, 6), { rateLimit: 100_000 })
     dirs = await makeDirs()

@@ -1,6 +1,5 @@
 import type { EngineApi } from '../../shared/protocol/api.ts'
 import type { DownloadSnapshot } from '../../shared/protocol/model.ts'
-import { redactUrl } from '../../shared/protocol/url.ts'
 import type { Aria2DownloadView } from './aria2-download-view.ts'
 import { groupOf } from './aria2-download-view.ts'
 import { rpcDirRefusalHere } from './aria2-dir-policy.ts'
@@ -14,6 +13,7 @@ import {
   settingsPatch,
 } from './aria2-options.ts'
 import type { Aria2Params } from './aria2-params.ts'
+import { changeUri } from './aria2-change-uri.ts'
 import {
   aria2Files,
   aria2Servers,
@@ -92,8 +92,13 @@ async function addUri(p: Aria2Params, ctx: Aria2MethodContext): Promise<string> 
   const options = p.optionalStruct(1)
   const position = p.has(2) ? p.integer(2) : null
   if (uris.length === 0) throw methodError('URI is not provided.')
-  const url = uris[0]!
-  const fields = addRequestFields(options, url)
+  // Several URIs are one file's sources (aria2's meaning): the first is its URL, the others
+  // its mirrors.
+  const [url, ...mirrors] = uris as [string, ...string[]]
+  const fields = {
+    ...addRequestFields(options, url),
+    ...(mirrors.length > 0 ? { mirrors } : {}),
+  }
   if (fields.dir !== undefined) await checkDir(fields.dir, ctx)
   // aria2 adds a URL it has seen again (a new download, a new name); only one still being
   // downloaded into the same file is refused.
@@ -183,51 +188,6 @@ async function finishedRanges(
   // Only a watch that was counted is ended: another client's must not be.
   await ctx.engine.unwatchSegments(d.id).catch(() => {})
   return map.finished
-}
-
-/**
- * `changeUri(gid, fileIndex, delUris, addUris[, position])`, answered `[deleted, added]` as aria2
- * does. A Downpour download has one URL: replacing it (its URL in delUris, one in addUris) is
- * the engine's Change URL (the new one must serve the same file; a running download is paused
- * first by the client). What would leave it with none or with several (mirrors) is refused,
- * saying why, rather than answered with counts that did not happen.
- */
-async function changeUri(p: Aria2Params, ctx: Aria2MethodContext): Promise<[number, number]> {
-  const d = ctx.view.find(p.string(0))
-  const index = p.integer(1)
-  if (index < 1)
-    throw methodError(
-      'The integer parameter at 1 has invalid value: the value must be greater than or equal to 1.',
-    )
-  const del = uriList(p, 2)
-  const add = uriList(p, 3)
-  p.optionalInteger(4, 0)
-  if (index > 1) throw methodError('fileIndex is out of range')
-  const deleted = del.some((uri) => uri === d.url || redactUrl(uri) === d.url) ? 1 : 0
-  const remaining = (deleted ? 0 : 1) + add.length
-  if (deleted === 0 && add.length === 0) return [0, 0]
-  if (remaining === 0)
-    throw methodError('Downpour keeps at least one URL per download: give the new one in addUris')
-  if (remaining > 1)
-    throw methodError(
-      'Downpour downloads a file from one URL (no mirrors yet): give the old URL in delUris and one new URL in addUris',
-    )
-  try {
-    await ctx.engine.changeUrl(d.id, add[0]!)
-  } catch (error) {
-    throw methodError((error as Error).message)
-  }
-  return [deleted, add.length]
-}
-
-function uriList(p: Aria2Params, index: number): string[] {
-  const list = p.array(index)
-  if (!list.every((uri): uri is string => typeof uri === 'string')) throw wrongTypeAt(index)
-  return list
-}
-
-function wrongTypeAt(index: number) {
-  return methodError(`The parameter at ${index} has wrong type.`)
 }
 
 const tell =

@@ -40,10 +40,16 @@ function pathOf(d: DownloadSnapshot): string {
   return answered && d.name ? join(d.dir, d.name) : ''
 }
 
-/** `used` once the URI was tried (aria2's meaning), else `waiting`. */
+/**
+ * The download's URL, then its mirrors: `used` once the download was tried (aria2's meaning:
+ * taken off the waiting list; a running download spreads over all of them), else `waiting`.
+ */
 function urisOf(d: DownloadSnapshot): { uri: string; status: string }[] {
   const used = groupOf(d.state) === 'active' || d.tries > 0 || d.state === 'completed'
-  return [{ uri: d.url, status: used ? 'used' : 'waiting' }]
+  const status = used ? 'used' : 'waiting'
+  const uris = [{ uri: d.url, status }]
+  for (const uri of d.mirrors ?? []) uris.push({ uri, status })
+  return uris
 }
 
 /** `getFiles`: Downpour's downloads are one file each. */

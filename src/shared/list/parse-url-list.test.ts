@@ -101,6 +101,35 @@ describe('parseUrlList', () => {
     ])
   })
 
+  it('mirror= lines are other sources of the one file above them, in their order', () => {
+    const text = [
+      'https://a.example/x.iso',
+      '  mirror=https://b.example/x.iso',
+      '  out=x.iso',
+      '  mirror=http://c.example/pub/x.iso',
+      'https://a.example/1 https://a.example/2',
+      '  mirror=https://b.example/1',
+    ].join('\n')
+    const { entries, problems } = parseUrlList(text)
+    expect(entries).toEqual([
+      {
+        line: 1,
+        request: {
+          url: 'https://a.example/x.iso',
+          name: 'x.iso',
+          mirrors: ['https://b.example/x.iso', 'http://c.example/pub/x.iso'],
+        },
+      },
+    ])
+    expect(problems).toEqual([
+      {
+        line: 6,
+        message:
+          'mirror= names another source of one file but its line holds 2 URLs; the 2 URLs on line 5 are not downloaded',
+      },
+    ])
+  })
+
   it.each([
     ['  bogus=1', /^unknown option "bogus"/],
     ['  noequals', /^expected NAME=VALUE/],
@@ -123,6 +152,8 @@ describe('parseUrlList', () => {
       /^header= Transfer-Encoding cannot be set: it is a hop-by-hop header/,
     ],
     ['  header=X-A: a\u001b]0;title\u0007', /^header= the value of X-A holds a control character/],
+    ['  mirror=ftp://m.example/x', /^mirror= unsupported scheme "ftp"/],
+    ['  mirror=not a url', /^mirror= not a URL/],
   ])(
     'a URL whose option line %j is bad is not downloaded; the problem names that line',
     (option, reason) => {

@@ -1,4 +1,4 @@
-import type { AddRequest } from '../protocol/model.ts'
+import { MAX_MIRRORS, type AddRequest } from '../protocol/model.ts'
 import { normalizeUrlKey, parseDownloadUrl } from '../protocol/url.ts'
 import { checksumSpecProblem, parseChecksumSpec } from './checksum-spec.ts'
 import { fileNameProblem } from './file-name-check.ts'
@@ -36,7 +36,8 @@ const LINE_ENDS = /\r\n|\r|\n/g
  * - blank lines and `#` comments are skipped; CR, LF and CRLF all end a line; a BOM is dropped;
  * - a line may hold several URLs separated by whitespace or commas;
  * - indented lines after a URL line set its options: `out=NAME` (`o=`), `checksum=ALGO=HEX`,
- *   `header=Name: value` (repeatable);
+ *   `header=Name: value` (repeatable), `mirror=URL` (another source of the same file,
+ *   repeatable);
  * - a bad line is a problem with its line number and reason; a URL whose option line is bad is
  *   not downloaded at all (an unverified or misnamed file is worse than none), and the problem
  *   names the option's own line;
@@ -264,7 +265,22 @@ function applyOption(requests: AddRequest[], option: string): string | null {
         request.headers = { ...request.headers, [header.name]: header.value }
       return null
     }
+    case 'mirror': {
+      if (requests.length > 1)
+        return `mirror= names another source of one file but its line holds ${requests.length} URLs`
+      const request = requests[0]!
+      try {
+        parseDownloadUrl(value)
+      } catch (error) {
+        return `mirror= ${(error as Error).message}`
+      }
+      const mirrors = request.mirrors ?? []
+      if (mirrors.length >= MAX_MIRRORS)
+        return `mirror= at most ${MAX_MIRRORS} mirrors per URL, got "${value}"`
+      request.mirrors = [...mirrors, value]
+      return null
+    }
     default:
-      return `unknown option "${name}" (known: out, checksum, header)`
+      return `unknown option "${name}" (known: out, checksum, header, mirror)`
   }
 }

@@ -11,6 +11,20 @@ export type ConnectionRange = {
   pos: number
   /** End of its range (exclusive); a split lowers it while the connection runs. */
   end: number
+  /** The host it fetches from, for a download with mirrors (absent otherwise). */
+  source?: string
+}
+
+/** What one source (the download's URL or a mirror) brought in this run. */
+export type SourceShare = {
+  /** Its URL without password. */
+  url: string
+  host: string
+  /** Bytes its connections received in this run, the open ones' included. */
+  bytes: number
+  connections: number
+  /** Why the download stopped using it, or null while it does. */
+  dropped: string | null
 }
 
 /**
@@ -25,6 +39,8 @@ export type SegmentMap = {
   finished: [number, number][]
   /** Open connections (none unless the download is running). */
   connections: ConnectionRange[]
+  /** A running download with mirrors: each source's share, its URL first (absent otherwise). */
+  sources?: SourceShare[]
 }
 
 /** What one timeline entry is about, so a UI can give each its icon and filter them. */

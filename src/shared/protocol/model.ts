@@ -96,7 +96,16 @@ export type AddRequest = {
    * one is sent what that one was — its headers and URL password, which no snapshot carries.
    */
   againOf?: string
+  /**
+   * Other URLs of the same file (aria2's mirrors): connections spread over them once each is
+   * checked to serve the same file (size, validators). http/https only, at most `MAX_MIRRORS`;
+   * one equal to `url` or to an earlier mirror is dropped.
+   */
+  mirrors?: string[]
 }
+
+/** How many mirrors one download may list besides its URL (aria2's `-s` defaults to 5). */
+export const MAX_MIRRORS = 15
 
 /**
  * What `add` does with a URL the queue already holds (the same duplicate key):
@@ -126,6 +135,8 @@ export type DownloadUpdate = {
   maxConnections?: number | null
   speedLimit?: number
   ifExists?: IfExists
+  /** Replaces the download's mirrors as a whole (checked as `AddRequest.mirrors`). */
+  mirrors?: string[]
 }
 
 /** Everything a UI needs to draw one row. Progress fields also arrive in `progress/beat`. */
@@ -174,6 +185,8 @@ export type DownloadSnapshot = {
    * last looked (at start-up, and on `checkFiles`). Absent otherwise.
    */
   fileMissing?: true
+  /** Its mirrors (AddRequest.mirrors) without passwords; absent when it has none. */
+  mirrors?: string[]
 }
 
 /** Engine-wide settings. Every field has a default; clients send partial updates. */

@@ -3,7 +3,7 @@ import { formatCount } from '../format.ts'
 import { parseDuration, parseSize } from '../units.ts'
 import type { EngineApi, EngineMethod } from './api.ts'
 import { uiPreferencesPatchSchema } from './ui-preferences.ts'
-import { IF_EXISTS, ON_DUPLICATE } from './model.ts'
+import { IF_EXISTS, MAX_MIRRORS, ON_DUPLICATE } from './model.ts'
 
 /**
  * Runtime schemas for everything that crosses a trust boundary (RPC from a window or a browser
@@ -71,6 +71,12 @@ export const sendableHeadersSchema = headersWith(
   ),
 )
 
+/** A download's mirrors as sent; each URL is parsed (scheme, host) when the record is built. */
+export const mirrorsSchema = v.pipe(
+  v.array(v.pipe(v.string('must be a URL'), v.minLength(1), v.maxLength(65_536))),
+  v.maxLength(MAX_MIRRORS, `may list at most ${MAX_MIRRORS} mirrors`),
+)
+
 export const addRequestSchema = v.strictObject({
   url: v.pipe(v.string(), v.minLength(1), v.maxLength(65_536)),
   dir: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -84,6 +90,7 @@ export const addRequestSchema = v.strictObject({
   ifExists: v.optional(v.picklist(IF_EXISTS)),
   onDuplicate: v.optional(v.picklist(ON_DUPLICATE)),
   againOf: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  mirrors: v.optional(mirrorsSchema),
 })
 
 export const downloadUpdateSchema = v.strictObject({
@@ -95,6 +102,7 @@ export const downloadUpdateSchema = v.strictObject({
   maxConnections: v.optional(v.nullable(v.pipe(positiveInt, v.maxValue(32)))),
   speedLimit: v.optional(nonNegativeInt),
   ifExists: v.optional(v.picklist(IF_EXISTS)),
+  mirrors: v.optional(mirrorsSchema),
 })
 
 export const selectionSchema = v.union([

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 import type { SegmentMap } from '../../../../shared/protocol/details.ts'
 import { prepareCanvas } from './canvas-size.ts'
-import { d, describeSegments } from './details-strings.ts'
+import { d, describeSegments, describeSource } from './details-strings.ts'
 
 const HEIGHT = 28
 
@@ -30,6 +30,13 @@ export function ConnectionMap({ map }: { readonly map: SegmentMap | null }) {
       <p className="details__caption" data-testid="connection-map-text">
         {text}
       </p>
+      {map?.sources ? (
+        <ul className="details__caption" aria-label={d.sources}>
+          {map.sources.map((share, i, all) => (
+            <li key={share.url}>{describeSource(share, i, all)}</li>
+          ))}
+        </ul>
+      ) : null}
     </section>
   )
 }

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../../../shared/format.ts'
-import type { HistoryKind, SegmentMap } from '../../../../shared/protocol/details.ts'
+import type { HistoryKind, SegmentMap, SourceShare } from '../../../../shared/protocol/details.ts'
 
 /** The details panel's and change-URL dialog's words (kept here to keep strings.ts merges small). */
 export const d = {
@@ -8,6 +8,7 @@ export const d = {
   close: 'Close details',
   loading: 'Loading details…',
   connectionMap: 'Connections',
+  sources: 'Bytes by source',
   speedGraph: 'Speed, last 60 s',
   timeline: 'Timeline',
   url: 'URL',
@@ -49,6 +50,23 @@ export const d = {
     'url-changed': 'URL changed',
     info: 'Info',
   } satisfies Record<HistoryKind, string>,
+}
+
+/**
+ * One source of a download with mirrors in words: "mirror.example: 12.5 MiB (62 %), 3
+ * connections", or why it was dropped. The first is the download's own URL.
+ */
+export function describeSource(
+  share: SourceShare,
+  index: number,
+  all: readonly SourceShare[],
+): string {
+  const total = all.reduce((n, s) => n + s.bytes, 0)
+  const percent = total > 0 ? Math.round((share.bytes / total) * 100) : 0
+  const role = index === 0 ? 'URL' : 'mirror'
+  const head = `${role} ${share.host}: ${formatBytes(share.bytes)} (${percent} %)`
+  if (share.dropped !== null) return `${head}; dropped: ${share.dropped}`
+  return `${head}, ${share.connections} ${share.connections === 1 ? 'connection' : 'connections'}`
 }
 
 /** The bytes a segment map holds as finished. */

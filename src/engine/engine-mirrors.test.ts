@@ -1,0 +1,138 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
+import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import type { SourceShare } from '../shared/protocol/details.ts'
+
+// Two real servers on loopback (two ports: two hosts). Timeouts far above what a loaded
+// 2-core machine takes to answer: these tests are about sources, not timeouts.
+const { server, dirs, engine, onTeardown } = useEngineHarness({
+  engine: { settings: { timeoutMs: 20_000, minSplitSize: 256 * 1024 } },
+})
+const MiB = 1024 * 1024
+
+async function secondServer(): Promise<FaultServer> {
+  const mirror = await startFaultServer()
+  onTeardown(() => mirror.close())
+  return mirror
+}
+
+/** Bytes a server sent of `path` in answers to range requests (206s). */
+const rangedBytes = (s: FaultServer, path: string): number =>
+  s
+    .requests(path)
+    .filter((r) => r.status === 206)
+    .reduce((n, r) => n + r.bytesServed, 0)
+
+async function historyText(id: string): Promise<string> {
+  return (await engine.details(id)).history.map((h) => h.message).join('\n')
+}
+
+describe('a download with mirrors', () => {
+  it('spreads its connections over both servers; each serves ranges; the file is exact', async () => {
+    const mirror = await secondServer()
+    const body = makeBody(12 * MiB + 777, 71)
+    // Capped as a whole (not per connection), so neither server alone finishes early.
+    server.file('/m.bin', body, { sharedRateLimit: 3 * MiB })
+    mirror.file('/pub/m.bin', body, { sharedRateLimit: 3 * MiB })
+    const id = await addOne(engine, {
+      url: server.url('/m.bin'),
+      mirrors: [mirror.url('/pub/m.bin')],
+    })
+    // The details panel's map: each source's bytes, each connection's host.
+    let shares: SourceShare[] = []
+    const hosts = new Set<string>()
+    const off = engine.on('segments/beat', (beat) => {
+      for (const map of beat.items) {
+        if (map.id !== id || !map.sources) continue
+        shares = map.sources
+        for (const c of map.connections) if (c.source) hosts.add(c.source)
+      }
+    })
+    await engine.watchSegments(id)
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    off()
+    expect(shares.map((s) => s.host)).toEqual([
+      new URL(server.origin).host,
+      new URL(mirror.origin).host,
+    ])
+    expect(shares.every((s) => s.bytes > 0 && s.dropped === null)).toBe(true)
+    expect([...hosts].sort()).toEqual(shares.map((s) => s.host).sort())
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'm.bin'))).toBe(sha256(body))
+    // Both request logs show ranges, and each server sent a real share of the file.
+    expect(mirror.requests('/pub/m.bin').some((r) => r.range !== undefined)).toBe(true)
+    expect(rangedBytes(mirror, '/pub/m.bin')).toBeGreaterThan(MiB)
+    expect(server.bytesServed('/m.bin')).toBeGreaterThan(MiB)
+    // No If-Range to the mirror: the first URL's validator is not its to judge.
+    expect(mirror.requests('/pub/m.bin').every((r) => r.headers['if-range'] === undefined)).toBe(
+      true,
+    )
+    expect(done.mirrors).toEqual([mirror.url('/pub/m.bin')])
+  }, 120_000)
+
+  it.each([
+    { label: 'a different size', size: 4 * MiB + 1, match: /not the same file/ },
+    { label: 'the same size, another ETag', size: 4 * MiB, match: /has ETag .* not the same file/ },
+  ])(
+    'drops a mirror that serves another file ($label), with the reason, no wrong byte',
+    async ({ size, match }) => {
+      const mirror = await secondServer()
+      const body = makeBody(4 * MiB, 72)
+      // Another file there: other bytes (so any byte of it in ours would change the digest).
+      server.file('/f.bin', body, { sharedRateLimit: 2 * MiB })
+      mirror.file('/f.bin', makeBody(size, 73))
+      const id = await addOne(engine, {
+        url: server.url('/f.bin'),
+        mirrors: [mirror.url('/f.bin')],
+      })
+      const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+      expect(done.state, done.error?.message).toBe('completed')
+      expect(await sha256File(join(dirs.downloads, 'f.bin'))).toBe(sha256(body))
+      // It was asked (so it was judged), once: one answer shows another file.
+      expect(mirror.requests('/f.bin').length).toBe(1)
+      const history = await historyText(id)
+      expect(history).toMatch(
+        new RegExp(`mirror 127\\.0\\.0\\.1:${new URL(mirror.origin).port} dropped: .*`),
+      )
+      expect(history).toMatch(match)
+    },
+    120_000,
+  )
+
+  it.each([
+    { status: 404, tries: 1 },
+    { status: 500, tries: 3 },
+  ])(
+    'drops a mirror that answers $status (after $tries tries) and completes from the first URL',
+    async ({ status, tries }) => {
+      const mirror = await secondServer()
+      const body = makeBody(6 * MiB, 74)
+      server.file('/e.bin', body, { sharedRateLimit: 2 * MiB })
+      mirror.file('/e.bin', body, { fault: () => ({ kind: 'status', status }) })
+      const id = await addOne(engine, {
+        url: server.url('/e.bin'),
+        mirrors: [mirror.url('/e.bin')],
+      })
+      const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+      expect(done.state, done.error?.message).toBe('completed')
+      expect(await sha256File(join(dirs.downloads, 'e.bin'))).toBe(sha256(body))
+      expect(mirror.requests('/e.bin').filter((r) => r.method === 'GET')).toHaveLength(tries)
+      expect(await historyText(id)).toMatch(new RegExp(`dropped: .*${status}`))
+    },
+    120_000,
+  )
+
+  it('with mirrors that all fail, the first URL alone still downloads the file', async () => {
+    const body = makeBody(3 * MiB, 75)
+    server.file('/solo.bin', body, { sharedRateLimit: 2 * MiB })
+    // Nothing listens there: refused connections, a network error each time.
+    const id = await addOne(engine, {
+      url: server.url('/solo.bin'),
+      mirrors: ['http://127.0.0.1:9/solo.bin'],
+    })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'solo.bin'))).toBe(sha256(body))
+  }, 120_000)
+})
