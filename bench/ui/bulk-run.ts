@@ -297,7 +297,11 @@ try {
   await files.close()
   await rm(root, { recursive: true, force: true })
 }
-if (profileDir) await printServeSteps(profileDir, windows)
+if (profileDir) {
+  // The steps' windows on the monotonic clock, to cut the serve profile again afterwards.
+  await writeFile(join(profileDir, 'windows.json'), JSON.stringify(windows))
+  await printServeSteps(profileDir, windows)
+}
 
 async function reloadStep(browser: Browser): Promise<void> {
   const addStart = performance.now()
