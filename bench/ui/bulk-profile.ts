@@ -58,6 +58,26 @@ export async function cpuMeters(page: Page, servePid: number) {
   })
 }
 
+/**
+ * What the page's WebSocket carried (CDP `Network` frame events): frames and characters of
+ * JSON each way. Counts, so old and new builds compare on a loaded machine where CPU time
+ * swings.
+ */
+export async function socketMeter(page: Page) {
+  const cdp = await page.context().newCDPSession(page)
+  const totals = { receivedFrames: 0, receivedChars: 0, sentFrames: 0, sentChars: 0 }
+  cdp.on('Network.webSocketFrameReceived', ({ response }) => {
+    totals.receivedFrames++
+    totals.receivedChars += response.payloadData.length
+  })
+  cdp.on('Network.webSocketFrameSent', ({ response }) => {
+    totals.sentFrames++
+    totals.sentChars += response.payloadData.length
+  })
+  await cdp.send('Network.enable')
+  return () => ({ ...totals })
+}
+
 /** Starts and stops the page's V8 profiler around one step. */
 export async function pageProfiler(page: Page): Promise<{
   start: () => Promise<void>

@@ -20,6 +20,7 @@ import {
   printTraceStep,
   printServeSteps,
   serveProfileEnv,
+  socketMeter,
   type StepWindow,
 } from './bulk-profile.ts'
 
@@ -122,6 +123,8 @@ type Step = {
   serveCpuMs: number
   /** The serve process's main thread alone (its event loop; the rest is transfer workers, GC). */
   serveMainCpuMs: number
+  /** The page's WebSocket over the step: frames and characters of JSON received and sent. */
+  socket: { receivedFrames: number; receivedChars: number; sentFrames: number; sentChars: number }
 }
 
 const root = await mkdtemp(join(tmpdir(), 'downpour-bench-bulk-'))
@@ -165,6 +168,7 @@ try {
   const profiler = profileDir ? await pageProfiler(page) : null
   const tracer = values.trace ? pageTracer(browser, page) : null
   const cpu = await cpuMeters(page, serve.child.pid!)
+  const socketTotals = await socketMeter(page)
 
   /** Clicks `target`, clicks the Active tab then All, waits for `done` (a page expression). */
   const step = async (name: string, click: () => Promise<void>, done: string): Promise<Step> => {
@@ -190,6 +194,7 @@ try {
     await profiler?.start()
     await tracer?.start()
     const cpuBefore = await cpu()
+    const socketBefore = socketTotals()
     const fromUs = monotonicUs()
     await click()
     await page.locator('.filter[data-kind="active"]').click()
@@ -204,6 +209,7 @@ try {
     }
     windows.push({ name, fromUs, toUs: monotonicUs() })
     const cpuAfter = await cpu()
+    const socketAfter = socketTotals()
     if (profiler) await printPageStep(name, await profiler.stop(), rendererDir, profileDir!)
     if (tracer) {
       const trace = await tracer.stop()
@@ -234,6 +240,12 @@ try {
       pageCpuMs: cpuAfter.pageMs - cpuBefore.pageMs,
       serveCpuMs: cpuAfter.serveMs - cpuBefore.serveMs,
       serveMainCpuMs: cpuAfter.serveMainMs - cpuBefore.serveMainMs,
+      socket: {
+        receivedFrames: socketAfter.receivedFrames - socketBefore.receivedFrames,
+        receivedChars: socketAfter.receivedChars - socketBefore.receivedChars,
+        sentFrames: socketAfter.sentFrames - socketBefore.sentFrames,
+        sentChars: socketAfter.sentChars - socketBefore.sentChars,
+      },
     }
     log(JSON.stringify(r))
     steps.push(r)
@@ -375,6 +387,12 @@ for (const s of steps) {
     `  CPU: page main thread / serve (its main thread)`,
     `${s.pageCpuMs.toFixed(0)} / ${s.serveCpuMs.toFixed(0)} (${s.serveMainCpuMs.toFixed(0)}) ms`,
     '(no budget: the work itself)',
+    null,
+  ])
+  rows.push([
+    `  socket: received / sent (frames, MB of JSON)`,
+    `${s.socket.receivedFrames}, ${(s.socket.receivedChars / 1e6).toFixed(2)} / ${s.socket.sentFrames}, ${(s.socket.sentChars / 1e6).toFixed(2)}`,
+    '(no budget)',
     null,
   ])
   rows.push([
