@@ -36,8 +36,13 @@ export async function cpuMeters(page: Page, servePid: number) {
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' })
   const ticksPerSecond = 100 // USER_HZ on Linux
-  const serveMs = async (): Promise<number> => {
-    const stat = await readFile(`/proc/${servePid}/stat`, 'utf8')
+  // The whole process (transfer workers, GC helpers), or with `main` its main thread only (the
+  // event loop: commands, events, journal), whose task id is the process id.
+  const serveMs = async (main = false): Promise<number> => {
+    const stat = await readFile(
+      main ? `/proc/${servePid}/task/${servePid}/stat` : `/proc/${servePid}/stat`,
+      'utf8',
+    )
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
@@ -46,7 +51,31 @@ export async function cpuMeters(page: Page, servePid: number) {
     const { metrics } = await cdp.send('Performance.getMetrics')
     return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? 0) * 1000
   }
-  return async () => ({ pageMs: await pageMs(), serveMs: await serveMs() })
+  return async () => ({
+    pageMs: await pageMs(),
+    serveMs: await serveMs(),
+    serveMainMs: await serveMs(true),
+  })
+}
+
+/**
+ * What the page's WebSocket carried (CDP `Network` frame events): frames and characters of
+ * JSON each way. Counts, so old and new builds compare on a loaded machine where CPU time
+ * swings.
+ */
+export async function socketMeter(page: Page) {
+  const cdp = await page.context().newCDPSession(page)
+  const totals = { receivedFrames: 0, receivedChars: 0, sentFrames: 0, sentChars: 0 }
+  cdp.on('Network.webSocketFrameReceived', ({ response }) => {
+    totals.receivedFrames++
+    totals.receivedChars += response.payloadData.length
+  })
+  cdp.on('Network.webSocketFrameSent', ({ response }) => {
+    totals.sentFrames++
+    totals.sentChars += response.payloadData.length
+  })
+  await cdp.send('Network.enable')
+  return () => ({ ...totals })
 }
 
 /** Starts and stops the page's V8 profiler around one step. */

@@ -20,6 +20,7 @@ import {
   printTraceStep,
   printServeSteps,
   serveProfileEnv,
+  socketMeter,
   type StepWindow,
 } from './bulk-profile.ts'
 
@@ -120,6 +121,10 @@ type Step = {
   /** CPU time of the page's main thread and of the serve process over the step (see cpuMeters). */
   pageCpuMs: number
   serveCpuMs: number
+  /** The serve process's main thread alone (its event loop; the rest is transfer workers, GC). */
+  serveMainCpuMs: number
+  /** The page's WebSocket over the step: frames and characters of JSON received and sent. */
+  socket: { receivedFrames: number; receivedChars: number; sentFrames: number; sentChars: number }
 }
 
 const root = await mkdtemp(join(tmpdir(), 'downpour-bench-bulk-'))
@@ -163,6 +168,7 @@ try {
   const profiler = profileDir ? await pageProfiler(page) : null
   const tracer = values.trace ? pageTracer(browser, page) : null
   const cpu = await cpuMeters(page, serve.child.pid!)
+  const socketTotals = await socketMeter(page)
 
   /** Clicks `target`, clicks the Active tab then All, waits for `done` (a page expression). */
   const step = async (name: string, click: () => Promise<void>, done: string): Promise<Step> => {
@@ -188,6 +194,7 @@ try {
     await profiler?.start()
     await tracer?.start()
     const cpuBefore = await cpu()
+    const socketBefore = socketTotals()
     const fromUs = monotonicUs()
     await click()
     await page.locator('.filter[data-kind="active"]').click()
@@ -202,8 +209,18 @@ try {
     }
     windows.push({ name, fromUs, toUs: monotonicUs() })
     const cpuAfter = await cpu()
+    const socketAfter = socketTotals()
     if (profiler) await printPageStep(name, await profiler.stop(), rendererDir, profileDir!)
-    if (tracer) printTraceStep(name, await tracer.stop())
+    if (tracer) {
+      const trace = await tracer.stop()
+      printTraceStep(name, trace)
+      // Kept beside the profiles (--profile DIR): open in Chromium's performance panel.
+      if (profileDir)
+        await writeFile(
+          join(profileDir, `trace-${name.replace(/\W+/g, '-')}.json`),
+          JSON.stringify({ traceEvents: trace }),
+        )
+    }
     await sleep(500)
     const s = await page.evaluate(() => (globalThis as unknown as InPage).__bulk)
     const start = s.clicks[0]!.at
@@ -222,6 +239,13 @@ try {
       commits: s.commits,
       pageCpuMs: cpuAfter.pageMs - cpuBefore.pageMs,
       serveCpuMs: cpuAfter.serveMs - cpuBefore.serveMs,
+      serveMainCpuMs: cpuAfter.serveMainMs - cpuBefore.serveMainMs,
+      socket: {
+        receivedFrames: socketAfter.receivedFrames - socketBefore.receivedFrames,
+        receivedChars: socketAfter.receivedChars - socketBefore.receivedChars,
+        sentFrames: socketAfter.sentFrames - socketBefore.sentFrames,
+        sentChars: socketAfter.sentChars - socketBefore.sentChars,
+      },
     }
     log(JSON.stringify(r))
     steps.push(r)
@@ -297,7 +321,11 @@ try {
   await files.close()
   await rm(root, { recursive: true, force: true })
 }
-if (profileDir) await printServeSteps(profileDir, windows)
+if (profileDir) {
+  // The steps' windows on the monotonic clock, to cut the serve profile again afterwards.
+  await writeFile(join(profileDir, 'windows.json'), JSON.stringify(windows))
+  await printServeSteps(profileDir, windows)
+}
 
 async function reloadStep(browser: Browser): Promise<void> {
   const addStart = performance.now()
@@ -356,9 +384,15 @@ for (const s of steps) {
     s.longTasksOver100 === 0,
   ])
   rows.push([
-    `  CPU: page main thread / serve`,
-    `${s.pageCpuMs.toFixed(0)} / ${s.serveCpuMs.toFixed(0)} ms`,
+    `  CPU: page main thread / serve (its main thread)`,
+    `${s.pageCpuMs.toFixed(0)} / ${s.serveCpuMs.toFixed(0)} (${s.serveMainCpuMs.toFixed(0)}) ms`,
     '(no budget: the work itself)',
+    null,
+  ])
+  rows.push([
+    `  socket: received / sent (frames, MB of JSON)`,
+    `${s.socket.receivedFrames}, ${(s.socket.receivedChars / 1e6).toFixed(2)} / ${s.socket.sentFrames}, ${(s.socket.sentChars / 1e6).toFixed(2)}`,
+    '(no budget)',
     null,
   ])
   rows.push([

@@ -54,6 +54,29 @@ describe('bulk commands travel as one event', () => {
     expect(revisions).toEqual([revisions[0], revisions[0]! + 1, revisions[0]! + 2])
   })
 
+  it("an add answered with { answer: 'ids' } names the new downloads and repeats none of them", async () => {
+    const engine = await open()
+    const n = EVENT_ROWS + 3
+    const requests = urls(n).map((r) => ({ ...r, paused: true }))
+    requests[5] = requests[4]! // a duplicate: refused, named in `rejected` as before
+    let result: Awaited<ReturnType<TestEngine['add']>> | null = null
+    const seen = await eventsDuring(engine, async () => {
+      result = await engine.add(requests, { answer: 'ids' })
+    })
+    // The events carry each new download in full; the answer carries only their ids.
+    const listed = seen.flatMap((e) => (e.payload as EngineEvents['download/added']).downloads)
+    expect(result!.added).toEqual([])
+    expect(result!.ids).toEqual(listed.map((d) => d.id))
+    expect(result!.ids).toHaveLength(n - 1)
+    expect(result!.rejected.map((r) => r.index)).toEqual([5])
+    expect(listed.map((d) => d.url)).toEqual(requests.filter((_, i) => i !== 5).map((r) => r.url))
+    expect(JSON.stringify(result).includes(requests[0]!.url)).toBe(false)
+    // Without the option the answer is as it always was: the downloads in full, no ids.
+    const full = await engine.add(urls(2, 'g').map((r) => ({ ...r, paused: true })))
+    expect(full.ids).toBeUndefined()
+    expect(full.added.map((d) => d.url)).toEqual([server.url('/g0.bin'), server.url('/g1.bin')])
+  })
+
   it('the first downloads of a long list start before the list is all added', async () => {
     server.file('/slow.bin', makeBody(256 * 1024, 3), { rateLimit: 64 * 1024 })
     const engine = await open({ settings: { maxConcurrentDownloads: 2 } })

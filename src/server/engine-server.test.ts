@@ -87,3 +87,43 @@ describe('startEngineServer with a client that never reads', () => {
     stalled.socket.close()
   }, 120_000)
 })
+
+describe('startEngineServer frames', () => {
+  it("sends events and replies as text frames, an add's event to two clients as the same text", async () => {
+    engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
+    server = await startEngineServer({
+      engine,
+      rendererDir: await writeTestUi(join(dirs.root, 'ui')),
+      host: '127.0.0.1',
+      port: 0,
+      token,
+      log: () => {},
+    })
+    const auth = { authorization: `Bearer ${token}` }
+    const clients = [
+      await connectClient(server.origin, auth),
+      await connectClient(server.origin, auth),
+    ]
+    const frames = clients.map(({ socket }) => {
+      const seen: { text: string; binary: boolean }[] = []
+      socket.on('message', (data, isBinary) =>
+        seen.push({ text: data.toString(), binary: isBinary }),
+      )
+      return seen
+    })
+    const added = new Promise<void>((resolve) =>
+      clients[1]!.client.on('download/added', () => resolve()),
+    )
+    await clients[0]!.client.add([{ url: fault.url('/never.bin'), paused: true }])
+    await added
+    const events = frames.map((seen) => seen.filter((f) => f.text.includes('"download/added"')))
+    expect(events.map((e) => e.length)).toEqual([1, 1])
+    expect(events[0]![0]).toEqual({ text: events[1]![0]!.text, binary: false })
+    expect(frames[0]!.every((f) => !f.binary)).toBe(true)
+    expect(frames[0]!.some((f) => f.text.startsWith('{"kind":"reply"'))).toBe(true)
+    for (const { client, socket } of clients) {
+      client.dispose()
+      socket.close()
+    }
+  })
+})

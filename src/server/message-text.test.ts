@@ -1,20 +1,28 @@
 import { describe, expect, it } from 'vitest'
+import { Buffer } from 'node:buffer'
 import { Emitter } from '../shared/emitter.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import { serveEngine, type EventSource, type Port } from '../shared/protocol/rpc.ts'
 import type { EngineApi } from '../shared/protocol/api.ts'
-import { messageText, messageTexts } from './message-text.ts'
+import { messageFrame, messageTexts } from './message-text.ts'
 
-describe('messageText', () => {
-  it('serializes an event sent to three clients once, and each text reads back as the message', () => {
+const messageText = (message: unknown): string => String(messageFrame(message))
+
+describe('messageFrame', () => {
+  it('serializes and encodes an event sent to three clients once, and each frame reads back as the message', () => {
     const events = new Emitter<EngineEvents>()
     const engine = Object.assign({} as EngineApi, {
       on: events.on.bind(events),
     }) as EngineApi & EventSource
     const texts: string[][] = [[], [], []]
+    const frames = new Set<unknown>()
     for (const sent of texts) {
       const port: Port = {
-        postMessage: (message) => sent.push(messageText(message)),
+        postMessage: (message) => {
+          const frame = messageFrame(message)
+          frames.add(frame)
+          sent.push(String(frame))
+        },
         onMessage: () => () => {},
       }
       serveEngine(port, engine)
@@ -23,6 +31,9 @@ describe('messageText', () => {
     const before = messageTexts.serialized
     events.emit('download/removed', payload)
     expect(messageTexts.serialized - before).toBe(1)
+    // The same bytes for each client: no encoding per socket.
+    expect(frames.size).toBe(1)
+    expect([...frames][0]).toBeInstanceOf(Buffer)
     for (const sent of texts) {
       expect(sent).toHaveLength(1)
       expect(JSON.parse(sent[0]!)).toEqual({ kind: 'event', name: 'download/removed', payload })

@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import type { Port } from '../shared/protocol/rpc.ts'
 import { InboundPace } from './inbound-pace.ts'
-import { messageText } from './message-text.ts'
+import { messageFrame } from './message-text.ts'
 import { DEFAULT_FLOW_BOUNDS, OutboundFlow, type FlowBounds } from './outbound-flow.ts'
 
 /** Close codes the browser client tells apart. */
@@ -33,7 +33,8 @@ export function createSocketPort(socket: WebSocket, options: SocketPortOptions):
 
   const send = (message: unknown): void => {
     if (socket.readyState !== socket.OPEN) return
-    socket.send(messageText(message))
+    // A text frame, also when the frame is an event's shared UTF-8 bytes (see messageFrame).
+    socket.send(messageFrame(message), { binary: false })
   }
   const protocolError = (reason: string): void => {
     options.log(`invalid message: ${reason}`)

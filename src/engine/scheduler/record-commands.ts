@@ -1,4 +1,4 @@
-import type { AddResult, EngineApi, UpdateResult } from '../../shared/protocol/api.ts'
+import type { AddOptions, AddResult, EngineApi, UpdateResult } from '../../shared/protocol/api.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { EVENT_ROWS } from '../../shared/protocol/events.ts'
 import type { AddRequest, DownloadSnapshot, DownloadUpdate } from '../../shared/protocol/model.ts'
@@ -45,10 +45,12 @@ export class RecordCommands {
   /**
    * Adds in parts of `EVENT_ROWS`: each part is one `download/added`, its first downloads start
    * at once, and the loop yields between parts so the engine beats and transfers begin while a
-   * 100,000-URL list is still being listed.
+   * 100,000-URL list is still being listed. With `{ answer: 'ids' }` the answer names the new
+   * downloads instead of repeating them (their events carry them in full).
    */
-  async add(requests: Parameters<EngineApi['add']>[0]): Promise<AddResult> {
-    const result: AddResult = { added: [], rejected: [] }
+  async add(requests: Parameters<EngineApi['add']>[0], options?: AddOptions): Promise<AddResult> {
+    const result: AddResult =
+      options?.answer === 'ids' ? { added: [], ids: [], rejected: [] } : { added: [], rejected: [] }
     for (let start = 0; start < requests.length; start += EVENT_ROWS) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve))
       const end = Math.min(requests.length, start + EVENT_ROWS)
@@ -93,7 +95,8 @@ export class RecordCommands {
       p.pump.enqueue(record)
       const download = p.snapshotOf(record)
       p.history.added(record)
-      result.added.push(download)
+      if (result.ids) result.ids.push(record.id)
+      else result.added.push(download)
       p.batch.added(record.id, download)
     } catch (error) {
       result.rejected.push({ index, url, error: asEngineError(error).toJSON() })

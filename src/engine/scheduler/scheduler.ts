@@ -231,9 +231,9 @@ export class Scheduler implements SchedulerCommands {
   }
 
   /** See RecordCommands.add: in parts, the first downloads starting while the rest are listed. */
-  async add(requests: Parameters<EngineApi['add']>[0]): Promise<AddResult> {
+  async add(...[requests, options]: Parameters<EngineApi['add']>): Promise<AddResult> {
     this.#assertOpen()
-    return this.#records.add(requests)
+    return this.#records.add(requests, options)
   }
 
   async update(changes: DownloadUpdate[]): Promise<UpdateResult> {

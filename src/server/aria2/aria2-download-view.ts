@@ -57,7 +57,12 @@ type Engine = EngineApi & EventSource
 export class Aria2DownloadView {
   readonly notifications = new Emitter<{ notify: { method: Aria2Notification; gid: string } }>()
   #mirror: EngineMirror
-  #byGid = new Map<string, string>()
+  /**
+   * GID → id, worked out when a GID is first looked up (`find`) and followed from then on. A
+   * SHA-256 per download added or changed cost `downpour serve` a hash for each of a 10,000
+   * add's downloads (and again for each remove), aria2 client or none (issue 24).
+   */
+  #byGid: Map<string, string> | null = null
   #stopped: string[] = []
   #removed = new Map<string, DownloadSnapshot>()
   #stoppedTotal = 0
@@ -112,9 +117,10 @@ export class Aria2DownloadView {
   find(gid: string): DownloadSnapshot {
     if (!isGidText(gid)) throw methodError(`Invalid GID ${gid}`)
     const lower = gid.toLowerCase()
-    let found: string | undefined = this.#byGid.get(lower)
+    const byGid = this.#gids()
+    let found: string | undefined = byGid.get(lower)
     if (!found && lower.length < 16) {
-      for (const [g, id] of this.#byGid) {
+      for (const [g, id] of byGid) {
         if (!g.startsWith(lower)) continue
         if (found) throw methodError(`GID ${gid} is not unique`)
         found = id
@@ -129,8 +135,18 @@ export class Aria2DownloadView {
   forgetRemoved(id: string): boolean {
     if (!this.#removed.delete(id)) return false
     this.#stopped = this.#stopped.filter((other) => other !== id)
-    this.#byGid.delete(gidOf(id))
+    this.#byGid?.delete(gidOf(id))
     return true
+  }
+
+  /** The GID index, made from the mirror and the kept results at the first lookup. */
+  #gids(): Map<string, string> {
+    if (this.#byGid !== null) return this.#byGid
+    const byGid = new Map<string, string>()
+    for (const id of this.#mirror.state.order) byGid.set(gidOf(id), id)
+    for (const id of this.#removed.keys()) byGid.set(gidOf(id), id)
+    this.#byGid = byGid
+    return byGid
   }
 
   /** Ids of results kept only here (removed while active). */
@@ -149,10 +165,12 @@ export class Aria2DownloadView {
   #follow(change: MirrorChange, state: MirrorState): void {
     switch (change.name) {
       case 'engine/snapshot': {
-        for (const [gid, id] of this.#byGid) if (!this.#removed.has(id)) this.#byGid.delete(gid)
+        const byGid = this.#byGid
+        if (byGid !== null)
+          for (const [gid, id] of byGid) if (!this.#removed.has(id)) byGid.delete(gid)
         const finished: DownloadSnapshot[] = []
         for (const id of state.order) {
-          this.#byGid.set(gidOf(id), id)
+          byGid?.set(gidOf(id), id)
           const d = state.byId[id]!
           if (groupOf(d.state) === 'stopped') finished.push(d)
         }
@@ -163,14 +181,16 @@ export class Aria2DownloadView {
         return
       }
       case 'snapshot/part':
-        for (const d of change.downloads) this.#byGid.set(gidOf(d.id), d.id)
+        if (this.#byGid !== null)
+          for (const d of change.downloads) this.#byGid.set(gidOf(d.id), d.id)
         return
       case 'download/added':
-        for (const { after } of change.entries) this.#byGid.set(gidOf(after.id), after.id)
+        // New ids only: a download the mirror knew has its GID already.
+        if (this.#byGid !== null) for (const id of change.fresh) this.#byGid.set(gidOf(id), id)
         return
       case 'download/changed': {
         if (change.event.name !== 'download/changed') return
-        for (const { after } of change.entries) this.#byGid.set(gidOf(after.id), after.id)
+        if (this.#byGid !== null) for (const id of change.fresh) this.#byGid.set(gidOf(id), id)
         // Downloads leaving the stopped list are dropped from it in one pass per event.
         const leaving = new Set<string>()
         for (const { download, previousState } of change.event.payload.changes)
@@ -186,7 +206,7 @@ export class Aria2DownloadView {
           this.#transition({ ...last, state: 'removed' }, last.state, leaving)
           if (!this.#removed.has(last.id)) {
             leaving.add(last.id)
-            this.#byGid.delete(gidOf(last.id))
+            this.#byGid?.delete(gidOf(last.id))
           }
         }
         if (leaving.size > 0) this.#stopped = this.#stopped.filter((id) => !leaving.has(id))
@@ -202,8 +222,8 @@ export class Aria2DownloadView {
   #transition(download: DownloadSnapshot, previous: DownloadState, leaving: Set<string>): void {
     const { id, state } = download
     if (state === previous) return
-    const gid = gidOf(id)
-    const notify = (method: Aria2Notification) => this.notifications.emit('notify', { method, gid })
+    const notify = (method: Aria2Notification) =>
+      this.notifications.emit('notify', { method, gid: gidOf(id) })
     const wasStopped = groupOf(previous) === 'stopped'
     if (state === 'completed' || state === 'failed') {
       if (!wasStopped) {

@@ -14,10 +14,20 @@ import type { UiPreferences } from './ui-preferences.ts'
 export type Selection = { ids: string[] } | { all: true }
 
 export type AddResult = {
+  /** The downloads added, in full — empty when the call asked for `{ answer: 'ids' }`. */
   added: DownloadSnapshot[]
+  /** With `{ answer: 'ids' }`: the ids of the downloads added, in the order of the requests. */
+  ids?: string[]
   /** Requests that were refused, with the index of the request and why. */
   rejected: { index: number; url: string; error: DownloadError; existingId?: string }[]
 }
+
+/**
+ * How `add` answers. `'ids'` is for a client that follows the engine's events: each new
+ * download reaches it in full in `download/added` already, and repeating them in the answer
+ * doubled what a 10,000-URL add sent, serialized and parsed (4 MB more, issue 24).
+ */
+export type AddOptions = { answer?: 'downloads' | 'ids' }
 
 /**
  * The start of a snapshot read in parts (`snapshotHead`): the first rows in queue order and the
@@ -52,7 +62,7 @@ export type UpdateResult = {
  * All methods resolve with plain data or reject with a `DownpourError` (`{ code, message }`).
  */
 export type EngineApi = {
-  add(requests: AddRequest[]): Promise<AddResult>
+  add(requests: AddRequest[], options?: AddOptions): Promise<AddResult>
   pause(selection: Selection): Promise<{ affected: string[] }>
   resume(selection: Selection): Promise<{ affected: string[] }>
   /**

@@ -169,6 +169,9 @@ describe('methodArgsSchemas', () => {
     expect(check(methodArgsSchemas.add, [[{ url }, { url, maxConnections: 99 }]])).toMatch(
       /^0\.1\.maxConnections: /,
     )
+    expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'ids' }])).toBe('ok')
+    expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'none' }])).toMatch(/^1\.answer: /)
+    expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'ids', extra: 1 }])).toMatch(/^1/)
   })
 
   it('accepts the two selection forms only', () => {
@@ -202,7 +205,7 @@ describe('methodArgsSchemas', () => {
  * `EngineApi` so a new method or a new argument fails typecheck until it is listed here.
  */
 const fullCalls: { [M in keyof EngineApi]-?: Required<Parameters<EngineApi[M]>> } = {
-  add: [[{ url, name: 'a.iso', paused: true }]],
+  add: [[{ url, name: 'a.iso', paused: true }], { answer: 'ids' }],
   update: [[{ id: 'a', speedLimit: 1024 }]],
   pause: [{ ids: ['a'] }],
   resume: [{ all: true }],

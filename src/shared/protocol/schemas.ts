@@ -288,7 +288,10 @@ function args<const T extends v.TupleItems>(items: T) {
  * not the method's parameters fails the typecheck.
  */
 export const methodArgsSchemas = {
-  add: args([v.pipe(v.array(addRequestSchema), v.maxLength(100_000))]),
+  add: args([
+    v.pipe(v.array(addRequestSchema), v.maxLength(100_000)),
+    v.optional(v.strictObject({ answer: v.optional(v.picklist(['downloads', 'ids'])) })),
+  ]),
   update: args([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
   pause: args([selectionSchema]),
   resume: args([selectionSchema]),

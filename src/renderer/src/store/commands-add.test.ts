@@ -34,6 +34,22 @@ describe('commands.add of a long list', () => {
     ).toEqual(expected)
   })
 
+  it("with { answer: 'ids' } every call asks for ids: the answer names the new downloads in order, in full nowhere", async () => {
+    const requests = Array.from({ length: 2100 }, (_, i) => ({ url: `https://a.example/${i}.iso` }))
+    requests[1500] = { url: 'not a url' }
+    const result = await add(requests, { answer: 'ids' })
+    const calls = engine.calls.filter((c) => c.method === 'add')
+    expect(calls.map((c) => c.args[1])).toEqual([
+      { answer: 'ids' },
+      { answer: 'ids' },
+      { answer: 'ids' },
+    ])
+    expect(result!.added).toEqual([])
+    expect(result!.rejected.map((r) => r.index)).toEqual([1500])
+    expect(result!.ids).toEqual(engine.order)
+    expect(result!.ids).toHaveLength(2099)
+  })
+
   it('sends a list of EVENT_ROWS or fewer as one call', async () => {
     await add([{ url: 'https://a.example/1.iso' }, { url: 'https://a.example/2.iso' }])
     expect(engine.calls.filter((c) => c.method === 'add')).toHaveLength(1)

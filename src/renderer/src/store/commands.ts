@@ -1,4 +1,4 @@
-import type { AddResult, Selection } from '../../../shared/protocol/api.ts'
+import type { AddOptions, AddResult, Selection } from '../../../shared/protocol/api.ts'
 import { EVENT_ROWS } from '../../../shared/protocol/events.ts'
 import type { AddRequest } from '../../../shared/protocol/model.ts'
 import { useAppStore } from './app-store.ts'
@@ -83,28 +83,35 @@ export function canPause(state: string | undefined): boolean {
 /**
  * Adds downloads; resolves with the engine's answer (refusals included, indexes into
  * `requests`), or null when offline. A long list goes as calls of `EVENT_ROWS` requests, sent
- * at once in order (the engine takes them in that order): each answer repeats its downloads in
- * full, and one answer for 10,000 was ~4 MB of JSON the page parsed in one task (a long task no
- * slicing can split), after the server had read and checked the whole list before the first
- * download could start.
+ * at once in order (the engine takes them in that order): one answer for 10,000 was ~4 MB of
+ * JSON the page parsed in one task (a long task no slicing can split), after the server had
+ * read and checked the whole list before the first download could start. `{ answer: 'ids' }`
+ * for a caller that needs no more than the refusals and the new ids: the downloads reach the
+ * store through their `download/added` events anyway, and repeating them in the answers
+ * doubled what the server serialized and the page parsed.
  */
-export function add(requests: AddRequest[]): Promise<AddResult | null> {
-  if (requests.length <= EVENT_ROWS) return send('add', requests)
-  return addInCalls(requests)
+export function add(requests: AddRequest[], options?: AddOptions): Promise<AddResult | null> {
+  if (requests.length <= EVENT_ROWS)
+    return options === undefined ? send('add', requests) : send('add', requests, options)
+  return addInCalls(requests, options)
 }
 
 /** Sends the calls at once; one refusal among them is shown once, like a single command's. */
-async function addInCalls(requests: AddRequest[]): Promise<AddResult | null> {
+async function addInCalls(
+  requests: AddRequest[],
+  options: AddOptions | undefined,
+): Promise<AddResult | null> {
   const calls: Promise<Reply<AddResult>>[] = []
   for (let start = 0; start < requests.length; start += EVENT_ROWS) {
-    const part = ask('add', requests.slice(start, start + EVENT_ROWS))
+    const list = requests.slice(start, start + EVENT_ROWS)
+    const part = options === undefined ? ask('add', list) : ask('add', list, options)
     calls.push(
       part.then((reply) =>
         reply.ok
           ? {
               ok: true,
               value: {
-                added: reply.value.added,
+                ...reply.value,
                 rejected: reply.value.rejected.map((r) => ({ ...r, index: r.index + start })),
               },
             }
@@ -116,8 +123,10 @@ async function addInCalls(requests: AddRequest[]): Promise<AddResult | null> {
   const refused = replies.find((reply) => !reply.ok)
   if (refused) return report(refused)
   const answers = replies.map((reply) => (reply as { value: AddResult }).value)
-  return {
+  const result: AddResult = {
     added: answers.flatMap((a) => a.added),
     rejected: answers.flatMap((a) => a.rejected),
   }
+  if (options?.answer === 'ids') result.ids = answers.flatMap((a) => a.ids ?? [])
+  return result
 }

@@ -1,4 +1,5 @@
 import type {
+  AddOptions,
   AddResult,
   EngineApi,
   Selection,
@@ -76,8 +77,11 @@ export class FakeEngine implements EngineClient {
 
   dispose(): void {}
 
-  async add(requests: AddRequest[]): Promise<AddResult> {
-    this.calls.push({ method: 'add', args: [requests] })
+  async add(requests: AddRequest[], options?: AddOptions): Promise<AddResult> {
+    this.calls.push({
+      method: 'add',
+      args: options === undefined ? [requests] : [requests, options],
+    })
     const added: DownloadSnapshot[] = []
     const rejected: AddResult['rejected'] = []
     const keys = new Map([...this.#downloads.values()].map((d) => [urlKey(d.url), d.id]))
@@ -144,6 +148,7 @@ export class FakeEngine implements EngineClient {
         downloads: added.map((d) => ({ ...d })),
       })
     this.#batched(() => this.#pump())
+    if (options?.answer === 'ids') return { added: [], ids: added.map((d) => d.id), rejected }
     return { added: added.map((d) => this.#downloads.get(d.id)!), rejected }
   }
 

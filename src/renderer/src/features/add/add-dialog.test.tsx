@@ -71,6 +71,8 @@ describe('the add dialog', () => {
           { url: 'https://dl.example/1.bin', dir: '/data/isos', paused: true },
           { url: 'https://dl.example/2.bin', dir: '/data/isos', paused: true },
         ],
+        // Only the refusals are read: the new downloads reach the list as events.
+        { answer: 'ids' },
       ],
     })
     expect(screen.queryByRole('dialog')).toBeNull()
@@ -156,7 +158,7 @@ describe('the add dialog with dropped links', () => {
     await settle()
     expect(engine.calls.filter((c) => c.method === 'add').at(-1)).toEqual({
       method: 'add',
-      args: [[{ url: 'https://dl.example/4' }, { url: 'https://dl.example/2' }]],
+      args: [[{ url: 'https://dl.example/4' }, { url: 'https://dl.example/2' }], { answer: 'ids' }],
     })
   })
 })
@@ -296,6 +298,7 @@ describe('the add dialog with URLs the queue holds', () => {
             { url: 'https://dl.example/gone.bin', onDuplicate: 'again' },
             { url: 'https://dl.example/kept.bin', onDuplicate: 'again' },
           ],
+          { answer: 'ids' },
         ],
       },
     ])
@@ -315,7 +318,7 @@ describe('the add dialog with URLs the queue holds', () => {
     // The last add (a completed row's file look, `checkFiles`, may come after it under load).
     expect(engine.calls.filter((c) => c.method === 'add').at(-1)).toEqual({
       method: 'add',
-      args: [[{ url: 'https://dl.example/new.bin' }]],
+      args: [[{ url: 'https://dl.example/new.bin' }], { answer: 'ids' }],
     })
   })
 

@@ -167,7 +167,11 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
       ...(dir.trim() !== '' ? { dir: dir.trim() } : {}),
       ...(paused ? { paused: true } : {}),
     }))
-    const result = await addInBackground(() => commands.add(requests), requests.length)
+    // The dialog reads only the refusals: the new downloads come to the list as events.
+    const result = await addInBackground(
+      () => commands.add(requests, { answer: 'ids' }),
+      requests.length,
+    )
     if (result === 'background') return
     setBusy(false)
     if (result === null) return
