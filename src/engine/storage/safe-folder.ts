@@ -39,7 +39,7 @@ export async function makeDownloadFolder(dir: string): Promise<void> {
  * by one, each waited for a turn of a busy loop: a rerun of a 20,000-URL list, matching its
  * duplicates meanwhile, took ~0.5 s to reach its first request.
  */
-function refusePlantedLinks(dir: string): void {
+export function refusePlantedLinks(dir: string): void {
   const me = process.geteuid?.()
   // Windows: symbolic links need a privilege there, and uids do not apply.
   if (me === undefined) return
