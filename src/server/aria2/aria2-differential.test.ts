@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Aria2TestClient, Aria2TestSocket } from '../../../test/aria2-rpc-client.ts'
@@ -100,6 +101,15 @@ async function scenario(target: Target, server: FaultServer): Promise<Step[]> {
     )
     const option = await client.call<Record<string, string>>('aria2.getOption', b)
     record('getOption max-download-limit', option['max-download-limit'])
+    // A paused download with nothing on disk takes another folder (Downpour's changeFolder).
+    const moved = join(target.dir, 'moved')
+    await mkdir(moved, { recursive: true })
+    record('changeOption dir', await answer('aria2.changeOption', b, { dir: moved }))
+    record('tellStatus dir after changeOption', await client.call('aria2.tellStatus', b, ['dir']))
+    record(
+      'getOption dir after changeOption',
+      (await client.call<Record<string, string>>('aria2.getOption', b))['dir'],
+    )
     const withHeaders = await add('headers', '/d/h.bin', {
       pause: 'true',
       header: ['X-One: 1', 'X-Two: 2'],

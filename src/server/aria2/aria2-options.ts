@@ -145,7 +145,6 @@ export type DownloadOptionsPatch = {
  * as aria2 ignores them).
  */
 const FIXED_AFTER_ADD: Record<string, string> = {
-  dir: 'Downpour does not move a download to another folder: remove it and add it again with the new dir',
   header:
     'Downpour sets a download’s headers when it is added: remove it and add it again with the new headers',
   referer:
@@ -168,6 +167,16 @@ export function downloadOptionsPatch(options: Record<string, unknown>): Download
     if (options[name] !== undefined) throw methodError(reason)
   }
   return patch
+}
+
+/**
+ * `dir` given to `changeOption`: the engine's `changeFolder` (a folder that exists; partial data
+ * in a folder that is still there is refused, never moved). Empty is refused as at `addUri`.
+ */
+export function downloadDirIn(options: Record<string, unknown>): string | undefined {
+  const dir = stringIn(options, 'dir')
+  if (dir === '') throw optionError('dir')
+  return dir
 }
 
 /** One global option: how it reads from settings and how a string value becomes a patch. */
