@@ -268,9 +268,20 @@ const FIXED_OPTIONS: Record<string, string> = {
 
 export function globalOptions(settings: Settings): Record<string, string> {
   const out: Record<string, string> = { ...FIXED_OPTIONS }
-  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) out[name] = option.read(settings)
+  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) {
+    // An option not set (no global header, no proxy) is left out, as aria2c leaves it out.
+    const value = option.read(settings)
+    if (value !== '') out[name] = value
+  }
   return out
 }
+
+/** Options aria2 has only globally: its `getOption` of a download does not list them. */
+const GLOBAL_ONLY = new Set([
+  'max-concurrent-downloads',
+  'max-overall-download-limit',
+  'max-overall-upload-limit',
+])
 
 /** A settings patch from `changeGlobalOption`'s options (unknown names ignored). */
 export function settingsPatch(options: Record<string, unknown>): Partial<Settings> {
@@ -303,14 +314,16 @@ export function downloadOptions(
   requestHeaders: Record<string, string> = {},
 ): Record<string, string> {
   const connections = String(d.maxConnections ?? settings.maxConnectionsPerDownload)
-  const out: Record<string, string> = {
-    ...globalOptions(settings),
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(globalOptions(settings)))
+    if (!GLOBAL_ONLY.has(name)) out[name] = value
+  Object.assign(out, {
     dir: d.dir,
     'max-download-limit': String(d.speedLimit),
     'max-tries': String(d.maxTries),
     split: connections,
     'max-connection-per-server': connections,
-  }
+  })
   if (d.name) out['out'] = d.name
   if (d.checksum) out['checksum'] = `${d.checksum.algorithm}=${d.checksum.hex}`
   // The download's own headers: not those every request carries (the engine's defaults and
