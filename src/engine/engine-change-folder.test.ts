@@ -84,6 +84,15 @@ describe('changeFolder', () => {
     )
   })
 
+  it('the same folder, made again by the person: choosing it queues the download again', async () => {
+    const { folder, ids } = await goneFolder(['s.bin'])
+    await mkdir(folder)
+    const result = await engine.changeFolder(ids, folder)
+    expect(result.updated.map((d) => [d.dir, d.error])).toEqual([[folder, null]])
+    await engine.waitFor(ids[0]!, ['completed'])
+    expect(await sha256File(join(folder, 's.bin'))).toBe(sha256(makeBody(20_000, 1)))
+  })
+
   it('is journaled before it answers: a reopened queue has the new folder', async () => {
     const { ids } = await goneFolder(['c.bin'])
     const chosen = join(dirs.root, 'picked')

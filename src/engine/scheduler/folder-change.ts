@@ -67,6 +67,7 @@ export async function changeFolder(
         const record = table.require(id)
         refuseUnmovable(table, record, folder, runs.running.has(id))
         if (record.dir !== folder) move(p, record, folder)
+        else if (record.state === 'failed') requeue(p, record)
         result.updated.push(p.snapshotOf(record))
       } catch (error) {
         const engineError =
@@ -132,20 +133,25 @@ function move(p: FolderChangeParts, record: DownloadRecord, folder: string): voi
   record.done = 0
   if (record.requestedName !== null) record.name = record.requestedName
   table.duplicates.add(record)
-  // A download that failed for its folder waits again: the new folder is the fix it waited for.
-  if (record.state === 'failed') {
-    record.state = 'queued'
-    record.error = null
-    record.failuresInARow = 0
-    record.nextRetryAt = null
-  }
-  p.publisher.changed(record)
+  if (record.state === 'failed') requeue(p, record)
+  else p.publisher.changed(record)
   p.history.note(
     record.id,
     'info',
     `folder changed from ${from} to ${folder}` +
       (lost > 0 ? ` (the ${lost} bytes saved in the old folder went with it: starts over)` : ''),
   )
+}
+
+/**
+ * A failed download waits again: the folder chosen is the fix it waited for (also the same
+ * folder, made again by the person: choosing it is their retry).
+ */
+function requeue(p: FolderChangeParts, record: DownloadRecord): void {
+  record.error = null
+  record.failuresInARow = 0
+  record.nextRetryAt = null
+  p.publisher.setState(record, 'queued')
 }
 
 function invalidState(message: string): DownpourError {
