@@ -26,6 +26,7 @@ import { ChangePublisher } from './change-publisher.ts'
 import { DownloadPump } from './download-pump.ts'
 import { DownloadTable } from './download-table.ts'
 import { EventBatch } from './event-batch.ts'
+import { changeFolder } from './folder-change.ts'
 import { HostConnections } from './host-connections.ts'
 import { MissingFiles } from './missing-files.ts'
 import { SettingsHolder } from './settings-holder.ts'
@@ -334,6 +335,25 @@ export class Scheduler implements SchedulerCommands {
         for (const record of flipped) this.#publisher.changed(record, false)
       })
     })
+  }
+
+  /** See folder-change.ts: another folder for downloads not running (one whose folder is gone). */
+  async changeFolder(ids: string[], dir: string): Promise<UpdateResult> {
+    this.#assertOpen()
+    return changeFolder(
+      {
+        table: this.#table,
+        store: this.#store,
+        runs: this.#runs,
+        pump: this.#pump,
+        publisher: this.#publisher,
+        batch: this.#batch,
+        history: this.#history,
+        snapshotOf: (record) => this.#snapshotOf(record),
+      },
+      ids,
+      dir,
+    )
   }
 
   async details(id: string): Promise<DownloadDetails> {

@@ -39,7 +39,7 @@ export async function makeDownloadFolder(dir: string): Promise<void> {
  * by one, each would wait for a turn of a loop busy with the queue's load, and a rerun's first
  * request with them (docs/benchmarks.md, "Figures behind the engine's comments").
  */
-function refusePlantedLinks(dir: string): void {
+export function refusePlantedLinks(dir: string): void {
   const me = process.geteuid?.()
   // Windows: symbolic links need a privilege there, and uids do not apply.
   if (me === undefined) return

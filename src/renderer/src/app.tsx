@@ -14,6 +14,7 @@ import { Toolbar } from './features/toolbar/toolbar.tsx'
 import {
   AddDialogSlot,
   ChangeUrlSlot,
+  ChangeFolderSlot,
   DetailsSlot,
   prefetchViews,
   SettingsSlot,
@@ -57,6 +58,7 @@ export function App({ connection }: AppProps) {
       <AddDialogSlot />
       <RemoveDialog />
       <ChangeUrlSlot />
+      <ChangeFolderSlot />
       <SettingsSlot />
       <ContextMenu />
       <Announcer />

@@ -6,7 +6,7 @@ import { useAppStore } from './store/app-store.ts'
 
 /**
  * The views the first screen does not show, each in a chunk of its own: the add dialog (with
- * the list parsers), the settings view, the change-URL dialog and the details panel (with its
+ * the list parsers), the settings view, the change-URL and change-folder dialogs and the details panel (with its
  * canvases and styles). The window's first bundle is what draws the list; these load when
  * opened, or before that in idle time once the first rows are in (`prefetchViews`).
  */
@@ -16,11 +16,14 @@ const loaders = {
   changeUrl: () =>
     import('./features/change-url/change-url-dialog.tsx').then((m) => m.ChangeUrlDialog),
   details: () => import('./features/details/details-panel.tsx').then((m) => m.DetailsPanel),
+  changeFolder: () =>
+    import('./features/change-folder/change-folder-dialog.tsx').then((m) => m.ChangeFolderDialog),
 } satisfies Record<string, () => Promise<ComponentType>>
 
 const AddDialog = lazy(() => loaders.add().then((c) => ({ default: c })))
 const SettingsDialog = lazy(() => loaders.settings().then((c) => ({ default: c })))
 const ChangeUrlDialog = lazy(() => loaders.changeUrl().then((c) => ({ default: c })))
+const ChangeFolderDialog = lazy(() => loaders.changeFolder().then((c) => ({ default: c })))
 const DetailsPanel = lazy(() => loaders.details().then((c) => ({ default: c })))
 
 /** Mounts a lazy view only while it is open, so a closed one needs no code. */
@@ -46,6 +49,11 @@ export function SettingsSlot() {
 export function ChangeUrlSlot() {
   const open = useDetailsStore((s) => s.changeUrlId !== null)
   return <Slot open={open} View={ChangeUrlDialog} />
+}
+
+export function ChangeFolderSlot() {
+  const open = useDetailsStore((s) => s.changeFolderIds !== null)
+  return <Slot open={open} View={ChangeFolderDialog} />
 }
 
 export function DetailsSlot() {

@@ -8,6 +8,7 @@ import { gidOf } from './aria2-gid.ts'
 import {
   addRequestFields,
   downloadOptions,
+  downloadDirIn,
   downloadOptionsPatch,
   globalOptions,
   settingsPatch,
@@ -259,7 +260,19 @@ export const ARIA2_METHODS: Readonly<Record<string, Method>> = {
   'aria2.changePosition': changePosition,
   'aria2.changeOption': async (p, ctx) => {
     const d = ctx.view.find(p.string(0))
-    const patch = downloadOptionsPatch(p.optionalStruct(1))
+    const options = p.optionalStruct(1)
+    const patch = downloadOptionsPatch(options)
+    const dir = downloadDirIn(options)
+    if (dir !== undefined) {
+      // The folder first: it is the change most likely refused (running, partial data), and
+      // then nothing else is applied either.
+      await checkDir(dir, ctx)
+      const moved = await ctx.engine.changeFolder([d.id], dir).catch((error: unknown) => {
+        throw methodError((error as Error).message)
+      })
+      const refused = moved.rejected[0]
+      if (refused) throw methodError(refused.error.message)
+    }
     if (Object.keys(patch).length) {
       const result = await ctx.engine.update([{ id: d.id, ...patch }])
       const refused = result.rejected[0]

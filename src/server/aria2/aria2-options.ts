@@ -145,7 +145,6 @@ export type DownloadOptionsPatch = {
  * as aria2 ignores them).
  */
 const FIXED_AFTER_ADD: Record<string, string> = {
-  dir: 'Downpour does not move a download to another folder: remove it and add it again with the new dir',
   header:
     'Downpour sets a download’s headers when it is added: remove it and add it again with the new headers',
   referer:
@@ -168,6 +167,16 @@ export function downloadOptionsPatch(options: Record<string, unknown>): Download
     if (options[name] !== undefined) throw methodError(reason)
   }
   return patch
+}
+
+/**
+ * `dir` given to `changeOption`: the engine's `changeFolder` (a folder that exists; partial data
+ * in a folder that is still there is refused, never moved). Empty is refused as at `addUri`.
+ */
+export function downloadDirIn(options: Record<string, unknown>): string | undefined {
+  const dir = stringIn(options, 'dir')
+  if (dir === '') throw optionError('dir')
+  return dir
 }
 
 /** One global option: how it reads from settings and how a string value becomes a patch. */
@@ -259,9 +268,20 @@ const FIXED_OPTIONS: Record<string, string> = {
 
 export function globalOptions(settings: Settings): Record<string, string> {
   const out: Record<string, string> = { ...FIXED_OPTIONS }
-  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) out[name] = option.read(settings)
+  for (const [name, option] of Object.entries(GLOBAL_OPTIONS)) {
+    // An option not set (no global header, no proxy) is left out, as aria2c leaves it out.
+    const value = option.read(settings)
+    if (value !== '') out[name] = value
+  }
   return out
 }
+
+/** Options aria2 has only globally: its `getOption` of a download does not list them. */
+const GLOBAL_ONLY = new Set([
+  'max-concurrent-downloads',
+  'max-overall-download-limit',
+  'max-overall-upload-limit',
+])
 
 /** A settings patch from `changeGlobalOption`'s options (unknown names ignored). */
 export function settingsPatch(options: Record<string, unknown>): Partial<Settings> {
@@ -294,14 +314,16 @@ export function downloadOptions(
   requestHeaders: Record<string, string> = {},
 ): Record<string, string> {
   const connections = String(d.maxConnections ?? settings.maxConnectionsPerDownload)
-  const out: Record<string, string> = {
-    ...globalOptions(settings),
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(globalOptions(settings)))
+    if (!GLOBAL_ONLY.has(name)) out[name] = value
+  Object.assign(out, {
     dir: d.dir,
     'max-download-limit': String(d.speedLimit),
     'max-tries': String(d.maxTries),
     split: connections,
     'max-connection-per-server': connections,
-  }
+  })
   if (d.name) out['out'] = d.name
   if (d.checksum) out['checksum'] = `${d.checksum.algorithm}=${d.checksum.hex}`
   // The download's own headers: not those every request carries (the engine's defaults and

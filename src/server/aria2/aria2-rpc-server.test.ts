@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../../test/fault-server.ts'
@@ -73,16 +74,55 @@ describe('aria2 RPC over HTTP POST', () => {
     expect(after['out']).toBe('other.bin')
     expect(after['checksum']).toBe(sum)
     for (const [name, value] of [
-      ['dir', dirs.root],
       ['header', 'X-New: 1'],
       ['referer', 'http://elsewhere.example/'],
     ] as const) {
       const refused = await client.post('aria2.changeOption', gid, { [name]: value })
       expect(refused.body.error?.message).toMatch(/^Downpour .* remove it and add it again/)
     }
+    // dir: the engine's changeFolder (nothing on disk yet: applied); a folder not there is
+    // refused with the reason, never made.
+    const chosen = join(dirs.root, 'chosen')
+    const missing = await client.post('aria2.changeOption', gid, { dir: chosen })
+    expect(missing.body.error?.message).toBe(
+      `the folder ${chosen} does not exist: choose one that does`,
+    )
+    expect(existsSync(chosen)).toBe(false)
+    await mkdir(chosen)
+    expect(await client.call('aria2.changeOption', gid, { dir: chosen })).toBe('OK')
+    const status = await client.call<{ dir: string }>('aria2.tellStatus', gid, ['dir'])
+    expect(status.dir).toBe(chosen)
     expect(await client.call('aria2.unpause', gid)).toBe(gid)
     await client.waitStatus(gid, ['complete'])
-    expect(await sha256File(join(dirs.downloads, 'other.bin'))).toBe(sha256(makeBody(1000, 10)))
+    expect(await sha256File(join(chosen, 'other.bin'))).toBe(sha256(makeBody(1000, 10)))
+    expect(existsSync(join(dirs.downloads, 'other.bin'))).toBe(false)
+  })
+
+  it('changeOption dir on a paused download with partial data in a folder still there: refused with the reason, nothing moved', async () => {
+    server.file('/part.bin', makeBody(2_000_000, 11), { rateLimit: 300_000 })
+    const gid = await client.call<string>('aria2.addUri', [server.url('/part.bin')])
+    for (let i = 0; i < 400; i++) {
+      const s = await client.call<{ completedLength: string }>('aria2.tellStatus', gid, [
+        'completedLength',
+      ])
+      if (Number(s.completedLength) > 0) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    expect(await client.call('aria2.pause', gid)).toBe(gid)
+    await client.waitStatus(gid, ['paused'])
+    const chosen = join(dirs.root, 'elsewhere')
+    await mkdir(chosen)
+    const refused = await client.post('aria2.changeOption', gid, {
+      dir: chosen,
+      'max-download-limit': '1M',
+    })
+    expect(refused.body.error?.message).toBe(
+      `"part.bin" has its partial data in ${dirs.downloads}, which is still there; it is not moved: resume it there, or remove it with its partial data and add it again into ${chosen}`,
+    )
+    // Nothing of the call applied: not the limit either.
+    const option = await client.call<Record<string, string>>('aria2.getOption', gid)
+    expect(option['max-download-limit']).toBe('0')
+    expect(existsSync(join(dirs.downloads, 'part.bin.part'))).toBe(true)
   })
 
   it('reports the pieces a download holds in bitfield, running and paused (AriaNg’s Pieces tab)', async () => {

@@ -139,6 +139,15 @@ export type EngineApi = {
    * in the queue are passed over (a look, not a command).
    */
   checkFiles(selection: Selection): Promise<{ missing: string[] }>
+  /**
+   * Gives downloads that are not running (queued, paused, failed — a folder that went away,
+   * `DP_ERR_FOLDER_GONE`, above all) another folder: `dir` must be an absolute path to a folder
+   * that exists (else the whole call is refused, naming what is wrong). Each download is
+   * accepted or refused with its reason (`DP_ERR_INVALID_STATE`: running, completed, or its
+   * partial data is in a folder that is still there — it is never moved); a failed one waits
+   * again. Journaled and durable before the answer; one `download/changed` for all.
+   */
+  changeFolder(ids: string[], dir: string): Promise<UpdateResult>
   /** One download's details: paths, validators, headers sent (secrets redacted), timeline. */
   details(id: string): Promise<DownloadDetails>
   /**

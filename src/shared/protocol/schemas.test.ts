@@ -197,6 +197,10 @@ describe('methodArgsSchemas', () => {
     expect(check(methodArgsSchemas.snapshotPart, ['s1', 0])).toMatch(/^1: /)
     expect(check(methodArgsSchemas.snapshotPart, ['', 10])).toMatch(/^0: /)
     expect(check(methodArgsSchemas.snapshotPart, ['x'.repeat(65), 10])).toMatch(/^0: /)
+    expect(check(methodArgsSchemas.changeFolder, [[], '/d'])).toBe(
+      '0: must name at least one download',
+    )
+    expect(check(methodArgsSchemas.changeFolder, [['a'], 7])).toMatch(/^1: /)
   })
 })
 
@@ -220,6 +224,7 @@ const fullCalls: { [M in keyof EngineApi]-?: Required<Parameters<EngineApi[M]>> 
   updateSettings: [{ maxConcurrentDownloads: 3 }],
   changeUrl: ['a', 'https://files.example/b.iso'],
   checkFiles: [{ ids: ['a'] }],
+  changeFolder: [['a', 'b'], '/home/me/Downloads'],
   details: ['a'],
   watchSegments: ['a'],
   unwatchSegments: ['a'],

@@ -319,6 +319,14 @@ export const methodArgsSchemas = {
   updateSettings: args([settingsPatchInputSchema]),
   changeUrl: args([v.pipe(v.string(), v.minLength(1)), v.pipe(v.string(), v.maxLength(65_536))]),
   checkFiles: args([selectionSchema]),
+  changeFolder: args([
+    v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+      v.minLength(1, 'must name at least one download'),
+      v.maxLength(100_000, 'must name at most 100,000 downloads'),
+    ),
+    v.pipe(v.string(), v.maxLength(4096, 'must be at most 4096 characters')),
+  ]),
   details: args([v.string()]),
   watchSegments: args([v.string()]),
   unwatchSegments: args([v.string()]),

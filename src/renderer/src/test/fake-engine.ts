@@ -364,6 +364,39 @@ export class FakeEngine implements EngineClient {
     return this.get(id)
   }
 
+  /**
+   * Like the engine: a relative path is refused whole; each download not queued, paused or
+   * failed is refused with its reason; the rest take the folder (a failed one waits again), in
+   * one `download/changed`.
+   */
+  async changeFolder(ids: string[], dir: string): Promise<UpdateResult> {
+    this.calls.push({ method: 'changeFolder', args: [ids, dir] })
+    if (!dir.startsWith('/'))
+      throw new DownpourError(
+        ERROR_CODES.invalidArgument,
+        `the folder must be an absolute path: ${dir}`,
+      )
+    const result: UpdateResult = { updated: [], rejected: [] }
+    this.#batched(() => {
+      ids.forEach((id, index) => {
+        const d = this.#get(id)
+        if (d.state !== 'queued' && d.state !== 'paused' && d.state !== 'failed') {
+          const error = { code: ERROR_CODES.invalidState, message: `"${d.name}" is ${d.state}` }
+          result.rejected.push({ index, id, error })
+          return
+        }
+        this.#change(id, {
+          dir,
+          done: 0,
+          ...(d.state === 'failed' ? { state: 'queued', error: null } : {}),
+        })
+        result.updated.push(this.get(id))
+      })
+    })
+    this.#pump()
+    return result
+  }
+
   /** Completed downloads whose file a test deleted (what `checkFiles` finds gone). */
   readonly deletedFiles = new Set<string>()
 

@@ -7,7 +7,14 @@ import { ask } from '../../store/engine-door.ts'
 import * as commands from '../../store/commands.ts'
 import { ConnectionMap } from './connection-map.tsx'
 import { DownloadLimitField } from './download-limit-field.tsx'
-import { askChangeUrl, closeDetails, openDetails, useDetailsStore } from './details-store.ts'
+import {
+  askChangeFolder,
+  askChangeUrl,
+  closeDetails,
+  openDetails,
+  useDetailsStore,
+} from './details-store.ts'
+import { isFolderGone } from '../download-list/row-actions.ts'
 import { d } from './details-strings.ts'
 import { SpeedGraph } from './speed-graph.tsx'
 import { Timeline } from './timeline.tsx'
@@ -42,6 +49,7 @@ function DetailsBody({ id }: { readonly id: string }) {
   const state = useAppStore((s) => s.downloads.byId[id]?.state)
   const url = useAppStore((s) => s.downloads.byId[id]?.url)
   const tries = useAppStore((s) => s.downloads.byId[id]?.tries)
+  const folderGone = useAppStore((s) => isFolderGone(s.downloads.byId[id]))
   const details = useDetails(id, `${state}:${tries}:${url}`)
   const map = useSegmentMap(id)
 
@@ -80,6 +88,11 @@ function DetailsBody({ id }: { readonly id: string }) {
       </header>
       {(canChangeUrl || canStartNow) && (
         <div className="details__actions">
+          {folderGone && (
+            <button type="button" className="button" onClick={() => askChangeFolder([id])}>
+              {d.chooseFolder}
+            </button>
+          )}
           {canStartNow && (
             <button type="button" className="button" onClick={() => void commands.startNow([id])}>
               {d.startNow}

@@ -10,9 +10,15 @@ export type DetailsState = {
   readonly openId: string | null
   /** The row whose URL the dialog asks for; null when closed. */
   readonly changeUrlId: string | null
+  /** The downloads "Choose another folder…" asks a folder for; null when closed. */
+  readonly changeFolderIds: readonly string[] | null
 }
 
-export const useDetailsStore = create<DetailsState>()(() => ({ openId: null, changeUrlId: null }))
+export const useDetailsStore = create<DetailsState>()(() => ({
+  openId: null,
+  changeUrlId: null,
+  changeFolderIds: null,
+}))
 
 export function openDetails(id: string): void {
   useDetailsStore.setState({ openId: id })
@@ -34,7 +40,15 @@ export function closeChangeUrl(): void {
   useDetailsStore.setState({ changeUrlId: null })
 }
 
+export function askChangeFolder(ids: readonly string[]): void {
+  if (ids.length > 0) useDetailsStore.setState({ changeFolderIds: ids })
+}
+
+export function closeChangeFolder(): void {
+  useDetailsStore.setState({ changeFolderIds: null })
+}
+
 /** Tests: back to closed. */
 export function resetDetailsStore(): void {
-  useDetailsStore.setState({ openId: null, changeUrlId: null })
+  useDetailsStore.setState({ openId: null, changeUrlId: null, changeFolderIds: null })
 }

@@ -28,6 +28,15 @@ export const d = {
   changeUrlHint:
     'The engine accepts the new URL only if it serves the same file, and continues from the bytes already saved.',
   change: 'Change',
+  chooseFolder: 'Choose another folder…',
+  chooseFolderTitle: 'Choose another folder',
+  chooseFolderOf: (names: string[]) =>
+    names.length === 1 ? names[0]! : `${names.length} downloads: ${names.join(', ')}`,
+  chooseFolderHint: (gone: string) =>
+    `The folder ${gone} is gone. Choose a folder that exists: the download starts there from the beginning.`,
+  folder: 'Folder',
+  downloadHere: 'Download here',
+  someRefused: (names: string) => `Not changed: ${names}`,
   cancel: 'Cancel',
   startNow: 'Start now',
   limitLabel: 'Speed limit for this download',

@@ -3,7 +3,7 @@ import type { KeyboardEvent } from 'react'
 import { Icon } from '../../components/icon.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { closeMenu, targetsFor } from '../../store/ui-actions.ts'
-import { menuActions } from './row-actions.ts'
+import { isFolderGone, menuActions } from './row-actions.ts'
 
 /** Copies the URLs of the row's targets (one per line) to the clipboard. */
 export function copyUrls(id: string): void {
@@ -26,6 +26,9 @@ export function ContextMenu() {
   const fileMissing = useAppStore((s) =>
     s.ui.menu ? s.downloads.byId[s.ui.menu.id]?.fileMissing === true : false,
   )
+  const folderGone = useAppStore((s) =>
+    s.ui.menu ? isFolderGone(s.downloads.byId[s.ui.menu.id]) : false,
+  )
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (menu === null) return
@@ -37,7 +40,7 @@ export function ContextMenu() {
     return () => window.removeEventListener('pointerdown', onPointer, true)
   }, [menu])
   if (menu === null || state === undefined) return null
-  const actions = menuActions(state, copyUrls, fileMissing)
+  const actions = menuActions(state, copyUrls, fileMissing, folderGone)
   const close = (): void => {
     closeMenu()
     document.querySelector<HTMLElement>(`[role="row"][data-id="${CSS.escape(menu.id)}"]`)?.focus()

@@ -10,7 +10,7 @@ import { beatClock } from '../../store/download-actions.ts'
 import { openMenu, selectRow, setFocused } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import { addedText } from './added-text.ts'
-import { primaryAction, removeAction } from './row-actions.ts'
+import { isFolderGone, primaryAction, removeAction } from './row-actions.ts'
 import { useRowDrag } from './row-drag.ts'
 import { useFileLook } from './file-look.ts'
 import { useRowNow } from './row-clock.ts'
@@ -112,7 +112,7 @@ function RowBody({
   const status = statusAt(now)
   rowRenderProbe.current?.(d.id)
   const percent = percentOf(d)
-  const primary = primaryAction(d.state, d.fileMissing === true)
+  const primary = primaryAction(d.state, d.fileMissing === true, isFolderGone(d))
   useFileLook(d.id, d.state)
   const moving = isMoving(d)
   const sizeText =

@@ -1,11 +1,13 @@
+import { ERROR_CODES } from '../../../../shared/protocol/errors.ts'
 import type { DownloadState } from '../../../../shared/protocol/model.ts'
+import { useAppStore } from '../../store/app-store.ts'
 import * as commands from '../../store/commands.ts'
 import { askRemove, targetsFor } from '../../store/ui-actions.ts'
 import { t } from '../../strings.ts'
 import type { IconName } from '../../components/icon.tsx'
 import { hasDesktopFiles } from '../../lib/desktop.ts'
 import { downloadAgain, missingWords, openChecked } from './download-again-row.ts'
-import { askChangeUrl, openDetails } from '../details/details-store.ts'
+import { askChangeFolder, askChangeUrl, openDetails } from '../details/details-store.ts'
 import { d } from '../details/details-strings.ts'
 
 export type RowAction = {
@@ -20,6 +22,7 @@ export type RowAction = {
     | 'folder'
     | 'details'
     | 'change-url'
+    | 'choose-folder'
     | 'download-again'
     | 'remove-from-list'
   readonly label: string
@@ -76,11 +79,40 @@ const removeFromList: RowAction = {
 }
 
 /**
- * The one action a row's main button does in each state (none once completed, unless its file
- * is gone: then "Download again").
+ * The row's targets whose folder went away (the row itself when none is: its menu said so).
+ * One folder chosen for all of them, in one call.
  */
-export function primaryAction(state: DownloadState, fileMissing = false): RowAction | null {
+export function folderGoneTargets(id: string): string[] {
+  const { byId } = useAppStore.getState().downloads
+  const gone = targetsFor(id).filter((x) => isFolderGone(byId[x]))
+  return gone.length > 0 ? gone : [id]
+}
+
+export function isFolderGone(
+  d: { state: DownloadState; error: { code: string } | null } | undefined,
+): boolean {
+  return d?.state === 'failed' && d.error?.code === ERROR_CODES.folderGone
+}
+
+/** A download whose folder went away: another folder, chosen once for the selection. */
+const chooseFolder: RowAction = {
+  key: 'choose-folder',
+  label: d.chooseFolder,
+  icon: 'folder',
+  run: (id) => askChangeFolder(folderGoneTargets(id)),
+}
+
+/**
+ * The one action a row's main button does in each state (none once completed, unless its file
+ * is gone: then "Download again"; a failed one whose folder is gone: "Choose another folder…").
+ */
+export function primaryAction(
+  state: DownloadState,
+  fileMissing = false,
+  folderGone = false,
+): RowAction | null {
   if (state === 'completed' && fileMissing) return again
+  if (state === 'failed' && folderGone) return chooseFolder
   if (commands.canPause(state)) return pause
   if (state === 'paused') return resume
   if (state === 'failed') return retry
@@ -92,9 +124,11 @@ export function menuActions(
   state: DownloadState,
   copy: (id: string) => void,
   fileMissing = false,
+  folderGone = false,
 ): RowAction[] {
   const missing = state === 'completed' && fileMissing
-  const primary = primaryAction(state, fileMissing)
+  const gone = state === 'failed' && folderGone
+  const primary = primaryAction(state, fileMissing, folderGone)
   // Desktop only: the browser page cannot reach the files.
   const files: RowAction[] =
     hasDesktopFiles() && !missing
@@ -120,6 +154,8 @@ export function menuActions(
   return [
     ...files,
     ...(primary ? [primary] : []),
+    // Retry stays offered: the folder may be back (a drive mounted again).
+    ...(gone ? [retry] : []),
     ...(state === 'queued' || state === 'paused' ? [startNow] : []),
     { key: 'details', label: d.details, icon: 'more', run: openDetails },
     ...(state === 'paused' || state === 'failed'

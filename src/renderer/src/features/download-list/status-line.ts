@@ -105,6 +105,11 @@ export function errorReason(error: DownloadError | null): string {
     const status = /\b(\d{3}(?: [A-Za-z][A-Za-z' -]*?)?)(?= for |$)/.exec(error.message)
     if (status) return status[1]!
   }
+  // The rest of the sentence (restore it, or another folder) is the row's button and tooltip.
+  if (error.code === ERROR_CODES.folderGone) {
+    const folder = /^the folder (.*) is gone \(/.exec(error.message)
+    if (folder) return `the folder ${folder[1]} is gone`
+  }
   return error.message
 }
 
