@@ -79,7 +79,10 @@ describe('downpour get when the disk fills up mid-download', () => {
     })
     // Until the 3 MiB are in the .part's blocks (a sparse file: its length says nothing).
     for (;;) {
-      const blocks = await stat(part).then((s) => s.blocks * 512, () => 0)
+      const blocks = await stat(part).then(
+        (s) => s.blocks * 512,
+        () => 0,
+      )
       if (flushed && blocks >= 3 * MiB) break
       await new Promise((resolve) => setTimeout(resolve, 25))
     }

@@ -106,7 +106,8 @@ describe('withDiskNeed', () => {
     expect(withDiskNeed(full, download({ size: null, done: 5, error }))).toBe(full)
     const other = { ...error, code: 'DP_ERR_HTTP_STATUS' }
     expect(withDiskNeed(full, download({ size: 9, done: 5, error: other }))).toBe(full)
-    const refusal = 'Not enough space: needs 8.0 MiB, 5.0 MiB free on /d — free some space and resume'
+    const refusal =
+      'Not enough space: needs 8.0 MiB, 5.0 MiB free on /d — free some space and resume'
     expect(withDiskNeed(refusal, download({ size: 9, done: 0, error }))).toBe(refusal)
   })
 })
