@@ -11,13 +11,16 @@ import { startCli, type CliRun } from './run-cli.ts'
  * happens, exactly as a kill -9 or a power cut just before it.
  */
 export type CrashPoint = {
-  syscall: 'link' | 'unlink' | 'rename' | 'open' | 'write' | 'ftruncate' | 'fdatasync'
+  syscall: 'link' | 'unlink' | 'rename' | 'open' | 'write' | 'ftruncate' | 'fdatasync' | 'fsync'
   path?: string
   when?: number
 }
 
 export type CrashRun = CliRun & {
-  /** strace's line of the call the process died in (`rename("a", "b") = ?`), or null. */
+  /**
+   * strace's line of the call the process died in (`rename("a", "b") = ?`, descriptors shown
+   * with their paths: `write(21</d/f>, …) = ?`), or null.
+   */
   killedAt: string | null
 }
 
@@ -33,6 +36,7 @@ const FAMILIES: Record<CrashPoint['syscall'], string[]> = {
   write: ['write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'],
   ftruncate: ['ftruncate'],
   fdatasync: ['fdatasync'],
+  fsync: ['fsync'],
 }
 
 const STRACE = '/usr/bin/strace'
@@ -91,6 +95,8 @@ export async function runCliCrashingAt(
     STRACE,
     '-f',
     '-qq',
+    // Descriptors as their paths: `killedAt` names the file a write or fsync was for.
+    '-y',
     '-o',
     log,
     '-e',
@@ -105,6 +111,43 @@ export async function runCliCrashingAt(
     const run = await startCli(args, { ...options, env, wrapper }).done
     const lines = (await readFile(log, 'utf8').catch(() => '')).split('\n')
     return { ...run, killedAt: killedCall(lines) }
+  } finally {
+    await rm(logDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Which call of `syscall` (its `when`) on the thread that makes it is the first one whose
+ * strace line (descriptors shown as their paths, `-y`) matches `call`: found by running
+ * `downpour get ARGS` to its end under strace, traced only. For a call whose path is not known
+ * in advance (a temp with a random name): a run on fresh folders makes the same calls in the
+ * same order, so the crash run given this `when` dies there (its `killedAt` says whether it did).
+ */
+export async function findCall(
+  syscall: CrashPoint['syscall'],
+  call: RegExp,
+  args: string[],
+  options: { downloads: string; state: string; env?: Record<string, string> },
+): Promise<number | null> {
+  const problem = crashAtProblem()
+  if (problem) throw new Error(problem)
+  const logDir = await mkdtemp(join(tmpdir(), 'downpour-find-call-'))
+  const log = join(logDir, 'strace.log')
+  const calls = FAMILIES[syscall].map((name) => `?${name}`).join(',')
+  const wrapper = [STRACE, '-f', '-qq', '-y', '-o', log, '-e', `trace=${calls}`]
+  try {
+    const env = { UV_THREADPOOL_SIZE: '1', ...options.env }
+    await startCli(args, { ...options, env, wrapper }).done
+    const counts = new Map<string, number>()
+    for (const line of (await readFile(log, 'utf8')).split('\n')) {
+      const [, tid, rest] = /^(\d+)\s+(.*)$/.exec(line) ?? []
+      // A call another thread's output cut in two is counted at its start.
+      if (tid === undefined || rest!.startsWith('<...')) continue
+      const count = (counts.get(tid) ?? 0) + 1
+      counts.set(tid, count)
+      if (call.test(rest!)) return count
+    }
+    return null
   } finally {
     await rm(logDir, { recursive: true, force: true })
   }

@@ -1,5 +1,5 @@
 /**
- * Debian's nginx and lighttpd serving a folder on loopback, each with an access log that
+ * Debian's nginx, lighttpd and Apache serving a folder on loopback, each with an access log that
  * records every request's Range header and status, for tests that compare the real CLI's
  * requests with what a real server answered. `missingServer` says why one cannot run here.
  */
@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 
-export type RealServerName = 'nginx' | 'lighttpd'
+export type RealServerName = 'nginx' | 'lighttpd' | 'apache'
 
 export type LoggedRequest = { method: string; path: string; range: string | null; status: number }
 
@@ -23,14 +23,21 @@ export type RealServer = {
 const BINARIES: Record<RealServerName, { command: string; probe: string[] }> = {
   nginx: { command: '/usr/sbin/nginx', probe: ['-v'] },
   lighttpd: { command: '/usr/sbin/lighttpd', probe: ['-v'] },
+  apache: { command: '/usr/sbin/apache2', probe: ['-v'] },
+}
+
+/** The Debian package that installs each. */
+const PACKAGES: Record<RealServerName, string> = {
+  nginx: 'nginx-light',
+  lighttpd: 'lighttpd',
+  apache: 'apache2',
 }
 
 /** Why `name` cannot be started here (not installed), or null. */
 export function missingServer(name: RealServerName): string | null {
   const { command, probe } = BINARIES[name]
   const run = spawnSync(command, probe, { stdio: 'ignore' })
-  if (run.error)
-    return `${name} is not installed (apt-get install ${name === 'nginx' ? 'nginx-light' : name})`
+  if (run.error) return `${name} is not installed (apt-get install ${PACKAGES[name]})`
   return run.status === 0 ? null : `${command} ${probe.join(' ')} exited ${run.status}`
 }
 
@@ -82,6 +89,30 @@ export async function startRealServer(
       ].join('\n'),
     )
     args = ['-p', workDir, '-c', config]
+  } else if (name === 'apache') {
+    const modules = '/usr/lib/apache2/modules'
+    await writeFile(
+      config,
+      [
+        `LoadModule mpm_event_module ${modules}/mod_mpm_event.so`,
+        `LoadModule authz_core_module ${modules}/mod_authz_core.so`,
+        `Listen 127.0.0.1:${port}`,
+        'ServerName 127.0.0.1',
+        `PidFile ${join(workDir, 'apache.pid')}`,
+        `DefaultRuntimeDir ${workDir}`,
+        `Mutex file:${workDir}`,
+        `ErrorLog ${join(workDir, 'error.log')}`,
+        `DocumentRoot ${www}`,
+        `<Directory ${www}>`,
+        '  Require all granted',
+        '</Directory>',
+        'LogFormat "%m %U \\"%{Range}i\\" %>s" ranged',
+        `CustomLog ${log} ranged`,
+      ].join('\n'),
+    )
+    // One process in the foreground (-X): as root it serves as root (no worker switches to a
+    // user who cannot read a test's 0700 folder), and SIGTERM ends it.
+    args = ['-X', '-f', config]
   } else {
     await writeFile(
       config,

@@ -25,6 +25,13 @@ describe('readAria2Conf', () => {
         '--check-certificate=false',
         '--header=X-A: 1',
       ],
+      sources: [
+        'aria2.conf:2: dir=/srv/files',
+        'aria2.conf:3: max-connection-per-server=4',
+        'aria2.conf:4: continue=true',
+        'aria2.conf:5: check-certificate=false',
+        'aria2.conf:11: header=X-A: 1',
+      ],
       notes: [
         'aria2.conf:7: enable-rpc is not an option downpour get has; ignored',
         'aria2.conf:8: seed-time is not an option downpour get has; ignored',
@@ -49,9 +56,15 @@ describe('readAria2Conf', () => {
           const text = lines.join(eol)
           const seen = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)
           const meaningful = seen.filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))
-          const { args, notes } = readAria2Conf(text, 'c')
+          const { args, sources, notes } = readAria2Conf(text, 'c')
           expect(args.length + notes.length).toBe(meaningful.length)
           for (const arg of args) expect(arg).toMatch(/^--[a-z-]+=/)
+          // Each flag names its line, and that line is what the reader saw there.
+          expect(sources).toHaveLength(args.length)
+          for (const source of sources) {
+            const [, at, what] = /^c:(\d+): (.*)$/s.exec(source) ?? []
+            expect(seen[Number(at) - 1]?.trim().replace(/\s*=\s*/, '=')).toBe(what)
+          }
           for (const note of notes) {
             const line = Number(/^c:(\d+): /.exec(note)?.[1])
             expect(line).toBeGreaterThanOrEqual(1)

@@ -44,6 +44,8 @@ const BOOLEAN = new Set([
 export type ConfReading = {
   /** Flags for `downpour get`, in the file's order. */
   args: string[]
+  /** The line each of `args` came from, at the same index: `aria2.conf:7: name=value`. */
+  sources: string[]
   /** One message per line not applied, with its number (`aria2.conf:7: …`). */
   notes: string[]
 }
@@ -51,6 +53,7 @@ export type ConfReading = {
 /** Reads the text of an aria2.conf; never throws. `label` names the file in the notes. */
 export function readAria2Conf(text: string, label: string): ConfReading {
   const args: string[] = []
+  const from: string[] = []
   const notes: string[] = []
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)
   lines.forEach((raw, index) => {
@@ -70,6 +73,7 @@ export function readAria2Conf(text: string, label: string): ConfReading {
         return
       }
       args.push(`--${name}=${value}`)
+      from.push(`${at}: ${name}=${value}`)
       return
     }
     const flag = VALUED[name]
@@ -79,6 +83,7 @@ export function readAria2Conf(text: string, label: string): ConfReading {
     }
     // One argument (`--flag=value`): a value starting with "-" stays a value.
     args.push(`${flag}=${value}`)
+    from.push(`${at}: ${name}=${value}`)
   })
-  return { args, notes }
+  return { args, sources: from, notes }
 }

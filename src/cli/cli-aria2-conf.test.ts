@@ -45,8 +45,20 @@ describe('downpour get and aria2.conf', () => {
     const other = join(dirs.root, 'other.conf')
     await writeFile(other, 'quiet=true\nsplit=oops\n')
     const named = await start(['--conf-path', other, server.url('/d.bin')]).done
-    // split=oops is a bad value: bad usage, as the same flag on the command line.
+    // split=oops is a bad value: bad usage, as the same flag on the command line, named by its
+    // line (the flag alone sent the person looking for it on their command line).
     expect(named.code).toBe(28)
+    expect(named.stderr).toBe(
+      `downpour: ${other}:2: split=oops: expected a whole number from 1 to 32\n`,
+    )
+    await writeFile(other, 'max-download-limit=lots\njust-a-word\n')
+    const both = await start(['--conf-path', other, server.url('/d.bin')]).done
+    expect(both.code).toBe(28)
+    expect(both.stderr).toBe(
+      `downpour: ${other}:2: expected NAME=VALUE, got "just-a-word"; ignored\n` +
+        `downpour: ${other}:1: max-download-limit=lots: expected a size like 512K or 1M\n`,
+    )
+    expect(server.requests('/d.bin')).toHaveLength(2)
     const missing = await start([
       `--conf-path=${join(dirs.root, 'nope.conf')}`,
       server.url('/d.bin'),

@@ -1,10 +1,10 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { sha256, sha256File } from '../../test/engine-harness.ts'
 import { useCli } from '../../test/run-cli.ts'
-import { crashAtProblem, runCliCrashingAt, type CrashPoint } from '../../test/crash-at.ts'
+import { crashAtProblem, findCall, runCliCrashingAt, type CrashPoint } from '../../test/crash-at.ts'
 
 // The real CLI killed (SIGKILL, as kill -9 or a power cut) at one system call of publishing,
 // journaling or checkpointing, then run again: the rerun must end with every file whole, under
@@ -108,6 +108,92 @@ describe.skipIf(problem !== null)(
     )
   },
 )
+
+describe.skipIf(problem !== null)('downpour get --save-session killed while writing it', () => {
+  // The session's temp: `.sess.txt.<pid>.<random>.tmp` beside it (writeFileAtomic).
+  const temp = /\.sess\.txt\.\d+\.[0-9a-f]+\.tmp/
+  it.each([
+    // Its bytes written, not yet synced or renamed. (Not the write itself: which write of the
+    // pool thread it is varies from run to run, libuv's wake-ups on an eventfd being writes.)
+    {
+      label: 'the fsync of its temp',
+      syscall: 'fsync' as const,
+      at: new RegExp(`^fsync\\(\\d+<.*${temp.source}>\\)`),
+      left: 'old' as const,
+    },
+    {
+      label: 'the rename over it',
+      syscall: 'rename' as const,
+      at: new RegExp(`^rename\\(".*${temp.source}", ".*/sess\\.txt"\\)`),
+      left: 'old' as const,
+    },
+    {
+      label: 'the fsync of its folder, after the rename',
+      syscall: 'fsync' as const,
+      at: /^fsync\(\d+<.*\/session>\)/,
+      left: 'new' as const,
+    },
+  ])(
+    'at $label: the $left session file whole, and the next run leaves no temp behind',
+    async ({ syscall, at, left }) => {
+      const good = makeBody(2000, 40)
+      server.file('/good.bin', good)
+      const folder = join(dirs.root, 'session')
+      const session = join(folder, 'sess.txt')
+      // An earlier run's session (what the crash must not tear), and this run's list: two
+      // files gone from the server (what it would save).
+      const old = `${server.url('/good.bin')}\n out=good.bin\n`
+      const list = join(dirs.root, 'list.txt')
+      await writeFile(list, `${server.url('/gone-1.bin')}\n${server.url('/gone-2.bin')}\n`)
+      const args = ['-i', list, '--save-session', session]
+      // Where the call is: the same run on its own folders, traced to its end.
+      const dry = join(dirs.root, 'dry')
+      await mkdir(join(dry, 'session'), { recursive: true })
+      await writeFile(join(dry, 'session', 'sess.txt'), old)
+      const when = await findCall(
+        syscall,
+        at,
+        ['-i', list, '--save-session', join(dry, 'session', 'sess.txt')],
+        {
+          downloads: join(dry, 'downloads'),
+          state: join(dry, 'state'),
+        },
+      )
+      expect(when).not.toBeNull()
+
+      await mkdir(folder)
+      await writeFile(session, old)
+      const crashed = await crashAt({ syscall, when: when! }, args)
+      expect(crashed.signal ?? crashed.code).toSatisfy((end) => end === 'SIGKILL' || end === 137)
+      expect(crashed.killedAt).toMatch(at)
+      const saved = await readFile(session, 'utf8')
+      if (left === 'old') {
+        expect(saved).toBe(old)
+        // The dead run's temp (a kill cannot clean up): named for it, read by nobody.
+        const names = await readdir(folder)
+        expect(names).toHaveLength(2)
+        expect(names.filter((n) => temp.test(n))).toHaveLength(1)
+      } else {
+        expect(saved).toBe(`${server.url('/gone-1.bin')}\n${server.url('/gone-2.bin')}\n`)
+        expect(await readdir(folder)).toEqual(['sess.txt'])
+      }
+
+      // The aria2 habit: the session read back and saved again to the same file.
+      const again = await rerun(['-i', session, '--save-session', session])
+      expect(again.stderr).not.toMatch(/cannot save the session/)
+      expect(await readdir(folder)).toEqual(['sess.txt'])
+      if (left === 'old') {
+        expect(again.code).toBe(0)
+        expect(await readFile(session, 'utf8')).toBe('')
+        expect(await sha256File(join(dirs.downloads, 'good.bin'))).toBe(sha256(good))
+      } else {
+        expect(again.code).toBe(3) // aria2's "resource not found"
+        expect(await readFile(session, 'utf8')).toBe(saved)
+      }
+    },
+    60_000,
+  )
+})
 
 describe.skipIf(problem !== null)('downpour get killed while claiming a name', () => {
   it.each([

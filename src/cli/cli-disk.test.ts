@@ -1,7 +1,13 @@
-import { readdir, rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
+import {
+  defaultLastModified,
+  makeBody,
+  startFaultServer,
+  strongEtag,
+  type FaultServer,
+} from '../../test/fault-server.ts'
 import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
 import { startCli } from '../../test/run-cli.ts'
 import { fillDisk, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
@@ -39,6 +45,76 @@ describe('downpour get on a full disk', () => {
       ),
     )
     expect(await readdir(disk.dir)).toEqual([])
+  }, 60_000)
+})
+
+describe('downpour get when the disk fills up mid-download', () => {
+  it('the issue’s 8 MiB file: keeps what was written, exits 9, and the rerun once there is room asks only for the rest', async () => {
+    const MiB = 1024 * 1024
+    const mounted = await mountSmallDisk(join(dirs.root, 'small'), 'size=10m')
+    if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
+    disk = mounted
+    const body = makeBody(8 * MiB, 43)
+    const validators = { etag: strongEtag(body), lastModified: defaultLastModified(1) }
+    // The first answer sends 3 MiB, then waits for the test to fill the disk (another program
+    // taking the space the check saw free: the check cannot see the future), then the rest.
+    let flushed = false
+    let openGate = () => {}
+    const gate = new Promise<void>((resolve) => (openGate = resolve))
+    server.handle('/eight.bin', (req, res) => {
+      res.writeHead(200, {
+        'content-length': String(body.length),
+        'accept-ranges': 'bytes',
+        etag: validators.etag,
+        'last-modified': validators.lastModified,
+      })
+      if (req.method === 'HEAD') return void res.end()
+      res.write(body.subarray(0, 3 * MiB), () => (flushed = true))
+      void gate.then(() => res.end(body.subarray(3 * MiB)))
+    })
+    const part = join(disk.dir, 'eight.bin.part')
+    const first = startCli(['-x', '1', server.url('/eight.bin')], {
+      downloads: disk.dir,
+      state: dirs.state,
+    })
+    // Until the 3 MiB are in the .part's blocks (a sparse file: its length says nothing).
+    for (;;) {
+      const blocks = await stat(part).then(
+        (s) => s.blocks * 512,
+        () => 0,
+      )
+      if (flushed && blocks >= 3 * MiB) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    const filler = await fillDisk(disk.dir)
+    openGate()
+    const full = await first.done
+    expect(full.code).toBe(9)
+    // What to free, and that the bytes are kept (the rerun continues them).
+    expect(full.stderr).toMatch(
+      new RegExp(
+        `paused ${server.url('/eight.bin')}: Disk full — free some space on ${disk.dir} and resume \\(needs [\\d.]+ MiB more; [\\d.]+ MiB of 8\\.0 MiB kept\\)`,
+      ),
+    )
+    expect((await stat(part)).blocks * 512).toBeGreaterThanOrEqual(3 * MiB)
+
+    await rm(filler)
+    const before = server.requests('/eight.bin').length
+    server.file('/eight.bin', body, validators)
+    const rerun = await startCli(['-x', '1', server.url('/eight.bin')], {
+      downloads: disk.dir,
+      state: dirs.state,
+    }).done
+    expect(rerun.stderr).toBe('')
+    expect(rerun.code).toBe(0)
+    const asked = server
+      .requests('/eight.bin')
+      .slice(before)
+      .filter((r) => r.method === 'GET')
+    expect(asked.length).toBeGreaterThan(0)
+    for (const request of asked) expect(request.range?.start).toBeGreaterThanOrEqual(3 * MiB)
+    expect(await readdir(disk.dir)).toEqual(['eight.bin'])
+    expect(await sha256File(join(disk.dir, 'eight.bin'))).toBe(sha256(body))
   }, 60_000)
 })
 

@@ -22,7 +22,7 @@ import { CliOutput } from './cli-output.ts'
 import { ALREADY_COMPLETE } from '../engine/transfer/existing-file.ts'
 import { collectRequests, type Usage } from './collect-requests.ts'
 import { proxyProblem } from './proxy-check.ts'
-import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
+import { DownloadWarnings, interruptLines, summaryLine, withDiskNeed } from './run-summary.ts'
 import { defaultStateDir, stateDirProblem } from './state-dir.ts'
 import { removeEmptyStateDir } from './state-cleanup.ts'
 import { makeDownloadFolder } from '../engine/storage/safe-folder.ts'
@@ -239,7 +239,8 @@ async function drive(
   // at the end); the live rows step aside for it.
   const reportFailure = (d: DownloadSnapshot) => {
     const what = d.state === 'paused' ? 'paused' : 'failed'
-    const line = `${what} ${d.url}: ${withAdvice(withoutUrl(d.error?.message ?? 'unknown error', d.url))}`
+    const message = withoutUrl(d.error?.message ?? 'unknown error', d.url)
+    const line = `${what} ${d.url}: ${withDiskNeed(withAdvice(message), d)}`
     if (display) display.interject(() => output.error(line))
     else output.error(line)
   }

@@ -216,13 +216,18 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram()
-  const conf = await withAria2Conf(argv)
+  const conf = await withAria2Conf(argv, () => {
+    // A second program's `get` checks the file's values one by one (no action runs), silent.
+    const get = buildProgram().commands.find((c) => c.name() === 'get')!
+    return get.exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} })
+  })
+  for (const note of conf.notes ?? [])
+    process.stderr.write(`downpour: ${escapeTerminalText(note)}\n`)
   if ('problem' in conf) {
     process.stderr.write(`downpour: ${escapeTerminalText(conf.problem)}\n`)
     process.exitCode = EXIT.usage
     return
   }
-  for (const note of conf.notes) process.stderr.write(`downpour: ${escapeTerminalText(note)}\n`)
   const habits = aria2Habits(conf.argv)
   if ('problem' in habits) {
     process.stderr.write(`downpour: ${escapeTerminalText(habits.problem)}\n`)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
-import { DownloadWarnings, interruptLines, summaryLine } from './run-summary.ts'
+import { DownloadWarnings, interruptLines, summaryLine, withDiskNeed } from './run-summary.ts'
 
 const download = (patch: Partial<DownloadSnapshot>) =>
   ({
@@ -88,5 +88,26 @@ describe('DownloadWarnings', () => {
     expect(warnings.noteSnapshot(download({ resumable: false, state: 'downloading' }))).toBeNull()
     expect(warnings.lines(new Set())).toHaveLength(1)
     expect(warnings.lines(new Set(['a']))).toEqual([])
+  })
+})
+
+describe('withDiskNeed', () => {
+  const full = 'Disk full — free some space on /d and resume'
+  const error = { code: 'DP_ERR_DISK_FULL', message: full }
+  it('adds what a download filled up under still needs, and what it kept', () => {
+    const d = download({ size: 8 * 1024 * 1024, done: 5 * 1024 * 1024, error })
+    expect(withDiskNeed(full, d)).toBe(`${full} (needs 3.0 MiB more; 5.0 MiB of 8.0 MiB kept)`)
+    expect(withDiskNeed(full, download({ size: 2048, done: 0, error }))).toBe(
+      `${full} (needs 2.0 KiB more)`,
+    )
+  })
+
+  it('leaves alone what it cannot say better: no size, another error, the check’s own refusal', () => {
+    expect(withDiskNeed(full, download({ size: null, done: 5, error }))).toBe(full)
+    const other = { ...error, code: 'DP_ERR_HTTP_STATUS' }
+    expect(withDiskNeed(full, download({ size: 9, done: 5, error: other }))).toBe(full)
+    const refusal =
+      'Not enough space: needs 8.0 MiB, 5.0 MiB free on /d — free some space and resume'
+    expect(withDiskNeed(refusal, download({ size: 9, done: 0, error }))).toBe(refusal)
   })
 })

@@ -1,3 +1,5 @@
+import { formatBytes } from '../shared/format.ts'
+import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 
@@ -32,6 +34,20 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
     lines.unshift('interrupted; run the same command again to continue')
   else lines.unshift('interrupted')
   return lines
+}
+
+/**
+ * A download the disk filled up under (ENOSPC while writing: the free-space check before it
+ * started saw room, then something else took it) says how much more room it needs and that
+ * what it received is kept, so the person knows what to free and that the rerun continues.
+ * The free figure is left out: at ENOSPC it is nil by definition. A refusal before the start
+ * ("Not enough space: needs …, … free on …") says both already and is left as it is.
+ */
+export function withDiskNeed(message: string, d: DownloadSnapshot): string {
+  if (d.error?.code !== ERROR_CODES.diskFull || !message.startsWith('Disk full')) return message
+  if (d.size === null || d.size <= d.done) return message
+  const kept = d.done > 0 ? `; ${formatBytes(d.done)} of ${formatBytes(d.size)} kept` : ''
+  return `${message} (needs ${formatBytes(d.size - d.done)} more${kept})`
 }
 
 /**

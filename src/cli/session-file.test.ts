@@ -1,5 +1,7 @@
 import fc from 'fast-check'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { symlinkSync } from 'node:fs'
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -79,6 +81,39 @@ describe('writeSessionFile', () => {
       expect(await readFile(path, 'utf8')).toBe('http://a.example/y\n')
       expect(await readdir(dir)).toEqual(['session.txt'])
       await expect(writeSessionFile(join(dir, 'no', 'such.txt'), 'x')).rejects.toThrow(/ENOENT/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('removes the temps of this file that dead runs left, and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'downpour-session-'))
+    try {
+      const path = join(dir, 'session.txt')
+      // A process that has ended: its pid names a temp nobody is writing any more.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!
+      const stale = `.session.txt.${dead}.0123456789ab.tmp`
+      const live = `.session.txt.${process.ppid}.0123456789ab.tmp`
+      const others = [`.other.txt.${dead}.0123456789ab.tmp`, `.session.txt.${dead}.tmp`, 'notes']
+      for (const name of [stale, live, ...others]) await writeFile(join(dir, name), 'x')
+      await writeSessionFile(path, 'http://a.example/x\n')
+      expect((await readdir(dir)).sort()).toEqual(['session.txt', live, ...others].sort())
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('never writes through a link planted at a temp name, and keeps the file to its owner', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'downpour-session-'))
+    try {
+      const path = join(dir, 'session.txt')
+      const target = join(dir, 'target')
+      await writeFile(target, 'untouched')
+      // The old writer's temp name was known in advance (the pid): a link there was followed.
+      symlinkSync(target, `${path}.downpour-${process.pid}.tmp`)
+      await writeSessionFile(path, 'header=Authorization: Bearer t\n')
+      expect(await readFile(target, 'utf8')).toBe('untouched')
+      expect((await stat(path)).mode & 0o777).toBe(0o600)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -1,4 +1,5 @@
-import { rename, rm, writeFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../engine/storage/atomic-file.ts'
+import { removeStaleTempsOf } from '../engine/storage/stale-temps.ts'
 
 /**
  * aria2's `--save-session FILE`: on exit, the downloads of the run that did not complete, in
@@ -59,17 +60,14 @@ export function sessionText(items: readonly SessionItem[]): string {
 }
 
 /**
- * Writes the file whole or not at all: a temporary file beside it, then a rename. A kill before
- * the rename leaves the earlier session file as it was (and the temporary one, named for this
- * process); after it, the new one.
+ * Writes the file whole or not at all (`writeFileAtomic`: a new temp beside it, never through
+ * a link, fsynced, renamed over, the folder fsynced). A kill before the rename leaves the
+ * earlier session file as it was, and the temp, named for the dead process: this write removes
+ * such temps of the same file first (a live run's are left to it), so a crash leaves at most
+ * one until the next `--save-session` to that file. Mode 0600: option lines may carry
+ * `http-passwd=` or a `header=` with a token.
  */
 export async function writeSessionFile(path: string, text: string): Promise<void> {
-  const temporary = `${path}.downpour-${process.pid}.tmp`
-  try {
-    await writeFile(temporary, text)
-    await rename(temporary, path)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
-  }
+  await removeStaleTempsOf(path)
+  await writeFileAtomic(path, text)
 }
