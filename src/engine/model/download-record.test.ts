@@ -9,7 +9,7 @@ describe('a download snapshot', () => {
     const record = newRecord('id-1', 'https://example.com/a.bin', '/tmp/d', 'a.bin', 'queued', 1)
     const idle = toSnapshot(record, { speed: 0, eta: null, connections: 0 }, { maxTries: 5 })
     const running = toSnapshot(
-      { ...record, state: 'active' },
+      { ...record, state: 'downloading' },
       { speed: 10, eta: 3, connections: 2, lastByteAt: 1234 },
       { maxTries: 5 },
     )
