@@ -110,7 +110,11 @@ describe('compact queue records', () => {
     const good = JSON.parse(
       encodeRecord(buildRecord({ url: 'https://e.com/a' }, '/d')),
     ) as unknown[]
-    for (const rest of [{ ifExists: 'sometimes' }, { ifExists: 3 }, { ifExists: 'fail', colour: 1 }])
+    for (const rest of [
+      { ifExists: 'sometimes' },
+      { ifExists: 3 },
+      { ifExists: 'fail', colour: 1 },
+    ])
       expect(decodeRecord([...good, rest])).toMatchObject({
         ok: false,
         problem: expect.stringMatching(/ifExists|colour/),
