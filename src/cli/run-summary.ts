@@ -38,16 +38,17 @@ export function interruptLines(paused: readonly DownloadSnapshot[]): string[] {
 
 /**
  * A download the disk filled up under (ENOSPC while writing: the free-space check before it
- * started saw room, then something else took it) says how much more room it needs and that
- * what it received is kept, so the person knows what to free and that the rerun continues.
- * The free figure is left out: at ENOSPC it is nil by definition. A refusal before the start
- * ("Not enough space: needs …, … free on …") says both already and is left as it is.
+ * started saw room, then something else took it) says how much more room it needs, so the
+ * person knows what to free: the rest of the file (the bytes in its `.part` already hold their
+ * blocks, also when written again). Not "kept": the rerun continues from the last checkpoint,
+ * and what arrived after it is fetched again (a full disk takes no new control file). The free
+ * figure is left out: at ENOSPC it is nil by definition. A refusal before the start ("Not
+ * enough space: needs …, … free on …") says both already and is left as it is.
  */
 export function withDiskNeed(message: string, d: DownloadSnapshot): string {
   if (d.error?.code !== ERROR_CODES.diskFull || !message.startsWith('Disk full')) return message
   if (d.size === null || d.size <= d.done) return message
-  const kept = d.done > 0 ? `; ${formatBytes(d.done)} of ${formatBytes(d.size)} kept` : ''
-  return `${message} (needs ${formatBytes(d.size - d.done)} more${kept})`
+  return `${message} (needs ${formatBytes(d.size - d.done)} more)`
 }
 
 /**

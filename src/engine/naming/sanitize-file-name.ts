@@ -26,7 +26,10 @@ export function sanitizeFileName(input: string, fallback = FALLBACK_FILE_NAME): 
 }
 
 /** For tests: the full rules without the plain-name shortcut, which must agree with them. */
-export function sanitizeNameByTheRules(input: string, fallback = FALLBACK_FILE_NAME): SanitizedName {
+export function sanitizeNameByTheRules(
+  input: string,
+  fallback = FALLBACK_FILE_NAME,
+): SanitizedName {
   return sanitizeAny(input, fallback)
 }
 
