@@ -89,6 +89,13 @@ export class MirrorSources {
     return best
   }
 
+  /** How many sources are still used (the URL and the mirrors not dropped). */
+  usable(): number {
+    let n = 0
+    for (const source of this.#sources) if (source.dropped === null) n++
+    return n
+  }
+
   /** Its connections' summed speed at a beat (measured ones only). */
   observe(source: Source, speed: number): void {
     source.speed = speed

@@ -210,8 +210,8 @@ export class SegmentedFetch {
     if (judgeNetwork) this.#replaceLaggards()
     this.#handOver()
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
-    if (this.#live < this.#ramp.target) this.#o.shared.pool?.warm()
-    while (this.#live < this.#ramp.target) {
+    if (this.#live < this.#target()) this.#o.shared.pool?.warm()
+    while (this.#live < this.#target()) {
       const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
       if (work.kind === 'none' || !this.#o.acquireSlot()) return
       this.#spawn(signal, null, true)
@@ -266,12 +266,12 @@ export class SegmentedFetch {
    * next look for work (#takeWork).
    */
   #closeExtras(): void {
-    const extra = this.#live - this.#ramp.target
+    const extra = this.#live - this.#target()
     if (extra <= 0) return
     this.#o.log(
-      `${this.#live} connections brought no more speed than ${this.#ramp.target}; closing ${extra}`,
+      `${this.#live} connections brought no more speed than ${this.#target()}; closing ${extra}`,
     )
-    const close = extrasToClose(this.#segments(), this.#live, this.#ramp.target, this.#firstSegment)
+    const close = extrasToClose(this.#segments(), this.#live, this.#target(), this.#firstSegment)
     for (const id of close) {
       this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
     }
@@ -464,6 +464,19 @@ export class SegmentedFetch {
     return false
   }
 
+  /**
+   * The connection count to hold: the ramp's, but with mirrors at least one per usable source
+   * (capped by the download's maximum). The ramp judges the download's total speed; a mirror
+   * capped as a whole adds none per extra connection, so "more brought no more speed" once
+   * closed every helper and left the file to the probe's server alone (2 MiB/s for 80 of 100
+   * MiB while an 8 MiB/s mirror sat idle).
+   */
+  #target(): number {
+    const target = this.#ramp.target
+    if (!this.#sources) return target
+    return Math.max(target, Math.min(this.#sources.usable(), this.#o.maxConnections()))
+  }
+
   /** Each source's speed now (its connections' summed), for where new connections go. */
   #observeSources(): void {
     const speeds = new Map<Source, number>()
@@ -627,7 +640,7 @@ export class SegmentedFetch {
       freeSlots: this.#o.shared.segmentSlots.free,
       reserve: MAX_DOWNLOADS,
       live: this.#live,
-      target: this.#ramp.target,
+      target: this.#target(),
     }
     if (!mayTakeWork(gate)) return null
     const minSplit = this.#o.minSplit()
