@@ -161,7 +161,12 @@ export async function checkpoint(
   const pool = s.ctx.shared.pool
   if (pool) part.markWritten(await pool.flush(part.path, false))
   const generation = s.generation
-  const durable: ByteRange[] = await part.sync()
+  // A stop after a failed write (the disk filled up) still records what the OS took before:
+  // the rerun then fetches only the rest, not everything since the last checkpoint.
+  const durable: ByteRange[] = await part.sync().catch((error: unknown) => {
+    if (!when.stopping || !part.failed) throw error
+    return part.syncTaken()
+  })
   if (generation !== s.generation || part !== s.part) return
   if (durable.length === 0 && !s.controlWritten) return
   // A control file beside a `.part` another program deleted would describe bytes no file has.
