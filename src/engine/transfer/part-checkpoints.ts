@@ -52,6 +52,36 @@ import {
 export const CHECKPOINT_MS = 1000
 
 /**
+ * A download at least this large gets its control file (no ranges yet) when its `.part` is
+ * made, while the disk has room: should the disk fill up before the first checkpoint, the
+ * stop's checkpoint can then rewrite it in place (writeControlFile) instead of finding no
+ * block for a new one and losing every byte. Smaller files skip it (W2: thousands of small
+ * files pay no extra file); losing one of them re-fetches at most this much.
+ */
+export const EARLY_CONTROL_BYTES = 8 * 1024 * 1024
+
+/**
+ * Writes the first control file of a fresh `.part` (see EARLY_CONTROL_BYTES). It lists no
+ * ranges, so whatever a crash leaves of it claims nothing; the publish deletes it as any.
+ */
+export async function reserveControlFile(s: TransferState): Promise<void> {
+  const rec = s.record
+  if (s.controlWritten || !s.part || rec.resumable === false) return
+  if (rec.size === null || rec.size < EARLY_CONTROL_BYTES) return
+  await writeControlFile(controlPathFor(pathsOf(s).part), {
+    version: 1,
+    id: rec.id,
+    url: redactUrl(rec.url),
+    size: rec.size,
+    etag: rec.etag,
+    lastModified: rec.lastModified,
+    durable: [],
+    savedAt: Date.now(),
+  })
+  s.controlWritten = true
+}
+
+/**
  * A `.part` that another program deleted or replaced while this download wrote it (R10):
  * retryable, and the retry starts from zero. Detected before the checksum and the rename (a
  * finished download is never named after bytes that are not in its file).
