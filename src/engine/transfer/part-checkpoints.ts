@@ -38,6 +38,9 @@ import {
  *   part's length against it).
  * - A short download (under one interval) gets neither fsync nor control file: a kill re-fetches
  *   it from zero, which costs less than the fsync would (as curl). A stop always checkpoints.
+ *   Files of EARLY_CONTROL_BYTES or more get a control file listing nothing with their `.part`.
+ * - On a full disk the control file is rewritten in place (writeControlFile): a kill leaves the
+ *   old text or the new, power loss may tear it, which reads as nothing durable (start over).
  * - Starting over (restartFromZero) empties the part and deletes the control file after every
  *   checkpoint in flight has ended: a later checkpoint of the old bytes cannot land after it
  *   (the generation counter).
