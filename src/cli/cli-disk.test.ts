@@ -1,4 +1,4 @@
-import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -48,9 +48,56 @@ describe('downpour get on a full disk', () => {
   }, 60_000)
 })
 
+const MiB = 1024 * 1024
+
+/**
+ * Serves `body` at /eight.bin: the first answer sends `first` bytes, then waits for the
+ * returned gate to open (the test fills the disk meanwhile: another program taking the space
+ * the check saw free), then the rest. A retry (a slow machine may call the wait a stall) gets
+ * what it asks for, as a server that can resume answers: never a 200 that starts it over.
+ */
+function serveGated(
+  body: Buffer,
+  validators: { etag: string; lastModified: string },
+  first: number,
+): () => void {
+  let openGate = () => {}
+  const gate = new Promise<void>((resolve) => (openGate = resolve))
+  server.handle('/eight.bin', (req, res) => {
+    const from = /^bytes=(\d+)-$/.exec(req.headers.range ?? '')
+    if (from) {
+      const start = Number(from[1])
+      res.writeHead(206, {
+        'content-length': String(body.length - start),
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        etag: validators.etag,
+        'last-modified': validators.lastModified,
+      })
+      return void res.end(body.subarray(start))
+    }
+    res.writeHead(200, {
+      'content-length': String(body.length),
+      'accept-ranges': 'bytes',
+      etag: validators.etag,
+      'last-modified': validators.lastModified,
+    })
+    if (req.method === 'HEAD') return void res.end()
+    res.write(body.subarray(0, first))
+    void gate.then(() => res.end(body.subarray(first)))
+  })
+  return openGate
+}
+
+/** The durable ranges of the control file at `path` (null while there is none). */
+async function durableIn(path: string): Promise<{ start: number; end: number }[] | null> {
+  return readFile(path, 'utf8').then(
+    (text) => (JSON.parse(text) as { durable: { start: number; end: number }[] }).durable,
+    () => null,
+  )
+}
+
 describe('downpour get when the disk fills up mid-download', () => {
-  it('the issue’s 8 MiB file: exits 9 saying what it needs, and the rerun once there is room continues from the last checkpoint', async () => {
-    const MiB = 1024 * 1024
+  it('the issue’s 8 MiB file: exits 9 saying what it needs, and the rerun once there is room continues from what the part held when the disk filled, not from the last checkpoint', async () => {
     const mounted = await mountSmallDisk(join(dirs.root, 'small'), 'size=10m')
     if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
     disk = mounted
@@ -58,68 +105,111 @@ describe('downpour get when the disk fills up mid-download', () => {
     const validators = { etag: strongEtag(body), lastModified: defaultLastModified(1) }
     // The first answer sends 3 MiB, then waits for the test to fill the disk (another program
     // taking the space the check saw free: the check cannot see the future), then the rest.
-    let openGate = () => {}
-    const gate = new Promise<void>((resolve) => (openGate = resolve))
-    server.handle('/eight.bin', (req, res) => {
-      res.writeHead(200, {
-        'content-length': String(body.length),
-        'accept-ranges': 'bytes',
-        etag: validators.etag,
-        'last-modified': validators.lastModified,
-      })
-      if (req.method === 'HEAD') return void res.end()
-      res.write(body.subarray(0, 3 * MiB))
-      void gate.then(() => res.end(body.subarray(3 * MiB)))
-    })
+    const openGate = serveGated(body, validators, 3 * MiB)
     const part = join(disk.dir, 'eight.bin.part')
     const first = startCli(['-x', '1', server.url('/eight.bin')], {
       downloads: disk.dir,
       state: dirs.state,
     })
     // Until a checkpoint has recorded the 3 MiB as durable in the control file (every second
-    // while the download runs). What arrives after the last checkpoint is on disk but not
-    // recorded: on a full disk the control file cannot be written again (a new temp needs a
-    // block), so the rerun fetches those bytes again — at most a second's worth.
+    // while the download runs). What arrives after it fills the disk: the stop's checkpoint
+    // finds no block for a new control file, and rewrites the one there in place instead.
     const control = `${part}.downpour`
-    for (;;) {
-      const durable = await readFile(control, 'utf8').then(
-        (text) => (JSON.parse(text) as { durable: { end: number }[] }).durable[0]?.end ?? 0,
-        () => 0,
-      )
-      if (durable >= 3 * MiB) break
+    while (((await durableIn(control))?.[0]?.end ?? 0) < 3 * MiB)
       await new Promise((resolve) => setTimeout(resolve, 25))
-    }
+    // Full, but for 2 MiB that the part then takes (written within milliseconds, so the last
+    // checkpoint with room for a new control file is the one of 3 MiB).
     const filler = await fillDisk(disk.dir)
+    await truncate(filler, (await stat(filler)).size - 2 * MiB)
     openGate()
     const full = await first.done
     expect(full.code).toBe(9)
     // What to free (the bytes written need no new room when written again).
     expect(full.stderr).toMatch(
       new RegExp(
-        `paused ${server.url('/eight.bin')}: Disk full — free some space on ${disk.dir} and resume \\(needs [\\d.]+ MiB more\\)`,
+        `paused ${server.url('/eight.bin')}: Disk full — free some space on ${disk.dir} and resume \\(needs [\\d.]+ (KiB|MiB) more\\)`,
       ),
     )
-    expect((await stat(part)).blocks * 512).toBeGreaterThanOrEqual(3 * MiB)
-
+    const kept = await keptOnFullDisk(part)
+    expect(kept).toBeGreaterThan(4.5 * MiB)
     await rm(filler)
-    const before = server.requests('/eight.bin').length
-    server.file('/eight.bin', body, validators)
-    const rerun = await startCli(['-x', '1', server.url('/eight.bin')], {
+    await rerunContinuesFrom(kept, body, validators)
+  }, 60_000)
+
+  it('a disk that fills up in the download’s first second, before any checkpoint: the control file made with the `.part` is rewritten in place, and the rerun continues from what the part held', async () => {
+    const mounted = await mountSmallDisk(join(dirs.root, 'small'), 'size=10m')
+    if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
+    disk = mounted
+    const body = makeBody(8 * MiB, 44)
+    const validators = { etag: strongEtag(body), lastModified: defaultLastModified(1) }
+    const openGate = serveGated(body, validators, MiB)
+    const part = join(disk.dir, 'eight.bin.part')
+    const first = startCli(['-x', '1', server.url('/eight.bin')], {
       downloads: disk.dir,
       state: dirs.state,
-    }).done
-    expect(rerun.stderr).toBe('')
-    expect(rerun.code).toBe(0)
-    const asked = server
-      .requests('/eight.bin')
-      .slice(before)
-      .filter((r) => r.method === 'GET')
-    expect(asked.length).toBeGreaterThan(0)
-    for (const request of asked) expect(request.range?.start).toBeGreaterThanOrEqual(3 * MiB)
-    expect(await readdir(disk.dir)).toEqual(['eight.bin'])
-    expect(await sha256File(join(disk.dir, 'eight.bin'))).toBe(sha256(body))
+    })
+    // The control file is there before any checkpoint (one comes a second after the first
+    // byte, and lists bytes): made with the `.part`, listing none.
+    const control = `${part}.downpour`
+    let durable = await durableIn(control)
+    while (durable === null) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      durable = await durableIn(control)
+    }
+    expect(durable).toEqual([])
+    while ((await stat(part)).blocks * 512 < MiB)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    const filler = await fillDisk(disk.dir)
+    await truncate(filler, (await stat(filler)).size - 2 * MiB)
+    openGate()
+    expect((await first.done).code).toBe(9)
+    const kept = await keptOnFullDisk(part)
+    expect(kept).toBeGreaterThan(2.5 * MiB)
+    await rm(filler)
+    await rerunContinuesFrom(kept, body, validators)
   }, 60_000)
 })
+
+/**
+ * What the control file beside `part` records after the disk filled up: every byte the part
+ * holds (its blocks: it was sized up front, sparse), up to the page the last write filled in
+ * part, durable (the fdatasync came first).
+ */
+async function keptOnFullDisk(part: string): Promise<number> {
+  const held = (await stat(part)).blocks * 512
+  const durable = await durableIn(`${part}.downpour`)
+  expect(durable).toHaveLength(1)
+  expect(durable![0]!.start).toBe(0)
+  const kept = durable![0]!.end
+  expect(kept).toBeLessThanOrEqual(held)
+  expect(kept).toBeGreaterThan(held - 64 * 1024)
+  return kept
+}
+
+/** The same command, with room again: asks only from `kept` on, and the file is whole. */
+async function rerunContinuesFrom(
+  kept: number,
+  body: Buffer,
+  validators: { etag: string; lastModified: string },
+): Promise<void> {
+  const before = server.requests('/eight.bin').length
+  server.file('/eight.bin', body, validators)
+  const rerun = await startCli(['-x', '1', server.url('/eight.bin')], {
+    downloads: disk!.dir,
+    state: dirs.state,
+  }).done
+  expect(rerun.stderr).toBe('')
+  expect(rerun.code).toBe(0)
+  const asked = server
+    .requests('/eight.bin')
+    .slice(before)
+    .filter((r) => r.method === 'GET')
+  // From what the part held when the disk filled: nothing it had is fetched again.
+  expect(asked[0]?.range?.start).toBe(kept)
+  for (const request of asked) expect(request.range?.start).toBeGreaterThanOrEqual(kept)
+  expect(await readdir(disk!.dir)).toEqual(['eight.bin'])
+  expect(await sha256File(join(disk!.dir, 'eight.bin'))).toBe(sha256(body))
+}
 
 describe('downpour get with its state folder full', () => {
   it('pauses what the queue cannot record, exits 9 saying why, and the rerun makes no copies', async () => {

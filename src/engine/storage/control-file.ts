@@ -1,7 +1,9 @@
-import { constants } from 'node:fs'
+import { close, constants, fdatasync, fstat, write } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import * as v from 'valibot'
 import { writeFileAtomic } from './atomic-file.ts'
+import { openInFolder } from './safe-open.ts'
 import { normalizeRanges, type ByteRange } from '../segments/byte-ranges.ts'
 
 /**
@@ -67,9 +69,65 @@ function validRange(r: ByteRange): boolean {
   )
 }
 
+/**
+ * Writes the control file atomically (temp, fsync, rename). On a full disk the temp cannot get
+ * a block: the existing control file is then rewritten in place instead (rewriteInPlace), so a
+ * download the disk filled up under keeps every byte its part holds, not only those of the
+ * last checkpoint that found room. With no control file to rewrite, the first error stands.
+ */
 export async function writeControlFile(path: string, data: ControlData): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(data))
+  const text = JSON.stringify(data)
+  try {
+    await writeFileAtomic(path, text)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error
+    if (!(await rewriteInPlace(path, text))) throw error
+  }
 }
+
+/**
+ * Overwrites the control file at `path` with `text` within the blocks it already holds: one
+ * pwrite at offset 0, padded with spaces to at least the old length (JSON.parse ignores trailing
+ * whitespace; no stale bytes of the old text remain), then fdatasync. False when there is no
+ * such file or the text would need a new block (not even tried: a short write would tear it).
+ *
+ * What a crash leaves: a kill cannot tear one write(2) of a few KB into the page cache (the old
+ * text or the new one); power loss can, and a torn file is not valid JSON (or not of the
+ * expected shape) and reads as no durable ranges: the download starts over, as it did before
+ * this fallback existed. Opened as every file of the download folder (safe-open: no symlink, a
+ * regular file with one link), so a planted name cannot redirect the write.
+ */
+async function rewriteInPlace(path: string, text: string): Promise<boolean> {
+  let fd: number
+  try {
+    ;({ fd } = await openInFolder(path, 'update'))
+  } catch {
+    return false
+  }
+  try {
+    const { size, blocks } = await fstatAsync(fd)
+    const bytes = Buffer.from(text, 'utf8')
+    // blocks is in 512-byte units; a file system that reports none (inline data) gets its size.
+    if (bytes.length > Math.max(size, blocks * 512)) return false
+    const padded = Buffer.alloc(Math.max(bytes.length, size), 0x20)
+    bytes.copy(padded)
+    const { bytesWritten } = await writeAsync(fd, padded, 0, padded.length, 0)
+    // Short only if a block was needed after all: the file is then torn, which reads as none.
+    if (bytesWritten !== padded.length) return false
+    await fdatasyncAsync(fd)
+    return true
+  } catch {
+    return false
+  } finally {
+    await closeAsync(fd).catch(() => {})
+  }
+}
+
+const fstatAsync = promisify(fstat)
+const writeAsync = promisify(write)
+const fdatasyncAsync = promisify(fdatasync)
+const closeAsync = promisify(close)
 
 export async function removeControlFile(path: string): Promise<void> {
   await rm(path, { force: true })

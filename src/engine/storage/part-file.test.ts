@@ -87,6 +87,13 @@ describe('PartFile', () => {
       const kept = totalBytes(part.written)
       expect(kept).toBeGreaterThan(0)
       expect(kept).toBeLessThanOrEqual(1024 * 1024)
+      // sync() throws the failure again; a stop's syncTaken makes what the OS took durable and
+      // returns it (the checkpoint records it), and those bytes are the file's.
+      expect(part.failed).toBe(true)
+      await expect(part.sync()).rejects.toMatchObject({ code: 'DP_ERR_DISK_FULL' })
+      expect(await part.syncTaken()).toEqual([{ start: 0, end: kept }])
+      const onDisk = await readFile(part.path)
+      expect(onDisk.subarray(0, 64 * 1024)).toEqual(bytes(64 * 1024, 0))
       await part.close()
     } finally {
       disk.unmount()

@@ -171,6 +171,29 @@ export class PartFile {
     return snapshot
   }
 
+  /**
+   * After a failed write (a full disk, nearly always): waits for the writes in flight, fsyncs,
+   * and returns what the OS took, which stays counted (writeAt). What is still buffered is not
+   * written: the file failed. sync() would throw the failure instead; a stop uses this to keep
+   * every byte the part holds.
+   */
+  async syncTaken(): Promise<ByteRange[]> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
+    const snapshot = this.#written
+    this.#throwIfClosed()
+    try {
+      await fdatasyncAsync(this.#fd)
+    } catch (error) {
+      throw diskError(error, `cannot sync ${this.path}`, dirname(this.path))
+    }
+    return snapshot
+  }
+
+  /** Whether a write failed (every later write and flush throws that failure). */
+  get failed(): boolean {
+    return this.#failure !== null
+  }
+
   /** Ranges the OS accepted (durable after the next sync). */
   get written(): readonly ByteRange[] {
     return this.#written

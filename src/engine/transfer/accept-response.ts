@@ -10,7 +10,7 @@ import {
   takeExisting,
 } from './name-claim.ts'
 import type { OpenResponse } from './open-response.ts'
-import { restartFromZero } from './part-checkpoints.ts'
+import { reserveControlFile, restartFromZero } from './part-checkpoints.ts'
 import { pathsOf, readDone, type TransferState } from './transfer-state.ts'
 
 /**
@@ -118,6 +118,12 @@ async function adoptMetadata(
   }
   if (found === 'complete') return found
   if (!s.part) s.part = await PartFile.open(pathsOf(s).part, 'fresh')
+  // Only before its first byte: a part with bytes in it keeps the control file it has (or has
+  // none, as before). Not written is no loss: the checkpoints write it as they always did.
+  if (readDone(s) === 0)
+    await reserveControlFile(s).catch((error: Error) =>
+      s.ctx.log('warn', `could not write the first control file (${error.message})`),
+    )
   // The claim journaled the record as it is now, moments ago, then made its empty `.part`:
   // the state moving on from probing needs no line of its own (a restart reads probing and
   // downloading alike: queued again). One journal line fewer per new file.

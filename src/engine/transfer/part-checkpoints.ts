@@ -38,6 +38,9 @@ import {
  *   part's length against it).
  * - A short download (under one interval) gets neither fsync nor control file: a kill re-fetches
  *   it from zero, which costs less than the fsync would (as curl). A stop always checkpoints.
+ *   Files of EARLY_CONTROL_BYTES or more get a control file listing nothing with their `.part`.
+ * - On a full disk the control file is rewritten in place (writeControlFile): a kill leaves the
+ *   old text or the new, power loss may tear it, which reads as nothing durable (start over).
  * - Starting over (restartFromZero) empties the part and deletes the control file after every
  *   checkpoint in flight has ended: a later checkpoint of the old bytes cannot land after it
  *   (the generation counter).
@@ -50,6 +53,36 @@ import {
 
 /** fsync + control file every this often while bytes flow (a crash re-fetches at most this much). */
 export const CHECKPOINT_MS = 1000
+
+/**
+ * A download at least this large gets its control file (no ranges yet) when its `.part` is
+ * made, while the disk has room: should the disk fill up before the first checkpoint, the
+ * stop's checkpoint can then rewrite it in place (writeControlFile) instead of finding no
+ * block for a new one and losing every byte. Smaller files skip it (W2: thousands of small
+ * files pay no extra file); losing one of them re-fetches at most this much.
+ */
+export const EARLY_CONTROL_BYTES = 8 * 1024 * 1024
+
+/**
+ * Writes the first control file of a fresh `.part` (see EARLY_CONTROL_BYTES). It lists no
+ * ranges, so whatever a crash leaves of it claims nothing; the publish deletes it as any.
+ */
+export async function reserveControlFile(s: TransferState): Promise<void> {
+  const rec = s.record
+  if (s.controlWritten || !s.part || rec.resumable === false) return
+  if (rec.size === null || rec.size < EARLY_CONTROL_BYTES) return
+  await writeControlFile(controlPathFor(pathsOf(s).part), {
+    version: 1,
+    id: rec.id,
+    url: redactUrl(rec.url),
+    size: rec.size,
+    etag: rec.etag,
+    lastModified: rec.lastModified,
+    durable: [],
+    savedAt: Date.now(),
+  })
+  s.controlWritten = true
+}
 
 /**
  * A `.part` that another program deleted or replaced while this download wrote it (R10):
@@ -161,7 +194,12 @@ export async function checkpoint(
   const pool = s.ctx.shared.pool
   if (pool) part.markWritten(await pool.flush(part.path, false))
   const generation = s.generation
-  const durable: ByteRange[] = await part.sync()
+  // A stop after a failed write (the disk filled up) still records what the OS took before:
+  // the rerun then fetches only the rest, not everything since the last checkpoint.
+  const durable: ByteRange[] = await part.sync().catch((error: unknown) => {
+    if (!when.stopping || !part.failed) throw error
+    return part.syncTaken()
+  })
   if (generation !== s.generation || part !== s.part) return
   if (durable.length === 0 && !s.controlWritten) return
   // A control file beside a `.part` another program deleted would describe bytes no file has.
