@@ -41,7 +41,9 @@ describe('downpour get with mirrors (a TAB-separated line of an aria2 list)', ()
     expect((await first.done).signal).toBe('SIGKILL')
 
     const before = { served: served(), mirrorRequests: mirror.requests('/k.bin').length }
-    server.file('/k.bin', body)
+    // The URL's server stays capped: the rest must not be fetched from it alone before the
+    // mirror (unproven again in a new run) gets its first connection.
+    server.file('/k.bin', body, { sharedRateLimit: 2 * MiB })
     mirror.file('/k.bin', body, { rateLimit: 4 * MiB })
     const second = await start(['--json', '-i', list]).done
     expect(second.code, second.stderr).toBe(0)
