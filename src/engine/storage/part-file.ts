@@ -161,14 +161,7 @@ export class PartFile {
   /** Flushes and fsyncs; returns the ranges that are now durable on disk. */
   async sync(): Promise<ByteRange[]> {
     await this.flush()
-    const snapshot = this.#written
-    this.#throwIfClosed()
-    try {
-      await fdatasyncAsync(this.#fd)
-    } catch (error) {
-      throw diskError(error, `cannot sync ${this.path}`, dirname(this.path))
-    }
-    return snapshot
+    return this.#syncWritten()
   }
 
   /**
@@ -179,6 +172,11 @@ export class PartFile {
    */
   async syncTaken(): Promise<ByteRange[]> {
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
+    return this.#syncWritten()
+  }
+
+  /** The ranges written so far, made durable (taken before the fdatasync: no more than it covers). */
+  async #syncWritten(): Promise<ByteRange[]> {
     const snapshot = this.#written
     this.#throwIfClosed()
     try {

@@ -7,10 +7,10 @@ import type { ParsedList } from '../../../../shared/list/parsed-list.ts'
 import type { AddResult } from '../../../../shared/protocol/api.ts'
 import { normalizeUrlKey } from '../../../../shared/protocol/url.ts'
 import { Icon } from '../../components/icon.tsx'
+import { PickFolderButton } from './pick-folder-button.tsx'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import * as commands from '../../store/commands.ts'
-import { pickFolder } from '../../store/engine-sink.ts'
 import { clearDroppedLinks, closeAddDialog, setDraftText } from '../../store/ui-actions.ts'
 import { addInBackground } from './add-in-background.ts'
 import type { AddDraft } from '../../store/ui-slice.ts'
@@ -109,7 +109,6 @@ function useCheckedFiles(queued: Preview['queued']): void {
 function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
   const ids = { text: useId(), dir: useId(), summary: useId() }
   const defaultDir = useAppStore((s) => s.downloads.settings?.defaultDir ?? '')
-  const canPick = useAppStore((s) => s.connection.canPickFolder)
   const connected = useAppStore((s) => s.connection.status.kind === 'connected')
   const queued = useQueuedKeys()
   // Long pastes, kept beside the textarea (see pasted-list.ts); the preview reads both.
@@ -273,18 +272,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
                 spellCheck={false}
                 onChange={(event) => setDir(event.target.value)}
               />
-              {canPick && (
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() =>
-                    void pickFolder().then((folder) => folder !== null && setDir(folder))
-                  }
-                >
-                  <Icon name="folder" />
-                  {t.addDialog.choose}
-                </button>
-              )}
+              <PickFolderButton onPick={setDir} />
             </div>
           </div>
           <label className="check">

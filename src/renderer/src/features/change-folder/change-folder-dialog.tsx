@@ -1,13 +1,11 @@
 import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
-import { Icon } from '../../components/icon.tsx'
+import { PickFolderButton } from '../add/pick-folder-button.tsx'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { ask } from '../../store/engine-door.ts'
-import { pickFolder } from '../../store/engine-sink.ts'
 import { closeChangeFolder, useDetailsStore } from '../details/details-store.ts'
 import { d } from '../details/details-strings.ts'
-import { t } from '../../strings.ts'
 
 /**
  * "Choose another folder…" for downloads whose folder went away (DP_ERR_FOLDER_GONE): one folder
@@ -26,7 +24,6 @@ function ChangeFolderBody({ ids }: { readonly ids: readonly string[] }) {
   const field = { dir: useId(), error: useId() }
   const byId = useAppStore((s) => s.downloads.byId)
   const defaultDir = useAppStore((s) => s.downloads.settings?.defaultDir ?? '')
-  const canPick = useAppStore((s) => s.connection.canPickFolder)
   const names = ids.map((id) => byId[id]?.name ?? id)
   const gone = byId[ids[0]!]?.dir ?? ''
   const [dir, setDir] = useState(defaultDir)
@@ -72,18 +69,7 @@ function ChangeFolderBody({ ids }: { readonly ids: readonly string[] }) {
               aria-invalid={refusal !== null}
               onChange={(event) => setDir(event.target.value)}
             />
-            {canPick && (
-              <button
-                type="button"
-                className="button"
-                onClick={() =>
-                  void pickFolder().then((folder) => folder !== null && setDir(folder))
-                }
-              >
-                <Icon name="folder" />
-                {t.addDialog.choose}
-              </button>
-            )}
+            <PickFolderButton onPick={setDir} />
           </div>
         </div>
         {refusal !== null && (
