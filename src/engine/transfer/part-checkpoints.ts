@@ -71,14 +71,20 @@ export async function reserveControlFile(s: TransferState): Promise<void> {
   const rec = s.record
   if (s.controlWritten || !s.part || rec.resumable === false) return
   if (rec.size === null || rec.size < EARLY_CONTROL_BYTES) return
+  await writeControl(s, rec.size, [])
+}
+
+/** Records `durable` (already fdatasync'ed) as the `.part`'s control file. */
+async function writeControl(s: TransferState, size: number, durable: ByteRange[]): Promise<void> {
+  const rec = s.record
   await writeControlFile(controlPathFor(pathsOf(s).part), {
     version: 1,
     id: rec.id,
     url: redactUrl(rec.url),
-    size: rec.size,
+    size,
     etag: rec.etag,
     lastModified: rec.lastModified,
-    durable: [],
+    durable,
     savedAt: Date.now(),
   })
   s.controlWritten = true
@@ -204,17 +210,7 @@ export async function checkpoint(
   if (durable.length === 0 && !s.controlWritten) return
   // A control file beside a `.part` another program deleted would describe bytes no file has.
   if (!part.stillAtPath()) return
-  await writeControlFile(controlPathFor(pathsOf(s).part), {
-    version: 1,
-    id: rec.id,
-    url: redactUrl(rec.url),
-    size: rec.size,
-    etag: rec.etag,
-    lastModified: rec.lastModified,
-    durable,
-    savedAt: Date.now(),
-  })
-  s.controlWritten = true
+  await writeControl(s, rec.size, durable)
 }
 
 /**
