@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach } from 'vitest'
+import { afterEach, beforeEach, expect } from 'vitest'
 import { createEngine, type Engine, type EngineOptions } from '../src/engine/engine.ts'
 import { startFaultServer, type FaultServer } from './fault-server.ts'
 import type { DownloadSnapshot, DownloadState } from '../src/shared/protocol/model.ts'
@@ -97,6 +97,42 @@ export async function addOne(
   const added = result.added[0]
   if (!added) throw new Error(`rejected: ${JSON.stringify(result.rejected)}`)
   return added.id
+}
+
+/** Download `id` as the engine's snapshot shows it now (fails the test when it is not there). */
+export async function snapshotOf(engine: Engine, id: string): Promise<DownloadSnapshot> {
+  const found = (await engine.snapshot()).downloads.find((d) => d.id === id)
+  if (!found) throw new Error(`no download ${id}`)
+  return found
+}
+
+/**
+ * Waits until `id` holds at least `bytes` (polling the snapshot, up to ~20 s), then pauses it;
+ * returns it paused. Fails the test when it ended before.
+ */
+export async function pauseAfter(
+  engine: Engine,
+  id: string,
+  bytes: number,
+): Promise<DownloadSnapshot> {
+  for (let i = 0; i < 800; i++) {
+    const d = await snapshotOf(engine, id)
+    if (d.state === 'completed' || d.state === 'failed') throw new Error(`already ${d.state}`)
+    if (d.done >= bytes) break
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  await engine.pause({ ids: [id] })
+  const paused = await snapshotOf(engine, id)
+  expect(paused.state).toBe('paused')
+  return paused
+}
+
+/** Waits for `id` to end (up to 40 s) and requires it completed, without an error. */
+export async function completes(engine: TestEngine, id: string): Promise<DownloadSnapshot> {
+  const done = await engine.waitFor(id, ['completed', 'failed'], 40_000)
+  expect(done.error?.message ?? null).toBeNull()
+  expect(done.state).toBe('completed')
+  return done
 }
 
 export function sha256(data: Buffer): string {

@@ -5,7 +5,7 @@ import type { Port } from '../src/shared/protocol/rpc.ts'
  * One end of a real in-memory `MessageChannel` as the RPC's `Port` (its close notification
  * included), for the tests that run the protocol over it.
  */
-export function portOf(port: MessagePort): Port {
+export function portOf(port: MessagePort): Required<Port> {
   return {
     postMessage: (m) => port.postMessage(m),
     onMessage(listener) {

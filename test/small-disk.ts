@@ -37,6 +37,24 @@ export async function mountSmallDisk(
 }
 
 /**
+ * A small tmpfs of `options` at `root/small` of this test, unmounted at the test's teardown
+ * (`onTeardown`: after its engines have closed their files on it, before the folders go); null
+ * after printing why the test is skipped.
+ */
+export async function smallDiskFor(
+  test: { dirs: { root: string }; onTeardown(fn: () => unknown): void },
+  options: string,
+): Promise<SmallDisk | null> {
+  const mounted = await mountSmallDisk(join(test.dirs.root, 'small'), options)
+  if ('skip' in mounted) {
+    console.log(`skipped: ${mounted.skip}`)
+    return null
+  }
+  test.onTeardown(() => mounted.unmount())
+  return mounted
+}
+
+/**
  * Fills the file system of `dir` to the last byte with a file `filler` in it (written until
  * ENOSPC); returns its path (delete it to free the space again).
  */

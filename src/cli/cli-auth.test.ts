@@ -1,22 +1,20 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli } from '../../test/run-cli.ts'
 
 // Credentials, cookies and the referer, with the real CLI against the fault server: what is
 // sent, and that no secret reaches the terminal or the --json output.
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
+const cli = useCli()
+const { server, dirs } = cli
 const body = makeBody(20_000, 60)
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
 beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
   await mkdir(dirs.root, { recursive: true })
   // Answers 401 unless the request carries alice's password.
   server.file('/secret.bin', body, {
@@ -27,14 +25,8 @@ beforeEach(async () => {
   })
 })
 
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
-
 const run = (args: string[], env: Record<string, string> = {}) =>
-  startCli(args, { downloads: dirs.downloads, state: dirs.state, env: { HOME: dirs.root, ...env } })
-    .done
+  cli.start(args, { env: { HOME: dirs.root, ...env } }).done
 
 describe('HTTP authentication', () => {
   it('without credentials: 401, exit 24', async () => {

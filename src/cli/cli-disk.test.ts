@@ -1,31 +1,21 @@
 import { readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  defaultLastModified,
-  makeBody,
-  startFaultServer,
-  strongEtag,
-  type FaultServer,
-} from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { defaultLastModified, makeBody, strongEtag } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { startCli, useCli } from '../../test/run-cli.ts'
 import { fillDisk, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
+const cli = useCli()
+const { server, dirs } = cli
 let disk: SmallDisk | null = null
 
-beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  disk?.unmount()
-  disk = null
-  await server.close()
-  await dirs.cleanup()
+beforeEach(() => {
+  // Unmounted after the CLI's child is gone and before the folders are removed.
+  cli.onTeardown(() => {
+    disk?.unmount()
+    disk = null
+  })
 })
 
 describe('downpour get on a full disk', () => {

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli } from '../../test/run-cli.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli } from '../../test/run-cli.ts'
 import {
   missingServer,
   startRealServer,
@@ -15,21 +15,14 @@ import {
 // process, against the fault server and Debian's nginx and lighttpd, beside wget's and aria2c's
 // own partial files.
 
-let server: FaultServer
-let dirs: Awaited<ReturnType<typeof makeDirs>>
+const cli = useCli()
+const { server, dirs } = cli
 
 beforeEach(async () => {
-  server = await startFaultServer()
-  dirs = await makeDirs()
   await mkdir(dirs.downloads, { recursive: true })
 })
 
-afterEach(async () => {
-  await server.close()
-  await dirs.cleanup()
-})
-
-const start = (args: string[]) => startCli(args, { downloads: dirs.downloads, state: dirs.state })
+const start = (args: string[]) => cli.start(args)
 const run = (args: string[]) => start(args).done
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const listing = async () => (await readdir(dirs.downloads)).sort()

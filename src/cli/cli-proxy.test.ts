@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
-import { makeDirs, sha256, sha256File } from '../../test/engine-harness.ts'
-import { startCli, type CliRun } from '../../test/run-cli.ts'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { makeBody } from '../../test/fault-server.ts'
+import { sha256, sha256File } from '../../test/engine-harness.ts'
+import { useCli, type CliRun } from '../../test/run-cli.ts'
 import { startForwardProxy, VIA, type ForwardProxy } from '../../test/forward-proxy.ts'
 import {
   makeSelfSignedCert,
@@ -15,28 +15,17 @@ import {
 
 // The real CLI in a child process, downloading through a real local forward proxy.
 
-let server: FaultServer
+const cli = useCli()
+const { server, dirs } = cli
 let proxy: ForwardProxy
-let dirs: Awaited<ReturnType<typeof makeDirs>>
 
 beforeEach(async () => {
-  server = await startFaultServer()
   proxy = await startForwardProxy()
-  dirs = await makeDirs()
-})
-
-afterEach(async () => {
-  await proxy.close()
-  await server.close()
-  await dirs.cleanup()
+  cli.onTeardown(() => proxy.close())
 })
 
 function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return startCli(['-q', '--timeout', '10', ...args], {
-    downloads: dirs.downloads,
-    state: dirs.state,
-    env,
-  }).done
+  return cli.start(['-q', '--timeout', '10', ...args], { env }).done
 }
 
 /**

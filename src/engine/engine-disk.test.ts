@@ -5,28 +5,14 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
-import {
-  deletedOpenFiles,
-  fillDisk,
-  mountSmallDisk,
-  type SmallDisk,
-} from '../../test/small-disk.ts'
+import { deletedOpenFiles, fillDisk, smallDiskFor, type SmallDisk } from '../../test/small-disk.ts'
 
 const MiB = 1024 * 1024
 // Each test opens its engine itself, after its small disk (if any) is mounted.
 const { server, dirs, engine, open, onTeardown } = useEngineHarness({ engine: false })
 
 /** A small tmpfs for the test, or null after printing why the test is skipped. */
-async function smallDisk(options: string): Promise<SmallDisk | null> {
-  const mounted = await mountSmallDisk(join(dirs.root, 'small'), options)
-  if ('skip' in mounted) {
-    console.log(`skipped: ${mounted.skip}`)
-    return null
-  }
-  // Unmounted once the engine has closed its files on it.
-  onTeardown(() => mounted.unmount())
-  return mounted
-}
+const smallDisk = (options: string) => smallDiskFor({ dirs, onTeardown }, options)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

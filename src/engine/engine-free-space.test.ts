@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
-import { mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
+import { smallDiskFor } from '../../test/small-disk.ts'
 import { formatBytes } from '../shared/format.ts'
 
 const MiB = 1024 * 1024
@@ -12,15 +12,8 @@ const GiB = 1024 ** 3
 const TiB = 1024 ** 4
 const { server, dirs, engine, open, onTeardown } = useEngineHarness({ engine: false })
 
-async function smallDisk(options: string): Promise<SmallDisk | null> {
-  const mounted = await mountSmallDisk(join(dirs.root, 'small'), options)
-  if ('skip' in mounted) {
-    console.log(`skipped: ${mounted.skip}`)
-    return null
-  }
-  onTeardown(() => mounted.unmount())
-  return mounted
-}
+/** A small tmpfs for the test, or null after printing why the test is skipped. */
+const smallDisk = (options: string) => smallDiskFor({ dirs, onTeardown }, options)
 
 describe('the free-space check', () => {
   it('on a real 2 MiB disk: a 4 MiB file pauses before its .part exists, saying what it needs; it completes once there is room', async () => {

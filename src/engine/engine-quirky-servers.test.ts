@@ -2,8 +2,14 @@ import { gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
-import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
-import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import {
+  addOne,
+  completes,
+  pauseAfter,
+  sha256,
+  sha256File,
+  useEngineHarness,
+} from '../../test/engine-harness.ts'
 
 /**
  * The quirky-server matrix (issue 19): each server below bends HTTP as real servers, proxies and
@@ -21,32 +27,6 @@ import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 const { server, dirs, engine } = useEngineHarness()
 const MiB = 1024 * 1024
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function snapshotOf(id: string): Promise<DownloadSnapshot> {
-  const found = (await engine.snapshot()).downloads.find((d) => d.id === id)
-  if (!found) throw new Error(`no download ${id}`)
-  return found
-}
-
-async function pauseAfter(id: string, bytes: number): Promise<void> {
-  for (let i = 0; i < 800; i++) {
-    const d = await snapshotOf(id)
-    if (d.state === 'completed' || d.state === 'failed') throw new Error(`already ${d.state}`)
-    if (d.done >= bytes) break
-    await sleep(25)
-  }
-  await engine.pause({ ids: [id] })
-  expect((await snapshotOf(id)).state).toBe('paused')
-}
-
-async function completes(id: string): Promise<DownloadSnapshot> {
-  const done = await engine.waitFor(id, ['completed', 'failed'], 40_000)
-  expect(done.error?.message ?? null).toBeNull()
-  expect(done.state).toBe('completed')
-  return done
-}
-
 const messages = (): string => engine.logs.map((l) => l.message).join('\n')
 
 describe('gzip on 206', () => {
@@ -59,7 +39,7 @@ describe('gzip on 206', () => {
       rateLimit: (connection) => (connection === 1 ? MiB : 4 * MiB),
     })
     const id = await addOne(engine, { url: server.url('/gz206.bin'), maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'gz206.bin'))).toBe(sha256(body))
     const requests = server.requests('/gz206.bin')
     // Extra connections asked for ranges and were answered compressed…
@@ -76,10 +56,10 @@ describe('gzip on 206', () => {
     const body = makeBody(3 * MiB, 302)
     server.file('/gzres.bin', body, { gzipRanges: true, rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/gzres.bin'), maxConnections: 1 })
-    await pauseAfter(id, MiB)
+    await pauseAfter(engine, id, MiB)
     const before = server.requests('/gzres.bin').length
     await engine.resume({ ids: [id] })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'gzres.bin'))).toBe(sha256(body))
     const after = server.requests('/gzres.bin').slice(before)
     // The resume's Range (answered compressed, never written), then the whole file once.
@@ -116,10 +96,10 @@ describe('gzip on 206', () => {
       pump()
     })
     const id = await addOne(engine, { url: server.url('/gz200.bin'), maxConnections: 1 })
-    await pauseAfter(id, MiB)
+    await pauseAfter(engine, id, MiB)
     compress = true
     await engine.resume({ ids: [id] })
-    await completes(id)
+    await completes(engine, id)
     // Saved as sent, whole: the compressed bytes from byte 0, not plain bytes then gzip.
     expect(await sha256File(join(dirs.downloads, 'gz200.bin'))).toBe(sha256(gz))
     expect(messages()).toMatch(/compressed answer cannot continue the \d+ bytes held/)
@@ -137,7 +117,7 @@ describe('ETags that disagree', () => {
       fault: ({ attempt }) => (attempt === 3 ? { kind: 'etag', etag: '"other"' } : undefined),
     })
     const id = await addOne(engine, { url: server.url('/flip.bin'), maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'flip.bin'))).toBe(sha256(body))
     const requests = server.requests('/flip.bin')
     expect(requests[2]?.status).toBe(200)
@@ -160,7 +140,7 @@ describe('ETags that disagree', () => {
         connectionId % 2 === 0 ? { kind: 'etag', etag: '"backend-b"' } : undefined,
     })
     const id = await addOne(engine, { url: server.url('/two.bin'), maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'two.bin'))).toBe(sha256(body))
     // From the last whole-file answer on, ranges came from that answer's backend only (the
     // connection's parity is its backend): no bytes of one version beside the other's.
@@ -184,7 +164,7 @@ describe('a server that counts connections', () => {
       rateLimit: (connection) => (connection % 3 === 2 ? 64 * 1024 : 2 * MiB),
     })
     const id = await addOne(engine, { url: server.url('/capped.bin'), maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'capped.bin'))).toBe(sha256(body))
     // Laggards were replaced: more connections than N over the download's life…
     expect(server.connectionsOpened()).toBeGreaterThan(4)
@@ -211,7 +191,7 @@ describe('bodies longer than asked', () => {
           : undefined,
     })
     const id = await addOne(engine, { url: server.url('/long.bin'), maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'long.bin'))).toBe(sha256(body))
     // Extra connections asked for bounded ranges and were answered to the end of the file…
     const longer = server
@@ -240,7 +220,7 @@ describe('bodies longer than asked', () => {
     )
     const id = await addOne(engine, { url: server.url('/overlong.bin'), maxTries: 1 })
     // The body ends where Content-Length says (undici drops the connection's trailing bytes).
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'overlong.bin'))).toBe(sha256(body))
     expect(server.requests('/overlong.bin')).toHaveLength(1)
   })

@@ -2,8 +2,15 @@ import { readFile, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
-import { addOne, sha256, sha256File, useEngineHarness } from '../../test/engine-harness.ts'
-import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import {
+  addOne,
+  completes,
+  pauseAfter,
+  sha256,
+  sha256File,
+  snapshotOf,
+  useEngineHarness,
+} from '../../test/engine-harness.ts'
 
 /**
  * What the engine checks before it trusts bytes it already holds (issue 13: 1, 2, 4, 5, 11, 14),
@@ -15,33 +22,6 @@ const MiB = 1024 * 1024
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function snapshotOf(id: string): Promise<DownloadSnapshot> {
-  const found = (await engine.snapshot()).downloads.find((d) => d.id === id)
-  if (!found) throw new Error(`no download ${id}`)
-  return found
-}
-
-/** Waits until `id` holds at least `bytes` (polling the snapshot), then pauses it. */
-async function pauseAfter(id: string, bytes: number): Promise<DownloadSnapshot> {
-  for (let i = 0; i < 600; i++) {
-    const d = await snapshotOf(id)
-    if (d.state === 'completed' || d.state === 'failed') throw new Error(`already ${d.state}`)
-    if (d.done >= bytes) break
-    await sleep(25)
-  }
-  await engine.pause({ ids: [id] })
-  const paused = await snapshotOf(id)
-  expect(paused.state).toBe('paused')
-  return paused
-}
-
-async function completes(id: string): Promise<DownloadSnapshot> {
-  const done = await engine.waitFor(id, ['completed', 'failed'], 40_000)
-  expect(done.error?.message ?? null).toBeNull()
-  expect(done.state).toBe('completed')
-  return done
-}
-
 const messages = (): string => engine.logs.map((l) => l.message).join('\n')
 
 describe('resume trusts only what is really on disk', () => {
@@ -49,7 +29,7 @@ describe('resume trusts only what is really on disk', () => {
     const body = makeBody(4 * MiB, 101)
     server.file('/cut-part.bin', body, { rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/cut-part.bin'), maxConnections: 1 })
-    await pauseAfter(id, 2.5 * MiB)
+    await pauseAfter(engine, id, 2.5 * MiB)
     const part = join(dirs.downloads, 'cut-part.bin.part')
     const control = JSON.parse(await readFile(part + '.downpour', 'utf8'))
     expect(control.durable[0].end).toBeGreaterThan(2 * MiB)
@@ -57,7 +37,7 @@ describe('resume trusts only what is really on disk', () => {
     await truncate(part, 100 * 1024)
     const before = server.requests('/cut-part.bin').length
     await engine.resume({ ids: [id] })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'cut-part.bin'))).toBe(sha256(body))
     expect(server.requests('/cut-part.bin')[before]?.range?.start).toBe(100 * 1024)
     expect(messages()).toMatch(/part file is shorter than its record/)
@@ -67,11 +47,11 @@ describe('resume trusts only what is really on disk', () => {
     const body = makeBody(3 * MiB, 102)
     server.file('/gone-part.bin', body, { rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/gone-part.bin'), maxConnections: 1 })
-    await pauseAfter(id, MiB)
+    await pauseAfter(engine, id, MiB)
     await truncate(join(dirs.downloads, 'gone-part.bin.part'), 0)
     const before = server.requests('/gone-part.bin').length
     await engine.resume({ ids: [id] })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'gone-part.bin'))).toBe(sha256(body))
     expect(server.requests('/gone-part.bin')[before]?.range).toBeUndefined()
   })
@@ -91,12 +71,12 @@ describe('one "same file?" rule for every connection', () => {
       const newBody = makeBody(3 * MiB, 104)
       server.file('/lm.bin', oldBody, { etag, ignoreIfRange: true, rateLimit: 2 * MiB })
       const id = await addOne(engine, { url: server.url('/lm.bin'), maxConnections: 1 })
-      await pauseAfter(id, MiB)
+      await pauseAfter(engine, id, MiB)
       // Same size, new content and a later Last-Modified.
       server.replace('/lm.bin', newBody, { etag: etag === null ? null : 'W/"v2"' })
       const before = server.requests('/lm.bin').length
       await engine.resume({ ids: [id] })
-      await completes(id)
+      await completes(engine, id)
       const resumed = server.requests('/lm.bin')[before]
       expect(resumed?.headers['if-range']).toMatch(/GMT$/)
       expect(resumed?.status).toBe(206)
@@ -116,19 +96,19 @@ describe('resumable again', () => {
     const newBody = makeBody(4 * MiB + 10, 106)
     server.file('/again.bin', oldBody, { rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/again.bin'), maxConnections: 1 })
-    await pauseAfter(id, MiB)
+    await pauseAfter(engine, id, MiB)
     server.replace('/again.bin', newBody)
     const first = server.requests('/again.bin').length
     await engine.resume({ ids: [id] })
     // The If-Range resume gets the new version as a 200, read from byte 0…
-    while ((await snapshotOf(id)).size !== newBody.length) await sleep(10)
+    while ((await snapshotOf(engine, id)).size !== newBody.length) await sleep(10)
     expect(server.requests('/again.bin')[first]?.status).toBe(200)
-    await pauseAfter(id, MiB)
-    expect(await snapshotOf(id)).toMatchObject({ resumable: true, size: newBody.length })
+    await pauseAfter(engine, id, MiB)
+    expect(await snapshotOf(engine, id)).toMatchObject({ resumable: true, size: newBody.length })
     // …and a pause keeps its bytes: the next resume asks for the rest only.
     const second = server.requests('/again.bin').length
     await engine.resume({ ids: [id] })
-    await completes(id)
+    await completes(engine, id)
     expect(server.requests('/again.bin')[second]?.range?.start).toBeGreaterThan(0)
     expect(await sha256File(join(dirs.downloads, 'again.bin'))).toBe(sha256(newBody))
   })
@@ -137,10 +117,10 @@ describe('resumable again', () => {
     const body = makeBody(4 * MiB, 107)
     server.file('/quiet.bin', body, { advertiseRanges: false, rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/quiet.bin'), maxConnections: 1 })
-    const paused = await pauseAfter(id, MiB)
+    const paused = await pauseAfter(engine, id, MiB)
     const before = server.requests('/quiet.bin').length
     await engine.resume({ ids: [id] })
-    const done = await completes(id)
+    const done = await completes(engine, id)
     expect(server.requests('/quiet.bin')[before]?.range?.start).toBe(paused.done)
     expect(server.bytesServed('/quiet.bin')).toBeLessThan(body.length + MiB)
     expect(done.resumable).toBe(true)
@@ -152,7 +132,7 @@ describe('resumable again', () => {
     const body = makeBody(6 * MiB, 108)
     server.file('/quiet-split.bin', body, { advertiseRanges: false, rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/quiet-split.bin'), maxConnections: 4 })
-    const done = await completes(id)
+    const done = await completes(engine, id)
     expect(done.resumable).toBe(true)
     const ranged = server.requests('/quiet-split.bin').filter((r) => r.status === 206)
     expect(ranged.length).toBeGreaterThan(0)
@@ -167,7 +147,7 @@ describe('a server without ranges', () => {
     // No Accept-Ranges and Range ignored (Python's http.server): every range gets the whole file.
     server.file('/plain.bin', body, { acceptRanges: false, rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/plain.bin'), maxConnections: 4 })
-    const done = await completes(id)
+    const done = await completes(engine, id)
     expect(done).toMatchObject({ resumable: false, tries: 1 })
     expect(await sha256File(join(dirs.downloads, 'plain.bin'))).toBe(sha256(body))
     const requests = server.requests('/plain.bin')
@@ -192,7 +172,7 @@ describe('a server without ranges whose answers to extra connections come late',
       fault: (ctx) => (ctx.range !== undefined ? { kind: 'delay', ms: 2000 } : undefined),
     })
     const id = await addOne(engine, { url: server.url('/late.bin'), maxConnections: 4 })
-    const done = await completes(id)
+    const done = await completes(engine, id)
     expect(done).toMatchObject({ state: 'completed', resumable: false, tries: 1 })
     expect(await sha256File(join(dirs.downloads, 'late.bin'))).toBe(sha256(body))
     const requests = server.requests('/late.bin')
@@ -220,7 +200,7 @@ describe('a file replaced during a segmented download', () => {
       },
     })
     const id = await addOne(engine, { url: server.url('/swap.bin'), maxConnections: 4 })
-    const done = await completes(id)
+    const done = await completes(engine, id)
     expect(done.size).toBe(newBody.length)
     expect(await sha256File(join(dirs.downloads, 'swap.bin'))).toBe(sha256(newBody))
     const log = messages()
@@ -246,7 +226,7 @@ describe('checkpoints', () => {
     const id = await addOne(engine, { url: server.url(path), maxConnections: 1 })
     const control = join(dirs.downloads, `${path.slice(1)}.part.downpour`)
     for (;;) {
-      const d = await snapshotOf(id)
+      const d = await snapshotOf(engine, id)
       if (d.state === 'completed' || d.state === 'failed') throw new Error(d.state)
       if (d.done >= 700 * 1000) break
       await sleep(25)
@@ -290,7 +270,7 @@ describe('checkpoints', () => {
     const id = await addOne(engine, { url: server.url('/wait.bin'), maxConnections: 1 })
     const control = join(dirs.downloads, 'wait.bin.part.downpour')
     for (;;) {
-      const d = await snapshotOf(id)
+      const d = await snapshotOf(engine, id)
       if (d.state === 'retrying' && d.nextRetryAt !== null && d.nextRetryAt - Date.now() > 1500)
         break
       if (d.state === 'completed' || d.state === 'failed') throw new Error(d.state)
@@ -300,9 +280,9 @@ describe('checkpoints', () => {
     await sleep(200)
     const savedAt = JSON.parse(await readFile(control, 'utf8')).savedAt
     await sleep(1300)
-    expect((await snapshotOf(id)).state).toBe('retrying')
+    expect((await snapshotOf(engine, id)).state).toBe('retrying')
     expect(JSON.parse(await readFile(control, 'utf8')).savedAt).toBe(savedAt)
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'wait.bin'))).toBe(sha256(body))
   })
 })
@@ -317,7 +297,7 @@ describe('extra connections and redirects', () => {
     server.file('/final.bin', body, { rateLimit: 2 * MiB })
     const url = server.url('/r1').replace('http://', 'http://user:secret@')
     const id = await addOne(engine, { url, maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'final.bin'))).toBe(sha256(body))
     const finals = server.requests('/final.bin')
     expect(finals.filter((r) => r.status === 206).length).toBeGreaterThan(0)
@@ -343,7 +323,7 @@ describe('extra connections and redirects', () => {
     })
     server.file('/signed-b.bin', body, { rateLimit: 2 * MiB })
     const id = await addOne(engine, { url: server.url('/link'), maxConnections: 4 })
-    await completes(id)
+    await completes(engine, id)
     expect(await sha256File(join(dirs.downloads, 'signed-a.bin'))).toBe(sha256(body))
     expect(server.requests('/signed-a.bin').filter((r) => r.status === 403).length).toBeGreaterThan(
       0,

@@ -4,6 +4,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
 import { makeDirs } from '../../test/engine-harness.ts'
+import { portOf } from '../../test/message-port.ts'
 import { createEngine, type Engine } from '../engine/engine.ts'
 import { createEngineClient, type EngineClient } from '../shared/protocol/rpc.ts'
 import type { DownloadSnapshot, DownloadState } from '../shared/protocol/model.ts'
@@ -83,30 +84,14 @@ function startHost(): Host {
       const channel = new MessageChannel()
       open.push(channel.port1)
       send({ type: 'connect' }, [channel.port2])
-      return Object.assign(createEngineClient(nodePort(channel.port1)), { port: channel.port1 })
+      return Object.assign(createEngineClient(portOf(channel.port1)), { port: channel.port1 })
     },
   }
 }
 
+/** A port the host is handed: the shared adapter, plus `close`. */
 function adaptNodePort(port: MessagePort): ClientPort {
-  return {
-    ...nodePort(port),
-    onClose: (listener) => {
-      port.once('close', listener)
-      return () => port.off('close', listener)
-    },
-    close: () => port.close(),
-  }
-}
-
-function nodePort(port: MessagePort) {
-  return {
-    postMessage: (message: unknown) => port.postMessage(message),
-    onMessage(listener: (message: unknown) => void) {
-      port.on('message', listener)
-      return () => port.off('message', listener)
-    },
-  }
+  return { ...portOf(port), close: () => port.close() }
 }
 
 function waitFor(client: EngineClient, id: string, states: DownloadState[]) {

@@ -2,13 +2,9 @@ import { PartFile } from '../storage/part-file.ts'
 import { notEnoughSpace, spaceShortfall } from '../storage/free-space.ts'
 import { totalBytes } from '../segments/byte-ranges.ts'
 import { judgeResponse, type Adopted } from './judge-response.ts'
-import {
-  acceptProbe,
-  chooseName,
-  judgeFileAt,
-  looksAtExisting,
-  takeExisting,
-} from './name-claim.ts'
+import { acceptProbe } from './existing-probe.ts'
+import { chooseName } from './name-claim.ts'
+import { judgeFileAt, looksAtExisting, takeExisting } from './take-existing.ts'
 import type { OpenResponse } from './open-response.ts'
 import { reserveControlFile, restartFromZero } from './part-checkpoints.ts'
 import { pathsOf, readDone, type TransferState } from './transfer-state.ts'

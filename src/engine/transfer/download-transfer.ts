@@ -19,7 +19,8 @@ import {
   startCheckpoints,
   stopCheckpoints,
 } from './part-checkpoints.ts'
-import { looksAtExisting, probeFor, probeRange } from './name-claim.ts'
+import { probeFor, probeRange } from './existing-probe.ts'
+import { looksAtExisting } from './take-existing.ts'
 import { streamOnThisConnection, streamUnknownLength, throwIfMissing } from './single-connection.ts'
 import { fetchSegments } from './fetch-segments.ts'
 import { acceptResponse, checkSpace } from './accept-response.ts'
@@ -38,10 +39,11 @@ export { CHECKPOINT_MS, deletePartFiles } from './part-checkpoints.ts'
 
 /**
  * Runs one download to its end: the retry loop and the HTTP exchange (probe, judge the answer,
- * stream it). Where the bytes go and what a crash leaves is part-checkpoints.ts; the name and
- * a file found at it, name-claim.ts; a body on one connection, single-connection.ts; several
- * connections, fetch-segments.ts. Owns the record's state while running; `stop()` ends it with
- * all received bytes durable (pause, remove, shutdown).
+ * stream it). Where the bytes go and what a crash leaves is part-checkpoints.ts; the name,
+ * name-claim.ts; a file found at it, take-existing.ts and existing-probe.ts; a body on one
+ * connection, single-connection.ts; several connections, fetch-segments.ts. Owns the record's
+ * state while running; `stop()` ends it with all received bytes durable (pause, remove,
+ * shutdown).
  */
 export class DownloadTransfer {
   readonly record: DownloadRecord

@@ -2,9 +2,21 @@ import { formatBytes } from '../../shared/format.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
 import { errorForStatus } from './classify-error.ts'
-import type { RangeRequest } from './open-range.ts'
+import type { ByteRange } from '../segments/byte-ranges.ts'
 import type { OpenResponse } from './open-response.ts'
 import { contentCodings, header, parseContentRange, strongEtag } from './response-headers.ts'
+
+/**
+ * What of a range request the judging reads (a `RangeRequest` of open-range.ts is one): written
+ * here, so that open-range.ts, which calls the judge, is the only one of the two importing the
+ * other.
+ */
+export type MirrorAsked = {
+  readonly url: string
+  readonly range: ByteRange
+  readonly size: number
+  readonly mirror?: { readonly etag: string | null }
+}
 
 /**
  * A mirror's answer to a range request, judged before one byte of its body is read: it is
@@ -16,7 +28,7 @@ import { contentCodings, header, parseContentRange, strongEtag } from './respons
  * (`DP_ERR_DIFFERENT_FILE` for another file: the mirror is dropped at once); an error status
  * throws as for the first URL.
  */
-export function judgeMirrorAnswer(response: OpenResponse, request: RangeRequest): OpenResponse {
+export function judgeMirrorAnswer(response: OpenResponse, request: MirrorAsked): OpenResponse {
   const { status } = response
   const where = redactUrl(request.url)
   const refuse = (code: string, why: string, retryable = false): never => {

@@ -15,8 +15,9 @@ export type TransferPaths = { dir: string; name: string; final: string; part: st
 /**
  * One download's transfer state: one plain object, made with its DownloadTransfer, that the
  * transfer's modules read and change through plain functions (part-checkpoints.ts,
- * name-claim.ts, accept-response.ts, single-connection.ts, fetch-segments.ts), so a file of 2,000 small ones costs no object per
- * module. Each field says which module owns it.
+ * name-claim.ts, take-existing.ts, existing-probe.ts, accept-response.ts, single-connection.ts,
+ * fetch-segments.ts), so a file of 2,000 small ones costs no object per module. Each field says
+ * which module owns it.
  */
 export type TransferState = {
   readonly record: DownloadRecord
@@ -66,7 +67,7 @@ export type TransferState = {
    */
   oneConnection: boolean
 
-  // name-claim.ts: the name and a file found at it.
+  // name-claim.ts, take-existing.ts, existing-probe.ts: the name and a file found at it.
   /** The file at the download's name proved to be the download, complete (see IfExists). */
   foundComplete: boolean
   /**

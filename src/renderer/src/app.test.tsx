@@ -4,27 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { rowRenderProbe } from './features/download-list/download-row.tsx'
 import { gridRenderProbe } from './features/download-list/download-grid.tsx'
-import { resetAppStore } from './store/app-store.ts'
 import { FakeEngine } from './test/fake-engine.ts'
-import { mountApp, settle } from './test/mount-app.tsx'
+import { grid, rowOf, settle, startApp } from './test/mount-app.tsx'
 import { installLayoutShim } from './test/layout-shim.ts'
 
 installLayoutShim()
-
-async function start(urls: string[] = [], setup?: (engine: FakeEngine) => void) {
-  resetAppStore()
-  const engine = new FakeEngine()
-  setup?.(engine)
-  if (urls.length) await engine.add(urls.map((url) => ({ url })))
-  const connection = await mountApp(engine)
-  return { engine, connection }
-}
-
-const grid = () => screen.getByRole('grid', { name: 'Downloads' })
-const row = (name: string) =>
-  within(grid())
-    .getAllByRole('row')
-    .find((r) => r.textContent?.includes(name))!
 
 describe('the window', () => {
   beforeEach(() => {
@@ -34,27 +18,27 @@ describe('the window', () => {
   afterEach(() => cleanup())
 
   it('shows every download with a live progress bar', async () => {
-    const { engine } = await start([
+    const { engine } = await startApp([
       'https://files.example/a.iso',
       'https://files.example/b.zip',
       'https://files.example/c.mp4',
     ])
     expect(within(grid()).getAllByRole('row')).toHaveLength(4) // header + 3
-    const bar = within(row('a.iso')).getByRole('progressbar', { name: 'Progress of a.iso' })
+    const bar = within(rowOf('a.iso')).getByRole('progressbar', { name: 'Progress of a.iso' })
     expect(bar.getAttribute('aria-valuenow')).toBe('0')
     await act(async () => engine.beat(512 * 1024))
     expect(bar.getAttribute('aria-valuenow')).toBe('50')
-    expect(row('a.iso').textContent).toContain('512 KiB of 1.0 MiB')
-    expect(row('a.iso').textContent).toContain('2.0 MiB/s')
+    expect(rowOf('a.iso').textContent).toContain('512 KiB of 1.0 MiB')
+    expect(rowOf('a.iso').textContent).toContain('2.0 MiB/s')
     // The third waits behind the limit of two.
-    expect(row('c.mp4').textContent).toContain('Queued (1st)')
+    expect(rowOf('c.mp4').textContent).toContain('Queued (1st)')
     await act(async () => engine.beat(512 * 1024))
-    expect(row('a.iso').textContent).toContain('Completed')
-    expect(row('c.mp4').textContent).toContain('Downloading')
+    expect(rowOf('a.iso').textContent).toContain('Completed')
+    expect(rowOf('c.mp4').textContent).toContain('Downloading')
   })
 
   it('a beat re-renders only the rows whose figures changed, never the list', async () => {
-    const { engine } = await start(
+    const { engine } = await startApp(
       ['https://f.example/1.bin', 'https://f.example/2.bin', 'https://f.example/3.bin'],
       (e) => (e.settings.maxConcurrentDownloads = 1),
     )
@@ -69,7 +53,7 @@ describe('the window', () => {
 
   it('a search shows in the box at once and swaps the rows in a deferred render', async () => {
     const urls = Array.from({ length: 200 }, (_, i) => `https://s.example/f${i}.bin`)
-    await start(urls, (e) => (e.settings.maxConcurrentDownloads = 1))
+    await startApp(urls, (e) => (e.settings.maxConcurrentDownloads = 1))
     const laidOut: number[] = []
     gridRenderProbe.current = (rowCount) => laidOut.push(rowCount)
     const box = screen.getByRole('searchbox', { name: 'Search names and URLs' })
@@ -84,7 +68,7 @@ describe('the window', () => {
 
   it('renders a window of rows out of 10,000, with the full count for assistive tech', async () => {
     const urls = Array.from({ length: 10_000 }, (_, i) => `https://many.example/f${i}.bin`)
-    await start(urls, (e) => (e.settings.maxConcurrentDownloads = 3))
+    await startApp(urls, (e) => (e.settings.maxConcurrentDownloads = 3))
     expect(grid().getAttribute('aria-rowcount')).toBe('10001')
     const rendered = within(grid()).getAllByRole('row').length
     expect(rendered).toBeGreaterThan(5)
@@ -93,7 +77,7 @@ describe('the window', () => {
 
   it('keeps the focused row mounted when the list scrolls far away from it', async () => {
     const urls = Array.from({ length: 2_000 }, (_, i) => `https://far.example/f${i}.bin`)
-    const { engine } = await start(urls)
+    const { engine } = await startApp(urls)
     fireEvent.keyDown(grid(), { key: 'ArrowDown' })
     const first = engine.order[0]!
     const scroller = grid().parentElement!
@@ -111,7 +95,7 @@ describe('the window', () => {
   })
 
   it('says why a download is not moving, and keeps failures visible with Retry', async () => {
-    const { engine } = await start(['https://f.example/flaky.bin', 'https://f.example/gone.bin'])
+    const { engine } = await startApp(['https://f.example/flaky.bin', 'https://f.example/gone.bin'])
     const [flaky, gone] = engine.order as [string, string]
     await act(async () =>
       engine.fail(
@@ -123,7 +107,10 @@ describe('the window', () => {
         { retryable: true, waitMs: 3_500 },
       ),
     )
-    expect(row('flaky.bin').textContent).toMatch(
+    // The row catches its clock up on a timer of its own (row-clock.ts): until then it counts
+    // from when it was drawn, over a second ago on a loaded machine ("Retrying in 5 s").
+    await settle()
+    expect(rowOf('flaky.bin').textContent).toMatch(
       /Retrying in [1-4] s — 503 Service Unavailable \(try 2 of 5\)/,
     )
     await act(async () =>
@@ -132,34 +119,34 @@ describe('the window', () => {
         message: 'server answered 404 Not Found for https://f.example/gone.bin',
       }),
     )
-    expect(row('gone.bin').textContent).toContain('Failed — 404 Not Found')
+    expect(rowOf('gone.bin').textContent).toContain('Failed — 404 Not Found')
     // Still there after more beats and a resync: failed downloads stay until removed.
     await act(async () => engine.beat())
-    expect(row('gone.bin')).toBeDefined()
-    fireEvent.click(within(row('gone.bin')).getByRole('button', { name: 'Retry gone.bin' }))
+    expect(rowOf('gone.bin')).toBeDefined()
+    fireEvent.click(within(rowOf('gone.bin')).getByRole('button', { name: 'Retry gone.bin' }))
     await settle()
     expect(engine.calls.at(-1)).toEqual({ method: 'retry', args: [{ ids: [gone] }] })
-    expect(row('gone.bin').textContent).toContain('Downloading')
+    expect(rowOf('gone.bin').textContent).toContain('Downloading')
   })
 
   it('pauses and resumes from the row, and says whether it can resume', async () => {
-    const { engine } = await start(['https://f.example/movie.mkv'])
-    fireEvent.click(within(row('movie.mkv')).getByRole('button', { name: 'Pause movie.mkv' }))
+    const { engine } = await startApp(['https://f.example/movie.mkv'])
+    fireEvent.click(within(rowOf('movie.mkv')).getByRole('button', { name: 'Pause movie.mkv' }))
     await settle()
-    expect(row('movie.mkv').textContent).toContain('Paused — can resume')
+    expect(rowOf('movie.mkv').textContent).toContain('Paused — can resume')
     await act(async () =>
       engine.setState(engine.order[0]!, 'paused', { resumable: false, done: 10 }),
     )
-    expect(row('movie.mkv').textContent).toContain(
+    expect(rowOf('movie.mkv').textContent).toContain(
       'Paused — the server cannot resume this; it will restart',
     )
-    fireEvent.click(within(row('movie.mkv')).getByRole('button', { name: 'Resume movie.mkv' }))
+    fireEvent.click(within(rowOf('movie.mkv')).getByRole('button', { name: 'Resume movie.mkv' }))
     await settle()
-    expect(row('movie.mkv').textContent).toContain('Downloading')
+    expect(rowOf('movie.mkv').textContent).toContain('Downloading')
   })
 
   it('filters with live counts and searches names and URLs', async () => {
-    const { engine } = await start(
+    const { engine } = await startApp(
       ['https://a.example/one.iso', 'https://b.example/two.zip', 'https://b.example/three.zip'],
       (e) => (e.settings.maxConcurrentDownloads = 1),
     )
@@ -185,7 +172,7 @@ describe('the window', () => {
   })
 
   it('counts what the search finds on each tab: "2 of 3", in the accessible names too', async () => {
-    const { engine } = await start(
+    const { engine } = await startApp(
       ['https://a.example/one.iso', 'https://b.example/two.zip', 'https://b.example/three.zip'],
       (e) => (e.settings.maxConcurrentDownloads = 1),
     )
@@ -210,19 +197,19 @@ describe('the window', () => {
   })
 
   it('works from the keyboard: arrows, Space, Ctrl+A, Delete with a confirmation', async () => {
-    const { engine } = await start(['https://k.example/1.bin', 'https://k.example/2.bin'])
+    const { engine } = await startApp(['https://k.example/1.bin', 'https://k.example/2.bin'])
     const ids = [...engine.order]
     const g = grid()
     fireEvent.keyDown(g, { key: 'ArrowDown' })
-    expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
+    expect(rowOf('1.bin').getAttribute('aria-selected')).toBe('true')
     fireEvent.keyDown(g, { key: 'ArrowDown' })
-    expect(row('2.bin').getAttribute('aria-selected')).toBe('true')
-    expect(row('1.bin').getAttribute('aria-selected')).toBe('false')
+    expect(rowOf('2.bin').getAttribute('aria-selected')).toBe('true')
+    expect(rowOf('1.bin').getAttribute('aria-selected')).toBe('false')
     fireEvent.keyDown(g, { key: ' ' })
     await settle()
     expect(engine.get(engine.order[1]!).state).toBe('paused')
     fireEvent.keyDown(g, { key: 'a', ctrlKey: true })
-    expect(row('1.bin').getAttribute('aria-selected')).toBe('true')
+    expect(rowOf('1.bin').getAttribute('aria-selected')).toBe('true')
     fireEvent.keyDown(g, { key: 'Delete' })
     const dialog = screen.getByRole('dialog', { name: 'Remove 2 downloads?' })
     fireEvent.click(
@@ -240,7 +227,7 @@ describe('the window', () => {
 
   it('counts the partial files the removal can delete: "the 1,000 partial files", none for completed ones', async () => {
     const urls = Array.from({ length: 1002 }, (_, i) => `https://m.example/part-${i}.bin`)
-    const { engine } = await start(urls)
+    const { engine } = await startApp(urls)
     await act(async () => {
       engine.setState(engine.order[0]!, 'completed')
       engine.setState(engine.order[1]!, 'completed')
@@ -263,20 +250,20 @@ describe('the window', () => {
   })
 
   it('multi-selects with Shift and Ctrl clicks; row actions apply to the selection', async () => {
-    const { engine } = await start(
+    const { engine } = await startApp(
       ['https://m.example/1.bin', 'https://m.example/2.bin', 'https://m.example/3.bin'],
       (e) => (e.settings.maxConcurrentDownloads = 3),
     )
-    fireEvent.mouseDown(row('1.bin'), { button: 0 })
-    fireEvent.mouseDown(row('3.bin'), { button: 0, shiftKey: true })
-    expect(['1.bin', '2.bin', '3.bin'].map((n) => row(n).getAttribute('aria-selected'))).toEqual([
+    fireEvent.mouseDown(rowOf('1.bin'), { button: 0 })
+    fireEvent.mouseDown(rowOf('3.bin'), { button: 0, shiftKey: true })
+    expect(['1.bin', '2.bin', '3.bin'].map((n) => rowOf(n).getAttribute('aria-selected'))).toEqual([
       'true',
       'true',
       'true',
     ])
-    fireEvent.mouseDown(row('2.bin'), { button: 0, ctrlKey: true })
-    expect(row('2.bin').getAttribute('aria-selected')).toBe('false')
-    fireEvent.click(within(row('3.bin')).getByRole('button', { name: 'Pause 3.bin' }))
+    fireEvent.mouseDown(rowOf('2.bin'), { button: 0, ctrlKey: true })
+    expect(rowOf('2.bin').getAttribute('aria-selected')).toBe('false')
+    fireEvent.click(within(rowOf('3.bin')).getByRole('button', { name: 'Pause 3.bin' }))
     await settle()
     expect(engine.calls.at(-1)).toEqual({
       method: 'pause',
@@ -285,10 +272,10 @@ describe('the window', () => {
   })
 
   it('desktop: the menu opens a completed file or shows it, Enter opens it; the browser has neither', async () => {
-    const { engine } = await start(['https://d.example/done.iso'])
+    const { engine } = await startApp(['https://d.example/done.iso'])
     await act(async () => engine.beat(1024 * 1024))
-    expect(row('done.iso').textContent).toContain('Completed')
-    fireEvent.contextMenu(row('done.iso'), { clientX: 10, clientY: 10 })
+    expect(rowOf('done.iso').textContent).toContain('Completed')
+    fireEvent.contextMenu(rowOf('done.iso'), { clientX: 10, clientY: 10 })
     expect(
       within(screen.getByRole('menu')).queryByRole('menuitem', { name: 'Open file' }),
     ).toBeNull()
@@ -302,7 +289,7 @@ describe('the window', () => {
     }
     Object.defineProperty(window, 'downpour', { value: bridge, configurable: true })
     try {
-      fireEvent.contextMenu(row('done.iso'), { clientX: 10, clientY: 10 })
+      fireEvent.contextMenu(rowOf('done.iso'), { clientX: 10, clientY: 10 })
       fireEvent.click(
         within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Show in folder' }),
       )
@@ -317,7 +304,7 @@ describe('the window', () => {
   })
 
   it('a completed file gone: the row says so, Open says why instead of nothing, Download again and Remove from list', async () => {
-    const { engine } = await start(['https://d.example/gone.iso'])
+    const { engine } = await startApp(['https://d.example/gone.iso'])
     await act(async () => engine.beat(1024 * 1024))
     const id = engine.order[0]!
     engine.deletedFiles.add(id)
@@ -329,16 +316,16 @@ describe('the window', () => {
     Object.defineProperty(window, 'downpour', { value: bridge, configurable: true })
     try {
       // Open: the engine finds the file gone; nothing is opened, and the window says why.
-      fireEvent.contextMenu(row('gone.iso'), { clientX: 10, clientY: 10 })
+      fireEvent.contextMenu(rowOf('gone.iso'), { clientX: 10, clientY: 10 })
       fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Open file' }))
       await settle()
       expect(opened).toEqual([])
       expect(screen.getByRole('alert').textContent).toContain(
         'gone.iso is no longer in its folder (deleted or moved)',
       )
-      expect(row('gone.iso').textContent).toContain('Completed — file missing')
+      expect(rowOf('gone.iso').textContent).toContain('Completed — file missing')
       // The row's button downloads it again, replacing the row (its name is free again).
-      fireEvent.contextMenu(row('gone.iso'), { clientX: 10, clientY: 10 })
+      fireEvent.contextMenu(rowOf('gone.iso'), { clientX: 10, clientY: 10 })
       const menu = within(screen.getByRole('menu'))
       expect(menu.queryByRole('menuitem', { name: 'Open file' })).toBeNull()
       expect(menu.getByRole('menuitem', { name: 'Remove from list' })).toBeDefined()
@@ -374,7 +361,7 @@ describe('the window', () => {
   })
 
   it('shows the engine link in the status bar', async () => {
-    const { engine, connection } = await start(['https://s.example/x.bin'])
+    const { engine, connection } = await startApp(['https://s.example/x.bin'])
     await act(async () => engine.beat())
     const status = screen.getByRole('contentinfo', { name: 'Engine status' })
     expect(status.textContent).toContain('Engine running')

@@ -1,7 +1,9 @@
-import { act, render } from '@testing-library/react'
+import { act, render, screen, within } from '@testing-library/react'
 import { App } from '../app.tsx'
+import { resetDetailsStore } from '../features/details/details-store.ts'
+import { resetAppStore } from '../store/app-store.ts'
 import { FakeConnection } from './fake-connection.ts'
-import type { FakeEngine } from './fake-engine.ts'
+import { FakeEngine } from './fake-engine.ts'
 
 /** Lets timers and effects run: `ms` of timers, inside `act`. */
 export const settle = (ms = 0): Promise<void> =>
@@ -21,3 +23,30 @@ export async function mountApp(
   await settle(options.settleMs)
   return connection
 }
+
+/**
+ * A window test's start, written once: the window's stores reset, a new FakeEngine (`setup`
+ * runs on it first) holding `urls` added as they are, and the App mounted on it (`mountApp`).
+ */
+export async function startApp(
+  urls: readonly string[] = [],
+  setup?: (engine: FakeEngine) => void,
+  options: { settleMs?: number } = {},
+): Promise<{ engine: FakeEngine; connection: FakeConnection }> {
+  resetAppStore()
+  resetDetailsStore()
+  const engine = new FakeEngine()
+  setup?.(engine)
+  if (urls.length > 0) await engine.add(urls.map((url) => ({ url })))
+  const connection = await mountApp(engine, { settleMs: options.settleMs })
+  return { engine, connection }
+}
+
+/** The window's download list. */
+export const grid = (): HTMLElement => screen.getByRole('grid', { name: 'Downloads' })
+
+/** The list's row whose text names `name` (the first one). */
+export const rowOf = (name: string): HTMLElement =>
+  within(grid())
+    .getAllByRole('row')
+    .find((r) => r.textContent?.includes(name))!

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../../../shared/protocol/errors.ts'
 import { resetAppStore, useAppStore } from '../../store/app-store.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
-import { mountApp, settle as settleFor } from '../../test/mount-app.tsx'
+import { mountApp, rowOf, settle as settleFor } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
 import { resetDetailsStore } from '../details/details-store.ts'
 import { menuActions } from '../download-list/row-actions.ts'
@@ -22,12 +22,6 @@ const GONE = {
   message:
     'the folder /media/usb is gone (deleted, renamed, or its drive unmounted); it is not made again: restore it and retry, or download into another folder',
 }
-
-const grid = () => screen.getByRole('grid', { name: 'Downloads' })
-const row = (name: string) =>
-  within(grid())
-    .getAllByRole('row')
-    .find((r) => r.textContent?.includes(name))!
 
 async function start() {
   resetAppStore()
@@ -59,12 +53,12 @@ describe('Choose another folder…', () => {
 
   it('asks once for every selected row whose folder is gone; a refusal is shown in the engine’s words and the dialog stays', async () => {
     const engine = await start()
-    expect(row('a.bin').textContent).toContain('Failed — the folder /media/usb is gone')
-    fireEvent.mouseDown(row('a.bin'), { button: 0 })
+    expect(rowOf('a.bin').textContent).toContain('Failed — the folder /media/usb is gone')
+    fireEvent.mouseDown(rowOf('a.bin'), { button: 0 })
     // c.bin (a 404) is in the selection too: it is left out, its folder is not the problem.
-    fireEvent.mouseDown(row('c.bin'), { button: 0, shiftKey: true })
+    fireEvent.mouseDown(rowOf('c.bin'), { button: 0, shiftKey: true })
     fireEvent.click(
-      within(row('b.bin')).getByRole('button', { name: 'Choose another folder… b.bin' }),
+      within(rowOf('b.bin')).getByRole('button', { name: 'Choose another folder… b.bin' }),
     )
     const dialog = await screen.findByRole(
       'dialog',

@@ -1,11 +1,10 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { resetAppStore, useAppStore } from '../../store/app-store.ts'
-import { FakeEngine } from '../../test/fake-engine.ts'
-import { mountApp, settle as settleFor } from '../../test/mount-app.tsx'
+import { useAppStore } from '../../store/app-store.ts'
+import type { FakeEngine } from '../../test/fake-engine.ts'
+import { rowOf, settle as settleFor, startApp } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
-import { resetDetailsStore } from '../details/details-store.ts'
 
 // A lazy view's first import is transformed on demand here: slow on a busy machine.
 const LAZY_VIEW_WAIT = { timeout: 10_000 }
@@ -13,24 +12,11 @@ const LAZY_VIEW_WAIT = { timeout: 10_000 }
 installLayoutShim()
 
 const settle = () => settleFor(20)
+const start = (urls: string[], setup?: (engine: FakeEngine) => void) =>
+  startApp(urls, setup, { settleMs: 20 })
 
-async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
-  resetAppStore()
-  resetDetailsStore()
-  const engine = new FakeEngine()
-  setup?.(engine)
-  await engine.add(urls.map((url) => ({ url })))
-  await mountApp(engine, { settleMs: 20 })
-  return { engine }
-}
-
-const grid = () => screen.getByRole('grid', { name: 'Downloads' })
-const row = (name: string) =>
-  within(grid())
-    .getAllByRole('row')
-    .find((r) => r.textContent?.includes(name))!
 const menuItems = (name: string) => {
-  fireEvent.contextMenu(row(name), { clientX: 10, clientY: 10 })
+  fireEvent.contextMenu(rowOf(name), { clientX: 10, clientY: 10 })
   const items = within(screen.getByRole('menu'))
     .getAllByRole('menuitem')
     .map((item) => item.textContent)
@@ -39,7 +25,7 @@ const menuItems = (name: string) => {
 }
 
 async function askNewUrl(name: string, url: string) {
-  fireEvent.contextMenu(row(name), { clientX: 10, clientY: 10 })
+  fireEvent.contextMenu(rowOf(name), { clientX: 10, clientY: 10 })
   fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Change URL…' }))
   const dialog = await screen.findByRole('dialog', { name: 'Change URL' }, LAZY_VIEW_WAIT)
   fireEvent.change(within(dialog).getByLabelText('New URL'), { target: { value: url } })
@@ -103,7 +89,7 @@ describe('Change URL', () => {
     const { engine } = await start(['https://old.example/doc.pdf'])
     const id = engine.order[0]!
     await act(async () => engine.pause({ ids: [id] }))
-    fireEvent.contextMenu(row('doc.pdf'), { clientX: 10, clientY: 10 })
+    fireEvent.contextMenu(rowOf('doc.pdf'), { clientX: 10, clientY: 10 })
     fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Details' }))
     await settle()
     const panel = await screen.findByRole('region', { name: 'Details of doc.pdf' }, LAZY_VIEW_WAIT)

@@ -1,11 +1,9 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { resetAppStore } from '../../store/app-store.ts'
 import { FakeEngine } from '../../test/fake-engine.ts'
-import { mountApp, settle as settleFor } from '../../test/mount-app.tsx'
+import { rowOf, settle as settleFor, startApp } from '../../test/mount-app.tsx'
 import { installLayoutShim } from '../../test/layout-shim.ts'
-import { resetDetailsStore } from './details-store.ts'
 import { speedGraphRenderProbe } from './speed-graph.tsx'
 
 // A lazy view's first import is transformed on demand here: slow on a busy machine.
@@ -14,28 +12,15 @@ const LAZY_VIEW_WAIT = { timeout: 10_000 }
 installLayoutShim()
 
 const settle = () => settleFor(20)
+const start = (urls: string[], setup?: (engine: FakeEngine) => void) =>
+  startApp(urls, setup, { settleMs: 20 })
 
-async function start(urls: string[], setup?: (engine: FakeEngine) => void) {
-  resetAppStore()
-  resetDetailsStore()
-  const engine = new FakeEngine()
-  setup?.(engine)
-  await engine.add(urls.map((url) => ({ url })))
-  const connection = await mountApp(engine, { settleMs: 20 })
-  return { engine, connection }
-}
-
-const grid = () => screen.getByRole('grid', { name: 'Downloads' })
-const row = (name: string) =>
-  within(grid())
-    .getAllByRole('row')
-    .find((r) => r.textContent?.includes(name))!
 const panel = () => screen.getByRole('region', { name: /^Details of/ })
 
 async function openWithEnter(name: string) {
-  fireEvent.mouseDown(row(name))
-  row(name).focus()
-  fireEvent.keyDown(row(name), { key: 'Enter' })
+  fireEvent.mouseDown(rowOf(name))
+  rowOf(name).focus()
+  fireEvent.keyDown(rowOf(name), { key: 'Enter' })
   await settle()
   // The panel is a chunk of its own (lazy-views.tsx): the first opening waits for it.
   await screen.findByRole('region', { name: /^Details of/ }, LAZY_VIEW_WAIT)
@@ -82,7 +67,7 @@ describe('the details panel', () => {
     fireEvent.keyDown(panel(), { key: 'Escape' })
     await settle()
     expect(screen.queryByRole('region', { name: /^Details of/ })).toBeNull()
-    expect(document.activeElement).toBe(row('big.iso'))
+    expect(document.activeElement).toBe(rowOf('big.iso'))
     expect(engine.watched).toEqual([])
   })
 
@@ -110,7 +95,7 @@ describe('the details panel', () => {
     const [one, two] = engine.order
     await openWithEnter('one.bin')
     expect(engine.watched).toEqual([one])
-    fireEvent.mouseDown(row('two.bin'))
+    fireEvent.mouseDown(rowOf('two.bin'))
     await settle()
     expect(panel().getAttribute('aria-label')).toBe('Details of two.bin')
     expect(engine.watched).toEqual([two])
@@ -144,7 +129,7 @@ describe('the details panel', () => {
 
   it('opens from the row menu, and closes with its Close button', async () => {
     const { engine } = await start(['https://a.example/menu.bin'])
-    fireEvent.contextMenu(row('menu.bin'), { clientX: 10, clientY: 10 })
+    fireEvent.contextMenu(rowOf('menu.bin'), { clientX: 10, clientY: 10 })
     fireEvent.click(within(screen.getByRole('menu')).getByRole('menuitem', { name: 'Details' }))
     await settle()
     expect(panel().getAttribute('aria-label')).toBe('Details of menu.bin')
