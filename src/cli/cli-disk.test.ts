@@ -233,7 +233,10 @@ describe('downpour get when the disk fills up under worker threads', () => {
     const before = MiB + 3 * ahead
     for (;;) {
       const ranged = server.requests('/eight.bin').filter((r) => r.range !== undefined)
-      const held = await stat(part).then((s) => s.blocks * 512, () => 0)
+      const held = await stat(part).then(
+        (s) => s.blocks * 512,
+        () => 0,
+      )
       if (ranged.length >= 3 && held >= before) break
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
