@@ -494,6 +494,9 @@ function rerunOptions(id: string, request: AddRequest): DownloadUpdate {
     maxTries: request.maxTries ?? null,
     maxConnections: request.maxConnections ?? null,
     speedLimit: request.speedLimit ?? 0,
+    // The list's mirrors replace the stored ones (the person edited the list), none when it
+    // lists none: as aria2 takes a session file's line as it is now.
+    mirrors: request.mirrors ?? [],
     ...(request.ifExists ? { ifExists: request.ifExists } : {}),
   }
 }
