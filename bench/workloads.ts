@@ -192,6 +192,12 @@ async function w1(ctx: WorkloadContext): Promise<Workload> {
       },
       { name: 'downpour', tool: 'downpour', argv: (p) => downpour(p, {}) },
       { name: 'downpour -x1', tool: 'downpour', argv: (p) => downpour(p, { extra: ['-x', '1'] }) },
+      // The default (-x 32) against aria2's ceiling: the measure for choosing -x's default.
+      {
+        name: 'downpour -x16',
+        tool: 'downpour',
+        argv: (p) => downpour(p, { extra: ['-x', '16'] }),
+      },
     ],
   }
 }

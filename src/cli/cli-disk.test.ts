@@ -201,6 +201,104 @@ async function rerunContinuesFrom(
   expect(await sha256File(join(disk!.dir, 'eight.bin'))).toBe(sha256(body))
 }
 
+describe('downpour get when the disk fills up under worker threads', () => {
+  it('a segmented download whose worker threads meet the full disk: the control file records what their writes put in the part, and the rerun fetches none of it again', async () => {
+    const mounted = await mountSmallDisk(join(dirs.root, 'small'), 'size=12m')
+    if ('skip' in mounted) return console.log(`skipped: ${mounted.skip}`)
+    disk = mounted
+    // A segmented download first, so that a transfer worker thread is up when the big one
+    // starts: its extra connections then all run on worker threads, none on the CLI's own.
+    server.file('/warm.bin', makeBody(2 * MiB, 45), { rateLimit: 512 * 1024 })
+    const body = makeBody(8 * MiB, 46)
+    const validators = { etag: strongEtag(body), lastModified: defaultLastModified(1) }
+    const ahead = 256 * 1024
+    const openGate = serveSplit(body, validators, ahead)
+    const list = join(dirs.root, 'list.txt')
+    await writeFile(list, `${server.url('/warm.bin')}\n${server.url('/eight.bin')}\n`)
+    const args = ['-j', '1', '-x', '4', '-i', list]
+    const first = startCli(args, { downloads: disk.dir, state: dirs.state })
+    // Every connection's first bytes in the part: the first answer's MiB (read on the CLI's
+    // thread, which gets no more) and `ahead` from each of the three worker connections.
+    const part = join(disk.dir, 'eight.bin.part')
+    const before = MiB + 3 * ahead
+    for (;;) {
+      const ranged = server.requests('/eight.bin').filter((r) => r.range !== undefined)
+      const held = await stat(part).then(
+        (s) => s.blocks * 512,
+        () => 0,
+      )
+      if (ranged.length >= 3 && held >= before) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    // Room for 2 MiB more, which the worker threads' writes take within milliseconds (no
+    // checkpoint in between), then fail.
+    const filler = await fillDisk(disk.dir)
+    await truncate(filler, (await stat(filler)).size - 2 * MiB)
+    openGate()
+    const full = await first.done
+    expect(full.code).toBe(9)
+    expect(full.stderr).toMatch(/paused .*eight\.bin: Disk full/)
+    const held = (await stat(part)).blocks * 512
+    expect(held).toBeGreaterThan(before + MiB)
+    const durable = (await durableIn(`${part}.downpour`)) ?? []
+    const kept = durable.reduce((sum, r) => sum + r.end - r.start, 0)
+    // Every range the part holds, but for the page each connection's last write filled in part.
+    expect(kept).toBeLessThanOrEqual(held)
+    expect(kept).toBeGreaterThan(held - durable.length * 64 * 1024)
+    await rm(filler)
+    // The rerun, with room: the big file's missing bytes only (warm.bin is complete).
+    const asked = server.requests('/eight.bin').length
+    server.file('/eight.bin', body, validators)
+    const rerun = await startCli(args, { downloads: disk.dir, state: dirs.state }).done
+    expect(rerun.stderr).toBe('')
+    expect(rerun.code).toBe(0)
+    for (const request of server.requests('/eight.bin').slice(asked)) {
+      const start = request.range?.start ?? 0
+      expect(durable.some((r) => start >= r.start && start < r.end)).toBe(false)
+    }
+    expect(await sha256File(join(disk.dir, 'eight.bin'))).toBe(sha256(body))
+  }, 90_000)
+})
+
+/**
+ * Serves `body` at /eight.bin for a segmented download: the first answer (a 200) sends 1 MiB
+ * and then nothing more (the CLI's own thread writes no more after it); each range answer
+ * sends `ahead` bytes, then waits for the returned gate to open before sending the rest.
+ */
+function serveSplit(
+  body: Buffer,
+  validators: { etag: string; lastModified: string },
+  ahead: number,
+): () => void {
+  let openGate = () => {}
+  const gate = new Promise<void>((resolve) => (openGate = resolve))
+  server.handle('/eight.bin', (req, res) => {
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
+    const headers = { etag: validators.etag, 'last-modified': validators.lastModified }
+    res.on('error', () => {})
+    if (!range) {
+      res.writeHead(200, {
+        ...headers,
+        'content-length': String(body.length),
+        'accept-ranges': 'bytes',
+      })
+      if (req.method === 'HEAD') return void res.end()
+      return void res.write(body.subarray(0, MiB))
+    }
+    const start = Number(range[1])
+    const end = range[2] ? Number(range[2]) : body.length - 1
+    res.writeHead(206, {
+      ...headers,
+      'content-length': String(end - start + 1),
+      'content-range': `bytes ${start}-${end}/${body.length}`,
+    })
+    const bytes = body.subarray(start, end + 1)
+    res.write(bytes.subarray(0, ahead))
+    void gate.then(() => res.end(bytes.subarray(ahead)))
+  })
+  return openGate
+}
+
 describe('downpour get with its state folder full', () => {
   it('pauses what the queue cannot record, exits 9 saying why, and the rerun makes no copies', async () => {
     const mounted = await mountSmallDisk(join(dirs.root, 'state'), 'size=4m')

@@ -49,7 +49,7 @@ describe('downpour get with mirrors (a TAB-separated line of an aria2 list)', ()
     expect(second.code, second.stderr).toBe(0)
     expect(await sha256File(join(dirs.downloads, 'k.bin'))).toBe(sha256(body))
     // The download went on as the first run left it in its journal (its try count), with its
-    // mirror: the rerun's own request only updates options, which mirrors are not among.
+    // mirror (the rerun's list names the same one).
     const first2 = eventsOf(second.stdout).find((e) => e.download?.name === 'k.bin')
     expect(first2?.download?.tries).toBeGreaterThanOrEqual(1)
     expect(first2?.download?.mirrors).toEqual([mirror.url('/k.bin')])
@@ -75,5 +75,35 @@ describe('downpour get with mirrors (a TAB-separated line of an aria2 list)', ()
     expect(run.code, run.stderr).toBe(0)
     expect(await sha256File(join(dirs.downloads, 'o.bin'))).toBe(sha256(body))
     expect(mirror.requests('/o.bin').some((r) => r.status === 206 && r.bytesServed > 0)).toBe(true)
+  }, 120_000)
+
+  it('a rerun whose list names other mirrors: the list’s mirrors replace the stored ones, the old mirror is asked nothing more', async () => {
+    const old = await startFaultServer()
+    const now = await startFaultServer()
+    onTeardown(() => old.close())
+    onTeardown(() => now.close())
+    const body = makeBody(8 * MiB, 83)
+    // Capped as a whole, so the first run is still under way when it is interrupted.
+    server.file('/e.bin', body, { sharedRateLimit: MiB })
+    old.file('/e.bin', body, { sharedRateLimit: MiB })
+    const list = join(dirs.root, 'list.txt')
+    await writeFile(list, `${server.url('/e.bin')}\t${old.url('/e.bin')}\n`)
+    const first = start(['--json', '-i', list])
+    const served = () => server.bytesServed('/e.bin') + old.bytesServed('/e.bin')
+    for (let look = 0; look < 600 && served() < 2 * MiB; look++) await sleep(25)
+    first.child.kill('SIGINT')
+    expect((await first.done).code).toBe(130)
+
+    // The person edits the list: another mirror, on its own line (aria2's mirror= form).
+    await writeFile(list, `${server.url('/e.bin')}\n  mirror=${now.url('/e.bin')}\n`)
+    const oldAsked = old.requests('/e.bin').length
+    now.file('/e.bin', body, { sharedRateLimit: 4 * MiB })
+    const second = await start(['--json', '-i', list]).done
+    expect(second.code, second.stderr).toBe(0)
+    expect(await sha256File(join(dirs.downloads, 'e.bin'))).toBe(sha256(body))
+    const continued = eventsOf(second.stdout).find((e) => e.event === 'download/continued')
+    expect(continued?.download?.mirrors).toEqual([now.url('/e.bin')])
+    expect(now.requests('/e.bin').some((r) => r.status === 206 && r.bytesServed > 0)).toBe(true)
+    expect(old.requests('/e.bin').length).toBe(oldAsked)
   }, 120_000)
 })

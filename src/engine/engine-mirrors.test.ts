@@ -135,4 +135,25 @@ describe('a download with mirrors', () => {
     expect(done.state, done.error?.message).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'solo.bin'))).toBe(sha256(body))
   }, 120_000)
+
+  it('new mirrors given to a running download (update) are used from then on: the transfer starts again from its durable bytes with them', async () => {
+    const old = await secondServer()
+    const now = await secondServer()
+    const body = makeBody(8 * MiB, 76)
+    server.file('/u.bin', body, { sharedRateLimit: MiB })
+    old.file('/u.bin', body, { sharedRateLimit: MiB })
+    now.file('/u.bin', body, { sharedRateLimit: 4 * MiB })
+    const id = await addOne(engine, { url: server.url('/u.bin'), mirrors: [old.url('/u.bin')] })
+    for (let look = 0; look < 400; look++) {
+      const d = (await engine.snapshot()).downloads.find((x) => x.id === id)
+      if (d && d.done >= MiB) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    const result = await engine.update([{ id, mirrors: [now.url('/u.bin')] }])
+    expect(result.updated[0]?.mirrors).toEqual([now.url('/u.bin')])
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'u.bin'))).toBe(sha256(body))
+    expect(rangedBytes(now, '/u.bin')).toBeGreaterThan(0)
+  }, 120_000)
 })

@@ -134,9 +134,22 @@ export class RecordCommands {
           return
         }
         if (renamed) table.duplicates.delete(record)
+        const newSources = JSON.stringify(next.mirrors) !== JSON.stringify(record.mirrors)
         Object.assign(record, next)
         if (renamed) table.duplicates.add(record)
         p.runs.speedLimitChanged(record)
+        // New mirrors (a rerun's edited list, an edit in the window) are used from now on,
+        // also by a download that is running (the engine resumed it when it opened).
+        if (newSources && p.runs.running.has(record.id))
+          void p.runs.requeue(record).then(
+            () => p.pump.pump(),
+            (error: unknown) =>
+              p.publisher.log(
+                'warn',
+                record.id,
+                `could not restart with the new mirrors: ${String(error)}`,
+              ),
+          )
         p.publisher.changed(record)
         result.updated.push(p.snapshotOf(record))
       } catch (error) {

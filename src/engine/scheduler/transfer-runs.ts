@@ -160,6 +160,21 @@ export class TransferRuns {
     )
   }
 
+  /**
+   * A running download's sources changed (its mirrors): a transfer reads them once, when it
+   * starts, so it stops (its bytes durable, as a pause leaves them) and the download waits
+   * queued again in its place; its next start fetches the rest from the new sources.
+   */
+  async requeue(record: DownloadRecord): Promise<void> {
+    const transfer = this.#transfers.get(record.id)
+    if (!transfer) return
+    await transfer.stop()
+    // Paused, removed or finished meanwhile: that word stands.
+    if (!ACTIVE_STATES.has(record.state) && record.state !== 'retrying') return
+    record.nextRetryAt = null
+    this.#p.publisher.setState(record, 'queued')
+  }
+
   /** A running download's speed limit changed: its token bucket takes it now. */
   speedLimitChanged(record: DownloadRecord): void {
     const slot = this.#slots.get(record.id)

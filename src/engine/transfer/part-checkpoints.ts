@@ -41,6 +41,10 @@ import {
  *   Files of EARLY_CONTROL_BYTES or more get a control file listing nothing with their `.part`.
  * - On a full disk the control file is rewritten in place (writeControlFile): a kill leaves the
  *   old text or the new, power loss may tear it, which reads as nothing durable (start over).
+ *   The stop first has every writer fsync what the OS took of its writes (each worker thread in
+ *   its close-file, then this thread): a kill before the control file's rewrite leaves the one
+ *   of the last checkpoint, which lists fewer bytes than the part holds (fetched again), never
+ *   more; the ranges it then lists were all fsynced before it was written.
  * - Starting over (restartFromZero) empties the part and deletes the control file after every
  *   checkpoint in flight has ended: a later checkpoint of the old bytes cannot land after it
  *   (the generation counter).
@@ -303,7 +307,9 @@ export async function finishPart(s: TransferState): Promise<void> {
 export async function closePart(s: TransferState): Promise<void> {
   const part = s.part!
   const pool = s.ctx.shared.pool
-  if (pool) part.markWritten(await pool.closeFile(part.path).catch(() => []))
+  // After a full disk, each worker reports what its writes put in the file (fsynced there):
+  // the checkpoint below records it with this thread's bytes, and the rerun skips it all.
+  if (pool) part.markWritten(await pool.closeFile(part.path, { stopping: true }).catch(() => []))
   if (s.record.state !== 'completed') await checkpoint(s, { stopping: true }).catch(() => {})
   if (s.record.state !== 'completed') readDone(s)
   await part.close()

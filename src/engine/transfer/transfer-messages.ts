@@ -20,8 +20,11 @@ export type ToWorker =
   | { type: 'abort'; id: number }
   /** Flush (and with `durable`, fsync) a part file; reply with the ranges written so far. */
   | { type: 'flush'; id: number; partPath: string; durable: boolean }
-  /** Flush, fsync and close a part file; reply with its written ranges. */
-  | { type: 'close-file'; id: number; partPath: string }
+  /**
+   * Flush, fsync and close a part file; reply with its written ranges. With `stopping`, a
+   * file whose write failed (a full disk) replies with what the OS took instead of the failure.
+   */
+  | { type: 'close-file'; id: number; partPath: string; stopping: boolean }
   | { type: 'dispatcher'; options: DispatcherOptions }
   /** Hash a finished file off the scheduler thread; progress goes to the download's counter. */
   | { type: 'hash'; id: number; path: string; algorithm: ChecksumAlgorithm; download: number }

@@ -108,13 +108,21 @@ export class TransferPool {
    * Each worker closes its descriptor even when its last sync fails (a full disk); all of them
    * are waited for before the first failure is reported, so none still holds the file then.
    * (A worker thread that dies has its descriptors closed by Node when the thread exits.)
+   * With `stopping` (a run that ends unfinished), a worker whose write failed (a full disk)
+   * reports the ranges the OS took, fsynced, instead of the failure: the stop's checkpoint
+   * records them (part-checkpoints.ts, closePart).
    */
-  async closeFile(partPath: string): Promise<ByteRange[]> {
+  async closeFile(partPath: string, options: { stopping?: boolean } = {}): Promise<ByteRange[]> {
     const holders = this.#workers.filter((w) => w.files.has(partPath))
     const parts = await Promise.allSettled(
       holders.map((w) => {
         w.files.delete(partPath)
-        return this.#call<ByteRange[]>(w, { type: 'close-file', id: this.#nextId++, partPath })
+        return this.#call<ByteRange[]>(w, {
+          type: 'close-file',
+          id: this.#nextId++,
+          partPath,
+          stopping: options.stopping ?? false,
+        })
       }),
     )
     const failed = parts.find((p) => p.status === 'rejected')

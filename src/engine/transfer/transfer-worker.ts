@@ -56,7 +56,15 @@ port.on('message', (message: ToWorker) => {
         const part = await opened
         if (!part) return []
         try {
-          return [...(await part.sync())]
+          // A stop after a failed write (the disk filled up) records what this thread's
+          // writes put in the file, as the scheduler thread's checkpoint does for its own
+          // (part-checkpoints.ts): else the rerun fetches again all they wrote since the
+          // last checkpoint. Any other close (a publish, a restart) reports the failure.
+          const durable = await part.sync().catch((error: unknown) => {
+            if (!message.stopping || !part.failed) throw error
+            return part.syncTaken()
+          })
+          return [...durable]
         } finally {
           // Also when the sync failed (a full disk): a descriptor left open would keep the
           // file's space in use after the download is removed, until the engine exits.

@@ -50,7 +50,8 @@ function safeUrl(text: string): URL | null {
  * `changeUri(gid, fileIndex, delUris, addUris[, position])`, answered `[deleted, added]` as
  * aria2 does. The first URI of the list is the download's URL, the others its mirrors: a new
  * first URI is the engine's Change URL (it must serve the same file, and the download be paused
- * or failed), the rest replace the mirrors (a running download takes them at its next start).
+ * or failed), the rest replace the mirrors (a running download starts again with them, its
+ * durable bytes kept: a transfer reads its sources once).
  * A list left empty is refused, as is keeping a mirror whose password the engine never shows.
  */
 export async function changeUri(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chunkSize } from './get-command.ts'
+import { chunkSize } from './list-enqueue.ts'
 
 describe('downpour get adds a long list in chunks', () => {
   it('starts with 250 requests and doubles up to 2,000, so the first downloads start early', () => {
