@@ -242,12 +242,8 @@ export class QueueStore {
     this.#journalBytes = 0
     const covered = await rotated
     const temp = snapshotTempName(process.pid, this.#tempCounter++)
-    const bytes = await writeSnapshot(
-      this.dir,
-      temp,
-      snapshotHeader(seq, settings),
-      order,
-      (id) => this.#source.record(id),
+    const bytes = await writeSnapshot(this.dir, temp, snapshotHeader(seq, settings), order, (id) =>
+      this.#source.record(id),
     )
     for (const gen of covered) await rm(this.#journal.path(gen), { force: true })
     this.#journal.forget(covered)
