@@ -154,7 +154,11 @@ type Ledger = {
 export class HostAccount {
   #hosts: Ledger
   #first: string | null
-  #extra = new Map<string, number>()
+  /**
+   * Extra connections held per host; made at the first one: most downloads (small files) never
+   * take one, and an empty Map per running download outlived scavenges (W2's promoted bytes).
+   */
+  #extra: Map<string, number> | null = null
   /** Hosts where this download waits for a connection below its share (usually none). */
   #wants: Set<string> | null = null
 
@@ -166,7 +170,7 @@ export class HostAccount {
 
   /** Connections this download holds to `host` now (its first one included until `close`). */
   count(host: string): number {
-    return (this.#first === host ? 1 : 0) + (this.#extra.get(host) ?? 0)
+    return (this.#first === host ? 1 : 0) + (this.#extra?.get(host) ?? 0)
   }
 
   /**
@@ -187,7 +191,8 @@ export class HostAccount {
       }
       return false
     }
-    this.#extra.set(host, (this.#extra.get(host) ?? 0) + 1)
+    const extra = (this.#extra ??= new Map())
+    extra.set(host, (extra.get(host) ?? 0) + 1)
     if (this.#wants?.delete(host)) hosts.unwant(host, this)
     return true
   }
@@ -197,7 +202,7 @@ export class HostAccount {
    * the host started): that many should close, their work going to its other connections.
    */
   excess(host: string): number {
-    const extra = this.#extra.get(host) ?? 0
+    const extra = this.#extra?.get(host) ?? 0
     if (extra === 0) return 0
     const othersWant = this.#hosts.othersWant(host, this)
     return this.#hosts.excess(host, this.count(host), extra, othersWant)
@@ -213,10 +218,11 @@ export class HostAccount {
 
   /** An extra connection to `host` closed. One it never took is not given back (not its own). */
   give(host: string): void {
-    const held = this.#extra.get(host) ?? 0
-    if (held === 0) return
-    if (held === 1) this.#extra.delete(host)
-    else this.#extra.set(host, held - 1)
+    const extra = this.#extra
+    const held = extra?.get(host) ?? 0
+    if (extra === null || held === 0) return
+    if (held === 1) extra.delete(host)
+    else extra.set(host, held - 1)
     this.#hosts.remove(host)
   }
 

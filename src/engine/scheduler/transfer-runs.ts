@@ -14,6 +14,7 @@ import type { TransferPool } from '../transfer/transfer-pool.ts'
 import type { ChangePublisher } from './change-publisher.ts'
 import type { DownloadTable } from './download-table.ts'
 import type { HostConnections } from './host-connections.ts'
+import { RunContext } from './run-context.ts'
 
 export type RunParts = {
   table: DownloadTable
@@ -72,32 +73,10 @@ export class TransferRuns {
     stats.setRate(downloadSlot, record.speedLimit)
     // The slot's counter still holds the bytes of the download that used it last.
     stats.setDownloadBytes(downloadSlot, record.done)
-    const transfer = new DownloadTransfer(record, {
-      dispatcher: p.dispatcher,
-      settings: p.settings,
-      reservedPaths: p.table.reservedPaths,
-      othersLive: async () => (p.othersLive ? await p.othersLive() : null),
-      ensureDir: (dir) => this.#folders.ensure(dir, record.done > 0),
-      freeSpace: p.freeSpace,
-      log: (level, message, error) => {
-        p.history.log(
-          record.id,
-          level,
-          message,
-          error ? { ...error.toJSON(), status: error.status } : undefined,
-        )
-        p.publisher.log(level, record.id, `${record.name}: ${message}`, error?.toJSON())
-      },
-      changed: (options) => p.publisher.changed(record, options?.journal ?? true),
-      journal: () => p.publisher.journalNow(record),
-      journaled: () => p.publisher.journaled(record),
-      shared: p.shared,
-      downloadSlot,
-      acquireSlot: (h) => hostAccount.tryTake(h),
-      releaseSlot: (h) => hostAccount.give(h),
-      slotsOverShare: (h) => hostAccount.excess(h),
-      hostShared: (h) => hostAccount.shared(h),
-    })
+    const transfer = new DownloadTransfer(
+      record,
+      new RunContext(p, record, hostAccount, this.#folders, p.table.reservedPaths, downloadSlot),
+    )
     this.#transfers.set(record.id, transfer)
     this.#slots.set(record.id, downloadSlot)
     p.heartbeat.track(record.id)

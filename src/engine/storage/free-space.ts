@@ -1,4 +1,4 @@
-import { statfs } from 'node:fs/promises'
+import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { formatBytes } from '../../shared/format.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
@@ -12,12 +12,15 @@ export type FreeSpace = (dir: string, fresh?: boolean) => Promise<number | null>
 /**
  * statfs of `dir`, or of its nearest existing parent (a folder made when the first byte is
  * written): the blocks free to an unprivileged writer (`bavail`, not `bfree`: root's reserve
- * is not ours to fill).
+ * is not ours to fill). On this thread, as the other looks of a download's start (see lookAt):
+ * the first download of a folder asks before its first request, and a thread-pool round trip
+ * there waited for a turn of a loop busy adding the rest of a rerun's list (docs/benchmarks.md,
+ * W5); statfs reads what the kernel keeps in memory.
  */
 export const statfsFreeSpace: FreeSpace = async (dir) => {
   for (let at = dir; ; at = dirname(at)) {
     try {
-      const stats = await statfs(at)
+      const stats = statfsSync(at)
       return Number(stats.bavail) * Number(stats.bsize)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code

@@ -1,7 +1,7 @@
-import { link, lstat, rename, unlink, type Stats } from 'node:fs'
+import { link, rename, unlink } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { fileExists } from './file-exists.ts'
+import { fileExists, lookAt } from './file-exists.ts'
 
 /**
  * Waits between tries of a failed rename or delete of a finished file. Transient failures are
@@ -64,22 +64,17 @@ export async function finishPublishing(
   partPath: string,
   finalPath: string,
 ): Promise<number | null> {
-  const [part, final] = await Promise.all([lstatOrNull(partPath), lstatOrNull(finalPath)])
+  // On this thread (see lookAt): every resumed download asks, before its first request, and
+  // two thread-pool round trips there each waited for a turn of a loop busy adding the rest of
+  // a rerun's list (docs/benchmarks.md, W5).
+  const part = lookAt(partPath)
+  const final = part ? lookAt(finalPath) : null
   if (!part || !final || !part.isFile() || part.ino !== final.ino || part.dev !== final.dev)
     return null
   await withRetries(() => unlinkAsync(partPath)).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error
   })
   return final.size
-}
-
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstatAsync(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw error
-  }
 }
 
 /** Runs `work`, trying again after each of RETRY_WAITS_MS when it throws. */
@@ -99,4 +94,3 @@ export async function withRetries<T>(work: () => Promise<T>): Promise<T> {
 const linkAsync = promisify(link)
 const renameAsync = promisify(rename)
 const unlinkAsync = promisify(unlink)
-const lstatAsync = promisify(lstat)

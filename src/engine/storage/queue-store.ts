@@ -1,24 +1,22 @@
-import { closeSync, fdatasync, ftruncateSync, openSync, writeSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import type { Settings } from '../../shared/protocol/model.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
-import { syncDirectory } from './atomic-file.ts'
+import type { DownpourError } from '../../shared/protocol/errors.ts'
 import { loadQueue, type LoadResult } from './queue-load.ts'
+import { JournalFile } from './queue-journal-file.ts'
 import {
   journalLine,
-  journalName,
   LEGACY_FILE,
-  SNAPSHOT_FILE,
   snapshotHeader,
   snapshotTempName,
   type JournalOp,
   type StateFields,
 } from './queue-lines.ts'
-import { encodeRecord } from './record-codec.ts'
-import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { diskError } from './disk-error.ts'
+import { queueSaveError } from './queue-save-error.ts'
+import { writeSnapshot } from './queue-snapshot-file.ts'
+
+export { queueSaveError } from './queue-save-error.ts'
 
 /**
  * Coalescing window for journal appends: a burst of state changes (2,000 small files finishing)
@@ -31,7 +29,6 @@ const RETRY_MS = 1000
 /** The journal is folded into the snapshot once it is larger than this and than the snapshot. */
 const MIN_COMPACT_BYTES = 1024 * 1024
 const COMPACT_RETRY_MS = 10_000
-const WRITE_CHUNK = 1024 * 1024
 
 /** Where the live queue is read from when the store saves. */
 export type QueueSource = {
@@ -40,14 +37,14 @@ export type QueueSource = {
   settings(): Partial<Settings>
 }
 
-const fdatasyncAsync = promisify(fdatasync)
-
 /**
  * The persisted queue: a snapshot (`queue.ndjson`: a header line, then one record per line) plus
  * an append-only journal (`queue-<gen>.journal`: one line per change, each with a sequence
  * number). A change costs one line, the size of the record it touches; the snapshot is
  * rewritten only when the journal has grown past it, so bytes written stay proportional to
- * what changed. Crash safety is argued in docs/architecture.md ("Queue persistence").
+ * what changed. Crash safety is argued in docs/architecture.md ("Queue persistence"). The journal
+ * file's appends and syncs are queue-journal-file.ts's, the snapshot's writing
+ * queue-snapshot-file.ts's; this class decides what goes in them and when.
  */
 export class QueueStore {
   readonly dir: string
@@ -59,11 +56,7 @@ export class QueueStore {
   #pendingPut = new Set<string>()
   #pendingSettings = false
   #seq = 0
-  #gen = 1
-  /** Journal generations with a file on disk (older ones are deleted by a compaction). */
-  #gens: number[] = []
-  #fd: number | null = null
-  #fileSize = 0
+  #journal: JournalFile
   #journalBytes = 0
   #snapshotBytes = 0
   #legacy = false
@@ -72,8 +65,6 @@ export class QueueStore {
   #timer: NodeJS.Timeout | null = null
   #retrying = false
   #failing = false
-  #syncing: Promise<void> | null = null
-  #syncAgain = false
   #compacting: Promise<void> | null = null
   #nextCompactAt = 0
   #tempCounter = 0
@@ -85,19 +76,12 @@ export class QueueStore {
     this.dir = dir
     this.#source = source
     this.#onError = (error) => onError(queueSaveError(error, dir))
+    this.#journal = new JournalFile(dir, (error) => this.#onError(queueSaveError(error, dir)))
   }
 
   /** Why the journal cannot take changes now (writeNow returned false), or null. */
   get failure(): DownpourError | null {
     return this.#failure
-  }
-
-  get #snapshotPath(): string {
-    return join(this.dir, SNAPSHOT_FILE)
-  }
-
-  #journalPath(gen: number): string {
-    return join(this.dir, journalName(gen))
   }
 
   /**
@@ -107,8 +91,7 @@ export class QueueStore {
   async load(): Promise<LoadResult> {
     const { start, ...result } = await loadQueue(this.dir)
     this.#seq = start.seq
-    this.#gen = start.gen
-    this.#gens = start.gens
+    this.#journal.start(start.gen, start.gens)
     this.#journalBytes = start.journalBytes
     this.#snapshotBytes = start.snapshotBytes
     this.#legacy = start.legacy
@@ -199,29 +182,9 @@ export class QueueStore {
       this.#timer = null
     }
     let seq = this.#seq
-    let written = 0
+    let written: number
     try {
-      if (this.#fd === null) {
-        this.#fd = openSync(this.#journalPath(this.#gen), 'a', 0o600)
-        if (!this.#gens.includes(this.#gen)) this.#gens.push(this.#gen)
-        this.#fileSize = 0
-      }
-      // Written in ~1 MiB pieces: pausing 100,000 downloads must not build a 58 MB string.
-      const start = this.#fileSize
-      try {
-        let text = ''
-        for (const op of this.#pending) {
-          text += journalLine(op, ++seq, this.#source) + '\n'
-          if (text.length >= WRITE_CHUNK) {
-            written += this.#append(Buffer.from(text))
-            text = ''
-          }
-        }
-        if (text) written += this.#append(Buffer.from(text))
-      } catch (error) {
-        this.#cutBack(start)
-        throw error
-      }
+      written = this.#journal.append(this.#pending, (op) => journalLine(op, ++seq, this.#source))
     } catch (error) {
       this.#failure = queueSaveError(error, this.dir)
       if (!this.#failing) this.#onError(this.#failure)
@@ -240,53 +203,10 @@ export class QueueStore {
     this.#pendingSettings = false
     this.#journalBytes += written
     this.written.journal += written
-    this.#requestSync()
+    this.#journal.requestSync()
     if (this.wantsCompaction && !this.#compacting && Date.now() >= this.#nextCompactAt)
       void this.compact()
     return true
-  }
-
-  #append(data: Buffer): number {
-    const fd = this.#fd!
-    let off = 0
-    while (off < data.length) {
-      off += writeSync(fd, data, off, data.length - off)
-    }
-    this.#fileSize += data.length
-    return data.length
-  }
-
-  /** A batch is all at the journal's end or none of it: a failed one is cut back off. */
-  #cutBack(size: number): void {
-    const fd = this.#fd
-    if (fd === null) return
-    try {
-      ftruncateSync(fd, size)
-      this.#fileSize = size
-    } catch {
-      // Cannot cut the torn line off: continue in a new file, where it is that file's torn tail.
-      closeSync(fd)
-      this.#fd = null
-      this.#gen++
-    }
-  }
-
-  #requestSync(): void {
-    const fd = this.#fd
-    if (fd === null) return
-    if (this.#syncing) {
-      this.#syncAgain = true
-      return
-    }
-    this.#syncing = fdatasyncAsync(fd)
-      .catch((error: unknown) => this.#onError(queueSaveError(error, this.dir)))
-      .finally(() => {
-        this.#syncing = null
-        if (this.#syncAgain) {
-          this.#syncAgain = false
-          this.#requestSync()
-        }
-      })
   }
 
   /**
@@ -318,41 +238,15 @@ export class QueueStore {
     const seq = this.#seq
     const order = [...this.#source.order()]
     const settings = this.#source.settings()
-    const covered = [...this.#gens]
-    const old = this.#fd
-    this.#fd = null
-    this.#gen++
+    const rotated = this.#journal.rotate()
     this.#journalBytes = 0
-    if (old !== null) {
-      await this.#syncing
-      await fdatasyncAsync(old).finally(() => closeSync(old))
-    }
-    const temp = join(this.dir, snapshotTempName(process.pid, this.#tempCounter++))
-    const handle = await open(temp, 'w', 0o600)
-    let bytes = 0
-    try {
-      let chunk = snapshotHeader(seq, settings) + '\n'
-      for (const id of order) {
-        const record = this.#source.record(id)
-        if (!record) continue // removed since S: its removal is in the new journal
-        chunk += encodeRecord(record) + '\n'
-        if (chunk.length >= WRITE_CHUNK) {
-          bytes += await writeChunk(handle, chunk)
-          chunk = ''
-        }
-      }
-      bytes += await writeChunk(handle, chunk)
-      await handle.sync()
-      await handle.close()
-    } catch (error) {
-      await handle.close().catch(() => {})
-      await rm(temp, { force: true })
-      throw error
-    }
-    await rename(temp, this.#snapshotPath)
-    await syncDirectory(this.dir)
-    for (const gen of covered) await rm(this.#journalPath(gen), { force: true })
-    this.#gens = this.#gens.filter((g) => !covered.includes(g))
+    const covered = await rotated
+    const temp = snapshotTempName(process.pid, this.#tempCounter++)
+    const bytes = await writeSnapshot(this.dir, temp, snapshotHeader(seq, settings), order, (id) =>
+      this.#source.record(id),
+    )
+    for (const gen of covered) await rm(this.#journal.path(gen), { force: true })
+    this.#journal.forget(covered)
     if (this.#legacy) {
       await rm(join(this.dir, LEGACY_FILE), { force: true })
       this.#legacy = false
@@ -367,47 +261,13 @@ export class QueueStore {
   async flush(): Promise<void> {
     this.writeNow()
     await this.#compacting
-    while (this.#syncing) await this.#syncing
-    if (this.#fd !== null) await fdatasyncAsync(this.#fd).catch(() => {})
+    await this.#journal.durable()
   }
 
   async close(): Promise<void> {
     await this.flush()
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    if (this.#fd !== null) closeSync(this.#fd)
-    this.#fd = null
+    this.#journal.close()
   }
-}
-
-/**
- * A failure to save the queue as a person reads it: `cannot save the queue: disk full (<folder>)`
- * for a full state folder (code DP_ERR_DISK_FULL: the downloads waiting on it pause), else the
- * operation and its cause.
- */
-export function queueSaveError(error: unknown, dir: string): DownpourError {
-  if (error instanceof DownpourError && error.message.startsWith('cannot save the queue'))
-    return error
-  const code = (error as NodeJS.ErrnoException | null)?.code
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new DownpourError(ERROR_CODES.diskFull, `cannot save the queue: disk full (${dir})`, {
-      cause: error,
-    })
-  }
-  const known = diskError(error, 'cannot save the queue', dir)
-  const message = known.message.startsWith('cannot save the queue')
-    ? known.message
-    : `cannot save the queue: ${known.message}`
-  return new DownpourError(known.code, message, { cause: error })
-}
-
-async function writeChunk(
-  handle: Awaited<ReturnType<typeof open>>,
-  chunk: string,
-): Promise<number> {
-  if (chunk.length === 0) return 0
-  const data = Buffer.from(chunk)
-  // FileHandle.writeFile writes from the current position and loops over short writes.
-  await handle.writeFile(data)
-  return data.length
 }

@@ -23,8 +23,10 @@ const OTHERS_WRITE = 0o022
  */
 export async function makeDownloadFolder(dir: string): Promise<void> {
   // Before mkdir too: a recursive mkdir through a planted link would already create folders
-  // at its target.
-  refusePlantedLinks(dir)
+  // at its target. A folder already there needs no mkdir: its thread-pool round trip came
+  // before the first request of every download a rerun resumed, and waited for a turn of a
+  // loop busy adding the rest of the list (docs/benchmarks.md, W5).
+  if (refusePlantedLinks(dir)) return
   try {
     await makeFolder(dir)
   } catch (error) {
@@ -35,14 +37,15 @@ export async function makeDownloadFolder(dir: string): Promise<void> {
 
 /**
  * Walks `dir` from its root; stops quietly at the first component that does not exist yet.
+ * Returns whether every component exists and `dir` (through its links) is a folder.
  * Synchronous: a dozen looks of microseconds each, once per folder per engine run. Awaited one
  * by one, each would wait for a turn of a loop busy with the queue's load, and a rerun's first
  * request with them (docs/benchmarks.md, "Figures behind the engine's comments").
  */
-export function refusePlantedLinks(dir: string): void {
+export function refusePlantedLinks(dir: string): boolean {
   const me = process.geteuid?.()
   // Windows: symbolic links need a privilege there, and uids do not apply.
-  if (me === undefined) return
+  if (me === undefined) return false
   const absolute = resolve(dir)
   const { root } = parse(absolute)
   let folder: Stats = statSync(root)
@@ -53,10 +56,10 @@ export function refusePlantedLinks(dir: string): void {
     try {
       info = lstatSync(path, { throwIfNoEntry: false })
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return false
       throw diskError(error, `cannot look at the folder ${path}`, dir)
     }
-    if (!info) return
+    if (!info) return false
     if (info.isSymbolicLink()) {
       const shared = (folder.mode & OTHERS_WRITE) !== 0
       if (shared && info.uid !== me && info.uid !== folder.uid)
@@ -65,12 +68,13 @@ export function refusePlantedLinks(dir: string): void {
       try {
         target = statSync(path, { throwIfNoEntry: false })
       } catch {
-        return // a dangling or looping link: mkdir or the open inside says what is wrong
+        return false // a dangling or looping link: mkdir or the open inside says what is wrong
       }
-      if (!target) return
+      if (!target) return false
       folder = target
     } else {
       folder = info
     }
   }
+  return folder.isDirectory()
 }
