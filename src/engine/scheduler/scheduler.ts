@@ -3,7 +3,7 @@ import type { AddResult, EngineApi, Selection, UpdateResult } from '../../shared
 import type { MovedBlock, MoveTarget } from '../../shared/protocol/block-move.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { EngineEvents } from '../../shared/protocol/events.ts'
-import type { DownloadUpdate, Settings } from '../../shared/protocol/model.ts'
+import type { DownloadSnapshot, DownloadUpdate, Settings } from '../../shared/protocol/model.ts'
 import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { Emitter } from '../../shared/emitter.ts'
@@ -16,6 +16,7 @@ import type { StateLock } from '../storage/state-lock.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
 import { memoFreeSpace, statfsFreeSpace, type FreeSpace } from '../storage/free-space.ts'
 import { toSnapshot, type DownloadRecord } from '../model/download-record.ts'
+import { pickPatch } from '../../shared/protocol/download-patch.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
@@ -88,6 +89,10 @@ export class Scheduler implements SchedulerCommands {
     events: this.events,
     nextRevision: () => ++this.#revision,
     snapshotOf: (id) => this.#snapshotOfId(id),
+    patchOf: (id, fields) => {
+      const record = this.#table.get(id)
+      return record ? pickPatch(record, fields) : null
+    },
   })
   #cursors = new SnapshotCursors({
     revision: () => this.#revision,
@@ -396,6 +401,11 @@ export class Scheduler implements SchedulerCommands {
     } finally {
       await this.#lock?.release()
     }
+  }
+
+  /** The download as it is now, whole, or null when the queue has none by that id. */
+  peek(id: string): DownloadSnapshot | null {
+    return this.#snapshotOfId(id)
   }
 
   #snapshotOfId(id: string) {

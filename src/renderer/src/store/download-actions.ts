@@ -158,7 +158,7 @@ function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()
       return
     case 'download/added':
     case 'download/changed': {
-      if (change.event.name === 'download/changed') announceFinished(change.event.payload)
+      if (change.name === 'download/changed') announceFinished(change.entries)
       const entries = change.fresh.length === 0 ? change.entries : null
       useAppStore.setState((state) =>
         withDownloads(state, { ...state.downloads, byId, order, revision }, false, entries),
@@ -195,13 +195,10 @@ function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()
   }
 }
 
-function announceFinished(event: EngineEvents['download/changed']): void {
-  for (const { download, previousState } of event.changes) {
-    if (
-      download.state !== previousState &&
-      (download.state === 'completed' || download.state === 'failed')
-    )
-      noteFinished(download.state, download.name)
+function announceFinished(entries: readonly EntryChange[]): void {
+  for (const { after, previousState } of entries) {
+    if (after.state !== previousState && (after.state === 'completed' || after.state === 'failed'))
+      noteFinished(after.state, after.name)
   }
 }
 
