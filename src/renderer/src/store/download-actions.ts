@@ -23,6 +23,7 @@ import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
 import { BeatClock } from './beat-clock.ts'
+import { engineTraffic } from './engine-traffic.ts'
 import { speedRecord } from './speed-record.ts'
 
 /** How late beats reach the page by the engine's clock (reset for each new engine client). */
@@ -145,6 +146,7 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
 /** Puts one mirror step into the store: one `setState`, the view derived with it. */
 function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()): void {
   const { byId, order, revision } = next
+  if (change.name !== 'progress/beat') engineTraffic.note(receivedAt)
   switch (change.name) {
     case 'engine/snapshot': {
       const { loaded, settings } = next
