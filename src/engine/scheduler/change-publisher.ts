@@ -84,11 +84,7 @@ export class ChangePublisher {
    * `persist` is false when the caller journaled the change itself (setStates). `fields`: what
    * changed besides the state, when the caller knows it exactly (see EventBatch.changed).
    */
-  changed(
-    record: DownloadRecord,
-    persist = true,
-    fields?: readonly RecordPatchField[],
-  ): void {
+  changed(record: DownloadRecord, persist = true, fields?: readonly RecordPatchField[]): void {
     const p = this.#p
     if (!p.table.has(record.id)) return
     p.table.work.visited++
