@@ -2,13 +2,13 @@ import type { Emitter } from '../../shared/emitter.ts'
 import { EVENT_ROWS } from '../../shared/protocol/events.ts'
 import type { DownloadChange, EngineEvents } from '../../shared/protocol/events.ts'
 import type { DownloadPatch } from '../../shared/protocol/download-patch.ts'
+import type { DownloadSnapshot, DownloadState } from '../../shared/protocol/model.ts'
 
 /**
  * The fields a bulk command sets and names (ChangePublisher.setStates): the record holds them
  * as the snapshot shows them, so a patch is read from the record without building a snapshot.
  */
 export type RecordPatchField = 'error' | 'nextRetryAt'
-import type { DownloadSnapshot, DownloadState } from '../../shared/protocol/model.ts'
 
 type Hooks = {
   events: Emitter<EngineEvents>
