@@ -141,7 +141,9 @@ describe('bulk commands travel as one event', () => {
 
     const changesOf = (seen: Seen[]) =>
       seen.flatMap((e) =>
-        e.name === 'download/changed' ? (e.payload as EngineEvents['download/changed']).changes : [],
+        e.name === 'download/changed'
+          ? (e.payload as EngineEvents['download/changed']).changes
+          : [],
       )
     const paused = changesOf(await eventsDuring(engine, () => engine.pause({ all: true })))
     expect(paused).toHaveLength(30)

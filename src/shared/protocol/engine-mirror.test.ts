@@ -426,4 +426,3 @@ describe('EngineMirror', () => {
     expect(h.mirror.state.byId[a!]).toEqual({ ...before, state: 'failed', error })
   })
 })
-

@@ -209,7 +209,8 @@ function applyChanges(
       }
       fresh.push(download.id)
     }
-    const after = before === undefined ? (download as DownloadSnapshot) : applyDescription(before, download)
+    const after =
+      before === undefined ? (download as DownloadSnapshot) : applyDescription(before, download)
     entries.push({ before, after, previousState })
     index[download.id] = after
   }
