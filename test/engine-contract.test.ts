@@ -105,8 +105,10 @@ async function scenario(
     if (e.name !== 'download/changed') continue
     const last = new Map<string, DownloadState>()
     for (const { download } of (e.payload as EngineEvents['download/changed']).changes) {
-      if (last.has(download.name)) namedTwice.push(download.name)
-      last.set(download.name, download.state)
+      // By id: a patch (download-patch.ts) names only what changed, not always the name.
+      const name = nameOf(download.id)
+      if (last.has(name)) namedTwice.push(name)
+      last.set(name, download.state)
     }
     for (const [name, state] of last) {
       if (ON_THE_WAY.has(state)) continue

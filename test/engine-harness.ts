@@ -7,6 +7,7 @@ import { createEngine, type Engine, type EngineOptions } from '../src/engine/eng
 import { startFaultServer, type FaultServer } from './fault-server.ts'
 import type { DownloadSnapshot, DownloadState } from '../src/shared/protocol/model.ts'
 import type { DownloadChange, EngineEvents } from '../src/shared/protocol/events.ts'
+import { isWhole } from '../src/shared/protocol/download-patch.ts'
 
 /** A test's folders: `downloads` and `state` below a fresh `root` (neither created yet). */
 export type TestDirs = {
@@ -73,7 +74,10 @@ export async function startEngine(
         if (change && states.includes(change.download.state)) {
           clearTimeout(timer)
           off()
-          resolve(change.download)
+          // A patch names only what changed: the whole download is the engine's to tell.
+          const d = change.download
+          if (isWhole(d)) resolve(d)
+          else void engine.snapshot().then((s) => resolve(s.downloads.find((x) => x.id === id)!))
         }
       })
       void engine.snapshot().then((s) => {

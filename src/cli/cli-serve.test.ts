@@ -16,6 +16,7 @@ import {
 } from '../../test/run-serve.ts'
 import type { EngineClient } from '../shared/protocol/rpc.ts'
 import type { DownloadSnapshot, DownloadState } from '../shared/protocol/model.ts'
+import { isWhole } from '../shared/protocol/download-patch.ts'
 
 type Reply = {
   status: number
@@ -57,7 +58,15 @@ function waitForState(
         resolve(download)
       }
     }
-    const off = client.on('download/changed', (e) => e.changes.forEach((c) => check(c.download)))
+    // A patch (only what changed) is looked up whole once its state is the one waited for.
+    const off = client.on('download/changed', (e) =>
+      e.changes.forEach((c) => {
+        const d = c.download
+        if (isWhole(d)) check(d)
+        else if (d.id === id && states.includes(d.state))
+          void client.snapshot().then((s) => s.downloads.forEach(check))
+      }),
+    )
     void client.snapshot().then((s) => s.downloads.forEach(check))
   })
 }

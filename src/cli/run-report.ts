@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/engine.ts'
 import { ALREADY_COMPLETE } from '../engine/transfer/existing-file.ts'
+import { isWhole } from '../shared/protocol/download-patch.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 import type { CliOutput } from './cli-output.ts'
 import type { GetOptions } from './get-options.ts'
@@ -48,8 +49,13 @@ export function reportRun(
   // download, the format scripts read.
   engine.on('download/changed', (e) => {
     if (!reporting) return
-    for (const { download, previousState } of e.changes) {
-      if (!mine.has(download.id)) continue
+    for (const change of e.changes) {
+      if (!mine.has(change.download.id)) continue
+      const { previousState } = change
+      // A patch (a bulk command's) names only what changed; the lines and the display show the
+      // download whole, which this process's engine has at hand.
+      const download = isWhole(change.download) ? change.download : engine.peek(change.download.id)
+      if (!download) continue
       // A same-state change of an ended download (a field cleared after it failed, a rerun's
       // option update) tells a script nothing: one event per ending (docs/cli-json.md).
       const repeat = previousState === download.state && ENDED_STATES.has(download.state)

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { makeBody } from '../../test/fault-server.ts'
 import { useEngineHarness, type TestEngine } from '../../test/engine-harness.ts'
 import { EVENT_ROWS, type EngineEvents } from '../shared/protocol/events.ts'
+import { isWhole } from '../shared/protocol/download-patch.ts'
+import { EngineMirror, wholeSnapshot } from '../shared/protocol/engine-mirror.ts'
+import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 
 const { server, open } = useEngineHarness({ engine: false })
 
@@ -123,6 +126,47 @@ describe('bulk commands travel as one event', () => {
       [...ids].sort(),
     )
     expect((await engine.snapshot()).downloads).toEqual([])
+  })
+
+  it('a pause or resume of downloads not running sends each as a patch of what changed; a mirror of the events ends where the engine is', async () => {
+    for (let i = 0; i < 30; i++)
+      server.file(`/p${i}.bin`, makeBody(512 * 1024, i), { rateLimit: 32 * 1024 })
+    const engine = await open({ settings: { maxConcurrentDownloads: 2 } })
+    const mirror = new EngineMirror({ read: wholeSnapshot(engine) })
+    mirror.follow(engine)
+    await mirror.firstRead
+    const { added } = await engine.add(urls(30, 'p'))
+    const ids = added.map((d) => d.id)
+    await engine.waitFor(ids[0]!, ['downloading'])
+
+    const changesOf = (seen: Seen[]) =>
+      seen.flatMap((e) =>
+        e.name === 'download/changed'
+          ? (e.payload as EngineEvents['download/changed']).changes
+          : [],
+      )
+    const paused = changesOf(await eventsDuring(engine, () => engine.pause({ all: true })))
+    expect(paused).toHaveLength(30)
+    // The two running stop through their transfers (whole); the waiting ones changed their
+    // state alone (their next retry was already none, so it is not named).
+    const patches = paused.filter((c) => !isWhole(c.download))
+    expect(patches.length).toBeGreaterThanOrEqual(28)
+    for (const c of patches) expect(Object.keys(c.download).sort()).toEqual(['id', 'state'])
+    for (const c of patches) expect(JSON.stringify(c).length).toBeLessThanOrEqual(110)
+    expect(paused.every((c) => c.download.state === 'paused')).toBe(true)
+
+    const resumed = changesOf(await eventsDuring(engine, () => engine.resume({ all: true })))
+    expect(resumed).toHaveLength(30)
+    expect(resumed.filter((c) => !isWhole(c.download)).length).toBeGreaterThanOrEqual(28)
+
+    await engine.pause({ all: true })
+    const now = await engine.snapshot()
+    const shown = (d: DownloadSnapshot) => [d.id, d.name, d.url, d.state, d.error, d.nextRetryAt]
+    expect(mirror.state.revision).toBe(now.revision)
+    expect(mirror.state.order.map((id) => shown(mirror.state.byId[id]!))).toEqual(
+      now.downloads.map(shown),
+    )
+    mirror.stop()
   })
 
   it('a move while a pause is still stopping goes out after what the pause gathered so far', async () => {

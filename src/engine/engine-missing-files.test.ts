@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import { isWhole } from '../shared/protocol/download-patch.ts'
 import { makeBody } from '../../test/fault-server.ts'
 import { addOne, useEngineHarness, type TestEngine } from '../../test/engine-harness.ts'
 
@@ -14,12 +15,16 @@ const { server, dirs, open } = useEngineHarness({ engine: false })
 function announced(engine: TestEngine, id: string, missing: boolean): Promise<DownloadSnapshot> {
   return new Promise((resolve) => {
     const off = engine.on('download/changed', (e) => {
+      // `fileMissing` comes and goes only with the download whole (download-patch.ts).
       const change = e.changes.find(
-        (c) => c.download.id === id && (c.download.fileMissing === true) === missing,
+        (c) =>
+          c.download.id === id &&
+          isWhole(c.download) &&
+          (c.download.fileMissing === true) === missing,
       )
       if (change) {
         off()
-        resolve(change.download)
+        resolve(change.download as DownloadSnapshot)
       }
     })
     if (!missing) return

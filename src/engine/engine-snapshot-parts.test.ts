@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { useEngineHarness } from '../../test/engine-harness.ts'
 import { applyBlockMove } from '../shared/protocol/block-move.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
+import { applyDescription } from '../shared/protocol/download-patch.ts'
 import { MAX_SNAPSHOT_CURSORS } from './scheduler/snapshot-cursors.ts'
 
 // Nothing here is fetched: paused downloads of a closed port keep the engine still.
@@ -102,7 +103,7 @@ describe('snapshot in parts', () => {
             : (payload as EngineEvents['download/changed']).changes.map((c) => c.download)
         for (const download of downloads) {
           if (!byId.has(download.id)) order.push(download.id)
-          byId.set(download.id, download)
+          byId.set(download.id, applyDescription(byId.get(download.id)!, download))
         }
       }
     }

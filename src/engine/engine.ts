@@ -14,7 +14,7 @@ import {
 import { SettingsStore } from './storage/settings-store.ts'
 import type { EngineApi, EngineMethod } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
-import type { Settings } from '../shared/protocol/model.ts'
+import type { DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
 import { DEFAULT_SETTINGS } from '../shared/protocol/default-settings.ts'
 import { Scheduler, type SchedulerCommands } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
@@ -70,6 +70,11 @@ export type Engine = EngineApi & {
   ): () => void
   /** Pauses nothing: stops transfers (their data durable), saves the queue, frees sockets. */
   close(): Promise<void>
+  /**
+   * A host in the engine's own process (the CLI): the download as it is now, whole, or null.
+   * A `download/changed` may name only what changed (download-patch.ts).
+   */
+  peek(id: string): DownloadSnapshot | null
 }
 
 /**
@@ -171,6 +176,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       await scheduler.close()
       await store?.flush()
     },
+    peek: (id) => scheduler.peek(id),
   }
   return engine
 }

@@ -8,6 +8,7 @@ import { portOf } from '../../test/message-port.ts'
 import { createEngine, type Engine } from '../engine/engine.ts'
 import { createEngineClient, type EngineClient } from '../shared/protocol/rpc.ts'
 import type { DownloadSnapshot, DownloadState } from '../shared/protocol/model.ts'
+import { isWhole } from '../shared/protocol/download-patch.ts'
 import { runEngineHost, type ClientPort, type HostReport } from './engine-host.ts'
 
 // The utility process's logic under plain Node: the host runs with a real engine, and main and
@@ -102,7 +103,15 @@ function waitFor(client: EngineClient, id: string, states: DownloadState[]) {
         resolve(d)
       }
     }
-    const off = client.on('download/changed', (e) => e.changes.forEach((c) => check(c.download)))
+    // A patch (only what changed) is looked up whole once its state is the one waited for.
+    const off = client.on('download/changed', (e) =>
+      e.changes.forEach((c) => {
+        const d = c.download
+        if (isWhole(d)) check(d)
+        else if (d.id === id && states.includes(d.state))
+          void client.snapshot().then((s) => s.downloads.forEach(check))
+      }),
+    )
     void client.snapshot().then((s) => s.downloads.forEach(check))
   })
 }

@@ -1,7 +1,14 @@
 import type { Emitter } from '../../shared/emitter.ts'
 import { EVENT_ROWS } from '../../shared/protocol/events.ts'
 import type { DownloadChange, EngineEvents } from '../../shared/protocol/events.ts'
+import type { DownloadPatch } from '../../shared/protocol/download-patch.ts'
 import type { DownloadSnapshot, DownloadState } from '../../shared/protocol/model.ts'
+
+/**
+ * The fields a bulk command sets and names (ChangePublisher.setStates): the record holds them
+ * as the snapshot shows them, so a patch is read from the record without building a snapshot.
+ */
+export type RecordPatchField = 'error' | 'nextRetryAt'
 
 type Hooks = {
   events: Emitter<EngineEvents>
@@ -9,6 +16,15 @@ type Hooks = {
   nextRevision: () => number
   /** A download as it is now, or null once it left the queue. */
   snapshotOf: (id: string) => DownloadSnapshot | null
+  /** Its id, state and `fields` as they are now, or null once it left the queue. */
+  patchOf: (id: string, fields: readonly RecordPatchField[]) => DownloadPatch | null
+}
+
+/** What a batch knows of a changed download: the state last announced, and what changed. */
+type Gathered = {
+  previousState: DownloadState
+  /** The fields that changed besides the state, or null: unknown, sent whole. */
+  fields: RecordPatchField[] | null
 }
 
 /**
@@ -23,13 +39,17 @@ type Hooks = {
  * client has not been told of yet. Each download is described as it is at the flush (an added
  * one as its add described it: a change since follows in the same flush); a change keeps the
  * first `previousState` seen in the batch (the state its client last heard of).
+ *
+ * A change whose caller names what it set (a bulk command on downloads not running: state,
+ * error, next retry) goes out as a patch of those fields; any other is the download whole
+ * (download-patch.ts). Two changes of one download in a batch merge: whole if either is.
  */
 export class EventBatch {
   #hooks: Hooks
   #depth = 0
   /** Ids, or the snapshot the command already built (the add's reply holds the same). */
   #added: (string | DownloadSnapshot)[] = []
-  #changed = new Map<string, DownloadState>()
+  #changed = new Map<string, Gathered>()
   #removed: string[] = []
 
   constructor(hooks: Hooks) {
@@ -52,17 +72,31 @@ export class EventBatch {
     if (this.#depth === 0) this.flush()
   }
 
-  changed(id: string, previousState: DownloadState): void {
+  /**
+   * `fields`: what changed besides the state, when the caller knows it exactly (then only
+   * those are sent); left out, the download goes whole.
+   */
+  changed(id: string, previousState: DownloadState, fields?: readonly RecordPatchField[]): void {
     if (this.#depth === 0) {
       // Outside a command nothing is gathered (each command flushes as it ends): a
       // transfer's own step goes straight out, with no batch built around it.
-      const download = this.#hooks.snapshotOf(id)
+      const download = this.#describe(id, fields ?? null)
       if (!download) return
       const changes = [{ download, previousState }]
       this.#hooks.events.emit('download/changed', { revision: this.#hooks.nextRevision(), changes })
       return
     }
-    if (!this.#changed.has(id)) this.#changed.set(id, previousState)
+    const gathered = this.#changed.get(id)
+    if (!gathered) {
+      this.#changed.set(id, { previousState, fields: fields ? [...fields] : null })
+    } else if (gathered.fields !== null) {
+      if (!fields) gathered.fields = null
+      else for (const f of fields) if (!gathered.fields.includes(f)) gathered.fields.push(f)
+    }
+  }
+
+  #describe(id: string, fields: readonly RecordPatchField[] | null) {
+    return fields === null ? this.#hooks.snapshotOf(id) : this.#hooks.patchOf(id, fields)
   }
 
   /**
@@ -95,8 +129,8 @@ export class EventBatch {
       const gathered = this.#changed
       this.#changed = new Map()
       const changes: DownloadChange[] = []
-      for (const [id, previousState] of gathered) {
-        const download = snapshotOf(id)
+      for (const [id, { previousState, fields }] of gathered) {
+        const download = this.#describe(id, fields)
         if (download) changes.push({ download, previousState })
       }
       for (const part of chunks(changes)) {

@@ -3,7 +3,7 @@ import type { AddResult, EngineApi, Selection, UpdateResult } from '../../shared
 import type { MovedBlock, MoveTarget } from '../../shared/protocol/block-move.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { EngineEvents } from '../../shared/protocol/events.ts'
-import type { DownloadUpdate, Settings } from '../../shared/protocol/model.ts'
+import type { DownloadSnapshot, DownloadUpdate, Settings } from '../../shared/protocol/model.ts'
 import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { Emitter } from '../../shared/emitter.ts'
@@ -15,7 +15,6 @@ import { QueueStore } from '../storage/queue-store.ts'
 import type { StateLock } from '../storage/state-lock.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
 import { memoFreeSpace, statfsFreeSpace, type FreeSpace } from '../storage/free-space.ts'
-import { toSnapshot, type DownloadRecord } from '../model/download-record.ts'
 import { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
 import { MAX_SEGMENTS, SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
 import { TransferPool } from '../transfer/transfer-pool.ts'
@@ -30,7 +29,7 @@ import { changeFolder } from './folder-change.ts'
 import { HostConnections } from './host-connections.ts'
 import { MissingFiles } from './missing-files.ts'
 import { SettingsHolder } from './settings-holder.ts'
-import { SnapshotCursors } from './snapshot-cursors.ts'
+import { QueueSnapshots } from './queue-snapshots.ts'
 import { TransferRuns } from './transfer-runs.ts'
 
 export { MAY_NOT_RESUME } from './bulk-commands.ts'
@@ -66,7 +65,8 @@ export type SchedulerCommands = Omit<EngineApi, 'uiPreferences' | 'updateUiPrefe
  * the queue's records and indexes (DownloadTable), starting waiting downloads (DownloadPump),
  * running one transfer to its end (TransferRuns), how a change gets out (ChangePublisher),
  * commands on many downloads (BulkCommands), the settings and what is made from them
- * (SettingsHolder), connections per host (HostConnections).
+ * (SettingsHolder), connections per host (HostConnections), how downloads and the queue are
+ * described to clients (QueueSnapshots).
  */
 export class Scheduler implements SchedulerCommands {
   readonly events = new Emitter<EngineEvents>()
@@ -87,14 +87,10 @@ export class Scheduler implements SchedulerCommands {
   #batch = new EventBatch({
     events: this.events,
     nextRevision: () => ++this.#revision,
-    snapshotOf: (id) => this.#snapshotOfId(id),
+    snapshotOf: (id) => this.#snapshots.ofId(id),
+    patchOf: (id, fields) => this.#snapshots.patchOf(id, fields),
   })
-  #cursors = new SnapshotCursors({
-    revision: () => this.#revision,
-    order: () => this.#table.order,
-    settings: () => this.#config.current,
-    snapshotOf: (id) => this.#snapshotOfId(id),
-  })
+  #snapshots: QueueSnapshots
   #publisher: ChangePublisher
   #pump: DownloadPump
   #runs: TransferRuns
@@ -193,6 +189,14 @@ export class Scheduler implements SchedulerCommands {
         this.#missingFiles.forget(record.id)
       },
     })
+    this.#snapshots = new QueueSnapshots({
+      table,
+      revision: () => this.#revision,
+      settings: () => this.#config.current,
+      figures: (record) => this.#heartbeat.figures(record.id, record),
+      connections: (id) => this.#runs.running.get(id)?.connections ?? 0,
+      missingFiles: this.#missingFiles,
+    })
     this.#records = new RecordCommands({
       table,
       store: this.#store,
@@ -203,7 +207,7 @@ export class Scheduler implements SchedulerCommands {
       history: this.#history,
       config: this.#config,
       closed: () => this.#closed,
-      snapshotOf: (record) => this.#snapshotOf(record),
+      snapshotOf: (record) => this.#snapshots.of(record),
     })
   }
 
@@ -281,20 +285,15 @@ export class Scheduler implements SchedulerCommands {
   }
 
   async snapshot(): ReturnType<EngineApi['snapshot']> {
-    const table = this.#table
-    return {
-      revision: this.#revision,
-      downloads: table.order.map((id) => this.#snapshotOf(table.get(id)!)),
-      settings: this.#config.current,
-    }
+    return this.#snapshots.whole()
   }
 
   async snapshotHead(first: number): ReturnType<EngineApi['snapshotHead']> {
-    return this.#cursors.head(first)
+    return this.#snapshots.head(first)
   }
 
   async snapshotPart(cursor: string, count: number): ReturnType<EngineApi['snapshotPart']> {
-    return this.#cursors.part(cursor, count)
+    return this.#snapshots.part(cursor, count)
   }
 
   async updateSettings(patch: SettingsPatchInput): Promise<Settings> {
@@ -349,7 +348,7 @@ export class Scheduler implements SchedulerCommands {
         publisher: this.#publisher,
         batch: this.#batch,
         history: this.#history,
-        snapshotOf: (record) => this.#snapshotOf(record),
+        snapshotOf: (record) => this.#snapshots.of(record),
       },
       ids,
       dir,
@@ -360,7 +359,7 @@ export class Scheduler implements SchedulerCommands {
     const record = this.#table.require(id)
     return buildDetails(
       record,
-      this.#snapshotOf(record),
+      this.#snapshots.of(record),
       this.#config.current,
       this.#history.list(id),
     )
@@ -398,22 +397,9 @@ export class Scheduler implements SchedulerCommands {
     }
   }
 
-  #snapshotOfId(id: string) {
-    const record = this.#table.get(id)
-    return record ? this.#snapshotOf(record) : null
-  }
-
-  #snapshotOf(record: DownloadRecord) {
-    const transfer = this.#runs.running.get(record.id)
-    const live = this.#heartbeat.figures(record.id, record)
-    const snapshot = toSnapshot(
-      record,
-      { ...live, connections: transfer?.connections ?? 0 },
-      this.#config.current,
-    )
-    if (record.state === 'completed' && this.#missingFiles.has(record.id))
-      snapshot.fileMissing = true
-    return snapshot
+  /** The download as it is now, whole, or null when the queue has none by that id. */
+  peek(id: string): DownloadSnapshot | null {
+    return this.#snapshots.ofId(id)
   }
 
   #emitSegments(seq: number, at: number): void {

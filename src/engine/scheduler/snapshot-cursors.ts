@@ -22,8 +22,9 @@ export const MAX_SNAPSHOT_CURSORS = 8
  * one ~4 MB `JSON.stringify` that stalls the heartbeat and the transfers.
  *
  * Consistency: the order is the one at `revision`; a part's downloads are at least as new as
- * `revision`; removed ones are skipped. Events after `revision` carry whole downloads (or the
- * whole order), so replaying them after the last part gives the engine's state.
+ * `revision`; removed ones are skipped. Events after `revision` carry whole downloads, patches
+ * naming every field they change (download-patch.ts) or the whole order, so replaying them in
+ * order after the last part gives the engine's state.
  */
 export class SnapshotCursors {
   #source: SnapshotSource

@@ -193,8 +193,9 @@ export class Aria2DownloadView {
         if (this.#byGid !== null) for (const id of change.fresh) this.#byGid.set(gidOf(id), id)
         // Downloads leaving the stopped list are dropped from it in one pass per event.
         const leaving = new Set<string>()
-        for (const { download, previousState } of change.event.payload.changes)
-          this.#transition(download, previousState, leaving)
+        // The entries as the mirror now holds them (a change may carry only what changed).
+        for (const { after, before, previousState } of change.entries)
+          this.#transition(after, previousState ?? before?.state ?? after.state, leaving)
         if (leaving.size > 0) this.#stopped = this.#stopped.filter((id) => !leaving.has(id))
         return
       }

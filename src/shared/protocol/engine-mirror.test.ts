@@ -20,7 +20,7 @@ const STATES: DownloadState[] = ['queued', 'downloading', 'paused', 'completed',
 
 type Command =
   | { kind: 'add'; count: number }
-  | { kind: 'change'; picks: number[]; state: DownloadState }
+  | { kind: 'change'; picks: number[]; state: DownloadState; patch: boolean }
   | { kind: 'remove'; picks: number[] }
   | { kind: 'move'; picks: number[]; to: 'before' | 'after' | 'position'; at: number }
   | { kind: 'settings'; limit: number }
@@ -29,7 +29,13 @@ type Command =
 const picks = fc.array(fc.nat(40), { minLength: 1, maxLength: 5 })
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), count: fc.integer({ min: 1, max: 4 }) }),
-  fc.record({ kind: fc.constant('change' as const), picks, state: fc.constantFrom(...STATES) }),
+  fc.record({
+    kind: fc.constant('change' as const),
+    picks,
+    state: fc.constantFrom(...STATES),
+    // The download whole, or only what changed (a bulk command's patch: download-patch.ts).
+    patch: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('remove' as const), picks }),
   fc.record({
     kind: fc.constant('move' as const),
@@ -85,7 +91,8 @@ class ReferenceEngine {
           const before = this.downloads.get(id)!
           const download = { ...before, state: c.state, tries: before.tries + 1 }
           this.downloads.set(id, download)
-          return { download, previousState: before.state }
+          const sent = c.patch ? { id, state: c.state, tries: download.tries } : download
+          return { download: sent, previousState: before.state }
         })
         if (changes.length === 0) return []
         return [{ name: 'download/changed', payload: { revision: ++this.revision, changes } }]
@@ -352,5 +359,70 @@ describe('EngineMirror', () => {
     await h.answerReads()
     expect(h.mirror.state.byId[a!]).toBe(keptA)
     expect(h.mirror.state.byId[b!]).toEqual(found)
+  })
+
+  it('refuses a change it cannot apply — a patch that fails the schema or names a download it does not hold — and reads a snapshot', async () => {
+    const engine = new ReferenceEngine()
+    engine.run({ kind: 'add', count: 2 })
+    const [a] = engine.order
+    const h = harness(engine)
+    await h.answerReads()
+    const kept = h.mirror.state.byId[a!]
+    const rejected: string[] = []
+    h.mirror.stop()
+    const storage = memoryStorage((change) => {
+      if (change.name === 'download/changed') rejected.push(...change.rejected)
+    })
+    const mirror = new EngineMirror({ storage, read: async (m) => m.reset(engine.snapshotNow()) })
+    const source = new Emitter<EngineEvents>()
+    mirror.follow(source)
+    await mirror.firstRead
+    const send = (download: unknown) => {
+      engine.revision++
+      return mirror.receive({
+        name: 'download/changed',
+        payload: {
+          revision: engine.revision,
+          changes: [{ download: download as DownloadSnapshot, previousState: 'queued' }],
+        },
+      })
+    }
+    const settle = () => new Promise((resolve) => setImmediate(resolve))
+    for (const bad of [
+      { id: a, state: 'paused', speed: 'fast' },
+      { id: a, state: 'paused', lastByteAt: 5 },
+      { id: 'nobody', state: 'paused' },
+    ]) {
+      expect(send(bad)).toBe('gap')
+      // Nothing half-applied; the snapshot read after it is the engine's word.
+      expect(mirror.state.byId[a!]).toEqual(kept)
+      expect(mirror.ready).toBe(false)
+      await settle()
+      expect(mirror.ready).toBe(true)
+      expect(mirror.state.revision).toBe(engine.revision)
+    }
+    expect(rejected).toEqual([
+      `download ${a}: speed: Invalid type: Expected number but received "fast"`,
+      `download ${a}: lastByteAt: Invalid key: Expected never but received "lastByteAt"`,
+      'download nobody: a change of a download this copy does not hold',
+    ])
+  })
+
+  it('writes a patch over the download it holds: the fields it names, nothing else', async () => {
+    const engine = new ReferenceEngine()
+    engine.run({ kind: 'add', count: 1 })
+    const [a] = engine.order
+    const h = harness(engine)
+    await h.answerReads()
+    const before = h.mirror.state.byId[a!]!
+    const error = { code: 'DP_ERR_HTTP', message: '404' }
+    h.deliver({
+      name: 'download/changed',
+      payload: {
+        revision: ++engine.revision,
+        changes: [{ download: { id: a!, state: 'failed', error }, previousState: 'queued' }],
+      },
+    })
+    expect(h.mirror.state.byId[a!]).toEqual({ ...before, state: 'failed', error })
   })
 })

@@ -144,6 +144,11 @@ export class EngineMirror {
     }
     const { next, change } = applyEvent(state, event)
     this.#storage.write(next, change)
+    // An entry it could not apply (see MirrorChange): the snapshot holds what was missed.
+    if (change.name === 'download/changed' && change.rejected.length > 0) {
+      this.resnapshot()
+      return 'gap'
+    }
     return 'applied'
   }
 

@@ -1,4 +1,5 @@
 import type { MovedBlock } from './block-move.ts'
+import type { DownloadDescription } from './download-patch.ts'
 import type { LogLevel, SegmentMap } from './details.ts'
 import type { DownloadError, DownloadSnapshot, DownloadState, Settings } from './model.ts'
 import type { UiPreferences } from './ui-preferences.ts'
@@ -17,8 +18,12 @@ export type ProgressItem = {
   lastByteAt?: number
 }
 
-/** One download's change inside a `download/changed` event. */
-export type DownloadChange = { download: DownloadSnapshot; previousState: DownloadState }
+/**
+ * One download's change inside a `download/changed` event: the download whole, or only the
+ * fields that changed (a bulk command's; see download-patch.ts), and the state the previous
+ * event about it named.
+ */
+export type DownloadChange = { download: DownloadDescription; previousState: DownloadState }
 
 /**
  * Everything the engine tells its clients. Keys are `'area/verb'` on the wire.
@@ -37,8 +42,9 @@ export type EngineEvents = {
   'download/added': { revision: number; downloads: DownloadSnapshot[] }
   /**
    * State changes or changes of name/size/error/options, one entry per download (the download
-   * as it is now, and the state the previous event about it named); one event for a command on
-   * many downloads (pause, resume, retry of a selection), split like `download/added`.
+   * as it is now — whole, or only what changed — and the state the previous event about it
+   * named); one event for a command on many downloads (pause, resume, retry of a selection),
+   * split like `download/added`.
    */
   'download/changed': { revision: number; changes: DownloadChange[] }
   /** Downloads that left the queue (one event for a `remove` of many). */

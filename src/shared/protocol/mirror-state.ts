@@ -1,6 +1,7 @@
 import { applyBlockMove } from './block-move.ts'
+import { applyDescription, describeBadDescription, isWhole } from './download-patch.ts'
 import type { EngineEvents, RevisionedEventName } from './events.ts'
-import type { DownloadSnapshot, Settings } from './model.ts'
+import type { DownloadSnapshot, DownloadState, Settings } from './model.ts'
 
 /**
  * A copy of the engine's queue kept from its events (see engine-mirror.ts): normalized, so a
@@ -27,8 +28,15 @@ export function emptyMirror(): MirrorState {
   return { byId: {}, order: [], revision: 0, loaded: false, settings: null }
 }
 
-/** One entry written by an event: what it was (undefined: new) and what it is. */
-export type EntryChange = { before: DownloadSnapshot | undefined; after: DownloadSnapshot }
+/**
+ * One entry written by an event: what it was (undefined: new) and what it is; for a
+ * `download/changed`, the state the engine's previous event about it named.
+ */
+export type EntryChange = {
+  before: DownloadSnapshot | undefined
+  after: DownloadSnapshot
+  previousState?: DownloadState
+}
 
 /** A change event: its name and payload together (a snapshot's replay keeps them so). */
 export type RevisionedEvent = {
@@ -51,6 +59,12 @@ export type MirrorChange =
       fresh: readonly string[]
       /** Every entry written, in the event's order. */
       entries: readonly EntryChange[]
+      /**
+       * Entries not applied, each saying why: a description that fails the schema, or a patch
+       * of a download the mirror does not hold. The mirror no longer matches the engine: read a
+       * snapshot (EngineMirror does).
+       */
+      rejected: readonly string[]
     }
   | {
       name: 'download/removed'
@@ -110,11 +124,8 @@ export function applyEvent(
   switch (event.name) {
     case 'download/added':
       return upsert(state, event, event.payload.downloads)
-    case 'download/changed': {
-      const downloads: DownloadSnapshot[] = []
-      for (const { download } of event.payload.changes) downloads.push(download)
-      return upsert(state, event, downloads)
-    }
+    case 'download/changed':
+      return applyChanges(state, event as RevisionedEvent & { name: 'download/changed' })
     case 'download/removed': {
       const index = state.byId as Record<string, DownloadSnapshot>
       const gone: DownloadSnapshot[] = []
@@ -168,7 +179,45 @@ function upsert(
   const order = fresh.length === 0 ? state.order : state.order.concat(fresh)
   return {
     next: { ...state, order, revision: event.payload.revision },
-    change: { name: event.name, event, fresh, entries },
+    change: { name: event.name, event, fresh, entries, rejected: [] },
+  }
+}
+
+/**
+ * A `download/changed` in one pass: each description checked (download-patch.ts), a whole one
+ * put in as `upsert` does, a patch written over the entry it names.
+ */
+function applyChanges(
+  state: MirrorState,
+  event: RevisionedEvent & { name: 'download/changed' },
+): { next: MirrorState; change: MirrorChange } {
+  const index = state.byId as Record<string, DownloadSnapshot>
+  const fresh: string[] = []
+  const entries: EntryChange[] = []
+  const rejected: string[] = []
+  for (const { download, previousState } of event.payload.changes) {
+    const problem = describeBadDescription(download)
+    if (problem !== null) {
+      rejected.push(problem)
+      continue
+    }
+    const before = index[download.id]
+    if (before === undefined) {
+      if (!isWhole(download)) {
+        rejected.push(`download ${download.id}: a change of a download this copy does not hold`)
+        continue
+      }
+      fresh.push(download.id)
+    }
+    const after =
+      before === undefined ? (download as DownloadSnapshot) : applyDescription(before, download)
+    entries.push({ before, after, previousState })
+    index[download.id] = after
+  }
+  const order = fresh.length === 0 ? state.order : state.order.concat(fresh)
+  return {
+    next: { ...state, order, revision: event.payload.revision },
+    change: { name: 'download/changed', event, fresh, entries, rejected },
   }
 }
 

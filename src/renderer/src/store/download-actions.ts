@@ -23,6 +23,7 @@ import type { DownloadsState } from './downloads-slice.ts'
 import { noteFinished } from './announcer.ts'
 import { ViewSorter } from './view-sort.ts'
 import { BeatClock } from './beat-clock.ts'
+import { engineTraffic } from './engine-traffic.ts'
 import { speedRecord } from './speed-record.ts'
 
 /** How late beats reach the page by the engine's clock (reset for each new engine client). */
@@ -145,6 +146,7 @@ export function applyBeat(beat: EngineEvents['progress/beat'], receivedAt = Date
 /** Puts one mirror step into the store: one `setState`, the view derived with it. */
 function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()): void {
   const { byId, order, revision } = next
+  if (change.name !== 'progress/beat') engineTraffic.note(receivedAt)
   switch (change.name) {
     case 'engine/snapshot': {
       const { loaded, settings } = next
@@ -158,7 +160,7 @@ function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()
       return
     case 'download/added':
     case 'download/changed': {
-      if (change.event.name === 'download/changed') announceFinished(change.event.payload)
+      if (change.name === 'download/changed') announceFinished(change.entries)
       const entries = change.fresh.length === 0 ? change.entries : null
       useAppStore.setState((state) =>
         withDownloads(state, { ...state.downloads, byId, order, revision }, false, entries),
@@ -195,13 +197,10 @@ function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()
   }
 }
 
-function announceFinished(event: EngineEvents['download/changed']): void {
-  for (const { download, previousState } of event.changes) {
-    if (
-      download.state !== previousState &&
-      (download.state === 'completed' || download.state === 'failed')
-    )
-      noteFinished(download.state, download.name)
+function announceFinished(entries: readonly EntryChange[]): void {
+  for (const { after, previousState } of entries) {
+    if (after.state !== previousState && (after.state === 'completed' || after.state === 'failed'))
+      noteFinished(after.state, after.name)
   }
 }
 

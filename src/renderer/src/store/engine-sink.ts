@@ -6,6 +6,7 @@ import type { EngineClient } from '../../../shared/protocol/rpc.ts'
 import { publishGate, useAppStore } from './app-store.ts'
 import { openAddDialog } from './ui-actions.ts'
 import { beatClock, storeMirror } from './download-actions.ts'
+import { engineTraffic } from './engine-traffic.ts'
 
 let bound: { client: EngineClient; stop: () => void } | null = null
 let attached: EngineConnection | null = null
@@ -77,6 +78,7 @@ export function bindClient(client: EngineClient): () => void {
   bound?.stop()
   const mirror = new EngineMirror({ storage: storeMirror, read: (m) => readInParts(client, m) })
   beatClock.reset()
+  engineTraffic.reset()
   const stop = (): void => {
     mirror.stop()
     if (bound?.client === client) setBound(null)

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { makeSnapshot } from '../../../../test/make-snapshot.ts'
 import type { DownloadSnapshot, DownloadState } from '../../../shared/protocol/model.ts'
 import { DEFAULT_SETTINGS } from '../../../shared/protocol/default-settings.ts'
 import { resetAppStore, useAppStore } from './app-store.ts'
@@ -27,7 +28,7 @@ const STATES: DownloadState[] = [
 ]
 
 const make = (id: string, state: DownloadState, name = `${id}.bin`): DownloadSnapshot =>
-  ({ id, name, url: `https://a.example/${name}`, state }) as DownloadSnapshot
+  makeSnapshot({ id, name, url: `https://a.example/${name}`, state })
 
 describe('updateView (a change of k downloads in O(k))', () => {
   it('gives the view a pass over the whole queue gives, for any queue, changes, filter and search', () => {

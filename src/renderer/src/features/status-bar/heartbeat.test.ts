@@ -25,6 +25,28 @@ describe('heartbeatHealth', () => {
     expect(heartbeatHealth({ kind: 'connecting' }, null, 0)).toBe('connecting')
     expect(heartbeatHealth(connected, null, 0)).toBe('connecting')
   })
+  it('beats held behind the engine’s state events (a congested link) are the page catching up, not the engine late', () => {
+    // The last beat at 10 s; a Resume all's events keep arriving, the beats wait behind them.
+    const busyLink = (lastEventAt: number) => ({
+      stalledMs: 0,
+      beatDelay: 0,
+      backlog: 0,
+      lastEventAt,
+      stalledSinceEventMs: 0,
+    })
+    expect(heartbeatHealth(connected, 10_000, 11_500, busyLink(11_400))).toBe('catching-up')
+    expect(heartbeatHealth(connected, 10_000, 14_000, busyLink(13_900))).toBe('catching-up')
+    // Nothing at all from the engine for a second, events or beats: the engine is late, then
+    // not responding — however busy the link was before.
+    expect(heartbeatHealth(connected, 10_000, 12_500, busyLink(11_400))).toBe('late')
+    expect(heartbeatHealth(connected, 10_000, 16_400, busyLink(11_400))).toBe('dead')
+    // An event older than the last beat says nothing new.
+    expect(heartbeatHealth(connected, 10_000, 11_500, busyLink(9_000))).toBe('late')
+    // The page's own stall after the last event is not the engine's silence either.
+    expect(
+      heartbeatHealth(connected, 10_000, 12_500, { ...busyLink(11_400), stalledSinceEventMs: 600 }),
+    ).toBe('catching-up')
+  })
 })
 
 describe('who is late: the engine or the page', () => {

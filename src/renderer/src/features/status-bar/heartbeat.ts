@@ -15,6 +15,14 @@ export type PageSide = {
   readonly beatDelay: number
   /** Rows or events the page still has to apply (a snapshot in parts, a replayed backlog). */
   readonly backlog: number
+  /**
+   * When the page last took in a state event from the engine (page clock; see
+   * EngineTraffic), or null. Events after the last beat mean the engine is talking and its
+   * beats are behind them on the link.
+   */
+  readonly lastEventAt?: number | null
+  /** How long the page's loop was blocked since `lastEventAt` (ms). */
+  readonly stalledSinceEventMs?: number
 }
 
 const KEEPING_UP: PageSide = { stalledMs: 0, beatDelay: 0, backlog: 0 }
@@ -38,9 +46,18 @@ export function heartbeatHealth(
   if (status.kind === 'failed') return 'failed'
   if (status.kind === 'reconnecting') return 'reconnecting'
   if (status.kind === 'connecting' || lastBeatAt === null) return 'connecting'
-  const silence = now - lastBeatAt - page.stalledMs
+  const sinceBeat = now - lastBeatAt - page.stalledMs
+  // The engine is silent only when nothing of it arrives: a state event since the last beat
+  // was sent by a running engine, and the beats wait behind such events on a congested link
+  // (serve holds them back: outbound-flow.ts). The page is catching up, not the engine late.
+  const lastEventAt = page.lastEventAt ?? null
+  const silence =
+    lastEventAt === null || lastEventAt <= lastBeatAt
+      ? sinceBeat
+      : now - lastEventAt - (page.stalledSinceEventMs ?? 0)
   if (silence >= DEAD_AFTER_MS) return 'dead'
   if (silence >= LATE_AFTER_MS) return 'late'
-  if (page.beatDelay >= LATE_AFTER_MS || page.backlog > 0) return 'catching-up'
+  if (sinceBeat >= LATE_AFTER_MS || page.beatDelay >= LATE_AFTER_MS || page.backlog > 0)
+    return 'catching-up'
   return 'live'
 }

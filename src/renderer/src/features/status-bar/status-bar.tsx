@@ -5,6 +5,7 @@ import { useAppStore } from '../../store/app-store.ts'
 import { t } from '../../strings.ts'
 import { useEffect } from 'react'
 import { pageLag } from '../../store/page-lag.ts'
+import { engineTraffic } from '../../store/engine-traffic.ts'
 import { heartbeatHealth } from './heartbeat.ts'
 import { SpeedLimit } from './speed-limit.tsx'
 import { openSettings, settingsText } from '../settings/settings-open.ts'
@@ -35,7 +36,15 @@ export function StatusBar({ onRestart }: { readonly onRestart?: () => void }) {
   // The page's own stalls are measured while the light is shown (see PageLag).
   useEffect(() => pageLag.start(), [])
   const stalledMs = lastBeatAt === null ? 0 : pageLag.stalledSince(lastBeatAt)
-  const health = heartbeatHealth(status, lastBeatAt, now, { stalledMs, beatDelay, backlog })
+  const { lastEventAt } = engineTraffic
+  const stalledSinceEventMs = lastEventAt === null ? 0 : pageLag.stalledSince(lastEventAt)
+  const health = heartbeatHealth(status, lastBeatAt, now, {
+    stalledMs,
+    beatDelay,
+    backlog,
+    lastEventAt,
+    stalledSinceEventMs,
+  })
   const text =
     status.kind === 'failed' || health === 'failed'
       ? t.statusBar.failed(status.kind === 'failed' ? status.message : '')
