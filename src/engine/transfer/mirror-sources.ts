@@ -110,14 +110,19 @@ export class MirrorSources {
   }
 
   /**
-   * Its connection is done with a range, having received `bytes` of it. Only bytes prove a
-   * mirror (its answer passed mirror-answer.ts): a range taken from it before its answer came
-   * (split, stolen, read on into by the first connection) ends "complete" with none.
+   * Its connection is done with a range, having received `bytes` of it. Bytes prove a mirror
+   * (they flow only after its answer passed mirror-answer.ts); a range taken from it before its
+   * answer came (split, stolen, read on into by the first connection) ends with none.
    */
   served(source: Source, bytes: number): void {
     if (bytes <= 0) return
     source.bytes += bytes
     source.failures = 0
+    source.proven = true
+  }
+
+  /** An answer of its passed mirror-answer.ts (bytes may not have come yet): it is the file. */
+  passed(source: Source): void {
     source.proven = true
   }
 
@@ -158,6 +163,22 @@ export class MirrorSources {
       })
       .join('; ')
   }
+}
+
+/**
+ * Whether a connection of `source` on a range from `start` (received up to `pos`) still waits
+ * for the first answer of a mirror not proven to serve the same file. Such a connection is never
+ * retired (a steal, the first connection reading on, a give-back or hand-over may take its range,
+ * not its request): retired, it would leave the mirror unproven with no connection, and the next
+ * connection would ask it again before that answer was judged — a second request to a server that
+ * may serve another file. It learns at its answer, judged as any, that its range is gone.
+ */
+export function awaitsJudgment(
+  source: Pick<Source, 'index' | 'proven'> | undefined,
+  start: number,
+  pos: number,
+): boolean {
+  return source !== undefined && source.index > 0 && !source.proven && pos === start
 }
 
 /** Bytes/s one connection of `source` brings (unmeasured: worth trying, so first). */

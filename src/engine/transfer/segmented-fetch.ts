@@ -48,7 +48,7 @@ import {
   type SegmentedFetchOptions,
 } from './segmented-fetch-options.ts'
 import { streamBody } from './stream-body.ts'
-import { MirrorSources, sourcesProgress, type Source } from './mirror-sources.ts'
+import { awaitsJudgment, MirrorSources, sourcesProgress, type Source } from './mirror-sources.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
@@ -230,7 +230,7 @@ export class SegmentedFetch {
     for (const id of pickLaggards(this.#segments(), this.#o.minSplit())) {
       if (!this.#ramp.mayReplace(this.#o.maxConnections())) return
       const owner = this.#owners.get(id)
-      if (!owner || owner.signal.aborted) continue
+      if (!owner || owner.signal.aborted || this.#awaitsJudgment(id)) continue
       this.#ramp.replaced()
       owner.abort(new Retired('a laggard, replaced by a fresh connection'))
     }
@@ -248,7 +248,7 @@ export class SegmentedFetch {
     const owned = []
     for (const segment of this.#segments()) {
       const owner = this.#owners.get(segment.id)
-      if (!owner) continue
+      if (!owner || this.#awaitsJudgment(segment.id)) continue
       owned.push({
         ...segment,
         closing: owner.signal.aborted,
@@ -271,7 +271,8 @@ export class SegmentedFetch {
     this.#o.log(
       `${this.#live} connections brought no more speed than ${this.#target()}; closing ${extra}`,
     )
-    const close = extrasToClose(this.#segments(), this.#live, this.#target(), this.#firstSegment)
+    const closable = this.#segments().filter((s) => !this.#awaitsJudgment(s.id))
+    const close = extrasToClose(closable, this.#live, this.#target(), this.#firstSegment)
     for (const id of close) {
       this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
     }
@@ -359,6 +360,8 @@ export class SegmentedFetch {
       if (outcome === 'no-ranges') return this.#noRanges(segment)
       if (outcome === 'encoded') return this.#encodedRange(segment)
       if (!current && !mirror) this.#rangesServed()
+      // 'done': its answer passed mirror-answer.ts, whether or not its range was left to it.
+      if (mirror) this.#sources!.passed(source)
       current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
@@ -448,7 +451,10 @@ export class SegmentedFetch {
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
     this.#o.shared.segmentSlots.give(segment)
-    if (pos >= end) return error === null
+    if (pos >= end) {
+      if (error === null) this.#endWaitingIfDone()
+      return error === null
+    }
     this.#gaps = addRange(this.#gaps, { start: pos, end })
     if (error instanceof Retired) return false
     this.#fail(
@@ -477,16 +483,54 @@ export class SegmentedFetch {
     return Math.max(target, Math.min(this.#sources.usable(), this.#o.maxConnections()))
   }
 
-  /** Each source's speed now (its connections' summed), for where new connections go. */
+  /**
+   * Each source's speed now (its connections' summed), for where new connections go. A mirror
+   * whose range has bytes is proven (bytes flow only after its answer passed).
+   */
   #observeSources(): void {
     const speeds = new Map<Source, number>()
     for (const segment of this.#segments()) {
-      if (segment.speed === undefined) continue
       const owner = this.#owners.get(segment.id)
       const source = owner && this.#sourceOf.get(owner)
-      if (source) speeds.set(source, (speeds.get(source) ?? 0) + segment.speed)
+      if (!source) continue
+      if (segment.pos > this.#stats.readSegment(segment.id).start) this.#sources!.passed(source)
+      if (segment.speed === undefined) continue
+      speeds.set(source, (speeds.get(source) ?? 0) + segment.speed)
     }
     for (const [source, speed] of speeds) this.#sources!.observe(source, speed)
+  }
+
+  /** Whether the connection on `segment` waits for an unproven mirror's first answer. */
+  #awaitsJudgment(segment: number): boolean {
+    const owner = this.#owners.get(segment)
+    if (!owner || !this.#sources) return false
+    const { start, pos } = this.#stats.readSegment(segment)
+    return awaitsJudgment(this.#sourceOf.get(owner), start, pos)
+  }
+
+  /**
+   * Ends the connection on `segment` (its range was taken), unless it waits for an unproven
+   * mirror's first answer (awaitsJudgment): that one learns at its answer that its range is gone.
+   */
+  #retire(segment: number, reason: Retired): void {
+    if (!this.#awaitsJudgment(segment)) this.#owners.get(segment)?.abort(reason)
+  }
+
+  /**
+   * Nothing is left to fetch while connections still wait for an unproven mirror's first answer
+   * (others took their ranges): they end now. No request to that mirror follows theirs, and the
+   * download does not wait for a slow mirror's answer it no longer needs.
+   */
+  #endWaitingIfDone(): void {
+    if (!this.#sources || this.#gaps.length > 0) return
+    const waiting: number[] = []
+    for (const slot of this.#active.keys()) {
+      const { pos, end } = this.#stats.readSegment(slot)
+      if (pos < end) return
+      if (this.#awaitsJudgment(slot)) waiting.push(slot)
+    }
+    const done = new Retired('the file is complete without its mirror')
+    for (const slot of waiting) this.#owners.get(slot)?.abort(done)
   }
 
   /**
@@ -579,7 +623,7 @@ export class SegmentedFetch {
       this.#gaps = addRange(this.#gaps, taken)
       return false
     }
-    this.#owners.get(target.id)?.abort(new Retired('the first connection reads on into its range'))
+    this.#retire(target.id, new Retired('the first connection reads on into its range'))
     const to = Math.min(taken.end, bodyEnd)
     if (to < taken.end) this.#gaps = addRange(this.#gaps, { start: to, end: taken.end })
     if (this.#stats.extend(slot, end, to, true)) return true
@@ -679,7 +723,7 @@ export class SegmentedFetch {
         this.#ramp.stole()
         this.timeline?.stole(retire, this.#owners.get(work.victimId))
         // The laggard may wait long for its next chunk to learn it is done: end it now.
-        this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
+        this.#retire(work.victimId, new Retired('its rest went to a faster connection'))
       }
       if (taken) {
         const range = this.#hereBound(taken)
