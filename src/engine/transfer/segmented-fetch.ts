@@ -6,24 +6,15 @@ import {
   afterError,
   closesOverShare,
   countWaiting,
-  extrasToClose,
   fastestSeen,
   keepOnSplit,
   mayLinger,
   mayTakeWork,
-  pickHandOvers,
-  rangeAfter,
-  readOnTarget,
   renewAfterYield,
   viewSegment,
   type SegmentView,
 } from '../segments/connection-choices.ts'
-import {
-  beatRates,
-  ConnectionRamp,
-  pickLaggards,
-  RAMP_INTERVAL_MS,
-} from '../segments/connection-ramp.ts'
+import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { boundHere, pickWork } from '../segments/segment-planner.ts'
 import {
@@ -40,7 +31,6 @@ import {
   CHANGED,
   ENCODED,
   FileChangedError,
-  HANDED_OVER,
   FINISHED,
   isDiskError,
   NO_RANGES,
@@ -48,7 +38,10 @@ import {
   type SegmentedFetchOptions,
 } from './segmented-fetch-options.ts'
 import { streamBody } from './stream-body.ts'
-import { awaitsJudgment, MirrorSources, sourcesProgress, type Source } from './mirror-sources.ts'
+import type { Source } from './mirror-sources.ts'
+import { ConnectionSources, type OwnedRange } from './connection-sources.ts'
+import { giveBackToFirst, readOn, type FirstConnectionHost } from './first-connection.ts'
+import { closeExtras, handOver, replaceLaggards, type BeatHost } from './ramp-beat.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
@@ -106,8 +99,7 @@ export class SegmentedFetch {
   /** Per connection: bytes, start, end, steals (segmentable downloads only). */
   readonly timeline: ConnectionTimeline | null
   /** The URL and its mirrors, with each connection's source; null without mirrors. */
-  #sources: MirrorSources | null = null
-  #sourceOf = new Map<AbortController, Source>()
+  #sources: ConnectionSources | null = null
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -118,7 +110,7 @@ export class SegmentedFetch {
     this.timeline = options.segmentable ? new ConnectionTimeline() : null
     const mirrors = options.mirrors ?? []
     if (options.segmentable && mirrors.length > 0)
-      this.#sources = new MirrorSources(options.request.url, mirrors, options.etag ?? null)
+      this.#sources = new ConnectionSources(options.request.url, mirrors, options.etag ?? null)
   }
 
   async run(): Promise<void> {
@@ -193,7 +185,7 @@ export class SegmentedFetch {
     this.#last = reading
     this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
-    if (this.#sources) this.#observeSources()
+    this.#sources?.observe(this.#ownedRanges(this.#segments()))
     const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
@@ -206,9 +198,9 @@ export class SegmentedFetch {
       diskWaitMs: this.#o.part.diskWaitMs,
       maxConnections: this.#o.maxConnections(),
     })
-    if (giveBack) this.#closeExtras()
-    if (judgeNetwork) this.#replaceLaggards()
-    this.#handOver()
+    if (giveBack) closeExtras(this.#beatHost())
+    if (judgeNetwork) replaceLaggards(this.#beatHost())
+    handOver(this.#beatHost())
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#target()) this.#o.shared.pool?.warm()
     while (this.#live < this.#target()) {
@@ -218,21 +210,22 @@ export class SegmentedFetch {
     }
   }
 
-  /**
-   * Replaces connections far slower than the fastest (each gets a new TCP connection). The
-   * replacement is opened by the beat once the laggard's connection has ended, never before:
-   * a server counts both while they overlap, and servers ban clients over their connection
-   * limit (a replacement opened at once shows one connection over `-x` in the server's log). A
-   * lone connection is never a laggard (its stall is the timeout's to judge), so the download
-   * never drops to zero connections.
-   */
-  #replaceLaggards(): void {
-    for (const id of pickLaggards(this.#segments(), this.#o.minSplit())) {
-      if (!this.#ramp.mayReplace(this.#o.maxConnections())) return
-      const owner = this.#owners.get(id)
-      if (!owner || owner.signal.aborted || this.#awaitsJudgment(id)) continue
-      this.#ramp.replaced()
-      owner.abort(new Retired('a laggard, replaced by a fresh connection'))
+  /** What ramp-beat.ts reads of this download now. */
+  #beatHost(): BeatHost {
+    return {
+      ramp: this.#ramp,
+      maxConnections: this.#o.maxConnections(),
+      minSplit: this.#o.minSplit(),
+      live: this.#live,
+      target: this.#target(),
+      firstSegment: this.#firstSegment,
+      firstRetire: this.#firstRetire,
+      idleHelpers: this.#idleHelpers,
+      overShare: this.#o.overShare(),
+      segments: () => this.#segments(),
+      owner: (segment) => this.#owners.get(segment),
+      awaitsJudgment: (segment) => this.#awaitsJudgment(segment),
+      log: this.#o.log,
     }
   }
 
@@ -241,62 +234,17 @@ export class SegmentedFetch {
     return countWaiting([...this.#active.keys()].map((slot) => this.#stats.readSegment(slot)))
   }
 
-  /** Past its share of the host: connections close now (pickHandOvers); their ranges go back. */
-  #handOver(): void {
-    const overShare = this.#o.overShare()
-    if (overShare - this.#idleHelpers <= 0) return
-    const owned = []
-    for (const segment of this.#segments()) {
-      const owner = this.#owners.get(segment.id)
-      if (!owner || this.#awaitsJudgment(segment.id)) continue
-      owned.push({
-        ...segment,
-        closing: owner.signal.aborted,
-        probe: owner === this.#firstRetire,
-      })
-    }
-    for (const id of pickHandOvers(owned, overShare, this.#idleHelpers)) {
-      this.#owners.get(id)!.abort(HANDED_OVER)
-    }
-  }
-
-  /**
-   * The last growth brought no more speed (ConnectionRamp, MIN_GAIN): the connections above the
-   * target close now (extrasToClose; their rests go back to the gaps); idle ones close at their
-   * next look for work (#takeWork).
-   */
-  #closeExtras(): void {
-    const extra = this.#live - this.#target()
-    if (extra <= 0) return
-    this.#o.log(
-      `${this.#live} connections brought no more speed than ${this.#target()}; closing ${extra}`,
-    )
-    const closable = this.#segments().filter((s) => !this.#awaitsJudgment(s.id))
-    const close = extrasToClose(closable, this.#live, this.#target(), this.#firstSegment)
-    for (const id of close) {
-      this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
-    }
-  }
-
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
     if (!helper) this.#firstRetire = retire
-    // With mirrors, each connection has one source for its life (a helper: the least used).
-    const sources = this.#sources
-    const source = sources ? (helper ? sources.pick() : sources.primary) : null
-    if (source) {
-      sources!.opened(source)
-      this.#sourceOf.set(retire, source)
-    }
+    // With mirrors, each connection has one source for its life (ConnectionSources.open).
+    const source = this.#sources?.open(retire, helper) ?? null
     this.timeline?.opened(retire, source?.host)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const loop = this.#connection(connection, retire, first, source).finally(() => {
-      if (source) {
-        sources!.closed(source)
-        this.#sourceOf.delete(retire)
-      }
+      this.#sources?.close(retire)
       this.timeline?.closed(retire)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
@@ -445,8 +393,7 @@ export class SegmentedFetch {
     const { start, pos, end } = this.#stats.readSegment(segment)
     const owner = this.#owners.get(segment)
     this.timeline?.ranged(owner, pos - start)
-    const source = owner && this.#sourceOf.get(owner)
-    if (source) this.#sources!.served(source, pos - start)
+    this.#sources?.served(owner, pos - start)
     this.#active.delete(segment)
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
@@ -470,34 +417,21 @@ export class SegmentedFetch {
     return false
   }
 
-  /**
-   * The connection count to hold: the ramp's, but with mirrors at least one per usable source
-   * (capped by the download's maximum). The ramp judges the download's total speed; a mirror
-   * capped as a whole adds none per extra connection, so "more brought no more speed" once
-   * closed every helper and left the file to the probe's server alone (2 MiB/s for 80 of 100
-   * MiB while an 8 MiB/s mirror sat idle).
-   */
+  /** The connection count to hold: the ramp's, with mirrors ConnectionSources.target. */
   #target(): number {
     const target = this.#ramp.target
-    if (!this.#sources) return target
-    return Math.max(target, Math.min(this.#sources.usable(), this.#o.maxConnections()))
+    return this.#sources ? this.#sources.target(target, this.#o.maxConnections()) : target
   }
 
-  /**
-   * Each source's speed now (its connections' summed), for where new connections go. A mirror
-   * whose range has bytes is proven (bytes flow only after its answer passed).
-   */
-  #observeSources(): void {
-    const speeds = new Map<Source, number>()
-    for (const segment of this.#segments()) {
-      const owner = this.#owners.get(segment.id)
-      const source = owner && this.#sourceOf.get(owner)
-      if (!source) continue
-      if (segment.pos > this.#stats.readSegment(segment.id).start) this.#sources!.passed(source)
-      if (segment.speed === undefined) continue
-      speeds.set(source, (speeds.get(source) ?? 0) + segment.speed)
-    }
-    for (const [source, speed] of speeds) this.#sources!.observe(source, speed)
+  /** The segments with their bounds and connections, as ConnectionSources sees them. */
+  #ownedRanges(segments: readonly SegmentView[]): OwnedRange[] {
+    return segments.map((segment) => ({
+      owner: this.#owners.get(segment.id),
+      start: this.#stats.readSegment(segment.id).start,
+      pos: segment.pos,
+      end: segment.end,
+      ...(segment.speed === undefined ? {} : { speed: segment.speed }),
+    }))
   }
 
   /** Whether the connection on `segment` waits for an unproven mirror's first answer. */
@@ -505,7 +439,7 @@ export class SegmentedFetch {
     const owner = this.#owners.get(segment)
     if (!owner || !this.#sources) return false
     const { start, pos } = this.#stats.readSegment(segment)
-    return awaitsJudgment(this.#sourceOf.get(owner), start, pos)
+    return this.#sources.awaitsJudgment(owner, start, pos)
   }
 
   /**
@@ -533,21 +467,12 @@ export class SegmentedFetch {
     for (const slot of waiting) this.#owners.get(slot)?.abort(done)
   }
 
-  /**
-   * A mirror's connection failed. Dropped (it serves another file, a status that will not
-   * change, or failures in a row): its other connections end too, their ranges go back to the
-   * gaps for the other sources, and the download's log says why. Either way the failure is not
-   * the download's (no back-off, not its last error): returned as the reason the connection
-   * retired.
-   */
+  /** A mirror's connection failed (ConnectionSources.failed): the reason it retired. */
   #mirrorFailed(source: Source, error: unknown): Retired {
-    const reason = this.#sources!.failed(source, error)
-    if (reason === null) return new Retired('its mirror failed; it may be tried again')
-    this.#o.log(`mirror ${source.host} dropped: ${reason}; its ranges go to the other sources`)
-    this.timeline?.dropped(source.host, reason)
-    const dropped = new Retired(`its mirror was dropped: ${reason}`)
-    for (const [retire, s] of this.#sourceOf) if (s === source) retire.abort(dropped)
-    return dropped
+    return this.#sources!.failed(source, error, (host, reason) => {
+      this.#o.log(`mirror ${host} dropped: ${reason}; its ranges go to the other sources`)
+      this.timeline?.dropped(host, reason)
+    })
   }
 
   /**
@@ -590,61 +515,38 @@ export class SegmentedFetch {
     this.#o.onRanges?.(true)
   }
 
-  /**
-   * The probe's whole-file body reached the end of its segment while no extra connection has
-   * shown yet that the server does ranges: it reads on into the range after it — a gap no
-   * connection holds, or the range of a connection that has not received a byte (that request
-   * is dropped) — rather than close what may be the only way to those bytes. Without this, a
-   * server without ranges on a busy machine (the extra connections' 200s coming in after the
-   * probe's segment ended) left the rest to a retry from zero. True when the segment grew.
-   */
-  #readOn(slot: number): boolean {
-    const bodyEnd = this.#o.first.bodyEnd
-    const { end } = this.#stats.readSegment(slot)
-    const target = readOnTarget({
-      probe: slot,
-      end,
-      bodyEnd,
+  /** What first-connection.ts reads and changes of this download. */
+  #firstHost(): FirstConnectionHost {
+    const gaps = {
+      get: (): ByteRange[] => this.#gaps,
+      set: (next: ByteRange[]): void => {
+        this.#gaps = next
+      },
+    }
+    return {
+      stats: this.#stats,
+      bodyEnd: this.#o.first.bodyEnd,
       rangesProven: this.#rangesProven,
       stopping: this.#abort.signal.aborted,
-      gaps: this.#gaps,
-      segments: [...this.#active.keys()].map((id) => ({ id, ...this.#stats.readSegment(id) })),
-    })
-    if (target.kind === 'none' || bodyEnd === undefined) return false
-    if (target.kind === 'gap') {
-      if (!this.#stats.extend(slot, end, target.range.end, true)) return false
-      this.#gaps = subtractRange(this.#gaps, target.range)
-      return true
+      get gaps() {
+        return gaps.get()
+      },
+      set gaps(next) {
+        gaps.set(next)
+      },
+      activeIds: () => this.#active.keys(),
+      retire: (segment, reason) => this.#retire(segment, reason),
     }
-    const taken = this.#stats.steal(target.id)
-    if (!taken) return false
-    // It received bytes between the look and the steal: they stay its own.
-    if (taken.start !== end) {
-      this.#gaps = addRange(this.#gaps, taken)
-      return false
-    }
-    this.#retire(target.id, new Retired('the first connection reads on into its range'))
-    const to = Math.min(taken.end, bodyEnd)
-    if (to < taken.end) this.#gaps = addRange(this.#gaps, { start: to, end: taken.end })
-    if (this.#stats.extend(slot, end, to, true)) return true
-    this.#gaps = addRange(this.#gaps, { start: end, end: to })
-    return false
   }
 
-  /**
-   * The probe's body goes on past its segment (a whole-file 200): the range after its segment,
-   * which no extra connection can get, goes back to it, so the file is finished on that one
-   * connection instead of being fetched again by a retry.
-   */
+  /** See readOn (first-connection.ts). */
+  #readOn(slot: number): boolean {
+    return readOn(this.#firstHost(), slot)
+  }
+
+  /** See giveBackToFirst (first-connection.ts): while the probe's segment is open. */
   #giveBackToFirst(): void {
-    const bodyEnd = this.#o.first.bodyEnd
-    const slot = this.#firstSegment
-    if (bodyEnd === undefined || !this.#active.has(slot)) return
-    const { end } = this.#stats.readSegment(slot)
-    const range = rangeAfter(this.#gaps, end, bodyEnd)
-    if (range && this.#stats.extend(slot, end, range.end)) {
-      this.#gaps = subtractRange(this.#gaps, range)
-    }
+    if (this.#active.has(this.#firstSegment)) giveBackToFirst(this.#firstHost(), this.#firstSegment)
   }
 
   /**
@@ -777,7 +679,7 @@ export class SegmentedFetch {
     sources?: SourceShare[]
   } {
     const sources = this.#sources
-    if (sources) return { unclaimed: this.#gaps, ...sourcesProgress(this.#ranges(), sources) }
+    if (sources) return { unclaimed: this.#gaps, ...sources.progress(this.#ranges()) }
     const connections = [...this.#active.keys()].map((slot) => {
       const { start, pos, end } = this.#stats.readSegment(slot)
       return { start, pos, end }
@@ -785,12 +687,11 @@ export class SegmentedFetch {
     return { unclaimed: this.#gaps, connections }
   }
 
-  /** Each open range with the source its connection fetches from. */
-  #ranges(): { range: ConnectionRange; source: Source | undefined }[] {
+  /** Each open range with its connection. */
+  #ranges(): { range: ConnectionRange; owner: AbortController | undefined }[] {
     return [...this.#active.keys()].map((slot) => {
       const { start, pos, end } = this.#stats.readSegment(slot)
-      const owner = this.#owners.get(slot)
-      return { range: { start, pos, end }, source: owner && this.#sourceOf.get(owner) }
+      return { range: { start, pos, end }, owner: this.#owners.get(slot) }
     })
   }
 
