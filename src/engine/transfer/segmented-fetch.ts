@@ -17,6 +17,7 @@ import {
 import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { boundHere, pickWork } from '../segments/segment-planner.ts'
+import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
   isBehind,
   speedAtEnd,
@@ -593,14 +594,19 @@ export class SegmentedFetch {
     const maxConnections = this.#o.maxConnections()
     for (;;) {
       const segments = this.#segments()
-      const work = pickWork(
-        this.#gaps,
-        segments,
-        minSplit,
-        speed,
-        this.#ramp.maySteal(maxConnections),
-        this.#fastestSeen,
-      )
+      const mayRob = this.#ramp.maySteal(maxConnections)
+      const sources = this.#sources
+      // With mirrors, ranges move between sources judged per source (source-speeds.ts).
+      const work = sources
+        ? pickSourcedWork(
+            this.#gaps,
+            segments.map((s) => ({ ...s, source: sources.of(this.#owners.get(s.id))?.index ?? 0 })),
+            minSplit,
+            { source: sources.of(retire)?.index ?? 0, speed },
+            mayRob,
+            this.#fastestSeen,
+          )
+        : pickWork(this.#gaps, segments, minSplit, speed, mayRob, this.#fastestSeen)
       if (work.kind === 'none') return null
       if (work.kind === 'yield') {
         // Too slow to win anything: it closes, and is renewed only while a fresh connection
