@@ -22,8 +22,13 @@ export class ConnectionSources {
   readonly #sources: MirrorSources
   readonly #sourceOf = new Map<AbortController, Source>()
 
-  constructor(url: string, mirrors: readonly string[], etag: string | null) {
-    this.#sources = new MirrorSources(url, mirrors, etag)
+  constructor(
+    url: string,
+    mirrors: readonly string[],
+    etag: string | null,
+    dropped: Map<string, string>,
+  ) {
+    this.#sources = new MirrorSources(url, mirrors, etag, dropped)
   }
 
   /** A new connection's source: the probe's is the URL, an extra one's MirrorSources.pick. */

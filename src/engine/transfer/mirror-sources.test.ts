@@ -133,6 +133,27 @@ describe('MirrorSources: which source a new connection goes to', () => {
     expect(sources.pick()).toBe(mirror)
   })
 
+  it('a mirror dropped in an earlier try of the run starts dropped and is never asked; a drop now is remembered', () => {
+    const dropped = new Map<string, string>()
+    const first = new MirrorSources(URL0, mirrorsOf(2), null, dropped)
+    const [, m0, m1] = first.all()
+    const other = new DownpourError(ERROR_CODES.differentFile, 'serves another file', {
+      retryable: false,
+    })
+    expect(first.failed(m0!, other)).toBe('serves another file')
+    expect([...dropped]).toEqual([[m0!.url, 'serves another file']])
+    // The next try of the download: a new MirrorSources over the same record.
+    const again = new MirrorSources(URL0, mirrorsOf(2), null, dropped)
+    expect(again.all().map((s) => s.dropped)).toEqual([null, 'serves another file', null])
+    expect(again.usable()).toBe(2)
+    for (let i = 0; i < 6; i++) {
+      const picked = again.pick()
+      expect(picked.url).not.toBe(m0!.url)
+      again.opened(picked)
+    }
+    expect(m1!.dropped).toBeNull()
+  })
+
   it('drops a mirror at once for another file or a lasting error, after retries for the rest; never the first URL', () => {
     const sources = new MirrorSources(URL0, mirrorsOf(3), null)
     const [first, a, b, c] = sources.all() as Source[]

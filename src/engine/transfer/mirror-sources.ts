@@ -41,9 +41,21 @@ export class MirrorSources {
   readonly #sources: Source[]
   readonly #etag: string | null
   readonly #primaryOrigin: string
+  readonly #dropped: Map<string, string>
 
-  constructor(url: string, mirrors: readonly string[], etag: string | null) {
+  /**
+   * `dropped`: mirrors dropped in an earlier try of the download's run, with why; they start
+   * dropped, and a mirror dropped now is added (a retry of the download does not ask again a
+   * mirror that served another file).
+   */
+  constructor(
+    url: string,
+    mirrors: readonly string[],
+    etag: string | null,
+    dropped: Map<string, string> = new Map(),
+  ) {
     this.#etag = etag
+    this.#dropped = dropped
     this.#primaryOrigin = new URL(url).origin
     this.#sources = [url, ...mirrors].map((u, index) => ({
       index,
@@ -55,7 +67,7 @@ export class MirrorSources {
       failures: 0,
       speed: null,
       proven: index === 0,
-      dropped: null,
+      dropped: index === 0 ? null : (dropped.get(u) ?? null),
     }))
   }
 
@@ -138,6 +150,7 @@ export class MirrorSources {
     const permanent = e !== null && (e.code === ERROR_CODES.differentFile || e.retryable === false)
     if (!permanent && source.failures < MIRROR_TRIES) return null
     source.dropped = permanent ? message : `${message} (${source.failures} failures in a row)`
+    this.#dropped.set(source.url, source.dropped)
     return source.dropped
   }
 

@@ -111,7 +111,12 @@ export class SegmentedFetch {
     this.timeline = options.segmentable ? new ConnectionTimeline() : null
     const mirrors = options.mirrors ?? []
     if (options.segmentable && mirrors.length > 0)
-      this.#sources = new ConnectionSources(options.request.url, mirrors, options.etag ?? null)
+      this.#sources = new ConnectionSources(
+        options.request.url,
+        mirrors,
+        options.etag ?? null,
+        options.droppedMirrors ?? new Map(),
+      )
   }
 
   async run(): Promise<void> {
