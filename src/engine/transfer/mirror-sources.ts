@@ -33,9 +33,9 @@ export type Source = {
  * one connection until an answer of its has proven it serves the same file (mirror-answer.ts:
  * size, ETag, a 206 of the range), then as many as the others: a new connection goes to the
  * usable source with the fewest. A mirror that serves another file, or an error that will not
- * pass (404), is dropped at once; one that fails `MIRROR_TRIES` times in a row, too. How fast
- * each source is does not matter here: the planner's tail logic (steals, yields, laggards)
- * sees only connections, so a slow mirror's connections give the end of the file to fast ones.
+ * pass (404), is dropped at once; one that fails `MIRROR_TRIES` times in a row, too. Which
+ * source gives up a range to which is the planner's, judged per source
+ * (segments/source-speeds.ts).
  */
 export class MirrorSources {
   readonly #sources: Source[]

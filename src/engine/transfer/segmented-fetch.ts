@@ -1,7 +1,7 @@
 import type { ConnectionRange, SourceShare } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
+import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
 import {
   afterError,
   closesOverShare,
@@ -11,6 +11,7 @@ import {
   mayLinger,
   mayTakeWork,
   renewAfterYield,
+  reopensAfterLast,
   viewSegment,
   type SegmentView,
 } from '../segments/connection-choices.ts'
@@ -134,7 +135,22 @@ export class SegmentedFetch {
     this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
     const ramp = single ? null : setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
     try {
-      while (this.#loops.size > 0) await Promise.race(this.#loops)
+      let reopened = 0
+      while (this.#loops.size > 0) {
+        await Promise.race(this.#loops)
+        if (this.#loops.size > 0) continue
+        const reopen = reopensAfterLast({
+          left: totalBytes(this.#gaps),
+          failed: this.#lastError !== null || this.#changed,
+          stopping: signal.aborted,
+          segmentable: this.#segmentable,
+          reopened,
+        })
+        if (!reopen || !this.#o.acquireSlot()) break
+        reopened++
+        this.#o.log('every connection ended with bytes left and no error; opening a fresh one')
+        this.#spawn(signal, null, true)
+      }
     } finally {
       if (ramp) clearInterval(ramp)
       // A prepared reason: abort() without one builds a DOMException with a stack each time.
