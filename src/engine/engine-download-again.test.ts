@@ -164,6 +164,33 @@ describe('adding a URL the queue already holds (onDuplicate)', () => {
     expect(last.headers.referer).toBe('http://pages.example/list')
   })
 
+  it('`againOf` a row carries its mirrors, unless the request names its own', async () => {
+    server.file('/d/m.bin', makeBody(30_000, 9))
+    const mirrors = [server.url('/mirror-a/m.bin'), server.url('/mirror-b/m.bin')]
+    const first = await addOne(engine, { url: server.url('/d/m.bin'), mirrors })
+    const row = await engine.waitFor(first, ['completed'])
+    expect(row.mirrors).toEqual(mirrors)
+    const again = await engine.add([
+      { url: row.url, onDuplicate: 'again', againOf: first, paused: true },
+    ])
+    expect(again.rejected).toEqual([])
+    const carried = await engine.waitFor(again.added[0]!.id, ['paused'])
+    expect(carried.mirrors).toEqual(mirrors)
+    await engine.remove({ ids: [carried.id] })
+    const own = await engine.add([
+      {
+        url: row.url,
+        onDuplicate: 'again',
+        againOf: first,
+        paused: true,
+        mirrors: [server.url('/own/m.bin')],
+      },
+    ])
+    expect(own.rejected).toEqual([])
+    const ownRow = await engine.waitFor(own.added[0]!.id, ['paused'])
+    expect(ownRow.mirrors).toEqual([server.url('/own/m.bin')])
+  })
+
   it('`againOf` is refused, naming why, for no such download, another URL, an unfinished one, or without `again`', async () => {
     server.file('/d/a.bin', makeBody(5_000, 1))
     server.file('/d/b.bin', makeBody(2_000_000, 2), { rateLimit: 200_000 })

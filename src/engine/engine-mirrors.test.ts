@@ -100,6 +100,35 @@ describe('a download with mirrors', () => {
     120_000,
   )
 
+  it('never asks an unproven mirror twice before its first answer is judged (its range taken meanwhile)', async () => {
+    const mirror = await secondServer()
+    const body = makeBody(6 * MiB, 76)
+    // The URL's extra connections answer late, so the first connection's whole-file body reaches
+    // the end of its segment before any 206 has proven ranges: it reads on into the range after
+    // it, the one the mirror's connection asked for (the first extra connection goes to the
+    // mirror: nothing measured, fewest connections). The mirror (another file: same size,
+    // another ETag) answers later still, but before the file is done (3 s at 2 MiB/s).
+    server.file('/late.bin', body, {
+      sharedRateLimit: 2 * MiB,
+      fault: ({ attempt }) => (attempt > 1 ? { kind: 'delay', ms: 1000 } : undefined),
+    })
+    mirror.file('/late.bin', makeBody(6 * MiB, 77), {
+      fault: ({ attempt }) => (attempt === 1 ? { kind: 'delay', ms: 1500 } : undefined),
+    })
+    const id = await addOne(engine, {
+      url: server.url('/late.bin'),
+      mirrors: [mirror.url('/late.bin')],
+    })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'late.bin'))).toBe(sha256(body))
+    const history = await historyText(id)
+    // One request, judged (another file) and dropped: a second one, sent while the first was
+    // still unanswered, would have reached a mirror not proven to serve the same file.
+    expect(mirror.requests('/late.bin').length).toBe(1)
+    expect(history).toMatch(/has ETag .* not the same file/)
+  }, 120_000)
+
   it.each([
     { status: 404, tries: 1 },
     { status: 500, tries: 3 },

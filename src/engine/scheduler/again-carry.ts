@@ -7,8 +7,8 @@ import type { PreparedRequest } from './build-record.ts'
 /**
  * "Download again" of a download in the list (`againOf`): the new download carries
  * what the earlier one was added with and no snapshot holds — its request headers (cookies,
- * referer, user agent) and the password of its URL, which the engine never sends out — so the
- * server is asked exactly as it was the first time. Headers the request names itself win.
+ * referer, user agent), the password of its URL, which the engine never sends out, and its
+ * mirrors — so the server is asked exactly as it was the first time. Headers the request names itself win.
  * Refused (naming why) unless `againOf` is a finished download of the same URL.
  */
 export function carryFromEarlier(
@@ -37,9 +37,15 @@ export function carryFromEarlier(
     (prepared.url.password === '' || prepared.url.password === '***')
       ? earlierUrl
       : prepared.url
+  // Its mirrors too (checked when it was added), unless the request names its own.
+  const mirrors =
+    request.mirrors === undefined && prepared.mirrors.length === 0
+      ? [...earlier!.mirrors]
+      : prepared.mirrors
   return {
     ...prepared,
     url,
+    mirrors,
     request: { ...request, ...(headers ? { headers } : {}), url: url.href },
   }
 }

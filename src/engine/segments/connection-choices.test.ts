@@ -17,6 +17,8 @@ import {
   viewSegment,
   type OwnedSegment,
   type SegmentView,
+  MAX_REOPENS,
+  reopensAfterLast,
 } from './connection-choices.ts'
 import { RENEW_MIN_SECONDS } from './connection-ramp.ts'
 import { MEASURE_AFTER_MS, SILENT_MS, startProgress, type ReaderState } from './segment-speed.ts'
@@ -270,5 +272,32 @@ describe('afterError', () => {
     expect(afterError(true, true)).toBe('end-all')
     expect(afterError(false, true)).toBe('back-off')
     expect(afterError(false, false)).toBe('carry-on')
+  })
+})
+
+describe('reopensAfterLast', () => {
+  it('property: a fresh connection only for bytes left, after no error, while running and segmented, a bounded number of times', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(1e9),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(10),
+        (left, failed, stopping, segmentable, reopened) => {
+          const f = { left, failed, stopping, segmentable, reopened }
+          expect(reopensAfterLast(f)).toBe(
+            left > 0 && !failed && !stopping && segmentable && reopened < MAX_REOPENS,
+          )
+        },
+      ),
+    )
+  })
+
+  it('reopens for a dropped mirror’s range given back with every other connection gone', () => {
+    const f = { left: 256 * 1024, failed: false, stopping: false, segmentable: true, reopened: 0 }
+    expect(reopensAfterLast(f)).toBe(true)
+    expect(reopensAfterLast({ ...f, reopened: MAX_REOPENS })).toBe(false)
+    expect(reopensAfterLast({ ...f, left: 0 })).toBe(false)
   })
 })

@@ -248,3 +248,24 @@ export function afterError(disk: boolean, backoffSignal: boolean): ErrorEffect {
   if (disk) return 'end-all'
   return backoffSignal ? 'back-off' : 'carry-on'
 }
+
+/** How many times one attempt opens a connection after its last one ended (reopensAfterLast). */
+export const MAX_REOPENS = 4
+
+/**
+ * The last connection of an attempt ended with bytes left (`left`) and no error: the ranges went
+ * back on purpose — a mirror dropped with its range, extra connections closed by a give-back
+ * while the others, finding no work yet, closed too. A fresh connection takes them, rather than
+ * the attempt ending "all connections ended early" and the download retrying (a retry asks
+ * every source again). Not after an error (the retry policy judges it), while stopping, on one
+ * connection for good (no ranges), or past MAX_REOPENS (the cause keeps ending them).
+ */
+export function reopensAfterLast(f: {
+  left: number
+  failed: boolean
+  stopping: boolean
+  segmentable: boolean
+  reopened: number
+}): boolean {
+  return f.left > 0 && !f.failed && !f.stopping && f.segmentable && f.reopened < MAX_REOPENS
+}

@@ -89,6 +89,7 @@ export class DownloadTransfer {
       url: null,
       finalUrl: null,
       rangesBroken: false,
+      droppedMirrors: new Map(),
       rangesIgnored: false,
       rangesForUnknownLength: false,
       oneConnection: false,

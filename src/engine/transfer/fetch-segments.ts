@@ -53,6 +53,7 @@ export async function fetchSegments(
       size,
     },
     mirrors: rec.mirrors,
+    droppedMirrors: s.droppedMirrors,
     etag: rec.etag,
     onRanges: (served) => {
       // A 206 proves ranges whatever Accept-Ranges said; ignoring one disproves an unknown.

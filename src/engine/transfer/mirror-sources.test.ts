@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { MIRROR_TRIES, MirrorSources, type Source } from './mirror-sources.ts'
+import { awaitsJudgment, MIRROR_TRIES, MirrorSources, type Source } from './mirror-sources.ts'
 
 const URL0 = 'https://main.example/f.iso'
 const mirrorsOf = (n: number) => Array.from({ length: n }, (_, i) => `https://m${i}.example/f.iso`)
@@ -111,6 +111,47 @@ describe('MirrorSources: which source a new connection goes to', () => {
     expect([mirror.proven, mirror.failures]).toEqual([false, 1])
     // Still one connection at a time.
     expect(sources.pick()).toBe(sources.primary)
+  })
+
+  it('a passed answer proves a mirror before any byte; until then its waiting connection is not to be retired', () => {
+    const sources = new MirrorSources(URL0, mirrorsOf(1), null)
+    const mirror = sources.all()[1]!
+    sources.opened(sources.primary)
+    expect(sources.pick()).toBe(mirror)
+    sources.opened(mirror)
+    // Asked, no answer yet: its connection waits for the judgment, whoever took its range.
+    expect(awaitsJudgment(mirror, 1000, 1000)).toBe(true)
+    expect(awaitsJudgment(mirror, 1000, 1001)).toBe(false)
+    expect(awaitsJudgment(sources.primary, 1000, 1000)).toBe(false)
+    expect(awaitsJudgment(undefined, 1000, 1000)).toBe(false)
+    expect(sources.pick()).toBe(sources.primary)
+    sources.passed(mirror)
+    expect(mirror.proven).toBe(true)
+    expect(awaitsJudgment(mirror, 1000, 1000)).toBe(false)
+    // Proven: a second connection may go there (the URL has more).
+    sources.opened(sources.primary)
+    expect(sources.pick()).toBe(mirror)
+  })
+
+  it('a mirror dropped in an earlier try of the run starts dropped and is never asked; a drop now is remembered', () => {
+    const dropped = new Map<string, string>()
+    const first = new MirrorSources(URL0, mirrorsOf(2), null, dropped)
+    const [, m0, m1] = first.all()
+    const other = new DownpourError(ERROR_CODES.differentFile, 'serves another file', {
+      retryable: false,
+    })
+    expect(first.failed(m0!, other)).toBe('serves another file')
+    expect([...dropped]).toEqual([[m0!.url, 'serves another file']])
+    // The next try of the download: a new MirrorSources over the same record.
+    const again = new MirrorSources(URL0, mirrorsOf(2), null, dropped)
+    expect(again.all().map((s) => s.dropped)).toEqual([null, 'serves another file', null])
+    expect(again.usable()).toBe(2)
+    for (let i = 0; i < 6; i++) {
+      const picked = again.pick()
+      expect(picked.url).not.toBe(m0!.url)
+      again.opened(picked)
+    }
+    expect(m1!.dropped).toBeNull()
   })
 
   it('drops a mirror at once for another file or a lasting error, after retries for the rest; never the first URL', () => {

@@ -33,17 +33,29 @@ export type Source = {
  * one connection until an answer of its has proven it serves the same file (mirror-answer.ts:
  * size, ETag, a 206 of the range), then as many as the others: a new connection goes to the
  * usable source with the fewest. A mirror that serves another file, or an error that will not
- * pass (404), is dropped at once; one that fails `MIRROR_TRIES` times in a row, too. How fast
- * each source is does not matter here: the planner's tail logic (steals, yields, laggards)
- * sees only connections, so a slow mirror's connections give the end of the file to fast ones.
+ * pass (404), is dropped at once; one that fails `MIRROR_TRIES` times in a row, too. Which
+ * source gives up a range to which is the planner's, judged per source
+ * (segments/source-speeds.ts).
  */
 export class MirrorSources {
   readonly #sources: Source[]
   readonly #etag: string | null
   readonly #primaryOrigin: string
+  readonly #dropped: Map<string, string>
 
-  constructor(url: string, mirrors: readonly string[], etag: string | null) {
+  /**
+   * `dropped`: mirrors dropped in an earlier try of the download's run, with why; they start
+   * dropped, and a mirror dropped now is added (a retry of the download does not ask again a
+   * mirror that served another file).
+   */
+  constructor(
+    url: string,
+    mirrors: readonly string[],
+    etag: string | null,
+    dropped: Map<string, string> = new Map(),
+  ) {
     this.#etag = etag
+    this.#dropped = dropped
     this.#primaryOrigin = new URL(url).origin
     this.#sources = [url, ...mirrors].map((u, index) => ({
       index,
@@ -55,7 +67,7 @@ export class MirrorSources {
       failures: 0,
       speed: null,
       proven: index === 0,
-      dropped: null,
+      dropped: index === 0 ? null : (dropped.get(u) ?? null),
     }))
   }
 
@@ -110,14 +122,19 @@ export class MirrorSources {
   }
 
   /**
-   * Its connection is done with a range, having received `bytes` of it. Only bytes prove a
-   * mirror (its answer passed mirror-answer.ts): a range taken from it before its answer came
-   * (split, stolen, read on into by the first connection) ends "complete" with none.
+   * Its connection is done with a range, having received `bytes` of it. Bytes prove a mirror
+   * (they flow only after its answer passed mirror-answer.ts); a range taken from it before its
+   * answer came (split, stolen, read on into by the first connection) ends with none.
    */
   served(source: Source, bytes: number): void {
     if (bytes <= 0) return
     source.bytes += bytes
     source.failures = 0
+    source.proven = true
+  }
+
+  /** An answer of its passed mirror-answer.ts (bytes may not have come yet): it is the file. */
+  passed(source: Source): void {
     source.proven = true
   }
 
@@ -133,6 +150,7 @@ export class MirrorSources {
     const permanent = e !== null && (e.code === ERROR_CODES.differentFile || e.retryable === false)
     if (!permanent && source.failures < MIRROR_TRIES) return null
     source.dropped = permanent ? message : `${message} (${source.failures} failures in a row)`
+    this.#dropped.set(source.url, source.dropped)
     return source.dropped
   }
 
@@ -158,6 +176,22 @@ export class MirrorSources {
       })
       .join('; ')
   }
+}
+
+/**
+ * Whether a connection of `source` on a range from `start` (received up to `pos`) still waits
+ * for the first answer of a mirror not proven to serve the same file. Such a connection is never
+ * retired (a steal, the first connection reading on, a give-back or hand-over may take its range,
+ * not its request): retired, it would leave the mirror unproven with no connection, and the next
+ * connection would ask it again before that answer was judged — a second request to a server that
+ * may serve another file. It learns at its answer, judged as any, that its range is gone.
+ */
+export function awaitsJudgment(
+  source: Pick<Source, 'index' | 'proven'> | undefined,
+  start: number,
+  pos: number,
+): boolean {
+  return source !== undefined && source.index > 0 && !source.proven && pos === start
 }
 
 /** Bytes/s one connection of `source` brings (unmeasured: worth trying, so first). */

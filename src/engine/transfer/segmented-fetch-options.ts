@@ -59,6 +59,8 @@ export type SegmentedFetchOptions = {
   request: Omit<RangeRequest, 'range'>
   /** Other URLs of the same file (the record's mirrors): helpers spread over them. */
   mirrors?: readonly string[]
+  /** Mirrors dropped in an earlier try of this run, with why; a drop in this one is added. */
+  droppedMirrors?: Map<string, string>
   /** The first URL's strong ETag, which a mirror's must equal when it gives one. */
   etag?: string | null
   maxConnections: () => number

@@ -1,31 +1,24 @@
 import type { ConnectionRange, SourceShare } from '../../shared/protocol/details.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
-import { addRange, subtractRange, type ByteRange } from '../segments/byte-ranges.ts'
+import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
 import {
   afterError,
   closesOverShare,
   countWaiting,
-  extrasToClose,
   fastestSeen,
   keepOnSplit,
   mayLinger,
   mayTakeWork,
-  pickHandOvers,
-  rangeAfter,
-  readOnTarget,
   renewAfterYield,
+  reopensAfterLast,
   viewSegment,
   type SegmentView,
 } from '../segments/connection-choices.ts'
-import {
-  beatRates,
-  ConnectionRamp,
-  pickLaggards,
-  RAMP_INTERVAL_MS,
-} from '../segments/connection-ramp.ts'
+import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { boundHere, pickWork } from '../segments/segment-planner.ts'
+import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
   isBehind,
   speedAtEnd,
@@ -40,7 +33,6 @@ import {
   CHANGED,
   ENCODED,
   FileChangedError,
-  HANDED_OVER,
   FINISHED,
   isDiskError,
   NO_RANGES,
@@ -48,7 +40,10 @@ import {
   type SegmentedFetchOptions,
 } from './segmented-fetch-options.ts'
 import { streamBody } from './stream-body.ts'
-import { MirrorSources, sourcesProgress, type Source } from './mirror-sources.ts'
+import type { Source } from './mirror-sources.ts'
+import { ConnectionSources, type OwnedRange } from './connection-sources.ts'
+import { giveBackToFirst, readOn, type FirstConnectionHost } from './first-connection.ts'
+import { closeExtras, handOver, replaceLaggards, type BeatHost } from './ramp-beat.ts'
 import type { FetchResult, FetchTask } from './transfer-messages.ts'
 
 export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
@@ -106,8 +101,7 @@ export class SegmentedFetch {
   /** Per connection: bytes, start, end, steals (segmentable downloads only). */
   readonly timeline: ConnectionTimeline | null
   /** The URL and its mirrors, with each connection's source; null without mirrors. */
-  #sources: MirrorSources | null = null
-  #sourceOf = new Map<AbortController, Source>()
+  #sources: ConnectionSources | null = null
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -118,7 +112,12 @@ export class SegmentedFetch {
     this.timeline = options.segmentable ? new ConnectionTimeline() : null
     const mirrors = options.mirrors ?? []
     if (options.segmentable && mirrors.length > 0)
-      this.#sources = new MirrorSources(options.request.url, mirrors, options.etag ?? null)
+      this.#sources = new ConnectionSources(
+        options.request.url,
+        mirrors,
+        options.etag ?? null,
+        options.droppedMirrors ?? new Map(),
+      )
   }
 
   async run(): Promise<void> {
@@ -136,7 +135,22 @@ export class SegmentedFetch {
     this.#spawn(signal, { response: this.#o.first.response, segment: first }, false)
     const ramp = single ? null : setInterval(() => this.#beat(signal), RAMP_INTERVAL_MS)
     try {
-      while (this.#loops.size > 0) await Promise.race(this.#loops)
+      let reopened = 0
+      while (this.#loops.size > 0) {
+        await Promise.race(this.#loops)
+        if (this.#loops.size > 0) continue
+        const reopen = reopensAfterLast({
+          left: totalBytes(this.#gaps),
+          failed: this.#lastError !== null || this.#changed,
+          stopping: signal.aborted,
+          segmentable: this.#segmentable,
+          reopened,
+        })
+        if (!reopen || !this.#o.acquireSlot()) break
+        reopened++
+        this.#o.log('every connection ended with bytes left and no error; opening a fresh one')
+        this.#spawn(signal, null, true)
+      }
     } finally {
       if (ramp) clearInterval(ramp)
       // A prepared reason: abort() without one builds a DOMException with a stack each time.
@@ -193,7 +207,7 @@ export class SegmentedFetch {
     this.#last = reading
     this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
-    if (this.#sources) this.#observeSources()
+    this.#sources?.observe(this.#ownedRanges(this.#segments()))
     const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
@@ -206,9 +220,9 @@ export class SegmentedFetch {
       diskWaitMs: this.#o.part.diskWaitMs,
       maxConnections: this.#o.maxConnections(),
     })
-    if (giveBack) this.#closeExtras()
-    if (judgeNetwork) this.#replaceLaggards()
-    this.#handOver()
+    if (giveBack) closeExtras(this.#beatHost())
+    if (judgeNetwork) replaceLaggards(this.#beatHost())
+    handOver(this.#beatHost())
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#target()) this.#o.shared.pool?.warm()
     while (this.#live < this.#target()) {
@@ -218,21 +232,22 @@ export class SegmentedFetch {
     }
   }
 
-  /**
-   * Replaces connections far slower than the fastest (each gets a new TCP connection). The
-   * replacement is opened by the beat once the laggard's connection has ended, never before:
-   * a server counts both while they overlap, and servers ban clients over their connection
-   * limit (a replacement opened at once shows one connection over `-x` in the server's log). A
-   * lone connection is never a laggard (its stall is the timeout's to judge), so the download
-   * never drops to zero connections.
-   */
-  #replaceLaggards(): void {
-    for (const id of pickLaggards(this.#segments(), this.#o.minSplit())) {
-      if (!this.#ramp.mayReplace(this.#o.maxConnections())) return
-      const owner = this.#owners.get(id)
-      if (!owner || owner.signal.aborted) continue
-      this.#ramp.replaced()
-      owner.abort(new Retired('a laggard, replaced by a fresh connection'))
+  /** What ramp-beat.ts reads of this download now. */
+  #beatHost(): BeatHost {
+    return {
+      ramp: this.#ramp,
+      maxConnections: this.#o.maxConnections(),
+      minSplit: this.#o.minSplit(),
+      live: this.#live,
+      target: this.#target(),
+      firstSegment: this.#firstSegment,
+      firstRetire: this.#firstRetire,
+      idleHelpers: this.#idleHelpers,
+      overShare: this.#o.overShare(),
+      segments: () => this.#segments(),
+      owner: (segment) => this.#owners.get(segment),
+      awaitsJudgment: (segment) => this.#awaitsJudgment(segment),
+      log: this.#o.log,
     }
   }
 
@@ -241,61 +256,17 @@ export class SegmentedFetch {
     return countWaiting([...this.#active.keys()].map((slot) => this.#stats.readSegment(slot)))
   }
 
-  /** Past its share of the host: connections close now (pickHandOvers); their ranges go back. */
-  #handOver(): void {
-    const overShare = this.#o.overShare()
-    if (overShare - this.#idleHelpers <= 0) return
-    const owned = []
-    for (const segment of this.#segments()) {
-      const owner = this.#owners.get(segment.id)
-      if (!owner) continue
-      owned.push({
-        ...segment,
-        closing: owner.signal.aborted,
-        probe: owner === this.#firstRetire,
-      })
-    }
-    for (const id of pickHandOvers(owned, overShare, this.#idleHelpers)) {
-      this.#owners.get(id)!.abort(HANDED_OVER)
-    }
-  }
-
-  /**
-   * The last growth brought no more speed (ConnectionRamp, MIN_GAIN): the connections above the
-   * target close now (extrasToClose; their rests go back to the gaps); idle ones close at their
-   * next look for work (#takeWork).
-   */
-  #closeExtras(): void {
-    const extra = this.#live - this.#target()
-    if (extra <= 0) return
-    this.#o.log(
-      `${this.#live} connections brought no more speed than ${this.#target()}; closing ${extra}`,
-    )
-    const close = extrasToClose(this.#segments(), this.#live, this.#target(), this.#firstSegment)
-    for (const id of close) {
-      this.#owners.get(id)?.abort(new Retired('more connections brought no more speed'))
-    }
-  }
-
   #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
     this.#live++
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
     if (!helper) this.#firstRetire = retire
-    // With mirrors, each connection has one source for its life (a helper: the least used).
-    const sources = this.#sources
-    const source = sources ? (helper ? sources.pick() : sources.primary) : null
-    if (source) {
-      sources!.opened(source)
-      this.#sourceOf.set(retire, source)
-    }
+    // With mirrors, each connection has one source for its life (ConnectionSources.open).
+    const source = this.#sources?.open(retire, helper) ?? null
     this.timeline?.opened(retire, source?.host)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const loop = this.#connection(connection, retire, first, source).finally(() => {
-      if (source) {
-        sources!.closed(source)
-        this.#sourceOf.delete(retire)
-      }
+      this.#sources?.close(retire)
       this.timeline?.closed(retire)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
@@ -359,6 +330,8 @@ export class SegmentedFetch {
       if (outcome === 'no-ranges') return this.#noRanges(segment)
       if (outcome === 'encoded') return this.#encodedRange(segment)
       if (!current && !mirror) this.#rangesServed()
+      // 'done': its answer passed mirror-answer.ts, whether or not its range was left to it.
+      if (mirror) this.#sources!.passed(source)
       current = null
       speed = this.#speedOf(segment) ?? speed
       if (!this.#finishSegment(segment, null)) return
@@ -442,13 +415,15 @@ export class SegmentedFetch {
     const { start, pos, end } = this.#stats.readSegment(segment)
     const owner = this.#owners.get(segment)
     this.timeline?.ranged(owner, pos - start)
-    const source = owner && this.#sourceOf.get(owner)
-    if (source) this.#sources!.served(source, pos - start)
+    this.#sources?.served(owner, pos - start)
     this.#active.delete(segment)
     this.#owners.delete(segment)
     this.#halvedBehind.delete(segment)
     this.#o.shared.segmentSlots.give(segment)
-    if (pos >= end) return error === null
+    if (pos >= end) {
+      if (error === null) this.#endWaitingIfDone()
+      return error === null
+    }
     this.#gaps = addRange(this.#gaps, { start: pos, end })
     if (error instanceof Retired) return false
     this.#fail(
@@ -464,46 +439,62 @@ export class SegmentedFetch {
     return false
   }
 
-  /**
-   * The connection count to hold: the ramp's, but with mirrors at least one per usable source
-   * (capped by the download's maximum). The ramp judges the download's total speed; a mirror
-   * capped as a whole adds none per extra connection, so "more brought no more speed" once
-   * closed every helper and left the file to the probe's server alone (2 MiB/s for 80 of 100
-   * MiB while an 8 MiB/s mirror sat idle).
-   */
+  /** The connection count to hold: the ramp's, with mirrors ConnectionSources.target. */
   #target(): number {
     const target = this.#ramp.target
-    if (!this.#sources) return target
-    return Math.max(target, Math.min(this.#sources.usable(), this.#o.maxConnections()))
+    return this.#sources ? this.#sources.target(target, this.#o.maxConnections()) : target
   }
 
-  /** Each source's speed now (its connections' summed), for where new connections go. */
-  #observeSources(): void {
-    const speeds = new Map<Source, number>()
-    for (const segment of this.#segments()) {
-      if (segment.speed === undefined) continue
-      const owner = this.#owners.get(segment.id)
-      const source = owner && this.#sourceOf.get(owner)
-      if (source) speeds.set(source, (speeds.get(source) ?? 0) + segment.speed)
-    }
-    for (const [source, speed] of speeds) this.#sources!.observe(source, speed)
+  /** The segments with their bounds and connections, as ConnectionSources sees them. */
+  #ownedRanges(segments: readonly SegmentView[]): OwnedRange[] {
+    return segments.map((segment) => ({
+      owner: this.#owners.get(segment.id),
+      start: this.#stats.readSegment(segment.id).start,
+      pos: segment.pos,
+      end: segment.end,
+      ...(segment.speed === undefined ? {} : { speed: segment.speed }),
+    }))
+  }
+
+  /** Whether the connection on `segment` waits for an unproven mirror's first answer. */
+  #awaitsJudgment(segment: number): boolean {
+    const owner = this.#owners.get(segment)
+    if (!owner || !this.#sources) return false
+    const { start, pos } = this.#stats.readSegment(segment)
+    return this.#sources.awaitsJudgment(owner, start, pos)
   }
 
   /**
-   * A mirror's connection failed. Dropped (it serves another file, a status that will not
-   * change, or failures in a row): its other connections end too, their ranges go back to the
-   * gaps for the other sources, and the download's log says why. Either way the failure is not
-   * the download's (no back-off, not its last error): returned as the reason the connection
-   * retired.
+   * Ends the connection on `segment` (its range was taken), unless it waits for an unproven
+   * mirror's first answer (awaitsJudgment): that one learns at its answer that its range is gone.
    */
+  #retire(segment: number, reason: Retired): void {
+    if (!this.#awaitsJudgment(segment)) this.#owners.get(segment)?.abort(reason)
+  }
+
+  /**
+   * Nothing is left to fetch while connections still wait for an unproven mirror's first answer
+   * (others took their ranges): they end now. No request to that mirror follows theirs, and the
+   * download does not wait for a slow mirror's answer it no longer needs.
+   */
+  #endWaitingIfDone(): void {
+    if (!this.#sources || this.#gaps.length > 0) return
+    const waiting: number[] = []
+    for (const slot of this.#active.keys()) {
+      const { pos, end } = this.#stats.readSegment(slot)
+      if (pos < end) return
+      if (this.#awaitsJudgment(slot)) waiting.push(slot)
+    }
+    const done = new Retired('the file is complete without its mirror')
+    for (const slot of waiting) this.#owners.get(slot)?.abort(done)
+  }
+
+  /** A mirror's connection failed (ConnectionSources.failed): the reason it retired. */
   #mirrorFailed(source: Source, error: unknown): Retired {
-    const reason = this.#sources!.failed(source, error)
-    if (reason === null) return new Retired('its mirror failed; it may be tried again')
-    this.#o.log(`mirror ${source.host} dropped: ${reason}; its ranges go to the other sources`)
-    this.timeline?.dropped(source.host, reason)
-    const dropped = new Retired(`its mirror was dropped: ${reason}`)
-    for (const [retire, s] of this.#sourceOf) if (s === source) retire.abort(dropped)
-    return dropped
+    return this.#sources!.failed(source, error, (host, reason) => {
+      this.#o.log(`mirror ${host} dropped: ${reason}; its ranges go to the other sources`)
+      this.timeline?.dropped(host, reason)
+    })
   }
 
   /**
@@ -546,61 +537,38 @@ export class SegmentedFetch {
     this.#o.onRanges?.(true)
   }
 
-  /**
-   * The probe's whole-file body reached the end of its segment while no extra connection has
-   * shown yet that the server does ranges: it reads on into the range after it — a gap no
-   * connection holds, or the range of a connection that has not received a byte (that request
-   * is dropped) — rather than close what may be the only way to those bytes. Without this, a
-   * server without ranges on a busy machine (the extra connections' 200s coming in after the
-   * probe's segment ended) left the rest to a retry from zero. True when the segment grew.
-   */
-  #readOn(slot: number): boolean {
-    const bodyEnd = this.#o.first.bodyEnd
-    const { end } = this.#stats.readSegment(slot)
-    const target = readOnTarget({
-      probe: slot,
-      end,
-      bodyEnd,
+  /** What first-connection.ts reads and changes of this download. */
+  #firstHost(): FirstConnectionHost {
+    const gaps = {
+      get: (): ByteRange[] => this.#gaps,
+      set: (next: ByteRange[]): void => {
+        this.#gaps = next
+      },
+    }
+    return {
+      stats: this.#stats,
+      bodyEnd: this.#o.first.bodyEnd,
       rangesProven: this.#rangesProven,
       stopping: this.#abort.signal.aborted,
-      gaps: this.#gaps,
-      segments: [...this.#active.keys()].map((id) => ({ id, ...this.#stats.readSegment(id) })),
-    })
-    if (target.kind === 'none' || bodyEnd === undefined) return false
-    if (target.kind === 'gap') {
-      if (!this.#stats.extend(slot, end, target.range.end, true)) return false
-      this.#gaps = subtractRange(this.#gaps, target.range)
-      return true
+      get gaps() {
+        return gaps.get()
+      },
+      set gaps(next) {
+        gaps.set(next)
+      },
+      activeIds: () => this.#active.keys(),
+      retire: (segment, reason) => this.#retire(segment, reason),
     }
-    const taken = this.#stats.steal(target.id)
-    if (!taken) return false
-    // It received bytes between the look and the steal: they stay its own.
-    if (taken.start !== end) {
-      this.#gaps = addRange(this.#gaps, taken)
-      return false
-    }
-    this.#owners.get(target.id)?.abort(new Retired('the first connection reads on into its range'))
-    const to = Math.min(taken.end, bodyEnd)
-    if (to < taken.end) this.#gaps = addRange(this.#gaps, { start: to, end: taken.end })
-    if (this.#stats.extend(slot, end, to, true)) return true
-    this.#gaps = addRange(this.#gaps, { start: end, end: to })
-    return false
   }
 
-  /**
-   * The probe's body goes on past its segment (a whole-file 200): the range after its segment,
-   * which no extra connection can get, goes back to it, so the file is finished on that one
-   * connection instead of being fetched again by a retry.
-   */
+  /** See readOn (first-connection.ts). */
+  #readOn(slot: number): boolean {
+    return readOn(this.#firstHost(), slot)
+  }
+
+  /** See giveBackToFirst (first-connection.ts): while the probe's segment is open. */
   #giveBackToFirst(): void {
-    const bodyEnd = this.#o.first.bodyEnd
-    const slot = this.#firstSegment
-    if (bodyEnd === undefined || !this.#active.has(slot)) return
-    const { end } = this.#stats.readSegment(slot)
-    const range = rangeAfter(this.#gaps, end, bodyEnd)
-    if (range && this.#stats.extend(slot, end, range.end)) {
-      this.#gaps = subtractRange(this.#gaps, range)
-    }
+    if (this.#active.has(this.#firstSegment)) giveBackToFirst(this.#firstHost(), this.#firstSegment)
   }
 
   /**
@@ -647,14 +615,19 @@ export class SegmentedFetch {
     const maxConnections = this.#o.maxConnections()
     for (;;) {
       const segments = this.#segments()
-      const work = pickWork(
-        this.#gaps,
-        segments,
-        minSplit,
-        speed,
-        this.#ramp.maySteal(maxConnections),
-        this.#fastestSeen,
-      )
+      const mayRob = this.#ramp.maySteal(maxConnections)
+      const sources = this.#sources
+      // With mirrors, ranges move between sources judged per source (source-speeds.ts).
+      const work = sources
+        ? pickSourcedWork(
+            this.#gaps,
+            segments.map((s) => ({ ...s, source: sources.of(this.#owners.get(s.id))?.index ?? 0 })),
+            minSplit,
+            { source: sources.of(retire)?.index ?? 0, speed },
+            mayRob,
+            this.#fastestSeen,
+          )
+        : pickWork(this.#gaps, segments, minSplit, speed, mayRob, this.#fastestSeen)
       if (work.kind === 'none') return null
       if (work.kind === 'yield') {
         // Too slow to win anything: it closes, and is renewed only while a fresh connection
@@ -679,7 +652,7 @@ export class SegmentedFetch {
         this.#ramp.stole()
         this.timeline?.stole(retire, this.#owners.get(work.victimId))
         // The laggard may wait long for its next chunk to learn it is done: end it now.
-        this.#owners.get(work.victimId)?.abort(new Retired('its rest went to a faster connection'))
+        this.#retire(work.victimId, new Retired('its rest went to a faster connection'))
       }
       if (taken) {
         const range = this.#hereBound(taken)
@@ -733,7 +706,7 @@ export class SegmentedFetch {
     sources?: SourceShare[]
   } {
     const sources = this.#sources
-    if (sources) return { unclaimed: this.#gaps, ...sourcesProgress(this.#ranges(), sources) }
+    if (sources) return { unclaimed: this.#gaps, ...sources.progress(this.#ranges()) }
     const connections = [...this.#active.keys()].map((slot) => {
       const { start, pos, end } = this.#stats.readSegment(slot)
       return { start, pos, end }
@@ -741,12 +714,11 @@ export class SegmentedFetch {
     return { unclaimed: this.#gaps, connections }
   }
 
-  /** Each open range with the source its connection fetches from. */
-  #ranges(): { range: ConnectionRange; source: Source | undefined }[] {
+  /** Each open range with its connection. */
+  #ranges(): { range: ConnectionRange; owner: AbortController | undefined }[] {
     return [...this.#active.keys()].map((slot) => {
       const { start, pos, end } = this.#stats.readSegment(slot)
-      const owner = this.#owners.get(slot)
-      return { range: { start, pos, end }, source: owner && this.#sourceOf.get(owner) }
+      return { range: { start, pos, end }, owner: this.#owners.get(slot) }
     })
   }
 

@@ -66,6 +66,11 @@ export type TransferState = {
    * had. The rest of this run uses one connection: one answer is one backend's file.
    */
   oneConnection: boolean
+  /**
+   * Mirrors dropped in an earlier try of this run, with why (MirrorSources.failed): a later try
+   * does not ask them again (one that served another file would be asked once per try).
+   */
+  droppedMirrors: Map<string, string>
 
   // name-claim.ts, take-existing.ts, existing-probe.ts: the name and a file found at it.
   /** The file at the download's name proved to be the download, complete (see IfExists). */
