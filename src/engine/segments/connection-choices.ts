@@ -248,3 +248,22 @@ export function afterError(disk: boolean, backoffSignal: boolean): ErrorEffect {
   if (disk) return 'end-all'
   return backoffSignal ? 'back-off' : 'carry-on'
 }
+
+/**
+ * The speed a connection loop brings to its next range, as the planner judges it (pickWork's
+ * askerSpeed: whether it yields, steals or how much a split leaves the victim): what it measured
+ * on the range it just ended (`measured`, else its `previous` figure) when that range came over
+ * its own socket (`onOwnSocket`, TransferPool.pin), which its next range uses too; 0 (unknown)
+ * otherwise. Servers and routes shape per TCP connection, not per request: a range read over the
+ * probe's connection or a one-off socket (before a worker was up) says nothing of the socket
+ * the loop opens next, and judging it by that made fast loops take work onto slow sockets and
+ * slow ones give up sockets that were fast.
+ */
+export function speedOnNextRange(
+  measured: number | undefined,
+  previous: number,
+  onOwnSocket: boolean,
+): number {
+  if (!onOwnSocket) return 0
+  return measured ?? previous
+}

@@ -15,6 +15,7 @@ import {
   rangeAfter,
   readOnTarget,
   renewAfterYield,
+  speedOnNextRange,
   viewSegment,
   type SegmentView,
 } from '../segments/connection-choices.ts'
@@ -25,6 +26,7 @@ import {
   RAMP_INTERVAL_MS,
 } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
+import { SocketSpeeds } from '../segments/socket-speeds.ts'
 import { boundHere, pickWork } from '../segments/segment-planner.ts'
 import {
   isBehind,
@@ -108,6 +110,8 @@ export class SegmentedFetch {
   /** The URL and its mirrors, with each connection's source; null without mirrors. */
   #sources: MirrorSources | null = null
   #sourceOf = new Map<AbortController, Source>()
+  /** Each live loop's speed over its own socket (socket-speeds.ts): what slow ones are judged by. */
+  #socketSpeeds = new SocketSpeeds()
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -291,7 +295,11 @@ export class SegmentedFetch {
     }
     this.timeline?.opened(retire, source?.host)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
-    const loop = this.#connection(connection, retire, first, source).finally(() => {
+    const pool = this.#o.shared.pool
+    const pin = pool && this.#segmentable ? pool.pin() : undefined
+    const loop = this.#connection(connection, retire, first, source, pin).finally(() => {
+      if (pin !== undefined) pool!.unpin(pin)
+      this.#socketSpeeds.delete(retire)
       if (source) {
         sources!.closed(source)
         this.#sourceOf.delete(retire)
@@ -315,6 +323,8 @@ export class SegmentedFetch {
     retire: AbortController,
     first: Exchange | null,
     source: Source | null,
+    /** Its own socket on a worker (TransferPool.pin); undefined: unsegmentable, one exchange. */
+    pin: number | undefined,
   ): Promise<void> {
     const pool = this.#o.shared.pool
     const mirror = source !== null && source.index > 0
@@ -326,11 +336,14 @@ export class SegmentedFetch {
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
+      let onPin = false
       let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
-        else if (pool?.ready) outcome = await pool.fetch(this.#task(segment, source), signal)
-        else {
+        else if (pool?.ready) {
+          onPin = true
+          outcome = await pool.fetch({ ...this.#task(segment, source), pin }, signal)
+        } else {
           // Its next exchange will likely run on a worker (its own dispatcher): not kept alive
           // here, where it would idle and count against the server's connection limit.
           const opened = await openRange(
@@ -360,7 +373,8 @@ export class SegmentedFetch {
       if (outcome === 'encoded') return this.#encodedRange(segment)
       if (!current && !mirror) this.#rangesServed()
       current = null
-      speed = this.#speedOf(segment) ?? speed
+      speed = speedOnNextRange(this.#speedOf(segment), speed, onPin)
+      this.#socketSpeeds.set(retire, speed)
       if (!this.#finishSegment(segment, null)) return
     }
   }
@@ -653,7 +667,7 @@ export class SegmentedFetch {
         minSplit,
         speed,
         this.#ramp.maySteal(maxConnections),
-        this.#fastestSeen,
+        Math.max(this.#fastestSeen, this.#socketSpeeds.fastest()),
       )
       if (work.kind === 'none') return null
       if (work.kind === 'yield') {
