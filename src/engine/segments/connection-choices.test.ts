@@ -14,11 +14,13 @@ import {
   rangeAfter,
   readOnTarget,
   renewAfterYield,
+  speedOnNextRange,
   viewSegment,
   type OwnedSegment,
   type SegmentView,
 } from './connection-choices.ts'
 import { RENEW_MIN_SECONDS } from './connection-ramp.ts'
+import { pickWork } from './segment-planner.ts'
 import { MEASURE_AFTER_MS, SILENT_MS, startProgress, type ReaderState } from './segment-speed.ts'
 
 const MiB = 1024 * 1024
@@ -270,5 +272,42 @@ describe('afterError', () => {
     expect(afterError(true, true)).toBe('end-all')
     expect(afterError(false, true)).toBe('back-off')
     expect(afterError(false, false)).toBe('carry-on')
+  })
+})
+
+describe('speedOnNextRange', () => {
+  const speed = fc.option(fc.double({ min: 1, max: 1e9, noNaN: true }), { nil: undefined })
+  const previous = fc.double({ min: 0, max: 1e9, noNaN: true })
+
+  it('a range read over another socket says nothing of the next one: unknown (property)', () => {
+    fc.assert(
+      fc.property(speed, previous, (measured, before) => {
+        expect(speedOnNextRange(measured, before, false)).toBe(0)
+      }),
+    )
+  })
+
+  it('over its own socket: what it measured, else what it had (property)', () => {
+    fc.assert(
+      fc.property(speed, previous, (measured, before) => {
+        expect(speedOnNextRange(measured, before, true)).toBe(measured ?? before)
+      }),
+    )
+  })
+
+  it("a loop whose last range came over the probe's or a one-off socket never yields on it (property)", () => {
+    // Its next range goes over a socket of its own, fast or slow: it may win.
+    fc.assert(
+      fc.property(
+        speed,
+        previous,
+        fc.double({ min: 1, max: 1e9, noNaN: true }),
+        (measured, before, fastest) => {
+          const asker = speedOnNextRange(measured, before, false)
+          const gaps = [{ start: 0, end: 8 * MiB }]
+          expect(pickWork(gaps, [], MiB, asker, true, fastest).kind).toBe('gap')
+        },
+      ),
+    )
   })
 })
