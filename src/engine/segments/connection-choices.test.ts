@@ -8,6 +8,7 @@ import {
   extrasToClose,
   fastestSeen,
   keepOnSplit,
+  keptSocket,
   mayLinger,
   mayTakeWork,
   pickHandOvers,
@@ -309,5 +310,21 @@ describe('speedOnNextRange', () => {
         },
       ),
     )
+  })
+})
+
+describe('keptSocket', () => {
+  it('only a range read to its asked end over its own socket keeps the socket (property)', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.nat(), fc.nat(), (onPin, asked, final) => {
+        expect(keptSocket(onPin, asked, final)).toBe(onPin && final >= asked)
+      }),
+    )
+  })
+
+  it('a range cut by a split closes its socket: the next range is judged unknown', () => {
+    expect(keptSocket(true, 8 * MiB, 5 * MiB)).toBe(false)
+    expect(speedOnNextRange(16 * MiB, 16 * MiB, keptSocket(true, 8 * MiB, 5 * MiB))).toBe(0)
+    expect(speedOnNextRange(16 * MiB, 0, keptSocket(true, 8 * MiB, 8 * MiB))).toBe(16 * MiB)
   })
 })

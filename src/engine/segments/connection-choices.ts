@@ -267,3 +267,14 @@ export function speedOnNextRange(
   if (!onOwnSocket) return 0
   return measured ?? previous
 }
+
+/**
+ * Whether a connection loop's next range goes over the socket its last one came over: only when
+ * that range came over its own socket (`onPin`) and ended where it was asked to (`askedEnd`). A
+ * range cut short by a split or a steal (its `end` lowered to `finalEnd` while it was read) ends
+ * its response early, which closes the socket: the next range opens a fresh one, whose speed is
+ * anyone's guess (one of W4's sockets in two is slow).
+ */
+export function keptSocket(onPin: boolean, askedEnd: number, finalEnd: number): boolean {
+  return onPin && finalEnd >= askedEnd
+}

@@ -14,6 +14,7 @@ import {
   pickHandOvers,
   rangeAfter,
   readOnTarget,
+  keptSocket,
   renewAfterYield,
   speedOnNextRange,
   viewSegment,
@@ -337,6 +338,7 @@ export class SegmentedFetch {
       if (segment === null) return
       this.#owners.set(segment, retire)
       let onPin = false
+      const asked = this.#stats.readSegment(segment).end
       let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
@@ -373,7 +375,8 @@ export class SegmentedFetch {
       if (outcome === 'encoded') return this.#encodedRange(segment)
       if (!current && !mirror) this.#rangesServed()
       current = null
-      speed = speedOnNextRange(this.#speedOf(segment), speed, onPin)
+      const kept = keptSocket(onPin, asked, this.#stats.readSegment(segment).end)
+      speed = speedOnNextRange(this.#speedOf(segment), speed, kept)
       this.#socketSpeeds.set(retire, speed)
       if (!this.#finishSegment(segment, null)) return
     }
