@@ -96,6 +96,10 @@ port.on('message', (message: ToWorker) => {
       dispatcherOptions = message.options
       dispatcher = createDispatcher(message.options)
       void old.close().catch(() => {})
+      // The loops' own dispatchers too: each loop's next range opens one with the new options
+      // (close lets a range being read finish).
+      for (const own of pinned.values()) void own.close().catch(() => {})
+      pinned.clear()
       break
     }
     case 'unpin': {
