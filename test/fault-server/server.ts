@@ -176,6 +176,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     bytesServed: (path) => (path === undefined ? servedTotal : (servedByRoute.get(path) ?? 0)),
     connectionsOpened: () => connectionsOpened,
     maxConcurrentConnections: () => maxConcurrent,
+    openConnections: () => openSockets.size,
     maxConcurrentRequests: (path) => maxActiveByRoute.get(path) ?? 0,
     activeRequests: (path) => activeByRoute.get(path) ?? 0,
     close() {

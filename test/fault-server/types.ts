@@ -167,6 +167,8 @@ export type FaultServer = {
    * or reset (read in the kernel's order), before node:http's 'close' a loop turn later.
    */
   maxConcurrentConnections(): number
+  /** Connections open now, counted as `maxConcurrentConnections` (until the client's FIN or reset). */
+  openConnections(): number
   /**
    * High-water mark of requests to `path` (query ignored) being answered at once: from arrival
    * until their response closed (finished, reset or dropped by the client: its FIN or reset).

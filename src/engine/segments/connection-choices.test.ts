@@ -8,12 +8,14 @@ import {
   extrasToClose,
   fastestSeen,
   keepOnSplit,
+  keptSocket,
   mayLinger,
   mayTakeWork,
   pickHandOvers,
   rangeAfter,
   readOnTarget,
   renewAfterYield,
+  speedOnNextRange,
   viewSegment,
   type OwnedSegment,
   type SegmentView,
@@ -21,6 +23,7 @@ import {
   reopensAfterLast,
 } from './connection-choices.ts'
 import { RENEW_MIN_SECONDS } from './connection-ramp.ts'
+import { pickWork } from './segment-planner.ts'
 import { MEASURE_AFTER_MS, SILENT_MS, startProgress, type ReaderState } from './segment-speed.ts'
 
 const MiB = 1024 * 1024
@@ -299,5 +302,58 @@ describe('reopensAfterLast', () => {
     expect(reopensAfterLast(f)).toBe(true)
     expect(reopensAfterLast({ ...f, reopened: MAX_REOPENS })).toBe(false)
     expect(reopensAfterLast({ ...f, left: 0 })).toBe(false)
+  })
+})
+
+describe('speedOnNextRange', () => {
+  const speed = fc.option(fc.double({ min: 1, max: 1e9, noNaN: true }), { nil: undefined })
+  const previous = fc.double({ min: 0, max: 1e9, noNaN: true })
+
+  it('a range read over another socket says nothing of the next one: unknown (property)', () => {
+    fc.assert(
+      fc.property(speed, previous, (measured, before) => {
+        expect(speedOnNextRange(measured, before, false)).toBe(0)
+      }),
+    )
+  })
+
+  it('over its own socket: what it measured, else what it had (property)', () => {
+    fc.assert(
+      fc.property(speed, previous, (measured, before) => {
+        expect(speedOnNextRange(measured, before, true)).toBe(measured ?? before)
+      }),
+    )
+  })
+
+  it("a loop whose last range came over the probe's or a one-off socket never yields on it (property)", () => {
+    // Its next range goes over a socket of its own, fast or slow: it may win.
+    fc.assert(
+      fc.property(
+        speed,
+        previous,
+        fc.double({ min: 1, max: 1e9, noNaN: true }),
+        (measured, before, fastest) => {
+          const asker = speedOnNextRange(measured, before, false)
+          const gaps = [{ start: 0, end: 8 * MiB }]
+          expect(pickWork(gaps, [], MiB, asker, true, fastest).kind).toBe('gap')
+        },
+      ),
+    )
+  })
+})
+
+describe('keptSocket', () => {
+  it('only a range read to its asked end over its own socket keeps the socket (property)', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.nat(), fc.nat(), (onPin, asked, final) => {
+        expect(keptSocket(onPin, asked, final)).toBe(onPin && final >= asked)
+      }),
+    )
+  })
+
+  it('a range cut by a split closes its socket: the next range is judged unknown', () => {
+    expect(keptSocket(true, 8 * MiB, 5 * MiB)).toBe(false)
+    expect(speedOnNextRange(16 * MiB, 16 * MiB, keptSocket(true, 8 * MiB, 5 * MiB))).toBe(0)
+    expect(speedOnNextRange(16 * MiB, 0, keptSocket(true, 8 * MiB, 8 * MiB))).toBe(16 * MiB)
   })
 })

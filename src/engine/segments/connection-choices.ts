@@ -269,3 +269,33 @@ export function reopensAfterLast(f: {
 }): boolean {
   return f.left > 0 && !f.failed && !f.stopping && f.segmentable && f.reopened < MAX_REOPENS
 }
+
+/**
+ * The speed a connection loop brings to its next range, as the planner judges it (pickWork's
+ * askerSpeed: whether it yields, steals or how much a split leaves the victim): what it measured
+ * on the range it just ended (`measured`, else its `previous` figure) when that range came over
+ * its own socket (`onOwnSocket`, TransferPool.pin), which its next range uses too; 0 (unknown)
+ * otherwise. Servers and routes shape per TCP connection, not per request: a range read over the
+ * probe's connection or a one-off socket (before a worker was up) says nothing of the socket
+ * the loop opens next, and judging it by that made fast loops take work onto slow sockets and
+ * slow ones give up sockets that were fast.
+ */
+export function speedOnNextRange(
+  measured: number | undefined,
+  previous: number,
+  onOwnSocket: boolean,
+): number {
+  if (!onOwnSocket) return 0
+  return measured ?? previous
+}
+
+/**
+ * Whether a connection loop's next range goes over the socket its last one came over: only when
+ * that range came over its own socket (`onPin`) and ended where it was asked to (`askedEnd`). A
+ * range cut short by a split or a steal (its `end` lowered to `finalEnd` while it was read) ends
+ * its response early, which closes the socket: the next range opens a fresh one, whose speed is
+ * anyone's guess (one of W4's sockets in two is slow).
+ */
+export function keptSocket(onPin: boolean, askedEnd: number, finalEnd: number): boolean {
+  return onPin && finalEnd >= askedEnd
+}

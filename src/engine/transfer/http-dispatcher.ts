@@ -23,11 +23,15 @@ export type TlsOptions = { ca: string | null; verify: boolean }
  * One keep-alive dispatcher for all transfers of an engine (or of one worker thread).
  * HTTP/1.1 only (`allowH2: false`): a connection slot must be one TCP connection, or several
  * ranges would share one h2 connection and defeat servers' per-connection rate caps.
- * TLS is verified (undici's default; nothing here turns it off).
+ * TLS is verified (undici's default; nothing here turns it off). `pinned`: at most one socket
+ * per origin, for one connection loop of a segmented download.
  */
-export function createDispatcher(options: DispatcherOptions): Dispatcher {
+export function createDispatcher(options: DispatcherOptions, pinned = false): Dispatcher {
   const tls = tlsConnectOptions(options.tls)
   const common = {
+    // A connection loop's own dispatcher (`pinned`): one socket per origin, so every range it
+    // asks for goes over the same TCP connection (see FetchTask.pin).
+    ...(pinned ? { connections: 1 } : {}),
     allowH2: false,
     connect: { timeout: options.timeoutMs, ...tls },
     headersTimeout: options.timeoutMs,

@@ -10,13 +10,16 @@ import {
   keepOnSplit,
   mayLinger,
   mayTakeWork,
+  keptSocket,
   renewAfterYield,
   reopensAfterLast,
+  speedOnNextRange,
   viewSegment,
   type SegmentView,
 } from '../segments/connection-choices.ts'
 import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
+import { SocketSpeeds } from '../segments/socket-speeds.ts'
 import { boundHere, pickWork } from '../segments/segment-planner.ts'
 import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
@@ -102,6 +105,8 @@ export class SegmentedFetch {
   readonly timeline: ConnectionTimeline | null
   /** The URL and its mirrors, with each connection's source; null without mirrors. */
   #sources: ConnectionSources | null = null
+  /** Each live loop's speed over its own socket (socket-speeds.ts): what slow ones are judged by. */
+  #socketSpeeds = new SocketSpeeds()
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -265,7 +270,11 @@ export class SegmentedFetch {
     const source = this.#sources?.open(retire, helper) ?? null
     this.timeline?.opened(retire, source?.host)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
-    const loop = this.#connection(connection, retire, first, source).finally(() => {
+    const pool = this.#o.shared.pool
+    const pin = pool && this.#segmentable ? pool.pin() : undefined
+    const loop = this.#connection(connection, retire, first, source, pin).finally(() => {
+      if (pin !== undefined) pool!.unpin(pin)
+      this.#socketSpeeds.delete(retire)
       this.#sources?.close(retire)
       this.timeline?.closed(retire)
       this.#live--
@@ -286,6 +295,8 @@ export class SegmentedFetch {
     retire: AbortController,
     first: Exchange | null,
     source: Source | null,
+    /** Its own socket on a worker (TransferPool.pin); undefined: unsegmentable, one exchange. */
+    pin: number | undefined,
   ): Promise<void> {
     const pool = this.#o.shared.pool
     const mirror = source !== null && source.index > 0
@@ -297,11 +308,15 @@ export class SegmentedFetch {
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
+      let onPin = false
+      const asked = this.#stats.readSegment(segment).end
       let outcome: FetchResult
       try {
         if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
-        else if (pool?.ready) outcome = await pool.fetch(this.#task(segment, source), signal)
-        else {
+        else if (pool?.ready) {
+          onPin = true
+          outcome = await pool.fetch({ ...this.#task(segment, source), pin }, signal)
+        } else {
           // Its next exchange will likely run on a worker (its own dispatcher): not kept alive
           // here, where it would idle and count against the server's connection limit.
           const opened = await openRange(
@@ -333,7 +348,9 @@ export class SegmentedFetch {
       // 'done': its answer passed mirror-answer.ts, whether or not its range was left to it.
       if (mirror) this.#sources!.passed(source)
       current = null
-      speed = this.#speedOf(segment) ?? speed
+      const kept = keptSocket(onPin, asked, this.#stats.readSegment(segment).end)
+      speed = speedOnNextRange(this.#speedOf(segment), speed, kept)
+      this.#socketSpeeds.set(retire, speed)
       if (!this.#finishSegment(segment, null)) return
     }
   }
@@ -617,6 +634,7 @@ export class SegmentedFetch {
       const segments = this.#segments()
       const mayRob = this.#ramp.maySteal(maxConnections)
       const sources = this.#sources
+      const fastest = Math.max(this.#fastestSeen, this.#socketSpeeds.fastest())
       // With mirrors, ranges move between sources judged per source (source-speeds.ts).
       const work = sources
         ? pickSourcedWork(
@@ -625,9 +643,9 @@ export class SegmentedFetch {
             minSplit,
             { source: sources.of(retire)?.index ?? 0, speed },
             mayRob,
-            this.#fastestSeen,
+            fastest,
           )
-        : pickWork(this.#gaps, segments, minSplit, speed, mayRob, this.#fastestSeen)
+        : pickWork(this.#gaps, segments, minSplit, speed, mayRob, fastest)
       if (work.kind === 'none') return null
       if (work.kind === 'yield') {
         // Too slow to win anything: it closes, and is renewed only while a fresh connection

@@ -13,6 +13,12 @@ export type FetchTask = {
   partPath: string
   timeoutMs: number
   lowestSpeed: number
+  /**
+   * The connection loop asking (TransferPool.pin): its ranges go over one socket of its own on
+   * one worker, so its speed is that socket's (servers shape per TCP connection). Absent: any
+   * socket of the worker's shared dispatcher.
+   */
+  pin?: number
 }
 
 export type ToWorker =
@@ -26,6 +32,8 @@ export type ToWorker =
    */
   | { type: 'close-file'; id: number; partPath: string; stopping: boolean }
   | { type: 'dispatcher'; options: DispatcherOptions }
+  /** A connection loop ended: its own socket (FetchTask.pin) closes. */
+  | { type: 'unpin'; pin: number }
   /** Hash a finished file off the scheduler thread; progress goes to the download's counter. */
   | { type: 'hash'; id: number; path: string; algorithm: ChecksumAlgorithm; download: number }
 

@@ -103,3 +103,55 @@ describe('TransferPool', () => {
     expect(descriptorsOn(partPath)).toBe(0)
   })
 })
+
+describe('TransferPool pins', () => {
+  /** A task for `range` of /p.bin (unthrottled), for the loop `pin`. */
+  function rangeTask(
+    stats: SharedStats,
+    partPath: string,
+    slot: number,
+    start: number,
+    pin?: number,
+  ): FetchTask {
+    const range = { start, end: start + 64 * 1024 }
+    stats.initSegment(slot, 0, range.start, range.end)
+    return {
+      request: { url: server.url('/p.bin'), headers: {}, range, validator: null, size: SIZE },
+      segment: slot,
+      download: 0,
+      partPath,
+      timeoutMs: 10_000,
+      lowestSpeed: 0,
+      ...(pin === undefined ? {} : { pin }),
+    }
+  }
+
+  it("keeps each loop's ranges on one socket of its own, never another loop's idle one, and closes it at unpin", async () => {
+    server.file('/p.bin', makeBody(SIZE, 6))
+    const { pool, stats } = await booted()
+    const partPath = join(dir, 'p.bin.part')
+    const part = await PartFile.open(partPath, 'fresh')
+    const signal = new AbortController().signal
+    const a = pool.pin()
+    const b = pool.pin()
+    // One after another: b's range finds a's socket idle. Through the worker's shared keep-alive
+    // pool it went over that socket (servers shape per socket: b would inherit a's speed).
+    await pool.fetch(rangeTask(stats, partPath, 1, 0, a), signal)
+    await pool.fetch(rangeTask(stats, partPath, 2, 64 * 1024, b), signal)
+    await pool.fetch(rangeTask(stats, partPath, 3, 128 * 1024, a), signal)
+    await pool.fetch(rangeTask(stats, partPath, 4, 192 * 1024, b), signal)
+    const on = server.requests('/p.bin').map((r) => r.connectionId)
+    expect(on).toHaveLength(4)
+    expect(on[0]).not.toBe(on[1])
+    expect(on[2]).toBe(on[0])
+    expect(on[3]).toBe(on[1])
+    // A loop that ends takes its socket with it: a slow socket is not left for the next loop.
+    pool.unpin(a)
+    pool.unpin(b)
+    await expect.poll(() => server.openConnections(), { timeout: 10_000 }).toBe(0)
+    // A new loop opens a socket of its own.
+    await pool.fetch(rangeTask(stats, partPath, 5, 256 * 1024, pool.pin()), signal)
+    expect(server.requests('/p.bin').at(-1)!.connectionId).toBe(3)
+    await part.close()
+  })
+})

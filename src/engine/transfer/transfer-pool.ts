@@ -46,6 +46,9 @@ export class TransferPool {
   #closed = false
   #eluAt = 0
   #entry: URL
+  /** Pinned connection loops (FetchTask.pin): the worker holding each one's socket. */
+  #pins = new Map<number, PoolWorker>()
+  #nextPin = 1
 
   constructor(options: {
     size: number
@@ -66,7 +69,7 @@ export class TransferPool {
    */
   async fetch(task: FetchTask, signal: AbortSignal): Promise<FetchResult> {
     signal.throwIfAborted()
-    const worker = this.#pick()
+    const worker = this.#workerFor(task.pin)
     worker.files.add(task.partPath)
     const id = this.#nextId++
     const onAbort = () => worker.thread.postMessage({ type: 'abort', id } satisfies ToWorker)
@@ -76,6 +79,34 @@ export class TransferPool {
     } finally {
       signal.removeEventListener('abort', onAbort)
     }
+  }
+
+  /**
+   * A new connection loop's pin: its ranges (FetchTask.pin) all go to one worker and over one
+   * socket of their own there, until `unpin`. Servers and routes shape per TCP connection, so a
+   * loop's speed on its last range says what its next one will bring only on the same socket;
+   * over a shared keep-alive pool a loop that was fast got a slow socket at its next request.
+   */
+  pin(): number {
+    return this.#nextPin++
+  }
+
+  /** The loop ended: its socket closes (a socket idle in a pool would count against the server). */
+  unpin(pin: number): void {
+    const worker = this.#pins.get(pin)
+    if (!worker) return
+    this.#pins.delete(pin)
+    worker.thread.postMessage({ type: 'unpin', pin } satisfies ToWorker)
+  }
+
+  /** The worker holding the pin's socket, or (first range, or its worker died) the least busy. */
+  #workerFor(pin: number | undefined): PoolWorker {
+    if (pin === undefined) return this.#pick()
+    const held = this.#pins.get(pin)
+    if (held && this.#workers.includes(held)) return held
+    const worker = this.#pick()
+    this.#pins.set(pin, worker)
+    return worker
   }
 
   /**
@@ -167,6 +198,7 @@ export class TransferPool {
 
   async close(): Promise<void> {
     this.#closed = true
+    this.#pins.clear()
     for (const pending of this.#pending.values()) pending.reject(new Error('transfer pool closed'))
     this.#pending.clear()
     await Promise.all(this.#workers.map((w) => w.thread.terminate()))
@@ -246,6 +278,7 @@ export class TransferPool {
   /** A worker died: its tasks fail (retryably: their remainders go back to the pool of work). */
   #lose(worker: PoolWorker, error: Error): void {
     this.#workers = this.#workers.filter((w) => w !== worker)
+    for (const [pin, held] of this.#pins) if (held === worker) this.#pins.delete(pin)
     for (const [id, pending] of this.#pending) {
       if (pending.worker !== worker) continue
       this.#pending.delete(id)

@@ -29,7 +29,10 @@ import { hashFile } from '../checksum/hash-file.ts'
 const init = workerData as WorkerInit
 const stats = new SharedStats(init.stats)
 const clock = new ReaderClock(stats)
-let dispatcher: Dispatcher = createDispatcher(init.dispatcher)
+let dispatcherOptions = init.dispatcher
+let dispatcher: Dispatcher = createDispatcher(dispatcherOptions)
+/** Connection loops' own dispatchers (FetchTask.pin): one socket each, kept between ranges. */
+const pinned = new Map<number, Dispatcher>()
 const files = new Map<string, Promise<PartFile>>()
 const running = new Map<number, AbortController>()
 const port = parentPort!
@@ -98,8 +101,21 @@ port.on('message', (message: ToWorker) => {
       break
     case 'dispatcher': {
       const old = dispatcher
+      dispatcherOptions = message.options
       dispatcher = createDispatcher(message.options)
       void old.close().catch(() => {})
+      // The loops' own dispatchers too: each loop's next range opens one with the new options
+      // (close lets a range being read finish).
+      for (const own of pinned.values()) void own.close().catch(() => {})
+      pinned.clear()
+      break
+    }
+    case 'unpin': {
+      const own = pinned.get(message.pin)
+      pinned.delete(message.pin)
+      // destroy, not close: a loop ends between ranges or retired mid-range, and a retired
+      // loop's request may still be draining; its socket must not linger as an idle keep-alive.
+      void own?.destroy().catch(() => {})
       break
     }
   }
@@ -112,7 +128,7 @@ async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
   running.set(id, controller)
   const reader = clock.read(task.segment)
   try {
-    const response = await openRange(dispatcher, task.request, controller.signal)
+    const response = await openRange(dispatcherFor(task), task.request, controller.signal)
     if (typeof response === 'string') return response
     const part = await fileFor(task.partPath)
     await streamBody(response, {
@@ -134,6 +150,17 @@ async function fetchSegment(id: number, task: FetchTask): Promise<FetchResult> {
     reader.stop()
     running.delete(id)
   }
+}
+
+/** The loop's own dispatcher (opened at its first range), or the shared one. */
+function dispatcherFor(task: FetchTask): Dispatcher {
+  if (task.pin === undefined) return dispatcher
+  let own = pinned.get(task.pin)
+  if (!own) {
+    own = createDispatcher(dispatcherOptions, true)
+    pinned.set(task.pin, own)
+  }
+  return own
 }
 
 function fileFor(path: string): Promise<PartFile> {
