@@ -10,7 +10,10 @@ export function formatBytes(bytes: number): string {
     value /= 1024
     unit++
   }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+  if (unit === 0) return `${bytes} B`
+  // One decimal under 10 as printed: 9.95 rounds to "10.0", which reads as "10".
+  const tenths = value.toFixed(1)
+  return `${Number(tenths) < 10 ? tenths : value.toFixed(0)} ${units[unit]}`
 }
 
 export function formatDuration(seconds: number | null): string {
