@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readlinkSync } from 'node:fs'
-import { mkdir, open } from 'node:fs/promises'
+import { mkdir, open, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** A small tmpfs mounted for a test: a real full disk, or a real read-only file system. */
@@ -52,6 +52,16 @@ export async function smallDiskFor(
   }
   test.onTeardown(() => mounted.unmount())
   return mounted
+}
+
+/**
+ * Fills the file system of `dir` but for `free` bytes (fillDisk, then the filler cut back): room
+ * a download's next writes take within milliseconds, then fail.
+ */
+export async function fillDiskBut(dir: string, free: number): Promise<string> {
+  const filler = await fillDisk(dir)
+  await truncate(filler, (await stat(filler)).size - free)
+  return filler
 }
 
 /**

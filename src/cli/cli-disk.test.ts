@@ -1,10 +1,10 @@
-import { readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { defaultLastModified, makeBody, strongEtag } from '../../test/fault-server.ts'
 import { sha256, sha256File } from '../../test/engine-harness.ts'
 import { startCli, useCli } from '../../test/run-cli.ts'
-import { fillDisk, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
+import { fillDisk, fillDiskBut, mountSmallDisk, type SmallDisk } from '../../test/small-disk.ts'
 
 const cli = useCli()
 const { server, dirs } = cli
@@ -109,8 +109,7 @@ describe('downpour get when the disk fills up mid-download', () => {
       await new Promise((resolve) => setTimeout(resolve, 25))
     // Full, but for 2 MiB that the part then takes (written within milliseconds, so the last
     // checkpoint with room for a new control file is the one of 3 MiB).
-    const filler = await fillDisk(disk.dir)
-    await truncate(filler, (await stat(filler)).size - 2 * MiB)
+    const filler = await fillDiskBut(disk.dir, 2 * MiB)
     openGate()
     const full = await first.done
     expect(full.code).toBe(9)
@@ -149,8 +148,7 @@ describe('downpour get when the disk fills up mid-download', () => {
     expect(durable).toEqual([])
     while ((await stat(part)).blocks * 512 < MiB)
       await new Promise((resolve) => setTimeout(resolve, 5))
-    const filler = await fillDisk(disk.dir)
-    await truncate(filler, (await stat(filler)).size - 2 * MiB)
+    const filler = await fillDiskBut(disk.dir, 2 * MiB)
     openGate()
     expect((await first.done).code).toBe(9)
     const kept = await keptOnFullDisk(part)
@@ -232,8 +230,7 @@ describe('downpour get when the disk fills up under worker threads', () => {
     }
     // Room for 2 MiB more, which the worker threads' writes take within milliseconds (no
     // checkpoint in between), then fail.
-    const filler = await fillDisk(disk.dir)
-    await truncate(filler, (await stat(filler)).size - 2 * MiB)
+    const filler = await fillDiskBut(disk.dir, 2 * MiB)
     openGate()
     const full = await first.done
     expect(full.code).toBe(9)

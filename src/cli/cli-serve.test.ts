@@ -14,9 +14,8 @@ import {
   writeTestUi,
   type ServeProcess,
 } from '../../test/run-serve.ts'
-import type { EngineClient } from '../shared/protocol/rpc.ts'
-import type { DownloadSnapshot, DownloadState } from '../shared/protocol/model.ts'
-import { isWhole } from '../shared/protocol/download-patch.ts'
+import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import { waitForState } from '../../test/wait-for-state.ts'
 
 type Reply = {
   status: number
@@ -44,31 +43,6 @@ function get(origin: string, path: string, headers: Record<string, string> = {})
 function cookieOf(reply: Reply): string {
   const setCookie = reply.headers['set-cookie']?.[0] ?? ''
   return setCookie.split(';')[0]!
-}
-
-function waitForState(
-  client: EngineClient,
-  id: string,
-  states: DownloadState[],
-): Promise<DownloadSnapshot> {
-  return new Promise((resolve) => {
-    const check = (download: DownloadSnapshot) => {
-      if (download.id === id && states.includes(download.state)) {
-        off()
-        resolve(download)
-      }
-    }
-    // A patch (only what changed) is looked up whole once its state is the one waited for.
-    const off = client.on('download/changed', (e) =>
-      e.changes.forEach((c) => {
-        const d = c.download
-        if (isWhole(d)) check(d)
-        else if (d.id === id && states.includes(d.state))
-          void client.snapshot().then((s) => s.downloads.forEach(check))
-      }),
-    )
-    void client.snapshot().then((s) => s.downloads.forEach(check))
-  })
 }
 
 let dirs: Awaited<ReturnType<typeof makeDirs>>

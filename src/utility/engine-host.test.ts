@@ -7,8 +7,7 @@ import { makeDirs } from '../../test/engine-harness.ts'
 import { portOf } from '../../test/message-port.ts'
 import { createEngine, type Engine } from '../engine/engine.ts'
 import { createEngineClient, type EngineClient } from '../shared/protocol/rpc.ts'
-import type { DownloadSnapshot, DownloadState } from '../shared/protocol/model.ts'
-import { isWhole } from '../shared/protocol/download-patch.ts'
+import { waitForState } from '../../test/wait-for-state.ts'
 import { runEngineHost, type ClientPort, type HostReport } from './engine-host.ts'
 
 // The utility process's logic under plain Node: the host runs with a real engine, and main and
@@ -95,27 +94,6 @@ function adaptNodePort(port: MessagePort): ClientPort {
   return { ...portOf(port), close: () => port.close() }
 }
 
-function waitFor(client: EngineClient, id: string, states: DownloadState[]) {
-  return new Promise<DownloadSnapshot>((resolve) => {
-    const check = (d: DownloadSnapshot) => {
-      if (d.id === id && states.includes(d.state)) {
-        off()
-        resolve(d)
-      }
-    }
-    // A patch (only what changed) is looked up whole once its state is the one waited for.
-    const off = client.on('download/changed', (e) =>
-      e.changes.forEach((c) => {
-        const d = c.download
-        if (isWhole(d)) check(d)
-        else if (d.id === id && states.includes(d.state))
-          void client.snapshot().then((s) => s.downloads.forEach(check))
-      }),
-    )
-    void client.snapshot().then((s) => s.downloads.forEach(check))
-  })
-}
-
 const init = () => ({ type: 'init', stateDir: dirs.state, defaultDir: dirs.downloads })
 
 describe('runEngineHost', () => {
@@ -135,9 +113,9 @@ describe('runEngineHost', () => {
     const id = added[0]!.id
     await expect.poll(() => beats.some((done) => done > 0)).toBe(true)
     expect((await window.pause({ ids: [id] })).affected).toEqual([id])
-    expect((await waitFor(window, id, ['paused'])).state).toBe('paused')
+    expect((await waitForState(window, id, ['paused'])).state).toBe('paused')
     await window.resume({ ids: [id] })
-    expect((await waitFor(window, id, ['completed'])).size).toBe(body.length)
+    expect((await waitForState(window, id, ['completed'])).size).toBe(body.length)
     expect(await readFile(join(dirs.downloads, 'f.bin'))).toEqual(body)
     host.send({ type: 'shutdown' })
     await expect.poll(() => host.exits).toEqual([0])
@@ -189,7 +167,7 @@ describe('runEngineHost', () => {
     const next = startHost()
     next.send(init())
     const again = next.connectWindow()
-    expect((await waitFor(again, id, ['completed'])).state).toBe('completed')
+    expect((await waitForState(again, id, ['completed'])).state).toBe('completed')
     expect(await readFile(join(dirs.downloads, 'big.bin'))).toEqual(body)
     // Only what was still in the socket buffers at shutdown is fetched twice.
     expect(fault.bytesServed('/big.bin')).toBeLessThanOrEqual(size + 64 * 1024)
