@@ -1,16 +1,15 @@
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { connectWebSocket, type SocketLike } from '../src/renderer/src/lib/connection/websocket.ts'
-import { startEngineServer, type EngineServer } from '../src/server/engine-server.ts'
+import type { EngineServer } from '../src/server/engine-server.ts'
 import type { ConnectionStatus } from '../src/shared/protocol/connection.ts'
 import { resetAppStore, useAppStore } from '../src/renderer/src/store/app-store.ts'
 import { attachConnection } from '../src/renderer/src/store/engine-sink.ts'
 import { makeDirs, startEngine, type TestEngine } from './engine-harness.ts'
 import { makeBody, startFaultServer, type FaultServer } from './fault-server.ts'
-import { writeTestUi } from './run-serve.ts'
+import { startTestServer } from './run-serve.ts'
 
 // The browser shell's connection (src/renderer/src/lib/connection) against a real server and
 // engine; the `ws` package stands in for the browser's WebSocket (same event-handler API).
@@ -41,14 +40,7 @@ afterEach(async () => {
 })
 
 async function serve(port = 0): Promise<EngineServer> {
-  server = await startEngineServer({
-    engine,
-    rendererDir: await writeTestUi(join(dirs.root, 'ui')),
-    host: '127.0.0.1',
-    port,
-    token,
-    log: () => {},
-  })
+  server = await startTestServer(engine, dirs.root, token, { port })
   return server
 }
 

@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import type { Engine } from '../src/engine/engine.ts'
 import { ENGINE_HOST_NODE_FLAGS } from '../src/engine/memory-limits.ts'
+import {
+  startEngineServer,
+  type EngineServer,
+  type EngineServerOptions,
+} from '../src/server/engine-server.ts'
 import { createEngineClient, type EngineClient, type Port } from '../src/shared/protocol/rpc.ts'
 
 const CLI = join(import.meta.dirname, '..', 'bin', 'downpour.mjs')
@@ -29,6 +35,27 @@ export async function writeTestUi(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>Downpour</title><p>test ui</p>')
   return dir
+}
+
+/**
+ * Starts the server of `downpour serve` in this process on 127.0.0.1 for `engine`, with a
+ * minimal UI under `root`, the bearer `token` and no log; `more` sets the rest (a port, sessions).
+ */
+export async function startTestServer(
+  engine: Engine,
+  root: string,
+  token: string,
+  more: Partial<EngineServerOptions> = {},
+): Promise<EngineServer> {
+  return startEngineServer({
+    engine,
+    rendererDir: await writeTestUi(join(root, 'ui')),
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    log: () => {},
+    ...more,
+  })
 }
 
 /**

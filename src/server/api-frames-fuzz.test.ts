@@ -1,14 +1,13 @@
 import fc from 'fast-check'
-import { join } from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
 import { fuzzRuns, fuzzTimeout } from '../../test/fuzz-runs.ts'
-import { writeTestUi } from '../../test/run-serve.ts'
+import { startTestServer } from '../../test/run-serve.ts'
 import { ERROR_CODES } from '../shared/protocol/errors.ts'
 import { serveEngine, type Port } from '../shared/protocol/rpc.ts'
 import { methodArgsSchemas } from '../shared/protocol/schemas.ts'
-import { startEngineServer, type EngineServer } from './engine-server.ts'
+import type { EngineServer } from './engine-server.ts'
 
 // Fuzzing `downpour serve`'s /api frames: whatever a client with the token sends, the engine
 // side neither throws nor leaves a rejection unhandled (vitest fails the run on one), answers
@@ -137,14 +136,7 @@ describe('the engine protocol under random frames (/api)', () => {
     'over a real /api WebSocket: random text and binary frames, then a normal call still works',
     async () => {
       const token = 'api-frames-fuzz-token-0123'
-      const server: EngineServer = await startEngineServer({
-        engine,
-        rendererDir: await writeTestUi(join(dirs.root, 'ui')),
-        host: '127.0.0.1',
-        port: 0,
-        token,
-        log: () => {},
-      })
+      const server: EngineServer = await startTestServer(engine, dirs.root, token)
       const socket = new WebSocket(`${server.origin.replace(/^http/, 'ws')}/api`, {
         headers: { authorization: `Bearer ${token}` },
       })

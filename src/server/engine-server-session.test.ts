@@ -1,16 +1,10 @@
 import { request } from 'node:http'
-import { join } from 'node:path'
 import WebSocket from 'ws'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
-import { upgradeStatus, writeTestUi } from '../../test/run-serve.ts'
+import { startTestServer, upgradeStatus } from '../../test/run-serve.ts'
 import { sessionCookieName } from './access-policy.ts'
-import {
-  LOGOUT_PATH,
-  SESSION_ENDED_CLOSE_CODE,
-  startEngineServer,
-  type EngineServer,
-} from './engine-server.ts'
+import { LOGOUT_PATH, SESSION_ENDED_CLOSE_CODE, type EngineServer } from './engine-server.ts'
 import type { SessionStoreOptions } from './session-store.ts'
 
 const token = 'engine-server-session-token'
@@ -60,14 +54,9 @@ afterEach(async () => {
 })
 
 async function start(sessions?: SessionStoreOptions, port = 0): Promise<EngineServer> {
-  const server = await startEngineServer({
-    engine,
-    rendererDir: await writeTestUi(join(dirs.root, 'ui')),
-    host: '127.0.0.1',
+  const server = await startTestServer(engine, dirs.root, token, {
     port,
-    token,
     ...(sessions ? { sessions } : {}),
-    log: () => {},
   })
   servers.push(server)
   return server

@@ -1,10 +1,9 @@
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeBody, startFaultServer, type FaultServer } from '../../test/fault-server.ts'
 import { makeDirs, startEngine, type TestEngine } from '../../test/engine-harness.ts'
-import { connectClient, writeTestUi } from '../../test/run-serve.ts'
+import { connectClient, startTestServer } from '../../test/run-serve.ts'
 import { DEFAULT_FLOW_BOUNDS } from './outbound-flow.ts'
-import { startEngineServer, type EngineServer } from './engine-server.ts'
+import type { EngineServer } from './engine-server.ts'
 
 const token = 'engine-server-test-token'
 
@@ -30,14 +29,7 @@ describe('startEngineServer with a client that never reads', () => {
     // A fast heartbeat makes the beats pile up quickly: ~64 rows each, 100 beats a second.
     engine = await startEngine({ downloads: dirs.downloads, state: dirs.state, heartbeatMs: 10 })
     await engine.updateSettings({ maxConcurrentDownloads: 64, maxConnectionsPerHost: 64 })
-    server = await startEngineServer({
-      engine,
-      rendererDir: await writeTestUi(join(dirs.root, 'ui')),
-      host: '127.0.0.1',
-      port: 0,
-      token,
-      log: () => {},
-    })
+    server = await startTestServer(engine, dirs.root, token)
     const auth = { authorization: `Bearer ${token}` }
     const reader = await connectClient(server.origin, auth)
     const stalled = await connectClient(server.origin, auth)
@@ -91,14 +83,7 @@ describe('startEngineServer with a client that never reads', () => {
 describe('startEngineServer frames', () => {
   it("sends events and replies as text frames, an add's event to two clients as the same text", async () => {
     engine = await startEngine({ downloads: dirs.downloads, state: dirs.state })
-    server = await startEngineServer({
-      engine,
-      rendererDir: await writeTestUi(join(dirs.root, 'ui')),
-      host: '127.0.0.1',
-      port: 0,
-      token,
-      log: () => {},
-    })
+    server = await startTestServer(engine, dirs.root, token)
     const auth = { authorization: `Bearer ${token}` }
     const clients = [
       await connectClient(server.origin, auth),
