@@ -61,14 +61,15 @@ export async function cpuMeters(page: Page, servePid: number) {
 /**
  * What the page's WebSocket carried (CDP `Network` frame events): frames and characters of
  * JSON each way. Counts, so old and new builds compare on a loaded machine where CPU time
- * swings.
+ * swings. With `keep`, the frames' texts are pushed onto it too (`--frames`).
  */
-export async function socketMeter(page: Page) {
+export async function socketMeter(page: Page, keep?: string[]) {
   const cdp = await page.context().newCDPSession(page)
   const totals = { receivedFrames: 0, receivedChars: 0, sentFrames: 0, sentChars: 0 }
   cdp.on('Network.webSocketFrameReceived', ({ response }) => {
     totals.receivedFrames++
     totals.receivedChars += response.payloadData.length
+    keep?.push(response.payloadData)
   })
   cdp.on('Network.webSocketFrameSent', ({ response }) => {
     totals.sentFrames++

@@ -35,11 +35,23 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Chromium traces of each step: the page's main thread by event and its long tasks. */
     trace: { type: 'boolean', default: false },
+    /** With --trace and no --profile: a folder to keep the traces in. */
+    'keep-trace': { type: 'string' },
     /** The built page to serve (default: this checkout's out/renderer) — another build's, to
      * compare two pages against one engine and one bench. */
     ui: { type: 'string' },
+    /** Only the add through the dialog (no Pause/Resume/Remove, no reload): `--only add`. */
+    only: { type: 'string' },
+    /**
+     * A file for the WebSocket frames the page received during the add (JSON lines, in order):
+     * what bench/ui/add-replay.ts feeds through the page's store, old and new side by side.
+     */
+    frames: { type: 'string' },
   },
 })
+if (values.only !== undefined && values.only !== 'add')
+  throw new Error(`--only takes "add" (got "${values.only}")`)
+const addOnly = values.only === 'add'
 const count = Number(values.count)
 const reloadCount = Number(values.reload)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -54,6 +66,7 @@ type InPage = typeof globalThis & {
     doneAt: number | null
     domBatches: number
     commits: number
+    socket: { receivedFrames: number; receivedChars: number; sentFrames: number; sentChars: number }
   }
 }
 
@@ -62,8 +75,29 @@ type InPage = typeof globalThis & {
  * `globalThis.__bulk`. Plain JavaScript: the bench is typechecked without the DOM's types.
  */
 const INSTRUMENT = `(() => {
-  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null, domBatches: 0, commits: 0 }
+  const bulk = { clicks: [], pressed: [], longTasks: [], health: [], doneAt: null, domBatches: 0, commits: 0,
+    socket: { receivedFrames: 0, receivedChars: 0, sentFrames: 0, sentChars: 0 } }
   globalThis.__bulk = bulk
+  // The WebSocket's traffic, counted in the page. Not through CDP's Network domain: with it
+  // on, the page's own thread copies every frame into a DevTools event (~24 ms of CPU for each
+  // 417 KB download/added part, a quarter of the page's CPU during the add of 10,000), which
+  // the bench then counted as the page's work and inside its long tasks.
+  const Socket = globalThis.WebSocket
+  globalThis.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args)
+      this.addEventListener('message', (event) => {
+        if (typeof event.data !== 'string') return
+        bulk.socket.receivedFrames++
+        bulk.socket.receivedChars += event.data.length
+      })
+    }
+    send(data) {
+      bulk.socket.sentFrames++
+      bulk.socket.sentChars += data.length
+      super.send(data)
+    }
+  }
   // React's commits, counted through the hook its developer tools use (production builds call
   // it too): renders that changed no DOM count as well.
   globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
@@ -168,7 +202,11 @@ try {
   const profiler = profileDir ? await pageProfiler(page) : null
   const tracer = values.trace ? pageTracer(browser, page) : null
   const cpu = await cpuMeters(page, serve.child.pid!)
-  const socketTotals = await socketMeter(page)
+  const frames: string[] = []
+  // CDP's frame events only for --frames (they cost the page, see INSTRUMENT's socket).
+  if (values.frames) await socketMeter(page, frames)
+  const socketTotals = () =>
+    page.evaluate(() => ({ ...(globalThis as unknown as InPage).__bulk.socket }))
 
   /** Clicks `target`, clicks the Active tab then All, waits for `done` (a page expression). */
   const step = async (name: string, click: () => Promise<void>, done: string): Promise<Step> => {
@@ -194,7 +232,7 @@ try {
     await profiler?.start()
     await tracer?.start()
     const cpuBefore = await cpu()
-    const socketBefore = socketTotals()
+    const socketBefore = await socketTotals()
     const fromUs = monotonicUs()
     await click()
     await page.locator('.filter[data-kind="active"]').click()
@@ -209,15 +247,17 @@ try {
     }
     windows.push({ name, fromUs, toUs: monotonicUs() })
     const cpuAfter = await cpu()
-    const socketAfter = socketTotals()
+    const socketAfter = await socketTotals()
     if (profiler) await printPageStep(name, await profiler.stop(), rendererDir, profileDir!)
     if (tracer) {
       const trace = await tracer.stop()
       printTraceStep(name, trace)
-      // Kept beside the profiles (--profile DIR): open in Chromium's performance panel.
-      if (profileDir)
+      // Kept beside the profiles (--profile DIR) or in --keep-trace DIR: open in Chromium.s
+      // performance panel.
+      const traceDir = profileDir ?? values['keep-trace']
+      if (traceDir)
         await writeFile(
-          join(profileDir, `trace-${name.replace(/\W+/g, '-')}.json`),
+          join(traceDir, `trace-${name.replace(/\W+/g, '-')}.json`),
           JSON.stringify({ traceEvents: trace }),
         )
     }
@@ -278,39 +318,43 @@ try {
     while (files.served() === 0 && performance.now() - clickedAt < 60_000) await sleep(5)
     firstByteMs = performance.now() - clickedAt
   })()
+  frames.length = 0 // The add's own, not the load's.
   await step('add', () => confirm.click(), `${countScript('all')} === ${count}`)
   await firstByte
   result.firstByteMs = firstByteMs
   log(`first byte ${firstByteMs} ms after the click (measured from the bench's side)`)
-  await sleep(3000)
-
-  // 2-4. Pause all, Resume all, select all + Remove: every count and every row drawn.
-  const rowsSay = (word: string, all: boolean) =>
-    `Array.from(document.querySelectorAll('[role="row"][data-id]')).${all ? 'every' : 'some'}((r) => r.textContent.includes('${word}'))`
-  await step(
-    'pause all',
-    () => page.getByRole('button', { name: 'Pause all' }).click(),
-    `${countScript('paused')} === ${count} && ${rowsSay('Paused', true)}`,
-  )
-  await step(
-    'resume all',
-    () => page.getByRole('button', { name: 'Resume all' }).click(),
-    `${countScript('paused')} === 0 && !${rowsSay('Paused', false)}`,
-  )
-  await sleep(3000)
-  await page.locator('[role="row"][data-id]').first().click()
-  await page.keyboard.press('Control+a')
-  await page.keyboard.press('Delete')
-  const removeDialog = page.getByRole('dialog')
-  await step(
-    'remove all',
-    () => removeDialog.getByRole('button', { name: 'Remove', exact: true }).click(),
-    `${countScript('all')} === 0 && document.querySelectorAll('[role="row"][data-id]').length === 0`,
-  )
+  if (values.frames)
+    await writeFile(values.frames, frames.map((f) => JSON.stringify(f)).join('\n') + '\n')
+  if (!addOnly) {
+    await sleep(3000)
+    // 2-4. Pause all, Resume all, select all + Remove: every count and every row drawn.
+    const rowsSay = (word: string, all: boolean) =>
+      `Array.from(document.querySelectorAll('[role="row"][data-id]')).${all ? 'every' : 'some'}((r) => r.textContent.includes('${word}'))`
+    await step(
+      'pause all',
+      () => page.getByRole('button', { name: 'Pause all' }).click(),
+      `${countScript('paused')} === ${count} && ${rowsSay('Paused', true)}`,
+    )
+    await step(
+      'resume all',
+      () => page.getByRole('button', { name: 'Resume all' }).click(),
+      `${countScript('paused')} === 0 && !${rowsSay('Paused', false)}`,
+    )
+    await sleep(3000)
+    await page.locator('[role="row"][data-id]').first().click()
+    await page.keyboard.press('Control+a')
+    await page.keyboard.press('Delete')
+    const removeDialog = page.getByRole('dialog')
+    await step(
+      'remove all',
+      () => removeDialog.getByRole('button', { name: 'Remove', exact: true }).click(),
+      `${countScript('all')} === 0 && document.querySelectorAll('[role="row"][data-id]').length === 0`,
+    )
+  }
   await page.close()
 
   // 5. A reload with 100,000 queued: first rows, scrolling, heap (--reload 0 leaves it out).
-  if (reloadCount > 0) await reloadStep(browser)
+  if (reloadCount > 0 && !addOnly) await reloadStep(browser)
 } finally {
   await browser?.close()
   client.dispose()
