@@ -42,14 +42,19 @@ function withDownloads(
   downloads: DownloadsState,
   resort = false,
   changes: readonly EntryChange[] | null = null,
+  appended = 0,
 ): Partial<AppState> {
   const { byId, order } = downloads
   const { filter, search } = state.ui
   const shown = viewSorter.sorted(byId, order, state.ui.sort, resort)
-  // Entries changed in a list in queue order: O(changes), not a pass over the queue per event.
+  // Entries changed (or `appended` new ones at the end of the queue, a part of an add) in a
+  // list in queue order: O(changes), not a pass over the queue per event.
+  const grown =
+    order === state.downloads.order ||
+    (appended > 0 && order.length === state.downloads.order.length + appended)
   const view =
-    (changes !== null && order === state.downloads.order && shown === order
-      ? updateView(byId, order, filter, search, state.view, changes)
+    (changes !== null && grown && shown === order
+      ? updateView(byId, order, filter, search, state.view, changes, appended)
       : null) ?? deriveView(byId, order, filter, search, state.view, shown)
   // Selection and focus follow the downloads: a removed one is no longer selected.
   let { selected, focusedId, anchorId } = state.ui
@@ -161,9 +166,15 @@ function commit(next: MirrorState, change: MirrorChange, receivedAt = Date.now()
     case 'download/added':
     case 'download/changed': {
       if (change.name === 'download/changed') announceFinished(change.entries)
-      const entries = change.fresh.length === 0 ? change.entries : null
+      // New downloads are appended to the order (mirror-state.ts `upsert`): `fresh` are its last ids.
       useAppStore.setState((state) =>
-        withDownloads(state, { ...state.downloads, byId, order, revision }, false, entries),
+        withDownloads(
+          state,
+          { ...state.downloads, byId, order, revision },
+          false,
+          change.entries,
+          change.fresh.length,
+        ),
       )
       return
     }
