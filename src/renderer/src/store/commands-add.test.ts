@@ -50,6 +50,18 @@ describe('commands.add of a long list', () => {
     expect(result!.ids).toHaveLength(2099)
   })
 
+  it('sends the first call at once and each next one in a later task (no task sends them all)', async () => {
+    const requests = Array.from({ length: 2500 }, (_, i) => ({ url: `https://a.example/${i}.iso` }))
+    const adds = () => engine.calls.filter((c) => c.method === 'add').length
+    const result = add(requests, { answer: 'ids' })
+    expect(adds()).toBe(1)
+    // Microtasks alone do not send the next one: it waits for a task of its own.
+    for (let i = 0; i < 20; i++) await Promise.resolve()
+    expect(adds()).toBe(1)
+    expect((await result)!.ids).toHaveLength(2500)
+    expect(adds()).toBe(3)
+  })
+
   it('sends a list of EVENT_ROWS or fewer as one call', async () => {
     await add([{ url: 'https://a.example/1.iso' }, { url: 'https://a.example/2.iso' }])
     expect(engine.calls.filter((c) => c.method === 'add')).toHaveLength(1)

@@ -1,6 +1,7 @@
 import type { AddOptions, AddResult, Selection } from '../../../shared/protocol/api.ts'
 import { EVENT_ROWS } from '../../../shared/protocol/events.ts'
 import type { AddRequest } from '../../../shared/protocol/model.ts'
+import { yieldTask } from '../lib/next-task.ts'
 import { useAppStore } from './app-store.ts'
 import { ask, report, send, type Reply } from './engine-door.ts'
 
@@ -96,13 +97,19 @@ export function add(requests: AddRequest[], options?: AddOptions): Promise<AddRe
   return addInCalls(requests, options)
 }
 
-/** Sends the calls at once; one refusal among them is shown once, like a single command's. */
+/**
+ * Sends the calls in order, the first at once and each next one in a task of its own (see
+ * `yieldTask`): sending the ten calls of 10,000 in the confirm's click made that one task
+ * serialize and send 440 KB, and the first `download/added` parts waited behind it. One refusal
+ * among them is shown once, like a single command's.
+ */
 async function addInCalls(
   requests: AddRequest[],
   options: AddOptions | undefined,
 ): Promise<AddResult | null> {
   const calls: Promise<Reply<AddResult>>[] = []
   for (let start = 0; start < requests.length; start += EVENT_ROWS) {
+    if (start > 0) await yieldTask()
     const list = requests.slice(start, start + EVENT_ROWS)
     const part = options === undefined ? ask('add', list) : ask('add', list, options)
     calls.push(

@@ -1,3 +1,5 @@
+import { nextTask } from '../next-task.ts'
+
 /** How long one task may spend handing messages over before the page gets its loop back. */
 export const SLICE_MS = 30
 
@@ -61,21 +63,5 @@ export class MessageDrain {
         this.#scheduled = false
       } else this.#schedule(() => this.#run())
     }
-  }
-}
-
-/** A task after the ones already queued, without setTimeout's clamping to 4 ms when nested. */
-function nextTask(): (task: () => void) => void {
-  if (typeof MessageChannel === 'undefined') return (task) => setTimeout(task, 0)
-  const channel = new MessageChannel()
-  const tasks: (() => void)[] = []
-  // The DOM's port (Node's, where tests run the browser transport, takes the same property and
-  // must not keep the process alive).
-  const port = channel.port1 as unknown as { onmessage: (() => void) | null; unref?: () => void }
-  port.onmessage = () => tasks.shift()?.()
-  port.unref?.()
-  return (task) => {
-    tasks.push(task)
-    channel.port2.postMessage(null)
   }
 }
