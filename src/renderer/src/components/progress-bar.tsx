@@ -22,7 +22,11 @@ export function ProgressBar({ percent, label, valueText, tone }: ProgressBarProp
       data-tone={tone}
       data-indeterminate={percent === null}
     >
-      <div className="progress__fill" style={{ transform: `scaleX(${(percent ?? 0) / 100})` }} />
+      {/* No transform while indeterminate: the slide animates it (progress-bar.css). */}
+      <div
+        className="progress__fill"
+        style={percent === null ? undefined : { transform: `scaleX(${percent / 100})` }}
+      />
     </div>
   )
 }
