@@ -4,7 +4,7 @@ import { diskError } from '../engine/storage/disk-error.ts'
 import { makeDownloadFolder } from '../engine/storage/safe-folder.ts'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
 import { CliOutput } from './cli-output.ts'
-import { collectRequests, type Usage } from './collect-requests.ts'
+import { collectRequests, ifExistsOf, type Usage } from './collect-requests.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import {
   connectionCap,
@@ -135,6 +135,8 @@ async function get(
     // it) would travel with every copy of the file, and on Linux each batch forks the process.
     originMarks: options.xattr === true,
     othersLive: () => othersLiveIn(stateDir, slot),
+    // Every download this run adds has it: its queue files store it once, not in each record.
+    queueIfExists: ifExistsOf(options),
   })
   slot = opened.stateDir
   const engine = opened.engine

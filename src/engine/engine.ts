@@ -14,7 +14,7 @@ import {
 import { SettingsStore } from './storage/settings-store.ts'
 import type { EngineApi, EngineMethod } from '../shared/protocol/api.ts'
 import type { EngineEvents } from '../shared/protocol/events.ts'
-import type { DownloadSnapshot, Settings } from '../shared/protocol/model.ts'
+import type { DownloadSnapshot, IfExists, Settings } from '../shared/protocol/model.ts'
 import { DEFAULT_SETTINGS } from '../shared/protocol/default-settings.ts'
 import { Scheduler, type SchedulerCommands } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
@@ -60,6 +60,13 @@ export type EngineOptions = {
    * against Node's CAs.
    */
   tls?: TlsOptions | null
+  /**
+   * The rule for an existing file most of this engine's downloads have: its queue files store
+   * it once, not in each record (storage/queue-lines.ts, "A queue file's own default"). The
+   * CLI gives its run's (every download of a run has the same); default `'rename'`, a new
+   * download's. Only what is written: any download may have any rule.
+   */
+  queueIfExists?: IfExists
 }
 
 /** The engine as every host sees it: the protocol's commands plus its events. */
@@ -126,6 +133,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
     othersLive: options.othersLive ?? null,
     tls: options.tls ?? null,
+    ...(options.queueIfExists ? { queueIfExists: options.queueIfExists } : {}),
     originMarker:
       options.originMarks === false
         ? null

@@ -3,7 +3,12 @@ import type { AddResult, EngineApi, Selection, UpdateResult } from '../../shared
 import type { MovedBlock, MoveTarget } from '../../shared/protocol/block-move.ts'
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import type { EngineEvents } from '../../shared/protocol/events.ts'
-import type { DownloadSnapshot, DownloadUpdate, Settings } from '../../shared/protocol/model.ts'
+import type {
+  DownloadSnapshot,
+  DownloadUpdate,
+  IfExists,
+  Settings,
+} from '../../shared/protocol/model.ts'
 import type { SettingsPatchInput } from '../../shared/protocol/setting-units.ts'
 import type { DownloadDetails, SegmentMap } from '../../shared/protocol/details.ts'
 import { Emitter } from '../../shared/emitter.ts'
@@ -53,6 +58,8 @@ export type SchedulerOptions = {
   tls?: TlsOptions | null
   /** See EngineOptions.othersLive. */
   othersLive?: (() => Promise<string | null>) | null
+  /** See EngineOptions.queueIfExists. */
+  queueIfExists?: IfExists
 }
 
 /** The commands the scheduler answers; the engine keeps the window's preferences itself. */
@@ -126,6 +133,7 @@ export class Scheduler implements SchedulerCommands {
             settings: () => this.#config.current,
           },
           (error) => this.#publisher.log('error', null, error.message, error.toJSON()),
+          options.queueIfExists,
         )
       : null
     this.#heartbeat = new ProgressHeartbeat(

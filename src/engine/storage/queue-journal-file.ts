@@ -15,6 +15,8 @@ const fdatasyncAsync = promisify(fdatasync)
 export class JournalFile {
   readonly #dir: string
   #onSyncError: (error: unknown) => void
+  /** What each file begins with (its `defaults` line: queue-lines.ts), or null. */
+  readonly #firstLine: string | null
   #gen = 1
   /** Journal generations with a file on disk (older ones are deleted by a compaction). */
   #gens: number[] = []
@@ -23,9 +25,10 @@ export class JournalFile {
   #syncing: Promise<void> | null = null
   #syncAgain = false
 
-  constructor(dir: string, onSyncError: (error: unknown) => void) {
+  constructor(dir: string, onSyncError: (error: unknown) => void, firstLine: string | null = null) {
     this.#dir = dir
     this.#onSyncError = onSyncError
+    this.#firstLine = firstLine
   }
 
   /** Continues after a load: `gen` is the next file's generation, `gens` those read whole. */
@@ -42,7 +45,10 @@ export class JournalFile {
    * Appends one line per item (`line` gives it, without its newline), in ~1 MiB writes:
    * pausing 100,000 downloads must not build a 58 MB string. Synchronous: one write to the page
    * cache, which survives kill -9 once this returns. Returns the bytes written; on failure
-   * throws, and what the batch had written is cut back off.
+   * throws, and what the batch had written is cut back off. A file's first batch begins with
+   * its first line, in the same write: a kill leaves no file whose lines lack it (a torn first
+   * line is a torn tail with nothing after it), and a failed batch cut back to nothing takes it
+   * along, so the next batch writes it again.
    */
   append<T>(items: readonly T[], line: (item: T) => string): number {
     if (this.#fd === null) {
@@ -53,7 +59,7 @@ export class JournalFile {
     const start = this.#fileSize
     let written = 0
     try {
-      let text = ''
+      let text = start === 0 && this.#firstLine !== null ? this.#firstLine + '\n' : ''
       for (const item of items) {
         text += line(item) + '\n'
         if (text.length >= WRITE_CHUNK) {

@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import type { Settings } from '../../shared/protocol/model.ts'
+import { IF_EXISTS, type IfExists, type Settings } from '../../shared/protocol/model.ts'
 import { settingsPatchSchema } from '../../shared/protocol/schemas.ts'
 import { recordSchema, type DownloadRecord } from '../model/download-record.ts'
-import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { decodeRecord, encodeRecord, PLAIN_IF_EXISTS } from './record-codec.ts'
 import { parseRecord } from './record-schema.ts'
 
 /*
@@ -48,8 +48,34 @@ const journalLineSchema = v.union([
   }),
   v.strictObject({ s: v.number(), settings: settingsPatchSchema }),
   v.strictObject({ s: v.number(), set: stateFieldsSchema, ids: v.array(v.string()) }),
+  // A journal file's first line only (see fileDefaults); no sequence number: not a change.
+  v.strictObject({ defaults: v.strictObject({ ifExists: v.picklist(IF_EXISTS) }) }),
 ])
 export type JournalLine = v.InferOutput<typeof journalLineSchema>
+
+/*
+ * A queue file's own default for `ifExists` (record-codec.ts, PLAIN_IF_EXISTS): the records of
+ * a file leave out an `ifExists` equal to the file's default. Each file declares it for itself
+ * and only for itself — the snapshot in its header (`"defaults":{"ifExists":…}`), a journal
+ * file in its first line (`{"defaults":{"ifExists":…}}`) — and says nothing when it is
+ * `'rename'` (a file of `downpour serve` or the window is as it was before defaults). So a
+ * line means the same whatever was read, skipped, compacted or deleted before it, and an engine
+ * with another default (the CLI, then serve on the same folder; `get -c`, then `get
+ * --allow-overwrite`) never changes what an existing file means: it writes new files (a load
+ * always starts a new journal generation; a snapshot is a new file renamed into place), and
+ * what it writes of an old record holds that record's rule whenever it differs from the new
+ * default.
+ */
+
+/** The `defaults` a file declares: nothing for `'rename'`, which every reader assumes. */
+function fileDefaults(ifExists: IfExists): { defaults?: { ifExists: IfExists } } {
+  return ifExists === PLAIN_IF_EXISTS ? {} : { defaults: { ifExists } }
+}
+
+/** A journal file's first line when its default is not `'rename'` (else null: no such line). */
+export function journalDefaultsLine(ifExists: IfExists): string | null {
+  return ifExists === PLAIN_IF_EXISTS ? null : JSON.stringify(fileDefaults(ifExists))
+}
 
 /** Version 3: records in the compact form (`record-codec.ts`); version 2 (whole records) is read too. */
 export const SNAPSHOT_VERSION = 3
@@ -57,6 +83,8 @@ export const headerSchema = v.object({
   version: v.union([v.literal(2), v.literal(3)]),
   seq: v.number(),
   settings: settingsPatchSchema,
+  /** The snapshot's records' default `ifExists` (see fileDefaults); absent: `'rename'`. */
+  defaults: v.optional(v.strictObject({ ifExists: v.picklist(IF_EXISTS) })),
 })
 export const legacySchema = v.object({
   version: v.literal(1),
@@ -90,20 +118,36 @@ export function isTempName(name: string): boolean {
   return TEMP_RE.test(name)
 }
 
-/** A snapshot's first line: its version, the sequence number it covers, the settings. */
-export function snapshotHeader(seq: number, settings: Partial<Settings>): string {
-  return JSON.stringify({ version: SNAPSHOT_VERSION, seq, settings })
+/**
+ * A snapshot's first line: its version, the sequence number it covers, the settings, and its
+ * records' default `ifExists` unless `'rename'`.
+ */
+export function snapshotHeader(
+  seq: number,
+  settings: Partial<Settings>,
+  defaultIfExists: IfExists,
+): string {
+  return JSON.stringify({
+    version: SNAPSHOT_VERSION,
+    seq,
+    settings,
+    ...fileDefaults(defaultIfExists),
+  })
 }
 
-/** A change as one journal line (no newline); `source` gives the settings a `settings` line saves. */
+/**
+ * A change as one journal line (no newline); `source` gives the settings a `settings` line
+ * saves; `defaultIfExists` is the journal file's (its first line's).
+ */
 export function journalLine(
   op: JournalOp,
   seq: number,
   source: { settings(): Partial<Settings> },
+  defaultIfExists: IfExists,
 ): string {
   switch (op.kind) {
     case 'put':
-      return `{"s":${seq},"put":${encodeRecord(op.record)}}`
+      return `{"s":${seq},"put":${encodeRecord(op.record, defaultIfExists)}}`
     case 'del':
       return JSON.stringify({ s: seq, del: op.id })
     case 'move':
@@ -129,16 +173,23 @@ export function parseJson(text: string): unknown {
 
 /**
  * One journal line read back: the change, or what is wrong with it. Record and `set` lines,
- * most of a journal, are checked without valibot's copy.
+ * most of a journal, are checked without valibot's copy. `defaultIfExists`: the file's, from
+ * its first line (a `defaults` line, returned as it is).
  */
-export function parseJournalLine(text: string, strings: Map<string, string>): JournalLine | string {
+export function parseJournalLine(
+  text: string,
+  strings: Map<string, string>,
+  defaultIfExists: IfExists,
+): JournalLine | string {
   const value = parseJson(text)
   if (value === INVALID) return 'not valid JSON'
   // Most lines are records: checked without valibot's copy (see parseRecord).
   const line = value as { s?: unknown; put?: unknown }
   if (typeof line === 'object' && line !== null && typeof line.s === 'number' && 'put' in line) {
     if (Object.keys(line).length !== 2) return 'unexpected content (extra fields)'
-    const record = Array.isArray(line.put) ? decodeRecord(line.put, strings) : parseRecord(line.put)
+    const record = Array.isArray(line.put)
+      ? decodeRecord(line.put, strings, defaultIfExists)
+      : parseRecord(line.put)
     return record.ok
       ? ({ s: line.s, put: record.record } as JournalLine)
       : `unexpected content (put.${record.problem})`

@@ -1,7 +1,7 @@
 import { readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as v from 'valibot'
-import type { Settings } from '../../shared/protocol/model.ts'
+import type { IfExists, Settings } from '../../shared/protocol/model.ts'
 import { applyBlockMove } from '../../shared/protocol/block-move.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import { readLines } from './line-file.ts'
@@ -19,7 +19,7 @@ import {
   parseJson,
   SNAPSHOT_FILE,
 } from './queue-lines.ts'
-import { decodeRecord } from './record-codec.ts'
+import { decodeRecord, PLAIN_IF_EXISTS } from './record-codec.ts'
 import { parseRecord } from './record-schema.ts'
 
 /*
@@ -135,13 +135,20 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     let problem: string | null = null
     let lineNo = 0
     let bytes = 0
+    // This file's own, from its first line (queue-lines.ts, "A queue file's own default").
+    let defaultIfExists: IfExists = PLAIN_IF_EXISTS
     await readLines(path, (text, terminated) => {
       lineNo++
       bytes += Buffer.byteLength(text) + 1
       if (problem || !terminated) return // after a bad line, or the torn tail of a crash
-      const line = parseJournalLine(text, strings)
+      const line = parseJournalLine(text, strings, defaultIfExists)
       if (typeof line === 'string') {
         problem = `line ${lineNo}: ${line}`
+        return
+      }
+      if ('defaults' in line) {
+        if (lineNo === 1) defaultIfExists = line.defaults.ifExists
+        else problem = `line ${lineNo}: a file's defaults after its first line`
         return
       }
       if (line.s <= snapshotSeq) return
@@ -218,14 +225,18 @@ async function readSnapshot(
   const records: DownloadRecord[] = []
   let lineNo = 0
   let bytes = 0
+  // The records' default (queue-lines.ts, "A queue file's own default"), from the header.
+  let defaultIfExists: IfExists = PLAIN_IF_EXISTS
   const exists = await readLines(path, (text, terminated) => {
     lineNo++
     bytes += Buffer.byteLength(text) + 1
     const value = parseJson(text)
     if (lineNo === 1) {
       const parsed = value === INVALID ? null : v.safeParse(headerSchema, value)
-      if (parsed?.success) header = parsed.output
-      else problem = `line 1 is not a queue header`
+      if (parsed?.success) {
+        header = parsed.output
+        defaultIfExists = parsed.output.defaults?.ifExists ?? PLAIN_IF_EXISTS
+      } else problem = `line 1 is not a queue header`
       return
     }
     // A snapshot is renamed into place complete: a bad line anywhere means damage.
@@ -234,7 +245,9 @@ async function readSnapshot(
       problem ??= `line ${lineNo}: not valid JSON`
       return
     }
-    const parsed = Array.isArray(value) ? decodeRecord(value, strings) : parseRecord(value)
+    const parsed = Array.isArray(value)
+      ? decodeRecord(value, strings, defaultIfExists)
+      : parseRecord(value)
     if (parsed.ok) records.push(parsed.record as DownloadRecord)
     else problem ??= `line ${lineNo}: ${parsed.problem}`
   })

@@ -1,5 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { IfExists } from '../../shared/protocol/model.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import { syncDirectory } from './atomic-file.ts'
 import { SNAPSHOT_FILE } from './queue-lines.ts'
@@ -9,8 +10,8 @@ const WRITE_CHUNK = 1024 * 1024
 
 /**
  * Writes the queue's snapshot (`queue.ndjson`): `header`, then the records of `order` still
- * there, one per line, into `temp` in ~1 MiB writes; fsync, rename over the snapshot, fsync the
- * folder. A failure before the rename deletes the temp and leaves the old snapshot as it was.
+ * there, one per line (each against `defaultIfExists`, the one `header` declares), into `temp`
+ * in ~1 MiB writes; fsync, rename over the snapshot, fsync the folder. A failure before the rename deletes the temp and leaves the old snapshot as it was.
  * Returns the snapshot's size in bytes.
  */
 export async function writeSnapshot(
@@ -19,6 +20,7 @@ export async function writeSnapshot(
   header: string,
   order: readonly string[],
   recordOf: (id: string) => DownloadRecord | undefined,
+  defaultIfExists: IfExists,
 ): Promise<number> {
   const tempPath = join(dir, temp)
   const handle = await open(tempPath, 'w', 0o600)
@@ -28,7 +30,7 @@ export async function writeSnapshot(
     for (const id of order) {
       const record = recordOf(id)
       if (!record) continue // removed since S: its removal is in the new journal
-      chunk += encodeRecord(record) + '\n'
+      chunk += encodeRecord(record, defaultIfExists) + '\n'
       if (chunk.length >= WRITE_CHUNK) {
         bytes += await writeChunk(handle, chunk)
         chunk = ''

@@ -1,11 +1,12 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Settings } from '../../shared/protocol/model.ts'
+import type { IfExists, Settings } from '../../shared/protocol/model.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import type { DownpourError } from '../../shared/protocol/errors.ts'
 import { loadQueue, type LoadResult } from './queue-load.ts'
 import { JournalFile } from './queue-journal-file.ts'
 import {
+  journalDefaultsLine,
   journalLine,
   LEGACY_FILE,
   snapshotHeader,
@@ -15,6 +16,7 @@ import {
 } from './queue-lines.ts'
 import { queueSaveError } from './queue-save-error.ts'
 import { writeSnapshot } from './queue-snapshot-file.ts'
+import { PLAIN_IF_EXISTS } from './record-codec.ts'
 
 export { queueSaveError } from './queue-save-error.ts'
 
@@ -49,6 +51,12 @@ export type QueueSource = {
 export class QueueStore {
   readonly dir: string
   #source: QueueSource
+  /**
+   * The `ifExists` this store's files declare as their records' default (queue-lines.ts, "A
+   * queue file's own default"): `downpour get` gives its run's, so a record of the run stores
+   * none; others `'rename'`, a new download's.
+   */
+  readonly #defaultIfExists: IfExists
   #onError: (error: DownpourError) => void
   /** Why the last append failed, while changes are pending because of it. */
   #failure: DownpourError | null = null
@@ -71,12 +79,25 @@ export class QueueStore {
   /** Bytes this store wrote: journal lines and snapshots (the benchmark reports them). */
   readonly written = { journal: 0, snapshot: 0, compactions: 0 }
 
-  /** `onError` hears each failure to save (the first of a run of failed appends once). */
-  constructor(dir: string, source: QueueSource, onError: (error: DownpourError) => void) {
+  /**
+   * `onError` hears each failure to save (the first of a run of failed appends once);
+   * `defaultIfExists`: see #defaultIfExists.
+   */
+  constructor(
+    dir: string,
+    source: QueueSource,
+    onError: (error: DownpourError) => void,
+    defaultIfExists: IfExists = PLAIN_IF_EXISTS,
+  ) {
     this.dir = dir
     this.#source = source
+    this.#defaultIfExists = defaultIfExists
     this.#onError = (error) => onError(queueSaveError(error, dir))
-    this.#journal = new JournalFile(dir, (error) => this.#onError(queueSaveError(error, dir)))
+    this.#journal = new JournalFile(
+      dir,
+      (error) => this.#onError(queueSaveError(error, dir)),
+      journalDefaultsLine(defaultIfExists),
+    )
   }
 
   /** Why the journal cannot take changes now (writeNow returned false), or null. */
@@ -184,7 +205,9 @@ export class QueueStore {
     let seq = this.#seq
     let written: number
     try {
-      written = this.#journal.append(this.#pending, (op) => journalLine(op, ++seq, this.#source))
+      written = this.#journal.append(this.#pending, (op) =>
+        journalLine(op, ++seq, this.#source, this.#defaultIfExists),
+      )
     } catch (error) {
       this.#failure = queueSaveError(error, this.dir)
       if (!this.#failing) this.#onError(this.#failure)
@@ -242,8 +265,13 @@ export class QueueStore {
     this.#journalBytes = 0
     const covered = await rotated
     const temp = snapshotTempName(process.pid, this.#tempCounter++)
-    const bytes = await writeSnapshot(this.dir, temp, snapshotHeader(seq, settings), order, (id) =>
-      this.#source.record(id),
+    const bytes = await writeSnapshot(
+      this.dir,
+      temp,
+      snapshotHeader(seq, settings, this.#defaultIfExists),
+      order,
+      (id) => this.#source.record(id),
+      this.#defaultIfExists,
     )
     for (const gen of covered) await rm(this.#journal.path(gen), { force: true })
     this.#journal.forget(covered)

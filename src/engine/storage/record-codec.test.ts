@@ -108,6 +108,33 @@ describe('compact queue records', () => {
     )
   })
 
+  it('property: under every queue default, a record with any rule comes back whole, storing its rule only when it differs from the default', () => {
+    fc.assert(
+      fc.property(recordArb, fc.constantFrom(...IF_EXISTS), (record, byDefault) => {
+        const line = JSON.parse(encodeRecord(record, byDefault)) as unknown[]
+        const rest = (line[6] ?? {}) as Record<string, unknown>
+        expect('ifExists' in rest).toBe(record.ifExists !== byDefault)
+        const back = decodeRecord(line, new Map(), byDefault)
+        expect(back.ok).toBe(true)
+        expect(JSON.parse(JSON.stringify(back.ok && back.record))).toEqual(
+          JSON.parse(JSON.stringify(record)),
+        )
+      }),
+    )
+  })
+
+  it('every (queue default, rule) pair of a download that never started: six fields when they are equal, the rule alone when not; back whole, in the shape new ones have', () => {
+    for (const byDefault of IF_EXISTS)
+      for (const ifExists of IF_EXISTS) {
+        const record = buildRecord({ url: 'https://e.com/a.bin', ifExists }, '/d', 5)
+        const line = JSON.parse(encodeRecord(record, byDefault)) as unknown[]
+        expect(line[6]).toEqual(ifExists === byDefault ? undefined : { ifExists })
+        const back = decodeRecord(line, new Map(), byDefault)
+        expect(back).toEqual({ ok: true, record })
+        expect(Object.keys(back.ok ? back.record : {})).toEqual(Object.keys(record))
+      }
+  })
+
   it('refuses a rule for an existing file that is not one, naming the field, whatever else the line holds', () => {
     const good = JSON.parse(
       encodeRecord(buildRecord({ url: 'https://e.com/a' }, '/d')),

@@ -28,11 +28,32 @@ const DEFAULT_NAMES = (Object.keys(RECORD_DEFAULTS) as (keyof typeof RECORD_DEFA
 const STATES: ReadonlySet<string> = new Set(DOWNLOAD_STATES)
 const IF_EXISTS_RULES: ReadonlySet<string> = new Set(IF_EXISTS)
 
-/** A record as one compact JSON line (no newline). */
-export function encodeRecord(record: DownloadRecord): string {
+/**
+ * What a record that leaves `ifExists` out has, when no queue default says otherwise: a new
+ * download's (`'rename'`, what `downpour serve` and the window give). A queue file may declare
+ * a default of its own (`{"defaults":{"ifExists":…}}`: the snapshot's header, a journal file's
+ * first line; queue-lines.ts): `downpour get` gives every download of a run the same rule
+ * (`ifExistsOf`), and storing it in each record cost ~33 bytes a line.
+ */
+export const PLAIN_IF_EXISTS: IfExists = RECORD_DEFAULTS.ifExists
+
+/** RECORD_DEFAULTS with each possible queue default of `ifExists`, built once. */
+const DEFAULTS_WITH = new Map(
+  IF_EXISTS.map((rule) => [rule, { ...RECORD_DEFAULTS, ifExists: rule }]),
+)
+
+/**
+ * A record as one compact JSON line (no newline), for a file whose records' default `ifExists`
+ * is `defaultIfExists`: the record's own is stored only when it differs (`'rename'` included).
+ */
+export function encodeRecord(
+  record: DownloadRecord,
+  defaultIfExists: IfExists = PLAIN_IF_EXISTS,
+): string {
+  const defaults = DEFAULTS_WITH.get(defaultIfExists)!
   let rest: Record<string, unknown> | null = null
   for (const name of DEFAULT_NAMES) {
-    if (record[name] !== RECORD_DEFAULTS[name]) (rest ??= {})[name] = record[name]
+    if (record[name] !== defaults[name]) (rest ??= {})[name] = record[name]
   }
   for (const _ in record.headers) {
     ;(rest ??= {}).headers = record.headers
@@ -46,11 +67,13 @@ export function encodeRecord(record: DownloadRecord): string {
 
 /**
  * A compact record read back and checked as a whole record is (`parseRecord`). Folders are
- * shared through `strings` (one string per folder, not one per download).
+ * shared through `strings` (one string per folder, not one per download). `defaultIfExists`
+ * is the default of the file the line is in: a record without `ifExists` has it.
  */
 export function decodeRecord(
   value: unknown[],
   strings: Map<string, string> = new Map(),
+  defaultIfExists: IfExists = PLAIN_IF_EXISTS,
 ): { ok: true; record: DownloadRecord } | { ok: false; problem: string } {
   if (value.length !== 6 && value.length !== 7) return { ok: false, problem: 'not a record' }
   const [id, url, dir, name, state, createdAt, rest] = value
@@ -58,8 +81,8 @@ export function decodeRecord(
   if (typeof url !== 'string') return { ok: false, problem: 'url: not a string' }
   let sharedDir = strings.get(dir)
   if (sharedDir === undefined) strings.set(dir, (sharedDir = dir))
-  // Most of a long queue: a download that never started, perhaps with its own rule for a file
-  // already there (`downpour get` gives each one). Its fields are checked here; the rest are
+  // Most of a long queue: a download that never started, perhaps with a rule for a file
+  // already there other than its file's default. Its fields are checked here; the rest are
   // defaults (no `parseRecord`, no lookups: a large share of a long queue's load).
   const onlyIfExists = value.length === 7 && onlyIfExistsOf(rest)
   if (value.length === 6 || onlyIfExists) {
@@ -70,7 +93,8 @@ export function decodeRecord(
     if (typeof createdAt !== 'number' || !Number.isFinite(createdAt))
       return { ok: false, problem: 'createdAt: not a number' }
     const record = newRecord(id, url, sharedDir, name, state as DownloadState, createdAt)
-    if (onlyIfExists) record.ifExists = onlyIfExists
+    // Set in place: the same shape as every other record.
+    record.ifExists = onlyIfExists || defaultIfExists
     return { ok: true, record }
   }
   const extra = (rest ?? {}) as Record<string, unknown>
@@ -105,7 +129,7 @@ export function decodeRecord(
     mirrors: pick(extra, 'mirrors'),
     speedLimit: pick(extra, 'speedLimit'),
     maxConnections: pick(extra, 'maxConnections'),
-    ifExists: pick(extra, 'ifExists'),
+    ifExists: 'ifExists' in extra ? extra.ifExists : defaultIfExists,
     createdAt,
     completedAt: pick(extra, 'completedAt'),
   }
