@@ -22,7 +22,17 @@ import { useEngineHarness } from './engine-harness.ts'
 /** What both engines are driven through: the protocol's client surface. */
 type Subject = Pick<
   EngineClient,
-  'add' | 'pause' | 'resume' | 'moveMany' | 'remove' | 'snapshot' | 'on'
+  | 'add'
+  | 'update'
+  | 'pause'
+  | 'resume'
+  | 'startNow'
+  | 'moveMany'
+  | 'remove'
+  | 'snapshot'
+  | 'snapshotHead'
+  | 'snapshotPart'
+  | 'on'
 >
 
 type Seen = { name: RevisionedEventName; payload: EngineEvents[RevisionedEventName] }
@@ -74,6 +84,19 @@ async function scenario(
   await waitFor(engine, id('b.bin'), 'downloading')
   await waitFor(engine, id('c.bin'), 'downloading')
   transcript.pauseAll = (await engine.pause({ all: true })).affected.map(nameOf).sort()
+  transcript.update = await engine
+    .update([
+      { id: id('b.bin'), speedLimit: 1000 },
+      { id: 'no-such-id', speedLimit: 1 },
+    ])
+    .then((u) => ({
+      updated: u.updated.map((d) => ({ name: d.name, speedLimit: d.speedLimit })),
+      rejected: u.rejected.map((r) => ({ index: r.index, code: r.error.code })),
+    }))
+  // Start now on a paused download: it runs at once; paused again before the move.
+  transcript.startNow = (await engine.startNow({ ids: [id('b.bin')] })).affected.map(nameOf)
+  await waitFor(engine, id('b.bin'), 'downloading')
+  transcript.pauseAgain = (await engine.pause({ ids: [id('b.bin')] })).affected.map(nameOf)
   transcript.move = await engine.moveMany([id('c.bin')], { position: 0 }).then((m) => ({
     ids: m.ids.map(nameOf),
     position: m.position,
@@ -86,6 +109,7 @@ async function scenario(
 
   const end = await engine.snapshot()
   transcript.final = end.downloads.map((d) => ({ name: d.name, state: d.state }))
+  transcript.paged = await pagedSnapshot(engine, nameOf)
 
   // The events' own rules: revisions one after another from the first snapshot's to the last
   // one's, and the first snapshot with the events applied in order is the last snapshot.
@@ -122,6 +146,31 @@ async function scenario(
     .map((e) => e.name)
     .filter((name, i, all) => name !== all[i - 1] || name !== 'download/changed')
   return { transcript, namedTwice }
+}
+
+/**
+ * The snapshot in parts, as the window reads it (`engine-sink.ts`): a head of one, then parts of
+ * one until the cursor ends; then a cursor that is no more.
+ */
+async function pagedSnapshot(
+  engine: Subject,
+  nameOf: (id: string) => string,
+): Promise<{ total: number; names: string[]; endedCursor: string }> {
+  const head = await engine.snapshotHead(1)
+  const names = head.downloads.map((d) => nameOf(d.id))
+  let cursor = head.cursor
+  let last = cursor
+  while (cursor !== null) {
+    last = cursor
+    const part = await engine.snapshotPart(cursor, 1)
+    names.push(...part.downloads.map((d) => nameOf(d.id)))
+    cursor = part.cursor
+  }
+  const endedCursor = await engine.snapshotPart(last ?? 'none', 1).then(
+    () => 'answered',
+    (error: unknown) => (error instanceof DownpourError ? error.code : String(error)),
+  )
+  return { total: head.total, names, endedCursor }
 }
 
 /** The queue as a client mirrors it: the first snapshot, then each event in revision order. */
@@ -170,7 +219,7 @@ describe('FakeEngine keeps to the engine’s contract', () => {
   // A stall no timeout judges within the scenario: a running download stays running.
   const { server, engine } = useEngineHarness({ engine: { settings: { timeoutMs: 120_000 } } })
 
-  it('add, duplicate and bad URL, resume, pause all, move, remove, unknown id: the same transcript', async () => {
+  it('add, duplicate and bad URL, resume, pause all, update, Start now, move, remove, unknown id, the snapshot in parts: the same transcript', async () => {
     for (const name of ['a.bin', 'b.bin', 'c.bin'])
       server.file(`/${name}`, Buffer.alloc(4 * 1024 * 1024, 7), {
         fault: () => ({ kind: 'stall', afterBytes: 64 * 1024 }),

@@ -1,18 +1,11 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DownloadSnapshot } from '../shared/protocol/model.ts'
+import { makeSnapshot } from '../../test/make-snapshot.ts'
 import { resolveDownloadPath } from './download-path.ts'
 
 const row = (id: string, patch: Partial<DownloadSnapshot>) =>
-  ({
-    id,
-    dir: '/home/a/Downloads',
-    name: `${id}.iso`,
-    state: 'completed',
-    url: `https://example.com/${id}`,
-    finalUrl: null,
-    ...patch,
-  }) as DownloadSnapshot
+  makeSnapshot({ id, dir: '/home/a/Downloads', name: `${id}.iso`, state: 'completed', ...patch })
 
 const downloads = [
   row('done', { finalUrl: 'https://cdn.example.com/done.iso' }),

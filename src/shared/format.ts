@@ -27,8 +27,8 @@ export function formatDuration(seconds: number | null): string {
 
 /**
  * 12345 → "12,345": a count with thousands separators, as `toLocaleString('en')` writes it,
- * without Intl. The first Intl number format of a page cost ~60 ms in Chromium on the project's
- * machines, in the middle of drawing the window's first rows (bench:ui --profile-load).
+ * without Intl. The first Intl number format of a page costs tens of ms in Chromium, in the
+ * middle of drawing the window's first rows (bench:ui --profile-load; docs/benchmarks.md).
  */
 export function formatCount(n: number): string {
   if (!Number.isSafeInteger(n)) return String(n)

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import type { DownloadHistory } from '../details/download-history.ts'
 import type { DownpourError } from '../../shared/protocol/errors.ts'
 import type { LogLevel } from '../../shared/protocol/details.ts'
 import type { Settings } from '../../shared/protocol/model.ts'
@@ -6,8 +7,22 @@ import type { DownloadRecord } from '../model/download-record.ts'
 import type { DownloadFolders } from '../storage/download-folders.ts'
 import type { FreeSpace } from '../storage/free-space.ts'
 import type { TransferContext } from '../transfer/download-transfer.ts'
+import type { TransferPool } from '../transfer/transfer-pool.ts'
+import type { SharedStats, SlotAllocator } from '../stats/shared-stats.ts'
+import type { ChangePublisher } from './change-publisher.ts'
 import type { HostAccount } from './host-connections.ts'
-import type { RunParts } from './transfer-runs.ts'
+
+/** The engine's parts every running download's context reaches (TransferRuns holds them). */
+export type ContextParts = {
+  publisher: ChangePublisher
+  history: DownloadHistory
+  shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
+  dispatcher(): Dispatcher
+  settings(): Settings
+  /** See EngineOptions.othersLive. */
+  othersLive: (() => Promise<string | null>) | null
+  freeSpace: FreeSpace
+}
 
 /**
  * What one running download's transfer asks of the engine (TransferContext), as one object
@@ -16,20 +31,20 @@ import type { RunParts } from './transfer-runs.ts'
  * 2,000 small files, docs/benchmarks.md).
  */
 export class RunContext implements TransferContext {
-  readonly #p: RunParts
+  readonly #p: ContextParts
   readonly #record: DownloadRecord
   readonly #host: HostAccount
   readonly #folders: DownloadFolders
   readonly reservedPaths: Set<string>
   readonly freeSpace: FreeSpace
-  readonly shared: RunParts['shared']
+  readonly shared: ContextParts['shared']
   readonly downloadSlot: number
   /** The engine's own functions (no `this`): callers may hold them detached. */
   readonly dispatcher: () => Dispatcher
   readonly settings: () => Settings
 
   constructor(
-    parts: RunParts,
+    parts: ContextParts,
     record: DownloadRecord,
     host: HostAccount,
     folders: DownloadFolders,

@@ -1,33 +1,20 @@
 import { join } from 'node:path'
-import type { Dispatcher } from 'undici'
 import type { SegmentMap } from '../../shared/protocol/details.ts'
-import { ACTIVE_STATES, type Settings } from '../../shared/protocol/model.ts'
-import type { DownloadHistory } from '../details/download-history.ts'
+import { ACTIVE_STATES } from '../../shared/protocol/model.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
 import type { ProgressHeartbeat } from '../stats/progress-heartbeat.ts'
-import { MAX_DOWNLOADS, SlotAllocator, type SharedStats } from '../stats/shared-stats.ts'
-import type { FreeSpace } from '../storage/free-space.ts'
+import { MAX_DOWNLOADS, SlotAllocator } from '../stats/shared-stats.ts'
 import type { OriginMarker } from '../storage/origin-marker.ts'
 import { DownloadFolders } from '../storage/download-folders.ts'
 import { DownloadTransfer } from '../transfer/download-transfer.ts'
-import type { TransferPool } from '../transfer/transfer-pool.ts'
-import type { ChangePublisher } from './change-publisher.ts'
 import type { DownloadTable } from './download-table.ts'
 import type { HostConnections } from './host-connections.ts'
-import { RunContext } from './run-context.ts'
+import { RunContext, type ContextParts } from './run-context.ts'
 
-export type RunParts = {
+export type RunParts = ContextParts & {
   table: DownloadTable
-  publisher: ChangePublisher
   hosts: HostConnections
   heartbeat: ProgressHeartbeat
-  history: DownloadHistory
-  shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool }
-  dispatcher(): Dispatcher
-  settings(): Settings
-  /** See EngineOptions.othersLive. */
-  othersLive: (() => Promise<string | null>) | null
-  freeSpace: FreeSpace
   marker: OriginMarker | null
   /** A transfer's run ended and its resources are given back: the pump may start the next. */
   ended(record: DownloadRecord): void

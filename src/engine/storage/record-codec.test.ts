@@ -1,10 +1,11 @@
 import fc from 'fast-check'
+import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { DOWNLOAD_STATES, IF_EXISTS } from '../../shared/protocol/model.ts'
 import { buildRecord } from '../scheduler/build-record.ts'
-import type { DownloadRecord } from '../model/download-record.ts'
+import { recordSchema, type DownloadRecord } from '../model/download-record.ts'
 import { decodeRecord, encodeRecord } from './record-codec.ts'
-import { parseRecord } from './record-schema.ts'
+import { parseRecord, plainFields } from './record-schema.ts'
 
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null })
 const count = fc.integer({ min: 0, max: 2 ** 40 })
@@ -212,6 +213,12 @@ describe('compact queue records', () => {
       ok: false,
       problem: expect.stringContaining('mirrors'),
     })
+  })
+
+  it('a record field the fast check does not know stops the engine from loading, naming it', () => {
+    expect(plainFields().length).toBeGreaterThan(0)
+    const entries = { ...recordSchema.entries, tags: v.array(v.string()) }
+    expect(() => plainFields(entries)).toThrow('recordSchema.tags is not plain')
   })
 
   it('reads a whole record written before mirrors existed, as one without mirrors', () => {

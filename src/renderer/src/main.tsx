@@ -6,7 +6,8 @@ import { attachConnection } from './store/engine-sink.ts'
 // The page's entry is small on purpose: it opens the link to the engine and hands it to the
 // store, which asks for the first rows as soon as the link is up, before React and the window
 // (boot.tsx, a chunk of its own, fetched in parallel through a modulepreload link) are even
-// evaluated. On a busy machine that evaluation took ~0.2–0.45 s (bench:ui --profile-load).
+// evaluated: on a busy machine that evaluation is a good part of the load (docs/benchmarks.md,
+// "Figures behind the window's comments").
 applyShellAttributes(document.documentElement, describeShell(window.downpour))
 const connection = connectToEngine()
 // `data-engine` on the root mirrors the connection's status for styles and tests.

@@ -1,6 +1,7 @@
 import type { DownloadSnapshot } from '../../shared/protocol/model.ts'
 import { redactUrl } from '../../shared/protocol/url.ts'
-import type { Aria2MethodContext } from './aria2-methods.ts'
+import type { EngineApi } from '../../shared/protocol/api.ts'
+import type { Aria2DownloadView } from './aria2-download-view.ts'
 import { methodError } from './aria2-error.ts'
 import type { Aria2Params } from './aria2-params.ts'
 
@@ -56,7 +57,7 @@ function safeUrl(text: string): URL | null {
  */
 export async function changeUri(
   p: Aria2Params,
-  ctx: Aria2MethodContext,
+  ctx: { engine: Pick<EngineApi, 'changeUrl' | 'update'>; view: Pick<Aria2DownloadView, 'find'> },
 ): Promise<[number, number]> {
   const d: DownloadSnapshot = ctx.view.find(p.string(0))
   const index = p.integer(1)

@@ -5,8 +5,8 @@ import { checksumSchema, describeIssues } from './schemas.ts'
 /**
  * What a `download/changed` entry says of one download. A command on many downloads that are
  * not running (pause, resume, retry of 10,000) changes their state and a field or two: the
- * entry then carries only those (`DownloadPatch`, ~90 bytes of JSON), where the whole download
- * was ~400 bytes — a Resume all of 10,000 sent the window 5 MB. Any other change sends the
+ * entry then carries only those (`DownloadPatch`), a fraction of the whole download's JSON
+ * (docs/benchmarks.md, "Figures behind the window's comments"). Any other change sends the
  * download whole (`url` present), which replaces what the client held.
  */
 export type DownloadPatch = Pick<DownloadSnapshot, 'id' | 'state'> &

@@ -122,7 +122,7 @@ export const REVISIONED_EVENT_NAMES = ENGINE_EVENT_NAMES.filter(
 
 /**
  * Most downloads one `download/added` or `download/changed` carries (~420 KB of JSON): a
- * client parses and applies each within a frame or two, where one 10,000-download message
- * (4 MB) was a 100–240 ms task.
+ * client parses and applies each within a frame or two, where one message of a whole long queue
+ * is a long task of its own (docs/benchmarks.md, "Figures behind the window's comments").
  */
 export const EVENT_ROWS = 1000

@@ -54,7 +54,7 @@ const zeroCounts: Record<FilterKind, number> = {
  * which downloads wait (a start, a resume) makes a new one in O(1), and the pass over the queue
  * is made once per render that shows a queued row, not once per event — Resume all of 10,000
  * brought hundreds of events (each start its own), and a 10,000-key record of places built for
- * each was most of the page's CPU in that step (bench:ui --profile: updateView ~0.2–0.47 s).
+ * each was most of the page's CPU in that step (bench:ui --profile; docs/benchmarks.md).
  * The index it reads is the store's, updated in place: a QueuePlaces answers for the downloads as
  * they are when first asked, which is the state it was made for as long as it is the view's.
  */
@@ -141,7 +141,7 @@ export type SearchTest = ((text: string) => boolean) | null
  * lower-cased copy of each name and URL: ASCII text (nearly every name and URL) is searched with
  * a case-insensitive regular expression, which folds ASCII exactly as toLowerCase does; other
  * text is lower-cased. A lower-cased copy per download made a queue's first search copy 10,000
- * names and URLs, ~35 ms of one task with its garbage collection (bench:ui's trace).
+ * names and URLs, a long task with its garbage collection (bench:ui's trace).
  */
 export function searchTest(search: string): SearchTest {
   const needle = search.trim().toLowerCase()

@@ -48,13 +48,14 @@ function setBound(next: { client: EngineClient; stop: () => void } | null): void
 export const FIRST_ROWS = 100
 /**
  * Rows per later part: ~200 KB of JSON, which parses in a few ms — well under the 50 ms of a
- * long task even on a starved machine (bench:ui) — where the whole 10,000-download snapshot
- * (4.2 MB) took 100–240 ms in one task.
+ * long task even on a starved machine (bench:ui) — where the whole snapshot of a long queue is
+ * one long task (docs/benchmarks.md, "Figures behind the window's comments").
  */
 export const PART_ROWS = 500
 /**
  * Parts asked for ahead: each is a round trip to an engine whose loop is busy with transfers
- * (~100–400 ms under bench:ui's load), so one at a time left the list filling for seconds.
+ * (a tenth of a second or more under bench:ui's load), so one at a time left the list filling
+ * for seconds.
  * Four in flight keep < 1 MB waiting in the server's send buffer (its flow control starts
  * dropping state events above 1 MiB).
  */

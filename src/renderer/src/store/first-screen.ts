@@ -3,8 +3,9 @@ import type { AppState } from './app-store.ts'
 
 /**
  * The longest the window's first render waits for the first rows. The engine answers the
- * first rows in 0.04–0.2 s even under bench:ui's load; past this, the window shows itself with
- * what it has (the connection's status, the empty list) rather than stay blank.
+ * first rows well within it even under bench:ui's load (docs/benchmarks.md); past this, the
+ * window shows itself with what it has (the connection's status, the empty list) rather than
+ * stay blank.
  */
 export const FIRST_SCREEN_WAIT_MS = 400
 

@@ -21,12 +21,13 @@ export type PublishGateOptions = {
  * Holds back the store's notifications for changes the engine's messages made, and publishes
  * them together, in a task of their own, at least `PUBLISH_GAP_MS` after the previous
  * publication (so at most once a frame, too). Not in an animation frame's callback: a render
- * there is drawn into that frame, and a first version that published at the next frame made
- * the frames of a scrolled 100,000 queue twice as long at the 95th percentile (bench:ui, 33–50
- * ms against 16.8 ms) while its beats were published. The state itself changes at once (`getState()` is always current, and every
- * event is applied in order); only the listeners — React's renders, the announcer — hear of it
- * later, once for all the changes in between. A change the engine did not make (a click, a
- * keystroke, a timer) is published at once, with whatever engine changes were waiting.
+ * there is drawn into that frame, and publishing at the next frame makes the frames of a
+ * scrolled 100,000 queue twice as long at the 95th percentile while its beats are published
+ * (bench:ui; docs/benchmarks.md). The state itself changes at once (`getState()` is always
+ * current, and every event is applied in order); only the listeners — React's renders, the
+ * announcer — hear of it later, once for all the changes in between. A change the engine did
+ * not make (a click, a keystroke, a timer) is published at once, with whatever engine changes
+ * were waiting.
  *
  * Off until `enable()`: the page turns it on (main.tsx); component tests keep synchronous
  * notifications.

@@ -212,12 +212,18 @@ export class FakeEngine implements EngineClient {
     return { affected: affected.map((d) => d.id) }
   }
 
-  /** Like the engine: queued or paused ones start at once, past the concurrency limit. */
+  /**
+   * Like the engine: queued or paused ones start at once, past the concurrency limit. The
+   * command's own event has the paused ones queued; their transfers' start is a later event.
+   */
   async startNow(selection: Selection): Promise<{ affected: string[] }> {
     this.calls.push({ method: 'startNow', args: [selection] })
     const affected = this.#select(selection).filter(
       (d) => d.state === 'queued' || d.state === 'paused',
     )
+    this.#batched(() => {
+      for (const d of affected) if (d.state === 'paused') this.#change(d.id, { state: 'queued' })
+    })
     this.#batched(() => {
       for (const d of affected) {
         const size = this.sizes.has(d.url) ? this.sizes.get(d.url)! : 1024 * 1024

@@ -8,6 +8,7 @@ import type { AddResult } from '../../../../shared/protocol/api.ts'
 import { normalizeUrlKey } from '../../../../shared/protocol/url.ts'
 import { Icon } from '../../components/icon.tsx'
 import { PickFolderButton } from './pick-folder-button.tsx'
+import { DialogFooter } from '../../components/dialog-footer.tsx'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import * as commands from '../../store/commands.ts'
@@ -302,18 +303,13 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
           </p>
         )}
         {/* Sticky: Add is never below the fold, whatever the window and zoom (add-options.css). */}
-        <div className="modal__footer add-form__footer">
-          <button type="button" className="button" onClick={closeAddDialog}>
-            {refused ? t.addDialog.close : t.cancel}
-          </button>
-          <button
-            type="submit"
-            className="button button--primary"
-            aria-disabled={(count === 0 && !action.allAgain) || busy || !connected}
-          >
-            {busy ? t.addDialog.adding : action.label}
-          </button>
-        </div>
+        <DialogFooter
+          className="add-form__footer"
+          cancelLabel={refused ? t.addDialog.close : t.cancel}
+          onCancel={closeAddDialog}
+          submitLabel={busy ? t.addDialog.adding : action.label}
+          submitDisabled={(count === 0 && !action.allAgain) || busy || !connected}
+        />
       </form>
     </ModalDialog>
   )

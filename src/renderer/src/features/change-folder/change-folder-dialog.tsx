@@ -1,6 +1,7 @@
 import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
 import { PickFolderButton } from '../add/pick-folder-button.tsx'
+import { DialogFooter } from '../../components/dialog-footer.tsx'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { ask } from '../../store/engine-door.ts'
@@ -77,18 +78,12 @@ function ChangeFolderBody({ ids }: { readonly ids: readonly string[] }) {
             {refusal}
           </p>
         )}
-        <div className="modal__footer">
-          <button type="button" className="button" onClick={closeChangeFolder}>
-            {d.cancel}
-          </button>
-          <button
-            type="submit"
-            className="button button--primary"
-            aria-disabled={busy || dir.trim() === ''}
-          >
-            {d.downloadHere}
-          </button>
-        </div>
+        <DialogFooter
+          cancelLabel={d.cancel}
+          onCancel={closeChangeFolder}
+          submitLabel={d.downloadHere}
+          submitDisabled={busy || dir.trim() === ''}
+        />
       </form>
     </ModalDialog>
   )

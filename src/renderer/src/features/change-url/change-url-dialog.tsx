@@ -1,5 +1,6 @@
 import { useId, useState } from 'react'
 import type { FormEvent } from 'react'
+import { DialogFooter } from '../../components/dialog-footer.tsx'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import { useAppStore } from '../../store/app-store.ts'
 import { ask } from '../../store/engine-door.ts'
@@ -62,18 +63,12 @@ function ChangeUrlBody({ id }: { readonly id: string }) {
             {refusal}
           </p>
         )}
-        <div className="modal__footer">
-          <button type="button" className="button" onClick={closeChangeUrl}>
-            {d.cancel}
-          </button>
-          <button
-            type="submit"
-            className="button button--primary"
-            aria-disabled={busy || url.trim() === ''}
-          >
-            {d.change}
-          </button>
-        </div>
+        <DialogFooter
+          cancelLabel={d.cancel}
+          onCancel={closeChangeUrl}
+          submitLabel={d.change}
+          submitDisabled={busy || url.trim() === ''}
+        />
       </form>
     </ModalDialog>
   )

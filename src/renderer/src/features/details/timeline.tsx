@@ -2,8 +2,8 @@ import type { HistoryEntry } from '../../../../shared/protocol/details.ts'
 import { d } from './details-strings.ts'
 
 // Made on first use, not when the module is evaluated: the first Intl.DateTimeFormat of a page
-// costs 50–70 ms in Chromium on the project's machines (ICU's time zone and calendar data), and
-// this module used to pay it before the window's first rows (bench:ui --profile-load).
+// costs tens of ms in Chromium (ICU's time zone and calendar data), which the window's first
+// rows should not wait for (bench:ui --profile-load; docs/benchmarks.md).
 let time: Intl.DateTimeFormat | undefined
 const formatTime = (at: number): string =>
   (time ??= new Intl.DateTimeFormat('en', {

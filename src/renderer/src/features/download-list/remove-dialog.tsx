@@ -1,4 +1,5 @@
 import { useState } from 'react'
+import { DialogFooter } from '../../components/dialog-footer.tsx'
 import { ModalDialog } from '../../components/modal-dialog.tsx'
 import * as commands from '../../store/commands.ts'
 import { useAppStore } from '../../store/app-store.ts'
@@ -58,14 +59,13 @@ function RemoveDialogBody({ ids }: { readonly ids: readonly string[] }) {
             {t.deletePartial(partial)}
           </label>
         )}
-        <div className="modal__footer">
-          <button type="button" className="button" onClick={closeRemove}>
-            {t.cancel}
-          </button>
-          <button type="submit" className="button button--danger" data-confirm>
-            {t.remove}
-          </button>
-        </div>
+        <DialogFooter
+          cancelLabel={t.cancel}
+          onCancel={closeRemove}
+          submitLabel={t.remove}
+          tone="danger"
+          confirm
+        />
       </form>
     </ModalDialog>
   )
