@@ -5,6 +5,7 @@ import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments
 import {
   afterError,
   closesOverShare,
+  closesOverTarget,
   countWaiting,
   fastestSeen,
   keepOnSplit,
@@ -20,7 +21,7 @@ import {
 import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { SocketSpeeds } from '../segments/socket-speeds.ts'
-import { boundHere, pickWork } from '../segments/segment-planner.ts'
+import { boundHere, limitRange, pickWork } from '../segments/segment-planner.ts'
 import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
   isBehind,
@@ -523,6 +524,7 @@ export class SegmentedFetch {
     const helper = retire !== this.#firstRetire
     for (;;) {
       if (closesOverShare(helper, this.#o.overShare())) return null
+      if (closesOverTarget(helper, this.#live, this.#target())) return null
       const segment = this.#takeWork(retire, speed)
       if (segment !== null || signal.aborted) return segment
       if (!mayLinger(helper, this.#active.size > 0, helper && this.#o.hostShared())) return null
@@ -596,7 +598,7 @@ export class SegmentedFetch {
         this.#retire(work.victimId, new Retired('its rest went to a faster connection'))
       }
       if (taken) {
-        const range = this.#hereBound(taken)
+        const range = this.#hereBound(limitRange(taken, work.limit))
         if (range.end < taken.end)
           this.#gaps = addRange(this.#gaps, { start: range.end, end: taken.end })
         return this.#claim(range, false)
