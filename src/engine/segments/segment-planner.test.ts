@@ -12,7 +12,6 @@ import {
   cannotWin,
   ENDGAME_STEAL_RATIO,
   LAGGARD_RATIO,
-  limitRange,
   MIN_STEAL_SECONDS,
   pickWork,
   type ActiveSegment,
@@ -218,44 +217,6 @@ describe('the end of the file goes to the fast connections (property)', () => {
           expect(cannotWin(askerSpeed, active, fastestSeen)).toBe(laggard)
           expect(work.kind === 'yield').toBe(laggard)
           if (!laggard && gaps.length > 0) expect(work.kind).toBe('gap')
-        },
-      ),
-      { numRuns: 500 },
-    )
-  })
-
-  it('a connection of unknown speed takes at most minSplit once another has shown its speed; the rest stays for others', () => {
-    fc.assert(
-      fc.property(
-        arbitraryActive,
-        gapsArb,
-        fc.integer({ min: 1, max: 2_000_000 }),
-        fc.integer({ min: 1, max: 64_000_000 }),
-        (active, gapSizes, minSplit, fastestSeen) => {
-          const gaps = gapSizes.map((n, i) => ({
-            start: 100_000_000 * (i + 1),
-            end: 100_000_000 * (i + 1) + n,
-          }))
-          const work = pickWork(gaps, active, minSplit, 0, true, fastestSeen)
-          if (work.kind === 'gap') {
-            expect(work.range.end - work.range.start).toBeLessThanOrEqual(minSplit)
-            expect(work.range.start).toBe(gaps[0]!.start)
-          }
-          if (work.kind === 'split' || work.kind === 'steal') {
-            const victim = active.find((s) => s.id === work.victimId)!
-            // What it fetches is at most minSplit (the caller gives back the rest of `range`) ...
-            expect(limitRange(work.range, work.limit).end - work.range.start).toBeLessThanOrEqual(
-              minSplit,
-            )
-            // ... and a split takes the victim's last bytes, unless its reader is behind.
-            if (work.kind === 'split' && !victim.behind) {
-              expect(work.range.end - work.range.start).toBe(minSplit)
-              expect(work.victimEnd).toBe(victim.end - minSplit)
-            }
-          }
-          // Before any connection has shown its speed, no limit: the first ranges are long.
-          const first = pickWork(gaps, active, minSplit, 0, true, 0)
-          if (first.kind === 'gap') expect(first.range).toEqual(gaps[0])
         },
       ),
       { numRuns: 500 },

@@ -48,20 +48,8 @@ export type ActiveSegment = {
 
 export type WorkAssignment =
   | { kind: 'gap'; range: ByteRange }
-  | {
-      kind: 'split'
-      range: ByteRange
-      victimId: number
-      victimEnd: number
-      keepFraction: number
-      /**
-       * The most of `range` the asker fetches (an unproven asker: unprovenLimit); the caller puts
-       * the rest back in the gaps (a victim whose reader is behind is still cut in half).
-       */
-      limit?: number
-    }
-  /** `limit` as for a split. */
-  | { kind: 'steal'; range: ByteRange; victimId: number; limit?: number }
+  | { kind: 'split'; range: ByteRange; victimId: number; victimEnd: number; keepFraction: number }
+  | { kind: 'steal'; range: ByteRange; victimId: number }
   | { kind: 'none' }
   /** The asker is a laggard (cannotWin): whatever it took would end last; it closes. */
   | { kind: 'yield' }
@@ -90,20 +78,6 @@ export function cannotWin(
 }
 
 /**
- * The most bytes a connection of unknown speed (`askerSpeed` 0: a fresh socket, or one whose
- * last range was cut) takes while another has shown its speed (`fastestSeen` > 0): `minSplit`,
- * the smallest range worth a request. Servers and routes shape per TCP connection, so a fresh
- * socket may be one of the slow ones, and a long range on it would be the last to end. nginx's
- * `limit_rate` also gives each request its first second's worth at once: on W4 a slow socket's
- * first megabyte comes as fast as a fast one's, so its speed shows only past that. A short first
- * range proves the socket before it holds much; proven fast, it takes long ranges. Infinity
- * while no connection has been measured (the first ranges of a download: nothing to compare).
- */
-export function unprovenLimit(askerSpeed: number, fastestSeen: number, minSplit: number): number {
-  return askerSpeed <= 0 && fastestSeen > 0 ? Math.max(1, minSplit) : Infinity
-}
-
-/**
  * With speeds known, the victim is the segment that would finish LAST (bytes left / its speed),
  * not merely the biggest, and it keeps the share of what is left that it can fetch in the time
  * the new connection (as fast as it was on its last range, else as the average) needs for the
@@ -129,10 +103,8 @@ export function pickWork(
   fastestSeen = 0,
 ): WorkAssignment {
   if (cannotWin(askerSpeed, active, fastestSeen)) return { kind: 'yield' }
-  const limit = unprovenLimit(askerSpeed, fastestSeen, minSplit)
   const gap = gaps.find((g) => g.end > g.start)
-  if (gap)
-    return { kind: 'gap', range: { start: gap.start, end: Math.min(gap.end, gap.start + limit) } }
+  if (gap) return { kind: 'gap', range: { start: gap.start, end: gap.end } }
   const speeds = active.map((s) => s.speed ?? 0).filter((v) => v > 0)
   const known = speeds.length === active.length && speeds.length > 0
   const average = known ? speeds.reduce((a, b) => a + b, 0) / speeds.length : 0
@@ -150,11 +122,7 @@ export function pickWork(
       (!victim.behind === !segment.behind && score > victimScore)
     if (better) [victim, victimScore] = [segment, score]
   }
-  if (!victim) {
-    if (!mayRob) return { kind: 'none' }
-    const work = steal(active, Math.max(askerSpeed, fastestSeen))
-    return work.kind === 'steal' && limit !== Infinity ? { ...work, limit } : work
-  }
+  if (!victim) return mayRob ? steal(active, Math.max(askerSpeed, fastestSeen)) : { kind: 'none' }
   if (
     mayRob &&
     known &&
@@ -169,25 +137,16 @@ export function pickWork(
   }
   // One whose reader is behind keeps half: its speed is the reader's, not its server's, and
   // the speed-based share would cut it right where its server already is.
-  // An unproven asker takes the victim's last `limit` bytes (keepFraction 1: cutPoint leaves
-  // the asker minSplit) — unless the victim is behind, whose server is past `pos` already.
   const taker = askerSpeed > 0 ? askerSpeed : average
   const keepFraction =
     known && !victim.behind ? Math.min(0.5, victim.speed! / (victim.speed! + taker)) : 0.5
-  const unproven = limit !== Infinity
-  const cut = cutPoint(
-    victim.pos,
-    victim.end,
-    minSplit,
-    unproven && !victim.behind ? 1 : keepFraction,
-  )
+  const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
   return {
     kind: 'split',
     range: { start: cut, end: victim.end },
     victimId: victim.id,
     victimEnd: cut,
-    keepFraction: unproven && !victim.behind ? 1 : keepFraction,
-    ...(unproven ? { limit } : {}),
+    keepFraction,
   }
 }
 
@@ -208,12 +167,6 @@ function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssign
   }
   if (!victim) return { kind: 'none' }
   return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }
-}
-
-/** The first `limit` bytes of `range` (all of it without a limit). */
-export function limitRange(range: ByteRange, limit: number | undefined): ByteRange {
-  if (limit === undefined || range.end - range.start <= limit) return range
-  return { start: range.start, end: range.start + limit }
 }
 
 /** Where a split cuts `[pos, end)`: the victim keeps `keepFraction` of it, and each side >= minSplit. */

@@ -21,7 +21,7 @@ import {
 import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { SocketSpeeds } from '../segments/socket-speeds.ts'
-import { boundHere, limitRange, pickWork } from '../segments/segment-planner.ts'
+import { boundHere, pickWork } from '../segments/segment-planner.ts'
 import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
   isBehind,
@@ -598,7 +598,7 @@ export class SegmentedFetch {
         this.#retire(work.victimId, new Retired('its rest went to a faster connection'))
       }
       if (taken) {
-        const range = this.#hereBound(limitRange(taken, work.limit))
+        const range = this.#hereBound(taken)
         if (range.end < taken.end)
           this.#gaps = addRange(this.#gaps, { start: range.end, end: taken.end })
         return this.#claim(range, false)
