@@ -10,22 +10,13 @@ import type { ByteRange } from './byte-ranges.ts'
  *     keep at least `minSplit` bytes — the victim's `end` is lowered in place, its connection
  *     stops there (IDM/Gopeed-style dynamic splitting: no connection idles while another still
  *     has a long way to go, and one slow connection never holds the finish);
- *  3. otherwise, in the endgame (nothing left to split), the rest of a slow connection's
- *     segment: one `ENDGAME_STEAL_RATIO` times slower than the fastest would finish long after
- *     a fast one could fetch its remainder afresh; the slow one stops where it is.
+ *  3. otherwise, in the endgame (nothing left to split), the rest of a laggard's segment: a
+ *     connection `LAGGARD_RATIO` times slower than the fastest would finish long after a fast
+ *     one could fetch its remainder afresh; the laggard stops where it is.
  */
 
 /** A connection this many times slower than the fastest counts as a laggard. */
 export const LAGGARD_RATIO = 4
-/**
- * In the endgame (nothing left to split, connections idle) a rest is stolen from a connection
- * this many times slower than the fastest, not LAGGARD_RATIO: an idle connection costs nothing
- * but its request, and every second the slow one holds the last bytes is a second of the whole
- * download. On a busy machine the fast sockets' readers fall behind and measure the machine
- * (W4 at load 10: the fastest measured 3.7 MiB/s), so 1 MiB/s sockets were never 4 times slower
- * and held the file's last 1.5 MiB each for 1.3 s while ten connections idled.
- */
-export const ENDGAME_STEAL_RATIO = 2
 /**
  * A steal costs a new request (and the laggard's connection): only worth it when the laggard
  * would need at least this long for its rest.
@@ -161,7 +152,7 @@ function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssign
   for (const segment of active) {
     const left = segment.end - segment.pos
     if (segment.speed === undefined || segment.behind || left <= 0) continue
-    if (segment.speed * ENDGAME_STEAL_RATIO > fastest) continue
+    if (segment.speed * LAGGARD_RATIO > fastest) continue
     const time = left / Math.max(1, segment.speed)
     if (time >= MIN_STEAL_SECONDS && time > victimTime) [victim, victimTime] = [segment, time]
   }
