@@ -4,6 +4,7 @@ import { normalizeRanges, totalBytes, type ByteRange } from './byte-ranges.ts'
 import {
   afterError,
   closesOverShare,
+  closesOverTarget,
   countWaiting,
   extrasToClose,
   fastestSeen,
@@ -124,6 +125,15 @@ describe('an idle connection', () => {
     expect(closesOverShare(true, 1)).toBe(true)
     expect(closesOverShare(true, 0)).toBe(false)
     expect(closesOverShare(false, 3)).toBe(false)
+  })
+  it('closes when the download runs more connections than its target, so the others may take work again', () => {
+    expect(closesOverTarget(true, 19, 18)).toBe(true)
+    expect(closesOverTarget(true, 18, 18)).toBe(false)
+    expect(closesOverTarget(false, 19, 18)).toBe(false)
+    // While it lingers instead, every look for work is refused (mayTakeWork): nobody can rob.
+    expect(mayTakeWork({ active: 1, freeSlots: 100, reserve: 10, live: 19, target: 18 })).toBe(
+      false,
+    )
   })
   it('lingers for the endgame while others fetch, unless its slot can serve another download', () => {
     expect(mayLinger(true, true, false)).toBe(true)

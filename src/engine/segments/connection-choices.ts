@@ -103,6 +103,18 @@ export function closesOverShare(helper: boolean, overShare: number): boolean {
 }
 
 /**
+ * Whether an idle extra connection closes because the download runs more connections than the
+ * ramp's target (a laggard that yielded and was not renewed, a growth given back, a back-off).
+ * mayTakeWork refuses work to every connection while `live > target`; without this the idle
+ * ones lingered for the endgame, `live` never fell to the target, and none of them could take a
+ * laggard's rest: on W4 18 idle fast connections waited 4 s for seven 1 MiB/s ones (live 19,
+ * target 18). One closing is enough: the next look finds `live <= target`.
+ */
+export function closesOverTarget(helper: boolean, live: number, target: number): boolean {
+  return helper && live > target
+}
+
+/**
  * Whether an idle connection with nothing to take waits a beat for the endgame (a laggard's
  * rest, a failed connection's range): while others still fetch, unless it is an extra one and
  * another download from the host can use its slot now.

@@ -5,6 +5,7 @@ import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments
 import {
   afterError,
   closesOverShare,
+  closesOverTarget,
   countWaiting,
   fastestSeen,
   keepOnSplit,
@@ -31,7 +32,6 @@ import {
 import { ReaderClock } from '../stats/reader-clock.ts'
 import { MAX_DOWNLOADS, type SharedStats } from '../stats/shared-stats.ts'
 import type { OpenResponse } from './open-response.ts'
-import { openRange } from './open-range.ts'
 import {
   CHANGED,
   ENCODED,
@@ -42,12 +42,12 @@ import {
   Retired,
   type SegmentedFetchOptions,
 } from './segmented-fetch-options.ts'
-import { streamBody } from './stream-body.ts'
+import { RangeExchanges } from './range-exchange.ts'
 import type { Source } from './mirror-sources.ts'
 import { ConnectionSources, type OwnedRange } from './connection-sources.ts'
 import { giveBackToFirst, readOn, type FirstConnectionHost } from './first-connection.ts'
 import { closeExtras, handOver, replaceLaggards, type BeatHost } from './ramp-beat.ts'
-import type { FetchResult, FetchTask } from './transfer-messages.ts'
+import type { FetchResult } from './transfer-messages.ts'
 
 export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-options.ts'
 
@@ -82,10 +82,8 @@ export class SegmentedFetch {
   #last = { bytes: 0, total: 0, at: 0 }
   #loops = new Set<Promise<void>>()
   #abort = new AbortController()
-  /** Reports, for connections read on this thread, that it is running (ReaderClock). */
-  #clock: ReaderClock
-  /** Segments whose connections are read on this thread. */
-  #here = new Set<number>()
+  /** Each connection's HTTP exchanges (range-exchange.ts). */
+  #exchanges: RangeExchanges
   /** Segments split while their readers were behind (see #segments). */
   #halvedBehind = new Set<number>()
   #changed = false
@@ -111,7 +109,18 @@ export class SegmentedFetch {
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
     this.#stats = options.shared.stats
-    this.#clock = new ReaderClock(options.shared.stats)
+    this.#exchanges = new RangeExchanges({
+      options,
+      stats: this.#stats,
+      clock: new ReaderClock(options.shared.stats),
+      requestFor: (source) =>
+        source && this.#sources
+          ? this.#sources.requestFor(source, options.request)
+          : options.request,
+      isFirst: (segment) => segment === this.#firstSegment,
+      readOn: (segment) => this.#readOn(segment),
+      rangesServed: () => this.#rangesServed(),
+    })
     this.#gaps = options.gaps
     this.#segmentable = options.segmentable
     this.timeline = options.segmentable ? new ConnectionTimeline() : null
@@ -298,39 +307,20 @@ export class SegmentedFetch {
     /** Its own socket on a worker (TransferPool.pin); undefined: unsegmentable, one exchange. */
     pin: number | undefined,
   ): Promise<void> {
-    const pool = this.#o.shared.pool
     const mirror = source !== null && source.index > 0
     let current = first
     /** This connection's speed on its last segment: what it would bring to a laggard's rest. */
     let speed = 0
     for (;;) {
-      if (!current && !(await this.#bandwidthFree(signal))) return
+      if (!current && !(await this.#exchanges.bandwidthFree(signal))) return
       const segment = current ? current.segment : await this.#nextWork(signal, retire, speed)
       if (segment === null) return
       this.#owners.set(segment, retire)
-      let onPin = false
       const asked = this.#stats.readSegment(segment).end
-      let outcome: FetchResult
+      let exchanged: { outcome: FetchResult; onPin: boolean }
       try {
-        if (current) outcome = await this.#readHere(current.response, segment, signal, retire)
-        else if (pool?.ready) {
-          onPin = true
-          outcome = await pool.fetch({ ...this.#task(segment, source), pin }, signal)
-        } else {
-          // Its next exchange will likely run on a worker (its own dispatcher): not kept alive
-          // here, where it would idle and count against the server's connection limit.
-          const opened = await openRange(
-            this.#o.dispatcher(),
-            this.#task(segment, source).request,
-            signal,
-            pool !== null,
-          )
-          if (typeof opened !== 'string' && !mirror) this.#rangesServed()
-          outcome =
-            typeof opened === 'string'
-              ? opened
-              : await this.#readHere(opened, segment, signal, retire)
-        }
+        const ask = { segment, opened: current?.response ?? null, source, pin, signal, retire }
+        exchanged = await this.#exchanges.run(ask)
       } catch (error) {
         // Stopped on purpose (retired, finished, file changed): the reason, not the symptom. A
         // mirror's failure is the mirror's: it may be dropped, the download goes on.
@@ -341,6 +331,7 @@ export class SegmentedFetch {
         )
         return
       }
+      const { outcome, onPin } = exchanged
       if (outcome === 'changed') return this.#fileChanged(segment)
       if (outcome === 'no-ranges') return this.#noRanges(segment)
       if (outcome === 'encoded') return this.#encodedRange(segment)
@@ -353,73 +344,6 @@ export class SegmentedFetch {
       this.#socketSpeeds.set(retire, speed)
       if (!this.#finishSegment(segment, null)) return
     }
-  }
-
-  /**
-   * Waits while a bandwidth limit is in debt before a new request: its first bytes arrive
-   * unasked (the throttle only holds a connection back after a chunk), so requests opened in
-   * debt would each bring a chunk past the limit. False when stopped meanwhile.
-   */
-  async #bandwidthFree(signal: AbortSignal): Promise<boolean> {
-    for (;;) {
-      const wait = this.#stats.debtMs(this.#o.downloadSlot)
-      if (wait <= 0) return !signal.aborted
-      try {
-        await sleep(wait, undefined, { signal })
-      } catch {
-        return false
-      }
-    }
-  }
-
-  #task(segment: number, source: Source | null = null): FetchTask {
-    const { pos, end } = this.#stats.readSegment(segment)
-    const request =
-      source && this.#sources ? this.#sources.requestFor(source, this.#o.request) : this.#o.request
-    return {
-      request: { ...request, range: { start: pos, end } },
-      segment,
-      download: this.#o.downloadSlot,
-      partPath: this.#o.part.path,
-      timeoutMs: this.#o.timeoutMs,
-      lowestSpeed: this.#o.lowestSpeed,
-    }
-  }
-
-  /** Reads a response into the segment on this thread. */
-  async #readHere(
-    response: OpenResponse,
-    segment: number,
-    signal: AbortSignal,
-    retire: AbortController,
-  ): Promise<'done'> {
-    // The probe's response was opened before its connection existed: wire its retirement.
-    const onRetire = (): void => response.abort(retire.signal.reason as Error)
-    retire.signal.addEventListener('abort', onRetire, { once: true })
-    const reader = this.#clock.read(segment)
-    this.#here.add(segment)
-    try {
-      await streamBody(response, {
-        part: this.#o.part,
-        offset: this.#stats.readSegment(segment).pos,
-        claim: (n) => {
-          const taken = this.#stats.advance(segment, n)
-          if (taken === n || segment !== this.#firstSegment || !this.#readOn(segment)) return taken
-          return taken + this.#stats.advance(segment, n - taken)
-        },
-        signal,
-        timeoutMs: this.#o.timeoutMs,
-        lowestSpeed: this.#o.lowestSpeed,
-        throttle: this.#o.throttle,
-        onBytes: (n) => this.#stats.addBytes(this.#o.downloadSlot, n),
-        reader,
-      })
-    } finally {
-      reader.stop()
-      this.#here.delete(segment)
-      retire.signal.removeEventListener('abort', onRetire)
-    }
-    return 'done'
   }
 
   /**
@@ -600,6 +524,7 @@ export class SegmentedFetch {
     const helper = retire !== this.#firstRetire
     for (;;) {
       if (closesOverShare(helper, this.#o.overShare())) return null
+      if (closesOverTarget(helper, this.#live, this.#target())) return null
       const segment = this.#takeWork(retire, speed)
       if (segment !== null || signal.aborted) return segment
       if (!mayLinger(helper, this.#active.size > 0, helper && this.#o.hostShared())) return null
@@ -686,7 +611,7 @@ export class SegmentedFetch {
   /** What a split victim keeps of its rest (connection-choices.ts, keepOnSplit). */
   #keepOnSplit(work: { victimId: number; keepFraction: number }): number {
     const pooled = this.#o.shared.pool !== null
-    return keepOnSplit(this.#here.has(work.victimId), pooled, work.keepFraction)
+    return keepOnSplit(this.#exchanges.readsHere(work.victimId), pooled, work.keepFraction)
   }
 
   #isBehind(segment: number): boolean {
