@@ -71,6 +71,26 @@ describe('a download with mirrors', () => {
     expect(done.mirrors).toEqual([mirror.url('/pub/m.bin')])
   }, 120_000)
 
+  it('gives the URL’s server, capped as a whole, no more connections than its total grows with while a mirror is not proven yet', async () => {
+    const mirror = await secondServer()
+    const body = makeBody(6 * MiB, 78)
+    // The URL's server: 256 KiB/s in total (one connection gets it all); the mirror 2 MiB/s,
+    // whose first answer comes after 1.5 s. Before, every extra connection went to the URL
+    // while the mirror was unproven (the ramp's 4, 16, 32 — all of them on a server no faster
+    // with them); now the URL's server keeps the count its total grew with.
+    server.file('/w.bin', body, { sharedRateLimit: MiB / 4 })
+    mirror.file('/w.bin', body, {
+      sharedRateLimit: 2 * MiB,
+      fault: ({ attempt }) => (attempt === 1 ? { kind: 'delay', ms: 1500 } : undefined),
+    })
+    const id = await addOne(engine, { url: server.url('/w.bin'), mirrors: [mirror.url('/w.bin')] })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'w.bin'))).toBe(sha256(body))
+    expect(server.maxConcurrentRequests('/w.bin')).toBeLessThanOrEqual(8)
+    expect(rangedBytes(mirror, '/w.bin')).toBeGreaterThan(server.bytesServed('/w.bin'))
+  }, 120_000)
+
   it.each([
     { label: 'a different size', size: 4 * MiB + 1, match: /not the same file/ },
     { label: 'the same size, another ETag', size: 4 * MiB, match: /has ETag .* not the same file/ },

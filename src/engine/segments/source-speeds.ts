@@ -68,8 +68,9 @@ export function askerBySource(
  * splits and steals judged per source (judgeBySource, askerBySource), so a fast mirror's idle
  * connections take the slow source's rest in proportion to the two rates, and steal it when
  * their source would finish it LAGGARD_RATIO times sooner. Whether the asker is too slow to win
- * anything (a 'yield') stays judged on its own connection, as without mirrors: per source, the
- * slow server's only connection would yield, and its share of the file would be lost.
+ * anything (a 'yield') is judged against its own source's connections only (per-connection
+ * shaping within a server): judged against another's, the slow server's only connection
+ * yielded, was reopened to the same server by its own count, and yielded again.
  */
 export function pickSourcedWork(
   gaps: readonly ByteRange[],
@@ -77,19 +78,19 @@ export function pickSourcedWork(
   minSplit: number,
   asker: { source: number; speed: number },
   mayRob: boolean,
-  fastestSeen: number,
 ): WorkAssignment {
-  const plain = segments.map(({ source: _s, ...segment }) => segment)
-  if (cannotWin(asker.speed, plain, fastestSeen)) return { kind: 'yield' }
+  const own = segments.filter((s) => s.source === asker.source)
+  if (cannotWin(asker.speed, own)) return { kind: 'yield' }
   const loads = sourceLoads(segments)
   let biggest = 0
   for (const s of segments) {
     if (s.source !== asker.source) biggest = Math.max(biggest, s.end - s.pos)
   }
   const askerSpeed = askerBySource(asker.source, asker.speed, loads, biggest)
-  const work = pickWork(gaps, judgeBySource(segments), minSplit, askerSpeed, mayRob)
-  // Judged per source the asker may look slow next to its own source's share: it is not.
-  return work.kind === 'yield'
-    ? pickWork(gaps, plain, minSplit, asker.speed, mayRob, fastestSeen)
-    : work
+  const judged = judgeBySource(segments)
+  const work = pickWork(gaps, judged, minSplit, askerSpeed, mayRob)
+  // Slower than another source is no reason to close: that source's count is its own (a
+  // server capped as a whole gets no faster with this connection's range). It takes a range
+  // split as if of unknown speed, and robs no one.
+  return work.kind === 'yield' ? pickWork(gaps, judged, minSplit, 0, false) : work
 }
