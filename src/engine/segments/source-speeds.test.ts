@@ -77,12 +77,9 @@ describe('judging connections per source (mirrors)', () => {
     const segments: SourcedSegment[] = [{ id: 1, source: 1, pos: 0, end: 40 * MiB, speed: 8 * MiB }]
     const plain = segments.map(({ source: _s, ...rest }) => rest)
     expect(pickWork([], plain, 256 * 1024, 2 * MiB, true, 8 * MiB).kind).toBe('yield')
-    expect(
-      pickSourcedWork([], segments, 256 * 1024, { source: 0, speed: 2 * MiB }, true),
-    ).toMatchObject({
-      kind: 'split',
-      victimId: 1,
-    })
+    const work = pickSourcedWork([], segments, 256 * 1024, { source: 0, speed: 2 * MiB }, true)
+    // It takes its share: both finish together (8 : 2), not half.
+    expect(work).toMatchObject({ kind: 'split', victimId: 1, range: { start: 32 * MiB } })
   })
 
   it('property: a gap still goes first, whole, from its start', () => {

@@ -113,6 +113,16 @@ export class ConnectionSources {
     return this.#sources.settled(source) ? source.index : null
   }
 
+  /**
+   * A connection of another source took `victim`'s rest (a steal): the victim's source holds
+   * one connection fewer from now on (MirrorSources.shrink) — reopened there, it took the next
+   * split and was robbed in turn, once per steal to the end of the file.
+   */
+  robbed(victim: AbortController | undefined, thief: AbortController): void {
+    const lost = this.of(victim)
+    if (lost && lost !== this.of(thief)) this.#sources.shrink(lost)
+  }
+
   /** See awaitsJudgment (mirror-sources.ts). */
   awaitsJudgment(owner: AbortController | undefined, start: number, pos: number): boolean {
     return awaitsJudgment(this.of(owner), start, pos)

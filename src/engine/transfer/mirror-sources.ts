@@ -199,6 +199,16 @@ export class MirrorSources {
     return source.proven && !source.capped && source.grownFrom === null && source.speed !== null
   }
 
+  /**
+   * Another source finishes `source`'s ranges sooner (it stole one): one connection fewer
+   * there, for good (never below one), and no more growth.
+   */
+  shrink(source: Source): void {
+    source.target = Math.max(1, Math.min(source.target, source.connections) - 1)
+    source.capped = true
+    source.grownFrom = null
+  }
+
   /** How many sources are still used (the URL and the mirrors not dropped). */
   usable(): number {
     let n = 0
@@ -243,7 +253,9 @@ export class MirrorSources {
     const permanent = e !== null && (e.code === ERROR_CODES.differentFile || e.retryable === false)
     if (!permanent && source.failures < MIRROR_TRIES) return null
     source.dropped = permanent ? message : `${message} (${source.failures} failures in a row)`
-    this.#dropped.set(source.url, source.dropped)
+    // One that answers ranges with the whole file is no use to the segments, but may still
+    // serve the file to a try on one connection (mirror-fallback.ts): not remembered as dropped.
+    if (e?.code !== ERROR_CODES.notResumable) this.#dropped.set(source.url, source.dropped)
     return source.dropped
   }
 

@@ -675,6 +675,7 @@ export class SegmentedFetch {
       if (taken && work.kind === 'steal') {
         this.#ramp.stole()
         this.timeline?.stole(retire, this.#owners.get(work.victimId))
+        this.#sources?.robbed(this.#owners.get(work.victimId), retire)
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#retire(work.victimId, new Retired('its rest went to a faster connection'))
       }
