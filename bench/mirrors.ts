@@ -10,6 +10,8 @@
  *   node bench/mirrors.ts [--runs 1] [--size-mib 100] [--alone] [--engine PATH/src/engine/engine.ts]
  *
  * `--alone` first downloads the file from the faster server alone (no mirror), for reference.
+ * With `DOWNPOUR_CONNECTION_LINES=1` the engine logs one line per connection (its server, life,
+ * bytes, why it closed), printed here too.
  *
  * Its servers are Node's (test/fault-server): nginx has no cap for a location as a whole. They
  * run in a child process of their own (`--serve`), so they do not share the engine's thread.
@@ -109,7 +111,8 @@ async function once(
     })
     // The download's own account of its sources and connections (and any mirror dropped).
     engine.on('log/entry', (e) => {
-      if (/mirror|sources:|connections:/.test(e.message)) console.log(`  log: ${e.message}`)
+      if (/mirror|sources:|connections:|: connection /.test(e.message))
+        console.log(`  log: ${e.message}`)
     })
     const t0 = performance.now()
     const { added, rejected } = await engine.add([

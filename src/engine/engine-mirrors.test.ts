@@ -71,6 +71,26 @@ describe('a download with mirrors', () => {
     expect(done.mirrors).toEqual([mirror.url('/pub/m.bin')])
   }, 120_000)
 
+  it('gives the URL’s server, capped as a whole, no more connections than its total grows with while a mirror is not proven yet', async () => {
+    const mirror = await secondServer()
+    const body = makeBody(6 * MiB, 78)
+    // The URL's server: 256 KiB/s in total (one connection gets it all); the mirror 2 MiB/s,
+    // whose first answer comes after 1.5 s. Before, every extra connection went to the URL
+    // while the mirror was unproven (the ramp's 4, 16, 32 — all of them on a server no faster
+    // with them); now the URL's server keeps the count its total grew with.
+    server.file('/w.bin', body, { sharedRateLimit: MiB / 4 })
+    mirror.file('/w.bin', body, {
+      sharedRateLimit: 2 * MiB,
+      fault: ({ attempt }) => (attempt === 1 ? { kind: 'delay', ms: 1500 } : undefined),
+    })
+    const id = await addOne(engine, { url: server.url('/w.bin'), mirrors: [mirror.url('/w.bin')] })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'w.bin'))).toBe(sha256(body))
+    expect(server.maxConcurrentRequests('/w.bin')).toBeLessThanOrEqual(8)
+    expect(rangedBytes(mirror, '/w.bin')).toBeGreaterThan(server.bytesServed('/w.bin'))
+  }, 120_000)
+
   it.each([
     { label: 'a different size', size: 4 * MiB + 1, match: /not the same file/ },
     { label: 'the same size, another ETag', size: 4 * MiB, match: /has ETag .* not the same file/ },
@@ -184,5 +204,50 @@ describe('a download with mirrors', () => {
     expect(done.state, done.error?.message).toBe('completed')
     expect(await sha256File(join(dirs.downloads, 'u.bin'))).toBe(sha256(body))
     expect(rangedBytes(now, '/u.bin')).toBeGreaterThan(0)
+  }, 120_000)
+})
+
+describe('a download on one connection with mirrors (a small file, a server without ranges)', () => {
+  it('a small file whose URL answers 404 comes from its mirror', async () => {
+    const mirror = await secondServer()
+    const body = makeBody(200 * 1024, 81)
+    server.file('/small.bin', body, { fault: () => ({ kind: 'status', status: 404 }) })
+    mirror.file('/small.bin', body)
+    const id = await addOne(engine, {
+      url: server.url('/small.bin'),
+      mirrors: [mirror.url('/small.bin')],
+    })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'small.bin'))).toBe(sha256(body))
+    expect(await historyText(id)).toMatch(/asking http:\/\/127\.0\.0\.1:\d+\/small\.bin next/)
+  }, 120_000)
+
+  it('a server without ranges that breaks off midway: the next try asks a mirror; one with another file is dropped, no wrong byte', async () => {
+    const other = await secondServer()
+    const same = await secondServer()
+    const body = makeBody(3 * MiB, 82)
+    server.file('/nr.bin', body, {
+      acceptRanges: false,
+      sharedRateLimit: 4 * MiB,
+      fault: () => ({ kind: 'reset', afterBytes: MiB }),
+    })
+    // The same size, other bytes (another ETag): any byte of it would change the digest.
+    other.file('/nr.bin', makeBody(3 * MiB, 83), { acceptRanges: false })
+    same.file('/nr.bin', body, { acceptRanges: false })
+    const id = await addOne(engine, {
+      url: server.url('/nr.bin'),
+      mirrors: [other.url('/nr.bin'), same.url('/nr.bin')],
+    })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'nr.bin'))).toBe(sha256(body))
+    const history = await historyText(id)
+    expect(history).toMatch(/has ETag .* not the same file/)
+    // Asked by an extra connection (a 200 to its range: no parts) and by the next try's first
+    // connection (another ETag: dropped for the run), never again.
+    expect(other.requests('/nr.bin').length).toBeLessThanOrEqual(2)
+    // The rest came from the mirror with the same file (its whole-file answer).
+    expect(same.bytesServed('/nr.bin')).toBeGreaterThanOrEqual(body.length)
   }, 120_000)
 })

@@ -1,4 +1,10 @@
-import { cannotWin, pickWork, type ActiveSegment, type WorkAssignment } from './segment-planner.ts'
+import {
+  cannotWin,
+  cutPoint,
+  pickWork,
+  type ActiveSegment,
+  type WorkAssignment,
+} from './segment-planner.ts'
 import type { ByteRange } from './byte-ranges.ts'
 
 /**
@@ -68,8 +74,9 @@ export function askerBySource(
  * splits and steals judged per source (judgeBySource, askerBySource), so a fast mirror's idle
  * connections take the slow source's rest in proportion to the two rates, and steal it when
  * their source would finish it LAGGARD_RATIO times sooner. Whether the asker is too slow to win
- * anything (a 'yield') stays judged on its own connection, as without mirrors: per source, the
- * slow server's only connection would yield, and its share of the file would be lost.
+ * anything (a 'yield') is judged against its own source's connections only (per-connection
+ * shaping within a server): judged against another's, the slow server's only connection
+ * yielded, was reopened to the same server by its own count, and yielded again.
  */
 export function pickSourcedWork(
   gaps: readonly ByteRange[],
@@ -77,19 +84,53 @@ export function pickSourcedWork(
   minSplit: number,
   asker: { source: number; speed: number },
   mayRob: boolean,
-  fastestSeen: number,
 ): WorkAssignment {
-  const plain = segments.map(({ source: _s, ...segment }) => segment)
-  if (cannotWin(asker.speed, plain, fastestSeen)) return { kind: 'yield' }
+  const own = segments.filter((s) => s.source === asker.source)
+  if (cannotWin(asker.speed, own)) return { kind: 'yield' }
   const loads = sourceLoads(segments)
   let biggest = 0
   for (const s of segments) {
     if (s.source !== asker.source) biggest = Math.max(biggest, s.end - s.pos)
   }
   const askerSpeed = askerBySource(asker.source, asker.speed, loads, biggest)
-  const work = pickWork(gaps, judgeBySource(segments), minSplit, askerSpeed, mayRob)
-  // Judged per source the asker may look slow next to its own source's share: it is not.
-  return work.kind === 'yield'
-    ? pickWork(gaps, plain, minSplit, asker.speed, mayRob, fastestSeen)
-    : work
+  const judged = judgeBySource(segments)
+  const work = pickWork(gaps, judged, minSplit, askerSpeed, mayRob)
+  // Slower than another source is no reason to close: that source's count is its own (a
+  // server capped as a whole gets no faster with this connection's range). It takes its share.
+  return work.kind === 'yield' ? splitInProportion(gaps, judged, minSplit, askerSpeed) : work
+}
+
+/**
+ * The work a connection far slower than another source's gets (pickWork would have it yield):
+ * a gap first, as ever; else the rest of the segment that would finish last, cut so both finish together (the victim keeps
+ * its speed's share), never below `minSplit` on either side; it robs no one. Given half, as by a
+ * connection of unknown speed, the slow server's connection held a tail the fast one stole, its
+ * own count opened another there, which took half again: 64 steals and 99 connections a run.
+ */
+function splitInProportion(
+  gaps: readonly ByteRange[],
+  judged: readonly ActiveSegment[],
+  minSplit: number,
+  askerSpeed: number,
+): WorkAssignment {
+  const gap = gaps.find((g) => g.end > g.start)
+  if (gap) return { kind: 'gap', range: { start: gap.start, end: gap.end } }
+  let victim: ActiveSegment | null = null
+  let last = -1
+  for (const s of judged) {
+    const left = s.end - s.pos
+    if (left < 2 * minSplit || s.splittable === false || !s.speed || s.behind) continue
+    const finish = left / s.speed
+    if (finish > last) [victim, last] = [s, finish]
+  }
+  if (!victim || askerSpeed <= 0) return { kind: 'none' }
+  const keepFraction = victim.speed! / (victim.speed! + askerSpeed)
+  const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
+  return {
+    kind: 'split',
+    range: { start: cut, end: victim.end },
+    victimId: victim.id,
+    victimEnd: cut,
+    keepFraction,
+  }
 }

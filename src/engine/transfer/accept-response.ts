@@ -21,6 +21,8 @@ export async function acceptResponse(
   url: URL,
   askedFrom: number | null,
   ranged: boolean,
+  /** The answer is a mirror's, checked already (mirror-fallback.ts): its validators are its own. */
+  mirror = false,
 ): Promise<
   { at: number; writeFrom: number; bodyEnd: number | null } | 'complete' | 'bad-range' | 'again'
 > {
@@ -37,7 +39,11 @@ export async function acceptResponse(
     response.headers,
     url,
     { from: askedFrom, ranged },
-    { ...rec, bytes: totalBytes(s.part?.written ?? []) },
+    {
+      ...rec,
+      ...(mirror ? { etag: null, lastModified: null } : {}),
+      bytes: totalBytes(s.part?.written ?? []),
+    },
   )
   switch (verdict.kind) {
     case 'complete':
@@ -97,6 +103,7 @@ async function adoptMetadata(
   rec.resumable = size === null ? false : (resumable ?? (s.rangesIgnored ? false : null))
   s.rangesForUnknownLength = size === null && resumable === true
   rec.finalUrl = url.href
+  s.fileSeen ??= { size, etag: adopted.etag }
   // The size just became known: nothing is written (no name chosen, no `.part` made) for a
   // file that will not fit.
   await checkSpace(s)

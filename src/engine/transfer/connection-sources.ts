@@ -21,6 +21,8 @@ export type OwnedRange = {
 export class ConnectionSources {
   readonly #sources: MirrorSources
   readonly #sourceOf = new Map<AbortController, Source>()
+  /** The probe's connection: never closed as an extra (its body may be the only way in). */
+  #probe: AbortController | null = null
 
   constructor(
     url: string,
@@ -34,6 +36,7 @@ export class ConnectionSources {
   /** A new connection's source: the probe's is the URL, an extra one's MirrorSources.pick. */
   open(retire: AbortController, helper: boolean): Source {
     const source = helper ? this.#sources.pick() : this.#sources.primary
+    if (!helper) this.#probe = retire
     this.#sources.opened(source)
     this.#sourceOf.set(retire, source)
     return source
@@ -51,30 +54,73 @@ export class ConnectionSources {
   }
 
   /**
-   * The connection count to hold: the ramp's, but at least one per usable source (capped by the
-   * download's maximum). The ramp judges the download's total speed; a mirror capped as a whole
-   * adds none per extra connection, so "more brought no more speed" once closed every helper and
-   * left the file to the probe's server alone (2 MiB/s for 80 of 100 MiB while an 8 MiB/s mirror
-   * sat idle).
+   * The connection count to hold: each usable source's own count (MirrorSources.beat: grown
+   * while its total grows), within the download's maximum; the ramp's alone once the first URL
+   * is the only source left. The ramp judges the download's total speed, which says nothing of
+   * one source: it once closed every helper and left the file to a 2 MiB/s URL while an 8 MiB/s
+   * mirror sat idle, and its laggard rule, comparing each connection of a server capped as a
+   * whole with one of a faster server, replaced connections by the dozen (80–100 a run).
    */
   target(rampTarget: number, maxConnections: number): number {
-    return Math.max(rampTarget, Math.min(this.#sources.usable(), maxConnections))
+    if (this.#sources.usable() <= 1) return rampTarget
+    return this.#sources.target(maxConnections)
   }
 
   /**
-   * Each source's speed now (its connections' summed), for where new connections go. A mirror
-   * whose range has bytes is proven (bytes flow only after its answer passed).
+   * A ramp beat: each source's bytes so far (finished ranges and its open ones') feed its own
+   * ramp (MirrorSources.beat), a mirror whose range has bytes is proven (bytes flow only after
+   * its answer passed), and a source whose growth brought nothing closes its extra connections
+   * (the last opened first, never the probe's or one awaiting a mirror's first answer): their
+   * ranges go back to the gaps.
    */
-  observe(ranges: readonly OwnedRange[]): void {
-    const speeds = new Map<Source, number>()
+  beat(now: number, ranges: readonly OwnedRange[], judge: boolean, maxConnections: number): void {
+    const received = new Map<Source, { bytes: number; waiting: number }>()
+    for (const source of this.#sources.all())
+      received.set(source, { bytes: source.bytes, waiting: 0 })
     for (const r of ranges) {
       const source = this.of(r.owner)
       if (!source) continue
-      if (r.pos > r.start) this.#sources.passed(source)
-      if (r.speed === undefined) continue
-      speeds.set(source, (speeds.get(source) ?? 0) + r.speed)
+      const got = received.get(source)!
+      if (r.pos > r.start) {
+        this.#sources.passed(source)
+        got.bytes += r.pos - r.start
+      } else got.waiting++
     }
-    for (const [source, speed] of speeds) this.#sources.observe(source, speed)
+    const over = this.#sources.beat(now, received, judge, maxConnections)
+    for (const source of over) {
+      let extra = source.connections - source.target
+      const closing = new Retired('more connections to its server brought no more speed')
+      const owners = [...this.#sourceOf].reverse()
+      for (const [retire, s] of owners) {
+        if (extra <= 0) break
+        if (s !== source || retire === this.#probe || retire.signal.aborted) continue
+        const range = ranges.find((r) => r.owner === retire)
+        if (range && awaitsJudgment(s, range.start, range.pos)) continue
+        retire.abort(closing)
+        extra--
+      }
+    }
+  }
+
+  /**
+   * Which connections `owner` is judged among for laggards (ramp-beat.ts): its source's index,
+   * or null while its source's count is being judged or found capped as a whole (none of its
+   * connections is a laggard then; see MirrorSources.settled).
+   */
+  laggardGroup(owner: AbortController | undefined): number | null {
+    const source = this.of(owner)
+    if (!source) return 0
+    return this.#sources.settled(source) ? source.index : null
+  }
+
+  /**
+   * A connection of another source took `victim`'s rest (a steal): the victim's source holds
+   * one connection fewer from now on (MirrorSources.shrink) — reopened there, it took the next
+   * split and was robbed in turn, once per steal to the end of the file.
+   */
+  robbed(victim: AbortController | undefined, thief: AbortController): void {
+    const lost = this.of(victim)
+    if (lost && lost !== this.of(thief)) this.#sources.shrink(lost)
   }
 
   /** See awaitsJudgment (mirror-sources.ts). */

@@ -16,6 +16,8 @@ export type ConnectionEntry = {
   yielded: boolean
   /** The host it fetched from, for a download with mirrors. */
   source?: string
+  /** Why it closed (see closed()); undefined while open. */
+  why?: string
 }
 
 /** A mirror the download stopped using, when, and why. */
@@ -71,9 +73,26 @@ export class ConnectionTimeline {
     if (entry) entry.yielded = true
   }
 
-  closed(connection: object): void {
+  /** `reason`: why it was ended (its retire signal's reason), null when it ran out of work. */
+  closed(connection: object, reason: unknown): void {
     const entry = this.#entries.get(connection)
-    if (entry) entry.closed = this.#now()
+    if (!entry) return
+    entry.closed = this.#now()
+    entry.why =
+      reason === null ? 'no work left' : reason instanceof Error ? reason.message : String(reason)
+  }
+
+  /**
+   * One line per connection, in the order they opened: its source, when it opened and closed
+   * (s), its bytes, ranges and steals, and why it closed.
+   */
+  lines(): string[] {
+    const s = (ms: number | null): string => (ms === null ? '…' : (ms / 1000).toFixed(2))
+    return this.entries().map((e) => {
+      const marks = `${e.robbed ? ', robbed' : ''}${e.yielded ? ', yielded' : ''}`
+      const from = e.source === undefined ? '' : ` ${e.source}`
+      return `connection${from} ${s(e.opened)}–${s(e.closed)} s: ${(e.bytes / MiB).toFixed(2)} MiB in ${e.ranges} ranges, ${e.stole} steals${marks}; closed: ${e.why ?? 'open'}`
+    })
   }
 
   dropped(host: string, reason: string): void {

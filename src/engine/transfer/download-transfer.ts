@@ -24,6 +24,9 @@ import { looksAtExisting } from './take-existing.ts'
 import { streamOnThisConnection, streamUnknownLength, throwIfMissing } from './single-connection.ts'
 import { fetchSegments } from './fetch-segments.ts'
 import { acceptResponse, checkSpace } from './accept-response.ts'
+import { checkMirrorFile, nextSource } from './mirror-fallback.ts'
+import { isDiskError } from './segmented-fetch-options.ts'
+import { redactUrl } from '../../shared/protocol/url.ts'
 import {
   markCompleted,
   pathsOf,
@@ -90,6 +93,8 @@ export class DownloadTransfer {
       finalUrl: null,
       rangesBroken: false,
       droppedMirrors: new Map(),
+      failedSources: new Set(),
+      fileSeen: null,
       rangesIgnored: false,
       rangesForUnknownLength: false,
       oneConnection: false,
@@ -186,18 +191,24 @@ export class DownloadTransfer {
             maxTries: rec.maxTries ?? this.#ctx.settings().maxTries,
             baseDelayMs: this.#ctx.settings().retryWaitMs,
           })
-          if (!decision.retry) return this.#giveUp(error)
+          // With mirrors another server may have the file: one that failed for good is passed
+          // over, and each is asked once at once before the back-off applies (mirror-fallback.ts).
+          const moved = this.#nextSource(error)
+          const sources = 1 + (rec.mirrors?.length ?? 0)
+          if (!decision.retry && !(moved && !error.retryable)) return this.#giveUp(error)
+          const delayMs =
+            moved && rec.failuresInARow < sources ? 0 : decision.retry ? decision.delayMs : 0
           rec.error = error.toJSON()
-          rec.nextRetryAt = Date.now() + decision.delayMs
+          rec.nextRetryAt = Date.now() + delayMs
           this.#ctx.shared.stats.countRetry()
           this.#ctx.log(
             'warn',
-            `try ${rec.tries} failed (${error.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s, ${this.#retryFrom(error)}`,
+            `try ${rec.tries} failed (${error.message}); retrying in ${(delayMs / 1000).toFixed(1)} s, ${this.#retryFrom(error)}`,
             error,
           )
           setState(this.#s, 'retrying')
           await checkpoint(this.#s).catch(() => {})
-          await sleepUnlessStopped(this.#abort.signal, decision.delayMs)
+          await sleepUnlessStopped(this.#abort.signal, delayMs)
           if (this.stopped) return 'stopped'
           rec.nextRetryAt = null
         }
@@ -225,6 +236,29 @@ export class DownloadTransfer {
     if (rec.resumable === false) return 'from the start (the server cannot resume this file)'
     if (rec.size === null) return 'from the start (the server did not send the size)'
     return `keeping ${this.done} bytes`
+  }
+
+  /**
+   * A try failed on the source its first connection asked (the URL or a mirror): with mirrors,
+   * the next try asks the next one (mirror-fallback.ts) — a small file or a server without
+   * ranges has no other connection to fall back on. A mirror that served another file is
+   * dropped for the run; a source that failed for good (not retryable) is not asked again in it.
+   * True when the source changed. Not for a disk error or a stop: no server would fix those.
+   */
+  #nextSource(error: DownpourError): boolean {
+    const rec = this.record
+    if (!rec.mirrors?.length || isDiskError(error) || this.stopped) return false
+    const current = (this.#s.url ??= new URL(rec.url)).href
+    const sources = [rec.url, ...rec.mirrors].map((u) => new URL(u).href)
+    if (error.code === ERROR_CODES.differentFile && current !== sources[0])
+      this.#s.droppedMirrors.set(current, error.message)
+    else if (!error.retryable) this.#s.failedSources.add(current)
+    const next = nextSource(sources, current, this.#s.droppedMirrors, this.#s.failedSources)
+    if (next === null) return false
+    this.#s.url = new URL(next)
+    this.#s.finalUrl = null
+    this.#ctx.log('info', `asking ${redactUrl(next)} next (${error.message})`)
+    return true
   }
 
   /** A file change seen once more in this run: its connections disagree (see #oneConnection). */
@@ -321,11 +355,30 @@ export class DownloadTransfer {
         const validator = validatorOf(rec)
         if (validator) headers['if-range'] = validator
       }
+      const source = (this.#s.url ??= new URL(rec.url))
+      // A mirror (mirror-fallback.ts): no validator of another server's (its own answer is
+      // checked instead), and no credentials of another origin.
+      const mirror = source.href !== new URL(rec.url).href
+      if (mirror) {
+        delete headers['if-range']
+        if (source.origin !== new URL(rec.url).origin) {
+          delete headers.authorization
+          delete headers.cookie
+        }
+      }
       const { response, url } = await openFollowingRedirects(this.#ctx.dispatcher(), {
-        url: (this.#s.url ??= new URL(rec.url)),
+        url: source,
         headers,
         signal: this.#abort.signal,
       })
+      if (mirror) {
+        try {
+          checkMirrorFile(response.status, response.headers, source.href, this.#s.fileSeen)
+        } catch (error) {
+          response.abort(error as Error)
+          throw error
+        }
+      }
       this.#s.finalUrl = url
       startCheckpoints(this.#s)
       try {
@@ -335,6 +388,7 @@ export class DownloadTransfer {
           url,
           first ? first.start : null,
           ranged,
+          mirror,
         )
         if (body === 'complete') return
         if (body === 'again') {

@@ -45,14 +45,16 @@ export async function fetchSegments(
     first: { response, range: firstRange, bodyEnd: bodyEnd ?? firstEnd },
     // Too little left to split: stay on one connection (no worker thread, no ramp-up).
     segmentable,
+    // The first connection's source leads (the URL, or a mirror it fell back to); the others
+    // are its mirrors.
     request: {
-      url: rec.url,
+      url: host.href === new URL(rec.url).href ? rec.url : host.href,
       ...(s.finalUrl && s.finalUrl.href !== host.href ? { finalUrl: s.finalUrl.href } : {}),
       headers: buildRequestHeaders(s.ctx.settings(), rec.headers),
       validator: validatorOf(rec),
       size,
     },
-    mirrors: rec.mirrors,
+    mirrors: otherSources(rec.url, rec.mirrors, host.href),
     droppedMirrors: s.droppedMirrors,
     etag: rec.etag,
     onRanges: (served) => {
@@ -93,4 +95,10 @@ export async function fetchSegments(
     if (s.ctx.shared.pool) part.markWritten(await s.ctx.shared.pool.flush(part.path, false))
   }
   throwIfMissing(part, size)
+}
+
+/** The URL and the mirrors but `lead` (the source the first connection asked). */
+function otherSources(url: string, mirrors: readonly string[] | undefined, lead: string): string[] {
+  if (!mirrors?.length) return []
+  return [url, ...mirrors].filter((u) => new URL(u).href !== lead)
 }

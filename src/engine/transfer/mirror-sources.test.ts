@@ -16,22 +16,50 @@ type Step =
   | { kind: 'close'; which: number }
   | { kind: 'serve'; which: number }
   | { kind: 'fail'; which: number; permanent: boolean }
-  | { kind: 'observe'; which: number; speed: number }
+  | { kind: 'beat'; rates: number[] }
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.constant({ kind: 'open' as const }),
   fc.record({ kind: fc.constant('close' as const), which: fc.nat(40) }),
   fc.record({ kind: fc.constant('serve' as const), which: fc.nat(40) }),
   fc.record({ kind: fc.constant('fail' as const), which: fc.nat(40), permanent: fc.boolean() }),
-  fc.record({ kind: fc.constant('observe' as const), which: fc.nat(40), speed: fc.nat(1e7) }),
+  fc.record({
+    kind: fc.constant('beat' as const),
+    rates: fc.array(fc.nat(1e7), { minLength: 6, maxLength: 6 }),
+  }),
 )
 
-/** What one more connection to `s` is expected to bring (unmeasured: worth measuring). */
-const perConnection = (s: Source): number =>
-  s.speed === null ? Infinity : s.speed / Math.max(1, s.connections)
+const MiB = 1024 * 1024
+
+/**
+ * Runs `sources` as SegmentedFetch does, a beat each 100 ms for `seconds`: each source's
+ * connections reach what `serve(index, connections)` says (bytes/s in total), new connections
+ * go where `pick` says up to `target(max)`, and a source's extras close when `beat` says.
+ */
+function simulate(
+  sources: MirrorSources,
+  serve: (index: number, connections: number) => number,
+  seconds: number,
+  max = 32,
+): void {
+  const received = new Map<Source, { bytes: number; waiting: number }>()
+  for (let now = 0; now <= seconds * 1000; now += 100) {
+    while (sources.all().reduce((n, s) => n + s.connections, 0) < sources.target(max))
+      sources.opened(sources.pick())
+    for (const s of sources.all()) {
+      if (s.dropped !== null) continue
+      const got = received.get(s) ?? { bytes: 0, waiting: 0 }
+      got.bytes += (serve(s.index, s.connections) * 100) / 1000
+      received.set(s, got)
+      if (got.bytes > 0) sources.passed(s)
+    }
+    for (const s of sources.beat(now, received, true, max))
+      while (s.connections > s.target) sources.closed(s)
+  }
+}
 
 describe('MirrorSources: which source a new connection goes to', () => {
-  it('property: never a dropped source, an unproven mirror one connection at a time, else the one whose connections bring the most', () => {
+  it('property: never a dropped source, an unproven mirror one connection at a time, else the one furthest below its own count; counts within the maximum', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
@@ -39,28 +67,40 @@ describe('MirrorSources: which source a new connection goes to', () => {
         (n, steps) => {
           const sources = new MirrorSources(URL0, mirrorsOf(n), '"e"')
           const open: Source[] = []
+          let now = 0
+          const bytes = new Map<Source, { bytes: number; waiting: number }>()
           for (const step of steps) {
             if (step.kind === 'open') {
               const picked = sources.pick()
               expect(picked.dropped).toBeNull()
               if (!picked.proven) expect(picked.connections).toBe(0)
-              // The best of those it could take: none usable brings more per connection, nor
-              // as much with fewer connections.
+              const room = (s: Source): number => s.target - s.connections
               for (const s of sources.all()) {
                 if (s.dropped !== null || (!s.proven && s.connections > 0)) continue
-                expect(perConnection(s)).toBeLessThanOrEqual(perConnection(picked))
-                if (perConnection(s) === perConnection(picked))
+                expect(room(s)).toBeLessThanOrEqual(room(picked))
+                if (room(s) === room(picked))
                   expect(s.connections).toBeGreaterThanOrEqual(picked.connections)
               }
               sources.opened(picked)
               open.push(picked)
               continue
             }
+            if (step.kind === 'beat') {
+              now += 100
+              for (const s of sources.all()) {
+                const got = bytes.get(s) ?? { bytes: 0, waiting: 0 }
+                got.bytes += step.rates[s.index]! / 10
+                bytes.set(s, got)
+              }
+              sources.beat(now, bytes, true, 32)
+              expect(sources.target(32)).toBeLessThanOrEqual(32)
+              for (const s of sources.all()) expect(s.target).toBeGreaterThanOrEqual(1)
+              continue
+            }
             if (open.length === 0) continue
             const at = step.which % open.length
             const source = open[at]!
             if (step.kind === 'serve') sources.served(source, 1000)
-            else if (step.kind === 'observe') sources.observe(source, step.speed)
             else if (step.kind === 'fail')
               sources.failed(source, step.permanent ? notFound : retryable)
             else {
@@ -78,14 +118,39 @@ describe('MirrorSources: which source a new connection goes to', () => {
     )
   })
 
-  it('gives a server capped as a whole connections in proportion to its speed', () => {
+  it('a server capped as a whole keeps the count its total stopped growing at; a faster one grows on while it pays', () => {
+    // bench/mirrors.ts: the URL's server 2 MiB/s and the mirror's 8 MiB/s in total, however
+    // many connections ask; a connection alone gets 1.5 and 6 MiB/s (a loaded machine's timers).
     const sources = new MirrorSources(URL0, mirrorsOf(1), null)
+    const caps = [2 * MiB, 8 * MiB]
+    simulate(sources, (i, n) => (n === 0 ? 0 : Math.min(caps[i]!, n * 0.75 * caps[i]!)), 10)
     const [slow, fast] = sources.all() as Source[]
-    sources.served(fast!, 1)
-    sources.observe(slow!, 2e6)
-    sources.observe(fast!, 8e6)
-    for (let i = 0; i < 10; i++) sources.opened(sources.pick())
-    expect([slow!.connections, fast!.connections]).toEqual([2, 8])
+    // The slow one: one connection brought 1.5, four 2 (×1.33 ≥ 1.15): kept; eight no more.
+    expect([slow!.target, slow!.capped, slow!.connections]).toEqual([4, true, 4])
+    expect([fast!.target, fast!.capped, fast!.connections]).toEqual([4, true, 4])
+    expect(sources.settled(slow!)).toBe(false)
+  })
+
+  it('a server capped exactly as a whole keeps one connection: more bring nothing', () => {
+    const sources = new MirrorSources(URL0, mirrorsOf(1), null)
+    simulate(sources, (i, n) => (n === 0 ? 0 : i === 0 ? 2 * MiB : 8 * MiB), 10)
+    expect(sources.all().map((s) => [s.target, s.connections, s.capped])).toEqual([
+      [1, 1, true],
+      [1, 1, true],
+    ])
+    expect(sources.target(32)).toBe(2)
+  })
+
+  it('a server capped per connection grows to the maximum, each growth paying; then its laggards are judged', () => {
+    const sources = new MirrorSources(URL0, mirrorsOf(1), null)
+    // The URL: 1 MiB/s per connection; the mirror: 8 MiB/s in total.
+    simulate(sources, (i, n) => (i === 0 ? n * MiB : n === 0 ? 0 : 8 * MiB), 20, 16)
+    const [perConnection, whole] = sources.all() as Source[]
+    expect(whole!.target).toBe(1)
+    expect(perConnection!.target).toBe(15)
+    expect(perConnection!.capped).toBe(false)
+    expect(sources.settled(perConnection!)).toBe(true)
+    expect(sources.target(16)).toBe(16)
   })
 
   it('spreads connections evenly over proven sources not measured yet', () => {

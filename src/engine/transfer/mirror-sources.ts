@@ -5,6 +5,21 @@ import type { RangeRequest } from './open-range.ts'
 
 /** Failures in a row (network, 5xx) after which a mirror is dropped for this run. */
 export const MIRROR_TRIES = 3
+/**
+ * A source's connection count grows only while its total grows by this much (its bytes/s over
+ * the count before the growth): a server capped as a whole shows ~1.0 however many connections
+ * ask, one capped per connection 2–4 for two to four times as many. Higher than the download
+ * ramp's MIN_GAIN (connection-ramp.ts): one server's total is a smaller, noisier figure, and on
+ * a loaded machine a 1.15 threshold let noise grow a 256 KiB/s server to 16 connections.
+ */
+export const SOURCE_GAIN = 1.25
+/**
+ * How long a source's total is measured at a steady count (every connection opened and
+ * delivering) before its growth is judged, ms: ten of the ramp's beats.
+ */
+export const SOURCE_WINDOW_MS = 1000
+/** A source's first growth, from one connection (connection-ramp.ts, FIRST_GROWTH); later ×2. */
+export const SOURCE_FIRST_GROWTH = 4
 
 /** One place a download's bytes may come from: its URL (index 0) or one of its mirrors. */
 export type Source = {
@@ -19,8 +34,16 @@ export type Source = {
   bytes: number
   /** Failures in a row (a range served resets it). */
   failures: number
-  /** Its connections' summed speed when last measured (bytes/s), null before. */
+  /** Its total bytes/s at a steady count when last measured, null before. */
   speed: number | null
+  /** Connections it should have (SourceRamp): grown while its total grows. */
+  target: number
+  /** A growth brought no more total: it keeps `target` for good. */
+  capped: boolean
+  /** The count before its last growth and the total it brought, until the growth is judged. */
+  grownFrom: { count: number; rate: number } | null
+  /** Since when its count is steady and what it had received then (null: not steady). */
+  steady: { at: number; bytes: number; count: number } | null
   /** It answered a range as the same file: more connections may go to it. */
   proven: boolean
   /** Why it is no longer used, or null while it is. */
@@ -66,6 +89,10 @@ export class MirrorSources {
       bytes: 0,
       failures: 0,
       speed: null,
+      target: 1,
+      capped: false,
+      grownFrom: null,
+      steady: null,
       proven: index === 0,
       dropped: index === 0 ? null : (dropped.get(u) ?? null),
     }))
@@ -80,25 +107,106 @@ export class MirrorSources {
   }
 
   /**
-   * The source for a new connection: the usable one whose connections are each the fastest
-   * (its speed over its connections: a server capped as a whole ends up with connections in
-   * proportion to its cap, one capped per connection with as many as it is given); one not
-   * measured yet first, so it is; on a tie the one with the fewest connections, then the
-   * first URL. An unproven mirror only while none of its connections is open.
+   * The source for a new connection: the usable one furthest below its own count (`target`,
+   * grown by `beat` while its total grows), then the one with the fewest connections, then the
+   * first URL. An unproven mirror only while none of its connections is open. A server capped
+   * as a whole stops at the count its total stopped growing at, however fast each connection
+   * of another looks.
    */
   pick(): Source {
     let best = this.#sources[0]!
-    let bestScore = score(best)
     for (const source of this.#sources) {
       if (source.dropped !== null) continue
       if (!source.proven && source.connections > 0) continue
-      const s = score(source)
-      if (s > bestScore || (s === bestScore && source.connections < best.connections)) {
+      const room = source.target - source.connections
+      const bestRoom = best.target - best.connections
+      if (room > bestRoom || (room === bestRoom && source.connections < best.connections)) {
         best = source
-        bestScore = s
       }
     }
     return best
+  }
+
+  /** Connections the usable sources should have together (each its `target`), at most `max`. */
+  target(max: number): number {
+    let n = 0
+    for (const source of this.#sources) if (source.dropped === null) n += source.target
+    return Math.min(n, max)
+  }
+
+  /**
+   * One beat of each source's own ramp. `received`: each source's bytes so far (finished ranges
+   * and what its open ranges got) and how many of its open ranges have brought nothing yet.
+   * A source whose connections are all open and delivering is measured over SOURCE_WINDOW_MS
+   * (at least: until its count holds that long);
+   * then, when `judge` (the beat says something of the network: not the limiter's or the
+   * disk's pace), its count grows (×4 from one, then ×2, within `max` for all) while the
+   * growth brought SOURCE_GAIN more total, and goes back to the count before for good when it
+   * did not. Returns the sources now over their count: the caller closes their extras.
+   */
+  beat(
+    now: number,
+    received: ReadonlyMap<Source, { bytes: number; waiting: number }>,
+    judge: boolean,
+    max: number,
+  ): Source[] {
+    const over: Source[] = []
+    for (const source of this.#sources) {
+      if (source.dropped !== null || !source.proven) continue
+      const got = received.get(source) ?? { bytes: source.bytes, waiting: 0 }
+      // The measure starts once every connection is open and has brought bytes (a far server
+      // answers after a round trip), and goes on while the count holds: a connection between
+      // two ranges waits for its next answer, which is part of what the count delivers.
+      if (source.connections < source.target || source.steady?.count !== source.connections) {
+        const ready = source.connections >= source.target && got.waiting === 0
+        source.steady = ready ? { at: now, bytes: got.bytes, count: source.connections } : null
+        continue
+      }
+      const elapsed = now - source.steady.at
+      if (elapsed < SOURCE_WINDOW_MS) continue
+      const rate = ((got.bytes - source.steady.bytes) * 1000) / elapsed
+      source.speed = rate
+      if (!judge || source.capped) continue
+      const from = source.grownFrom
+      if (from && rate < SOURCE_GAIN * from.rate) {
+        source.target = from.count
+        source.capped = true
+        source.grownFrom = null
+        if (source.connections > source.target) over.push(source)
+        continue
+      }
+      // The growth paid (or this is the first measure): grow again while the download may.
+      source.grownFrom = null
+      const room = max - this.target(Infinity)
+      if (room <= 0) continue
+      const step = source.target === 1 ? SOURCE_FIRST_GROWTH : source.target * 2
+      source.grownFrom = { count: source.target, rate }
+      source.target = Math.min(step, source.target + room)
+      source.steady = null
+    }
+    return over
+  }
+
+  /**
+   * Whether `source` grew as far as the download allows with each growth paying (a server that
+   * shapes per connection): only then are its connections judged as laggards and replaced. Not
+   * while its count is being judged (a replacement changes the count, and the measure starts
+   * over: a loaded machine's stalls made one "laggard" after another, and no growth was ever
+   * judged), nor once a growth brought nothing (capped as a whole: a fresh connection brings the
+   * same share of the same cap).
+   */
+  settled(source: Source): boolean {
+    return source.proven && !source.capped && source.grownFrom === null && source.speed !== null
+  }
+
+  /**
+   * Another source finishes `source`'s ranges sooner (it stole one): one connection fewer
+   * there, for good (never below one), and no more growth.
+   */
+  shrink(source: Source): void {
+    source.target = Math.max(1, Math.min(source.target, source.connections) - 1)
+    source.capped = true
+    source.grownFrom = null
   }
 
   /** How many sources are still used (the URL and the mirrors not dropped). */
@@ -106,11 +214,6 @@ export class MirrorSources {
     let n = 0
     for (const source of this.#sources) if (source.dropped === null) n++
     return n
-  }
-
-  /** Its connections' summed speed at a beat (measured ones only). */
-  observe(source: Source, speed: number): void {
-    source.speed = speed
   }
 
   opened(source: Source): void {
@@ -150,7 +253,9 @@ export class MirrorSources {
     const permanent = e !== null && (e.code === ERROR_CODES.differentFile || e.retryable === false)
     if (!permanent && source.failures < MIRROR_TRIES) return null
     source.dropped = permanent ? message : `${message} (${source.failures} failures in a row)`
-    this.#dropped.set(source.url, source.dropped)
+    // One that answers ranges with the whole file is no use to the segments, but may still
+    // serve the file to a try on one connection (mirror-fallback.ts): not remembered as dropped.
+    if (e?.code !== ERROR_CODES.notResumable) this.#dropped.set(source.url, source.dropped)
     return source.dropped
   }
 
@@ -192,12 +297,6 @@ export function awaitsJudgment(
   pos: number,
 ): boolean {
   return source !== undefined && source.index > 0 && !source.proven && pos === start
-}
-
-/** Bytes/s one connection of `source` brings (unmeasured: worth trying, so first). */
-function score(source: Source): number {
-  if (source.speed === null) return Infinity
-  return source.speed / Math.max(1, source.connections)
 }
 
 /**

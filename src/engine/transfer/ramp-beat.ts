@@ -23,6 +23,11 @@ export type BeatHost = {
   owner(segment: number): AbortController | undefined
   /** Its connection waits for an unproven mirror's first answer: never retired (mirror-sources.ts). */
   awaitsJudgment(segment: number): boolean
+  /**
+   * The source (0: the URL, else a mirror's index) its connection fetches from; null for a
+   * server found capped as a whole (MirrorSources.beat), whose connections are never laggards.
+   */
+  sourceOf(segment: number): number | null
   log(message: string): void
 }
 
@@ -35,13 +40,33 @@ export type BeatHost = {
  * drops to zero connections.
  */
 export function replaceLaggards(host: BeatHost): void {
-  for (const id of pickLaggards(host.segments(), host.minSplit)) {
+  for (const id of laggardsBySource(host)) {
     if (!host.ramp.mayReplace(host.maxConnections)) return
     const owner = host.owner(id)
     if (!owner || owner.signal.aborted || host.awaitsJudgment(id)) continue
     host.ramp.replaced()
     owner.abort(new Retired('a laggard, replaced by a fresh connection'))
   }
+}
+
+/**
+ * The laggards judged within each source (pickLaggards): a connection of a server capped as a
+ * whole brings its cap over its count, so next to a faster mirror's each looked a laggard, and
+ * its replacement, to a server no faster, was one too (80–100 connections a run in
+ * bench/mirrors.ts). Nor is one of a server found capped as a whole: a fresh connection there
+ * brings the same share of the same cap (and a loaded machine's stalls made every one of them
+ * "silent" in turn). Servers that shape per connection are still judged connection by connection.
+ */
+function laggardsBySource(host: BeatHost): number[] {
+  const bySource = new Map<number, SegmentView[]>()
+  for (const segment of host.segments()) {
+    const source = host.sourceOf(segment.id)
+    if (source === null) continue
+    const group = bySource.get(source)
+    if (group) group.push(segment)
+    else bySource.set(source, [segment])
+  }
+  return [...bySource.values()].flatMap((group) => pickLaggards(group, host.minSplit))
 }
 
 /** Past its share of the host: connections close now (pickHandOvers); their ranges go back. */

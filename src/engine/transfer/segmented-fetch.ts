@@ -172,6 +172,10 @@ export class SegmentedFetch {
       for (const slot of this.#active.keys()) this.#o.shared.segmentSlots.give(slot)
       this.#active.clear()
       if (this.timeline) this.#o.log(this.timeline.summary())
+      // One line per connection (source, life, bytes, why it closed), on demand: a download's
+      // history keeps the summary alone.
+      if (this.timeline && process.env.DOWNPOUR_CONNECTION_LINES)
+        for (const line of this.timeline.lines()) this.#o.log(line)
       if (this.#sources) this.#o.log(`sources: ${this.#sources.summary()}`)
     }
     if (this.#o.signal.aborted) throw this.#o.signal.reason
@@ -221,7 +225,6 @@ export class SegmentedFetch {
     this.#last = reading
     this.#rate = rate
     if (!this.#segmentable || signal.aborted) return
-    this.#sources?.observe(this.#ownedRanges(this.#segments()))
     const { judgeNetwork, giveBack } = this.#ramp.beat({
       now: reading.at,
       elapsed,
@@ -234,6 +237,8 @@ export class SegmentedFetch {
       diskWaitMs: this.#o.part.diskWaitMs,
       maxConnections: this.#o.maxConnections(),
     })
+    const max = this.#o.maxConnections()
+    this.#sources?.beat(reading.at, this.#ownedRanges(this.#segments()), judgeNetwork, max)
     if (giveBack) closeExtras(this.#beatHost())
     if (judgeNetwork) replaceLaggards(this.#beatHost())
     handOver(this.#beatHost())
@@ -261,6 +266,8 @@ export class SegmentedFetch {
       segments: () => this.#segments(),
       owner: (segment) => this.#owners.get(segment),
       awaitsJudgment: (segment) => this.#awaitsJudgment(segment),
+      sourceOf: (segment) =>
+        this.#sources ? this.#sources.laggardGroup(this.#owners.get(segment)) : 0,
       log: this.#o.log,
     }
   }
@@ -285,7 +292,7 @@ export class SegmentedFetch {
       if (pin !== undefined) pool!.unpin(pin)
       this.#socketSpeeds.delete(retire)
       this.#sources?.close(retire)
-      this.timeline?.closed(retire)
+      this.timeline?.closed(retire, retire.signal.aborted ? retire.signal.reason : null)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
       if (helper) this.#o.releaseSlot()
@@ -568,7 +575,6 @@ export class SegmentedFetch {
             minSplit,
             { source: sources.of(retire)?.index ?? 0, speed },
             mayRob,
-            fastest,
           )
         : pickWork(this.#gaps, segments, minSplit, speed, mayRob, fastest)
       if (work.kind === 'none') return null
@@ -594,6 +600,7 @@ export class SegmentedFetch {
       if (taken && work.kind === 'steal') {
         this.#ramp.stole()
         this.timeline?.stole(retire, this.#owners.get(work.victimId))
+        this.#sources?.robbed(this.#owners.get(work.victimId), retire)
         // The laggard may wait long for its next chunk to learn it is done: end it now.
         this.#retire(work.victimId, new Retired('its rest went to a faster connection'))
       }

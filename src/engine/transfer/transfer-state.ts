@@ -1,3 +1,4 @@
+import type { FileSeen } from './mirror-fallback.ts'
 import { join } from 'node:path'
 import type { ConnectionRange } from '../../shared/protocol/details.ts'
 import type { DownloadRecord } from '../model/download-record.ts'
@@ -71,6 +72,13 @@ export type TransferState = {
    * does not ask them again (one that served another file would be asked once per try).
    */
   droppedMirrors: Map<string, string>
+  /**
+   * Sources (the URL, mirrors) whose answer to the first connection failed for good in this run
+   * (a 404, another file): the next try asks another (mirror-fallback.ts).
+   */
+  failedSources: Set<string>
+  /** What the first answer of this run said of the file: a mirror's must agree (mirror-fallback.ts). */
+  fileSeen: FileSeen | null
 
   // name-claim.ts, take-existing.ts, existing-probe.ts: the name and a file found at it.
   /** The file at the download's name proved to be the download, complete (see IfExists). */
