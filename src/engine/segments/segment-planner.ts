@@ -131,14 +131,7 @@ export function pickWork(
   const taker = askerSpeed > 0 ? askerSpeed : average
   const keepFraction =
     known && !victim.behind ? Math.min(0.5, victim.speed! / (victim.speed! + taker)) : 0.5
-  const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
-  return {
-    kind: 'split',
-    range: { start: cut, end: victim.end },
-    victimId: victim.id,
-    victimEnd: cut,
-    keepFraction,
-  }
+  return splitAt(victim, minSplit, keepFraction)
 }
 
 /**
@@ -158,6 +151,22 @@ function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssign
   }
   if (!victim) return { kind: 'none' }
   return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }
+}
+
+/** The split of `victim`'s rest that leaves it `keepFraction` (cut as `cutPoint` says). */
+export function splitAt(
+  victim: Pick<ActiveSegment, 'id' | 'pos' | 'end'>,
+  minSplit: number,
+  keepFraction: number,
+): WorkAssignment {
+  const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
+  return {
+    kind: 'split',
+    range: { start: cut, end: victim.end },
+    victimId: victim.id,
+    victimEnd: cut,
+    keepFraction,
+  }
 }
 
 /** Where a split cuts `[pos, end)`: the victim keeps `keepFraction` of it, and each side >= minSplit. */

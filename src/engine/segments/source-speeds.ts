@@ -1,7 +1,7 @@
 import {
   cannotWin,
-  cutPoint,
   pickWork,
+  splitAt,
   type ActiveSegment,
   type WorkAssignment,
 } from './segment-planner.ts'
@@ -125,12 +125,5 @@ function splitInProportion(
   }
   if (!victim || askerSpeed <= 0) return { kind: 'none' }
   const keepFraction = victim.speed! / (victim.speed! + askerSpeed)
-  const cut = cutPoint(victim.pos, victim.end, minSplit, keepFraction)
-  return {
-    kind: 'split',
-    range: { start: cut, end: victim.end },
-    victimId: victim.id,
-    victimEnd: cut,
-    keepFraction,
-  }
+  return splitAt(victim, minSplit, keepFraction)
 }
