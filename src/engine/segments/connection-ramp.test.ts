@@ -300,6 +300,21 @@ describe('connections that bring nothing', () => {
     expect(ramp.target).toBe(32)
   })
 
+  it('a server that bursts each new connection then pauses it (nginx limit_rate): the gain shows in the mean since the growth', () => {
+    // W3's beats (100 MiB at 4 MiB/s a connection, nginx): twelve new connections' first
+    // megabytes arrive in one beat, whose writers then wait for the disk (not judged), and
+    // nginx holds each connection back for as long as those bytes should have taken.
+    const ramp = new ConnectionRamp()
+    const beat = (live: number, rate: number, diskWaitMs = 0) =>
+      ramp.beat(figures({ live, rate: rate * MiB, diskWaitMs, maxConnections: 32 }))
+    beat(1, 19)
+    beat(4, 60)
+    expect(ramp.target).toBe(16)
+    expect(beat(16, 213, 100).judgeNetwork).toBe(false)
+    expect(beat(16, 28, 100).giveBack).toBe(false)
+    expect(ramp.target).toBe(32)
+  })
+
   it('property: a give-back returns to the count before the growth, and the count never grows again', () => {
     fc.assert(
       fc.property(

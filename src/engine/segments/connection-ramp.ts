@@ -123,6 +123,16 @@ export class ConnectionRamp {
   #grownFrom: { live: number; rate: number } | null = null
   /** Beats at the grown count without MIN_GAIN so far. */
   #flatBeats = 0
+  /**
+   * Bytes and ms since the last growth's connections began running (every beat, judged or
+   * not): the mean a growth may also show its gain with. A server that shapes each connection
+   * (nginx's `limit_rate`) sends a fresh connection's first megabytes at once and then pauses
+   * it for as long as they should have taken, so twelve new connections bring one beat of
+   * 200 MiB/s and then beats of 10–30. Judged beat by beat, W3's 4 → 16 read as "no gain": it
+   * was given back to four in 2 runs of 12 (3.4–3.9 s instead of ~1.3), and the others still had
+   * 16 connections at 0.5 s where e93e0e8 (no gain check) had 32 (docs/benchmarks.md).
+   */
+  #sinceGrowth = { bytes: 0, ms: 0 }
   /** The best rate a judged beat has seen: what a growth must beat (a transition beat reads low). */
   #best = 0
 
@@ -153,6 +163,10 @@ export class ConnectionRamp {
     // A growth is judged once it has happened, also when fewer ranges were left to split than
     // the target asked for (the count stays below it).
     const grown = this.#grownFrom !== null && f.live > this.#grownFrom.live
+    if (grown) {
+      this.#sinceGrowth.bytes += (f.rate * f.elapsed) / 1000
+      this.#sinceGrowth.ms += f.elapsed
+    }
     if (judgeNetwork && this.#ramping && (f.live >= this.target || grown)) giveBack = this.#grow(f)
     if (judgeNetwork) this.#best = Math.max(this.#best, f.rate)
     this.target = Math.min(this.target, f.maxConnections)
@@ -167,7 +181,7 @@ export class ConnectionRamp {
    */
   #grow(f: BeatFigures): boolean {
     const from = this.#grownFrom
-    if (from && f.rate < MIN_GAIN * from.rate) {
+    if (from && !this.#gained(f.rate, MIN_GAIN * from.rate)) {
       if ((f.waiting ?? 0) > 0) return false
       if (++this.#flatBeats < GAIN_BEATS) return false
       this.target = from.live
@@ -184,7 +198,14 @@ export class ConnectionRamp {
       this.target > before && f.live >= FIRST_GROWTH
         ? { live: f.live, rate: Math.max(f.rate, this.#best) }
         : null
+    this.#sinceGrowth = { bytes: 0, ms: 0 }
     return false
+  }
+
+  /** Whether the beat's rate, or the mean since the growth (#sinceGrowth), reaches `needed`. */
+  #gained(rate: number, needed: number): boolean {
+    const { bytes, ms } = this.#sinceGrowth
+    return rate >= needed || (ms > 0 && (bytes * 1000) / ms >= needed)
   }
 
   /**
