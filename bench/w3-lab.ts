@@ -22,6 +22,9 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '5' },
     dir: { type: 'string', default: '/tmp/w3-lab' },
     x: { type: 'string' },
+    /** Another of the bench's locations (plain: W1's unthrottled, mixed: W4's) and size. */
+    location: { type: 'string', default: 'capped' },
+    mib: { type: 'string', default: '100' },
   },
 })
 const nginx = findExecutable('nginx')
@@ -30,8 +33,9 @@ const base = resolve(values.dir)
 const root = join(base, 'data')
 const srv = join(base, 'nginx')
 mkdirSync(root, { recursive: true })
-const file = join(root, 'w3.bin')
-if (!existsSync(file)) spawnSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', 'count=100'])
+const file = join(root, `w3-${values.mib}.bin`)
+if (!existsSync(file))
+  spawnSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${values.mib}`])
 writeFileSync(join(root, 'health.txt'), 'ok\n')
 rmSync(srv, { recursive: true, force: true })
 mkdirSync(srv, { recursive: true })
@@ -52,7 +56,7 @@ const server = spawn(nginx, [
   join(srv, 'nginx.conf'),
 ])
 await sleep(500)
-const url = `http://127.0.0.1:${port}/capped/w3.bin`
+const url = `http://127.0.0.1:${port}/${values.location}/w3-${values.mib}.bin`
 spawnSync('cat', [file], { stdio: 'ignore' })
 
 interface Request {
@@ -128,6 +132,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
         `firstreq ${(t0 - started).toFixed(0)}ms last ${last.toFixed(0)} exit ${(ended - t0 - last).toFixed(0)} tail ${(last - firstDone).toFixed(0)} ` +
         `req ${requests.length} sock ${list.length} max ${most} open@250/500/1000 ${openAt(250)}/${openAt(500)}/${openAt(1000)} ` +
         `opens ${opens}` +
+        (/brought no more speed/.test(run.stdout) ? ' GAVE BACK' : '') +
         (timeline ? ` | ${timeline}` : ''),
     )
     writeFileSync(

@@ -124,13 +124,15 @@ export class ConnectionRamp {
   /** Beats at the grown count without MIN_GAIN so far. */
   #flatBeats = 0
   /**
-   * Bytes and ms since the last growth's connections began running (every beat, judged or
-   * not): the mean a growth may also show its gain with. A server that shapes each connection
-   * (nginx's `limit_rate`) sends a fresh connection's first megabytes at once and then pauses
-   * it for as long as they should have taken, so twelve new connections bring one beat of
-   * 200 MiB/s and then beats of 10–30. Judged beat by beat, W3's 4 → 16 read as "no gain": it
-   * was given back to four in 2 runs of 12 (3.4–3.9 s instead of ~1.3), and the others still had
-   * 16 connections at 0.5 s where e93e0e8 (no gain check) had 32 (docs/benchmarks.md).
+   * Bytes and ms since the last growth's connections began running, every beat counted, judged
+   * or not: the mean a growth may also show its gain with. A server that shapes each connection
+   * (nginx's `limit_rate`) sends a fresh connection's first megabytes at once and then pauses it
+   * for as long as they should have taken: in W3 (4 MiB/s a connection) twelve new connections
+   * brought one or two beats of 100–220 MiB/s, whose writers waited for the disk (not judged),
+   * and then judged beats of 10–30. Judged beat by beat, 4 → 16 read as "no gain": given back to
+   * four in 2 runs of 8 (3.2 s of transfer instead of ~1.0), and the other runs still had 16
+   * connections at 0.5 s where e93e0e8 (no gain check) had 32 (docs/benchmarks.md). The mean
+   * is never above the beats' best, so only bytes of unjudged beats are new evidence here.
    */
   #sinceGrowth = { bytes: 0, ms: 0 }
   /** The best rate a judged beat has seen: what a growth must beat (a transition beat reads low). */
