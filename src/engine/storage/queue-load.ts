@@ -55,6 +55,11 @@ export type WriterStart = {
   /** Journal generations read whole and still on disk (a set-aside one is not among them). */
   gens: number[]
   journalBytes: number
+  /**
+   * Of journalBytes, the `put` lines that first wrote a record the snapshot does not hold (see
+   * QueueStore's #freshBytes).
+   */
+  freshBytes: number
   snapshotBytes: number
   /** A version 1 `queue.json` is still there: the next snapshot replaces it. */
   legacy: boolean
@@ -81,6 +86,7 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     gen: 1,
     gens: [],
     journalBytes: 0,
+    freshBytes: 0,
     snapshotBytes: 0,
     legacy: false,
     mustCompact: false,
@@ -135,11 +141,13 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     let problem: string | null = null
     let lineNo = 0
     let bytes = 0
+    let fresh = 0
     // This file's own, from its first line (queue-lines.ts, "A queue file's own default").
     let defaultIfExists: IfExists = PLAIN_IF_EXISTS
     await readLines(path, (text, terminated) => {
       lineNo++
-      bytes += Buffer.byteLength(text) + 1
+      const lineBytes = Buffer.byteLength(text) + 1
+      bytes += lineBytes
       if (problem || !terminated) return // after a bad line, or the torn tail of a crash
       const line = parseJournalLine(text, strings, defaultIfExists)
       if (typeof line === 'string') {
@@ -155,7 +163,10 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
       seq = Math.max(seq, line.s)
       if ('put' in line) {
         const r = line.put as DownloadRecord
-        if (!records.has(r.id)) order.push(r.id)
+        if (!records.has(r.id)) {
+          order.push(r.id)
+          fresh += lineBytes
+        }
         records.set(r.id, r)
       } else if ('del' in line) {
         records.delete(line.del)
@@ -184,6 +195,7 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     else {
       start.gens.push(gen)
       start.journalBytes += bytes
+      start.freshBytes += fresh
     }
     start.gen = Math.max(start.gen, gen + 1)
   }

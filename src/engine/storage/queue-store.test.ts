@@ -45,14 +45,16 @@ class Queue {
     (error) => errors.push(error),
   )
 
-  add(n: number, from = 0): DownloadRecord[] {
+  /** `asNew`: as the scheduler adds a download (`QueueStore.added`), not as a changed one. */
+  add(n: number, from = 0, asNew = false): DownloadRecord[] {
     const added = Array.from({ length: n }, (_, i) =>
       buildRecord({ url: `https://files.example/f${from + i}.bin?x="q"` }, dir),
     )
     for (const r of added) {
       this.records.set(r.id, r)
       this.order.push(r.id)
-      this.store.put(r)
+      if (asNew) this.store.added(r)
+      else this.store.put(r)
     }
     return added
   }
@@ -208,6 +210,42 @@ describe('QueueStore (snapshot + append-only journal)', () => {
     expect(await journals()).toHaveLength(1)
     const loaded = await loadFresh()
     expect(loaded.queue).toEqual(q.expected())
+  })
+
+  it('writes no snapshot while a long list arrives: its lines are as short as a snapshot', async () => {
+    const q = new Queue()
+    await q.store.load()
+    // 20,000 added in 20 appends, as `downpour get -i` adds a long list (W5): before, the
+    // journal's first MiB started a snapshot of the part that had arrived, and the next one
+    // when the journal outgrew that (two snapshots, 1–1.5 MB and the whole list).
+    for (let part = 0; part < 20; part++) {
+      q.add(1000, part * 1000, true)
+      q.store.writeNow()
+    }
+    await q.store.flush()
+    const afterAdd = { ...q.store.written }
+    expect(afterAdd.journal).toBeGreaterThan(2 * 1024 * 1024)
+    expect(afterAdd).toMatchObject({ snapshot: 0, compactions: 0 })
+    await q.store.close()
+    expect(await journals()).toEqual(['queue-1.journal'])
+    expect((await loadFresh()).queue).toEqual(q.expected())
+
+    // Loaded back, the same journal still asks for none (its lines counted as the add's again)…
+    const next = new Queue()
+    Object.assign(next, { records: q.records, order: q.order })
+    await next.store.load()
+    expect(next.store.wantsCompaction).toBe(false)
+    // …and lines that replace records do, once they outweigh the records a snapshot would
+    // write: half the records written again, then all of them.
+    const all = [...q.records.values()]
+    for (const [tries, changed] of [all.slice(0, all.length / 2), all].entries()) {
+      for (const r of changed) next.change(r, { tries: tries + 1 })
+      await next.store.flush()
+      expect(next.store.written.compactions).toBe(tries)
+    }
+    await next.store.close()
+    expect(await journals()).toEqual([])
+    expect((await loadFresh()).queue).toEqual(next.expected())
   })
 
   it('journals a state change of many downloads as one line of ids, not their records', async () => {
