@@ -163,11 +163,12 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
       seq = Math.max(seq, line.s)
       if ('put' in line) {
         const r = line.put as DownloadRecord
-        if (!records.has(r.id)) {
+        // One lookup, as for the snapshot's records: a journal can hold a whole long list.
+        const size = records.size
+        if (records.set(r.id, r).size !== size) {
           order.push(r.id)
           fresh += lineBytes
         }
-        records.set(r.id, r)
       } else if ('del' in line) {
         records.delete(line.del)
         reordered = true
