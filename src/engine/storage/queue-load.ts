@@ -8,6 +8,7 @@ import { readLines } from './line-file.ts'
 import {
   applySet,
   firstIssue,
+  forgetFresh,
   headerSchema,
   INVALID,
   isTempName,
@@ -60,6 +61,8 @@ export type WriterStart = {
    * QueueStore's #freshBytes).
    */
   freshBytes: number
+  /** How many lines freshBytes counts. */
+  freshLines: number
   snapshotBytes: number
   /** A version 1 `queue.json` is still there: the next snapshot replaces it. */
   legacy: boolean
@@ -87,6 +90,7 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     gens: [],
     journalBytes: 0,
     freshBytes: 0,
+    freshLines: 0,
     snapshotBytes: 0,
     legacy: false,
     mustCompact: false,
@@ -141,7 +145,8 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     let problem: string | null = null
     let lineNo = 0
     let bytes = 0
-    let fresh = 0
+    // Counted over the journal files in replay order, as QueueStore counts them.
+    const fresh = { bytes: start.freshBytes, lines: start.freshLines }
     // This file's own, from its first line (queue-lines.ts, "A queue file's own default").
     let defaultIfExists: IfExists = PLAIN_IF_EXISTS
     await readLines(path, (text, terminated) => {
@@ -167,10 +172,12 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
         const size = records.size
         if (records.set(r.id, r).size !== size) {
           order.push(r.id)
-          fresh += lineBytes
+          fresh.bytes += lineBytes
+          fresh.lines++
         }
       } else if ('del' in line) {
         records.delete(line.del)
+        forgetFresh(fresh)
         reordered = true
       } else if ('set' in line) {
         applySet(records, line.ids, line.set)
@@ -196,7 +203,8 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     else {
       start.gens.push(gen)
       start.journalBytes += bytes
-      start.freshBytes += fresh
+      start.freshBytes = fresh.bytes
+      start.freshLines = fresh.lines
     }
     start.gen = Math.max(start.gen, gen + 1)
   }

@@ -248,6 +248,49 @@ describe('QueueStore (snapshot + append-only journal)', () => {
     expect((await loadFresh()).queue).toEqual(next.expected())
   })
 
+  it('still compacts a list added and removed again and again: a removal takes back an add', async () => {
+    const q = new Queue()
+    await q.store.load()
+    for (let round = 0; round < 6; round++) {
+      const added = q.add(2000, round * 2000, true)
+      q.store.writeNow()
+      for (const r of added) q.remove(r)
+      q.store.writeNow()
+    }
+    await q.store.flush()
+    // Six adds of ~330 KB and their removals, the queue empty: without taking the adds back,
+    // the removals' ~100 KB a round never outweighed them and nothing was ever compacted.
+    expect(q.store.written.compactions).toBeGreaterThan(0)
+    await q.store.close()
+    const loaded = await loadFresh()
+    expect(loaded.queue.downloads).toEqual([])
+  })
+
+  it('counts a removal the same when it reads the journal back', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const round = (queue: Queue, n: number): void => {
+      for (const r of queue.add(2000, n * 2000, true)) queue.remove(r)
+      queue.store.writeNow()
+    }
+    round(q, 0)
+    round(q, 1)
+    await q.store.close()
+    const twoRounds = q.store.written.journal
+    expect(q.store.written.compactions).toBe(0)
+    // A third round passes 1 MiB of lines that a snapshot (of an empty queue) would save.
+    expect(twoRounds).toBeLessThan(1024 * 1024)
+    expect(twoRounds * 1.5).toBeGreaterThan(1024 * 1024)
+    const next = new Queue()
+    await next.store.load()
+    expect(next.store.wantsCompaction).toBe(false)
+    round(next, 2)
+    await next.store.flush()
+    expect(next.store.written.compactions).toBe(1)
+    await next.store.close()
+    expect((await loadFresh()).queue.downloads).toEqual([])
+  })
+
   it('journals a state change of many downloads as one line of ids, not their records', async () => {
     const q = new Queue()
     await q.store.load()

@@ -11,6 +11,7 @@ import {
   LEGACY_FILE,
   snapshotHeader,
   snapshotTempName,
+  forgetFresh,
   type JournalOp,
   type StateFields,
 } from './queue-lines.ts'
@@ -81,6 +82,8 @@ export class QueueStore {
    * queue bytes: no snapshot of a list still arriving").
    */
   #freshBytes = 0
+  /** How many lines #freshBytes counts (a removal takes one back: forgetFresh). */
+  #freshLines = 0
   /** Added records whose first line is still to be written (see #freshBytes). */
   #fresh = new Set<string>()
   #snapshotBytes = 0
@@ -132,6 +135,7 @@ export class QueueStore {
     this.#journal.start(start.gen, start.gens)
     this.#journalBytes = start.journalBytes
     this.#freshBytes = start.freshBytes
+    this.#freshLines = start.freshLines
     this.#snapshotBytes = start.snapshotBytes
     this.#legacy = start.legacy
     this.#mustCompact = start.mustCompact
@@ -229,14 +233,16 @@ export class QueueStore {
     }
     let seq = this.#seq
     let written: number
-    let fresh = 0
+    const fresh = { bytes: this.#freshBytes, lines: this.#freshLines }
     const freshIds = this.#fresh
     try {
       written = this.#journal.append(this.#pending, (op) => {
         const text = journalLine(op, ++seq, this.#source, this.#defaultIfExists)
         // Its length in UTF-16 units: at most its bytes, so never more than it wrote.
-        if (op.kind === 'put' && freshIds.size > 0 && freshIds.has(op.record.id))
-          fresh += text.length + 1
+        if (op.kind === 'put' && freshIds.size > 0 && freshIds.has(op.record.id)) {
+          fresh.bytes += text.length + 1
+          fresh.lines++
+        } else if (op.kind === 'del') forgetFresh(fresh)
         return text
       })
     } catch (error) {
@@ -256,7 +262,8 @@ export class QueueStore {
     this.#pendingPut.clear()
     this.#pendingSettings = false
     this.#journalBytes += written
-    this.#freshBytes += fresh
+    this.#freshBytes = fresh.bytes
+    this.#freshLines = fresh.lines
     this.#fresh.clear()
     this.written.journal += written
     this.#journal.requestSync()
@@ -297,6 +304,7 @@ export class QueueStore {
     const rotated = this.#journal.rotate()
     this.#journalBytes = 0
     this.#freshBytes = 0
+    this.#freshLines = 0
     const covered = await rotated
     const temp = snapshotTempName(process.pid, this.#tempCounter++)
     const bytes = await writeSnapshot(
