@@ -91,7 +91,7 @@ export class RecordCommands {
       }
       const record = finishRecord(prepared)
       p.table.insert(record)
-      p.store?.put(record)
+      p.store?.added(record)
       p.pump.enqueue(record)
       const download = p.snapshotOf(record)
       p.history.added(record)

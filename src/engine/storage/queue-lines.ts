@@ -235,3 +235,16 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): string {
   const first = issues[0]
   return first ? `${v.getDotPath(first) ?? 'root'}: ${first.message}` : 'invalid'
 }
+
+/**
+ * A record was removed: one first line of an add (QueueStore's #freshBytes) no longer stands for
+ * a record a snapshot would write. Which one is not known (the removed record may be older than
+ * the snapshot): an average one is taken back, which errs towards compacting sooner. Without
+ * this, adding and removing a long list again and again grew the journal without end: the
+ * removals' lines alone never outweighed the adds'.
+ */
+export function forgetFresh(fresh: { bytes: number; lines: number }): void {
+  if (fresh.lines === 0) return
+  fresh.bytes -= fresh.bytes / fresh.lines
+  fresh.lines--
+}

@@ -8,6 +8,7 @@ import { readLines } from './line-file.ts'
 import {
   applySet,
   firstIssue,
+  forgetFresh,
   headerSchema,
   INVALID,
   isTempName,
@@ -55,6 +56,13 @@ export type WriterStart = {
   /** Journal generations read whole and still on disk (a set-aside one is not among them). */
   gens: number[]
   journalBytes: number
+  /**
+   * Of journalBytes, the `put` lines that first wrote a record the snapshot does not hold (see
+   * QueueStore's #freshBytes).
+   */
+  freshBytes: number
+  /** How many lines freshBytes counts. */
+  freshLines: number
   snapshotBytes: number
   /** A version 1 `queue.json` is still there: the next snapshot replaces it. */
   legacy: boolean
@@ -81,6 +89,8 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     gen: 1,
     gens: [],
     journalBytes: 0,
+    freshBytes: 0,
+    freshLines: 0,
     snapshotBytes: 0,
     legacy: false,
     mustCompact: false,
@@ -135,11 +145,14 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     let problem: string | null = null
     let lineNo = 0
     let bytes = 0
+    // Counted over the journal files in replay order, as QueueStore counts them.
+    const fresh = { bytes: start.freshBytes, lines: start.freshLines }
     // This file's own, from its first line (queue-lines.ts, "A queue file's own default").
     let defaultIfExists: IfExists = PLAIN_IF_EXISTS
     await readLines(path, (text, terminated) => {
       lineNo++
-      bytes += Buffer.byteLength(text) + 1
+      const lineBytes = Buffer.byteLength(text) + 1
+      bytes += lineBytes
       if (problem || !terminated) return // after a bad line, or the torn tail of a crash
       const line = parseJournalLine(text, strings, defaultIfExists)
       if (typeof line === 'string') {
@@ -155,10 +168,16 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
       seq = Math.max(seq, line.s)
       if ('put' in line) {
         const r = line.put as DownloadRecord
-        if (!records.has(r.id)) order.push(r.id)
-        records.set(r.id, r)
+        // One lookup, as for the snapshot's records: a journal can hold a whole long list.
+        const size = records.size
+        if (records.set(r.id, r).size !== size) {
+          order.push(r.id)
+          fresh.bytes += lineBytes
+          fresh.lines++
+        }
       } else if ('del' in line) {
         records.delete(line.del)
+        forgetFresh(fresh)
         reordered = true
       } else if ('set' in line) {
         applySet(records, line.ids, line.set)
@@ -184,6 +203,8 @@ export async function loadQueue(dir: string): Promise<LoadResult & { start: Writ
     else {
       start.gens.push(gen)
       start.journalBytes += bytes
+      start.freshBytes = fresh.bytes
+      start.freshLines = fresh.lines
     }
     start.gen = Math.max(start.gen, gen + 1)
   }

@@ -45,14 +45,16 @@ class Queue {
     (error) => errors.push(error),
   )
 
-  add(n: number, from = 0): DownloadRecord[] {
+  /** `asNew`: as the scheduler adds a download (`QueueStore.added`), not as a changed one. */
+  add(n: number, from = 0, asNew = false): DownloadRecord[] {
     const added = Array.from({ length: n }, (_, i) =>
       buildRecord({ url: `https://files.example/f${from + i}.bin?x="q"` }, dir),
     )
     for (const r of added) {
       this.records.set(r.id, r)
       this.order.push(r.id)
-      this.store.put(r)
+      if (asNew) this.store.added(r)
+      else this.store.put(r)
     }
     return added
   }
@@ -208,6 +210,85 @@ describe('QueueStore (snapshot + append-only journal)', () => {
     expect(await journals()).toHaveLength(1)
     const loaded = await loadFresh()
     expect(loaded.queue).toEqual(q.expected())
+  })
+
+  it('writes no snapshot while a long list arrives: its lines are as short as a snapshot', async () => {
+    const q = new Queue()
+    await q.store.load()
+    // 20,000 added in 20 appends, as `downpour get -i` adds a long list (W5): before, the
+    // journal's first MiB started a snapshot of the part that had arrived, and the next one
+    // when the journal outgrew that (two snapshots, 1–1.5 MB and the whole list).
+    for (let part = 0; part < 20; part++) {
+      q.add(1000, part * 1000, true)
+      q.store.writeNow()
+    }
+    await q.store.flush()
+    const afterAdd = { ...q.store.written }
+    expect(afterAdd.journal).toBeGreaterThan(2 * 1024 * 1024)
+    expect(afterAdd).toMatchObject({ snapshot: 0, compactions: 0 })
+    await q.store.close()
+    expect(await journals()).toEqual(['queue-1.journal'])
+    expect((await loadFresh()).queue).toEqual(q.expected())
+
+    // Loaded back, the same journal still asks for none (its lines counted as the add's again)…
+    const next = new Queue()
+    Object.assign(next, { records: q.records, order: q.order })
+    await next.store.load()
+    expect(next.store.wantsCompaction).toBe(false)
+    // …and lines that replace records do, once they outweigh the records a snapshot would
+    // write: half the records written again, then all of them.
+    const all = [...q.records.values()]
+    for (const [tries, changed] of [all.slice(0, all.length / 2), all].entries()) {
+      for (const r of changed) next.change(r, { tries: tries + 1 })
+      await next.store.flush()
+      expect(next.store.written.compactions).toBe(tries)
+    }
+    await next.store.close()
+    expect(await journals()).toEqual([])
+    expect((await loadFresh()).queue).toEqual(next.expected())
+  })
+
+  it('still compacts a list added and removed again and again: a removal takes back an add', async () => {
+    const q = new Queue()
+    await q.store.load()
+    for (let round = 0; round < 6; round++) {
+      const added = q.add(2000, round * 2000, true)
+      q.store.writeNow()
+      for (const r of added) q.remove(r)
+      q.store.writeNow()
+    }
+    await q.store.flush()
+    // Six adds of ~330 KB and their removals, the queue empty: without taking the adds back,
+    // the removals' ~100 KB a round never outweighed them and nothing was ever compacted.
+    expect(q.store.written.compactions).toBeGreaterThan(0)
+    await q.store.close()
+    const loaded = await loadFresh()
+    expect(loaded.queue.downloads).toEqual([])
+  })
+
+  it('counts a removal the same when it reads the journal back', async () => {
+    const q = new Queue()
+    await q.store.load()
+    const round = (queue: Queue, n: number): void => {
+      for (const r of queue.add(2000, n * 2000, true)) queue.remove(r)
+      queue.store.writeNow()
+    }
+    round(q, 0)
+    round(q, 1)
+    await q.store.close()
+    const twoRounds = q.store.written.journal
+    expect(q.store.written.compactions).toBe(0)
+    // A third round passes 1 MiB of lines that a snapshot (of an empty queue) would save.
+    expect(twoRounds).toBeLessThan(1024 * 1024)
+    expect(twoRounds * 1.5).toBeGreaterThan(1024 * 1024)
+    const next = new Queue()
+    await next.store.load()
+    expect(next.store.wantsCompaction).toBe(false)
+    round(next, 2)
+    await next.store.flush()
+    expect(next.store.written.compactions).toBe(1)
+    await next.store.close()
+    expect((await loadFresh()).queue.downloads).toEqual([])
   })
 
   it('journals a state change of many downloads as one line of ids, not their records', async () => {

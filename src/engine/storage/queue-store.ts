@@ -11,6 +11,7 @@ import {
   LEGACY_FILE,
   snapshotHeader,
   snapshotTempName,
+  forgetFresh,
   type JournalOp,
   type StateFields,
 } from './queue-lines.ts'
@@ -28,7 +29,12 @@ export { queueSaveError } from './queue-save-error.ts'
 const SAVE_DELAY_MS = 250
 /** A failed append (disk full, say) is tried again this soon, not at the next change. */
 const RETRY_MS = 1000
-/** The journal is folded into the snapshot once it is larger than this and than the snapshot. */
+/**
+ * The journal is folded into the snapshot once the part of it a snapshot would save (every line
+ * but the first line of a record added since the snapshot) is larger than this and than the
+ * snapshot it would write (the last one and those first lines): each compaction writes at most
+ * what the journal wrote since the last one, whatever the order of adds and changes.
+ */
 const MIN_COMPACT_BYTES = 1024 * 1024
 const COMPACT_RETRY_MS = 10_000
 
@@ -66,6 +72,20 @@ export class QueueStore {
   #seq = 0
   #journal: JournalFile
   #journalBytes = 0
+  /**
+   * Of #journalBytes, the lines that first wrote a record added since the snapshot. A snapshot
+   * would write them again at the same size (a journal of nothing but an add of 20,000 is as
+   * short as their snapshot), so they do not count towards a compaction: folding them in
+   * costs their bytes again and saves none. A compaction during a long add wrote a snapshot of
+   * whatever part of the list had arrived, its size set by how fast the add went (W5's first
+   * run: two snapshots, 1.05–1.47 MB and 2.75 MB, in 10 s; docs/benchmarks.md, "W5's first-run
+   * queue bytes: no snapshot of a list still arriving").
+   */
+  #freshBytes = 0
+  /** How many lines #freshBytes counts (a removal takes one back: forgetFresh). */
+  #freshLines = 0
+  /** Added records whose first line is still to be written (see #freshBytes). */
+  #fresh = new Set<string>()
   #snapshotBytes = 0
   #legacy = false
   /** Something was set aside at load: the next snapshot must hold what was read from it. */
@@ -114,6 +134,8 @@ export class QueueStore {
     this.#seq = start.seq
     this.#journal.start(start.gen, start.gens)
     this.#journalBytes = start.journalBytes
+    this.#freshBytes = start.freshBytes
+    this.#freshLines = start.freshLines
     this.#snapshotBytes = start.snapshotBytes
     this.#legacy = start.legacy
     this.#mustCompact = start.mustCompact
@@ -125,8 +147,15 @@ export class QueueStore {
     return (
       this.#mustCompact ||
       this.#legacy ||
-      this.#journalBytes > Math.max(MIN_COMPACT_BYTES, this.#snapshotBytes)
+      this.#journalBytes - this.#freshBytes >
+        Math.max(MIN_COMPACT_BYTES, this.#snapshotBytes + this.#freshBytes)
     )
+  }
+
+  /** A record new to the queue: its first line does not count towards a compaction. */
+  added(record: DownloadRecord): void {
+    this.#fresh.add(record.id)
+    this.put(record)
   }
 
   /** A record was added or its persisted fields changed. */
@@ -204,10 +233,18 @@ export class QueueStore {
     }
     let seq = this.#seq
     let written: number
+    const fresh = { bytes: this.#freshBytes, lines: this.#freshLines }
+    const freshIds = this.#fresh
     try {
-      written = this.#journal.append(this.#pending, (op) =>
-        journalLine(op, ++seq, this.#source, this.#defaultIfExists),
-      )
+      written = this.#journal.append(this.#pending, (op) => {
+        const text = journalLine(op, ++seq, this.#source, this.#defaultIfExists)
+        // Its length in UTF-16 units: at most its bytes, so never more than it wrote.
+        if (op.kind === 'put' && freshIds.size > 0 && freshIds.has(op.record.id)) {
+          fresh.bytes += text.length + 1
+          fresh.lines++
+        } else if (op.kind === 'del') forgetFresh(fresh)
+        return text
+      })
     } catch (error) {
       this.#failure = queueSaveError(error, this.dir)
       if (!this.#failing) this.#onError(this.#failure)
@@ -225,6 +262,9 @@ export class QueueStore {
     this.#pendingPut.clear()
     this.#pendingSettings = false
     this.#journalBytes += written
+    this.#freshBytes = fresh.bytes
+    this.#freshLines = fresh.lines
+    this.#fresh.clear()
     this.written.journal += written
     this.#journal.requestSync()
     if (this.wantsCompaction && !this.#compacting && Date.now() >= this.#nextCompactAt)
@@ -263,6 +303,8 @@ export class QueueStore {
     const settings = this.#source.settings()
     const rotated = this.#journal.rotate()
     this.#journalBytes = 0
+    this.#freshBytes = 0
+    this.#freshLines = 0
     const covered = await rotated
     const temp = snapshotTempName(process.pid, this.#tempCounter++)
     const bytes = await writeSnapshot(
