@@ -145,7 +145,10 @@ export class EngineMirror {
     const { next, change } = applyEvent(state, event)
     this.#storage.write(next, change)
     // An entry it could not apply (see MirrorChange): the snapshot holds what was missed.
-    if (change.name === 'download/changed' && change.rejected.length > 0) {
+    if (
+      (change.name === 'download/changed' || change.name === 'download/added') &&
+      change.rejected.length > 0
+    ) {
       this.resnapshot()
       return 'gap'
     }
