@@ -445,6 +445,32 @@ describe('EngineMirror', () => {
     expect(mirror.ready).toBe(false)
   })
 
+  it('checks nothing the engine in its own process sends (trusted), and everything else', async () => {
+    const engine = new ReferenceEngine()
+    // Not a download by the schema: a check would refuse it. Straight from an engine in the
+    // same process, no check runs (the engine made the object itself).
+    const odd = { ...makeSnapshot({ id: 'odd' }), done: '0' } as unknown as DownloadSnapshot
+    const outcomes: string[] = []
+    for (const trusted of [true, false]) {
+      const mirror = new EngineMirror({ trusted, read: async (m) => m.reset(engine.snapshotNow()) })
+      mirror.follow(new Emitter<EngineEvents>())
+      await mirror.firstRead
+      outcomes.push(
+        mirror.receive({ name: 'download/added', payload: { revision: 1, downloads: [odd] } }),
+      )
+      const patch = { id: 'odd', state: 'paused', speed: 'fast' } as unknown as DownloadSnapshot
+      if (trusted)
+        outcomes.push(
+          mirror.receive({
+            name: 'download/changed',
+            payload: { revision: 2, changes: [{ download: patch, previousState: 'queued' }] },
+          }),
+        )
+      mirror.stop()
+    }
+    expect(outcomes).toEqual(['applied', 'applied', 'gap'])
+  })
+
   it('writes a patch over the download it holds: the fields it names, nothing else', async () => {
     const engine = new ReferenceEngine()
     engine.run({ kind: 'add', count: 1 })
