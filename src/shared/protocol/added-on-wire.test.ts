@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { makeSnapshot } from '../../../test/make-snapshot.ts'
 import { portOf } from '../../../test/message-port.ts'
 import { Emitter } from '../emitter.ts'
-import { packAdded, unpackAdded } from './added-on-wire.ts'
+import { packAdded, problemsOnArrival, unpackAdded } from './added-on-wire.ts'
+import { DEFAULT_SETTINGS } from './default-settings.ts'
+import { describeBadAdded } from './download-patch.ts'
+import { EngineMirror, memoryStorage } from './engine-mirror.ts'
 import type { EngineApi } from './api.ts'
 import type { EngineEvents } from './events.ts'
 import type { DownloadSnapshot } from './model.ts'
@@ -113,5 +116,84 @@ describe('download/added on the wire', () => {
       channel.port1.close()
       channel.port2.close()
     }
+  })
+})
+
+describe('download/added checked on arrival', () => {
+  /** Each case: the wire form as it might arrive (a newer engine, a bug, a hostile server). */
+  const good = () =>
+    packAdded(part(4)) as {
+      revision: number
+      shared: Record<string, unknown>
+      downloads: Record<string, unknown>[]
+    }
+  const cases: Record<string, (wire: ReturnType<typeof good>) => void> = {
+    'as sent': () => {},
+    'a wrong type in one download': (w) => (w.downloads[1]!.url = 5),
+    'a field no download has': (w) => delete w.downloads[2]!.name,
+    'a field the shared part lacks': (w) => delete w.shared.dir,
+    'a bad shared field': (w) => (w.shared.done = 'none'),
+    'a bad shared field one download sets right': (w) => {
+      w.shared.speed = -1 as never
+      w.shared.tries = 'x'
+      w.downloads[0]!.tries = 2
+    },
+    'a bad optional field': (w) => (w.downloads[3]!.lastByteAt = 'soon'),
+    'a field the schema does not know': (w) => (w.downloads[0]!.extra = { any: 1 }),
+    'a download that is not an object': (w) => (w.downloads[2] = 7 as never),
+    'a bad state': (w) => (w.downloads[1]!.state = 'sleeping'),
+  }
+  for (const [name, spoil] of Object.entries(cases))
+    it(`finds what checking each whole download finds: ${name}`, () => {
+      const wire = structuredClone(good())
+      spoil(wire)
+      const unpacked = unpackAdded(wire)
+      const found = problemsOnArrival(unpacked)!
+      expect(found).toHaveLength(wire.downloads.length)
+      const whole = unpacked.downloads.map((d) => describeBadAdded(d))
+      expect(found.map((p) => p !== null)).toEqual(whole.map((p) => p !== null))
+    })
+
+  it('names the download and the field', () => {
+    const wire = structuredClone(good())
+    wire.downloads[1]!.url = 5
+    delete wire.downloads[2]!.name
+    expect(problemsOnArrival(unpackAdded(wire))).toEqual([
+      null,
+      'added download id-1: url: Invalid type: Expected string but received 5',
+      'added download id-2: name: missing',
+      null,
+    ])
+  })
+
+  it('the mirror refuses what failed on arrival and reads a snapshot', async () => {
+    const wire = structuredClone(good())
+    wire.downloads[1]!.url = 5
+    const rejected: string[] = []
+    const mirror = new EngineMirror({
+      read: async (m) =>
+        m.reset({
+          revision: 6, // the queue just before the event (part() carries revision 7)
+          downloads: [],
+          settings: { ...DEFAULT_SETTINGS, defaultDir: '/d' },
+        }),
+      storage: memoryStorage((change) => {
+        if (change.name === 'download/added') rejected.push(...change.rejected)
+      }),
+    })
+    mirror.follow(new Emitter<EngineEvents>())
+    await mirror.firstRead
+    const received = mirror.receive({ name: 'download/added', payload: unpackAdded(wire) })
+    expect(received).toBe('gap')
+    expect(rejected).toEqual([
+      'added download id-1: url: Invalid type: Expected string but received 5',
+    ])
+  })
+
+  it('leaves an event sent whole, or made in this process, to the mirror to check', () => {
+    expect(problemsOnArrival(part(1))).toBeUndefined()
+    expect(
+      problemsOnArrival(unpackAdded({ revision: 1, downloads: [makeSnapshot()] })),
+    ).toBeUndefined()
   })
 })

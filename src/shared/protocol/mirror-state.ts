@@ -1,3 +1,4 @@
+import { problemsOnArrival } from './added-on-wire.ts'
 import { applyBlockMove } from './block-move.ts'
 import {
   applyDescription,
@@ -183,9 +184,13 @@ function applyAdded(
   const fresh: string[] = []
   const entries: EntryChange[] = []
   const rejected: string[] = []
+  // Put together from the wire, each was checked then (added-on-wire.ts).
+  const known = check ? problemsOnArrival(event.payload) : undefined
+  const { downloads } = event.payload
   // In the event's order: a download named twice in one event ends as its second entry.
-  for (const download of event.payload.downloads) {
-    const problem = check ? describeBadAdded(download) : null
+  for (let i = 0; i < downloads.length; i++) {
+    const download = downloads[i]!
+    const problem = !check ? null : known !== undefined ? known[i]! : describeBadAdded(download)
     if (problem !== null) {
       rejected.push(problem)
       continue
