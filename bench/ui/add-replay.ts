@@ -1,4 +1,4 @@
-// node bench/ui/add-replay.ts --frames FILE [--old /work/wt/base] [--rounds 5]
+// node bench/ui/add-replay.ts --frames FILE [--old /work/wt/base] [--old-frames FILE] [--rounds 5]
 //
 // The WebSocket frames a page received during bench:ui's add of 10,000 (bulk-run.ts --only add
 // --frames FILE) fed through the page's store — parsed and handed to the engine client as
@@ -6,6 +6,8 @@
 // another's (`--old`), alternately in one process. React is not in it (no component is
 // mounted): what it measures is the store's own work per message, in CPU time, which on a
 // machine shared with other work compares fairly where the bench's wall times swing.
+// `--old-frames`: the old side's own recording, when the two speak different wire forms (a
+// `download/added` packed or not: shared/protocol/added-on-wire.ts).
 import { resolve } from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
@@ -16,20 +18,24 @@ const { values } = parseArgs({
     frames: { type: 'string' },
     old: { type: 'string', default: '/work/wt/base' },
     rounds: { type: 'string', default: '5' },
+    'old-frames': { type: 'string' },
   },
 })
 if (!values.frames) throw new Error('--frames FILE (from bulk-run.ts --only add --frames FILE)')
-const frames = (await readFile(values.frames, 'utf8'))
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as string)
+const readFrames = async (file: string) =>
+  (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as string)
+const newFrames = await readFrames(values.frames)
+const oldFrames = values['old-frames'] ? await readFrames(values['old-frames']) : newFrames
 const rounds = Number(values.rounds)
 
 type Side = { name: string; run: () => Promise<Figures> }
 type Figures = { cpuMs: number; longestMs: number; over16: number; gcMs: number; count: number }
 
 /** The page's store from a checkout's sources (each root is its own module graph). */
-async function side(name: string, root: string): Promise<Side> {
+async function side(name: string, root: string, frames: readonly string[]): Promise<Side> {
   const src = (path: string) => import(resolve(root, 'src', path))
   const rpc = await src('shared/protocol/rpc.ts')
   const appStore = await src('renderer/src/store/app-store.ts')
@@ -104,8 +110,8 @@ async function side(name: string, root: string): Promise<Side> {
 }
 
 const sides = [
-  await side('old', resolve(values.old!)),
-  await side('new', resolve(import.meta.dirname, '..', '..')),
+  await side('old', resolve(values.old!), oldFrames),
+  await side('new', resolve(import.meta.dirname, '..', '..'), newFrames),
 ]
 const all = new Map<string, Figures[]>(sides.map((s) => [s.name, []]))
 // A warm-up round each (JIT), not counted; then alternately.

@@ -113,6 +113,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     options.rpc && options.rpcPort === undefined
       ? createAria2Endpoint({
           engine,
+          engineInProcess: true,
           secret: rpcSecret,
           // The engine server checks Host before it hands /jsonrpc over.
           hostAllowed: () => true,
@@ -146,6 +147,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
     try {
       rpcServer = await createAria2RpcServer({
         engine,
+        engineInProcess: true,
         secret: rpcSecret,
         host: options.host,
         port: options.rpcPort,

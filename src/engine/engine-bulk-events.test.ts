@@ -80,6 +80,22 @@ describe('bulk commands travel as one event', () => {
     expect(full.added.map((d) => d.url)).toEqual([server.url('/g0.bin'), server.url('/g1.bin')])
   })
 
+  it("an add answered with { answer: 'refusals' } holds only what was refused", async () => {
+    const engine = await open()
+    const requests = urls(EVENT_ROWS + 3).map((r) => ({ ...r, paused: true }))
+    requests[7] = requests[2]! // a duplicate: refused
+    let result: Awaited<ReturnType<TestEngine['add']>> | null = null
+    const seen = await eventsDuring(engine, async () => {
+      result = await engine.add(requests, { answer: 'refusals' })
+    })
+    const listed = seen.flatMap((e) => (e.payload as EngineEvents['download/added']).downloads)
+    expect(listed).toHaveLength(EVENT_ROWS + 2)
+    expect(result).toEqual({
+      added: [],
+      rejected: [expect.objectContaining({ index: 7, url: requests[7]!.url })],
+    })
+  })
+
   it('the first downloads of a long list start before the list is all added', async () => {
     server.file('/slow.bin', makeBody(256 * 1024, 3), { rateLimit: 64 * 1024 })
     const engine = await open({ settings: { maxConcurrentDownloads: 2 } })

@@ -59,6 +59,7 @@ export function startAria2Listener(
     try {
       server = await createAria2RpcServer({
         engine,
+        engineInProcess: true,
         secret: want.secret,
         host: '127.0.0.1',
         port: options.port ?? ARIA2_DESKTOP_PORT,

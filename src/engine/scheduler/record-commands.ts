@@ -46,23 +46,26 @@ export class RecordCommands {
    * Adds in parts of `EVENT_ROWS`: each part is one `download/added`, its first downloads start
    * at once, and the loop yields between parts so the engine beats and transfers begin while a
    * 100,000-URL list is still being listed. With `{ answer: 'ids' }` the answer names the new
-   * downloads instead of repeating them (their events carry them in full).
+   * downloads instead of repeating them (their events carry them in full); with
+   * `{ answer: 'refusals' }` it holds only what was refused.
    */
   async add(requests: Parameters<EngineApi['add']>[0], options?: AddOptions): Promise<AddResult> {
     const result: AddResult =
       options?.answer === 'ids' ? { added: [], ids: [], rejected: [] } : { added: [], rejected: [] }
+    const whole = options?.answer === undefined || options.answer === 'downloads'
     for (let start = 0; start < requests.length; start += EVENT_ROWS) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve))
       const end = Math.min(requests.length, start + EVENT_ROWS)
       await this.#p.batch.run(() => {
-        for (let index = start; index < end; index++) this.#addOne(requests[index], index, result)
+        for (let index = start; index < end; index++)
+          this.#addOne(requests[index], index, result, whole)
         this.#p.pump.pump()
       })
     }
     return result
   }
 
-  #addOne(request: AddRequest | undefined, index: number, result: AddResult): void {
+  #addOne(request: AddRequest | undefined, index: number, result: AddResult, whole: boolean): void {
     const p = this.#p
     if (p.closed()) {
       result.rejected.push({
@@ -96,7 +99,7 @@ export class RecordCommands {
       const download = p.snapshotOf(record)
       p.history.added(record)
       if (result.ids) result.ids.push(record.id)
-      else result.added.push(download)
+      else if (whole) result.added.push(download)
       p.batch.added(record.id, download)
     } catch (error) {
       result.rejected.push({ index, url, error: asEngineError(error).toJSON() })

@@ -70,8 +70,10 @@ export class Aria2DownloadView {
   /** Settles with the first snapshot: whoever calls a method awaits it and gets its error. */
   readonly ready: Promise<void>
 
-  constructor(engine: Engine) {
+  /** `trusted`: `engine` is the engine in this process (see EngineMirror). */
+  constructor(engine: Engine, options: { trusted?: boolean } = {}) {
     this.#mirror = new EngineMirror({
+      trusted: options.trusted === true,
       read: wholeSnapshot(engine),
       storage: memoryStorage((change, state) => this.#follow(change, state)),
     })

@@ -25,6 +25,11 @@ const XML_RPC_PATH = '/rpc'
 export type Aria2EndpointOptions = {
   engine: EngineApi & EventSource
   /**
+   * True when `engine` is the engine itself, in this process (serve, the utility host), not a
+   * client of one: its events are objects it made, and the view does not check them again.
+   */
+  engineInProcess?: boolean
+  /**
    * The secret clients send as `token:SECRET`. Required, at least 16 characters (see
    * aria2-secret-rule.ts): this endpoint reaches the engine.
    */
@@ -62,7 +67,7 @@ export type Aria2Endpoint = {
 export function createAria2Endpoint(options: Aria2EndpointOptions): Aria2Endpoint {
   const problem = aria2SecretProblem(options.secret)
   if (problem) throw new Error(problem)
-  const view = new Aria2DownloadView(options.engine)
+  const view = new Aria2DownloadView(options.engine, { trusted: options.engineInProcess === true })
   const log = options.log ?? (() => {})
   const dispatcher = new Aria2Dispatcher({
     secret: options.secret,

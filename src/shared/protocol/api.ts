@@ -14,7 +14,7 @@ import type { UiPreferences } from './ui-preferences.ts'
 export type Selection = { ids: string[] } | { all: true }
 
 export type AddResult = {
-  /** The downloads added, in full — empty when the call asked for `{ answer: 'ids' }`. */
+  /** The downloads added, in full — empty when the call asked for `'ids'` or `'refusals'`. */
   added: DownloadSnapshot[]
   /** With `{ answer: 'ids' }`: the ids of the downloads added, in the order of the requests. */
   ids?: string[]
@@ -26,8 +26,10 @@ export type AddResult = {
  * How `add` answers. `'ids'` is for a client that follows the engine's events: each new
  * download reaches it in full in `download/added` already, and repeating them in the answer
  * doubled what a 10,000-URL add sent, serialized and parsed (4 MB more, issue 24).
+ * `'refusals'` is for one that needs only what was refused (the add dialog): the 10,000 ids
+ * were another 390 KB the page received and parsed for nothing.
  */
-export type AddOptions = { answer?: 'downloads' | 'ids' }
+export type AddOptions = { answer?: 'downloads' | 'ids' | 'refusals' }
 
 /**
  * The start of a snapshot read in parts (`snapshotHead`): the first rows in queue order and the

@@ -89,6 +89,18 @@ export function describeBadDescription(d: unknown): string | null {
   return `${typeof id === 'string' ? `download ${id}` : 'a download'}: ${describeIssues(result.issues)}`
 }
 
+/**
+ * Checks a `download/added` entry: it must be a whole download (an added one has no earlier
+ * copy to patch). The problem, naming the download and the field, or null.
+ */
+export function describeBadAdded(d: unknown): string | null {
+  if (typeof d !== 'object' || d === null) return 'an added download that is not one'
+  const result = v.safeParse(downloadSnapshotSchema, d)
+  if (result.success) return null
+  const id = (d as { id?: unknown }).id
+  return `added ${typeof id === 'string' ? `download ${id}` : 'download'}: ${describeIssues(result.issues)}`
+}
+
 /** The download after `d`: itself when whole, else `before` with the patch's fields written over. */
 export function applyDescription(
   before: DownloadSnapshot,

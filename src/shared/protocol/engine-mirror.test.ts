@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { makeSnapshot } from '../../../test/make-snapshot.ts'
 import { Emitter } from '../emitter.ts'
+import { packAdded, unpackAdded } from './added-on-wire.ts'
 import { applyBlockMove, planBlockMove, type MoveTarget } from './block-move.ts'
 import { DEFAULT_SETTINGS } from './default-settings.ts'
 import { EngineMirror, memoryStorage, type MirrorState } from './engine-mirror.ts'
@@ -171,7 +172,14 @@ function harness(engine: ReferenceEngine) {
     },
   })
   mirror.follow(events)
-  const deliver = (e: Emitted) => events.emit(e.name, structuredClone(e.payload) as never)
+  // As a socket carries them: a copy, and a `download/added` packed and put back together.
+  const deliver = (e: Emitted) =>
+    events.emit(
+      e.name,
+      (e.name === 'download/added'
+        ? unpackAdded(JSON.parse(JSON.stringify(packAdded(e.payload))))
+        : structuredClone(e.payload)) as never,
+    )
   /** Answers every read asked for so far (and those they ask for), letting promises settle. */
   const answerReads = async () => {
     for (let i = 0; i < 10 && reads.length > 0; i++) {
@@ -406,6 +414,61 @@ describe('EngineMirror', () => {
       `download ${a}: lastByteAt: Invalid key: Expected never but received "lastByteAt"`,
       'download nobody: a change of a download this copy does not hold',
     ])
+  })
+
+  it('refuses an added download that fails the schema, applies the others, and reads a snapshot', async () => {
+    const engine = new ReferenceEngine()
+    const h = harness(engine)
+    await h.answerReads()
+    h.mirror.stop()
+    const rejected: string[] = []
+    const storage = memoryStorage((change) => {
+      if (change.name === 'download/added') rejected.push(...change.rejected)
+    })
+    const mirror = new EngineMirror({ storage, read: async (m) => m.reset(engine.snapshotNow()) })
+    mirror.follow(new Emitter<EngineEvents>())
+    await mirror.firstRead
+    const good = makeSnapshot({ id: 'good' })
+    // What a packed event put back together gives when a field went missing on the way, or
+    // came with the wrong type.
+    const { url: _, ...noUrl } = makeSnapshot({ id: 'no-url' })
+    const badDone = { ...makeSnapshot({ id: 'bad-done' }), done: '0' }
+    const received = mirror.receive({
+      name: 'download/added',
+      payload: { revision: 1, downloads: [good, noUrl, badDone] as DownloadSnapshot[] },
+    })
+    expect(received).toBe('gap')
+    expect(rejected).toEqual([
+      'added download no-url: url: Invalid key: Expected "url" but received undefined',
+      'added download bad-done: done: Invalid type: Expected number but received "0"',
+    ])
+    expect(mirror.ready).toBe(false)
+  })
+
+  it('checks nothing the engine in its own process sends (trusted), and everything else', async () => {
+    const engine = new ReferenceEngine()
+    // Not a download by the schema: a check would refuse it. Straight from an engine in the
+    // same process, no check runs (the engine made the object itself).
+    const odd = { ...makeSnapshot({ id: 'odd' }), done: '0' } as unknown as DownloadSnapshot
+    const outcomes: string[] = []
+    for (const trusted of [true, false]) {
+      const mirror = new EngineMirror({ trusted, read: async (m) => m.reset(engine.snapshotNow()) })
+      mirror.follow(new Emitter<EngineEvents>())
+      await mirror.firstRead
+      outcomes.push(
+        mirror.receive({ name: 'download/added', payload: { revision: 1, downloads: [odd] } }),
+      )
+      const patch = { id: 'odd', state: 'paused', speed: 'fast' } as unknown as DownloadSnapshot
+      if (trusted)
+        outcomes.push(
+          mirror.receive({
+            name: 'download/changed',
+            payload: { revision: 2, changes: [{ download: patch, previousState: 'queued' }] },
+          }),
+        )
+      mirror.stop()
+    }
+    expect(outcomes).toEqual(['applied', 'applied', 'gap'])
   })
 
   it('writes a patch over the download it holds: the fields it names, nothing else', async () => {

@@ -85,14 +85,22 @@ export class EngineMirror {
   #stopped = false
   #buffer: RevisionedEvent[] = []
   #offs: (() => void)[] = []
+  #check: boolean
   #first = Promise.withResolvers<void>()
   #firstDone = false
   /** Settles with the first snapshot read: resolves once it is in, rejects if it failed. */
   readonly firstRead: Promise<void> = this.#first.promise
 
-  constructor(options: { read: SnapshotReader; storage?: MirrorStorage }) {
+  /**
+   * `trusted`: the events come straight from the engine in this process (the aria2 view in
+   * `downpour serve`), objects it made itself, so its downloads are not checked against their
+   * schemas — 10,000 of them cost serve ~60 ms of its loop during an add (docs/benchmarks.md,
+   * "Adding 10,000: the shared fields once"). Anything that crossed a process is checked.
+   */
+  constructor(options: { read: SnapshotReader; storage?: MirrorStorage; trusted?: boolean }) {
     this.#storage = options.storage ?? memoryStorage()
     this.#read = options.read
+    this.#check = options.trusted !== true
     // Whoever awaits it gets its error; nobody else has to.
     this.firstRead.catch(() => {})
   }
@@ -142,10 +150,13 @@ export class EngineMirror {
       this.resnapshot()
       return 'gap'
     }
-    const { next, change } = applyEvent(state, event)
+    const { next, change } = applyEvent(state, event, this.#check)
     this.#storage.write(next, change)
     // An entry it could not apply (see MirrorChange): the snapshot holds what was missed.
-    if (change.name === 'download/changed' && change.rejected.length > 0) {
+    if (
+      (change.name === 'download/changed' || change.name === 'download/added') &&
+      change.rejected.length > 0
+    ) {
       this.resnapshot()
       return 'gap'
     }

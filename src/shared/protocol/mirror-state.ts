@@ -1,5 +1,11 @@
+import { problemsOnArrival } from './added-on-wire.ts'
 import { applyBlockMove } from './block-move.ts'
-import { applyDescription, describeBadDescription, isWhole } from './download-patch.ts'
+import {
+  applyDescription,
+  describeBadAdded,
+  describeBadDescription,
+  isWhole,
+} from './download-patch.ts'
 import type { EngineEvents, RevisionedEventName } from './events.ts'
 import type { DownloadSnapshot, DownloadState, Settings } from './model.ts'
 
@@ -60,8 +66,8 @@ export type MirrorChange =
       /** Every entry written, in the event's order. */
       entries: readonly EntryChange[]
       /**
-       * Entries not applied, each saying why: a description that fails the schema, or a patch
-       * of a download the mirror does not hold. The mirror no longer matches the engine: read a
+       * Entries not applied, each saying why: a download or description that fails the schema,
+       * or a patch of a download the mirror does not hold. The mirror no longer matches the engine: read a
        * snapshot (EngineMirror does).
        */
       rejected: readonly string[]
@@ -115,17 +121,20 @@ export function appendPart(
 
 /**
  * Applies one change event, whatever its revision (the sequencing is EngineMirror's): returns
- * the next state and what changed. `byId` is written in place (see MirrorState).
+ * the next state and what changed. `byId` is written in place (see MirrorState). `check`: each
+ * download an added or changed event carries is checked against its schema first; off only
+ * for events straight from the engine in this process (see EngineMirror's `trusted`).
  */
 export function applyEvent(
   state: MirrorState,
   event: RevisionedEvent,
+  check = true,
 ): { next: MirrorState; change: MirrorChange } {
   switch (event.name) {
     case 'download/added':
-      return upsert(state, event, event.payload.downloads)
+      return applyAdded(state, event as RevisionedEvent & { name: 'download/added' }, check)
     case 'download/changed':
-      return applyChanges(state, event as RevisionedEvent & { name: 'download/changed' })
+      return applyChanges(state, event as RevisionedEvent & { name: 'download/changed' }, check)
     case 'download/removed': {
       const index = state.byId as Record<string, DownloadSnapshot>
       const gone: DownloadSnapshot[] = []
@@ -160,17 +169,32 @@ export function applyEvent(
   }
 }
 
-/** Puts downloads in (or over their old copies); new ones are appended to the order. */
-function upsert(
+/**
+ * Puts downloads in (or over their old copies); new ones are appended to the order. Each is
+ * checked against the schema of a whole download first: over a socket it was put back together
+ * from the shared fields and its own (added-on-wire.ts), and one that fails is refused, as a
+ * bad `download/changed` entry is.
+ */
+function applyAdded(
   state: MirrorState,
-  event: RevisionedEvent & { name: 'download/added' | 'download/changed' },
-  downloads: readonly DownloadSnapshot[],
+  event: RevisionedEvent & { name: 'download/added' },
+  check: boolean,
 ): { next: MirrorState; change: MirrorChange } {
   const index = state.byId as Record<string, DownloadSnapshot>
   const fresh: string[] = []
   const entries: EntryChange[] = []
+  const rejected: string[] = []
+  // Put together from the wire, each was checked then (added-on-wire.ts).
+  const known = check ? problemsOnArrival(event.payload) : undefined
+  const { downloads } = event.payload
   // In the event's order: a download named twice in one event ends as its second entry.
-  for (const download of downloads) {
+  for (let i = 0; i < downloads.length; i++) {
+    const download = downloads[i]!
+    const problem = !check ? null : known !== undefined ? known[i]! : describeBadAdded(download)
+    if (problem !== null) {
+      rejected.push(problem)
+      continue
+    }
     const before = index[download.id]
     if (before === undefined) fresh.push(download.id)
     entries.push({ before, after: download })
@@ -179,7 +203,7 @@ function upsert(
   const order = fresh.length === 0 ? state.order : state.order.concat(fresh)
   return {
     next: { ...state, order, revision: event.payload.revision },
-    change: { name: event.name, event, fresh, entries, rejected: [] },
+    change: { name: 'download/added', event, fresh, entries, rejected },
   }
 }
 
@@ -190,13 +214,14 @@ function upsert(
 function applyChanges(
   state: MirrorState,
   event: RevisionedEvent & { name: 'download/changed' },
+  check: boolean,
 ): { next: MirrorState; change: MirrorChange } {
   const index = state.byId as Record<string, DownloadSnapshot>
   const fresh: string[] = []
   const entries: EntryChange[] = []
   const rejected: string[] = []
   for (const { download, previousState } of event.payload.changes) {
-    const problem = describeBadDescription(download)
+    const problem = check ? describeBadDescription(download) : null
     if (problem !== null) {
       rejected.push(problem)
       continue

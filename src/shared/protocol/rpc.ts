@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import type { EngineApi, EngineMethod } from './api.ts'
+import { packAdded, unpackAdded } from './added-on-wire.ts'
 import { ENGINE_EVENT_NAMES, type EngineEventName, type EngineEvents } from './events.ts'
 import { DownpourError, ERROR_CODES, type ErrorCode } from './errors.ts'
 import { describeIssues, methodArgsSchemas } from './schemas.ts'
@@ -65,9 +66,17 @@ export function serveEngine(port: Port, engine: EngineApi & EventSource): () => 
               payload: { ...beat, items },
             } satisfies EventMessage)
         })
-      : engine.on(name, (payload) =>
-          port.postMessage({ kind: 'event', name, payload } satisfies EventMessage),
-        ),
+      : name === 'download/added'
+        ? engine.on(name, (payload) =>
+            port.postMessage({
+              kind: 'event',
+              name,
+              payload: packAdded(payload),
+            } satisfies EventMessage),
+          )
+        : engine.on(name, (payload) =>
+            port.postMessage({ kind: 'event', name, payload } satisfies EventMessage),
+          ),
   )
   /** Watch and unwatch are per client: the engine counts clients, not calls. */
   const perClient: Partial<Record<EngineMethod, (id: string) => Promise<unknown>>> = {
@@ -157,7 +166,9 @@ export function createEngineClient(port: Port): EngineClient {
   const off = port.onMessage((message) => {
     const m = message as ReplyMessage | EventMessage
     if (m?.kind === 'event' && ENGINE_EVENT_NAMES.includes(m.name)) {
-      events.emit(m.name, m.payload as never)
+      // The only event packed on the wire (added-on-wire.ts): whole again before anyone hears it.
+      const payload = m.name === 'download/added' ? unpackAdded(m.payload) : m.payload
+      events.emit(m.name, payload as never)
     } else if (m?.kind === 'reply') {
       const call = pending.get(m.seq)
       if (!call) return

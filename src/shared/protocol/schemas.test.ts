@@ -170,6 +170,7 @@ describe('methodArgsSchemas', () => {
       /^0\.1\.maxConnections: /,
     )
     expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'ids' }])).toBe('ok')
+    expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'refusals' }])).toBe('ok')
     expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'none' }])).toMatch(/^1\.answer: /)
     expect(check(methodArgsSchemas.add, [[{ url }], { answer: 'ids', extra: 1 }])).toMatch(/^1/)
   })

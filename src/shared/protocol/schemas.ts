@@ -290,7 +290,9 @@ function args<const T extends v.TupleItems>(items: T) {
 export const methodArgsSchemas = {
   add: args([
     v.pipe(v.array(addRequestSchema), v.maxLength(100_000)),
-    v.optional(v.strictObject({ answer: v.optional(v.picklist(['downloads', 'ids'])) })),
+    v.optional(
+      v.strictObject({ answer: v.optional(v.picklist(['downloads', 'ids', 'refusals'])) }),
+    ),
   ]),
   update: args([v.pipe(v.array(downloadUpdateSchema), v.maxLength(100_000))]),
   pause: args([selectionSchema]),

@@ -72,7 +72,7 @@ describe('the add dialog', () => {
           { url: 'https://dl.example/2.bin', dir: '/data/isos', paused: true },
         ],
         // Only the refusals are read: the new downloads reach the list as events.
-        { answer: 'ids' },
+        { answer: 'refusals' },
       ],
     })
     expect(screen.queryByRole('dialog')).toBeNull()
@@ -158,7 +158,10 @@ describe('the add dialog with dropped links', () => {
     await settle()
     expect(engine.calls.filter((c) => c.method === 'add').at(-1)).toEqual({
       method: 'add',
-      args: [[{ url: 'https://dl.example/4' }, { url: 'https://dl.example/2' }], { answer: 'ids' }],
+      args: [
+        [{ url: 'https://dl.example/4' }, { url: 'https://dl.example/2' }],
+        { answer: 'refusals' },
+      ],
     })
   })
 })
@@ -298,7 +301,7 @@ describe('the add dialog with URLs the queue holds', () => {
             { url: 'https://dl.example/gone.bin', onDuplicate: 'again' },
             { url: 'https://dl.example/kept.bin', onDuplicate: 'again' },
           ],
-          { answer: 'ids' },
+          { answer: 'refusals' },
         ],
       },
     ])
@@ -318,7 +321,7 @@ describe('the add dialog with URLs the queue holds', () => {
     // The last add (a completed row's file look, `checkFiles`, may come after it under load).
     expect(engine.calls.filter((c) => c.method === 'add').at(-1)).toEqual({
       method: 'add',
-      args: [[{ url: 'https://dl.example/new.bin' }], { answer: 'ids' }],
+      args: [[{ url: 'https://dl.example/new.bin' }], { answer: 'refusals' }],
     })
   })
 

@@ -169,7 +169,7 @@ function AddDialogBody({ draft }: { readonly draft: AddDraft }) {
     }))
     // The dialog reads only the refusals: the new downloads come to the list as events.
     const result = await addInBackground(
-      () => commands.add(requests, { answer: 'ids' }),
+      () => commands.add(requests, { answer: 'refusals' }),
       requests.length,
     )
     if (result === 'background') return
