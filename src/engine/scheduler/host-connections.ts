@@ -16,6 +16,13 @@
  * for a running one to end, while a download past its share keeps what no other asks for (one
  * in its last range). Start now goes past even that (a download started so counts its first
  * connection whatever the cap).
+ *
+ * When every download on the host knows its bytes left (`HostAccount.measure`), the share is
+ * the cap in proportion to them rather than split evenly, so downloads from one server finish
+ * together: each connection brings the same bytes/s (a per-connection cap), and even shares left
+ * the first file done early and the later two each in a tail of its own, on ranges too short to
+ * split (minSplit), with the host's connections idle (bench/same-host.ts: after the first of
+ * three 30 MiB files ended at 14 s, the other two held 22, then 12 of the 32 for 13 s more).
  */
 export class HostConnections {
   #open = new Map<string, number>()
@@ -32,8 +39,8 @@ export class HostConnections {
       return true
     },
     remove: (host) => bump(this.#open, host, -1),
-    share: (host) => this.share(host),
-    excess: (host, held, extra, othersWant) => this.excess(host, held, extra, othersWant),
+    share: (host, account) => this.share(host, account),
+    excess: (host, account, extra, othersWant) => this.excess(host, account, extra, othersWant),
     downloads: (host) => this.downloads(host),
     want: (host, account) => {
       let set = this.#wanting.get(host)
@@ -49,8 +56,14 @@ export class HostConnections {
       const set = this.#wanting.get(host)
       return set !== undefined && set.size > (set.has(account) ? 1 : 0)
     },
-    closed: (host) => bump(this.#downloads, host, -1),
+    closed: (host, account) => {
+      bump(this.#downloads, host, -1)
+      const set = this.#running.get(host)
+      if (set?.delete(account) && set.size === 0) this.#running.delete(host)
+    },
   }
+  /** Per host, the accounts whose first connection went there (see share). */
+  #running = new Map<string, Set<HostAccount>>()
 
   constructor(cap: () => number) {
     this.#cap = cap
@@ -72,25 +85,53 @@ export class HostConnections {
   }
 
   /**
-   * The most connections one download may hold to `host` (`mostPerDownload`: the cap divided
-   * among the downloads running there, rounded up; the host's cap keeps the sum within it).
+   * The most connections `account` may hold to `host`: the cap divided among the downloads
+   * running there, rounded up (`mostPerDownload`), or in proportion to their bytes left when all
+   * of them know theirs (`weightedShare`); the host's cap keeps the sum within it.
    */
-  share(host: string): number {
-    return mostPerDownload(this.#cap(), this.downloads(host))
+  share(host: string, account?: HostAccount): number {
+    const weight = account && this.#weight(host, account)
+    return weight
+      ? weightedShare(this.#cap(), weight, 'most')
+      : mostPerDownload(this.#cap(), this.downloads(host))
+  }
+
+  /** What `account` keeps while the host is over its cap: the share rounded down. */
+  #least(host: string, account: HostAccount): number {
+    const weight = this.#weight(host, account)
+    return weight
+      ? weightedShare(this.#cap(), weight, 'least')
+      : leastPerDownload(this.#cap(), this.downloads(host))
   }
 
   /**
-   * Extra connections a download holding `held` to `host`, `extra` of them its own extras,
-   * should give back: those past its share while another download there waits for one, and —
-   * while the host is over its cap (a download just started there) — those past the least each
-   * keeps, up to what the host is over by.
+   * `account`'s bytes left and those of every download running on `host` (its first connection
+   * there); null while any of them does not know its size, or with one download alone.
    */
-  excess(host: string, held: number, extra: number, othersWant: boolean): number {
+  #weight(host: string, account: HostAccount): { mine: number; all: number } | null {
+    const running = this.#running.get(host)
+    if (!running || running.size < 2 || !running.has(account)) return null
+    let all = 0
+    for (const other of running) {
+      const left = other.bytesLeft()
+      if (left === null) return null
+      all += left
+    }
+    const mine = account.bytesLeft()
+    return mine === null || all <= 0 ? null : { mine, all }
+  }
+
+  /**
+   * Extra connections `account`, `extra` of them its own extras, should give back: those past
+   * its share while another download there waits for one, and — while the host is over its cap
+   * (a download just started there) — those past the least each keeps, up to what the host is
+   * over by.
+   */
+  excess(host: string, account: HostAccount, extra: number, othersWant: boolean): number {
     if (extra === 0) return 0
-    const cap = this.#cap()
-    const downloads = this.downloads(host)
-    const pastShare = othersWant ? held - mostPerDownload(cap, downloads) : 0
-    const overCap = Math.min(held - leastPerDownload(cap, downloads), this.count(host) - cap)
+    const held = account.count(host)
+    const pastShare = othersWant ? held - this.share(host, account) : 0
+    const overCap = Math.min(held - this.#least(host, account), this.count(host) - this.#cap())
     return Math.max(0, Math.min(extra, Math.max(pastShare, overCap)))
   }
 
@@ -111,7 +152,11 @@ export class HostConnections {
   open(host: string): HostAccount {
     bump(this.#open, host, 1)
     bump(this.#downloads, host, 1)
-    return new HostAccount(this.#ledger, host)
+    const account = new HostAccount(this.#ledger, host)
+    let running = this.#running.get(host)
+    if (!running) this.#running.set(host, (running = new Set()))
+    running.add(account)
+    return account
   }
 }
 
@@ -132,6 +177,20 @@ export function leastPerDownload(cap: number, downloads: number): number {
   return Math.max(1, Math.floor(cap / Math.max(1, downloads)))
 }
 
+/**
+ * A download's share of a host capped at `cap` in proportion to its bytes left (`mine` of the
+ * `all` left by every download there): rounded up (`most`, what it may hold) or down (`least`,
+ * what it keeps while the host is over its cap), never below one.
+ */
+export function weightedShare(
+  cap: number,
+  weight: { mine: number; all: number },
+  round: 'most' | 'least',
+): number {
+  const exact = (cap * weight.mine) / weight.all
+  return Math.max(1, Math.min(cap, round === 'most' ? Math.ceil(exact) : Math.floor(exact)))
+}
+
 function bump(counts: Map<string, number>, host: string, n: number): void {
   const count = (counts.get(host) ?? 0) + n
   if (count > 0) counts.set(host, count)
@@ -141,14 +200,17 @@ function bump(counts: Map<string, number>, host: string, n: number): void {
 type Ledger = {
   tryAdd(host: string): boolean
   remove(host: string): void
-  share(host: string): number
-  excess(host: string, held: number, extra: number, othersWant: boolean): number
+  share(host: string, account: HostAccount): number
+  excess(host: string, account: HostAccount, extra: number, othersWant: boolean): number
   downloads(host: string): number
   want(host: string, account: HostAccount): void
   unwant(host: string, account: HostAccount): void
   othersWant(host: string, account: HostAccount): boolean
-  closed(host: string): void
+  closed(host: string, account: HostAccount): void
 }
+
+/** What a running download reports of itself for its share (`HostAccount.measure`). */
+export type BytesLeft = { bytesLeft(): number | null }
 
 /** One running download's connections, host by host: what it took from `HostConnections`. */
 export class HostAccount {
@@ -161,11 +223,26 @@ export class HostAccount {
   #extra: Map<string, number> | null = null
   /** Hosts where this download waits for a connection below its share (usually none). */
   #wants: Set<string> | null = null
+  /** Where its bytes left are read (measure); none: unknown, even shares. */
+  #left: BytesLeft | null = null
 
   /** Made by `HostConnections.open`, which has counted the first connection already. */
   constructor(hosts: Ledger, first: string) {
     this.#hosts = hosts
     this.#first = first
+  }
+
+  /**
+   * Reads the download's bytes left from `left` from now on: while every download on its host
+   * does, their shares follow what each has left (HostConnections.share).
+   */
+  measure(left: BytesLeft): void {
+    this.#left = left
+  }
+
+  /** The download's bytes left, null when unknown (no size yet, or not measured). */
+  bytesLeft(): number | null {
+    return this.#left ? this.#left.bytesLeft() : null
   }
 
   /** Connections this download holds to `host` now (its first one included until `close`). */
@@ -180,7 +257,7 @@ export class HostAccount {
   tryTake(host: string): boolean {
     if (this.#first === null) return false
     const hosts = this.#hosts
-    const below = this.count(host) < hosts.share(host)
+    const below = this.count(host) < hosts.share(host, this)
     // Past its share only while no other download there waits for a connection.
     if (!below && hosts.othersWant(host, this)) return false
     if (!hosts.tryAdd(host)) {
@@ -205,7 +282,7 @@ export class HostAccount {
     const extra = this.#extra?.get(host) ?? 0
     if (extra === 0) return 0
     const othersWant = this.#hosts.othersWant(host, this)
-    return this.#hosts.excess(host, this.count(host), extra, othersWant)
+    return this.#hosts.excess(host, this, extra, othersWant)
   }
 
   /**
@@ -213,7 +290,7 @@ export class HostAccount {
    * no work left gives its slot back rather than wait for a range to steal.
    */
   shared(host: string): boolean {
-    return this.#hosts.downloads(host) > (this.#first === host ? 1 : 0)
+    return this.#hosts.othersWant(host, this)
   }
 
   /** An extra connection to `host` closed. One it never took is not given back (not its own). */
@@ -232,7 +309,8 @@ export class HostAccount {
     for (const host of this.#wants ?? []) this.#hosts.unwant(host, this)
     this.#wants = null
     this.#hosts.remove(this.#first)
-    this.#hosts.closed(this.#first)
+    this.#hosts.closed(this.#first, this)
     this.#first = null
+    this.#left = null
   }
 }

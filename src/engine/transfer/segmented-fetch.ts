@@ -245,8 +245,15 @@ export class SegmentedFetch {
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#target()) this.#o.shared.pool?.warm()
     while (this.#live < this.#target()) {
-      const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
-      if (work.kind === 'none' || !this.#o.acquireSlot()) return
+      // As #takeWork will judge it: a steal the budget no longer allows is no work (a loop opened
+      // for it closed at once, every beat: 1,166 loops for 88 ranges on a shared host).
+      const mayRob = this.#ramp.maySteal(max)
+      const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit(), 0, mayRob)
+      if (work.kind === 'none') return
+      if (!this.#o.acquireSlot()) {
+        if (this.#o.hostShared()) this.#ramp.handedOver()
+        return
+      }
       this.#spawn(signal, null, true)
     }
   }
