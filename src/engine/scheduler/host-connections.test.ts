@@ -4,6 +4,7 @@ import {
   HostConnections,
   leastPerDownload,
   mostPerDownload,
+  sharesByBytesLeft,
   type HostAccount,
 } from './host-connections.ts'
 
@@ -241,3 +242,50 @@ describe('HostConnections', () => {
 function giveBack(account: HostAccount, host: string): void {
   for (let n = account.excess(host); n > 0; n--) account.give(host)
 }
+
+describe('shares by bytes left', () => {
+  it('property: one each, the cap split in proportion to bytes left, summing to the cap', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(fc.nat({ max: 1e9 }), { minLength: 1, maxLength: 12 }),
+        (cap, left) => {
+          const shares = sharesByBytesLeft(cap, left)
+          if (left.every((b) => b === 0)) {
+            expect(shares).toBeNull()
+            return
+          }
+          expect(shares).toHaveLength(left.length)
+          for (const s of shares!) expect(s).toBeGreaterThanOrEqual(1)
+          const sum = shares!.reduce((a, b) => a + b, 0)
+          expect(sum).toBe(Math.max(cap, left.length))
+          // more left never means a smaller share
+          for (let i = 0; i < left.length; i++)
+            for (let j = 0; j < left.length; j++)
+              if (left[i]! > left[j]!) expect(shares![i]).toBeGreaterThanOrEqual(shares![j]!)
+        },
+      ),
+    )
+  })
+
+  it('a download with more left has the larger share; the one nearly done gives back to it', () => {
+    const hosts = new HostConnections(() => 8)
+    const left = { a: 1_000, b: 7_000 }
+    const a = hosts.open('h:80')
+    a.measure({ bytesLeft: () => left.a })
+    while (a.tryTake('h:80'));
+    expect(a.count('h:80')).toBe(8)
+    const b = hosts.open('h:80')
+    b.measure({ bytesLeft: () => left.b })
+    // one each, the other six by 1:7 — a keeps 2 (even shares: 4 each)
+    expect([hosts.share('h:80', a), hosts.share('h:80', b)]).toEqual([2, 6])
+    giveBack(a, 'h:80') // the host was one over: a gives one back
+    while (b.tryTake('h:80') || a.excess('h:80') > 0) giveBack(a, 'h:80')
+    expect([a.count('h:80'), b.count('h:80'), hosts.count('h:80')]).toEqual([2, 6, 8])
+    // a download whose size is unknown: even shares for every download on the host
+    const c = hosts.open('h:80')
+    expect(hosts.share('h:80', b)).toBe(3)
+    c.close()
+    expect(hosts.share('h:80', b)).toBe(6)
+  })
+})

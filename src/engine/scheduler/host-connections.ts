@@ -87,38 +87,35 @@ export class HostConnections {
   /**
    * The most connections `account` may hold to `host`: the cap divided among the downloads
    * running there, rounded up (`mostPerDownload`), or in proportion to their bytes left when all
-   * of them know theirs (`weightedShare`); the host's cap keeps the sum within it.
+   * of them know theirs (`sharesByBytesLeft`); the host's cap keeps the sum within it.
    */
   share(host: string, account?: HostAccount): number {
-    const weight = account && this.#weight(host, account)
-    return weight
-      ? weightedShare(this.#cap(), weight, 'most')
-      : mostPerDownload(this.#cap(), this.downloads(host))
+    const weighted = account && this.#weighted(host, account)
+    return weighted ?? mostPerDownload(this.#cap(), this.downloads(host))
   }
 
-  /** What `account` keeps while the host is over its cap: the share rounded down. */
+  /** What `account` keeps while the host is over its cap (a download just started there). */
   #least(host: string, account: HostAccount): number {
-    const weight = this.#weight(host, account)
-    return weight
-      ? weightedShare(this.#cap(), weight, 'least')
-      : leastPerDownload(this.#cap(), this.downloads(host))
+    return this.#weighted(host, account) ?? leastPerDownload(this.#cap(), this.downloads(host))
   }
 
   /**
-   * `account`'s bytes left and those of every download running on `host` (its first connection
-   * there); null while any of them does not know its size, or with one download alone.
+   * `account`'s share of `host` by bytes left (sharesByBytesLeft), among the downloads whose
+   * first connection went there; null while any of them does not know its size, with one
+   * download alone, or for a host that is not `account`'s own (a redirect's).
    */
-  #weight(host: string, account: HostAccount): { mine: number; all: number } | null {
+  #weighted(host: string, account: HostAccount): number | null {
     const running = this.#running.get(host)
     if (!running || running.size < 2 || !running.has(account)) return null
-    let all = 0
+    const left: number[] = []
+    let mine = -1
     for (const other of running) {
-      const left = other.bytesLeft()
-      if (left === null) return null
-      all += left
+      const bytes = other.bytesLeft()
+      if (bytes === null) return null
+      if (other === account) mine = left.length
+      left.push(bytes)
     }
-    const mine = account.bytesLeft()
-    return mine === null || all <= 0 ? null : { mine, all }
+    return sharesByBytesLeft(this.#cap(), left)?.[mine] ?? null
   }
 
   /**
@@ -178,17 +175,28 @@ export function leastPerDownload(cap: number, downloads: number): number {
 }
 
 /**
- * A download's share of a host capped at `cap` in proportion to its bytes left (`mine` of the
- * `all` left by every download there): rounded up (`most`, what it may hold) or down (`least`,
- * what it keeps while the host is over its cap), never below one.
+ * The cap split among downloads by their bytes `left`: one each, and the rest of the cap in
+ * proportion to what each has left, the connections that rounding leaves over to the largest
+ * remainders (the earlier download first on a tie), so the shares sum to the cap when it has one
+ * for each. (Rounded up each, they summed past the cap, and the first to ask kept a connection
+ * a later one's share counted on.) Null when nothing is left to weigh (even shares then).
  */
-export function weightedShare(
-  cap: number,
-  weight: { mine: number; all: number },
-  round: 'most' | 'least',
-): number {
-  const exact = (cap * weight.mine) / weight.all
-  return Math.max(1, Math.min(cap, round === 'most' ? Math.ceil(exact) : Math.floor(exact)))
+export function sharesByBytesLeft(cap: number, left: readonly number[]): number[] | null {
+  const all = left.reduce((a, b) => a + b, 0)
+  if (all <= 0) return null
+  const rest = Math.max(0, cap - left.length)
+  const exact = left.map((bytes) => (rest * bytes) / all)
+  const shares = exact.map((x) => 1 + Math.floor(x))
+  let spare = rest - exact.reduce((n, x) => n + Math.floor(x), 0)
+  const order = exact
+    .map((x, i) => ({ i, fraction: x - Math.floor(x) }))
+    .sort((a, b) => b.fraction - a.fraction || a.i - b.i)
+  for (const { i } of order) {
+    if (spare <= 0) break
+    shares[i]!++
+    spare--
+  }
+  return shares
 }
 
 function bump(counts: Map<string, number>, host: string, n: number): void {
