@@ -249,10 +249,7 @@ export class SegmentedFetch {
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#target()) this.#o.shared.pool?.warm()
     while (this.#live < this.#target()) {
-      // As #takeWork will judge it: a steal the budget no longer allows is no work (a loop opened
-      // for it closed at once, every beat: 1,166 loops for 88 ranges on a shared host).
-      const mayRob = this.#ramp.maySteal(max)
-      const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit(), 0, mayRob)
+      const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
       if (work.kind === 'none') return
       const source = this.#acquireSlot()
       if (source === undefined) {
