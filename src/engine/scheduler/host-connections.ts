@@ -294,8 +294,11 @@ export class HostAccount {
   }
 
   /**
-   * Whether another running download started on `host`: an extra connection of this one with
-   * no work left gives its slot back rather than wait for a range to steal.
+   * Whether another download on `host` waits for a connection (refused one below its share): an
+   * extra connection of this one with no work left gives its slot back rather than wait for a
+   * range to steal. With nobody waiting it lingers for the endgame, as a lone download's do:
+   * closing at once left each of three files from one server to its own unsplittable tail, with
+   * the host's connections unused (bench/same-host.ts).
    */
   shared(host: string): boolean {
     return this.#hosts.othersWant(host, this)

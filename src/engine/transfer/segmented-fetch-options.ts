@@ -81,7 +81,7 @@ export type SegmentedFetchOptions = {
    * are not replaced.
    */
   overShare: () => number
-  /** Whether another download runs on this host (an idle connection's slot serves it better). */
+  /** Whether another download on this host waits for a connection (an idle one's slot serves it). */
   hostShared: () => boolean
   signal: AbortSignal
   timeoutMs: number

@@ -46,7 +46,7 @@ export type TransferContext = {
   releaseSlot(host: string): void
   /** Extra connections to `host` past this download's fair share: to hand over (HostAccount). */
   slotsOverShare(host: string): number
-  /** Whether another running download holds a connection to `host`. */
+  /** Whether another download on `host` waits for a connection there (HostAccount.shared). */
   hostShared(host: string): boolean
 }
 
