@@ -73,6 +73,9 @@ describe('downloads from one server run side by side', () => {
         paths.every((path) => server.activeRequests(path) >= 1),
     )
     expect([...seen.keys()].sort()).toEqual([f1, f2, f3].sort())
+    // …and the server never saw one over the cap, not even while a download started at it:
+    // its first connection waited for the slot handed over.
+    expect(server.maxConcurrentConnections()).toBeLessThanOrEqual(4)
     const { downloads } = await engine.snapshot()
     expect(downloads.map((d) => d.state)).toEqual(['downloading', 'downloading', 'downloading'])
     for (const path of paths) expect(server.bytesServed(path)).toBeLessThan(size)

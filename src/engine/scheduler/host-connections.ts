@@ -8,14 +8,16 @@
  * The fair share (`share`) is the host's cap divided among the downloads running on it,
  * rounded up: one download alone may have every connection, and another download from the
  * same server may start as long as each could keep one (`mayStart`: fewer downloads on the host
- * than its cap), even when the first holds them all. Its first connection then takes the host
- * one over its cap until a download past the least share gives an extra connection back; when
- * it asks for more and is refused below its share, the downloads past theirs give back down to
- * them (`HostAccount.excess`, asked by each transfer at its connection ramp beat and when a
+ * than its cap), even when the first holds them all. Its first connection then waits (`ready`)
+ * until a download past the least share hands an extra connection over — at its next ramp beat,
+ * 100 ms — and the slot goes straight to the waiting one: the host never sees one over its cap,
+ * not even for an instant (servers ban clients for less; issue 19, defect 8). When it asks for
+ * more and is refused below its share, the downloads past theirs give back down to them
+ * (`HostAccount.excess`, asked by each transfer at its connection ramp beat and when a
  * connection looks for more work). So connections are handed over and a download never waits
  * for a running one to end, while a download past its share keeps what no other asks for (one
  * in its last range). Start now goes past even that (a download started so counts its first
- * connection whatever the cap).
+ * connection whatever the cap: the person asked for it by name).
  *
  * When every download on the host knows its bytes left (`HostAccount.measure`), the share is
  * the cap in proportion to them rather than split evenly, so downloads from one server finish
@@ -24,21 +26,34 @@
  * split (minSplit), with the host's connections idle (bench/same-host.ts: after the first of
  * three 30 MiB files ended at 14 s, the other two held 22, then 12 of the 32 for 13 s more).
  */
+/** How often a first connection waiting at its host's cap asks again: a ramp beat. */
+const ADMIT_POLL_MS = 100
+
 export class HostConnections {
   #open = new Map<string, number>()
   /** Running downloads per host (the host of each account's first connection). */
   #downloads = new Map<string, number>()
   /** Per host, the downloads below their share that were refused a connection (see tryTake). */
   #wanting = new Map<string, Set<HostAccount>>()
+  /**
+   * Per host, downloads started while it was at its cap, in start order: each first connection
+   * waits for a slot a running download gives back (see open), which goes to it directly.
+   */
+  #waitingFirst = new Map<string, HostAccount[]>()
   #cap: () => number
   /** What an account may do to the counts: take under the cap, give back, ask its share. */
   #ledger: Ledger = {
     tryAdd: (host) => {
-      if (this.atCap(host)) return false
+      // A first connection waiting there goes before any download's extra one.
+      if (this.atCap(host) || this.#waitingFirst.has(host)) return false
       bump(this.#open, host, 1)
       return true
     },
-    remove: (host) => bump(this.#open, host, -1),
+    remove: (host) => {
+      bump(this.#open, host, -1)
+      this.#admitFirst(host)
+    },
+    admit: (host) => this.#admitFirst(host),
     share: (host, account) => this.share(host, account),
     excess: (host, account, extra, othersWant) => this.excess(host, account, extra, othersWant),
     downloads: (host) => this.downloads(host),
@@ -57,6 +72,12 @@ export class HostConnections {
       return set !== undefined && set.size > (set.has(account) ? 1 : 0)
     },
     closed: (host, account) => {
+      const queue = this.#waitingFirst.get(host)
+      const at = queue?.indexOf(account) ?? -1
+      if (at >= 0) {
+        queue!.splice(at, 1)
+        if (queue!.length === 0) this.#waitingFirst.delete(host)
+      }
       bump(this.#downloads, host, -1)
       const set = this.#running.get(host)
       if (set?.delete(account) && set.size === 0) this.#running.delete(host)
@@ -128,7 +149,8 @@ export class HostConnections {
     if (extra === 0) return 0
     const held = account.count(host)
     const pastShare = othersWant ? held - this.share(host, account) : 0
-    const overCap = Math.min(held - this.#least(host, account), this.count(host) - this.#cap())
+    const over = this.count(host) + (this.#waitingFirst.get(host)?.length ?? 0) - this.#cap()
+    const overCap = Math.min(held - this.#least(host, account), over)
     return Math.max(0, Math.min(extra, Math.max(pastShare, overCap)))
   }
 
@@ -142,18 +164,35 @@ export class HostConnections {
   }
 
   /**
-   * A download starts: its first connection to `host` is counted, whatever the cap (the pump
-   * asked `mayStart`; Start now goes past the cap by this one). `close()` the account when the
-   * download's run ends.
+   * A download starts (the pump asked `mayStart`): its first connection to `host` is counted at
+   * once when the host is under its cap; at the cap it waits (`HostAccount.ready`) for the slot
+   * a running download hands over. `force` (Start now) counts it at once whatever the cap: one
+   * over, for the download the person asked for. `close()` the account when the run ends.
    */
-  open(host: string): HostAccount {
-    bump(this.#open, host, 1)
+  open(host: string, options?: { force?: boolean }): HostAccount {
     bump(this.#downloads, host, 1)
-    const account = new HostAccount(this.#ledger, host)
+    const waits = !options?.force && this.atCap(host)
+    if (!waits) bump(this.#open, host, 1)
+    const account = new HostAccount(this.#ledger, host, waits)
     let running = this.#running.get(host)
     if (!running) this.#running.set(host, (running = new Set()))
     running.add(account)
+    if (waits) {
+      const queue = this.#waitingFirst.get(host)
+      if (queue) queue.push(account)
+      else this.#waitingFirst.set(host, [account])
+    }
     return account
+  }
+
+  /** A slot freed on `host`: first connections waiting there take it, in start order. */
+  #admitFirst(host: string): void {
+    const queue = this.#waitingFirst.get(host)
+    while (queue && queue.length > 0 && !this.atCap(host)) {
+      bump(this.#open, host, 1)
+      queue.shift()!.admitted()
+    }
+    if (queue?.length === 0) this.#waitingFirst.delete(host)
   }
 }
 
@@ -208,6 +247,7 @@ function bump(counts: Map<string, number>, host: string, n: number): void {
 type Ledger = {
   tryAdd(host: string): boolean
   remove(host: string): void
+  admit(host: string): void
   share(host: string, account: HostAccount): number
   excess(host: string, account: HostAccount, extra: number, othersWant: boolean): number
   downloads(host: string): number
@@ -233,11 +273,46 @@ export class HostAccount {
   #wants: Set<string> | null = null
   /** Where its bytes left are read (measure); none: unknown, even shares. */
   #left: BytesLeft | null = null
+  /** Until its first connection has a slot (the host was at its cap): what `ready` waits on. */
+  #admission: PromiseWithResolvers<void> | null = null
 
-  /** Made by `HostConnections.open`, which has counted the first connection already. */
-  constructor(hosts: Ledger, first: string) {
+  /**
+   * Made by `HostConnections.open`, which has counted the first connection already — or, with
+   * `waits`, will when a slot frees (`admitted`).
+   */
+  constructor(hosts: Ledger, first: string, waits = false) {
     this.#hosts = hosts
     this.#first = first
+    if (waits) this.#admission = Promise.withResolvers()
+  }
+
+  /**
+   * Null when the first connection may open now (nearly always); else a promise that settles
+   * when a running download has handed its slot over, or when `signal` aborts (the download
+   * stopped while it waited: the caller checks its signal). While it waits the host is asked
+   * again each ramp beat: a slot can free with no connection closing (the cap raised).
+   */
+  ready(signal: AbortSignal): Promise<void> | null {
+    const admission = this.#admission
+    const host = this.#first
+    if (admission === null || host === null) return null
+    if (signal.aborted) return Promise.resolve()
+    return new Promise((resolve) => {
+      const poll = setInterval(() => this.#hosts.admit(host), ADMIT_POLL_MS)
+      const done = (): void => {
+        clearInterval(poll)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      signal.addEventListener('abort', done, { once: true })
+      void admission.promise.then(done)
+    })
+  }
+
+  /** The host counted its first connection (a slot freed): it may open now. */
+  admitted(): void {
+    this.#admission?.resolve()
+    this.#admission = null
   }
 
   /**
@@ -255,7 +330,8 @@ export class HostAccount {
 
   /** Connections this download holds to `host` now (its first one included until `close`). */
   count(host: string): number {
-    return (this.#first === host ? 1 : 0) + (this.#extra?.get(host) ?? 0)
+    const first = this.#first === host && this.#admission === null ? 1 : 0
+    return first + (this.#extra?.get(host) ?? 0)
   }
 
   /**
@@ -263,7 +339,7 @@ export class HostAccount {
    * fair share there; false (nothing counted) if not.
    */
   tryTake(host: string): boolean {
-    if (this.#first === null) return false
+    if (this.#first === null || this.#admission !== null) return false
     const hosts = this.#hosts
     const below = this.count(host) < hosts.share(host, this)
     // Past its share only while no other download there waits for a connection.
@@ -319,7 +395,10 @@ export class HostAccount {
     if (this.#first === null) return
     for (const host of this.#wants ?? []) this.#hosts.unwant(host, this)
     this.#wants = null
-    this.#hosts.remove(this.#first)
+    // Never admitted: it held no slot; `closed` takes it out of the line.
+    if (this.#admission === null) this.#hosts.remove(this.#first)
+    this.#admission?.resolve()
+    this.#admission = null
     this.#hosts.closed(this.#first, this)
     this.#first = null
     this.#left = null

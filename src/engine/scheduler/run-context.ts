@@ -103,6 +103,10 @@ export class RunContext implements TransferContext {
     return this.#p.publisher.journaled(this.#record)
   }
 
+  firstConnection(signal: AbortSignal): Promise<void> | null {
+    return this.#host.ready(signal)
+  }
+
   acquireSlot(host: string): boolean {
     return this.#host.tryTake(host)
   }
