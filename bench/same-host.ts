@@ -8,7 +8,11 @@
  * with bytes); then the total time of the three against the one 90 MiB file. Outputs are
  * checked against the fixtures' SHA-256.
  *
- *   node bench/same-host.ts [--runs 3] [--engine PATH/src/engine/engine.ts]
+ *   node bench/same-host.ts [--runs 3] [--engine PATH/src/engine/engine.ts] [--trace]
+ *
+ * `--trace` prints, per run, each download's connections and MiB every 0.5 s, when each
+ * completed, and its log's connection summary (with DOWNPOUR_CONNECTION_LINES=1, a line per
+ * connection): where the time of the three goes against the one.
  *
  * `--engine` loads another checkout's engine (a side-by-side run against main). Needs nginx
  * (apt-get install -y nginx-light): the Node fallback server has no `/slow/` location.
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     engine: { type: 'string', default: join(import.meta.dirname, '../src/engine/engine.ts') },
     'data-dir': { type: 'string', default: join(tmpdir(), 'downpour-bench') },
+    trace: { type: 'boolean', default: false },
   },
 })
 const RUNS = Number(values.runs)
@@ -55,19 +60,40 @@ async function run(base: string, files: Fixture[]): Promise<{ starts: number[]; 
     let allDone: () => void = () => {}
     let failed: (error: Error) => void = () => {}
     const done = new Promise<void>((resolve, reject) => ((allDone = resolve), (failed = reject)))
+    const trace = new Map<string, { connections: number; done: number }>()
+    const letter = (id: string): string => String.fromCharCode(97 + [...started.keys()].indexOf(id))
     engine.on('progress/beat', (beat) => {
       for (const item of beat.items) {
         const s = started.get(item.id)
         if (s && s.firstBytesAt === null && item.done > 0) s.firstBytesAt = performance.now()
+        trace.set(item.id, { connections: item.connections, done: item.done })
       }
     })
     engine.on('download/changed', (e) => {
       for (const { download } of e.changes) {
         if (download.state === 'failed') failed(new Error(`${download.name}: failed`))
+        if (download.state === 'completed' && values.trace && started.has(download.id))
+          console.log(`  ${at()} s: ${letter(download.id)} completed`)
         if (download.state === 'completed' && left.delete(download.id) && left.size === 0) allDone()
       }
     })
+    if (values.trace)
+      engine.on('log/entry', (entry) => {
+        const message = entry.message.replace(/^[^:]*: /, '')
+        if (entry.id && /^(connections|connection |\d+ connections brought)/.test(message))
+          console.log(`  ${at()} s: ${letter(entry.id)} ${message}`)
+      })
     const t0 = performance.now()
+    const at = (): string => ((performance.now() - t0) / 1000).toFixed(2)
+    const sampler = values.trace
+      ? setInterval(() => {
+          const row = [...started.keys()].map((id) => {
+            const t = trace.get(id)
+            return `${letter(id)} ${t?.connections ?? 0} (${((t?.done ?? 0) / MiB).toFixed(1)})`
+          })
+          console.log(`  ${at()} s: ${row.join(', ')}`)
+        }, 500)
+      : null
     for (const [i, file] of files.entries()) {
       if (i > 0) await sleep(t0 + i * GAP_MS - performance.now())
       const addedAt = performance.now()
@@ -77,6 +103,7 @@ async function run(base: string, files: Fixture[]): Promise<{ starts: number[]; 
       left.add(added[0].id)
     }
     await done
+    if (sampler) clearInterval(sampler)
     const total = (performance.now() - t0) / 1000
     for (const file of files) {
       const got = await sha256File(join(dir, file.rel.split('/').pop()!))

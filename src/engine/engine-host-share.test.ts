@@ -73,9 +73,63 @@ describe('downloads from one server run side by side', () => {
         paths.every((path) => server.activeRequests(path) >= 1),
     )
     expect([...seen.keys()].sort()).toEqual([f1, f2, f3].sort())
+    // …and the server never saw one over the cap, not even while a download started at it:
+    // its first connection waited for the slot handed over.
+    expect(server.maxConcurrentConnections()).toBeLessThanOrEqual(4)
     const { downloads } = await engine.snapshot()
     expect(downloads.map((d) => d.state)).toEqual(['downloading', 'downloading', 'downloading'])
     for (const path of paths) expect(server.bytesServed(path)).toBeLessThan(size)
+    await engine.remove({ all: true })
+  }, 60_000)
+
+  it('a download with more left gets the larger share, so downloads from one server end together', async () => {
+    const engine = await open({
+      settings: {
+        maxConcurrentDownloads: 5,
+        maxConnectionsPerHost: 6,
+        maxConnectionsPerDownload: 6,
+        minSplitSize: 256 * 1024,
+        timeoutMs: 60_000,
+      },
+    })
+    const seen = new Map<string, { connections: number; done: number }>()
+    engine.on('progress/beat', (beat) => {
+      for (const item of beat.items) seen.set(item.id, item)
+    })
+    const until = (ready: () => boolean, what: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off()
+          reject(new Error(`never ${what}; last: ${JSON.stringify([...seen])}`))
+        }, 20_000)
+        const off = engine.on('progress/beat', () => {
+          if (!ready()) return
+          clearTimeout(timer)
+          off()
+          resolve()
+        })
+      })
+    const size = 8 * MiB
+    for (const name of ['g1', 'g2']) {
+      // Each connection held to 512 KiB/s, the last byte stalled: neither ends in the test.
+      server.file(`/${name}`, makeBody(size, name.charCodeAt(1)), {
+        rateLimit: 512 * 1024,
+        fault: ({ range }) =>
+          range?.end !== undefined && range.end < size - 1
+            ? undefined
+            : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) },
+      })
+    }
+    const g1 = await addOne(engine, { url: server.url('/g1') })
+    await until(() => (seen.get(g1)?.done ?? 0) >= 4 * MiB, 'half of g1')
+    const g2 = await addOne(engine, { url: server.url('/g2') })
+    // g1 has about half as much left as g2: of the six, one each and the other four by bytes
+    // left, 2 and 4 (even shares: 3 and 3, which g2 never passed while g1 still had ranges to
+    // split, as here with 2 MiB left).
+    await until(() => {
+      const [a, b] = [seen.get(g1), seen.get(g2)]
+      return !!a && !!b && b.connections >= 4 && a.connections >= 1 && size - a.done >= 2 * MiB
+    }, 'g2 on four connections while g1 had 2 MiB left')
     await engine.remove({ all: true })
   }, 60_000)
 })

@@ -251,3 +251,29 @@ describe('a download on one connection with mirrors (a small file, a server with
     expect(same.bytesServed('/nr.bin')).toBeGreaterThanOrEqual(body.length)
   }, 120_000)
 })
+
+describe('a mirror on another host', () => {
+  it('counts its connections against its own host’s cap, not the URL’s', async () => {
+    // Two ports: two hosts (HostConnections keys on host:port). Each server holds every
+    // connection to 512 KiB/s, so the download wants all four it may have; each host allows two.
+    // Before, a mirror's connections took the URL's host slots: two connections in all.
+    await engine.updateSettings({ maxConnectionsPerHost: 2, maxConnectionsPerDownload: 4 })
+    const mirror = await secondServer()
+    const body = makeBody(12 * MiB, 79)
+    server.file('/h.bin', body, { rateLimit: MiB / 2 })
+    mirror.file('/h.bin', body, { rateLimit: MiB / 2 })
+    let most = 0
+    engine.on('progress/beat', (beat) => {
+      for (const item of beat.items) most = Math.max(most, item.connections)
+    })
+    const id = await addOne(engine, { url: server.url('/h.bin'), mirrors: [mirror.url('/h.bin')] })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state, done.error?.message).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'h.bin'))).toBe(sha256(body))
+    // Never past either host's cap, and more than one host's cap at once (how many of them the
+    // mirror gets is its source ramp's to say: MirrorSources).
+    expect(server.maxConcurrentRequests('/h.bin')).toBeLessThanOrEqual(2)
+    expect(mirror.maxConcurrentRequests('/h.bin')).toBeLessThanOrEqual(2)
+    expect(most).toBeGreaterThanOrEqual(3)
+  }, 120_000)
+})

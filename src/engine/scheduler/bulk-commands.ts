@@ -135,7 +135,7 @@ export class BulkCommands {
       'queued',
       { failuresInARow: 0 },
     )
-    for (const record of affected) runs.start(record, pump.hostOf(record))
+    for (const record of affected) runs.start(record, pump.hostOf(record), { force: true })
     pump.pump()
     return { affected: affected.map((r) => r.id) }
   }

@@ -4,6 +4,7 @@ import {
   HostConnections,
   leastPerDownload,
   mostPerDownload,
+  sharesByBytesLeft,
   type HostAccount,
 } from './host-connections.ts'
 
@@ -29,7 +30,8 @@ describe('HostConnections', () => {
     const hosts = new HostConnections(() => 1)
     hosts.open('a:80')
     expect(hosts.mayStart('a:80')).toBe(false)
-    const now = hosts.open('a:80')
+    const now = hosts.open('a:80', { force: true })
+    expect(now.ready(new AbortController().signal)).toBeNull()
     expect(hosts.count('a:80')).toBe(2)
     expect(now.tryTake('a:80')).toBe(false)
     now.close()
@@ -60,10 +62,42 @@ describe('HostConnections', () => {
     expect(b.count('h:80')).toBe(2)
   })
 
+  it('a first connection waiting at the cap: in start order, out of line when stopped, in when the cap rises', async () => {
+    let cap = 2
+    const hosts = new HostConnections(() => cap)
+    const a = hosts.open('h:80')
+    expect(a.tryTake('h:80')).toBe(true)
+    const stop = new AbortController()
+    const b = hosts.open('h:80')
+    const c = hosts.open('h:80')
+    const order: string[] = []
+    void b.ready(stop.signal)!.then(() => order.push('b'))
+    void c.ready(new AbortController().signal)!.then(() => order.push('c'))
+    // b stops while it waits: its wait settles, it leaves the line and holds nothing
+    stop.abort()
+    b.close()
+    await flush()
+    expect(order).toEqual(['b'])
+    expect(hosts.count('h:80')).toBe(2)
+    // no extra connection goes before a waiting first one
+    a.give('h:80')
+    expect(a.tryTake('h:80')).toBe(false)
+    expect([hosts.count('h:80'), c.count('h:80')]).toEqual([2, 1])
+    await flush()
+    expect(order).toEqual(['b', 'c'])
+    // a raised cap lets a waiting one in within a ramp beat, with nothing given back
+    const d = hosts.open('h:80')
+    const dIn = d.ready(new AbortController().signal)!
+    expect(d.count('h:80')).toBe(0)
+    cap = 3
+    await dIn
+    expect([hosts.count('h:80'), d.count('h:80')]).toEqual([3, 1])
+  })
+
   it('property: each host counts what its downloads hold, keeps to its cap, and ends at zero', () => {
     const host = fc.constantFrom('a:80', 'b:80', 'c:443')
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('start' as const), host }),
+      fc.record({ kind: fc.constant('start' as const), host, force: fc.boolean() }),
       fc.record({ kind: fc.constant('take' as const), who: fc.nat(), host }),
       fc.record({ kind: fc.constant('give' as const), who: fc.nat(), host }),
       fc.record({ kind: fc.constant('close' as const), who: fc.nat() }),
@@ -76,8 +110,14 @@ describe('HostConnections', () => {
         const accounts: HostAccount[] = []
         const pick = (who: number): HostAccount | undefined => accounts[who % accounts.length]
         for (const o of ops) {
-          if (o.kind === 'start') accounts.push(hosts.open(o.host))
-          else if (o.kind === 'cap') cap = o.cap
+          if (o.kind === 'start') {
+            const before = hosts.count(o.host)
+            accounts.push(hosts.open(o.host, { force: o.force }))
+            // the pump's start never takes the host past its cap; only Start now does, by one
+            expect(hosts.count(o.host)).toBeLessThanOrEqual(
+              o.force ? before + 1 : Math.max(before, cap),
+            )
+          } else if (o.kind === 'cap') cap = o.cap
           else if (o.kind === 'close') pick(o.who)?.close()
           else if (o.kind === 'give') pick(o.who)?.give(o.host)
           else {
@@ -106,7 +146,7 @@ describe('HostConnections', () => {
     )
   })
 
-  it('a download may start at a host at its cap: the running one hands connections over to its share', () => {
+  it('a download may start at a host at its cap: the running one hands connections over to its share', async () => {
     const hosts = new HostConnections(() => 4)
     const a = hosts.open('h:80')
     for (let i = 0; i < 3; i++) expect(a.tryTake('h:80')).toBe(true)
@@ -114,10 +154,18 @@ describe('HostConnections', () => {
     expect(hosts.atCap('h:80')).toBe(true)
     expect(hosts.mayStart('h:80')).toBe(true)
     const b = hosts.open('h:80')
-    expect(hosts.count('h:80')).toBe(5)
-    // the host is one over: a gives one back at once
+    // b's first connection waits for a slot: the host never goes one over
+    let admitted = false
+    void b.ready(new AbortController().signal)!.then(() => (admitted = true))
+    expect([hosts.count('h:80'), b.count('h:80')]).toEqual([4, 0])
+    expect(b.tryTake('h:80')).toBe(false)
+    // a hands one over at once, and the slot goes to b, not back to a
     expect(a.excess('h:80')).toBe(1)
     giveBack(a, 'h:80')
+    expect([hosts.count('h:80'), a.count('h:80'), b.count('h:80')]).toEqual([4, 3, 1])
+    expect(a.tryTake('h:80')).toBe(false)
+    await flush()
+    expect(admitted).toBe(true)
     // b, below its share (4 ÷ 2), is refused at the cap: a gives back down to its share
     expect(b.tryTake('h:80')).toBe(false)
     expect(a.excess('h:80')).toBe(1)
@@ -126,8 +174,9 @@ describe('HostConnections', () => {
     expect(b.tryTake('h:80')).toBe(true)
     expect(b.tryTake('h:80')).toBe(false)
     expect([a.count('h:80'), b.count('h:80'), hosts.count('h:80')]).toEqual([2, 2, 4])
-    // a third: one over until one of them gives one back, then the cap holds again
+    // a third: its first connection waits until one of them gives one back; the cap holds
     const c = hosts.open('h:80')
+    expect(hosts.count('h:80')).toBe(4)
     expect(a.excess('h:80') + b.excess('h:80')).toBeGreaterThan(0)
     giveBack(a, 'h:80')
     giveBack(b, 'h:80')
@@ -240,4 +289,56 @@ describe('HostConnections', () => {
 /** What a transfer does at its ramp beat: closes the extra connections past its share. */
 function giveBack(account: HostAccount, host: string): void {
   for (let n = account.excess(host); n > 0; n--) account.give(host)
+}
+
+describe('shares by bytes left', () => {
+  it('property: one each, the cap split in proportion to bytes left, summing to the cap', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(fc.nat({ max: 1e9 }), { minLength: 1, maxLength: 12 }),
+        (cap, left) => {
+          const shares = sharesByBytesLeft(cap, left)
+          if (left.every((b) => b === 0)) {
+            expect(shares).toBeNull()
+            return
+          }
+          expect(shares).toHaveLength(left.length)
+          for (const s of shares!) expect(s).toBeGreaterThanOrEqual(1)
+          const sum = shares!.reduce((a, b) => a + b, 0)
+          expect(sum).toBe(Math.max(cap, left.length))
+          // more left never means a smaller share
+          for (let i = 0; i < left.length; i++)
+            for (let j = 0; j < left.length; j++)
+              if (left[i]! > left[j]!) expect(shares![i]).toBeGreaterThanOrEqual(shares![j]!)
+        },
+      ),
+    )
+  })
+
+  it('a download with more left has the larger share; the one nearly done gives back to it', () => {
+    const hosts = new HostConnections(() => 8)
+    const left = { a: 1_000, b: 7_000 }
+    const a = hosts.open('h:80')
+    a.measure({ bytesLeft: () => left.a })
+    while (a.tryTake('h:80'));
+    expect(a.count('h:80')).toBe(8)
+    const b = hosts.open('h:80')
+    b.measure({ bytesLeft: () => left.b })
+    // one each, the other six by 1:7 — a keeps 2 (even shares: 4 each)
+    expect([hosts.share('h:80', a), hosts.share('h:80', b)]).toEqual([2, 6])
+    giveBack(a, 'h:80') // the host was one over: a gives one back
+    while (b.tryTake('h:80') || a.excess('h:80') > 0) giveBack(a, 'h:80')
+    expect([a.count('h:80'), b.count('h:80'), hosts.count('h:80')]).toEqual([2, 6, 8])
+    // a download whose size is unknown: even shares for every download on the host
+    const c = hosts.open('h:80')
+    expect(hosts.share('h:80', b)).toBe(3)
+    c.close()
+    expect(hosts.share('h:80', b)).toBe(6)
+  })
+})
+
+/** Lets settled promises run their callbacks. */
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }

@@ -61,6 +61,14 @@ export class RunContext implements TransferContext {
     this.downloadSlot = downloadSlot
     this.dispatcher = parts.dispatcher
     this.settings = parts.settings
+    host.measure(this)
+  }
+
+  /** Bytes the download still has to fetch (its host share follows them), null: size unknown. */
+  bytesLeft(): number | null {
+    const size = this.#record.size
+    if (size === null) return null
+    return Math.max(0, size - this.shared.stats.downloadBytes(this.downloadSlot))
   }
 
   async othersLive(): Promise<string | null> {
@@ -93,6 +101,10 @@ export class RunContext implements TransferContext {
 
   journaled(): boolean {
     return this.#p.publisher.journaled(this.#record)
+  }
+
+  firstConnection(signal: AbortSignal): Promise<void> | null {
+    return this.#host.ready(signal)
   }
 
   acquireSlot(host: string): boolean {

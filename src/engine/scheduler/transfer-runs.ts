@@ -52,9 +52,10 @@ export class TransferRuns {
     return this.#downloadSlots.free
   }
 
-  start(record: DownloadRecord, host: string): void {
+  /** `force`: Start now, whose first connection opens even at its host's cap (HostConnections). */
+  start(record: DownloadRecord, host: string, options?: { force?: boolean }): void {
     const p = this.#p
-    const hostAccount = p.hosts.open(host)
+    const hostAccount = p.hosts.open(host, options)
     const downloadSlot = this.#downloadSlots.take()
     const { stats } = p.shared
     stats.setRate(downloadSlot, record.speedLimit)

@@ -265,6 +265,29 @@ describe('connections that bring nothing', () => {
     expect(ramp.target).toBe(4)
   })
 
+  it('a growth the host refused while another download runs there is a hand-over: never judged, never given back', () => {
+    const ramp = new ConnectionRamp()
+    ramp.beat(figures({ live: 1, rate: 1 * MiB, maxConnections: 32 }))
+    ramp.beat(figures({ live: 4, rate: 4 * MiB, maxConnections: 32 }))
+    expect(ramp.target).toBe(16)
+    // The host's cap is full: the download gets what another download from it hands over, and
+    // the host's total, so this download's beats, do not grow with it (noise, as measured).
+    ramp.handedOver()
+    for (let live = 5; live <= 12; live++) {
+      expect(ramp.beat(figures({ live, rate: 4 * MiB, maxConnections: 32 })).giveBack).toBe(false)
+    }
+    expect(ramp.target).toBe(16)
+    // Without it the same beats give the growth back, and slow start ends for good.
+    const judged = new ConnectionRamp()
+    judged.beat(figures({ live: 1, rate: 1 * MiB, maxConnections: 32 }))
+    judged.beat(figures({ live: 4, rate: 4 * MiB, maxConnections: 32 }))
+    const giveBacks = [5, 6, 7, 8].map(
+      (live) => judged.beat(figures({ live, rate: 4 * MiB, maxConnections: 32 })).giveBack,
+    )
+    expect(giveBacks).toContain(true)
+    expect(judged.target).toBe(4)
+  })
+
   it('judges no gain while a connection waits for its answer (a far server): beats without bytes do not count', () => {
     const ramp = new ConnectionRamp()
     ramp.beat(figures({ live: 1, rate: 4 * MiB, maxConnections: 32 }))

@@ -226,6 +226,19 @@ export class ConnectionRamp {
     }
   }
 
+  /**
+   * The host refused a connection while another download runs there: the host's connections
+   * are all open, so what this download gains from now on is handed over by the others (the
+   * host's total stays the same), and its speed says nothing of whether more connections pay.
+   * The growth in progress is not judged, and so never given back: judged on one download's
+   * noisy beats, it froze two of three downloads from one server at 11–12 connections for good,
+   * and after the first ended they left 10–20 of the host's 32 unused (bench/same-host.ts).
+   */
+  handedOver(): void {
+    this.#grownFrom = null
+    this.#flatBeats = 0
+  }
+
   /** Whether one more laggard may be replaced (see RENEWALS_PER_CONNECTION). */
   mayReplace(maxConnections: number): boolean {
     return this.#replacements < RENEWALS_PER_CONNECTION * maxConnections

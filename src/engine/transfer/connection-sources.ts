@@ -33,10 +33,15 @@ export class ConnectionSources {
     this.#sources = new MirrorSources(url, mirrors, etag, dropped)
   }
 
-  /** A new connection's source: the probe's is the URL, an extra one's MirrorSources.pick. */
-  open(retire: AbortController, helper: boolean): Source {
-    const source = helper ? this.#sources.pick() : this.#sources.primary
-    if (!helper) this.#probe = retire
+  /** The source the next extra connection should fetch from (MirrorSources.pick). */
+  next(): Source {
+    return this.#sources.pick()
+  }
+
+  /** A new connection's source: the probe's (`picked` null) is the URL, an extra one's `next()`. */
+  open(retire: AbortController, picked: Source | null): Source {
+    const source = picked ?? this.#sources.primary
+    if (!picked) this.#probe = retire
     this.#sources.opened(source)
     this.#sourceOf.set(retire, source)
     return source

@@ -164,6 +164,11 @@ export class DownloadTransfer {
         return 'completed'
       }
       this.#counting = true
+      // Its server at its connection cap as it started: the first request waits for the slot a
+      // running download hands over (within a ramp beat), never one over the cap.
+      const admission = this.#ctx.firstConnection(this.#abort.signal)
+      if (admission) await admission
+      if (this.stopped) return 'stopped'
       for (;;) {
         rec.tries++
         setState(this.#s, this.done > 0 || rec.size !== null ? 'downloading' : 'probing')

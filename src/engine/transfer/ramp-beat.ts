@@ -23,6 +23,8 @@ export type BeatHost = {
   owner(segment: number): AbortController | undefined
   /** Its connection waits for an unproven mirror's first answer: never retired (mirror-sources.ts). */
   awaitsJudgment(segment: number): boolean
+  /** Its connection fetches from the URL's host, whose share `overShare` is (not a mirror's). */
+  onUrlHost(segment: number): boolean
   /**
    * The source (0: the URL, else a mirror's index) its connection fetches from; null for a
    * server found capped as a whole (MirrorSources.beat), whose connections are never laggards.
@@ -75,7 +77,7 @@ export function handOver(host: BeatHost): void {
   const owned = []
   for (const segment of host.segments()) {
     const owner = host.owner(segment.id)
-    if (!owner || host.awaitsJudgment(segment.id)) continue
+    if (!owner || host.awaitsJudgment(segment.id) || !host.onUrlHost(segment.id)) continue
     owned.push({ ...segment, closing: owner.signal.aborted, probe: owner === host.firstRetire })
   }
   for (const id of pickHandOvers(owned, host.overShare, host.idleHelpers)) {

@@ -69,16 +69,19 @@ export type SegmentedFetchOptions = {
   downloadSlot: number
   /** For extra connections run on this thread: the engine's current dispatcher. */
   dispatcher: () => Dispatcher
-  /** Asks for a connection slot on the host (per-host cap across downloads). */
-  acquireSlot: () => boolean
-  releaseSlot: () => void
   /**
-   * Extra connections this download holds past its fair share of the host (another download
+   * Asks for a connection slot on `host` (per-host cap across downloads; the URL's host when
+   * none is given), and gives one back.
+   */
+  acquireSlot: (host?: string) => boolean
+  releaseSlot: (host?: string) => void
+  /**
+   * Extra connections this download holds past its fair share of the URL's host (another download
    * from it started): that many close — their ranges go back to this download's others — and
    * are not replaced.
    */
   overShare: () => number
-  /** Whether another download runs on this host (an idle connection's slot serves it better). */
+  /** Whether another download on this host waits for a connection (an idle one's slot serves it). */
   hostShared: () => boolean
   signal: AbortSignal
   timeoutMs: number

@@ -105,6 +105,8 @@ export class SegmentedFetch {
   #sources: ConnectionSources | null = null
   /** Each live loop's speed over its own socket (socket-speeds.ts): what slow ones are judged by. */
   #socketSpeeds = new SocketSpeeds()
+  /** The URL's host (its slots are taken by acquireSlot without a host); with mirrors only. */
+  #urlHost = ''
 
   constructor(options: SegmentedFetchOptions) {
     this.#o = options
@@ -125,6 +127,7 @@ export class SegmentedFetch {
     this.#segmentable = options.segmentable
     this.timeline = options.segmentable ? new ConnectionTimeline() : null
     const mirrors = options.mirrors ?? []
+    if (options.segmentable && mirrors.length > 0) this.#urlHost = new URL(options.request.url).host
     if (options.segmentable && mirrors.length > 0)
       this.#sources = new ConnectionSources(
         options.request.url,
@@ -160,10 +163,11 @@ export class SegmentedFetch {
           segmentable: this.#segmentable,
           reopened,
         })
-        if (!reopen || !this.#o.acquireSlot()) break
+        const source = reopen ? this.#acquireSlot() : undefined
+        if (source === undefined) break
         reopened++
         this.#o.log('every connection ended with bytes left and no error; opening a fresh one')
-        this.#spawn(signal, null, true)
+        this.#spawn(signal, null, source)
       }
     } finally {
       if (ramp) clearInterval(ramp)
@@ -246,9 +250,26 @@ export class SegmentedFetch {
     if (this.#live < this.#target()) this.#o.shared.pool?.warm()
     while (this.#live < this.#target()) {
       const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
-      if (work.kind === 'none' || !this.#o.acquireSlot()) return
-      this.#spawn(signal, null, true)
+      if (work.kind === 'none') return
+      const source = this.#acquireSlot()
+      if (source === undefined) {
+        if (this.#o.hostShared()) this.#ramp.handedOver()
+        return
+      }
+      this.#spawn(signal, null, source)
     }
+  }
+
+  /**
+   * A slot for an extra connection on the host of the source it will fetch from (with mirrors
+   * MirrorSources.pick, else the URL): the source (null without mirrors), or undefined when that
+   * host is at its cap. Each source counts against its own host's cap: a mirror's connections
+   * once took the URL's host slots, so a mirror elsewhere was held to the URL's cap and the
+   * URL's server to fewer than its own.
+   */
+  #acquireSlot(): Source | null | undefined {
+    const source = this.#sources?.next() ?? null
+    return this.#o.acquireSlot(source?.host) ? source : undefined
   }
 
   /** What ramp-beat.ts reads of this download now. */
@@ -266,6 +287,7 @@ export class SegmentedFetch {
       segments: () => this.#segments(),
       owner: (segment) => this.#owners.get(segment),
       awaitsJudgment: (segment) => this.#awaitsJudgment(segment),
+      onUrlHost: (segment) => this.#onUrlHost(this.#owners.get(segment)),
       sourceOf: (segment) =>
         this.#sources ? this.#sources.laggardGroup(this.#owners.get(segment)) : 0,
       log: this.#o.log,
@@ -277,13 +299,18 @@ export class SegmentedFetch {
     return countWaiting([...this.#active.keys()].map((slot) => this.#stats.readSegment(slot)))
   }
 
-  #spawn(signal: AbortSignal, first: Exchange | null, helper: boolean): void {
+  /**
+   * Opens a connection loop: the probe's (`extra` false) or an extra one, whose host slot was
+   * taken for `extra` (#acquireSlot: its source, null without mirrors) and is given back at its end.
+   */
+  #spawn(signal: AbortSignal, first: Exchange | null, extra: Source | null | false): void {
+    const helper = extra !== false
     this.#live++
     this.#stats.addConnections(this.#o.downloadSlot, 1)
     const retire = new AbortController()
     if (!helper) this.#firstRetire = retire
     // With mirrors, each connection has one source for its life (ConnectionSources.open).
-    const source = this.#sources?.open(retire, helper) ?? null
+    const source = this.#sources?.open(retire, extra || null) ?? null
     this.timeline?.opened(retire, source?.host)
     const connection = this.#segmentable ? AbortSignal.any([signal, retire.signal]) : signal
     const pool = this.#o.shared.pool
@@ -295,7 +322,7 @@ export class SegmentedFetch {
       this.timeline?.closed(retire, retire.signal.aborted ? retire.signal.reason : null)
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
-      if (helper) this.#o.releaseSlot()
+      if (helper) this.#o.releaseSlot(source?.host)
       this.#loops.delete(loop)
     })
     this.#loops.add(loop)
@@ -402,6 +429,12 @@ export class SegmentedFetch {
       end: segment.end,
       ...(segment.speed === undefined ? {} : { speed: segment.speed }),
     }))
+  }
+
+  /** Whether `owner`'s connection fetches from the URL's host (whose share overShare is). */
+  #onUrlHost(owner: AbortController | undefined): boolean {
+    const source = this.#sources?.of(owner)
+    return !source || source.host === this.#urlHost
   }
 
   /** Whether the connection on `segment` waits for an unproven mirror's first answer. */
@@ -529,19 +562,21 @@ export class SegmentedFetch {
     speed: number,
   ): Promise<number | null> {
     const helper = retire !== this.#firstRetire
+    // The share of the host is the URL's host's: a mirror's connection keeps to its own cap.
+    const shared = helper && this.#onUrlHost(retire)
     for (;;) {
-      if (closesOverShare(helper, this.#o.overShare())) return null
+      if (closesOverShare(shared, this.#o.overShare())) return null
       if (closesOverTarget(helper, this.#live, this.#target())) return null
       const segment = this.#takeWork(retire, speed)
       if (segment !== null || signal.aborted) return segment
-      if (!mayLinger(helper, this.#active.size > 0, helper && this.#o.hostShared())) return null
-      if (helper) this.#idleHelpers++
+      if (!mayLinger(helper, this.#active.size > 0, shared && this.#o.hostShared())) return null
+      if (shared) this.#idleHelpers++
       try {
         await sleep(RAMP_INTERVAL_MS, undefined, { signal })
       } catch {
         return null
       } finally {
-        if (helper) this.#idleHelpers--
+        if (shared) this.#idleHelpers--
       }
     }
   }

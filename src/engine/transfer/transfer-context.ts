@@ -41,12 +41,17 @@ export type TransferContext = {
   shared: { stats: SharedStats; segmentSlots: SlotAllocator; pool: TransferPool | null }
   /** This download's slot in the shared statistics (bytes, connections, its token bucket). */
   downloadSlot: number
+  /**
+   * Null when the download's first connection may open now; else a promise that settles when
+   * its host (at its cap as it started) has a slot for it, or when `signal` aborts.
+   */
+  firstConnection(signal: AbortSignal): Promise<void> | null
   /** Per-host connection cap across all downloads: a slot for one more connection, or false. */
   acquireSlot(host: string): boolean
   releaseSlot(host: string): void
   /** Extra connections to `host` past this download's fair share: to hand over (HostAccount). */
   slotsOverShare(host: string): number
-  /** Whether another running download holds a connection to `host`. */
+  /** Whether another download on `host` waits for a connection there (HostAccount.shared). */
   hostShared(host: string): boolean
 }
 
