@@ -20,6 +20,7 @@ import { Scheduler, type SchedulerCommands } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
+import { boundHeapGrowthWhenLarge } from './memory-limits.ts'
 import type { FreeSpace } from './storage/free-space.ts'
 import type { TlsOptions } from './transfer/http-dispatcher.ts'
 
@@ -91,6 +92,7 @@ export type Engine = EngineApi & {
  * unfinished download from its last durable byte.
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  boundHeapGrowthWhenLarge()
   const given = v.safeParse(settingsPatchInputSchema, options.settings ?? {})
   if (!given.success)
     throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(given.issues))
