@@ -21,6 +21,7 @@ import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
 import { boundHeapGrowthWhenLarge } from './memory-limits.ts'
+import { defaultTransferThreads } from './transfer/transfer-pool.ts'
 import type { FreeSpace } from './storage/free-space.ts'
 import type { TlsOptions } from './transfer/http-dispatcher.ts'
 
@@ -132,7 +133,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     settings: defaultSettings(chosen),
     overrides: chosen,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
+    transferThreads: options.transferThreads ?? defaultTransferThreads(cpus().length),
     othersLive: options.othersLive ?? null,
     tls: options.tls ?? null,
     ...(options.queueIfExists ? { queueIfExists: options.queueIfExists } : {}),

@@ -7,7 +7,7 @@ import { makeBody, startFaultServer, type FaultServer } from '../../../test/faul
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
 import { PartFile } from '../storage/part-file.ts'
-import { TransferPool, transferWorkerEnv } from './transfer-pool.ts'
+import { defaultTransferThreads, TransferPool, transferWorkerEnv } from './transfer-pool.ts'
 import type { FetchTask } from './transfer-messages.ts'
 
 const MiB = 1024 * 1024
@@ -168,5 +168,14 @@ describe('transfer worker environment', () => {
     // One set by the user wins (the process's cache came from it anyway).
     const own = { NODE_COMPILE_CACHE: '/elsewhere' }
     expect(transferWorkerEnv('/tmp/cache', own)).toBe(own)
+  })
+})
+
+describe('transfer threads by default', () => {
+  it('leaves a core to the engine’s own thread, never none, at most eight', () => {
+    expect(defaultTransferThreads(1)).toBe(1)
+    expect(defaultTransferThreads(2)).toBe(1)
+    expect(defaultTransferThreads(4)).toBe(3)
+    expect(defaultTransferThreads(64)).toBe(8)
   })
 })

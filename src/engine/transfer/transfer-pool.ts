@@ -328,3 +328,16 @@ export function transferWorkerEnv(
   if (!cacheDir || env.NODE_COMPILE_CACHE !== undefined) return env
   return { ...env, NODE_COMPILE_CACHE: cacheDir }
 }
+
+/**
+ * Transfer threads for a machine with `cores` cores: one fewer than the cores (the engine's own
+ * thread moves bytes too: the probe, the first ranges, every single-connection download), at
+ * least one, at most eight. A worker beyond that cannot run while the others do; it costs its
+ * boot (~0.1–0.2 CPU-s: Node's internals compiled again, the engine's hot paths optimized
+ * again) and ~20 MB, and under load, when every thread looks busy because it waits for a core,
+ * the pool started it. W4 on 2 cores: 1.36 → 1.20 CPU-s a run (docs/benchmarks.md, issue 22's
+ * W4 CPU).
+ */
+export function defaultTransferThreads(cores: number): number {
+  return Math.max(1, Math.min(8, cores - 1))
+}
