@@ -53,9 +53,11 @@ export function engineHostEnvWords(): string[] {
 /**
  * Room V8 should leave after a full GC before the next one, at least: what a download's bytes
  * hold outside the heap between two scavenges (socket chunks, write buffers) must fit in it.
- * 16 MB of room still gave ~25 full GCs per GiB, ~40 MB about one (W1, docs/benchmarks.md).
+ * W1 (1 GiB): ~8 MB of room gave ~50 full GCs, ~18 MB ~25, ~26 MB ~11, 32 MB 2–3. More room is
+ * more garbage kept between full GCs: W2's peak RSS 105 → 120 MiB with 32 MB, 151 with 64
+ * (docs/benchmarks.md, issue 22's W4 CPU).
  */
-export const MIN_HEAP_ROOM_BYTES = 64 * 1024 * 1024
+export const MIN_HEAP_ROOM_BYTES = 32 * 1024 * 1024
 
 /**
  * The growth allowed after a full GC left `usedBytes` in use, percent: BOUNDED_HEAP_GROWING_PERCENT
