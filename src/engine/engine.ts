@@ -20,6 +20,8 @@ import { Scheduler, type SchedulerCommands } from './scheduler/scheduler.ts'
 import { acquireStateLock } from './storage/state-lock.ts'
 import { OriginMarker } from './storage/origin-marker.ts'
 import { mkdir } from 'node:fs/promises'
+import { boundHeapGrowthWhenLarge } from './memory-limits.ts'
+import { defaultTransferThreads } from './transfer/transfer-pool.ts'
 import type { FreeSpace } from './storage/free-space.ts'
 import type { TlsOptions } from './transfer/http-dispatcher.ts'
 
@@ -91,6 +93,7 @@ export type Engine = EngineApi & {
  * unfinished download from its last durable byte.
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  boundHeapGrowthWhenLarge()
   const given = v.safeParse(settingsPatchInputSchema, options.settings ?? {})
   if (!given.success)
     throw new DownpourError(ERROR_CODES.invalidArgument, describeIssues(given.issues))
@@ -130,7 +133,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     settings: defaultSettings(chosen),
     overrides: chosen,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    transferThreads: options.transferThreads ?? Math.min(8, cpus().length),
+    transferThreads: options.transferThreads ?? defaultTransferThreads(cpus().length),
     othersLive: options.othersLive ?? null,
     tls: options.tls ?? null,
     ...(options.queueIfExists ? { queueIfExists: options.queueIfExists } : {}),

@@ -7,7 +7,7 @@ import { makeBody, startFaultServer, type FaultServer } from '../../../test/faul
 import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { SharedStats } from '../stats/shared-stats.ts'
 import { PartFile } from '../storage/part-file.ts'
-import { TransferPool } from './transfer-pool.ts'
+import { defaultTransferThreads, TransferPool, transferWorkerEnv } from './transfer-pool.ts'
 import type { FetchTask } from './transfer-messages.ts'
 
 const MiB = 1024 * 1024
@@ -153,5 +153,29 @@ describe('TransferPool pins', () => {
     await pool.fetch(rangeTask(stats, partPath, 5, 256 * 1024, pool.pin()), signal)
     expect(server.requests('/p.bin').at(-1)!.connectionId).toBe(3)
     await part.close()
+  })
+})
+
+describe('transfer worker environment', () => {
+  it('hands the process’s compile cache to the workers, which reach it only through NODE_COMPILE_CACHE', () => {
+    const env = { PATH: '/bin' }
+    expect(transferWorkerEnv('/tmp/cache', env)).toEqual({
+      PATH: '/bin',
+      NODE_COMPILE_CACHE: '/tmp/cache',
+    })
+    // No cache on (NODE_DISABLE_COMPILE_CACHE, an older Node): the environment as it is.
+    expect(transferWorkerEnv(undefined, env)).toBe(env)
+    // One set by the user wins (the process's cache came from it anyway).
+    const own = { NODE_COMPILE_CACHE: '/elsewhere' }
+    expect(transferWorkerEnv('/tmp/cache', own)).toBe(own)
+  })
+})
+
+describe('transfer threads by default', () => {
+  it('leaves a core to the engine’s own thread, never none, at most eight', () => {
+    expect(defaultTransferThreads(1)).toBe(1)
+    expect(defaultTransferThreads(2)).toBe(1)
+    expect(defaultTransferThreads(4)).toBe(3)
+    expect(defaultTransferThreads(64)).toBe(8)
   })
 })

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import nodeModule from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { EventLoopUtilization } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
@@ -244,6 +245,7 @@ export class TransferPool {
       workerData: init,
       name: `downpour-transfer-${this.#workers.length + 1}`,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      env: transferWorkerEnv(),
     })
     thread.unref()
     const worker: PoolWorker = {
@@ -310,4 +312,32 @@ function defaultWorkerEntry(): URL {
     new URL('../transfer-worker.js', import.meta.url),
   ]
   return candidates.find((url) => existsSync(fileURLToPath(url))) ?? candidates[0]!
+}
+
+/**
+ * The environment of a transfer worker: the process's, plus the compile cache the process
+ * turned on (the CLI's entry, `enableCompileCache()`), which reaches a worker only through
+ * NODE_COMPILE_CACHE. Without it each worker compiled the bundled engine again (~1.3 MB,
+ * undici included): 20–55 ms of `compileSourceTextModule` per worker and start, against 8–9 ms
+ * from the cache (docs/benchmarks.md, issue 22's W4 CPU).
+ */
+export function transferWorkerEnv(
+  cacheDir: string | undefined = nodeModule.getCompileCacheDir?.(),
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  if (!cacheDir || env.NODE_COMPILE_CACHE !== undefined) return env
+  return { ...env, NODE_COMPILE_CACHE: cacheDir }
+}
+
+/**
+ * Transfer threads for a machine with `cores` cores: one fewer than the cores (the engine's own
+ * thread moves bytes too: the probe, the first ranges, every single-connection download), at
+ * least one, at most eight. A worker beyond that cannot run while the others do; it costs its
+ * boot (~0.1–0.2 CPU-s: Node's internals compiled again, the engine's hot paths optimized
+ * again) and ~20 MB, and under load, when every thread looks busy because it waits for a core,
+ * the pool started it. W4 on 2 cores: 1.36 → 1.20 CPU-s a run (docs/benchmarks.md, issue 22's
+ * W4 CPU).
+ */
+export function defaultTransferThreads(cores: number): number {
+  return Math.max(1, Math.min(8, cores - 1))
 }
