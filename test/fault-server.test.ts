@@ -475,6 +475,25 @@ describe('rate limiting', () => {
     expect(seconds(2)).toBeLessThan(seconds(1) * 0.6)
     expect(seconds(1)).toBeLessThan(4)
   })
+
+  it('a paced response ends with its last byte: the next request on its connection does not overlap it', async () => {
+    // At 512 KiB/s a slice is ~20 ms. Sleeping that long after the last write kept the response
+    // open while its client, body complete, sent its next request on the same connection: two
+    // requests counted at once on one socket (engine-mirrors.test.ts read 3 for 2 sockets).
+    const body = makeBody(64 * KiB)
+    server.file('/paced', body, { rateLimit: 512 * KiB })
+    const single = new Agent({ connections: 1 })
+    try {
+      for (let n = 0; n < 4; n++) {
+        const res = await get(`/paced?n=${n}`, { dispatcher: single })
+        expect(res.body.equals(body)).toBe(true)
+      }
+    } finally {
+      await single.destroy()
+    }
+    expect(new Set(server.requests('/paced').map((r) => r.connectionId))).toEqual(new Set([1]))
+    expect(server.maxConcurrentRequests('/paced')).toBe(1)
+  })
 })
 
 describe('a route capped as a whole (sharedRateLimit)', () => {

@@ -95,7 +95,11 @@ async function writeSpan(
     })
     offset += n
     if (!ok && !(await drained(res, signal))) return false
-    if (rate > 0) {
+    // Paced between writes, never after the last one: a response whose last byte is out ends
+    // now, as a rate-limited server's does. Sleeping a slice's time first kept it open while
+    // its client, body complete, sent its next request on the same keep-alive connection — two
+    // requests counted at once on one connection (maxConcurrentRequests read 3 for 2 sockets).
+    if (rate > 0 && offset < to) {
       // Anchored to the start of the span so timer jitter does not accumulate.
       const wait = startedAt + ((offset - from) / rate) * 1000 - performance.now()
       if (wait > 0 && !(await pause(wait, signal))) return false
