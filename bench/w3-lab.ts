@@ -8,13 +8,13 @@
  *
  *   node bench/w3-lab.ts [--rounds 5] [--dir /tmp/w3-lab] [--x 16] OLD/out/main/cli.js NEW/out/main/cli.js
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ENGINE_HOST_NODE_FLAGS, engineHostEnvWords } from '../src/engine/memory-limits.ts'
-import { nginxConfig } from './server-nginx.ts'
-import { findExecutable, median, sleep } from './util.ts'
+import { startLabNginx } from './lab-nginx.ts'
+import { median, sleep } from './util.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,37 +27,18 @@ const { values, positionals } = parseArgs({
     mib: { type: 'string', default: '100' },
   },
 })
-const nginx = findExecutable('nginx')
-if (nginx === null) throw new Error('nginx not found (apt-get install -y nginx-light)')
 const base = resolve(values.dir)
-const root = join(base, 'data')
-const srv = join(base, 'nginx')
-mkdirSync(root, { recursive: true })
-const file = join(root, `w3-${values.mib}.bin`)
-if (!existsSync(file))
-  spawnSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', `count=${values.mib}`])
-writeFileSync(join(root, 'health.txt'), 'ok\n')
-rmSync(srv, { recursive: true, force: true })
-mkdirSync(srv, { recursive: true })
-const port = 20000 + Math.floor(Math.random() * 20000)
-const asRoot = process.getuid?.() === 0
-const accessLog = join(srv, 'access.log')
-const conf = nginxConfig({ dir: srv, root, port, asRoot }).replace(
-  'access_log off;',
-  `log_format w3 '$connection $remote_port $status $request_time $body_bytes_sent $msec "$http_range"';\n  access_log ${accessLog} w3;`,
-)
-writeFileSync(join(srv, 'nginx.conf'), conf)
-const server = spawn(nginx, [
-  '-p',
-  srv,
-  '-e',
-  join(srv, 'error.log'),
-  '-c',
-  join(srv, 'nginx.conf'),
-])
-await sleep(500)
-const url = `http://127.0.0.1:${port}/${values.location}/w3-${values.mib}.bin`
-spawnSync('cat', [file], { stdio: 'ignore' })
+const {
+  url: urlOf,
+  accessLog,
+  server,
+} = await startLabNginx({
+  dir: base,
+  fileName: `w3-${values.mib}.bin`,
+  mib: Number(values.mib),
+  logFormat: `$connection $remote_port $status $request_time $body_bytes_sent $msec "$http_range"`,
+})
+const url = urlOf(values.location)
 
 interface Request {
   socket: string

@@ -12,13 +12,13 @@
  * A tool is `aria2c` (`-x16 -s16 -k1M`, the issue's baseline) or a path to Downpour's CLI.
  * Needs nginx (apt-get install -y nginx-light).
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ENGINE_HOST_NODE_FLAGS, engineHostEnvWords } from '../src/engine/memory-limits.ts'
-import { nginxConfig } from './server-nginx.ts'
-import { findExecutable, median, MiB, sleep } from './util.ts'
+import { startLabNginx } from './lab-nginx.ts'
+import { median, MiB } from './util.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,35 +27,18 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string', default: '/tmp/w4-lab' },
   },
 })
-const nginx = findExecutable('nginx')
-if (nginx === null) throw new Error('nginx not found (apt-get install -y nginx-light)')
 const base = resolve(values.dir)
-const root = join(base, 'data')
-const srv = join(base, 'nginx')
-mkdirSync(root, { recursive: true })
-const file = join(root, 'w4.bin')
-if (!existsSync(file)) spawnSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', 'count=128'])
-writeFileSync(join(root, 'health.txt'), 'ok\n')
-rmSync(srv, { recursive: true, force: true })
-mkdirSync(srv, { recursive: true })
-const port = 20000 + Math.floor(Math.random() * 20000)
-const asRoot = process.getuid?.() === 0
-const accessLog = join(srv, 'access.log')
-const conf = nginxConfig({ dir: srv, root, port, asRoot }).replace(
-  'access_log off;',
-  `log_format w4 '$remote_port $status $request_time $body_bytes_sent $http_range $msec';\n  access_log ${accessLog} w4;`,
-)
-writeFileSync(join(srv, 'nginx.conf'), conf)
-const server = spawn(nginx, [
-  '-p',
-  srv,
-  '-e',
-  join(srv, 'error.log'),
-  '-c',
-  join(srv, 'nginx.conf'),
-])
-await sleep(500)
-const url = `http://127.0.0.1:${port}/mixed/w4.bin`
+const {
+  url: urlOf,
+  accessLog,
+  server,
+} = await startLabNginx({
+  dir: base,
+  fileName: 'w4.bin',
+  mib: 128,
+  logFormat: `$remote_port $status $request_time $body_bytes_sent $http_range $msec`,
+})
+const url = urlOf('mixed')
 
 const walls = new Map<string, number[]>()
 const cpus = new Map<string, number[]>()
