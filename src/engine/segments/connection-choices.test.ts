@@ -35,6 +35,7 @@ const keepingUp = (now: number): ReaderState => ({
   heldSince: 0,
   releasedAt: 0,
   fullReadAt: 0,
+  caughtUpAt: 0,
 })
 
 const view = (id: number, patch: Partial<SegmentView> = {}): SegmentView => ({

@@ -20,6 +20,7 @@ const polled = (now: number): ReaderState => ({
   heldSince: 0,
   releasedAt: 0,
   fullReadAt: 0,
+  caughtUpAt: 0,
 })
 
 describe('observeSpeed', () => {
@@ -61,13 +62,13 @@ describe('isSilent: only the server is silent, not a reader that did not read', 
 
   it('is not silent while the reader has not polled since the bytes stopped (a loaded thread)', () => {
     // The scheduler looks 2 s later, but the reader's thread last polled right after the bytes.
-    const stale: ReaderState = { polledSince: 150, heldSince: 0, releasedAt: 0, fullReadAt: 0 }
+    const stale: ReaderState = { polledSince: 150, heldSince: 0, releasedAt: 0, fullReadAt: 0, caughtUpAt: 0 }
     expect(isSilent(quiet(), stale)).toBe(false)
     expect(observeSpeed(quiet(), 10_000, 2100, stale)).not.toBe(0)
   })
 
   it('is not silent while the reader holds the connection back, nor until SILENT_MS after', () => {
-    const held: ReaderState = { polledSince: 2000, heldSince: 120, releasedAt: 0, fullReadAt: 0 }
+    const held: ReaderState = { polledSince: 2000, heldSince: 120, releasedAt: 0, fullReadAt: 0, caughtUpAt: 0 }
     expect(isSilent(quiet(), held)).toBe(false)
     const released = { ...held, heldSince: 0, releasedAt: 1900 }
     expect(isSilent(quiet(), released)).toBe(false)
@@ -90,6 +91,17 @@ describe('isBehind and isWatched', () => {
     expect(isBehind(reader({ releasedAt: 999 - SILENT_MS }), 1000)).toBe(false)
     expect(isBehind(reader({ fullReadAt: 990 }), 1000)).toBe(true)
     expect(isBehind(reader({ fullReadAt: 999 - SILENT_MS }), 1000)).toBe(false)
+  })
+
+  it('a reader that read short since its last full read or hold has caught up (a burst drained)', () => {
+    // nginx's limit_rate: 2 MiB at once, then a pause; the reader drains them in milliseconds.
+    expect(isBehind(reader({ fullReadAt: 990, caughtUpAt: 991 }), 1000)).toBe(false)
+    expect(isBehind(reader({ releasedAt: 990, caughtUpAt: 995 }), 1000)).toBe(false)
+    // A full read after the short one: a backlog again.
+    expect(isBehind(reader({ fullReadAt: 995, caughtUpAt: 991 }), 1000)).toBe(true)
+    expect(isBehind(reader({ releasedAt: 990, fullReadAt: 960, caughtUpAt: 970 }), 1000)).toBe(true)
+    // Held now: behind whatever came before.
+    expect(isBehind(reader({ heldSince: 999, caughtUpAt: 999 }), 1000)).toBe(true)
   })
 
   it('a reader whose thread has not polled for SILENT_MS is not watched', () => {

@@ -23,18 +23,32 @@ export type ReaderState = {
   releasedAt: number
   /** When a read from its socket last came back full (0: never): the server was ahead. */
   fullReadAt: number
+  /**
+   * When a read last came back short after a full read or a hold (0: never): the socket was
+   * drained then, the reader had caught up with its server.
+   */
+  caughtUpAt: number
 }
 
 /**
  * Whether the connection's reader is behind its server: it holds the connection back (the disk,
  * a limit) or did within the last SILENT_MS, or a read from its socket came back full in that
- * time. Its speed then measures this machine, not its server, and the bytes past its position
- * are already on their way — in its socket buffers, megabytes on a fast route. It is no laggard,
- * and a split must not cut close to it.
+ * time — unless a read came back short since (`caughtUpAt`): the socket was drained then. Its
+ * speed then measures this machine, not its server, and the bytes past its position are already
+ * on their way — in its socket buffers, megabytes on a fast route. It is no laggard, and a
+ * split must not cut close to it.
+ *
+ * A server that sends in bursts fills the socket at each one: nginx's `limit_rate` writes up to
+ * 2 MiB at once and then pauses for as long as they should have taken. Its reader drains a
+ * burst within milliseconds and waits for the next; without the short read's word it counted as
+ * behind for SILENT_MS after every burst, i.e. always, and a segment halved while behind is
+ * never split again while behind (viewSegment): on W4 one 16 MiB/s connection kept 20–38 MiB to
+ * itself for 1.5 s while 26 idle ones found no work, in one run of three (docs/benchmarks.md).
  */
 export function isBehind(reader: ReaderState, now: number): boolean {
+  if (reader.heldSince > 0) return true
   const lastSign = Math.max(reader.fullReadAt, reader.releasedAt)
-  return reader.heldSince > 0 || (lastSign > 0 && now - lastSign <= SILENT_MS)
+  return lastSign > 0 && lastSign > reader.caughtUpAt && now - lastSign <= SILENT_MS
 }
 
 /**

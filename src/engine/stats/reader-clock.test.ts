@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { isBehind } from '../segments/segment-speed.ts'
 import { READER_TICK_MS, ReaderClock } from './reader-clock.ts'
 import { SharedStats } from './shared-stats.ts'
 
@@ -32,7 +33,34 @@ describe('ReaderClock', () => {
       heldSince: 0,
       releasedAt: 0,
       fullReadAt: 0,
+      caughtUpAt: 0,
     })
+  })
+
+  it('reports a short read only as the first after a full read or a hold (the socket drained)', () => {
+    const stats = new SharedStats()
+    stats.initSegment(5, 0, 0, 1000)
+    const reader = new ReaderClock(stats).read(5)
+    reader.shortRead()
+    expect(stats.readReader(5).caughtUpAt).toBe(0)
+    reader.fullRead()
+    reader.fullRead()
+    reader.shortRead()
+    const caughtUp = stats.readReader(5).caughtUpAt
+    expect(caughtUp).toBeGreaterThanOrEqual(stats.readReader(5).fullReadAt)
+    expect(isBehind(stats.readReader(5), Date.now())).toBe(false)
+    // Only the change is reported: a lock taken per read would cost every chunk.
+    const marks = vi.spyOn(stats, 'markCaughtUp')
+    reader.shortRead()
+    expect(marks).not.toHaveBeenCalled()
+    reader.hold(true)
+    expect(isBehind(stats.readReader(5), Date.now())).toBe(true)
+    reader.hold(false)
+    expect(isBehind(stats.readReader(5), Date.now())).toBe(true)
+    reader.shortRead()
+    expect(marks).toHaveBeenCalledTimes(1)
+    expect(isBehind(stats.readReader(5), Date.now())).toBe(false)
+    reader.stop()
   })
 
   it('after its thread was blocked, vouches only for the time before the block', async () => {

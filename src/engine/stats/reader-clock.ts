@@ -16,6 +16,11 @@ export type SegmentReader = {
   hold(held: boolean): void
   /** A read from the socket came back full: more bytes were waiting (see FULL_READ_BYTES). */
   fullRead(): void
+  /**
+   * A read came back short: the socket is drained, this reader has caught up with its server
+   * (isBehind). Cheap to call on every read: only the first after a full read or a hold counts.
+   */
+  shortRead(): void
   /** The reader is done with the segment. */
   stop(): void
 }
@@ -50,12 +55,23 @@ export class ReaderClock {
       this.#timer.unref()
     }
     let stopped = false
+    /** A full read or a hold since the last short read: a backlog sign the next one answers. */
+    let backlog = false
     return {
       hold: (held) => {
-        if (!stopped) this.#stats.markHeld(segment, held, Date.now())
+        if (stopped) return
+        backlog = true
+        this.#stats.markHeld(segment, held, Date.now())
       },
       fullRead: () => {
-        if (!stopped) this.#stats.markFullRead(segment, Date.now())
+        if (stopped) return
+        backlog = true
+        this.#stats.markFullRead(segment, Date.now())
+      },
+      shortRead: () => {
+        if (stopped || !backlog) return
+        backlog = false
+        this.#stats.markCaughtUp(segment, Date.now())
       },
       stop: () => {
         if (stopped) return

@@ -36,8 +36,8 @@ const lockOfDownloadBucket = (dl: number) => 1 + dl
 const lockOfSegment = (seg: number) => 1 + MAX_DOWNLOADS + seg
 
 // download slot, pos, end, start; then what its reader says (ReaderState): polled, held,
-// released, full read
-const SEGMENT_FIELDS = 8
+// released, full read, caught up
+const SEGMENT_FIELDS = 9
 const BUCKET_FIELDS = 3 // rate bytes/s, tokens, last refill (ms)
 const BUCKETS_BASE = SEGMENT_FIELDS * MAX_SEGMENTS
 
@@ -139,6 +139,7 @@ export class SharedStats {
       this.#fields[f + 5] = 0
       this.#fields[f + 6] = 0
       this.#fields[f + 7] = 0
+      this.#fields[f + 8] = 0
     })
     const used = BigInt(seg + 1)
     let current = Atomics.load(this.#counters, C_SEGMENTS_USED)
@@ -171,6 +172,7 @@ export class SharedStats {
         heldSince: fl[f + 5]!,
         releasedAt: fl[f + 6]!,
         fullReadAt: fl[f + 7]!,
+        caughtUpAt: fl[f + 8]!,
       }
     })
   }
@@ -187,6 +189,16 @@ export class SharedStats {
   markFullRead(seg: number, at: number): void {
     this.#withLock(lockOfSegment(seg), () => {
       this.#fields[seg * SEGMENT_FIELDS + 7] = at
+    })
+  }
+
+  /**
+   * Reader side: a read came back short at `at` after full reads or a hold: the socket is
+   * drained, nothing of the server's waits for this reader any more (see isBehind).
+   */
+  markCaughtUp(seg: number, at: number): void {
+    this.#withLock(lockOfSegment(seg), () => {
+      this.#fields[seg * SEGMENT_FIELDS + 8] = at
     })
   }
 

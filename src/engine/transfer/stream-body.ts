@@ -81,6 +81,7 @@ export async function streamBody(
     await response.consume((chunk) => {
       let verdict: 'continue' | 'pause' | 'stop' = 'continue'
       if (chunk.length >= FULL_READ_BYTES) options.reader?.fullRead()
+      else options.reader?.shortRead()
       if (skip > 0) {
         const dropped = Math.min(skip, chunk.length)
         skip -= dropped
