@@ -42,9 +42,8 @@ export function viewSegment(
   const behind = isBehind(reader, now)
   const splittable = !behind || !halvedBehind
   const { pos, end } = bounds
-  return speed === undefined
-    ? { id, pos, end, age, behind, splittable }
-    : { id, pos, end, speed, age, behind, splittable }
+  if (speed === undefined) return { id, pos, end, age, behind, splittable }
+  return { id, pos, end, speed, age, behind, splittable, quiet: now - progress.movedAt }
 }
 
 /**

@@ -35,6 +35,12 @@ export type ActiveSegment = {
   behind?: boolean
   /** false: never split (its owner knows why). */
   splittable?: boolean
+  /**
+   * ms since its bytes were last seen to move, once they flow (segment-speed.ts, movedAt). A
+   * server that paces in bursts (nginx's `limit_rate`: a second's worth at once, then a pause)
+   * leaves a connection quiet long after its average says its rest is due.
+   */
+  quiet?: number
 }
 
 export type WorkAssignment =
@@ -104,7 +110,7 @@ export function pickWork(
   for (const segment of active) {
     const left = segment.end - segment.pos
     if (left < 2 * minSplit || segment.splittable === false) continue
-    const score = known ? left / segment.speed! : left
+    const score = known ? timeLeft(segment) : left
     // A segment whose reader is behind is split only when no other can be: its server is
     // already past `pos`, by an unknown amount, and whatever it sent past the cut is wasted.
     const better =
@@ -135,6 +141,17 @@ export function pickWork(
 }
 
 /**
+ * How long a laggard would still need for its rest, s: its rest at its average speed, and at
+ * least as long as it has been quiet. Paced in bursts, a 1 MiB/s connection gets a range's first
+ * MiB at once and the next byte a second later: on W4 its last 32 KB "needed" 0.03 s at its
+ * average while it waited 0.45 s for them with ten fast connections idle (docs/benchmarks.md).
+ */
+export function timeLeft(segment: ActiveSegment): number {
+  const left = segment.end - segment.pos
+  return Math.max(left / Math.max(1, segment.speed ?? 0), (segment.quiet ?? 0) / 1000)
+}
+
+/**
  * The endgame: the laggard that would finish last gives up the rest of its segment (never one
  * whose reader is behind: its rest is on its way already, and a thief would fetch it again).
  */
@@ -146,7 +163,7 @@ function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssign
     const left = segment.end - segment.pos
     if (segment.speed === undefined || segment.behind || left <= 0) continue
     if (segment.speed * LAGGARD_RATIO > fastest) continue
-    const time = left / Math.max(1, segment.speed)
+    const time = timeLeft(segment)
     if (time >= MIN_STEAL_SECONDS && time > victimTime) [victim, victimTime] = [segment, time]
   }
   if (!victim) return { kind: 'none' }
