@@ -36,6 +36,7 @@ const keepingUp = (now: number): ReaderState => ({
   releasedAt: 0,
   fullReadAt: 0,
   caughtUpAt: 0,
+  lastByteAt: 0,
 })
 
 const view = (id: number, patch: Partial<SegmentView> = {}): SegmentView => ({

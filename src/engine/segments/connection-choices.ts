@@ -5,7 +5,9 @@ import type { ActiveSegment } from './segment-planner.ts'
 import {
   isBehind,
   isWatched,
+  MEASURE_AFTER_MS,
   observeSpeed,
+  quietFor,
   type ReaderState,
   type SegmentProgress,
 } from './segment-speed.ts'
@@ -38,12 +40,33 @@ export function viewSegment(
 ): SegmentView {
   const age = now - progress.since
   const observed = observeSpeed(progress, bounds.pos, now, reader)
-  const speed = isWatched(reader, now) ? observed : undefined
+  const watched = isWatched(reader, now)
+  const quiet = quietFor(progress, reader)
+  const speed = watched ? (observed ?? quietSpeed(progress, bounds.pos, age, quiet)) : undefined
   const behind = isBehind(reader, now)
   const splittable = !behind || !halvedBehind
   const { pos, end } = bounds
   if (speed === undefined) return { id, pos, end, age, behind, splittable }
-  return { id, pos, end, speed, age, behind, splittable, quiet: now - progress.movedAt }
+  return { id, pos, end, speed, age, behind, splittable, quiet }
+}
+
+/**
+ * The speed of a connection whose bytes came and then stopped before they could be measured
+ * flowing (speedOf needs MEASURE_AFTER_MS of them): its average since its request, a lower
+ * bound, once it has been quiet that long. A server that paces in bursts sends a slow
+ * connection's first MiB at once and the next a second later; unmeasured, such a connection
+ * could not be robbed until its server counted as silent, and on W4 it held the end of the file
+ * for 0.25–0.5 s while fast connections idled (docs/benchmarks.md). While bytes still flow, the
+ * wait for the first one is not counted against it (speedOf).
+ */
+function quietSpeed(
+  progress: SegmentProgress,
+  pos: number,
+  age: number,
+  quiet: number,
+): number | undefined {
+  if (!progress.flowing || quiet < MEASURE_AFTER_MS || age < MEASURE_AFTER_MS) return undefined
+  return ((pos - progress.from) * 1000) / age
 }
 
 /**

@@ -21,7 +21,7 @@ export const LAGGARD_RATIO = 4
  * A steal costs a new request (and the laggard's connection): only worth it when the laggard
  * would need at least this long for its rest.
  */
-export const MIN_STEAL_SECONDS = 0.25
+export const MIN_STEAL_SECONDS = 0.1
 export type ActiveSegment = {
   id: number
   pos: number
@@ -36,7 +36,7 @@ export type ActiveSegment = {
   /** false: never split (its owner knows why). */
   splittable?: boolean
   /**
-   * ms since its bytes were last seen to move, once they flow (segment-speed.ts, movedAt). A
+   * ms its reader has waited for a byte since the last one (segment-speed.ts, quietFor). A
    * server that paces in bursts (nginx's `limit_rate`: a second's worth at once, then a pause)
    * leaves a connection quiet long after its average says its rest is due.
    */

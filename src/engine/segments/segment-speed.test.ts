@@ -21,6 +21,7 @@ const polled = (now: number): ReaderState => ({
   releasedAt: 0,
   fullReadAt: 0,
   caughtUpAt: 0,
+  lastByteAt: 0,
 })
 
 describe('observeSpeed', () => {
@@ -62,13 +63,27 @@ describe('isSilent: only the server is silent, not a reader that did not read', 
 
   it('is not silent while the reader has not polled since the bytes stopped (a loaded thread)', () => {
     // The scheduler looks 2 s later, but the reader's thread last polled right after the bytes.
-    const stale: ReaderState = { polledSince: 150, heldSince: 0, releasedAt: 0, fullReadAt: 0, caughtUpAt: 0 }
+    const stale: ReaderState = {
+      polledSince: 150,
+      heldSince: 0,
+      releasedAt: 0,
+      fullReadAt: 0,
+      caughtUpAt: 0,
+      lastByteAt: 0,
+    }
     expect(isSilent(quiet(), stale)).toBe(false)
     expect(observeSpeed(quiet(), 10_000, 2100, stale)).not.toBe(0)
   })
 
   it('is not silent while the reader holds the connection back, nor until SILENT_MS after', () => {
-    const held: ReaderState = { polledSince: 2000, heldSince: 120, releasedAt: 0, fullReadAt: 0, caughtUpAt: 0 }
+    const held: ReaderState = {
+      polledSince: 2000,
+      heldSince: 120,
+      releasedAt: 0,
+      fullReadAt: 0,
+      caughtUpAt: 0,
+      lastByteAt: 0,
+    }
     expect(isSilent(quiet(), held)).toBe(false)
     const released = { ...held, heldSince: 0, releasedAt: 1900 }
     expect(isSilent(quiet(), released)).toBe(false)

@@ -28,6 +28,8 @@ export type ReaderState = {
    * drained then, the reader had caught up with its server.
    */
   caughtUpAt: number
+  /** When its connection's last byte was taken (0: none yet; SharedStats.advance). */
+  lastByteAt: number
 }
 
 /**
@@ -111,9 +113,18 @@ export function observeSpeed(
  * engine's comments").
  */
 export function isSilent(progress: SegmentProgress, reader: ReaderState): boolean {
-  if (reader.heldSince > 0) return false
-  const quietSince = Math.max(progress.movedAt, reader.releasedAt)
-  return reader.polledSince - quietSince >= SILENT_MS
+  return quietFor(progress, reader) >= SILENT_MS
+}
+
+/**
+ * How long (ms) the connection's reader has polled its sockets without a byte since its last
+ * one (the reader's word, else when the planner saw the position move) and since it last held
+ * the connection back: 0 while it holds it. A thread that does not run does not make it grow.
+ */
+export function quietFor(progress: SegmentProgress, reader: ReaderState): number {
+  if (reader.heldSince > 0) return 0
+  const lastByte = reader.lastByteAt > 0 ? reader.lastByteAt : progress.movedAt
+  return Math.max(0, reader.polledSince - Math.max(lastByte, reader.releasedAt))
 }
 
 /**

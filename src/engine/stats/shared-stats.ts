@@ -36,8 +36,8 @@ const lockOfDownloadBucket = (dl: number) => 1 + dl
 const lockOfSegment = (seg: number) => 1 + MAX_DOWNLOADS + seg
 
 // download slot, pos, end, start; then what its reader says (ReaderState): polled, held,
-// released, full read, caught up
-const SEGMENT_FIELDS = 9
+// released, full read, caught up, last byte
+const SEGMENT_FIELDS = 10
 const BUCKET_FIELDS = 3 // rate bytes/s, tokens, last refill (ms)
 const BUCKETS_BASE = SEGMENT_FIELDS * MAX_SEGMENTS
 
@@ -140,6 +140,7 @@ export class SharedStats {
       this.#fields[f + 6] = 0
       this.#fields[f + 7] = 0
       this.#fields[f + 8] = 0
+      this.#fields[f + 9] = 0
     })
     const used = BigInt(seg + 1)
     let current = Atomics.load(this.#counters, C_SEGMENTS_USED)
@@ -173,6 +174,7 @@ export class SharedStats {
         releasedAt: fl[f + 6]!,
         fullReadAt: fl[f + 7]!,
         caughtUpAt: fl[f + 8]!,
+        lastByteAt: fl[f + 9]!,
       }
     })
   }
@@ -216,7 +218,8 @@ export class SharedStats {
 
   /**
    * A connection received `bytes` at the segment's position: accepts what still belongs to the
-   * segment (its end may have been lowered by a split meanwhile) and returns how many.
+   * segment (its end may have been lowered by a split meanwhile) and returns how many. Notes
+   * when (ReaderState.lastByteAt: the planner's own look comes up to a beat later).
    */
   advance(seg: number, bytes: number): number {
     return this.#withLock(lockOfSegment(seg), () => {
@@ -224,6 +227,7 @@ export class SharedStats {
       const pos = this.#fields[f + 1]!
       const accepted = Math.max(0, Math.min(bytes, this.#fields[f + 2]! - pos))
       this.#fields[f + 1] = pos + accepted
+      if (accepted > 0) this.#fields[f + 9] = Date.now()
       return accepted
     })
   }
