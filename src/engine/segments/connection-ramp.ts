@@ -3,6 +3,12 @@ import { LAGGARD_RATIO, type ActiveSegment } from './segment-planner.ts'
 /** How often the connection count is reconsidered (slow start), ms. */
 export const RAMP_INTERVAL_MS = 100
 /**
+ * How often an idle connection lingering for the endgame looks again for a laggard's rest, ms:
+ * a quiet laggard may be robbed after MIN_STEAL_SECONDS (0.1 s), and a look each beat added up
+ * to a beat to every tail (on W4 0.18–0.26 s from a slow socket's burst to the steal).
+ */
+export const LINGER_LOOK_MS = 50
+/**
  * Below this speed per connection the link (or a server cap) limits each connection, not our
  * CPU: opening more is cheap and usually pays, so slow start goes on to the maximum, four times
  * as many per beat. (A comparison of two noisy windows alone stops too early when connections

@@ -18,7 +18,12 @@ import {
   viewSegment,
   type SegmentView,
 } from '../segments/connection-choices.ts'
-import { beatRates, ConnectionRamp, RAMP_INTERVAL_MS } from '../segments/connection-ramp.ts'
+import {
+  beatRates,
+  ConnectionRamp,
+  LINGER_LOOK_MS,
+  RAMP_INTERVAL_MS,
+} from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { SocketSpeeds } from '../segments/socket-speeds.ts'
 import { boundHere, pickWork } from '../segments/segment-planner.ts'
@@ -572,7 +577,7 @@ export class SegmentedFetch {
       if (!mayLinger(helper, this.#active.size > 0, shared && this.#o.hostShared())) return null
       if (shared) this.#idleHelpers++
       try {
-        await sleep(RAMP_INTERVAL_MS, undefined, { signal })
+        await sleep(LINGER_LOOK_MS, undefined, { signal })
       } catch {
         return null
       } finally {
