@@ -58,6 +58,28 @@ describe('viewSegment', () => {
     expect(measured.speed).toBe((50 * 1000) / MEASURE_AFTER_MS)
   })
 
+  it('a connection whose bytes came in one burst and stopped gets its average since the request once quiet', () => {
+    // Asked at 0; a 1 MiB burst seen at 20 ms, before its flow could be measured; then nothing.
+    const progress = startProgress(0, 0)
+    const burst = { ...keepingUp(20), lastByteAt: 15 }
+    expect(viewSegment(1, progress, { pos: MiB, end: 2 * MiB }, burst, 20, false).speed).toBe(
+      undefined,
+    )
+    // Its reader has polled for less than MEASURE_AFTER_MS since: still unknown.
+    const soon = { ...burst, polledSince: 15 + MEASURE_AFTER_MS - 1 }
+    const early = viewSegment(1, progress, { pos: MiB, end: 2 * MiB }, soon, 120, false)
+    expect(early.speed).toBe(undefined)
+    const now = 15 + MEASURE_AFTER_MS
+    const quiet = { ...burst, polledSince: now }
+    const seen = viewSegment(1, progress, { pos: MiB, end: 2 * MiB }, quiet, now, false)
+    expect(seen).toMatchObject({ speed: (MiB * 1000) / now, quiet: MEASURE_AFTER_MS })
+    // A reader that holds its connection back is not quiet: its server may be sending.
+    const held = { ...quiet, heldSince: 100 }
+    expect(viewSegment(1, progress, { pos: MiB, end: 2 * MiB }, held, now, false).speed).toBe(
+      undefined,
+    )
+  })
+
   it('a reader that has not polled within SILENT_MS gives no speed (stale figures)', () => {
     const progress = startProgress(0, 0)
     viewSegment(1, progress, { pos: 10, end: 100 }, keepingUp(0), 0, false)

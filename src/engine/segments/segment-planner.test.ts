@@ -13,6 +13,7 @@ import {
   LAGGARD_RATIO,
   MIN_STEAL_SECONDS,
   pickWork,
+  timeLeft,
   type ActiveSegment,
 } from './segment-planner.ts'
 
@@ -75,6 +76,27 @@ describe('pickWork', () => {
       kind: 'steal',
       victimId: 1,
     })
+  })
+
+  it('counts the time a laggard has been quiet as time it still needs (a server pacing in bursts)', () => {
+    // nginx's limit_rate at 1 MiB/s: the range's first MiB at once, the rest a second later.
+    const laggard = { id: 1, pos: 1_048_576, end: 1_081_000, speed: 1_000_000 }
+    const fast = { id: 2, pos: 3_000_000, end: 3_000_000, speed: 16_000_000 }
+    // At its average its 32 KB take 0.03 s: not worth a request.
+    expect(timeLeft(laggard)).toBeLessThan(MIN_STEAL_SECONDS)
+    expect(pickWork([], [laggard, fast], 1_000_000).kind).toBe('none')
+    // Quiet for longer than a request is worth: an idle fast connection takes its rest now.
+    const quiet = { ...laggard, quiet: MIN_STEAL_SECONDS * 1000 }
+    expect(timeLeft(quiet)).toBe(MIN_STEAL_SECONDS)
+    expect(pickWork([], [quiet, fast], 1_000_000)).toEqual({
+      kind: 'steal',
+      range: { start: 1_048_576, end: 1_081_000 },
+      victimId: 1,
+    })
+    // A fast connection in its server's pause between bursts is no laggard, however quiet.
+    expect(pickWork([], [{ ...fast, end: 4_500_000, quiet: 120 }, fast], 1_000_000).kind).toBe(
+      'none',
+    )
   })
 
   it('never splits below the minimum size', () => {

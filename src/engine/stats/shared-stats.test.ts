@@ -16,6 +16,24 @@ describe('SharedStats', () => {
     expect(stats.split(0, 1)).toBeNull()
   })
 
+  it('notes when a segment last took bytes (the planner measures quiet from it)', () => {
+    const stats = new SharedStats()
+    stats.initSegment(2, 0, 0, 100)
+    expect(stats.readReader(2).lastByteAt).toBe(0)
+    const before = Date.now()
+    stats.advance(2, 60)
+    const at = stats.readReader(2).lastByteAt
+    expect(at).toBeGreaterThanOrEqual(before)
+    // Bytes past the end (a split took them) are not taken: the time stays.
+    stats.advance(2, 40)
+    const taken = stats.readReader(2).lastByteAt
+    expect(stats.advance(2, 10)).toBe(0)
+    expect(stats.readReader(2).lastByteAt).toBe(taken)
+    stats.initSegment(2, 1, 0, 10)
+    expect(stats.readReader(2).lastByteAt).toBe(0)
+    expect(at).toBeLessThanOrEqual(taken)
+  })
+
   it('keeps per-download and global byte counters and connection counts', () => {
     const stats = new SharedStats()
     stats.setDownloadBytes(1, 1000)
