@@ -4,6 +4,11 @@ import { isBehind } from '../segments/segment-speed.ts'
 import { READER_TICK_MS, ReaderClock } from './reader-clock.ts'
 import { SharedStats } from './shared-stats.ts'
 
+/** Waits until `done()` holds, for at most 5 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (const started = Date.now(); !done() && Date.now() - started < 5000;) await sleep(5)
+}
+
 describe('ReaderClock', () => {
   it('reports that the reading thread polls, holds and reads full, per segment, until stopped', async () => {
     const stats = new SharedStats()
@@ -64,6 +69,31 @@ describe('ReaderClock', () => {
     expect(marks).toHaveBeenCalledTimes(1)
     expect(isBehind(stats.readReader(5), Date.now())).toBe(false)
     reader.stop()
+  })
+
+  it('a full read that no read follows for a tick is caught up too; a held one is not', async () => {
+    const stats = new SharedStats()
+    stats.initSegment(6, 0, 0, 1000)
+    stats.initSegment(7, 0, 0, 1000)
+    const clock = new ReaderClock(stats)
+    const drained = clock.read(6)
+    const held = clock.read(7)
+    // A burst that ended exactly at a read's end: its last read was full, no short one follows.
+    drained.fullRead()
+    held.fullRead()
+    held.hold(true)
+    expect(isBehind(stats.readReader(6), Date.now())).toBe(true)
+    // (Ticks that come late, on a loaded machine, say nothing: wait for one on time.)
+    await until(() => stats.readReader(6).caughtUpAt > 0)
+    expect(stats.readReader(6).caughtUpAt).toBeGreaterThan(stats.readReader(6).fullReadAt)
+    expect(isBehind(stats.readReader(6), Date.now())).toBe(false)
+    // Held back, its socket fills whatever it reads: behind until it reads again.
+    expect(isBehind(stats.readReader(7), Date.now())).toBe(true)
+    held.hold(false)
+    await until(() => !isBehind(stats.readReader(7), Date.now()))
+    expect(stats.readReader(7).caughtUpAt).toBeGreaterThan(stats.readReader(7).releasedAt - 1)
+    drained.stop()
+    held.stop()
   })
 
   it('after its thread was blocked, vouches only for the time before the block', async () => {

@@ -18,7 +18,8 @@ export type SegmentReader = {
   fullRead(): void
   /**
    * A read came back short: the socket is drained, this reader has caught up with its server
-   * (isBehind). Cheap to call on every read: only the first after a full read or a hold counts.
+   * (isBehind). Call it on every other read: only the first after a full read or a hold is
+   * reported, and a tick with no read at all says the same (ReaderClock).
    */
   shortRead(): void
   /** The reader is done with the segment. */
@@ -38,7 +39,7 @@ export type SegmentReader = {
  */
 export class ReaderClock {
   #stats: SharedStats
-  #segments = new Set<number>()
+  #segments = new Map<number, ReadState>()
   #timer: ReturnType<typeof setInterval> | null = null
   #lastTick = 0
 
@@ -48,30 +49,31 @@ export class ReaderClock {
 
   /** Starts reporting for `segment` until the returned reader is stopped. */
   read(segment: number): SegmentReader {
-    this.#segments.add(segment)
+    const state: ReadState = { backlog: false, held: false, read: false }
+    this.#segments.set(segment, state)
     if (!this.#timer) {
       this.#lastTick = Date.now()
       this.#timer = setInterval(() => this.#tick(), READER_TICK_MS)
       this.#timer.unref()
     }
     let stopped = false
-    /** A full read or a hold since the last short read: a backlog sign the next one answers. */
-    let backlog = false
     return {
       hold: (held) => {
         if (stopped) return
-        backlog = true
+        state.backlog = true
+        state.held = held
         this.#stats.markHeld(segment, held, Date.now())
       },
       fullRead: () => {
         if (stopped) return
-        backlog = true
+        state.backlog = true
+        state.read = true
         this.#stats.markFullRead(segment, Date.now())
       },
       shortRead: () => {
-        if (stopped || !backlog) return
-        backlog = false
-        this.#stats.markCaughtUp(segment, Date.now())
+        if (stopped) return
+        state.read = true
+        if (state.backlog) this.#caughtUp(segment, state)
       },
       stop: () => {
         if (stopped) return
@@ -85,9 +87,32 @@ export class ReaderClock {
     }
   }
 
+  #caughtUp(segment: number, state: ReadState): void {
+    state.backlog = false
+    this.#stats.markCaughtUp(segment, Date.now())
+  }
+
   #tick(): void {
     const polledSince = this.#lastTick
     this.#lastTick = Date.now()
-    for (const segment of this.#segments) this.#stats.markPolled(segment, polledSince)
+    // On time, the loop has polled its sockets since the last tick: a connection it did not
+    // hold back that brought no read since has nothing waiting, even when its last read was a
+    // full one (a burst that ended exactly at a read's end leaves no short read to say so).
+    const onTime = this.#lastTick - polledSince <= 2 * READER_TICK_MS
+    for (const [segment, state] of this.#segments) {
+      this.#stats.markPolled(segment, polledSince)
+      if (onTime && state.backlog && !state.held && !state.read) this.#caughtUp(segment, state)
+      state.read = false
+    }
   }
+}
+
+/** What a ReaderClock keeps of one segment's reads between its ticks. */
+type ReadState = {
+  /** A full read or a hold not yet answered by a caught-up word (SharedStats.markCaughtUp). */
+  backlog: boolean
+  /** The reader holds the connection back now: its socket fills, whatever it reads. */
+  held: boolean
+  /** A read since the last tick. */
+  read: boolean
 }

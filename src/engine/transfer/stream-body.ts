@@ -30,7 +30,8 @@ export type StreamBodyOptions = {
   /**
    * Told when this reader holds the connection back (the disk, a limit) and lets go, and when a
    * read comes back full: either way the server is ahead of this reader, with bytes waiting in
-   * the socket — no silent server and no laggard (segment-speed.ts).
+   * the socket — no silent server and no laggard (segment-speed.ts). Told of every other read
+   * too: a short one says the socket is drained, the reader caught up.
    */
   reader?: SegmentReader
 }
