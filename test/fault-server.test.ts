@@ -450,6 +450,25 @@ describe('rate limiting', () => {
     expect(server.bytesServed('/rate')).toBe(body.length)
   })
 
+  it('rateBursts paces as nginx: a second of bytes at once, then a pause as long as they should take', async () => {
+    const body = makeBody(1536 * 1024)
+    server.file('/bursts', body, { rateLimit: MiB, rateBursts: true })
+    const started = performance.now()
+    const arrivals: { at: number; bytes: number }[] = []
+    const res = await fetch(server.url('/bursts'))
+    let received = 0
+    for await (const chunk of res.body!) {
+      received += (chunk as Uint8Array).length
+      arrivals.push({ at: performance.now() - started, bytes: received })
+    }
+    expect(received).toBe(body.length)
+    // The first MiB came in one burst, long before the rest (a second later at 1 MiB/s).
+    const firstMiB = arrivals.find((a) => a.bytes >= MiB)!
+    const rest = arrivals.find((a) => a.bytes > MiB)!
+    expect(rest.at - firstMiB.at).toBeGreaterThan(500)
+    expect(arrivals.at(-1)!.at).toBeGreaterThan(900)
+  })
+
   it('a rateLimit function sets the rate per connection', async () => {
     const body = makeBody(MiB)
     const calls: number[] = []

@@ -135,6 +135,7 @@ export async function serveFile(route: FileRoute, ex: Exchange): Promise<void> {
     body: part,
     chunkSize: Math.max(1, o.chunkSize ?? DEFAULT_CHUNK_SIZE),
     rate: Math.max(0, rate ?? 0),
+    bursts: o.rateBursts === true,
     shared:
       (o.sharedRateLimit ?? 0) > 0
         ? { rate: o.sharedRateLimit!, link: (route.link ??= { next: 0 }) }

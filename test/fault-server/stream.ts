@@ -6,6 +6,8 @@ import type { Fault } from './types.ts'
 
 /** Largest write while rate limiting, so pacing stays smooth. */
 const RATE_SLICE = 16 * 1024
+/** Largest burst of nginx-style pacing (StreamPlan.bursts): nginx's `sendfile_max_chunk`. */
+const BURST_MAX = 2 * 1024 * 1024
 /**
  * How far a shared link's turn may lie in the past, ms: a write whose timer fired late (a loaded
  * machine) catches up on that much of the link's time, as a real link's queue would, instead of
@@ -23,6 +25,8 @@ export type StreamPlan = {
   chunkSize: number
   /** Bytes per second; 0 = unlimited. */
   rate: number
+  /** Pace `rate` in bursts of a second's worth (≤ BURST_MAX), as nginx's limit_rate does. */
+  bursts?: boolean
   /**
    * One link for every response of the route (FileOptions.sharedRateLimit): each write takes
    * its turn on it, so all connections together get `rate` bytes/s.
@@ -74,9 +78,12 @@ async function writeSpan(
 ): Promise<boolean> {
   const { body, rate, signal, shared } = plan
   const paced = Math.min(rate > 0 ? rate : Infinity, shared ? shared.rate : Infinity)
-  const slice = Number.isFinite(paced)
-    ? Math.max(1, Math.min(plan.chunkSize, RATE_SLICE, Math.floor(paced / 50)))
-    : plan.chunkSize
+  const slice =
+    plan.bursts && rate > 0
+      ? Math.max(1, Math.min(rate, BURST_MAX))
+      : Number.isFinite(paced)
+        ? Math.max(1, Math.min(plan.chunkSize, RATE_SLICE, Math.floor(paced / 50)))
+        : plan.chunkSize
   const startedAt = performance.now()
   let offset = from
   while (offset < to) {

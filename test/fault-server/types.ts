@@ -114,6 +114,13 @@ export type FileOptions = {
   /** Bytes per second per connection (0/undefined = unlimited). */
   rateLimit?: number | ((connectionId: number) => number)
   /**
+   * Paces `rateLimit` as nginx's `limit_rate` does (W4's server): a second's worth of bytes, at
+   * most 2 MiB (its `sendfile_max_chunk`), written at once, then a pause as long as they should
+   * have taken. A reader sees bursts: a 1 MiB/s connection's first MiB at once, the next a
+   * second later. Default: smooth pacing (slices of ≤ 16 KiB).
+   */
+  rateBursts?: boolean
+  /**
    * Bytes per second for the route as a whole, however many connections ask (a link or a
    * server capped as a whole): every response's writes take turns on one shared pace.
    */
