@@ -47,3 +47,61 @@ describe('the end of the file after a back-off', () => {
     expect(done.tries).toBe(1)
   }, 120_000)
 })
+
+describe('the end of the file when every connection is slow', () => {
+  it('an idle connection takes part of a slow rest under 2 × minSplit, instead of waiting seconds for it', async () => {
+    // minSplit stays at its default (1 MiB). The second half of the file comes at 256 KiB/s a
+    // connection, the first at 512 KiB/s (twice as fast: nobody is a laggard, nothing to rob):
+    // the connections that fetched the first half end seconds before those of the second,
+    // which hold ~1 MiB each then, under 2 × minSplit and 4 s at their pace.
+    const body = makeBody(6 * MiB, 2202)
+    const path = '/slow-end.bin'
+    /** Per GET: what each earlier request to the file had been sent when it arrived. */
+    const sentAtArrival: number[][] = []
+    server.file(path, body, {
+      // Asked as each response starts: by where the connection's latest request starts.
+      rateLimit: (connection) => {
+        const latest = server.requests(path).findLast((r) => r.connectionId === connection)
+        return (latest?.range?.start ?? 0) < 3 * MiB ? 512 * KiB : 256 * KiB
+      },
+      fault: () => {
+        sentAtArrival.push(server.requests(path).map((r) => r.bytesServed))
+        return undefined
+      },
+    })
+    const id = await addOne(engine, { url: server.url(path), maxConnections: 3 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'slow-end.bin'))).toBe(sha256(body))
+    const requests = server.requests(path).filter((r) => r.method === 'GET')
+    const asked = requests.map((r) => ({
+      start: r.range?.start ?? 0,
+      end: r.range?.end === undefined ? body.length : r.range.end + 1,
+    }))
+    // An endgame split, as the server saw it: a request for less than minSplit whose range lies
+    // inside the range of a response still running on another connection, which kept sending
+    // for a while after it arrived (the victim kept a tail: not a steal) and stopped where the
+    // new request starts (not a gap left over from an earlier cut). Without the endgame split,
+    // every split leaves both sides minSplit, and a steal takes all the rest.
+    const endgameSplits = requests.filter((r, i) => {
+      const own = asked[i]!
+      if (own.end - own.start >= MiB) return false
+      return requests.some((victim, j) => {
+        if (j >= i || victim.connectionId === r.connectionId) return false
+        const range = asked[j]!
+        if (own.start <= range.start || own.end > range.end) return false
+        const sentThen = sentAtArrival[i]![j]!
+        const keptTail = own.start - (range.start + sentThen) >= 16 * KiB
+        return keptTail && range.start + victim.bytesServed >= own.start
+      })
+    })
+    const byConnection = new Map<number, number>()
+    for (const r of requests)
+      byConnection.set(r.connectionId, (byConnection.get(r.connectionId) ?? 0) + r.bytesServed)
+    const report = JSON.stringify({
+      requests: requests.map((r, i) => [r.connectionId, asked[i], r.bytesServed]),
+      byConnection: [...byConnection],
+    })
+    expect(endgameSplits.length, report).toBeGreaterThan(0)
+  }, 120_000)
+})
