@@ -375,8 +375,10 @@ export class SegmentedFetch {
       // 'done': its answer passed mirror-answer.ts, whether or not its range was left to it.
       if (mirror) this.#sources!.passed(source)
       current = null
-      const kept = keptSocket(onPin, asked, this.#stats.readSegment(segment).end)
-      speed = speedOnNextRange(this.#speedOf(segment), speed, kept)
+      const range = this.#stats.readSegment(segment)
+      const kept = keptSocket(onPin, asked, range.end)
+      const short = range.end - range.start < this.#o.minSplit()
+      speed = speedOnNextRange(this.#speedOf(segment), speed, kept, short)
       this.#socketSpeeds.set(retire, speed)
       if (!this.#finishSegment(segment, null)) return
     }
