@@ -296,8 +296,8 @@ export function reopensAfterLast(f: {
  * the `previous` figure: servers that shape per request send its first second's worth at once
  * (nginx `limit_rate`, counted in whole seconds, so up to two seconds' worth), and a piece that
  * small came in one burst. Taken as the loop's speed, a 128 KiB/s connection read as MiB/s,
- * and every other connection looked four times slower and yielded (bench/same-host.ts: 6–10
- * yields a run where main had 1–3, one download's count decayed to one connection).
+ * and every other connection looked four times slower and yielded (bench/same-host.ts: 6–12
+ * yields a run where main had 1–4, one download's count decayed to one connection).
  */
 export function speedOnNextRange(
   measured: number | undefined,
