@@ -359,6 +359,17 @@ describe('speedOnNextRange', () => {
     )
   })
 
+  it('a range shorter than minSplit says nothing new: the figure it had (property)', () => {
+    // nginx sends a request's first second's worth at once: a short piece came in one burst.
+    fc.assert(
+      fc.property(speed, previous, fc.boolean(), (measured, before, own) => {
+        expect(speedOnNextRange(measured, before, own, true)).toBe(own ? before : 0)
+      }),
+    )
+    // A 128 KiB piece in 0.05 s (2.5 MiB/s) after ranges at 128 KiB/s: still 128 KiB/s.
+    expect(speedOnNextRange(2.5 * MiB, 128 * 1024, true, true)).toBe(128 * 1024)
+  })
+
   it("a loop whose last range came over the probe's or a one-off socket never yields on it (property)", () => {
     // Its next range goes over a socket of its own, fast or slow: it may win.
     fc.assert(

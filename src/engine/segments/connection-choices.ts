@@ -313,13 +313,22 @@ export function reopensAfterLast(f: {
  * probe's connection or a one-off socket (before a worker was up) says nothing of the socket
  * the loop opens next, and judging it by that made fast loops take work onto slow sockets and
  * slow ones give up sockets that were fast.
+ *
+ * A range shorter than minSplit (`short`: an endgame split's piece, a short rest stolen) keeps
+ * the `previous` figure: servers that shape per request send its first second's worth at once
+ * (nginx `limit_rate`, counted in whole seconds, so up to two seconds' worth), and a piece that
+ * small came in one burst. Taken as the loop's speed, a 128 KiB/s connection read as MiB/s,
+ * and every other connection looked four times slower and yielded (bench/same-host.ts: 6–12
+ * yields a run where main had 1–4, one download's count decayed to one connection).
  */
 export function speedOnNextRange(
   measured: number | undefined,
   previous: number,
   onOwnSocket: boolean,
+  short = false,
 ): number {
   if (!onOwnSocket) return 0
+  if (short) return previous
   return measured ?? previous
 }
 

@@ -10,6 +10,10 @@ import {
 import {
   boundHere,
   cannotWin,
+  ENDGAME_MIN_SPLIT,
+  ENDGAME_SPLIT_SECONDS,
+  endgameFloor,
+  isEndgameSplit,
   LAGGARD_RATIO,
   MIN_STEAL_SECONDS,
   pickWork,
@@ -36,6 +40,7 @@ describe('pickWork', () => {
       victimId: 2,
       victimEnd: 575,
       keepFraction: 0.5,
+      floor: 10,
     })
   })
 
@@ -70,8 +75,13 @@ describe('pickWork', () => {
     // A rest the laggard fetches within MIN_STEAL_SECONDS is not worth a new request.
     const soon = { ...active[0]!, end: Math.floor(MIN_STEAL_SECONDS * 1_000_000) - 1 }
     expect(pickWork([], [soon, active[1]!], 1_000_000).kind).toBe('none')
-    // The asker's own speed counts: every active connection slow, an idle fast one asking.
-    expect(pickWork([], [active[0]!], 1_000_000).kind).toBe('none')
+    // The asker's own speed counts: every active connection slow, an idle fast one asking. An
+    // asker of unknown speed robs no one: it takes half of the rest (an endgame split).
+    expect(pickWork([], [active[0]!], 1_000_000)).toMatchObject({
+      kind: 'split',
+      victimId: 1,
+      victimEnd: 750_000,
+    })
     expect(pickWork([], [active[0]!], 1_000_000, 16_000_000)).toMatchObject({
       kind: 'steal',
       victimId: 1,
@@ -105,6 +115,137 @@ describe('pickWork', () => {
   })
 })
 
+describe('the endgame: slow rests under 2 × minSplit', () => {
+  const KiB = 1024
+  const MiB = 1024 * KiB
+  // Every connection at 128 KiB/s (nginx `limit_rate 128k`): none is a laggard, nothing to rob.
+  const slow = 128 * KiB
+  const active = [
+    { id: 1, pos: 0, end: MiB, speed: slow }, // 8 s left
+    { id: 2, pos: 2 * MiB, end: 2 * MiB + 600 * KiB, speed: slow }, // 4.7 s left
+  ]
+
+  it('an idle connection takes part of the rest that would end last, down to ENDGAME_MIN_SPLIT', () => {
+    // An asker as slow: half each, both end together.
+    const work = pickWork([], active, MiB, slow)
+    expect(work).toMatchObject({
+      kind: 'split',
+      victimId: 1,
+      range: { start: 512 * KiB, end: MiB },
+      floor: ENDGAME_MIN_SPLIT,
+    })
+    expect(isEndgameSplit(work, MiB)).toBe(true)
+    // A faster asker (not fast enough to rob it) takes its speed's share: 3 to 1.
+    expect(pickWork([], active, MiB, 3 * slow)).toMatchObject({
+      kind: 'split',
+      victimId: 1,
+      victimEnd: 256 * KiB,
+    })
+    // A slower asker takes less, never below the floor.
+    expect(pickWork([], [{ ...active[0]!, end: 300 * KiB }], MiB, slow / 3)).toMatchObject({
+      kind: 'split',
+      victimEnd: 300 * KiB - ENDGAME_MIN_SPLIT,
+    })
+  })
+
+  it('not a rest its connection ends within ENDGAME_SPLIT_SECONDS, nor under twice the floor', () => {
+    const soon = { id: 1, pos: 0, end: Math.floor(ENDGAME_SPLIT_SECONDS * slow) - 1, speed: slow }
+    expect(pickWork([], [soon], MiB, slow)).toEqual({ kind: 'none' })
+    const fast = { id: 1, pos: 0, end: MiB, speed: 2 * MiB }
+    expect(pickWork([], [fast], MiB, 2 * MiB)).toEqual({ kind: 'none' })
+    const tiny = { id: 1, pos: 0, end: 2 * ENDGAME_MIN_SPLIT - 1, speed: 1000 }
+    expect(pickWork([], [tiny], MiB, 1000)).toEqual({ kind: 'none' })
+  })
+
+  it('not one whose reader is behind, of unknown speed, or kept whole by its owner', () => {
+    const [victim] = active
+    expect(pickWork([], [{ ...victim!, behind: true }], MiB, slow).kind).toBe('none')
+    expect(pickWork([], [{ id: 1, pos: 0, end: MiB }], MiB, slow).kind).toBe('none')
+    expect(pickWork([], [{ ...victim!, splittable: false }], MiB, slow).kind).toBe('none')
+  })
+
+  it('a laggard is still robbed of its whole rest; a gap still comes first', () => {
+    const laggard = { id: 3, pos: 5 * MiB, end: 6 * MiB, speed: slow }
+    expect(pickWork([], [laggard], MiB, 8 * slow)).toMatchObject({ kind: 'steal', victimId: 3 })
+    // Without the budget for a steal, it is split like any other.
+    expect(pickWork([], [laggard], MiB, 8 * slow, false)).toMatchObject({
+      kind: 'split',
+      victimId: 3,
+    })
+    const gap = { start: 9 * MiB, end: 9 * MiB + 1 }
+    expect(pickWork([gap], active, MiB, slow)).toMatchObject({ kind: 'gap' })
+  })
+
+  it('with minSplit at or under the floor, adds nothing: minSplit rules', () => {
+    const small = 64 * KiB
+    expect(endgameFloor(small)).toBe(small)
+    const work = pickWork([], [{ id: 1, pos: 0, end: 200 * KiB, speed: 1000 }], small, 1000)
+    expect(work).toMatchObject({ kind: 'split', floor: small })
+    expect(isEndgameSplit(work, small)).toBe(false)
+  })
+
+  it('property: an idle connection finds nothing only when no measured rest would keep it waiting ENDGAME_SPLIT_SECONDS', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            left: fc.integer({ min: 0, max: 8 * MiB }),
+            speed: fc.option(fc.integer({ min: 1, max: 64 * MiB }), { nil: undefined }),
+            behind: fc.boolean(),
+            splittable: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+        fc.integer({ min: 64 * KiB, max: 4 * MiB }),
+        fc.integer({ min: 0, max: 64 * MiB }),
+        fc.boolean(),
+        (specs, minSplit, askerSpeed, mayRob) => {
+          let at = 0
+          const segments: ActiveSegment[] = specs.map((spec, id) => {
+            const s: ActiveSegment = { id, pos: at, end: at + spec.left, behind: spec.behind }
+            if (spec.speed !== undefined) s.speed = spec.speed
+            if (!spec.splittable) s.splittable = false
+            at += spec.left + 1
+            return s
+          })
+          const work = pickWork([], segments, minSplit, askerSpeed, mayRob)
+          const floor = endgameFloor(minSplit)
+          if (work.kind === 'split') {
+            const victim = segments[work.victimId]!
+            expect(work.victimEnd - victim.pos).toBeGreaterThanOrEqual(work.floor)
+            expect(work.range.end - work.range.start).toBeGreaterThanOrEqual(work.floor)
+            expect(work.floor).toBe(victim.end - victim.pos >= 2 * minSplit ? minSplit : floor)
+            if (isEndgameSplit(work, minSplit)) {
+              expect(victim.behind).toBe(false)
+              expect(victim.splittable).not.toBe(false)
+              expect((victim.end - victim.pos) / victim.speed!).toBeGreaterThanOrEqual(
+                ENDGAME_SPLIT_SECONDS,
+              )
+              // No segment kept whole at minSplit: the endgame split is the last resort.
+              for (const s of segments)
+                if (s.splittable !== false) expect(s.end - s.pos).toBeLessThan(2 * minSplit)
+              // The victim keeps its speed's share (both end together), or the floor.
+              const share = askerSpeed > 0 ? victim.speed! / (victim.speed! + askerSpeed) : 0.5
+              const left = victim.end - victim.pos
+              expect(work.victimEnd - victim.pos).toBe(
+                Math.min(Math.max(floor, Math.ceil(left * share)), left - floor),
+              )
+            }
+          }
+          if (work.kind !== 'none') return
+          // Nothing for an idle connection: every rest it could take is short, or ends soon.
+          for (const s of segments) {
+            if (!s.speed || s.behind || s.splittable === false) continue
+            const left = s.end - s.pos
+            expect(left < 2 * floor || left / s.speed < ENDGAME_SPLIT_SECONDS).toBe(true)
+          }
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+})
+
 /**
  * A whole download simulated with the planner: connections take work, advance by random
  * amounts, finish, fail (handing their remainder back). Checked after every step: segments and
@@ -112,7 +253,7 @@ describe('pickWork', () => {
  * split leaves a piece below the minimum.
  */
 describe('planner simulation (property)', () => {
-  it('keeps ranges disjoint, covering the file, with no piece below the min split', () => {
+  it('keeps ranges disjoint, covering the file, with no piece below the min split (the endgame floor at the end)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5_000_000 }),
@@ -139,8 +280,17 @@ describe('planner simulation (property)', () => {
             if (work.kind === 'gap') gaps = subtractRange(gaps, work.range)
             else if (work.kind === 'split') {
               const victim = active.get(work.victimId)!
-              expect(work.victimEnd - victim.pos).toBeGreaterThanOrEqual(minSplit)
-              expect(work.range.end - work.range.start).toBeGreaterThanOrEqual(minSplit)
+              // Below minSplit only in the endgame: no gap, and a rest its connection needs
+              // ENDGAME_SPLIT_SECONDS or more for.
+              const floor = isEndgameSplit(work, minSplit) ? endgameFloor(minSplit) : minSplit
+              if (floor < minSplit) {
+                expect(totalBytes(gaps)).toBe(0)
+                expect((victim.end - victim.pos) / victim.speed!).toBeGreaterThanOrEqual(
+                  ENDGAME_SPLIT_SECONDS,
+                )
+              }
+              expect(work.victimEnd - victim.pos).toBeGreaterThanOrEqual(floor)
+              expect(work.range.end - work.range.start).toBeGreaterThanOrEqual(floor)
               victim.end = work.victimEnd
             } else {
               // A steal takes exactly the laggard's rest; the laggard stops where it is.

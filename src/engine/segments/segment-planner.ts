@@ -12,7 +12,11 @@ import type { ByteRange } from './byte-ranges.ts'
  *     has a long way to go, and one slow connection never holds the finish);
  *  3. otherwise, in the endgame (nothing left to split), the rest of a laggard's segment: a
  *     connection `LAGGARD_RATIO` times slower than the fastest would finish long after a fast
- *     one could fetch its remainder afresh; the laggard stops where it is.
+ *     one could fetch its remainder afresh; the laggard stops where it is;
+ *  4. otherwise the upper part of a rest under 2 × `minSplit` that its connection would need
+ *     ENDGAME_SPLIT_SECONDS or more for, down to ENDGAME_MIN_SPLIT a side (endgameSplit): when
+ *     every connection is slow none is a laggard, and each kept up to 2 × `minSplit` to the
+ *     end while the idle ones waited.
  */
 
 /** A connection this many times slower than the fastest counts as a laggard. */
@@ -22,6 +26,20 @@ export const LAGGARD_RATIO = 4
  * would need at least this long for its rest.
  */
 export const MIN_STEAL_SECONDS = 0.1
+/**
+ * The smallest piece an endgame split leaves on either side (or `minSplit`, when smaller).
+ * `minSplit` (aria2's `-k`) keeps requests from being tiny while there is plenty to share out;
+ * at the end of the file, with nothing else to do, an idle connection taking half of a slow
+ * connection's last megabyte costs one request and saves seconds: at 128 KiB/s a connection,
+ * a 1 MiB rest takes 8 s alone (nginx `limit_rate 128k`, bench/same-host.ts). 128 KiB is a
+ * second at that pace: a request's round trip is small beside it.
+ */
+export const ENDGAME_MIN_SPLIT = 128 * 1024
+/**
+ * An endgame split is made only when the victim would need at least this long for its rest:
+ * fast connections' last ranges end soon enough, and a new request would not pay.
+ */
+export const ENDGAME_SPLIT_SECONDS = 1
 export type ActiveSegment = {
   id: number
   pos: number
@@ -45,7 +63,15 @@ export type ActiveSegment = {
 
 export type WorkAssignment =
   | { kind: 'gap'; range: ByteRange }
-  | { kind: 'split'; range: ByteRange; victimId: number; victimEnd: number; keepFraction: number }
+  | {
+      kind: 'split'
+      range: ByteRange
+      victimId: number
+      victimEnd: number
+      keepFraction: number
+      /** Neither side is shorter (`minSplit`, or less in the endgame: endgameSplit). */
+      floor: number
+    }
   | { kind: 'steal'; range: ByteRange; victimId: number }
   | { kind: 'none' }
   /** The asker is a laggard (cannotWin): whatever it took would end last; it closes. */
@@ -119,7 +145,12 @@ export function pickWork(
       (!victim.behind === !segment.behind && score > victimScore)
     if (better) [victim, victimScore] = [segment, score]
   }
-  if (!victim) return mayRob ? steal(active, Math.max(askerSpeed, fastestSeen)) : { kind: 'none' }
+  if (!victim) {
+    const stolen: WorkAssignment = mayRob
+      ? steal(active, Math.max(askerSpeed, fastestSeen))
+      : { kind: 'none' }
+    return stolen.kind === 'none' ? endgameSplit(active, minSplit, askerSpeed) : stolen
+  }
   if (
     mayRob &&
     known &&
@@ -170,6 +201,47 @@ function steal(active: readonly ActiveSegment[], askerSpeed: number): WorkAssign
   return { kind: 'steal', range: { start: victim.pos, end: victim.end }, victimId: victim.id }
 }
 
+/**
+ * The endgame, when nothing is left to split at `minSplit` and no laggard to rob: the rest that
+ * would take longest (at least ENDGAME_SPLIT_SECONDS at its connection's speed) is split down
+ * to `endgameFloor`. The victim keeps its speed's share against the asker's, so both end
+ * together (half against an asker of unknown speed); a split costs the victim nothing, it just
+ * stops earlier. Never a segment whose reader is behind (its rest is on its way already: its
+ * server is past `pos` by up to a socket buffer, and at these sizes that may be all of it), nor
+ * one of unknown speed (how long it needs is unknown), nor one its owner keeps whole.
+ */
+export function endgameSplit(
+  active: readonly ActiveSegment[],
+  minSplit: number,
+  askerSpeed: number,
+): WorkAssignment {
+  const floor = endgameFloor(minSplit)
+  let victim: ActiveSegment | null = null
+  let victimTime = 0
+  for (const s of active) {
+    const left = s.end - s.pos
+    if (!s.speed || s.behind || s.splittable === false || left < 2 * floor) continue
+    const time = left / s.speed
+    if (time >= ENDGAME_SPLIT_SECONDS && time > victimTime) [victim, victimTime] = [s, time]
+  }
+  if (!victim) return { kind: 'none' }
+  const keepFraction = askerSpeed > 0 ? victim.speed! / (victim.speed! + askerSpeed) : 0.5
+  return splitAt(victim, floor, keepFraction)
+}
+
+/** The smallest piece of an endgame split: ENDGAME_MIN_SPLIT, or `minSplit` when smaller. */
+export function endgameFloor(minSplit: number): number {
+  return Math.min(minSplit, ENDGAME_MIN_SPLIT)
+}
+
+/**
+ * Whether a split is the endgame's (smaller than `minSplit`): for a connection that is idle
+ * already, never a reason to open one.
+ */
+export function isEndgameSplit(work: WorkAssignment, minSplit: number): boolean {
+  return work.kind === 'split' && work.floor < minSplit
+}
+
 /** The split of `victim`'s rest that leaves it `keepFraction` (cut as `cutPoint` says). */
 export function splitAt(
   victim: Pick<ActiveSegment, 'id' | 'pos' | 'end'>,
@@ -183,6 +255,7 @@ export function splitAt(
     victimId: victim.id,
     victimEnd: cut,
     keepFraction,
+    floor: minSplit,
   }
 }
 

@@ -26,7 +26,7 @@ import {
 } from '../segments/connection-ramp.ts'
 import { ConnectionTimeline } from './connection-timeline.ts'
 import { SocketSpeeds } from '../segments/socket-speeds.ts'
-import { boundHere, pickWork } from '../segments/segment-planner.ts'
+import { boundHere, isEndgameSplit, pickWork } from '../segments/segment-planner.ts'
 import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
   isBehind,
@@ -254,8 +254,10 @@ export class SegmentedFetch {
     // A thread takes ~0.2 s to boot: the new connections run here until one is up.
     if (this.#live < this.#target()) this.#o.shared.pool?.warm()
     while (this.#live < this.#target()) {
-      const work = pickWork(this.#gaps, this.#segments(), this.#o.minSplit())
-      if (work.kind === 'none') return
+      const minSplit = this.#o.minSplit()
+      const work = pickWork(this.#gaps, this.#segments(), minSplit)
+      // An endgame split is for a connection idle already: one opened for it would be late.
+      if (work.kind === 'none' || isEndgameSplit(work, minSplit)) return
       const source = this.#acquireSlot()
       if (source === undefined) {
         if (this.#o.hostShared()) this.#ramp.handedOver()
@@ -378,8 +380,10 @@ export class SegmentedFetch {
       // 'done': its answer passed mirror-answer.ts, whether or not its range was left to it.
       if (mirror) this.#sources!.passed(source)
       current = null
-      const kept = keptSocket(onPin, asked, this.#stats.readSegment(segment).end)
-      speed = speedOnNextRange(this.#speedOf(segment), speed, kept)
+      const range = this.#stats.readSegment(segment)
+      const kept = keptSocket(onPin, asked, range.end)
+      const short = range.end - range.start < this.#o.minSplit()
+      speed = speedOnNextRange(this.#speedOf(segment), speed, kept, short)
       this.#socketSpeeds.set(retire, speed)
       if (!this.#finishSegment(segment, null)) return
     }
@@ -632,7 +636,7 @@ export class SegmentedFetch {
       // Re-checked under the victim's lock: it may have advanced since we looked.
       const taken =
         work.kind === 'split'
-          ? this.#stats.split(work.victimId, minSplit, this.#keepOnSplit(work))
+          ? this.#stats.split(work.victimId, work.floor, this.#keepOnSplit(work))
           : this.#stats.steal(work.victimId)
       if (taken && work.kind === 'split' && this.#isBehind(work.victimId)) {
         this.#halvedBehind.add(work.victimId)
