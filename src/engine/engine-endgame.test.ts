@@ -105,3 +105,22 @@ describe('the end of the file when every connection is slow', () => {
     expect(endgameSplits.length, report).toBeGreaterThan(0)
   }, 120_000)
 })
+
+describe('servers that pace in bursts (nginx limit_rate)', () => {
+  it('a short piece that came in one burst is not its connection speed: no equal connection yields as too slow', async () => {
+    const body = makeBody(5 * MiB, 2203)
+    // Every connection the same pace, in nginx's bursts (bench/same-host.ts): a request's first
+    // 128 KiB at once, the next a second later. Endgame pieces and short rests (under minSplit,
+    // 1 MiB) come in one burst.
+    server.file('/bursts.bin', body, { rateLimit: 128 * KiB, rateBursts: true })
+    const id = await addOne(engine, { url: server.url('/bursts.bin'), maxConnections: 8 })
+    const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+    expect(done.state).toBe('completed')
+    expect(await sha256File(join(dirs.downloads, 'bursts.bin'))).toBe(sha256(body))
+    const line = engine.logs.map((l) => l.message).find((m) => m.includes('connections: '))
+    expect(line).toBeDefined()
+    // No connection is four times slower than another: none may close as too slow. Judged by a
+    // burst, a loop that fetched a short piece read as several MiB/s, and the others yielded.
+    expect(Number(/(\d+) closed as too slow/.exec(line!)?.[1])).toBe(0)
+  }, 120_000)
+})
