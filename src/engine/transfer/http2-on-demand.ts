@@ -5,7 +5,7 @@
  * speaks HTTP/2 (`allowH2: false`, http-dispatcher.ts); `node:http2` brings ~5 more of Node's
  * built-in modules, compiled from source under the engine host's V8 flags (undici-parts.ts):
  * ~9 ms of CPU at every start of the CLI and of each transfer worker (docs/benchmarks.md,
- * issue 22's W4 CPU at start). `connect` loads the real module if HTTP/2 is ever used.
+ * "W4's CPU, where it goes now"). `connect` loads the real module if HTTP/2 is ever used.
  * http2-on-demand.test.ts checks these against `node:http2` and against what undici reads.
  */
 import type * as Http2 from 'node:http2'

@@ -7,8 +7,8 @@
  * process's and each transfer worker's. Under the engine host's V8 flags
  * (memory-limits.ts: any flag changes V8's flag hash, and V8 then refuses the code cache Node
  * ships for its built-ins) each of those built-ins is compiled from source at every start:
- * loading undici's index cost ~95 ms of CPU, these parts ~50 ms (docs/benchmarks.md, issue 22's
- * W4 CPU at start).
+ * loading undici's index cost ~95 ms of CPU, these parts ~50 ms (docs/benchmarks.md, "W4's CPU,
+ * where it goes now").
  */
 import type * as Undici from 'undici'
 import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js'
