@@ -38,10 +38,30 @@ function preloadBootChunk(): Plugin {
   }
 }
 
+/**
+ * undici's HTTP/2 client requires `node:http2` as it loads (for a few constants); the engine
+ * never speaks HTTP/2, and the module costs ~9 ms of CPU at every start of the CLI and of each
+ * transfer worker: the bundle takes those from src/engine/transfer/http2-on-demand.ts instead.
+ */
+function http2OnDemand(): Plugin {
+  const shim = resolve('src/engine/transfer/http2-on-demand.ts')
+  const required = "require('node:http2')"
+  return {
+    name: 'downpour:http2-on-demand',
+    transform(code, id) {
+      if (!id.replaceAll('\\', '/').endsWith('undici/lib/dispatcher/client-h2.js')) return null
+      // Fails the build if undici stops requiring it this way: look again at what it needs.
+      if (!code.includes(required)) throw new Error(`undici's client-h2.js: no ${required}`)
+      return { code: code.replace(required, `require(${JSON.stringify(shim)})`), map: null }
+    },
+  }
+}
+
 // Four bundles: Electron main (plus the engine's utility-process entry and the plain-Node CLI),
 // the sandboxed preload (a single CommonJS file, as sandbox: true requires) and the renderer.
 export default defineConfig({
   main: {
+    plugins: [http2OnDemand()],
     build: {
       // Bundled, not loaded from node_modules at run time: undici alone is ~100 CommonJS files,
       // and resolving them took 0.1 s of every CLI start and of every transfer worker's boot.

@@ -1,7 +1,8 @@
-// From undici's index, not its dispatcher files: the index also installs the request/connect
-// API on Dispatcher.prototype, which ProxyAgent needs for its CONNECT tunnel (https through a
-// proxy failed with deep imports: src/cli/cli-proxy.test.ts).
-import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici'
+// From undici's own files (undici-parts.ts), which also installs the request/connect API on
+// Dispatcher.prototype as undici's index does: ProxyAgent needs it for its CONNECT tunnel (https
+// through a proxy failed with deep imports that skipped it: src/cli/cli-proxy.test.ts).
+import type { Dispatcher } from 'undici'
+import { Agent, EnvHttpProxyAgent, ProxyAgent } from './undici-parts.ts'
 import { connectorSkippingContinue } from './skip-continue.ts'
 
 export type DispatcherOptions = {

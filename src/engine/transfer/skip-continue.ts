@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
-import { buildConnector } from 'undici'
+import type { buildConnector as BuildConnector } from 'undici'
+import { buildConnector } from './undici-parts.ts'
 
 /** Interim `100 Continue` heads longer than this are left alone (undici then refuses them). */
 const MAX_INTERIM_HEAD_BYTES = 16 * 1024
@@ -21,7 +22,7 @@ const HEAD_END = Buffer.from('\r\n\r\n')
 export function connectorSkippingContinue(
   timeoutMs: number,
   tls: { ca?: string[]; rejectUnauthorized?: boolean } = {},
-): buildConnector.connector {
+): BuildConnector.connector {
   const base = buildConnector({ timeout: timeoutMs, allowH2: false, ...tls })
   return (options, callback) =>
     base(options, (error, socket) => {
