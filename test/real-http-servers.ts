@@ -53,11 +53,15 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** Starts `name` serving `www` (its files as they are) in `workDir`; resolves once it answers. */
+/**
+ * Starts `name` serving `www` (its files as they are) in `workDir`; resolves once it answers.
+ * `nginxLocations`: lines added to nginx's server block (e.g. a `limit_rate` location).
+ */
 export async function startRealServer(
   name: RealServerName,
   www: string,
   workDir: string,
+  nginxLocations: string[] = [],
 ): Promise<RealServer> {
   await mkdir(workDir, { recursive: true })
   const port = await freePort()
@@ -84,7 +88,7 @@ export async function startRealServer(
         `  fastcgi_temp_path ${workDir};`,
         `  uwsgi_temp_path ${workDir};`,
         `  scgi_temp_path ${workDir};`,
-        `  server { listen 127.0.0.1:${port}; root ${www}; }`,
+        `  server { listen 127.0.0.1:${port}; root ${www}; ${nginxLocations.join(' ')} }`,
         '}',
       ].join('\n'),
     )

@@ -5,7 +5,7 @@ import {
   afterError,
   closesOverShare,
   closesOverTarget,
-  countWaiting,
+  countAnswers,
   extrasToClose,
   fastestSeen,
   keepOnSplit,
@@ -23,7 +23,7 @@ import {
   MAX_REOPENS,
   reopensAfterLast,
 } from './connection-choices.ts'
-import { RENEW_MIN_SECONDS } from './connection-ramp.ts'
+import { PACED_SILENCE_MS, RENEW_MIN_SECONDS } from './connection-ramp.ts'
 import { pickWork } from './segment-planner.ts'
 import { MEASURE_AFTER_MS, SILENT_MS, startProgress, type ReaderState } from './segment-speed.ts'
 
@@ -119,15 +119,18 @@ describe('fastestSeen', () => {
   })
 })
 
-describe('countWaiting', () => {
-  it('counts ranges that have not brought a byte', () => {
+describe('countAnswers', () => {
+  it('counts ranges that have not brought a byte, and answered ones their server has paused', () => {
+    const quiet = PACED_SILENCE_MS
     expect(
-      countWaiting([
-        { start: 0, pos: 0 },
-        { start: 10, pos: 12 },
-        { start: 20, pos: 20 },
+      countAnswers([
+        { start: 0, pos: 0, end: 10, quiet: 0 },
+        { start: 10, pos: 12, end: 20, quiet: quiet - 1 },
+        { start: 20, pos: 20, end: 30, quiet },
+        { start: 30, pos: 35, end: 40, quiet },
+        { start: 40, pos: 50, end: 50, quiet }, // done: its pause is the end of its range
       ]),
-    ).toBe(2)
+    ).toEqual({ waiting: 2, paused: 1 })
   })
 })
 

@@ -1,6 +1,6 @@
 import type { ByteRange } from './byte-ranges.ts'
 import { totalBytes } from './byte-ranges.ts'
-import { pickExtras, worthRenewing } from './connection-ramp.ts'
+import { PACED_SILENCE_MS, pickExtras, worthRenewing } from './connection-ramp.ts'
 import type { ActiveSegment } from './segment-planner.ts'
 import {
   isBehind,
@@ -82,13 +82,21 @@ export function fastestSeen(previous: number, segments: readonly ActiveSegment[]
 }
 
 /**
- * Connections holding a range that has not brought a byte yet (`pos` still at `start`): while
- * any waits, a beat says nothing about the server's cap (BeatFigures.waiting).
+ * How the connections holding ranges stand with their servers: `waiting`, their range has not
+ * brought a byte yet (`pos` still at `start`: while any waits, a beat says nothing about the
+ * server's cap), and `paused`, answered and not done but sent nothing for PACED_SILENCE_MS while
+ * their readers polled (`quiet`, quietFor): a server pacing in bursts (BeatFigures).
  */
-export function countWaiting(segments: Iterable<{ start: number; pos: number }>): number {
-  let n = 0
-  for (const s of segments) if (s.pos === s.start) n++
-  return n
+export function countAnswers(
+  segments: Iterable<{ start: number; pos: number; end: number; quiet: number }>,
+): { waiting: number; paused: number } {
+  let waiting = 0
+  let paused = 0
+  for (const s of segments) {
+    if (s.pos === s.start) waiting++
+    else if (s.pos < s.end && s.quiet >= PACED_SILENCE_MS) paused++
+  }
+  return { waiting, paused }
 }
 
 /** What a connection may do when it looks for its next range. */

@@ -10,6 +10,7 @@ import {
   LIMITED_HOLD_MS,
   LIMITED_SHARE,
   MIN_GAIN,
+  PACED_SILENCE_MS,
   pickExtras,
   pickLaggards,
   RENEW_MIN_SECONDS,
@@ -281,7 +282,7 @@ describe('connections that bring nothing', () => {
     const judged = new ConnectionRamp()
     judged.beat(figures({ live: 1, rate: 1 * MiB, maxConnections: 32 }))
     judged.beat(figures({ live: 4, rate: 4 * MiB, maxConnections: 32 }))
-    const giveBacks = [5, 6, 7, 8].map(
+    const giveBacks = [5, 6, 7, 8, 9, 10].map(
       (live) => judged.beat(figures({ live, rate: 4 * MiB, maxConnections: 32 })).giveBack,
     )
     expect(giveBacks).toContain(true)
@@ -400,5 +401,131 @@ describe('a laggard that closed itself', () => {
     expect(ramp.target).toBe(3)
     ramp.yielded(false, 1, 16)
     expect(ramp.target).toBe(1)
+  })
+})
+
+/** A connection of a modelled download: opened at, and its first byte at (ms). */
+type ModelConnection = { openedAt: number; answeredAt: number }
+/**
+ * A modelled server: the bytes it sends a connection in the beat (from, to], ms, and whether
+ * the connection has had none for PACED_SILENCE_MS at `now` (once answered).
+ */
+type ModelServer = {
+  bytes(c: ModelConnection, from: number, to: number, all: readonly ModelConnection[]): number
+  paused(c: ModelConnection, now: number): boolean
+}
+
+const overlap = (from: number, to: number, start: number): number =>
+  Math.max(0, to - Math.max(from, start))
+
+/**
+ * nginx's `limit_rate`: each connection gets a second's worth of bytes as it is answered and
+ * again every second after (its writes wait for as long as the bytes should have taken).
+ */
+const nginxPaced = (rate: number): ModelServer => {
+  const bursts = (c: ModelConnection, t: number): number =>
+    t < c.answeredAt ? 0 : Math.floor((t - c.answeredAt) / 1000) + 1
+  return {
+    bytes: (c, from, to) => rate * (bursts(c, to) - bursts(c, from)),
+    paused: (c, now) => (now - c.answeredAt) % 1000 >= PACED_SILENCE_MS,
+  }
+}
+/** Each connection at `rate`, smoothly (a per-connection cap over TCP). */
+const perConnection = (rate: number): ModelServer => ({
+  bytes: (c, from, to) => (rate * overlap(from, to, c.answeredAt)) / 1000,
+  paused: () => false,
+})
+/** `cap` for all connections together, shared evenly and smoothly (a link capped as a whole). */
+const wholeLink = (cap: number): ModelServer => ({
+  bytes: (c, from, to, all) => {
+    if (c.answeredAt >= to) return 0
+    const answered = all.filter((o) => o.answeredAt < to)
+    const first = Math.min(...answered.map((o) => o.answeredAt))
+    return (cap * overlap(from, to, first)) / 1000 / answered.length
+  },
+  paused: () => false,
+})
+
+/**
+ * Drives a ConnectionRamp beat by beat (100 ms) against a modelled server: the probe opens at
+ * 0, connections open at the beat the target rises (each answered `delay(i)` ms after it opens),
+ * and the newest close when a growth is given back. Returns the most connections run, the count
+ * at the end and whether a growth was given back.
+ */
+function driveRamp(
+  server: ModelServer,
+  delay: (index: number) => number,
+  seconds = 6,
+): { most: number; last: number; gaveBack: boolean } {
+  const ramp = new ConnectionRamp()
+  const connections: ModelConnection[] = [{ openedAt: 0, answeredAt: delay(0) }]
+  let opened = 1
+  let most = 1
+  let gaveBack = false
+  for (let now = 100; now <= seconds * 1000; now += 100) {
+    let bytes = 0
+    let waiting = 0
+    let paused = 0
+    for (const c of connections) {
+      bytes += server.bytes(c, now - 100, now, connections)
+      if (c.answeredAt > now) waiting++
+      else if (server.paused(c, now)) paused++
+    }
+    const live = connections.length
+    const rate = bytes * 10
+    const beat = ramp.beat(figures({ now, rate, live, waiting, paused, maxConnections: 32 }))
+    if (beat.giveBack) gaveBack = true
+    connections.length = Math.min(connections.length, ramp.target)
+    while (connections.length < ramp.target) {
+      connections.push({ openedAt: now, answeredAt: now + delay(opened++) })
+    }
+    most = Math.max(most, connections.length)
+  }
+  return { most, last: connections.length, gaveBack }
+}
+
+describe('connections that bring nothing, against modelled servers (first bytes spread over up to 250 ms)', () => {
+  const spreads = fc.record({
+    first: fc.integer({ min: 1, max: 99 }),
+    spread: fc.integer({ min: 1, max: 250 }),
+    step: fc.integer({ min: 1, max: 97 }),
+  })
+  const delays =
+    ({ first, spread, step }: { first: number; spread: number; step: number }) =>
+    (i: number): number =>
+      i === 0 ? first : 2 + ((i * step) % spread)
+
+  it('nginx limit_rate at 128 KiB/s a connection (bursts once a second): ramps to the maximum, never gives back', () => {
+    fc.assert(
+      fc.property(spreads, (s) => {
+        const run = driveRamp(nginxPaced(128 * 1024), delays(s))
+        expect(run.gaveBack).toBe(false)
+        expect(run.last).toBe(32)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a smooth cap per connection: ramps to the maximum, never gives back', () => {
+    fc.assert(
+      fc.property(spreads, fc.integer({ min: 64, max: 4096 }), (s, kib) => {
+        const run = driveRamp(perConnection(kib * 1024), delays(s))
+        expect(run.gaveBack).toBe(false)
+        expect(run.last).toBe(32)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a link capped as a whole: the growth past four is given back, never past sixteen', () => {
+    fc.assert(
+      fc.property(spreads, fc.integer({ min: 1, max: 40 }), (s, mib) => {
+        const run = driveRamp(wholeLink(mib * MiB), delays(s))
+        expect(run.gaveBack).toBe(true)
+        expect(run.most).toBeLessThanOrEqual(16)
+        expect(run.last).toBe(FIRST_GROWTH)
+      }),
+      { numRuns: 300 },
+    )
   })
 })

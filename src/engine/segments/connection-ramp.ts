@@ -53,6 +53,27 @@ export const FIRST_GROWTH = 4
  */
 export const GAIN_BEATS = 3
 /**
+ * A connection whose server has sent nothing for this long while its reader polled is paused
+ * by its server (three beats). nginx's `limit_rate` sends each connection a second's worth at
+ * once and then nothing for a second: at 128 KiB/s a connection, connections opened together
+ * burst together, and beats of 100 ms see a burst and then several of nothing.
+ */
+export const PACED_SILENCE_MS = 300
+/**
+ * Beats in which half the answered connections were paused (PACED_SILENCE_MS) that show a
+ * server pacing in bursts longer than a beat, for good. Beats cannot judge a growth there: a
+ * burst beat is no baseline (a growth from 16 to 32 had to beat 1.15 × twelve connections'
+ * first bursts in one beat, and was given back in 1 of 2 runs of bench/same-host.ts: 39 s
+ * instead of 22), and a growth is kept, as for a cap per connection (nginx's limit_rate is
+ * one, and a wrong give-back halves the download's speed for good).
+ */
+export const PACED_BEATS = 2
+/**
+ * Judged beats (every connection answered) heard before a growth may be given back: time for
+ * a paced server's connections to show their pauses.
+ */
+export const PACING_BEATS = 8
+/**
  * A laggard that closed itself (segment-planner.ts, cannotWin) is replaced by a fresh
  * connection (which may be fast: per-connection shaping differs by flow) only while the rest of
  * the download would take at least this long at its current rate; nearer the end a new
@@ -98,6 +119,11 @@ export type BeatFigures = {
    * cap. Default: none.
    */
   waiting?: number
+  /**
+   * Answered connections whose server has sent nothing for PACED_SILENCE_MS while their
+   * reader polled: a server pacing in bursts longer than a beat. Default: none.
+   */
+  paused?: number
   /** True when the download's token bucket is in debt (the limiter holds it back now). */
   inDebt: boolean
   /** Bandwidth limits, bytes/s (0 = none). */
@@ -143,6 +169,9 @@ export class ConnectionRamp {
   #sinceGrowth = { bytes: 0, ms: 0 }
   /** The best rate a judged beat has seen: what a growth must beat (a transition beat reads low). */
   #best = 0
+  /** Judged beats with every connection answered so far, and those that showed pauses. */
+  #heard = 0
+  #pausedBeats = 0
 
   /**
    * One beat: updates `limited` and `target`; answers whether this beat may judge the network
@@ -175,6 +204,7 @@ export class ConnectionRamp {
       this.#sinceGrowth.bytes += (f.rate * f.elapsed) / 1000
       this.#sinceGrowth.ms += f.elapsed
     }
+    if (judgeNetwork) this.#hear(f)
     if (judgeNetwork && this.#ramping && (f.live >= this.target || grown)) giveBack = this.#grow(f)
     if (judgeNetwork) this.#best = Math.max(this.#best, f.rate)
     this.target = Math.min(this.target, f.maxConnections)
@@ -185,17 +215,24 @@ export class ConnectionRamp {
    * Slow start with its gain checked: a growth is followed by the next one at once when the new
    * count already brings MIN_GAIN more speed (a per-connection cap: no beat lost), held while it
    * does not, and given back — slow start over — after GAIN_BEATS beats without it (a link
-   * capped as a whole: the extra connections bring nothing but load on the server).
+   * capped as a whole: the extra connections bring nothing but load on the server), once the
+   * beats are known to judge: a server pacing in bursts longer than a beat is not given back.
    */
   #grow(f: BeatFigures): boolean {
     const from = this.#grownFrom
     if (from && !this.#gained(f.rate, MIN_GAIN * from.rate)) {
       if ((f.waiting ?? 0) > 0) return false
       if (++this.#flatBeats < GAIN_BEATS) return false
-      this.target = from.live
-      this.#ramping = false
-      this.#grownFrom = null
-      return true
+      // A server pacing in bursts goes on growing (PACED_BEATS); until PACING_BEATS beats have
+      // shown whether it does, the growth waits.
+      const paced = this.#pausedBeats >= PACED_BEATS
+      if (!paced && this.#heard < PACING_BEATS) return false
+      if (!paced) {
+        this.target = from.live
+        this.#ramping = false
+        this.#grownFrom = null
+        return true
+      }
     }
     this.#flatBeats = 0
     const before = this.target
@@ -208,6 +245,14 @@ export class ConnectionRamp {
         : null
     this.#sinceGrowth = { bytes: 0, ms: 0 }
     return false
+  }
+
+  /** Counts a judged beat, and whether half its answered connections were paused. */
+  #hear(f: BeatFigures): void {
+    const answered = f.live - (f.waiting ?? 0)
+    if (answered === f.live) this.#heard++
+    const paused = f.paused ?? 0
+    if (paused > 0 && 2 * paused >= answered) this.#pausedBeats++
   }
 
   /** Whether the beat's rate, or the mean since the growth (#sinceGrowth), reaches `needed`. */

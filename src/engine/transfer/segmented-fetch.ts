@@ -6,7 +6,7 @@ import {
   afterError,
   closesOverShare,
   closesOverTarget,
-  countWaiting,
+  countAnswers,
   fastestSeen,
   keepOnSplit,
   mayLinger,
@@ -30,6 +30,7 @@ import { boundHere, isEndgameSplit, pickWork } from '../segments/segment-planner
 import { pickSourcedWork } from '../segments/source-speeds.ts'
 import {
   isBehind,
+  quietFor,
   speedAtEnd,
   startProgress,
   type SegmentProgress,
@@ -240,7 +241,7 @@ export class SegmentedFetch {
       rate,
       totalRate,
       live: this.#live,
-      waiting: this.#waiting(),
+      ...this.#answers(),
       inDebt: this.#stats.debtMs(this.#o.downloadSlot) > 0,
       limits: this.#o.limits(),
       diskWaitMs: this.#o.part.diskWaitMs,
@@ -301,9 +302,14 @@ export class SegmentedFetch {
     }
   }
 
-  /** Connections holding a range that has not received a byte yet (see BeatFigures.waiting). */
-  #waiting(): number {
-    return countWaiting([...this.#active.keys()].map((slot) => this.#stats.readSegment(slot)))
+  /** Connections waiting for their first byte, and those their server paused (countAnswers). */
+  #answers(): { waiting: number; paused: number } {
+    return countAnswers(
+      [...this.#active].map(([slot, progress]) => ({
+        ...this.#stats.readSegment(slot),
+        quiet: quietFor(progress, this.#stats.readReader(slot)),
+      })),
+    )
   }
 
   /**
