@@ -1,7 +1,12 @@
 import type { ByteRange } from './byte-ranges.ts'
 import { totalBytes } from './byte-ranges.ts'
-import { PACED_SILENCE_MS, pickExtras, worthRenewing } from './connection-ramp.ts'
-import type { ActiveSegment } from './segment-planner.ts'
+import {
+  LAGGARD_MIN_AGE_MS,
+  PACED_SILENCE_MS,
+  pickExtras,
+  worthRenewing,
+} from './connection-ramp.ts'
+import { isMeasured, type ActiveSegment } from './segment-planner.ts'
 import {
   isBehind,
   isWatched,
@@ -21,8 +26,12 @@ import {
  * statistics, asks here, and opens, ends or extends connections as told.
  */
 
-/** A segment as the planner sees it, with how long its connection has held it (ms). */
-export type SegmentView = ActiveSegment & { age: number }
+/**
+ * A segment as the planner sees it, with how long its connection has held it (ms) and, once its
+ * bytes have flowed for LAGGARD_MIN_AGE_MS, its average since its first byte (bytes/s, the
+ * wait for it left out: pickLaggards).
+ */
+export type SegmentView = ActiveSegment & { age: number; average?: number }
 
 /**
  * One active segment as the planner sees it at `now`: its speed only while its reader is
@@ -42,12 +51,17 @@ export function viewSegment(
   const observed = observeSpeed(progress, bounds.pos, now, reader)
   const watched = isWatched(reader, now)
   const quiet = quietFor(progress, reader)
-  const speed = watched ? (observed ?? quietSpeed(progress, bounds.pos, age, quiet)) : undefined
+  const estimate = observed === undefined ? quietSpeed(progress, bounds.pos, age, quiet) : undefined
+  const speed = watched ? (observed ?? estimate) : undefined
   const behind = isBehind(reader, now)
   const splittable = !behind || !halvedBehind
   const { pos, end } = bounds
-  if (speed === undefined) return { id, pos, end, age, behind, splittable }
-  return { id, pos, end, speed, age, behind, splittable, quiet }
+  const flowed = progress.flowing ? now - progress.flowing.at : 0
+  const average = flowed >= LAGGARD_MIN_AGE_MS ? ((pos - progress.from) * 1000) / flowed : undefined
+  const known = average === undefined ? {} : { average }
+  if (speed === undefined) return { id, pos, end, age, behind, splittable, ...known }
+  const view = { id, pos, end, speed, age, behind, splittable, quiet, ...known }
+  return estimate === undefined ? view : { ...view, estimated: true }
 }
 
 /**
@@ -71,13 +85,11 @@ function quietSpeed(
 
 /**
  * The fastest speed seen so far, with this look's segments: only a measured segment whose reader
- * keeps up counts (a reader behind its server measures this machine).
+ * keeps up counts (isMeasured: a reader behind its server measures this machine).
  */
 export function fastestSeen(previous: number, segments: readonly ActiveSegment[]): number {
   let fastest = previous
-  for (const s of segments) {
-    if (s.speed !== undefined && !s.behind && s.speed > fastest) fastest = s.speed
-  }
+  for (const s of segments) if (isMeasured(s) && s.speed > fastest) fastest = s.speed
   return fastest
 }
 

@@ -152,28 +152,48 @@ describe('ConnectionRamp', () => {
 })
 
 describe('pickLaggards', () => {
-  const segment = (id: number, speed: number | undefined, age = LAGGARD_MIN_AGE_MS) => ({
+  /** A segment whose bytes have flowed at `average` bytes/s since its first one. */
+  const segment = (id: number, average: number | undefined, age = LAGGARD_MIN_AGE_MS) => ({
     id,
     pos: 0,
     end: 100 * MiB,
     age,
     behind: false,
     splittable: true,
-    ...(speed === undefined ? {} : { speed }),
+    ...(average === undefined ? {} : { speed: average, average }),
   })
 
-  it(`picks connections ${LAGGARD_RATIO} times slower than the fastest, once they are ${LAGGARD_MIN_AGE_MS} ms old`, () => {
+  it(`picks connections ${LAGGARD_RATIO} times slower than the fastest on average, once they are ${LAGGARD_MIN_AGE_MS} ms old`, () => {
     const fast = 8 * MiB
     const list = [
       segment(0, fast),
       segment(1, fast / LAGGARD_RATIO), // exactly the ratio: a laggard
       segment(2, fast / LAGGARD_RATIO + 1), // not slow enough
       segment(3, 1, LAGGARD_MIN_AGE_MS - 1), // too young to judge
-      segment(4, undefined), // not measured yet
+      segment(4, undefined), // not flowing long enough to judge
       { ...segment(5, 1), behind: true }, // its reader is behind: not the connection's fault
       { ...segment(6, 1), end: 2 * MiB - 1 }, // too little left for a new connection
     ]
     expect(pickLaggards(list, MiB)).toEqual([1])
+  })
+
+  it('judges averages, not the latest speeds: a server pacing every connection in bursts makes no laggards', () => {
+    // W4: a 1 MiB/s connection had its burst (1 MiB at once) and is silent, beside 16 MiB/s.
+    const flowing = segment(0, 14 * MiB)
+    expect(pickLaggards([flowing, { ...segment(1, 3 * MiB), speed: 0 }], MiB)).toEqual([1])
+    // nginx limit_rate 128k: each had its burst (128 KiB at once) and waits for the next, silent
+    // or trickling (0.01–0.09 MiB/s, the latest speeds of bench/same-host.ts); the youngest
+    // averages highest.
+    const paced = [
+      { ...segment(0, 0.42 * MiB), speed: 0.09 * MiB },
+      { ...segment(1, 0.32 * MiB), speed: 0.01 * MiB },
+      { ...segment(2, 0.21 * MiB, 2 * LAGGARD_MIN_AGE_MS), speed: 0 },
+    ]
+    expect(pickLaggards(paced, MiB)).toEqual([])
+    // A connection stalled for good: its average falls until it is a laggard.
+    const stalled = { ...segment(1, 4 * MiB, 3000), speed: 0 }
+    expect(pickLaggards([flowing, stalled], MiB)).toEqual([])
+    expect(pickLaggards([flowing, { ...stalled, average: 3.5 * MiB }], MiB)).toEqual([1])
   })
 
   it('a lone connection is never a laggard', () => {

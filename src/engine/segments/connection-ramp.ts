@@ -334,21 +334,32 @@ export class ConnectionRamp {
 
 /**
  * The segments whose connections are far slower than the fastest, to be replaced by fresh ones
- * (in segment order; the caller keeps to its budget of replacements). A lone connection is never a laggard (its stall is the timeout's
- * to judge), nor one too young to have shown its speed, one behind its reader, or one with too
- * little left to be worth a new connection.
+ * (in segment order; the caller keeps to its budget of replacements). A lone connection is
+ * never a laggard (its stall is the timeout's to judge), nor one too young to have shown its
+ * speed, one behind its reader, or one with too little left to be worth a new connection.
+ *
+ * Connections are judged by their averages since their first bytes (`average`, set once they
+ * have flowed for LAGGARD_MIN_AGE_MS), not by their latest speeds: a server that paces every
+ * connection in bursts (nginx's `limit_rate 128k`: a second's worth at once, then a second of
+ * nothing) leaves them all silent or trickling most of the time, and by their speeds (0 when
+ * silent, 0.01–0.09 MiB/s when trickling) half were laggards next to whichever had just had its
+ * burst: 60 of 64 connections were replaced within the first 1.3 s (bench/same-host.ts), a
+ * request storm that spent the budget of replacements. A connection among faster ones (W4's
+ * 1 MiB/s bursts beside 16 MiB/s flows) still averages four times below them, and one stalled
+ * for good falls there.
  */
 export function pickLaggards(
-  segments: readonly (ActiveSegment & { age: number })[],
+  segments: readonly (ActiveSegment & { age: number; average?: number })[],
   minSplit: number,
 ): number[] {
-  const fastest = Math.max(0, ...segments.map((s) => s.speed ?? 0))
+  const judged = segments.filter((s) => s.average !== undefined && s.age >= LAGGARD_MIN_AGE_MS)
+  // A reader behind its server counts here (its average is a lower bound of its server's pace).
+  const best = Math.max(0, ...judged.map((s) => s.average!))
   const laggards: number[] = []
-  if (fastest === 0) return laggards
-  for (const s of segments) {
-    if (s.speed === undefined || s.behind || s.age < LAGGARD_MIN_AGE_MS) continue
-    if (s.end - s.pos < 2 * minSplit || s.speed * LAGGARD_RATIO > fastest) continue
-    laggards.push(s.id)
+  if (best === 0) return laggards
+  for (const s of judged) {
+    if (s.behind || s.end - s.pos < 2 * minSplit) continue
+    if (s.average! * LAGGARD_RATIO <= best) laggards.push(s.id)
   }
   return laggards
 }

@@ -59,6 +59,21 @@ export type ActiveSegment = {
    * leaves a connection quiet long after its average says its rest is due.
    */
   quiet?: number
+  /**
+   * `speed` is a quiet connection's average since its request (connection-choices.ts,
+   * quietSpeed): a lower bound to choose a victim by, not a pace any connection has shown. A
+   * burst's average over the moment after it reads several times its server's pace.
+   */
+  estimated?: boolean
+}
+
+/**
+ * Whether a segment's speed is a measured flow of its server's bytes: measured (not estimated),
+ * and its reader keeps up (a reader behind its server measures this machine). Only these set the
+ * pace others are judged against (cannotWin, pickLaggards, fastestSeen).
+ */
+export function isMeasured(s: ActiveSegment): s is ActiveSegment & { speed: number } {
+  return s.speed !== undefined && !s.behind && s.estimated !== true
 }
 
 export type WorkAssignment =
@@ -94,9 +109,7 @@ export function cannotWin(
 ): boolean {
   if (askerSpeed <= 0) return false
   let fastest = fastestSeen
-  for (const s of active) {
-    if (s.speed !== undefined && !s.behind && s.speed > fastest) fastest = s.speed
-  }
+  for (const s of active) if (isMeasured(s) && s.speed > fastest) fastest = s.speed
   return askerSpeed * LAGGARD_RATIO <= fastest
 }
 
