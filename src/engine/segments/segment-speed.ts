@@ -152,13 +152,7 @@ export function speedOf(
   if (isSilent(progress, reader)) return 0
   const measured = now - flowing.at
   const fetched = pos - flowing.pos
-  // Bytes that all came at the start of the window are a burst's tail, not a flow (nginx's
-  // limit_rate: a second's worth at once, then a pause): over the next 100 ms they read as
-  // several times the connection's pace, and as the fastest seen every connection of the same
-  // pace was a laggard that closed itself (bench/same-host.ts: 32 connections down to 3).
-  const flowed = reader.lastByteAt > 0 ? reader.lastByteAt - flowing.at : measured
-  if (measured < MEASURE_AFTER_MS || flowed < MEASURE_AFTER_MS / 2 || fetched <= 0) return undefined
-  return (fetched * 1000) / measured
+  return measured >= MEASURE_AFTER_MS && fetched > 0 ? (fetched * 1000) / measured : undefined
 }
 
 /**
