@@ -23,8 +23,8 @@ import {
   MAX_REOPENS,
   reopensAfterLast,
 } from './connection-choices.ts'
-import { PACED_SILENCE_MS, RENEW_MIN_SECONDS } from './connection-ramp.ts'
-import { pickWork } from './segment-planner.ts'
+import { LAGGARD_MIN_AGE_MS, PACED_SILENCE_MS, RENEW_MIN_SECONDS } from './connection-ramp.ts'
+import { isMeasured, pickWork } from './segment-planner.ts'
 import { MEASURE_AFTER_MS, SILENT_MS, startProgress, type ReaderState } from './segment-speed.ts'
 
 const MiB = 1024 * 1024
@@ -56,6 +56,7 @@ describe('viewSegment', () => {
     const later = 60 + MEASURE_AFTER_MS
     const measured = viewSegment(3, progress, { pos: 60, end: 100 }, keepingUp(later), later, false)
     expect(measured.speed).toBe((50 * 1000) / MEASURE_AFTER_MS)
+    expect(isMeasured(measured)).toBe(true)
   })
 
   it('a connection whose bytes came in one burst and stopped gets its average since the request once quiet', () => {
@@ -73,11 +74,40 @@ describe('viewSegment', () => {
     const quiet = { ...burst, polledSince: now }
     const seen = viewSegment(1, progress, { pos: MiB, end: 2 * MiB }, quiet, now, false)
     expect(seen).toMatchObject({ speed: (MiB * 1000) / now, quiet: MEASURE_AFTER_MS })
+    // An estimate: a lower bound to pick a victim by, never the pace others are judged against.
+    expect(seen.estimated).toBe(true)
+    expect(isMeasured(seen)).toBe(false)
     // A reader that holds its connection back is not quiet: its server may be sending.
     const held = { ...quiet, heldSince: 100 }
     expect(viewSegment(1, progress, { pos: MiB, end: 2 * MiB }, held, now, false).speed).toBe(
       undefined,
     )
+  })
+
+  it('gives its average since its first byte once its bytes have flowed for LAGGARD_MIN_AGE_MS (pickLaggards)', () => {
+    // Asked at 0, its first bytes (128 KiB, a paced server's burst) seen at 50 ms, then quiet.
+    const progress = startProgress(0, 0)
+    viewSegment(1, progress, { pos: 128 * 1024, end: MiB }, keepingUp(50), 50, false)
+    const young = 50 + LAGGARD_MIN_AGE_MS - 1
+    const early = viewSegment(
+      1,
+      progress,
+      { pos: 128 * 1024, end: MiB },
+      keepingUp(young),
+      young,
+      false,
+    )
+    expect(early.average).toBe(undefined)
+    const now = 50 + 2 * LAGGARD_MIN_AGE_MS
+    const later = viewSegment(
+      1,
+      progress,
+      { pos: 128 * 1024, end: MiB },
+      keepingUp(now),
+      now,
+      false,
+    )
+    expect(later.average).toBe((128 * 1024 * 1000) / (2 * LAGGARD_MIN_AGE_MS))
   })
 
   it('a reader that has not polled within SILENT_MS gives no speed (stale figures)', () => {
@@ -116,6 +146,11 @@ describe('fastestSeen', () => {
     ]
     expect(fastestSeen(0, segments)).toBe(5 * MiB)
     expect(fastestSeen(8 * MiB, segments)).toBe(8 * MiB)
+  })
+
+  it("never counts a quiet connection's estimate: a burst's average over the moment after it is no pace", () => {
+    const burst = view(4, { speed: 80 * MiB, estimated: true })
+    expect(fastestSeen(0, [view(1, { speed: 5 * MiB }), burst])).toBe(5 * MiB)
   })
 })
 

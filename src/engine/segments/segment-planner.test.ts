@@ -367,6 +367,12 @@ describe('the end of the file goes to the fast connections (property)', () => {
   const fastest = (active: readonly ActiveSegment[]): number =>
     Math.max(0, ...active.filter((s) => !s.behind).map((s) => s.speed ?? 0))
 
+  it("a quiet connection's estimate sets no pace: none closes itself as slower than a burst", () => {
+    const burst = { id: 1, pos: 0, end: 10_000_000, speed: 8_000_000, estimated: true }
+    expect(cannotWin(1_000_000, [burst])).toBe(false)
+    expect(cannotWin(1_000_000, [{ ...burst, estimated: false }])).toBe(true)
+  })
+
   it(`a connection ${LAGGARD_RATIO} times slower than the fastest takes nothing, not even a gap; any other may`, () => {
     fc.assert(
       fc.property(
