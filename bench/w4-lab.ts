@@ -7,9 +7,10 @@
  * saw, the MiB the slow sockets carried, and the download's timeline line
  * (transfer/connection-timeline.ts). Each run's access log and JSON output are kept in --dir.
  *
- *   node bench/w4-lab.ts [--rounds 5] [--dir /tmp/w4-lab] aria2c OLD/out/main/cli.js NEW/out/main/cli.js
+ *   node bench/w4-lab.ts [--rounds 5] [--dir /tmp/w4-lab] [--x 16] aria2c OLD/out/main/cli.js NEW/out/main/cli.js
  *
- * A tool is `aria2c` (`-x16 -s16 -k1M`, the issue's baseline) or a path to Downpour's CLI.
+ * A tool is `aria2c` (`-x16 -s16 -k1M`, the issue's baseline) or a path to Downpour's CLI (with
+ * `--x`, run as `downpour get -x N`, the bench's "downpour -x16").
  * Needs nginx (apt-get install -y nginx-light).
  */
 import { spawnSync } from 'node:child_process'
@@ -25,6 +26,7 @@ const { values, positionals } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     dir: { type: 'string', default: '/tmp/w4-lab' },
+    x: { type: 'string' },
   },
 })
 const base = resolve(values.dir)
@@ -60,13 +62,9 @@ for (let round = 0; round < Number(values.rounds); round++) {
             '-o',
             'f',
           ].concat(['-x16', '-s16', '-k1M', url])
-        : [
-            'env',
-            ...engineHostEnvWords(),
-            process.execPath,
-            ...ENGINE_HOST_NODE_FLAGS,
-            tool,
-          ].concat(['get', '--json', '--state-dir', join(out, 'state'), '-d', out, '-o', 'f', url])
+        : ['env', ...engineHostEnvWords(), process.execPath, ...ENGINE_HOST_NODE_FLAGS, tool]
+            .concat(['get', '--json', '--state-dir', join(out, 'state'), '-d', out, '-o', 'f'])
+            .concat(values.x === undefined ? [] : ['-x', values.x], [url])
     writeFileSync(accessLog, '')
     const started = Date.now()
     const run = spawnSync('/usr/bin/time', ['-f', '%U %S', ...argv], {

@@ -196,6 +196,16 @@ describe('pickLaggards', () => {
     expect(pickLaggards([flowing, { ...stalled, average: 3.5 * MiB }], MiB)).toEqual([1])
   })
 
+  it("also judges against the fastest live loop's last range: fast ranges end before their averages can be judged", () => {
+    // W4 -x16: three 1 MiB/s connections hold 8 MiB ranges; the 16 MiB/s loops end theirs in
+    // 60–125 ms. Judged only against each other, none was a laggard.
+    const slow = [segment(0, 1.5 * MiB), segment(1, 1.4 * MiB), segment(2, 1.6 * MiB)]
+    expect(pickLaggards(slow, MiB)).toEqual([])
+    expect(pickLaggards(slow, MiB, 16 * MiB)).toEqual([0, 1, 2])
+    // Still, a lone connection is never a laggard, whatever its loop once did.
+    expect(pickLaggards([segment(0, 1.5 * MiB)], MiB, 16 * MiB)).toEqual([])
+  })
+
   it('a lone connection is never a laggard', () => {
     expect(pickLaggards([segment(0, 1)], MiB)).toEqual([])
     expect(pickLaggards([segment(0, 0), segment(1, 0)], MiB)).toEqual([])

@@ -351,10 +351,18 @@ export class ConnectionRamp {
 export function pickLaggards(
   segments: readonly (ActiveSegment & { age: number; average?: number })[],
   minSplit: number,
+  /**
+   * The fastest live loop's last range, bytes/s (0: none ended yet). W4's 16 MiB/s loops end
+   * their 1–2 MiB ranges in 60–125 ms, before an average can be judged: by averages alone the
+   * 1 MiB/s ones were judged against each other, and three kept 8 MiB ranges to the end (2.2 s
+   * instead of 1.2 with -x16, 1 run in 8).
+   */
+  liveFastest = 0,
 ): number[] {
+  if (segments.length < 2) return []
   const judged = segments.filter((s) => s.average !== undefined && s.age >= LAGGARD_MIN_AGE_MS)
   // A reader behind its server counts here (its average is a lower bound of its server's pace).
-  const best = Math.max(0, ...judged.map((s) => s.average!))
+  const best = Math.max(liveFastest, ...judged.map((s) => s.average!))
   const laggards: number[] = []
   if (best === 0) return laggards
   for (const s of judged) {

@@ -10,6 +10,11 @@ export type BeatHost = {
   readonly ramp: ConnectionRamp
   readonly maxConnections: number
   readonly minSplit: number
+  /**
+   * The fastest live loop's last range, bytes/s (SocketSpeeds.fastest; 0: none): fast loops'
+   * ranges end before their averages can be judged, and laggards are judged against them too.
+   */
+  readonly liveFastest: number
   /** Connections running, and how many to hold (SegmentedFetch.#target). */
   readonly live: number
   readonly target: number
@@ -68,7 +73,9 @@ function laggardsBySource(host: BeatHost): number[] {
     if (group) group.push(segment)
     else bySource.set(source, [segment])
   }
-  return [...bySource.values()].flatMap((group) => pickLaggards(group, host.minSplit))
+  // With mirrors, each source is judged on its own connections alone.
+  const liveFastest = bySource.size > 1 ? 0 : host.liveFastest
+  return [...bySource.values()].flatMap((group) => pickLaggards(group, host.minSplit, liveFastest))
 }
 
 /** Past its share of the host: connections close now (pickHandOvers); their ranges go back. */

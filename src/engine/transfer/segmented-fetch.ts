@@ -286,6 +286,7 @@ export class SegmentedFetch {
       ramp: this.#ramp,
       maxConnections: this.#o.maxConnections(),
       minSplit: this.#o.minSplit(),
+      liveFastest: this.#socketSpeeds.fastest(),
       live: this.#live,
       target: this.#target(),
       firstSegment: this.#firstSegment,
