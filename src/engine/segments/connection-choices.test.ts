@@ -211,8 +211,16 @@ describe('renewAfterYield', () => {
     const enough = rate * RENEW_MIN_SECONDS
     const gaps = [{ start: 0, end: enough / 2 }]
     const rest = [view(1, { pos: 0, end: enough / 2 })]
-    expect(renewAfterYield(gaps, rest, rate)).toBe(true)
-    expect(renewAfterYield(gaps, [view(1, { pos: 1, end: enough / 2 })], rate)).toBe(false)
+    // (Gaps under minSplit: the rule below does not apply.)
+    expect(renewAfterYield(gaps, rest, rate, enough)).toBe(true)
+    expect(renewAfterYield(gaps, [view(1, { pos: 1, end: enough / 2 })], rate, enough)).toBe(false)
+  })
+
+  it('renews while a gap of minSplit or more is left that no connection holds, whatever the rate', () => {
+    const burstBeat = 200 * MiB
+    const held = [view(1, { pos: 0, end: 3 * MiB })]
+    expect(renewAfterYield([{ start: 0, end: 7 * MiB }], held, burstBeat, MiB)).toBe(true)
+    expect(renewAfterYield([{ start: 0, end: MiB - 1 }], held, burstBeat, MiB)).toBe(false)
   })
 })
 

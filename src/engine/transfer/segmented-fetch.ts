@@ -632,7 +632,7 @@ export class SegmentedFetch {
       if (work.kind === 'yield') {
         // Too slow to win anything: it closes, and is renewed only while a fresh connection
         // (which may be fast) has enough left to pay for itself.
-        const renew = renewAfterYield(this.#gaps, segments, this.#rate)
+        const renew = renewAfterYield(this.#gaps, segments, this.#rate, minSplit)
         this.#ramp.yielded(renew, this.#live, maxConnections)
         this.timeline?.yielded(retire)
         return null
