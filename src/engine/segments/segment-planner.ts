@@ -70,7 +70,8 @@ export type ActiveSegment = {
 /**
  * Whether a segment's speed is a measured flow of its server's bytes: measured (not estimated),
  * and its reader keeps up (a reader behind its server measures this machine). Only these set the
- * pace others are judged against (cannotWin, pickLaggards, fastestSeen).
+ * pace an asker is judged against (cannotWin, fastestSeen); laggards are judged on averages
+ * (pickLaggards).
  */
 export function isMeasured(s: ActiveSegment): s is ActiveSegment & { speed: number } {
   return s.speed !== undefined && !s.behind && s.estimated !== true
