@@ -59,6 +59,10 @@ export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-
 
 type Exchange = { response: OpenResponse; segment: number }
 
+/** #takeWork's answer to a laggard (pickWork's 'yield'): its connection closes. */
+const YIELDED = 'yielded'
+const TOO_SLOW = new Retired('too slow to win anything')
+
 /**
  * Fetches every missing byte of a download over up to N connections. Starts with the probe's
  * connection (on this thread) and opens more progressively (slow start: while each connection
@@ -584,6 +588,13 @@ export class SegmentedFetch {
       if (closesOverShare(shared, this.#o.overShare())) return null
       if (closesOverTarget(helper, this.#live, this.#target())) return null
       const segment = this.#takeWork(retire, speed)
+      // A laggard's yield closes it. Lingering, it yielded again at each look, and each yield
+      // lowered the target by one more: the idle connections that closed over it were the fast
+      // ones, and W4 (-x 16) ended on the slow one alone for 1–4 s (docs/benchmarks.md).
+      if (segment === YIELDED) {
+        retire.abort(TOO_SLOW)
+        return null
+      }
       if (segment !== null || signal.aborted) return segment
       if (!mayLinger(helper, this.#active.size > 0, shared && this.#o.hostShared())) return null
       if (shared) this.#idleHelpers++
@@ -600,8 +611,9 @@ export class SegmentedFetch {
   /**
    * The next segment for a connection, or null: nothing left, the connection retired, or the
    * download is being stopped (a pause must not see a connection start another request).
+   * YIELDED: the connection is a laggard (cannotWin) and closes.
    */
-  #takeWork(retire: AbortController, speed = 0): number | null {
+  #takeWork(retire: AbortController, speed = 0): number | typeof YIELDED | null {
     if (retire.signal.aborted || this.#o.signal.aborted || this.#abort.signal.aborted) return null
     const gate = {
       active: this.#active.size,
@@ -635,7 +647,7 @@ export class SegmentedFetch {
         const renew = renewAfterYield(this.#gaps, segments, this.#rate, minSplit)
         this.#ramp.yielded(renew, this.#live, maxConnections)
         this.timeline?.yielded(retire)
-        return null
+        return YIELDED
       }
       if (work.kind === 'gap') {
         return this.#claim(this.#hereBound(work.range))
