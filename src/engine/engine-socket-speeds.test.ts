@@ -52,37 +52,43 @@ describe('connections judged per socket (W4: servers shape per TCP connection)',
 describe('a connection too slow to win anything', () => {
   it('closes at its yield, instead of lingering while the fast ones close over the target', async () => {
     await engine.updateSettings({ minSplitSize: 256 * 1024 })
-    const body = makeBody(32 * MiB, 406)
-    // The first socket runs at 16 MiB/s, every later one at 2 MiB/s: the loops on later
-    // sockets end their ranges eight times slower than the fastest seen and yield.
-    let first: number | undefined
-    server.file('/yield.bin', body, {
-      rateLimit: (connection) => {
-        first ??= connection
-        return connection === first ? 16 * MiB : 2 * MiB
-      },
-    })
     server.file('/warm-yield.bin', makeBody(4 * MiB, 407))
     const warm = await addOne(engine, { url: server.url('/warm-yield.bin'), maxConnections: 4 })
     expect((await engine.waitFor(warm, ['completed', 'failed'], 60_000)).state).toBe('completed')
+    // Each try: the first socket to ask for the file runs at 16 MiB/s, every later one at
+    // 2 MiB/s, so loops on later sockets end their ranges eight times slower than the fastest
+    // seen and yield. Whether one does depends on the fast socket being measured before its
+    // range is cut (a busy machine's timing): up to three tries, until one yields.
+    const yielded: string[] = []
     process.env.DOWNPOUR_CONNECTION_LINES = '1'
     try {
-      const id = await addOne(engine, { url: server.url('/yield.bin'), maxConnections: 8 })
-      const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
-      expect(done.state).toBe('completed')
+      for (let attempt = 0; attempt < 3 && yielded.length === 0; attempt++) {
+        const name = `yield-${attempt}.bin`
+        const body = makeBody(32 * MiB, 406 + attempt)
+        let first: number | undefined
+        server.file(`/${name}`, body, {
+          rateLimit: (connection) => {
+            first ??= connection
+            return connection === first ? 16 * MiB : 2 * MiB
+          },
+        })
+        const id = await addOne(engine, { url: server.url(`/${name}`), maxConnections: 8 })
+        const done = await engine.waitFor(id, ['completed', 'failed'], 90_000)
+        expect(done.state).toBe('completed')
+        expect(await sha256File(join(dirs.downloads, name))).toBe(sha256(body))
+        const lines = engine.logs
+          .map((l) => l.message)
+          .filter((m) => m.startsWith(`${name}: connection `))
+        yielded.push(...lines.filter((m) => m.includes(', yielded')))
+      }
     } finally {
       delete process.env.DOWNPOUR_CONNECTION_LINES
     }
-    expect(await sha256File(join(dirs.downloads, 'yield.bin'))).toBe(sha256(body))
-    const lines = engine.logs
-      .map((l) => l.message)
-      .filter((m) => m.startsWith('yield.bin: connection '))
-    const yielded = lines.filter((m) => m.includes(', yielded'))
-    expect(yielded.length, lines.join('\n')).toBeGreaterThan(0)
-    // A yield ends its connection there (SegmentedFetch.#nextWork). Lingering instead, the
-    // laggard stayed while the idle connections that closed over the lowered target were the
-    // fast ones, and the probe's loop (never closed over the target) yielded and stayed to the
-    // end: on W4 (-x 16) the file ended on slow sockets alone for 1–4 s.
+    expect(yielded.length).toBeGreaterThan(0)
+    // A yield ends its connection there (afterLook). Lingering instead, the laggard stayed while
+    // the idle connections that closed over the lowered target were the fast ones, and the
+    // probe's loop (never closed over the target) yielded and stayed to the end: on W4 (-x 16)
+    // the file ended on slow sockets alone for 1–4 s.
     for (const line of yielded) expect(line).toMatch(/closed: too slow to win anything$/)
-  }, 120_000)
+  }, 180_000)
 })

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { normalizeRanges, totalBytes, type ByteRange } from './byte-ranges.ts'
 import {
+  afterLook,
   afterError,
   closesOverShare,
   closesOverTarget,
@@ -202,6 +203,17 @@ describe('an idle connection', () => {
     expect(mayLinger(true, true, true)).toBe(false)
     expect(mayLinger(false, true, true)).toBe(true)
     expect(mayLinger(false, false, false)).toBe(false)
+  })
+  it("a laggard closes at its yield, even the probe's connection while others fetch", () => {
+    const idle = { stopping: false, helper: true, othersActive: true, hostShared: false }
+    expect(afterLook('none', idle)).toBe('linger')
+    expect(afterLook('yield', idle)).toBe('close')
+    // The probe's connection never closes over the target (closesOverTarget): lingering after
+    // a yield, it stayed to the end of the file and yielded at every look.
+    expect(afterLook('none', { ...idle, helper: false, hostShared: true })).toBe('linger')
+    expect(afterLook('yield', { ...idle, helper: false })).toBe('close')
+    expect(afterLook('none', { ...idle, othersActive: false })).toBe('close')
+    expect(afterLook('none', { ...idle, stopping: true })).toBe('close')
   })
 })
 

@@ -166,6 +166,22 @@ export function mayLinger(helper: boolean, othersActive: boolean, hostShared: bo
 }
 
 /**
+ * What an idle connection does when its look for work brought no range: it found nothing to
+ * take ('none'), or it is a laggard (pickWork's 'yield'). A laggard closes, whatever else holds:
+ * lingering, it yielded again at each look and each yield lowered the ramp's target by one more,
+ * and the idle connections that then closed over the target were the fast ones (W4 at -x 16
+ * ended on slow sockets alone for 1–4 s: docs/benchmarks.md). Otherwise it lingers while it may
+ * (mayLinger), and closes when the download stops.
+ */
+export function afterLook(
+  found: 'none' | 'yield',
+  f: { stopping: boolean; helper: boolean; othersActive: boolean; hostShared: boolean },
+): 'close' | 'linger' {
+  if (found === 'yield' || f.stopping) return 'close'
+  return mayLinger(f.helper, f.othersActive, f.hostShared) ? 'linger' : 'close'
+}
+
+/**
  * Whether a connection that yielded (too slow to win anything) is renewed by a fresh one: while
  * what is left — the gaps and every segment's rest — is worth a new connection at `rate`, or
  * while a gap of `minSplit` or more is left that no connection holds. `rate` is one beat's, and

@@ -4,12 +4,12 @@ import { DownpourError, ERROR_CODES } from '../../shared/protocol/errors.ts'
 import { addRange, subtractRange, totalBytes, type ByteRange } from '../segments/byte-ranges.ts'
 import {
   afterError,
+  afterLook,
   closesOverShare,
   closesOverTarget,
   countAnswers,
   fastestSeen,
   keepOnSplit,
-  mayLinger,
   mayTakeWork,
   keptSocket,
   renewAfterYield,
@@ -587,16 +587,18 @@ export class SegmentedFetch {
     for (;;) {
       if (closesOverShare(shared, this.#o.overShare())) return null
       if (closesOverTarget(helper, this.#live, this.#target())) return null
-      const segment = this.#takeWork(retire, speed)
-      // A laggard's yield closes it. Lingering, it yielded again at each look, and each yield
-      // lowered the target by one more: the idle connections that closed over it were the fast
-      // ones, and W4 (-x 16) ended on the slow one alone for 1–4 s (docs/benchmarks.md).
-      if (segment === YIELDED) {
-        retire.abort(TOO_SLOW)
+      const found = this.#takeWork(retire, speed)
+      if (typeof found === 'number') return found
+      const next = afterLook(found === YIELDED ? 'yield' : 'none', {
+        stopping: signal.aborted,
+        helper,
+        othersActive: this.#active.size > 0,
+        hostShared: shared && this.#o.hostShared(),
+      })
+      if (next === 'close') {
+        if (found === YIELDED) retire.abort(TOO_SLOW)
         return null
       }
-      if (segment !== null || signal.aborted) return segment
-      if (!mayLinger(helper, this.#active.size > 0, shared && this.#o.hostShared())) return null
       if (shared) this.#idleHelpers++
       try {
         await sleep(LINGER_LOOK_MS, undefined, { signal })
