@@ -133,3 +133,54 @@ describe('downloads from one server run side by side', () => {
     await engine.remove({ all: true })
   }, 60_000)
 })
+
+describe('a download alone at its host cap', () => {
+  it('keeps every connection of the cap after its first connection ended early', async () => {
+    const engine = await open({
+      settings: {
+        maxConnectionsPerHost: 4,
+        maxConnectionsPerDownload: 4,
+        minSplitSize: 256 * 1024,
+        timeoutMs: 60_000,
+      },
+    })
+    const untilBeat = watchConnections(engine)
+    const size = 16 * MiB
+    // The first socket (the probe's) crawls at 32 KiB/s, the others run at 512 KiB/s, and the
+    // first answer is reset after 128 KiB (4 s: the others have started long before), which
+    // ends the probe's connection; the others take its rest over. The last byte stalls, so the
+    // download outlives the test.
+    let first: number | undefined
+    server.file('/own.bin', makeBody(size, 31), {
+      rateLimit: (connection) => {
+        first ??= connection
+        return connection === first ? 32 * 1024 : 512 * 1024
+      },
+      fault: ({ attempt, range }) => {
+        if (attempt === 1) return { kind: 'reset', afterBytes: 128 * 1024 }
+        return range?.end !== undefined && range.end < size - 1
+          ? undefined
+          : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) }
+      },
+    })
+    const id = await addOne(engine, { url: server.url('/own.bin') })
+    // Another connection asked for the probe's rest (it starts inside the probe's first 256 KiB,
+    // where no other range starts): the probe's connection has ended, or is ending.
+    let takenAt = Infinity
+    const probeGone = (): boolean => {
+      const rest = server
+        .requests('/own.bin')
+        .some(
+          (r, i) =>
+            i > 0 && r.range !== undefined && r.range.start > 0 && r.range.start < 256 * 1024,
+        )
+      if (rest && takenAt === Infinity) takenAt = performance.now()
+      return performance.now() - takenAt >= 500
+    }
+    // The host counts a download's first connection while the download runs: when that
+    // connection ended, its slot went unused, and the download ran on three of the four.
+    const seen = await untilBeat((c) => probeGone() && c.get(id) === 4)
+    expect(seen.get(id)).toBe(4)
+    await engine.remove({ all: true })
+  }, 60_000)
+})

@@ -101,8 +101,16 @@ export class SegmentedFetch {
   #firstSegment = -1
   /** An extra connection got a ranged answer: the server does ranges. */
   #rangesProven = false
-  /** The probe's connection: its host slot is the download's own, never handed over. */
+  /**
+   * The connection on the download's own host slot: the probe's, or one opened in its place
+   * (#nextSlot). Never handed over, never closed over the target.
+   */
   #firstRetire: AbortController | null = null
+  /**
+   * The connection holding the download's own host slot ended (robbed, replaced as a laggard,
+   * yielded) while the download goes on: the next connection opened takes that slot (#nextSlot).
+   */
+  #ownSlotFree = false
   /** Extra connections waiting in #nextWork for work: they close themselves when over share. */
   #idleHelpers = 0
   /** This download's bytes/s at the last beat. */
@@ -173,7 +181,7 @@ export class SegmentedFetch {
           segmentable: this.#segmentable,
           reopened,
         })
-        const source = reopen ? this.#acquireSlot() : undefined
+        const source = reopen ? this.#nextSlot() : undefined
         if (source === undefined) break
         reopened++
         this.#o.log('every connection ended with bytes left and no error; opening a fresh one')
@@ -263,7 +271,7 @@ export class SegmentedFetch {
       const work = pickWork(this.#gaps, this.#segments(), minSplit)
       // An endgame split is for a connection idle already: one opened for it would be late.
       if (work.kind === 'none' || isEndgameSplit(work, minSplit)) return
-      const source = this.#acquireSlot()
+      const source = this.#nextSlot()
       if (source === undefined) {
         if (this.#o.hostShared()) this.#ramp.handedOver()
         return
@@ -282,6 +290,21 @@ export class SegmentedFetch {
   #acquireSlot(): Source | null | undefined {
     const source = this.#sources?.next() ?? null
     return this.#o.acquireSlot(source?.host) ? source : undefined
+  }
+
+  /**
+   * The slot for the next connection: the download's own while no connection holds it (false:
+   * it opens as the probe's did, on the URL), else an extra one (#acquireSlot). The host counts
+   * a download's first connection for as long as the download runs: when the probe's connection
+   * ended early, a download alone at its host's cap ran one connection short for the rest of it.
+   * Not with mirrors: there each connection's source is chosen per source (ConnectionSources).
+   */
+  #nextSlot(): Source | null | false | undefined {
+    if (this.#ownSlotFree && !this.#sources) {
+      this.#ownSlotFree = false
+      return false
+    }
+    return this.#acquireSlot()
   }
 
   /** What ramp-beat.ts reads of this download now. */
@@ -341,6 +364,7 @@ export class SegmentedFetch {
       this.#live--
       this.#stats.addConnections(this.#o.downloadSlot, -1)
       if (helper) this.#o.releaseSlot(source?.host)
+      else this.#ownSlotFree = true
       this.#loops.delete(loop)
     })
     this.#loops.add(loop)
