@@ -1,11 +1,34 @@
 import { describe, expect, it } from 'vitest'
 import type { TestEngine } from '../../test/engine-harness.ts'
 import { addOne, useEngineHarness } from '../../test/engine-harness.ts'
-import { makeBody } from '../../test/fault-server.ts'
+import { makeBody, type Fault, type RequestedRange } from '../../test/fault-server.ts'
 
 const { server, open } = useEngineHarness({ engine: false })
 
 const MiB = 1024 * 1024
+
+/**
+ * Settings for a host cap of `cap` that one download may hold whole (-x the same), small
+ * splits, and timeouts far above a loaded machine's.
+ */
+function capOf(cap: number) {
+  return {
+    maxConnectionsPerHost: cap,
+    maxConnectionsPerDownload: cap,
+    minSplitSize: 256 * 1024,
+    timeoutMs: 60_000,
+  }
+}
+
+/**
+ * A fault that stalls the response holding a file's last byte just before it, so the download
+ * outlives the test; other ranges are served whole.
+ */
+function stallLastByte(size: number, range: RequestedRange | undefined): Fault | undefined {
+  return range?.end !== undefined && range.end < size - 1
+    ? undefined
+    : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) }
+}
 
 /**
  * The connections each running download had at its last heartbeat (a beat lists only the
@@ -36,13 +59,7 @@ describe('downloads from one server run side by side', () => {
   it('a third download from a host whose cap two running downloads hold starts at once: connections are handed over', async () => {
     // The cap is small so one download can hold all of it; -j 5 lets all three run.
     const engine = await open({
-      settings: {
-        maxConcurrentDownloads: 5,
-        maxConnectionsPerHost: 4,
-        maxConnectionsPerDownload: 4,
-        minSplitSize: 256 * 1024,
-        timeoutMs: 60_000,
-      },
+      settings: { ...capOf(4), maxConcurrentDownloads: 5 },
     })
     const untilBeat = watchConnections(engine)
     const size = 8 * MiB
@@ -51,10 +68,7 @@ describe('downloads from one server run side by side', () => {
       // holding the last byte stalls before it: none of the three can finish during the test.
       server.file(`/${name}`, makeBody(size, name.charCodeAt(1)), {
         rateLimit: 256 * 1024,
-        fault: ({ range }) =>
-          range?.end !== undefined && range.end < size - 1
-            ? undefined
-            : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) },
+        fault: ({ range }) => stallLastByte(size, range),
       })
     }
     const f1 = await addOne(engine, { url: server.url('/f1') })
@@ -84,13 +98,7 @@ describe('downloads from one server run side by side', () => {
 
   it('a download with more left gets the larger share, so downloads from one server end together', async () => {
     const engine = await open({
-      settings: {
-        maxConcurrentDownloads: 5,
-        maxConnectionsPerHost: 6,
-        maxConnectionsPerDownload: 6,
-        minSplitSize: 256 * 1024,
-        timeoutMs: 60_000,
-      },
+      settings: { ...capOf(6), maxConcurrentDownloads: 5 },
     })
     const seen = new Map<string, { connections: number; done: number }>()
     engine.on('progress/beat', (beat) => {
@@ -114,10 +122,7 @@ describe('downloads from one server run side by side', () => {
       // Each connection held to 512 KiB/s, the last byte stalled: neither ends in the test.
       server.file(`/${name}`, makeBody(size, name.charCodeAt(1)), {
         rateLimit: 512 * 1024,
-        fault: ({ range }) =>
-          range?.end !== undefined && range.end < size - 1
-            ? undefined
-            : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) },
+        fault: ({ range }) => stallLastByte(size, range),
       })
     }
     const g1 = await addOne(engine, { url: server.url('/g1') })
@@ -137,12 +142,7 @@ describe('downloads from one server run side by side', () => {
 describe('a download alone at its host cap', () => {
   it('keeps every connection of the cap after its first connection ended early', async () => {
     const engine = await open({
-      settings: {
-        maxConnectionsPerHost: 4,
-        maxConnectionsPerDownload: 4,
-        minSplitSize: 256 * 1024,
-        timeoutMs: 60_000,
-      },
+      settings: { ...capOf(4) },
     })
     const untilBeat = watchConnections(engine)
     const size = 16 * MiB
@@ -158,9 +158,7 @@ describe('a download alone at its host cap', () => {
       },
       fault: ({ attempt, range }) => {
         if (attempt === 1) return { kind: 'reset', afterBytes: 128 * 1024 }
-        return range?.end !== undefined && range.end < size - 1
-          ? undefined
-          : { kind: 'stall', afterBytes: size - 1 - Math.max(0, range?.start ?? 0) }
+        return stallLastByte(size, range)
       },
     })
     const id = await addOne(engine, { url: server.url('/own.bin') })
