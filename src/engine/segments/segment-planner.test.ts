@@ -425,11 +425,16 @@ describe('the end of the file goes to the fast connections (property)', () => {
           expect(
             victim.speed! * LAGGARD_RATIO > askerSpeed || secondsLeft < MIN_STEAL_SECONDS,
           ).toBe(true)
-          // It keeps at most its speed's share of the rest against the asker's (or minSplit).
+          // It keeps at most its speed's share of the rest against the asker's (or the split's
+          // floor): half at most, except in the endgame (a rest under 2 × minSplit, cut down to
+          // endgameFloor), where a victim faster than the asker keeps its whole share so that
+          // both end together (endgameSplit; fast-check found 131,076 kept of 262,148 at speeds
+          // 2 and 1 with minSplit 131,075).
           const kept = work.victimEnd - victim.pos
           const share = victim.speed! / (victim.speed! + askerSpeed)
+          const most = work.floor < minSplit ? share : Math.min(0.5, share)
           expect(kept).toBeLessThanOrEqual(
-            Math.max(minSplit, Math.ceil((victim.end - victim.pos) * Math.min(0.5, share))),
+            Math.max(work.floor, Math.ceil((victim.end - victim.pos) * most)),
           )
         },
       ),
