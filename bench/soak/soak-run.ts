@@ -140,11 +140,11 @@ async function runRound(
         ok: stoppedAsExpected(signal, result),
       })
       // The list ended in the instant the signal came, and the run forgot it (below): it exited
-      // 0, or printed its summary before the signal ended it. Run again, it fetched its chunked
-      // files (no length: an existing one cannot be told complete) anew as `name (1).bin`, and
-      // the round counted 15 copies (wip/cpu-7's run, exit 0; a SIGKILL 2.2 s in, after "200
-      // completed, 0 failed", in a full `npx vitest run` on a busy machine).
-      if (finishedList(result)) {
+      // 0, or every download had completed before the signal ended it. Run again, it fetched
+      // its chunked files (no length: an existing one cannot be told complete) anew as
+      // `name (1).bin`, and the round counted 15 copies (wip/cpu-7's run, exit 0; SIGKILLs 2.2 s
+      // in, after all 200 completed and left the queue, in CI on a busy machine).
+      if (finishedList(result, files.length)) {
         earlyEnd = result
         break
       }
@@ -171,7 +171,7 @@ async function runRound(
     ])
     for (const name of await readdir(home)) problems.unexpected.push(join(home, name))
     // A run the signal met after it had finished its list ends the round like one that exited 0.
-    const finalOk = earlyEnd ? finishedList(earlyEnd) : finalRun?.code === 0
+    const finalOk = earlyEnd ? finishedList(earlyEnd, files.length) : finalRun?.code === 0
     const ok = finalOk && countProblems(problems) === 0 && interruptions.every((i) => i.ok)
     const result: RoundResult = {
       round,
@@ -208,11 +208,13 @@ function stoppedAsExpected(signal: NodeJS.Signals, run: CliRun): boolean {
 }
 
 /**
- * Whether a run finished its list: it exited 0, or it printed its summary line (run-summary.ts,
- * "200 completed, 0 failed"), which comes after the completed downloads left the queue.
+ * Whether a run finished its list of `count` files: it exited 0, or every download had
+ * completed (a `done` line each) before a signal ended it. The CLI then removes them from its
+ * queue (run-outcome.ts, endFinished) and prints its summary; a kill anywhere in that leaves
+ * every file complete, and the list forgotten or not.
  */
-function finishedList(run: CliRun): boolean {
-  return run.code === 0 || /^\d+ completed, \d+ failed/m.test(run.stdout)
+function finishedList(run: CliRun, count: number): boolean {
+  return run.code === 0 || (run.stdout.match(/^done {2,}/gm)?.length ?? 0) >= count
 }
 
 function describe(run: CliRun): string {
