@@ -178,9 +178,11 @@ async function runRound(
       seed,
       root,
       interruptions,
-      finalExit: finalRun
-        ? describe(finalRun)
-        : `did not finish within ${FINAL_BOUND_MS / 60_000} min`,
+      finalExit: !finalRun
+        ? `did not finish within ${FINAL_BOUND_MS / 60_000} min`
+        : finalRun === earlyEnd && finalRun.code !== 0
+          ? `none needed (every download completed before the signal)`
+          : describe(finalRun),
       finalOk,
       problems,
       kinds: await leftoverKinds(dir, problems.leftovers),
