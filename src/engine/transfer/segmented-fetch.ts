@@ -59,8 +59,7 @@ export { FileChangedError, type SegmentedFetchOptions } from './segmented-fetch-
 
 type Exchange = { response: OpenResponse; segment: number }
 
-/** #takeWork's answer to a laggard (pickWork's 'yield'): its connection closes. */
-const YIELDED = 'yielded'
+/** Why a laggard's connection closed (pickWork's 'yield', afterLook). */
 const TOO_SLOW = new Retired('too slow to win anything')
 
 /**
@@ -613,14 +612,14 @@ export class SegmentedFetch {
       if (closesOverTarget(helper, this.#live, this.#target())) return null
       const found = this.#takeWork(retire, speed)
       if (typeof found === 'number') return found
-      const next = afterLook(found === YIELDED ? 'yield' : 'none', {
+      const next = afterLook(found ?? 'none', {
         stopping: signal.aborted,
         helper,
         othersActive: this.#active.size > 0,
         hostShared: shared && this.#o.hostShared(),
       })
       if (next === 'close') {
-        if (found === YIELDED) retire.abort(TOO_SLOW)
+        if (found === 'yield') retire.abort(TOO_SLOW)
         return null
       }
       if (shared) this.#idleHelpers++
@@ -637,9 +636,9 @@ export class SegmentedFetch {
   /**
    * The next segment for a connection, or null: nothing left, the connection retired, or the
    * download is being stopped (a pause must not see a connection start another request).
-   * YIELDED: the connection is a laggard (cannotWin) and closes.
+   * 'yield': the connection is a laggard (cannotWin) and closes.
    */
-  #takeWork(retire: AbortController, speed = 0): number | typeof YIELDED | null {
+  #takeWork(retire: AbortController, speed = 0): number | 'yield' | null {
     if (retire.signal.aborted || this.#o.signal.aborted || this.#abort.signal.aborted) return null
     const gate = {
       active: this.#active.size,
@@ -673,7 +672,7 @@ export class SegmentedFetch {
         const renew = renewAfterYield(this.#gaps, segments, this.#rate, minSplit)
         this.#ramp.yielded(renew, this.#live, maxConnections)
         this.timeline?.yielded(retire)
-        return YIELDED
+        return 'yield'
       }
       if (work.kind === 'gap') {
         return this.#claim(this.#hereBound(work.range))
